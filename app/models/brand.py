@@ -1,0 +1,70 @@
+"""Innovation brands (品牌创建) such as “律师+”, “法援+”."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models._enum import enum_column_type
+from app.models.base import Base, SyncedRecord
+from app.models.unit import Unit
+
+
+class BrandStatus(enum.StrEnum):
+    """Planned, being built, or created (counts toward the brands goal)."""
+
+    PLANNED = "planned"
+    BUILDING = "building"
+    CREATED = "created"
+
+
+class Brand(SyncedRecord, Base):
+    """A brand led by a department, with participants, milestones and evidence."""
+
+    __tablename__ = "brands"
+
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id"), nullable=True)
+    name: Mapped[str] = mapped_column(String(100))
+    lead_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[BrandStatus] = mapped_column(
+        enum_column_type(BrandStatus, 16), default=BrandStatus.PLANNED
+    )
+    outcomes: Mapped[str] = mapped_column(Text, default="")
+
+    lead_unit: Mapped[Unit] = relationship(foreign_keys=[lead_unit_id])
+
+
+class BrandParticipant(SyncedRecord, Base):
+    """A unit taking part in a brand."""
+
+    __tablename__ = "brand_participants"
+    __table_args__ = (UniqueConstraint("brand_id", "unit_id"),)
+
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+
+
+class BrandMilestone(SyncedRecord, Base):
+    """A step in building a brand."""
+
+    __tablename__ = "brand_milestones"
+
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    done_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BrandEvidence(SyncedRecord, Base):
+    """A ledger entry attached to a brand as evidence."""
+
+    __tablename__ = "brand_evidence"
+    __table_args__ = (UniqueConstraint("brand_id", "entry_id"),)
+
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"))

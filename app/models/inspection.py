@@ -1,0 +1,57 @@
+"""Supervision (督查) and rectification (整改)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models._enum import enum_column_type
+from app.models.base import Base, SyncedRecord
+from app.models.unit import Unit
+
+
+class RectificationStatus(enum.StrEnum):
+    """待整改 → 整改中 → 已整改 → 已销号 (closed by the inspector)."""
+
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    RECTIFIED = "rectified"
+    CLOSED = "closed"
+
+
+class Inspection(SyncedRecord, Base):
+    """An inspection of a unit on a date, by named inspectors."""
+
+    __tablename__ = "inspections"
+
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id"), nullable=True)
+    inspection_date: Mapped[date] = mapped_column(Date, index=True)
+    inspectors: Mapped[str] = mapped_column(String(200))
+    inspected_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    findings: Mapped[str] = mapped_column(Text, default="")
+
+    inspected_unit: Mapped[Unit] = relationship(foreign_keys=[inspected_unit_id])
+    items: Mapped[list[RectificationItem]] = relationship(back_populates="inspection")
+
+
+class RectificationItem(SyncedRecord, Base):
+    """A finding to rectify, owned by a unit, with a deadline and a status."""
+
+    __tablename__ = "rectification_items"
+
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    finding: Mapped[str] = mapped_column(Text)
+    responsible_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    deadline: Mapped[date] = mapped_column(Date)
+    status: Mapped[RectificationStatus] = mapped_column(
+        enum_column_type(RectificationStatus, 16), default=RectificationStatus.PENDING
+    )
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    rectified_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    inspection: Mapped[Inspection] = relationship(back_populates="items")
+    responsible_unit: Mapped[Unit] = relationship(foreign_keys=[responsible_unit_id])

@@ -1,0 +1,102 @@
+"""Work ledger (工作台账): entry kinds (form definitions), entries, subjects, attachments."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models._enum import enum_column_type
+from app.models.base import Base, SyncedRecord
+from app.models.unit import Unit
+
+
+class SubjectCategory(enum.StrEnum):
+    """Categories of correction subjects under the Community Corrections Law."""
+
+    CONTROL = "管制"
+    PROBATION = "缓刑"
+    PAROLE = "假释"
+    TEMPORARY_OUTSIDE = "暂予监外执行"
+
+
+class EntryKind(SyncedRecord, Base):
+    """A kind of ledger entry (活动类型) and its form definition, stored as data.
+
+    ``fields`` is a list of field definitions (name, label, type, required, range,
+    choices); the generic form widget renders and validates it.
+    """
+
+    __tablename__ = "entry_kinds"
+
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    fields: Mapped[list] = mapped_column(JSON, default=list)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CorrectionSubject(SyncedRecord, Base):
+    """社区矫正对象: kept minimal; the identity number is confidential and masked on output."""
+
+    __tablename__ = "correction_subjects"
+
+    name: Mapped[str] = mapped_column(String(50))
+    category: Mapped[SubjectCategory] = mapped_column(enum_column_type(SubjectCategory, 16))
+    id_number: Mapped[str] = mapped_column(String(18), default="")
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
+
+    office: Mapped[Unit | None] = relationship(foreign_keys=[office_id])
+
+
+class Attachment(SyncedRecord, Base):
+    """A photo or PDF in the content-addressed store, named by its SHA-256."""
+
+    __tablename__ = "attachments"
+
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+
+
+class LedgerEntry(SyncedRecord, Base):
+    """A dated record of work done by a unit; owner_unit_id is the unit that did it."""
+
+    __tablename__ = "ledger_entries"
+
+    entry_date: Mapped[date] = mapped_column(Date, index=True)
+    kind_id: Mapped[int] = mapped_column(ForeignKey("entry_kinds.id"), index=True)
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id"), nullable=True)
+    title: Mapped[str] = mapped_column(String(200))
+    paired_office_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
+    subjects_served: Mapped[int] = mapped_column(Integer, default=0)
+    body: Mapped[str] = mapped_column(Text, default="")
+    values: Mapped[dict] = mapped_column(JSON, default=dict)
+    subject_id: Mapped[int | None] = mapped_column(
+        ForeignKey("correction_subjects.id"), nullable=True
+    )
+
+    kind: Mapped[EntryKind] = relationship()
+    paired_office: Mapped[Unit | None] = relationship(foreign_keys=[paired_office_id])
+    subject: Mapped[CorrectionSubject | None] = relationship()
+    attachments: Mapped[list[EntryAttachment]] = relationship(
+        back_populates="entry", order_by="EntryAttachment.sort_order"
+    )
+
+
+class EntryAttachment(SyncedRecord, Base):
+    """Links a ledger entry to a stored attachment, with a caption."""
+
+    __tablename__ = "entry_attachments"
+    __table_args__ = (UniqueConstraint("entry_id", "attachment_id"),)
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"), index=True)
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"), index=True)
+    caption: Mapped[str] = mapped_column(String(200), default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    entry: Mapped[LedgerEntry] = relationship(back_populates="attachments")
+    attachment: Mapped[Attachment] = relationship()

@@ -1,0 +1,56 @@
+"""Monthly meetings of middle-level cadres (中层干部月度例会)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, SyncedRecord
+from app.models.unit import Unit
+
+
+class Meeting(SyncedRecord, Base):
+    """A meeting held on a date, chaired by someone, with attendees."""
+
+    __tablename__ = "meetings"
+
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id"), nullable=True)
+    meeting_date: Mapped[date] = mapped_column(Date, index=True)
+    chair: Mapped[str] = mapped_column(String(50))
+    attendees: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(String(100), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    reports: Mapped[list[MeetingReport]] = relationship(back_populates="meeting")
+    decisions: Mapped[list[MeetingDecision]] = relationship(back_populates="meeting")
+
+
+class MeetingReport(SyncedRecord, Base):
+    """A department's report at a meeting: progress and problems."""
+
+    __tablename__ = "meeting_reports"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    progress: Mapped[str] = mapped_column(Text, default="")
+    problems: Mapped[str] = mapped_column(Text, default="")
+
+    meeting: Mapped[Meeting] = relationship(back_populates="reports")
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+
+
+class MeetingDecision(SyncedRecord, Base):
+    """A decision taken at a meeting, with the unit responsible and a due date."""
+
+    __tablename__ = "meeting_decisions"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    responsible_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
+    due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="decisions")

@@ -1,0 +1,77 @@
+"""A programme (实施方案) with its goals and phases."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models._enum import enum_column_type
+from app.models.base import Base, SyncedRecord
+from app.models.unit import Unit
+
+
+class GoalMetric(enum.StrEnum):
+    """How a goal's actual figure is computed from the records."""
+
+    PARTICIPATION_RATE = "participation_rate"  # 科室参与率
+    SIGNING_RATE = "signing_rate"  # 责任状签约率
+    BRAND_COUNT = "brand_count"  # 创新品牌数
+    PAIRING_COVERAGE = "pairing_coverage"  # 挂钩结对覆盖率
+
+
+class Programme(SyncedRecord, Base):
+    """An implementation plan issued by a bureau for one year."""
+
+    __tablename__ = "programmes"
+
+    template_key: Mapped[str | None] = mapped_column(String(50), unique=True, nullable=True)
+    title: Mapped[str] = mapped_column(String(200))
+    issuer: Mapped[str] = mapped_column(String(100))
+    document_number: Mapped[str] = mapped_column(String(100), default="")
+    issue_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    year: Mapped[int] = mapped_column(Integer)
+    basis: Mapped[str] = mapped_column(Text, default="")
+
+    goals: Mapped[list[Goal]] = relationship(back_populates="programme", order_by="Goal.sort_order")
+    phases: Mapped[list[Phase]] = relationship(
+        back_populates="programme", order_by="Phase.sort_order"
+    )
+
+
+class Goal(SyncedRecord, Base):
+    """A goal of the programme with the figure it is judged on."""
+
+    __tablename__ = "goals"
+
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    metric: Mapped[GoalMetric] = mapped_column(enum_column_type(GoalMetric, 32))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    target_min: Mapped[float] = mapped_column(Float)
+    target_max: Mapped[float | None] = mapped_column(Float, nullable=True)
+    measure_unit: Mapped[str] = mapped_column(String(10), default="%")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    programme: Mapped[Programme] = relationship(back_populates="goals")
+
+
+class Phase(SyncedRecord, Base):
+    """A phase of the programme (调查摸底, 动员部署…), with its dates and deadline."""
+
+    __tablename__ = "phases"
+
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    deadline_task: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    recipient_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
+
+    programme: Mapped[Programme] = relationship(back_populates="phases")
+    recipient_unit: Mapped[Unit | None] = relationship(foreign_keys=[recipient_unit_id])

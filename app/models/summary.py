@@ -1,0 +1,56 @@
+"""Phase summaries (阶段总结) per department, with captioned photos."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models._enum import enum_column_type
+from app.models.base import Base, SyncedRecord
+from app.models.programme import Phase
+from app.models.unit import Unit
+
+
+class SummaryStatus(enum.StrEnum):
+    """草稿 → 已提交 → 已退回 / 已采用."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    ACCEPTED = "accepted"
+
+
+class PhaseSummary(SyncedRecord, Base):
+    """A department's summary for a phase (or the whole year when ``phase_id`` is empty).
+
+    ``sections`` maps a section name (基本情况, 主要做法与成效…) to its text.
+    """
+
+    __tablename__ = "phase_summaries"
+
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    phase_id: Mapped[int | None] = mapped_column(ForeignKey("phases.id"), nullable=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    status: Mapped[SummaryStatus] = mapped_column(
+        enum_column_type(SummaryStatus, 16), default=SummaryStatus.DRAFT
+    )
+    sections: Mapped[dict] = mapped_column(JSON, default=dict)
+    submitted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+
+    phase: Mapped[Phase | None] = relationship()
+    department: Mapped[Unit] = relationship(foreign_keys=[department_id])
+
+
+class SummaryPhoto(SyncedRecord, Base):
+    """A photo chosen for a summary, with its caption."""
+
+    __tablename__ = "summary_photos"
+
+    summary_id: Mapped[int] = mapped_column(ForeignKey("phase_summaries.id"), index=True)
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"))
+    caption: Mapped[str] = mapped_column(String(200), default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,20 @@
+"""Where the application keeps its files (platformdirs, never the working directory)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+APP_NAME = "BangjiaoDesk"
+RESOURCES_DIR = Path(__file__).resolve().parent.parent / "resources"
+
+
+def user_data_dir() -> Path:
+    """The per-user data folder (e.g. %LOCALAPPDATA%\\BangjiaoDesk on Windows)."""
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def default_database_path() -> Path:
+    """The embedded default database file."""
+    return user_data_dir() / "bangjiao.db"

@@ -1,0 +1,173 @@
+"""Opening the database: engine set-up, schema check, backup and migration."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.models import SCHEMA_HEAD
+from app.paths import default_database_path
+from app.services.errors import DatabaseError
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def database_url(db: str | None) -> str:
+    """Turn the ``--db`` argument (a path or any SQLAlchemy URL) into a URL."""
+    if not db:
+        path = default_database_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{path}"
+    if "://" in db:
+        return db
+    return f"sqlite:///{Path(db).expanduser().resolve()}"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other databases and in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine with foreign keys on and WAL mode for SQLite."""
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _set_sqlite_pragmas)
+    return engine
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision recorded in the database, or None for an empty database."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def backup_sqlite_file(path: Path) -> Path:
+    """Copy a SQLite database (consistently, WAL included) next to itself; return the copy."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.stem}.backup-{stamp}{path.suffix}")
+    source = sqlite3.connect(path)
+    try:
+        dest = sqlite3.connect(target)
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    return target
+
+
+def _known_revisions() -> set[str]:
+    return {p.stem.split("_", 1)[0] for p in (MIGRATIONS_DIR / "versions").glob("*.py")}
+
+
+def upgrade_schema(engine: Engine) -> None:
+    """Apply every pending Alembic migration on this engine."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+@dataclass
+class Database:
+    """The application's one storage object, created at start-up and passed down."""
+
+    url: str
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    backup_path: Path | None = None
+
+    @property
+    def file(self) -> Path | None:
+        """The SQLite file, if the database is one."""
+        return sqlite_file(self.url)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session for one user action: committed on success, rolled back on error."""
+        session = self.session_factory()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def close(self) -> None:
+        """Release every connection (lets the file be copied or removed)."""
+        self.engine.dispose()
+
+
+def open_database(db: str | None = None) -> Database:
+    """Open (creating if needed) and upgrade the database named by ``--db``.
+
+    A file that already holds data is copied before any migration runs. A database made by
+    a newer version of the program is refused rather than damaged.
+    """
+    url = database_url(db)
+    engine = create_db_engine(url)
+    backup: Path | None = None
+    try:
+        revision = current_revision(engine)
+        if revision != SCHEMA_HEAD:
+            if revision is not None and revision not in _known_revisions():
+                raise DatabaseError(
+                    f"数据库的结构版本（{revision}）比本程序新，请升级大帮教工作台后再打开。"
+                )
+            path = sqlite_file(url)
+            if path is not None and path.exists() and path.stat().st_size > 0:
+                backup = backup_sqlite_file(path)
+            upgrade_schema(engine)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise DatabaseError(f"无法打开数据库：{exc.__class__.__name__}：{exc}") from exc
+    except DatabaseError:
+        engine.dispose()
+        raise
+    factory = sessionmaker(engine, expire_on_commit=False)
+    return Database(url=url, engine=engine, session_factory=factory, backup_path=backup)
+
+
+def remove_sqlite_file(path: Path) -> None:
+    """Remove a SQLite file with its WAL and shared-memory companions."""
+    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        candidate.unlink(missing_ok=True)
+
+
+__all__ = [
+    "Database",
+    "backup_sqlite_file",
+    "database_url",
+    "open_database",
+    "remove_sqlite_file",
+]

@@ -1,0 +1,101 @@
+"""First-run set-up: fill a database from a template (or blank) and record this PC's unit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.models import Unit, UnitKind
+from app.services.database import Database, open_database, remove_sqlite_file, sqlite_file
+from app.services.database import database_url as to_url
+from app.services.errors import UserError, ValidationError
+from app.services.settings import CURRENT_PROGRAMME, LOCAL_UNIT, local_unit, set_setting
+from app.services.templates import (
+    LoadReport,
+    find_template,
+    load_template,
+    read_template,
+    template_unit_names,
+)
+
+
+@dataclass
+class SetupResult:
+    """What :func:`initialise` did."""
+
+    database: Database
+    unit_name: str
+    programme_title: str | None
+    report: LoadReport
+
+
+def needs_setup(database: Database) -> bool:
+    """True while this installation has not chosen its unit."""
+    with database.session() as session:
+        return local_unit(session) is None
+
+
+def initialise(
+    db: str | None,
+    template_key: str | None,
+    unit_name: str,
+    blank_unit_kind: UnitKind | None = None,
+) -> SetupResult:
+    """Create or complete the database named by ``--db``.
+
+    With a template, its records are loaded (again: nothing is duplicated) and ``unit_name``
+    must be one of its units. Without one (blank), a single unit named ``unit_name`` of
+    ``blank_unit_kind`` is created. Everything is checked before the database is touched; a
+    database file this call created is removed again if anything fails.
+    """
+    unit_name = unit_name.strip()
+    if not unit_name:
+        raise ValidationError("请填写本机所属单位。", field="unit")
+    data = None
+    if template_key:
+        info = find_template(template_key)
+        data = read_template(info)
+        if unit_name not in template_unit_names(data):
+            names = "、".join(template_unit_names(data))
+            raise ValidationError(
+                f"模板“{template_key}”中没有单位“{unit_name}”。可选的单位：{names}", field="unit"
+            )
+    path = sqlite_file(to_url(db))
+    fresh_file = path is not None and not Path(path).exists()
+    database: Database | None = None
+    try:
+        database = open_database(db)
+        with database.session() as session:
+            programme = None
+            report = LoadReport()
+            if data is not None:
+                programme, report = load_template(session, info)
+                set_setting(session, CURRENT_PROGRAMME, programme.uuid)
+            unit = session.scalar(select(Unit).where(Unit.name == unit_name))
+            if unit is None:
+                if blank_unit_kind is None:
+                    raise ValidationError(f"数据库中没有单位“{unit_name}”。", field="unit")
+                unit = Unit(name=unit_name, kind=blank_unit_kind)
+                session.add(unit)
+                session.flush()
+                unit.owner_unit_id = unit.id
+                report.count("单位", True)
+            current = local_unit(session)
+            if current is not None and current.id != unit.id:
+                raise ValidationError(
+                    f"本数据库已设为“{current.name}”使用，不能改为“{unit_name}”。", field="unit"
+                )
+            set_setting(session, LOCAL_UNIT, unit.uuid)
+            title = programme.title if programme else None
+        return SetupResult(database, unit_name, title, report)
+    except BaseException:
+        if database is not None:
+            database.close()
+        if fresh_file and path is not None:
+            remove_sqlite_file(path)
+        raise
+
+
+__all__ = ["SetupResult", "UserError", "initialise", "needs_setup"]

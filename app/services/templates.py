@@ -1,0 +1,254 @@
+"""Programme templates: data files under ``resources/templates`` that seed a database.
+
+A template transcribes one county's plan (units, goals, phases, pairings, duties and
+indicators). Loading is idempotent: every record gets a UUID derived from the template key
+and its natural key, so a second load finds what the first made, and two offices that load
+the same template agree on every record's identity.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import (
+    Duty,
+    EntryKind,
+    Goal,
+    GoalMetric,
+    Indicator,
+    IndicatorMeasure,
+    Pairing,
+    Phase,
+    Programme,
+    Unit,
+    UnitKind,
+)
+from app.paths import RESOURCES_DIR
+from app.services.errors import ValidationError
+
+TEMPLATES_DIR = RESOURCES_DIR / "templates"
+_NAMESPACE = uuid.UUID("6f1c2a8e-5b0d-4c1e-9a63-2d7f0b8e4c11")
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    """A template file found on disk."""
+
+    key: str
+    name: str
+    path: Path
+
+
+@dataclass
+class LoadReport:
+    """What a template load created (``created``) and found already present (``existing``)."""
+
+    created: dict[str, int] = field(default_factory=dict)
+    existing: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, was_created: bool) -> None:
+        """Record one record of ``kind``."""
+        bucket = self.created if was_created else self.existing
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+
+def available_templates(directory: Path = TEMPLATES_DIR) -> list[TemplateInfo]:
+    """Every template in the folder, by file name."""
+    found = []
+    for path in sorted(directory.glob("*.toml")):
+        data = _read(path)
+        found.append(TemplateInfo(path.stem, data["template"]["name"], path))
+    return found
+
+
+def find_template(key: str, directory: Path = TEMPLATES_DIR) -> TemplateInfo:
+    """The template named ``key``, or a ValidationError listing the ones that exist."""
+    for info in available_templates(directory):
+        if info.key == key:
+            return info
+    names = "、".join(t.key for t in available_templates(directory)) or "（无）"
+    raise ValidationError(f"找不到模板“{key}”。可用的模板：{names}", field="template")
+
+
+def read_template(info: TemplateInfo) -> dict[str, Any]:
+    """The template's data, checked for internal consistency."""
+    data = _read(info.path)
+    _check(data, info.path.name)
+    return data
+
+
+def template_unit_names(data: dict[str, Any]) -> list[str]:
+    """Names of the units a template defines, in its order."""
+    return [u["name"] for u in data["units"]]
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValidationError(f"模板文件 {path.name} 无法读取：{exc}") from exc
+
+
+def _check(data: dict[str, Any], filename: str) -> None:
+    names = set(template_unit_names(data))
+    kinds = {k.value for k in UnitKind}
+
+    def need(condition: bool, message: str) -> None:
+        if not condition:
+            raise ValidationError(f"模板文件 {filename} 有误：{message}")
+
+    for unit in data["units"]:
+        need(unit.get("kind") in kinds, f"单位“{unit['name']}”的类别“{unit.get('kind')}”无效")
+        need(unit.get("parent") in (None, *names), f"单位“{unit['name']}”的上级不存在")
+    need(data["programme"].get("owner") in names, "方案的所属单位不存在")
+    kind_codes = {k["code"] for k in data.get("entry_kinds", [])}
+    for pairing in data.get("pairings", []):
+        need(pairing["department"] in names, f"结对科室“{pairing['department']}”不存在")
+        for office in pairing["offices"]:
+            need(office in names, f"结对司法所“{office}”不存在")
+    for duty in data.get("duties", []):
+        need(duty["department"] in names, f"职责所属科室“{duty['department']}”不存在")
+        need(bool(duty.get("indicators")), f"职责“{duty['text']}”没有量化指标")
+        for ind in duty["indicators"]:
+            need(ind.get("kind") in (None, *kind_codes), f"指标“{ind['name']}”的台账类型不存在")
+            need(ind["target"] >= 0, f"指标“{ind['name']}”的目标为负数")
+
+
+def _uid(template_key: str, *parts: object) -> str:
+    return str(uuid.uuid5(_NAMESPACE, "/".join([template_key, *map(str, parts)])))
+
+
+class _Loader:
+    def __init__(self, session: Session, key: str, report: LoadReport) -> None:
+        self.session = session
+        self.key = key
+        self.report = report
+
+    def upsert(self, model: type, label: str, natural_key: tuple, **values: Any) -> Any:
+        """Find a record by its derived UUID or create it with ``values``."""
+        record_uuid = _uid(self.key, model.__tablename__, *natural_key)
+        record = self.session.scalar(select(model).where(model.uuid == record_uuid))
+        created = record is None
+        if created:
+            record = model(uuid=record_uuid, **values)
+            self.session.add(record)
+            self.session.flush()
+        self.report.count(label, created)
+        return record
+
+
+def load_template(session: Session, info: TemplateInfo) -> tuple[Programme, LoadReport]:
+    """Create the template's records that are not there yet; return the programme."""
+    data = read_template(info)
+    report = LoadReport()
+    loader = _Loader(session, info.key, report)
+    units = _load_units(session, loader, data["units"])
+    owner = units[data["programme"]["owner"]]
+    for unit in units.values():
+        if unit.owner_unit_id is None:
+            unit.owner_unit_id = owner.id
+    programme = _load_programme(loader, info.key, data["programme"], owner)
+    for order, goal in enumerate(data.get("goals", [])):
+        loader.upsert(
+            Goal, "目标", (goal["metric"],),
+            programme_id=programme.id, owner_unit_id=owner.id,
+            metric=GoalMetric(goal["metric"]), title=goal["title"],
+            description=goal.get("description", ""), target_min=goal["target_min"],
+            target_max=goal.get("target_max"), measure_unit=goal.get("unit", "%"),
+            sort_order=order,
+        )  # fmt: skip
+    for order, phase in enumerate(data.get("phases", [])):
+        recipient = units.get(phase.get("recipient", ""))
+        loader.upsert(
+            Phase, "阶段", (phase["name"],),
+            programme_id=programme.id, owner_unit_id=owner.id, name=phase["name"],
+            start_date=phase["start"], end_date=phase["end"], deadline=phase.get("deadline"),
+            deadline_task=phase.get("deadline_task", ""),
+            description=phase.get("description", ""), sort_order=order,
+            recipient_unit_id=recipient.id if recipient else None,
+        )  # fmt: skip
+    kinds = {}
+    for order, kind in enumerate(data.get("entry_kinds", [])):
+        kinds[kind["code"]] = loader.upsert(
+            EntryKind, "台账类型", (kind["code"],),
+            owner_unit_id=owner.id, code=kind["code"], name=kind["name"],
+            description=kind.get("description", ""), fields=kind.get("fields", []),
+            sort_order=order,
+        )  # fmt: skip
+    for pairing in data.get("pairings", []):
+        department = units[pairing["department"]]
+        for office_name in pairing["offices"]:
+            loader.upsert(
+                Pairing, "挂钩结对", (department.name, office_name),
+                programme_id=programme.id, owner_unit_id=owner.id,
+                department_id=department.id, office_id=units[office_name].id,
+            )  # fmt: skip
+    _load_duties(loader, data.get("duties", []), programme, owner, units, kinds)
+    return programme, report
+
+
+def _load_units(session: Session, loader: _Loader, rows: list[dict]) -> dict[str, Unit]:
+    units: dict[str, Unit] = {}
+    for order, row in enumerate(rows):
+        existing = session.scalar(select(Unit).where(Unit.name == row["name"]))
+        if existing is not None:
+            loader.report.count("单位", False)
+            units[row["name"]] = existing
+            continue
+        parent = units.get(row.get("parent", ""))
+        units[row["name"]] = loader.upsert(
+            Unit, "单位", (row["name"],),
+            name=row["name"], kind=UnitKind(row["kind"]),
+            parent_id=parent.id if parent else None, sort_order=order,
+        )  # fmt: skip
+    return units
+
+
+def _load_programme(loader: _Loader, key: str, row: dict, owner: Unit) -> Programme:
+    issue_date = row.get("issue_date")
+    return loader.upsert(
+        Programme, "实施方案", (),
+        template_key=key, owner_unit_id=owner.id, title=row["title"], issuer=row["issuer"],
+        document_number=row.get("document_number", ""),
+        issue_date=issue_date if isinstance(issue_date, date) else None,
+        year=row["year"], basis=row.get("basis", ""),
+    )  # fmt: skip
+
+
+def _load_duties(
+    loader: _Loader,
+    rows: list[dict],
+    programme: Programme,
+    owner: Unit,
+    units: dict[str, Unit],
+    kinds: dict[str, EntryKind],
+) -> None:
+    order_in_department: dict[str, int] = {}
+    for row in rows:
+        department = units[row["department"]]
+        order = order_in_department.get(department.name, 0)
+        order_in_department[department.name] = order + 1
+        duty = loader.upsert(
+            Duty, "职责", (department.name, order),
+            programme_id=programme.id, owner_unit_id=owner.id,
+            department_id=department.id, text=row["text"], sort_order=order,
+        )  # fmt: skip
+        for ind_order, ind in enumerate(row["indicators"]):
+            kind = kinds.get(ind.get("kind", ""))
+            loader.upsert(
+                Indicator, "指标", (department.name, order, ind_order),
+                duty_id=duty.id, owner_unit_id=owner.id, name=ind["name"],
+                measure_unit=ind["unit"], annual_target=ind["target"],
+                weight=ind.get("weight", 0), measure=IndicatorMeasure(ind.get("measure", "count")),
+                entry_kind_id=kind.id if kind else None, sum_field=ind.get("sum_field", ""),
+                sort_order=ind_order,
+            )  # fmt: skip
