@@ -1,0 +1,100 @@
+"""Command line for IT staff and scripts; without a subcommand the desktop app starts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from app.services.errors import UserError
+
+DESCRIPTION = """大帮教工作台 —— 县司法局社区矫正“大帮教”机制的办公程序。
+不带子命令时打开图形界面；子命令供信息管理员和脚本使用。"""
+
+EPILOG = """示例：
+  main.py                                                   打开图形界面（默认数据库）
+  main.py --db D:\\bangjiao.db                              用指定的数据库文件打开图形界面
+  main.py --db bangjiao.db init --template qingtian-2018 --unit 县矫正办
+                                                            按模板建立数据库并设定本机单位
+  main.py templates                                         列出可用的方案模板"""
+
+
+class _ChineseHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):  # noqa: ANN001
+        super().add_usage(usage, actions, groups, prefix="用法：" if prefix is None else prefix)
+
+
+def _parser(name: str, parent=None, **kwargs) -> argparse.ArgumentParser:  # noqa: ANN001
+    make = parent.add_parser if parent is not None else argparse.ArgumentParser
+    parser = make(name, add_help=False, formatter_class=_ChineseHelpFormatter, **kwargs)
+    parser._optionals.title = "选项"
+    parser.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with every subcommand documented."""
+    parser = _parser("main.py", description=DESCRIPTION, epilog=EPILOG)
+    parser.add_argument(
+        "--db",
+        metavar="PATH或URL",
+        help="数据库文件路径或任意 SQLAlchemy URL（默认：用户数据目录下的 bangjiao.db）",
+    )
+    commands = parser.add_subparsers(dest="command", title="子命令")
+    init = _parser(
+        "init",
+        commands,
+        help="建立并填充数据库，设定本机所属单位（可重复运行，不会重复建立）",
+        description="按方案模板建立并填充数据库，设定本机所属单位。重复运行不会重复建立任何记录。",
+    )
+    init.add_argument("--template", required=True, metavar="模板", help="模板名，如 qingtian-2018")
+    init.add_argument("--unit", required=True, metavar="单位", help="本机所属单位，如 县矫正办")
+    _parser("templates", commands, help="列出可用的方案模板", description="列出可用的方案模板。")
+    return parser
+
+
+def _init(args: argparse.Namespace) -> int:
+    from app.services.setup import initialise
+
+    result = initialise(args.db, args.template, args.unit)
+    try:
+        print(f"数据库：{result.database.url}")
+        print(f"方案：{result.programme_title}")
+        print(f"本机单位：{result.unit_name}")
+        report = result.report
+        for kind in dict.fromkeys([*report.created, *report.existing]):
+            created, existing = report.created.get(kind, 0), report.existing.get(kind, 0)
+            print(f"  {kind}：新建 {created}，已存在 {existing}")
+    finally:
+        result.database.close()
+    return 0
+
+
+def _templates(_args: argparse.Namespace) -> int:
+    from app.services.templates import available_templates
+
+    for info in available_templates():
+        print(f"{info.key}\t{info.name}")
+    return 0
+
+
+HANDLERS = {"init": _init, "templates": _templates}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed subcommand; a UserError prints its Chinese message and exits with 2."""
+    try:
+        return HANDLERS[args.command](args)
+    except UserError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: the GUI without a subcommand, else the subcommand."""
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        from app.ui.application import run_gui
+
+        return run_gui(args.db)
+    return run(args)
