@@ -2,7 +2,18 @@
 
 import sys
 
-from app.cli import main
+from app.cli import build_parser, run
+
+
+def main() -> int:
+    """The GUI without a subcommand, else the subcommand."""
+    args = build_parser().parse_args()
+    if args.command is None:
+        from app.ui.application import run_gui
+
+        return run_gui(args.db)
+    return run(args)
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -20,11 +20,11 @@ EPILOG = """示例：
 
 
 class _ChineseHelpFormatter(argparse.RawDescriptionHelpFormatter):
-    def add_usage(self, usage, actions, groups, prefix=None):  # noqa: ANN001
+    def add_usage(self, usage, actions, groups, prefix=None):
         super().add_usage(usage, actions, groups, prefix="用法：" if prefix is None else prefix)
 
 
-def _parser(name: str, parent=None, **kwargs) -> argparse.ArgumentParser:  # noqa: ANN001
+def _parser(name: str, parent=None, **kwargs) -> argparse.ArgumentParser:
     make = parent.add_parser if parent is not None else argparse.ArgumentParser
     parser = make(name, add_help=False, formatter_class=_ChineseHelpFormatter, **kwargs)
     parser._optionals.title = "选项"
@@ -91,10 +91,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: the GUI without a subcommand, else the subcommand."""
+    """Run a subcommand from ``argv`` (the GUI is started by ``main.py``)."""
     args = build_parser().parse_args(argv)
     if args.command is None:
-        from app.ui.application import run_gui
-
-        return run_gui(args.db)
+        build_parser().print_help()
+        return 2
     return run(args)

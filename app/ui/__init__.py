@@ -1,0 +1,1 @@
+"""Qt widgets only: windows, pages, dialogs and table models. No SQL here."""

@@ -1,0 +1,106 @@
+"""A dialog with labelled fields, a Chinese error beside each, and a save callback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services.errors import ValidationError
+
+ERROR_STYLE = "color: #c0392b;"
+
+
+class FormDialog(QDialog):
+    """Base of the editing dialogs.
+
+    Subclasses add fields with :meth:`add_field` and implement :meth:`values`. On 确定 the
+    ``save`` callback receives the values; a ValidationError it raises is shown beside the
+    field it names (or at the top) and the dialog stays open, so nothing is lost.
+    """
+
+    def __init__(
+        self, title: str, save: Callable[[dict], None], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(520)
+        self._save = save
+        self._errors: dict[str, QLabel] = {}
+        self.form = QFormLayout()
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        self.general_error = QLabel()
+        self.general_error.setStyleSheet(ERROR_STYLE)
+        self.general_error.setWordWrap(True)
+        self.general_error.hide()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button.setText(self.tr("保存"))
+        self.buttons.accepted.connect(self._try_accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.general_error)
+        layout.addLayout(self.form)
+        layout.addWidget(self.buttons)
+
+    def add_field(self, name: str, label: str, widget: QWidget, hint: str = "") -> None:
+        """Add a labelled field with room for its error message (and an optional hint)."""
+        box = QWidget()
+        inner = QVBoxLayout(box)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.setSpacing(2)
+        inner.addWidget(widget)
+        if hint:
+            hint_label = QLabel(hint)
+            hint_label.setStyleSheet("color: #666;")
+            hint_label.setWordWrap(True)
+            inner.addWidget(hint_label)
+        error = QLabel()
+        error.setStyleSheet(ERROR_STYLE)
+        error.setWordWrap(True)
+        error.hide()
+        inner.addWidget(error)
+        self._errors[name] = error
+        self.form.addRow(label, box)
+
+    def values(self) -> dict:
+        """The entered values, keyed by field name."""
+        raise NotImplementedError
+
+    def error_text(self, name: str | None = None) -> str:
+        """The error shown for a field (or the general one), empty when none."""
+        label = self._errors.get(name) if name else self.general_error
+        return label.text() if label is not None and not label.isHidden() else ""
+
+    def show_error(self, message: str, field: str | None) -> None:
+        """Show ``message`` beside ``field`` (or at the top if the field is unknown)."""
+        self.clear_errors()
+        label = self._errors.get(field) if field else None
+        if label is None:
+            label = self.general_error
+        label.setText(message)
+        label.show()
+
+    def clear_errors(self) -> None:
+        """Hide every error message."""
+        for label in (*self._errors.values(), self.general_error):
+            label.clear()
+            label.hide()
+
+    def _try_accept(self) -> None:
+        try:
+            self._save(self.values())
+        except ValidationError as exc:
+            self.show_error(exc.message, exc.field)
+            return
+        self.accept()

@@ -1,0 +1,154 @@
+"""The main window: a navigation list on the left, the chosen section on the right."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QSize, Qt, Slot
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services.context import WorkContext, load_context
+from app.services.database import Database
+from app.ui.pages.duties import DutiesPage
+from app.ui.pages.home import HomePage
+from app.ui.pages.organisation import OrganisationPage
+from app.ui.pages.placeholder import PlaceholderPage
+from app.ui.pages.settings import SettingsPage
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("MainWindow", text)
+
+
+# (key, title, what the section will hold); titles are translated where shown.
+SECTIONS: list[tuple[str, str, str]] = [
+    ("home", "首页", ""),
+    ("organisation", "组织与结对", ""),
+    ("duties", "职责与指标", ""),
+    (
+        "ledger",
+        "工作台账",
+        "按活动类型登记各科室、司法所的工作台账，附照片，可检索、统计进度并导出 Excel。",
+    ),
+    (
+        "agreements",
+        "责任状",
+        "生成社区矫正科与各科室的责任状 PDF，跟踪印发、签署状态，保存签署扫描件。",
+    ),
+    ("meetings", "例会", "记录中层干部月度例会：各科室汇报、议定事项、责任单位和完成时限。"),
+    ("inspections", "督查整改", "登记督导检查发现的问题，跟踪整改期限与销号。"),
+    ("brands", "品牌创建", "“律师+”“调解+”“普法+”“公证+”“法援+”等创新品牌的创建过程与成效。"),
+    ("summaries", "阶段总结", "各科室阶段总结与图片资料的报送，县矫正办汇总后报市矫正办。"),
+    ("exchange", "数据交换", "用数据包文件（U 盘、内部邮件）在各单位与县矫正办之间交换数据。"),
+    ("settings", "设置", ""),
+]
+
+
+class MainWindow(QMainWindow):
+    """Shows the sections; pages appear once a database is attached.
+
+    The window can be shown before the database is open (for a fast start):
+    :meth:`attach_database` then fills it.
+    """
+
+    def __init__(self, database: Database | None = None) -> None:
+        super().__init__()
+        self.database: Database | None = None
+        self.context: WorkContext | None = None
+        self.pages: dict[str, QWidget] = {}
+        self.setWindowTitle(_t("大帮教工作台"))
+        self.resize(QSize(1200, 760))
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(168)
+        for key, title, _description in SECTIONS:
+            item = QListWidgetItem(_t(title))
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            self.nav.addItem(item)
+        self.stack = QStackedWidget()
+        self.loading = QLabel(_t("正在打开数据库……"))
+        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack.addWidget(self.loading)
+
+        self.banner = QLabel(_t("大帮教工作台"))
+        self.banner.setObjectName("banner")
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self.banner)
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        body.addWidget(self.nav)
+        body.addWidget(self.stack, 1)
+        outer.addLayout(body, 1)
+        self.setCentralWidget(central)
+        self.nav.currentRowChanged.connect(self._on_nav)
+        if database is not None:
+            self.attach_database(database)
+
+    def attach_database(self, database: Database) -> None:
+        """Build the pages on ``database`` and show the home page."""
+        self.database = database
+        with database.session() as session:
+            self.context = load_context(session)
+        ctx = self.context
+        self.setWindowTitle(f"{_t('大帮教工作台')} — {ctx.local_unit_name}")
+        banner = _t("大帮教工作台")
+        if ctx.programme_title:
+            banner += f"　|　{ctx.programme_issuer} {ctx.programme_year}年度"
+        banner += f"　|　{_t('本机单位')}：{ctx.local_unit_name}"
+        self.banner.setText(banner)
+        self.nav.setCurrentRow(0)
+        self._on_nav(0)
+
+    def page(self, key: str) -> QWidget:
+        """The page of a section, created on first use."""
+        if key not in self.pages:
+            self.pages[key] = self._make_page(key)
+            self.stack.addWidget(self.pages[key])
+        return self.pages[key]
+
+    def _make_page(self, key: str) -> QWidget:
+        assert self.database is not None and self.context is not None
+        builders = {
+            "home": HomePage,
+            "organisation": OrganisationPage,
+            "duties": DutiesPage,
+            "settings": SettingsPage,
+        }
+        if key in builders:
+            return builders[key](self.database, self.context)
+        _key, title, description = next(s for s in SECTIONS if s[0] == key)
+        return PlaceholderPage(_t(title), _t(description))
+
+    def open_section(self, key: str) -> QWidget:
+        """Select a section in the navigation and return its page."""
+        row = next(i for i, s in enumerate(SECTIONS) if s[0] == key)
+        self.nav.setCurrentRow(row)
+        return self.page(key)
+
+    @Slot(int)
+    def _on_nav(self, row: int) -> None:
+        if self.database is None or row < 0:
+            return
+        key = SECTIONS[row][0]
+        existed = key in self.pages
+        page = self.page(key)
+        if existed and page is not self.stack.currentWidget():
+            page.refresh()  # another page may have changed what this one shows
+        self.stack.setCurrentWidget(page)
+
+    def closeEvent(self, event) -> None:
+        if self.database is not None:
+            self.database.close()
+        super().closeEvent(event)

@@ -1,0 +1,261 @@
+"""职责与指标: each department's duties and their quantitative indicators."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QListView, QPushButton, QSplitter, QVBoxLayout, QWidget
+
+from app.models import UnitKind
+from app.services import reference
+from app.services.reference import MEASURE_LABELS, DutyRow, IndicatorRow, UnitRow
+from app.ui.dialogs.reference_dialogs import DutyDialog, IndicatorDialog
+from app.ui.messages import confirm
+from app.ui.pages.base import Page, button_row, section_label
+from app.ui.table_model import ROW_ROLE, Column, RowTableModel, format_number
+from app.ui.table_view import RowTableView
+
+
+class DutiesPage(Page):
+    """Pick a department; edit its duties and each duty's indicators."""
+
+    title = "职责与指标"
+
+    def __init__(self, database, context, parent: QWidget | None = None) -> None:
+        super().__init__(database, context, parent)
+        self.departments_model: RowTableModel[UnitRow] = RowTableModel(
+            [Column(self.tr("科室"), lambda r: r.name)], self
+        )
+        self.departments_view = QListView()
+        self.departments_view.setModel(self.departments_model)
+        self.departments_view.setMaximumWidth(220)
+        self.departments_view.setObjectName("departmentList")
+
+        self.duties_model: RowTableModel[DutyRow] = RowTableModel(
+            [
+                Column(self.tr("序号"), lambda r: r.sort_order + 1, align_right=True),
+                Column(self.tr("职责内容"), lambda r: r.text),
+                Column(self.tr("指标数"), lambda r: r.indicator_count, align_right=True),
+            ],
+            self,
+        )
+        self.duties_view = RowTableView(self.duties_model, self, stretch=1)
+        self.add_duty_button = QPushButton(self.tr("新增职责"))
+        self.edit_duty_button = QPushButton(self.tr("编辑职责"))
+        self.delete_duty_button = QPushButton(self.tr("删除职责"))
+
+        self.indicators_model: RowTableModel[IndicatorRow] = RowTableModel(
+            [
+                Column(self.tr("指标名称"), lambda r: r.name),
+                Column(self.tr("计量单位"), lambda r: r.measure_unit),
+                Column(
+                    self.tr("年度目标"),
+                    lambda r: format_number(r.annual_target),
+                    sort_key=lambda r: r.annual_target,
+                    align_right=True,
+                ),
+                Column(
+                    self.tr("权重"),
+                    lambda r: format_number(r.weight),
+                    sort_key=lambda r: r.weight,
+                    align_right=True,
+                ),
+                Column(self.tr("计算方式"), lambda r: MEASURE_LABELS[r.measure]),
+                Column(self.tr("计入台账类型"), lambda r: r.entry_kind_name),
+            ],
+            self,
+        )
+        self.indicators_view = RowTableView(self.indicators_model, self, stretch=0)
+        self.add_indicator_button = QPushButton(self.tr("新增指标"))
+        self.edit_indicator_button = QPushButton(self.tr("编辑指标"))
+        self.delete_indicator_button = QPushButton(self.tr("删除指标"))
+        self.weight_label = QLabel()
+        self.weight_label.setObjectName("weightLabel")
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(section_label(self.tr("任务分解（职责）")))
+        right_layout.addWidget(self.duties_view, 3)
+        right_layout.addLayout(
+            button_row(self.add_duty_button, self.edit_duty_button, self.delete_duty_button)
+        )
+        right_layout.addWidget(section_label(self.tr("量化考核指标（所选职责）")))
+        right_layout.addWidget(self.indicators_view, 2)
+        indicator_buttons = button_row(
+            self.add_indicator_button, self.edit_indicator_button, self.delete_indicator_button
+        )
+        indicator_buttons.addWidget(self.weight_label)
+        right_layout.addLayout(indicator_buttons)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(section_label(self.tr("局科室")))
+        left_layout.addWidget(self.departments_view)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        self.layout_.addWidget(splitter, 1)
+
+        self.departments_view.selectionModel().currentChanged.connect(lambda *_: self.load_duties())
+        self.duties_view.selection_changed.connect(self.load_indicators)
+        self.duties_view.row_activated.connect(self.edit_duty)
+        self.indicators_view.row_activated.connect(self.edit_indicator)
+        self.indicators_view.selection_changed.connect(self._update_buttons)
+        self.add_duty_button.clicked.connect(lambda: self.edit_duty(None))
+        self.edit_duty_button.clicked.connect(
+            lambda: self.edit_duty(self.duties_view.selected_row())
+        )
+        self.delete_duty_button.clicked.connect(self.delete_duty)
+        self.add_indicator_button.clicked.connect(lambda: self.edit_indicator(None))
+        self.edit_indicator_button.clicked.connect(
+            lambda: self.edit_indicator(self.indicators_view.selected_row())
+        )
+        self.delete_indicator_button.clicked.connect(self.delete_indicator)
+        self.refresh()
+
+    # ------------------------------------------------------------ loading
+
+    def refresh(self) -> None:
+        """Reload the departments, keeping the current selection."""
+        current = self.current_department()
+        with self.database.session() as session:
+            departments = reference.list_units(session, UnitKind.DEPARTMENT)
+        self.departments_model.set_rows(departments)
+        self.select_department(current.id if current else None)
+
+    def current_department(self) -> UnitRow | None:
+        """The department whose duties are shown."""
+        index = self.departments_view.currentIndex()
+        return index.data(ROW_ROLE) if index.isValid() else None
+
+    def select_department(self, department_id: int | None) -> None:
+        """Show a department's duties (the first department when not found)."""
+        rows = self.departments_model.rows()
+        row = next((i for i, d in enumerate(rows) if d.id == department_id), 0)
+        if rows:
+            self.departments_view.setCurrentIndex(self.departments_model.index(row, 0))
+        self.load_duties()
+
+    def load_duties(self, keep_duty_id: int | None = None) -> None:
+        """Reload the current department's duties."""
+        department = self.current_department()
+        duties: list[DutyRow] = []
+        if department is not None and self.context.programme_id is not None:
+            with self.database.session() as session:
+                duties = reference.list_duties(session, self.context.programme_id, department.id)
+        self.duties_model.set_rows(duties)
+        if keep_duty_id is None or not self.duties_view.select_where(
+            lambda d: d.id == keep_duty_id
+        ):
+            self.duties_view.selectRow(0)
+        self.load_indicators()
+
+    def load_indicators(self) -> None:
+        """Reload the selected duty's indicators and the department's weight total."""
+        duty = self.duties_view.selected_row()
+        department = self.current_department()
+        indicators: list[IndicatorRow] = []
+        total = 0.0
+        with self.database.session() as session:
+            if duty is not None:
+                indicators = reference.list_indicators(session, duty.id)
+            if department is not None and self.context.programme_id is not None:
+                total = reference.department_weight_total(
+                    session, self.context.programme_id, department.id
+                )
+        self.indicators_model.set_rows(indicators)
+        text = self.tr("本科室权重合计：%1").replace("%1", format_number(total))
+        if abs(total - 100) > 1e-6:
+            text += self.tr("（一般应为 100）")
+            self.weight_label.setProperty("warning", True)
+        else:
+            self.weight_label.setProperty("warning", False)
+        self.weight_label.setText(text)
+        self.weight_label.style().unpolish(self.weight_label)
+        self.weight_label.style().polish(self.weight_label)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        has_department = (
+            self.current_department() is not None and self.context.programme_id is not None
+        )
+        has_duty = self.duties_view.selected_row() is not None
+        has_indicator = self.indicators_view.selected_row() is not None
+        self.add_duty_button.setEnabled(has_department)
+        self.edit_duty_button.setEnabled(has_duty)
+        self.delete_duty_button.setEnabled(has_duty)
+        self.add_indicator_button.setEnabled(has_duty)
+        self.edit_indicator_button.setEnabled(has_indicator)
+        self.delete_indicator_button.setEnabled(has_indicator)
+
+    # ------------------------------------------------------------ editing
+
+    def edit_duty(self, duty: DutyRow | None) -> None:
+        """Open the duty dialog (new when ``duty`` is None) and save on 保存."""
+        department = self.current_department()
+        if department is None:
+            return
+        saved: list[int] = []
+
+        def save(values: dict) -> None:
+            with self.database.session() as session:
+                saved.append(
+                    reference.save_duty(
+                        session,
+                        duty.id if duty else None,
+                        programme_id=self.context.programme_id,
+                        department_id=department.id,
+                        owner_unit_id=self.context.local_unit_id,
+                        **values,
+                    )
+                )
+
+        dialog = DutyDialog(save, duty.text if duty else "", department.name, self)
+        if dialog.exec():
+            self.load_duties(keep_duty_id=saved[-1] if saved else None)
+
+    def delete_duty(self) -> None:
+        """Remove the selected duty and its indicators after confirmation."""
+        duty = self.duties_view.selected_row()
+        if duty is None:
+            return
+        if not confirm(self, self.tr("删除职责"), self.tr("确定删除这条职责及其全部量化指标吗？")):
+            return
+        self.run(lambda s: reference.delete_duty(s, duty.id))
+        self.load_duties()
+
+    def edit_indicator(self, indicator: IndicatorRow | None) -> None:
+        """Open the indicator dialog (new when ``indicator`` is None) and save on 保存."""
+        duty = self.duties_view.selected_row()
+        if duty is None:
+            return
+        with self.database.session() as session:
+            kinds = reference.list_entry_kinds(session)
+
+        def save(values: dict) -> None:
+            with self.database.session() as session:
+                reference.save_indicator(
+                    session,
+                    indicator.id if indicator else None,
+                    duty_id=duty.id,
+                    owner_unit_id=self.context.local_unit_id,
+                    **values,
+                )
+
+        dialog = IndicatorDialog(save, kinds, indicator, self)
+        if dialog.exec():
+            self.load_duties(keep_duty_id=duty.id)
+
+    def delete_indicator(self) -> None:
+        """Remove the selected indicator after confirmation."""
+        indicator = self.indicators_view.selected_row()
+        duty = self.duties_view.selected_row()
+        if indicator is None or duty is None:
+            return
+        question = self.tr("确定删除指标“%1”吗？").replace("%1", indicator.name)
+        if not confirm(self, self.tr("删除指标"), question):
+            return
+        self.run(lambda s: reference.delete_indicator(s, indicator.id))
+        self.load_duties(keep_duty_id=duty.id)
