@@ -56,12 +56,13 @@ def create_db_engine(url: str) -> Engine:
     return engine
 
 
-def current_revision(engine: Engine) -> str | None:
-    """The schema revision recorded in the database, or None for an empty database."""
+def current_revision(engine: Engine) -> tuple[str | None, bool]:
+    """The schema revision recorded in the database (None if absent), and whether it has tables."""
     with engine.connect() as conn:
-        if not inspect(conn).has_table("alembic_version"):
-            return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        tables = inspect(conn).get_table_names()
+        if "alembic_version" not in tables:
+            return None, bool(tables)
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar(), True
 
 
 def backup_sqlite_file(path: Path) -> Path:
@@ -138,14 +139,14 @@ def open_database(db: str | None = None) -> Database:
     engine = create_db_engine(url)
     backup: Path | None = None
     try:
-        revision = current_revision(engine)
+        revision, has_tables = current_revision(engine)
         if revision != SCHEMA_HEAD:
             if revision is not None and revision not in _known_revisions():
                 raise DatabaseError(
                     f"数据库的结构版本（{revision}）比本程序新，请升级大帮教工作台后再打开。"
                 )
             path = sqlite_file(url)
-            if path is not None and path.exists() and path.stat().st_size > 0:
+            if path is not None and has_tables:
                 backup = backup_sqlite_file(path)
             upgrade_schema(engine)
     except SQLAlchemyError as exc:
