@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QCoreApplication, QSize, Qt, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -14,13 +16,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.context import WorkContext, load_context
-from app.services.database import Database
-from app.ui.pages.duties import DutiesPage
-from app.ui.pages.home import HomePage
-from app.ui.pages.organisation import OrganisationPage
 from app.ui.pages.placeholder import PlaceholderPage
-from app.ui.pages.settings import SettingsPage
+
+if TYPE_CHECKING:  # the database layer is imported after the window is shown
+    from app.services.context import WorkContext
+    from app.services.database import Database
 
 
 def _t(text: str) -> str:
@@ -98,6 +98,8 @@ class MainWindow(QMainWindow):
 
     def attach_database(self, database: Database) -> None:
         """Build the pages on ``database`` and show the home page."""
+        from app.services.context import load_context
+
         self.database = database
         with database.session() as session:
             self.context = load_context(session)
@@ -120,6 +122,11 @@ class MainWindow(QMainWindow):
 
     def _make_page(self, key: str) -> QWidget:
         assert self.database is not None and self.context is not None
+        from app.ui.pages.duties import DutiesPage
+        from app.ui.pages.home import HomePage
+        from app.ui.pages.organisation import OrganisationPage
+        from app.ui.pages.settings import SettingsPage
+
         builders = {
             "home": HomePage,
             "organisation": OrganisationPage,
