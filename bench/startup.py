@@ -41,7 +41,9 @@ print("ready", time.time())
 def _run(code: str) -> dict[str, float]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     start = time.time()
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
     return {line.split()[0]: float(line.split()[1]) - start for line in out.stdout.splitlines()}
 
 
@@ -52,8 +54,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "bench.db")
         subprocess.run(
-            [sys.executable, str(ROOT / "main.py"), "--db", db, "init", "--template", "qingtian-2018", "--unit", "县矫正办"],
-            check=True, capture_output=True,
+            [
+                sys.executable,
+                str(ROOT / "main.py"),
+                "--db",
+                db,
+                "init",
+                "--template",
+                "qingtian-2018",
+                "--unit",
+                "县矫正办",
+            ],
+            check=True,
+            capture_output=True,
         )
         _run(BARE), _run(APP.format(root=str(ROOT), db=db))  # warm the file cache
         bare = [_run(BARE)["shown"] for _ in range(runs)]
@@ -61,8 +74,12 @@ def main() -> None:
     med = statistics.median
     print(f"runs: {runs} each, median, from process spawn")
     print(f"bare PySide6 QMainWindow shown:          {med(bare) * 1000:7.0f} ms")
-    print(f"大帮教工作台 main window shown:            {med(a['shown'] for a in app) * 1000:7.0f} ms")
-    print(f"大帮教工作台 database open, home page shown: {med(a['ready'] for a in app) * 1000:7.0f} ms")
+    print(
+        f"大帮教工作台 main window shown:            {med(a['shown'] for a in app) * 1000:7.0f} ms"
+    )
+    print(
+        f"大帮教工作台 database open, home page shown: {med(a['ready'] for a in app) * 1000:7.0f} ms"
+    )
 
 
 if __name__ == "__main__":

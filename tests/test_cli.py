@@ -20,7 +20,10 @@ def _counts(path: Path) -> dict[str, int]:
     db = open_database(str(path))
     try:
         with db.session() as s:
-            counts = {m.__name__: s.scalar(select(func.count()).select_from(m)) for m in (Unit, Pairing, Duty, Indicator)}
+            counts = {
+                m.__name__: s.scalar(select(func.count()).select_from(m))
+                for m in (Unit, Pairing, Duty, Indicator)
+            }
             counts["local"] = local_unit(s).name
         return counts
     finally:
@@ -29,11 +32,19 @@ def _counts(path: Path) -> dict[str, int]:
 
 def test_init_creates_and_reports(tmp_path, capsys):
     path = tmp_path / "county.db"
-    assert main(["--db", str(path), "init", "--template", "qingtian-2018", "--unit", "县矫正办"]) == 0
+    assert (
+        main(["--db", str(path), "init", "--template", "qingtian-2018", "--unit", "县矫正办"]) == 0
+    )
     out = capsys.readouterr().out
     assert "职责：新建 24，已存在 0" in out
     assert "挂钩结对：新建 9，已存在 0" in out
-    assert _counts(path) == {"Unit": 19, "Pairing": 9, "Duty": 24, "Indicator": 27, "local": "县矫正办"}
+    assert _counts(path) == {
+        "Unit": 19,
+        "Pairing": 9,
+        "Duty": 24,
+        "Indicator": 27,
+        "local": "县矫正办",
+    }
 
 
 def test_init_twice_duplicates_nothing(tmp_path, capsys):
@@ -48,7 +59,9 @@ def test_init_twice_duplicates_nothing(tmp_path, capsys):
 
 def test_unknown_template_fails_and_leaves_no_file(tmp_path, capsys):
     path = tmp_path / "x.db"
-    assert main(["--db", str(path), "init", "--template", "nowhere-2099", "--unit", "县矫正办"]) == 2
+    assert (
+        main(["--db", str(path), "init", "--template", "nowhere-2099", "--unit", "县矫正办"]) == 2
+    )
     err = capsys.readouterr().err
     assert "找不到模板“nowhere-2099”" in err and "qingtian-2018" in err
     assert list(tmp_path.iterdir()) == []
@@ -56,14 +69,22 @@ def test_unknown_template_fails_and_leaves_no_file(tmp_path, capsys):
 
 def test_unknown_unit_fails_and_leaves_no_file(tmp_path, capsys):
     path = tmp_path / "x.db"
-    assert main(["--db", str(path), "init", "--template", "qingtian-2018", "--unit", "火星司法所"]) == 2
+    assert (
+        main(["--db", str(path), "init", "--template", "qingtian-2018", "--unit", "火星司法所"])
+        == 2
+    )
     assert "没有单位“火星司法所”" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
 
 def test_reassigning_the_unit_is_refused_and_changes_nothing(db_path, capsys):
     before = _counts(db_path)
-    assert main(["--db", str(db_path), "init", "--template", "qingtian-2018", "--unit", "法律援助中心"]) == 2
+    assert (
+        main(
+            ["--db", str(db_path), "init", "--template", "qingtian-2018", "--unit", "法律援助中心"]
+        )
+        == 2
+    )
     assert "已设为“县矫正办”使用" in capsys.readouterr().err
     assert _counts(db_path) == before
 
@@ -74,6 +95,10 @@ def test_help_documents_the_commands():
     )
     assert "init" in result.stdout and "--db" in result.stdout and "用法" in result.stdout
     result = subprocess.run(
-        [sys.executable, "main.py", "init", "--help"], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "main.py", "init", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "--template" in result.stdout and "--unit" in result.stdout

@@ -8,9 +8,9 @@ import sqlite3
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from alembic.config import Config
 from sqlalchemy import func, select
 
 from app.models import SCHEMA_HEAD, Base, Duty
@@ -67,7 +67,10 @@ def test_a_database_from_a_newer_program_is_refused_untouched(tmp_path, db_path)
     assert db_path.read_bytes() == before
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in DATA_DIR.glob("schema-*.db") if re.fullmatch(r"schema-\d+\.db", p.name)))
+@pytest.mark.parametrize(
+    "name",
+    sorted(p.name for p in DATA_DIR.glob("schema-*.db") if re.fullmatch(r"schema-\d+\.db", p.name)),
+)
 def test_released_schema_files_open_with_their_data(tmp_path, name):
     """Each released schema's database file (kept under tests/data) upgrades and keeps its data."""
     path = tmp_path / name
@@ -77,6 +80,9 @@ def test_released_schema_files_open_with_their_data(tmp_path, name):
         with db.session() as s:
             assert s.scalar(select(func.count()).select_from(Duty)) == 24
         with db.engine.connect() as conn:
-            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == SCHEMA_HEAD
+            assert (
+                conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+                == SCHEMA_HEAD
+            )
     finally:
         db.close()

@@ -41,13 +41,23 @@ def test_editing_a_duty_bumps_its_revision(database):
         ({"weight": "120"}, "weight", "权重不能超过 100。"),
         ({"measure_unit": ""}, "measure_unit", "请填写计量单位"),
         ({"entry_kind_id": None}, "entry_kind", "请选择计入的台账类型。"),
-        ({"measure": IndicatorMeasure.SUM, "sum_field": ""}, "sum_field", "按字段求和时请填写求和字段。"),
+        (
+            {"measure": IndicatorMeasure.SUM, "sum_field": ""},
+            "sum_field",
+            "按字段求和时请填写求和字段。",
+        ),
     ],
 )
 def test_bad_indicator_input_is_refused_and_saves_nothing(database, changes, field, message):
     with database.session() as s:
         indicator = _first_indicator(s, _dept(s))
-        before = (indicator.id, indicator.name, indicator.annual_target, indicator.weight, indicator.revision)
+        before = (
+            indicator.id,
+            indicator.name,
+            indicator.annual_target,
+            indicator.weight,
+            indicator.revision,
+        )
         values = {
             "duty_id": indicator.duty_id,
             "name": indicator.name,
@@ -64,18 +74,37 @@ def test_bad_indicator_input_is_refused_and_saves_nothing(database, changes, fie
     assert message in error.value.message
     with database.session() as s:
         indicator = s.get(Indicator, before[0])
-        assert (indicator.id, indicator.name, indicator.annual_target, indicator.weight, indicator.revision) == before
+        assert (
+            indicator.id,
+            indicator.name,
+            indicator.annual_target,
+            indicator.weight,
+            indicator.revision,
+        ) == before
 
 
 def test_adding_an_indicator_and_a_duty(database):
     with database.session() as s:
         dept = _dept(s)
         programme_id = s.scalar(select(Duty.programme_id))
-        duty_id = reference.save_duty(s, None, text="开展社区矫正对象法治体检", programme_id=programme_id, department_id=dept.id)
+        duty_id = reference.save_duty(
+            s,
+            None,
+            text="开展社区矫正对象法治体检",
+            programme_id=programme_id,
+            department_id=dept.id,
+        )
         kind = reference.list_entry_kinds(s)[0]
         reference.save_indicator(
-            s, None, duty_id=duty_id, name="法治体检", measure_unit="场", annual_target="3", weight="0",
-            measure=IndicatorMeasure.COUNT, entry_kind_id=kind.id,
+            s,
+            None,
+            duty_id=duty_id,
+            name="法治体检",
+            measure_unit="场",
+            annual_target="3",
+            weight="0",
+            measure=IndicatorMeasure.COUNT,
+            entry_kind_id=kind.id,
         )
     with database.session() as s:
         duties = reference.list_duties(s, programme_id, dept.id)
@@ -112,7 +141,10 @@ def test_pairing_rules(database):
             reference.add_pairing(s, programme_id, dept.id, _dept(s, "基层科").id, dept.id)
         new_id = reference.add_pairing(s, programme_id, dept.id, _dept(s, "腊口司法所").id, dept.id)
     with database.session() as s:
-        assert "腊口司法所" in next(u for u in reference.list_units(s) if u.name == "法律援助中心").paired_with
+        assert (
+            "腊口司法所"
+            in next(u for u in reference.list_units(s) if u.name == "法律援助中心").paired_with
+        )
         reference.delete_pairing(s, new_id)
     with database.session() as s:
         assert s.get(Pairing, new_id).deleted
@@ -127,7 +159,13 @@ def test_unit_validation(database):
             reference.save_unit(s, None, name=" ", kind=UnitKind.DEPARTMENT, parent_id=None)
         with pytest.raises(ValidationError, match="还有职责或挂钩结对"):
             reference.delete_unit(s, _dept(s).id)
-        new_id = reference.save_unit(s, None, name="仁庄司法所", kind=UnitKind.JUDICIAL_OFFICE, parent_id=_dept(s, "县矫正办").id)
+        new_id = reference.save_unit(
+            s,
+            None,
+            name="仁庄司法所",
+            kind=UnitKind.JUDICIAL_OFFICE,
+            parent_id=_dept(s, "县矫正办").id,
+        )
     with database.session() as s:
         row = next(u for u in reference.list_units(s) if u.id == new_id)
         assert (row.kind_label, row.parent_name) == ("司法所", "县矫正办")

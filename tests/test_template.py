@@ -148,20 +148,34 @@ def test_programme_goals_and_phases(database):
     assert "浙矫正办〔2018〕8号" in programme.basis
     assert goals[GoalMetric.PARTICIPATION_RATE].target_min == 100
     assert goals[GoalMetric.SIGNING_RATE].target_min == 100
-    assert (goals[GoalMetric.BRAND_COUNT].target_min, goals[GoalMetric.BRAND_COUNT].target_max) == (1, 2)
+    assert (goals[GoalMetric.BRAND_COUNT].target_min, goals[GoalMetric.BRAND_COUNT].target_max) == (
+        1,
+        2,
+    )
     assert goals[GoalMetric.PAIRING_COVERAGE].target_min == 100
     assert [p.name for p in phases] == ["调查摸底", "动员部署", "组织实施", "总结提升"]
-    assert [(p.start_date.month, p.end_date.month) for p in phases] == [(2, 3), (4, 5), (6, 9), (10, 12)]
+    assert [(p.start_date.month, p.end_date.month) for p in phases] == [
+        (2, 3),
+        (4, 5),
+        (6, 9),
+        (10, 12),
+    ]
     assert phases[3].deadline == date(2018, 10, 15)
     assert kinds >= 14
 
 
 def test_loading_twice_creates_nothing_new(database):
     with database.session() as s:
-        before = {m.__name__: s.scalar(select(func.count()).select_from(m)) for m in (Unit, Duty, Indicator, Pairing, Phase, Goal)}
+        before = {
+            m.__name__: s.scalar(select(func.count()).select_from(m))
+            for m in (Unit, Duty, Indicator, Pairing, Phase, Goal)
+        }
         _programme, report = load_template(s, find_template(TEMPLATE_KEY))
     with database.session() as s:
-        after = {m.__name__: s.scalar(select(func.count()).select_from(m)) for m in (Unit, Duty, Indicator, Pairing, Phase, Goal)}
+        after = {
+            m.__name__: s.scalar(select(func.count()).select_from(m))
+            for m in (Unit, Duty, Indicator, Pairing, Phase, Goal)
+        }
     assert report.created == {}
     assert before == after
 
@@ -175,7 +189,11 @@ def test_two_offices_loading_the_template_agree_on_record_identity(tmp_path):
         for db in (first, second):
             with db.session() as s:
                 uuids.append(
-                    {(m.__tablename__, u) for m in (Unit, Duty, Indicator, Pairing) for u in s.scalars(select(m.uuid))}
+                    {
+                        (m.__tablename__, u)
+                        for m in (Unit, Duty, Indicator, Pairing)
+                        for u in s.scalars(select(m.uuid))
+                    }
                 )
         assert uuids[0] == uuids[1]
         assert len(uuids[0]) == 19 + 24 + 27 + 9

@@ -44,7 +44,9 @@ def test_wizard_creates_the_database_and_opens_the_main_window(qtbot, gui_app, t
     wizard = SetupWizard(str(path))
     qtbot.addWidget(wizard)
     wizard.show()
-    assert wizard.button(QWizard.WizardButton.NextButton).text() == "下一步(&N) >"  # Qt's own, in Chinese
+    assert (
+        wizard.button(QWizard.WizardButton.NextButton).text() == "下一步(&N) >"
+    )  # Qt's own, in Chinese
     wizard.template_page.buttons["qingtian-2018"].setChecked(True)
     wizard.next()
     combo = wizard.unit_page.unit_combo
@@ -56,7 +58,9 @@ def test_wizard_creates_the_database_and_opens_the_main_window(qtbot, gui_app, t
     qtbot.addWidget(window)
     window.show()
     assert "瓯南司法所" in window.windowTitle()
-    assert [window.nav.item(i).text() for i in range(window.nav.count())] == [s[1] for s in SECTIONS]
+    assert [window.nav.item(i).text() for i in range(window.nav.count())] == [
+        s[1] for s in SECTIONS
+    ]
     with wizard.database.session() as s:
         assert local_unit(s).name == "瓯南司法所"
 
@@ -80,7 +84,9 @@ def test_wizard_blank_start_needs_a_unit_name(qtbot, gui_app, tmp_path):
 
 def test_qt_dialogs_are_chinese(gui_app):
     translator = QTranslator()
-    assert translator.load("qtbase_zh_CN", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+    assert translator.load(
+        "qtbase_zh_CN", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    )
     box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
     assert box.button(QDialogButtonBox.StandardButton.Cancel).text() == "取消"
 
@@ -95,7 +101,9 @@ def test_organisation_page_lists_units_and_pairings(qtbot, gui_app, db_path):
     assert row.paired_with == "东源司法所、北山司法所"
 
 
-def test_adding_a_unit_with_an_empty_name_shows_a_message_and_saves_nothing(qtbot, monkeypatch, gui_app, db_path):
+def test_adding_a_unit_with_an_empty_name_shows_a_message_and_saves_nothing(
+    qtbot, monkeypatch, gui_app, db_path
+):
     window = _window(qtbot, db_path)
     page = window.open_section("organisation")
     seen = _drive(monkeypatch, UnitDialog, lambda d: d.name.setText(""))
@@ -122,7 +130,11 @@ def test_duty_and_indicator_edits_persist_after_reopening(qtbot, monkeypatch, gu
     page.duties_view.selectRow(1)
     assert page.duties_view.selected_row().text == "为符合条件的社区服刑人员及近亲属提供法律援助"
 
-    _drive(monkeypatch, DutyDialog, lambda d: d.text.setPlainText("为符合条件的社区矫正对象及近亲属提供法律援助"))
+    _drive(
+        monkeypatch,
+        DutyDialog,
+        lambda d: d.text.setPlainText("为符合条件的社区矫正对象及近亲属提供法律援助"),
+    )
     qtbot.mouseClick(page.edit_duty_button, Qt.MouseButton.LeftButton)
     assert page.indicators_model.rowCount() == 1
     page.indicators_view.selectRow(0)
@@ -141,7 +153,9 @@ def test_duty_and_indicator_edits_persist_after_reopening(qtbot, monkeypatch, gu
     window.close()
 
 
-def test_invalid_duty_and_indicator_input_is_refused_in_chinese(qtbot, monkeypatch, gui_app, db_path):
+def test_invalid_duty_and_indicator_input_is_refused_in_chinese(
+    qtbot, monkeypatch, gui_app, db_path
+):
     window = _window(qtbot, db_path)
     page = window.open_section("duties")
     _select_department(page, "基层科")
@@ -188,7 +202,9 @@ def test_deleting_an_indicator_asks_first(qtbot, monkeypatch, gui_app, db_path):
 def test_placeholder_sections_say_what_they_will_do(qtbot, gui_app, db_path):
     window = _window(qtbot, db_path)
     page = window.open_section("agreements")
-    assert "责任状 PDF" in " ".join(label.text() for label in page.findChildren(type(window.banner)))
+    assert "责任状 PDF" in " ".join(
+        label.text() for label in page.findChildren(type(window.banner))
+    )
 
 
 def test_home_page_shows_the_programme(qtbot, gui_app, db_path):
@@ -199,7 +215,9 @@ def test_home_page_shows_the_programme(qtbot, gui_app, db_path):
 
 
 def test_row_table_model_passes_qt_model_checks(qtmodeltester):
-    model = RowTableModel([Column("名称", lambda r: r[0]), Column("数", lambda r: r[1], align_right=True)])
+    model = RowTableModel(
+        [Column("名称", lambda r: r[0]), Column("数", lambda r: r[1], align_right=True)]
+    )
     model.set_rows([("甲", 1), ("乙", 2)])
     qtmodeltester.check(model)
 

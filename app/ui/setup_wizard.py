@@ -101,7 +101,8 @@ class UnitPage(QWizardPage):
         info = next(t for t in self._wizard.templates if t.key == key)
         self.unit_combo.clear()
         for unit in read_template(info)["units"]:
-            label = f"{unit['name']}（{UNIT_KIND_LABELS[UnitKind(unit['kind'])]}）"
+            kind = UNIT_KIND_LABELS[UnitKind(unit["kind"])]
+            label = unit["name"] if unit["name"] == kind else f"{unit['name']}（{kind}）"
             self.unit_combo.addItem(label, unit["name"])
         index = self.unit_combo.findData("县矫正办")
         self.unit_combo.setCurrentIndex(max(index, 0))
