@@ -64,7 +64,10 @@ def _init(args: argparse.Namespace) -> int:
         report = result.report
         for kind in dict.fromkeys([*report.created, *report.existing]):
             created, existing = report.created.get(kind, 0), report.existing.get(kind, 0)
-            print(f"  {kind}：新建 {created}，已存在 {existing}")
+            line = f"  {kind}：新建 {created}，已存在 {existing}"
+            if report.updated.get(kind):
+                line += f"（其中按定义文件更新 {report.updated[kind]}）"
+            print(line)
     finally:
         result.database.close()
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models._enum import enum_column_type
@@ -35,6 +35,7 @@ class EntryKind(SyncedRecord, Base):
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
     fields: Mapped[list] = mapped_column(JSON, default=list)
+    min_photos: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -66,6 +67,7 @@ class LedgerEntry(SyncedRecord, Base):
     """A dated record of work done by a unit; owner_unit_id is the unit that did it."""
 
     __tablename__ = "ledger_entries"
+    __table_args__ = (Index("ix_ledger_entries_owner_kind_date", "owner_unit_id", "kind_id", "entry_date"),)
 
     entry_date: Mapped[date] = mapped_column(Date, index=True)
     kind_id: Mapped[int] = mapped_column(ForeignKey("entry_kinds.id"), index=True)

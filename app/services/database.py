@@ -124,6 +124,13 @@ class Database:
         finally:
             session.close()
 
+    @property
+    def attachments(self):
+        """The photo and PDF store that belongs to this database."""
+        from app.services.attachments import store_for
+
+        return store_for(self.file)
+
     def close(self) -> None:
         """Release every connection (lets the file be copied or removed)."""
         self.engine.dispose()

@@ -33,6 +33,7 @@ from app.models import (
 )
 from app.paths import RESOURCES_DIR
 from app.services.errors import ValidationError
+from app.services.forms import load_forms_file
 
 TEMPLATES_DIR = RESOURCES_DIR / "templates"
 _NAMESPACE = uuid.UUID("6f1c2a8e-5b0d-4c1e-9a63-2d7f0b8e4c11")
@@ -53,6 +54,7 @@ class LoadReport:
 
     created: dict[str, int] = field(default_factory=dict)
     existing: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
 
     def count(self, kind: str, was_created: bool) -> None:
         """Record one record of ``kind``."""
@@ -110,7 +112,9 @@ def _check(data: dict[str, Any], filename: str) -> None:
         need(unit.get("kind") in kinds, f"单位“{unit['name']}”的类别“{unit.get('kind')}”无效")
         need(unit.get("parent") in (None, *names), f"单位“{unit['name']}”的上级不存在")
     need(data["programme"].get("owner") in names, "方案的所属单位不存在")
-    kind_codes = {k["code"] for k in data.get("entry_kinds", [])}
+    forms_key = data["template"].get("forms", "")
+    need(bool(forms_key), "缺少台账表单定义（[template] forms）")
+    kind_codes = {k.code for k in load_forms_file(forms_key)}
     for pairing in data.get("pairings", []):
         need(pairing["department"] in names, f"结对科室“{pairing['department']}”不存在")
         for office in pairing["offices"]:
@@ -176,14 +180,7 @@ def load_template(session: Session, info: TemplateInfo) -> tuple[Programme, Load
             description=phase.get("description", ""), sort_order=order,
             recipient_unit_id=recipient.id if recipient else None,
         )  # fmt: skip
-    kinds = {}
-    for order, kind in enumerate(data.get("entry_kinds", [])):
-        kinds[kind["code"]] = loader.upsert(
-            EntryKind, "台账类型", (kind["code"],),
-            owner_unit_id=owner.id, code=kind["code"], name=kind["name"],
-            description=kind.get("description", ""), fields=kind.get("fields", []),
-            sort_order=order,
-        )  # fmt: skip
+    kinds = _load_entry_kinds(session, loader, data["template"]["forms"], owner)
     for pairing in data.get("pairings", []):
         department = units[pairing["department"]]
         for office_name in pairing["offices"]:
@@ -194,6 +191,35 @@ def load_template(session: Session, info: TemplateInfo) -> tuple[Programme, Load
             )  # fmt: skip
     _load_duties(loader, data.get("duties", []), programme, owner, units, kinds)
     return programme, report
+
+
+def _load_entry_kinds(
+    session: Session, loader: _Loader, forms_key: str, owner: Unit
+) -> dict[str, EntryKind]:
+    """Create the forms file's kinds; bring existing ones up to the file's definition."""
+    kinds: dict[str, EntryKind] = {}
+    for order, kind in enumerate(load_forms_file(forms_key)):
+        definition = {
+            "name": kind.name,
+            "description": kind.description,
+            "fields": [f.to_dict() for f in kind.fields],
+            "min_photos": kind.min_photos,
+        }
+        existing = session.scalar(select(EntryKind).where(EntryKind.code == kind.code))
+        if existing is not None:
+            changed = {k: v for k, v in definition.items() if getattr(existing, k) != v}
+            for key, value in changed.items():
+                setattr(existing, key, value)
+            loader.report.count("台账类型", False)
+            if changed:
+                loader.report.updated["台账类型"] = loader.report.updated.get("台账类型", 0) + 1
+            kinds[kind.code] = existing
+            continue
+        kinds[kind.code] = loader.upsert(
+            EntryKind, "台账类型", (kind.code,),
+            owner_unit_id=owner.id, code=kind.code, sort_order=order, **definition,
+        )  # fmt: skip
+    return kinds
 
 
 def _load_units(session: Session, loader: _Loader, rows: list[dict]) -> dict[str, Unit]:

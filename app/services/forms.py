@@ -1,0 +1,237 @@
+"""Ledger form definitions (data) and validation of what a user typed into them.
+
+A definition is a list of fields; each has a ``name``, ``label``, ``type`` (text, longtext,
+integer, amount, date, choice, bool, subject), ``required``, optional ``min``/``max``,
+``max_length``, ``choices`` and ``help``. Definitions come from ``resources/forms/*.toml``
+and are stored on each EntryKind.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from app.paths import RESOURCES_DIR
+from app.services.errors import UserError, ValidationError
+
+FORMS_DIR = RESOURCES_DIR / "forms"
+FIELD_TYPES = ("text", "longtext", "integer", "amount", "date", "choice", "bool", "subject")
+DEFAULT_MAX_LENGTH = {"text": 200, "longtext": 5000}
+COMMON_SUM_FIELDS = {"subjects_served": "服务矫正对象人数"}
+
+
+class FormErrors(UserError):
+    """Several fields are wrong at once; ``errors`` maps field name to a Chinese message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("；".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    """One field of a form."""
+
+    name: str
+    label: str
+    type: str
+    required: bool = False
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FieldDef:
+        """Build from the stored or file form."""
+        return cls(
+            name=data["name"],
+            label=data["label"],
+            type=data["type"],
+            required=bool(data.get("required", False)),
+            min=data.get("min"),
+            max=data.get("max"),
+            max_length=data.get("max_length"),
+            choices=tuple(data.get("choices", ())),
+            help=data.get("help", ""),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored form (only what is set)."""
+        out: dict[str, Any] = {"name": self.name, "label": self.label, "type": self.type}
+        if self.required:
+            out["required"] = True
+        for key in ("min", "max", "max_length", "help"):
+            if getattr(self, key) not in (None, ""):
+                out[key] = getattr(self, key)
+        if self.choices:
+            out["choices"] = list(self.choices)
+        return out
+
+    @property
+    def is_numeric(self) -> bool:
+        """Integer and amount fields can be summed by an indicator."""
+        return self.type in ("integer", "amount")
+
+
+@dataclass(frozen=True)
+class KindDef:
+    """An entry kind as defined in a forms file."""
+
+    code: str
+    name: str
+    description: str = ""
+    min_photos: int = 0
+    fields: tuple[FieldDef, ...] = field(default_factory=tuple)
+
+
+def parse_fields(stored: list[dict[str, Any]] | None) -> list[FieldDef]:
+    """Field definitions from an EntryKind's stored JSON."""
+    return [FieldDef.from_dict(d) for d in stored or []]
+
+
+def load_forms_file(key: str, directory: Path = FORMS_DIR) -> list[KindDef]:
+    """The kinds defined in ``resources/forms/<key>.toml``, checked."""
+    path = directory / f"{key}.toml"
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ValidationError(f"找不到台账表单定义文件 {path.name}。") from None
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValidationError(f"台账表单定义文件 {path.name} 无法读取：{exc}") from exc
+    kinds = []
+    codes: set[str] = set()
+    for raw in data.get("kinds", []):
+        fields = tuple(FieldDef.from_dict(f) for f in raw.get("fields", []))
+        kind = KindDef(
+            raw["code"],
+            raw["name"],
+            raw.get("description", ""),
+            int(raw.get("min_photos", 0)),
+            fields,
+        )
+        problem = check_kind(kind)
+        if kind.code in codes:
+            problem = f"活动类型代码“{kind.code}”重复"
+        if problem:
+            raise ValidationError(f"台账表单定义文件 {path.name} 有误：{problem}")
+        codes.add(kind.code)
+        kinds.append(kind)
+    return kinds
+
+
+def check_kind(kind: KindDef) -> str | None:
+    """What is wrong with a kind definition, or None."""
+    names = [f.name for f in kind.fields]
+    if len(set(names)) != len(names):
+        return f"“{kind.name}”有重复的字段代码"
+    if sum(f.type == "subject" for f in kind.fields) > 1:
+        return f"“{kind.name}”最多只能有一个社区矫正对象字段"
+    for f in kind.fields:
+        if f.type not in FIELD_TYPES:
+            return f"“{kind.name}”的字段“{f.label}”类型“{f.type}”无效"
+        if f.type == "choice" and not f.choices:
+            return f"“{kind.name}”的选项字段“{f.label}”没有选项"
+        if f.name in COMMON_SUM_FIELDS:
+            return f"“{kind.name}”的字段代码“{f.name}”与公共项重名"
+    return None
+
+
+def _number_text(text: str) -> str:
+    return text.strip().replace(",", "").replace("，", "").replace("¥", "").replace("元", "")
+
+
+def clean_value(f: FieldDef, raw: Any) -> Any:
+    """Turn one typed value into its stored form, or raise ValidationError naming the field.
+
+    Stored forms: text → str, integer → int, amount → str of a 2-place decimal,
+    date → ISO text, choice → one of the choices, bool → bool. Empty → None.
+    """
+    if f.type == "bool":
+        return bool(raw)
+    if f.type == "subject":
+        return raw  # the subject itself is checked by the ledger service
+    if isinstance(raw, date):
+        text = raw.isoformat()
+    else:
+        text = "" if raw is None else str(raw).strip()
+    if not text:
+        if f.required:
+            raise ValidationError(f"请填写“{f.label}”。", f.name)
+        return None
+    if f.type in ("text", "longtext"):
+        limit = f.max_length or DEFAULT_MAX_LENGTH[f.type]
+        if len(text) > limit:
+            raise ValidationError(f"“{f.label}”不能超过 {limit} 个字。", f.name)
+        return text
+    if f.type == "choice":
+        if text not in f.choices:
+            raise ValidationError(f"“{f.label}”请从列表中选择。", f.name)
+        return text
+    if f.type == "date":
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise ValidationError(
+                f"“{f.label}”不是有效日期（格式如 2018-07-02）。", f.name
+            ) from None
+    if f.type == "integer":
+        try:
+            number: Decimal | int = int(_number_text(text))
+        except ValueError:
+            raise ValidationError(f"“{f.label}”必须是整数。", f.name) from None
+    else:  # amount
+        try:
+            number = Decimal(_number_text(text))
+        except InvalidOperation:
+            raise ValidationError(
+                f"“{f.label}”必须是金额数字，如 1500 或 1500.50。", f.name
+            ) from None
+        if not number.is_finite() or number != number.quantize(Decimal("0.01")):
+            raise ValidationError(f"“{f.label}”最多保留两位小数。", f.name)
+    if f.min is not None and number < Decimal(str(f.min)):
+        raise ValidationError(f"“{f.label}”不能小于 {_plain(f.min)}。", f.name)
+    if f.max is not None and number > Decimal(str(f.max)):
+        raise ValidationError(f"“{f.label}”不能大于 {_plain(f.max)}。", f.name)
+    return number if isinstance(number, int) else str(number.quantize(Decimal("0.01")))
+
+
+def _plain(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def clean_values(fields: list[FieldDef], raw: dict[str, Any]) -> dict[str, Any]:
+    """Validate every field; raise FormErrors listing each bad one (all at once)."""
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for f in fields:
+        if f.type == "subject":
+            continue
+        try:
+            value = clean_value(f, raw.get(f.name))
+        except ValidationError as exc:
+            errors[f.name] = exc.message
+            continue
+        if value is not None:
+            cleaned[f.name] = value
+    if errors:
+        raise FormErrors(errors)
+    return cleaned
+
+
+def display_value(f: FieldDef, value: Any) -> str:
+    """A stored value as a person reads it."""
+    if value is None or value == "":
+        return ""
+    if f.type == "bool":
+        return "是" if value else "否"
+    if f.type == "date":
+        d = date.fromisoformat(value)
+        return f"{d.year}年{d.month}月{d.day}日"
+    return str(value)

@@ -1,0 +1,518 @@
+"""Work ledger (工作台账): saving, deleting, finding and counting entries.
+
+Entries are validated against their kind's form definition; every problem is reported at
+once (FormErrors) and nothing is saved. Lists are read in pages with SQL sorting so that
+100,000 entries stay quick; identity numbers are masked in everything listed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from app.models import (
+    Attachment,
+    CorrectionSubject,
+    Duty,
+    EntryAttachment,
+    EntryKind,
+    Indicator,
+    LedgerEntry,
+    Unit,
+    UnitKind,
+)
+from app.services.attachments import AttachmentStore
+from app.services.errors import ValidationError
+from app.services.forms import FieldDef, FormErrors, clean_values, parse_fields
+from app.services.idcard import mask_id_number
+from app.services.subjects import SubjectInput, find_or_create_subject
+
+MAX_SUBJECTS_SERVED = 10000
+
+
+@dataclass(frozen=True)
+class PhotoInput:
+    """A photo or PDF on an entry: a new file (``path``) or one already stored."""
+
+    caption: str = ""
+    path: Path | None = None
+    attachment_id: int | None = None
+
+
+@dataclass
+class EntryInput:
+    """Everything the entry form or the command line provides."""
+
+    kind_id: int | None
+    unit_id: int | None
+    entry_date: date | str | None
+    title: str
+    paired_office_id: int | None = None
+    subjects_served: int | str | None = 0
+    body: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
+    subject: SubjectInput | None = None
+    photos: list[PhotoInput] = field(default_factory=list)
+    programme_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PhotoView:
+    """A stored photo as the form shows it."""
+
+    attachment_id: int
+    sha256: str
+    original_name: str
+    media_type: str
+    caption: str
+
+
+@dataclass(frozen=True)
+class EntryDetail:
+    """One entry for its own edit form (the only place an identity number is unmasked)."""
+
+    id: int
+    kind_id: int
+    unit_id: int
+    entry_date: date
+    title: str
+    paired_office_id: int | None
+    subjects_served: int
+    body: str
+    values: dict[str, Any]
+    subject: SubjectInput | None
+    photos: tuple[PhotoView, ...]
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """One line of the ledger list (identity number masked)."""
+
+    id: int
+    entry_date: date
+    unit: str
+    kind: str
+    title: str
+    paired_office: str
+    subjects_served: int
+    subject: str
+    photo_count: int
+    first_photo_sha: str | None
+    deleted: bool
+
+
+@dataclass
+class LedgerFilter:
+    """What the ledger list is narrowed to; None means no restriction."""
+
+    unit_id: int | None = None
+    kind_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    indicator_id: int | None = None
+    paired_office_id: int | None = None
+    text: str = ""
+    include_deleted: bool = False
+
+
+SORT_KEYS = (
+    "entry_date",
+    "unit",
+    "kind",
+    "title",
+    "paired_office",
+    "subjects_served",
+    "subject",
+    "photo_count",
+)
+
+
+# ---------------------------------------------------------------- saving
+
+
+def _parse_date(value: date | str | None) -> date:
+    if isinstance(value, date):
+        return value
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError("请填写日期。", "entry_date")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError("日期格式不对，应为 2018-07-02 这样的形式。", "entry_date") from None
+
+
+def _parse_count(value: int | str | None) -> int:
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return 0
+    try:
+        number = int(text)
+    except ValueError:
+        raise ValidationError("服务矫正对象人数必须是整数。", "subjects_served") from None
+    if number < 0:
+        raise ValidationError("服务矫正对象人数不能为负数。", "subjects_served")
+    if number > MAX_SUBJECTS_SERVED:
+        raise ValidationError(
+            f"服务矫正对象人数不能大于 {MAX_SUBJECTS_SERVED}。", "subjects_served"
+        )
+    return number
+
+
+def kind_fields(session: Session, kind_id: int) -> tuple[EntryKind, list[FieldDef]]:
+    """An entry kind and its parsed form fields."""
+    kind = session.get(EntryKind, kind_id)
+    if kind is None or kind.deleted:
+        raise ValidationError("请选择活动类型。", "kind")
+    return kind, parse_fields(kind.fields)
+
+
+def save_entry(
+    session: Session, store: AttachmentStore, entry_id: int | None, data: EntryInput
+) -> int:
+    """Validate and save an entry (new when ``entry_id`` is None); return its id.
+
+    Raises FormErrors naming every bad field. New photo files are checked and copied into
+    the store; the caller's session decides whether the records are committed.
+    """
+    errors: dict[str, str] = {}
+
+    def attempt(fn, *args):
+        try:
+            return fn(*args)
+        except FormErrors as exc:
+            errors.update(exc.errors)
+        except ValidationError as exc:
+            errors[exc.field or "general"] = exc.message
+        return None
+
+    kind_and_fields = (
+        attempt(kind_fields, session, data.kind_id) if data.kind_id is not None else None
+    )
+    if data.kind_id is None:
+        errors["kind"] = "请选择活动类型。"
+    unit = session.get(Unit, data.unit_id) if data.unit_id is not None else None
+    if unit is None or unit.deleted:
+        errors["unit"] = "请选择填报单位。"
+    entry_date = attempt(_parse_date, data.entry_date)
+    title = " ".join(data.title.split())
+    if not title:
+        errors["title"] = "请填写标题。"
+    elif len(title) > 200:
+        errors["title"] = "标题不能超过 200 个字。"
+    subjects_served = attempt(_parse_count, data.subjects_served)
+    if data.paired_office_id is not None:
+        office = session.get(Unit, data.paired_office_id)
+        if office is None or office.kind != UnitKind.JUDICIAL_OFFICE:
+            errors["paired_office"] = "结对司法所无效。"
+    if len(data.body) > 5000:
+        errors["body"] = "情况说明不能超过 5000 个字。"
+    values: dict[str, Any] = {}
+    subject_field: FieldDef | None = None
+    if kind_and_fields is not None:
+        kind, fields = kind_and_fields
+        values = attempt(clean_values, fields, data.values) or {}
+        subject_field = next((f for f in fields if f.type == "subject"), None)
+        if subject_field is not None and subject_field.required and data.subject is None:
+            errors["subject_name"] = f"请填写“{subject_field.label}”。"
+        if len(data.photos) < kind.min_photos:
+            errors["photos"] = f"“{kind.name}”至少要附 {kind.min_photos} 张照片。"
+    for photo in data.photos:
+        if len(photo.caption) > 200:
+            errors["photos"] = "照片说明不能超过 200 个字。"
+    if errors:
+        raise FormErrors(errors)
+
+    subject_id = None
+    if subject_field is not None and data.subject is not None:
+        subject_id = attempt(find_or_create_subject, session, data.subject, unit.id)
+    stored = []
+    for photo in data.photos:
+        if photo.path is not None:
+            result = attempt(store.add, session, photo.path, unit.id)
+            stored.append((result.attachment_id if result else None, photo.caption))
+        else:
+            stored.append((photo.attachment_id, photo.caption))
+    if errors:
+        raise FormErrors(errors)
+
+    if entry_id is None:
+        entry = LedgerEntry(owner_unit_id=unit.id, programme_id=data.programme_id)
+        session.add(entry)
+    else:
+        entry = session.get(LedgerEntry, entry_id)
+        if entry is None:
+            raise ValidationError("该台账已不存在。")
+    entry.owner_unit_id = unit.id
+    entry.kind_id = data.kind_id
+    entry.entry_date = entry_date
+    entry.title = title
+    entry.paired_office_id = data.paired_office_id
+    entry.subjects_served = subjects_served
+    entry.body = data.body.strip()
+    entry.values = values
+    entry.subject_id = subject_id
+    session.flush()
+    _set_photos(session, entry, stored)
+    return entry.id
+
+
+def _set_photos(session: Session, entry: LedgerEntry, photos: list[tuple[int, str]]) -> None:
+    existing = {link.attachment_id: link for link in session.scalars(
+        select(EntryAttachment).where(EntryAttachment.entry_id == entry.id)
+    )}  # fmt: skip
+    wanted = set()
+    for order, (attachment_id, caption) in enumerate(photos):
+        if attachment_id in wanted:
+            continue
+        wanted.add(attachment_id)
+        link = existing.get(attachment_id)
+        if link is None:
+            link = EntryAttachment(
+                entry_id=entry.id, attachment_id=attachment_id, owner_unit_id=entry.owner_unit_id
+            )
+            session.add(link)
+        link.caption, link.sort_order, link.deleted = caption.strip(), order, False
+    for attachment_id, link in existing.items():
+        if attachment_id not in wanted:
+            link.deleted = True
+    session.flush()
+
+
+def delete_entry(session: Session, entry_id: int) -> None:
+    """Soft-delete an entry (its photos stay in the store; undo with :func:`restore_entry`)."""
+    entry = session.get(LedgerEntry, entry_id)
+    if entry is not None:
+        entry.deleted = True
+
+
+def restore_entry(session: Session, entry_id: int) -> None:
+    """Undo a delete."""
+    entry = session.get(LedgerEntry, entry_id)
+    if entry is not None:
+        entry.deleted = False
+
+
+def get_entry(session: Session, entry_id: int) -> EntryDetail:
+    """An entry with everything its edit form needs."""
+    entry = session.get(LedgerEntry, entry_id)
+    if entry is None:
+        raise ValidationError("该台账已不存在。")
+    subject = None
+    if entry.subject is not None:
+        s = entry.subject
+        subject = SubjectInput(s.name, s.category.value, s.id_number, s.office_id)
+    photos = tuple(
+        PhotoView(a.id, a.sha256, a.original_name, a.media_type, link.caption)
+        for link, a in session.execute(
+            select(EntryAttachment, Attachment)
+            .join(Attachment, EntryAttachment.attachment_id == Attachment.id)
+            .where(EntryAttachment.entry_id == entry.id, EntryAttachment.deleted.is_(False))
+            .order_by(EntryAttachment.sort_order)
+        )
+    )
+    return EntryDetail(
+        entry.id, entry.kind_id, entry.owner_unit_id, entry.entry_date, entry.title, entry.paired_office_id,
+        entry.subjects_served, entry.body, dict(entry.values or {}), subject, photos, entry.deleted,
+    )  # fmt: skip
+
+
+def purge_unused_files(session: Session, store: AttachmentStore) -> int:
+    """Remove stored files that no live record uses any more; return how many.
+
+    A file linked to any entry that is not deleted (or to an agreement or summary) is kept,
+    whatever other entries that used it have been deleted.
+    """
+    from app.models import Agreement, SummaryPhoto
+
+    live_entry = and_(EntryAttachment.deleted.is_(False), LedgerEntry.deleted.is_(False))
+    used = (
+        set(session.scalars(
+            select(EntryAttachment.attachment_id).join(LedgerEntry, EntryAttachment.entry_id == LedgerEntry.id)
+            .where(live_entry)
+        ))
+        | set(session.scalars(select(Agreement.scan_attachment_id).where(Agreement.scan_attachment_id.is_not(None))))
+        | set(session.scalars(select(SummaryPhoto.attachment_id).where(SummaryPhoto.deleted.is_(False))))
+    )  # fmt: skip
+    removed = 0
+    for attachment in session.scalars(select(Attachment).where(Attachment.id.not_in(used))):
+        if store.has(attachment.sha256):
+            store.remove_files(attachment.sha256)
+            removed += 1
+    return removed
+
+
+# ---------------------------------------------------------------- finding
+
+
+def _filtered(query: Select, flt: LedgerFilter, session: Session) -> Select:
+    conditions = []
+    if not flt.include_deleted:
+        conditions.append(LedgerEntry.deleted.is_(False))
+    if flt.unit_id is not None:
+        conditions.append(LedgerEntry.owner_unit_id == flt.unit_id)
+    if flt.kind_id is not None:
+        conditions.append(LedgerEntry.kind_id == flt.kind_id)
+    if flt.date_from is not None:
+        conditions.append(LedgerEntry.entry_date >= flt.date_from)
+    if flt.date_to is not None:
+        conditions.append(LedgerEntry.entry_date <= flt.date_to)
+    if flt.paired_office_id is not None:
+        conditions.append(LedgerEntry.paired_office_id == flt.paired_office_id)
+    if flt.indicator_id is not None:
+        row = session.execute(
+            select(Indicator.entry_kind_id, Duty.department_id)
+            .join(Duty, Indicator.duty_id == Duty.id)
+            .where(Indicator.id == flt.indicator_id)
+        ).first()
+        if row is None or row[0] is None:
+            conditions.append(LedgerEntry.id.is_(None))  # counts nothing
+        else:
+            conditions += [LedgerEntry.kind_id == row[0], LedgerEntry.owner_unit_id == row[1]]
+    text = flt.text.strip()
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(
+            or_(
+                LedgerEntry.title.like(pattern, escape="\\"),
+                LedgerEntry.body.like(pattern, escape="\\"),
+            )
+        )
+    return query.where(*conditions)
+
+
+def count_entries(session: Session, flt: LedgerFilter) -> int:
+    """How many entries the filter selects."""
+    return (
+        session.scalar(_filtered(select(func.count()).select_from(LedgerEntry), flt, session)) or 0
+    )
+
+
+def _list_query(session: Session, flt: LedgerFilter, sort_key: str, descending: bool) -> Select:
+    owner, office = aliased(Unit), aliased(Unit)
+    photos = (
+        select(
+            EntryAttachment.entry_id,
+            func.count().label("n"),
+            func.min(Attachment.sha256).label("sha"),
+        )
+        .join(Attachment, EntryAttachment.attachment_id == Attachment.id)
+        .where(EntryAttachment.deleted.is_(False))
+        .group_by(EntryAttachment.entry_id)
+        .subquery()
+    )
+    query = (
+        select(
+            LedgerEntry.id,
+            LedgerEntry.entry_date,
+            owner.name,
+            EntryKind.name,
+            LedgerEntry.title,
+            office.name,
+            LedgerEntry.subjects_served,
+            CorrectionSubject.name,
+            CorrectionSubject.category,
+            CorrectionSubject.id_number,
+            func.coalesce(photos.c.n, 0),
+            photos.c.sha,
+            LedgerEntry.deleted,
+        )
+        .select_from(LedgerEntry)
+        .join(owner, LedgerEntry.owner_unit_id == owner.id)
+        .join(EntryKind, LedgerEntry.kind_id == EntryKind.id)
+        .outerjoin(office, LedgerEntry.paired_office_id == office.id)
+        .outerjoin(CorrectionSubject, LedgerEntry.subject_id == CorrectionSubject.id)
+        .outerjoin(photos, photos.c.entry_id == LedgerEntry.id)
+    )
+    columns = {
+        "entry_date": LedgerEntry.entry_date,
+        "unit": owner.sort_order,
+        "kind": EntryKind.sort_order,
+        "title": LedgerEntry.title,
+        "paired_office": office.sort_order,
+        "subjects_served": LedgerEntry.subjects_served,
+        "subject": CorrectionSubject.name,
+        "photo_count": func.coalesce(photos.c.n, 0),
+    }
+    column = columns.get(sort_key, LedgerEntry.entry_date)
+    order = column.desc() if descending else column.asc()
+    tie = LedgerEntry.id.desc() if descending else LedgerEntry.id.asc()
+    return _filtered(query, flt, session).order_by(order, tie)
+
+
+def _row(values: tuple) -> EntryRow:
+    (
+        entry_id,
+        entry_date,
+        unit,
+        kind,
+        title,
+        office,
+        served,
+        s_name,
+        s_cat,
+        s_id,
+        n,
+        sha,
+        deleted,
+    ) = values
+    subject = ""
+    if s_name:
+        subject = " ".join(
+            p for p in (s_name, s_cat.value if s_cat else "", mask_id_number(s_id or "")) if p
+        )
+    return EntryRow(
+        entry_id, entry_date, unit, kind, title, office or "", served, subject, n, sha, deleted
+    )
+
+
+def list_entries(
+    session: Session,
+    flt: LedgerFilter,
+    sort_key: str = "entry_date",
+    descending: bool = True,
+    offset: int = 0,
+    limit: int = 200,
+) -> list[EntryRow]:
+    """One page of the filtered, sorted list."""
+    query = _list_query(session, flt, sort_key, descending).offset(offset).limit(limit)
+    return [_row(tuple(r)) for r in session.execute(query)]
+
+
+def iter_entries(
+    session: Session, flt: LedgerFilter, sort_key: str = "entry_date", descending: bool = False
+) -> Iterator[EntryRow]:
+    """Every filtered entry, streamed (for exports)."""
+    result = session.execute(
+        _list_query(session, flt, sort_key, descending).execution_options(yield_per=2000)
+    )
+    for r in result:
+        yield _row(tuple(r))
+
+
+def entry_extras(
+    session: Session, entry_ids: list[int]
+) -> dict[int, tuple[str, dict[str, Any], list[str]]]:
+    """For exports: each entry's body, form values and photo file names."""
+    out: dict[int, tuple[str, dict[str, Any], list[str]]] = {}
+    for entry_id, body, values in session.execute(
+        select(LedgerEntry.id, LedgerEntry.body, LedgerEntry.values).where(
+            LedgerEntry.id.in_(entry_ids)
+        )
+    ):
+        out[entry_id] = (body, dict(values or {}), [])
+    for entry_id, name in session.execute(
+        select(EntryAttachment.entry_id, Attachment.original_name)
+        .join(Attachment, EntryAttachment.attachment_id == Attachment.id)
+        .where(EntryAttachment.entry_id.in_(entry_ids), EntryAttachment.deleted.is_(False))
+        .order_by(EntryAttachment.entry_id, EntryAttachment.sort_order)
+    ):
+        out[entry_id][2].append(name)
+    return out

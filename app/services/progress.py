@@ -1,0 +1,162 @@
+"""Indicator actuals computed from the ledger, and each department's progress.
+
+An indicator counts the ledger entries of its kind owned by its duty's department within the
+programme's year (``count``), or sums one of their fields (``sum``). ``manual`` indicators
+have no computed value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import Duty, Indicator, IndicatorMeasure, LedgerEntry, Programme, Unit
+
+COLUMN_FIELDS = {"subjects_served": LedgerEntry.subjects_served}
+
+
+@dataclass(frozen=True)
+class IndicatorProgress:
+    """An indicator's target and the actual value the ledger gives it."""
+
+    indicator_id: int
+    duty_id: int
+    department_id: int
+    name: str
+    measure_unit: str
+    target: float
+    weight: float
+    measure: IndicatorMeasure
+    actual: float | None
+
+    @property
+    def ratio(self) -> float | None:
+        """Actual over target (uncapped), None when not computable."""
+        if self.actual is None:
+            return None
+        if self.target <= 0:
+            return 1.0
+        return self.actual / self.target
+
+
+@dataclass(frozen=True)
+class DepartmentProgress:
+    """A department's weighted completion: Σ weight × min(actual/target, 1) / Σ weight."""
+
+    department_id: int
+    name: str
+    completion: float
+    indicators: int
+    indicators_met: int
+
+
+def programme_window(
+    session: Session, programme_id: int, as_of: date | None = None
+) -> tuple[date, date]:
+    """The dates whose entries count: the programme's year, up to ``as_of`` if given."""
+    year = (
+        session.scalar(select(Programme.year).where(Programme.id == programme_id))
+        or date.today().year
+    )
+    end = date(year, 12, 31)
+    if as_of is not None and as_of < end:
+        end = as_of
+    return date(year, 1, 1), end
+
+
+def indicator_progress(
+    session: Session, programme_id: int, as_of: date | None = None
+) -> list[IndicatorProgress]:
+    """Every live indicator of the programme with its actual value, in plan order."""
+    indicators = session.execute(
+        select(Indicator, Duty.department_id)
+        .join(Duty, Indicator.duty_id == Duty.id)
+        .join(Unit, Duty.department_id == Unit.id)
+        .where(
+            Duty.programme_id == programme_id, Duty.deleted.is_(False), Indicator.deleted.is_(False)
+        )
+        .order_by(Unit.sort_order, Duty.sort_order, Indicator.sort_order)
+    ).all()
+    sum_fields = sorted(
+        {i.sum_field for i, _ in indicators if i.measure == IndicatorMeasure.SUM and i.sum_field}
+    )
+    kind_ids = sorted({i.entry_kind_id for i, _ in indicators if i.entry_kind_id is not None})
+    start, end = programme_window(session, programme_id, as_of)
+    totals: dict[tuple[int, int], dict[str, float]] = {}
+    if kind_ids:
+        sums = [
+            func.sum(
+                COLUMN_FIELDS[f] if f in COLUMN_FIELDS else LedgerEntry.values[f].as_float()
+            ).label(f)
+            for f in sum_fields
+        ]
+        query = (
+            select(
+                LedgerEntry.owner_unit_id, LedgerEntry.kind_id, func.count().label("__count"), *sums
+            )
+            .where(
+                LedgerEntry.deleted.is_(False),
+                LedgerEntry.kind_id.in_(kind_ids),
+                LedgerEntry.entry_date.between(start, end),
+            )
+            .group_by(LedgerEntry.owner_unit_id, LedgerEntry.kind_id)
+        )
+        for row in session.execute(query):
+            totals[(row[0], row[1])] = {
+                k: float(v or 0)
+                for k, v in row._mapping.items()
+                if k not in ("owner_unit_id", "kind_id")
+            }
+    out = []
+    for indicator, department_id in indicators:
+        actual: float | None = None
+        if indicator.measure != IndicatorMeasure.MANUAL and indicator.entry_kind_id is not None:
+            bucket = totals.get((department_id, indicator.entry_kind_id), {})
+            key = "__count" if indicator.measure == IndicatorMeasure.COUNT else indicator.sum_field
+            actual = bucket.get(key, 0.0)
+        out.append(
+            IndicatorProgress(
+                indicator.id,
+                indicator.duty_id,
+                department_id,
+                indicator.name,
+                indicator.measure_unit,
+                indicator.annual_target,
+                indicator.weight,
+                indicator.measure,
+                actual,
+            )
+        )
+    return out
+
+
+def department_progress(
+    session: Session,
+    programme_id: int,
+    as_of: date | None = None,
+    items: list[IndicatorProgress] | None = None,
+) -> list[DepartmentProgress]:
+    """Each department with indicators, in display order, with its weighted completion."""
+    items = items if items is not None else indicator_progress(session, programme_id, as_of)
+    names = dict(session.execute(select(Unit.id, Unit.name)).all())
+    order: list[int] = []
+    grouped: dict[int, list[IndicatorProgress]] = {}
+    for item in items:
+        if item.department_id not in grouped:
+            order.append(item.department_id)
+        grouped.setdefault(item.department_id, []).append(item)
+    result = []
+    for department_id in order:
+        group = [i for i in grouped[department_id] if i.ratio is not None]
+        weight = sum(i.weight for i in group)
+        completion = sum(i.weight * min(i.ratio, 1.0) for i in group) / weight if weight else 0.0
+        met = sum(1 for i in group if i.ratio >= 1.0)
+        result.append(
+            DepartmentProgress(
+                department_id, names[department_id], completion, len(grouped[department_id]), met
+            )
+        )
+    return result

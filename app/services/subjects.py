@@ -1,0 +1,107 @@
+"""Correction subjects (社区矫正对象): kept minimal, identity numbers checked and masked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import CorrectionSubject, SubjectCategory, Unit, UnitKind
+from app.services.errors import ValidationError
+from app.services.idcard import mask_id_number, normalise_id_number
+
+
+@dataclass(frozen=True)
+class SubjectInput:
+    """What a form says about a correction subject."""
+
+    name: str
+    category: str
+    id_number: str = ""
+    office_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SubjectView:
+    """A subject as shown outside its own edit form (identity number masked)."""
+
+    id: int
+    name: str
+    category: str
+    masked_id: str
+    office: str
+
+    def label(self) -> str:
+        """One line: name, category and masked number."""
+        parts = [self.name, self.category]
+        if self.masked_id:
+            parts.append(self.masked_id)
+        return " ".join(parts)
+
+
+def find_or_create_subject(session: Session, data: SubjectInput, owner_unit_id: int | None) -> int:
+    """The subject with this identity number (or name and office), creating it if new.
+
+    Raises ValidationError (field ``subject_name``/``subject_category``/``id_number``).
+    """
+    name = data.name.strip()
+    if not name:
+        raise ValidationError("请填写社区矫正对象姓名。", "subject_name")
+    if len(name) > 50:
+        raise ValidationError("姓名不能超过 50 个字。", "subject_name")
+    try:
+        category = SubjectCategory(data.category)
+    except ValueError:
+        raise ValidationError(
+            "请选择矫正类别（管制、缓刑、假释、暂予监外执行）。", "subject_category"
+        ) from None
+    id_number = normalise_id_number(data.id_number)
+    if data.office_id is not None:
+        office = session.get(Unit, data.office_id)
+        if office is None or office.kind != UnitKind.JUDICIAL_OFFICE:
+            raise ValidationError("请选择矫正对象所属司法所。", "subject_office")
+    query = select(CorrectionSubject).where(CorrectionSubject.deleted.is_(False))
+    if id_number:
+        query = query.where(CorrectionSubject.id_number == id_number)
+    else:
+        query = query.where(
+            CorrectionSubject.name == name,
+            CorrectionSubject.office_id.is_(data.office_id)
+            if data.office_id is None
+            else CorrectionSubject.office_id == data.office_id,
+            CorrectionSubject.id_number == "",
+        )
+    subject = session.scalar(query)
+    if subject is None:
+        subject = CorrectionSubject(
+            name=name,
+            category=category,
+            id_number=id_number,
+            office_id=data.office_id,
+            owner_unit_id=owner_unit_id,
+        )
+        session.add(subject)
+        session.flush()
+    else:
+        if subject.name != name:
+            raise ValidationError(
+                f"身份证号码 {mask_id_number(id_number)} 已登记为“{subject.name}”，与所填姓名不符。",
+                "id_number",
+            )
+        if subject.category != category:
+            subject.category = category
+        if data.office_id is not None and subject.office_id != data.office_id:
+            subject.office_id = data.office_id
+    return subject.id
+
+
+def subject_view(subject: CorrectionSubject, office_name: str = "") -> SubjectView:
+    """The masked view of a subject."""
+    return SubjectView(
+        subject.id,
+        subject.name,
+        subject.category.value,
+        mask_id_number(subject.id_number),
+        office_name,
+    )
