@@ -67,7 +67,9 @@ class LedgerEntry(SyncedRecord, Base):
     """A dated record of work done by a unit; owner_unit_id is the unit that did it."""
 
     __tablename__ = "ledger_entries"
-    __table_args__ = (Index("ix_ledger_entries_owner_kind_date", "owner_unit_id", "kind_id", "entry_date"),)
+    __table_args__ = (
+        Index("ix_ledger_entries_owner_kind_date", "owner_unit_id", "kind_id", "entry_date"),
+    )
 
     entry_date: Mapped[date] = mapped_column(Date, index=True)
     kind_id: Mapped[int] = mapped_column(ForeignKey("entry_kinds.id"), index=True)

@@ -49,6 +49,21 @@ def attachment_uuid(sha256: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, sha256))
 
 
+def check_file(path: Path) -> str:
+    """The real media type of a file a user picked, or ValidationError saying what is wrong."""
+    path = Path(path)
+    try:
+        return _sniff(path, path.stat().st_size)
+    except FileNotFoundError:
+        raise ValidationError(f"找不到文件“{path}”。") from None
+    except PermissionError:
+        raise ValidationError(f"没有权限读取文件“{path.name}”。") from None
+    except IsADirectoryError:
+        raise ValidationError(f"“{path.name}”是文件夹，不是文件。") from None
+    except OSError as exc:
+        raise ValidationError(f"文件“{path.name}”无法读取：{exc.strerror or exc}") from None
+
+
 def _sniff(path: Path, size: int) -> str:
     """The real media type of a file, or ValidationError with a Chinese message."""
     name = path.name
@@ -108,19 +123,13 @@ class AttachmentStore:
     def add(self, session: Session, path: Path, owner_unit_id: int | None) -> StoredFile:
         """Check, copy in (once) and record a file; return the stored attachment."""
         path = Path(path)
+        media_type = check_file(path)
         try:
             size = path.stat().st_size
-            media_type = _sniff(path, size)
             digest = hashlib.sha256()
             with path.open("rb") as fh:
                 for chunk in iter(lambda: fh.read(1 << 20), b""):
                     digest.update(chunk)
-        except FileNotFoundError:
-            raise ValidationError(f"找不到文件“{path}”。") from None
-        except PermissionError:
-            raise ValidationError(f"没有权限读取文件“{path.name}”。") from None
-        except IsADirectoryError:
-            raise ValidationError(f"“{path.name}”是文件夹，不是文件。") from None
         except OSError as exc:
             raise ValidationError(f"文件“{path.name}”无法读取：{exc.strerror or exc}") from None
         sha = digest.hexdigest()

@@ -31,7 +31,7 @@ from app.services.attachments import AttachmentStore
 from app.services.errors import ValidationError
 from app.services.forms import FieldDef, FormErrors, clean_values, parse_fields
 from app.services.idcard import mask_id_number
-from app.services.subjects import SubjectInput, find_or_create_subject
+from app.services.subjects import SubjectInput, check_subject_input, find_or_create_subject
 
 MAX_SUBJECTS_SERVED = 10000
 
@@ -222,6 +222,8 @@ def save_entry(
         subject_field = next((f for f in fields if f.type == "subject"), None)
         if subject_field is not None and subject_field.required and data.subject is None:
             errors["subject_name"] = f"请填写“{subject_field.label}”。"
+        if subject_field is not None and data.subject is not None:
+            attempt(check_subject_input, data.subject)
         if len(data.photos) < kind.min_photos:
             errors["photos"] = f"“{kind.name}”至少要附 {kind.min_photos} 张照片。"
     for photo in data.photos:

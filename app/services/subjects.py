@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.models import CorrectionSubject, SubjectCategory, Unit, UnitKind
 from app.services.errors import ValidationError
+from app.services.forms import FormErrors
 from app.services.idcard import mask_id_number, normalise_id_number
 
 
@@ -40,23 +41,39 @@ class SubjectView:
         return " ".join(parts)
 
 
-def find_or_create_subject(session: Session, data: SubjectInput, owner_unit_id: int | None) -> int:
-    """The subject with this identity number (or name and office), creating it if new.
+def check_subject_input(data: SubjectInput) -> tuple[str, SubjectCategory, str]:
+    """Name, category and identity number checked without the database.
 
-    Raises ValidationError (field ``subject_name``/``subject_category``/``id_number``).
+    Raises FormErrors naming every bad item (``subject_name``, ``subject_category``, ``id_number``).
     """
+    errors: dict[str, str] = {}
     name = data.name.strip()
     if not name:
-        raise ValidationError("请填写社区矫正对象姓名。", "subject_name")
-    if len(name) > 50:
-        raise ValidationError("姓名不能超过 50 个字。", "subject_name")
+        errors["subject_name"] = "请填写社区矫正对象姓名。"
+    elif len(name) > 50:
+        errors["subject_name"] = "姓名不能超过 50 个字。"
+    category = None
     try:
         category = SubjectCategory(data.category)
     except ValueError:
-        raise ValidationError(
-            "请选择矫正类别（管制、缓刑、假释、暂予监外执行）。", "subject_category"
-        ) from None
-    id_number = normalise_id_number(data.id_number)
+        errors["subject_category"] = "请选择矫正类别（管制、缓刑、假释、暂予监外执行）。"
+    id_number = ""
+    try:
+        id_number = normalise_id_number(data.id_number)
+    except ValidationError as exc:
+        errors["id_number"] = exc.message
+    if errors:
+        raise FormErrors(errors)
+    return name, category, id_number
+
+
+def find_or_create_subject(session: Session, data: SubjectInput, owner_unit_id: int | None) -> int:
+    """The subject with this identity number (or name and office), creating it if new.
+
+    Raises FormErrors / ValidationError (fields ``subject_name``, ``subject_category``,
+    ``id_number``, ``subject_office``).
+    """
+    name, category, id_number = check_subject_input(data)
     if data.office_id is not None:
         office = session.get(Unit, data.office_id)
         if office is None or office.kind != UnitKind.JUDICIAL_OFFICE:

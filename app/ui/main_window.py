@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
         assert self.database is not None and self.context is not None
         from app.ui.pages.duties import DutiesPage
         from app.ui.pages.home import HomePage
+        from app.ui.pages.ledger import LedgerPage
         from app.ui.pages.organisation import OrganisationPage
         from app.ui.pages.settings import SettingsPage
 
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
             "home": HomePage,
             "organisation": OrganisationPage,
             "duties": DutiesPage,
+            "ledger": LedgerPage,
             "settings": SettingsPage,
         }
         if key in builders:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
 
 Row = TypeVar("Row")
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -22,6 +23,7 @@ class Column(Generic[Row]):
     sort_key: Callable[[Row], Any] | None = None
     align_right: bool = False
     tooltip: Callable[[Row], str] | None = None
+    foreground: Callable[[Row], str | None] | None = None  # a colour name, or None
 
 
 class RowTableModel(QAbstractTableModel, Generic[Row]):
@@ -41,6 +43,11 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
+
+    def refresh_display(self) -> None:
+        """Redraw every cell (after values the columns read from elsewhere changed)."""
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(self._columns) - 1))
 
     def rows(self) -> list[Row]:
         """The rows shown, in model order."""
@@ -72,6 +79,9 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
             return row
         if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
             return column.tooltip(row)
+        if role == Qt.ItemDataRole.ForegroundRole and column.foreground is not None:
+            colour = column.foreground(row)
+            return QBrush(QColor(colour)) if colour else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             horizontal = (
                 Qt.AlignmentFlag.AlignRight if column.align_right else Qt.AlignmentFlag.AlignLeft
@@ -89,6 +99,20 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
         if orientation == Qt.Orientation.Vertical:
             return str(section + 1)
         return None
+
+
+def format_percent(ratio: float | None) -> str:
+    """A ratio as a whole percentage, empty when unknown."""
+    return "" if ratio is None else f"{ratio * 100:.0f}%"
+
+
+def progress_colour(ratio: float | None) -> str | None:
+    """Green when met, amber from half way, red below."""
+    if ratio is None:
+        return None
+    if ratio >= 1:
+        return "#1e7d32"
+    return "#b36b00" if ratio >= 0.5 else "#c0392b"
 
 
 def format_number(value: float) -> str:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.errors import ValidationError
+from app.services.forms import FormErrors
 
 ERROR_STYLE = "color: #c0392b;"
 
@@ -34,7 +35,9 @@ class FormDialog(QDialog):
         self.setMinimumWidth(520)
         self._save = save
         self._errors: dict[str, QLabel] = {}
-        self.form = QFormLayout()
+        self.form_container = QWidget()
+        self.form = QFormLayout(self.form_container)
+        self.form.setContentsMargins(0, 0, 0, 0)
         self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         self.general_error = QLabel()
         self.general_error.setStyleSheet(ERROR_STYLE)
@@ -50,7 +53,7 @@ class FormDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.general_error)
-        layout.addLayout(self.form)
+        layout.addWidget(self.form_container, 1)
         layout.addWidget(self.buttons)
 
     def add_field(self, name: str, label: str, widget: QWidget, hint: str = "") -> None:
@@ -84,12 +87,29 @@ class FormDialog(QDialog):
 
     def show_error(self, message: str, field: str | None) -> None:
         """Show ``message`` beside ``field`` (or at the top if the field is unknown)."""
+        self.show_errors({field or "": message})
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """Show each message beside its field; messages for unknown fields go to the top."""
         self.clear_errors()
-        label = self._errors.get(field) if field else None
-        if label is None:
-            label = self.general_error
-        label.setText(message)
-        label.show()
+        general = []
+        for field, message in errors.items():
+            label = self._errors.get(field)
+            if label is not None:
+                label.setText(message)
+                label.show()
+            elif not self.show_extra_error(field, message):
+                general.append(message)
+        placed = len(errors) - len(general)
+        if placed > 1:
+            general.insert(0, self.tr("有 %1 处需要修改，见下方红字。").replace("%1", str(placed)))
+        if general:
+            self.general_error.setText("\n".join(general))
+            self.general_error.show()
+
+    def show_extra_error(self, field: str, message: str) -> bool:
+        """Subclasses with fields of their own show the message there and return True."""
+        return False
 
     def clear_errors(self) -> None:
         """Hide every error message."""
@@ -100,6 +120,9 @@ class FormDialog(QDialog):
     def _try_accept(self) -> None:
         try:
             self._save(self.values())
+        except FormErrors as exc:
+            self.show_errors(exc.errors)
+            return
         except ValidationError as exc:
             self.show_error(exc.message, exc.field)
             return

@@ -7,11 +7,19 @@ from PySide6.QtWidgets import QLabel, QListView, QPushButton, QSplitter, QVBoxLa
 
 from app.models import UnitKind
 from app.services import reference
+from app.services.progress import IndicatorProgress, department_progress, indicator_progress
 from app.services.reference import MEASURE_LABELS, DutyRow, IndicatorRow, UnitRow
 from app.ui.dialogs.reference_dialogs import DutyDialog, IndicatorDialog
 from app.ui.messages import confirm
 from app.ui.pages.base import Page, button_row, section_label
-from app.ui.table_model import ROW_ROLE, Column, RowTableModel, format_number
+from app.ui.table_model import (
+    ROW_ROLE,
+    Column,
+    RowTableModel,
+    format_number,
+    format_percent,
+    progress_colour,
+)
 from app.ui.table_view import RowTableView
 
 
@@ -22,8 +30,17 @@ class DutiesPage(Page):
 
     def __init__(self, database, context, parent: QWidget | None = None) -> None:
         super().__init__(database, context, parent)
+        self.progress: dict[int, IndicatorProgress] = {}
+        self.department_completion: dict[int, float] = {}
         self.departments_model: RowTableModel[UnitRow] = RowTableModel(
-            [Column(self.tr("科室"), lambda r: r.name)], self
+            [
+                Column(
+                    self.tr("科室"),
+                    self._department_label,
+                    foreground=lambda r: progress_colour(self.department_completion.get(r.id)),
+                )
+            ],
+            self,
         )
         self.departments_view = QListView()
         self.departments_view.setModel(self.departments_model)
@@ -58,6 +75,19 @@ class DutiesPage(Page):
                     lambda r: format_number(r.weight),
                     sort_key=lambda r: r.weight,
                     align_right=True,
+                ),
+                Column(
+                    self.tr("完成值"),
+                    lambda r: self._actual_text(r),
+                    sort_key=lambda r: self._actual(r) or 0,
+                    align_right=True,
+                ),
+                Column(
+                    self.tr("完成率"),
+                    lambda r: format_percent(self._ratio(r)),
+                    sort_key=lambda r: self._ratio(r) or 0,
+                    align_right=True,
+                    foreground=lambda r: progress_colour(self._ratio(r)),
                 ),
                 Column(self.tr("计算方式"), lambda r: MEASURE_LABELS[r.measure]),
                 Column(self.tr("计入台账类型"), lambda r: r.entry_kind_name),
@@ -117,10 +147,39 @@ class DutiesPage(Page):
 
     # ------------------------------------------------------------ loading
 
+    # ------------------------------------------------------------ progress
+
+    def _load_progress(self, session) -> None:
+        if self.context.programme_id is None:
+            return
+        items = indicator_progress(session, self.context.programme_id)
+        self.progress = {i.indicator_id: i for i in items}
+        self.department_completion = {
+            d.department_id: d.completion
+            for d in department_progress(session, self.context.programme_id, items=items)
+        }
+
+    def _department_label(self, row: UnitRow) -> str:
+        completion = self.department_completion.get(row.id)
+        return row.name if completion is None else f"{row.name}　{format_percent(completion)}"
+
+    def _actual(self, row: IndicatorRow) -> float | None:
+        item = self.progress.get(row.id)
+        return item.actual if item else None
+
+    def _actual_text(self, row: IndicatorRow) -> str:
+        actual = self._actual(row)
+        return "—" if actual is None else format_number(actual)
+
+    def _ratio(self, row: IndicatorRow) -> float | None:
+        item = self.progress.get(row.id)
+        return item.ratio if item else None
+
     def refresh(self) -> None:
-        """Reload the departments, keeping the current selection."""
+        """Reload the departments and the progress figures, keeping the current selection."""
         current = self.current_department()
         with self.database.session() as session:
+            self._load_progress(session)
             departments = reference.list_units(session, UnitKind.DEPARTMENT)
         self.departments_model.set_rows(departments)
         self.select_department(current.id if current else None)
@@ -165,13 +224,18 @@ class DutiesPage(Page):
                 total = reference.department_weight_total(
                     session, self.context.programme_id, department.id
                 )
+                self._load_progress(session)
         self.indicators_model.set_rows(indicators)
+        self.departments_model.refresh_display()
         text = self.tr("本科室权重合计：%1").replace("%1", format_number(total))
         if abs(total - 100) > 1e-6:
             text += self.tr("（一般应为 100）")
             self.weight_label.setProperty("warning", True)
         else:
             self.weight_label.setProperty("warning", False)
+        completion = self.department_completion.get(department.id) if department else None
+        if completion is not None:
+            text = self.tr("加权完成率：%1").replace("%1", format_percent(completion)) + "　" + text
         self.weight_label.setText(text)
         self.weight_label.style().unpolish(self.weight_label)
         self.weight_label.style().polish(self.weight_label)

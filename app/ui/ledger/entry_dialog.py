@@ -1,0 +1,239 @@
+"""The ledger entry form: common items, the kind's own fields, the subject and photos."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QGroupBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.models import SubjectCategory
+from app.services.attachments import AttachmentStore
+from app.services.forms import FieldDef
+from app.services.ledger import MAX_SUBJECTS_SERVED, EntryDetail, EntryInput
+from app.services.reference import KindRow, UnitRow
+from app.services.subjects import SubjectInput
+from app.ui.dialogs.form_dialog import FormDialog
+from app.ui.ledger.form_widget import FormFieldsWidget
+from app.ui.ledger.photo_list import PhotoListWidget
+
+
+def _combo(items: Sequence[tuple[str, object]], current: object = None) -> QComboBox:
+    combo = QComboBox()
+    for label, value in items:
+        combo.addItem(label, value)
+    index = combo.findData(current)
+    combo.setCurrentIndex(max(index, 0))
+    return combo
+
+
+class EntryDialog(FormDialog):
+    """Add or edit one ledger entry.
+
+    ``kind_fields(kind_id)`` gives a kind's fields and its minimum photo count; choosing
+    another kind re-renders the kind's own fields. ``pairings`` maps a unit id to its paired
+    offices (the first is suggested).
+    """
+
+    def __init__(
+        self,
+        save: Callable[[EntryInput], None],
+        *,
+        kinds: Sequence[KindRow],
+        kind_fields: Callable[[int], tuple[list[FieldDef], int]],
+        units: Sequence[UnitRow],
+        offices: Sequence[UnitRow],
+        pairings: dict[int, list[int]],
+        store: AttachmentStore,
+        unit_id: int | None,
+        unit_locked: bool,
+        entry: EntryDetail | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(self.tr("编辑台账") if entry else self.tr("新增台账"), save, parent)
+        self.setMinimumSize(720, 640)
+        self._kind_fields = kind_fields
+        self._pairings = pairings
+        self._entry = entry
+        self.kind = _combo([(k.name, k.id) for k in kinds], entry.kind_id if entry else None)
+        self.unit = _combo([(u.name, u.id) for u in units], entry.unit_id if entry else unit_id)
+        self.unit.setEnabled(not unit_locked)
+        self.entry_date = QDateEdit()
+        self.entry_date.setCalendarPopup(True)
+        self.entry_date.setDisplayFormat("yyyy-MM-dd")
+        d = entry.entry_date if entry else date.today()
+        self.entry_date.setDate(QDate(d.year, d.month, d.day))
+        self.title = QLineEdit(entry.title if entry else "")
+        self.title.setPlaceholderText(self.tr("如：瓯南司法所修心教育法律讲座"))
+        self.office = _combo([(self.tr("（无）"), None)] + [(o.name, o.id) for o in offices],
+                             entry.paired_office_id if entry else None)  # fmt: skip
+        self.served = QSpinBox()
+        self.served.setRange(0, MAX_SUBJECTS_SERVED)
+        self.served.setValue(entry.subjects_served if entry else 0)
+        self.served.setSuffix(self.tr(" 人"))
+        self.body = QPlainTextEdit(entry.body if entry else "")
+        self.body.setTabChangesFocus(True)
+        self.body.setMinimumHeight(90)
+
+        self.add_field("kind", self.tr("活动类型＊"), self.kind)
+        self.add_field("unit", self.tr("填报单位＊"), self.unit)
+        self.add_field("entry_date", self.tr("日期＊"), self.entry_date)
+        self.add_field("title", self.tr("标题＊"), self.title)
+        self.add_field("paired_office", self.tr("结对司法所"), self.office)
+        self.add_field("subjects_served", self.tr("服务矫正对象人数"), self.served)
+
+        self.fields_box = QGroupBox(self.tr("活动情况"))
+        self.fields_layout = QVBoxLayout(self.fields_box)
+        self.fields_widget: FormFieldsWidget | None = None
+
+        self.subject_box = QGroupBox(self.tr("社区矫正对象（身份证号码仅在本表单中完整显示）"))
+        subject_form = QFormLayout(self.subject_box)
+        subject = entry.subject if entry else None
+        self.subject_name = QLineEdit(subject.name if subject else "")
+        self.subject_category = _combo([(self.tr("（请选择）"), "")] + [(c.value, c.value) for c in SubjectCategory],
+                                       subject.category if subject else "")  # fmt: skip
+        self.subject_id_number = QLineEdit(subject.id_number if subject else "")
+        self.subject_id_number.setPlaceholderText(self.tr("18 位，可不填"))
+        self.subject_office = _combo([(self.tr("（不填）"), None)] + [(o.name, o.id) for o in offices],
+                                     subject.office_id if subject else None)  # fmt: skip
+        self._subject_errors = {}
+        for name, label, widget in (
+            ("subject_name", self.tr("姓名"), self.subject_name),
+            ("subject_category", self.tr("矫正类别"), self.subject_category),
+            ("id_number", self.tr("身份证号码"), self.subject_id_number),
+            ("subject_office", self.tr("所属司法所"), self.subject_office),
+        ):
+            self._subject_errors[name] = self._error_row(subject_form, label, widget)
+
+        self.photos = PhotoListWidget(store, entry.photos if entry else ())
+        photos_box = QGroupBox(self.tr("照片及附件"))
+        QVBoxLayout(photos_box).addWidget(self.photos)
+
+        extra = QWidget()
+        extra_layout = QVBoxLayout(extra)
+        extra_layout.setContentsMargins(0, 0, 0, 0)
+        extra_layout.addWidget(self.fields_box)
+        extra_layout.addWidget(self.subject_box)
+        extra_layout.addWidget(photos_box)
+        self.form.addRow(extra)
+        self.add_field("body", self.tr("情况说明"), self.body)
+        self._wrap_in_scroll_area()
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.unit.currentIndexChanged.connect(self._suggest_office)
+        self._kind_changed(keep_values=entry.values if entry else None)
+
+    def _error_row(self, form: QFormLayout, label: str, widget: QWidget):
+        from PySide6.QtWidgets import QLabel
+
+        from app.ui.dialogs.form_dialog import ERROR_STYLE
+
+        box = QWidget()
+        inner = QVBoxLayout(box)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.setSpacing(2)
+        inner.addWidget(widget)
+        error = QLabel()
+        error.setStyleSheet(ERROR_STYLE)
+        error.hide()
+        inner.addWidget(error)
+        form.addRow(label, box)
+        return error
+
+    def _wrap_in_scroll_area(self) -> None:
+        layout = self.layout()
+        layout.removeWidget(self.form_container)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.form_container)
+        layout.insertWidget(1, scroll, 1)
+
+    def _kind_changed(self, *_args, keep_values: dict | None = None) -> None:
+        kind_id = self.kind.currentData()
+        fields, min_photos = self._kind_fields(kind_id) if kind_id is not None else ([], 0)
+        if self.fields_widget is not None:
+            previous = self.fields_widget.values()
+            self.fields_layout.removeWidget(self.fields_widget)
+            self.fields_widget.hide()
+            self.fields_widget.setParent(None)
+            self.fields_widget.deleteLater()
+            keep_values = keep_values or {k: v for k, v in previous.items() if v not in ("", False)}
+        self.fields_widget = FormFieldsWidget(fields, keep_values)
+        self.fields_layout.addWidget(self.fields_widget)
+        self.fields_box.setVisible(bool(self.fields_widget.fields))
+        subject_field = next((f for f in fields if f.type == "subject"), None)
+        self.subject_box.setVisible(subject_field is not None)
+        self.subject_required = bool(subject_field and subject_field.required)
+        if subject_field is not None:
+            self.subject_box.setTitle(subject_field.label + ("＊" if subject_field.required else "")
+                                      + self.tr("（身份证号码仅在本表单中完整显示）"))  # fmt: skip
+        hint = self.tr("至少附 %1 张照片。").replace("%1", str(min_photos)) if min_photos else ""
+        self.photos.hint.setText(
+            hint
+            + self.tr("可添加 JPEG、PNG 照片或 PDF，每个文件不超过 20 MB。双击照片可填写说明。")
+        )
+        self._suggest_office()
+
+    def _suggest_office(self) -> None:
+        if self._entry is not None or self.office.currentData() is not None:
+            return
+        offices = self._pairings.get(self.unit.currentData(), [])
+        if offices:
+            self.office.setCurrentIndex(max(self.office.findData(offices[0]), 0))
+
+    def values(self) -> EntryInput:
+        d = self.entry_date.date()
+        subject = None
+        if self.subject_box.isVisibleTo(self) and (
+            self.subject_name.text().strip() or self.subject_required
+        ):
+            subject = SubjectInput(
+                self.subject_name.text(),
+                self.subject_category.currentData() or "",
+                self.subject_id_number.text(),
+                self.subject_office.currentData(),
+            )
+        return EntryInput(
+            kind_id=self.kind.currentData(),
+            unit_id=self.unit.currentData(),
+            entry_date=date(d.year(), d.month(), d.day()),
+            title=self.title.text(),
+            paired_office_id=self.office.currentData(),
+            subjects_served=self.served.value(),
+            body=self.body.toPlainText(),
+            values=self.fields_widget.values() if self.fields_widget else {},
+            subject=subject,
+            photos=self.photos.photos(),
+        )
+
+    def show_extra_error(self, field: str, message: str) -> bool:
+        if self.fields_widget is not None and self.fields_widget.show_error(field, message):
+            return True
+        if field in self._subject_errors:
+            self._subject_errors[field].setText(message)
+            self._subject_errors[field].show()
+            return True
+        if field == "photos":
+            self.photos.show_error(message)
+            return True
+        return False
+
+    def clear_errors(self) -> None:
+        super().clear_errors()
+        if getattr(self, "fields_widget", None) is not None:
+            self.fields_widget.clear_errors()
+        for label in getattr(self, "_subject_errors", {}).values():
+            label.hide()
+        if hasattr(self, "photos"):
+            self.photos.show_error("")

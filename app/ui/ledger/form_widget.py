@@ -1,0 +1,148 @@
+"""One generic widget that renders any ledger form definition and reads it back."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services.forms import FieldDef
+from app.ui.dialogs.form_dialog import ERROR_STYLE
+
+NO_DATE = QDate(1900, 1, 1)
+
+
+class FormFieldsWidget(QWidget):
+    """Shows the fields of one entry kind (all but the subject, which has its own section).
+
+    ``values()`` returns what was typed, as text (or bool / ISO date), for the service to
+    validate; ``show_error(name, message)`` puts a message under a field.
+    """
+
+    def __init__(
+        self,
+        fields: list[FieldDef],
+        values: dict[str, Any] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.fields = [f for f in fields if f.type != "subject"]
+        self.editors: dict[str, QWidget] = {}
+        self.error_labels: dict[str, QLabel] = {}
+        layout = QFormLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        values = values or {}
+        for f in self.fields:
+            editor = self._editor(f, values.get(f.name))
+            self.editors[f.name] = editor
+            box = QWidget()
+            inner = QVBoxLayout(box)
+            inner.setContentsMargins(0, 0, 0, 0)
+            inner.setSpacing(2)
+            inner.addWidget(editor)
+            if f.help:
+                hint = QLabel(f.help)
+                hint.setStyleSheet("color: #666;")
+                hint.setWordWrap(True)
+                inner.addWidget(hint)
+            error = QLabel()
+            error.setStyleSheet(ERROR_STYLE)
+            error.setWordWrap(True)
+            error.hide()
+            inner.addWidget(error)
+            self.error_labels[f.name] = error
+            label = f.label + ("＊" if f.required else "")
+            layout.addRow(label, box)
+
+    @staticmethod
+    def _editor(f: FieldDef, value: Any) -> QWidget:
+        if f.type == "longtext":
+            editor = QPlainTextEdit("" if value is None else str(value))
+            editor.setTabChangesFocus(True)
+            editor.setFixedHeight(80)
+            return editor
+        if f.type == "choice":
+            combo = QComboBox()
+            combo.addItem("" if f.required else "（不填）", "")
+            for choice in f.choices:
+                combo.addItem(choice, choice)
+            index = combo.findData(value) if value else 0
+            combo.setCurrentIndex(max(index, 0))
+            return combo
+        if f.type == "bool":
+            check = QCheckBox()
+            check.setChecked(bool(value))
+            return check
+        if f.type == "date":
+            edit = QDateEdit()
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setMinimumDate(NO_DATE)
+            edit.setSpecialValueText("（未填）")
+            edit.setDate(QDate.fromString(value, "yyyy-MM-dd") if value else NO_DATE)
+            return edit
+        line = QLineEdit("" if value is None else str(value))
+        if f.type == "integer":
+            line.setPlaceholderText("整数")
+        elif f.type == "amount":
+            line.setPlaceholderText("金额，如 1500 或 1500.50")
+        return line
+
+    def values(self) -> dict[str, Any]:
+        """What is in each editor, keyed by field name."""
+        out: dict[str, Any] = {}
+        for f in self.fields:
+            editor = self.editors[f.name]
+            if isinstance(editor, QPlainTextEdit):
+                out[f.name] = editor.toPlainText()
+            elif isinstance(editor, QComboBox):
+                out[f.name] = editor.currentData() or ""
+            elif isinstance(editor, QCheckBox):
+                out[f.name] = editor.isChecked()
+            elif isinstance(editor, QDateEdit):
+                d = editor.date()
+                out[f.name] = "" if d == NO_DATE else date(d.year(), d.month(), d.day()).isoformat()
+            else:
+                out[f.name] = editor.text()
+        return out
+
+    def set_value(self, name: str, value: Any) -> None:
+        """Type a value into a field (used by tests and defaults)."""
+        editor = self.editors[name]
+        if isinstance(editor, QPlainTextEdit):
+            editor.setPlainText(str(value))
+        elif isinstance(editor, QComboBox):
+            editor.setCurrentIndex(max(editor.findData(value), 0))
+        elif isinstance(editor, QCheckBox):
+            editor.setChecked(bool(value))
+        elif isinstance(editor, QDateEdit):
+            editor.setDate(QDate.fromString(str(value), "yyyy-MM-dd") if value else NO_DATE)
+        else:
+            editor.setText(str(value))
+
+    def show_error(self, name: str, message: str) -> bool:
+        """Show a message under field ``name``; False if this widget has no such field."""
+        label = self.error_labels.get(name)
+        if label is None:
+            return False
+        label.setText(message)
+        label.show()
+        return True
+
+    def clear_errors(self) -> None:
+        """Hide every message."""
+        for label in self.error_labels.values():
+            label.clear()
+            label.hide()

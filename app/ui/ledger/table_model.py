@@ -1,0 +1,174 @@
+"""The ledger list model: fetches entries a page at a time and sorts in SQL."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QPixmap, QPixmapCache
+
+from app.ui.table_model import ROW_ROLE
+
+if TYPE_CHECKING:
+    from app.services.database import Database
+    from app.services.ledger import EntryRow, LedgerFilter
+
+PAGE_SIZE = 200
+THUMB_HEIGHT = 36
+
+# (header, sort key in app.services.ledger.SORT_KEYS)
+COLUMNS = [
+    ("日期", "entry_date"),
+    ("填报单位", "unit"),
+    ("活动类型", "kind"),
+    ("标题", "title"),
+    ("结对司法所", "paired_office"),
+    ("服务对象数", "subjects_served"),
+    ("社区矫正对象", "subject"),
+    ("照片", "photo_count"),
+]
+TITLE_COLUMN = 3
+RIGHT_ALIGNED = {5, 7}
+
+
+class LedgerTableModel(QAbstractTableModel):
+    """Rows of the current filter, loaded in pages of ``PAGE_SIZE`` as the view scrolls."""
+
+    def __init__(self, database: Database, parent=None) -> None:
+        super().__init__(parent)
+        from app.services.ledger import LedgerFilter
+
+        self.database = database
+        self.filter: LedgerFilter = LedgerFilter()
+        self.sort_key = "entry_date"
+        self.descending = True
+        self.total = 0
+        self._rows: list[EntryRow] = []
+        self._store = database.attachments
+
+    # ------------------------------------------------------------ loading
+
+    def set_filter(self, flt: LedgerFilter) -> None:
+        """Show the entries ``flt`` selects, from the first page."""
+        self.filter = flt
+        self.reload()
+
+    def reload(self) -> None:
+        """Count and load the first page again (after a change or a new filter)."""
+        from app.services.ledger import count_entries, list_entries
+
+        with self.database.session() as session:
+            total = count_entries(session, self.filter)
+            rows = list_entries(session, self.filter, self.sort_key, self.descending, 0, PAGE_SIZE)
+        self.beginResetModel()
+        self.total = total
+        self._rows = rows
+        self.endResetModel()
+
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and len(self._rows) < self.total
+
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid():
+            return
+        from app.services.ledger import list_entries
+
+        with self.database.session() as session:
+            more = list_entries(
+                session, self.filter, self.sort_key, self.descending, len(self._rows), PAGE_SIZE
+            )
+        if not more:
+            self.total = len(self._rows)
+            return
+        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(more) - 1)
+        self._rows.extend(more)
+        self.endInsertRows()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        self.sort_key = COLUMNS[column][1]
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.reload()
+
+    def row_at(self, row: int) -> EntryRow:
+        """The entry shown at a row."""
+        return self._rows[row]
+
+    def loaded_rows(self) -> list[EntryRow]:
+        """The rows loaded so far."""
+        return list(self._rows)
+
+    # ------------------------------------------------------------ Qt model
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
+            return None
+        return self.tr(COLUMNS[section][0]) if 0 <= section < len(COLUMNS) else None
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row, column = self._rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == ROW_ROLE:
+            return row
+        if (
+            role == Qt.ItemDataRole.DecorationRole
+            and column == TITLE_COLUMN
+            and row.first_photo_sha
+        ):
+            return self._thumbnail(row.first_photo_sha)
+        if role == Qt.ItemDataRole.ForegroundRole and row.deleted:
+            return QBrush(QColor("#999999"))
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            horizontal = (
+                Qt.AlignmentFlag.AlignRight
+                if column in RIGHT_ALIGNED
+                else Qt.AlignmentFlag.AlignLeft
+            )
+            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and column == TITLE_COLUMN:
+            return row.title + (self.tr("（已删除）") if row.deleted else "")
+        return None
+
+    @staticmethod
+    def _display(row: EntryRow, column: int) -> str:
+        d = row.entry_date
+        values = (
+            f"{d.year}-{d.month:02d}-{d.day:02d}",
+            row.unit,
+            row.kind,
+            row.title + ("（已删除）" if row.deleted else ""),
+            row.paired_office,
+            str(row.subjects_served) if row.subjects_served else "",
+            row.subject,
+            str(row.photo_count) if row.photo_count else "",
+        )
+        return values[column]
+
+    def _thumbnail(self, sha256: str) -> QPixmap | None:
+        key = f"ledger-thumb-{sha256}"
+        cached = QPixmapCache.find(key)
+        if cached is not None and not cached.isNull():
+            return cached
+        path = self._store.thumbnail_path(sha256)
+        if path is None:
+            return None
+        pixmap = QPixmap(str(path))
+        if pixmap.isNull():
+            return None
+        pixmap = pixmap.scaledToHeight(THUMB_HEIGHT, Qt.TransformationMode.SmoothTransformation)
+        QPixmapCache.insert(key, pixmap)
+        return pixmap
