@@ -1,0 +1,41 @@
+"""Small real files and lookups shared by the tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image
+from sqlalchemy import select
+
+from app.models import EntryKind, Unit
+from app.services.idcard import check_digit
+
+
+def make_jpeg(path: Path, size: tuple[int, int] = (640, 480), colour: tuple[int, int, int] = (90, 140, 200)) -> Path:
+    """A real JPEG of the given size."""
+    Image.new("RGB", size, colour).save(path, "JPEG", quality=90)
+    return path
+
+
+def make_pdf(path: Path) -> Path:
+    """A minimal but complete PDF file."""
+    path.write_bytes(
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+    return path
+
+
+def valid_id_number(prefix17: str = "33112719850312123") -> str:
+    """An 18-digit identity number with a correct check digit."""
+    return prefix17 + check_digit(prefix17)
+
+
+def unit_ids(session) -> dict[str, int]:  # noqa: ANN001
+    """Unit name → id."""
+    return {u.name: u.id for u in session.scalars(select(Unit))}
+
+
+def kind_ids(session) -> dict[str, int]:  # noqa: ANN001
+    """Entry kind code → id."""
+    return {k.code: k.id for k in session.scalars(select(EntryKind))}
