@@ -11,7 +11,9 @@ from app.models import EntryKind, Unit
 from app.services.idcard import check_digit
 
 
-def make_jpeg(path: Path, size: tuple[int, int] = (640, 480), colour: tuple[int, int, int] = (90, 140, 200)) -> Path:
+def make_jpeg(
+    path: Path, size: tuple[int, int] = (640, 480), colour: tuple[int, int, int] = (90, 140, 200)
+) -> Path:
     """A real JPEG of the given size."""
     Image.new("RGB", size, colour).save(path, "JPEG", quality=90)
     return path
@@ -31,11 +33,11 @@ def valid_id_number(prefix17: str = "33112719850312123") -> str:
     return prefix17 + check_digit(prefix17)
 
 
-def unit_ids(session) -> dict[str, int]:  # noqa: ANN001
+def unit_ids(session) -> dict[str, int]:
     """Unit name → id."""
     return {u.name: u.id for u in session.scalars(select(Unit))}
 
 
-def kind_ids(session) -> dict[str, int]:  # noqa: ANN001
+def kind_ids(session) -> dict[str, int]:
     """Entry kind code → id."""
     return {k.code: k.id for k in session.scalars(select(EntryKind))}

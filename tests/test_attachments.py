@@ -38,7 +38,9 @@ def test_a_small_photo_is_shown_from_the_original(database, tmp_path):
     small = make_jpeg(tmp_path / "small.jpg", size=(800, 600))
     with database.session() as s:
         stored = database.attachments.add(s, small, None)
-    assert database.attachments.reduced_path(stored.sha256) == database.attachments.original_path(stored.sha256)
+    assert database.attachments.reduced_path(stored.sha256) == database.attachments.original_path(
+        stored.sha256
+    )
 
 
 def test_pdfs_are_accepted(tmp_path):

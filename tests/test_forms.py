@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import EntryKind
+from app.services.errors import ValidationError
 from app.services.forms import (
     FieldDef,
     FormErrors,
@@ -16,7 +17,6 @@ from app.services.forms import (
     parse_fields,
 )
 from app.services.idcard import mask_id_number, normalise_id_number
-from app.services.errors import ValidationError
 from app.services.templates import find_template, load_template
 from app.ui.ledger.form_widget import FormFieldsWidget
 from tests.conftest import TEMPLATE_KEY
@@ -45,7 +45,14 @@ def test_shipped_forms_cover_the_plan():
                      "12348 热线服务", "宣传报道", "其他工作"):  # fmt: skip
         assert expected in names
     legal_aid = next(k for k in SHIPPED if k.code == "legal_aid")
-    assert [f.name for f in legal_aid.fields] == ["subject", "applicant", "relation", "case_type", "approved_on", "result"]
+    assert [f.name for f in legal_aid.fields] == [
+        "subject",
+        "applicant",
+        "relation",
+        "case_type",
+        "approved_on",
+        "result",
+    ]
 
 
 @pytest.mark.parametrize("kind", SHIPPED, ids=[k.code for k in SHIPPED])
@@ -79,7 +86,9 @@ def test_ranges_types_and_choices_give_chinese_messages():
         FieldDef("t", "主题", "text", max_length=5),
     ]
     with pytest.raises(FormErrors) as error:
-        clean_values(fields, {"n": "101", "a": "12.345", "d": "2018-02-30", "c": "别的", "t": "太长太长太长"})
+        clean_values(
+            fields, {"n": "101", "a": "12.345", "d": "2018-02-30", "c": "别的", "t": "太长太长太长"}
+        )
     assert error.value.errors == {
         "n": "“参加人次”不能大于 100。",
         "a": "“金额（元）”最多保留两位小数。",
@@ -90,11 +99,17 @@ def test_ranges_types_and_choices_give_chinese_messages():
     with pytest.raises(FormErrors) as error:
         clean_values(fields, {"n": "三十", "a": "-1"})
     assert error.value.errors == {"n": "“参加人次”必须是整数。", "a": "“金额（元）”不能小于 0。"}
-    assert clean_values(fields, {"n": " 30 ", "a": "1,500", "d": "2018-07-02"}) == {"n": 30, "a": "1500.00", "d": "2018-07-02"}
+    assert clean_values(fields, {"n": " 30 ", "a": "1,500", "d": "2018-07-02"}) == {
+        "n": 30,
+        "a": "1500.00",
+        "d": "2018-07-02",
+    }
 
 
 def test_bad_definitions_are_refused():
-    assert "类型“photo”无效" in check_kind(KindDef("x", "测试", fields=(FieldDef("p", "照片", "photo"),)))
+    assert "类型“photo”无效" in check_kind(
+        KindDef("x", "测试", fields=(FieldDef("p", "照片", "photo"),))
+    )
     assert "没有选项" in check_kind(KindDef("x", "测试", fields=(FieldDef("c", "结果", "choice"),)))
     two = (FieldDef("s1", "对象一", "subject"), FieldDef("s2", "对象二", "subject"))
     assert "最多只能有一个" in check_kind(KindDef("x", "测试", fields=two))
@@ -103,7 +118,12 @@ def test_bad_definitions_are_refused():
 def test_template_stores_the_definitions_and_refreshes_changed_ones(database):
     with database.session() as s:
         kind = s.scalar(select(EntryKind).where(EntryKind.code == "lecture"))
-        assert [f.label for f in parse_fields(kind.fields)] == ["主讲人", "主讲人身份", "讲座主题", "参加人次"]
+        assert [f.label for f in parse_fields(kind.fields)] == [
+            "主讲人",
+            "主讲人身份",
+            "讲座主题",
+            "参加人次",
+        ]
         assert kind.min_photos == 1
         kind.fields = []  # as if the file had gained fields since this database was made
     with database.session() as s:

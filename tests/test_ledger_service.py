@@ -15,8 +15,19 @@ from app.services.progress import department_progress, indicator_progress
 from app.services.subjects import SubjectInput
 from tests.helpers import kind_ids, make_jpeg, unit_ids, valid_id_number
 
-LECTURE = {"lecturer": "王律师", "lecturer_role": "律师", "topic": "社区矫正法律责任", "attendees": "25"}
-LEGAL_AID = {"applicant": "李玥", "relation": "本人", "case_type": "民事", "approved_on": "2018-08-01", "result": "办理中"}
+LECTURE = {
+    "lecturer": "王律师",
+    "lecturer_role": "律师",
+    "topic": "社区矫正法律责任",
+    "attendees": "25",
+}
+LEGAL_AID = {
+    "applicant": "李玥",
+    "relation": "本人",
+    "case_type": "民事",
+    "approved_on": "2018-08-01",
+    "result": "办理中",
+}
 
 
 @pytest.fixture
@@ -77,7 +88,7 @@ def test_a_bad_photo_refuses_the_whole_entry(database, ids, tmp_path):
     with pytest.raises(FormErrors) as error:
         _save(database, EntryInput(kinds["other"], units["基层科"], "2018-07-01", "走访",
                                    photos=[PhotoInput(path=fake)]))  # fmt: skip
-    assert "不是照片" in error.value.errors["general"]
+    assert "不是照片" in error.value.errors["photos"]
     assert _count(database) == 0
 
 
@@ -98,7 +109,12 @@ def test_subjects_are_reused_by_identity_number_and_masked_in_lists(database, id
                                    values=LEGAL_AID, subject=SubjectInput("张三", "缓刑", number)))  # fmt: skip
     assert "已登记为“李玥”" in error.value.errors["id_number"]
     with pytest.raises(FormErrors) as error:
-        _save(database, EntryInput(kinds["legal_aid"], units["法律援助中心"], "2018-08-03", "缺对象", values=LEGAL_AID))
+        _save(
+            database,
+            EntryInput(
+                kinds["legal_aid"], units["法律援助中心"], "2018-08-03", "缺对象", values=LEGAL_AID
+            ),
+        )
     assert error.value.errors == {"subject_name": "请填写“社区矫正对象”。"}
 
 
@@ -115,7 +131,11 @@ def _seed(database, units, kinds) -> None:
         ("办公室（政治处）", "funding", date(2017, 12, 30), "上年度经费", None, 0, {"amount": "99999", "purpose": "上年"}),
     ]  # fmt: skip
     for unit, kind, day, title, office, served, values in rows:
-        photos = [PhotoInput(path=make_jpeg(database.file.parent / f"{title}.jpg"))] if kind == "lecture" else []
+        photos = (
+            [PhotoInput(path=make_jpeg(database.file.parent / f"{title}.jpg"))]
+            if kind == "lecture"
+            else []
+        )
         _save(database, EntryInput(kinds[kind], units[unit], day, title, units.get(office), served, values=values,
                                    photos=photos))  # fmt: skip
 
@@ -125,7 +145,9 @@ def test_filters_each_narrow_the_list(database, ids):
     _seed(database, units, kinds)
     with database.session() as s:
         lecture_indicator = s.scalar(
-            select(Indicator.id).join(Duty).where(Duty.department_id == units["律师管理科"], Indicator.name.like("%讲座%"))
+            select(Indicator.id)
+            .join(Duty)
+            .where(Duty.department_id == units["律师管理科"], Indicator.name.like("%讲座%"))
         )
 
         def titles(**kw) -> set[str]:
@@ -134,7 +156,10 @@ def test_filters_each_narrow_the_list(database, ids):
         assert len(titles()) == 7 and ledger.count_entries(s, LedgerFilter()) == 7
         assert titles(unit_id=units["律师管理科"]) == {"春季讲座", "夏季讲座", "法治体检"}
         assert titles(kind_id=kinds["funding"]) == {"拨付矫正经费", "追加经费", "上年度经费"}
-        assert titles(date_from=date(2018, 7, 1), date_to=date(2018, 7, 31)) == {"夏季讲座", "法治体检"}
+        assert titles(date_from=date(2018, 7, 1), date_to=date(2018, 7, 31)) == {
+            "夏季讲座",
+            "法治体检",
+        }
         assert titles(indicator_id=lecture_indicator) == {"春季讲座", "夏季讲座"}
         assert titles(paired_office_id=units["温溪司法所"]) == {"夏季讲座"}
         assert titles(text="经费") == {"拨付矫正经费", "追加经费", "上年度经费"}
@@ -146,22 +171,32 @@ def test_sorting_and_paging(database, ids):
     units, kinds = ids
     _seed(database, units, kinds)
     with database.session() as s:
-        by_date = [r.entry_date for r in ledger.list_entries(s, LedgerFilter(), "entry_date", False)]
+        by_date = [
+            r.entry_date for r in ledger.list_entries(s, LedgerFilter(), "entry_date", False)
+        ]
         assert by_date == sorted(by_date)
-        served = [r.subjects_served for r in ledger.list_entries(s, LedgerFilter(), "subjects_served", True)]
+        served = [
+            r.subjects_served
+            for r in ledger.list_entries(s, LedgerFilter(), "subjects_served", True)
+        ]
         assert served == sorted(served, reverse=True)
         photos = ledger.list_entries(s, LedgerFilter(), "photo_count", True)
         assert [r.photo_count for r in photos[:2]] == [1, 1] and photos[0].first_photo_sha
         for key in ledger.SORT_KEYS:
             assert len(ledger.list_entries(s, LedgerFilter(), key, True)) == 7
-        pages = [ledger.list_entries(s, LedgerFilter(), "title", False, offset, 3) for offset in (0, 3, 6)]
+        pages = [
+            ledger.list_entries(s, LedgerFilter(), "title", False, offset, 3)
+            for offset in (0, 3, 6)
+        ]
         assert [len(p) for p in pages] == [3, 3, 1]
         assert len({r.id for p in pages for r in p}) == 7
 
 
 def test_delete_hides_and_undo_restores(database, ids):
     units, kinds = ids
-    entry_id = _save(database, EntryInput(kinds["other"], units["基层科"], "2018-07-01", "将被删除"))
+    entry_id = _save(
+        database, EntryInput(kinds["other"], units["基层科"], "2018-07-01", "将被删除")
+    )
     with database.session() as s:
         ledger.delete_entry(s, entry_id)
     with database.session() as s:

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from app.models import LedgerEntry
 from app.services import ledger
-from app.services.ledger import EntryInput
 from app.services.database import open_database
+from app.services.ledger import EntryInput
 from app.ui.ledger.entry_dialog import EntryDialog
 from app.ui.ledger.table_model import PAGE_SIZE, LedgerTableModel
 from app.ui.main_window import MainWindow
@@ -46,8 +46,10 @@ def _choose(combo, text: str) -> None:
     combo.setCurrentIndex(index)
 
 
-def test_fill_a_form_with_a_photo_and_find_it_through_the_filters(qtbot, monkeypatch, gui_app, db_path, tmp_path):
-    window, page = _page(qtbot, db_path)
+def test_fill_a_form_with_a_photo_and_find_it_through_the_filters(
+    qtbot, monkeypatch, gui_app, db_path, tmp_path
+):
+    _window, page = _page(qtbot, db_path)
     photo = make_jpeg(tmp_path / "讲座现场.jpg", size=(3000, 2000))
 
     def fill(dialog: EntryDialog) -> None:
@@ -79,7 +81,12 @@ def test_fill_a_form_with_a_photo_and_find_it_through_the_filters(qtbot, monkeyp
     page.apply_filter()
     assert page.model.total == 1
     row = page.model.row_at(0)
-    assert (row.title, row.unit, row.paired_office, row.photo_count) == ("温溪司法所修心教育法律讲座", "律师管理科", "温溪司法所", 1)
+    assert (row.title, row.unit, row.paired_office, row.photo_count) == (
+        "温溪司法所修心教育法律讲座",
+        "律师管理科",
+        "温溪司法所",
+        1,
+    )
     thumb = page.model.index(0, 3).data(Qt.ItemDataRole.DecorationRole)
     assert thumb is not None and not thumb.isNull()
     assert "共 1 条" in page.count_label.text()
@@ -90,8 +97,10 @@ def test_fill_a_form_with_a_photo_and_find_it_through_the_filters(qtbot, monkeyp
     assert page.model.total == 0
 
 
-def test_bad_input_shows_chinese_messages_beside_fields_and_saves_nothing(qtbot, monkeypatch, gui_app, db_path, tmp_path):
-    window, page = _page(qtbot, db_path)
+def test_bad_input_shows_chinese_messages_beside_fields_and_saves_nothing(
+    qtbot, monkeypatch, gui_app, db_path, tmp_path
+):
+    _window, page = _page(qtbot, db_path)
     fake = tmp_path / "照片.jpg"
     fake.write_text("这其实是文本")
 
@@ -133,7 +142,7 @@ def test_identity_numbers_are_masked_in_the_list_but_not_in_the_form(qtbot, gui_
             subject=SubjectInput("李玥", "缓刑", number, units["瓯南司法所"]),
         ))  # fmt: skip
     db.close()
-    window, page = _page(qtbot, db_path)
+    _window, page = _page(qtbot, db_path)
     shown = [page.model.index(0, c).data() for c in range(page.model.columnCount())]
     assert not any(number in (text or "") for text in shown)
     assert f"{number[:4]}**********{number[-4:]}" in shown[6]
@@ -156,7 +165,7 @@ def _many_entries(db_path, n: int) -> None:
 
 def test_the_list_pages_and_sorts_in_the_database(qtbot, gui_app, db_path):
     _many_entries(db_path, PAGE_SIZE + 50)
-    window, page = _page(qtbot, db_path)
+    _window, page = _page(qtbot, db_path)
     model = page.model
     assert model.total == PAGE_SIZE + 50 and model.rowCount() == PAGE_SIZE
     assert model.canFetchMore()
@@ -171,7 +180,7 @@ def test_the_list_pages_and_sorts_in_the_database(qtbot, gui_app, db_path):
 
 def test_delete_asks_and_undo_brings_it_back(qtbot, monkeypatch, gui_app, db_path):
     _many_entries(db_path, 3)
-    window, page = _page(qtbot, db_path)
+    _window, page = _page(qtbot, db_path)
     monkeypatch.setattr("app.ui.pages.ledger.confirm", lambda *a: False)
     page.view.selectRow(0)
     qtbot.mouseClick(page.delete_button, Qt.MouseButton.LeftButton)
@@ -194,3 +203,23 @@ def test_ledger_model_passes_qt_model_checks(qtmodeltester, gui_app, db_path):
     assert model.rowCount() == 5
     qtmodeltester.check(model)
     db.close()
+
+
+def test_export_runs_in_the_background_and_writes_the_filtered_list(
+    qtbot, gui_app, db_path, tmp_path
+):
+    from openpyxl import load_workbook
+
+    _many_entries(db_path, 12)
+    _window, page = _page(qtbot, db_path)
+    page.text_filter.setText("第00")
+    page.apply_filter()
+    assert page.model.total == 10
+    out = tmp_path / "台账.xlsx"
+    task = page.export(out)
+    with qtbot.waitSignal(task.finished, timeout=20000):
+        pass
+    assert "已导出 10 条" in page.count_label.text()
+    sheet = load_workbook(out, read_only=True)["工作台账"]
+    titles = [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert sorted(titles) == [f"第{i:03d}条" for i in range(10)]

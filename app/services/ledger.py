@@ -236,12 +236,19 @@ def save_entry(
     if subject_field is not None and data.subject is not None:
         subject_id = attempt(find_or_create_subject, session, data.subject, unit.id)
     stored = []
+    photo_problems = []
     for photo in data.photos:
         if photo.path is not None:
-            result = attempt(store.add, session, photo.path, unit.id)
-            stored.append((result.attachment_id if result else None, photo.caption))
+            try:
+                result = store.add(session, photo.path, unit.id)
+            except ValidationError as exc:
+                photo_problems.append(exc.message)
+                continue
+            stored.append((result.attachment_id, photo.caption))
         else:
             stored.append((photo.attachment_id, photo.caption))
+    if photo_problems:
+        errors["photos"] = "\n".join(photo_problems)
     if errors:
         raise FormErrors(errors)
 
@@ -388,6 +395,12 @@ def _filtered(query: Select, flt: LedgerFilter, session: Session) -> Select:
             )
         )
     return query.where(*conditions)
+
+
+def entry_kind_ids(session: Session, flt: LedgerFilter) -> set[int]:
+    """The kinds of the entries the filter selects."""
+    query = _filtered(select(LedgerEntry.kind_id).distinct(), flt, session)
+    return set(session.scalars(query))
 
 
 def count_entries(session: Session, flt: LedgerFilter) -> int:

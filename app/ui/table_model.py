@@ -47,7 +47,9 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
     def refresh_display(self) -> None:
         """Redraw every cell (after values the columns read from elsewhere changed)."""
         if self._rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(self._columns) - 1))
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._rows) - 1, len(self._columns) - 1)
+            )
 
     def rows(self) -> list[Row]:
         """The rows shown, in model order."""

@@ -23,8 +23,10 @@ from PySide6.QtWidgets import (
 from app.models import UnitKind
 from app.services import ledger as ledger_service
 from app.services import reference
+from app.services.errors import UserError
 from app.services.ledger import EntryInput, LedgerFilter
 from app.services.progress import indicator_progress
+from app.ui.background import BackgroundTask, Cancelled
 from app.ui.ledger.entry_dialog import EntryDialog
 from app.ui.ledger.table_model import TITLE_COLUMN, LedgerTableModel
 from app.ui.messages import confirm, show_error
@@ -323,8 +325,11 @@ class LedgerPage(Page):
         self.undo_button.setEnabled(False)
         self.model.reload()
 
-    def export(self, path: Path | None = None) -> Path | None:
-        """Export the current filter to an .xlsx file (asks where when ``path`` is None)."""
+    def export(self, path: Path | None = None) -> BackgroundTask | None:
+        """Export the current filter to an .xlsx file in the background (asks where if no ``path``).
+
+        Returns the running task; its ``finished`` signal fires when the file is written.
+        """
         if path is None:
             chosen, _ = QFileDialog.getSaveFileName(
                 self,
@@ -335,17 +340,36 @@ class LedgerPage(Page):
             if not chosen:
                 return None
             path = Path(chosen)
-        from app.reports.ledger_xlsx import export_ledger_xlsx
+        flt, total, database = self.current_filter(), self.model.total, self.database
 
-        try:
-            with self.database.session() as session:
-                count = export_ledger_xlsx(session, self.current_filter(), path)
-        except OSError as exc:
-            show_error(
-                self, self.tr("导出失败"), self.tr("无法写入文件：%1").replace("%1", str(exc))
+        def work(report):
+            from app.reports.ledger_xlsx import export_ledger_xlsx
+
+            with database.session() as session:
+                return export_ledger_xlsx(session, flt, path, progress=report)
+
+        task = BackgroundTask(self, self.tr("导出工作台账"), self.tr("正在导出 %1 条台账……").replace("%1", f"{total:,}"),
+                              total, work)  # fmt: skip
+        self.export_button.setEnabled(False)
+
+        def done(count: int) -> None:
+            self.count_label.setText(
+                self.tr("已导出 %1 条到 %2").replace("%1", f"{count:,}").replace("%2", path.name)
             )
-            return None
-        self.count_label.setText(
-            self.tr("已导出 %1 条到 %2").replace("%1", f"{count:,}").replace("%2", path.name)
-        )
-        return path
+
+        def failed(error: object) -> None:
+            if isinstance(error, Cancelled):
+                self.count_label.setText(self.tr("已取消导出"))
+            elif isinstance(error, UserError):
+                show_error(self, self.tr("导出失败"), str(error))
+            else:
+                show_error(
+                    self, self.tr("导出失败"), self.tr("导出时出错：%1").replace("%1", repr(error))
+                )
+
+        task.succeeded.connect(done)
+        task.failed.connect(failed)
+        task.finished.connect(lambda: self.export_button.setEnabled(True))
+        self._export_task = task
+        task.start()
+        return task

@@ -1,0 +1,372 @@
+"""Work ledger (工作台账) as an Excel workbook.
+
+One row per entry, the header in row 1 (so the sheet re-imports cleanly), the common items
+first and then one column per form field of the kinds exported. Rows are streamed from the
+database in batches into a write-only workbook, so 100,000 entries need little memory.
+Identity numbers are written masked only (the list rows already carry the masked form).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import unicodedata
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import EntryKind, Indicator, LedgerEntry, Unit
+from app.services.errors import ValidationError
+from app.services.forms import FieldDef, parse_fields
+from app.services.ledger import EntryRow, LedgerFilter, entry_extras, entry_kind_ids, iter_entries
+
+SHEET_TITLE = "工作台账"
+NOTES_TITLE = "导出说明"
+MASK_NOTE = "身份证号码已脱敏"
+BATCH_SIZE = 1000
+DATE_FORMAT = "yyyy-mm-dd"
+AMOUNT_FORMAT = "#,##0.00"
+PHOTO_SEPARATOR = "、"
+
+# Common columns before the form fields, and the two after them: header and width.
+LEADING_COLUMNS = (
+    ("序号", 7),
+    ("日期", 12),
+    ("填报单位", 18),
+    ("活动类型", 18),
+    ("标题", 36),
+    ("结对司法所", 12),
+    ("服务矫正对象人数", 10),
+    ("社区矫正对象", 30),
+)
+TRAILING_COLUMNS = (("情况说明", 50), ("照片文件", 30))
+FIELD_WIDTHS = {
+    "text": 20,
+    "longtext": 40,
+    "integer": 10,
+    "amount": 14,
+    "date": 12,
+    "choice": 14,
+    "bool": 8,
+}
+MAX_HEADER_WIDTH = 30
+
+
+@dataclass
+class _FieldColumn:
+    """A column for one form field (shared by kinds whose field has the same name and label)."""
+
+    name: str
+    label: str
+    type: str
+    header: str
+    kind_names: list[str]
+
+
+def _display_width(text: str) -> int:
+    """Width in Latin characters: Chinese characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _kinds_exported(session: Session, flt: LedgerFilter) -> list[EntryKind]:
+    """The entry kinds (in their display order) that have at least one exported entry."""
+    kind_ids = entry_kind_ids(session, flt)
+    query = (
+        select(EntryKind)
+        .where(EntryKind.id.in_(kind_ids))
+        .order_by(EntryKind.sort_order, EntryKind.id)
+    )
+    return list(session.scalars(query))
+
+
+def _plan_field_columns(
+    kinds: list[EntryKind],
+) -> tuple[list[_FieldColumn], dict[int, list[tuple[int, FieldDef]]]]:
+    """The form-field columns, and for each kind id: (column index, field) pairs."""
+    columns: list[_FieldColumn] = []
+    by_key: dict[tuple[str, str], int] = {}
+    per_kind: dict[int, list[tuple[int, FieldDef]]] = {}
+    for kind in kinds:
+        placed = []
+        for f in parse_fields(kind.fields):
+            if f.type == "subject":
+                continue
+            key = (f.name, f.label)
+            if key not in by_key:
+                by_key[key] = len(columns)
+                columns.append(_FieldColumn(f.name, f.label, f.type, f.label, []))
+            index = by_key[key]
+            if kind.name not in columns[index].kind_names:
+                columns[index].kind_names.append(kind.name)
+            placed.append((index, f))
+        per_kind[kind.id] = placed
+    # Different fields with the same label (e.g. 参加人次 of two kinds) get the kinds' names
+    # added, so that every header is unique; so does a label equal to a common column.
+    taken = {h for h, _ in LEADING_COLUMNS + TRAILING_COLUMNS}
+    label_count: dict[str, int] = {}
+    for column in columns:
+        label_count[column.label] = label_count.get(column.label, 0) + 1
+    for index, column in enumerate(columns):
+        if label_count[column.label] > 1 or column.label in taken:
+            column.header = f"{column.label}（{'、'.join(column.kind_names)}）"
+            if column.header in taken:
+                column.header = f"{column.label}（{column.name}）"
+        if column.header in taken:
+            column.header = f"{column.header}（{index + 1}）"
+        taken.add(column.header)
+    return columns, per_kind
+
+
+def _clean_text(value: Any) -> str:
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))[:32767]
+
+
+class _Cells:
+    """Makes the cells of one sheet with the right types and number formats."""
+
+    def __init__(self, sheet) -> None:
+        self.sheet = sheet
+
+    def text(self, value: Any) -> Any:
+        """A string cell (never a formula, whatever it starts with); None when empty."""
+        if value is None or value == "":
+            return None
+        text = _clean_text(value)
+        if text.startswith("=") or text in ERROR_CODES:
+            cell = WriteOnlyCell(self.sheet, text)
+            cell.data_type = "s"
+            return cell
+        return text or None
+
+    def date(self, value: date | None) -> Any:
+        if value is None:
+            return None
+        cell = WriteOnlyCell(self.sheet, value)
+        cell.number_format = DATE_FORMAT
+        return cell
+
+    def datetime(self, value: datetime) -> Any:
+        cell = WriteOnlyCell(self.sheet, value)
+        cell.number_format = "yyyy-mm-dd hh:mm:ss"
+        return cell
+
+    def amount(self, value: float) -> Any:
+        cell = WriteOnlyCell(self.sheet, value)
+        cell.number_format = AMOUNT_FORMAT
+        return cell
+
+    def header(self, value: str) -> Any:
+        cell = WriteOnlyCell(self.sheet, value)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        return cell
+
+    def field(self, f: FieldDef, value: Any) -> Any:
+        """A stored form value as a typed cell (anything unexpected is written as text)."""
+        if value is None or value == "":
+            return None
+        if f.type == "bool":
+            return "是" if value else "否"
+        if f.type == "integer" and not isinstance(value, bool):
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                return self.text(value)
+        if f.type == "amount":
+            try:
+                number = Decimal(str(value))
+            except InvalidOperation:
+                return self.text(value)
+            return self.amount(float(number)) if number.is_finite() else self.text(value)
+        if f.type == "date":
+            try:
+                return self.date(date.fromisoformat(str(value)))
+            except ValueError:
+                return self.text(value)
+        return self.text(value)
+
+
+def _filter_words(session: Session, flt: LedgerFilter) -> list[tuple[str, str]]:
+    """The filter as a person reads it."""
+
+    def name_of(model, record_id: int | None, everything: str) -> str:
+        if record_id is None:
+            return everything
+        record = session.get(model, record_id)
+        return record.name if record is not None else f"（编号 {record_id}，已不存在）"
+
+    if flt.date_from and flt.date_to:
+        dates = f"{flt.date_from.isoformat()} 至 {flt.date_to.isoformat()}"
+    elif flt.date_from:
+        dates = f"{flt.date_from.isoformat()} 起"
+    elif flt.date_to:
+        dates = f"截至 {flt.date_to.isoformat()}"
+    else:
+        dates = "不限"
+    words = [
+        ("单位", name_of(Unit, flt.unit_id, "全部单位")),
+        ("活动类型", name_of(EntryKind, flt.kind_id, "全部类型")),
+        ("日期范围", dates),
+        ("关键词", flt.text.strip() or "无"),
+    ]
+    if flt.paired_office_id is not None:
+        words.append(("结对司法所", name_of(Unit, flt.paired_office_id, "")))
+    if flt.indicator_id is not None:
+        words.append(("考核指标", name_of(Indicator, flt.indicator_id, "")))
+    if flt.include_deleted:
+        words.append(("已删除的台账", "包括在内"))
+    return words
+
+
+def _write_ledger_sheet(
+    session: Session,
+    flt: LedgerFilter,
+    sheet,
+    batch_size: int,
+    progress: Callable[[int], None] | None,
+) -> int:
+    """Write the header and every row; return the number of rows written."""
+    cells = _Cells(sheet)
+    field_columns, per_kind = _plan_field_columns(_kinds_exported(session, flt))
+    headers = [(h, w) for h, w in LEADING_COLUMNS]
+    for column in field_columns:
+        width = max(FIELD_WIDTHS.get(column.type, 14), _display_width(column.header) // 2 + 2)
+        headers.append((column.header, min(width, MAX_HEADER_WIDTH)))
+    headers += list(TRAILING_COLUMNS)
+    for index, (_, width) in enumerate(headers, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.print_title_rows = "1:1"  # the header repeats on every printed page
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.append([cells.header(h) for h, _ in headers])
+
+    n_fields = len(field_columns)
+    written = 0
+
+    def flush(batch: list[EntryRow]) -> None:
+        nonlocal written
+        ids = [row.id for row in batch]
+        extras = entry_extras(session, ids)
+        kind_of = dict(
+            session.execute(
+                select(LedgerEntry.id, LedgerEntry.kind_id).where(LedgerEntry.id.in_(ids))
+            ).all()
+        )
+        for row in batch:
+            body, values, photos = extras.get(row.id, ("", {}, []))
+            field_cells: list[Any] = [None] * n_fields
+            for index, f in per_kind.get(kind_of.get(row.id), []):
+                field_cells[index] = cells.field(f, values.get(f.name))
+            written += 1
+            sheet.append(
+                [
+                    written,
+                    cells.date(row.entry_date),
+                    cells.text(row.unit),
+                    cells.text(row.kind),
+                    cells.text(row.title),
+                    cells.text(row.paired_office),
+                    int(row.subjects_served or 0),
+                    cells.text(row.subject),
+                    *field_cells,
+                    cells.text(body),
+                    cells.text(PHOTO_SEPARATOR.join(photos)),
+                ]
+            )
+        if progress is not None:
+            progress(written)
+
+    batch: list[EntryRow] = []
+    for row in iter_entries(session, flt, "entry_date", descending=False):
+        batch.append(row)
+        if len(batch) >= batch_size:
+            flush(batch)
+            batch = []
+    if batch:
+        flush(batch)
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{written + 1}"
+    return written
+
+
+def _write_notes_sheet(session: Session, flt: LedgerFilter, sheet, rows: int) -> None:
+    cells = _Cells(sheet)
+    sheet.column_dimensions["A"].width = 14
+    sheet.column_dimensions["B"].width = 48
+    sheet.append([cells.header("项目"), cells.header("内容")])
+    sheet.append(["导出时间", cells.datetime(datetime.now().replace(microsecond=0))])
+    for label, words in _filter_words(session, flt):
+        sheet.append([label, cells.text(words)])
+    sheet.append(["台账条数", rows])
+    sheet.append(["说明", MASK_NOTE])
+    sheet.append(["导出程序", "大帮教工作台"])
+
+
+def _discard(workbook: Workbook) -> None:
+    """Close an abandoned write-only workbook's sheets and remove their temporary files."""
+    for sheet in workbook.worksheets:
+        with contextlib.suppress(Exception):  # best effort: the original error matters
+            if not sheet.closed:
+                sheet.close()
+            writer = getattr(sheet, "_writer", None)
+            if writer is not None:
+                writer.cleanup()
+
+
+def export_ledger_xlsx(
+    session: Session,
+    flt: LedgerFilter,
+    out_path: Path,
+    *,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write the filtered ledger (sorted by date) to an .xlsx file; return the rows written.
+
+    ``progress`` (if given) is called with the number of rows written after every batch;
+    an exception it raises (e.g. the user cancelled) stops the export. The file is written
+    beside its destination first and then moved into place, so a failed or cancelled export
+    never leaves half a file (nor replaces a good one).
+    """
+    out_path = Path(out_path)
+    folder = out_path.parent
+    if not folder.is_dir():
+        raise ValidationError(f"文件夹“{folder}”不存在，无法导出。", "out")
+    workbook = Workbook(write_only=True)
+    workbook.properties.creator = "大帮教工作台"
+    workbook.properties.title = SHEET_TITLE
+    try:
+        ledger_sheet = workbook.create_sheet(SHEET_TITLE)
+        rows = _write_ledger_sheet(session, flt, ledger_sheet, max(1, batch_size), progress)
+        _write_notes_sheet(session, flt, workbook.create_sheet(NOTES_TITLE), rows)
+    except BaseException:
+        _discard(workbook)
+        raise
+    temp = folder / f".{out_path.stem}.{uuid.uuid4().hex[:8]}.part.xlsx"
+    try:
+        workbook.save(temp)
+        os.replace(temp, out_path)
+    except PermissionError:
+        raise ValidationError(
+            f"无法写入“{out_path.name}”：没有权限，或文件正在被 Excel 等程序打开。请关闭后重试。",
+            "out",
+        ) from None
+    except OSError as exc:
+        raise ValidationError(f"无法写入“{out_path.name}”：{exc.strerror or exc}", "out") from None
+    finally:
+        temp.unlink(missing_ok=True)
+    return rows
