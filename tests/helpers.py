@@ -41,3 +41,20 @@ def unit_ids(session) -> dict[str, int]:
 def kind_ids(session) -> dict[str, int]:
     """Entry kind code → id."""
     return {k.code: k.id for k in session.scalars(select(EntryKind))}
+
+
+def drive_dialog(monkeypatch, dialog_class, fill) -> list:
+    """Make ``dialog_class.exec`` fill the real dialog and click 保存 instead of blocking.
+
+    Returns the list the driven dialogs are appended to.
+    """
+    seen = []
+
+    def fake_exec(dialog):
+        fill(dialog)
+        dialog.ok_button.click()
+        seen.append(dialog)
+        return dialog.result()
+
+    monkeypatch.setattr(dialog_class, "exec", fake_exec)
+    return seen

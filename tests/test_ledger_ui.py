@@ -15,7 +15,7 @@ from app.ui.ledger.entry_dialog import EntryDialog
 from app.ui.ledger.table_model import PAGE_SIZE, LedgerTableModel
 from app.ui.main_window import MainWindow
 from app.ui.pages.ledger import LedgerPage
-from tests.helpers import kind_ids, make_jpeg, unit_ids, valid_id_number
+from tests.helpers import drive_dialog, kind_ids, make_jpeg, unit_ids, valid_id_number
 
 
 def _page(qtbot, db_path) -> tuple[MainWindow, LedgerPage]:
@@ -28,16 +28,7 @@ def _page(qtbot, db_path) -> tuple[MainWindow, LedgerPage]:
 
 
 def _drive(monkeypatch, fill):
-    seen = []
-
-    def fake_exec(dialog):
-        fill(dialog)
-        dialog.ok_button.click()
-        seen.append(dialog)
-        return dialog.result()
-
-    monkeypatch.setattr(EntryDialog, "exec", fake_exec)
-    return seen
+    return drive_dialog(monkeypatch, EntryDialog, fill)
 
 
 def _choose(combo, text: str) -> None:

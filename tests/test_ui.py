@@ -16,20 +16,11 @@ from app.ui.pages.duties import DutiesPage
 from app.ui.pages.organisation import OrganisationPage
 from app.ui.setup_wizard import BLANK, SetupWizard
 from app.ui.table_model import Column, RowTableModel
+from tests.helpers import drive_dialog
 
 
 def _drive(monkeypatch, dialog_class, fill):
-    """Make ``dialog_class.exec`` fill the real dialog and click 保存 instead of blocking."""
-    seen = []
-
-    def fake_exec(dialog):
-        fill(dialog)
-        dialog.ok_button.click()
-        seen.append(dialog)
-        return dialog.result()
-
-    monkeypatch.setattr(dialog_class, "exec", fake_exec)
-    return seen
+    return drive_dialog(monkeypatch, dialog_class, fill)
 
 
 def _window(qtbot, path):

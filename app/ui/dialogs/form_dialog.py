@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -17,6 +18,15 @@ from app.services.errors import ValidationError
 from app.services.forms import FormErrors
 
 ERROR_STYLE = "color: #c0392b;"
+
+
+def combo_box(items: Sequence[tuple[str, object]], current: object = None) -> QComboBox:
+    """A combo box of (label, value) items with ``current`` selected (else the first)."""
+    combo = QComboBox()
+    for label, value in items:
+        combo.addItem(label, value)
+    combo.setCurrentIndex(max(combo.findData(current), 0))
+    return combo
 
 
 class FormDialog(QDialog):

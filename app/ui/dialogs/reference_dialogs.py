@@ -15,19 +15,8 @@ from app.services.reference import (
     KindRow,
     UnitRow,
 )
-from app.ui.dialogs.form_dialog import FormDialog
+from app.ui.dialogs.form_dialog import FormDialog, combo_box
 from app.ui.table_model import format_number
-
-
-def _combo(items: Sequence[tuple[str, object]], current: object = None) -> QComboBox:
-    combo = QComboBox()
-    for label, value in items:
-        combo.addItem(label, value)
-    if current is not None:
-        index = combo.findData(current)
-        if index >= 0:
-            combo.setCurrentIndex(index)
-    return combo
 
 
 class UnitDialog(FormDialog):
@@ -42,7 +31,7 @@ class UnitDialog(FormDialog):
     ) -> None:
         super().__init__(self.tr("编辑单位") if unit else self.tr("新增单位"), save, parent)
         self.name = QLineEdit(unit.name if unit else "")
-        self.kind = _combo(
+        self.kind = combo_box(
             [(label, kind) for kind, label in UNIT_KIND_LABELS.items()],
             unit.kind if unit else UnitKind.DEPARTMENT,
         )
@@ -50,7 +39,7 @@ class UnitDialog(FormDialog):
             (u.name, u.id) for u in units if unit is None or u.id != unit.id
         ]
         current_parent = next((u.id for u in units if unit and u.name == unit.parent_name), None)
-        self.parent_unit = _combo(parents, current_parent)
+        self.parent_unit = combo_box(parents, current_parent)
         self.responsible = QLineEdit(unit.responsible_person if unit else "")
         self.phone = QLineEdit(unit.phone if unit else "")
         self.add_field("name", self.tr("单位名称"), self.name)
@@ -80,8 +69,8 @@ class PairingDialog(FormDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(self.tr("新增挂钩结对"), save, parent)
-        self.department = _combo([(u.name, u.id) for u in departments])
-        self.office = _combo([(u.name, u.id) for u in offices])
+        self.department = combo_box([(u.name, u.id) for u in departments])
+        self.office = combo_box([(u.name, u.id) for u in offices])
         self.add_field("department", self.tr("局科室"), self.department)
         self.add_field("office", self.tr("结对司法所"), self.office)
 
@@ -141,11 +130,11 @@ class IndicatorDialog(FormDialog):
         )
         self.target.setPlaceholderText(self.tr("例如 12"))
         self.weight = QLineEdit(format_number(indicator.weight) if indicator else "10")
-        self.measure = _combo(
+        self.measure = combo_box(
             [(label, m) for m, label in MEASURE_LABELS.items()],
             indicator.measure if indicator else IndicatorMeasure.COUNT,
         )
-        self.kind = _combo(
+        self.kind = combo_box(
             [(self.tr("（不计入台账）"), None)] + [(k.name, k.id) for k in kinds],
             indicator.entry_kind_id if indicator else None,
         )

@@ -7,7 +7,6 @@ from datetime import date
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
-    QComboBox,
     QDateEdit,
     QFormLayout,
     QGroupBox,
@@ -25,18 +24,9 @@ from app.services.forms import FieldDef
 from app.services.ledger import MAX_SUBJECTS_SERVED, EntryDetail, EntryInput
 from app.services.reference import KindRow, UnitRow
 from app.services.subjects import SubjectInput
-from app.ui.dialogs.form_dialog import FormDialog
+from app.ui.dialogs.form_dialog import FormDialog, combo_box
 from app.ui.ledger.form_widget import FormFieldsWidget
 from app.ui.ledger.photo_list import PhotoListWidget
-
-
-def _combo(items: Sequence[tuple[str, object]], current: object = None) -> QComboBox:
-    combo = QComboBox()
-    for label, value in items:
-        combo.addItem(label, value)
-    index = combo.findData(current)
-    combo.setCurrentIndex(max(index, 0))
-    return combo
 
 
 class EntryDialog(FormDialog):
@@ -67,8 +57,8 @@ class EntryDialog(FormDialog):
         self._kind_fields = kind_fields
         self._pairings = pairings
         self._entry = entry
-        self.kind = _combo([(k.name, k.id) for k in kinds], entry.kind_id if entry else None)
-        self.unit = _combo([(u.name, u.id) for u in units], entry.unit_id if entry else unit_id)
+        self.kind = combo_box([(k.name, k.id) for k in kinds], entry.kind_id if entry else None)
+        self.unit = combo_box([(u.name, u.id) for u in units], entry.unit_id if entry else unit_id)
         self.unit.setEnabled(not unit_locked)
         self.entry_date = QDateEdit()
         self.entry_date.setCalendarPopup(True)
@@ -77,7 +67,7 @@ class EntryDialog(FormDialog):
         self.entry_date.setDate(QDate(d.year, d.month, d.day))
         self.title = QLineEdit(entry.title if entry else "")
         self.title.setPlaceholderText(self.tr("如：瓯南司法所修心教育法律讲座"))
-        self.office = _combo([(self.tr("（无）"), None)] + [(o.name, o.id) for o in offices],
+        self.office = combo_box([(self.tr("（无）"), None)] + [(o.name, o.id) for o in offices],
                              entry.paired_office_id if entry else None)  # fmt: skip
         self.served = QSpinBox()
         self.served.setRange(0, MAX_SUBJECTS_SERVED)
@@ -102,11 +92,11 @@ class EntryDialog(FormDialog):
         subject_form = QFormLayout(self.subject_box)
         subject = entry.subject if entry else None
         self.subject_name = QLineEdit(subject.name if subject else "")
-        self.subject_category = _combo([(self.tr("（请选择）"), "")] + [(c.value, c.value) for c in SubjectCategory],
+        self.subject_category = combo_box([(self.tr("（请选择）"), "")] + [(c.value, c.value) for c in SubjectCategory],
                                        subject.category if subject else "")  # fmt: skip
         self.subject_id_number = QLineEdit(subject.id_number if subject else "")
         self.subject_id_number.setPlaceholderText(self.tr("18 位，可不填"))
-        self.subject_office = _combo([(self.tr("（不填）"), None)] + [(o.name, o.id) for o in offices],
+        self.subject_office = combo_box([(self.tr("（不填）"), None)] + [(o.name, o.id) for o in offices],
                                      subject.office_id if subject else None)  # fmt: skip
         self._subject_errors = {}
         for name, label, widget in (
