@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models._enum import enum_column_type
@@ -36,7 +36,7 @@ class EntryKind(SyncedRecord, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     fields: Mapped[list] = mapped_column(JSON, default=list)
     min_photos: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0, index=True)
 
 
 class CorrectionSubject(SyncedRecord, Base):
@@ -68,11 +68,33 @@ class LedgerEntry(SyncedRecord, Base):
 
     __tablename__ = "ledger_entries"
     __table_args__ = (
-        Index("ix_ledger_entries_owner_kind_date", "owner_unit_id", "kind_id", "entry_date"),
+        # covering index for indicator actuals (count and subjects_served per department/kind)
+        Index(
+            "ix_ledger_entries_owner_kind_date",
+            "owner_unit_id",
+            "kind_id",
+            "entry_date",
+            "subjects_served",
+        ),
+        # the few deleted rows, subtracted from the covering index's totals
+        Index(
+            "ix_ledger_entries_deleted_owner_kind_date",
+            "owner_unit_id",
+            "kind_id",
+            "entry_date",
+            sqlite_where=text("deleted IS 1"),
+        ),
+        Index("ix_ledger_entries_kind_date", "kind_id", "entry_date"),
+        Index(
+            "ix_ledger_entries_paired_office_date",
+            "paired_office_id",
+            "entry_date",
+            sqlite_where=text("paired_office_id IS NOT NULL"),
+        ),
     )
 
     entry_date: Mapped[date] = mapped_column(Date, index=True)
-    kind_id: Mapped[int] = mapped_column(ForeignKey("entry_kinds.id"), index=True)
+    kind_id: Mapped[int] = mapped_column(ForeignKey("entry_kinds.id"))
     programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id"), nullable=True)
     title: Mapped[str] = mapped_column(String(200))
     paired_office_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)

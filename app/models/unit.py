@@ -40,7 +40,7 @@ class Unit(SyncedRecord, Base):
     responsible_person: Mapped[str] = mapped_column(String(50), default="")
     phone: Mapped[str] = mapped_column(String(50), default="")
     note: Mapped[str] = mapped_column(Text, default="")
-    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0, index=True)
 
     parent: Mapped[Unit | None] = relationship(remote_side="Unit.id", foreign_keys=[parent_id])
 

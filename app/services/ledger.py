@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.models import (
@@ -410,9 +410,8 @@ def count_entries(session: Session, flt: LedgerFilter) -> int:
     )
 
 
-def _list_query(session: Session, flt: LedgerFilter, sort_key: str, descending: bool) -> Select:
-    owner, office = aliased(Unit), aliased(Unit)
-    photos = (
+def _photo_counts(entry_ids: list[int] | None = None):
+    query = (
         select(
             EntryAttachment.entry_id,
             func.count().label("n"),
@@ -420,24 +419,62 @@ def _list_query(session: Session, flt: LedgerFilter, sort_key: str, descending: 
         )
         .join(Attachment, EntryAttachment.attachment_id == Attachment.id)
         .where(EntryAttachment.deleted.is_(False))
-        .group_by(EntryAttachment.entry_id)
-        .subquery()
     )
+    if entry_ids is not None:
+        query = query.where(EntryAttachment.entry_id.in_(entry_ids))
+    return query.group_by(EntryAttachment.entry_id).subquery()
+
+
+def _ordered_ids(session: Session, flt: LedgerFilter, sort_key: str, descending: bool) -> Select:
+    """Phase 1 of a list: the ids in order, joining only what the sort key needs."""
+    query = select(LedgerEntry.id)
+    if sort_key == "unit":
+        owner = aliased(Unit)
+        query = query.join(owner, LedgerEntry.owner_unit_id == owner.id)
+        column = owner.sort_order
+    elif sort_key == "kind":
+        query = query.join(EntryKind, LedgerEntry.kind_id == EntryKind.id)
+        column = EntryKind.sort_order
+    elif sort_key == "paired_office":
+        office = aliased(Unit)
+        query = query.outerjoin(office, LedgerEntry.paired_office_id == office.id)
+        column = office.sort_order
+    elif sort_key == "subject":
+        query = query.outerjoin(CorrectionSubject, LedgerEntry.subject_id == CorrectionSubject.id)
+        column = CorrectionSubject.name
+    elif sort_key == "photo_count":
+        counts = (
+            select(EntryAttachment.entry_id, func.count().label("n"))
+            .where(EntryAttachment.deleted.is_(False))
+            .group_by(EntryAttachment.entry_id)
+            .subquery()
+        )
+        query = query.outerjoin(counts, counts.c.entry_id == LedgerEntry.id)
+        column = func.coalesce(counts.c.n, 0)
+    elif sort_key in ("title", "subjects_served"):
+        column = getattr(LedgerEntry, sort_key)
+    elif flt.text.strip():
+        # a substring search reads every row anyway: scan and sort the matches
+        # (the unary + stops SQLite walking the date index with one look-up per row)
+        column = literal_column("+ledger_entries.entry_date")
+    else:
+        column = LedgerEntry.entry_date
+    order = column.desc() if descending else column.asc()
+    tie = LedgerEntry.id.desc() if descending else LedgerEntry.id.asc()
+    return _filtered(query, flt, session).order_by(order, tie)
+
+
+def _rows_for(session: Session, entry_ids: list[int]) -> list[EntryRow]:
+    """Phase 2: the display columns of just these entries, in the given order."""
+    if not entry_ids:
+        return []
+    owner, office = aliased(Unit), aliased(Unit)
+    photos = _photo_counts(entry_ids)
     query = (
         select(
-            LedgerEntry.id,
-            LedgerEntry.entry_date,
-            owner.name,
-            EntryKind.name,
-            LedgerEntry.title,
-            office.name,
-            LedgerEntry.subjects_served,
-            CorrectionSubject.name,
-            CorrectionSubject.category,
-            CorrectionSubject.id_number,
-            func.coalesce(photos.c.n, 0),
-            photos.c.sha,
-            LedgerEntry.deleted,
+            LedgerEntry.id, LedgerEntry.entry_date, owner.name, EntryKind.name, LedgerEntry.title, office.name,
+            LedgerEntry.subjects_served, CorrectionSubject.name, CorrectionSubject.category,
+            CorrectionSubject.id_number, func.coalesce(photos.c.n, 0), photos.c.sha, LedgerEntry.deleted,
         )
         .select_from(LedgerEntry)
         .join(owner, LedgerEntry.owner_unit_id == owner.id)
@@ -445,21 +482,10 @@ def _list_query(session: Session, flt: LedgerFilter, sort_key: str, descending: 
         .outerjoin(office, LedgerEntry.paired_office_id == office.id)
         .outerjoin(CorrectionSubject, LedgerEntry.subject_id == CorrectionSubject.id)
         .outerjoin(photos, photos.c.entry_id == LedgerEntry.id)
-    )
-    columns = {
-        "entry_date": LedgerEntry.entry_date,
-        "unit": owner.sort_order,
-        "kind": EntryKind.sort_order,
-        "title": LedgerEntry.title,
-        "paired_office": office.sort_order,
-        "subjects_served": LedgerEntry.subjects_served,
-        "subject": CorrectionSubject.name,
-        "photo_count": func.coalesce(photos.c.n, 0),
-    }
-    column = columns.get(sort_key, LedgerEntry.entry_date)
-    order = column.desc() if descending else column.asc()
-    tie = LedgerEntry.id.desc() if descending else LedgerEntry.id.asc()
-    return _filtered(query, flt, session).order_by(order, tie)
+        .where(LedgerEntry.id.in_(entry_ids))
+    )  # fmt: skip
+    by_id = {row[0]: _row(tuple(row)) for row in session.execute(query)}
+    return [by_id[i] for i in entry_ids if i in by_id]
 
 
 def _row(values: tuple) -> EntryRow:
@@ -496,20 +522,22 @@ def list_entries(
     offset: int = 0,
     limit: int = 200,
 ) -> list[EntryRow]:
-    """One page of the filtered, sorted list."""
-    query = _list_query(session, flt, sort_key, descending).offset(offset).limit(limit)
-    return [_row(tuple(r)) for r in session.execute(query)]
+    """One page of the filtered, sorted list (ids sorted first, then only the page is read)."""
+    query = _ordered_ids(session, flt, sort_key, descending).offset(offset).limit(limit)
+    return _rows_for(session, list(session.scalars(query)))
 
 
 def iter_entries(
-    session: Session, flt: LedgerFilter, sort_key: str = "entry_date", descending: bool = False
+    session: Session,
+    flt: LedgerFilter,
+    sort_key: str = "entry_date",
+    descending: bool = False,
+    batch: int = 1000,
 ) -> Iterator[EntryRow]:
-    """Every filtered entry, streamed (for exports)."""
-    result = session.execute(
-        _list_query(session, flt, sort_key, descending).execution_options(yield_per=2000)
-    )
-    for r in result:
-        yield _row(tuple(r))
+    """Every filtered entry, streamed in batches (for exports)."""
+    ids = list(session.scalars(_ordered_ids(session, flt, sort_key, descending)))
+    for start in range(0, len(ids), batch):
+        yield from _rows_for(session, ids[start : start + batch])
 
 
 def entry_extras(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Duty, Indicator, IndicatorMeasure, LedgerEntry, Programme, Unit
 
-COLUMN_FIELDS = {"subjects_served": LedgerEntry.subjects_served}
+COLUMN_FIELDS = ("subjects_served",)
 
 
 @dataclass(frozen=True)
@@ -80,43 +80,66 @@ def indicator_progress(
         )
         .order_by(Unit.sort_order, Duty.sort_order, Indicator.sort_order)
     ).all()
-    sum_fields = sorted(
-        {i.sum_field for i, _ in indicators if i.measure == IndicatorMeasure.SUM and i.sum_field}
-    )
-    kind_ids = sorted({i.entry_kind_id for i, _ in indicators if i.entry_kind_id is not None})
+    computed = [
+        (i, dep)
+        for i, dep in indicators
+        if i.measure != IndicatorMeasure.MANUAL and i.entry_kind_id is not None
+    ]
     start, end = programme_window(session, programme_id, as_of)
-    totals: dict[tuple[int, int], dict[str, float]] = {}
-    if kind_ids:
-        sums = [
-            func.sum(
-                COLUMN_FIELDS[f] if f in COLUMN_FIELDS else LedgerEntry.values[f].as_float()
-            ).label(f)
-            for f in sum_fields
-        ]
+    window = [
+        LedgerEntry.entry_date.between(start, end),
+        LedgerEntry.owner_unit_id.in_(sorted({dep for _, dep in computed})),
+        LedgerEntry.kind_id.in_(sorted({i.entry_kind_id for i, _ in computed})),
+    ]
+
+    def grouped(*extra) -> dict[tuple[int, int], tuple[int, int]]:
         query = (
             select(
-                LedgerEntry.owner_unit_id, LedgerEntry.kind_id, func.count().label("__count"), *sums
+                LedgerEntry.owner_unit_id,
+                LedgerEntry.kind_id,
+                func.count(),
+                func.sum(LedgerEntry.subjects_served),
             )
-            .where(
-                LedgerEntry.deleted.is_(False),
-                LedgerEntry.kind_id.in_(kind_ids),
-                LedgerEntry.entry_date.between(start, end),
-            )
+            .where(*window, *extra)
             .group_by(LedgerEntry.owner_unit_id, LedgerEntry.kind_id)
         )
-        for row in session.execute(query):
-            totals[(row[0], row[1])] = {
-                k: float(v or 0)
-                for k, v in row._mapping.items()
-                if k not in ("owner_unit_id", "kind_id")
-            }
+        return {
+            (owner, kind): (n, served or 0) for owner, kind, n, served in session.execute(query)
+        }
+
+    # All rows from the covering index, minus the deleted ones from their small partial index:
+    # far quicker than reading every row to test ``deleted``.
+    totals: dict[tuple[int, int], tuple[int, int]] = {}
+    if computed:
+        dead = grouped(LedgerEntry.deleted.is_(True))
+        for key, (n, served) in grouped().items():
+            dead_n, dead_served = dead.get(key, (0, 0))
+            totals[key] = (n - dead_n, served - dead_served)
+
+    def field_sum(department_id: int, kind_id: int, field: str) -> float:
+        query = select(func.sum(LedgerEntry.values[field].as_float())).where(
+            LedgerEntry.deleted.is_(False),
+            LedgerEntry.entry_date.between(start, end),
+            LedgerEntry.owner_unit_id == department_id,
+            LedgerEntry.kind_id == kind_id,
+        )
+        return float(session.scalar(query) or 0)
+
     out = []
     for indicator, department_id in indicators:
         actual: float | None = None
         if indicator.measure != IndicatorMeasure.MANUAL and indicator.entry_kind_id is not None:
-            bucket = totals.get((department_id, indicator.entry_kind_id), {})
-            key = "__count" if indicator.measure == IndicatorMeasure.COUNT else indicator.sum_field
-            actual = bucket.get(key, 0.0)
+            n, served = totals.get((department_id, indicator.entry_kind_id), (0, 0))
+            if indicator.measure == IndicatorMeasure.COUNT:
+                actual = float(n)
+            elif indicator.sum_field in COLUMN_FIELDS:
+                actual = float(served)
+            else:
+                actual = (
+                    field_sum(department_id, indicator.entry_kind_id, indicator.sum_field)
+                    if n
+                    else 0.0
+                )
         out.append(
             IndicatorProgress(
                 indicator.id,

@@ -453,3 +453,15 @@ def programme_title(session: Session, programme_id: int) -> str:
     """The title of a programme."""
     programme = session.get(Programme, programme_id)
     return programme.title if programme else ""
+
+
+def indicator_choices(session: Session, programme_id: int) -> list[tuple[int, int, str]]:
+    """(indicator id, department id, name) of every live indicator, in plan order."""
+    query = (
+        select(Indicator.id, Duty.department_id, Indicator.name)
+        .join(Duty, Indicator.duty_id == Duty.id)
+        .join(Unit, Duty.department_id == Unit.id)
+        .where(Duty.programme_id == programme_id, _alive(Duty), _alive(Indicator))
+        .order_by(Unit.sort_order, Duty.sort_order, Indicator.sort_order)
+    )
+    return [tuple(row) for row in session.execute(query)]

@@ -25,7 +25,6 @@ from app.services import ledger as ledger_service
 from app.services import reference
 from app.services.errors import UserError
 from app.services.ledger import EntryInput, LedgerFilter
-from app.services.progress import indicator_progress
 from app.ui.background import BackgroundTask, Cancelled
 from app.ui.ledger.entry_dialog import EntryDialog
 from app.ui.ledger.table_model import TITLE_COLUMN, LedgerTableModel
@@ -161,7 +160,7 @@ class LedgerPage(Page):
             units = reference.list_units(session)
             kinds = reference.list_entry_kinds(session)
             items = (
-                indicator_progress(session, self.context.programme_id)
+                reference.indicator_choices(session, self.context.programme_id)
                 if self.context.programme_id
                 else []
             )
@@ -174,7 +173,7 @@ class LedgerPage(Page):
                                                                              UnitKind.CORRECTION_SECTION, UnitKind.COUNTY_OFFICE)]),
             (self.kind_filter, [(k.name, k.id) for k in kinds]),
             (self.office_filter, [(o.name, o.id) for o in self.offices]),
-            (self.indicator_filter, [(f"{names[i.department_id]} · {i.name}", i.indicator_id) for i in items]),
+            (self.indicator_filter, [(f"{names[department]} · {name}", ind) for ind, department, name in items]),
         ):  # fmt: skip
             combo.blockSignals(True)
             combo.clear()
