@@ -1,0 +1,1 @@
+"""PDF and spreadsheet builders, fed by services. No Qt here."""

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import (
+    AgreementTemplate,
     Duty,
     EntryKind,
     Goal,
@@ -112,6 +113,8 @@ def _check(data: dict[str, Any], filename: str) -> None:
         need(unit.get("kind") in kinds, f"单位“{unit['name']}”的类别“{unit.get('kind')}”无效")
         need(unit.get("parent") in (None, *names), f"单位“{unit['name']}”的上级不存在")
     need(data["programme"].get("owner") in names, "方案的所属单位不存在")
+    if "agreement" in data:
+        need(data["agreement"].get("party_a") in names, "责任状甲方单位不存在")
     forms_key = data["template"].get("forms", "")
     need(bool(forms_key), "缺少台账表单定义（[template] forms）")
     kind_codes = {k.code for k in load_forms_file(forms_key)}
@@ -190,6 +193,14 @@ def load_template(session: Session, info: TemplateInfo) -> tuple[Programme, Load
                 department_id=department.id, office_id=units[office_name].id,
             )  # fmt: skip
     _load_duties(loader, data.get("duties", []), programme, owner, units, kinds)
+    if "agreement" in data:
+        wording = {
+            k: v.isoformat() if isinstance(v, date) else v for k, v in data["agreement"].items()
+        }
+        loader.upsert(
+            AgreementTemplate, "责任状文本", (),
+            programme_id=programme.id, owner_unit_id=owner.id, title=wording["title"], sections=wording,
+        )  # fmt: skip
     return programme, report
 
 

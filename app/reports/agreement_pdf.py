@@ -1,0 +1,182 @@
+"""The responsibility agreement (责任状) as an official PDF to print, sign and stamp."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
+
+from app.reports.official import (
+    LEADING,
+    TEXT_WIDTH,
+    RestartPageNumbers,
+    Watermark,
+    build_pdf,
+    cn_date,
+)
+from app.services.agreements import render_text
+
+NUMERALS = "一二三四五六七八九十"
+
+
+def _number(n: int) -> str:
+    if n <= 10:
+        return NUMERALS[n - 1]
+    return (
+        ("" if n < 20 else NUMERALS[n // 10 - 1]) + "十" + (NUMERALS[n % 10 - 1] if n % 10 else "")
+    )
+
+
+def _figure(value: float) -> str:
+    return (
+        f"{int(value):,}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
+    )
+
+
+def _p(text: str, style) -> Paragraph:
+    return Paragraph(escape(text), style)
+
+
+def agreement_story(content: dict[str, Any], st: dict) -> list:
+    """The flowables of one agreement."""
+    wording = content["wording"]
+    draft = not content.get("issued_on")
+    story: list = [RestartPageNumbers(), Watermark("草稿" if draft else "")]
+    story.append(_p(content["title"], st["title"]))
+    story.append(_p(f"甲方：{content['party_a']}", st["plain"]))
+    story.append(_p(f"乙方：{content['party_b']}", st["plain"]))
+    story.append(Spacer(0, LEADING * 0.3))
+    story.append(_p(render_text(content, "preamble"), st["body"]))
+
+    section = 0
+
+    def heading(key: str, default: str) -> None:
+        nonlocal section
+        section += 1
+        story.append(_p(f"{_number(section)}、{wording.get(key, default)}", st["heading"]))
+
+    heading("duties_heading", "工作职责")
+    for n, duty in enumerate(content["duties"], start=1):
+        story.append(
+            _p(
+                f"（{_number(n)}）{duty}。"
+                if not duty.endswith("。")
+                else f"（{_number(n)}）{duty}",
+                st["body"],
+            )
+        )
+
+    if content["indicators"]:
+        heading("indicators_heading", "量化考核指标")
+        if wording.get("indicators_intro"):
+            story.append(_p(render_text(content, "indicators_intro"), st["body"]))
+        rows = [
+            [
+                _p(h, st["cell_head"])
+                for h in ("序号", "对应职责", "指标名称", "计量单位", "年度目标", "权重")
+            ]
+        ]
+        for n, item in enumerate(content["indicators"], start=1):
+            rows.append([
+                _p(str(n), st["cell_center"]), _p(f"（{_number(item['duty'])}）", st["cell_center"]),
+                _p(item["name"], st["cell"]), _p(item["unit"], st["cell_center"]),
+                _p(_figure(item["target"]), st["cell_center"]), _p(_figure(item["weight"]), st["cell_center"]),
+            ])  # fmt: skip
+        total = sum(float(i["weight"]) for i in content["indicators"])
+        rows.append(
+            [_p("合计", st["cell_center"]), "", "", "", "", _p(_figure(total), st["cell_center"])]
+        )
+        widths = [12 * mm, 22 * mm, 58 * mm, 22 * mm, 24 * mm, 18 * mm]
+        table = Table(rows, colWidths=widths, repeatRows=1, hAlign="CENTER")
+        table.setStyle(TableStyle([
+            ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+            ("SPAN", (0, -1), (4, -1)),
+            ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ]))  # fmt: skip
+        story += [Spacer(0, 2 * mm), table, Spacer(0, 3 * mm)]
+
+    if content["offices"]:
+        heading("pairing_heading", "挂钩结对")
+        story.append(_p(render_text(content, "pairing_text"), st["body"]))
+    terms = render_text(content, "terms").splitlines()
+    if terms:
+        heading("terms_heading", "考核与奖惩")
+        for n, term in enumerate(terms, start=1):
+            story.append(_p(f"（{_number(n)}）{term}", st["body"]))
+    if wording.get("period_text"):
+        heading("period_heading", "责任期限")
+        story.append(_p(render_text(content, "period_text"), st["body"]))
+    if wording.get("closing"):
+        story.append(_p(render_text(content, "closing"), st["body"]))
+    story.append(_signatures(content, st))
+    issued = content.get("issued_on")
+    mark = f"第{content.get('version', 1)}版，" + (
+        f"{cn_date(date.fromisoformat(issued))}印发" if issued else "草稿，未印发"
+    )
+    story.append(Spacer(0, 4 * mm))
+    story.append(_p(f"（{mark}）", st["note"]))
+    return story
+
+
+def _signatures(content: dict[str, Any], st: dict) -> KeepTogether:
+    half = TEXT_WIDTH / 2
+    label_width = 8 * st["plain"].fontSize + 8
+
+    def column(label: str, name: str) -> list:
+        sign = Table(
+            [[Paragraph("负责人（签字）：", st["plain"]), ""]],
+            colWidths=[label_width, half - label_width - 6 * mm],
+        )
+        sign.setStyle(TableStyle([("LINEBELOW", (1, 0), (1, 0), 0.6, colors.black), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                  ("RIGHTPADDING", (0, 0), (0, 0), 0),
+                                  ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))  # fmt: skip
+        cells = ["", "年", "", "月", "", "日"]
+        when = Table([[Paragraph(c, st["plain"]) if c else "" for c in cells]],
+                     colWidths=[22 * mm, 8 * mm, 12 * mm, 8 * mm, 12 * mm, 8 * mm], hAlign="LEFT")  # fmt: skip
+        when.setStyle(
+            TableStyle(
+                [("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]
+            )
+        )
+        return [
+            Paragraph(escape(f"{label}（盖章）：{name}"), st["plain"]),
+            Spacer(0, LEADING),
+            sign,
+            Spacer(0, LEADING),
+            when,
+        ]
+
+    left, right = column("甲方", content["party_a"]), column("乙方", content["party_b"])
+    table = Table([[a, b] for a, b in zip(left, right, strict=True)], colWidths=[half] * 2)
+    table.setStyle(
+        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
+    )
+    return KeepTogether([Spacer(0, LEADING), table])
+
+
+def render_agreement_pdf(content: dict[str, Any]) -> bytes:
+    """One agreement as PDF bytes."""
+    title = f"{content['title']}（{content['party_b']}）"
+    return build_pdf(title, content["party_a"], lambda st: agreement_story(content, st))
+
+
+def render_agreements_pdf(contents: list[dict[str, Any]], title: str = "责任状汇编") -> bytes:
+    """Several agreements in one file for printing; each starts on a new page at “— 1 —”."""
+
+    def story(st: dict) -> list:
+        flowables: list = []
+        for n, content in enumerate(contents):
+            if n:
+                flowables.append(PageBreak())
+            flowables += agreement_story(content, st)
+        return flowables
+
+    author = contents[0]["party_a"] if contents else ""
+    return build_pdf(title, author, story)

@@ -1,0 +1,148 @@
+"""The official-document page (GB/T 9704-2012): A4, margins, styles and "— 1 —" page numbers.
+
+Text block 156 × 225 mm (top 37 mm, left 28 mm); body 3号 (16 pt) at 22 lines a page, title
+2号 (22 pt), headings "一、" in 黑体; page numbers in 4号 宋体 7 mm below the text block,
+right on odd pages and left on even ones. Several documents can share one file: a
+:class:`RestartPageNumbers` flowable starts the numbering of the next one at 1.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import date
+
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
+
+from app.reports.fonts import FontSet, font_set
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+TOP, LEFT = 37 * mm, 28 * mm
+TEXT_WIDTH, TEXT_HEIGHT = 156 * mm, 225 * mm
+BOTTOM = PAGE_HEIGHT - TOP - TEXT_HEIGHT
+BODY_SIZE, TITLE_SIZE, PAGE_NUMBER_SIZE = 16, 22, 14
+LEADING = TEXT_HEIGHT / 22  # 22 lines a page
+
+
+def cn_date(value: date) -> str:
+    """2018年6月28日 (no leading zeros)."""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def styles(fonts: FontSet | None = None) -> dict[str, ParagraphStyle]:
+    """Paragraph styles of an official document."""
+    f = fonts or font_set()
+    body = ParagraphStyle(
+        "body", fontName=f.body, fontSize=BODY_SIZE, leading=LEADING, firstLineIndent=2 * BODY_SIZE,
+        alignment=TA_JUSTIFY, wordWrap="CJK",
+    )  # fmt: skip
+    return {
+        "title": ParagraphStyle(
+            "title",
+            fontName=f.title,
+            fontSize=TITLE_SIZE,
+            leading=TITLE_SIZE * 1.6,
+            alignment=TA_CENTER,
+            spaceAfter=LEADING * 0.6,
+            wordWrap="CJK",
+        ),
+        "body": body,
+        "plain": ParagraphStyle("plain", parent=body, firstLineIndent=0),
+        "heading": ParagraphStyle("heading", parent=body, fontName=f.heading),
+        "right": ParagraphStyle("right", parent=body, firstLineIndent=0, alignment=TA_RIGHT),
+        "cell": ParagraphStyle(
+            "cell", fontName=f.body, fontSize=12, leading=16, alignment=TA_LEFT, wordWrap="CJK"
+        ),
+        "cell_center": ParagraphStyle(
+            "cell_center",
+            fontName=f.body,
+            fontSize=12,
+            leading=16,
+            alignment=TA_CENTER,
+            wordWrap="CJK",
+        ),
+        "cell_head": ParagraphStyle(
+            "cell_head",
+            fontName=f.heading,
+            fontSize=12,
+            leading=16,
+            alignment=TA_CENTER,
+            wordWrap="CJK",
+        ),
+        "note": ParagraphStyle(
+            "note", fontName=f.song, fontSize=10.5, leading=15, alignment=TA_LEFT, wordWrap="CJK"
+        ),
+    }
+
+
+class RestartPageNumbers(Flowable):
+    """Zero-size marker: the page it lands on is page 1 of the next document."""
+
+    def wrap(self, *_args) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        doc = self.canv._doctemplate
+        doc.number_offset = self.canv.getPageNumber() - 1
+
+
+class Watermark(Flowable):
+    """Zero-size marker switching the diagonal watermark (e.g. 草稿) on or off from its page."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def wrap(self, *_args) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.canv._doctemplate.watermark = self.text
+
+
+class OfficialDocument(BaseDocTemplate):
+    """A4 document with the GB/T 9704 text block and page numbers."""
+
+    def __init__(self, target, title: str, author: str, fonts: FontSet | None = None) -> None:
+        super().__init__(
+            target, pagesize=A4, leftMargin=LEFT, rightMargin=PAGE_WIDTH - LEFT - TEXT_WIDTH, topMargin=TOP,
+            bottomMargin=BOTTOM, title=title, author=author, creator="大帮教工作台", lang="zh-CN",
+            initialFontName=(fonts or font_set()).body, initialFontSize=BODY_SIZE,
+        )  # fmt: skip
+        self.fonts = fonts or font_set()
+        self.number_offset = 0
+        self.watermark = ""
+        frame = Frame(LEFT, BOTTOM, TEXT_WIDTH, TEXT_HEIGHT, 0, 0, 0, 0, id="text")
+        self.addPageTemplates([PageTemplate("official", [frame], onPageEnd=self._page_end)])
+
+    def _page_end(self, canvas, _doc) -> None:
+        number = canvas.getPageNumber() - self.number_offset
+        text = f"— {number} —"
+        canvas.saveState()
+        canvas.setFont(self.fonts.song, PAGE_NUMBER_SIZE)
+        y = BOTTOM - 7 * mm - PAGE_NUMBER_SIZE * 0.8
+        if number % 2:
+            canvas.drawRightString(LEFT + TEXT_WIDTH - PAGE_NUMBER_SIZE, y, text)
+        else:
+            canvas.drawString(LEFT + PAGE_NUMBER_SIZE, y, text)
+        if self.watermark:
+            canvas.setFont(self.fonts.heading, 96)
+            canvas.setFillGray(0.85)
+            canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
+            canvas.rotate(35)
+            canvas.drawCentredString(0, 0, self.watermark)
+        canvas.restoreState()
+
+
+def build_pdf(
+    title: str, author: str, make_story: Callable[[dict[str, ParagraphStyle]], list]
+) -> bytes:
+    """Build a document whose flowables ``make_story(styles)`` returns; the PDF bytes."""
+    buffer = io.BytesIO()
+    doc = OfficialDocument(buffer, title, author)
+    doc.build(make_story(styles(doc.fonts)))
+    return buffer.getvalue()
