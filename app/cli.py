@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--unit", required=True, metavar="单位", help="本机所属单位，如 县矫正办")
     _parser("templates", commands, help="列出可用的方案模板", description="列出可用的方案模板。")
     _add_ledger_parsers(commands)
+    from app import cli_agreements
+
+    cli_agreements.add_parsers(commands, _parser)
     return parser
 
 
@@ -439,7 +442,13 @@ def _ledger(args: argparse.Namespace) -> int:
     return LEDGER_HANDLERS[args.ledger_command](args)
 
 
-HANDLERS = {"init": _init, "templates": _templates, "ledger": _ledger}
+def _agreement(args: argparse.Namespace) -> int:
+    from app import cli_agreements
+
+    return cli_agreements.handle(args, _open_existing)
+
+
+HANDLERS = {"init": _init, "templates": _templates, "ledger": _ledger, "agreement": _agreement}
 
 
 def run(args: argparse.Namespace) -> int:

@@ -502,3 +502,24 @@ def department_id_by_name(session: Session, name: str) -> int:
         )
         raise ValidationError(f"没有名为“{name}”的科室。可选：{names}")
     return unit.id
+
+
+def content_for_department(
+    session: Session, programme_id: int, department_id: int
+) -> dict[str, Any]:
+    """What the department's agreement says now: its latest version (issued content frozen,
+    draft content live), or an unsaved first draft when it has none yet."""
+    latest = _latest(session, programme_id).get(department_id)
+    if latest is not None and latest.status != AgreementStatus.VOID:
+        return current_content(session, latest)
+    content = build_content(session, programme_id, department_id)
+    content["version"] = 1
+    return content
+
+
+def all_contents(session: Session, programme_id: int) -> list[dict[str, Any]]:
+    """Every department's agreement content, in display order."""
+    return [
+        content_for_department(session, programme_id, row.department_id)
+        for row in list_agreements(session, programme_id)
+    ]

@@ -1,0 +1,88 @@
+"""`agreement` subcommands: PDFs of the responsibility agreements."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from app.services.errors import UserError
+
+COMBINED_NAME = "责任状汇编.pdf"
+
+
+def add_parsers(commands, make_parser) -> None:
+    """Add `agreement pdf` to the subcommands."""
+    agreement = make_parser(
+        "agreement", commands, help="责任状：生成 PDF", description="责任状相关操作。"
+    )
+    actions = agreement.add_subparsers(dest="agreement_command", title="操作")
+    pdf = make_parser(
+        "pdf",
+        actions,
+        help="生成责任状 PDF（一个科室，或全部科室）",
+        description="生成责任状 PDF。已印发的责任状输出印发时的原件；尚未印发的输出草稿（带“草稿”水印）。",
+    )
+    which = pdf.add_mutually_exclusive_group(required=True)
+    which.add_argument("--department", metavar="科室", help="科室名称，如 法律援助中心")
+    which.add_argument("--all", action="store_true", help="全部科室")
+    pdf.add_argument("--out", metavar="FILE.pdf", help="输出文件（与 --department 同用）")
+    pdf.add_argument(
+        "--out-dir",
+        metavar="DIR",
+        help=f"输出文件夹（与 --all 同用）：每个科室一个文件，另加 {COMBINED_NAME}",
+    )
+    agreement.set_defaults(agreement_help=agreement.print_help)
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise UserError(f"无法写入“{path}”：{exc.strerror or exc}") from None
+
+
+def handle(args: argparse.Namespace, open_existing) -> int:
+    """Run an `agreement` subcommand."""
+    if args.agreement_command is None:
+        args.agreement_help()
+        return 2
+    from app.reports.agreement_pdf import render_agreement_pdf, render_agreements_pdf
+    from app.services import agreements
+    from app.services.settings import current_programme
+
+    if args.department and not args.out:
+        raise UserError("请用 --out 指定输出的 PDF 文件。")
+    if args.all and not args.out_dir:
+        raise UserError("请用 --out-dir 指定输出文件夹。")
+    database = open_existing(args.db)
+    try:
+        with database.session() as session:
+            programme = current_programme(session)
+            if programme is None:
+                raise UserError("数据库中还没有实施方案。")
+            if args.department:
+                department_id = agreements.department_id_by_name(session, args.department)
+                latest = agreements.content_for_department(session, programme.id, department_id)
+                row = next(
+                    r
+                    for r in agreements.list_agreements(session, programme.id)
+                    if r.department_id == department_id
+                )
+                if row.agreement_id is not None:
+                    data = agreements.agreement_pdf(session, database.attachments, row.agreement_id)
+                else:
+                    data = render_agreement_pdf(latest)
+                out = Path(args.out).expanduser()
+                _write(out, data)
+                print(f"已生成 {out}（{row.department}，{row.status_label}）")
+                return 0
+            folder = Path(args.out_dir).expanduser()
+            folder.mkdir(parents=True, exist_ok=True)
+            contents = agreements.all_contents(session, programme.id)
+            for content in contents:
+                _write(folder / f"责任状-{content['party_b']}.pdf", render_agreement_pdf(content))
+            _write(folder / COMBINED_NAME, render_agreements_pdf(contents))
+            print(f"已生成 {len(contents)} 份责任状和汇编 {COMBINED_NAME} 到 {folder}")
+    finally:
+        database.close()
+    return 0
