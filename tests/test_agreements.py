@@ -43,7 +43,9 @@ def test_the_pdf_holds_duties_indicators_parties_and_pairings(database, ctx):
     programme_id, units = ctx
     with database.session() as s:
         content = agreements.content_for_department(s, programme_id, units["基层科"])
-        duties = s.scalars(select(Duty).where(Duty.department_id == units["基层科"]).order_by(Duty.sort_order)).all()
+        duties = s.scalars(
+            select(Duty).where(Duty.department_id == units["基层科"]).order_by(Duty.sort_order)
+        ).all()
         indicators = [(i.name, i.annual_target) for d in duties for i in d.indicators]
         texts = [d.text for d in duties]
     pdf = render_agreement_pdf(content)
@@ -66,7 +68,9 @@ def test_the_pdf_holds_duties_indicators_parties_and_pairings(database, ctx):
 def test_fonts_are_embedded_subsets(database, ctx):
     programme_id, units = ctx
     with database.session() as s:
-        pdf = render_agreement_pdf(agreements.content_for_department(s, programme_id, units["法律援助中心"]))
+        pdf = render_agreement_pdf(
+            agreements.content_for_department(s, programme_id, units["法律援助中心"])
+        )
     reader = PdfReader(io.BytesIO(pdf))
     used = {}
     for page in reader.pages:
@@ -76,7 +80,11 @@ def test_fonts_are_embedded_subsets(database, ctx):
     cjk = {name: font for name, font in used.items() if "+" in name}
     assert len(cjk) >= 2  # body and heading faces, subset-embedded
     for font in cjk.values():
-        descriptor = font["/FontDescriptor"] if "/FontDescriptor" in font else font["/DescendantFonts"][0]["/FontDescriptor"]
+        descriptor = (
+            font["/FontDescriptor"]
+            if "/FontDescriptor" in font
+            else font["/DescendantFonts"][0]["/FontDescriptor"]
+        )
         assert "/FontFile2" in descriptor  # TrueType outlines inside the file
 
 
@@ -85,7 +93,9 @@ def test_rare_name_characters_survive(database, ctx):
     with database.session() as s:
         duty = s.scalar(select(Duty).where(Duty.department_id == units["律师管理科"]))
         reference.save_duty(s, duty.id, text="邀请陈喆、王堃、李玥、周镕、吴昇、郑珺、孙璟律师授课")
-        pdf = render_agreement_pdf(agreements.content_for_department(s, programme_id, units["律师管理科"]))
+        pdf = render_agreement_pdf(
+            agreements.content_for_department(s, programme_id, units["律师管理科"])
+        )
     assert "陈喆、王堃、李玥、周镕、吴昇、郑珺、孙璟" in _flat("".join(_text(pdf)))
 
 
@@ -93,7 +103,10 @@ def test_lifecycle_and_refusals(database, ctx, tmp_path):
     programme_id, units = ctx
     store = database.attachments
     agreement_id = _draft(database, programme_id, units["法律援助中心"])
-    with pytest.raises(ValidationError, match="草稿还没有印发，不能登记签署"), database.session() as s:
+    with (
+        pytest.raises(ValidationError, match="草稿还没有印发，不能登记签署"),
+        database.session() as s,
+    ):
         agreements.sign(s, store, agreement_id, signed_on=date(2018, 7, 1), party_a_signatory="张", party_b_signatory="李",
                         scans=[make_pdf(tmp_path / "scan.pdf")])  # fmt: skip
     with database.session() as s:
@@ -107,14 +120,20 @@ def test_lifecycle_and_refusals(database, ctx, tmp_path):
 
     # changing a target after issue does not alter what was issued: the list flags it instead
     with database.session() as s:
-        indicator = s.scalar(select(Indicator).join(Duty).where(Duty.department_id == units["法律援助中心"]))
+        indicator = s.scalar(
+            select(Indicator).join(Duty).where(Duty.department_id == units["法律援助中心"])
+        )
         indicator.annual_target = 99
     with database.session() as s:
         issued_pdf = agreements.agreement_pdf(s, store, agreement_id)
-        row = next(r for r in agreements.list_agreements(s, programme_id) if r.department == "法律援助中心")
+        row = next(
+            r for r in agreements.list_agreements(s, programme_id) if r.department == "法律援助中心"
+        )
     assert row.status == AgreementStatus.ISSUED and row.outdated
     flat = _flat("".join(_text(issued_pdf)))
-    assert "2018年11月30日止" in flat and "99" not in re.findall(r"\d+", "\n".join(_text(issued_pdf)))
+    assert "2018年11月30日止" in flat and "99" not in re.findall(
+        r"\d+", "\n".join(_text(issued_pdf))
+    )
     assert "草稿" not in flat and "第1版，2018年6月28日印发" in flat
 
     notes = tmp_path / "scan.docx"
@@ -135,7 +154,9 @@ def test_lifecycle_and_refusals(database, ctx, tmp_path):
 
     with database.session() as s:
         second = agreements.new_version(s, agreement_id)
-        assert agreements.signing_rate(s, programme_id).signed == 0  # the current version is a draft
+        assert (
+            agreements.signing_rate(s, programme_id).signed == 0
+        )  # the current version is a draft
         agreements.issue(s, store, second, date(2018, 8, 1))
         old = s.get(agreements.Agreement, agreement_id)
         assert (old.status, old.void_reason) == (AgreementStatus.VOID, "已由第2版取代")
@@ -144,7 +165,9 @@ def test_lifecycle_and_refusals(database, ctx, tmp_path):
     assert "99" in re.findall(r"\d+", "\n".join(_text(new_pdf)))
     assert history == [2, 1]
     with database.session() as s:
-        assert agreements.agreement_pdf(s, store, agreement_id) == issued_pdf  # the old one stays viewable
+        assert (
+            agreements.agreement_pdf(s, store, agreement_id) == issued_pdf
+        )  # the old one stays viewable
 
 
 def test_void_needs_a_reason(database, ctx):
@@ -171,10 +194,38 @@ def test_combined_pdf_restarts_page_numbers_for_each_department(database, ctx):
 
 def test_cli_writes_one_or_all(db_path, tmp_path, capsys):
     out = tmp_path / "法援.pdf"
-    assert main(["--db", str(db_path), "agreement", "pdf", "--department", "法律援助中心", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                str(db_path),
+                "agreement",
+                "pdf",
+                "--department",
+                "法律援助中心",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert "乙方：法律援助中心" in _flat("".join(_text(out.read_bytes())))
     folder = tmp_path / "all"
     assert main(["--db", str(db_path), "agreement", "pdf", "--all", "--out-dir", str(folder)]) == 0
     assert len(list(folder.glob("责任状-*.pdf"))) == 7 and (folder / "责任状汇编.pdf").exists()
-    assert main(["--db", str(db_path), "agreement", "pdf", "--department", "不存在的科", "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "--db",
+                str(db_path),
+                "agreement",
+                "pdf",
+                "--department",
+                "不存在的科",
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
     assert "没有名为“不存在的科”的科室" in capsys.readouterr().err

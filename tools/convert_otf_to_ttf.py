@@ -39,7 +39,7 @@ def glyphs_to_quadratic(glyph_set, max_err: float = MAX_ERR, reverse_direction: 
     CFF contours run counter-clockwise, TrueType ones clockwise: hence reverse_direction.
     """
     quad_glyphs = {}
-    for name in glyph_set.keys():
+    for name in glyph_set:
         tt_pen = TTGlyphPen(glyph_set)
         glyph_set[name].draw(Cu2QuPen(tt_pen, max_err, reverse_direction=reverse_direction))
         quad_glyphs[name] = tt_pen.glyph()

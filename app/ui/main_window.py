@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
 
     def _make_page(self, key: str) -> QWidget:
         assert self.database is not None and self.context is not None
+        from app.ui.pages.agreements import AgreementsPage
         from app.ui.pages.duties import DutiesPage
         from app.ui.pages.home import HomePage
         from app.ui.pages.ledger import LedgerPage
@@ -133,6 +134,7 @@ class MainWindow(QMainWindow):
             "organisation": OrganisationPage,
             "duties": DutiesPage,
             "ledger": LedgerPage,
+            "agreements": AgreementsPage,
             "settings": SettingsPage,
         }
         if key in builders:

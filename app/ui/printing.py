@@ -1,0 +1,55 @@
+"""Save, open and print PDFs made by the app, with Qt's print dialog."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QRect, QUrl
+from PySide6.QtGui import QDesktopServices, QPainter
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import QWidget
+
+from app.ui.pdf_pages import render_pages
+
+
+def print_pdf(printer: QPrinter, data: bytes) -> int:
+    """Print every page of a PDF on ``printer``, fitted to the page; returns pages printed."""
+    painter = QPainter()
+    if not painter.begin(printer):
+        return 0
+    printed = 0
+    try:
+        target = printer.pageRect(QPrinter.Unit.DevicePixel).toRect()
+        for image in render_pages(data, target.width()):
+            if printed:
+                printer.newPage()
+            scale = min(target.width() / image.width(), target.height() / image.height())
+            painter.drawImage(
+                QRect(0, 0, int(image.width() * scale), int(image.height() * scale)), image
+            )
+            printed += 1
+    finally:
+        painter.end()
+    return printed
+
+
+def ask_and_print(parent: QWidget, data: bytes, title: str) -> bool:
+    """Qt's print dialog, then print; False when cancelled."""
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setDocName(title)
+    dialog = QPrintDialog(printer, parent)
+    dialog.setWindowTitle(parent.tr("打印：%1").replace("%1", title))
+    if not dialog.exec():
+        return False
+    return print_pdf(printer, data) > 0
+
+
+def open_in_viewer(data: bytes, name: str) -> Path:
+    """Write the PDF to a temporary file and open it in the system's PDF viewer."""
+    folder = Path(tempfile.gettempdir()) / "BangjiaoDesk"
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_bytes(data)
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+    return path
