@@ -192,8 +192,8 @@ def test_deleting_an_indicator_asks_first(qtbot, monkeypatch, gui_app, db_path):
 
 def test_placeholder_sections_say_what_they_will_do(qtbot, gui_app, db_path):
     window = _window(qtbot, db_path)
-    page = window.open_section("agreements")
-    assert "责任状 PDF" in " ".join(
+    page = window.open_section("meetings")
+    assert "中层干部月度例会" in " ".join(
         label.text() for label in page.findChildren(type(window.banner))
     )
 

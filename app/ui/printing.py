@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QWidget
 
 from app.ui.pdf_pages import render_pages
 
+PRINT_DPI = 300  # pages are rendered at most this sharp, then scaled to the printer
+
 
 def print_pdf(printer: QPrinter, data: bytes) -> int:
     """Print every page of a PDF on ``printer``, fitted to the page; returns pages printed."""
@@ -21,7 +23,8 @@ def print_pdf(printer: QPrinter, data: bytes) -> int:
     printed = 0
     try:
         target = printer.pageRect(QPrinter.Unit.DevicePixel).toRect()
-        for image in render_pages(data, target.width()):
+        width_px = int(target.width() * min(1.0, PRINT_DPI / max(printer.resolution(), 1)))
+        for image in render_pages(data, width_px):
             if printed:
                 printer.newPage()
             scale = min(target.width() / image.width(), target.height() / image.height())
