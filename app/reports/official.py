@@ -131,7 +131,7 @@ class OfficialDocument(BaseDocTemplate):
             canvas.drawString(LEFT + PAGE_NUMBER_SIZE, y, text)
         if self.watermark:
             canvas.setFont(self.fonts.heading, 96)
-            canvas.setFillGray(0.85)
+            canvas.setFillColorRGB(0.6, 0.6, 0.6, alpha=0.18)  # drawn last, so translucent
             canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
             canvas.rotate(35)
             canvas.drawCentredString(0, 0, self.watermark)
