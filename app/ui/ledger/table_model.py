@@ -43,6 +43,7 @@ class LedgerTableModel(QAbstractTableModel):
         self.sort_key = "entry_date"
         self.descending = True
         self.total = 0
+        self._loaded = False
         self._rows: list[EntryRow] = []
         self._store = database.attachments
 
@@ -53,16 +54,20 @@ class LedgerTableModel(QAbstractTableModel):
         self.filter = flt
         self.reload()
 
-    def reload(self) -> None:
-        """Count and load the first page again (after a change or a new filter)."""
+    def reload(self, recount: bool = True) -> None:
+        """Load the first page again (after a change or a new filter), counting unless told
+        the total cannot have changed (a new sort order)."""
         from app.services.ledger import count_entries, list_entries
 
         with self.database.session() as session:
-            total = count_entries(session, self.filter)
+            total = (
+                count_entries(session, self.filter) if recount or not self._loaded else self.total
+            )
             rows = list_entries(session, self.filter, self.sort_key, self.descending, 0, PAGE_SIZE)
         self.beginResetModel()
         self.total = total
         self._rows = rows
+        self._loaded = True
         self.endResetModel()
 
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: B008
@@ -87,9 +92,12 @@ class LedgerTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(COLUMNS):
             return
-        self.sort_key = COLUMNS[column][1]
-        self.descending = order == Qt.SortOrder.DescendingOrder
-        self.reload()
+        key, descending = COLUMNS[column][1], order == Qt.SortOrder.DescendingOrder
+        if self._loaded and (key, descending) == (self.sort_key, self.descending):
+            return
+        self.sort_key, self.descending = key, descending
+        if self._loaded:  # before the first filter is set there is nothing to reload yet
+            self.reload(recount=False)
 
     def row_at(self, row: int) -> EntryRow:
         """The entry shown at a row."""

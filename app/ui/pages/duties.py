@@ -159,6 +159,12 @@ class DutiesPage(Page):
             for d in department_progress(session, self.context.programme_id, items=items)
         }
 
+    def _reload_progress(self) -> None:
+        """Recompute the actuals after a change to indicators or duties."""
+        with self.database.session() as session:
+            self._load_progress(session)
+        self.departments_model.refresh_display()
+
     def _department_label(self, row: UnitRow) -> str:
         completion = self.department_completion.get(row.id)
         return row.name if completion is None else f"{row.name}　{format_percent(completion)}"
@@ -224,7 +230,6 @@ class DutiesPage(Page):
                 total = reference.department_weight_total(
                     session, self.context.programme_id, department.id
                 )
-                self._load_progress(session)
         self.indicators_model.set_rows(indicators)
         self.departments_model.refresh_display()
         text = self.tr("本科室权重合计：%1").replace("%1", format_number(total))
@@ -288,6 +293,7 @@ class DutiesPage(Page):
         if not confirm(self, self.tr("删除职责"), self.tr("确定删除这条职责及其全部量化指标吗？")):
             return
         self.run(lambda s: reference.delete_duty(s, duty.id))
+        self._reload_progress()
         self.load_duties()
 
     def edit_indicator(self, indicator: IndicatorRow | None) -> None:
@@ -310,6 +316,7 @@ class DutiesPage(Page):
 
         dialog = IndicatorDialog(save, kinds, indicator, self)
         if dialog.exec():
+            self._reload_progress()
             self.load_duties(keep_duty_id=duty.id)
 
     def delete_indicator(self) -> None:
@@ -322,4 +329,5 @@ class DutiesPage(Page):
         if not confirm(self, self.tr("删除指标"), question):
             return
         self.run(lambda s: reference.delete_indicator(s, indicator.id))
+        self._reload_progress()
         self.load_duties(keep_duty_id=duty.id)
