@@ -44,7 +44,12 @@ def test_editing_a_duty_bumps_its_revision(database):
         (
             {"measure": IndicatorMeasure.SUM, "sum_field": ""},
             "sum_field",
-            "按字段求和时请填写求和字段。",
+            "按字段求和时请选择求和字段。",
+        ),
+        (
+            {"measure": IndicatorMeasure.SUM, "sum_field": "topic"},
+            "sum_field",
+            "求和字段不是该台账类型的数值项",
         ),
     ],
 )

@@ -23,6 +23,7 @@ from app.models import (
     UnitKind,
 )
 from app.services.errors import ValidationError
+from app.services.forms import COMMON_SUM_FIELDS, parse_fields
 
 UNIT_KIND_LABELS: dict[UnitKind, str] = {
     UnitKind.CITY_OFFICE: "市矫正办",
@@ -105,6 +106,15 @@ class KindRow:
     id: int
     code: str
     name: str
+    sum_fields: tuple[tuple[str, str], ...] = ()  # (code, label) an indicator can sum
+
+
+def summable_fields(fields: list) -> tuple[tuple[str, str], ...]:
+    """What an indicator of a kind with these form fields can sum: 服务矫正对象人数 and numbers."""
+    return (
+        ("subjects_served", COMMON_SUM_FIELDS["subjects_served"]),
+        *tuple((f.name, f.label) for f in fields if f.is_numeric),
+    )
 
 
 def _alive(model):
@@ -357,7 +367,10 @@ def list_indicators(session: Session, duty_id: int) -> list[IndicatorRow]:
 def list_entry_kinds(session: Session) -> list[KindRow]:
     """Ledger entry kinds an indicator can count."""
     query = select(EntryKind).where(_alive(EntryKind)).order_by(EntryKind.sort_order)
-    return [KindRow(k.id, k.code, k.name) for k in session.scalars(query)]
+    return [
+        KindRow(k.id, k.code, k.name, summable_fields(parse_fields(k.fields)))
+        for k in session.scalars(query)
+    ]
 
 
 def parse_number(text: str, label: str, field: str) -> float:
@@ -405,7 +418,12 @@ def save_indicator(
         raise ValidationError("请选择计入的台账类型。", field="entry_kind")
     sum_field = sum_field.strip()
     if measure == IndicatorMeasure.SUM and not sum_field:
-        raise ValidationError("按字段求和时请填写求和字段。", field="sum_field")
+        raise ValidationError("按字段求和时请选择求和字段。", field="sum_field")
+    if measure == IndicatorMeasure.SUM:
+        kind = session.get(EntryKind, entry_kind_id)
+        allowed = dict(summable_fields(parse_fields(kind.fields))) if kind else {}
+        if sum_field not in allowed:
+            raise ValidationError("求和字段不是该台账类型的数值项，请重新选择。", field="sum_field")
     if indicator_id is not None:
         indicator = session.get(Indicator, indicator_id)
         if indicator is None or indicator.deleted:

@@ -117,7 +117,8 @@ def _check(data: dict[str, Any], filename: str) -> None:
         need(data["agreement"].get("party_a") in names, "责任状甲方单位不存在")
     forms_key = data["template"].get("forms", "")
     need(bool(forms_key), "缺少台账表单定义（[template] forms）")
-    kind_codes = {k.code for k in load_forms_file(forms_key)}
+    kinds_by_code = {k.code: k for k in load_forms_file(forms_key)}
+    kind_codes = set(kinds_by_code)
     for pairing in data.get("pairings", []):
         need(pairing["department"] in names, f"结对科室“{pairing['department']}”不存在")
         for office in pairing["offices"]:
@@ -128,6 +129,14 @@ def _check(data: dict[str, Any], filename: str) -> None:
         for ind in duty["indicators"]:
             need(ind.get("kind") in (None, *kind_codes), f"指标“{ind['name']}”的台账类型不存在")
             need(ind["target"] >= 0, f"指标“{ind['name']}”的目标为负数")
+            if ind.get("measure") == "sum":
+                numeric = {"subjects_served"} | {
+                    f.name for f in kinds_by_code[ind["kind"]].fields if f.is_numeric
+                }
+                need(
+                    ind.get("sum_field") in numeric,
+                    f"指标“{ind['name']}”的求和字段不是该台账类型的数值项",
+                )
 
 
 def _uid(template_key: str, *parts: object) -> str:

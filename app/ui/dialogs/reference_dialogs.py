@@ -138,10 +138,9 @@ class IndicatorDialog(FormDialog):
             [(self.tr("（不计入台账）"), None)] + [(k.name, k.id) for k in kinds],
             indicator.entry_kind_id if indicator else None,
         )
-        self.sum_field = QLineEdit(indicator.sum_field if indicator else "")
-        self.sum_field.setPlaceholderText(
-            self.tr("例如 subjects_served（服务对象人次）、amount（金额）")
-        )
+        self._kinds = {k.id: k for k in kinds}
+        self.sum_field = QComboBox()
+        self._initial_sum_field = indicator.sum_field if indicator else ""
         self.add_field("name", self.tr("指标名称"), self.name)
         self.add_field("measure_unit", self.tr("计量单位"), self.measure_unit)
         self.add_field("annual_target", self.tr("年度目标"), self.target)
@@ -152,7 +151,17 @@ class IndicatorDialog(FormDialog):
         self.add_field("entry_kind", self.tr("计入的台账类型"), self.kind)
         self.add_field("sum_field", self.tr("求和字段"), self.sum_field)
         self.measure.currentIndexChanged.connect(self._update_enabled)
+        self.kind.currentIndexChanged.connect(self._fill_sum_fields)
+        self._fill_sum_fields()
         self._update_enabled()
+
+    def _fill_sum_fields(self) -> None:
+        current = self.sum_field.currentData() or self._initial_sum_field
+        self.sum_field.clear()
+        kind = self._kinds.get(self.kind.currentData())
+        for code, label in kind.sum_fields if kind else ():
+            self.sum_field.addItem(label, code)
+        self.sum_field.setCurrentIndex(max(self.sum_field.findData(current), 0))
 
     def _update_enabled(self) -> None:
         measure = self.measure.currentData()
@@ -167,5 +176,5 @@ class IndicatorDialog(FormDialog):
             "weight": self.weight.text(),
             "measure": self.measure.currentData(),
             "entry_kind_id": self.kind.currentData(),
-            "sum_field": self.sum_field.text(),
+            "sum_field": self.sum_field.currentData() or "",
         }
