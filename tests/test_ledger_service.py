@@ -247,3 +247,27 @@ def test_only_the_owning_department_counts(database, ids):
             if item.name.endswith("修心教育法律讲座"):
                 by_unit[s.get(Unit, item.department_id).name] = item.actual
     assert by_unit == {"公证管理科、公证处": 1, "律师管理科": 0}
+
+
+def test_keyset_pages_continue_exactly_where_offset_pages_would(database, ids):
+    units, kinds = ids
+    for i in range(30):  # several entries share a date, so the id breaks ties
+        _save(
+            database,
+            EntryInput(kinds["other"], units["基层科"], date(2018, 5, 1 + i % 4), f"条目{i:02d}"),
+        )
+    with database.session() as s:
+        for descending in (True, False):
+            by_offset = [
+                r.id
+                for r in ledger.list_entries(s, LedgerFilter(), "entry_date", descending, 0, 30)
+            ]
+            first = ledger.list_entries(s, LedgerFilter(), "entry_date", descending, 0, 7)
+            pages = [first]
+            while pages[-1]:
+                pages.append(
+                    ledger.list_entries(
+                        s, LedgerFilter(), "entry_date", descending, 0, 7, after=pages[-1][-1]
+                    )
+                )
+            assert [r.id for p in pages for r in p] == by_offset

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal_column, or_, select
+from sqlalchemy import Select, and_, func, literal, literal_column, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from app.models import (
@@ -521,8 +521,20 @@ def list_entries(
     descending: bool = True,
     offset: int = 0,
     limit: int = 200,
+    after: EntryRow | None = None,
 ) -> list[EntryRow]:
-    """One page of the filtered, sorted list (ids sorted first, then only the page is read)."""
+    """One page of the filtered, sorted list (ids sorted first, then only the page is read).
+
+    In date order, ``after`` (the last row shown) continues from that row through the date
+    index instead of skipping ``offset`` rows — constant time however deep the page.
+    """
+    if after is not None and sort_key == "entry_date" and not flt.text.strip():
+        key = tuple_(LedgerEntry.entry_date, LedgerEntry.id)
+        bound = tuple_(literal(after.entry_date), literal(after.id))
+        query = _ordered_ids(session, flt, sort_key, descending).where(
+            key < bound if descending else key > bound
+        )
+        return _rows_for(session, list(session.scalars(query.limit(limit))))
     query = _ordered_ids(session, flt, sort_key, descending).offset(offset).limit(limit)
     return _rows_for(session, list(session.scalars(query)))
 
