@@ -37,8 +37,14 @@ def add_parsers(commands, make_parser) -> None:
 def _write(path: Path, data: bytes) -> None:
     try:
         path.write_bytes(data)
+    except IsADirectoryError:
+        raise UserError(f"“{path}”是文件夹，请给出文件名。") from None
+    except FileNotFoundError:
+        raise UserError(f"文件夹“{path.parent}”不存在。") from None
+    except PermissionError:
+        raise UserError(f"没有权限写入“{path}”，或文件正被其他程序打开。") from None
     except OSError as exc:
-        raise UserError(f"无法写入“{path}”：{exc.strerror or exc}") from None
+        raise UserError(f"无法写入“{path}”（{exc.errno}）。") from None
 
 
 def handle(args: argparse.Namespace, open_existing) -> int:
@@ -52,8 +58,12 @@ def handle(args: argparse.Namespace, open_existing) -> int:
 
     if args.department and not args.out:
         raise UserError("请用 --out 指定输出的 PDF 文件。")
+    if args.department and not args.out.lower().endswith(".pdf"):
+        raise UserError(f"输出文件名应以 .pdf 结尾：“{args.out}”。")
     if args.all and not args.out_dir:
         raise UserError("请用 --out-dir 指定输出文件夹。")
+    if args.all and not Path(args.out_dir).expanduser().is_dir():
+        raise UserError(f"文件夹“{args.out_dir}”不存在，请先建立。")
     database = open_existing(args.db)
     try:
         with database.session() as session:
@@ -74,13 +84,15 @@ def handle(args: argparse.Namespace, open_existing) -> int:
                     data = render_agreement_pdf(latest)
                 out = Path(args.out).expanduser()
                 _write(out, data)
-                print(f"已生成 {out}（{row.department}，{row.status_label}）")
+                status = row.status_label if row.agreement_id is not None else "草稿，尚未建立"
+                print(f"已生成 {out}（{row.department}，{status}）")
                 return 0
             folder = Path(args.out_dir).expanduser()
-            folder.mkdir(parents=True, exist_ok=True)
             contents = agreements.all_contents(session, programme.id)
-            for content in contents:
-                _write(folder / f"责任状-{content['party_b']}.pdf", render_agreement_pdf(content))
+            for department, data in agreements.department_pdfs(
+                session, database.attachments, programme.id
+            ):
+                _write(folder / f"责任状-{department}.pdf", data)
             _write(folder / COMBINED_NAME, render_agreements_pdf(contents))
             print(f"已生成 {len(contents)} 份责任状和汇编 {COMBINED_NAME} 到 {folder}")
     finally:

@@ -211,6 +211,8 @@ def test_cli_writes_one_or_all(db_path, tmp_path, capsys):
     )
     assert "乙方：法律援助中心" in _flat("".join(_text(out.read_bytes())))
     folder = tmp_path / "all"
+    assert main(["--db", str(db_path), "agreement", "pdf", "--all", "--out-dir", str(folder)]) == 2
+    folder.mkdir()
     assert main(["--db", str(db_path), "agreement", "pdf", "--all", "--out-dir", str(folder)]) == 0
     assert len(list(folder.glob("责任状-*.pdf"))) == 7 and (folder / "责任状汇编.pdf").exists()
     assert (
@@ -229,3 +231,36 @@ def test_cli_writes_one_or_all(db_path, tmp_path, capsys):
         == 2
     )
     assert "没有名为“不存在的科”的科室" in capsys.readouterr().err
+
+
+def test_all_pdfs_give_the_issued_original(database, ctx, tmp_path):
+    programme_id, units = ctx
+    agreement_id = _draft(database, programme_id, units["法律援助中心"])
+    with database.session() as s:
+        agreements.issue(s, database.attachments, agreement_id, date(2018, 6, 28))
+        original = agreements.agreement_pdf(s, database.attachments, agreement_id)
+        pdfs = dict(agreements.department_pdfs(s, database.attachments, programme_id))
+    assert pdfs["法律援助中心"] == original
+    assert "草稿" in _flat("".join(_text(pdfs["基层科"])))
+
+
+def test_headings_and_signatures_never_end_a_page(database, ctx):
+    programme_id, units = ctx
+    with database.session() as s:
+        base = agreements.content_for_department(s, programme_id, units["法律援助中心"])
+    for extra in range(0, 16):
+        content = {
+            **base,
+            "duties": base["duties"]
+            + [f"补充职责第{i}条，内容较长，用于检查分页是否合理。" for i in range(extra)],
+        }
+        pages = _text(render_agreement_pdf(content))
+        for page in pages:
+            lines = [
+                line
+                for line in page.splitlines()
+                if line.strip() and not line.strip().startswith("—")
+            ]
+            assert not re.match(r"^[一二三四五六七八九十]+、", lines[-1]), (extra, lines[-1])
+        last = pages[-1]
+        assert "负责人（签字）" in last and "本责任状一式两份" in _flat(last)

@@ -66,7 +66,9 @@ def test_every_shipped_kind_renders_and_validates(qtbot, kind: KindDef):
         with pytest.raises(FormErrors) as error:
             clean_values(list(kind.fields), widget.values())
         assert set(error.value.errors) == required
-        assert all(message.startswith("请填写“") for message in error.value.errors.values())
+        for name, message in error.value.errors.items():
+            kind_of = next(f.type for f in shown if f.name == name)
+            assert message.startswith("请选择“" if kind_of in ("choice", "date") else "请填写“")
     for f in shown:
         widget.set_value(f.name, sample_value(f))
     cleaned = clean_values(list(kind.fields), widget.values())
@@ -92,7 +94,7 @@ def test_ranges_types_and_choices_give_chinese_messages():
     assert error.value.errors == {
         "n": "“参加人次”不能大于 100。",
         "a": "“金额（元）”最多保留两位小数。",
-        "d": "“批准日期”不是有效日期（格式如 2018-07-02）。",
+        "d": "“批准日期”2018-02-30 这一天不存在，请核对。",
         "c": "“结果”请从列表中选择。",
         "t": "“主题”不能超过 5 个字。",
     }
@@ -145,3 +147,21 @@ def test_identity_numbers_are_checked_and_masked():
         normalise_id_number("33112719850312")
     with pytest.raises(ValidationError, match="出生日期无效"):
         normalise_id_number(valid_id_number("33112719851332123"))
+
+
+def test_dates_as_clerks_type_them():
+    from datetime import date, timedelta
+
+    from app.services.forms import parse_date_text
+
+    for text in ("2018-07-02", "2018-7-2", "2018/7/2", "2018.7.2", "2018年7月2日"):
+        assert parse_date_text(text, "日期", "d") == date(2018, 7, 2)
+    with pytest.raises(ValidationError, match="这一天不存在"):
+        parse_date_text("2018-02-30", "日期", "d")
+    with pytest.raises(ValidationError, match="格式不对"):
+        parse_date_text("七月二日", "日期", "d")
+    with pytest.raises(ValidationError, match="不能早于 2000 年"):
+        parse_date_text("1900-01-01", "日期", "d")
+    tomorrow = date.today() + timedelta(days=1)
+    with pytest.raises(ValidationError, match="不能晚于今天"):
+        parse_date_text(tomorrow.isoformat(), "日期", "d", latest=date.today())

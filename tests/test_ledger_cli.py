@@ -131,7 +131,7 @@ REFUSALS = {
     ),
     "bad date": (
         [*FUNDING[:4], "--date", "2018-02-30", *FUNDING[6:]],
-        "日期（--date）：日期格式不对",
+        "日期（--date）：“日期”2018-02-30 这一天不存在",
     ),
     "negative served count": (
         [*FUNDING, "--served", "-3"],
@@ -228,7 +228,7 @@ def test_photo_required_by_the_kind(db_path, capsys):
 
 def test_every_problem_is_listed_at_once(db_path, capsys):
     before = counts(db_path)
-    args = ["--unit", "法律援助中心", "--kind", "legal_aid", "--date", "2018-7-2", "--title", " ",
+    args = ["--unit", "法律援助中心", "--kind", "legal_aid", "--date", "2018/13/2", "--title", " ",
             "--served", "-1", "--subject-name", "李四", "--subject-category", "缓刑",
             "--subject-id", BAD_ID_NUMBER]  # fmt: skip
     assert ledger(db_path, "add", *args) == 2
@@ -239,7 +239,7 @@ def test_every_problem_is_listed_at_once(db_path, capsys):
         "  标题（--title）：请填写标题。",
         "  服务矫正对象人数（--served）：",
         "  申请人（--field applicant）：请填写“申请人”。",
-        "  批准日期（--field approved_on）：请填写“批准日期”。",
+        "  批准日期（--field approved_on）：请选择“批准日期”。",
         "  身份证号码（--subject-id）：身份证号码校验位不正确，请核对。",
     ):
         assert any(line.startswith(expected) for line in err), expected

@@ -69,11 +69,11 @@ def test_every_problem_is_reported_at_once_and_nothing_is_saved(database, ids):
         _save(database, EntryInput(kinds["lecture"], units["律师管理科"], "2018-13-01", "", subjects_served="-2",
                                    values={"attendees": "0"}))  # fmt: skip
     assert error.value.errors == {
-        "entry_date": "日期格式不对，应为 2018-07-02 这样的形式。",
+        "entry_date": "“日期”2018-13-01 这一天不存在，请核对。",
         "title": "请填写标题。",
         "subjects_served": "服务矫正对象人数不能为负数。",
         "lecturer": "请填写“主讲人”。",
-        "lecturer_role": "请填写“主讲人身份”。",
+        "lecturer_role": "请选择“主讲人身份”。",
         "topic": "请填写“讲座主题”。",
         "attendees": "“参加人次”不能小于 1。",
         "photos": "“修心教育法律讲座”至少要附 1 张照片。",

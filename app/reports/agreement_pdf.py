@@ -113,19 +113,20 @@ def agreement_story(content: dict[str, Any], st: dict) -> list:
     if wording.get("period_text"):
         heading("period_heading", "责任期限")
         story.append(_p(render_text(content, "period_text"), st["body"]))
-    if wording.get("closing"):
-        story.append(_p(render_text(content, "closing"), st["body"]))
-    story.append(_signatures(content, st))
+    # the signatures never stand alone on a page: the last paragraph goes with them
+    last = (
+        _p(render_text(content, "closing"), st["body"]) if wording.get("closing") else story.pop()
+    )
     issued = content.get("issued_on")
     mark = f"第{content.get('version', 1)}版，" + (
         f"{cn_date(date.fromisoformat(issued))}印发" if issued else "草稿，未印发"
     )
-    story.append(Spacer(0, 4 * mm))
-    story.append(_p(f"（{mark}）", st["note"]))
+    note = [Spacer(0, 4 * mm), _p(f"（{mark}）", st["note"])]
+    story.append(_signatures(content, st, last, note))
     return story
 
 
-def _signatures(content: dict[str, Any], st: dict) -> KeepTogether:
+def _signatures(content: dict[str, Any], st: dict, last_paragraph, note: list) -> KeepTogether:
     half = TEXT_WIDTH / 2
     label_width = 8 * st["plain"].fontSize + 8
 
@@ -158,7 +159,7 @@ def _signatures(content: dict[str, Any], st: dict) -> KeepTogether:
     table.setStyle(
         TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
     )
-    return KeepTogether([Spacer(0, LEADING), table])
+    return KeepTogether([last_paragraph, Spacer(0, LEADING), table, *note])
 
 
 def render_agreement_pdf(content: dict[str, Any]) -> bytes:

@@ -52,7 +52,7 @@ def styles(fonts: FontSet | None = None) -> dict[str, ParagraphStyle]:
         ),
         "body": body,
         "plain": ParagraphStyle("plain", parent=body, firstLineIndent=0),
-        "heading": ParagraphStyle("heading", parent=body, fontName=f.heading),
+        "heading": ParagraphStyle("heading", parent=body, fontName=f.heading, keepWithNext=1),
         "right": ParagraphStyle("right", parent=body, firstLineIndent=0, alignment=TA_RIGHT),
         "cell": ParagraphStyle(
             "cell", fontName=f.body, fontSize=12, leading=16, alignment=TA_LEFT, wordWrap="CJK"

@@ -341,6 +341,8 @@ def issue(session: Session, store: AttachmentStore, agreement_id: int, issued_on
     agreement = _get(session, agreement_id)
     if agreement.status != AgreementStatus.DRAFT:
         raise ValidationError(f"只有草稿可以印发，这份责任状已{STATUS_LABELS[agreement.status]}。")
+    if issued_on > date.today():
+        raise ValidationError("印发日期不能晚于今天。", "issued_on")
     content = current_content(session, agreement)
     if not content["duties"]:
         raise ValidationError(f"“{content['party_b']}”还没有职责，不能印发责任状。")
@@ -406,6 +408,8 @@ def sign(
         errors["party_b_signatory"] = "请填写乙方签字人。"
     if agreement.issued_on and signed_on < agreement.issued_on:
         errors["signed_on"] = "签署日期不能早于印发日期。"
+    if signed_on > date.today():
+        errors["signed_on"] = "签署日期不能晚于今天。"
     if not scans:
         errors["scan"] = "请添加签字盖章后的扫描件（PDF 或照片）。"
     types = []
@@ -523,3 +527,29 @@ def all_contents(session: Session, programme_id: int) -> list[dict[str, Any]]:
         content_for_department(session, programme_id, row.department_id)
         for row in list_agreements(session, programme_id)
     ]
+
+
+def department_pdfs(
+    session: Session, store: AttachmentStore, programme_id: int
+) -> list[tuple[str, bytes]]:
+    """(department, PDF) for every department: the stored original of an issued or signed
+    agreement, a fresh rendering of a draft (or of an unsaved first draft)."""
+    from app.reports.agreement_pdf import render_agreement_pdf
+
+    out = []
+    for row in list_agreements(session, programme_id):
+        if row.agreement_id is not None and row.status in (
+            AgreementStatus.ISSUED,
+            AgreementStatus.SIGNED,
+        ):
+            out.append((row.department, agreement_pdf(session, store, row.agreement_id)))
+        else:
+            out.append(
+                (
+                    row.department,
+                    render_agreement_pdf(
+                        content_for_department(session, programme_id, row.department_id)
+                    ),
+                )
+            )
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -136,6 +137,33 @@ class Database:
         self.engine.dispose()
 
 
+def _check_location(path: Path | None) -> None:
+    """Refuse, in Chinese, a SQLite file that cannot be opened for writing."""
+    if path is None:
+        return
+    if not path.parent.is_dir():
+        raise DatabaseError(f"文件夹“{path.parent}”不存在，无法打开或建立数据库。")
+    if path.is_dir():
+        raise DatabaseError(f"“{path}”是文件夹，不是数据库文件。")
+    writable = os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+    if not writable:
+        raise DatabaseError(
+            f"数据库“{path}”或其所在文件夹是只读的（例如写保护的 U 盘或只读共享）。"
+            "请先把数据库复制到本机硬盘再打开。"
+        )
+
+
+def _explain(exc: SQLAlchemyError, where: object) -> str:
+    detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    if "file is not a database" in detail or "malformed" in detail:
+        return f"“{where}”不是大帮教工作台的数据库文件，或文件已损坏。"
+    if "unable to open database file" in detail:
+        return f"无法打开数据库“{where}”：文件或文件夹不可访问。"
+    if "locked" in detail:
+        return f"数据库“{where}”正被另一个程序使用，请关闭后重试。"
+    return f"无法打开数据库“{where}”。（技术信息：{detail}）"
+
+
 def open_database(db: str | None = None) -> Database:
     """Open (creating if needed) and upgrade the database named by ``--db``.
 
@@ -143,6 +171,7 @@ def open_database(db: str | None = None) -> Database:
     a newer version of the program is refused rather than damaged.
     """
     url = database_url(db)
+    _check_location(sqlite_file(url))
     engine = create_db_engine(url)
     backup: Path | None = None
     try:
@@ -158,7 +187,7 @@ def open_database(db: str | None = None) -> Database:
             upgrade_schema(engine)
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise DatabaseError(f"无法打开数据库：{exc.__class__.__name__}：{exc}") from exc
+        raise DatabaseError(_explain(exc, sqlite_file(url) or url)) from exc
     except DatabaseError:
         engine.dispose()
         raise

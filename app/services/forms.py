@@ -8,6 +8,7 @@ and are stored on each EntryKind.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -143,6 +144,30 @@ def check_kind(kind: KindDef) -> str | None:
     return None
 
 
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+EARLIEST_DATE = date(2000, 1, 1)
+
+
+def parse_date_text(text: str, label: str, field: str, latest: date | None = None) -> date:
+    """A date a clerk typed: 2018-07-02, 2018-7-2, 2018/7/2 or 2018年7月2日.
+
+    Refuses, in Chinese, what is not a date, a day that does not exist, and dates before 2000
+    or after ``latest`` (when given).
+    """
+    match = _DATE.fullmatch(text.strip())
+    if match is None:
+        raise ValidationError(f"“{label}”格式不对，应为 2018-07-02 这样的形式。", field)
+    try:
+        value = date(*map(int, match.groups()))
+    except ValueError:
+        raise ValidationError(f"“{label}”{text.strip()} 这一天不存在，请核对。", field) from None
+    if value < EARLIEST_DATE:
+        raise ValidationError(f"“{label}”不能早于 2000 年。", field)
+    if latest is not None and value > latest:
+        raise ValidationError(f"“{label}”不能晚于今天。", field)
+    return value
+
+
 def _number_text(text: str) -> str:
     return text.strip().replace(",", "").replace("，", "").replace("¥", "").replace("元", "")
 
@@ -163,7 +188,8 @@ def clean_value(f: FieldDef, raw: Any) -> Any:
         text = "" if raw is None else str(raw).strip()
     if not text:
         if f.required:
-            raise ValidationError(f"请填写“{f.label}”。", f.name)
+            verb = "请选择" if f.type in ("choice", "date") else "请填写"
+            raise ValidationError(f"{verb}“{f.label}”。", f.name)
         return None
     if f.type in ("text", "longtext"):
         limit = f.max_length or DEFAULT_MAX_LENGTH[f.type]
@@ -175,12 +201,7 @@ def clean_value(f: FieldDef, raw: Any) -> Any:
             raise ValidationError(f"“{f.label}”请从列表中选择。", f.name)
         return text
     if f.type == "date":
-        try:
-            return date.fromisoformat(text).isoformat()
-        except ValueError:
-            raise ValidationError(
-                f"“{f.label}”不是有效日期（格式如 2018-07-02）。", f.name
-            ) from None
+        return parse_date_text(text, f.label, f.name).isoformat()
     if f.type == "integer":
         try:
             number: Decimal | int = int(_number_text(text))
@@ -193,7 +214,9 @@ def clean_value(f: FieldDef, raw: Any) -> Any:
             raise ValidationError(
                 f"“{f.label}”必须是金额数字，如 1500 或 1500.50。", f.name
             ) from None
-        if not number.is_finite() or number != number.quantize(Decimal("0.01")):
+        if not number.is_finite():
+            raise ValidationError(f"“{f.label}”必须是金额数字，如 1500 或 1500.50。", f.name)
+        if number != number.quantize(Decimal("0.01")):
             raise ValidationError(f"“{f.label}”最多保留两位小数。", f.name)
     if f.min is not None and number < Decimal(str(f.min)):
         raise ValidationError(f"“{f.label}”不能小于 {_plain(f.min)}。", f.name)

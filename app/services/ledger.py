@@ -29,7 +29,7 @@ from app.models import (
 )
 from app.services.attachments import AttachmentStore
 from app.services.errors import ValidationError
-from app.services.forms import FieldDef, FormErrors, clean_values, parse_fields
+from app.services.forms import FieldDef, FormErrors, clean_values, parse_date_text, parse_fields
 from app.services.idcard import mask_id_number
 from app.services.subjects import SubjectInput, check_subject_input, find_or_create_subject
 
@@ -139,14 +139,11 @@ SORT_KEYS = (
 
 def _parse_date(value: date | str | None) -> date:
     if isinstance(value, date):
-        return value
+        return parse_date_text(value.isoformat(), "日期", "entry_date", latest=date.today())
     text = (value or "").strip()
     if not text:
         raise ValidationError("请填写日期。", "entry_date")
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError("日期格式不对，应为 2018-07-02 这样的形式。", "entry_date") from None
+    return parse_date_text(text, "日期", "entry_date", latest=date.today())
 
 
 def _parse_count(value: int | str | None) -> int:

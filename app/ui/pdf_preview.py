@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from app.ui.pdf_pages import render_pages
 
-PAGE_WIDTH = 520  # pixels per rendered page
+PAGE_WIDTH = 460  # pixels per rendered page
 
 
 class PdfPreview(QScrollArea):
@@ -22,7 +22,7 @@ class PdfPreview(QScrollArea):
         super().__init__(parent)
         self.setWidgetResizable(True)
         self.setObjectName("pdfPreview")
-        self.setMinimumWidth(PAGE_WIDTH + 40)
+        self.setMinimumWidth(240)
         self.page_labels: list[QLabel] = []
         self._container = QWidget()
         self._layout = QVBoxLayout(self._container)
