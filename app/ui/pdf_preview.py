@@ -6,13 +6,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from app.ui.pdf_pages import render_pages
 
-PAGE_WIDTH = 460  # pixels per rendered page
+MIN_PAGE_WIDTH = 240  # pixels; pages are rendered to fit the width of the view
 
 
 class PdfPreview(QScrollArea):
@@ -22,8 +22,14 @@ class PdfPreview(QScrollArea):
         super().__init__(parent)
         self.setWidgetResizable(True)
         self.setObjectName("pdfPreview")
-        self.setMinimumWidth(240)
+        self.setMinimumWidth(MIN_PAGE_WIDTH + 40)
         self.page_labels: list[QLabel] = []
+        self._data: bytes | None = None
+        self._rendered_width = 0
+        self._resize_timer = QTimer(self)
+        self._resize_timer.setSingleShot(True)
+        self._resize_timer.setInterval(150)
+        self._resize_timer.timeout.connect(self._render)
         self._container = QWidget()
         self._layout = QVBoxLayout(self._container)
         self._layout.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
@@ -32,6 +38,19 @@ class PdfPreview(QScrollArea):
 
     def show_pdf(self, data: bytes | None) -> None:
         """Replace the pages shown (None clears)."""
+        self._data = data
+        self._render()
+
+    def _page_width(self) -> int:
+        return max(MIN_PAGE_WIDTH, self.viewport().width() - 30)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if abs(self._page_width() - self._rendered_width) > 20:
+            self._resize_timer.start()
+
+    def _render(self) -> None:
+        data = self._data
         for label in self.page_labels:
             self._layout.removeWidget(label)
             label.hide()
@@ -40,7 +59,8 @@ class PdfPreview(QScrollArea):
         self.page_labels = []
         if not data:
             return
-        for image in render_pages(data, PAGE_WIDTH):
+        self._rendered_width = self._page_width()
+        for image in render_pages(data, self._rendered_width):
             label = QLabel()
             label.setPixmap(QPixmap.fromImage(image))
             label.setFrameShape(QFrame.Shape.Box)

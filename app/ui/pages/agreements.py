@@ -112,6 +112,7 @@ class AgreementsPage(Page):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([600, 420])
         self.layout_.addWidget(splitter, 1)
 
         self.view.selection_changed.connect(self._selection_changed)
