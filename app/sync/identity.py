@@ -1,0 +1,81 @@
+"""This install's exchange identity: instance id, key pairs, peers' public keys, sequences.
+
+Kept in the local (never exchanged) settings table. A database copied to another PC or
+restored from a backup should be given a new instance id (``new_instance``) so that its
+package numbers never collide with the original's.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from sqlalchemy.orm import Session
+
+from app.services.settings import get_setting, set_setting
+from app.sync.crypto import KeyPairs, PublicKeys
+
+INSTANCE = "exchange.instance_uuid"
+KEYS = "exchange.keys"
+PEER = "exchange.peer:"  # + unit uuid → public keys
+SEQ_OUT = "exchange.seq_out:"  # + recipient unit uuid → last sequence sent
+SEQ_IN = "exchange.seq_in:"  # + sender instance uuid → last sequence imported
+
+
+def instance_uuid(session: Session) -> str:
+    """This install's identity, made on first use."""
+    value = get_setting(session, INSTANCE)
+    if not value:
+        value = str(uuid.uuid4())
+        set_setting(session, INSTANCE, value)
+    return value
+
+
+def new_instance(session: Session) -> str:
+    """Give this database a fresh identity (after copying or restoring it)."""
+    value = str(uuid.uuid4())
+    set_setting(session, INSTANCE, value)
+    return value
+
+
+def key_pairs(session: Session) -> KeyPairs:
+    """This install's key pairs, made on first use."""
+    value = get_setting(session, KEYS)
+    if value:
+        return KeyPairs(**json.loads(value))
+    keys = KeyPairs.generate()
+    set_setting(session, KEYS, json.dumps({"signing_private": keys.signing_private,
+                                           "encryption_private": keys.encryption_private}))  # fmt: skip
+    return keys
+
+
+def register_peer(session: Session, unit_uuid: str, keys: PublicKeys) -> None:
+    """Remember another unit's public keys."""
+    set_setting(
+        session,
+        PEER + unit_uuid,
+        json.dumps({"signing": keys.signing, "encryption": keys.encryption}),
+    )
+
+
+def peer_keys(session: Session, unit_uuid: str) -> PublicKeys | None:
+    """A registered unit's public keys, or None."""
+    value = get_setting(session, PEER + unit_uuid)
+    return PublicKeys(**json.loads(value)) if value else None
+
+
+def next_sequence(session: Session, recipient_uuid: str) -> int:
+    """The number of the next package for a recipient (and count it as used)."""
+    value = int(get_setting(session, SEQ_OUT + recipient_uuid) or 0) + 1
+    set_setting(session, SEQ_OUT + recipient_uuid, str(value))
+    return value
+
+
+def last_imported(session: Session, instance: str) -> int:
+    """The highest sequence imported from a sender install."""
+    return int(get_setting(session, SEQ_IN + instance) or 0)
+
+
+def mark_imported(session: Session, instance: str, sequence: int) -> None:
+    """Record an import (in the import's own transaction)."""
+    set_setting(session, SEQ_IN + instance, str(sequence))

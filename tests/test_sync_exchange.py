@@ -1,0 +1,140 @@
+"""Exchange between two real databases: a unit's records reach the county, all-or-nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from app.models import Attachment, CorrectionSubject, LedgerEntry
+from app.services import ledger
+from app.services.ledger import EntryInput, PhotoInput
+from app.services.setup import initialise
+from app.services.subjects import SubjectInput
+from app.sync import identity
+from app.sync.exchange import export_package, import_package
+from app.sync.package import PackageError, PackageWriter, Party
+from tests.conftest import TEMPLATE_KEY
+from tests.helpers import kind_ids, make_jpeg, unit_ids, valid_id_number
+
+LEGAL_AID = {
+    "applicant": "李玥",
+    "relation": "本人",
+    "case_type": "民事",
+    "approved_on": "2018-08-01",
+    "result": "办理中",
+}
+
+
+@pytest.fixture
+def offices(tmp_path):
+    county = initialise(str(tmp_path / "county.db"), TEMPLATE_KEY, "县矫正办").database
+    unit = initialise(str(tmp_path / "unit.db"), TEMPLATE_KEY, "法律援助中心").database
+    with county.session() as c, unit.session() as u:  # the registration, done by hand for now
+        units = unit_ids(c)
+        identity.register_peer(c, _uuid(c, "法律援助中心"), identity.key_pairs(u).public())
+        identity.register_peer(u, _uuid(u, "县矫正办"), identity.key_pairs(c).public())
+        assert units
+    yield county, unit
+    county.close()
+    unit.close()
+
+
+def _uuid(session, name: str) -> str:
+    from app.models import Unit
+
+    return session.scalar(select(Unit.uuid).where(Unit.name == name))
+
+
+def _counts(db) -> tuple[int, int, int]:
+    with db.session() as s:
+        return tuple(
+            s.scalar(select(func.count()).select_from(m))
+            for m in (LedgerEntry, CorrectionSubject, Attachment)
+        )
+
+
+def _add(unit, tmp_path, title: str) -> int:
+    with unit.session() as s:
+        units, kinds = unit_ids(s), kind_ids(s)
+        return ledger.save_entry(s, unit.attachments, None, EntryInput(
+            kinds["legal_aid"], units["法律援助中心"], date(2018, 8, 3), title, values=LEGAL_AID,
+            subject=SubjectInput("李玥", "缓刑", valid_id_number(), units["瓯南司法所"]),
+            photos=[PhotoInput("现场", path=make_jpeg(tmp_path / f"{title}.jpg", colour=(len(title) * 9 % 255, 80, 90)))],
+        ))  # fmt: skip
+
+
+def test_a_units_records_reach_the_county_with_photos_and_sealed_subjects(offices, tmp_path):
+    county, unit = offices
+    _add(unit, tmp_path, "劳动争议法律援助")
+    package, counts = export_package(unit, "县矫正办", tmp_path / "p1.bjpkg")
+    assert counts["ledger_entries"] == 1 and counts["correction_subjects"] == 1
+    assert valid_id_number().encode() not in package.read_bytes()
+
+    before = _counts(county)
+    preview = import_package(county, package, dry_run=True)
+    assert preview.created["ledger_entries"] == 1 and _counts(county) == before
+    summary = import_package(county, package)
+    assert summary.created == {
+        "attachments": 1,
+        "correction_subjects": 1,
+        "ledger_entries": 1,
+        "entry_attachments": 1,
+    }
+    assert _counts(county) == (1, 1, 1)
+    with county.session() as s:
+        entry = s.scalar(select(LedgerEntry))
+        assert entry.title == "劳动争议法律援助" and entry.subject.id_number == valid_id_number()
+        sha = s.scalar(select(Attachment.sha256))
+    assert county.attachments.has(sha) and county.attachments.thumbnail_path(sha) is not None
+
+    with pytest.raises(PackageError, match="已经导入过"):
+        import_package(county, package)
+    assert _counts(county) == (1, 1, 1)
+
+
+def test_edits_and_deletions_travel_and_stale_copies_change_nothing(offices, tmp_path):
+    county, unit = offices
+    entry_id = _add(unit, tmp_path, "第一次")
+    import_package(county, export_package(unit, "县矫正办", tmp_path / "p1.bjpkg")[0])
+    with unit.session() as s:
+        s.get(LedgerEntry, entry_id).title = "第一次（已更正）"
+    summary = import_package(county, export_package(unit, "县矫正办", tmp_path / "p2.bjpkg")[0])
+    assert (
+        summary.updated == {"ledger_entries": 1} and summary.unchanged["correction_subjects"] == 1
+    )
+    with unit.session() as s:
+        ledger.delete_entry(s, entry_id)
+    summary = import_package(county, export_package(unit, "县矫正办", tmp_path / "p3.bjpkg")[0])
+    assert summary.deleted == {"ledger_entries": 1}
+    with county.session() as s:
+        assert s.scalar(select(LedgerEntry.deleted)) is True
+
+
+def test_a_record_of_another_unit_refuses_the_whole_package(offices, tmp_path):
+    county, unit = offices
+    _add(unit, tmp_path, "正常")
+    with unit.session() as s:
+        me = Party(_uuid(s, "法律援助中心"), "法律援助中心", identity.instance_uuid(s))
+        keys = identity.key_pairs(s)
+        seq = identity.next_sequence(s, _uuid(s, "县矫正办"))
+        other = _uuid(s, "基层科")
+        from app.sync.records import UuidMap, to_record, travelling_tables
+
+        table = next(t for t in travelling_tables() if t.name == "ledger_entries")
+        record = to_record(table, s.execute(select(table)).first(), UuidMap(s))
+    forged = dict(record, uuid="forged-entry", owner_unit_uuid=other, subject_uuid=None)
+    path = tmp_path / "forged.bjpkg"
+    with PackageWriter(path, sender=me, recipient=Party(_uuid_of(county, "县矫正办"), "县矫正办"),
+                       sequence=seq, keys=keys) as writer:  # fmt: skip
+        writer.add_records("ledger_entries", [dict(record, subject_uuid=None), forged])
+    before = _counts(county)
+    with pytest.raises(PackageError, match="不属于“法律援助中心”"):
+        import_package(county, path)
+    assert _counts(county) == before  # not even the honest record went in
+
+
+def _uuid_of(db, name: str) -> str:
+    with db.session() as s:
+        return _uuid(s, name)
