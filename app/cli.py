@@ -68,13 +68,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="建立并填充数据库，设定本机所属单位（可重复运行，不会重复建立）",
         description="按方案模板建立并填充数据库，设定本机所属单位。重复运行不会重复建立任何记录。",
     )
-    init.add_argument("--template", required=True, metavar="模板", help="模板名，如 qingtian-2018")
-    init.add_argument("--unit", required=True, metavar="单位", help="本机所属单位，如 县矫正办")
+    init.add_argument("--template", metavar="模板", help="模板名，如 qingtian-2018")
+    init.add_argument("--unit", metavar="单位", help="本机所属单位，如 县矫正办")
+    init.add_argument(
+        "--credential",
+        metavar="凭证文件",
+        help="县矫正办生成的接入凭证（用它时不必再给 --template、--unit）",
+    )
     _parser("templates", commands, help="列出可用的方案模板", description="列出可用的方案模板。")
     _add_ledger_parsers(commands)
     from app import cli_agreements
 
     cli_agreements.add_parsers(commands, _parser)
+    from app import cli_exchange
+
+    cli_exchange.add_parsers(commands, _parser)
     return parser
 
 
@@ -150,8 +158,24 @@ def _add_ledger_parsers(commands) -> None:
 def _init(args: argparse.Namespace) -> int:
     from app.services.setup import initialise
 
+    credential = None
+    if args.credential:
+        from app.sync.registration import read_credential
+
+        credential = read_credential(args.credential)
+        args.template, args.unit = credential["template"], credential["unit"]["unit_name"]
+    if not args.template or not args.unit:
+        raise UserError("请给出 --template 和 --unit，或用 --credential 给出县矫正办的接入凭证。")
     result = initialise(args.db, args.template, args.unit)
     try:
+        if credential is not None:
+            from app.sync.registration import join_with_credential
+
+            with result.database.session() as session:
+                join_with_credential(session, credential)
+            print(
+                f"已接入：信任县矫正办“{credential['county']['unit_name']}”的密钥，首个数据包将登记本机密钥。"
+            )
         print(f"数据库：{result.database.url}")
         print(f"方案：{result.programme_title}")
         print(f"本机单位：{result.unit_name}")
@@ -448,7 +472,22 @@ def _agreement(args: argparse.Namespace) -> int:
     return cli_agreements.handle(args, _open_existing)
 
 
-HANDLERS = {"init": _init, "templates": _templates, "ledger": _ledger, "agreement": _agreement}
+def _exchange(args: argparse.Namespace) -> int:
+    from app import cli_exchange
+
+    return cli_exchange.handle(args, _open_existing)
+
+
+HANDLERS = {
+    "init": _init,
+    "templates": _templates,
+    "ledger": _ledger,
+    "agreement": _agreement,
+    "export": _exchange,
+    "import": _exchange,
+    "verify": _exchange,
+    "credential": _exchange,
+}
 
 
 def run(args: argparse.Namespace) -> int:

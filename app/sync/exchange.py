@@ -22,8 +22,15 @@ from app.models import Unit
 from app.services.database import Database
 from app.services.errors import UserError
 from app.services.settings import local_unit
-from app.sync import identity
-from app.sync.package import PackageError, PackageWriter, Party, open_package
+from app.sync import identity, registration
+from app.sync.package import (
+    PackageError,
+    PackageWriter,
+    Party,
+    VerifiedPackage,
+    open_package,
+    peek_introduction,
+)
 from app.sync.records import (
     UuidMap,
     foreign_keys,
@@ -101,9 +108,10 @@ def export_package(
         sequence = identity.next_sequence(session, recipient.uuid)
         ids = UuidMap(session)
         sender = Party(me.uuid, me.name, identity.instance_uuid(session))
+        intro = registration.introduction(session)
         with PackageWriter(Path(out), sender=sender, recipient=Party(recipient.uuid, recipient.name),
-                           sequence=sequence, keys=keys,
-                           recipient_encryption_key=recipient_keys.encryption) as writer:  # fmt: skip
+                           sequence=sequence, keys=keys, recipient_encryption_key=recipient_keys.encryption,
+                           extra={"introduction": intro} if intro else None) as writer:  # fmt: skip
             files: list[str] = []
             for table in travelling_tables():
                 rows = session.execute(
@@ -182,19 +190,38 @@ def _apply_table(
         session.execute(update(table).where(table.c.id == row_id).values(**refs))
 
 
+def _open_verified(session: Session, path: Path) -> VerifiedPackage:
+    """Verify a package for this install; a unit's first package may introduce its keys
+    (registered in the caller's transaction, so a refusal registers nothing)."""
+    me = _me(session)
+
+    def signing_key(unit_uuid: str) -> str | None:
+        found = identity.peer_keys(session, unit_uuid)
+        if found is None and registration.accept_introduction(
+            session, unit_uuid, peek_introduction(path)
+        ):
+            found = identity.peer_keys(session, unit_uuid)
+        return found.signing if found else None
+
+    return open_package(path, me=me.uuid, sender_signing_key=signing_key,
+                        last_sequence=lambda _unit, instance: identity.last_imported(session, instance))  # fmt: skip
+
+
+def verify_package(database: Database, path: Path) -> dict[str, Any]:
+    """Check a package as an import would, without importing; its manifest."""
+    with database.session() as session:
+        package = _open_verified(session, Path(path))
+        package.close()
+        session.rollback()  # a verification registers nothing
+        return package.manifest
+
+
 def import_package(database: Database, path: Path, dry_run: bool = False) -> ImportSummary:
     """Verify and apply a package in one transaction (or only report, with ``dry_run``)."""
     store = database.attachments
     with database.session() as session:
-        me = _me(session)
         keys = identity.key_pairs(session)
-
-        def signing_key(unit_uuid: str) -> str | None:
-            found = identity.peer_keys(session, unit_uuid)
-            return found.signing if found else None
-
-        package = open_package(Path(path), me=me.uuid, sender_signing_key=signing_key,
-                               last_sequence=lambda _unit, instance: identity.last_imported(session, instance))  # fmt: skip
+        package = _open_verified(session, Path(path))
         try:
             sender = session.scalar(select(Unit).where(Unit.uuid == package.sender["unit_uuid"]))
             if sender is None:

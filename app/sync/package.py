@@ -266,6 +266,32 @@ def _hash_member(archive: zipfile.ZipFile, name: str) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def package_order_key(path: Path) -> tuple[str, str, int, str]:
+    """Sort packages of a folder so each sender install's packages import in sequence."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            manifest = json.loads(archive.read(MANIFEST))
+        sender = manifest["sender"]
+        return (
+            sender["unit_uuid"],
+            sender.get("instance_uuid", ""),
+            int(manifest["sequence"]),
+            path.name,
+        )
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        return ("", "", 0, path.name)  # unreadable: tried (and refused) first, with its message
+
+
+def peek_introduction(path: Path) -> dict[str, Any] | None:
+    """The unverified ``introduction`` a unit's first packages carry (its public keys and the
+    token proof); the signature is checked with those keys right after."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return json.loads(archive.read(MANIFEST)).get("introduction")
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        return None
+
+
 def open_package(
     path: Path,
     *,

@@ -1,0 +1,96 @@
+"""Joining and exchanging through the command line, as IT staff would do it."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from app.cli import main
+from app.models import LedgerEntry
+from app.services.database import open_database
+from tests.helpers import make_jpeg
+
+
+def _entries(path) -> int:
+    db = open_database(str(path))
+    try:
+        with db.session() as s:
+            return s.scalar(select(func.count()).select_from(LedgerEntry))
+    finally:
+        db.close()
+
+
+def _join(tmp_path) -> tuple:
+    county, unit, cred = tmp_path / "county.db", tmp_path / "unit.db", tmp_path / "法援.cred"
+    assert (
+        main(["--db", str(county), "init", "--template", "qingtian-2018", "--unit", "县矫正办"])
+        == 0
+    )
+    assert (
+        main(["--db", str(county), "credential", "--unit", "法律援助中心", "--out", str(cred)]) == 0
+    )
+    assert main(["--db", str(unit), "init", "--credential", str(cred)]) == 0
+    return county, unit, cred
+
+
+def _add(unit, title: str, *extra: str) -> None:
+    args = ["--db", str(unit), "ledger", "add", "--unit", "法律援助中心", "--kind", "hotline",
+            "--date", "2018-07-02", "--title", title, "--field", "calls=5", *extra]  # fmt: skip
+    assert main(args) == 0
+
+
+def test_join_export_verify_and_import_a_folder_in_order(tmp_path, capsys):
+    county, unit, _cred = _join(tmp_path)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    _add(unit, "第一条", "--photo", str(make_jpeg(tmp_path / "a.jpg")))
+    assert (
+        main(["--db", str(unit), "export", "--to", "县矫正办", "--out", str(usb / "b-later.bjpkg")])
+        == 0
+    )
+    _add(unit, "第二条")
+    # the newer package has the alphabetically earlier name: the folder import must sort by sequence
+    assert (
+        main(["--db", str(unit), "export", "--to", "县矫正办", "--out", str(usb / "a-newer.bjpkg")])
+        == 0
+    )
+    assert main(["--db", str(county), "verify", str(usb / "b-later.bjpkg")]) == 0
+    assert "数据包有效：法律援助中心 → 县矫正办，第 1 号" in capsys.readouterr().out
+    assert main(["--db", str(county), "import", str(usb), "--dry-run"]) == 0
+    assert _entries(county) == 0
+    assert main(["--db", str(county), "import", str(usb)]) == 0
+    out = capsys.readouterr().out
+    assert out.index("b-later.bjpkg") < out.index("a-newer.bjpkg")
+    assert _entries(county) == 2
+    assert main(["--db", str(county), "import", str(usb)]) == 2
+    assert "已经导入过" in capsys.readouterr().out
+    assert _entries(county) == 2
+
+
+def test_a_stranger_or_a_tampered_package_is_refused(tmp_path, capsys):
+    county, unit, cred = _join(tmp_path)
+    _add(unit, "正常")
+    package = tmp_path / "p.bjpkg"
+    assert main(["--db", str(unit), "export", "--to", "县矫正办", "--out", str(package)]) == 0
+
+    stranger = tmp_path / "stranger.db"  # joins with a forged token
+    data = json.loads(cred.read_text(encoding="utf-8"))
+    data["token"] = "0" * 32
+    forged = tmp_path / "forged.cred"
+    forged.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert main(["--db", str(stranger), "init", "--credential", str(forged)]) == 0
+    _add(stranger, "冒名顶替")
+    bad = tmp_path / "bad.bjpkg"
+    assert main(["--db", str(stranger), "export", "--to", "县矫正办", "--out", str(bad)]) == 0
+    assert main(["--db", str(county), "import", str(bad)]) == 2
+    assert "尚未登记" in capsys.readouterr().out
+    assert _entries(county) == 0
+
+    cut = tmp_path / "cut.bjpkg"
+    cut.write_bytes(package.read_bytes()[:-200])
+    assert main(["--db", str(county), "import", str(cut)]) == 2
+    assert "不完整" in capsys.readouterr().out
+    assert _entries(county) == 0
+    assert main(["--db", str(county), "import", str(package)]) == 0
+    assert _entries(county) == 1
