@@ -92,7 +92,7 @@ def agreement_story(content: dict[str, Any], st: dict) -> list:
         )
         widths = [12 * mm, 22 * mm, 58 * mm, 22 * mm, 24 * mm, 18 * mm]
         table = Table(rows, colWidths=widths, repeatRows=1, hAlign="CENTER")
-        table.setStyle(TableStyle([
+        table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), st["cell"].fontName),
             ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
@@ -135,7 +135,7 @@ def _signatures(content: dict[str, Any], st: dict, last_paragraph, note: list) -
             [[Paragraph("负责人（签字）：", st["plain"]), ""]],
             colWidths=[label_width, half - label_width - 6 * mm],
         )
-        sign.setStyle(TableStyle([("LINEBELOW", (1, 0), (1, 0), 0.6, colors.black), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        sign.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), st["cell"].fontName), ("LINEBELOW", (1, 0), (1, 0), 0.6, colors.black), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                   ("RIGHTPADDING", (0, 0), (0, 0), 0),
                                   ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))  # fmt: skip
         cells = ["", "年", "", "月", "", "日"]
@@ -143,7 +143,11 @@ def _signatures(content: dict[str, Any], st: dict, last_paragraph, note: list) -
                      colWidths=[22 * mm, 8 * mm, 12 * mm, 8 * mm, 12 * mm, 8 * mm], hAlign="LEFT")  # fmt: skip
         when.setStyle(
             TableStyle(
-                [("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), st["cell"].fontName),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ]
             )
         )
         return [
@@ -157,7 +161,13 @@ def _signatures(content: dict[str, Any], st: dict, last_paragraph, note: list) -
     left, right = column("甲方", content["party_a"]), column("乙方", content["party_b"])
     table = Table([[a, b] for a, b in zip(left, right, strict=True)], colWidths=[half] * 2)
     table.setStyle(
-        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), st["cell"].fontName),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
     )
     return KeepTogether([last_paragraph, Spacer(0, LEADING), table, *note])
 
