@@ -94,3 +94,32 @@ def test_a_stranger_or_a_tampered_package_is_refused(tmp_path, capsys):
     assert _entries(county) == 0
     assert main(["--db", str(county), "import", str(package)]) == 0
     assert _entries(county) == 1
+
+
+def test_reference_data_flows_down_from_the_county(tmp_path, capsys):
+    from app.models import Duty
+
+    county, unit, _cred = _join(tmp_path)
+    _add(unit, "首个数据包")  # the unit's first package introduces its keys to the county
+    assert (
+        main(["--db", str(unit), "export", "--to", "县矫正办", "--out", str(tmp_path / "up.bjpkg")])
+        == 0
+    )
+    assert main(["--db", str(county), "import", str(tmp_path / "up.bjpkg")]) == 0
+    db = open_database(str(county))
+    with db.session() as s:
+        duty = s.scalar(select(Duty).order_by(Duty.id))
+        duty.text = "提供社区矫正经费保障（县矫正办修订）"
+        duty_uuid = duty.uuid
+    db.close()
+    down = tmp_path / "down.bjpkg"
+    assert main(["--db", str(county), "export", "--to", "法律援助中心", "--out", str(down)]) == 0
+    assert main(["--db", str(unit), "import", str(down)]) == 0
+    assert "职责：新增 0，更新 1" in capsys.readouterr().out
+    db = open_database(str(unit))
+    with db.session() as s:
+        assert (
+            s.scalar(select(Duty.text).where(Duty.uuid == duty_uuid))
+            == "提供社区矫正经费保障（县矫正办修订）"
+        )
+    db.close()
