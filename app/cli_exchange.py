@@ -16,6 +16,9 @@ def add_parsers(commands, make_parser) -> None:
                          description="把本单位的记录（含照片；矫正对象信息加密）导出为数据包文件。")  # fmt: skip
     export.add_argument("--to", required=True, metavar="单位", help="接收单位，如 县矫正办")
     export.add_argument("--out", required=True, metavar=f"FILE{PACKAGE_SUFFIX}", help="数据包文件")
+    export.add_argument(
+        "--full", action="store_true", help="导出全部记录（默认只导出对方确认收到之后的变化）"
+    )
     imp = make_parser("import", commands, help="导入数据包（文件或整个文件夹）",
                       description="先校验再导入；任何问题都整包拒绝，数据库保持原样。文件夹中的数据包按顺序导入。")  # fmt: skip
     imp.add_argument(
@@ -57,7 +60,9 @@ def handle(args: argparse.Namespace, open_existing) -> int:
         if args.command == "export":
             from app.sync.exchange import KIND_LABELS
 
-            out, counts = export_package(database, args.to, Path(args.out).expanduser())
+            out, counts = export_package(
+                database, args.to, Path(args.out).expanduser(), full=args.full
+            )
             carried = (
                 "，".join(f"{KIND_LABELS.get(k, k)} {v}" for k, v in counts.items() if v)
                 or "没有记录"

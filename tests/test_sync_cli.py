@@ -123,3 +123,60 @@ def test_reference_data_flows_down_from_the_county(tmp_path, capsys):
             == "提供社区矫正经费保障（县矫正办修订）"
         )
     db.close()
+
+
+def test_after_the_county_confirms_only_changes_travel(tmp_path, capsys):
+    import zipfile
+
+    county, unit, _cred = _join(tmp_path)
+    _add(unit, "第一条")
+    _add(unit, "第二条")
+    assert (
+        main(["--db", str(unit), "export", "--to", "县矫正办", "--out", str(tmp_path / "1.bjpkg")])
+        == 0
+    )
+    assert main(["--db", str(county), "import", str(tmp_path / "1.bjpkg")]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                str(county),
+                "export",
+                "--to",
+                "法律援助中心",
+                "--out",
+                str(tmp_path / "ack.bjpkg"),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(["--db", str(unit), "import", str(tmp_path / "ack.bjpkg")]) == 0
+    )  # carries the confirmation
+    _add(unit, "第三条")
+    assert (
+        main(["--db", str(unit), "export", "--to", "县矫正办", "--out", str(tmp_path / "2.bjpkg")])
+        == 0
+    )
+    with zipfile.ZipFile(tmp_path / "2.bjpkg") as z:
+        manifest = json.loads(z.read("manifest.json"))
+    assert manifest["counts"]["ledger_entries"] == 1 and manifest["changed_since"]
+    assert main(["--db", str(county), "import", str(tmp_path / "2.bjpkg")]) == 0
+    assert _entries(county) == 3
+    assert (
+        main(
+            [
+                "--db",
+                str(unit),
+                "export",
+                "--to",
+                "县矫正办",
+                "--full",
+                "--out",
+                str(tmp_path / "3.bjpkg"),
+            ]
+        )
+        == 0
+    )
+    with zipfile.ZipFile(tmp_path / "3.bjpkg") as z:
+        assert json.loads(z.read("manifest.json"))["counts"]["ledger_entries"] == 3

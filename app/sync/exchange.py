@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -94,9 +95,11 @@ def _unit_by_name(session: Session, name: str) -> Unit:
 
 
 def export_package(
-    database: Database, recipient_name: str, out: Path
+    database: Database, recipient_name: str, out: Path, full: bool = False
 ) -> tuple[Path, dict[str, int]]:
-    """Write every record this install's unit owns into a package for ``recipient_name``."""
+    """Write this install's unit's records into a package for ``recipient_name``: those changed
+    since the newest package the recipient has confirmed (everything when ``full`` or before
+    any confirmation), tombstones included."""
     store = database.attachments
     with database.session() as session:
         me = _me(session)
@@ -109,14 +112,22 @@ def export_package(
         ids = UuidMap(session)
         sender = Party(me.uuid, me.name, identity.instance_uuid(session))
         intro = registration.introduction(session)
+        since = None if full else identity.export_since(session, recipient.uuid)
+        began = datetime.now(UTC)
+        identity.record_export(session, recipient.uuid, sequence, began.isoformat())
+        extra: dict[str, Any] = {"acknowledges": identity.acks_for(session, recipient.uuid),
+                                 "changed_since": since}  # fmt: skip
+        if intro:
+            extra["introduction"] = intro
         with PackageWriter(Path(out), sender=sender, recipient=Party(recipient.uuid, recipient.name),
                            sequence=sequence, keys=keys, recipient_encryption_key=recipient_keys.encryption,
-                           extra={"introduction": intro} if intro else None) as writer:  # fmt: skip
+                           extra=extra) as writer:  # fmt: skip
             files: list[str] = []
             for table in travelling_tables():
-                rows = session.execute(
-                    select(table).where(table.c.owner_unit_id == me.id).order_by(table.c.id)
-                )
+                query = select(table).where(table.c.owner_unit_id == me.id).order_by(table.c.id)
+                if since is not None:
+                    query = query.where(table.c.updated_at > datetime.fromisoformat(since))
+                rows = session.execute(query)
                 records = (to_record(table, row, ids) for row in rows)
                 if table.name in SEALED:
                     writer.add_sealed_records(table.name, list(records))
@@ -240,9 +251,14 @@ def import_package(database: Database, path: Path, dry_run: bool = False) -> Imp
             if dry_run:
                 session.rollback()
                 return summary
-            identity.mark_imported(
-                session, package.sender.get("instance_uuid", ""), package.sequence
+            instance = package.sender.get("instance_uuid", "")
+            identity.mark_imported(session, instance, package.sequence)
+            identity.owe_ack(session, sender.uuid, instance, package.sequence)
+            confirmed = package.manifest.get("acknowledges", {}).get(
+                identity.instance_uuid(session)
             )
+            if confirmed:
+                identity.confirm(session, sender.uuid, int(confirmed))
             session.flush()
             with tempfile.TemporaryDirectory() as folder:
                 for sha in missing:

@@ -79,3 +79,38 @@ def last_imported(session: Session, instance: str) -> int:
 def mark_imported(session: Session, instance: str, sequence: int) -> None:
     """Record an import (in the import's own transaction)."""
     set_setting(session, SEQ_IN + instance, str(sequence))
+
+
+EXPORT_MARK = "exchange.export_mark:"  # + recipient uuid + ":" + sequence → time the export began
+ACKED = "exchange.acked:"  # + recipient uuid → highest of our packages it has confirmed
+ACK_OWED = "exchange.ack_owed:"  # + sender unit uuid → {sender instance: highest imported}
+
+
+def record_export(session: Session, recipient_uuid: str, sequence: int, began: str) -> None:
+    """Remember when a package's export began (its records are those changed before then)."""
+    set_setting(session, f"{EXPORT_MARK}{recipient_uuid}:{sequence}", began)
+
+
+def export_since(session: Session, recipient_uuid: str) -> str | None:
+    """The time from which an incremental export starts: the start of the newest package the
+    recipient has confirmed, or None (send everything)."""
+    acked = int(get_setting(session, ACKED + recipient_uuid) or 0)
+    return get_setting(session, f"{EXPORT_MARK}{recipient_uuid}:{acked}") if acked else None
+
+
+def confirm(session: Session, recipient_uuid: str, sequence: int) -> None:
+    """A recipient confirmed our packages up to ``sequence``."""
+    if sequence > int(get_setting(session, ACKED + recipient_uuid) or 0):
+        set_setting(session, ACKED + recipient_uuid, str(sequence))
+
+
+def owe_ack(session: Session, sender_uuid: str, instance: str, sequence: int) -> None:
+    """We imported a sender install's package: confirm it in our next package to them."""
+    owed = json.loads(get_setting(session, ACK_OWED + sender_uuid) or "{}")
+    owed[instance] = max(sequence, int(owed.get(instance, 0)))
+    set_setting(session, ACK_OWED + sender_uuid, json.dumps(owed))
+
+
+def acks_for(session: Session, recipient_uuid: str) -> dict[str, int]:
+    """The confirmations to put in a package for ``recipient_uuid``."""
+    return json.loads(get_setting(session, ACK_OWED + recipient_uuid) or "{}")
