@@ -114,3 +114,13 @@ def owe_ack(session: Session, sender_uuid: str, instance: str, sequence: int) ->
 def acks_for(session: Session, recipient_uuid: str) -> dict[str, int]:
     """The confirmations to put in a package for ``recipient_uuid``."""
     return json.loads(get_setting(session, ACK_OWED + recipient_uuid) or "{}")
+
+
+def registered_units(session: Session) -> list[str]:
+    """UUIDs of the units whose public keys this install knows."""
+    from sqlalchemy import select
+
+    from app.models import LocalSetting
+
+    keys = session.scalars(select(LocalSetting.key).where(LocalSetting.key.like(PEER + "%")))
+    return [key[len(PEER) :] for key in keys]

@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
         assert self.database is not None and self.context is not None
         from app.ui.pages.agreements import AgreementsPage
         from app.ui.pages.duties import DutiesPage
+        from app.ui.pages.exchange import ExchangePage
         from app.ui.pages.home import HomePage
         from app.ui.pages.ledger import LedgerPage
         from app.ui.pages.organisation import OrganisationPage
@@ -135,6 +136,7 @@ class MainWindow(QMainWindow):
             "duties": DutiesPage,
             "ledger": LedgerPage,
             "agreements": AgreementsPage,
+            "exchange": ExchangePage,
             "settings": SettingsPage,
         }
         if key in builders:
