@@ -11,12 +11,13 @@ re-import or a crash part-way leaves the database as it was.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Unit
@@ -147,56 +148,81 @@ def _self_refs(table: Table) -> set[str]:
     return {name for name, target in foreign_keys(table).items() if target is table}
 
 
+BATCH = 5000  # records applied per round trip (and below SQLite's bound-parameter limit)
+
+
+def _batches(records: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def _apply_table(
     session: Session,
     table: Table,
-    records: list[dict[str, Any]],
+    records: Iterable[dict[str, Any]],
     ids: UuidMap,
     sender: Unit,
     summary: ImportSummary,
 ) -> None:
+    """Apply one table's records in batches (bulk inserts and updates, memory bounded)."""
     self_refs = _self_refs(table)
-    existing = {
-        row.uuid: row
-        for row in session.execute(
-            select(table.c.id, table.c.uuid, table.c.revision, table.c.owner_unit_id)
-            .where(table.c.uuid.in_([r["uuid"] for r in records]))
-        )
-    }  # fmt: skip
-    later: list[tuple[int, dict[str, Any]]] = []
-    for record in records:
-        if record.get("owner_unit_uuid") != sender.uuid:
-            raise PackageError(
-                f"数据包中有不属于“{sender.name}”的{KIND_LABELS.get(table.name, table.name)}记录，"
-                "发送单位不能修改别的单位的记录。已拒绝整个数据包。"
+    label = KIND_LABELS.get(table.name, table.name)
+    later: list[dict[str, Any]] = []
+    for batch in _batches(records):
+        existing = {
+            row.uuid: row
+            for row in session.execute(
+                select(table.c.id, table.c.uuid, table.c.revision, table.c.owner_unit_id)
+                .where(table.c.uuid.in_([r["uuid"] for r in batch]))
             )
-        try:
-            values = from_record(table, record, ids, skip=self_refs)
-        except KeyError as missing:
-            raise PackageError(
-                f"数据包中的{KIND_LABELS.get(table.name, table.name)}引用了本机没有的"
-                f"{KIND_LABELS.get(missing.args[0], missing.args[0])}记录；请先导入县矫正办的参考数据包。"
-            ) from None
-        local = existing.get(record["uuid"])
-        if local is None:
-            row_id = session.execute(
-                insert(table).values(**values).returning(table.c.id)
-            ).scalar_one()
-            ids.remember(table, row_id, record["uuid"])
-            summary.count(summary.deleted if record.get("deleted") else summary.created, table.name)
-        elif local.owner_unit_id != sender.id:
-            raise PackageError(f"“{sender.name}”试图修改不属于它的记录，已拒绝整个数据包。")
-        elif record["revision"] > local.revision:
-            session.execute(update(table).where(table.c.id == local.id).values(**values))
-            row_id = local.id
-            bucket = summary.deleted if record.get("deleted") else summary.updated
-            summary.count(bucket, table.name)
-        else:
-            summary.count(summary.unchanged, table.name)
-            continue
-        if self_refs:
-            later.append((row_id, record))
-    for row_id, record in later:  # self-references, now that every row of the table exists
+        }  # fmt: skip
+        inserts, updates = [], []
+        for record in batch:
+            if record.get("owner_unit_uuid") != sender.uuid:
+                raise PackageError(
+                    f"数据包中有不属于“{sender.name}”的{label}记录，发送单位不能修改别的单位的记录。已拒绝整个数据包。"
+                )
+            try:
+                values = from_record(table, record, ids, skip=self_refs)
+            except KeyError as missing:
+                raise PackageError(
+                    f"数据包中的{label}引用了本机没有的{KIND_LABELS.get(missing.args[0], missing.args[0])}记录；"
+                    "请先导入县矫正办的参考数据包。"
+                ) from None
+            local = existing.get(record["uuid"])
+            gone = bool(record.get("deleted"))
+            if local is None:
+                inserts.append(values)
+                summary.count(summary.deleted if gone else summary.created, table.name)
+            elif local.owner_unit_id != sender.id:
+                raise PackageError(f"“{sender.name}”试图修改不属于它的记录，已拒绝整个数据包。")
+            elif record["revision"] > local.revision:
+                updates.append({**values, "_row_id": local.id})
+                summary.count(summary.deleted if gone else summary.updated, table.name)
+            else:
+                summary.count(summary.unchanged, table.name)
+                continue
+            if self_refs:
+                later.append(record)
+        if inserts:
+            session.execute(insert(table), inserts)
+            ids.forget(table)  # the new rows' ids are read back when next needed
+        if updates:
+            columns = [c for c in updates[0] if c != "_row_id"]
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("_row_id"))
+                .values({c: bindparam(c) for c in columns})
+            )
+            session.connection().execute(statement, updates)
+    for record in later:  # self-references, now that every row of the table exists
+        row_id = ids.id_of(table, record["uuid"])
         refs = {name: ids.id_of(table, record.get(ref_key(name))) for name in self_refs}
         session.execute(update(table).where(table.c.id == row_id).values(**refs))
 
@@ -243,9 +269,8 @@ def import_package(database: Database, path: Path, dry_run: bool = False) -> Imp
                 if table.name in SEALED:
                     records = package.sealed_records(table.name, keys)
                 else:
-                    records = list(package.records(table.name))
-                if records:
-                    _apply_table(session, table, records, ids, sender, summary)
+                    records = package.records(table.name)
+                _apply_table(session, table, records, ids, sender, summary)
             missing = [sha for sha in package.file_names() if not store.has(sha)]
             summary.files = len(missing)
             if dry_run:

@@ -76,6 +76,11 @@ class UuidMap:
         self._load(table)
         return self._to_id[table.name].get(row_uuid)
 
+    def forget(self, table: Table) -> None:
+        """Drop a table's cached ids (after bulk inserts); they are read again when needed."""
+        self._to_uuid.pop(table.name, None)
+        self._to_id.pop(table.name, None)
+
     def remember(self, table: Table, row_id: int, row_uuid: str) -> None:
         """Record a row just inserted."""
         self._load(table)
