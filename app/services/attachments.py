@@ -173,6 +173,9 @@ class AttachmentStore:
         if reduced.exists() and thumb.exists():
             return
         with Image.open(self.original_path(sha256)) as opened:
+            opened.draft(
+                "RGB", (REDUCED_MAX_SIDE, REDUCED_MAX_SIDE)
+            )  # JPEG: decode at a reduced scale
             image = ImageOps.exif_transpose(opened).convert("RGB")
         if not reduced.exists() and (
             max(image.size) > REDUCED_MAX_SIDE

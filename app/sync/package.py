@@ -136,7 +136,9 @@ class PackageWriter:
         if name in self.members:
             return
         digest, size = hashlib.sha256(), 0
-        with Path(path).open("rb") as source, self._zip.open(name, "w", force_zip64=True) as out:
+        info = zipfile.ZipInfo(name, date_time=datetime.now().timetuple()[:6])
+        info.compress_type = zipfile.ZIP_STORED  # photos and PDFs are compressed already
+        with Path(path).open("rb") as source, self._zip.open(info, "w", force_zip64=True) as out:
             for chunk in iter(lambda: source.read(CHUNK), b""):
                 out.write(chunk)
                 digest.update(chunk)
