@@ -196,10 +196,14 @@ class AttachmentStore:
         os.replace(temp, target)
 
     def add_verified(self, path: Path, sha256: str) -> None:
-        """Put a file whose hash is already verified (from a package) into the store."""
+        """Put a file whose hash is already verified (from a package) into the store; its
+        previews are made separately (``make_previews``), outside the import's transaction."""
         if not self.has(sha256):
             self._copy_in(Path(path), self.original_path(sha256))
-        with contextlib.suppress(ValidationError):  # not a photo: no previews, the file is kept
+
+    def make_previews(self, sha256: str) -> None:
+        """The reduced copy and thumbnail of a stored photo (nothing for PDFs or odd files)."""
+        with contextlib.suppress(ValidationError, OSError):
             if check_file(self.original_path(sha256)).startswith("image/"):
                 self._make_previews(sha256)
 

@@ -292,4 +292,6 @@ def import_package(database: Database, path: Path, dry_run: bool = False) -> Imp
                     store.add_verified(target, sha)
         finally:
             package.close()
+    for sha in missing:  # after the commit: photo previews do not hold the database's write lock
+        store.make_previews(sha)
     return summary
