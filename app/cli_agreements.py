@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from app.services.errors import UserError
+from app.services.errors import UserError, file_problem
 
 COMBINED_NAME = "责任状汇编.pdf"
 
@@ -37,14 +37,8 @@ def add_parsers(commands, make_parser) -> None:
 def _write(path: Path, data: bytes) -> None:
     try:
         path.write_bytes(data)
-    except IsADirectoryError:
-        raise UserError(f"“{path}”是文件夹，请给出文件名。") from None
-    except FileNotFoundError:
-        raise UserError(f"文件夹“{path.parent}”不存在。") from None
-    except PermissionError:
-        raise UserError(f"没有权限写入“{path}”，或文件正被其他程序打开。") from None
     except OSError as exc:
-        raise UserError(f"无法写入“{path}”（{exc.errno}）。") from None
+        raise UserError(file_problem(exc, path, writing=True)) from None
 
 
 def handle(args: argparse.Namespace, open_existing) -> int:

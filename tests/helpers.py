@@ -58,3 +58,18 @@ def drive_dialog(monkeypatch, dialog_class, fill) -> list:
 
     monkeypatch.setattr(dialog_class, "exec", fake_exec)
     return seen
+
+
+_open_windows: list = []  # a page has no Python owner but its window: keep windows alive per run
+
+
+def open_page(qtbot, db_path, key: str):
+    """A shown main window on ``db_path`` and the page of section ``key``."""
+    from app.services.database import open_database
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow(open_database(str(db_path)))
+    _open_windows.append(window)
+    qtbot.addWidget(window)
+    window.show()
+    return window.open_section(key)

@@ -8,22 +8,14 @@ from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
 
-from app.services.database import open_database
 from app.ui.dialogs.agreement_dialogs import IssueDialog, SignDialog, VoidDialog
-from app.ui.main_window import MainWindow
 from app.ui.pages.agreements import AgreementsPage
 from app.ui.printing import print_pdf
-from tests.helpers import drive_dialog, make_pdf
-
-_windows = []  # keep the windows alive for the test (the page has no Python owner otherwise)
+from tests.helpers import drive_dialog, make_pdf, open_page
 
 
 def _page(qtbot, db_path) -> AgreementsPage:
-    window = MainWindow(open_database(str(db_path)))
-    _windows.append(window)
-    qtbot.addWidget(window)
-    window.show()
-    page = window.open_section("agreements")
+    page = open_page(qtbot, db_path, "agreements")
     assert isinstance(page, AgreementsPage)
     return page
 

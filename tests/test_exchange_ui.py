@@ -7,18 +7,12 @@ from sqlalchemy import func, select
 from app.cli import main
 from app.models import LedgerEntry
 from app.services.database import open_database
-from app.ui.main_window import MainWindow
 from app.ui.pages.exchange import ExchangePage
-
-_windows = []
+from tests.helpers import open_page
 
 
 def _page(qtbot, path) -> ExchangePage:
-    window = MainWindow(open_database(str(path)))
-    _windows.append(window)
-    qtbot.addWidget(window)
-    window.show()
-    page = window.open_section("exchange")
+    page = open_page(qtbot, path, "exchange")
     assert isinstance(page, ExchangePage)
     return page
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Attachment
-from app.services.errors import ValidationError
+from app.services.errors import ValidationError, file_problem
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # 20 MB: a camera JPEG is 3–12 MB, a scanned PDF a few MB
 REDUCED_MAX_SIDE = 1600  # pixels; screens and A4 prints at ≈ 200 dpi
@@ -55,14 +55,8 @@ def check_file(path: Path) -> str:
     path = Path(path)
     try:
         return _sniff(path, path.stat().st_size)
-    except FileNotFoundError:
-        raise ValidationError(f"找不到文件“{path}”。") from None
-    except PermissionError:
-        raise ValidationError(f"没有权限读取文件“{path.name}”。") from None
-    except IsADirectoryError:
-        raise ValidationError(f"“{path.name}”是文件夹，不是文件。") from None
     except OSError as exc:
-        raise ValidationError(f"文件“{path.name}”无法读取：{exc.strerror or exc}") from None
+        raise ValidationError(file_problem(exc, path)) from None
 
 
 def _sniff(path: Path, size: int) -> str:

@@ -18,3 +18,15 @@ class ValidationError(UserError):
 
 class DatabaseError(UserError):
     """The database cannot be opened or upgraded."""
+
+
+def file_problem(exc: OSError, path: object, writing: bool = False) -> str:
+    """A Chinese sentence for a file that could not be read or written."""
+    verb = "写入" if writing else "读取"
+    if isinstance(exc, IsADirectoryError):
+        return f"“{path}”是文件夹，不是文件。"
+    if isinstance(exc, FileNotFoundError):
+        return f"找不到文件或文件夹“{path}”。"
+    if isinstance(exc, PermissionError):
+        return f"没有权限{verb}“{path}”，或文件正被其他程序打开。"
+    return f"无法{verb}“{path}”：{exc.strerror or exc}"
