@@ -487,6 +487,7 @@ HANDLERS = {
     "import": _exchange,
     "verify": _exchange,
     "credential": _exchange,
+    "join": _exchange,
 }
 
 

@@ -1,4 +1,4 @@
-"""Exchange subcommands: export, import, verify, credential."""
+"""Exchange subcommands: export, import, verify, credential, join."""
 
 from __future__ import annotations
 
@@ -32,10 +32,13 @@ def add_parsers(commands, make_parser) -> None:
         description="校验数据包的签名、完整性和收件单位。",
     )
     verify.add_argument("path", metavar="FILE", help="数据包文件")
-    cred = make_parser("credential", commands, help="（县矫正办）为单位生成接入凭证",
+    cred = make_parser("credential", commands, help="（县矫正办、市矫正办）为下级单位生成接入凭证",
                        description="县矫正办为一个单位生成接入凭证文件，该单位的电脑用 init --credential 接入。")  # fmt: skip
     cred.add_argument("--unit", required=True, metavar="单位", help="要接入的单位")
     cred.add_argument("--out", required=True, metavar="FILE", help="凭证文件")
+    join = make_parser("join", commands, help="（已设置好的单位，如县矫正办）接入上级单位",
+                       description="用上级单位（如市矫正办）生成的接入凭证接入；首个数据包将登记本机密钥。")  # fmt: skip
+    join.add_argument("--credential", required=True, metavar="FILE", help="上级单位给的接入凭证")
 
 
 def _packages_in(path: Path) -> list[Path]:
@@ -73,6 +76,14 @@ def handle(args: argparse.Namespace, open_existing) -> int:
             manifest = verify_package(database, Path(args.path).expanduser())
             print(f"数据包有效：{manifest['sender']['unit_name']} → {manifest['recipient']['unit_name']}，"
                   f"第 {manifest['sequence']} 号，{manifest['created']}")  # fmt: skip
+            return 0
+        if args.command == "join":
+            from app.sync.registration import join_existing, read_credential
+
+            credential = read_credential(Path(args.credential).expanduser())
+            with database.session() as session:
+                issuer = join_existing(session, credential)
+            print(f"已接入：信任“{issuer}”的密钥；本机发给它的首个数据包将登记本机密钥。")
             return 0
         if args.command == "credential":
             with database.session() as session:

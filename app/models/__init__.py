@@ -1,9 +1,11 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
+from app.models.aggregate import AggregateReport
 from app.models.agreement import Agreement, AgreementStatus, AgreementTemplate
 from app.models.base import Base, SyncedRecord
 from app.models.brand import Brand, BrandEvidence, BrandMilestone, BrandParticipant, BrandStatus
 from app.models.duty import Duty, Indicator, IndicatorMeasure
+from app.models.exchange import Direction, ExchangeConflict, LocalEdit, PackageLog
 from app.models.inspection import Inspection, RectificationItem, RectificationStatus
 from app.models.ledger import (
     Attachment,
@@ -20,10 +22,11 @@ from app.models.summary import PhaseSummary, SummaryPhoto, SummaryStatus
 from app.models.unit import Pairing, Unit, UnitKind
 
 # The Alembic revision this code's models correspond to; a test keeps it equal to head.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 
 __all__ = [
     "SCHEMA_HEAD",
+    "AggregateReport",
     "Agreement",
     "AgreementStatus",
     "AgreementTemplate",
@@ -35,19 +38,23 @@ __all__ = [
     "BrandParticipant",
     "BrandStatus",
     "CorrectionSubject",
+    "Direction",
     "Duty",
     "EntryAttachment",
     "EntryKind",
+    "ExchangeConflict",
     "Goal",
     "GoalMetric",
     "Indicator",
     "IndicatorMeasure",
     "Inspection",
     "LedgerEntry",
+    "LocalEdit",
     "LocalSetting",
     "Meeting",
     "MeetingDecision",
     "MeetingReport",
+    "PackageLog",
     "Pairing",
     "Phase",
     "PhaseSummary",

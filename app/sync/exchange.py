@@ -3,9 +3,11 @@
 Export (``export_package``): every record this install's unit owns, with its photos and
 scans; correction subjects travel sealed to the recipient. Import (``import_package``):
 verify the whole package first, then apply every record in one transaction — a record is
-accepted only from its owning unit, an incoming record replaces the local one only when its
-revision is higher, and the package's sequence is recorded in the same transaction, so a
-re-import or a crash part-way leaves the database as it was.
+accepted only from its owning unit; an incoming record replaces the local one when its revision
+is higher and the local row was not changed here since the owner's last version; a record
+changed on both sides is kept twice (the local row, and the owner's version in a conflict for a
+person to settle); the package's sequence, data version and history line are recorded in the
+same transaction, so a re-import or a crash part-way leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ from typing import Any
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Unit
+from app.models import Direction, Unit, UnitKind
 from app.services.database import Database
 from app.services.errors import UserError
 from app.services.settings import local_unit
-from app.sync import identity, registration
+from app.sync import conflicts, history, identity, registration, versions
 from app.sync.package import (
     PackageError,
     PackageWriter,
@@ -43,6 +45,9 @@ from app.sync.records import (
 )
 
 SEALED = {"correction_subjects"}
+# The city office gets reference data and the county's aggregate, never the ledger itself
+# (no correction subject's data goes beyond the county).
+NOT_FOR_CITY = {"correction_subjects", "ledger_entries", "entry_attachments", "attachments"}
 KIND_LABELS = {
     "units": "单位", "attachments": "附件", "correction_subjects": "社区矫正对象", "entry_kinds": "台账类型",
     "programmes": "实施方案", "agreement_templates": "责任状文本", "agreements": "责任状", "brands": "品牌",
@@ -50,7 +55,7 @@ KIND_LABELS = {
     "pairings": "挂钩结对", "phases": "阶段", "brand_evidence": "品牌佐证", "brand_milestones": "品牌节点",
     "brand_participants": "品牌参与单位", "entry_attachments": "台账照片", "indicators": "指标",
     "meeting_decisions": "例会议定事项", "meeting_reports": "例会汇报", "phase_summaries": "阶段总结",
-    "rectification_items": "整改事项", "summary_photos": "总结照片",
+    "rectification_items": "整改事项", "summary_photos": "总结照片", "aggregate_reports": "县级汇总",
 }  # fmt: skip
 
 
@@ -64,8 +69,12 @@ class ImportSummary:
     updated: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
     deleted: dict[str, int] = field(default_factory=dict)
+    conflicts: dict[str, int] = field(default_factory=dict)
+    conflict_items: list[str] = field(default_factory=list)
     files: int = 0
     dry_run: bool = False
+    data_version: int = 0
+    note: str = ""
 
     def count(self, bucket: dict[str, int], kind: str) -> None:
         """Add one record of ``kind`` to a bucket."""
@@ -73,12 +82,30 @@ class ImportSummary:
 
     def lines(self) -> list[str]:
         """The summary in Chinese, a line a kind."""
-        kinds = dict.fromkeys([*self.created, *self.updated, *self.unchanged, *self.deleted])
-        return [
+        buckets = (self.created, self.updated, self.unchanged, self.deleted, self.conflicts)
+        kinds = dict.fromkeys(k for bucket in buckets for k in bucket)
+        lines = [
             f"{KIND_LABELS.get(k, k)}：新增 {self.created.get(k, 0)}，更新 {self.updated.get(k, 0)}，"
             f"删除 {self.deleted.get(k, 0)}，未变 {self.unchanged.get(k, 0)}"
+            + (f"，冲突 {self.conflicts[k]}" if self.conflicts.get(k) else "")
             for k in kinds
         ]
+        if self.conflict_items:
+            lines.append(
+                f"冲突 {len(self.conflict_items)} 条（本机和对方都改过，两个版本都已保留，"
+                "请在“数据交换”页面逐条处理）："
+            )
+            lines.extend(f"  · {item}" for item in self.conflict_items[:20])
+            if len(self.conflict_items) > 20:
+                lines.append(f"  · ……另有 {len(self.conflict_items) - 20} 条")
+        return lines
+
+    def totals(self) -> dict[str, Any]:
+        """Counts for the history: per bucket, per kind."""
+        return {
+            "created": self.created, "updated": self.updated, "deleted": self.deleted,
+            "unchanged": self.unchanged, "conflicts": self.conflicts, "files": self.files,
+        }  # fmt: skip
 
 
 def _me(session: Session) -> Unit:
@@ -100,24 +127,35 @@ def export_package(
 ) -> tuple[Path, dict[str, int]]:
     """Write this install's unit's records into a package for ``recipient_name``: those changed
     since the newest package the recipient has confirmed (everything when ``full`` or before
-    any confirmation), tombstones included."""
+    any confirmation), tombstones included. For the city office: reference data and the
+    county's aggregate only."""
     store = database.attachments
     with database.session() as session:
         me = _me(session)
+        identity.check_instance(session, database.file)
         recipient = _unit_by_name(session, recipient_name)
         keys = identity.key_pairs(session)
         recipient_keys = identity.peer_keys(session, recipient.uuid)
         if recipient_keys is None:
             raise UserError(f"还没有“{recipient.name}”的公钥（尚未登记），不能给它导出数据包。")
+        to_city = recipient.kind == UnitKind.CITY_OFFICE
+        if to_city and me.kind == UnitKind.COUNTY_OFFICE:
+            from app.services.aggregate import refresh_aggregate
+
+            refresh_aggregate(session, me)
         sequence = identity.next_sequence(session, recipient.uuid)
         ids = UuidMap(session)
-        sender = Party(me.uuid, me.name, identity.instance_uuid(session))
+        instance = identity.instance_uuid(session)
+        sender = Party(me.uuid, me.name, instance)
         intro = registration.introduction(session)
         since = None if full else identity.export_since(session, recipient.uuid)
+        confirmed = None if since is None else identity.confirmed(session, recipient.uuid)
+        version = versions.publish(session, me)
         began = datetime.now(UTC)
         identity.record_export(session, recipient.uuid, sequence, began.isoformat())
         extra: dict[str, Any] = {"acknowledges": identity.acks_for(session, recipient.uuid),
-                                 "changed_since": since}  # fmt: skip
+                                 "changed_since": since,
+                                 "data_version": versions.block(session, recipient.uuid, confirmed, version)}  # fmt: skip
         if intro:
             extra["introduction"] = intro
         with PackageWriter(Path(out), sender=sender, recipient=Party(recipient.uuid, recipient.name),
@@ -125,6 +163,8 @@ def export_package(
                            extra=extra) as writer:  # fmt: skip
             files: list[str] = []
             for table in travelling_tables():
+                if to_city and table.name in NOT_FOR_CITY:
+                    continue
                 query = select(table).where(table.c.owner_unit_id == me.id).order_by(table.c.id)
                 if since is not None:
                     query = query.where(table.c.updated_at > datetime.fromisoformat(since))
@@ -141,7 +181,14 @@ def export_package(
             for sha in files:
                 if store.has(sha):
                     writer.add_file(store.original_path(sha), sha)
-        return Path(out), writer.counts
+        history.log_package(
+            session, Direction.SENT, recipient.uuid, recipient.name, sequence=sequence,
+            instance=instance, file_name=Path(out).name, reference_version=version,
+            details={"records": writer.counts, "files": len(files)}, full=since is None,
+        )  # fmt: skip
+    with database.session() as session:  # only once the export is committed
+        identity.remember_issued(session, database.file)
+    return Path(out), writer.counts
 
 
 def _self_refs(table: Table) -> set[str]:
@@ -170,18 +217,21 @@ def _apply_table(
     sender: Unit,
     summary: ImportSummary,
 ) -> None:
-    """Apply one table's records in batches (bulk inserts and updates, memory bounded)."""
+    """Apply one table's records in batches (bulk inserts and updates, memory bounded).
+
+    For a record already here: taken when its revision is higher and the local row is still
+    the owner's last version; unchanged when it brings nothing new; otherwise a conflict —
+    the local row stays and the owner's version is kept for a person to settle.
+    """
     self_refs = _self_refs(table)
     label = KIND_LABELS.get(table.name, table.name)
     later: list[dict[str, Any]] = []
     for batch in _batches(records):
+        uuids = [r["uuid"] for r in batch]
         existing = {
-            row.uuid: row
-            for row in session.execute(
-                select(table.c.id, table.c.uuid, table.c.revision, table.c.owner_unit_id)
-                .where(table.c.uuid.in_([r["uuid"] for r in batch]))
-            )
-        }  # fmt: skip
+            row.uuid: row for row in session.execute(select(table).where(table.c.uuid.in_(uuids)))
+        }
+        edited_here = conflicts.base_revisions(session, table, uuids) if existing else {}
         inserts, updates = [], []
         for record in batch:
             if record.get("owner_unit_uuid") != sender.uuid:
@@ -200,16 +250,23 @@ def _apply_table(
             if local is None:
                 inserts.append(values)
                 summary.count(summary.deleted if gone else summary.created, table.name)
-            elif local.owner_unit_id != sender.id:
+                if self_refs:
+                    later.append(record)
+                continue
+            if local.owner_unit_id != sender.id:
                 raise PackageError(f"“{sender.name}”试图修改不属于它的记录，已拒绝整个数据包。")
-            elif record["revision"] > local.revision:
+            outcome = _compare(record, values, local, edited_here.get(record["uuid"]))
+            if outcome == "update":
                 updates.append({**values, "_row_id": local.id})
                 summary.count(summary.deleted if gone else summary.updated, table.name)
+                if self_refs:
+                    later.append(record)
+            elif outcome == "conflict":
+                conflicts.record(session, table, record, local.revision, sender, summary.sequence)
+                summary.count(summary.conflicts, table.name)
+                summary.conflict_items.append(f"{label}“{conflicts.describe(record)}”")
             else:
                 summary.count(summary.unchanged, table.name)
-                continue
-            if self_refs:
-                later.append(record)
         if inserts:
             session.execute(insert(table), inserts)
             ids.forget(table)  # the new rows' ids are read back when next needed
@@ -221,10 +278,27 @@ def _apply_table(
                 .values({c: bindparam(c) for c in columns})
             )
             session.connection().execute(statement, updates)
+            for row in updates:  # the local row is the owner's version again
+                if row["uuid"] in edited_here:
+                    conflicts.agree(session, table, row["uuid"])
     for record in later:  # self-references, now that every row of the table exists
         row_id = ids.id_of(table, record["uuid"])
         refs = {name: ids.id_of(table, record.get(ref_key(name))) for name in self_refs}
         session.execute(update(table).where(table.c.id == row_id).values(**refs))
+
+
+def _compare(record: dict[str, Any], values: dict[str, Any], local: Any, base: int | None) -> str:
+    """ "update", "unchanged" or "conflict" for an incoming record and its local row; ``base`` is
+    the owner's revision the local row started from when it was changed here (None: not)."""
+    incoming = int(record["revision"])
+    if base is None:  # the local row is the owner's last version
+        if incoming > local.revision:
+            return "update"
+        # the same revision again, or an older or parallel one (a restored or copied sender)
+        return "unchanged" if not conflicts.differing_columns(values, local) else "conflict"
+    if incoming <= base:  # nothing new from the owner; the change made here stands
+        return "unchanged"
+    return "update" if not conflicts.differing_columns(values, local) else "conflict"
 
 
 def _open_verified(session: Session, path: Path) -> VerifiedPackage:
@@ -257,13 +331,16 @@ def import_package(database: Database, path: Path, dry_run: bool = False) -> Imp
     """Verify and apply a package in one transaction (or only report, with ``dry_run``)."""
     store = database.attachments
     with database.session() as session:
+        note = identity.check_instance(session, database.file)
         keys = identity.key_pairs(session)
         package = _open_verified(session, Path(path))
         try:
             sender = session.scalar(select(Unit).where(Unit.uuid == package.sender["unit_uuid"]))
             if sender is None:
                 raise PackageError(f"本机没有发送单位“{package.sender['unit_name']}”。")
-            summary = ImportSummary(sender.name, package.sequence, dry_run=dry_run)
+            data_version = package.manifest.get("data_version")
+            versions.check(session, sender, package.sequence, data_version)
+            summary = ImportSummary(sender.name, package.sequence, dry_run=dry_run, note=note or "")
             ids = UuidMap(session)
             for table in travelling_tables():
                 if table.name in SEALED:
@@ -273,6 +350,7 @@ def import_package(database: Database, path: Path, dry_run: bool = False) -> Imp
                 _apply_table(session, table, records, ids, sender, summary)
             missing = [sha for sha in package.file_names() if not store.has(sha)]
             summary.files = len(missing)
+            summary.data_version = int((data_version or {}).get("version", 0))
             if dry_run:
                 session.rollback()
                 return summary
@@ -284,6 +362,12 @@ def import_package(database: Database, path: Path, dry_run: bool = False) -> Imp
             )
             if confirmed:
                 identity.confirm(session, sender.uuid, int(confirmed))
+            versions.applied(session, sender, data_version)
+            history.log_package(
+                session, Direction.RECEIVED, sender.uuid, sender.name, sequence=package.sequence,
+                instance=instance, file_name=Path(path).name, reference_version=summary.data_version,
+                details=summary.totals(), full=package.manifest.get("changed_since") is None,
+            )  # fmt: skip
             session.flush()
             with tempfile.TemporaryDirectory() as folder:
                 for sha in missing:
@@ -292,6 +376,4 @@ def import_package(database: Database, path: Path, dry_run: bool = False) -> Imp
                     store.add_verified(target, sha)
         finally:
             package.close()
-    for sha in missing:  # after the commit: photo previews do not hold the database's write lock
-        store.make_previews(sha)
     return summary

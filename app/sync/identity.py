@@ -7,8 +7,13 @@ package numbers never collide with the original's.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import socket
 import uuid
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -124,3 +129,79 @@ def registered_units(session: Session) -> list[str]:
 
     keys = session.scalars(select(LocalSetting.key).where(LocalSetting.key.like(PEER + "%")))
     return [key[len(PEER) :] for key in keys]
+
+
+HOME = "exchange.instance_home"  # where this instance lives: a hash of the PC's name and the path
+MOVED = "exchange.instance_note"  # why the instance was last renewed, shown on the page
+
+
+def _home(database_file: Path) -> str:
+    place = f"{socket.gethostname()}|{database_file.resolve()}"
+    return hashlib.sha256(place.encode("utf-8")).hexdigest()[:32]
+
+
+def ledger_file(database_file: Path) -> Path:
+    """The file beside the database that remembers the highest package numbers issued."""
+    return database_file.with_name(database_file.name + ".exchange.json")
+
+
+def _issued(database_file: Path) -> dict[str, Any]:
+    try:
+        return json.loads(ledger_file(database_file).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _sequences(session: Session) -> dict[str, int]:
+    from sqlalchemy import select
+
+    from app.models import LocalSetting
+
+    rows = session.execute(
+        select(LocalSetting.key, LocalSetting.value).where(LocalSetting.key.like(SEQ_OUT + "%"))
+    )
+    return {key[len(SEQ_OUT) :]: int(value) for key, value in rows}
+
+
+def check_instance(session: Session, database_file: Path | None) -> str | None:
+    """Renew the instance id of a database that was copied to another PC or place, or restored
+    from a backup (its package numbers are behind those already issued here); the reason, or
+    None when the identity stands. Then package numbers never repeat under one identity."""
+    if database_file is None:
+        return None
+    current, stored = _home(database_file), get_setting(session, HOME)
+    instance = get_setting(session, INSTANCE)
+    reason = None
+    if instance and stored and stored != current:
+        reason = "数据库被复制或移动到了别处"
+    elif instance:
+        issued = _issued(database_file)
+        mine = _sequences(session)
+        if issued.get("instance") and issued["instance"] != instance:
+            reason = "数据库文件被替换（可能是从备份恢复）"
+        elif any(int(n) > mine.get(r, 0) for r, n in issued.get("issued", {}).items()):
+            reason = "数据库从备份恢复（已发出过更大编号的数据包）"
+    if reason:
+        new_instance(session)
+        set_setting(session, MOVED, reason)
+    instance_uuid(session)
+    if stored != current:
+        set_setting(session, HOME, current)
+    return reason
+
+
+def remember_issued(session: Session, database_file: Path | None) -> None:
+    """After an export: write the package numbers issued under this identity beside the file."""
+    if database_file is None:
+        return
+    target = ledger_file(database_file)
+    data = {"instance": instance_uuid(session), "issued": _sequences(session)}
+    temporary = target.with_name(target.name + ".tmp")
+    temporary.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(temporary, target)
+
+
+def confirmed(session: Session, recipient_uuid: str) -> int | None:
+    """The highest of our packages the recipient has confirmed, or None."""
+    value = int(get_setting(session, ACKED + recipient_uuid) or 0)
+    return value or None

@@ -39,13 +39,16 @@ def _proof(token: str, keys: PublicKeys) -> str:
 def write_credential(
     session: Session, unit_name: str, out: Path, template_key: str
 ) -> dict[str, Any]:
-    """County side: register ``unit_name`` and write its credential file."""
+    """Register ``unit_name`` and write its credential file: the county for its departments and
+    offices, the city office for the county (a unit is registered by the one it reports to)."""
     me = local_unit(session)
-    if me is None or me.kind != UnitKind.COUNTY_OFFICE:
-        raise UserError("只有县矫正办的电脑可以为单位登记、生成接入凭证。")
+    if me is None or me.kind not in (UnitKind.COUNTY_OFFICE, UnitKind.CITY_OFFICE):
+        raise UserError("只有县矫正办（或市矫正办）的电脑可以为单位登记、生成接入凭证。")
     unit = session.scalar(select(Unit).where(Unit.name == unit_name, Unit.deleted.is_(False)))
     if unit is None:
         raise UserError(f"没有名为“{unit_name}”的单位。")
+    if unit.parent_id != me.id:
+        raise UserError(f"“{unit.name}”不向“{me.name}”报送，不能由本机为它生成接入凭证。")
     token = secrets.token_hex(16)
     set_setting(session, TOKEN + unit.uuid, token)
     keys = identity.key_pairs(session).public()
@@ -85,6 +88,19 @@ def join_with_credential(session: Session, credential: dict[str, Any]) -> None:
         session, county["unit_uuid"], PublicKeys(county["signing"], county["encryption"])
     )
     set_setting(session, OWN_TOKEN, credential["token"])
+
+
+def join_existing(session: Session, credential: dict[str, Any]) -> str:
+    """An office already set up (the county joining the city): trust the issuer named in the
+    credential, if the credential was made for this office; the issuer's name."""
+    me = local_unit(session)
+    if me is None or me.uuid != credential["unit"]["unit_uuid"]:
+        raise UserError(
+            f"这个接入凭证是发给“{credential['unit']['unit_name']}”的，不是本机单位"
+            f"“{me.name if me else '（未设定）'}”的。"
+        )
+    join_with_credential(session, credential)
+    return credential["county"]["unit_name"]
 
 
 def introduction(session: Session) -> dict[str, Any] | None:

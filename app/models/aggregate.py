@@ -1,0 +1,23 @@
+"""The county's aggregate for the city office (县级汇总): figures computed from every unit's
+records, sent up instead of the records themselves (no personal data leaves the county)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import JSON, Date, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, SyncedRecord
+
+
+class AggregateReport(SyncedRecord, Base):
+    """One aggregate as of a date. ``figures`` holds the totals and one row per unit
+    (see ``app.services.aggregate``)."""
+
+    __tablename__ = "aggregate_reports"
+
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    figures: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -1,0 +1,102 @@
+"""Exchange bookkeeping local to this database (never exchanged): the history of packages sent
+and received, conflicts waiting for a person, and the records edited here that another unit
+owns."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, event, inspect, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models._enum import enum_column_type
+from app.models.base import Base, SyncedRecord, utcnow
+
+
+class Direction(enum.StrEnum):
+    """Whether a package left this PC or arrived."""
+
+    SENT = "sent"
+    RECEIVED = "received"
+
+
+class PackageLog(Base):
+    """One package exported or imported, kept for the 数据交换 page's history."""
+
+    __tablename__ = "package_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    direction: Mapped[Direction] = mapped_column(enum_column_type(Direction, 16))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    peer_unit_uuid: Mapped[str] = mapped_column(String(36))
+    peer_unit_name: Mapped[str] = mapped_column(String(100))
+    instance_uuid: Mapped[str] = mapped_column(String(36), default="")
+    sequence: Mapped[int] = mapped_column(Integer)
+    file_name: Mapped[str] = mapped_column(String(255), default="")
+    full: Mapped[bool] = mapped_column(default=False)
+    reference_version: Mapped[int] = mapped_column(Integer, default=0)
+    # JSON: {"records": n, "files": n, "created": {...}, "updated": {...}, ...}
+    details: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class ExchangeConflict(Base):
+    """A record changed both here and by its owner since the two last agreed.
+
+    The local row is left as it is; the owner's version waits here (as a travelling record,
+    JSON) until a person keeps one of them or merges the two on the 数据交换 page.
+    """
+
+    __tablename__ = "exchange_conflicts"
+    __table_args__ = (
+        Index("ix_exchange_conflicts_open", "table_name", "record_uuid", "resolved_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(64))
+    record_uuid: Mapped[str] = mapped_column(String(36))
+    sender_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    package_sequence: Mapped[int] = mapped_column(Integer)
+    incoming: Mapped[str] = mapped_column(Text)
+    incoming_revision: Mapped[int] = mapped_column(Integer)
+    local_revision: Mapped[int] = mapped_column(Integer)
+    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    resolution: Mapped[str] = mapped_column(String(16), default="")
+
+
+class LocalEdit(Base):
+    """A record another unit owns, changed on this PC since the last version received from its
+    owner (``base_revision``). Absent means the local row is the owner's last version."""
+
+    __tablename__ = "local_edits"
+
+    table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    record_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    base_revision: Mapped[int] = mapped_column(Integer)
+
+
+_LOCAL_UNIT_ID = text(
+    "SELECT units.id FROM units JOIN local_settings ON local_settings.value = units.uuid "
+    "WHERE local_settings.key = 'local_unit_uuid'"
+)
+_REMEMBER_EDIT = text(
+    "INSERT OR IGNORE INTO local_edits (table_name, record_uuid, base_revision) "
+    "VALUES (:table_name, :record_uuid, :base_revision)"
+)
+
+
+@event.listens_for(SyncedRecord, "before_update", propagate=True)
+def _remember_local_edit(_mapper, connection, target: SyncedRecord) -> None:
+    """A change made here to a record another unit owns is remembered with the revision it
+    started from, so the next version from the owner is recognised as a conflict."""
+    history = inspect(target).attrs.revision.history
+    if not history.has_changes() or not history.deleted or target.owner_unit_id is None:
+        return
+    if connection.scalar(_LOCAL_UNIT_ID) in (None, target.owner_unit_id):
+        return
+    connection.execute(
+        _REMEMBER_EDIT,
+        {"table_name": target.__tablename__, "record_uuid": target.uuid,
+         "base_revision": history.deleted[0]},
+    )  # fmt: skip

@@ -1,0 +1,112 @@
+"""The county's aggregate for the city office: per unit and in total, what the ledger shows.
+
+Only figures travel up (entries, subjects served, photos, pairing visits, indicator completion,
+agreement signing): no correction subject's identity leaves the county.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from app.models import AggregateReport, EntryAttachment, LedgerEntry, Unit
+from app.services.agreements import signing_rate
+from app.services.progress import department_progress, indicator_progress, programme_window
+from app.services.settings import current_programme
+
+
+def aggregate_figures(session: Session, programme_id: int, as_of: date) -> dict[str, Any]:
+    """Totals and one row per unit with ledger entries or indicators, for the programme's year
+    up to ``as_of``."""
+    first, last = programme_window(session, programme_id, as_of)
+    live = (LedgerEntry.deleted.is_(False), LedgerEntry.entry_date.between(first, last))
+    per_unit = {
+        row.owner_unit_id: row
+        for row in session.execute(
+            select(
+                LedgerEntry.owner_unit_id,
+                func.count().label("entries"),
+                func.coalesce(func.sum(LedgerEntry.subjects_served), 0).label("served"),
+                func.sum(case((LedgerEntry.paired_office_id.is_not(None), 1), else_=0)).label(
+                    "visits"
+                ),
+            )
+            .where(*live)
+            .group_by(LedgerEntry.owner_unit_id)
+        )
+    }
+    photos = dict(
+        session.execute(
+            select(LedgerEntry.owner_unit_id, func.count(EntryAttachment.id))
+            .join(EntryAttachment, EntryAttachment.entry_id == LedgerEntry.id)
+            .where(*live, EntryAttachment.deleted.is_(False))
+            .group_by(LedgerEntry.owner_unit_id)
+        ).all()
+    )
+    progress = {p.department_id: p for p in department_progress(
+        session, programme_id, as_of, indicator_progress(session, programme_id, as_of))}  # fmt: skip
+    units = session.scalars(
+        select(Unit).where(Unit.deleted.is_(False)).order_by(Unit.sort_order, Unit.id)
+    ).all()
+    rows = []
+    for unit in units:
+        if unit.id not in per_unit and unit.id not in progress:
+            continue
+        counted, done = per_unit.get(unit.id), progress.get(unit.id)
+        rows.append({
+            "unit_uuid": unit.uuid, "name": unit.name, "kind": unit.kind.value,
+            "entries": counted.entries if counted else 0,
+            "subjects_served": int(counted.served) if counted else 0,
+            "pairing_visits": int(counted.visits) if counted else 0,
+            "photos": photos.get(unit.id, 0),
+            "completion": round(done.completion, 4) if done else None,
+            "indicators": done.indicators if done else 0,
+            "indicators_met": done.indicators_met if done else 0,
+        })  # fmt: skip
+    signing = signing_rate(session, programme_id)
+    keys = ("entries", "subjects_served", "pairing_visits", "photos")
+    return {
+        "as_of": as_of.isoformat(),
+        "units": rows,
+        "totals": {key: sum(r[key] for r in rows) for key in keys},
+        "agreements": {"signed": signing.signed, "required": signing.required},
+    }
+
+
+def refresh_aggregate(
+    session: Session, me: Unit, as_of: date | None = None
+) -> AggregateReport | None:
+    """Create or refresh the county's aggregate of the current programme as of a date."""
+    programme = current_programme(session)
+    if programme is None:
+        return None
+    as_of = as_of or date.today()
+    report = session.scalar(
+        select(AggregateReport).where(
+            AggregateReport.programme_id == programme.id, AggregateReport.as_of == as_of,
+            AggregateReport.owner_unit_id == me.id,
+        )
+    )  # fmt: skip
+    figures = aggregate_figures(session, programme.id, as_of)
+    if report is None:
+        report = AggregateReport(programme_id=programme.id, as_of=as_of, owner_unit_id=me.id)
+        session.add(report)
+    report.title = f"{me.name} {programme.title} 汇总（截至 {as_of:%Y年%m月%d日}）"
+    if report.figures != figures:
+        report.figures = figures
+    session.flush()
+    return report
+
+
+def latest_aggregates(session: Session) -> list[AggregateReport]:
+    """Aggregates received (or made) here, newest first."""
+    return list(
+        session.scalars(
+            select(AggregateReport)
+            .where(AggregateReport.deleted.is_(False))
+            .order_by(AggregateReport.as_of.desc(), AggregateReport.id.desc())
+        )
+    )
