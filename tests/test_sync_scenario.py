@@ -206,7 +206,8 @@ def test_three_units_county_and_city_over_several_rounds(offices, tmp_path):
     with city.db.session() as s:
         assert s.scalar(select(func.count()).select_from(LedgerEntry)) == 0
         report = s.scalar(select(AggregateReport))
-        figures = report.figures
+        figures, as_of = report.figures, report.as_of
+    assert as_of == date(2018, 12, 31)  # the programme's year is over: the aggregate is the year's
     live = [e for e in set().union(*(_entries(u.db) for u in units.values())) if not e[3]]
     assert figures["totals"]["entries"] == len(live) == 4
     assert figures["totals"]["subjects_served"] == sum(e[4] for e in live)
@@ -214,7 +215,7 @@ def test_three_units_county_and_city_over_several_rounds(offices, tmp_path):
     rows = {r["name"]: r for r in figures["units"]}
     assert rows["办公室（政治处）"]["entries"] == 2 and rows["瓯南司法所"]["subjects_served"] == 3
     with county.db.session() as s:
-        assert aggregate_figures(s, current_programme(s).id, date.today()) == figures
+        assert aggregate_figures(s, current_programme(s).id, as_of) == figures
 
     # every package, both ways, is in each office's history
     with county.db.session() as s:

@@ -83,7 +83,7 @@ def refresh_aggregate(
     programme = current_programme(session)
     if programme is None:
         return None
-    as_of = as_of or date.today()
+    as_of = as_of or min(date.today(), date(programme.year, 12, 31))
     report = session.scalar(
         select(AggregateReport).where(
             AggregateReport.programme_id == programme.id, AggregateReport.as_of == as_of,
