@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app import cli_exchange
 
     cli_exchange.add_parsers(commands, _parser)
+    from app import cli_summary
+
+    cli_summary.add_parsers(commands, _parser)
     return parser
 
 
@@ -472,6 +475,12 @@ def _agreement(args: argparse.Namespace) -> int:
     return cli_agreements.handle(args, _open_existing)
 
 
+def _summary(args: argparse.Namespace) -> int:
+    from app import cli_summary
+
+    return cli_summary.handle(args, _open_existing)
+
+
 def _exchange(args: argparse.Namespace) -> int:
     from app import cli_exchange
 
@@ -488,6 +497,7 @@ HANDLERS = {
     "verify": _exchange,
     "credential": _exchange,
     "join": _exchange,
+    "summary": _summary,
 }
 
 

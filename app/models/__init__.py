@@ -18,11 +18,17 @@ from app.models.ledger import (
 from app.models.meeting import Meeting, MeetingDecision, MeetingReport
 from app.models.programme import Goal, GoalMetric, Phase, Programme
 from app.models.settings import LocalSetting
-from app.models.summary import PhaseSummary, SummaryPhoto, SummaryStatus
+from app.models.summary import (
+    PhaseSummary,
+    ReviewDecision,
+    SummaryPhoto,
+    SummaryReview,
+    SummaryStatus,
+)
 from app.models.unit import Pairing, Unit, UnitKind
 
 # The Alembic revision this code's models correspond to; a test keeps it equal to head.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 
 __all__ = [
     "SCHEMA_HEAD",
@@ -61,8 +67,10 @@ __all__ = [
     "Programme",
     "RectificationItem",
     "RectificationStatus",
+    "ReviewDecision",
     "SubjectCategory",
     "SummaryPhoto",
+    "SummaryReview",
     "SummaryStatus",
     "SyncedRecord",
     "Unit",

@@ -54,3 +54,27 @@ class SummaryPhoto(SyncedRecord, Base):
     attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"))
     caption: Mapped[str] = mapped_column(String(200), default="")
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReviewDecision(enum.StrEnum):
+    """What the county decided about a submitted summary."""
+
+    RETURNED = "returned"  # 已退回
+    ACCEPTED = "accepted"  # 已采用
+
+
+class SummaryReview(SyncedRecord, Base):
+    """The county's decision on one submitted version of a department's summary.
+
+    Owned by the reviewing office (the summary itself stays the department's), so the decision
+    travels back down in the county's package. It applies to the summary's revision
+    ``summary_revision``: a resubmission after a return is a new revision, waiting anew.
+    """
+
+    __tablename__ = "summary_reviews"
+
+    summary_id: Mapped[int] = mapped_column(ForeignKey("phase_summaries.id"), index=True)
+    summary_revision: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[ReviewDecision] = mapped_column(enum_column_type(ReviewDecision, 16))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    decided_on: Mapped[date] = mapped_column(Date)

@@ -47,7 +47,10 @@ from app.sync.records import (
 SEALED = {"correction_subjects"}
 # The city office gets reference data and the county's aggregate, never the ledger itself
 # (no correction subject's data goes beyond the county).
-NOT_FOR_CITY = {"correction_subjects", "ledger_entries", "entry_attachments", "attachments"}
+NOT_FOR_CITY = {"correction_subjects", "ledger_entries", "entry_attachments", "attachments",
+                "summary_reviews"}  # fmt: skip
+# Records about another unit's record go only to that unit: table → (column, table it points at).
+ABOUT_RECIPIENTS_RECORD = {"summary_reviews": ("summary_id", "phase_summaries")}
 KIND_LABELS = {
     "units": "单位", "attachments": "附件", "correction_subjects": "社区矫正对象", "entry_kinds": "台账类型",
     "programmes": "实施方案", "agreement_templates": "责任状文本", "agreements": "责任状", "brands": "品牌",
@@ -56,6 +59,7 @@ KIND_LABELS = {
     "brand_participants": "品牌参与单位", "entry_attachments": "台账照片", "indicators": "指标",
     "meeting_decisions": "例会议定事项", "meeting_reports": "例会汇报", "phase_summaries": "阶段总结",
     "rectification_items": "整改事项", "summary_photos": "总结照片", "aggregate_reports": "县级汇总",
+    "summary_reviews": "总结审核",
 }  # fmt: skip
 
 
@@ -166,6 +170,11 @@ def export_package(
                 if to_city and table.name in NOT_FOR_CITY:
                     continue
                 query = select(table).where(table.c.owner_unit_id == me.id).order_by(table.c.id)
+                if table.name in ABOUT_RECIPIENTS_RECORD:
+                    column, target_name = ABOUT_RECIPIENTS_RECORD[table.name]
+                    target = table.metadata.tables[target_name]
+                    query = query.where(table.c[column].in_(
+                        select(target.c.id).where(target.c.owner_unit_id == recipient.id)))  # fmt: skip
                 if since is not None:
                     query = query.where(table.c.updated_at > datetime.fromisoformat(since))
                 rows = session.execute(query)

@@ -1,0 +1,82 @@
+"""`summary` subcommands: a department's summary PDF and the county's report PDF."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from app.services.errors import UserError, file_problem
+
+
+def add_parsers(commands, make_parser) -> None:
+    """Add `summary pdf` and `summary county` to the subcommands."""
+    summary = make_parser(
+        "summary", commands, help="阶段总结：生成 PDF", description="阶段总结相关操作。"
+    )
+    actions = summary.add_subparsers(dest="summary_command", title="操作")
+    pdf = make_parser("pdf", actions, help="生成一个科室的总结 PDF",
+                      description="生成科室的阶段（或全年）总结 PDF；尚未提交的带“草稿”水印。"
+                                  "还没有开始写的，按台账数据生成初稿。")  # fmt: skip
+    pdf.add_argument(
+        "--department", required=True, metavar="科室", help="科室名称，如 法律援助中心"
+    )
+    pdf.add_argument(
+        "--phase", metavar="阶段", default="全年", help="阶段名称，如 总结提升；默认 全年"
+    )
+    pdf.add_argument("--out", required=True, metavar="FILE.pdf", help="输出文件")
+    county = make_parser("county", actions, help="生成全县汇总 PDF（报市矫正办）",
+                         description="生成全县汇总报告 PDF：封面、目录、目标完成情况、各科室指标与总结、"
+                                     "品牌创建、督查整改和图片资料；未报送的科室单独列出。")  # fmt: skip
+    county.add_argument("--phase", metavar="阶段", help="阶段名称；默认为有报送截止日期的阶段")
+    county.add_argument("--out", required=True, metavar="FILE.pdf", help="输出文件")
+    summary.set_defaults(summary_help=summary.print_help)
+
+
+def handle(args: argparse.Namespace, open_existing) -> int:
+    """Run a `summary` subcommand."""
+    if args.summary_command is None:
+        args.summary_help()
+        return 2
+    out = Path(args.out).expanduser()
+    if out.suffix.lower() != ".pdf":
+        raise UserError(f"输出文件名应以 .pdf 结尾：“{args.out}”。")
+    from app.reports.summary_pdf import render_county_summary, render_department_summary
+    from app.services import summaries
+    from app.services.agreements import department_id_by_name
+    from app.services.settings import current_programme
+    from app.services.summary_reports import county_report, department_report
+
+    database = open_existing(args.db)
+    try:
+        with database.session() as session:
+            programme = current_programme(session)
+            if programme is None:
+                raise UserError("数据库中还没有实施方案。")
+            if args.summary_command == "pdf":
+                department_id = department_id_by_name(session, args.department)
+                phase_id = summaries.phase_by_name(session, programme.id, args.phase)
+                begun = summaries.find_summary(session, programme.id, department_id, phase_id)
+                summary = begun or summaries.start_summary(
+                    session, programme.id, department_id, phase_id
+                )
+                report = department_report(session, database.attachments, summary.id)
+                session.rollback()  # a PDF of a summary not yet begun leaves no draft behind
+                data = render_department_summary(report)
+                state = report.status_label if begun else "尚未开始，按台账数据生成的初稿"
+                what = f"{args.department}的总结（{state}）"
+            else:
+                phase_id = (summaries.phase_by_name(session, programme.id, args.phase)
+                            if args.phase else summaries.summary_phase(session, programme.id))  # fmt: skip
+                report = county_report(session, database.attachments, programme.id, phase_id)
+                data = render_county_summary(report)
+                what = (
+                    f"全县汇总报告（已报送 {len(report.chapters)}/{len(report.statuses)} 个科室）"
+                )
+        try:
+            out.write_bytes(data)
+        except OSError as exc:
+            raise UserError(file_problem(exc, out, writing=True)) from None
+        print(f"已生成{what}：{out}")
+        return 0
+    finally:
+        database.close()

@@ -1,0 +1,474 @@
+"""Summary PDFs in the official layout: a department's phase summary, and the county's
+aggregated report for the city office (cover, contents, bookmarks, chapters, photo appendix).
+
+Photos are downscaled to at most ``PHOTO_MAX_SIDE`` pixels and re-encoded as JPEG before they
+are embedded (ReportLab embeds JPEG bytes as they are), so a report with hundreds of camera
+photos stays small.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    Image,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.frames import Frame
+from reportlab.platypus.tableofcontents import TableOfContents
+
+from app.reports.official import (
+    BOTTOM,
+    LEADING,
+    LEFT,
+    TEXT_HEIGHT,
+    TEXT_WIDTH,
+    OfficialDocument,
+    RestartPageNumbers,
+    Watermark,
+    cn_date,
+    styles,
+)
+from app.services.summary_reports import CountyReport, DepartmentReport, ReportPhoto
+
+PHOTO_MAX_SIDE = 1000  # pixels: ≈ 330 dpi across a 75 mm wide print
+PHOTO_QUALITY = 72
+PHOTO_BOX = (76 * mm, 78 * mm)  # width, height of a photo in the two-by-two grid
+NUMERALS = "一二三四五六七八九十"
+GRID = colors.HexColor("#444444")
+HEAD_BG = colors.HexColor("#eef1f6")
+
+
+def _cn_number(n: int) -> str:
+    if n <= 10:
+        return NUMERALS[n - 1]
+    return (
+        ("" if n < 20 else NUMERALS[n // 10 - 1]) + "十" + (NUMERALS[n % 10 - 1] if n % 10 else "")
+    )
+
+
+def _p(text: str, style) -> Paragraph:
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+def _figure(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return (
+        f"{int(value):,}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
+    )
+
+
+def _percent(ratio: float | None) -> str:
+    return "—" if ratio is None else f"{ratio * 100:.0f}%"
+
+
+def _table(rows: list[list], widths: list[float], st: dict, total_row: bool = False) -> Table:
+    """A ruled table with a shaded header row; text cells become wrapped paragraphs."""
+    body = [
+        [c if isinstance(c, Flowable) else _p(str(c), st["cell_head"] if r == 0 else
+                                              (st["cell"] if i == 0 else st["cell_center"]))
+         for i, c in enumerate(row)]
+        for r, row in enumerate(rows)
+    ]  # fmt: skip
+    table = Table(body, colWidths=widths, repeatRows=1)
+    style = [
+        ("FONTNAME", (0, 0), (-1, -1), st["cell"].fontName),  # else Helvetica joins the file
+        ("GRID", (0, 0), (-1, -1), 0.6, GRID),
+        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ]
+    if total_row:
+        style.append(("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f7f7f7")))
+    table.setStyle(TableStyle(style))
+    return table
+
+
+# ---------------------------------------------------------------- photos
+class PhotoCache:
+    """Downscaled JPEG bytes per file, made once per document."""
+
+    def __init__(self) -> None:
+        self._done: dict[str, tuple[bytes, int, int] | None] = {}
+
+    def get(self, photo: ReportPhoto) -> tuple[bytes, int, int] | None:
+        """(JPEG bytes, width, height), or None when the file cannot be read."""
+        key = str(photo.path)
+        if key not in self._done:
+            self._done[key] = _downscaled(photo)
+        return self._done[key]
+
+
+def _downscaled(photo: ReportPhoto) -> tuple[bytes, int, int] | None:
+    from PIL import Image as PILImage
+    from PIL import ImageOps
+
+    try:
+        with PILImage.open(photo.path) as image:
+            image.draft("RGB", (PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))  # JPEG: decode at reduced scale
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+            out = io.BytesIO()
+            image.save(out, "JPEG", quality=PHOTO_QUALITY, optimize=True)
+            return out.getvalue(), image.width, image.height
+    except (OSError, ValueError):
+        return None
+
+
+def _photo_cell(photo: ReportPhoto, cache: PhotoCache, st: dict) -> list:
+    made = cache.get(photo)
+    box_w, box_h = PHOTO_BOX
+    if made is None:
+        picture: Flowable = _p("（照片文件无法读取）", st["cell_center"])
+    else:
+        data, width, height = made
+        scale = min(box_w / width, box_h / height)
+        picture = Image(io.BytesIO(data), width=width * scale, height=height * scale)
+    return [picture, Spacer(0, 2 * mm), _p(photo.caption, st["caption"])]
+
+
+def photo_pages(photos: list[ReportPhoto], cache: PhotoCache, st: dict) -> list:
+    """Photos two by two (four to a page), each with its caption under it."""
+    flowables: list = []
+    for start in range(0, len(photos), 4):
+        group = photos[start : start + 4]
+        cells = [_photo_cell(p, cache, st) for p in group]
+        while len(cells) % 2:
+            cells.append([])
+        rows = [cells[i : i + 2] for i in range(0, len(cells), 2)]
+        table = Table(
+            rows, colWidths=[TEXT_WIDTH / 2] * 2, rowHeights=[PHOTO_BOX[1] + 16 * mm] * len(rows)
+        )
+        table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), st["cell"].fontName),
+                                   ("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                   ("TOPPADDING", (0, 0), (-1, -1), 4)]))  # fmt: skip
+        flowables.append(table)
+    return flowables
+
+
+# ---------------------------------------------------------------- a department's summary
+def _statistics(report: DepartmentReport, st: dict) -> list:
+    f = report.figures
+    phase = f.period_name != "全年"
+    flowables: list = []
+    head = [
+        "工作类型",
+        "本阶段（次）",
+        "全年累计（次）",
+        "服务对象本阶段（人次）",
+        "服务对象累计（人次）",
+    ]
+    rows: list[list] = [head if phase else ["工作类型", "全年（次）", "服务对象（人次）"]]
+    for k in f.kinds:
+        rows.append([k.kind, k.period_count, k.year_count, k.period_served, k.year_served] if phase
+                    else [k.kind, k.year_count, k.year_served])  # fmt: skip
+    total = (["合计", f.period_entries, f.year_entries, f.period_served, f.year_served] if phase
+             else ["合计", f.year_entries, f.year_served])  # fmt: skip
+    rows.append(total)
+    widths = [48 * mm, 25 * mm, 25 * mm, 29 * mm, 29 * mm] if phase else [76 * mm, 40 * mm, 40 * mm]
+    flowables.append(_table([[_figure(c) if isinstance(c, int) else c for c in r] for r in rows],
+                            widths, st, total_row=True))  # fmt: skip
+    if f.indicators:
+        flowables.append(Spacer(0, LEADING * 0.4))
+        rows = [["量化指标", "年度目标", "已完成", "完成率"]]
+        rows += [[i.name, f"{_figure(i.target)}{i.measure_unit}", f"{_figure(i.actual)}{i.measure_unit}"
+                  if i.actual is not None else "人工评定", _percent(i.ratio)] for i in f.indicators]  # fmt: skip
+        flowables.append(_table(rows, [66 * mm, 32 * mm, 34 * mm, 24 * mm], st))
+    if f.paired_offices:
+        visits = "；".join(
+            f"{v.office} {v.period_count} 次（全年 {v.year_count} 次）" for v in f.visits
+        )
+        flowables.append(_p(f"挂钩结对：{'、'.join(f.paired_offices)}。走访：{visits or '本期无记录'}。",
+                            st["small"]))  # fmt: skip
+    return flowables
+
+
+def department_story(
+    report: DepartmentReport, st: dict, cache: PhotoCache, level: int | None = None
+) -> list:
+    """The flowables of one department's summary. With ``level`` (inside the county report)
+    it is a chapter: a heading at that contents level instead of a document title."""
+    story: list = []
+    if level is None:
+        story += [RestartPageNumbers(), Watermark("草稿" if report.draft else "")]
+        story.append(_p(report.title, st["title"]))
+    meta = f"报送单位：{report.department}"
+    if report.submitted_on:
+        meta += f"　　报送日期：{cn_date(report.submitted_on)}"
+        if report.late:
+            meta += f"（逾期，截止日期 {cn_date(report.deadline)}）"
+    else:
+        meta += f"　　状态：{report.status_label}"
+    story.append(_p(meta, st["meta"]))
+    number = 0
+
+    def heading(text: str) -> None:  # 一、 in a document; 1． inside a chapter (GB/T 9704 levels)
+        nonlocal number
+        number += 1
+        if level is None:
+            story.append(_p(f"{_cn_number(number)}、{text}", st["heading"]))
+        else:
+            story.append(_p(f"{number}．{text}", st["level3"]))
+
+    heading("工作统计")
+    story += _statistics(report, st)
+    for name, text in report.sections.items():
+        if text.strip():
+            heading(name)
+            story += [
+                _p(paragraph, st["body"]) for paragraph in text.split("\n") if paragraph.strip()
+            ]
+    if report.photos and level is None:
+        story.append(CondPageBreak(PHOTO_BOX[1] + 30 * mm))
+        heading("图片资料")
+        story += photo_pages(report.photos, cache, st)
+    return story
+
+
+def render_department_summary(report: DepartmentReport) -> bytes:
+    """A department's summary as PDF bytes."""
+    buffer = io.BytesIO()
+    doc = OfficialDocument(buffer, report.title, report.department)
+    doc.build(department_story(report, summary_styles(doc), PhotoCache()))
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- the county report
+class Bookmark(Flowable):
+    """Zero-size marker: a PDF outline entry (and a contents line) at this point."""
+
+    def __init__(self, text: str, level: int, key: str) -> None:
+        super().__init__()
+        self.text, self.level, self.key = text, level, key
+
+    def wrap(self, *_args) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        canvas = self.canv
+        canvas.bookmarkPage(self.key)
+        canvas.addOutlineEntry(self.text, self.key, level=self.level, closed=self.level > 0)
+        doc = canvas._doctemplate
+        number = canvas.getPageNumber() - doc.number_offset
+        doc.notify("TOCEntry", (self.level, self.text, number, self.key))
+
+
+class ReportDocument(OfficialDocument):
+    """The official page plus a cover page template without a page number."""
+
+    def __init__(self, target, title: str, author: str) -> None:
+        super().__init__(target, title, author)
+        cover = Frame(LEFT, BOTTOM, TEXT_WIDTH, TEXT_HEIGHT, 0, 0, 0, 0, id="cover")
+        self.pageTemplates.insert(0, PageTemplate("cover", [cover]))
+
+
+def _cover(report: CountyReport, st: dict) -> list:
+    return [
+        Spacer(0, 30 * mm),
+        _p(report.issuer or report.county, st["cover_issuer"]),
+        Spacer(0, 12 * mm),
+        _p(report.title, st["cover_title"]),
+        Spacer(0, 10 * mm),
+        _p(f"（{report.programme_title}）", st["cover_sub"]),
+        Spacer(0, 70 * mm),
+        _p(f"报送单位：{report.county}", st["cover_line"]),
+        _p(f"报送对象：{report.recipient}", st["cover_line"]),
+        _p(f"统计截至：{cn_date(report.as_of)}", st["cover_line"]),
+        PageBreak(),  # the contents follow on an unnumbered page too
+    ]
+
+
+def _contents(st: dict) -> list:
+    toc = TableOfContents(dotsMinLevel=0)
+    toc.levelStyles = [st["toc0"], st["toc1"]]
+    return [
+        _p("目　录", st["title"]),
+        toc,
+        NextPageTemplate("official"),
+        PageBreak(),
+        RestartPageNumbers(),
+    ]
+
+
+def _chapter(story: list, text: str, key: str, st: dict) -> None:
+    story.append(CondPageBreak(LEADING * 6))
+    story.append(Bookmark(text, 0, key))
+    story.append(_p(text, st["heading"]))
+
+
+def _goals(report: CountyReport, st: dict) -> list:
+    rows = [["目标", "目标值", "实际完成", "是否达成"]]
+    rows += [
+        [g.title, g.target_text, g.actual_text, "已达成" if g.met else "未达成"]
+        for g in report.goals
+    ]
+    table = _table(rows, [74 * mm, 24 * mm, 34 * mm, 24 * mm], st)
+    marks = [("TEXTCOLOR", (3, n), (3, n), colors.HexColor("#b03a2e"))
+             for n, g in enumerate(report.goals, start=1) if not g.met]  # fmt: skip
+    if marks:
+        table.setStyle(TableStyle(marks))
+    return [table]
+
+
+def _indicators(report: CountyReport, st: dict) -> list:
+    submitted = {c.department: c for c in report.chapters}
+    rows: list[list] = [["科室", "量化指标", "年度目标", "已完成", "完成率"]]
+    spans = []
+    for status in report.statuses:
+        chapter = submitted.get(status.department)
+        if chapter is None or not chapter.figures.indicators:
+            continue
+        first = len(rows)
+        for item in chapter.figures.indicators:
+            rows.append([status.department if len(rows) == first else "", item.name,
+                         f"{_figure(item.target)}{item.measure_unit}",
+                         f"{_figure(item.actual)}{item.measure_unit}" if item.actual is not None else "人工评定",
+                         _percent(item.ratio)])  # fmt: skip
+        if len(rows) - first > 1:
+            spans.append(("SPAN", (0, first), (0, len(rows) - 1)))
+    if len(rows) == 1:
+        return [_p("尚无科室提交总结。", st["body"])]
+    table = _table(rows, [30 * mm, 52 * mm, 27 * mm, 27 * mm, 20 * mm], st)
+    table.setStyle(TableStyle(spans))
+    return [table]
+
+
+def _status_table(report: CountyReport, st: dict) -> list:
+    rows = [["科室", "状态", "报送日期", "备注"]]
+    for row in report.statuses:
+        note = "逾期报送" if row.late else ("逾期未报" if row.overdue(report.as_of) else "")
+        rows.append([row.department, row.status_label,
+                     cn_date(row.submitted_on) if row.submitted_on else "—", note])  # fmt: skip
+    return [_table(rows, [50 * mm, 30 * mm, 40 * mm, 36 * mm], st)]
+
+
+def county_story(report: CountyReport, st: dict, cache: PhotoCache) -> list:
+    """The county report's flowables: cover, contents, chapters, photo appendix."""
+    story = _cover(report, st) + _contents(st)
+    chapter = 0
+
+    def next_chapter(text: str) -> None:
+        nonlocal chapter
+        chapter += 1
+        _chapter(story, f"{_cn_number(chapter)}、{text}", f"c{chapter}", st)
+
+    next_chapter("目标完成情况")
+    story += _goals(report, st)
+    next_chapter("各科室总结报送情况")
+    missing = report.missing()
+    story.append(_p(
+        f"应报送 {len(report.statuses)} 个科室，已报送 {len(report.chapters)} 个"
+        + (f"；未报送：{'、'.join(f'{r.department}（{r.status_label}）' for r in missing)}。" if missing else "，全部按要求报送。"),
+        st["body"],
+    ))  # fmt: skip
+    story += _status_table(report, st)
+    next_chapter("各科室量化指标完成情况")
+    story += _indicators(report, st)
+    next_chapter("各科室工作总结")
+    for number, department in enumerate(report.chapters, start=1):
+        label = f"（{_cn_number(number)}）{department.department}"
+        story.append(CondPageBreak(LEADING * 8))
+        story.append(Bookmark(label, 1, f"d{number}"))
+        story.append(_p(label, st["subheading"]))
+        story += department_story(department, st, cache, level=1)
+    for row in missing:
+        story.append(_p(f"{row.department}：未报送总结（{row.status_label}）。", st["missing"]))
+    next_chapter("创新品牌创建情况")
+    if report.brands:
+        for brand in report.brands:
+            story.append(
+                _p(f"“{brand.name}”（牵头：{brand.lead}，{brand.status}）", st["subheading"])
+            )
+            for text in (brand.description, brand.outcomes):
+                if text.strip():
+                    story.append(_p(text, st["body"]))
+    else:
+        story.append(_p("本期尚无品牌创建记录。", st["body"]))
+    next_chapter("督查整改情况")
+    if report.inspections:
+        for inspection in report.inspections:
+            story.append(_p(f"{cn_date(inspection.inspected_on)}，{inspection.inspectors}对{inspection.unit}进行督查。"
+                            + (inspection.findings or ""), st["body"]))  # fmt: skip
+            if inspection.items:
+                rows = [["问题", "责任单位", "整改期限", "状态"]]
+                rows += [[f, u, cn_date(d), s] for f, u, d, s in inspection.items]
+                story.append(_table(rows, [70 * mm, 34 * mm, 30 * mm, 22 * mm], st))
+    else:
+        story.append(_p("本期尚无督查记录。", st["body"]))
+    photos = [p for c in report.chapters for p in c.photos]
+    if photos:
+        story.append(PageBreak())
+        story.append(Bookmark("附件：图片资料", 0, "photos"))
+        story.append(_p("附件：图片资料", st["heading"]))
+        for department, group in _grouped(photos):
+            story.append(CondPageBreak(PHOTO_BOX[1] + 30 * mm))
+            story.append(_p(department, st["subheading"]))
+            story += photo_pages(group, cache, st)
+    return story
+
+
+def _grouped(photos: Iterable[ReportPhoto]) -> list[tuple[str, list[ReportPhoto]]]:
+    groups: dict[str, list[ReportPhoto]] = {}
+    for photo in photos:
+        groups.setdefault(photo.department, []).append(photo)
+    return list(groups.items())
+
+
+def render_county_summary(report: CountyReport) -> bytes:
+    """The county report as PDF bytes (built twice so the contents know the page numbers)."""
+    buffer = io.BytesIO()
+    doc = ReportDocument(buffer, report.title, report.county)
+    st = summary_styles(doc)
+    cache = PhotoCache()
+    doc.multiBuild(county_story(report, st, cache))
+    return buffer.getvalue()
+
+
+def summary_styles(doc: OfficialDocument) -> dict:
+    """The official styles plus those of summaries: meta line, captions, cover, contents."""
+    from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.styles import ParagraphStyle
+
+    st = styles(doc.fonts)
+    f = doc.fonts
+    st["meta"] = ParagraphStyle("meta", parent=st["plain"], fontSize=14, leading=22, alignment=TA_CENTER,
+                                spaceAfter=LEADING * 0.4)  # fmt: skip
+    st["heading"] = ParagraphStyle("heading2", parent=st["heading"], spaceBefore=LEADING * 0.4)
+    st["subheading"] = ParagraphStyle("subheading", parent=st["heading"], fontName=f.heading)
+    st["level3"] = ParagraphStyle(
+        "level3", parent=st["body"], fontName=f.heading, keepWithNext=1, spaceBefore=LEADING * 0.2
+    )
+    st["small"] = ParagraphStyle("small", parent=st["note"], fontSize=12, leading=18, spaceBefore=4)
+    st["caption"] = ParagraphStyle("caption", parent=st["cell_center"], fontSize=11, leading=15)
+    st["missing"] = ParagraphStyle(
+        "missing", parent=st["plain"], textColor=colors.HexColor("#b03a2e")
+    )
+    st["cover_issuer"] = ParagraphStyle("ci", parent=st["title"], fontSize=20, leading=30)
+    st["cover_title"] = ParagraphStyle("ct", parent=st["title"], fontSize=26, leading=40)
+    st["cover_sub"] = ParagraphStyle(
+        "cs", parent=st["plain"], fontSize=15, leading=24, alignment=TA_CENTER
+    )
+    st["cover_line"] = ParagraphStyle(
+        "cl", parent=st["plain"], fontSize=16, leading=30, leftIndent=30 * mm
+    )
+    st["toc0"] = ParagraphStyle(
+        "toc0", parent=st["plain"], fontName=f.heading, fontSize=15, leading=26
+    )
+    st["toc1"] = ParagraphStyle(
+        "toc1", parent=st["plain"], fontSize=14, leading=22, leftIndent=2 * 14
+    )
+    return st

@@ -1,0 +1,511 @@
+"""Phase summaries (阶段总结): a department's summary of a phase or of the whole year.
+
+A summary starts as a draft whose sections are pre-filled with figures from the ledger; the
+clerk rewrites them in words and picks captioned photos from the department's own entries.
+草稿 → 已提交 (frozen, dated; late if after the deadline) → 已退回 (by the county, with a
+comment; editing reopens it as a draft) or 已采用. The county's decision is a separate record
+it owns (``SummaryReview``) about one submitted revision, so it travels back to the department.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from app.models import (
+    EntryAttachment,
+    EntryKind,
+    LedgerEntry,
+    Pairing,
+    Phase,
+    PhaseSummary,
+    Programme,
+    ReviewDecision,
+    SummaryPhoto,
+    SummaryReview,
+    SummaryStatus,
+    Unit,
+)
+from app.services.errors import ValidationError
+from app.services.forms import FormErrors
+from app.services.goals import departments
+from app.services.progress import indicator_progress
+
+SECTIONS = ("基本情况", "主要做法与成效", "好经验好做法", "典型案例", "存在问题", "下步打算")
+REQUIRED_SECTIONS = ("基本情况", "主要做法与成效")
+MAX_SECTION_CHARS = 6000
+MAX_PHOTOS = 24
+MAX_CAPTION_CHARS = 60
+YEAR = "全年"
+STATUS_LABELS = {
+    None: "未开始",
+    SummaryStatus.DRAFT: "草稿",
+    SummaryStatus.SUBMITTED: "已提交",
+    SummaryStatus.RETURNED: "已退回",
+    SummaryStatus.ACCEPTED: "已采用",
+}
+
+
+# ---------------------------------------------------------------- figures from the ledger
+@dataclass(frozen=True)
+class KindFigure:
+    """Entries of one kind: in the period, and in the year so far."""
+
+    kind: str
+    period_count: int
+    year_count: int
+    period_served: int
+    year_served: int
+
+
+@dataclass(frozen=True)
+class VisitFigure:
+    """Pairing visits (entries naming a paired office) to one office."""
+
+    office: str
+    period_count: int
+    year_count: int
+
+
+@dataclass(frozen=True)
+class IndicatorFigure:
+    """An indicator of the department against its annual target (year so far)."""
+
+    name: str
+    measure_unit: str
+    target: float
+    actual: float | None
+    weight: float
+
+    @property
+    def ratio(self) -> float | None:
+        """Actual over target, None when not computable."""
+        if self.actual is None:
+            return None
+        return 1.0 if self.target <= 0 else self.actual / self.target
+
+
+@dataclass
+class SummaryFigures:
+    """What the ledger shows for a department and a period, and for the year to its end."""
+
+    department: str
+    period_name: str
+    period_start: date
+    period_end: date
+    year_start: date
+    kinds: list[KindFigure] = field(default_factory=list)
+    visits: list[VisitFigure] = field(default_factory=list)
+    indicators: list[IndicatorFigure] = field(default_factory=list)
+    paired_offices: list[str] = field(default_factory=list)
+    photos_available: int = 0
+
+    @property
+    def period_entries(self) -> int:
+        """Entries in the period."""
+        return sum(k.period_count for k in self.kinds)
+
+    @property
+    def year_entries(self) -> int:
+        """Entries in the year up to the period's end."""
+        return sum(k.year_count for k in self.kinds)
+
+    @property
+    def period_served(self) -> int:
+        """Correction subjects served (人次) in the period."""
+        return sum(k.period_served for k in self.kinds)
+
+    @property
+    def year_served(self) -> int:
+        """Correction subjects served (人次) in the year so far."""
+        return sum(k.year_served for k in self.kinds)
+
+    @property
+    def completion(self) -> float | None:
+        """Weighted completion of the indicators (each capped at 100%)."""
+        known = [i for i in self.indicators if i.ratio is not None]
+        weight = sum(i.weight for i in known)
+        if not weight:
+            return None
+        return sum(i.weight * min(i.ratio or 0.0, 1.0) for i in known) / weight
+
+
+def period_of(session: Session, programme_id: int, phase_id: int | None) -> tuple[str, date, date]:
+    """The period a summary covers: the phase's dates, or the programme's year."""
+    if phase_id is not None:
+        phase = session.get(Phase, phase_id)
+        if phase is None:
+            raise ValidationError("没有这个阶段。", "phase")
+        return phase.name, phase.start_date, phase.end_date
+    year = session.get(Programme, programme_id).year
+    return YEAR, date(year, 1, 1), date(year, 12, 31)
+
+
+def summary_figures(
+    session: Session, programme_id: int, department_id: int, phase_id: int | None
+) -> SummaryFigures:
+    """The department's figures for the period and the year up to the period's end."""
+    name, start, end = period_of(session, programme_id, phase_id)
+    year_start = date(session.get(Programme, programme_id).year, 1, 1)
+    department = session.get(Unit, department_id)
+    live = (LedgerEntry.owner_unit_id == department_id, LedgerEntry.deleted.is_(False),
+            LedgerEntry.entry_date.between(year_start, end))  # fmt: skip
+    in_period = LedgerEntry.entry_date >= start
+    rows = session.execute(
+        select(
+            EntryKind.name,
+            func.count(),
+            func.sum(case((in_period, 1), else_=0)),
+            func.coalesce(func.sum(LedgerEntry.subjects_served), 0),
+            func.coalesce(func.sum(case((in_period, LedgerEntry.subjects_served), else_=0)), 0),
+        )
+        .join(EntryKind, EntryKind.id == LedgerEntry.kind_id)
+        .where(*live)
+        .group_by(EntryKind.id)
+        .order_by(EntryKind.sort_order)
+    ).all()
+    kinds = [KindFigure(kind, int(p or 0), int(y), int(ps or 0), int(ys or 0))
+             for kind, y, p, ys, ps in rows]  # fmt: skip
+    office = Unit.__table__.alias("office")
+    visits = [
+        VisitFigure(office_name, int(p or 0), int(y))
+        for office_name, y, p in session.execute(
+            select(office.c.name, func.count(), func.sum(case((in_period, 1), else_=0)))
+            .join(office, office.c.id == LedgerEntry.paired_office_id)
+            .where(*live)
+            .group_by(office.c.id)
+            .order_by(office.c.sort_order)
+        )
+    ]
+    paired = list(
+        session.scalars(
+            select(Unit.name)
+            .join(Pairing, Pairing.office_id == Unit.id)
+            .where(Pairing.department_id == department_id, Pairing.programme_id == programme_id,
+                   Pairing.deleted.is_(False))
+            .order_by(Unit.sort_order)
+        )
+    )  # fmt: skip
+    indicators = [
+        IndicatorFigure(i.name, i.measure_unit, i.target, i.actual, i.weight)
+        for i in indicator_progress(session, programme_id, end)
+        if i.department_id == department_id
+    ]
+    photos = session.scalar(
+        select(func.count(EntryAttachment.id))
+        .join(LedgerEntry, LedgerEntry.id == EntryAttachment.entry_id)
+        .where(*live, in_period, EntryAttachment.deleted.is_(False))
+    ) or 0  # fmt: skip
+    return SummaryFigures(department.name, name, start, end, year_start, kinds, visits,
+                          indicators, paired, photos)  # fmt: skip
+
+
+def _d(value: date) -> str:
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def draft_sections(figures: SummaryFigures) -> dict[str, str]:
+    """Opening text for each section, from the figures; the clerk rewrites it in words."""
+    f = figures
+    period = (f"{_d(f.period_start)}至{_d(f.period_end)}" if f.period_name != YEAR
+              else f"{f.period_start.year}年")  # fmt: skip
+    done = "；".join(f"{k.kind} {k.period_count} 次" for k in f.kinds if k.period_count)
+    basic = (
+        f"{period}，{f.department}共记录大帮教工作台账 {f.period_entries} 条"
+        + (f"（{done}）" if done else "")
+        + f"，服务社区矫正对象 {f.period_served} 人次。"
+    )
+    if f.period_name != YEAR:
+        basic += f"全年累计台账 {f.year_entries} 条，服务 {f.year_served} 人次。"
+    if f.paired_offices:
+        visits = sum(v.period_count for v in f.visits)
+        basic += f"本部门与{'、'.join(f.paired_offices)}挂钩结对，期间走访结对司法所 {visits} 次。"
+    targets = []
+    for item in f.indicators:
+        actual = "—" if item.actual is None else f"{item.actual:g}"
+        ratio = "" if item.ratio is None else f"，完成 {item.ratio * 100:.0f}%"
+        targets.append(f"{item.name}：年度目标 {item.target:g}{item.measure_unit}，"
+                       f"已完成 {actual}{item.measure_unit}{ratio}")  # fmt: skip
+    practice = "主要量化指标完成情况：" + "；".join(targets) + "。" if targets else ""
+    short = [i.name for i in f.indicators if i.ratio is not None and i.ratio < 1]
+    problems = f"{'、'.join(short)}等指标尚未完成年度目标。" if short else ""
+    return {
+        "基本情况": basic,
+        "主要做法与成效": practice,
+        "好经验好做法": "",
+        "典型案例": "",
+        "存在问题": problems,
+        "下步打算": "",
+    }
+
+
+# ---------------------------------------------------------------- lifecycle
+def deadline_for(session: Session, programme_id: int, phase_id: int | None) -> date | None:
+    """When the summary is due: the phase's deadline; for the year, the programme's last one."""
+    if phase_id is not None:
+        phase = session.get(Phase, phase_id)
+        return phase.deadline if phase else None
+    return session.scalar(
+        select(func.max(Phase.deadline)).where(
+            Phase.programme_id == programme_id, Phase.deleted.is_(False)
+        )
+    )
+
+
+def latest_review(session: Session, summary: PhaseSummary) -> SummaryReview | None:
+    """The county's decision on the summary as it now stands, if any."""
+    return session.scalar(
+        select(SummaryReview)
+        .where(SummaryReview.summary_id == summary.id, SummaryReview.deleted.is_(False),
+               SummaryReview.summary_revision == summary.revision)
+        .order_by(SummaryReview.id.desc())
+        .limit(1)
+    )  # fmt: skip
+
+
+def status_of(session: Session, summary: PhaseSummary | None) -> SummaryStatus | None:
+    """草稿 / 已提交, or the county's 已退回 / 已采用 about the submitted version."""
+    if summary is None:
+        return None
+    if summary.status == SummaryStatus.SUBMITTED:
+        review = latest_review(session, summary)
+        if review is not None:
+            return SummaryStatus(review.decision.value)
+    return summary.status
+
+
+def find_summary(
+    session: Session, programme_id: int, department_id: int, phase_id: int | None
+) -> PhaseSummary | None:
+    """The department's summary for the phase (or the year), if one was started."""
+    query = select(PhaseSummary).where(
+        PhaseSummary.programme_id == programme_id, PhaseSummary.department_id == department_id,
+        PhaseSummary.deleted.is_(False),
+        PhaseSummary.phase_id.is_(None) if phase_id is None else PhaseSummary.phase_id == phase_id,
+    )  # fmt: skip
+    return session.scalar(query.order_by(PhaseSummary.id).limit(1))
+
+
+def start_summary(
+    session: Session, programme_id: int, department_id: int, phase_id: int | None
+) -> PhaseSummary:
+    """The department's summary for the period, started as a pre-filled draft if need be."""
+    found = find_summary(session, programme_id, department_id, phase_id)
+    if found is not None:
+        return found
+    figures = summary_figures(session, programme_id, department_id, phase_id)
+    summary = PhaseSummary(
+        programme_id=programme_id, phase_id=phase_id, department_id=department_id,
+        status=SummaryStatus.DRAFT, sections=draft_sections(figures), owner_unit_id=department_id,
+    )  # fmt: skip
+    session.add(summary)
+    session.flush()
+    return summary
+
+
+@dataclass(frozen=True)
+class PhotoChoice:
+    """A photo of the department's ledger that a summary may show."""
+
+    attachment_id: int
+    sha256: str
+    entry_title: str
+    entry_date: date
+    caption: str
+
+
+def candidate_photos(session: Session, summary: PhaseSummary) -> list[PhotoChoice]:
+    """Photos (images, not PDFs) of the department's live entries in the summary's period."""
+    from app.models import Attachment
+
+    _name, start, end = period_of(session, summary.programme_id, summary.phase_id)
+    rows = session.execute(
+        select(Attachment.id, Attachment.sha256, LedgerEntry.title, LedgerEntry.entry_date,
+               EntryAttachment.caption)
+        .join(EntryAttachment, EntryAttachment.attachment_id == Attachment.id)
+        .join(LedgerEntry, LedgerEntry.id == EntryAttachment.entry_id)
+        .where(LedgerEntry.owner_unit_id == summary.department_id, LedgerEntry.deleted.is_(False),
+               EntryAttachment.deleted.is_(False), LedgerEntry.entry_date.between(start, end),
+               Attachment.media_type.like("image/%"))
+        .order_by(LedgerEntry.entry_date, EntryAttachment.sort_order)
+    ).all()  # fmt: skip
+    seen: set[int] = set()
+    result = []
+    for attachment_id, sha, title, when, caption in rows:
+        if attachment_id not in seen:
+            seen.add(attachment_id)
+            result.append(PhotoChoice(attachment_id, sha, title, when, caption or title))
+    return result
+
+
+def chosen_photos(session: Session, summary: PhaseSummary) -> list[tuple[SummaryPhoto, str]]:
+    """The summary's photos in order, with each file's SHA-256."""
+    from app.models import Attachment
+
+    return [
+        (photo, sha)
+        for photo, sha in session.execute(
+            select(SummaryPhoto, Attachment.sha256)
+            .join(Attachment, Attachment.id == SummaryPhoto.attachment_id)
+            .where(SummaryPhoto.summary_id == summary.id, SummaryPhoto.deleted.is_(False))
+            .order_by(SummaryPhoto.sort_order, SummaryPhoto.id)
+        )
+    ]
+
+
+def _editable(session: Session, summary: PhaseSummary) -> None:
+    status = status_of(session, summary)
+    if status == SummaryStatus.SUBMITTED:
+        raise ValidationError("总结已提交，不能再修改；县矫正办退回后才能修改。", "status")
+    if status == SummaryStatus.ACCEPTED:
+        raise ValidationError("总结已被县矫正办采用，不能再修改。", "status")
+
+
+def save_summary(
+    session: Session, summary_id: int, sections: dict[str, str], photos: list[tuple[int, str]]
+) -> None:
+    """Save the text and the chosen photos ``(attachment id, caption)`` of a draft (or of a
+    returned summary, which becomes a draft again). Every problem is named; nothing is saved."""
+    summary = session.get(PhaseSummary, summary_id)
+    _editable(session, summary)
+    errors: dict[str, str] = {}
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        errors["sections"] = f"没有这些栏目：{'、'.join(sorted(unknown))}。"
+    for name in SECTIONS:
+        if len(sections.get(name, "")) > MAX_SECTION_CHARS:
+            errors[name] = f"“{name}”不能超过 {MAX_SECTION_CHARS} 字。"
+    allowed = {p.attachment_id for p in candidate_photos(session, summary)}
+    if len(photos) > MAX_PHOTOS:
+        errors["photos"] = f"最多选 {MAX_PHOTOS} 张照片。"
+    elif len({a for a, _ in photos}) != len(photos):
+        errors["photos"] = "同一张照片选了两次。"
+    for number, (attachment_id, caption) in enumerate(photos, start=1):
+        if attachment_id not in allowed:
+            errors["photos"] = f"第 {number} 张照片不是本部门本期台账中的照片。"
+        elif not caption.strip():
+            errors["photos"] = f"请为第 {number} 张照片填写说明。"
+        elif len(caption.strip()) > MAX_CAPTION_CHARS:
+            errors["photos"] = f"第 {number} 张照片的说明不能超过 {MAX_CAPTION_CHARS} 字。"
+    if errors:
+        raise FormErrors(errors)
+    summary.sections = {name: sections.get(name, "").strip() for name in SECTIONS}
+    summary.status = SummaryStatus.DRAFT
+    current = {p.attachment_id: p for p, _sha in chosen_photos(session, summary)}
+    for order, (attachment_id, caption) in enumerate(photos):
+        photo = current.pop(attachment_id, None)
+        if photo is None:
+            photo = SummaryPhoto(summary_id=summary.id, attachment_id=attachment_id,
+                                 owner_unit_id=summary.department_id)  # fmt: skip
+            session.add(photo)
+        photo.caption, photo.sort_order = caption.strip(), order
+    for photo in current.values():
+        photo.deleted = True
+    session.flush()
+
+
+def submit_summary(session: Session, summary_id: int, on: date) -> None:
+    """Freeze the summary and date it (late when after the deadline)."""
+    summary = session.get(PhaseSummary, summary_id)
+    _editable(session, summary)
+    missing = {name: f"请填写“{name}”。" for name in REQUIRED_SECTIONS
+               if not (summary.sections or {}).get(name, "").strip()}  # fmt: skip
+    if missing:
+        raise FormErrors(missing)
+    summary.status = SummaryStatus.SUBMITTED
+    summary.submitted_on = on
+    session.flush()
+
+
+def review_summary(
+    session: Session, summary_id: int, decision: ReviewDecision, comment: str, on: date,
+    reviewer_unit_id: int,
+) -> SummaryReview:  # fmt: skip
+    """The county returns (with a comment) or accepts the submitted summary."""
+    summary = session.get(PhaseSummary, summary_id)
+    if status_of(session, summary) != SummaryStatus.SUBMITTED:
+        raise ValidationError("只能审核已提交、尚未处理的总结。", "status")
+    if decision == ReviewDecision.RETURNED and not comment.strip():
+        raise ValidationError("退回时请写明需要修改的地方。", "comment")
+    review = SummaryReview(summary_id=summary.id, summary_revision=summary.revision,
+                           decision=decision, comment=comment.strip(), decided_on=on,
+                           owner_unit_id=reviewer_unit_id)  # fmt: skip
+    session.add(review)
+    session.flush()
+    return review
+
+
+# ---------------------------------------------------------------- the 阶段总结 page
+@dataclass(frozen=True)
+class SummaryRow:
+    """A department's summary for the chosen period, as the page lists it."""
+
+    department_id: int
+    department: str
+    summary_id: int | None
+    status: SummaryStatus | None
+    deadline: date | None
+    submitted_on: date | None
+    comment: str
+
+    @property
+    def status_label(self) -> str:
+        """草稿, 已提交…"""
+        return STATUS_LABELS[self.status]
+
+    @property
+    def late(self) -> bool:
+        """Submitted after the deadline."""
+        return bool(self.deadline and self.submitted_on and self.submitted_on > self.deadline)
+
+    def overdue(self, today: date) -> bool:
+        """Not (or no longer) submitted and the deadline has passed."""
+        waiting = self.status in (None, SummaryStatus.DRAFT, SummaryStatus.RETURNED)
+        return bool(self.deadline and waiting and today > self.deadline)
+
+
+def summary_rows(session: Session, programme_id: int, phase_id: int | None) -> list[SummaryRow]:
+    """Every department with its summary's status for the period (started or not)."""
+    deadline = deadline_for(session, programme_id, phase_id)
+    rows = []
+    for department in departments(session):
+        summary = find_summary(session, programme_id, department.id, phase_id)
+        status = status_of(session, summary)
+        review = latest_review(session, summary) if summary else None
+        rows.append(
+            SummaryRow(
+                department.id, department.name, summary.id if summary else None, status,
+                deadline, summary.submitted_on if summary and status != SummaryStatus.DRAFT else None,
+                review.comment if review else "",
+            )
+        )  # fmt: skip
+    return rows
+
+
+def phase_by_name(session: Session, programme_id: int, name: str | None) -> int | None:
+    """The phase id for a name; None for 全年. Unknown names are refused with the known ones."""
+    if name in (None, "", YEAR):
+        return None
+    phases = session.scalars(
+        select(Phase).where(Phase.programme_id == programme_id, Phase.deleted.is_(False))
+        .order_by(Phase.sort_order)
+    ).all()  # fmt: skip
+    for phase in phases:
+        if phase.name == name:
+            return phase.id
+    known = "、".join([*(p.name for p in phases), YEAR])
+    raise ValidationError(f"没有名为“{name}”的阶段。可选：{known}。", "phase")
+
+
+def summary_phase(session: Session, programme_id: int) -> int | None:
+    """The phase whose summaries are due (the one with a deadline), else None (全年)."""
+    return session.scalar(
+        select(Phase.id)
+        .where(Phase.programme_id == programme_id, Phase.deleted.is_(False),
+               Phase.deadline.is_not(None))
+        .order_by(Phase.deadline.desc())
+        .limit(1)
+    )  # fmt: skip
