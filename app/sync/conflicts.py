@@ -172,16 +172,21 @@ def open_conflicts(session: Session) -> list[OpenConflict]:
     ids = UuidMap(session)
     result = []
     for conflict in found:
-        table, values, local = _incoming_values(session, conflict)
-        row = local._mapping
-        differences = [
-            FieldDifference(
-                column, FIELD_LABELS.get(column, column),
-                _shown(row[column], column, table, ids, session),
-                _shown(values[column], column, table, ids, session),
-            )
-            for column in differing_columns(values, local)
-        ]  # fmt: skip
+        table = _table(conflict.table_name)
+        try:
+            table, values, local = _incoming_values(session, conflict)
+        except UserError as problem:  # listed all the same, with the reason it cannot be taken
+            differences = [FieldDifference("", "说明", "—", str(problem))]
+        else:
+            row = local._mapping
+            differences = [
+                FieldDifference(
+                    column, FIELD_LABELS.get(column, column),
+                    _shown(row[column], column, table, ids, session),
+                    _shown(values[column], column, table, ids, session),
+                )
+                for column in differing_columns(values, local)
+            ]  # fmt: skip
         sender = session.get(Unit, conflict.sender_unit_id)
         result.append(
             OpenConflict(

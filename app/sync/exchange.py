@@ -385,4 +385,8 @@ def import_package(database: Database, path: Path, dry_run: bool = False) -> Imp
                     store.add_verified(target, sha)
         finally:
             package.close()
+    # Once committed: the file beside the database names the identity now in force (the import
+    # may have renewed it), else every later import would renew it again until the next export.
+    with database.session() as session:
+        identity.remember_issued(session, database.file)
     return summary
