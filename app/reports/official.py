@@ -12,6 +12,7 @@ import io
 from collections.abc import Callable
 from datetime import date
 
+from reportlab import rl_config
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -19,6 +20,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from app.reports.fonts import FontSet, font_set
+
+rl_config.useA85 = 0  # binary streams: ASCII85 (pure Python here) only makes photos slow and big
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 TOP, LEFT = 37 * mm, 28 * mm

@@ -9,7 +9,12 @@ photos stays small.
 from __future__ import annotations
 
 import io
+import os
+import tempfile
+import threading
 from collections.abc import Iterable
+from itertools import count
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -43,8 +48,9 @@ from app.reports.official import (
 )
 from app.services.summary_reports import CountyReport, DepartmentReport, ReportPhoto
 
-PHOTO_MAX_SIDE = 1000  # pixels: ≈ 330 dpi across a 75 mm wide print
-PHOTO_QUALITY = 72
+PHOTO_MAX_SIDE = 960  # pixels: ≈ 320 dpi across a 76 mm wide print
+PHOTO_QUALITY = 70
+ORIENTATION = 0x0112  # the EXIF tag
 PHOTO_BOX = (76 * mm, 78 * mm)  # width, height of a photo in the two-by-two grid
 NUMERALS = "一二三四五六七八九十"
 GRID = colors.HexColor("#444444")
@@ -100,17 +106,69 @@ def _table(rows: list[list], widths: list[float], st: dict, total_row: bool = Fa
 
 # ---------------------------------------------------------------- photos
 class PhotoCache:
-    """Downscaled JPEG bytes per file, made once per document."""
+    """Print-sized JPEG copies of photos, made once (in parallel by ``prefetch``) and kept on
+    disk: beside the attachment store when the photo says where, else in a temporary folder.
+    ReportLab embeds a JPEG file as it is, keyed by its name (no decoding, no hashing)."""
 
     def __init__(self) -> None:
-        self._done: dict[str, tuple[bytes, int, int] | None] = {}
+        self._done: dict[Path, tuple[Path, int, int] | None] = {}
+        self._scratch: tempfile.TemporaryDirectory | None = None
+        self._numbers = count()
 
-    def get(self, photo: ReportPhoto) -> tuple[bytes, int, int] | None:
-        """(JPEG bytes, width, height), or None when the file cannot be read."""
-        key = str(photo.path)
-        if key not in self._done:
-            self._done[key] = _downscaled(photo)
-        return self._done[key]
+    def close(self) -> None:
+        """Remove the temporary copies (those not kept beside the store)."""
+        if self._scratch is not None:
+            self._scratch.cleanup()
+
+    def _target(self, photo: ReportPhoto) -> Path:
+        if photo.print_copy is not None:
+            return photo.print_copy
+        if self._scratch is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="bangjiao-print-")
+        return Path(self._scratch.name) / f"{next(self._numbers)}.jpg"
+
+    def _make(self, photo: ReportPhoto, target: Path) -> tuple[Path, int, int] | None:
+        from PIL import Image as PILImage
+
+        try:
+            if target.exists():
+                with PILImage.open(target) as image:
+                    return target, image.width, image.height
+        except OSError:
+            pass  # a damaged copy: made again
+        made = _downscaled(photo)
+        if made is None:
+            return None
+        data, width, height = made
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.part")
+            partial.write_bytes(data)
+            os.replace(partial, target)
+        except OSError:  # a read-only store: keep the copy for this document only
+            target = self._target(ReportPhoto(photo.path, photo.caption, photo.department))
+            target.write_bytes(data)
+        return target, width, height
+
+    def prefetch(self, photos: Iterable[ReportPhoto]) -> None:
+        """Make every copy not yet made, on all cores (Pillow releases the GIL)."""
+        todo = {p.path: p for p in photos if p.path not in self._done}
+        if not todo:
+            return
+        jobs = [(photo, self._target(photo)) for photo in todo.values()]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            for (photo, _target), made in zip(
+                jobs, pool.map(lambda job: self._make(*job), jobs), strict=True
+            ):
+                self._done[photo.path] = made
+
+    def get(self, photo: ReportPhoto) -> tuple[Path, int, int] | None:
+        """(the print copy, its width, height), or None when the photo cannot be read."""
+        if photo.path not in self._done:
+            self._done[photo.path] = self._make(photo, self._target(photo))
+        return self._done[photo.path]
 
 
 def _downscaled(photo: ReportPhoto) -> tuple[bytes, int, int] | None:
@@ -119,11 +177,16 @@ def _downscaled(photo: ReportPhoto) -> tuple[bytes, int, int] | None:
 
     try:
         with PILImage.open(photo.path) as image:
-            image.draft("RGB", (PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))  # JPEG: decode at reduced scale
-            image = ImageOps.exif_transpose(image).convert("RGB")
-            image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+            width, height = image.size
+            scale = PHOTO_MAX_SIDE / max(width, height)
+            if scale < 1:  # JPEG: decode at 1/2, 1/4 or 1/8 scale, still at least the target size
+                image.draft("RGB", (int(width * scale), int(height * scale)))
+            if image.getexif().get(ORIENTATION, 1) != 1:
+                image = ImageOps.exif_transpose(image)
+            image = image.convert("RGB")
+            image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE), reducing_gap=2.0)
             out = io.BytesIO()
-            image.save(out, "JPEG", quality=PHOTO_QUALITY, optimize=True)
+            image.save(out, "JPEG", quality=PHOTO_QUALITY)
             return out.getvalue(), image.width, image.height
     except (OSError, ValueError):
         return None
@@ -135,9 +198,9 @@ def _photo_cell(photo: ReportPhoto, cache: PhotoCache, st: dict) -> list:
     if made is None:
         picture: Flowable = _p("（照片文件无法读取）", st["cell_center"])
     else:
-        data, width, height = made
+        path, width, height = made
         scale = min(box_w / width, box_h / height)
-        picture = Image(io.BytesIO(data), width=width * scale, height=height * scale)
+        picture = Image(str(path), width=width * scale, height=height * scale)
     return [picture, Spacer(0, 2 * mm), _p(photo.caption, st["caption"])]
 
 
@@ -243,7 +306,12 @@ def render_department_summary(report: DepartmentReport) -> bytes:
     """A department's summary as PDF bytes."""
     buffer = io.BytesIO()
     doc = OfficialDocument(buffer, report.title, report.department)
-    doc.build(department_story(report, summary_styles(doc), PhotoCache()))
+    cache = PhotoCache()
+    try:
+        cache.prefetch(report.photos)
+        doc.build(department_story(report, summary_styles(doc), cache))
+    finally:
+        cache.close()
     return buffer.getvalue()
 
 
@@ -434,7 +502,11 @@ def render_county_summary(report: CountyReport) -> bytes:
     doc = ReportDocument(buffer, report.title, report.county)
     st = summary_styles(doc)
     cache = PhotoCache()
-    doc.multiBuild(county_story(report, st, cache))
+    try:
+        cache.prefetch(p for chapter in report.chapters for p in chapter.photos)
+        doc.multiBuild(county_story(report, st, cache))
+    finally:
+        cache.close()
     return buffer.getvalue()
 
 

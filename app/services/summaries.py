@@ -37,7 +37,7 @@ from app.services.progress import indicator_progress
 SECTIONS = ("基本情况", "主要做法与成效", "好经验好做法", "典型案例", "存在问题", "下步打算")
 REQUIRED_SECTIONS = ("基本情况", "主要做法与成效")
 MAX_SECTION_CHARS = 6000
-MAX_PHOTOS = 24
+MAX_PHOTOS = 60
 MAX_CAPTION_CHARS = 60
 YEAR = "全年"
 STATUS_LABELS = {

@@ -53,11 +53,13 @@ RECTIFICATION_LABELS = {
 
 @dataclass(frozen=True)
 class ReportPhoto:
-    """A photo to print: its file (the original in the store) and its caption."""
+    """A photo to print: its file (the original in the store), its caption, and where the
+    print-sized copy is kept once made (beside the store's other previews)."""
 
     path: Path
     caption: str
     department: str
+    print_copy: Path | None = None
 
 
 @dataclass
@@ -150,7 +152,12 @@ def _photos(
     session: Session, store: AttachmentStore, summary: PhaseSummary, department: str
 ) -> list[ReportPhoto]:
     return [
-        ReportPhoto(store.original_path(sha), photo.caption, department)
+        ReportPhoto(
+            store.original_path(sha),
+            photo.caption,
+            department,
+            store.root / "print" / sha[:2] / f"{sha}.jpg",
+        )
         for photo, sha in chosen_photos(session, summary)
         if store.has(sha)
     ]

@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
         from app.ui.pages.ledger import LedgerPage
         from app.ui.pages.organisation import OrganisationPage
         from app.ui.pages.settings import SettingsPage
+        from app.ui.pages.summaries import SummariesPage
 
         builders = {
             "home": HomePage,
@@ -136,6 +137,7 @@ class MainWindow(QMainWindow):
             "duties": DutiesPage,
             "ledger": LedgerPage,
             "agreements": AgreementsPage,
+            "summaries": SummariesPage,
             "exchange": ExchangePage,
             "settings": SettingsPage,
         }

@@ -1,0 +1,411 @@
+"""阶段总结: every department's summary for a phase (or the year) — write, submit, and at the
+county office return or accept; PDFs of one summary and of the county's whole set."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QUrl
+from PySide6.QtGui import QBrush, QColor, QDesktopServices
+from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from app.models import ReviewDecision, SummaryStatus, UnitKind
+from app.services import summaries
+from app.services.context import PhaseRow
+from app.services.errors import UserError, file_problem
+from app.services.summaries import YEAR, SummaryRow
+from app.ui.background import BackgroundTask, Cancelled
+from app.ui.dialogs.summary_dialogs import EditorData, ReturnDialog, SummaryDialog, error_messages
+from app.ui.messages import confirm, show_error
+from app.ui.pages.base import Page, button_row
+from app.ui.table_model import Column, RowTableModel
+from app.ui.table_view import RowTableView
+
+STATUS_COLOURS = {"已采用": "#1e7d32", "已提交": "#1d3f72", "草稿": "#b36b00",
+                  "已退回": "#c0392b", "未开始": "#777777"}  # fmt: skip
+OVERDUE_RED = "#c0392b"
+OVERDUE_BACKGROUND = "#fbe3e0"
+EDITABLE = (None, SummaryStatus.DRAFT, SummaryStatus.RETURNED)
+
+
+def _date(value: date | None) -> str:
+    return f"{value.year}-{value.month:02d}-{value.day:02d}" if value else ""
+
+
+def open_saved_file(path: Path) -> None:
+    """Open a saved file in the system's viewer (tests replace this)."""
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def default_phase(phases: tuple[PhaseRow, ...], today: date) -> int | None:
+    """The phase whose summary is due next (else the last one with a deadline), else the
+    current phase, else the first; None (全年) without phases."""
+    due = [p for p in phases if p.deadline]
+    if due:
+        return next((p for p in due if p.deadline >= today), due[-1]).id
+    current = next((p for p in phases if p.start_date <= today <= p.end_date), None)
+    return (current or phases[0]).id if phases else None
+
+
+class SummaryTableModel(RowTableModel[SummaryRow]):
+    """The rows of the page; overdue rows (deadline passed, not submitted) get a red background."""
+
+    def __init__(self, columns: list[Column[SummaryRow]], today: Callable[[], date], parent=None):
+        super().__init__(columns, parent)
+        self.today = today
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole):  # fmt: skip
+        if (
+            role == Qt.ItemDataRole.BackgroundRole
+            and index.isValid()
+            and index.row() < self.rowCount()
+        ):
+            overdue = self.row_at(index.row()).overdue(self.today())
+            return QBrush(QColor(OVERDUE_BACKGROUND)) if overdue else None
+        return super().data(index, role)
+
+
+class SummariesPage(Page):
+    """The summaries of the chosen period, one row per department (only its own on a
+    department's PC); the county office reviews them."""
+
+    title = "阶段总结"
+
+    def __init__(self, database, context, parent: QWidget | None = None) -> None:
+        super().__init__(database, context, parent)
+        self.today: Callable[[], date] = date.today
+        kind = context.local_unit_kind
+        self.is_county = kind == UnitKind.COUNTY_OFFICE
+        self.is_department = kind == UnitKind.DEPARTMENT
+        self._task: BackgroundTask | None = None
+
+        self.period = QComboBox()
+        for phase in context.phases:
+            self.period.addItem(
+                f"{phase.name}（{phase.start_date:%Y-%m-%d} 至 {phase.end_date:%Y-%m-%d}）",
+                phase.id,
+            )
+        self.period.addItem(self.tr("全年"), None)
+        self.period.setCurrentIndex(
+            self.period.findData(default_phase(context.phases, self.today()))
+        )
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(QLabel(self.tr("总结期间：")))
+        top.addWidget(self.period)
+        top.addSpacing(16)
+        top.addWidget(self.info, 1)
+        self.layout_.addLayout(top)
+
+        self.model = SummaryTableModel(
+            [
+                Column(self.tr("科室"), lambda r: r.department),
+                Column(self.tr("状态"), lambda r: r.status_label,
+                       foreground=lambda r: STATUS_COLOURS[r.status_label]),
+                Column(self.tr("截止日期"), lambda r: _date(r.deadline)),
+                Column(self.tr("提交日期"), lambda r: _date(r.submitted_on),
+                       sort_key=lambda r: r.submitted_on or date.min),
+                Column(self.tr("提示"), self._mark, foreground=lambda r: OVERDUE_RED),
+                Column(self.tr("县矫正办意见"), lambda r: r.comment, tooltip=lambda r: r.comment),
+            ],
+            lambda: self.today(),
+            self,
+        )  # fmt: skip
+        self.view = RowTableView(self.model, self, stretch=5)
+        self.layout_.addWidget(self.view, 1)
+
+        self.edit_button = QPushButton(self.tr("编写/修改总结…"))
+        self.submit_button = QPushButton(self.tr("提交"))
+        self.return_button = QPushButton(self.tr("退回…"))
+        self.accept_button = QPushButton(self.tr("采用"))
+        self.pdf_button = QPushButton(self.tr("生成总结 PDF…"))
+        self.county_pdf_button = QPushButton(self.tr("生成全县汇总 PDF…"))
+        self.status = QLabel()
+        self.status.setStyleSheet("color: #555;")
+        self.layout_.addLayout(button_row(self.edit_button, self.submit_button,
+                                          self.return_button, self.accept_button))  # fmt: skip
+        self.layout_.addLayout(button_row(self.pdf_button, self.county_pdf_button))
+        self.layout_.addWidget(self.status)
+        if self.is_department:
+            self.status.setText(self.tr("写好后点“提交”，再到“数据交换”导出数据包发给县矫正办。"))
+        self.submit_button.setVisible(self.is_department)
+        for button in (self.return_button, self.accept_button, self.county_pdf_button):
+            button.setVisible(self.is_county)
+
+        self.period.currentIndexChanged.connect(self.refresh)
+        self.view.selection_changed.connect(self._selection_changed)
+        self.view.row_activated.connect(lambda _row: self.edit_selected())
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.submit_button.clicked.connect(self.submit_selected)
+        self.return_button.clicked.connect(self.return_selected)
+        self.accept_button.clicked.connect(self.accept_selected)
+        self.pdf_button.clicked.connect(lambda: self.department_pdf())
+        self.county_pdf_button.clicked.connect(lambda: self.county_pdf())
+        self.refresh()
+
+    # ------------------------------------------------------------ loading
+
+    def phase_id(self) -> int | None:
+        """The chosen period: a phase's id, or None for the whole year."""
+        return self.period.currentData()
+
+    def period_name(self) -> str:
+        """The chosen phase's name, or 全年."""
+        return next((p.name for p in self.context.phases if p.id == self.phase_id()), YEAR)
+
+    def _mark(self, row: SummaryRow) -> str:
+        if row.overdue(self.today()):
+            return self.tr("逾期未交")
+        return self.tr("迟交") if row.late else ""
+
+    def refresh(self) -> None:
+        """Reload the rows of the chosen period."""
+        selected = self.view.selected_row()
+        rows: list[SummaryRow] = []
+        if self.context.programme_id is not None:
+            with self.database.session() as session:
+                rows = summaries.summary_rows(session, self.context.programme_id, self.phase_id())
+        if self.is_department:
+            rows = [r for r in rows if r.department_id == self.context.local_unit_id]
+        self.model.set_rows(rows)
+        self._show_info(rows)
+        if not (selected and self.view.select_where(
+                lambda r: r.department_id == selected.department_id)):  # fmt: skip
+            self.view.selectRow(0)
+        self._selection_changed()
+
+    def _show_info(self, rows: list[SummaryRow]) -> None:
+        phase = next((p for p in self.context.phases if p.id == self.phase_id()), None)
+        deadline = rows[0].deadline if rows else None
+        parts = []
+        if deadline:
+            parts.append(
+                self.tr("截止日期：%1").replace(
+                    "%1", f"{deadline.year}年{deadline.month}月{deadline.day}日"
+                )
+            )
+        if phase and phase.deadline_task:
+            parts.append(phase.deadline_task)
+        if len(rows) > 1:
+            count = {
+                label: sum(r.status_label == label for r in rows) for label in ("已提交", "已采用")
+            }
+            late = sum(r.overdue(self.today()) for r in rows)
+            parts.append(self.tr("已提交 %1 / %2，已采用 %3，逾期未交 %4")
+                         .replace("%1", str(count["已提交"] + count["已采用"])).replace("%2", str(len(rows)))
+                         .replace("%3", str(count["已采用"])).replace("%4", str(late)))  # fmt: skip
+        elif self.is_department and not rows:
+            parts.append(self.tr("本机单位不是局科室，无需报送阶段总结。"))
+        self.info.setText("　｜　".join(parts))
+
+    def selected(self) -> SummaryRow | None:
+        """The selected department's row."""
+        return self.view.selected_row()
+
+    def _own(self, row: SummaryRow | None) -> bool:
+        return bool(row and self.is_department and row.department_id == self.context.local_unit_id)
+
+    def _selection_changed(self) -> None:
+        row = self.selected()
+        own = self._own(row)
+        writable = own and row.status in EDITABLE
+        self.edit_button.setText(self.tr("编写/修改总结…") if writable else self.tr("查看总结…"))
+        self.edit_button.setEnabled(writable or bool(row and row.summary_id))
+        self.submit_button.setEnabled(
+            own and row.status in (SummaryStatus.DRAFT, SummaryStatus.RETURNED)
+        )
+        waiting = bool(row and row.status == SummaryStatus.SUBMITTED)
+        self.return_button.setEnabled(self.is_county and waiting)
+        self.accept_button.setEnabled(self.is_county and waiting)
+        self.pdf_button.setEnabled(bool(row and row.summary_id))
+        self.county_pdf_button.setEnabled(self.context.programme_id is not None)
+
+    def _run(self, action: Callable) -> bool:
+        """Run ``action(session)``; show a refused action's messages. True when done."""
+        try:
+            with self.database.session() as session:
+                action(session)
+        except UserError as exc:
+            show_error(self, self.tr("操作未完成"), "\n".join(error_messages(exc).values()))
+            return False
+        return True
+
+    # ------------------------------------------------------------ writing and reviewing
+
+    def _editor_data(self, row: SummaryRow) -> EditorData | None:
+        writable = self._own(row) and row.status in EDITABLE
+        programme_id, phase_id = self.context.programme_id, self.phase_id()
+        with self.database.session() as session:
+            if writable:
+                summary = summaries.start_summary(
+                    session, programme_id, row.department_id, phase_id
+                )
+            else:
+                summary = summaries.find_summary(session, programme_id, row.department_id, phase_id)
+            if summary is None:
+                return None
+            chosen = [
+                (p.attachment_id, p.caption)
+                for p, _sha in summaries.chosen_photos(session, summary)
+            ]
+            return EditorData(
+                summary.id, row.department, dict(summary.sections or {}),
+                summaries.summary_figures(session, programme_id, row.department_id, phase_id),
+                summaries.candidate_photos(session, summary), chosen, writable, self._note(row, writable),
+            )  # fmt: skip
+
+    def _note(self, row: SummaryRow, writable: bool) -> str:
+        if row.status == SummaryStatus.RETURNED:
+            comment = self.tr("县矫正办退回意见：%1").replace("%1", row.comment)
+            return comment + (self.tr("　（修改并保存后可重新提交）") if writable else "")
+        if writable:
+            return ""
+        if row.status == SummaryStatus.SUBMITTED:
+            return self.tr("总结已提交，等待县矫正办审核，不能修改；退回后才能修改。")
+        if row.status == SummaryStatus.ACCEPTED:
+            return self.tr("总结已被县矫正办采用。")
+        return self.tr("这是%1的总结，只能查看。").replace("%1", row.department)
+
+    def edit_selected(self) -> None:
+        """Open the editor (read-only when the summary cannot be changed here)."""
+        row = self.selected()
+        if row is None or self.context.programme_id is None:
+            return
+        data = self._editor_data(row)
+        if data is None:
+            return
+
+        def save(sections: dict[str, str], photos: list[tuple[int, str]]) -> None:
+            with self.database.session() as session:
+                summaries.save_summary(session, data.summary_id, sections, photos)
+
+        SummaryDialog(data, self.database.attachments, save, self).exec()
+        self.refresh()
+
+    def submit_selected(self) -> None:
+        """Submit the selected department's summary, dated today, after confirmation."""
+        row = self.selected()
+        if row is None or row.summary_id is None:
+            return
+        question = self.tr("提交后总结即固定，不能再修改（县矫正办退回后才能修改）。"
+                           "确定提交%1的阶段总结（%2）吗？")  # fmt: skip
+        if not confirm(self, self.tr("提交总结"), question.replace("%1", row.department)
+                       .replace("%2", self.period_name())):  # fmt: skip
+            return
+        if self._run(lambda s: summaries.submit_summary(s, row.summary_id, self.today())):
+            self.status.setText(self.tr("已提交。请在“数据交换”中导出数据包发给县矫正办。"))
+        self.refresh()
+
+    def return_selected(self) -> None:
+        """Return the selected summary to its department, with a comment."""
+        row = self.selected()
+        if row is None or row.summary_id is None:
+            return
+
+        def save(values: dict) -> None:
+            with self.database.session() as session:
+                summaries.review_summary(session, row.summary_id, ReviewDecision.RETURNED,
+                                         values["comment"], self.today(), self.context.local_unit_id)  # fmt: skip
+
+        ReturnDialog(save, row.department, self).exec()
+        self.refresh()
+
+    def accept_selected(self) -> None:
+        """Accept the selected summary."""
+        row = self.selected()
+        if row is None or row.summary_id is None:
+            return
+        question = self.tr("确定采用%1的阶段总结吗？").replace("%1", row.department)
+        if confirm(self, self.tr("采用总结"), question):
+            self._run(lambda s: summaries.review_summary(s, row.summary_id, ReviewDecision.ACCEPTED,
+                                                         "", self.today(), self.context.local_unit_id))  # fmt: skip
+        self.refresh()
+
+    # ------------------------------------------------------------ PDFs
+
+    def _ask_path(self, title: str, name: str) -> Path | None:
+        chosen, _ = QFileDialog.getSaveFileName(self, title, name, "PDF (*.pdf)")
+        return Path(chosen) if chosen else None
+
+    def department_pdf(self, path: Path | None = None) -> BackgroundTask | None:
+        """The selected department's summary as a PDF, saved and opened."""
+        row = self.selected()
+        if row is None or row.summary_id is None:
+            return None
+        try:
+            from app.services.summary_reports import department_summary_pdf
+        except ImportError:
+            show_error(
+                self,
+                self.tr("无法生成 PDF"),
+                self.tr("本程序缺少生成总结 PDF 的部分，请联系技术人员。"),
+            )
+            return None
+        name = f"阶段总结-{row.department}-{self.period_name()}.pdf"
+        path = path or self._ask_path(self.tr("保存总结 PDF"), name)
+        database, summary_id = self.database, row.summary_id
+        return self._make_pdf(path, lambda _report: department_summary_pdf(database, summary_id))
+
+    def county_pdf(self, path: Path | None = None) -> BackgroundTask | None:
+        """Every department's summary of the period in one PDF, saved and opened."""
+        programme_id, phase_id = self.context.programme_id, self.phase_id()
+        if programme_id is None:
+            return None
+        try:
+            from app.services.summary_reports import county_summary_pdf
+        except ImportError:
+            show_error(
+                self,
+                self.tr("无法生成 PDF"),
+                self.tr("本程序缺少生成汇总 PDF 的部分，请联系技术人员。"),
+            )
+            return None
+        name = f"阶段总结汇总-{self.period_name()}.pdf"
+        path = path or self._ask_path(self.tr("保存全县汇总 PDF"), name)
+        database = self.database
+        return self._make_pdf(
+            path, lambda _report: county_summary_pdf(database, programme_id, phase_id)
+        )
+
+    def _make_pdf(self, path: Path | None, work: Callable) -> BackgroundTask | None:
+        if path is None:
+            return None
+        task = BackgroundTask(
+            self, self.tr("生成 PDF"), self.tr("正在生成 %1……").replace("%1", path.name), 1, work
+        )
+        for button in (self.pdf_button, self.county_pdf_button):
+            button.setEnabled(False)
+
+        def done(data: bytes) -> None:
+            try:
+                path.write_bytes(data)
+            except OSError as exc:
+                show_error(self, self.tr("保存失败"), file_problem(exc, path, writing=True))
+                return
+            self.status.setText(self.tr("已保存到 %1").replace("%1", str(path)))
+            open_saved_file(path)
+
+        def failed(error: object) -> None:
+            if isinstance(error, Cancelled):
+                self.status.setText(self.tr("已取消生成 PDF"))
+            elif isinstance(error, UserError):
+                show_error(
+                    self, self.tr("生成 PDF 失败"), "\n".join(error_messages(error).values())
+                )
+            else:
+                show_error(
+                    self,
+                    self.tr("生成 PDF 失败"),
+                    self.tr("生成时出错：%1").replace("%1", repr(error)),
+                )
+
+        task.succeeded.connect(done)
+        task.failed.connect(failed)
+        task.finished.connect(self._selection_changed)
+        self._task = task
+        task.start()
+        return task

@@ -1,0 +1,285 @@
+"""The 阶段总结 page with real widgets: the county's list, a department's editor, submit, review."""
+
+from __future__ import annotations
+
+import sys
+import types
+from datetime import date
+
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from app.models import Unit
+from app.services import ledger, summaries
+from app.services.database import open_database
+from app.services.ledger import EntryInput, PhotoInput
+from app.services.settings import LOCAL_UNIT, set_setting
+from app.ui.dialogs.summary_dialogs import ReturnDialog, SummaryDialog
+from app.ui.pages.summaries import OVERDUE_BACKGROUND, SummariesPage
+from tests.helpers import drive_dialog, kind_ids, make_jpeg, open_page, unit_ids
+
+DEPARTMENTS = ["办公室（政治处）", "法制宣传科", "行政法制科", "基层科", "公证管理科、公证处",
+               "律师管理科", "法律援助中心"]  # fmt: skip
+AID = "法律援助中心"
+MARK = 4  # the 提示 column
+
+
+def _as_unit(db_path, name: str) -> None:
+    db = open_database(str(db_path))
+    with db.session() as s:
+        set_setting(s, LOCAL_UNIT, s.scalar(select(Unit).where(Unit.name == name)).uuid)
+    db.close()
+
+
+def _page(qtbot, db_path, unit: str | None = None) -> SummariesPage:
+    if unit is not None:
+        _as_unit(db_path, unit)
+    page = open_page(qtbot, db_path, "summaries")
+    assert isinstance(page, SummariesPage)
+    return page
+
+
+def _summary(db_path, department: str, submitted_on: date | None = None) -> int:
+    """Start (and maybe submit) a department's 总结提升 summary through the service."""
+    db = open_database(str(db_path))
+    with db.session() as s:
+        programme_id, phase_id = _period(s)
+        summary = summaries.start_summary(s, programme_id, unit_ids(s)[department], phase_id)
+        if submitted_on is not None:
+            summaries.submit_summary(s, summary.id, submitted_on)
+        summary_id = summary.id
+    db.close()
+    return summary_id
+
+
+def _period(session) -> tuple[int, int]:
+    from app.services.context import load_context
+
+    context = load_context(session)
+    return context.programme_id, next(p.id for p in context.phases if p.name == "总结提升")
+
+
+def _stored(db_path, department: str = AID):
+    db = open_database(str(db_path))
+    with db.session() as s:
+        programme_id, phase_id = _period(s)
+        summary = summaries.find_summary(s, programme_id, unit_ids(s)[department], phase_id)
+        result = (None, []) if summary is None else (
+            dict(summary.sections),
+            [(p.caption, p.sort_order) for p, _sha in summaries.chosen_photos(s, summary)],
+        )  # fmt: skip
+    db.close()
+    return result
+
+
+def _row(page: SummariesPage, department: str):
+    return next(r for r in page.model.rows() if r.department == department)
+
+
+def _select(page: SummariesPage, department: str) -> None:
+    assert page.view.select_where(lambda r: r.department == department)
+
+
+def test_the_county_lists_every_department_not_started(qtbot, qtmodeltester, gui_app, db_path):
+    page = _page(qtbot, db_path)
+    assert page.period.currentText().startswith("总结提升")  # the phase with the deadline
+    assert [r.department for r in page.model.rows()] == DEPARTMENTS
+    assert {r.status_label for r in page.model.rows()} == {"未开始"}
+    assert page.model.index(0, 2).data() == "2018-10-15"
+    assert page.return_button.isVisibleTo(page) and page.submit_button.isHidden()
+    _select(page, AID)
+    assert not page.edit_button.isEnabled()  # the county does not write a department's summary
+    qtmodeltester.check(page.model)
+    page.period.setCurrentIndex(page.period.findData(None))
+    assert page.period.currentText() == "全年" and len(page.model.rows()) == 7
+
+
+def test_overdue_departments_are_highlighted(qtbot, gui_app, db_path):
+    _summary(db_path, "律师管理科", submitted_on=date(2018, 10, 12))  # on time
+    page = _page(qtbot, db_path)
+    rows = page.model.rows()
+    lawyers, aid = rows.index(_row(page, "律师管理科")), rows.index(_row(page, AID))
+    background = Qt.ItemDataRole.BackgroundRole
+    assert page.model.index(aid, 0).data(background).color().name() == OVERDUE_BACKGROUND
+    assert page.model.index(aid, MARK).data() == "逾期未交"
+    assert page.model.index(lawyers, 0).data(background) is None
+    assert page.model.index(lawyers, MARK).data() == ""
+    assert "逾期未交 6" in page.info.text()
+    page.today = lambda: date(2018, 10, 1)  # before the deadline nobody is late
+    page.refresh()
+    assert page.model.index(aid, 0).data(background) is None
+
+
+def test_a_department_sees_its_own_summary_prefilled(qtbot, monkeypatch, gui_app, db_path):
+    page = _page(qtbot, db_path, AID)
+    assert [r.department for r in page.model.rows()] == [AID]
+    seen = []
+
+    def look(dialog: SummaryDialog) -> int:
+        seen.append((dialog.edits["基本情况"].toPlainText(), dialog.figures.toPlainText()))
+        return 0
+
+    monkeypatch.setattr(SummaryDialog, "exec", look)
+    assert page.edit_button.text() == "编写/修改总结…"
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    basic, figures = seen[0]
+    assert "法律援助中心共记录大帮教工作台账" in basic
+    assert "总结提升" in figures and "全年累计" in figures
+    assert page.selected().status_label == "草稿"
+
+
+def test_a_too_long_section_is_refused_and_nothing_saved(qtbot, monkeypatch, gui_app, db_path):
+    page = _page(qtbot, db_path, AID)
+    seen = drive_dialog(
+        monkeypatch, SummaryDialog, lambda d: d.edits["基本情况"].setPlainText("很" * 6001)
+    )
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    dialog = seen[0]
+    assert dialog.error_text("基本情况") == "“基本情况”不能超过 6000 字。"
+    assert dialog.error_text() == "有 1 处需要修改，见下方红字。"
+    assert dialog.result() == 0  # still open
+    sections, _photos = _stored(db_path)
+    assert "法律援助中心共记录" in sections["基本情况"] and "很很" not in sections["基本情况"]
+
+
+def test_photos_are_chosen_with_captions_in_order(qtbot, monkeypatch, gui_app, db_path, tmp_path):
+    db = open_database(str(db_path))
+    with db.session() as s:
+        for day, title in (("2018-10-20", "法治讲座进社区"), ("2018-11-05", "法律援助值班")):
+            photo = make_jpeg(tmp_path / f"{title}.jpg", colour=(40, 120 + len(title), 60))
+            ledger.save_entry(s, db.attachments, None, EntryInput(
+                kind_ids(s)["other"], unit_ids(s)[AID], day, title,
+                photos=[PhotoInput(path=photo)]))  # fmt: skip
+    db.close()
+    page = _page(qtbot, db_path, AID)
+
+    def no_caption(dialog: SummaryDialog) -> None:
+        assert [c.photo.entry_title for c in dialog.photos.cards] == [
+            "法治讲座进社区",
+            "法律援助值班",
+        ]
+        assert dialog.photos.cards[0].image.pixmap() is not None  # the thumbnail is shown
+        for card in dialog.photos.cards:
+            card.check.setChecked(True)
+        dialog.photos.cards[1].caption.setText("  ")
+
+    seen = drive_dialog(monkeypatch, SummaryDialog, no_caption)
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    assert seen[0].error_text("photos") == "请为第 2 张照片填写说明。"
+    assert _stored(db_path)[1] == []
+
+    def captions(dialog: SummaryDialog) -> None:
+        dialog.photos.cards[0].check.setChecked(True)
+        dialog.photos.cards[1].check.setChecked(True)
+        dialog.photos.cards[1].caption.setText("值班律师接待矫正对象")
+
+    drive_dialog(monkeypatch, SummaryDialog, captions)
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    assert _stored(db_path)[1] == [("法治讲座进社区", 0), ("值班律师接待矫正对象", 1)]
+
+
+def test_save_then_submit(qtbot, monkeypatch, gui_app, db_path):
+    page = _page(qtbot, db_path, AID)
+    drive_dialog(monkeypatch, SummaryDialog,
+                 lambda d: d.edits["好经验好做法"].setPlainText("法援值班律师进驻司法所。"))  # fmt: skip
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    assert _stored(db_path)[0]["好经验好做法"] == "法援值班律师进驻司法所。"
+    assert page.selected().status_label == "草稿" and page.submit_button.isEnabled()
+
+    monkeypatch.setattr("app.ui.pages.summaries.confirm", lambda *a: False)
+    qtbot.mouseClick(page.submit_button, Qt.MouseButton.LeftButton)
+    assert page.selected().status_label == "草稿"
+
+    monkeypatch.setattr("app.ui.pages.summaries.confirm", lambda *a: True)
+    qtbot.mouseClick(page.submit_button, Qt.MouseButton.LeftButton)
+    row = page.selected()
+    assert (row.status_label, row.submitted_on) == ("已提交", date.today())
+    assert page.model.index(0, 3).data() == f"{date.today():%Y-%m-%d}"
+    assert page.model.index(0, MARK).data() == "迟交"  # the 2018 deadline has passed
+    assert not page.submit_button.isEnabled() and page.edit_button.text() == "查看总结…"
+
+
+def test_submit_without_required_text_is_refused(qtbot, monkeypatch, gui_app, db_path):
+    summary_id = _summary(db_path, AID)
+    db = open_database(str(db_path))
+    with db.session() as s:
+        summaries.save_summary(s, summary_id, {"基本情况": ""}, [])
+    db.close()
+    page = _page(qtbot, db_path, AID)
+    errors = []
+    monkeypatch.setattr("app.ui.pages.summaries.confirm", lambda *a: True)
+    monkeypatch.setattr(
+        "app.ui.pages.summaries.show_error", lambda _p, _t, text: errors.append(text)
+    )
+    qtbot.mouseClick(page.submit_button, Qt.MouseButton.LeftButton)
+    assert errors == ["请填写“基本情况”。\n请填写“主要做法与成效”。"]
+    assert page.selected().status_label == "草稿"
+
+
+def test_the_county_returns_with_a_comment_and_accepts(qtbot, monkeypatch, gui_app, db_path):
+    _summary(db_path, AID, submitted_on=date(2018, 10, 14))
+    _summary(db_path, "基层科", submitted_on=date(2018, 10, 16))
+    page = _page(qtbot, db_path)
+    _select(page, AID)
+    assert page.return_button.isEnabled() and page.accept_button.isEnabled()
+
+    seen = drive_dialog(monkeypatch, ReturnDialog, lambda d: d.comment.setPlainText("  "))
+    qtbot.mouseClick(page.return_button, Qt.MouseButton.LeftButton)
+    assert seen[0].error_text("comment") == "退回时请写明需要修改的地方。"
+    assert page.selected().status_label == "已提交"
+
+    comment = "“典型案例”请补充具体事例。"
+    drive_dialog(monkeypatch, ReturnDialog, lambda d: d.comment.setPlainText(comment))
+    qtbot.mouseClick(page.return_button, Qt.MouseButton.LeftButton)
+    row = page.selected()
+    assert (row.department, row.status_label) == (AID, "已退回")
+    assert page.model.index(page.model.rows().index(row), 5).data() == comment
+    assert not page.return_button.isEnabled()
+
+    monkeypatch.setattr("app.ui.pages.summaries.confirm", lambda *a: True)
+    _select(page, "基层科")
+    qtbot.mouseClick(page.accept_button, Qt.MouseButton.LeftButton)
+    assert page.selected().status_label == "已采用" and page.model.index(3, MARK).data() == "迟交"
+
+    page.window().close()
+    page = _page(qtbot, db_path, AID)  # the department reopens it, with the comment shown
+    notes = []
+    monkeypatch.setattr(SummaryDialog, "exec", lambda d: notes.append(d.note.text()) or 0)
+    assert page.submit_button.isEnabled()
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    assert comment in notes[0]
+
+
+def test_pdfs_are_made_in_the_background_and_saved(qtbot, monkeypatch, gui_app, db_path, tmp_path):
+    summary_id = _summary(db_path, AID, submitted_on=date(2018, 10, 14))
+    calls = []
+    fake = types.ModuleType("app.services.summary_reports")
+    fake.department_summary_pdf = lambda db, sid: calls.append(sid) or b"%PDF-1.4 one"
+    fake.county_summary_pdf = lambda db, pid, phid: calls.append((pid, phid)) or b"%PDF-1.4 all"
+    monkeypatch.setitem(sys.modules, "app.services.summary_reports", fake)
+    opened = []
+    monkeypatch.setattr("app.ui.pages.summaries.open_saved_file", opened.append)
+    page = _page(qtbot, db_path)
+    _select(page, AID)
+    with qtbot.waitSignal(page.department_pdf(tmp_path / "one.pdf").finished, timeout=10000):
+        pass
+    assert (tmp_path / "one.pdf").read_bytes() == b"%PDF-1.4 one" and calls == [summary_id]
+    with qtbot.waitSignal(page.county_pdf(tmp_path / "all.pdf").finished, timeout=10000):
+        pass
+    assert (tmp_path / "all.pdf").read_bytes() == b"%PDF-1.4 all"
+    assert calls[1] == (page.context.programme_id, page.phase_id())
+    assert opened == [tmp_path / "one.pdf", tmp_path / "all.pdf"]
+    assert "all.pdf" in page.status.text()
+
+
+def test_a_missing_pdf_builder_is_reported(qtbot, monkeypatch, gui_app, db_path, tmp_path):
+    _summary(db_path, AID, submitted_on=date(2018, 10, 14))
+    monkeypatch.setitem(sys.modules, "app.services.summary_reports", None)  # import fails
+    errors = []
+    monkeypatch.setattr(
+        "app.ui.pages.summaries.show_error", lambda _p, title, _t: errors.append(title)
+    )
+    page = _page(qtbot, db_path)
+    _select(page, AID)
+    assert page.department_pdf(tmp_path / "one.pdf") is None
+    assert errors == ["无法生成 PDF"] and not (tmp_path / "one.pdf").exists()
