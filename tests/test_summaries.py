@@ -241,3 +241,59 @@ def test_command_line_writes_both_pdfs_and_refuses_an_unknown_phase(db_path, tmp
                  "--phase", "夏天", "--out", str(tmp_path / "x.pdf")]) == 2  # fmt: skip
     assert "没有名为“夏天”的阶段" in capsys.readouterr().err
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_summary_travels_up_and_the_countys_return_travels_down(tmp_path):
+    from app.services.setup import initialise
+    from app.sync.exchange import export_package, import_package
+    from app.sync.registration import join_with_credential, read_credential, write_credential
+    from tests.conftest import TEMPLATE_KEY
+
+    county = initialise(str(tmp_path / "county.db"), TEMPLATE_KEY, "县矫正办").database
+    with county.session() as s:
+        write_credential(s, "法律援助中心", tmp_path / "c.cred", TEMPLATE_KEY)
+    unit = initialise(str(tmp_path / "unit.db"), TEMPLATE_KEY, "法律援助中心").database
+    with unit.session() as s:
+        join_with_credential(s, read_credential(tmp_path / "c.cred"))
+        programme_id, legal = current_programme(s).id, unit_ids(s)["法律援助中心"]
+        summary = summaries.start_summary(s, programme_id, legal, None)
+        summaries.submit_summary(s, summary.id, date(2018, 10, 14))
+    try:
+        import_package(county, export_package(unit, "县矫正办", tmp_path / "up1.bjpkg")[0])
+        with county.session() as s:
+            (row,) = [
+                r
+                for r in summaries.summary_rows(s, programme_id, None)
+                if r.department == "法律援助中心"
+            ]
+            assert row.status == SummaryStatus.SUBMITTED and row.submitted_on == date(2018, 10, 14)
+            summaries.review_summary(s, row.summary_id, ReviewDecision.RETURNED, "请补充典型案例。",
+                                     date(2018, 10, 16), unit_ids(s)["县矫正办"])  # fmt: skip
+        import_package(unit, export_package(county, "法律援助中心", tmp_path / "down.bjpkg")[0])
+        with unit.session() as s:
+            (row,) = [
+                r
+                for r in summaries.summary_rows(s, programme_id, None)
+                if r.department == "法律援助中心"
+            ]
+            assert (row.status, row.comment) == (SummaryStatus.RETURNED, "请补充典型案例。")
+            summary = summaries.find_summary(s, programme_id, legal, None)
+            summaries.save_summary(
+                s, summary.id, {**summary.sections, "典型案例": "追回欠薪。"}, []
+            )
+            summaries.submit_summary(s, summary.id, date(2018, 10, 17))
+        import_package(county, export_package(unit, "县矫正办", tmp_path / "up2.bjpkg")[0])
+        with county.session() as s:
+            (row,) = [
+                r
+                for r in summaries.summary_rows(s, programme_id, None)
+                if r.department == "法律援助中心"
+            ]
+            assert (row.status, row.submitted_on, row.late) == (
+                SummaryStatus.SUBMITTED,
+                date(2018, 10, 17),
+                True,
+            )
+    finally:
+        county.close()
+        unit.close()
