@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from datetime import date
 
 from PySide6.QtCore import Qt
@@ -250,36 +248,31 @@ def test_the_county_returns_with_a_comment_and_accepts(qtbot, monkeypatch, gui_a
     assert comment in notes[0]
 
 
-def test_pdfs_are_made_in_the_background_and_saved(qtbot, monkeypatch, gui_app, db_path, tmp_path):
-    summary_id = _summary(db_path, AID, submitted_on=date(2018, 10, 14))
-    calls = []
-    fake = types.ModuleType("app.services.summary_reports")
-    fake.department_summary_pdf = lambda db, sid: calls.append(sid) or b"%PDF-1.4 one"
-    fake.county_summary_pdf = lambda db, pid, phid: calls.append((pid, phid)) or b"%PDF-1.4 all"
-    monkeypatch.setitem(sys.modules, "app.services.summary_reports", fake)
-    opened = []
-    monkeypatch.setattr("app.ui.pages.summaries.open_saved_file", opened.append)
-    page = _page(qtbot, db_path)
-    _select(page, AID)
-    with qtbot.waitSignal(page.department_pdf(tmp_path / "one.pdf").finished, timeout=10000):
-        pass
-    assert (tmp_path / "one.pdf").read_bytes() == b"%PDF-1.4 one" and calls == [summary_id]
-    with qtbot.waitSignal(page.county_pdf(tmp_path / "all.pdf").finished, timeout=10000):
-        pass
-    assert (tmp_path / "all.pdf").read_bytes() == b"%PDF-1.4 all"
-    assert calls[1] == (page.context.programme_id, page.phase_id())
-    assert opened == [tmp_path / "one.pdf", tmp_path / "all.pdf"]
-    assert "all.pdf" in page.status.text()
+def test_real_pdfs_are_made_in_the_background_saved_and_printable(
+    qtbot, monkeypatch, gui_app, db_path, tmp_path
+):
+    from pypdf import PdfReader
 
-
-def test_a_missing_pdf_builder_is_reported(qtbot, monkeypatch, gui_app, db_path, tmp_path):
     _summary(db_path, AID, submitted_on=date(2018, 10, 14))
-    monkeypatch.setitem(sys.modules, "app.services.summary_reports", None)  # import fails
-    errors = []
+    opened, printed = [], []
+    monkeypatch.setattr("app.ui.pages.summaries.open_saved_file", opened.append)
     monkeypatch.setattr(
-        "app.ui.pages.summaries.show_error", lambda _p, title, _t: errors.append(title)
+        "app.ui.printing.ask_and_print",
+        lambda _p, data, title: printed.append((data, title)) or True,
     )
     page = _page(qtbot, db_path)
     _select(page, AID)
-    assert page.department_pdf(tmp_path / "one.pdf") is None
-    assert errors == ["无法生成 PDF"] and not (tmp_path / "one.pdf").exists()
+    assert not page.print_button.isEnabled()
+    with qtbot.waitSignal(page.department_pdf(tmp_path / "one.pdf").finished, timeout=30000):
+        pass
+    text = "".join(p.extract_text() for p in PdfReader(tmp_path / "one.pdf").pages).replace(
+        "\n", ""
+    )
+    assert AID in text and "工作总结" in text
+    with qtbot.waitSignal(page.county_pdf(tmp_path / "all.pdf").finished, timeout=30000):
+        pass
+    reader = PdfReader(tmp_path / "all.pdf")
+    assert "汇总报告" in reader.pages[0].extract_text().replace("\n", "") and reader.outline
+    assert opened == [tmp_path / "one.pdf", tmp_path / "all.pdf"]
+    assert "all.pdf" in page.status.text() and page.print_button.isEnabled()
+    assert page.print_last() and printed[0][0] == (tmp_path / "all.pdf").read_bytes()

@@ -128,7 +128,12 @@ class SummariesPage(Page):
         self.status.setStyleSheet("color: #555;")
         self.layout_.addLayout(button_row(self.edit_button, self.submit_button,
                                           self.return_button, self.accept_button))  # fmt: skip
-        self.layout_.addLayout(button_row(self.pdf_button, self.county_pdf_button))
+        self.print_button = QPushButton(self.tr("打印刚生成的 PDF…"))
+        self.print_button.setEnabled(False)
+        self._last_pdf: tuple[bytes, str] | None = None
+        self.layout_.addLayout(
+            button_row(self.pdf_button, self.county_pdf_button, self.print_button)
+        )
         self.layout_.addWidget(self.status)
         if self.is_department:
             self.status.setText(self.tr("写好后点“提交”，再到“数据交换”导出数据包发给县矫正办。"))
@@ -145,6 +150,7 @@ class SummariesPage(Page):
         self.accept_button.clicked.connect(self.accept_selected)
         self.pdf_button.clicked.connect(lambda: self.department_pdf())
         self.county_pdf_button.clicked.connect(lambda: self.county_pdf())
+        self.print_button.clicked.connect(lambda: self.print_last())
         self.refresh()
 
     # ------------------------------------------------------------ loading
@@ -336,15 +342,8 @@ class SummariesPage(Page):
         row = self.selected()
         if row is None or row.summary_id is None:
             return None
-        try:
-            from app.services.summary_reports import department_summary_pdf
-        except ImportError:
-            show_error(
-                self,
-                self.tr("无法生成 PDF"),
-                self.tr("本程序缺少生成总结 PDF 的部分，请联系技术人员。"),
-            )
-            return None
+        from app.services.summary_reports import department_summary_pdf
+
         name = f"阶段总结-{row.department}-{self.period_name()}.pdf"
         path = path or self._ask_path(self.tr("保存总结 PDF"), name)
         database, summary_id = self.database, row.summary_id
@@ -355,21 +354,23 @@ class SummariesPage(Page):
         programme_id, phase_id = self.context.programme_id, self.phase_id()
         if programme_id is None:
             return None
-        try:
-            from app.services.summary_reports import county_summary_pdf
-        except ImportError:
-            show_error(
-                self,
-                self.tr("无法生成 PDF"),
-                self.tr("本程序缺少生成汇总 PDF 的部分，请联系技术人员。"),
-            )
-            return None
+        from app.services.summary_reports import county_summary_pdf
+
         name = f"阶段总结汇总-{self.period_name()}.pdf"
         path = path or self._ask_path(self.tr("保存全县汇总 PDF"), name)
         database = self.database
         return self._make_pdf(
             path, lambda _report: county_summary_pdf(database, programme_id, phase_id)
         )
+
+    def print_last(self) -> bool:
+        """Print the PDF made last (Qt's print dialog first)."""
+        if self._last_pdf is None:
+            return False
+        from app.ui.printing import ask_and_print
+
+        data, title = self._last_pdf
+        return ask_and_print(self, data, title)
 
     def _make_pdf(self, path: Path | None, work: Callable) -> BackgroundTask | None:
         if path is None:
@@ -387,6 +388,8 @@ class SummariesPage(Page):
                 show_error(self, self.tr("保存失败"), file_problem(exc, path, writing=True))
                 return
             self.status.setText(self.tr("已保存到 %1").replace("%1", str(path)))
+            self._last_pdf = (data, path.stem)
+            self.print_button.setEnabled(True)
             open_saved_file(path)
 
         def failed(error: object) -> None:
