@@ -2,11 +2,17 @@
 
 from app.models.aggregate import AggregateReport
 from app.models.agreement import Agreement, AgreementStatus, AgreementTemplate
+from app.models.assessment import AssessmentScheme, ScoreAdjustment
 from app.models.base import Base, SyncedRecord
 from app.models.brand import Brand, BrandEvidence, BrandMilestone, BrandParticipant, BrandStatus
 from app.models.duty import Duty, Indicator, IndicatorMeasure
 from app.models.exchange import Direction, ExchangeConflict, LocalEdit, PackageLog
-from app.models.inspection import Inspection, RectificationItem, RectificationStatus
+from app.models.inspection import (
+    Inspection,
+    RectificationItem,
+    RectificationStatus,
+    RectificationUpdate,
+)
 from app.models.ledger import (
     Attachment,
     CorrectionSubject,
@@ -28,7 +34,7 @@ from app.models.summary import (
 from app.models.unit import Pairing, Unit, UnitKind
 
 # The Alembic revision this code's models correspond to; a test keeps it equal to head.
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 
 __all__ = [
     "SCHEMA_HEAD",
@@ -36,6 +42,7 @@ __all__ = [
     "Agreement",
     "AgreementStatus",
     "AgreementTemplate",
+    "AssessmentScheme",
     "Attachment",
     "Base",
     "Brand",
@@ -67,7 +74,9 @@ __all__ = [
     "Programme",
     "RectificationItem",
     "RectificationStatus",
+    "RectificationUpdate",
     "ReviewDecision",
+    "ScoreAdjustment",
     "SubjectCategory",
     "SummaryPhoto",
     "SummaryReview",

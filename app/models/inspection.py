@@ -55,3 +55,16 @@ class RectificationItem(SyncedRecord, Base):
 
     inspection: Mapped[Inspection] = relationship(back_populates="items")
     responsible_unit: Mapped[Unit] = relationship(foreign_keys=[responsible_unit_id])
+
+
+class RectificationUpdate(SyncedRecord, Base):
+    """The responsible unit's report on a rectification item: work started, or done with its
+    evidence. Owned by that unit (the item stays the inspecting office's), so it travels up
+    in the unit's package; only the inspector closes the item (已销号)."""
+
+    __tablename__ = "rectification_updates"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("rectification_items.id"), index=True)
+    status: Mapped[RectificationStatus] = mapped_column(enum_column_type(RectificationStatus, 16))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    reported_on: Mapped[date] = mapped_column(Date)

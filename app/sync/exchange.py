@@ -48,9 +48,12 @@ SEALED = {"correction_subjects"}
 # The city office gets reference data and the county's aggregate, never the ledger itself
 # (no correction subject's data goes beyond the county).
 NOT_FOR_CITY = {"correction_subjects", "ledger_entries", "entry_attachments", "attachments",
-                "summary_reviews"}  # fmt: skip
+                "summary_reviews", "brand_evidence", "rectification_updates"}  # fmt: skip
 # Records about another unit's record go only to that unit: table → (column, table it points at).
-ABOUT_RECIPIENTS_RECORD = {"summary_reviews": ("summary_id", "phase_summaries")}
+ABOUT_RECIPIENTS_RECORD = {
+    "summary_reviews": ("summary_id", "phase_summaries"),
+    "brand_evidence": ("entry_id", "ledger_entries"),
+}
 KIND_LABELS = {
     "units": "单位", "attachments": "附件", "correction_subjects": "社区矫正对象", "entry_kinds": "台账类型",
     "programmes": "实施方案", "agreement_templates": "责任状文本", "agreements": "责任状", "brands": "品牌",
@@ -59,7 +62,8 @@ KIND_LABELS = {
     "brand_participants": "品牌参与单位", "entry_attachments": "台账照片", "indicators": "指标",
     "meeting_decisions": "例会议定事项", "meeting_reports": "例会汇报", "phase_summaries": "阶段总结",
     "rectification_items": "整改事项", "summary_photos": "总结照片", "aggregate_reports": "县级汇总",
-    "summary_reviews": "总结审核",
+    "summary_reviews": "总结审核", "rectification_updates": "整改进展", "assessment_schemes": "考核方案",
+    "score_adjustments": "考核加减分",
 }  # fmt: skip
 
 
