@@ -14,7 +14,9 @@ Then each step runs in its own process; "peak" is that process's high-water RSS 
 "base" its RSS after imports and opening the database, before the step:
   export   export_package(unit, "县矫正办", full=True)
   dry run  import_package(county, dry_run=True)
-  import   import_package(county), into a fresh copy of the county database
+  import   import_package(county), into a fresh copy of the county database; then, not in
+           its time, the first look: thumbnails of 50 imported photos, which the store makes
+           on demand (an import makes no previews)
   floor    plain sqlite3: executemany of the very rows the import wrote to ledger_entries
            (same columns, same stored values, ids assigned by SQLite as in the import) into a
            copy of the county database as the import found it, in one transaction, WAL,
@@ -74,6 +76,7 @@ UNIT = "法律援助中心"
 SUBJECTS = 300
 IMPORT_AIM = 3.0  # import within 3× of the floor
 MEMORY_AIM_MB = 300.0
+FIRST_LOOK = 50  # photos whose thumbnails are made on demand after the import (a screenful)
 
 # ---------------------------------------------------------------- helpers
 
@@ -268,6 +271,11 @@ def prepare(work: Path, entries: int, photos: int, seed: int) -> dict[str, Any]:
     if marker.exists():
         info = json.loads(marker.read_text())
         if {k: info.get(k) for k in wanted} == wanted and (work / "county-fresh.db").exists():
+            for kept in (work / "unit" / "unit.db", work / "county-fresh.db"):
+                upgraded = open_database(str(kept))  # a fill from an older schema: bring it up
+                upgraded.close()
+                if upgraded.backup_path is not None:
+                    upgraded.backup_path.unlink(missing_ok=True)
             info["reused"] = True
             return info
     marker.unlink(missing_ok=True)
@@ -330,7 +338,8 @@ def _import_phases() -> Phases:
     phases.wrap(VerifiedPackage, "sealed_records", lambda *_a: "open sealed + parse")
     phases.wrap(exchange, "_apply_table", lambda _s, table, *_a: f"apply {table.name}")
     phases.wrap(VerifiedPackage, "extract_file", lambda *_a: "photos: extract")
-    phases.wrap(AttachmentStore, "add_verified", lambda *_a: "photos: store + previews")
+    phases.wrap(AttachmentStore, "add_verified", lambda *_a: "photos: store")
+    phases.wrap(AttachmentStore, "make_previews", lambda *_a: "photos: previews")
     phases.wrap(Session, "commit", lambda *_a: "commit")
     return phases
 
@@ -345,10 +354,25 @@ def step_import(county_file: Path, package: Path, dry_run: bool) -> dict[str, An
     start = time.perf_counter()
     summary = exchange.import_package(database, package, dry_run=dry_run)
     seconds = time.perf_counter() - start
+    peak = peak_rss_mb()
+    looked = first_look(database) if not dry_run else {}
     database.close()
     return {"seconds": seconds, "created": summary.created, "updated": summary.updated,
             "unchanged": summary.unchanged, "deleted": summary.deleted, "files": summary.files,
-            "phases": phases.seconds, "base_mb": base, "peak_mb": peak_rss_mb()}  # fmt: skip
+            "phases": phases.seconds, "base_mb": base, "peak_mb": peak, **looked}  # fmt: skip
+
+
+def first_look(database: Database, photos: int = FIRST_LOOK) -> dict[str, Any]:
+    """After the import (not timed with it): the first look at imported photos, which makes
+    their thumbnails on demand, as the ledger list does for the rows on screen."""
+    store = database.attachments
+    with database.session() as session:
+        shas = list(
+            session.scalars(select(Attachment.sha256).order_by(Attachment.id).limit(photos))
+        )
+    start = time.perf_counter()
+    made = sum(store.thumbnail_path(sha) is not None for sha in shas)
+    return {"look_seconds": time.perf_counter() - start, "look_thumbs": made}
 
 
 def step_profile(what: str, db_file: Path, package: Path, out: Path, top: int) -> dict[str, Any]:
@@ -602,6 +626,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"highest peak RSS:                                 {peak:6.0f} MB (aim < {MEMORY_AIM_MB:.0f} MB: {'met' if peak < MEMORY_AIM_MB else 'NOT met'})")  # fmt: skip
         print(f"import result: created {imported['created']}, tombstones {imported['deleted']}, "
               f"photos stored {imported['files']}")  # fmt: skip
+        if "look_seconds" in imported:
+            print(f"first look after the import (not in its time): {imported['look_thumbs']} "
+                  f"thumbnails made on demand in {imported['look_seconds']:.2f} s")  # fmt: skip
 
         for label, result in (("export", export), ("import, dry run", dry), ("import", imported)):
             print(f"\n  {label}, {result['seconds']:.2f} s:")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import pytest
@@ -97,3 +98,81 @@ def test_deleting_an_entry_keeps_a_photo_another_entry_uses(database, tmp_path):
         ledger.delete_entry(s, second)
         assert ledger.purge_unused_files(s, store) == 1
     assert not store.has(sha)
+
+
+def _stored_without_previews(store, source):
+    """Put a file into the store the way an import does (no previews made)."""
+    sha = hashlib.sha256(source.read_bytes()).hexdigest()
+    store.add_verified(source, sha)
+    assert not (store.root / "thumbs").exists() and not (store.root / "reduced").exists()
+    return sha
+
+
+def test_previews_are_made_on_first_request_from_an_original_that_has_none(database, tmp_path):
+    store = database.attachments
+    sha = _stored_without_previews(store, make_jpeg(tmp_path / "导入.jpg", size=(4000, 3000)))
+    thumb = store.thumbnail_path(sha)
+    assert thumb is not None and thumb != store.original_path(sha)
+    with Image.open(thumb) as image:
+        assert image.format == "JPEG" and image.size == (240, 180)
+    reduced = store.reduced_path(sha)
+    assert reduced != store.original_path(sha)
+    with Image.open(reduced) as image:
+        assert image.format == "JPEG" and image.size == (REDUCED_MAX_SIDE, 1200)
+    assert store.thumbnail_path(sha) == thumb and store.reduced_path(sha) == reduced  # kept
+    assert not list(store.root.rglob("*.tmp"))
+
+
+def test_a_small_imported_photo_gets_a_thumbnail_and_is_its_own_reduced_copy(database, tmp_path):
+    store = database.attachments
+    sha = _stored_without_previews(store, make_jpeg(tmp_path / "小.jpg", size=(800, 600)))
+    assert store.reduced_path(sha) == store.original_path(sha)
+    with Image.open(store.thumbnail_path(sha)) as image:
+        assert image.format == "JPEG" and image.size == (240, 180)
+
+
+def test_a_preview_follows_the_photos_orientation(database, tmp_path):
+    source = tmp_path / "竖拍.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # taken upright, stored sideways: turn 90° clockwise to show
+    Image.new("RGB", (2000, 1000), (200, 90, 40)).save(source, "JPEG", exif=exif)
+    store = database.attachments
+    sha = _stored_without_previews(store, source)
+    with Image.open(store.thumbnail_path(sha)) as image:
+        assert image.size == (120, 240)
+    with Image.open(store.reduced_path(sha)) as image:
+        assert image.size == (800, REDUCED_MAX_SIDE)
+
+
+def test_no_preview_for_pdfs_broken_or_absent_files(database, tmp_path):
+    store = database.attachments
+    pdf = _stored_without_previews(store, make_pdf(tmp_path / "扫描件.pdf"))
+    assert store.thumbnail_path(pdf) is None
+    assert store.reduced_path(pdf) == store.original_path(pdf)
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(make_jpeg(tmp_path / "whole.jpg").read_bytes()[:300])
+    bad = _stored_without_previews(store, broken)
+    assert store.thumbnail_path(bad) is None and store.thumbnail_path(bad) is None
+    assert store.reduced_path(bad) == store.original_path(bad)
+    assert not list(store.root.rglob("*.tmp"))
+    # a photo not in the store yet has no thumbnail, and gets one once it arrives
+    later = make_jpeg(tmp_path / "later.jpg", size=(1000, 800))
+    sha = hashlib.sha256(later.read_bytes()).hexdigest()
+    assert store.thumbnail_path(sha) is None
+    store.add_verified(later, sha)
+    assert store.thumbnail_path(sha) is not None
+
+
+def test_threads_asking_for_the_same_thumbnail_all_get_the_finished_file(database, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = database.attachments
+    photos = [make_jpeg(tmp_path / f"{i}.jpg", (1600, 1200), (80 * i, 100, 200)) for i in range(3)]
+    shas = [_stored_without_previews(store, photo) for photo in photos]
+    with ThreadPoolExecutor(8) as pool:
+        found = list(pool.map(lambda i: store.thumbnail_path(shas[i % 3]), range(24)))
+    assert all(path is not None for path in found) and len(set(found)) == 3
+    for path in set(found):
+        with Image.open(path) as image:
+            image.load()
+            assert image.size == (240, 180)

@@ -2,16 +2,18 @@
 
 Files are named by their SHA-256 and stored once however often they are used. Large photos
 are kept as they are; a reduced copy (for screens and printing) and a thumbnail are made
-next to them. Content is checked, not the file name: only real JPEG/PNG images and PDFs pass.
+next to them when first asked for (right away for a photo a user adds; an import leaves them
+to the first look). Content is checked, not the file name: only real JPEG/PNG images and PDFs
+pass.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,14 +104,20 @@ class AttachmentStore:
         return self.root / "originals" / sha256[:2] / sha256
 
     def reduced_path(self, sha256: str) -> Path:
-        """A photo reduced for screens and printing (the original if already small)."""
-        reduced = self.root / "reduced" / sha256[:2] / f"{sha256}.jpg"
-        return reduced if reduced.exists() else self.original_path(sha256)
+        """A photo reduced for screens and printing (the original if already small, or not a
+        photo). Made on first request when the original is large and has none yet."""
+        reduced = self._reduced_file(sha256)
+        if reduced.exists() or not self._make_reduced(sha256):
+            return reduced if reduced.exists() else self.original_path(sha256)
+        return reduced
 
     def thumbnail_path(self, sha256: str) -> Path | None:
-        """A small preview of a photo, or None (PDFs, or not made)."""
-        thumb = self.root / "thumbs" / sha256[:2] / f"{sha256}.jpg"
-        return thumb if thumb.exists() else None
+        """A small preview of a photo, made on first request; None for PDFs, files that are
+        not here, and photos that cannot be read."""
+        thumb = self._thumb_file(sha256)
+        if thumb.exists() or self._make_thumbnail(sha256):
+            return thumb
+        return None
 
     def has(self, sha256: str) -> bool:
         """Whether the file is in the store."""
@@ -131,7 +139,7 @@ class AttachmentStore:
         if not self.has(sha):
             self._copy_in(path, self.original_path(sha))
         if media_type.startswith("image/"):
-            self._make_previews(sha)
+            self.make_previews(sha)
         record = session.scalar(select(Attachment).where(Attachment.sha256 == sha))
         if record is None:
             record = Attachment(
@@ -159,56 +167,144 @@ class AttachmentStore:
         finally:
             Path(temp).unlink(missing_ok=True)
 
-    def _make_previews(self, sha256: str) -> None:
-        from PIL import Image, ImageOps
+    # ------------------------------------------------------------ previews, made on request
 
-        reduced = self.root / "reduced" / sha256[:2] / f"{sha256}.jpg"
-        thumb = self.root / "thumbs" / sha256[:2] / f"{sha256}.jpg"
-        if reduced.exists() and thumb.exists():
-            return
-        with Image.open(self.original_path(sha256)) as opened:
-            opened.draft(
-                "RGB", (REDUCED_MAX_SIDE, REDUCED_MAX_SIDE)
-            )  # JPEG: decode at a reduced scale
-            image = ImageOps.exif_transpose(opened).convert("RGB")
-        if not reduced.exists() and (
-            max(image.size) > REDUCED_MAX_SIDE
-            or self.original_path(sha256).stat().st_size > 1_500_000
-        ):
-            copy = image.copy()
-            copy.thumbnail((REDUCED_MAX_SIDE, REDUCED_MAX_SIDE))
-            self._save_jpeg(copy, reduced, quality=85)
-        if not thumb.exists():
+    def _reduced_file(self, sha256: str) -> Path:
+        return self.root / "reduced" / sha256[:2] / f"{sha256}.jpg"
+
+    def _thumb_file(self, sha256: str) -> Path:
+        return self.root / "thumbs" / sha256[:2] / f"{sha256}.jpg"
+
+    def _make_thumbnail(self, sha256: str) -> bool:
+        """Make the thumbnail if missing; whether it exists now."""
+        thumb = self._thumb_file(sha256)
+        original = self.original_path(sha256)
+        if str(original) in _NO_PREVIEW:
+            return False
+        with _PREVIEW_LOCK:
+            if thumb.exists():  # made meanwhile by another thread
+                return True
+            # JPEG: decode at 1/2 to 1/8 scale, no smaller than twice the thumbnail (quality)
+            image = _decoded_photo(original, 2 * THUMBNAIL_MAX_SIDE)
+            if image is None:
+                return False
             image.thumbnail((THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE))
-            self._save_jpeg(image, thumb, quality=80)
+            return _save_preview(image, thumb, original, quality=80)
 
-    @staticmethod
-    def _save_jpeg(image, target: Path, quality: int) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temp = target.with_name(f".{target.name}.tmp")
-        image.save(temp, "JPEG", quality=quality, optimize=True)
-        os.replace(temp, target)
+    def _make_reduced(self, sha256: str) -> bool:
+        """Make the reduced copy if the photo needs one and has none; whether it exists now."""
+        reduced = self._reduced_file(sha256)
+        original = self.original_path(sha256)
+        key = str(original)
+        if key in _NO_PREVIEW or key in _SMALL:
+            return False
+        with _PREVIEW_LOCK:
+            if reduced.exists():
+                return True
+            needed = _needs_reduced_copy(original)
+            if needed is False:
+                _SMALL.add(key)
+            if not needed:
+                return False
+            image = _decoded_photo(original, REDUCED_MAX_SIDE)
+            if image is None:
+                return False
+            image.thumbnail((REDUCED_MAX_SIDE, REDUCED_MAX_SIDE))
+            return _save_preview(image, reduced, original, quality=85)
 
     def add_verified(self, path: Path, sha256: str) -> None:
         """Put a file whose hash is already verified (from a package) into the store; its
-        previews are made separately (``make_previews``), outside the import's transaction."""
+        previews are made when first asked for (``thumbnail_path``, ``reduced_path``)."""
         if not self.has(sha256):
             self._copy_in(Path(path), self.original_path(sha256))
 
     def make_previews(self, sha256: str) -> None:
-        """The reduced copy and thumbnail of a stored photo (nothing for PDFs or odd files)."""
-        with contextlib.suppress(ValidationError, OSError):
-            if check_file(self.original_path(sha256)).startswith("image/"):
-                self._make_previews(sha256)
+        """Make the reduced copy and thumbnail of a stored photo now (nothing for PDFs or odd
+        files); otherwise they are made on first request."""
+        self._make_reduced(sha256)
+        self._make_thumbnail(sha256)
 
     def remove_files(self, sha256: str) -> None:
         """Delete a file and its previews from disk (the caller checks nothing uses it)."""
-        for p in (
-            self.original_path(sha256),
-            self.root / "reduced" / sha256[:2] / f"{sha256}.jpg",
-            self.root / "thumbs" / sha256[:2] / f"{sha256}.jpg",
-        ):
-            p.unlink(missing_ok=True)
+        original = self.original_path(sha256)
+        with _PREVIEW_LOCK:
+            for p in (original, self._reduced_file(sha256), self._thumb_file(sha256)):
+                p.unlink(missing_ok=True)
+            _NO_PREVIEW.discard(str(original))
+            _SMALL.discard(str(original))
+
+
+# Previews are made on first request, possibly from more than one thread (the GUI and a
+# worker): one lock serialises making them, and each file is written under a temporary name
+# and renamed into place, so a reader never sees half a JPEG. Verdicts are remembered for the
+# process so that a list repainting its rows does not try again on every paint: originals that
+# are no photo, cannot be read or whose preview cannot be written, and photos small enough to
+# be their own reduced copy (a stored file's content never changes: it is named by its hash).
+_PREVIEW_LOCK = threading.Lock()
+_NO_PREVIEW: set[str] = set()
+_SMALL: set[str] = set()
+_UNREADABLE = (ValidationError, OSError, ValueError, SyntaxError)
+
+
+def _is_photo(original: Path) -> bool:
+    """Whether a stored file is a photo previews can be made of (False remembered)."""
+    try:
+        if check_file(original).startswith("image/"):
+            return True
+    except ValidationError:
+        pass
+    _NO_PREVIEW.add(str(original))
+    return False
+
+
+def _decoded_photo(original: Path, at_least: int):
+    """The photo as an upright RGB image, decoded (JPEG) at the smallest scale that keeps
+    ``at_least`` pixels on each side; None when the file is no readable photo (remembered)
+    or not (yet) in the store (not remembered)."""
+    from PIL import Image, ImageOps
+
+    if not original.exists() or not _is_photo(original):
+        return None
+    try:
+        with Image.open(original) as opened:
+            opened.draft("RGB", (at_least, at_least))
+            return ImageOps.exif_transpose(opened).convert("RGB")
+    except (*_UNREADABLE, Image.DecompressionBombError):
+        _NO_PREVIEW.add(str(original))
+        return None
+
+
+def _needs_reduced_copy(original: Path) -> bool | None:
+    """Whether a photo is too large to be shown and printed as it is (from its header only);
+    None when the file is no readable photo (remembered) or not (yet) in the store."""
+    from PIL import Image
+
+    if not original.exists() or not _is_photo(original):
+        return None
+    try:
+        with Image.open(original) as opened:
+            side = max(opened.size)
+        return side > REDUCED_MAX_SIDE or original.stat().st_size > 1_500_000
+    except (*_UNREADABLE, Image.DecompressionBombError):
+        _NO_PREVIEW.add(str(original))
+        return None
+
+
+def _save_preview(image, target: Path, original: Path, quality: int) -> bool:
+    """Write a preview JPEG atomically; False (remembered for ``original``) if it cannot be."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                image.save(out, "JPEG", quality=quality, optimize=True)
+            os.replace(temp, target)
+        finally:
+            Path(temp).unlink(missing_ok=True)
+    except (OSError, ValueError):
+        _NO_PREVIEW.add(str(original))
+        return False
+    return True
 
 
 def store_for(database_file: Path | None) -> AttachmentStore:
