@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Direction, Unit, UnitKind
@@ -27,6 +27,7 @@ from app.services.database import Database
 from app.services.errors import UserError
 from app.services.settings import local_unit
 from app.sync import conflicts, history, identity, registration, versions
+from app.sync.bulk import ROW_ID, BulkWriter
 from app.sync.package import (
     PackageError,
     PackageWriter,
@@ -239,6 +240,7 @@ def _apply_table(
     self_refs = _self_refs(table)
     label = KIND_LABELS.get(table.name, table.name)
     later: list[dict[str, Any]] = []
+    writer = BulkWriter(session.connection(), table)
     for batch in _batches(records):
         uuids = [r["uuid"] for r in batch]
         existing = {
@@ -270,7 +272,7 @@ def _apply_table(
                 raise PackageError(f"“{sender.name}”试图修改不属于它的记录，已拒绝整个数据包。")
             outcome = _compare(record, values, local, edited_here.get(record["uuid"]))
             if outcome == "update":
-                updates.append({**values, "_row_id": local.id})
+                updates.append({**values, ROW_ID: local.id})
                 summary.count(summary.deleted if gone else summary.updated, table.name)
                 if self_refs:
                     later.append(record)
@@ -281,16 +283,10 @@ def _apply_table(
             else:
                 summary.count(summary.unchanged, table.name)
         if inserts:
-            session.execute(insert(table), inserts)
+            writer.insert(inserts)
             ids.forget(table)  # the new rows' ids are read back when next needed
         if updates:
-            columns = [c for c in updates[0] if c != "_row_id"]
-            statement = (
-                update(table)
-                .where(table.c.id == bindparam("_row_id"))
-                .values({c: bindparam(c) for c in columns})
-            )
-            session.connection().execute(statement, updates)
+            writer.update(updates)
             for row in updates:  # the local row is the owner's version again
                 if row["uuid"] in edited_here:
                     conflicts.agree(session, table, row["uuid"])

@@ -1,0 +1,67 @@
+"""The import's driver-level writer stores exactly what a Core insert or update stores."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import date
+
+from sqlalchemy import insert, select, update
+
+from app.models import LedgerEntry, Unit
+from app.services import ledger
+from app.services.database import open_database
+from app.services.ledger import EntryInput
+from app.sync.bulk import ROW_ID, BulkWriter
+from tests.helpers import kind_ids, unit_ids
+
+
+def _rows(path, table: str) -> list[tuple]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+
+
+def test_inserts_and_updates_store_what_core_stores(db_path, tmp_path):
+    db = open_database(str(db_path))
+    with db.session() as s:
+        units, kinds = unit_ids(s), kind_ids(s)
+        for n in range(3):
+            ledger.save_entry(s, db.attachments, None, EntryInput(
+                kinds["hotline"], units["法律援助中心"], date(2018, 8, 3 + n), f"热线“{n}”",
+                subjects_served=n, values={"calls": n + 1}))  # fmt: skip
+        entries = [dict(r._mapping) for r in s.execute(select(LedgerEntry.__table__))]
+        unit_rows = [dict(r._mapping) for r in s.execute(select(Unit.__table__).limit(3))]
+    db.close()
+    copies = [tmp_path / "core.db", tmp_path / "bulk.db"]
+    for copy in copies:
+        shutil.copy(db_path, copy)
+    fresh = [{**e, "id": None, "uuid": e["uuid"][:-1] + "f", "deleted": True} for e in entries]
+    for e in fresh:
+        del e["id"]
+    changed = [
+        {**u, "name": u["name"] + "（改）", "revision": u["revision"] + 1} for u in unit_rows
+    ]
+    for path, bulk in zip(copies, (False, True), strict=True):
+        db = open_database(str(path))
+        with db.session() as s:
+            if bulk:
+                BulkWriter(s.connection(), LedgerEntry.__table__).insert(fresh)
+                BulkWriter(s.connection(), Unit.__table__).update(
+                    [
+                        {**{k: v for k, v in u.items() if k != "id"}, ROW_ID: u["id"]}
+                        for u in changed
+                    ]
+                )
+            else:
+                s.execute(insert(LedgerEntry.__table__), fresh)
+                for u in changed:
+                    s.execute(
+                        update(Unit.__table__)
+                        .where(Unit.id == u["id"])
+                        .values(**{k: v for k, v in u.items() if k != "id"})
+                    )
+        db.close()
+    assert _rows(copies[0], "ledger_entries") == _rows(copies[1], "ledger_entries")
+    assert len(_rows(copies[1], "ledger_entries")) == 2 * len(entries)
+    assert _rows(copies[0], "units") == _rows(copies[1], "units")
+    assert sum("（改）" in str(c) for r in _rows(copies[1], "units") for c in r) == 3
