@@ -8,6 +8,7 @@ bookkeeping is skipped (it cost more than SQLite itself on a 100,000-entry impor
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -53,12 +54,16 @@ class BulkWriter:
         for columns, group in groups.items():
             sql, processors = self._plan(kind, columns)
             names = [*columns, ROW_ID] if kind == "update" else list(columns)
-            pairs = list(zip(names, processors, strict=True))
-            values = [
-                tuple(row[n] if p is None or row[n] is None else p(row[n]) for n, p in pairs)
-                for row in group
-            ]
-            self.connection.exec_driver_sql(sql, values)
+            pick = itemgetter(*names)
+            values = (
+                [list(pick(row)) for row in group] if len(names) > 1 else [[pick(r)] for r in group]
+            )
+            for index, process in enumerate(processors):
+                if process is not None:
+                    for value in values:
+                        if value[index] is not None:
+                            value[index] = process(value[index])
+            self.connection.exec_driver_sql(sql, [tuple(v) for v in values])
 
     def insert(self, rows: list[dict[str, Any]]) -> None:
         """INSERT every row (dicts of column values)."""
