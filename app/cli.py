@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app import cli_summary
 
     cli_summary.add_parsers(commands, _parser)
+    from app import cli_bulletin
+
+    cli_bulletin.add_parsers(commands, _parser)
     return parser
 
 
@@ -475,6 +478,12 @@ def _agreement(args: argparse.Namespace) -> int:
     return cli_agreements.handle(args, _open_existing)
 
 
+def _bulletin(args: argparse.Namespace) -> int:
+    from app import cli_bulletin
+
+    return cli_bulletin.handle(args, _open_existing)
+
+
 def _summary(args: argparse.Namespace) -> int:
     from app import cli_summary
 
@@ -498,6 +507,7 @@ HANDLERS = {
     "credential": _exchange,
     "join": _exchange,
     "summary": _summary,
+    "bulletin": _bulletin,
 }
 
 

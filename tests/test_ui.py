@@ -190,19 +190,22 @@ def test_deleting_an_indicator_asks_first(qtbot, monkeypatch, gui_app, db_path):
     assert "本科室权重合计：80" in page.weight_label.text()
 
 
-def test_placeholder_sections_say_what_they_will_do(qtbot, gui_app, db_path):
+def test_every_section_opens_a_working_page(qtbot, gui_app, db_path):
+    from app.ui.main_window import SECTIONS
+    from app.ui.pages.base import Page
+
     window = _window(qtbot, db_path)
-    page = window.open_section("meetings")
-    assert "中层干部月度例会" in " ".join(
-        label.text() for label in page.findChildren(type(window.banner))
-    )
+    for key, title, _description in SECTIONS:
+        page = window.open_section(key)
+        assert isinstance(page, Page), key  # no placeholder left
+        assert window.stack.currentWidget() is page and page.title == title
 
 
 def test_home_page_shows_the_programme(qtbot, gui_app, db_path):
     window = _window(qtbot, db_path)
     page = window.open_section("home")
     assert "关于建立社区矫正司法行政大帮教机制的实施方案" in page.summary.text()
-    assert page.phases_model.rowCount() == 4 and page.goals_model.rowCount() == 4
+    assert len(page.goal_cards) == 4 and len(page.bars.bars) == 7
 
 
 def test_row_table_model_passes_qt_model_checks(qtmodeltester):

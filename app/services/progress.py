@@ -183,3 +183,19 @@ def department_progress(
             )
         )
     return result
+
+
+def year_elapsed(year: int, as_of: date) -> float:
+    """The share of the programme year gone by ``as_of`` (0–1)."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    if as_of < start:
+        return 0.0
+    return min(1.0, ((as_of - start).days + 1) / ((end - start).days + 1))
+
+
+def pace_status(completion: float, elapsed: float) -> str:
+    """ "green" when completion keeps up with the time gone, "amber" within 80% of it, else
+    "red" (the colours of 首页 and of the bulletin)."""
+    if elapsed <= 0 or completion >= elapsed:
+        return "green"
+    return "amber" if completion >= 0.8 * elapsed else "red"

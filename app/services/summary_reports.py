@@ -208,6 +208,8 @@ def county_report(
             .order_by(Brand.id)
         )
     ]  # fmt: skip
+    from app.services.inspections import effective_status
+
     inspections = []
     for inspection in session.scalars(
         select(Inspection).where(Inspection.deleted.is_(False), Inspection.inspection_date <= as_of)
@@ -215,7 +217,7 @@ def county_report(
     ):  # fmt: skip
         items = [
             (i.finding, session.get(Unit, i.responsible_unit_id).name, i.deadline,
-             RECTIFICATION_LABELS.get(i.status, str(i.status)))
+             RECTIFICATION_LABELS.get(effective_status(i), str(i.status)))
             for i in session.scalars(
                 select(RectificationItem).where(RectificationItem.inspection_id == inspection.id,
                                                 RectificationItem.deleted.is_(False))

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.models import (
     AgreementTemplate,
+    AssessmentScheme,
     Duty,
     EntryKind,
     Goal,
@@ -115,6 +116,14 @@ def _check(data: dict[str, Any], filename: str) -> None:
     need(data["programme"].get("owner") in names, "方案的所属单位不存在")
     if "agreement" in data:
         need(data["agreement"].get("party_a") in names, "责任状甲方单位不存在")
+    from app.services.assessment import RULE_CODES
+
+    for rule in data.get("assessment", {}).get("rules", []):
+        need(rule.get("code") in RULE_CODES, f"考核项目“{rule.get('label', '')}”的 code 无效")
+        need(
+            isinstance(rule.get("points"), int | float),
+            f"考核项目“{rule.get('label', '')}”缺少分值",
+        )
     forms_key = data["template"].get("forms", "")
     need(bool(forms_key), "缺少台账表单定义（[template] forms）")
     kinds_by_code = {k.code: k for k in load_forms_file(forms_key)}
@@ -209,6 +218,14 @@ def load_template(session: Session, info: TemplateInfo) -> tuple[Programme, Load
         loader.upsert(
             AgreementTemplate, "责任状文本", (),
             programme_id=programme.id, owner_unit_id=owner.id, title=wording["title"], sections=wording,
+        )  # fmt: skip
+    if "assessment" in data:
+        scheme = data["assessment"]
+        loader.upsert(
+            AssessmentScheme, "考核方案", (),
+            programme_id=programme.id, owner_unit_id=owner.id, name=scheme["name"],
+            indicator_points=float(scheme.get("indicator_points", 100)),
+            rules=[dict(rule) for rule in scheme.get("rules", [])],
         )  # fmt: skip
     return programme, report
 

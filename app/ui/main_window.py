@@ -123,10 +123,13 @@ class MainWindow(QMainWindow):
     def _make_page(self, key: str) -> QWidget:
         assert self.database is not None and self.context is not None
         from app.ui.pages.agreements import AgreementsPage
+        from app.ui.pages.brands import BrandsPage
         from app.ui.pages.duties import DutiesPage
         from app.ui.pages.exchange import ExchangePage
         from app.ui.pages.home import HomePage
+        from app.ui.pages.inspections import InspectionsPage
         from app.ui.pages.ledger import LedgerPage
+        from app.ui.pages.meetings import MeetingsPage
         from app.ui.pages.organisation import OrganisationPage
         from app.ui.pages.settings import SettingsPage
         from app.ui.pages.summaries import SummariesPage
@@ -137,12 +140,18 @@ class MainWindow(QMainWindow):
             "duties": DutiesPage,
             "ledger": LedgerPage,
             "agreements": AgreementsPage,
+            "inspections": InspectionsPage,
+            "meetings": MeetingsPage,
+            "brands": BrandsPage,
             "summaries": SummariesPage,
             "exchange": ExchangePage,
             "settings": SettingsPage,
         }
         if key in builders:
-            return builders[key](self.database, self.context)
+            page = builders[key](self.database, self.context)
+            if key == "home":
+                page.navigate.connect(self.go_to)
+            return page
         _key, title, description = next(s for s in SECTIONS if s[0] == key)
         return PlaceholderPage(_t(title), _t(description))
 
@@ -151,6 +160,16 @@ class MainWindow(QMainWindow):
         row = next(i for i, s in enumerate(SECTIONS) if s[0] == key)
         self.nav.setCurrentRow(row)
         return self.page(key)
+
+    @Slot(str, object)
+    def go_to(self, key: str, records: dict | None = None) -> QWidget:
+        """Open a section showing the records a dashboard figure stands for: ``unit_id`` or
+        ``entry_id`` on the ledger, ``record_id`` on pages that can select one."""
+        page = self.open_section(key)
+        records = {k: v for k, v in (records or {}).items() if v is not None}
+        if records and hasattr(page, "show_records"):
+            page.show_records(**records)
+        return page
 
     @Slot(int)
     def _on_nav(self, row: int) -> None:

@@ -1,16 +1,34 @@
-"""首页: the programme at a glance (the full dashboard comes with progress tracking)."""
+"""首页 (dashboard): the goals against target, the phase and the next deadline, each
+department's progress against the time gone, overdue items and the latest entries. Every
+figure leads, by a click, to the records behind it (``navigate``)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from app.services.context import PhaseRow
-from app.services.programme import GoalRow, list_goals, programme_counts
+from app.models import GoalMetric
+from app.services.dashboard import Dashboard, LatestEntry, build_dashboard
+from app.services.overdue import OverdueItem
+from app.ui.charts import Bar, FigureCard, ProgressBars
 from app.ui.pages.base import Page, section_label
 from app.ui.table_model import Column, RowTableModel
 from app.ui.table_view import RowTableView
+
+GOAL_TARGETS = {  # where a goal's figure leads
+    GoalMetric.PARTICIPATION_RATE: ("ledger", {}),
+    GoalMetric.SIGNING_RATE: ("agreements", {}),
+    GoalMetric.BRAND_COUNT: ("brands", {}),
+    GoalMetric.PAIRING_COVERAGE: ("organisation", {}),
+}
+GOAL_CAPTIONS = {
+    GoalMetric.PARTICIPATION_RATE: "科室参与率",
+    GoalMetric.SIGNING_RATE: "责任状签订率",
+    GoalMetric.BRAND_COUNT: "创新品牌",
+    GoalMetric.PAIRING_COVERAGE: "挂钩结对覆盖",
+}
 
 
 def _date(value: date | None) -> str:
@@ -18,92 +36,127 @@ def _date(value: date | None) -> str:
 
 
 class HomePage(Page):
-    """Programme title, this PC's unit, the phases and the goals."""
+    """The dashboard of the current programme.
+
+    Signals:
+        navigate(str, object): open a section (key) showing the records named by the dict.
+    """
 
     title = "首页"
+    navigate = Signal(str, object)
 
     def __init__(
         self, database, context, parent: QWidget | None = None, today: date | None = None
     ) -> None:
         super().__init__(database, context, parent)
         self.today = today or date.today()
+        self.data: Dashboard | None = None
         self.summary = QLabel()
         self.summary.setObjectName("homeSummary")
         self.summary.setWordWrap(True)
-        self.counts = QGridLayout()
-        self.phases_model: RowTableModel[PhaseRow] = RowTableModel(
-            [
-                Column(self.tr("阶段"), lambda r: r.name),
-                Column(
-                    self.tr("开始"), lambda r: _date(r.start_date), sort_key=lambda r: r.start_date
-                ),
-                Column(self.tr("结束"), lambda r: _date(r.end_date), sort_key=lambda r: r.end_date),
-                Column(
-                    self.tr("截止事项"),
-                    lambda r: f"{_date(r.deadline)}前 {r.deadline_task}" if r.deadline else "",
-                ),
-            ],
-            self,
-        )
-        self.phases_view = RowTableView(self.phases_model, self, stretch=3)
-        self.goals_model: RowTableModel[GoalRow] = RowTableModel(
-            [
-                Column(self.tr("工作目标"), lambda r: r.title),
-                Column(self.tr("目标值"), lambda r: r.target_text, align_right=True),
-            ],
-            self,
-        )
-        self.goals_view = RowTableView(self.goals_model, self, stretch=0)
         self.layout_.addWidget(self.summary)
-        self.layout_.addLayout(self.counts)
-        self.layout_.addWidget(section_label(self.tr("实施步骤")))
-        self.layout_.addWidget(self.phases_view, 1)
-        self.layout_.addWidget(section_label(self.tr("工作目标")))
-        self.layout_.addWidget(self.goals_view, 1)
+
+        cards = QGridLayout()
+        cards.setHorizontalSpacing(10)
+        self.goal_cards: dict[GoalMetric, FigureCard] = {}
+        for column, metric in enumerate(GOAL_TARGETS):
+            card = FigureCard(self.tr(GOAL_CAPTIONS[metric]))
+            card.clicked.connect(lambda m=metric: self.navigate.emit(*GOAL_TARGETS[m]))
+            self.goal_cards[metric] = card
+            cards.addWidget(card, 0, column)
+        self.phase_card = FigureCard(self.tr("当前阶段"))
+        self.phase_card.clicked.connect(lambda: self.navigate.emit("summaries", {}))
+        cards.addWidget(self.phase_card, 0, len(GOAL_TARGETS))
+        self.layout_.addLayout(cards)
+
+        middle = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(section_label(self.tr("各科室量化指标完成进度（点击查看台账）")))
+        self.bars = ProgressBars()
+        self.bars.bar_clicked.connect(
+            lambda unit_id: self.navigate.emit("ledger", {"unit_id": unit_id})
+        )
+        left.addWidget(self.bars)
+        self.legend = QLabel()
+        self.legend.setObjectName("hint")
+        self.legend.setWordWrap(True)
+        left.addWidget(self.legend)
+        left.addStretch(1)
+        middle.addLayout(left, 3)
+        right = QVBoxLayout()
+        self.overdue_title = section_label(self.tr("逾期事项"))
+        right.addWidget(self.overdue_title)
+        self.overdue_model = RowTableModel[OverdueItem]([
+            Column(self.tr("类别"), lambda i: i.kind),
+            Column(self.tr("单位"), lambda i: i.unit),
+            Column(self.tr("事项"), lambda i: i.text),
+            Column(self.tr("逾期"), lambda i: f"{i.days_late} 天" if i.days_late else "—",
+                   lambda i: i.days_late, True, foreground=lambda _i: "#c0392b"),
+        ])  # fmt: skip
+        self.overdue_view = RowTableView(self.overdue_model, stretch=2)
+        self.overdue_view.row_activated.connect(
+            lambda item: self.navigate.emit(item.section, {"record_id": item.record_id})
+        )
+        right.addWidget(self.overdue_view, 1)
+        middle.addLayout(right, 2)
+        self.layout_.addLayout(middle, 3)
+
+        self.layout_.addWidget(section_label(self.tr("最新台账（双击打开）")))
+        self.latest_model = RowTableModel[LatestEntry]([
+            Column(self.tr("日期"), lambda e: e.entry_date.isoformat(), lambda e: e.entry_date),
+            Column(self.tr("单位"), lambda e: e.unit),
+            Column(self.tr("类型"), lambda e: e.kind),
+            Column(self.tr("标题"), lambda e: e.title),
+        ])  # fmt: skip
+        self.latest_view = RowTableView(self.latest_model, stretch=3)
+        self.latest_view.row_activated.connect(
+            lambda entry: self.navigate.emit("ledger", {"entry_id": entry.entry_id})
+        )
+        self.layout_.addWidget(self.latest_view, 2)
         self.refresh()
 
     def refresh(self) -> None:
-        """Reload the overview."""
+        """Recompute every figure."""
         ctx = self.context
-        lines = [
-            self.tr("本机单位：%1").replace("%1", ctx.local_unit_name or self.tr("（未设定）"))
-        ]
+        unit = self.tr("本机单位：%1").replace("%1", ctx.local_unit_name or self.tr("（未设定）"))
         if ctx.programme_id is None:
-            lines.append(self.tr("尚未建立实施方案。可由县矫正办发来的参考数据包导入。"))
-            self.summary.setText("\n".join(lines))
-            return
-        lines.insert(
-            0, f"{ctx.programme_issuer}《{ctx.programme_title}》（{ctx.programme_year}年度）"
-        )
-        phase = ctx.current_phase(self.today)
-        if phase is not None:
-            lines.append(
-                self.tr("当前阶段：%1（%2至%3）")
-                .replace("%1", phase.name)
-                .replace("%2", _date(phase.start_date))
-                .replace("%3", _date(phase.end_date))
+            self.summary.setText(
+                unit + "\n" + self.tr("尚未建立实施方案。可由县矫正办发来的参考数据包导入。")
             )
-        self.summary.setText("\n".join(lines))
+            return
         with self.database.session() as session:
-            goals = list_goals(session, ctx.programme_id)
-            counts = programme_counts(session, ctx.programme_id)
-        self.phases_model.set_rows(ctx.phases)
-        self.goals_model.set_rows(goals)
-        while self.counts.count():
-            item = self.counts.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
-        figures = [
-            (self.tr("局科室"), counts.departments),
-            (self.tr("司法所"), counts.offices),
-            (self.tr("挂钩结对"), counts.pairings),
-            (self.tr("职责"), counts.duties),
-            (self.tr("量化指标"), counts.indicators),
-        ]
-        for column, (label, value) in enumerate(figures):
-            number = QLabel(str(value))
-            number.setObjectName("figureValue")
-            caption = QLabel(label)
-            caption.setObjectName("figureCaption")
-            self.counts.addWidget(number, 0, column)
-            self.counts.addWidget(caption, 1, column)
+            data = build_dashboard(session, ctx.programme_id, self.today)
+        self.data = data
+        self.summary.setText(
+            f"{ctx.programme_issuer}《{ctx.programme_title}》（{ctx.programme_year}年度）　{unit}　"
+            + self.tr("今天：%1").replace("%1", _date(self.today))
+        )
+        for goal in data.goals:
+            card = self.goal_cards.get(goal.metric)
+            if card is not None:
+                card.show_figure(goal.actual_text, self.tr("目标 %1").replace("%1", goal.target_text),
+                                 "green" if goal.met else "red")  # fmt: skip
+        if data.next_deadline is not None:
+            left = data.next_deadline.days_from(self.today)
+            detail = self.tr("距 %1（%2）还有 %3 天").replace("%1", _date(data.next_deadline.due)) \
+                .replace("%2", data.next_deadline.task).replace("%3", str(left))  # fmt: skip
+            status = "red" if left <= 7 else ("amber" if left <= 30 else None)
+        else:
+            detail, status = self.tr("本年度已无截止事项"), None
+        self.phase_card.show_figure(data.phase or "—", detail, status)
+        self.bars.set_bars(
+            [Bar(b.unit_id, b.name, b.completion, b.status,
+                 self.tr("%1：%2/%3 项指标达标").replace("%1", b.name).replace("%2", str(b.met))
+                 .replace("%3", str(b.indicators))) for b in data.bars],
+            data.year_elapsed,
+        )  # fmt: skip
+        self.legend.setText(
+            self.tr(
+                "绿色：完成率不低于时间进度（%1%）；橙色：达到时间进度的八成；红色：落后。"
+            ).replace("%1", f"{data.year_elapsed * 100:.0f}")
+        )
+        self.overdue_model.set_rows(data.overdue)
+        self.overdue_title.setText(
+            self.tr("逾期事项（%1，双击查看）").replace("%1", str(len(data.overdue)))
+        )
+        self.latest_model.set_rows(data.latest)

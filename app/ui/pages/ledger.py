@@ -284,6 +284,19 @@ class LedgerPage(Page):
             parent=self,
         )
 
+    def show_records(
+        self, unit_id: int | None = None, entry_id: int | None = None, **_other
+    ) -> None:
+        """Show one unit's entries (clearing the other conditions), or open one entry."""
+        if unit_id is not None:
+            self.clear_filters()
+            index = self.unit_filter.findData(unit_id)
+            if index >= 0:
+                self.unit_filter.setCurrentIndex(index)
+            self.apply_filter()
+        if entry_id is not None:
+            self.open_entry(entry_id)
+
     def open_entry(self, entry_id: int | None) -> bool:
         """Open the form; reload the list if it was saved."""
         dialog = self.make_entry_dialog(entry_id)

@@ -1,0 +1,63 @@
+"""`bulletin`: the progress bulletin (进度通报) as PDF and/or Excel for a date."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from app.services.errors import UserError, file_problem
+
+
+def add_parsers(commands, make_parser) -> None:
+    """Add `bulletin` to the subcommands."""
+    bulletin = make_parser("bulletin", commands, help="生成进度通报（PDF / Excel）",
+                           description="生成截至某日的进度通报：工作目标、各科室进度、考核得分与排名、"
+                                       "得分说明、逾期事项和工作亮点。")  # fmt: skip
+    bulletin.add_argument("--date", metavar="YYYY-MM-DD", help="通报截至日期，默认今天")
+    bulletin.add_argument("--out", metavar="FILE.pdf", help="PDF 文件")
+    bulletin.add_argument("--xlsx", metavar="FILE.xlsx", help="Excel 文件")
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise UserError(file_problem(exc, path, writing=True)) from None
+
+
+def handle(args: argparse.Namespace, open_existing) -> int:
+    """Run `bulletin`."""
+    if not args.out and not args.xlsx:
+        raise UserError("请用 --out 指定 PDF 文件，或用 --xlsx 指定 Excel 文件（可同时指定）。")
+    if args.out and Path(args.out).suffix.lower() != ".pdf":
+        raise UserError(f"PDF 文件名应以 .pdf 结尾：“{args.out}”。")
+    if args.xlsx and Path(args.xlsx).suffix.lower() != ".xlsx":
+        raise UserError(f"Excel 文件名应以 .xlsx 结尾：“{args.xlsx}”。")
+    try:
+        as_of = date.fromisoformat(args.date) if args.date else date.today()
+    except ValueError:
+        raise UserError(f"日期“{args.date}”无效，应写成 2018-09-30 这样。") from None
+    from app.services.bulletin import build_bulletin
+    from app.services.settings import current_programme
+
+    database = open_existing(args.db)
+    try:
+        with database.session() as session:
+            programme = current_programme(session)
+            if programme is None:
+                raise UserError("数据库中还没有实施方案。")
+            bulletin = build_bulletin(session, programme.id, as_of)
+        if args.out:
+            from app.reports.bulletin_pdf import render_bulletin_pdf
+
+            _write(Path(args.out).expanduser(), render_bulletin_pdf(bulletin))
+            print(f"已生成进度通报 PDF：{args.out}")
+        if args.xlsx:
+            from app.reports.bulletin_xlsx import render_bulletin_xlsx
+
+            _write(Path(args.xlsx).expanduser(), render_bulletin_xlsx(bulletin))
+            print(f"已生成进度通报 Excel：{args.xlsx}")
+        return 0
+    finally:
+        database.close()

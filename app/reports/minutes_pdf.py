@@ -1,0 +1,128 @@
+"""The minutes (纪要) of a monthly cadre meeting as an official PDF: title, particulars,
+each unit's report (progress, problems), the decisions with responsible unit and due date,
+other matters, then the issuer and date at the foot."""
+
+from __future__ import annotations
+
+from datetime import date
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from app.reports.official import BODY_SIZE, LEADING, build_pdf, cn_date
+from app.services.meetings import MeetingMinutes
+
+NUMERALS = "一二三四五六七八九十"
+GRID = colors.HexColor("#444444")
+HEAD_BG = colors.HexColor("#eef1f6")
+
+
+def _number(n: int) -> str:
+    if n <= 10:
+        return NUMERALS[n - 1]
+    return (
+        ("" if n < 20 else NUMERALS[n // 10 - 1]) + "十" + (NUMERALS[n % 10 - 1] if n % 10 else "")
+    )
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(text), style)
+
+
+def _labelled(label: str, text: str, style: ParagraphStyle, label_font: str) -> list[Paragraph]:
+    """``label`` in the heading face, then the text; each further line its own paragraph."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()] or ["无。"]
+    first = f'<font name="{label_font}">{escape(label)}</font>{escape(lines[0])}'
+    return [Paragraph(first, style), *(_p(line, style) for line in lines[1:])]
+
+
+def _due(due: date | None, meeting: date) -> str:
+    """7月31日前 (the year only when it is not the meeting's); — without a due date."""
+    if due is None:
+        return "—"
+    return f"{due.month}月{due.day}日前" if due.year == meeting.year else f"{cn_date(due)}前"
+
+
+def _decisions_table(minutes: MeetingMinutes, st: dict) -> Table:
+    rows = [[_p(h, st["cell_head"]) for h in ("序号", "议定事项", "责任单位", "完成时限")]]
+    for n, d in enumerate(minutes.decisions, start=1):
+        rows.append([
+            _p(str(n), st["cell_center"]), _p(d.text, st["cell"]),
+            _p(d.responsible or "—", st["cell_center"]),
+            _p(_due(d.due_date, minutes.meeting_date), st["cell_center"]),
+        ])  # fmt: skip
+    table = Table(rows, colWidths=[14 * mm, 78 * mm, 34 * mm, 30 * mm], repeatRows=1)
+    table.spaceBefore, table.spaceAfter = 2 * mm, 2 * mm
+    table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), st["cell"].fontName),  # else Helvetica joins the file
+        ("GRID", (0, 0), (-1, -1), 0.6, GRID),
+        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ]))  # fmt: skip
+    return table
+
+
+def _signature(minutes: MeetingMinutes, st: dict) -> Table:
+    """The issuer centred over the date, the date four characters from the right edge."""
+    when = cn_date(minutes.meeting_date)
+    width = max(len(when), len(minutes.issuer)) * BODY_SIZE + BODY_SIZE
+    centred = ParagraphStyle("signature", parent=st["plain"], alignment=TA_CENTER)
+    table = Table([[_p(minutes.issuer, centred), ""], [_p(when, centred), ""]],
+                  colWidths=[width, 4 * BODY_SIZE], hAlign="RIGHT")  # fmt: skip
+    table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), st["cell"].fontName),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+    ]))  # fmt: skip
+    return table
+
+
+def minutes_story(minutes: MeetingMinutes, st: dict) -> list:
+    """The flowables of the minutes."""
+    heading_font = st["heading"].fontName
+    meta = ParagraphStyle("meta", parent=st["plain"], alignment=TA_CENTER, spaceAfter=LEADING * 0.3)
+    level2 = ParagraphStyle("level2", parent=st["body"], fontName=heading_font, keepWithNext=1)
+    heading = ParagraphStyle("heading_gap", parent=st["heading"], spaceBefore=LEADING * 0.3)
+    when = minutes.meeting_date
+    story: list = [_p(minutes.title, st["title"]), _p(f"（{when.year}年{when.month}月）", meta)]
+    for label, value in (("时　间：", cn_date(when)), ("地　点：", minutes.location),
+                         ("主持人：", minutes.chair), ("参会人员：", minutes.attendees)):  # fmt: skip
+        if value.strip():
+            story += _labelled(label, value, st["plain"], heading_font)
+    where = f"在{minutes.location}" if minutes.location.strip() else ""
+    story.append(Spacer(0, LEADING * 0.3))
+    story.append(_p(f"{cn_date(when)}，{minutes.issuer}{where}召开大帮教工作中层干部月度例会，"
+                    f"各科室汇报大帮教工作进展和存在问题，会议研究确定了下步工作。现将会议主要内容纪要如下：",
+                    st["body"]))  # fmt: skip
+
+    story.append(_p("一、各科室工作汇报", heading))
+    if not minutes.reports:
+        story.append(_p("本次例会无科室汇报。", st["body"]))
+    for n, report in enumerate(minutes.reports, start=1):
+        story.append(_p(f"（{_number(n)}）{report.unit}", level2))
+        story += _labelled("工作进展：", report.progress, st["body"], heading_font)
+        story += _labelled("存在问题：", report.problems, st["body"], heading_font)
+
+    story.append(_p("二、议定事项", heading))
+    if minutes.decisions:
+        story.append(_decisions_table(minutes, st))
+        story.append(_p("请各责任单位按时限抓好落实，完成情况在下次例会上汇报。", st["body"]))
+    else:
+        story.append(_p("本次例会无议定事项。", st["body"]))
+    if minutes.notes.strip():
+        story.append(_p("三、其他事项", heading))
+        story += [_p(line, st["body"]) for line in minutes.notes.splitlines() if line.strip()]
+    story.append(KeepTogether([Spacer(0, LEADING * 1.5), _signature(minutes, st)]))
+    return story
+
+
+def render_minutes_pdf(minutes: MeetingMinutes) -> bytes:
+    """The minutes as PDF bytes."""
+    title = f"{minutes.title}（{cn_date(minutes.meeting_date)}）"
+    return build_pdf(title, minutes.issuer, lambda st: minutes_story(minutes, st))

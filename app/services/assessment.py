@@ -1,0 +1,219 @@
+"""Annual assessment (年度考核): each department's score and rank, explained line by line.
+
+Score = the scheme's ``indicator_points`` × the department's weighted indicator completion
+(each indicator capped at 100%), plus the scheme's rules computed from the records (late
+summaries, overdue rectifications, brands led or joined, meetings without a report), each
+capped, plus the county's manual adjustments. The scheme is data (the template's
+``[assessment]``, stored as an ``AssessmentScheme``), so another county scores its own way.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import (
+    AssessmentScheme,
+    Brand,
+    BrandParticipant,
+    BrandStatus,
+    Meeting,
+    MeetingReport,
+    ScoreAdjustment,
+)
+from app.services.goals import departments
+from app.services.progress import department_progress, indicator_progress
+
+RULE_CODES = {
+    "late_summary": "阶段总结逾期报送或逾期未报（每份）",
+    "overdue_rectification": "整改事项逾期未整改（每项）",
+    "brand_lead": "牵头创建品牌（已创建，每个）",
+    "brand_participant": "参与创建品牌（已创建，每个）",
+    "missing_meeting_report": "月度例会未汇报（每次）",
+}
+DEFAULT_RULES = [
+    {"code": "late_summary", "label": "阶段总结逾期", "points": -2, "cap": 4},
+    {"code": "overdue_rectification", "label": "整改逾期", "points": -3, "cap": 9},
+    {"code": "brand_lead", "label": "牵头创建品牌", "points": 5, "cap": 10},
+]
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    """One line of a department's score: what, how many times, the points."""
+
+    label: str
+    detail: str
+    points: float
+
+
+@dataclass
+class DepartmentScore:
+    """A department's score, its lines, and its rank among departments (1 = best)."""
+
+    unit_id: int
+    name: str
+    completion: float
+    lines: list[ScoreLine] = field(default_factory=list)
+    rank: int = 0
+
+    @property
+    def total(self) -> float:
+        """The score: the sum of its lines, to two decimals."""
+        return round(sum(line.points for line in self.lines), 2)
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """The scoring scheme in force."""
+
+    name: str
+    indicator_points: float
+    rules: list[dict]
+
+
+def scheme_for(session: Session, programme_id: int) -> Scheme:
+    """The programme's scheme, or a plain default when none was loaded."""
+    stored = session.scalar(
+        select(AssessmentScheme).where(
+            AssessmentScheme.programme_id == programme_id, AssessmentScheme.deleted.is_(False)
+        )
+    )
+    if stored is None:
+        return Scheme("年度考核", 100.0, DEFAULT_RULES)
+    return Scheme(stored.name, stored.indicator_points, list(stored.rules or []))
+
+
+def _late_summaries(session: Session, programme_id: int, as_of: date) -> Counter:
+    """Per department: summaries of phases with a deadline before ``as_of`` that came late or
+    have not come."""
+    from app.models import Phase
+    from app.services.summaries import summary_rows
+
+    phases = session.scalars(
+        select(Phase.id).where(Phase.programme_id == programme_id, Phase.deleted.is_(False),
+                               Phase.deadline < as_of)
+    ).all()  # fmt: skip
+    counts: Counter = Counter()
+    for phase_id in phases:
+        for row in summary_rows(session, programme_id, phase_id):
+            if row.late or row.overdue(as_of):
+                counts[row.department_id] += 1
+    return counts
+
+
+def _overdue_rectifications(session: Session, programme_id: int, as_of: date) -> Counter:
+    from app.services.inspections import overdue_items
+
+    return Counter(item.responsible_unit_id for item in overdue_items(session, as_of, programme_id))
+
+
+def _brands(session: Session, programme_id: int, as_of: date, lead: bool) -> Counter:
+    created = select(Brand).where(Brand.programme_id == programme_id, Brand.deleted.is_(False),
+                                  Brand.status == BrandStatus.CREATED)  # fmt: skip
+    if lead:
+        return Counter(b.lead_unit_id for b in session.scalars(created))
+    ids = [b.id for b in session.scalars(created)]
+    rows = session.scalars(
+        select(BrandParticipant.unit_id).where(
+            BrandParticipant.brand_id.in_(ids), BrandParticipant.deleted.is_(False)
+        )
+    )
+    return Counter(rows)
+
+
+def _missing_reports(session: Session, programme_id: int, as_of: date) -> Counter:
+    meetings = session.scalars(
+        select(Meeting).where(Meeting.programme_id == programme_id, Meeting.deleted.is_(False),
+                              Meeting.meeting_date <= as_of)
+    ).all()  # fmt: skip
+    counts: Counter = Counter()
+    for meeting in meetings:
+        reported = set(session.scalars(
+            select(MeetingReport.unit_id).where(MeetingReport.meeting_id == meeting.id,
+                                                MeetingReport.deleted.is_(False))
+        ))  # fmt: skip
+        for department in departments(session):
+            if department.id not in reported:
+                counts[department.id] += 1
+    return counts
+
+
+COUNTERS: dict[str, Callable[[Session, int, date], Counter]] = {
+    "late_summary": _late_summaries,
+    "overdue_rectification": _overdue_rectifications,
+    "brand_lead": lambda s, p, d: _brands(s, p, d, lead=True),
+    "brand_participant": lambda s, p, d: _brands(s, p, d, lead=False),
+    "missing_meeting_report": _missing_reports,
+}
+
+
+def department_scores(session: Session, programme_id: int, as_of: date) -> list[DepartmentScore]:
+    """Every department's score as of a date, best first, with tied scores sharing a rank."""
+    scheme = scheme_for(session, programme_id)
+    progress = {p.department_id: p for p in department_progress(
+        session, programme_id, as_of, indicator_progress(session, programme_id, as_of))}  # fmt: skip
+    counted = {rule["code"]: COUNTERS[rule["code"]](session, programme_id, as_of)
+               for rule in scheme.rules if rule.get("code") in COUNTERS}  # fmt: skip
+    adjustments = session.scalars(
+        select(ScoreAdjustment).where(ScoreAdjustment.programme_id == programme_id,
+                                      ScoreAdjustment.deleted.is_(False),
+                                      ScoreAdjustment.adjusted_on <= as_of)
+        .order_by(ScoreAdjustment.adjusted_on, ScoreAdjustment.id)
+    ).all()  # fmt: skip
+    scores = []
+    for department in departments(session):
+        done = progress.get(department.id)
+        completion = done.completion if done else 0.0
+        score = DepartmentScore(department.id, department.name, completion)
+        met = f"，{done.indicators_met}/{done.indicators} 项达标" if done else "，无量化指标"
+        score.lines.append(ScoreLine(
+            "量化指标完成", f"加权完成率 {completion * 100:.1f}%{met}，满分 {scheme.indicator_points:g}",
+            round(scheme.indicator_points * completion, 2),
+        ))  # fmt: skip
+        for rule in scheme.rules:
+            times = counted.get(rule.get("code"), Counter()).get(department.id, 0)
+            if not times:
+                continue
+            points = float(rule["points"]) * times
+            cap = rule.get("cap")
+            capped = cap is not None and abs(points) > float(cap)
+            if capped:
+                points = float(cap) if points > 0 else -float(cap)
+            detail = f"{times} 次 × {float(rule['points']):+g}" + (
+                f"，封顶 {float(cap):g}" if capped else ""
+            )
+            score.lines.append(ScoreLine(rule.get("label", rule["code"]), detail, points))
+        for adjustment in adjustments:
+            if adjustment.unit_id == department.id:
+                score.lines.append(ScoreLine("县矫正办加减分", f"{adjustment.adjusted_on:%Y-%m-%d} {adjustment.reason}",
+                                             adjustment.points))  # fmt: skip
+        scores.append(score)
+    scores.sort(key=lambda s: (-s.total, s.name))
+    for position, score in enumerate(scores):
+        tied = position and scores[position - 1].total == score.total
+        score.rank = scores[position - 1].rank if tied else position + 1
+    return scores
+
+
+def add_adjustment(
+    session: Session, programme_id: int, unit_id: int, points: float, reason: str, on: date,
+    owner_unit_id: int | None,
+) -> ScoreAdjustment:  # fmt: skip
+    """Record a manual addition (positive) or deduction (negative) with its reason."""
+    from app.services.errors import ValidationError
+
+    if not reason.strip():
+        raise ValidationError("请写明加减分的理由。", "reason")
+    if not points or abs(points) > 100:
+        raise ValidationError("加减分应在 -100 到 100 之间且不为 0。", "points")
+    adjustment = ScoreAdjustment(programme_id=programme_id, unit_id=unit_id, points=float(points),
+                                 reason=reason.strip(), adjusted_on=on, owner_unit_id=owner_unit_id)  # fmt: skip
+    session.add(adjustment)
+    session.flush()
+    return adjustment

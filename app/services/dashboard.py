@@ -1,0 +1,125 @@
+"""首页 at a glance: the goals against target, the current phase and the next deadline, each
+department's indicator progress against the time gone, what is overdue, the latest entries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import EntryKind, LedgerEntry, Phase, Programme, Unit
+from app.services.goals import GoalFigure, departments, goal_figures
+from app.services.overdue import OverdueItem, overdue_items
+from app.services.progress import (
+    department_progress,
+    indicator_progress,
+    pace_status,
+    year_elapsed,
+)
+
+LATEST = 12
+
+
+@dataclass(frozen=True)
+class DepartmentBar:
+    """A department's weighted completion and its colour against the time gone."""
+
+    unit_id: int
+    name: str
+    completion: float
+    indicators: int
+    met: int
+    status: str  # "green" | "amber" | "red"
+
+
+@dataclass(frozen=True)
+class LatestEntry:
+    """A recent ledger entry."""
+
+    entry_id: int
+    entry_date: date
+    unit: str
+    kind: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The next phase deadline and what is due."""
+
+    due: date
+    task: str
+    phase: str
+
+    def days_from(self, today: date) -> int:
+        """Days left (negative once past)."""
+        return (self.due - today).days
+
+
+@dataclass
+class Dashboard:
+    """What 首页 shows."""
+
+    programme_title: str
+    today: date
+    year_elapsed: float
+    phase: str
+    next_deadline: Deadline | None
+    goals: list[GoalFigure]
+    bars: list[DepartmentBar]
+    overdue: list[OverdueItem]
+    latest: list[LatestEntry]
+
+
+def _phase_and_deadline(
+    session: Session, programme_id: int, today: date
+) -> tuple[str, Deadline | None]:
+    phases = session.scalars(
+        select(Phase).where(Phase.programme_id == programme_id, Phase.deleted.is_(False))
+        .order_by(Phase.sort_order)
+    ).all()  # fmt: skip
+    current = next((p.name for p in phases if p.start_date <= today <= p.end_date), "")
+    if not current and phases:
+        current = "尚未开始" if today < phases[0].start_date else "已结束"
+    upcoming = sorted(
+        (p for p in phases if p.deadline and p.deadline >= today), key=lambda p: p.deadline
+    )
+    if upcoming:
+        p = upcoming[0]
+        return current, Deadline(p.deadline, p.deadline_task or f"“{p.name}”阶段截止", p.name)
+    return current, None
+
+
+def latest_entries(session: Session, today: date, limit: int = LATEST) -> list[LatestEntry]:
+    """The newest live entries up to ``today``, by date (then by when they were recorded)."""
+    rows = session.execute(
+        select(LedgerEntry.id, LedgerEntry.entry_date, Unit.name, EntryKind.name, LedgerEntry.title)
+        .join(Unit, Unit.id == LedgerEntry.owner_unit_id)
+        .join(EntryKind, EntryKind.id == LedgerEntry.kind_id)
+        .where(LedgerEntry.deleted.is_(False), LedgerEntry.entry_date <= today)
+        .order_by(LedgerEntry.entry_date.desc(), LedgerEntry.id.desc())
+        .limit(limit)
+    ).all()
+    return [LatestEntry(*row) for row in rows]
+
+
+def build_dashboard(session: Session, programme_id: int, today: date) -> Dashboard:
+    """Everything 首页 shows, as of ``today``."""
+    programme = session.get(Programme, programme_id)
+    elapsed = year_elapsed(programme.year, today)
+    progress = {p.department_id: p for p in department_progress(
+        session, programme_id, today, indicator_progress(session, programme_id, today))}  # fmt: skip
+    bars = []
+    for department in departments(session):
+        done = progress.get(department.id)
+        completion = done.completion if done else 0.0
+        bars.append(DepartmentBar(department.id, department.name, completion,
+                                  done.indicators if done else 0, done.indicators_met if done else 0,
+                                  pace_status(completion, elapsed)))  # fmt: skip
+    phase, deadline = _phase_and_deadline(session, programme_id, today)
+    return Dashboard(
+        programme.title, today, elapsed, phase, deadline, goal_figures(session, programme_id, today),
+        bars, overdue_items(session, programme_id, today), latest_entries(session, today),
+    )  # fmt: skip

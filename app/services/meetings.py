@@ -1,0 +1,495 @@
+"""Monthly meetings of middle-level cadres (中层干部月度例会): each department reports its
+progress and problems, the meeting takes decisions with a responsible unit and a due date.
+
+A meeting belongs to the programme whose year contains its date, and to the unit whose PC
+recorded it (``owner_unit_id``): only that PC changes it, its reports and its decisions.
+
+Missing months (:func:`missing_months`): the plan asks for a meeting every month. A month is
+*due* from the month the programme's first phase starts (January without phases) — but not
+before the month after the programme was issued (the plan asks for meetings only once it is in
+force: 青田's, issued on 2018-06-28, from July) — through December of the programme year, once
+the month is over: on 2018-07-31 July is still open,
+on 2018-08-01 July is due. A due month with no (live) meeting dated inside it is missing. A
+meeting counts for the month of its date (one on 2018-06-30 is June's); a month with two
+meetings simply has two.
+
+Decisions (:func:`open_decisions`): not done is open; an open decision is overdue from the day
+after its due date (due 2018-07-10: overdue on 2018-07-11, not on 2018-07-10).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import Meeting, MeetingDecision, MeetingReport, Phase, Programme, Unit, UnitKind
+from app.services.errors import ValidationError
+from app.services.forms import FormErrors
+
+MAX_CHAIR = 50  # the column's length
+MAX_LOCATION = 100  # the column's length
+MAX_ATTENDEES = 1000
+MAX_NOTES = 3000
+MAX_REPORT_CHARS = 3000  # progress, and problems, each
+MAX_DECISION_CHARS = 500
+MAX_DECISIONS = 50
+REPORTING_KINDS = (UnitKind.CORRECTION_SECTION, UnitKind.DEPARTMENT)
+RESPONSIBLE_KINDS = (UnitKind.COUNTY_OFFICE, UnitKind.CORRECTION_SECTION, UnitKind.DEPARTMENT,
+                     UnitKind.JUDICIAL_OFFICE)  # fmt: skip
+MINUTES_TITLE = "大帮教工作中层干部月度例会纪要"
+
+
+# ---------------------------------------------------------------- input and choices
+@dataclass
+class ReportInput:
+    """A unit's report at the meeting."""
+
+    unit_id: int
+    progress: str = ""
+    problems: str = ""
+
+    def is_blank(self) -> bool:
+        """Neither progress nor problems: no report (not stored)."""
+        return not (self.progress.strip() or self.problems.strip())
+
+
+@dataclass
+class DecisionInput:
+    """A decision; ``id`` is set for one already stored (None for a new one)."""
+
+    text: str
+    responsible_unit_id: int | None = None
+    due_date: date | None = None
+    done: bool = False
+    id: int | None = None
+
+
+@dataclass
+class MeetingInput:
+    """Everything the editor holds about a meeting."""
+
+    programme_id: int
+    meeting_date: date
+    chair: str
+    attendees: str = ""
+    location: str = ""
+    notes: str = ""
+    reports: list[ReportInput] = field(default_factory=list)
+    decisions: list[DecisionInput] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UnitChoice:
+    """A unit offered in the editor."""
+
+    id: int
+    name: str
+
+
+def _units(session: Session, kinds: tuple[UnitKind, ...]) -> list[Unit]:
+    return list(
+        session.scalars(
+            select(Unit)
+            .where(Unit.kind.in_(kinds), Unit.deleted.is_(False))
+            .order_by(Unit.sort_order, Unit.id)
+        )
+    )
+
+
+def reporting_units(session: Session) -> list[UnitChoice]:
+    """The units that report at a meeting: 社区矫正科 and the departments, in display order."""
+    return [UnitChoice(u.id, u.name) for u in _units(session, REPORTING_KINDS)]
+
+
+def responsible_units(session: Session) -> list[UnitChoice]:
+    """The units a decision may be given to."""
+    return [UnitChoice(u.id, u.name) for u in _units(session, RESPONSIBLE_KINDS)]
+
+
+def month_label(month: date) -> str:
+    """2018年7月."""
+    return f"{month.year}年{month.month}月"
+
+
+# ---------------------------------------------------------------- saving
+def _check_owner(record: Meeting, local_unit_id: int | None) -> None:
+    if record.owner_unit_id is not None and record.owner_unit_id != local_unit_id:
+        raise ValidationError("这次例会由其他单位登记，只能在登记单位的电脑上修改。", "owner")
+
+
+def _live_meeting(session: Session, meeting_id: int) -> Meeting:
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None or meeting.deleted:
+        raise ValidationError("这次例会已被删除。", "meeting")
+    return meeting
+
+
+def _validate(session: Session, data: MeetingInput, today: date) -> dict[str, str]:
+    errors: dict[str, list[str]] = {}
+
+    def add(key: str, message: str) -> None:
+        errors.setdefault(key, []).append(message)
+
+    programme = session.get(Programme, data.programme_id)
+    if programme is None or programme.deleted:
+        add("meeting_date", "没有这个实施方案。")
+    elif data.meeting_date.year != programme.year:
+        add("meeting_date", f"例会日期应在实施方案的年度（{programme.year}年）内。")
+    elif data.meeting_date > today:
+        add("meeting_date", "例会日期不能晚于今天：会议召开后再登记。")
+    chair = data.chair.strip()
+    if not chair:
+        add("chair", "请填写主持人。")
+    for key, label, value, limit in (
+        ("chair", "主持人", chair, MAX_CHAIR),
+        ("location", "会议地点", data.location.strip(), MAX_LOCATION),
+        ("attendees", "参会人员", data.attendees.strip(), MAX_ATTENDEES),
+        ("notes", "其他事项", data.notes.strip(), MAX_NOTES),
+    ):
+        if len(value) > limit:
+            add(key, f"{label}不能超过 {limit} 字。")
+
+    names = {u.id: u.name for u in reporting_units(session)}
+    seen: set[int] = set()
+    for report in data.reports:
+        name = names.get(report.unit_id)
+        if name is None:
+            add("reports", "汇报单位应为社区矫正科或局科室。")
+            continue
+        if report.unit_id in seen:
+            add("reports", f"{name}的汇报填写了两次，请合并为一条。")
+        seen.add(report.unit_id)
+        for label, text in (("工作进展", report.progress), ("存在问题", report.problems)):
+            if len(text.strip()) > MAX_REPORT_CHARS:
+                add("reports", f"{name}的“{label}”不能超过 {MAX_REPORT_CHARS} 字。")
+
+    responsible = {u.id for u in responsible_units(session)}
+    if len(data.decisions) > MAX_DECISIONS:
+        add("decisions", f"议定事项最多 {MAX_DECISIONS} 项。")
+    for number, decision in enumerate(data.decisions, start=1):
+        text = decision.text.strip()
+        if not text:
+            add("decisions", f"第 {number} 项议定事项请填写内容。")
+        elif len(text) > MAX_DECISION_CHARS:
+            add("decisions", f"第 {number} 项议定事项不能超过 {MAX_DECISION_CHARS} 字。")
+        if (
+            decision.responsible_unit_id is not None
+            and decision.responsible_unit_id not in responsible
+        ):
+            add("decisions", f"第 {number} 项议定事项的责任单位不存在。")
+        if decision.due_date is not None and decision.due_date < data.meeting_date:
+            add("decisions", f"第 {number} 项议定事项的完成时限不能早于例会日期。")
+    return {key: "；".join(messages) for key, messages in errors.items()}
+
+
+def save_meeting(
+    session: Session, meeting_id: int | None, data: MeetingInput, local_unit_id: int | None,
+    today: date,
+) -> Meeting:  # fmt: skip
+    """Create (``meeting_id`` None) or update a meeting with its reports and decisions.
+
+    Every problem is named at once (FormErrors, keyed by field: meeting_date, chair, location,
+    attendees, notes, reports, decisions); nothing is saved then. A report with neither
+    progress nor problems is no report. Reports and decisions left out are deleted (soft).
+    """
+    meeting = None if meeting_id is None else _live_meeting(session, meeting_id)
+    if meeting is not None:
+        _check_owner(meeting, local_unit_id)
+    errors = _validate(session, data, today)
+    if errors:
+        raise FormErrors(errors)
+    if meeting is None:
+        meeting = Meeting(owner_unit_id=local_unit_id)
+        session.add(meeting)
+    meeting.programme_id = data.programme_id
+    meeting.meeting_date = data.meeting_date
+    meeting.chair = data.chair.strip()
+    meeting.attendees = data.attendees.strip()
+    meeting.location = data.location.strip()
+    meeting.notes = data.notes.strip()
+    session.flush()
+    owner = meeting.owner_unit_id
+
+    stored: dict[int, MeetingReport] = {}
+    for report in session.scalars(
+        select(MeetingReport).where(MeetingReport.meeting_id == meeting.id)
+        .order_by(MeetingReport.deleted, MeetingReport.id)
+    ):  # fmt: skip
+        stored.setdefault(report.unit_id, report)  # a live one first, else a deleted one revived
+    kept: set[int] = set()
+    for item in data.reports:
+        if item.is_blank():
+            continue
+        progress, problems = item.progress.strip(), item.problems.strip()
+        report = stored.get(item.unit_id)
+        if report is None:
+            report = MeetingReport(meeting_id=meeting.id, unit_id=item.unit_id, owner_unit_id=owner)
+            session.add(report)
+        report.progress, report.problems, report.deleted = progress, problems, False
+        kept.add(item.unit_id)
+    for unit_id, report in stored.items():
+        if unit_id not in kept and not report.deleted:
+            report.deleted = True
+
+    current = {
+        d.id: d
+        for d in session.scalars(
+            select(MeetingDecision).where(MeetingDecision.meeting_id == meeting.id,
+                                          MeetingDecision.deleted.is_(False))
+        )
+    }  # fmt: skip
+    for order, item in enumerate(data.decisions):
+        decision = current.pop(item.id, None) if item.id is not None else None
+        if decision is None:
+            decision = MeetingDecision(meeting_id=meeting.id, owner_unit_id=owner)
+            session.add(decision)
+        decision.text = item.text.strip()
+        decision.responsible_unit_id = item.responsible_unit_id
+        decision.due_date = item.due_date
+        decision.done = item.done
+        decision.sort_order = order
+    for decision in current.values():
+        decision.deleted = True
+    session.flush()
+    return meeting
+
+
+def load_meeting(session: Session, meeting_id: int) -> MeetingInput:
+    """A stored meeting as the editor holds it (reports in the units' order)."""
+    meeting = _live_meeting(session, meeting_id)
+    order = {u.id: n for n, u in enumerate(reporting_units(session))}
+    reports = sorted(
+        (ReportInput(r.unit_id, r.progress, r.problems) for r in _live_reports(session, meeting.id)),
+        key=lambda r: order.get(r.unit_id, len(order)),
+    )  # fmt: skip
+    decisions = [
+        DecisionInput(d.text, d.responsible_unit_id, d.due_date, d.done, d.id)
+        for d in _live_decisions(session, meeting.id)
+    ]
+    return MeetingInput(meeting.programme_id, meeting.meeting_date, meeting.chair,
+                        meeting.attendees, meeting.location, meeting.notes, reports, decisions)  # fmt: skip
+
+
+def _live_reports(session: Session, meeting_id: int) -> list[MeetingReport]:
+    return list(
+        session.scalars(
+            select(MeetingReport)
+            .where(MeetingReport.meeting_id == meeting_id, MeetingReport.deleted.is_(False))
+            .order_by(MeetingReport.id)
+        )
+    )
+
+
+def _live_decisions(session: Session, meeting_id: int) -> list[MeetingDecision]:
+    return list(
+        session.scalars(
+            select(MeetingDecision)
+            .where(MeetingDecision.meeting_id == meeting_id, MeetingDecision.deleted.is_(False))
+            .order_by(MeetingDecision.sort_order, MeetingDecision.id)
+        )
+    )
+
+
+def delete_meeting(session: Session, meeting_id: int, local_unit_id: int | None) -> None:
+    """Delete (soft) a meeting with its reports and decisions."""
+    meeting = _live_meeting(session, meeting_id)
+    _check_owner(meeting, local_unit_id)
+    meeting.deleted = True
+    for record in (*_live_reports(session, meeting_id), *_live_decisions(session, meeting_id)):
+        record.deleted = True
+    session.flush()
+
+
+def mark_decision_done(
+    session: Session, decision_id: int, local_unit_id: int | None, done: bool = True
+) -> None:
+    """Mark a decision done (or open again)."""
+    decision = session.get(MeetingDecision, decision_id)
+    if decision is None or decision.deleted or decision.meeting.deleted:
+        raise ValidationError("这项议定事项已被删除。", "decision")
+    _check_owner(decision.meeting, local_unit_id)
+    decision.done = done
+    session.flush()
+
+
+# ---------------------------------------------------------------- lists
+@dataclass(frozen=True)
+class MeetingRow:
+    """A meeting as the page lists it."""
+
+    id: int
+    meeting_date: date
+    chair: str
+    location: str
+    reports: int
+    reporting_units: int
+    decisions: int
+    open_decisions: int
+    overdue_decisions: int
+    owner_unit_id: int | None
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    """A decision with its meeting, as the page lists it."""
+
+    id: int
+    meeting_id: int
+    meeting_date: date
+    text: str
+    responsible: str
+    due_date: date | None
+    done: bool
+    overdue: bool
+    owner_unit_id: int | None
+
+
+def list_meetings(session: Session, programme_id: int, today: date) -> list[MeetingRow]:
+    """The programme's meetings, newest first, with counts of reports and decisions."""
+    meetings = session.scalars(
+        select(Meeting)
+        .where(Meeting.programme_id == programme_id, Meeting.deleted.is_(False))
+        .order_by(Meeting.meeting_date.desc(), Meeting.id.desc())
+    ).all()
+    total = len(reporting_units(session))
+    rows = []
+    for meeting in meetings:
+        reports = len(_live_reports(session, meeting.id))
+        decisions = _live_decisions(session, meeting.id)
+        pending = [d for d in decisions if not d.done]
+        overdue = sum(bool(d.due_date and d.due_date < today) for d in pending)
+        rows.append(MeetingRow(meeting.id, meeting.meeting_date, meeting.chair, meeting.location,
+                               reports, total, len(decisions), len(pending), overdue,
+                               meeting.owner_unit_id))  # fmt: skip
+    return rows
+
+
+def open_decisions(
+    session: Session, today: date, programme_id: int | None = None
+) -> list[DecisionRow]:
+    """Decisions not done (of one programme's meetings, or all): those with a due date first,
+    soonest first, then the others by meeting date. Overdue when ``today`` is past the due date."""
+    responsible = Unit.__table__.alias("responsible")
+    query = (
+        select(MeetingDecision, Meeting.meeting_date, Meeting.owner_unit_id, responsible.c.name)
+        .join(Meeting, Meeting.id == MeetingDecision.meeting_id)
+        .outerjoin(responsible, responsible.c.id == MeetingDecision.responsible_unit_id)
+        .where(MeetingDecision.done.is_(False), MeetingDecision.deleted.is_(False),
+               Meeting.deleted.is_(False))
+        .order_by(MeetingDecision.due_date.is_(None), MeetingDecision.due_date,
+                  Meeting.meeting_date, MeetingDecision.sort_order)
+    )  # fmt: skip
+    if programme_id is not None:
+        query = query.where(Meeting.programme_id == programme_id)
+    rows = []
+    for d, when, owner, name in session.execute(query):
+        overdue = bool(d.due_date and d.due_date < today)
+        rows.append(DecisionRow(d.id, d.meeting_id, when, d.text, name or "", d.due_date, d.done,
+                                overdue, owner))  # fmt: skip
+    return rows
+
+
+def _month_start(value: date) -> date:
+    return value.replace(day=1)
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def due_months(session: Session, programme_id: int, today: date) -> list[date]:
+    """The months (their first days) that should have had a meeting by ``today``: from the
+    first phase's start month (else January), not before the month after the programme's
+    issue, through December, each once it is over."""
+    programme = session.get(Programme, programme_id)
+    first = session.scalar(
+        select(func.min(Phase.start_date)).where(
+            Phase.programme_id == programme_id, Phase.deleted.is_(False)
+        )
+    )
+    month = (
+        _month_start(first)
+        if first and first.year == programme.year
+        else date(programme.year, 1, 1)
+    )
+    issued = programme.issue_date
+    if issued is not None and issued.year == programme.year:
+        month = max(month, _next_month(_month_start(issued)))
+    months = []
+    while month.year == programme.year and month < _month_start(today):
+        months.append(month)
+        month = _next_month(month)
+    return months
+
+
+def missing_months(session: Session, programme_id: int, today: date) -> list[date]:
+    """The due months (their first days) with no meeting recorded; see the module's docstring."""
+    held = {
+        _month_start(when)
+        for when in session.scalars(
+            select(Meeting.meeting_date).where(
+                Meeting.programme_id == programme_id, Meeting.deleted.is_(False)
+            )
+        )
+    }
+    return [month for month in due_months(session, programme_id, today) if month not in held]
+
+
+# ---------------------------------------------------------------- minutes (纪要) for the PDF
+@dataclass(frozen=True)
+class MinutesReport:
+    """A unit's report in the minutes."""
+
+    unit: str
+    progress: str
+    problems: str
+
+
+@dataclass(frozen=True)
+class MinutesDecision:
+    """A decision in the minutes."""
+
+    text: str
+    responsible: str
+    due_date: date | None
+
+
+@dataclass
+class MeetingMinutes:
+    """What the minutes PDF shows, read in one session (plain values, safe in a thread)."""
+
+    issuer: str
+    programme_title: str
+    meeting_date: date
+    location: str
+    chair: str
+    attendees: str
+    notes: str
+    reports: list[MinutesReport] = field(default_factory=list)
+    decisions: list[MinutesDecision] = field(default_factory=list)
+    title: str = MINUTES_TITLE
+
+    @property
+    def file_name(self) -> str:
+        """例会纪要-2018-07-05.pdf"""
+        return f"例会纪要-{self.meeting_date:%Y-%m-%d}.pdf"
+
+
+def meeting_minutes(session: Session, meeting_id: int) -> MeetingMinutes:
+    """The minutes of a meeting: its particulars, the reports in the units' order, decisions."""
+    meeting = _live_meeting(session, meeting_id)
+    programme = session.get(Programme, meeting.programme_id) if meeting.programme_id else None
+    names = {u.id: u.name for u in session.scalars(select(Unit))}
+    data = load_meeting(session, meeting_id)
+    return MeetingMinutes(
+        issuer=programme.issuer if programme else "",
+        programme_title=programme.title if programme else "",
+        meeting_date=meeting.meeting_date, location=meeting.location, chair=meeting.chair,
+        attendees=meeting.attendees, notes=meeting.notes,
+        reports=[MinutesReport(names.get(r.unit_id, ""), r.progress, r.problems) for r in data.reports],
+        decisions=[MinutesDecision(d.text, names.get(d.responsible_unit_id, "") if d.responsible_unit_id else "",
+                                   d.due_date) for d in data.decisions],
+    )  # fmt: skip

@@ -1,0 +1,326 @@
+"""Dialogs of the 督查整改 page: a new inspection with its findings, a rectification item,
+a progress report (整改中 / 已整改 with evidence) and a send-back (退回整改)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+from html import escape
+
+from PySide6.QtCore import QDate, Slot
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.models import RectificationStatus
+from app.services.inspections import FindingInput, ItemRow
+from app.ui.dialogs.form_dialog import ERROR_STYLE, FormDialog, combo_box
+
+DEFAULT_DAYS = 30  # a new item's deadline: the inspection date plus this
+HINT_STYLE = "color: #666;"
+
+
+def _date_edit(value: date) -> QDateEdit:
+    edit = QDateEdit(QDate(value.year, value.month, value.day))
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    return edit
+
+
+def _to_date(edit: QDateEdit) -> date:
+    d = edit.date()
+    return date(d.year(), d.month(), d.day())
+
+
+def _set_date(edit: QDateEdit, value: date) -> None:
+    edit.setDate(QDate(value.year, value.month, value.day))
+
+
+def _hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setStyleSheet(HINT_STYLE)
+    label.setWordWrap(True)
+    return label
+
+
+class FindingRow(QWidget):
+    """One finding: its text and, when 需要整改 is ticked, the responsible unit and deadline."""
+
+    def __init__(self, number: int, units: Sequence[tuple[str, int]], unit_id: int | None,
+                 deadline: date, parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.number = QLabel(f"{number}.")
+        self.number.setFixedWidth(22)
+        self.text = QLineEdit()
+        self.text.setPlaceholderText(self.tr("发现的问题，例如：台账照片缺少时间和地点说明"))
+        self.rectify = QCheckBox(self.tr("需要整改"))
+        self.unit = combo_box(units, unit_id)
+        self.unit.setToolTip(self.tr("责任单位"))
+        self.deadline = _date_edit(deadline)
+        self.deadline.setToolTip(self.tr("整改期限"))
+        self.remove_button = QPushButton(self.tr("删除"))
+        self.error = QLabel()
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.unit_touched = False
+        self.unit.activated.connect(self._touch)
+        line = QHBoxLayout()
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(self.number)
+        line.addWidget(self.text, 1)
+        line.addWidget(self.rectify)
+        line.addWidget(QLabel(self.tr("责任单位")))
+        line.addWidget(self.unit)
+        line.addWidget(QLabel(self.tr("期限")))
+        line.addWidget(self.deadline)
+        line.addWidget(self.remove_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(line)
+        layout.addWidget(self.error)
+        self.rectify.toggled.connect(self._rectify_toggled)
+        self._rectify_toggled(False)
+
+    @Slot()
+    def _touch(self) -> None:
+        self.unit_touched = True
+
+    @Slot(bool)
+    def _rectify_toggled(self, on: bool) -> None:
+        self.unit.setEnabled(on)
+        self.deadline.setEnabled(on)
+
+    def blank(self) -> bool:
+        """No text and no rectification asked: the row is ignored."""
+        return not self.text.text().strip() and not self.rectify.isChecked()
+
+    def value(self) -> FindingInput:
+        """The finding as entered."""
+        rectify = self.rectify.isChecked()
+        return FindingInput(self.text.text(), rectify, self.unit.currentData() if rectify else None,
+                            _to_date(self.deadline) if rectify else None)  # fmt: skip
+
+
+class InspectionDialog(FormDialog):
+    """新建督查: date, inspectors, the unit inspected and the findings, each of which may raise
+    a rectification item. ``values()`` gives inspection_date, inspectors, inspected_unit_id and
+    findings (FindingInput list; blank rows are left out)."""
+
+    def __init__(self, save: Callable[[dict], None], units: Sequence[tuple[str, int]],
+                 today: date, parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(self.tr("新建督查"), save, parent)
+        self.setMinimumWidth(900)
+        self.units = list(units)
+        self.inspection_date = _date_edit(today)
+        self.inspectors = QLineEdit()
+        self.inspectors.setPlaceholderText(self.tr("例如：县矫正办 张三、李四"))
+        self.inspected_unit = combo_box([(self.tr("（请选择）"), None), *self.units])
+        self.add_field("inspection_date", self.tr("督查日期"), self.inspection_date)
+        self.add_field("inspectors", self.tr("督查人员"), self.inspectors)
+        self.add_field("inspected_unit", self.tr("被督查单位"), self.inspected_unit)
+
+        self.rows: list[FindingRow] = []
+        self._sent: list[FindingRow] = []  # the rows given to the service, in order
+        self.rows_box = QWidget()
+        self.rows_layout = QVBoxLayout(self.rows_box)
+        self.rows_layout.setContentsMargins(0, 0, 0, 0)
+        self.rows_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.rows_box)
+        scroll.setMinimumHeight(220)
+        self.add_row_button = QPushButton(self.tr("添加一条问题"))
+        findings = QWidget()
+        box = QVBoxLayout(findings)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(scroll, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_row_button)
+        buttons.addStretch(1)
+        box.addLayout(buttons)
+        self.add_field("findings", self.tr("发现问题"), findings,
+                       self.tr("每条问题一行；勾选“需要整改”即建立整改事项，指定责任单位和整改期限"
+                               "（不能早于督查日期）。未发现问题可不填。"))  # fmt: skip
+        self.add_row_button.clicked.connect(lambda: self.add_row())
+        self.inspected_unit.currentIndexChanged.connect(self._inspected_changed)
+        self.inspection_date.dateChanged.connect(self._date_changed)
+        self.add_row()
+
+    def add_row(self) -> FindingRow:
+        """Add an empty finding row (responsible: the unit inspected; due in 30 days)."""
+        row = FindingRow(len(self.rows) + 1, self.units, self.inspected_unit.currentData(),
+                         _to_date(self.inspection_date) + timedelta(days=DEFAULT_DAYS))  # fmt: skip
+        self.rows.append(row)
+        self.rows_layout.insertWidget(self.rows_layout.count() - 1, row)
+        row.remove_button.clicked.connect(lambda: self.remove_row(row))
+        row.text.setFocus()
+        return row
+
+    def remove_row(self, row: FindingRow) -> None:
+        """Remove a finding row and renumber the others."""
+        self.rows.remove(row)
+        row.setParent(None)
+        row.deleteLater()
+        for number, other in enumerate(self.rows, start=1):
+            other.number.setText(f"{number}.")
+
+    @Slot(int)
+    def _inspected_changed(self, _index: int) -> None:
+        unit_id = self.inspected_unit.currentData()
+        for row in self.rows:
+            if not row.unit_touched and unit_id is not None:
+                row.unit.setCurrentIndex(max(row.unit.findData(unit_id), 0))
+
+    @Slot(QDate)
+    def _date_changed(self, _value: QDate) -> None:
+        due = _to_date(self.inspection_date) + timedelta(days=DEFAULT_DAYS)
+        for row in self.rows:
+            if not row.rectify.isChecked():
+                _set_date(row.deadline, due)
+
+    def values(self) -> dict:
+        self._sent = [row for row in self.rows if not row.blank()]
+        return {
+            "inspection_date": _to_date(self.inspection_date),
+            "inspectors": self.inspectors.text(),
+            "inspected_unit_id": self.inspected_unit.currentData(),
+            "findings": [row.value() for row in self._sent],
+        }
+
+    def clear_errors(self) -> None:
+        super().clear_errors()
+        for row in getattr(self, "rows", []):
+            row.error.clear()
+            row.error.hide()
+
+    def show_extra_error(self, field: str, message: str) -> bool:
+        """A finding's error (``finding_N``) goes under its row."""
+        if not field.startswith("finding_"):
+            return False
+        number = int(field.removeprefix("finding_"))
+        if not 0 < number <= len(self._sent):
+            return False
+        row = self._sent[number - 1]
+        row.error.setText(message.split("：", 1)[-1])
+        row.error.show()
+        return True
+
+
+class ItemDialog(FormDialog):
+    """添加整改事项: the problem, the responsible unit and the deadline."""
+
+    def __init__(self, save: Callable[[dict], None], title: str,
+                 units: Sequence[tuple[str, int]], unit_id: int | None, deadline: date,
+                 parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(self.tr("添加整改事项 — %1").replace("%1", title), save, parent)
+        self.finding = QPlainTextEdit()
+        self.finding.setPlaceholderText(self.tr("需要整改的问题"))
+        self.finding.setMinimumHeight(90)
+        self.responsible_unit = combo_box(units, unit_id)
+        self.deadline = _date_edit(deadline)
+        self.add_field("finding", self.tr("问题"), self.finding)
+        self.add_field("responsible_unit", self.tr("责任单位"), self.responsible_unit)
+        self.add_field("deadline", self.tr("整改期限"), self.deadline,
+                       self.tr("期限当天仍不算逾期；过了期限仍未报告“已整改”即为逾期。"))  # fmt: skip
+
+    def values(self) -> dict:
+        return {
+            "finding": self.finding.toPlainText(),
+            "responsible_unit_id": self.responsible_unit.currentData(),
+            "deadline": _to_date(self.deadline),
+        }
+
+
+def _item_summary(dialog: QWidget, item: ItemRow) -> QLabel:
+    """The item a dialog is about: the problem, the unit, the deadline and the status."""
+    label = QLabel(f"<b>{escape(item.finding)}</b><br><span style='color:#555'>"
+                   f"{escape(item.responsible_unit)}　·　{dialog.tr('整改期限')} "
+                   f"{item.deadline:%Y-%m-%d}　·　{item.status_label}</span>")  # fmt: skip
+    label.setWordWrap(True)
+    return label
+
+
+class ProgressDialog(FormDialog):
+    """报告整改进展: 整改中, or 已整改 with what was done and the evidence, and the date."""
+
+    def __init__(self, save: Callable[[dict], None], item: ItemRow, today: date,
+                 on_behalf: bool = False, parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(self.tr("报告整改进展 — %1").replace("%1", item.responsible_unit), save,
+                         parent)  # fmt: skip
+        self.form.addRow(_item_summary(self, item))
+        if on_behalf:
+            self.form.addRow(_hint(self.tr("本机是督查单位：此报告代%1登记，记在%1名下。")
+                                   .replace("%1", item.responsible_unit)))  # fmt: skip
+        if item.sent_back:
+            back = QLabel(self.tr("退回理由：%1").replace("%1", item.latest_text))
+            back.setWordWrap(True)
+            back.setStyleSheet("background: #fff6e0; border: 1px solid #e8c77a; padding: 6px;")
+            self.form.addRow(back)
+        self.in_progress = QRadioButton(self.tr("整改中（已着手整改）"))
+        self.rectified = QRadioButton(self.tr("已整改（整改完成，请督查单位销号）"))
+        self.group = QButtonGroup(self)
+        self.group.addButton(self.in_progress)
+        self.group.addButton(self.rectified)
+        self.rectified.setChecked(True)
+        choice = QWidget()
+        choice_layout = QVBoxLayout(choice)
+        choice_layout.setContentsMargins(0, 0, 0, 0)
+        choice_layout.addWidget(self.in_progress)
+        choice_layout.addWidget(self.rectified)
+        self.reported_on = _date_edit(today)
+        self.evidence = QPlainTextEdit()
+        self.evidence.setMinimumHeight(110)
+        self.evidence.setPlaceholderText(
+            self.tr(
+                "例如：已补齐 7 月份台账照片 12 张，并在台账中注明时间地点（见台账 2018-07-20）。"
+            )
+        )
+        self.add_field("status", self.tr("进展"), choice)
+        self.add_field("reported_on", self.tr("报告日期"), self.reported_on)
+        self.add_field("evidence", self.tr("整改情况及佐证"), self.evidence,
+                       self.tr("报告“已整改”时必填：写明采取的措施、完成情况和佐证材料。"))  # fmt: skip
+        self.ok_button.setText(self.tr("报告"))
+
+    def values(self) -> dict:
+        status = (RectificationStatus.RECTIFIED if self.rectified.isChecked()
+                  else RectificationStatus.IN_PROGRESS)  # fmt: skip
+        return {"status": status, "reported_on": _to_date(self.reported_on),
+                "evidence": self.evidence.toPlainText()}  # fmt: skip
+
+
+class SendBackDialog(FormDialog):
+    """退回整改: the inspecting office refuses to close the item, with its reason."""
+
+    def __init__(self, save: Callable[[dict], None], item: ItemRow, today: date,
+                 parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(
+            self.tr("退回整改 — %1").replace("%1", item.responsible_unit), save, parent
+        )
+        self.form.addRow(_item_summary(self, item))
+        reported = QLabel(self.tr("报告的整改情况：%1").replace("%1", item.latest_text))
+        reported.setWordWrap(True)
+        self.form.addRow(reported)
+        self.reason = QPlainTextEdit()
+        self.reason.setMinimumHeight(100)
+        self.reason.setPlaceholderText(self.tr("例如：照片仍缺少时间地点说明，请补充后再报。"))
+        self.reported_on = _date_edit(today)
+        self.add_field("reason", self.tr("退回理由"), self.reason,
+                       self.tr("退回后事项回到“整改中”，理由随数据包发给责任单位。"))  # fmt: skip
+        self.add_field("reported_on", self.tr("退回日期"), self.reported_on)
+        self.ok_button.setText(self.tr("退回整改"))
+
+    def values(self) -> dict:
+        return {"reason": self.reason.toPlainText(), "reported_on": _to_date(self.reported_on)}

@@ -1,0 +1,387 @@
+"""The 例会 editor: date, chair, place, attendees, a row of report boxes per unit, decisions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services.errors import UserError
+from app.services.meetings import (
+    MAX_CHAIR,
+    MAX_LOCATION,
+    DecisionInput,
+    MeetingInput,
+    ReportInput,
+    UnitChoice,
+)
+from app.ui.dialogs.form_dialog import ERROR_STYLE
+from app.ui.dialogs.summary_dialogs import error_messages
+
+HINT_STYLE = "color: #666;"
+REPORT_HEIGHT = 58
+
+
+def _qdate(value: date) -> QDate:
+    return QDate(value.year, value.month, value.day)
+
+
+def _to_date(edit: QDateEdit) -> date:
+    d = edit.date()
+    return date(d.year(), d.month(), d.day())
+
+
+def _date_edit(value: date) -> QDateEdit:
+    edit = QDateEdit(_qdate(value))
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    return edit
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setStyleSheet(ERROR_STYLE)
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def _text_box(text: str, placeholder: str, editable: bool) -> QPlainTextEdit:
+    edit = QPlainTextEdit(text)
+    edit.setPlaceholderText(placeholder if editable else "")
+    edit.setReadOnly(not editable)
+    edit.setFixedHeight(REPORT_HEIGHT)
+    edit.setTabChangesFocus(True)
+    return edit
+
+
+class ReportRow:
+    """One unit's two boxes: progress and problems."""
+
+    def __init__(self, unit: UnitChoice, report: ReportInput | None, editable: bool,
+                 placeholders: tuple[str, str]) -> None:  # fmt: skip
+        self.unit = unit
+        self.name = QLabel(unit.name)
+        self.name.setWordWrap(True)
+        self.progress = _text_box(report.progress if report else "", placeholders[0], editable)
+        self.problems = _text_box(report.problems if report else "", placeholders[1], editable)
+
+    def value(self) -> ReportInput:
+        """The unit's report as typed."""
+        return ReportInput(self.unit.id, self.progress.toPlainText(), self.problems.toPlainText())
+
+
+class DecisionRowWidget(QWidget):
+    """A decision: text, responsible unit, an optional due date, done, and 删除.
+
+    Signals: none; the dialog reads :meth:`value` and connects ``remove_button``.
+    """
+
+    def __init__(self, units: list[UnitChoice], decision: DecisionInput | None,
+                 default_due: date, editable: bool, parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.decision_id = decision.id if decision else None
+        self.number = QLabel()
+        self.number.setFixedWidth(24)
+        self.text = QLineEdit(decision.text if decision else "")
+        self.text.setPlaceholderText(self.tr("议定事项内容"))
+        self.unit = QComboBox()
+        self.unit.addItem(self.tr("（不指定）"), None)
+        for unit in units:
+            self.unit.addItem(unit.name, unit.id)
+        self.unit.setCurrentIndex(max(self.unit.findData(decision.responsible_unit_id), 0)
+                                  if decision and decision.responsible_unit_id else 0)  # fmt: skip
+        self.has_due = QCheckBox(self.tr("时限"))
+        self.due = _date_edit(decision.due_date if decision and decision.due_date else default_due)
+        self.has_due.setChecked(bool(decision and decision.due_date) or decision is None)
+        self.due.setEnabled(self.has_due.isChecked())
+        self.has_due.toggled.connect(self.due.setEnabled)
+        self.done = QCheckBox(self.tr("已完成"))
+        self.done.setChecked(bool(decision and decision.done))
+        self.remove_button = QPushButton(self.tr("删除"))
+        if not editable:
+            self.text.setReadOnly(True)
+            for widget in (self.unit, self.has_due, self.due, self.done):
+                widget.setEnabled(False)
+            self.remove_button.hide()
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.number)
+        row.addWidget(self.text, 1)
+        row.addWidget(QLabel(self.tr("责任单位")))
+        row.addWidget(self.unit)
+        row.addWidget(self.has_due)
+        row.addWidget(self.due)
+        row.addWidget(self.done)
+        row.addWidget(self.remove_button)
+
+    def is_blank(self) -> bool:
+        """Nothing typed and no unit chosen: an unused row, left out when saving."""
+        return not self.text.text().strip() and self.unit.currentData() is None
+
+    def value(self) -> DecisionInput:
+        """The decision as entered."""
+        due = _to_date(self.due) if self.has_due.isChecked() else None
+        return DecisionInput(self.text.text(), self.unit.currentData(), due,
+                             self.done.isChecked(), self.decision_id)  # fmt: skip
+
+
+class MeetingDialog(QDialog):
+    """Record (or view) a meeting. 保存 hands ``save(MeetingInput)`` the values; the UserError
+    it raises is shown under each part named (date, chair, …, reports, decisions) and the
+    dialog stays open, so nothing typed is lost."""
+
+    def __init__(self, data: MeetingInput, reporting: list[UnitChoice],
+                 responsible: list[UnitChoice], save: Callable[[MeetingInput], None],
+                 editable: bool = True, note: str = "", parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self._save = save
+        self._data = data
+        self._responsible = responsible
+        self.editable = editable
+        title = self.tr("例会记录") if editable else self.tr("例会记录（只读）")
+        self.setWindowTitle(title)
+        self.resize(1080, 800)
+        self._errors: dict[str, QLabel] = {}
+        self.general_error = _error_label()
+        self.note = QLabel(note)
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("background: #fff6e0; border: 1px solid #e8c77a; padding: 6px;")
+        self.note.setVisible(bool(note))
+
+        self.meeting_date = _date_edit(data.meeting_date)
+        self.chair = QLineEdit(data.chair)
+        self.chair.setMaxLength(MAX_CHAIR)
+        self.chair.setPlaceholderText(self.tr("例如：局党组成员、副局长 张某某"))
+        self.location = QLineEdit(data.location)
+        self.location.setMaxLength(MAX_LOCATION)
+        self.location.setPlaceholderText(self.tr("例如：局三楼会议室"))
+        self.attendees = QPlainTextEdit(data.attendees)
+        self.attendees.setPlaceholderText(self.tr("例如：局领导，各科室、中心负责人"))
+        self.attendees.setFixedHeight(52)
+        self.attendees.setTabChangesFocus(True)
+        self.notes = QPlainTextEdit(data.notes)
+        self.notes.setPlaceholderText(self.tr("会议的其他内容（写入纪要“其他事项”，可不填）"))
+        self.notes.setFixedHeight(52)
+        self.notes.setTabChangesFocus(True)
+        for widget in (self.meeting_date, self.chair, self.location, self.attendees, self.notes):
+            if isinstance(widget, (QLineEdit, QPlainTextEdit)):
+                widget.setReadOnly(not editable)
+            else:
+                widget.setEnabled(editable)
+        top = QWidget()
+        columns = QHBoxLayout(top)
+        columns.setContentsMargins(0, 0, 0, 0)
+        left = QFormLayout()
+        self._add(left, "meeting_date", self.tr("例会日期"), self.meeting_date)
+        self._add(left, "chair", self.tr("主持人"), self.chair)
+        self._add(left, "location", self.tr("会议地点"), self.location)
+        right = QFormLayout()
+        self._add(right, "attendees", self.tr("参会人员"), self.attendees)
+        self._add(right, "notes", self.tr("其他事项"), self.notes)
+        columns.addLayout(left, 2)
+        columns.addSpacing(16)
+        columns.addLayout(right, 3)
+
+        # reports: one row per unit
+        given = {r.unit_id: r for r in data.reports}
+        placeholders = (self.tr("本月工作进展"), self.tr("存在问题（没有可不填）"))
+        self.report_rows = [
+            ReportRow(u, given.get(u.id), editable, placeholders) for u in reporting
+        ]
+        grid_box = QWidget()
+        grid = QGridLayout(grid_box)
+        grid.setContentsMargins(0, 0, 6, 0)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(6)
+        for column, text in enumerate((self.tr("科室"), self.tr("工作进展"), self.tr("存在问题"))):
+            header = QLabel(f"<b>{text}</b>")
+            grid.addWidget(header, 0, column)
+        for number, row in enumerate(self.report_rows, start=1):
+            grid.addWidget(row.name, number, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(row.progress, number, 1)
+            grid.addWidget(row.problems, number, 2)
+        grid.setColumnMinimumWidth(0, 130)
+        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(2, 2)
+        grid.setRowStretch(len(self.report_rows) + 1, 1)
+        self.reports_scroll = QScrollArea()
+        self.reports_scroll.setWidgetResizable(True)
+        self.reports_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.reports_scroll.setWidget(grid_box)
+        self.reports_box = QGroupBox()
+        for row in self.report_rows:
+            row.progress.textChanged.connect(self._count_reports)
+            row.problems.textChanged.connect(self._count_reports)
+        self._count_reports()
+        reports_layout = QVBoxLayout(self.reports_box)
+        hint = QLabel(self.tr("每个科室一行；未汇报的科室留空即可。"))
+        hint.setStyleSheet(HINT_STYLE)
+        hint.setVisible(editable)
+        reports_layout.addWidget(hint)
+        self._errors["reports"] = _error_label()
+        reports_layout.addWidget(self._errors["reports"])
+        reports_layout.addWidget(self.reports_scroll, 1)
+
+        # decisions
+        self.decision_rows: list[DecisionRowWidget] = []
+        self._decisions_box = QWidget()
+        self._decisions_layout = QVBoxLayout(self._decisions_box)
+        self._decisions_layout.setContentsMargins(0, 0, 6, 0)
+        self._decisions_layout.addStretch(1)
+        decisions_scroll = QScrollArea()
+        decisions_scroll.setWidgetResizable(True)
+        decisions_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        decisions_scroll.setWidget(self._decisions_box)
+        self.add_decision_button = QPushButton(self.tr("添加议定事项"))
+        self.add_decision_button.setVisible(editable)
+        self.add_decision_button.clicked.connect(lambda: self.add_decision())
+        self.no_decisions = QLabel(self.tr("本次例会无议定事项。"))
+        self.no_decisions.setStyleSheet(HINT_STYLE)
+        decisions_box = QGroupBox(self.tr("议定事项（责任单位、完成时限）"))
+        decisions_layout = QVBoxLayout(decisions_box)
+        self._errors["decisions"] = _error_label()
+        decisions_layout.addWidget(self._errors["decisions"])
+        decisions_layout.addWidget(self.no_decisions)
+        decisions_layout.addWidget(decisions_scroll, 1)
+        decisions_layout.addWidget(self.add_decision_button, 0, Qt.AlignmentFlag.AlignLeft)
+        for decision in data.decisions:
+            self.add_decision(decision)
+        if editable and not data.decisions:
+            self.add_decision()
+        self._renumber()
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button.setText(self.tr("保存"))
+        self.ok_button.setVisible(editable)
+        if not editable:
+            self.cancel_button.setText(self.tr("关闭"))
+        self.buttons.accepted.connect(self._try_accept)
+        self.buttons.rejected.connect(self.reject)
+
+        body = QSplitter(Qt.Orientation.Vertical)
+        body.addWidget(self.reports_box)
+        body.addWidget(decisions_box)
+        body.setStretchFactor(0, 3)
+        body.setStretchFactor(1, 2)
+        body.setSizes([440, 220])
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.general_error)
+        layout.addWidget(self.note)
+        layout.addWidget(top)
+        layout.addWidget(body, 1)
+        layout.addWidget(self.buttons)
+
+    def _add(self, form: QFormLayout, name: str, label: str, widget: QWidget) -> None:
+        box = QWidget()
+        inner = QVBoxLayout(box)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.setSpacing(2)
+        inner.addWidget(widget)
+        self._errors[name] = _error_label()
+        inner.addWidget(self._errors[name])
+        form.addRow(label, box)
+
+    @Slot()
+    def _count_reports(self) -> None:
+        filled = sum(not row.value().is_blank() for row in self.report_rows)
+        self.reports_box.setTitle(
+            self.tr("各科室汇报（已填 %1 / %2 个科室）")
+            .replace("%1", str(filled)).replace("%2", str(len(self.report_rows)))
+        )  # fmt: skip
+
+    # ------------------------------------------------------------ decisions
+
+    def add_decision(self, decision: DecisionInput | None = None) -> DecisionRowWidget:
+        """Append a decision row (empty, due in a month by default)."""
+        when = _to_date(self.meeting_date)
+        default_due = min(date(when.year, 12, 31), date.fromordinal(when.toordinal() + 30))
+        row = DecisionRowWidget(self._responsible, decision, default_due, self.editable)
+        row.remove_button.clicked.connect(lambda: self.remove_decision(row))
+        self.decision_rows.append(row)
+        self._decisions_layout.insertWidget(len(self.decision_rows) - 1, row)
+        self._renumber()
+        if decision is None:
+            row.text.setFocus()
+        return row
+
+    def remove_decision(self, row: DecisionRowWidget) -> None:
+        """Take a decision row out (deleted when saved)."""
+        self.decision_rows.remove(row)
+        row.setParent(None)
+        row.deleteLater()
+        self._renumber()
+
+    def _renumber(self) -> None:
+        for number, row in enumerate(self.decision_rows, start=1):
+            row.number.setText(f"{number}.")
+        self.no_decisions.setVisible(not self.decision_rows)
+
+    # ------------------------------------------------------------ saving
+
+    def values(self) -> MeetingInput:
+        """What the dialog holds (blank decision rows left out)."""
+        return MeetingInput(
+            self._data.programme_id, _to_date(self.meeting_date), self.chair.text(),
+            self.attendees.toPlainText(), self.location.text(), self.notes.toPlainText(),
+            [row.value() for row in self.report_rows],
+            [row.value() for row in self.decision_rows if not row.is_blank()],
+        )  # fmt: skip
+
+    def error_text(self, name: str | None = None) -> str:
+        """The error shown for a part (or the general one), empty when none."""
+        label = self._errors.get(name) if name else self.general_error
+        return label.text() if label is not None and not label.isHidden() else ""
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """Each message under its part; others (and a count) at the top."""
+        for label in (*self._errors.values(), self.general_error):
+            label.clear()
+            label.hide()
+        general = []
+        for name, message in errors.items():
+            label = self._errors.get(name)
+            if label is None:
+                general.append(message)
+            else:
+                label.setText(message)
+                label.show()
+        placed = len(errors) - len(general)
+        if placed:
+            general.insert(0, self.tr("有 %1 处需要修改，见下方红字。").replace("%1", str(placed)))
+        self.general_error.setText("\n".join(general))
+        self.general_error.setVisible(bool(general))
+
+    @Slot()
+    def _try_accept(self) -> None:
+        try:
+            self._save(self.values())
+        except UserError as exc:
+            self.show_errors(error_messages(exc))
+            return
+        self.accept()

@@ -1,0 +1,401 @@
+"""督查整改: inspections and their rectification items — status in colour, deadlines, overdue
+rows in red; the inspecting office records inspections, closes (销号) or sends back items, the
+responsible unit reports its progress."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from html import escape
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QLabel, QPushButton, QSplitter, QTextBrowser, QVBoxLayout, QWidget
+
+from app.models import RectificationItem, RectificationStatus, UnitKind
+from app.services import inspections, reference
+from app.services.errors import UserError
+from app.services.inspections import InspectionInput, InspectionRow, ItemRow
+from app.ui.dialogs.inspection_dialogs import (
+    DEFAULT_DAYS,
+    InspectionDialog,
+    ItemDialog,
+    ProgressDialog,
+    SendBackDialog,
+)
+from app.ui.dialogs.summary_dialogs import error_messages
+from app.ui.messages import confirm, show_error
+from app.ui.pages.base import Page, button_row, section_label
+from app.ui.table_model import Column, RowTableModel
+from app.ui.table_view import RowTableView
+
+S = RectificationStatus
+STATUS_COLOURS = {S.PENDING: "#b36b00", S.IN_PROGRESS: "#1d3f72", S.RECTIFIED: "#1e7d32",
+                  S.CLOSED: "#777777"}  # fmt: skip
+OVERDUE_RED = "#c0392b"
+OVERDUE_BACKGROUND = "#fbe3e0"
+
+
+def _date(value: date | None) -> str:
+    return f"{value.year}-{value.month:02d}-{value.day:02d}" if value else ""
+
+
+def _one_line(text: str, limit: int = 40) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+class ItemTableModel(RowTableModel[ItemRow]):
+    """Rectification items; overdue ones (past the deadline, not rectified) on a red ground."""
+
+    def __init__(self, columns: list[Column[ItemRow]], today: Callable[[], date], parent=None):
+        super().__init__(columns, parent)
+        self.today = today
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole):  # fmt: skip
+        if (
+            role == Qt.ItemDataRole.BackgroundRole
+            and index.isValid()
+            and index.row() < self.rowCount()
+        ):
+            overdue = self.row_at(index.row()).overdue(self.today())
+            return QBrush(QColor(OVERDUE_BACKGROUND)) if overdue else None
+        return super().data(index, role)
+
+
+class InspectionsPage(Page):
+    """Inspections above, the selected one's rectification items below with the chosen item's
+    history beside them. The inspecting office (县矫正办) sees every inspection; another unit
+    sees those of it and only the items it is responsible for."""
+
+    title = "督查整改"
+
+    def __init__(self, database, context, parent: QWidget | None = None) -> None:
+        super().__init__(database, context, parent)
+        self.today: Callable[[], date] = date.today
+        kind = context.local_unit_kind
+        self.is_county = kind == UnitKind.COUNTY_OFFICE
+        self.sees_all = kind in (None, UnitKind.COUNTY_OFFICE, UnitKind.CITY_OFFICE)
+        self.units: list[tuple[str, int]] = []
+
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        self.layout_.addWidget(self.info)
+
+        self.inspection_model: RowTableModel[InspectionRow] = RowTableModel(
+            [
+                Column(self.tr("督查日期"), lambda r: _date(r.inspection_date),
+                       sort_key=lambda r: r.inspection_date),
+                Column(self.tr("被督查单位"), lambda r: r.inspected_unit),
+                Column(self.tr("督查人员"), lambda r: r.inspectors),
+                Column(self.tr("发现问题"), lambda r: _one_line(r.findings) or self.tr("未发现问题"),
+                       tooltip=lambda r: r.findings),
+                Column(self.tr("整改事项"), lambda r: r.items, align_right=True),
+                Column(self.tr("未销号"), lambda r: r.open, align_right=True),
+                Column(self.tr("逾期"), lambda r: r.overdue or "", align_right=True,
+                       sort_key=lambda r: r.overdue, foreground=lambda r: OVERDUE_RED),
+            ],
+            self,
+        )  # fmt: skip
+        self.inspection_view = RowTableView(self.inspection_model, self, stretch=3)
+        self.new_button = QPushButton(self.tr("新建督查…"))
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.inspection_view, 1)
+        top_layout.addLayout(button_row(self.new_button))
+
+        self.item_model = ItemTableModel(
+            [
+                Column(self.tr("问题"), lambda r: r.finding, tooltip=lambda r: r.finding),
+                Column(self.tr("责任单位"), lambda r: r.responsible_unit),
+                Column(self.tr("整改期限"), lambda r: _date(r.deadline),
+                       sort_key=lambda r: r.deadline),
+                Column(self.tr("状态"), lambda r: r.status_label,
+                       foreground=lambda r: STATUS_COLOURS[r.status]),
+                Column(self.tr("最近进展"), self._latest, tooltip=lambda r: r.latest_text),
+                Column(self.tr("提示"), self._mark, sort_key=lambda r: r.days_overdue(self.today()),
+                       foreground=lambda r: OVERDUE_RED if r.overdue(self.today()) else "#1e7d32"),
+            ],
+            lambda: self.today(),
+            self,
+        )  # fmt: skip
+        self.item_view = RowTableView(self.item_model, self, stretch=0)
+        self.items_title = section_label(self.tr("整改事项"))
+        self.history = QTextBrowser()
+        self.history.setMinimumWidth(260)
+        self.add_item_button = QPushButton(self.tr("添加整改事项…"))
+        self.report_button = QPushButton(self.tr("报告整改进展…"))
+        self.close_button = QPushButton(self.tr("销号"))
+        self.send_back_button = QPushButton(self.tr("退回整改…"))
+        self.status = QLabel()
+        self.status.setStyleSheet("color: #555;")
+        items_box = QWidget()
+        items_layout = QVBoxLayout(items_box)
+        items_layout.setContentsMargins(0, 0, 0, 0)
+        items_layout.addWidget(self.items_title)
+        items_layout.addWidget(self.item_view, 1)
+        items_layout.addLayout(button_row(self.add_item_button, self.report_button,
+                                          self.close_button, self.send_back_button))  # fmt: skip
+        history_box = QWidget()
+        history_layout = QVBoxLayout(history_box)
+        history_layout.setContentsMargins(0, 0, 0, 0)
+        history_layout.addWidget(section_label(self.tr("整改过程")))
+        history_layout.addWidget(self.history, 1)
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(items_box)
+        bottom.addWidget(history_box)
+        bottom.setStretchFactor(0, 3)
+        bottom.setStretchFactor(1, 1)
+        bottom.setSizes([800, 260])
+        body = QSplitter(Qt.Orientation.Vertical)
+        body.addWidget(top)
+        body.addWidget(bottom)
+        body.setStretchFactor(0, 2)
+        body.setStretchFactor(1, 3)
+        self.layout_.addWidget(body, 1)
+        self.layout_.addWidget(self.status)
+
+        for button in (self.new_button, self.add_item_button, self.close_button,
+                       self.send_back_button):  # fmt: skip
+            button.setVisible(self.is_county)
+        if not self.sees_all:
+            self.status.setText(self.tr("报告整改进展后，请到“数据交换”导出数据包发给县矫正办。"))
+
+        self.inspection_view.selection_changed.connect(self._inspection_changed)
+        self.item_view.selection_changed.connect(self._item_changed)
+        self.item_view.row_activated.connect(lambda _row: self.report_selected())
+        self.new_button.clicked.connect(self.new_inspection)
+        self.add_item_button.clicked.connect(self.add_item)
+        self.report_button.clicked.connect(self.report_selected)
+        self.close_button.clicked.connect(self.close_selected)
+        self.send_back_button.clicked.connect(self.send_back_selected)
+        self.refresh()
+
+    # ------------------------------------------------------------ loading
+
+    def _unit_filter(self) -> int | None:
+        return None if self.sees_all else self.context.local_unit_id
+
+    def _latest(self, row: ItemRow) -> str:
+        if row.status == S.CLOSED:
+            return self.tr("%1 销号").replace("%1", _date(row.closed_on))
+        if row.reported_on is None:
+            return ""
+        what = self.tr("退回：") if row.sent_back else ""
+        return f"{_date(row.reported_on)} {what}{_one_line(row.latest_text, 12)}".rstrip()
+
+    def _mark(self, row: ItemRow) -> str:
+        days = row.days_overdue(self.today())
+        if days:
+            return self.tr("逾期 %1 天").replace("%1", str(days))
+        return self.tr("待销号") if row.status == S.RECTIFIED else ""
+
+    def refresh(self) -> None:
+        """Reload the inspections (keeping the selection) and the selected one's items."""
+        selected = self.inspection_view.selected_row()
+        with self.database.session() as session:
+            self.units = [(u.name, u.id) for u in reference.list_units(session)
+                          if u.kind != UnitKind.CITY_OFFICE]  # fmt: skip
+            rows = inspections.list_inspections(session, self.today(), self.context.programme_id,
+                                                self._unit_filter())  # fmt: skip
+            counts = inspections.unit_counts(session, self.today(), self.context.programme_id)
+        self.inspection_model.set_rows(rows)
+        self._show_info(rows, counts)
+        if not (selected and self.inspection_view.select_where(lambda r: r.id == selected.id)):
+            self.inspection_view.selectRow(0)
+        self._inspection_changed()
+
+    def _show_info(self, rows: list[InspectionRow], counts) -> None:
+        if not self.sees_all:
+            counts = [c for c in counts if c.unit_id == self.context.local_unit_id]
+        total = sum(c.total for c in counts)
+        text = self.tr("督查 %1 次，整改事项 %2 项：未销号 %3 项，逾期 %4 项，已销号 %5 项。")
+        for number, value in enumerate(
+            (len(rows), total, sum(c.open for c in counts), sum(c.overdue for c in counts),
+             sum(c.closed for c in counts)), start=1):  # fmt: skip
+            text = text.replace(f"%{number}", str(value))
+        if not rows:
+            text += self.tr("　点“新建督查…”登记一次督导检查。") if self.is_county else ""
+        self.info.setText(text)
+
+    def selected_inspection(self) -> InspectionRow | None:
+        """The selected inspection."""
+        return self.inspection_view.selected_row()
+
+    def selected_item(self) -> ItemRow | None:
+        """The selected rectification item."""
+        return self.item_view.selected_row()
+
+    def _inspection_changed(self) -> None:
+        inspection = self.selected_inspection()
+        selected = self.selected_item()
+        rows: list[ItemRow] = []
+        if inspection is not None:
+            with self.database.session() as session:
+                rows = inspections.list_items(session, inspection.id, self._unit_filter())
+            self.items_title.setText(
+                self.tr("整改事项 — %1 %2 督查")
+                .replace("%1", _date(inspection.inspection_date))
+                .replace("%2", inspection.inspected_unit)
+            )
+        else:
+            self.items_title.setText(self.tr("整改事项"))
+        self.item_model.set_rows(rows)
+        if not (selected and self.item_view.select_where(lambda r: r.id == selected.id)):
+            self.item_view.selectRow(0)
+        self.add_item_button.setEnabled(self._inspects(inspection))
+        self._item_changed()
+
+    def _inspects(self, inspection: InspectionRow | None) -> bool:
+        local = self.context.local_unit_id
+        return bool(inspection and local is not None and inspection.owner_unit_id == local)
+
+    def _may_report(self, item: ItemRow | None) -> bool:
+        local = self.context.local_unit_id
+        return bool(item and local is not None and item.status in (S.PENDING, S.IN_PROGRESS)
+                    and local in (item.responsible_unit_id, item.inspecting_unit_id))  # fmt: skip
+
+    def _may_decide(self, item: ItemRow | None) -> bool:
+        local = self.context.local_unit_id
+        return bool(item and local is not None and item.status == S.RECTIFIED
+                    and item.inspecting_unit_id == local)  # fmt: skip
+
+    def _item_changed(self) -> None:
+        item = self.selected_item()
+        self.report_button.setEnabled(self._may_report(item))
+        self.close_button.setEnabled(self._may_decide(item))
+        self.send_back_button.setEnabled(self._may_decide(item))
+        self.history.setHtml(self._history_html(item))
+
+    def _history_html(self, item: ItemRow | None) -> str:
+        if item is None:
+            return f"<p style='color:#777'>{self.tr('选择一项整改事项，查看整改过程。')}</p>"
+        with self.database.session() as session:
+            history = inspections.item_history(session, item.id)
+        colour = STATUS_COLOURS[item.status]
+        parts = [
+            f"<p><b>{escape(item.finding)}</b></p>",
+            f"<p>{self.tr('责任单位')}：{escape(item.responsible_unit)}<br>"
+            f"{self.tr('整改期限')}：{_date(item.deadline)}<br>"
+            f"{self.tr('状态')}：<span style='color:{colour}'><b>{item.status_label}</b></span>",
+        ]
+        days = item.days_overdue(self.today())
+        if days:
+            parts.append(f"　<span style='color:{OVERDUE_RED}'>"
+                         f"{self.tr('逾期 %1 天').replace('%1', str(days))}</span>")  # fmt: skip
+        parts.append("</p>")
+        if not history:
+            parts.append(f"<p style='color:#777'>{self.tr('责任单位尚未报告整改进展。')}</p>")
+        for line in history:
+            tone = OVERDUE_RED if line.sent_back else STATUS_COLOURS[line.status]
+            text = f"<br>{escape(line.text)}" if line.text else ""
+            parts.append(f"<p>{_date(line.reported_on)}　{escape(line.by)}　"
+                         f"<span style='color:{tone}'><b>{line.label}</b></span>{text}</p>")  # fmt: skip
+        return "".join(parts)
+
+    def show_records(self, record_id: int | None = None, **_other) -> None:
+        """Show a rectification item (a dashboard's overdue item): its inspection, then it."""
+        if record_id is None:
+            return
+        with self.database.session() as session:
+            item = session.get(RectificationItem, record_id)
+            inspection_id = item.inspection_id if item is not None else None
+        if inspection_id is not None and self.inspection_view.select_where(
+            lambda r: r.id == inspection_id
+        ):
+            self.item_view.select_where(lambda r: r.id == record_id)
+
+    def _run(self, action: Callable) -> bool:
+        """Run ``action(session)``; show a refused action's messages. True when done."""
+        try:
+            with self.database.session() as session:
+                action(session)
+        except UserError as exc:
+            show_error(self, self.tr("操作未完成"), "\n".join(error_messages(exc).values()))
+            return False
+        return True
+
+    # ------------------------------------------------------------ actions
+
+    def new_inspection(self) -> None:
+        """Record an inspection with its findings (and their rectification items)."""
+        created: list[int] = []
+
+        def save(values: dict) -> None:
+            data = InspectionInput(values["inspection_date"], values["inspectors"],
+                                   values["inspected_unit_id"], values["findings"],
+                                   self.context.programme_id)  # fmt: skip
+            with self.database.session() as session:
+                created.append(inspections.record_inspection(
+                    session, data, self.context.local_unit_id).id)  # fmt: skip
+
+        InspectionDialog(save, self.units, self.today(), self).exec()
+        self.refresh()
+        if created:
+            self.inspection_view.select_where(lambda r: r.id == created[0])
+            self.status.setText(self.tr("已登记。请在“数据交换”中导出数据包发给责任单位。"))
+
+    def add_item(self) -> None:
+        """Add a rectification item to the selected inspection."""
+        inspection = self.selected_inspection()
+        if not self._inspects(inspection):
+            return
+
+        def save(values: dict) -> None:
+            with self.database.session() as session:
+                inspections.add_item(session, inspection.id, values["finding"],
+                                     values["responsible_unit_id"], values["deadline"],
+                                     self.context.local_unit_id)  # fmt: skip
+
+        title = f"{_date(inspection.inspection_date)} {inspection.inspected_unit}"
+        due = inspection.inspection_date + timedelta(days=DEFAULT_DAYS)
+        ItemDialog(save, title, self.units, inspection.inspected_unit_id, due, self).exec()
+        self.refresh()
+
+    def report_selected(self) -> None:
+        """Report 整改中 or 已整改 (with evidence) on the selected item."""
+        item = self.selected_item()
+        if not self._may_report(item):
+            return
+
+        def save(values: dict) -> None:
+            with self.database.session() as session:
+                inspections.report_progress(session, item.id, values["status"], values["evidence"],
+                                            values["reported_on"], self.context.local_unit_id)  # fmt: skip
+
+        on_behalf = self.context.local_unit_id != item.responsible_unit_id
+        if ProgressDialog(save, item, self.today(), on_behalf, self).exec() and not self.sees_all:
+            self.status.setText(self.tr("已报告。请在“数据交换”中导出数据包发给县矫正办。"))
+        self.refresh()
+
+    def close_selected(self) -> None:
+        """销号 the selected item (reported 已整改), dated today, after confirmation."""
+        item = self.selected_item()
+        if not self._may_decide(item):
+            return
+        question = self.tr("确认%1的整改已完成并销号吗？\n\n问题：%2\n整改情况：%3")
+        question = (question.replace("%1", item.responsible_unit).replace("%2", item.finding)
+                    .replace("%3", item.latest_text))  # fmt: skip
+        if not confirm(self, self.tr("销号"), question):
+            return
+        if self._run(lambda s: inspections.close_item(s, item.id, self.today(),
+                                                      self.context.local_unit_id)):  # fmt: skip
+            self.status.setText(self.tr("已销号。请在“数据交换”中导出数据包发给责任单位。"))
+        self.refresh()
+
+    def send_back_selected(self) -> None:
+        """Refuse to close the selected item: back to 整改中, with a reason."""
+        item = self.selected_item()
+        if not self._may_decide(item):
+            return
+
+        def save(values: dict) -> None:
+            with self.database.session() as session:
+                inspections.send_back(session, item.id, values["reason"], values["reported_on"],
+                                      self.context.local_unit_id)  # fmt: skip
+
+        if SendBackDialog(save, item, self.today(), self).exec():
+            self.status.setText(self.tr("已退回整改。请在“数据交换”中导出数据包发给责任单位。"))
+        self.refresh()

@@ -1,0 +1,243 @@
+"""The 督查整改 page with real widgets: a new inspection and item through the dialogs, a unit's
+report with evidence, the county's 销号 and 退回整改, overdue rows in red."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt
+from sqlalchemy import func, select
+
+from app.models import Inspection, RectificationItem, RectificationStatus, Unit
+from app.services import inspections
+from app.services.database import open_database
+from app.services.inspections import FindingInput, InspectionInput
+from app.services.settings import LOCAL_UNIT, current_programme, set_setting
+from app.ui.dialogs.inspection_dialogs import (
+    InspectionDialog,
+    ItemDialog,
+    ProgressDialog,
+    SendBackDialog,
+)
+from app.ui.pages.inspections import OVERDUE_BACKGROUND, InspectionsPage
+from tests.helpers import drive_dialog, open_page, unit_ids
+
+S = RectificationStatus
+AID, BASE, COUNTY = "法律援助中心", "基层科", "县矫正办"
+INSPECTED = date(2018, 9, 3)
+STATUS, MARK = 3, 5  # item columns
+BACKGROUND = Qt.ItemDataRole.BackgroundRole
+
+
+def _as_unit(db_path, name: str) -> None:
+    db = open_database(str(db_path))
+    with db.session() as s:
+        set_setting(s, LOCAL_UNIT, s.scalar(select(Unit).where(Unit.name == name)).uuid)
+    db.close()
+
+
+def _page(qtbot, db_path, unit: str | None = None, today: date = date(2018, 9, 24)):
+    if unit is not None:
+        _as_unit(db_path, unit)
+    page = open_page(qtbot, db_path, "inspections")
+    assert isinstance(page, InspectionsPage)
+    page.today = lambda: today
+    page.refresh()
+    return page
+
+
+def _seed(db_path, *findings: tuple[str, str, date]) -> list[int]:
+    """An inspection of 法律援助中心 by the county with items (finding, unit, deadline)."""
+    db = open_database(str(db_path))
+    with db.session() as s:
+        units = unit_ids(s)
+        data = InspectionInput(INSPECTED, "王芳", units[AID], [
+            FindingInput(text, True, units[unit], deadline) for text, unit, deadline in findings
+        ], current_programme(s).id)  # fmt: skip
+        inspection = inspections.record_inspection(s, data, units[COUNTY])
+        ids = [i.id for i in sorted(inspection.items, key=lambda i: i.id)]
+    db.close()
+    return ids
+
+
+def _report(db_path, item_id: int, status: S, on: date, evidence: str = "已整改") -> None:
+    db = open_database(str(db_path))
+    with db.session() as s:
+        inspections.report_progress(s, item_id, status, evidence, on, unit_ids(s)[AID])
+    db.close()
+
+
+def _stored(db_path) -> list[tuple]:
+    db = open_database(str(db_path))
+    with db.session() as s:
+        rows = [(i.finding, i.responsible_unit.name, i.deadline, inspections.effective_status(i))
+                for i in s.scalars(select(RectificationItem).order_by(RectificationItem.id))]  # fmt: skip
+        rows.append(("inspections", s.scalar(select(func.count(Inspection.id)))))
+    db.close()
+    return rows
+
+
+def _select_item(page: InspectionsPage, finding: str) -> None:
+    assert page.item_view.select_where(lambda r: r.finding == finding)
+
+
+def test_a_new_inspection_and_an_item_through_the_dialogs(qtbot, monkeypatch, gui_app, db_path):
+    page = _page(qtbot, db_path, today=INSPECTED)
+    assert page.new_button.isVisibleTo(page)
+    assert page.inspection_model.rows() == [] and "督查 0 次" in page.info.text()
+
+    def incomplete(dialog: InspectionDialog) -> None:
+        dialog.rows[0].text.setText("台账照片缺少说明")
+        dialog.rows[0].rectify.setChecked(True)
+        dialog.rows[0].deadline.setDate(QDate(2018, 9, 1))  # before the inspection
+
+    seen = drive_dialog(monkeypatch, InspectionDialog, incomplete)
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    dialog = seen[0]
+    assert dialog.result() == 0  # still open, nothing saved
+    assert dialog.error_text("inspectors") == "请填写督查人员。"
+    assert dialog.error_text("inspected_unit") == "请选择被督查单位。"
+    assert dialog.rows[0].error.text() == "整改期限不能早于督查日期（2018年9月3日）。"
+    assert _stored(db_path) == [("inspections", 0)]
+
+    def complete(dialog: InspectionDialog) -> None:
+        dialog.inspectors.setText("县矫正办 王芳")
+        dialog.inspected_unit.setCurrentIndex(dialog.inspected_unit.findText(AID))
+        first = dialog.rows[0]
+        first.text.setText("台账照片缺少说明")
+        first.rectify.setChecked(True)  # responsible: the unit inspected, due in 30 days
+        dialog.add_row()  # a blank row is ignored
+        dialog.add_row().text.setText("宣传栏已更新")  # a finding needing no rectification
+
+    drive_dialog(monkeypatch, InspectionDialog, complete)
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    assert _stored(db_path) == [("台账照片缺少说明", AID, date(2018, 10, 3), S.PENDING),
+                                ("inspections", 1)]  # fmt: skip
+    (row,) = page.inspection_model.rows()
+    assert (row.inspected_unit, row.findings, row.items) == (
+        AID,
+        "1. 台账照片缺少说明\n2. 宣传栏已更新",
+        1,
+    )
+    assert [r.finding for r in page.item_model.rows()] == ["台账照片缺少说明"]
+    assert "2018-09-03 法律援助中心" in page.items_title.text()
+
+    def early(dialog: ItemDialog) -> None:
+        dialog.finding.setPlainText("结对走访次数不足")
+        dialog.responsible_unit.setCurrentIndex(dialog.responsible_unit.findText(BASE))
+        dialog.deadline.setDate(QDate(2018, 9, 2))
+
+    seen = drive_dialog(monkeypatch, ItemDialog, early)
+    qtbot.mouseClick(page.add_item_button, Qt.MouseButton.LeftButton)
+    assert seen[0].error_text("deadline") == "整改期限不能早于督查日期（2018年9月3日）。"
+    drive_dialog(
+        monkeypatch, ItemDialog, lambda d: (early(d), d.deadline.setDate(QDate(2018, 9, 3)))
+    )
+    qtbot.mouseClick(page.add_item_button, Qt.MouseButton.LeftButton)
+    assert _stored(db_path)[1] == ("结对走访次数不足", BASE, INSPECTED, S.PENDING)
+    assert page.inspection_model.rows()[0].items == 2
+
+
+def test_the_unit_reports_with_evidence_and_the_county_closes(qtbot, monkeypatch, gui_app, db_path):
+    _seed(
+        db_path,
+        ("台账照片缺少说明", AID, date(2018, 9, 30)),
+        ("结对走访不足", BASE, date(2018, 9, 30)),
+    )
+    page = _page(qtbot, db_path, AID)
+    assert page.new_button.isHidden() and page.close_button.isHidden()
+    assert [r.finding for r in page.item_model.rows()] == ["台账照片缺少说明"]  # its own only
+    _select_item(page, "台账照片缺少说明")
+    assert page.report_button.isEnabled()
+
+    def no_evidence(dialog: ProgressDialog) -> None:
+        assert dialog.rectified.isChecked()
+        dialog.evidence.setPlainText("   ")
+
+    seen = drive_dialog(monkeypatch, ProgressDialog, no_evidence)
+    qtbot.mouseClick(page.report_button, Qt.MouseButton.LeftButton)
+    assert seen[0].error_text("evidence") == "报告“已整改”时请写明整改情况和佐证材料。"
+    assert page.selected_item().status == S.PENDING
+
+    drive_dialog(monkeypatch, ProgressDialog, lambda d: d.evidence.setPlainText("已补齐照片 12 张"))
+    qtbot.mouseClick(page.report_button, Qt.MouseButton.LeftButton)
+    item = page.selected_item()
+    assert (item.status_label, item.latest_text, item.reported_on) == (
+        "已整改",
+        "已补齐照片 12 张",
+        date(2018, 9, 24),
+    )
+    assert page.item_model.index(0, STATUS).data() == "已整改"
+    assert not page.report_button.isEnabled() and "数据交换" in page.status.text()
+    assert "已补齐照片 12 张" in page.history.toPlainText()
+
+    page.window().close()
+    page = _page(qtbot, db_path, COUNTY)
+    _select_item(page, "台账照片缺少说明")
+    assert page.close_button.isEnabled() and page.send_back_button.isEnabled()
+    monkeypatch.setattr("app.ui.pages.inspections.confirm", lambda *a: False)
+    qtbot.mouseClick(page.close_button, Qt.MouseButton.LeftButton)
+    assert page.selected_item().status == S.RECTIFIED
+    monkeypatch.setattr("app.ui.pages.inspections.confirm", lambda *a: True)
+    qtbot.mouseClick(page.close_button, Qt.MouseButton.LeftButton)
+    item = page.selected_item()
+    assert (item.status_label, item.closed_on) == ("已销号", date(2018, 9, 24))
+    assert not (page.close_button.isEnabled() or page.send_back_button.isEnabled()
+                or page.report_button.isEnabled())  # fmt: skip
+    assert _stored(db_path)[0][3] == S.CLOSED
+
+
+def test_the_county_sends_back_with_a_reason(qtbot, monkeypatch, gui_app, db_path):
+    (item_id,) = _seed(db_path, ("台账照片缺少说明", AID, date(2018, 9, 30)))
+    _report(db_path, item_id, S.RECTIFIED, date(2018, 9, 20), "补了 2 张")
+    page = _page(qtbot, db_path)
+    _select_item(page, "台账照片缺少说明")
+    seen = drive_dialog(monkeypatch, SendBackDialog, lambda d: d.reason.setPlainText(""))
+    qtbot.mouseClick(page.send_back_button, Qt.MouseButton.LeftButton)
+    assert seen[0].error_text("reason") == "请写明退回整改的理由。"
+    assert page.selected_item().status == S.RECTIFIED
+    drive_dialog(monkeypatch, SendBackDialog, lambda d: d.reason.setPlainText("照片仍不全"))
+    qtbot.mouseClick(page.send_back_button, Qt.MouseButton.LeftButton)
+    item = page.selected_item()
+    assert (item.status_label, item.sent_back, item.latest_text) == ("整改中", True, "照片仍不全")
+    assert "退回：照片仍不全" in page.item_model.index(0, 4).data()
+    history = page.history.toPlainText()
+    assert history.index("报告已整改") < history.index("退回整改") and "照片仍不全" in history
+    assert page.report_button.isEnabled()  # the county may record the next report for the unit
+
+
+def test_overdue_rows_are_highlighted(qtbot, qtmodeltester, gui_app, db_path):
+    late, due_today, done = _seed(
+        db_path,
+        ("热线值班记录不全", AID, date(2018, 9, 20)),
+        ("宣传资料未进驻", AID, date(2018, 9, 24)),
+        ("台账未归档", AID, date(2018, 9, 15)),
+    )  # fmt: skip
+    _report(db_path, done, S.RECTIFIED, date(2018, 9, 14))
+    page = _page(qtbot, db_path, today=date(2018, 9, 24))
+    qtmodeltester.check(page.inspection_model)
+    qtmodeltester.check(page.item_model)
+    rows = {r.id: n for n, r in enumerate(page.item_model.rows())}
+    background = page.item_model.index(rows[late], 0).data(BACKGROUND)
+    assert background.color().name() == OVERDUE_BACKGROUND
+    assert page.item_model.index(rows[late], MARK).data() == "逾期 4 天"
+    assert page.item_model.index(rows[due_today], 0).data(BACKGROUND) is None  # due today: not yet
+    assert page.item_model.index(rows[done], 0).data(BACKGROUND) is None  # rectified in time
+    assert page.item_model.index(rows[done], MARK).data() == "待销号"
+    assert page.inspection_model.rows()[0].overdue == 1 and "逾期 1 项" in page.info.text()
+    page.today = lambda: date(2018, 9, 25)
+    page.refresh()
+    rows = {r.id: n for n, r in enumerate(page.item_model.rows())}
+    assert (
+        page.item_model.index(rows[due_today], 0).data(BACKGROUND).color().name()
+        == OVERDUE_BACKGROUND
+    )
+
+
+def test_a_dashboard_link_shows_the_item(qtbot, gui_app, db_path):
+    _first, second = _seed(db_path, ("甲", AID, date(2018, 9, 20)), ("乙", BASE, date(2018, 9, 30)))
+    _seed(db_path)  # a newer, empty inspection is listed first
+    page = _page(qtbot, db_path)
+    assert page.item_model.rows() == []
+    page.window().go_to("inspections", {"record_id": second})
+    assert page.selected_item().id == second and page.selected_inspection().items == 2

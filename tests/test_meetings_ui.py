@@ -1,0 +1,171 @@
+"""The 例会 page with real widgets: missing months in red, recording a meeting through the
+editor, marking a decision done, another unit's meeting read-only, the minutes PDF."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt
+from sqlalchemy import select
+
+from app.models import Meeting, MeetingDecision
+from app.services import meetings
+from app.services.database import open_database
+from app.services.meetings import DecisionInput, MeetingInput, ReportInput
+from app.services.settings import current_programme, local_unit
+from app.ui.dialogs.meeting_dialogs import MeetingDialog
+from app.ui.pages.meetings import MISSING_BACKGROUND, MeetingsPage, MonthGap
+from tests.helpers import drive_dialog, open_page, unit_ids
+
+AID = "法律援助中心"
+AUGUST = date(2018, 8, 1)
+STATE, OPEN = 1, 6  # the 情况 and 未完成事项 columns
+
+
+def _page(qtbot, db_path, today: date = AUGUST) -> MeetingsPage:
+    page = open_page(qtbot, db_path, "meetings")
+    assert isinstance(page, MeetingsPage)
+    page.today = lambda: today
+    page.refresh()
+    return page
+
+
+def _record(db_path, when: date, decisions: list[DecisionInput], owner: str | None = None) -> int:
+    db = open_database(str(db_path))
+    with db.session() as s:
+        units = unit_ids(s)
+        owner_id = units[owner] if owner else local_unit(s).id
+        data = MeetingInput(current_programme(s).id, when, "张副局长", "各科室负责人", "三楼会议室",
+                            reports=[ReportInput(units[AID], "办理法律援助案件 12 件。")],
+                            decisions=decisions)  # fmt: skip
+        meeting_id = meetings.save_meeting(s, None, data, owner_id, date(2018, 12, 31)).id
+    db.close()
+    return meeting_id
+
+
+def _labels(page: MeetingsPage) -> list[str]:
+    return [page.model.index(n, 0).data() for n in range(page.model.rowCount())]
+
+
+def test_missing_months_are_red_rows_and_a_red_line(qtbot, qtmodeltester, gui_app, db_path):
+    _record(db_path, date(2018, 6, 30), [])
+    page = _page(qtbot, db_path, date(2018, 9, 1))
+    assert _labels(page) == ["2018-06-30", "2018年7月", "2018年8月"]  # due from July (issued 06-28)
+    background = Qt.ItemDataRole.BackgroundRole
+    assert page.model.index(1, 0).data(background).color().name() == MISSING_BACKGROUND
+    assert page.model.index(1, STATE).data() == "未召开"
+    assert page.model.index(0, 0).data(background) is None
+    assert (
+        page.model.index(0, STATE).data() == "已召开" and page.model.index(0, 4).data() == "1 / 8"
+    )
+    assert page.missing_label.text().startswith("未召开例会的月份（2 个）")
+    qtmodeltester.check(page.model)
+    page.today = lambda: date(2018, 10, 1)  # September is over: now missing too
+    page.refresh()
+    assert _labels(page)[-1] == "2018年9月" and "2018年9月" in page.missing_label.text()
+
+
+def test_a_meeting_is_recorded_through_the_editor(qtbot, monkeypatch, gui_app, db_path):
+    page = _page(qtbot, db_path)
+    assert page.view.select_where(lambda r: isinstance(r, MonthGap) and r.month.month == 7)
+    assert page.new_button.text() == "登记2018年7月例会…"
+
+    def without_chair(dialog: MeetingDialog) -> None:
+        assert dialog.meeting_date.date() == QDate(2018, 7, 1)  # the month chosen
+        assert [r.unit.name for r in dialog.report_rows][:2] == ["社区矫正科", "办公室（政治处）"]
+        dialog.decision_rows[0].text.setText("7月底前完成结对走访")
+        dialog.decision_rows[0].due.setDate(QDate(2018, 6, 1))
+
+    seen = drive_dialog(monkeypatch, MeetingDialog, without_chair)
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    assert seen[0].result() == 0  # still open, nothing saved
+    assert seen[0].error_text("chair") == "请填写主持人。"
+    assert "完成时限不能早于例会日期" in seen[0].error_text("decisions")
+    assert seen[0].error_text() == "有 2 处需要修改，见下方红字。"
+    assert "2018年7月" in page.missing_label.text()
+
+    def fill(dialog: MeetingDialog) -> None:
+        dialog.meeting_date.setDate(QDate(2018, 7, 6))
+        dialog.chair.setText("张副局长")
+        dialog.location.setText("三楼会议室")
+        report = next(r for r in dialog.report_rows if r.unit.name == AID)
+        report.progress.setPlainText("办理法律援助案件 12 件。")
+        report.problems.setPlainText("值班律师不足。")
+        assert dialog.reports_box.title() == "各科室汇报（已填 1 / 8 个科室）"
+        row = dialog.decision_rows[0]
+        row.text.setText("7月底前完成结对走访")
+        row.unit.setCurrentIndex(row.unit.findText(AID))
+        row.due.setDate(QDate(2018, 7, 31))
+        dialog.add_decision()  # a blank row is left out
+
+    drive_dialog(monkeypatch, MeetingDialog, fill)
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    assert "2018-07-06" in _labels(page) and "2018年7月" not in _labels(page)
+    assert "每月例会均已召开" in page.missing_label.text()
+    decisions = page.decisions.rows()
+    assert [(d.text, d.responsible, d.due_date) for d in decisions] == [
+        ("7月底前完成结对走访", AID, date(2018, 7, 31))]  # fmt: skip
+    db = open_database(str(db_path))
+    with db.session() as s:
+        meeting = s.scalar(select(Meeting))
+        assert (meeting.chair, meeting.meeting_date) == ("张副局长", date(2018, 7, 6))
+        assert [(r.unit.name, r.problems) for r in meeting.reports] == [(AID, "值班律师不足。")]
+    db.close()
+
+
+def test_marking_a_decision_done(qtbot, gui_app, db_path):
+    _record(db_path, date(2018, 6, 30), [DecisionInput("走访结对司法所", None, date(2018, 7, 10)),
+                                         DecisionInput("报送半年小结", None, date(2018, 8, 31))])  # fmt: skip
+    page = _page(qtbot, db_path)
+    row = page.model.rowCount() - 2  # 2018-06-30, then July's red row
+    assert page.model.index(row, OPEN).data() == "2（逾期 1）"
+    assert page.decisions_label.text() == "未完成的议定事项（2 项，其中逾期 1 项）"
+    assert page.decisions.index(0, 4).data() == "逾期"
+    assert (
+        page.decisions.index(0, 4).data(Qt.ItemDataRole.ForegroundRole).color().name() == "#c0392b"
+    )
+    assert page.decisions_view.select_where(lambda d: d.text == "走访结对司法所")
+    qtbot.mouseClick(page.done_button, Qt.MouseButton.LeftButton)
+    assert [d.text for d in page.decisions.rows()] == ["报送半年小结"]
+    assert page.model.index(row, OPEN).data() == "1" and "已标记完成" in page.status.text()
+    db = open_database(str(db_path))
+    with db.session() as s:
+        assert s.scalar(
+            select(MeetingDecision).where(MeetingDecision.text == "走访结对司法所")
+        ).done
+    db.close()
+
+
+def test_another_units_meeting_is_read_only(qtbot, monkeypatch, gui_app, db_path):
+    _record(db_path, date(2018, 6, 30), [DecisionInput("走访", None, None)], owner="社区矫正科")
+    page = _page(qtbot, db_path)
+    assert page.view.select_where(lambda r: not isinstance(r, MonthGap))
+    assert page.edit_button.text() == "查看…" and not page.delete_button.isEnabled()
+    assert not page.done_button.isEnabled() and "其他单位" in page.done_button.toolTip()
+    seen = []
+    monkeypatch.setattr(MeetingDialog, "exec", lambda d: seen.append(d) or 0)
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    dialog = seen[0]
+    assert not dialog.editable and dialog.ok_button.isHidden() and dialog.chair.isReadOnly()
+    assert "只能查看" in dialog.note.text()
+
+
+def test_minutes_pdf_is_saved_opened_and_printable(qtbot, monkeypatch, gui_app, db_path, tmp_path):
+    from pypdf import PdfReader
+
+    _record(db_path, date(2018, 6, 30), [DecisionInput("走访结对司法所", None, date(2018, 7, 10))])
+    opened, printed = [], []
+    monkeypatch.setattr("app.ui.pages.meetings.open_saved_file", opened.append)
+    monkeypatch.setattr("app.ui.printing.ask_and_print",
+                        lambda _p, data, title: printed.append((data, title)) or True)  # fmt: skip
+    page = _page(qtbot, db_path)
+    assert page.view.select_where(lambda r: not isinstance(r, MonthGap))
+    target = tmp_path / "纪要.pdf"
+    with qtbot.waitSignal(page.minutes_pdf(target).finished, timeout=30000):
+        pass
+    text = "".join(p.extract_text() for p in PdfReader(target).pages).replace("\n", "")
+    assert "月度例会纪要" in text and AID in text and "走访结对司法所" in text
+    assert opened == [target] and "纪要.pdf" in page.status.text()
+    with qtbot.waitSignal(page.print_minutes().finished, timeout=30000):
+        pass
+    assert printed and printed[0][1] == "例会纪要-2018-06-30" and printed[0][0][:5] == b"%PDF-"
