@@ -24,6 +24,7 @@ class OverdueItem:
     days_late: int
     section: str
     record_id: int | None = None
+    unit_id: int | None = None
 
 
 def _summaries(session: Session, programme_id: int, as_of: date) -> list[OverdueItem]:
@@ -40,6 +41,7 @@ def _summaries(session: Session, programme_id: int, as_of: date) -> list[Overdue
                 found.append(OverdueItem(
                     "阶段总结", row.department, f"“{phase.name}”阶段总结{row.status_label}，未报送",
                     row.deadline, (as_of - row.deadline).days, "summaries", row.summary_id,
+                    row.department_id,
                 ))  # fmt: skip
     return found
 

@@ -95,7 +95,9 @@ class HomePage(Page):
         ])  # fmt: skip
         self.overdue_view = RowTableView(self.overdue_model, stretch=2)
         self.overdue_view.row_activated.connect(
-            lambda item: self.navigate.emit(item.section, {"record_id": item.record_id})
+            lambda item: self.navigate.emit(
+                item.section, {"record_id": item.record_id, "unit_id": item.unit_id}
+            )
         )
         right.addWidget(self.overdue_view, 1)
         middle.addLayout(right, 2)

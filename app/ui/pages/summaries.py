@@ -208,6 +208,11 @@ class SummariesPage(Page):
             parts.append(self.tr("本机单位不是局科室，无需报送阶段总结。"))
         self.info.setText("　｜　".join(parts))
 
+    def show_records(self, unit_id: int | None = None, **_others: object) -> None:
+        """Select a department's row (as 首页's overdue list asks)."""
+        if unit_id is not None:
+            self.view.select_where(lambda row: row.department_id == unit_id)
+
     def selected(self) -> SummaryRow | None:
         """The selected department's row."""
         return self.view.selected_row()
