@@ -65,7 +65,10 @@ def test_figures_and_clicks_reach_the_records(qtbot, gui_app, db_path):
     window.open_section("home")
     late = next(i for i, item in enumerate(home.overdue_model.rows()) if item.unit == "基层科")
     view = home.overdue_view
-    rect = view.visualRect(view.proxy.mapFromSource(home.overdue_model.index(late, 0)))
+    index = view.proxy.mapFromSource(home.overdue_model.index(late, 0))
+    view.scrollTo(index)
+    rect = view.visualRect(index)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     summaries_page = window.stack.currentWidget()
     assert summaries_page is window.page("summaries")
