@@ -297,3 +297,20 @@ def test_a_summary_travels_up_and_the_countys_return_travels_down(tmp_path):
     finally:
         county.close()
         unit.close()
+
+
+def test_print_copies_are_kept_beside_the_store_and_removed_with_the_photo(database, seeded):
+    programme_id, phase_id, units = seeded
+    with database.session() as s:
+        summary = summaries.start_summary(s, programme_id, units["法律援助中心"], phase_id)
+        photo = summaries.candidate_photos(s, summary)[0]
+        summaries.save_summary(s, summary.id, summary.sections, [(photo.attachment_id, "现场")])
+        render_department_summary(department_report(s, database.attachments, summary.id))
+    store = database.attachments
+    copy = store.print_copy_path(photo.sha256)
+    from PIL import Image
+
+    with Image.open(copy) as image:
+        assert image.format == "JPEG" and max(image.size) <= PHOTO_MAX_SIDE  # 3000 px in
+    store.remove_files(photo.sha256)
+    assert not copy.exists() and not store.has(photo.sha256)

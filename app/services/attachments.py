@@ -224,11 +224,20 @@ class AttachmentStore:
         self._make_reduced(sha256)
         self._make_thumbnail(sha256)
 
+    def print_copy_path(self, sha256: str) -> Path:
+        """Where the summary PDFs keep a photo's print-sized copy once they have made it."""
+        return self.root / "print" / sha256[:2] / f"{sha256}.jpg"
+
     def remove_files(self, sha256: str) -> None:
         """Delete a file and its previews from disk (the caller checks nothing uses it)."""
         original = self.original_path(sha256)
         with _PREVIEW_LOCK:
-            for p in (original, self._reduced_file(sha256), self._thumb_file(sha256)):
+            copies = (
+                self._reduced_file(sha256),
+                self._thumb_file(sha256),
+                self.print_copy_path(sha256),
+            )
+            for p in (original, *copies):
                 p.unlink(missing_ok=True)
             _NO_PREVIEW.discard(str(original))
             _SMALL.discard(str(original))

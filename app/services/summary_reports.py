@@ -156,7 +156,7 @@ def _photos(
             store.original_path(sha),
             photo.caption,
             department,
-            store.root / "print" / sha[:2] / f"{sha}.jpg",
+            store.print_copy_path(sha),
         )
         for photo, sha in chosen_photos(session, summary)
         if store.has(sha)
