@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QLibraryInfo, Qt, QTranslator
-from PySide6.QtWidgets import QDialogButtonBox, QWizard
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QWizard
 from sqlalchemy import select
 
 from app.models import Duty, Indicator, Unit
@@ -229,3 +229,23 @@ def test_main_window_opens_after_the_database(qtbot, gui_app, db_path):
     assert "县矫正办" in window.banner.text()
     with window.database.session() as s:
         assert s.scalar(select(Unit.name).where(Unit.name == "县矫正办"))
+
+
+def test_reference_data_is_read_only_on_a_units_pc(qtbot, gui_app, tmp_path, db_path):
+    from app.services.setup import initialise
+    from tests.conftest import TEMPLATE_KEY
+
+    unit_db = tmp_path / "unit.db"
+    initialise(str(unit_db), TEMPLATE_KEY, "法律援助中心").database.close()
+    for path, editable in ((db_path, True), (unit_db, False)):
+        window = _window(qtbot, path)
+        duties = window.open_section("duties")
+        organisation = window.open_section("organisation")
+        for page, button in ((duties, duties.add_duty_button), (duties, duties.edit_indicator_button),
+                             (organisation, organisation.add_unit_button),
+                             (organisation, organisation.delete_pairing_button)):  # fmt: skip
+            assert button.isVisibleTo(page) is editable
+        notes = [
+            label.text() for label in duties.findChildren(QLabel) if "统一维护" in label.text()
+        ]
+        assert bool(notes) is not editable

@@ -36,6 +36,7 @@ class WorkContext:
     programme_issuer: str
     programme_year: int | None
     phases: tuple[PhaseRow, ...] = ()
+    owns_reference_data: bool = True  # this PC's unit keeps the units, duties and indicators
 
     def current_phase(self, today: date) -> PhaseRow | None:
         """The phase whose dates contain ``today``."""
@@ -66,4 +67,5 @@ def load_context(session: Session) -> WorkContext:
         programme_issuer=programme.issuer if programme else "",
         programme_year=programme.year if programme else None,
         phases=phases,
+        owns_reference_data=programme is None or unit is None or programme.owner_unit_id == unit.id,
     )

@@ -33,6 +33,20 @@ class Page(QWidget):
     def refresh(self) -> None:
         """Reload what the page shows from the database."""
 
+    def keep_reference_data_read_only(self, *buttons: QPushButton) -> None:
+        """On a PC whose unit does not keep the reference data: hide the editing buttons and
+        say who keeps it (its changes arrive in that office's packages)."""
+        for button in buttons:
+            button.setVisible(False)
+        note = QLabel(
+            self.tr(
+                "单位、结对、职责和指标由县矫正办统一维护，本机只能查看；导入县矫正办的数据包后自动更新。"
+            )
+        )
+        note.setObjectName("hint")
+        note.setWordWrap(True)
+        self.layout_.insertWidget(1, note)
+
     def run(self, action: Callable[[Any], Any]) -> Any:
         """Run ``action(session)`` as one user action; show a UserError instead of raising."""
         try:

@@ -130,8 +130,10 @@ class DutiesPage(Page):
 
         self.departments_view.selectionModel().currentChanged.connect(lambda *_: self.load_duties())
         self.duties_view.selection_changed.connect(self.load_indicators)
-        self.duties_view.row_activated.connect(self.edit_duty)
-        self.indicators_view.row_activated.connect(self.edit_indicator)
+        if context.owns_reference_data:
+            self.duties_view.row_activated.connect(self.edit_duty)
+        if context.owns_reference_data:
+            self.indicators_view.row_activated.connect(self.edit_indicator)
         self.indicators_view.selection_changed.connect(self._update_buttons)
         self.add_duty_button.clicked.connect(lambda: self.edit_duty(None))
         self.edit_duty_button.clicked.connect(
@@ -143,6 +145,15 @@ class DutiesPage(Page):
             lambda: self.edit_indicator(self.indicators_view.selected_row())
         )
         self.delete_indicator_button.clicked.connect(self.delete_indicator)
+        if not context.owns_reference_data:
+            self.keep_reference_data_read_only(
+                self.add_duty_button,
+                self.edit_duty_button,
+                self.delete_duty_button,
+                self.add_indicator_button,
+                self.edit_indicator_button,
+                self.delete_indicator_button,
+            )
         self.refresh()
 
     # ------------------------------------------------------------ loading

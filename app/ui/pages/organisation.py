@@ -72,12 +72,21 @@ class OrganisationPage(Page):
         self.edit_unit_button.clicked.connect(
             lambda: self.edit_unit(self.units_view.selected_row())
         )
-        self.units_view.row_activated.connect(self.edit_unit)
+        if context.owns_reference_data:
+            self.units_view.row_activated.connect(self.edit_unit)
         self.delete_unit_button.clicked.connect(self.delete_unit)
         self.add_pairing_button.clicked.connect(self.add_pairing)
         self.delete_pairing_button.clicked.connect(self.delete_pairing)
         self.units_view.selection_changed.connect(self._update_buttons)
         self.pairings_view.selection_changed.connect(self._update_buttons)
+        if not context.owns_reference_data:
+            self.keep_reference_data_read_only(
+                self.add_unit_button,
+                self.edit_unit_button,
+                self.delete_unit_button,
+                self.add_pairing_button,
+                self.delete_pairing_button,
+            )
         self.refresh()
 
     def refresh(self) -> None:
