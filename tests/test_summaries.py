@@ -256,10 +256,16 @@ def test_a_summary_travels_up_and_the_countys_return_travels_down(tmp_path):
     with unit.session() as s:
         join_with_credential(s, read_credential(tmp_path / "c.cred"))
         programme_id, legal = current_programme(s).id, unit_ids(s)["法律援助中心"]
+        ledger.save_entry(s, unit.attachments, None, EntryInput(
+            kind_ids(s)[HOTLINE], legal, date(2018, 9, 3), "热线",
+            values={"calls": 1}, photos=[PhotoInput("现场", path=make_jpeg(tmp_path / "p.jpg", size=(3000, 2000)))]))  # fmt: skip
         summary = summaries.start_summary(s, programme_id, legal, None)
+        photo = summaries.candidate_photos(s, summary)[0]
+        summaries.save_summary(s, summary.id, summary.sections, [(photo.attachment_id, "热线现场")])
         summaries.submit_summary(s, summary.id, date(2018, 10, 14))
     try:
         import_package(county, export_package(unit, "县矫正办", tmp_path / "up1.bjpkg")[0])
+        assert county.attachments.print_copy_path(photo.sha256).exists()  # made as it arrived
         with county.session() as s:
             (row,) = [
                 r

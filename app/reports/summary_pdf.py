@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterable
 from itertools import count
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -47,6 +48,9 @@ from app.reports.official import (
     styles,
 )
 from app.services.summary_reports import CountyReport, DepartmentReport, ReportPhoto
+
+if TYPE_CHECKING:
+    from app.services.attachments import AttachmentStore
 
 PHOTO_MAX_SIDE = 960  # pixels: ≈ 320 dpi across a 76 mm wide print
 PHOTO_QUALITY = 70
@@ -169,6 +173,18 @@ class PhotoCache:
         if photo.path not in self._done:
             self._done[photo.path] = self._make(photo, self._target(photo))
         return self._done[photo.path]
+
+
+def make_print_copies(store: AttachmentStore, shas: Iterable[str]) -> int:
+    """Make the print copies of these photos in ``store`` (those not made yet); how many exist."""
+    photos = [ReportPhoto(store.original_path(sha), "", "", store.print_copy_path(sha))
+              for sha in shas if store.has(sha)]  # fmt: skip
+    cache = PhotoCache()
+    try:
+        cache.prefetch(photos)
+    finally:
+        cache.close()
+    return sum(1 for photo in photos if photo.print_copy and photo.print_copy.exists())
 
 
 def _downscaled(photo: ReportPhoto) -> tuple[bytes, int, int] | None:

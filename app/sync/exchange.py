@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Direction, Unit, UnitKind
+from app.models import Attachment, Direction, Unit, UnitKind
 from app.services.database import Database
 from app.services.errors import UserError
 from app.services.settings import local_unit
@@ -80,6 +80,7 @@ class ImportSummary:
     deleted: dict[str, int] = field(default_factory=dict)
     conflicts: dict[str, int] = field(default_factory=dict)
     conflict_items: list[str] = field(default_factory=list)
+    summary_photos: list[str] = field(default_factory=list)  # attachment uuids chosen for summaries
     files: int = 0
     dry_run: bool = False
     data_version: int = 0
@@ -264,6 +265,8 @@ def _apply_table(
             gone = bool(record.get("deleted"))
             if local is None:
                 inserts.append(values)
+                if table.name == "summary_photos" and not gone:
+                    summary.summary_photos.append(record.get("attachment_uuid", ""))
                 summary.count(summary.deleted if gone else summary.created, table.name)
                 if self_refs:
                     later.append(record)
@@ -273,6 +276,8 @@ def _apply_table(
             outcome = _compare(record, values, local, edited_here.get(record["uuid"]))
             if outcome == "update":
                 updates.append({**values, ROW_ID: local.id})
+                if table.name == "summary_photos" and not gone:
+                    summary.summary_photos.append(record.get("attachment_uuid", ""))
                 summary.count(summary.deleted if gone else summary.updated, table.name)
                 if self_refs:
                     later.append(record)
@@ -389,4 +394,11 @@ def import_package(database: Database, path: Path, dry_run: bool = False) -> Imp
     # may have renewed it), else every later import would renew it again until the next export.
     with database.session() as session:
         identity.remember_issued(session, database.file)
+        shas = session.scalars(
+            select(Attachment.sha256).where(Attachment.uuid.in_(summary.summary_photos))
+        ).all() if summary.summary_photos else []  # fmt: skip
+    if shas:  # photos chosen for summaries: their print copies now, so the county PDF is quick
+        from app.reports.summary_pdf import make_print_copies
+
+        make_print_copies(store, shas)
     return summary
