@@ -138,3 +138,27 @@ def test_a_record_of_another_unit_refuses_the_whole_package(offices, tmp_path):
 def _uuid_of(db, name: str) -> str:
     with db.session() as s:
         return _uuid(s, name)
+
+
+def test_the_same_photo_from_two_units_is_one_file_and_refuses_nothing(offices, tmp_path):
+    county, unit = offices
+    other = initialise(str(tmp_path / "other.db"), TEMPLATE_KEY, "基层科").database
+    try:
+        with county.session() as c, other.session() as o:
+            identity.register_peer(c, _uuid(c, "基层科"), identity.key_pairs(o).public())
+            identity.register_peer(o, _uuid(o, "县矫正办"), identity.key_pairs(c).public())
+        shared = make_jpeg(tmp_path / "合影.jpg", colour=(10, 120, 200))
+        for db, name in ((unit, "法律援助中心"), (other, "基层科")):
+            with db.session() as s:
+                units, kinds = unit_ids(s), kind_ids(s)
+                ledger.save_entry(s, db.attachments, None, EntryInput(
+                    kinds["hotline"], units[name], date(2018, 8, 3), f"{name}热线", values={"calls": 1},
+                    photos=[PhotoInput("合影", path=shared)]))  # fmt: skip
+        import_package(county, export_package(unit, "县矫正办", tmp_path / "a.bjpkg")[0])
+        summary = import_package(county, export_package(other, "县矫正办", tmp_path / "b.bjpkg")[0])
+        assert summary.unchanged == {"attachments": 1} and summary.created["entry_attachments"] == 1
+        with county.session() as s:
+            assert s.scalar(select(func.count()).select_from(Attachment)) == 1
+            assert s.scalar(select(func.count()).select_from(LedgerEntry)) == 2
+    finally:
+        other.close()

@@ -46,6 +46,9 @@ from app.sync.records import (
 )
 
 SEALED = {"correction_subjects"}
+# Rows named by their content (an attachment's uuid comes from its SHA-256): two units may
+# hold the very same file; the first one's row stands and the other's is the same content.
+SHARED_CONTENT = {"attachments"}
 # The city office gets reference data and the county's aggregate, never the ledger itself
 # (no correction subject's data goes beyond the county).
 NOT_FOR_CITY = {"correction_subjects", "ledger_entries", "entry_attachments", "attachments",
@@ -272,6 +275,9 @@ def _apply_table(
                     later.append(record)
                 continue
             if local.owner_unit_id != sender.id:
+                if table.name in SHARED_CONTENT:  # the same file, first sent by another unit
+                    summary.count(summary.unchanged, table.name)
+                    continue
                 raise PackageError(f"“{sender.name}”试图修改不属于它的记录，已拒绝整个数据包。")
             outcome = _compare(record, values, local, edited_here.get(record["uuid"]))
             if outcome == "update":
