@@ -271,3 +271,22 @@ def test_keyset_pages_continue_exactly_where_offset_pages_would(database, ids):
                     )
                 )
             assert [r.id for p in pages for r in p] == by_offset
+
+
+def test_a_units_pc_records_only_its_own_entries(tmp_path):
+    from app.services.forms import FormErrors
+    from app.services.setup import initialise
+    from tests.conftest import TEMPLATE_KEY
+
+    db = initialise(str(tmp_path / "unit.db"), TEMPLATE_KEY, "法律援助中心").database
+    try:
+        with db.session() as s:
+            units, kinds = unit_ids(s), kind_ids(s)
+            with pytest.raises(FormErrors) as refused:
+                ledger.save_entry(s, db.attachments, None, ledger.EntryInput(
+                    kinds["hotline"], units["县矫正办"], date(2018, 8, 3), "代登", values={"calls": 1}))  # fmt: skip
+            assert "只能登记法律援助中心的台账" in refused.value.errors["unit"]
+            ledger.save_entry(s, db.attachments, None, ledger.EntryInput(
+                kinds["hotline"], units["法律援助中心"], date(2018, 8, 3), "本单位", values={"calls": 1}))  # fmt: skip
+    finally:
+        db.close()

@@ -31,6 +31,7 @@ from app.services.attachments import AttachmentStore
 from app.services.errors import ValidationError
 from app.services.forms import FieldDef, FormErrors, clean_values, parse_date_text, parse_fields
 from app.services.idcard import mask_id_number
+from app.services.settings import local_unit
 from app.services.subjects import SubjectInput, check_subject_input, find_or_create_subject
 
 MAX_SUBJECTS_SERVED = 10000
@@ -198,6 +199,13 @@ def save_entry(
     unit = session.get(Unit, data.unit_id) if data.unit_id is not None else None
     if unit is None or unit.deleted:
         errors["unit"] = "请选择填报单位。"
+    else:
+        here = local_unit(session)
+        if here is not None and here.kind not in (UnitKind.COUNTY_OFFICE, UnitKind.CITY_OFFICE) \
+                and unit.id != here.id:  # fmt: skip
+            errors["unit"] = (
+                f"本机是{here.name}的电脑，只能登记{here.name}的台账（其他单位的台账在其电脑上登记，再用数据包报送）。"
+            )
     entry_date = attempt(_parse_date, data.entry_date)
     title = " ".join(data.title.split())
     if not title:
