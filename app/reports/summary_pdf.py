@@ -409,23 +409,20 @@ def _goals(report: CountyReport, st: dict) -> list:
 
 
 def _indicators(report: CountyReport, st: dict) -> list:
-    submitted = {c.department: c for c in report.chapters}
+    """Every department's indicators against target, from the ledger (submitted or not)."""
     rows: list[list] = [["科室", "量化指标", "年度目标", "已完成", "完成率"]]
     spans = []
-    for status in report.statuses:
-        chapter = submitted.get(status.department)
-        if chapter is None or not chapter.figures.indicators:
-            continue
+    for department, indicators in report.indicators:
         first = len(rows)
-        for item in chapter.figures.indicators:
-            rows.append([status.department if len(rows) == first else "", item.name,
+        for item in indicators:
+            rows.append([department if len(rows) == first else "", item.name,
                          f"{_figure(item.target)}{item.measure_unit}",
                          f"{_figure(item.actual)}{item.measure_unit}" if item.actual is not None else "人工评定",
                          _percent(item.ratio)])  # fmt: skip
         if len(rows) - first > 1:
             spans.append(("SPAN", (0, first), (0, len(rows) - 1)))
     if len(rows) == 1:
-        return [_p("尚无科室提交总结。", st["body"])]
+        return [_p("本方案尚未设置量化指标。", st["body"])]
     table = _table(rows, [30 * mm, 52 * mm, 27 * mm, 27 * mm, 20 * mm], st)
     table.setStyle(TableStyle(spans))
     return [table]

@@ -25,10 +25,12 @@ from app.services.attachments import AttachmentStore
 from app.services.database import Database
 from app.services.errors import UserError
 from app.services.goals import GoalFigure, goal_figures
+from app.services.progress import indicator_progress
 from app.services.settings import current_programme, local_unit
 from app.services.summaries import (
     SECTIONS,
     STATUS_LABELS,
+    IndicatorFigure,
     SummaryFigures,
     SummaryRow,
     chosen_photos,
@@ -136,6 +138,7 @@ class CountyReport:
     chapters: list[DepartmentReport]
     brands: list[BrandLine]
     inspections: list[InspectionLine]
+    indicators: list[tuple[str, list[IndicatorFigure]]] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -225,11 +228,20 @@ def county_report(
         ]  # fmt: skip
         inspections.append(InspectionLine(inspection.inspection_date, inspection.inspected_unit.name,
                                           inspection.inspectors, inspection.findings, items))  # fmt: skip
+    names = {row.department_id: row.department for row in statuses}
+    grouped: dict[int, list[IndicatorFigure]] = {}
+    for item in indicator_progress(session, programme_id, as_of):
+        if item.department_id in names:
+            grouped.setdefault(item.department_id, []).append(
+                IndicatorFigure(item.name, item.measure_unit, item.target, item.actual, item.weight)
+            )
+    indicators = [(names[d], grouped[d]) for d in names if d in grouped]
     return CountyReport(
         me.name if me else "县矫正办",
         me.parent.name if me and me.parent else "市矫正办",
         programme.title, programme.issuer, name, as_of,
         goal_figures(session, programme_id, as_of), statuses, chapters, brands, inspections,
+        indicators,
     )  # fmt: skip
 
 
