@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import uuid
 from datetime import date
 
 from sqlalchemy import insert, select, update
@@ -35,7 +36,7 @@ def test_inserts_and_updates_store_what_core_stores(db_path, tmp_path):
     copies = [tmp_path / "core.db", tmp_path / "bulk.db"]
     for copy in copies:
         shutil.copy(db_path, copy)
-    fresh = [{**e, "id": None, "uuid": e["uuid"][:-1] + "f", "deleted": True} for e in entries]
+    fresh = [{**e, "id": None, "uuid": str(uuid.uuid4()), "deleted": True} for e in entries]
     for e in fresh:
         del e["id"]
     changed = [

@@ -126,8 +126,10 @@ def test_a_record_of_another_unit_refuses_the_whole_package(offices, tmp_path):
         record = to_record(table, s.execute(select(table)).first(), UuidMap(s))
     forged = dict(record, uuid="forged-entry", owner_unit_uuid=other, subject_uuid=None)
     path = tmp_path / "forged.bjpkg"
+    with county.session() as c:
+        county_key = identity.key_pairs(c).public().encryption
     with PackageWriter(path, sender=me, recipient=Party(_uuid_of(county, "县矫正办"), "县矫正办"),
-                       sequence=seq, keys=keys) as writer:  # fmt: skip
+                       sequence=seq, keys=keys, recipient_encryption_key=county_key) as writer:  # fmt: skip
         writer.add_records("ledger_entries", [dict(record, subject_uuid=None), forged])
     before = _counts(county)
     with pytest.raises(PackageError, match="不属于“法律援助中心”"):

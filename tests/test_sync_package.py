@@ -42,24 +42,35 @@ def _open(path: Path, **kw):
     return open_package(path, **args)
 
 
-def test_round_trip_with_sealed_personal_data_and_a_photo(tmp_path):
+def test_round_trip_with_everything_sealed(tmp_path):
     photo = make_jpeg(tmp_path / "现场.jpg")
     package = _open(_write(tmp_path / "p.zip", photo=photo))
     try:
         assert package.manifest["counts"] == {"ledger_entries": 250, "correction_subjects": 1}
-        assert [r["title"] for r in package.records("ledger_entries")][:2] == ["第0条", "第1条"]
+        titles = [r["title"] for r in package.records("ledger_entries", COUNTY_KEYS)]
+        assert titles[:2] == ["第0条", "第1条"] and len(titles) == 250
         assert package.sealed_records("correction_subjects", COUNTY_KEYS) == [SUBJECT]
         out = tmp_path / "out.jpg"
-        package.extract_file(package.file_names()[0], out)
+        package.extract_file(package.file_names()[0], out, COUNTY_KEYS)
         assert out.read_bytes() == photo.read_bytes()
     finally:
         package.close()
     raw = (tmp_path / "p.zip").read_bytes()
-    assert (
-        "李玥".encode() not in raw and b"331127198503121234" not in raw
-    )  # a lost stick exposes nothing
-    with pytest.raises(PackageError, match="无法解密"):
-        _open(tmp_path / "p.zip").sealed_records("correction_subjects", KeyPairs.generate())
+    # a lost stick exposes nothing: no name, number, title or photo bytes in the file
+    for secret in (
+        "李玥".encode(),
+        b"331127198503121234",
+        "第1条".encode(),
+        photo.read_bytes()[200:260],
+    ):
+        assert secret not in raw
+    for reader in (
+        lambda p: p.sealed_records("correction_subjects", KeyPairs.generate()),
+        lambda p: list(p.records("ledger_entries", KeyPairs.generate())),
+        lambda p: p.extract_file(p.file_names()[0], tmp_path / "x.jpg", KeyPairs.generate()),
+    ):
+        with pytest.raises(PackageError, match="无法解密"):
+            reader(_open(tmp_path / "p.zip"))
 
 
 def _rewrite(source: Path, target: Path, change) -> Path:
@@ -76,9 +87,7 @@ def test_tampering_is_refused(tmp_path):
     member = _rewrite(
         good,
         tmp_path / "m.zip",
-        lambda n, d: (
-            d.replace("第1条".encode(), "第9条".encode()) if n.startswith("records/") else d
-        ),
+        lambda n, d: d[:-20] + bytes(b ^ 1 for b in d[-20:]) if n.startswith("records/") else d,
     )
     with pytest.raises(PackageError, match="与清单不符"):
         _open(member)
@@ -115,7 +124,7 @@ def test_truncated_wrong_recipient_unknown_sender_replay_and_newer_format(tmp_pa
 
     def newer(name: str, data: bytes) -> bytes:
         return (
-            data.replace(b'"format_version": 1', b'"format_version": 9')
+            data.replace(b'"format_version": 2', b'"format_version": 9')
             if name == "manifest.json"
             else data
         )
@@ -155,7 +164,16 @@ def test_links_and_bombs_are_refused(tmp_path):
 def test_a_failed_write_leaves_no_file(tmp_path):
     path = tmp_path / "p.zip"
     with pytest.raises(RuntimeError), PackageWriter(path, sender=LEGAL_AID, recipient=COUNTY, sequence=1,
-                                                     keys=SENDER_KEYS) as writer:  # fmt: skip
+                                                     keys=SENDER_KEYS,
+                                                     recipient_encryption_key=COUNTY_KEYS.public().encryption) as writer:  # fmt: skip
         writer.add_records("ledger_entries", [{"uuid": "a"}])
         raise RuntimeError("disk full")
+    assert list(tmp_path.iterdir()) == []
+    with (
+        pytest.raises(PackageError, match="加密公钥"),
+        PackageWriter(
+            path, sender=LEGAL_AID, recipient=COUNTY, sequence=1, keys=SENDER_KEYS
+        ) as writer,
+    ):  # without the recipient's key nothing can be exported
+        writer.add_records("ledger_entries", [{"uuid": "a"}])
     assert list(tmp_path.iterdir()) == []

@@ -363,10 +363,7 @@ def import_package(database: Database, path: Path, dry_run: bool = False) -> Imp
             summary = ImportSummary(sender.name, package.sequence, dry_run=dry_run, note=note or "")
             ids = UuidMap(session)
             for table in travelling_tables():
-                if table.name in SEALED:
-                    records = package.sealed_records(table.name, keys)
-                else:
-                    records = package.records(table.name)
+                records = package.records(table.name, keys)
                 _apply_table(session, table, records, ids, sender, summary)
             missing = [sha for sha in package.file_names() if not store.has(sha)]
             summary.files = len(missing)
@@ -392,7 +389,7 @@ def import_package(database: Database, path: Path, dry_run: bool = False) -> Imp
             with tempfile.TemporaryDirectory() as folder:
                 for sha in missing:
                     target = Path(folder) / sha
-                    package.extract_file(sha, target)
+                    package.extract_file(sha, target, keys)
                     store.add_verified(target, sha)
         finally:
             package.close()

@@ -8,11 +8,11 @@ refusal is a PackageError with a Chinese message naming the problem.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import json
 import stat
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,14 +23,17 @@ from app.services.errors import UserError
 from app.sync.crypto import CryptoError, KeyPairs, seal, verify
 
 FORMAT = "bangjiao-package"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: every member but the manifest is sealed to the recipient
 MANIFEST, SIGNATURE = "manifest.json", "manifest.sig"
 MAX_MEMBER_BYTES = 4 * 1024**3  # 4 GiB uncompressed for one member
 MAX_TOTAL_BYTES = 64 * 1024**3
 MAX_RATIO = 200  # uncompressed / compressed beyond this is a zip bomb, not data
 MAX_MEMBERS = 1_000_000
 CHUNK = 1 << 20
-LINES_PER_WRITE = 1000  # records encoded, hashed and deflated together (same bytes as one by one)
+LINES_PER_WRITE = 1000  # records encoded together
+FRAME_PLAINTEXT = 1 << 20  # plaintext bytes sealed as one frame (records are deflated first)
+FRAME_HEADER = 4  # big-endian length of the sealed frame that follows
+MAX_FRAME_TEXT = 64 << 20  # a frame of records inflating beyond this is refused
 
 # One encoder and decoder for every record: json.dumps with options builds an encoder per call.
 # The text is exactly json.dumps(record, ensure_ascii=False, sort_keys=True) / json.loads(line).
@@ -66,8 +69,9 @@ def _sealed_context(recipient: Party, name: str) -> bytes:
 class PackageWriter:
     """Writes one package. Use as a context manager; the manifest is signed on close.
 
-    Members: ``records/<kind>.jsonl`` (one JSON object a line), ``sealed/<kind>.bin``
-    (JSON lines sealed to the recipient), ``files/<sha256>`` (photos and scans).
+    Members: ``records/<kind>.jsonl`` (JSON lines, deflated) and ``files/<sha256>`` (photos
+    and scans), each stored as sealed frames: everything but the signed manifest is readable
+    only with the recipient's private key.
     """
 
     def __init__(
@@ -106,62 +110,86 @@ class PackageWriter:
     def _record(self, name: str, digest: str, size: int) -> None:
         self.members[name] = {"sha256": digest, "size": size}
 
-    def add_records(self, kind: str, records: Iterable[dict[str, Any]]) -> int:
-        """Stream records of one kind into ``records/<kind>.jsonl``; returns how many."""
-        name = f"records/{kind}.jsonl"
-        digest, size, count = hashlib.sha256(), 0, 0
-        with self._zip.open(name, "w", force_zip64=True) as out:
-            lines: list[str] = []
-            for record in records:
-                lines.append(_encode(record))
-                if len(lines) == LINES_PER_WRITE:
-                    lines.append("")  # every line ends with \n
-                    data = "\n".join(lines).encode("utf-8")
-                    out.write(data)
-                    digest.update(data)
-                    size += len(data)
-                    count += LINES_PER_WRITE
-                    lines.clear()
-            if lines:
-                count += len(lines)
-                lines.append("")
-                data = "\n".join(lines).encode("utf-8")
+    def _sealer(self, name: str):
+        if not self.recipient_encryption_key:
+            raise PackageError(f"缺少“{self.recipient.unit_name}”的加密公钥，不能导出数据包。")
+        key, context = self.recipient_encryption_key, _sealed_context(self.recipient, name)
+        return lambda index, plaintext: seal(key, plaintext, context + b"/%d" % index)
+
+    def _write_frames(
+        self, name: str, chunks: Iterable[bytes], compress: bool, info=None
+    ) -> tuple[str, int]:
+        """Seal each chunk as a frame (deflated first for records) into member ``name``."""
+        sealer = self._sealer(name)
+        digest, size = hashlib.sha256(), 0
+        target = info if info is not None else name
+        with self._zip.open(target, "w", force_zip64=True) as out:
+            for index, chunk in enumerate(chunks):
+                frame = sealer(index, zlib.compress(chunk, 6) if compress else chunk)
+                data = len(frame).to_bytes(FRAME_HEADER, "big") + frame
                 out.write(data)
                 digest.update(data)
                 size += len(data)
-        self._record(name, digest.hexdigest(), size)
+        return digest.hexdigest(), size
+
+    def add_records(self, kind: str, records: Iterable[dict[str, Any]]) -> int:
+        """Stream records of one kind into ``records/<kind>.jsonl`` (sealed); how many."""
+        name = f"records/{kind}.jsonl"
+        count = 0
+
+        def chunks() -> Iterator[bytes]:
+            nonlocal count
+            buffer: list[bytes] = []
+            held = 0
+            lines: list[str] = []
+            for record in records:
+                lines.append(_encode(record))
+                count += 1
+                if len(lines) == LINES_PER_WRITE:
+                    lines.append("")  # every line ends with \n
+                    data = "\n".join(lines).encode("utf-8")
+                    lines.clear()
+                    buffer.append(data)
+                    held += len(data)
+                    if held >= FRAME_PLAINTEXT:
+                        yield b"".join(buffer)
+                        buffer, held = [], 0
+            if lines:
+                lines.append("")
+                buffer.append("\n".join(lines).encode("utf-8"))
+            if buffer:
+                yield b"".join(buffer)
+
+        info = zipfile.ZipInfo(name, date_time=datetime.now().timetuple()[:6])
+        info.compress_type = zipfile.ZIP_STORED  # sealed bytes do not deflate; deflated inside
+        digest, size = self._write_frames(name, chunks(), compress=True, info=info)
+        self._record(name, digest, size)
         self.counts[kind] = self.counts.get(kind, 0) + count
         return count
 
     def add_sealed_records(self, kind: str, records: Iterable[dict[str, Any]]) -> int:
-        """Personal data: JSON lines sealed to the recipient's encryption key."""
-        if not self.recipient_encryption_key:
-            raise PackageError(f"缺少“{self.recipient.unit_name}”的加密公钥，不能导出个人信息。")
-        lines = [_encode(r) for r in records]
-        name = f"sealed/{kind}.bin"
-        data = seal(self.recipient_encryption_key, "\n".join(lines).encode("utf-8"),
-                    _sealed_context(self.recipient, name))  # fmt: skip
-        self._zip.writestr(name, data)
-        self._record(name, hashlib.sha256(data).hexdigest(), len(data))
-        self.counts[kind] = self.counts.get(kind, 0) + len(lines)
-        return len(lines)
+        """Personal data: the same as :meth:`add_records` (every member is sealed)."""
+        return self.add_records(kind, records)
 
     def add_file(self, path: Path, sha256: str) -> None:
-        """A stored photo or scan, as ``files/<sha256>`` (its name is its hash)."""
+        """A stored photo or scan, as ``files/<sha256>`` (its name is its plaintext's hash)."""
         name = f"files/{sha256}"
         if name in self.members:
             return
-        digest, size = hashlib.sha256(), 0
+        plain = hashlib.sha256()
+
+        def chunks() -> Iterator[bytes]:
+            with Path(path).open("rb") as source:
+                for chunk in iter(lambda: source.read(FRAME_PLAINTEXT), b""):
+                    plain.update(chunk)
+                    yield chunk
+
         info = zipfile.ZipInfo(name, date_time=datetime.now().timetuple()[:6])
         info.compress_type = zipfile.ZIP_STORED  # photos and PDFs are compressed already
-        with Path(path).open("rb") as source, self._zip.open(info, "w", force_zip64=True) as out:
-            for chunk in iter(lambda: source.read(CHUNK), b""):
-                out.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
-        if digest.hexdigest() != sha256:
+        digest, size = self._write_frames(name, chunks(), compress=False, info=info)
+        if plain.hexdigest() != sha256:
             raise PackageError(f"附件 {path.name} 在存储中已损坏（内容与其 SHA-256 不符）。")
-        self._record(name, sha256, size)
+        self._record(name, digest, size)
 
     def close(self) -> Path:
         """Write and sign the manifest, then move the finished file into place."""
@@ -202,48 +230,51 @@ class VerifiedPackage:
         """The sender's sequence number of this package."""
         return int(self.manifest["sequence"])
 
-    def records(self, kind: str) -> Iterator[dict[str, Any]]:
-        """The records of one kind, streamed."""
+    def _frames(self, name: str, keys: KeyPairs) -> Iterator[bytes]:
+        """The plaintext of each sealed frame of a member, in order."""
+        context = _sealed_context(Party(**self.manifest["recipient"]), name)
+        with self._zip.open(name) as fh:
+            index = 0
+            while header := fh.read(FRAME_HEADER):
+                length = int.from_bytes(header, "big")
+                frame = fh.read(length)
+                if len(header) != FRAME_HEADER or len(frame) != length:
+                    raise PackageError(f"数据包中的“{name}”不完整。已拒绝。")
+                try:
+                    yield keys.open_sealed(frame, context + b"/%d" % index)
+                except CryptoError:
+                    raise PackageError(
+                        "数据包内容无法解密：它不是用本单位的密钥加密的。已拒绝。"
+                    ) from None
+                index += 1
+
+    def records(self, kind: str, keys: KeyPairs) -> Iterator[dict[str, Any]]:
+        """The records of one kind, decrypted and streamed."""
         name = f"records/{kind}.jsonl"
         if name not in self.manifest["members"]:
             return
-        # Read in large chunks and split lines here (as a text stream would, \r\n and \r too:
-        # JSON text has no raw line breaks inside strings): much cheaper than line by line.
-        decode_utf8 = codecs.getincrementaldecoder("utf-8")().decode
-        rest = ""
-        with self._zip.open(name) as fh:
-            while True:
-                chunk = fh.read(CHUNK)
-                text = rest + decode_utf8(chunk, not chunk)
-                if "\r" in text:
-                    text = text.replace("\r\n", "\n").replace("\r", "\n")
-                lines = text.split("\n")
-                rest = lines.pop() if chunk else ""
-                for line in lines:
-                    if line.strip():
-                        yield _decode(line)
-                if not chunk:
-                    return
+        for frame in self._frames(name, keys):
+            inflate = zlib.decompressobj()
+            try:
+                data = inflate.decompress(frame, MAX_FRAME_TEXT)
+            except zlib.error:
+                raise PackageError(f"数据包中的“{name}”已损坏。已拒绝。") from None
+            if inflate.unconsumed_tail:
+                raise PackageError(f"数据包中的“{name}”大小异常（可能是恶意文件），已拒绝。")
+            text = data.decode("utf-8")
+            for line in text.split("\n"):
+                if line.strip():
+                    yield _decode(line)
 
     def sealed_records(self, kind: str, keys: KeyPairs) -> list[dict[str, Any]]:
-        """Personal data sealed to this install."""
-        name = f"sealed/{kind}.bin"
-        if name not in self.manifest["members"]:
-            return []
-        recipient = Party(**self.manifest["recipient"])
-        try:
-            text = keys.open_sealed(self._zip.read(name), _sealed_context(recipient, name)).decode(
-                "utf-8"
-            )
-        except CryptoError:
-            raise PackageError("数据包中的个人信息无法解密：它不是用本单位的密钥加密的。") from None
-        return [_decode(line) for line in text.splitlines() if line.strip()]
+        """The records of one kind, as a list."""
+        return list(self.records(kind, keys))
 
-    def extract_file(self, sha256: str, target: Path) -> None:
-        """Copy ``files/<sha256>`` to ``target``."""
-        with self._zip.open(f"files/{sha256}") as source, Path(target).open("wb") as out:
-            for chunk in iter(lambda: source.read(CHUNK), b""):
-                out.write(chunk)
+    def extract_file(self, sha256: str, target: Path, keys: KeyPairs) -> None:
+        """Decrypt ``files/<sha256>`` to ``target``."""
+        with Path(target).open("wb") as out:
+            for frame in self._frames(f"files/{sha256}", keys):
+                out.write(frame)
 
     def file_names(self) -> list[str]:
         """The hashes of the files carried."""
