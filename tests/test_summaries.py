@@ -213,7 +213,10 @@ def test_county_pdf_lists_every_department_with_bookmarks(database, seeded):
     assert "基层科（草稿）" in text and "律师管理科（未开始）" in text and "逾期未报" in text
     assert "目录" in text and "目标完成情况" in text and "热线现场" in text
     assert [d for d, _items in report.indicators] == names  # every department's indicators
-    assert "律师授课修心教育法律讲座" in text or "律师管理科" in text.split("三、各科室量化指标完成情况")[-1]
+    assert (
+        "律师授课修心教育法律讲座" in text
+        or "律师管理科" in text.split("三、各科室量化指标完成情况")[-1]
+    )
     outline = [item.title for item in reader.outline if not isinstance(item, list)]
     assert outline[:3] == [
         "一、目标完成情况",
