@@ -74,8 +74,11 @@ def handle(args: argparse.Namespace, open_existing) -> int:
             return 0
         if args.command == "verify":
             manifest = verify_package(database, Path(args.path).expanduser())
+            from datetime import datetime
+
+            created = datetime.fromisoformat(manifest["created"]).astimezone()
             print(f"数据包有效：{manifest['sender']['unit_name']} → {manifest['recipient']['unit_name']}，"
-                  f"第 {manifest['sequence']} 号，{manifest['created']}")  # fmt: skip
+                  f"第 {manifest['sequence']} 号，生成于 {created:%Y-%m-%d %H:%M}")  # fmt: skip
             return 0
         if args.command == "join":
             from app.sync.registration import join_existing, read_credential

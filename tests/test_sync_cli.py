@@ -56,7 +56,11 @@ def test_join_export_verify_and_import_a_folder_in_order(tmp_path, capsys):
         == 0
     )
     assert main(["--db", str(county), "verify", str(usb / "b-later.bjpkg")]) == 0
-    assert "数据包有效：法律援助中心 → 县矫正办，第 1 号" in capsys.readouterr().out
+    assert "数据包有效：法律援助中心 → 县矫正办，第 1 号，生成于 20" in capsys.readouterr().out
+    assert (
+        main(["--db", str(county), "export", "--to", "基层科", "--out", str(usb / "x.bjpkg")]) == 2
+    )
+    assert "“基层科”还没有接入" in capsys.readouterr().err and not (usb / "x.bjpkg").exists()
     assert main(["--db", str(county), "import", str(usb), "--dry-run"]) == 0
     assert _entries(county) == 0
     assert main(["--db", str(county), "import", str(usb)]) == 0

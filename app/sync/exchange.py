@@ -150,7 +150,10 @@ def export_package(
         keys = identity.key_pairs(session)
         recipient_keys = identity.peer_keys(session, recipient.uuid)
         if recipient_keys is None:
-            raise UserError(f"还没有“{recipient.name}”的公钥（尚未登记），不能给它导出数据包。")
+            raise UserError(
+                f"“{recipient.name}”还没有接入，不能给它导出数据包：请先为它生成接入凭证，"
+                "在它的电脑上接入，再导入它发来的第一个数据包。"
+            )
         to_city = recipient.kind == UnitKind.CITY_OFFICE
         if to_city and me.kind == UnitKind.COUNTY_OFFICE:
             from app.services.aggregate import refresh_aggregate
@@ -177,6 +180,8 @@ def export_package(
             files: list[str] = []
             for table in travelling_tables():
                 if to_city and table.name in NOT_FOR_CITY:
+                    continue
+                if not to_city and table.name == "aggregate_reports":  # the city's alone
                     continue
                 query = select(table).where(table.c.owner_unit_id == me.id).order_by(table.c.id)
                 if table.name in ABOUT_RECIPIENTS_RECORD:
