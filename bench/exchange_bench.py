@@ -312,7 +312,7 @@ def step_export(unit_file: Path, package: Path) -> dict[str, Any]:
 
     phases = Phases()
     phases.wrap(PackageWriter, "add_records", lambda _w, kind, _r: f"records/{kind}")
-    phases.wrap(PackageWriter, "add_sealed_records", lambda _w, kind, _r: f"sealed/{kind}")
+    phases.wrap(PackageWriter, "add_sealed_records", lambda _w, kind, _r: f"records/{kind}")
     phases.wrap(PackageWriter, "add_file", lambda *_a: "files (read, hash, deflate)")
     phases.wrap(PackageWriter, "close", lambda *_a: "manifest, signature")
     database = open_database(str(unit_file))
@@ -334,7 +334,7 @@ def _import_phases() -> Phases:
 
     phases = Phases()
     phases.wrap(exchange, "_open_verified", lambda *_a: "verify (signature, hash every member)")
-    phases.wrap(VerifiedPackage, "records", lambda _p, kind: f"read + parse {kind}", stream=True)
+    phases.wrap(VerifiedPackage, "records", lambda _p, kind, *_keys: f"read + decrypt + parse {kind}", stream=True)
     phases.wrap(VerifiedPackage, "sealed_records", lambda *_a: "open sealed + parse")
     phases.wrap(exchange, "_apply_table", lambda _s, table, *_a: f"apply {table.name}")
     phases.wrap(VerifiedPackage, "extract_file", lambda *_a: "photos: extract")
