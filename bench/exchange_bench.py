@@ -334,7 +334,12 @@ def _import_phases() -> Phases:
 
     phases = Phases()
     phases.wrap(exchange, "_open_verified", lambda *_a: "verify (signature, hash every member)")
-    phases.wrap(VerifiedPackage, "records", lambda _p, kind, *_keys: f"read + decrypt + parse {kind}", stream=True)
+    phases.wrap(
+        VerifiedPackage,
+        "records",
+        lambda _p, kind, *_keys: f"read + decrypt + parse {kind}",
+        stream=True,
+    )
     phases.wrap(VerifiedPackage, "sealed_records", lambda *_a: "open sealed + parse")
     phases.wrap(exchange, "_apply_table", lambda _s, table, *_a: f"apply {table.name}")
     phases.wrap(VerifiedPackage, "extract_file", lambda *_a: "photos: extract")

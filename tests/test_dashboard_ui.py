@@ -73,3 +73,18 @@ def test_figures_and_clicks_reach_the_records(qtbot, gui_app, db_path):
     summaries_page = window.stack.currentWidget()
     assert summaries_page is window.page("summaries")
     assert summaries_page.selected().department == "基层科"
+
+
+def test_a_departments_pc_shows_its_own_progress_and_overdue_items(qtbot, gui_app, tmp_path):
+    from app.services.setup import initialise
+    from tests.conftest import TEMPLATE_KEY
+
+    path = tmp_path / "unit.db"
+    initialise(str(path), TEMPLATE_KEY, "法律援助中心").database.close()
+    home = open_page(qtbot, path, "home")
+    home.today = TODAY
+    home.refresh()
+    assert [bar.label for bar in home.bars.bars] == ["法律援助中心"]
+    assert home.scope_note.isVisibleTo(home)
+    units = {item.unit for item in home.overdue_model.rows()}
+    assert units <= {"法律援助中心", "县矫正办"} and "法律援助中心" in units

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import EntryKind, LedgerEntry, Phase, Programme, Unit
+from app.models import EntryKind, LedgerEntry, Phase, Programme, Unit, UnitKind
 from app.services.goals import GoalFigure, departments, goal_figures
 from app.services.overdue import OverdueItem, overdue_items
 from app.services.progress import (
@@ -18,6 +18,7 @@ from app.services.progress import (
     pace_status,
     year_elapsed,
 )
+from app.services.settings import local_unit
 
 LATEST = 12
 
@@ -71,6 +72,7 @@ class Dashboard:
     bars: list[DepartmentBar]
     overdue: list[OverdueItem]
     latest: list[LatestEntry]
+    whole_county: bool = True
 
 
 def _phase_and_deadline(
@@ -106,20 +108,32 @@ def latest_entries(session: Session, today: date, limit: int = LATEST) -> list[L
 
 
 def build_dashboard(session: Session, programme_id: int, today: date) -> Dashboard:
-    """Everything 首页 shows, as of ``today``."""
+    """Everything 首页 shows, as of ``today``.
+
+    On a PC of the county (or the city) every department is shown. A department's or judicial
+    office's PC holds only its own ledger, so there the bars and the overdue list are its own
+    (and the meetings'); the goal figures are the county's to state (``whole_county`` False).
+    """
     programme = session.get(Programme, programme_id)
+    here = local_unit(session)
+    whole_county = here is None or here.kind in (UnitKind.COUNTY_OFFICE, UnitKind.CITY_OFFICE)
     elapsed = year_elapsed(programme.year, today)
     progress = {p.department_id: p for p in department_progress(
         session, programme_id, today, indicator_progress(session, programme_id, today))}  # fmt: skip
     bars = []
     for department in departments(session):
+        if not whole_county and department.id != here.id:
+            continue
         done = progress.get(department.id)
         completion = done.completion if done else 0.0
         bars.append(DepartmentBar(department.id, department.name, completion,
                                   done.indicators if done else 0, done.indicators_met if done else 0,
                                   pace_status(completion, elapsed)))  # fmt: skip
+    overdue = overdue_items(session, programme_id, today)
+    if not whole_county:
+        overdue = [i for i in overdue if i.unit == here.name or i.kind == "月度例会"]
     phase, deadline = _phase_and_deadline(session, programme_id, today)
     return Dashboard(
         programme.title, today, elapsed, phase, deadline, goal_figures(session, programme_id, today),
-        bars, overdue_items(session, programme_id, today), latest_entries(session, today),
+        bars, overdue, latest_entries(session, today), whole_county,
     )  # fmt: skip

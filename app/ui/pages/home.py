@@ -68,6 +68,15 @@ class HomePage(Page):
         self.phase_card.clicked.connect(lambda: self.navigate.emit("summaries", {}))
         cards.addWidget(self.phase_card, 0, len(GOAL_TARGETS))
         self.layout_.addLayout(cards)
+        self.scope_note = QLabel(
+            self.tr(
+                "本机只有本单位的台账：上面的全县目标数字以县矫正办的汇总为准，下面只列本单位的进度和逾期事项。"
+            )
+        )
+        self.scope_note.setObjectName("hint")
+        self.scope_note.setWordWrap(True)
+        self.scope_note.setVisible(False)
+        self.layout_.addWidget(self.scope_note)
 
         middle = QHBoxLayout()
         left = QVBoxLayout()
@@ -146,6 +155,7 @@ class HomePage(Page):
         else:
             detail, status = self.tr("本年度已无截止事项"), None
         self.phase_card.show_figure(data.phase or "—", detail, status)
+        self.scope_note.setVisible(not data.whole_county)
         self.bars.set_bars(
             [Bar(b.unit_id, b.name, b.completion, b.status,
                  self.tr("%1：%2/%3 项指标达标").replace("%1", b.name).replace("%2", str(b.met))
