@@ -244,12 +244,12 @@ def _statistics(report: DepartmentReport, st: dict) -> list:
     f = report.figures
     phase = f.period_name != "全年"
     flowables: list = []
-    head = [
+    head = [  # the units on a line of their own: a narrow cell would break after "（"
         "工作类型",
-        "本阶段（次）",
-        "全年累计（次）",
-        "服务对象本阶段（人次）",
-        "服务对象累计（人次）",
+        "本阶段\n（次）",
+        "全年累计\n（次）",
+        "服务对象\n本阶段（人次）",
+        "服务对象\n累计（人次）",
     ]
     rows: list[list] = [head if phase else ["工作类型", "全年（次）", "服务对象（人次）"]]
     for k in f.kinds:
@@ -258,7 +258,7 @@ def _statistics(report: DepartmentReport, st: dict) -> list:
     total = (["合计", f.period_entries, f.year_entries, f.period_served, f.year_served] if phase
              else ["合计", f.year_entries, f.year_served])  # fmt: skip
     rows.append(total)
-    widths = [48 * mm, 25 * mm, 25 * mm, 29 * mm, 29 * mm] if phase else [76 * mm, 40 * mm, 40 * mm]
+    widths = [40 * mm, 22 * mm, 24 * mm, 35 * mm, 35 * mm] if phase else [76 * mm, 40 * mm, 40 * mm]
     flowables.append(_table([[_figure(c) if isinstance(c, int) else c for c in r] for r in rows],
                             widths, st, total_row=True))  # fmt: skip
     if f.indicators:
@@ -284,7 +284,9 @@ def department_story(
     story: list = []
     if level is None:
         story += [RestartPageNumbers(), Watermark("草稿" if report.draft else "")]
-        story.append(_p(report.title, st["title"]))
+        heading, period = report.title.rsplit("（", 1)  # the period on a line of its own
+        story.append(_p(heading, st["title"]))
+        story.append(_p(f"（{period}", st["meta"]))
     meta = f"报送单位：{report.department}"
     if report.submitted_on:
         meta += f"　　报送日期：{cn_date(report.submitted_on)}"
@@ -365,7 +367,7 @@ def _cover(report: CountyReport, st: dict) -> list:
         Spacer(0, 30 * mm),
         _p(report.issuer or report.county, st["cover_issuer"]),
         Spacer(0, 12 * mm),
-        _p(report.title, st["cover_title"]),
+        _p(report.title.replace("工作", "工作\n", 1), st["cover_title"]),  # breaks where it reads
         Spacer(0, 10 * mm),
         _p(f"（{report.programme_title}）", st["cover_sub"]),
         Spacer(0, 70 * mm),
