@@ -177,3 +177,18 @@ def test_a_failed_write_leaves_no_file(tmp_path):
     ):  # without the recipient's key nothing can be exported
         writer.add_records("ledger_entries", [{"uuid": "a"}])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_whose_content_is_not_its_name_is_refused(tmp_path):
+    path = tmp_path / "p.zip"
+    name = "files/" + "0" * 64
+    with PackageWriter(path, sender=LEGAL_AID, recipient=COUNTY, sequence=1, keys=SENDER_KEYS,
+                       recipient_encryption_key=COUNTY_KEYS.public().encryption) as writer:  # fmt: skip
+        digest, size = writer._write_frames(name, [b"not what the name says"], compress=False)
+        writer._record(name, digest, size)  # a (buggy) sender signs it all the same
+    package = _open(path)
+    try:
+        with pytest.raises(PackageError, match="内容与其名称不符"):
+            package.extract_file("0" * 64, tmp_path / "out", COUNTY_KEYS)
+    finally:
+        package.close()

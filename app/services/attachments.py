@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -217,6 +218,21 @@ class AttachmentStore:
         previews are made when first asked for (``thumbnail_path``, ``reduced_path``)."""
         if not self.has(sha256):
             self._copy_in(Path(path), self.original_path(sha256))
+
+    def receive(self, sha256: str, write: Callable[[Path], None]) -> None:
+        """Put a file into the store by having ``write(path)`` write it straight into a
+        temporary file beside its place (no second copy); the caller vouches for the hash."""
+        target = self.original_path(sha256)
+        if target.exists():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        os.close(fd)
+        try:
+            write(Path(temp))
+            os.replace(temp, target)
+        finally:
+            Path(temp).unlink(missing_ok=True)
 
     def make_previews(self, sha256: str) -> None:
         """Make the reduced copy and thumbnail of a stored photo now (nothing for PDFs or odd

@@ -12,7 +12,6 @@ same transaction, so a re-import or a crash part-way leaves the database as it w
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -391,11 +390,8 @@ def import_package(database: Database, path: Path, dry_run: bool = False) -> Imp
                 details=summary.totals(), full=package.manifest.get("changed_since") is None,
             )  # fmt: skip
             session.flush()
-            with tempfile.TemporaryDirectory() as folder:
-                for sha in missing:
-                    target = Path(folder) / sha
-                    package.extract_file(sha, target, keys)
-                    store.add_verified(target, sha)
+            for sha in missing:  # decrypted straight into the store, checked against its name
+                store.receive(sha, lambda path, sha=sha: package.extract_file(sha, path, keys))
         finally:
             package.close()
     # Once committed: the file beside the database names the identity now in force (the import

@@ -271,10 +271,16 @@ class VerifiedPackage:
         return list(self.records(kind, keys))
 
     def extract_file(self, sha256: str, target: Path, keys: KeyPairs) -> None:
-        """Decrypt ``files/<sha256>`` to ``target``."""
+        """Decrypt ``files/<sha256>`` to ``target``, checking the plaintext is what its name says."""
+        digest = hashlib.sha256()
         with Path(target).open("wb") as out:
             for frame in self._frames(f"files/{sha256}", keys):
                 out.write(frame)
+                digest.update(frame)
+        if digest.hexdigest() != sha256:
+            raise PackageError(
+                f"数据包中的文件“{sha256[:12]}…”内容与其名称不符（可能被篡改或损坏）。已拒绝。"
+            )
 
     def file_names(self) -> list[str]:
         """The hashes of the files carried."""
