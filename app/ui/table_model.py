@@ -12,6 +12,7 @@ from PySide6.QtGui import QBrush, QColor
 
 Row = TypeVar("Row")
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+ALERT_BACKGROUND = "#fbe3e0"  # rows that need attention: overdue, missing
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
@@ -31,13 +32,20 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
     """Shows ``rows`` in ``columns``; ``set_rows`` replaces them all.
 
     ``SORT_ROLE`` gives a sortable value (numbers as numbers) for a sort proxy, and
-    ``ROW_ROLE`` gives the row object itself.
+    ``ROW_ROLE`` gives the row object itself. ``row_background`` colours whole rows (a colour
+    name, or None), e.g. ``ALERT_BACKGROUND`` for overdue ones.
     """
 
-    def __init__(self, columns: Sequence[Column[Row]], parent=None) -> None:
+    def __init__(
+        self,
+        columns: Sequence[Column[Row]],
+        parent=None,
+        row_background: Callable[[Row], str | None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._columns = list(columns)
         self._rows: list[Row] = []
+        self._row_background = row_background
 
     def set_rows(self, rows: Sequence[Row]) -> None:
         """Replace every row."""
@@ -82,6 +90,9 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
             return row
         if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
             return column.tooltip(row)
+        if role == Qt.ItemDataRole.BackgroundRole and self._row_background is not None:
+            colour = self._row_background(row)
+            return QBrush(QColor(colour)) if colour else None
         if role == Qt.ItemDataRole.ForegroundRole and column.foreground is not None:
             colour = column.foreground(row)
             return QBrush(QColor(colour)) if colour else None

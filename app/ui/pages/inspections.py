@@ -8,8 +8,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from html import escape
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
 from app.models import RectificationItem, RectificationStatus, UnitKind
@@ -26,14 +25,14 @@ from app.ui.dialogs.inspection_dialogs import (
 from app.ui.dialogs.summary_dialogs import error_messages
 from app.ui.messages import confirm, show_error
 from app.ui.pages.base import Page, button_row, section_label
-from app.ui.table_model import Column, RowTableModel
+from app.ui.table_model import ALERT_BACKGROUND, Column, RowTableModel
 from app.ui.table_view import RowTableView
 
 S = RectificationStatus
 STATUS_COLOURS = {S.PENDING: "#b36b00", S.IN_PROGRESS: "#1d3f72", S.RECTIFIED: "#1e7d32",
                   S.CLOSED: "#777777"}  # fmt: skip
 OVERDUE_RED = "#c0392b"
-OVERDUE_BACKGROUND = "#fbe3e0"
+OVERDUE_BACKGROUND = ALERT_BACKGROUND
 
 
 def _date(value: date | None) -> str:
@@ -43,25 +42,6 @@ def _date(value: date | None) -> str:
 def _one_line(text: str, limit: int = 40) -> str:
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-class ItemTableModel(RowTableModel[ItemRow]):
-    """Rectification items; overdue ones (past the deadline, not rectified) on a red ground."""
-
-    def __init__(self, columns: list[Column[ItemRow]], today: Callable[[], date], parent=None):
-        super().__init__(columns, parent)
-        self.today = today
-
-    def data(self, index: QModelIndex | QPersistentModelIndex,
-             role: int = Qt.ItemDataRole.DisplayRole):  # fmt: skip
-        if (
-            role == Qt.ItemDataRole.BackgroundRole
-            and index.isValid()
-            and index.row() < self.rowCount()
-        ):
-            overdue = self.row_at(index.row()).overdue(self.today())
-            return QBrush(QColor(OVERDUE_BACKGROUND)) if overdue else None
-        return super().data(index, role)
 
 
 class InspectionsPage(Page):
@@ -106,7 +86,7 @@ class InspectionsPage(Page):
         top_layout.addWidget(self.inspection_view, 1)
         top_layout.addLayout(button_row(self.new_button))
 
-        self.item_model = ItemTableModel(
+        self.item_model = RowTableModel(
             [
                 Column(self.tr("问题"), lambda r: r.finding, tooltip=lambda r: r.finding),
                 Column(self.tr("责任单位"), lambda r: r.responsible_unit),
@@ -118,8 +98,8 @@ class InspectionsPage(Page):
                 Column(self.tr("提示"), self._mark, sort_key=lambda r: r.days_overdue(self.today()),
                        foreground=lambda r: OVERDUE_RED if r.overdue(self.today()) else "#1e7d32"),
             ],
-            lambda: self.today(),
             self,
+            row_background=lambda r: OVERDUE_BACKGROUND if r.overdue(self.today()) else None,
         )  # fmt: skip
         self.item_view = RowTableView(self.item_model, self, stretch=0)
         self.items_title = section_label(self.tr("整改事项"))

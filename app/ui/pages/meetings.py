@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QUrl, Slot
-from PySide6.QtGui import QBrush, QColor, QDesktopServices
+from PySide6.QtCore import Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from app.services import meetings
@@ -20,12 +20,12 @@ from app.ui.dialogs.meeting_dialogs import MeetingDialog
 from app.ui.dialogs.summary_dialogs import error_messages
 from app.ui.messages import confirm, show_error
 from app.ui.pages.base import Page, button_row, section_label
-from app.ui.table_model import Column, RowTableModel
+from app.ui.table_model import ALERT_BACKGROUND, Column, RowTableModel
 from app.ui.table_view import RowTableView
 
 RED = "#c0392b"
 GREEN = "#1e7d32"
-MISSING_BACKGROUND = "#fbe3e0"
+MISSING_BACKGROUND = ALERT_BACKGROUND
 
 
 @dataclass(frozen=True)
@@ -55,21 +55,6 @@ def open_saved_file(path: Path) -> None:
     QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
-class MeetingTableModel(RowTableModel[ListRow]):
-    """Meetings and missing months; a missing month's row has a red background."""
-
-    def data(self, index: QModelIndex | QPersistentModelIndex,
-             role: int = Qt.ItemDataRole.DisplayRole):  # fmt: skip
-        if (
-            role == Qt.ItemDataRole.BackgroundRole
-            and index.isValid()
-            and index.row() < self.rowCount()
-        ):
-            gap = isinstance(self.row_at(index.row()), MonthGap)
-            return QBrush(QColor(MISSING_BACKGROUND)) if gap else None
-        return super().data(index, role)
-
-
 class MeetingsPage(Page):
     """The programme year's meetings in date order with a red row for each month that had
     none, and every decision not yet done (overdue ones in red)."""
@@ -94,7 +79,7 @@ class MeetingsPage(Page):
         def gap(row: ListRow) -> bool:
             return isinstance(row, MonthGap)
 
-        self.model = MeetingTableModel(
+        self.model = RowTableModel(
             [
                 Column(self.tr("例会日期"),
                        lambda r: meetings.month_label(r.month) if gap(r) else _date(r.meeting_date),
@@ -113,6 +98,7 @@ class MeetingsPage(Page):
                        foreground=lambda r: RED if not gap(r) and r.overdue_decisions else None),
             ],
             self,
+            row_background=lambda r: MISSING_BACKGROUND if gap(r) else None,
         )  # fmt: skip
         self.view = RowTableView(self.model, self, stretch=3)
 

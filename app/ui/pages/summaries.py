@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QUrl
-from PySide6.QtGui import QBrush, QColor, QDesktopServices
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app.models import ReviewDecision, SummaryStatus, UnitKind
@@ -20,13 +20,13 @@ from app.ui.background import BackgroundTask, Cancelled
 from app.ui.dialogs.summary_dialogs import EditorData, ReturnDialog, SummaryDialog, error_messages
 from app.ui.messages import confirm, show_error
 from app.ui.pages.base import Page, button_row
-from app.ui.table_model import Column, RowTableModel
+from app.ui.table_model import ALERT_BACKGROUND, Column, RowTableModel
 from app.ui.table_view import RowTableView
 
 STATUS_COLOURS = {"已采用": "#1e7d32", "已提交": "#1d3f72", "草稿": "#b36b00",
                   "已退回": "#c0392b", "未开始": "#777777"}  # fmt: skip
 OVERDUE_RED = "#c0392b"
-OVERDUE_BACKGROUND = "#fbe3e0"
+OVERDUE_BACKGROUND = ALERT_BACKGROUND
 EDITABLE = (None, SummaryStatus.DRAFT, SummaryStatus.RETURNED)
 
 
@@ -47,25 +47,6 @@ def default_phase(phases: tuple[PhaseRow, ...], today: date) -> int | None:
         return next((p for p in due if p.deadline >= today), due[-1]).id
     current = next((p for p in phases if p.start_date <= today <= p.end_date), None)
     return (current or phases[0]).id if phases else None
-
-
-class SummaryTableModel(RowTableModel[SummaryRow]):
-    """The rows of the page; overdue rows (deadline passed, not submitted) get a red background."""
-
-    def __init__(self, columns: list[Column[SummaryRow]], today: Callable[[], date], parent=None):
-        super().__init__(columns, parent)
-        self.today = today
-
-    def data(self, index: QModelIndex | QPersistentModelIndex,
-             role: int = Qt.ItemDataRole.DisplayRole):  # fmt: skip
-        if (
-            role == Qt.ItemDataRole.BackgroundRole
-            and index.isValid()
-            and index.row() < self.rowCount()
-        ):
-            overdue = self.row_at(index.row()).overdue(self.today())
-            return QBrush(QColor(OVERDUE_BACKGROUND)) if overdue else None
-        return super().data(index, role)
 
 
 class SummariesPage(Page):
@@ -101,7 +82,7 @@ class SummariesPage(Page):
         top.addWidget(self.info, 1)
         self.layout_.addLayout(top)
 
-        self.model = SummaryTableModel(
+        self.model = RowTableModel(
             [
                 Column(self.tr("科室"), lambda r: r.department),
                 Column(self.tr("状态"), lambda r: r.status_label,
@@ -112,8 +93,8 @@ class SummariesPage(Page):
                 Column(self.tr("提示"), self._mark, foreground=lambda r: OVERDUE_RED),
                 Column(self.tr("县矫正办意见"), lambda r: r.comment, tooltip=lambda r: r.comment),
             ],
-            lambda: self.today(),
             self,
+            row_background=lambda r: OVERDUE_BACKGROUND if r.overdue(self.today()) else None,
         )  # fmt: skip
         self.view = RowTableView(self.model, self, stretch=5)
         self.layout_.addWidget(self.view, 1)
