@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from app.services.errors import UserError
+from app.services.forms import FormErrors
+
 
 def confirm(parent: QWidget | None, title: str, text: str) -> bool:
     """Ask a yes/no question; True for yes."""
@@ -20,3 +23,15 @@ def confirm(parent: QWidget | None, title: str, text: str) -> bool:
 def show_error(parent: QWidget | None, title: str, text: str) -> None:
     """Tell the user something went wrong."""
     QMessageBox.warning(parent, title, text)
+
+
+def error_messages(exc: UserError) -> dict[str, str]:
+    """Field → Chinese message of a refused action ("" for a message about no one field)."""
+    if isinstance(exc, FormErrors):
+        return dict(exc.errors)
+    return {getattr(exc, "field", None) or "": str(exc)}
+
+
+def error_text(exc: UserError) -> str:
+    """Every message of a refused action, a line each."""
+    return "\n".join(error_messages(exc).values())

@@ -37,7 +37,8 @@ from app.services.brands import (
 from app.services.errors import UserError
 from app.services.ledger import EntryRow
 from app.ui.dialogs.form_dialog import ERROR_STYLE, FormDialog, combo_box
-from app.ui.dialogs.summary_dialogs import HINT_STYLE, error_messages
+from app.ui.dialogs.summary_dialogs import HINT_STYLE
+from app.ui.messages import error_text
 from app.ui.table_model import Column, RowTableModel
 from app.ui.table_view import RowTableView
 
@@ -396,7 +397,7 @@ class EvidencePicker(QDialog):
         try:
             self._save(self.chosen())
         except UserError as exc:
-            self.error.setText("\n".join(error_messages(exc).values()))
+            self.error.setText(error_text(exc))
             self.error.show()
             return
         self.accept()

@@ -37,7 +37,7 @@ from app.services.meetings import (
     UnitChoice,
 )
 from app.ui.dialogs.form_dialog import ERROR_STYLE
-from app.ui.dialogs.summary_dialogs import error_messages
+from app.ui.messages import error_messages
 
 HINT_STYLE = "color: #666;"
 REPORT_HEIGHT = 58

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 
 from app.services.attachments import AttachmentStore
 from app.services.errors import UserError
-from app.services.forms import FormErrors
 from app.services.summaries import (
     MAX_CAPTION_CHARS,
     MAX_PHOTOS,
@@ -40,22 +39,13 @@ from app.services.summaries import (
     SummaryFigures,
 )
 from app.ui.dialogs.form_dialog import ERROR_STYLE, FormDialog
+from app.ui.messages import error_messages
 from app.ui.table_model import format_number, format_percent
 
 THUMB = QSize(168, 126)
 CARD_WIDTH = THUMB.width() + 14
 PHOTO_COLUMNS = 5
 HINT_STYLE = "color: #666;"
-
-
-def error_messages(exc: UserError) -> dict[str, str]:
-    """Field → Chinese message of a refused action ("" for messages about no field)."""
-    if isinstance(exc, FormErrors):
-        return dict(exc.errors)
-    message = getattr(exc, "message", None)
-    if isinstance(message, dict):  # the summaries service names every field at once
-        return {str(k): str(v) for k, v in message.items()}
-    return {getattr(exc, "field", None) or "": str(exc)}
 
 
 def _error_label() -> QLabel:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from app.services.context import WorkContext
 from app.services.database import Database
 from app.services.errors import UserError
-from app.ui.messages import show_error
+from app.ui.messages import error_text, show_error
 
 
 class Page(QWidget):
@@ -53,8 +53,20 @@ class Page(QWidget):
             with self.database.session() as session:
                 return action(session)
         except UserError as exc:
-            show_error(self, self.tr("操作未完成"), str(exc))
+            show_error(self, self.tr("操作未完成"), error_text(exc))
             return None
+
+    def attempt(self, action: Callable[[Any], Any]) -> bool:
+        """:meth:`run` for an action whose result does not matter: True when it was done."""
+        done = False
+
+        def act(session) -> None:
+            nonlocal done
+            action(session)
+            done = True
+
+        self.run(act)
+        return done
 
 
 def button_row(*buttons: QPushButton) -> QHBoxLayout:

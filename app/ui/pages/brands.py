@@ -30,10 +30,8 @@ from app.services.brands import (
     EvidenceRow,
     MilestoneRow,
 )
-from app.services.errors import UserError
 from app.ui.dialogs.brand_dialogs import BrandDialog, DoneDialog, EvidencePicker, MilestoneDialog
-from app.ui.dialogs.summary_dialogs import error_messages
-from app.ui.messages import confirm, show_error
+from app.ui.messages import confirm
 from app.ui.pages.base import Page, button_row, section_label
 from app.ui.table_model import Column, RowTableModel
 from app.ui.table_view import RowTableView
@@ -345,16 +343,6 @@ class BrandsPage(Page):
             has and self.evidence_view.selected_row() is not None
         )
 
-    def _run(self, action: Callable) -> bool:
-        """Run ``action(session)``; show a refusal's Chinese messages. True when done."""
-        try:
-            with self.database.session() as session:
-                action(session)
-        except UserError as exc:
-            show_error(self, self.tr("操作未完成"), "\n".join(error_messages(exc).values()))
-            return False
-        return True
-
     def _year(self) -> int | None:
         return self.context.programme_year
 
@@ -402,7 +390,7 @@ class BrandsPage(Page):
             question = self.tr("确认“%1”已创建吗？已创建的品牌计入方案目标“培育创新性品牌”。")
             if not confirm(self, self.tr("确认已创建"), question.replace("%1", row.name)):
                 return
-        self._run(lambda s: brands.set_status(s, row.id, target))
+        self.attempt(lambda s: brands.set_status(s, row.id, target))
         self.refresh()
 
     def step_back(self) -> None:
@@ -415,7 +403,7 @@ class BrandsPage(Page):
         if not confirm(self, self.tr("更改状态"),
                        question.replace("%2", STATUS_LABELS[target])):  # fmt: skip
             return
-        self._run(lambda s: brands.set_status(s, row.id, target))
+        self.attempt(lambda s: brands.set_status(s, row.id, target))
         self.refresh()
 
     def delete_selected(self) -> None:
@@ -425,7 +413,7 @@ class BrandsPage(Page):
             return
         question = self.tr("删除品牌“%1”及其节点和佐证记录吗？（台账本身不受影响）")
         if confirm(self, self.tr("删除品牌"), question.replace("%1", row.name)):
-            self._run(lambda s: brands.delete_brand(s, row.id))
+            self.attempt(lambda s: brands.delete_brand(s, row.id))
         self.refresh()
 
     # ------------------------------------------------------------ milestones
@@ -466,7 +454,7 @@ class BrandsPage(Page):
             return
         question = self.tr("删除节点“%1”吗？").replace("%1", milestone.title)
         if confirm(self, self.tr("删除节点"), question):
-            self._run(lambda s: brands.delete_milestone(s, milestone.id))
+            self.attempt(lambda s: brands.delete_milestone(s, milestone.id))
         self.refresh()
 
     # ------------------------------------------------------------ evidence
@@ -498,5 +486,5 @@ class BrandsPage(Page):
         question = self.tr("从“%1”的佐证中移除“%2”吗？（台账本身不受影响）")
         if confirm(self, self.tr("移除佐证"),
                    question.replace("%1", row.name).replace("%2", entry.title)):  # fmt: skip
-            self._run(lambda s: brands.detach_evidence(s, row.id, entry.entry_id))
+            self.attempt(lambda s: brands.detach_evidence(s, row.id, entry.entry_id))
         self.refresh()

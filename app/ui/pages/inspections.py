@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QLabel, QPushButton, QSplitter, QTextBrowser, QVBo
 
 from app.models import RectificationItem, RectificationStatus, UnitKind
 from app.services import inspections, reference
-from app.services.errors import UserError
 from app.services.inspections import InspectionInput, InspectionRow, ItemRow
 from app.ui.dialogs.inspection_dialogs import (
     DEFAULT_DAYS,
@@ -22,8 +21,7 @@ from app.ui.dialogs.inspection_dialogs import (
     ProgressDialog,
     SendBackDialog,
 )
-from app.ui.dialogs.summary_dialogs import error_messages
-from app.ui.messages import confirm, show_error
+from app.ui.messages import confirm
 from app.ui.pages.base import Page, button_row, section_label
 from app.ui.table_model import ALERT_BACKGROUND, Column, RowTableModel
 from app.ui.table_view import RowTableView
@@ -287,16 +285,6 @@ class InspectionsPage(Page):
         ):
             self.item_view.select_where(lambda r: r.id == record_id)
 
-    def _run(self, action: Callable) -> bool:
-        """Run ``action(session)``; show a refused action's messages. True when done."""
-        try:
-            with self.database.session() as session:
-                action(session)
-        except UserError as exc:
-            show_error(self, self.tr("操作未完成"), "\n".join(error_messages(exc).values()))
-            return False
-        return True
-
     # ------------------------------------------------------------ actions
 
     def new_inspection(self) -> None:
@@ -360,7 +348,7 @@ class InspectionsPage(Page):
                     .replace("%3", item.latest_text))  # fmt: skip
         if not confirm(self, self.tr("销号"), question):
             return
-        if self._run(lambda s: inspections.close_item(s, item.id, self.today(),
+        if self.attempt(lambda s: inspections.close_item(s, item.id, self.today(),
                                                       self.context.local_unit_id)):  # fmt: skip
             self.status.setText(self.tr("已销号。请在“数据交换”中导出数据包发给责任单位。"))
         self.refresh()

@@ -17,7 +17,6 @@ from app.services.errors import UserError, file_problem
 from app.services.meetings import DecisionRow, MeetingInput, MeetingMinutes, MeetingRow
 from app.ui.background import BackgroundTask, Cancelled
 from app.ui.dialogs.meeting_dialogs import MeetingDialog
-from app.ui.dialogs.summary_dialogs import error_messages
 from app.ui.messages import confirm, show_error
 from app.ui.pages.base import Page, button_row, section_label
 from app.ui.table_model import ALERT_BACKGROUND, Column, RowTableModel
@@ -271,16 +270,6 @@ class MeetingsPage(Page):
             else self.tr("这项事项由其他单位登记，只能在登记单位的电脑上标记完成。")
         )  # fmt: skip
 
-    def _run(self, action: Callable) -> bool:
-        """Run ``action(session)``; show a refused action's messages. True when done."""
-        try:
-            with self.database.session() as session:
-                action(session)
-        except UserError as exc:
-            show_error(self, self.tr("操作未完成"), "\n".join(error_messages(exc).values()))
-            return False
-        return True
-
     # ------------------------------------------------------------ editing
 
     def _suggested_date(self) -> date:
@@ -343,7 +332,7 @@ class MeetingsPage(Page):
         )
         if not confirm(self, self.tr("删除例会"), question):
             return
-        if self._run(lambda s: meetings.delete_meeting(s, row.id, self.context.local_unit_id)):
+        if self.attempt(lambda s: meetings.delete_meeting(s, row.id, self.context.local_unit_id)):
             self.status.setText(self.tr("已删除。"))
         self.refresh()
 
@@ -353,7 +342,9 @@ class MeetingsPage(Page):
         row = self.decisions_view.selected_row()
         if row is None:
             return
-        if self._run(lambda s: meetings.mark_decision_done(s, row.id, self.context.local_unit_id)):
+        if self.attempt(
+            lambda s: meetings.mark_decision_done(s, row.id, self.context.local_unit_id)
+        ):
             self.status.setText(self.tr("已标记完成：%1").replace("%1", row.text))
         self.refresh()
 

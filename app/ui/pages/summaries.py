@@ -17,8 +17,8 @@ from app.services.context import PhaseRow
 from app.services.errors import UserError, file_problem
 from app.services.summaries import YEAR, SummaryRow
 from app.ui.background import BackgroundTask, Cancelled
-from app.ui.dialogs.summary_dialogs import EditorData, ReturnDialog, SummaryDialog, error_messages
-from app.ui.messages import confirm, show_error
+from app.ui.dialogs.summary_dialogs import EditorData, ReturnDialog, SummaryDialog
+from app.ui.messages import confirm, error_text, show_error
 from app.ui.pages.base import Page, button_row
 from app.ui.table_model import ALERT_BACKGROUND, Column, RowTableModel
 from app.ui.table_view import RowTableView
@@ -216,16 +216,6 @@ class SummariesPage(Page):
         self.pdf_button.setEnabled(bool(row and row.summary_id))
         self.county_pdf_button.setEnabled(self.context.programme_id is not None)
 
-    def _run(self, action: Callable) -> bool:
-        """Run ``action(session)``; show a refused action's messages. True when done."""
-        try:
-            with self.database.session() as session:
-                action(session)
-        except UserError as exc:
-            show_error(self, self.tr("操作未完成"), "\n".join(error_messages(exc).values()))
-            return False
-        return True
-
     # ------------------------------------------------------------ writing and reviewing
 
     def _editor_data(self, row: SummaryRow) -> EditorData | None:
@@ -288,7 +278,7 @@ class SummariesPage(Page):
         if not confirm(self, self.tr("提交总结"), question.replace("%1", row.department)
                        .replace("%2", self.period_name())):  # fmt: skip
             return
-        if self._run(lambda s: summaries.submit_summary(s, row.summary_id, self.today())):
+        if self.attempt(lambda s: summaries.submit_summary(s, row.summary_id, self.today())):
             self.status.setText(self.tr("已提交。请在“数据交换”中导出数据包发给县矫正办。"))
         self.refresh()
 
@@ -313,7 +303,7 @@ class SummariesPage(Page):
             return
         question = self.tr("确定采用%1的阶段总结吗？").replace("%1", row.department)
         if confirm(self, self.tr("采用总结"), question):
-            self._run(lambda s: summaries.review_summary(s, row.summary_id, ReviewDecision.ACCEPTED,
+            self.attempt(lambda s: summaries.review_summary(s, row.summary_id, ReviewDecision.ACCEPTED,
                                                          "", self.today(), self.context.local_unit_id))  # fmt: skip
         self.refresh()
 
@@ -382,9 +372,7 @@ class SummariesPage(Page):
             if isinstance(error, Cancelled):
                 self.status.setText(self.tr("已取消生成 PDF"))
             elif isinstance(error, UserError):
-                show_error(
-                    self, self.tr("生成 PDF 失败"), "\n".join(error_messages(error).values())
-                )
+                show_error(self, self.tr("生成 PDF 失败"), error_text(error))
             else:
                 show_error(
                     self,
