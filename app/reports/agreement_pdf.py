@@ -17,18 +17,9 @@ from app.reports.official import (
     Watermark,
     build_pdf,
     cn_date,
+    cn_numeral,
 )
 from app.services.agreements import render_text
-
-NUMERALS = "一二三四五六七八九十"
-
-
-def _number(n: int) -> str:
-    if n <= 10:
-        return NUMERALS[n - 1]
-    return (
-        ("" if n < 20 else NUMERALS[n // 10 - 1]) + "十" + (NUMERALS[n % 10 - 1] if n % 10 else "")
-    )
 
 
 def _figure(value: float) -> str:
@@ -57,15 +48,15 @@ def agreement_story(content: dict[str, Any], st: dict) -> list:
     def heading(key: str, default: str) -> None:
         nonlocal section
         section += 1
-        story.append(_p(f"{_number(section)}、{wording.get(key, default)}", st["heading"]))
+        story.append(_p(f"{cn_numeral(section)}、{wording.get(key, default)}", st["heading"]))
 
     heading("duties_heading", "工作职责")
     for n, duty in enumerate(content["duties"], start=1):
         story.append(
             _p(
-                f"（{_number(n)}）{duty}。"
+                f"（{cn_numeral(n)}）{duty}。"
                 if not duty.endswith("。")
-                else f"（{_number(n)}）{duty}",
+                else f"（{cn_numeral(n)}）{duty}",
                 st["body"],
             )
         )
@@ -82,7 +73,7 @@ def agreement_story(content: dict[str, Any], st: dict) -> list:
         ]
         for n, item in enumerate(content["indicators"], start=1):
             rows.append([
-                _p(str(n), st["cell_center"]), _p(f"（{_number(item['duty'])}）", st["cell_center"]),
+                _p(str(n), st["cell_center"]), _p(f"（{cn_numeral(item['duty'])}）", st["cell_center"]),
                 _p(item["name"], st["cell"]), _p(item["unit"], st["cell_center"]),
                 _p(_figure(item["target"]), st["cell_center"]), _p(_figure(item["weight"]), st["cell_center"]),
             ])  # fmt: skip
@@ -109,7 +100,7 @@ def agreement_story(content: dict[str, Any], st: dict) -> list:
     if terms:
         heading("terms_heading", "考核与奖惩")
         for n, term in enumerate(terms, start=1):
-            story.append(_p(f"（{_number(n)}）{term}", st["body"]))
+            story.append(_p(f"（{cn_numeral(n)}）{term}", st["body"]))
     if wording.get("period_text"):
         heading("period_heading", "责任期限")
         story.append(_p(render_text(content, "period_text"), st["body"]))

@@ -13,20 +13,11 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from app.reports.official import BODY_SIZE, LEADING, build_pdf, cn_date
+from app.reports.official import BODY_SIZE, LEADING, build_pdf, cn_date, cn_numeral
 from app.services.meetings import MeetingMinutes
 
-NUMERALS = "一二三四五六七八九十"
 GRID = colors.HexColor("#444444")
 HEAD_BG = colors.HexColor("#eef1f6")
-
-
-def _number(n: int) -> str:
-    if n <= 10:
-        return NUMERALS[n - 1]
-    return (
-        ("" if n < 20 else NUMERALS[n // 10 - 1]) + "十" + (NUMERALS[n % 10 - 1] if n % 10 else "")
-    )
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
@@ -105,7 +96,7 @@ def minutes_story(minutes: MeetingMinutes, st: dict) -> list:
     if not minutes.reports:
         story.append(_p("本次例会无科室汇报。", st["body"]))
     for n, report in enumerate(minutes.reports, start=1):
-        story.append(_p(f"（{_number(n)}）{report.unit}", level2))
+        story.append(_p(f"（{cn_numeral(n)}）{report.unit}", level2))
         story += _labelled("工作进展：", report.progress, st["body"], heading_font)
         story += _labelled("存在问题：", report.problems, st["body"], heading_font)
 

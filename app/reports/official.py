@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import date
 
 from reportlab import rl_config
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
@@ -20,6 +19,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from app.reports.fonts import FontSet, font_set
+from app.services.wording import cn_date, cn_numeral  # noqa: F401 (re-exported)
 
 rl_config.useA85 = 0  # binary streams: ASCII85 (pure Python here) only makes photos slow and big
 
@@ -29,11 +29,6 @@ TEXT_WIDTH, TEXT_HEIGHT = 156 * mm, 225 * mm
 BOTTOM = PAGE_HEIGHT - TOP - TEXT_HEIGHT
 BODY_SIZE, TITLE_SIZE, PAGE_NUMBER_SIZE = 16, 22, 14
 LEADING = TEXT_HEIGHT / 22  # 22 lines a page
-
-
-def cn_date(value: date) -> str:
-    """2018年6月28日 (no leading zeros)."""
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def styles(fonts: FontSet | None = None) -> dict[str, ParagraphStyle]:

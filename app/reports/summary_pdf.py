@@ -45,6 +45,7 @@ from app.reports.official import (
     RestartPageNumbers,
     Watermark,
     cn_date,
+    cn_numeral,
     styles,
 )
 from app.services.summary_reports import CountyReport, DepartmentReport, ReportPhoto
@@ -56,17 +57,8 @@ PHOTO_MAX_SIDE = 960  # pixels: ≈ 320 dpi across a 76 mm wide print
 PHOTO_QUALITY = 70
 ORIENTATION = 0x0112  # the EXIF tag
 PHOTO_BOX = (76 * mm, 78 * mm)  # width, height of a photo in the two-by-two grid
-NUMERALS = "一二三四五六七八九十"
 GRID = colors.HexColor("#444444")
 HEAD_BG = colors.HexColor("#eef1f6")
-
-
-def _cn_number(n: int) -> str:
-    if n <= 10:
-        return NUMERALS[n - 1]
-    return (
-        ("" if n < 20 else NUMERALS[n // 10 - 1]) + "十" + (NUMERALS[n % 10 - 1] if n % 10 else "")
-    )
 
 
 def _p(text: str, style) -> Paragraph:
@@ -301,7 +293,7 @@ def department_story(
         nonlocal number
         number += 1
         if level is None:
-            story.append(_p(f"{_cn_number(number)}、{text}", st["heading"]))
+            story.append(_p(f"{cn_numeral(number)}、{text}", st["heading"]))
         else:
             story.append(_p(f"{number}．{text}", st["level3"]))
 
@@ -447,7 +439,7 @@ def county_story(report: CountyReport, st: dict, cache: PhotoCache) -> list:
     def next_chapter(text: str) -> None:
         nonlocal chapter
         chapter += 1
-        _chapter(story, f"{_cn_number(chapter)}、{text}", f"c{chapter}", st)
+        _chapter(story, f"{cn_numeral(chapter)}、{text}", f"c{chapter}", st)
 
     next_chapter("目标完成情况")
     story += _goals(report, st)
@@ -463,7 +455,7 @@ def county_story(report: CountyReport, st: dict, cache: PhotoCache) -> list:
     story += _indicators(report, st)
     next_chapter("各科室工作总结")
     for number, department in enumerate(report.chapters, start=1):
-        label = f"（{_cn_number(number)}）{department.department}"
+        label = f"（{cn_numeral(number)}）{department.department}"
         story.append(CondPageBreak(LEADING * 8))
         story.append(Bookmark(label, 1, f"d{number}"))
         story.append(_p(label, st["subheading"]))

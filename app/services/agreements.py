@@ -30,6 +30,7 @@ from app.models import (
 )
 from app.services.attachments import AttachmentStore, check_file
 from app.services.errors import ValidationError
+from app.services.wording import cn_date
 
 STATUS_LABELS = {
     None: "未建立",
@@ -80,10 +81,6 @@ class SigningRate:
     def rate(self) -> float:
         """0–1; 0 when no department must sign."""
         return self.signed / self.required if self.required else 0.0
-
-
-def _cn_date(value: date) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def _wording(session: Session, programme_id: int) -> dict[str, Any]:
@@ -172,8 +169,8 @@ def render_text(content: dict[str, Any], key: str) -> str:
         "发文单位": content["programme"]["issuer"],
         "文号": f"（{doc_no}）" if doc_no else "",
         "年度": str(content["programme"]["year"]),
-        "起始日期": _cn_date(date.fromisoformat(start)) if start else "",
-        "截止日期": _cn_date(date.fromisoformat(end)) if end else "",
+        "起始日期": cn_date(date.fromisoformat(start)) if start else "",
+        "截止日期": cn_date(date.fromisoformat(end)) if end else "",
         "结对司法所": "、".join(content.get("offices", [])) or "有关司法所",
     }
     text = wording.get(key, "")

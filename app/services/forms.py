@@ -18,6 +18,7 @@ from typing import Any
 
 from app.paths import RESOURCES_DIR
 from app.services.errors import UserError, ValidationError
+from app.services.wording import cn_date
 
 FORMS_DIR = RESOURCES_DIR / "forms"
 FIELD_TYPES = ("text", "longtext", "integer", "amount", "date", "choice", "bool", "subject")
@@ -255,6 +256,5 @@ def display_value(f: FieldDef, value: Any) -> str:
     if f.type == "bool":
         return "是" if value else "否"
     if f.type == "date":
-        d = date.fromisoformat(value)
-        return f"{d.year}年{d.month}月{d.day}日"
+        return cn_date(date.fromisoformat(value))
     return str(value)

@@ -29,6 +29,7 @@ from app.models import (
 )
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
+from app.services.wording import cn_date
 
 MAX_INSPECTORS_CHARS = 200
 MAX_FINDING_CHARS = 500
@@ -41,10 +42,6 @@ STATUS_LABELS = {
 }
 OPEN = (RectificationStatus.PENDING, RectificationStatus.IN_PROGRESS)  # not yet rectified
 REPORTABLE = (RectificationStatus.IN_PROGRESS, RectificationStatus.RECTIFIED)
-
-
-def _d(value: date) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
 # ---------------------------------------------------------------- recording
@@ -97,7 +94,7 @@ def _item_problems(
     if deadline is None:
         errors["deadline"] = "请填写整改期限。"
     elif inspected_on is not None and deadline < inspected_on:
-        errors["deadline"] = f"整改期限不能早于督查日期（{_d(inspected_on)}）。"
+        errors["deadline"] = f"整改期限不能早于督查日期（{cn_date(inspected_on)}）。"
     return errors
 
 
@@ -239,9 +236,9 @@ def _date_problem(item: RectificationItem, on: date | None, latest: Rectificatio
     if on is None:
         return f"请填写{what}。"
     if on < item.inspection.inspection_date:
-        return f"{what}不能早于督查日期（{_d(item.inspection.inspection_date)}）。"
+        return f"{what}不能早于督查日期（{cn_date(item.inspection.inspection_date)}）。"
     if latest is not None and on < latest.reported_on:
-        return f"{what}不能早于上一次报告的日期（{_d(latest.reported_on)}）。"
+        return f"{what}不能早于上一次报告的日期（{cn_date(latest.reported_on)}）。"
     return None
 
 

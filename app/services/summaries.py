@@ -33,6 +33,7 @@ from app.services.errors import ValidationError
 from app.services.forms import FormErrors
 from app.services.goals import departments
 from app.services.progress import indicator_progress
+from app.services.wording import cn_date
 
 SECTIONS = ("基本情况", "主要做法与成效", "好经验好做法", "典型案例", "存在问题", "下步打算")
 REQUIRED_SECTIONS = ("基本情况", "主要做法与成效")
@@ -203,14 +204,10 @@ def summary_figures(
                           indicators, paired, photos)  # fmt: skip
 
 
-def _d(value: date) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
-
-
 def draft_sections(figures: SummaryFigures) -> dict[str, str]:
     """Opening text for each section, from the figures; the clerk rewrites it in words."""
     f = figures
-    period = (f"{_d(f.period_start)}至{_d(f.period_end)}" if f.period_name != YEAR
+    period = (f"{cn_date(f.period_start)}至{cn_date(f.period_end)}" if f.period_name != YEAR
               else f"{f.period_start.year}年")  # fmt: skip
     done = "；".join(f"{k.kind} {k.period_count} 次" for k in f.kinds if k.period_count)
     basic = (

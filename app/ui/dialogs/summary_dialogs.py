@@ -38,6 +38,7 @@ from app.services.summaries import (
     PhotoChoice,
     SummaryFigures,
 )
+from app.services.wording import cn_date
 from app.ui.dialogs.form_dialog import ERROR_STYLE, FormDialog
 from app.ui.messages import error_messages
 from app.ui.table_model import format_number, format_percent
@@ -54,10 +55,6 @@ def _error_label() -> QLabel:
     label.setWordWrap(True)
     label.hide()
     return label
-
-
-def _d(value) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
 @dataclass
@@ -294,11 +291,11 @@ class SummaryDialog(QDialog):
     def figures_html(self, f: SummaryFigures) -> str:
         """The figures as small tables: the period, and the year up to the period's end."""
         year = self.tr("全年累计")
-        period = (f"{escape(f.period_name)}（{_d(f.period_start)}—{_d(f.period_end)}）"
+        period = (f"{escape(f.period_name)}（{cn_date(f.period_start)}—{cn_date(f.period_end)}）"
                   if f.period_name != YEAR else f"{f.period_start.year}年全年")  # fmt: skip
         parts = [
             f"<p><b>{escape(f.department)}</b><br>{self.tr('统计期间')}：{period}<br>"
-            f"{year}：{_d(f.year_start)}—{_d(f.period_end)}</p>",
+            f"{year}：{cn_date(f.year_start)}—{cn_date(f.period_end)}</p>",
             "<table cellspacing='0' cellpadding='4' border='1' style='border-color:#c9d3e3' width='100%'>",
             f"<tr style='background:#e4eaf3'><th align='left'>{self.tr('活动类型')}</th>"
             f"<th>{self.tr('本期')}</th><th>{year}</th><th>{self.tr('本期人次')}</th>"

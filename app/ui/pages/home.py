@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWi
 from app.models import GoalMetric
 from app.services.dashboard import Dashboard, LatestEntry, build_dashboard
 from app.services.overdue import OverdueItem
+from app.services.wording import cn_date
 from app.ui.charts import Bar, FigureCard, ProgressBars
 from app.ui.pages.base import Page, section_label
 from app.ui.table_model import Column, RowTableModel
@@ -32,7 +33,7 @@ GOAL_CAPTIONS = {
 
 
 def _date(value: date | None) -> str:
-    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+    return cn_date(value) if value else ""
 
 
 class HomePage(Page):

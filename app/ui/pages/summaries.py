@@ -16,6 +16,7 @@ from app.services import summaries
 from app.services.context import PhaseRow
 from app.services.errors import UserError, file_problem
 from app.services.summaries import YEAR, SummaryRow
+from app.services.wording import cn_date
 from app.ui.background import BackgroundTask, Cancelled
 from app.ui.dialogs.summary_dialogs import EditorData, ReturnDialog, SummaryDialog
 from app.ui.messages import confirm, error_text, show_error
@@ -170,11 +171,7 @@ class SummariesPage(Page):
         deadline = rows[0].deadline if rows else None
         parts = []
         if deadline:
-            parts.append(
-                self.tr("截止日期：%1").replace(
-                    "%1", f"{deadline.year}年{deadline.month}月{deadline.day}日"
-                )
-            )
+            parts.append(self.tr("截止日期：%1").replace("%1", cn_date(deadline)))
         if phase and phase.deadline_task:
             parts.append(phase.deadline_task)
         if len(rows) > 1:
