@@ -7,14 +7,12 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table
 
-from app.reports.official import LEADING, build_pdf, cn_date
+from app.reports.official import LEADING, build_pdf, cn_date, ruled_table
 from app.services.bulletin import Bulletin
 from app.services.progress import pace_status
 
-GRID = colors.HexColor("#444444")
-HEAD_BG = colors.HexColor("#eef1f6")
 RED, AMBER, GREEN = (
     colors.HexColor("#b03a2e"),
     colors.HexColor("#a86400"),
@@ -29,17 +27,7 @@ def _p(text: str, style) -> Paragraph:
 def _table(
     rows: list[list[str]], widths: list[float], st: dict, extra: list | None = None
 ) -> Table:
-    body = [[_p(c, st["cell_head"] if r == 0 else (st["cell"] if i == 1 else st["cell_center"]))
-             for i, c in enumerate(row)] for r, row in enumerate(rows)]  # fmt: skip
-    table = Table(body, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), st["cell"].fontName),
-        ("GRID", (0, 0), (-1, -1), 0.6, GRID),
-        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        *(extra or []),
-    ]))  # fmt: skip
-    return table
+    return ruled_table(rows, widths, st, left=(1,), extra=extra)
 
 
 def bulletin_story(b: Bulletin, st: dict) -> list:

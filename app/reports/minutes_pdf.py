@@ -7,17 +7,13 @@ from __future__ import annotations
 from datetime import date
 from xml.sax.saxutils import escape
 
-from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from app.reports.official import BODY_SIZE, LEADING, build_pdf, cn_date, cn_numeral
+from app.reports.official import BODY_SIZE, LEADING, build_pdf, cn_date, cn_numeral, ruled_table
 from app.services.meetings import MeetingMinutes
-
-GRID = colors.HexColor("#444444")
-HEAD_BG = colors.HexColor("#eef1f6")
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
@@ -39,23 +35,11 @@ def _due(due: date | None, meeting: date) -> str:
 
 
 def _decisions_table(minutes: MeetingMinutes, st: dict) -> Table:
-    rows = [[_p(h, st["cell_head"]) for h in ("序号", "议定事项", "责任单位", "完成时限")]]
-    for n, d in enumerate(minutes.decisions, start=1):
-        rows.append([
-            _p(str(n), st["cell_center"]), _p(d.text, st["cell"]),
-            _p(d.responsible or "—", st["cell_center"]),
-            _p(_due(d.due_date, minutes.meeting_date), st["cell_center"]),
-        ])  # fmt: skip
-    table = Table(rows, colWidths=[14 * mm, 78 * mm, 34 * mm, 30 * mm], repeatRows=1)
+    rows = [["序号", "议定事项", "责任单位", "完成时限"]]
+    rows += [[str(n), d.text, d.responsible or "—", _due(d.due_date, minutes.meeting_date)]
+             for n, d in enumerate(minutes.decisions, start=1)]  # fmt: skip
+    table = ruled_table(rows, [14 * mm, 78 * mm, 34 * mm, 30 * mm], st, left=(1,))
     table.spaceBefore, table.spaceAfter = 2 * mm, 2 * mm
-    table.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), st["cell"].fontName),  # else Helvetica joins the file
-        ("GRID", (0, 0), (-1, -1), 0.6, GRID),
-        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-    ]))  # fmt: skip
     return table
 
 

@@ -10,13 +10,22 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from xml.sax.saxutils import escape
 
 from reportlab import rl_config
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    PageTemplate,
+    Paragraph,
+    Table,
+    TableStyle,
+)
 
 from app.reports.fonts import FontSet, font_set
 from app.services.wording import cn_date, cn_numeral  # noqa: F401 (re-exported)
@@ -75,6 +84,39 @@ def styles(fonts: FontSet | None = None) -> dict[str, ParagraphStyle]:
             "note", fontName=f.song, fontSize=10.5, leading=15, alignment=TA_LEFT, wordWrap="CJK"
         ),
     }
+
+
+TABLE_GRID = "#444444"
+TABLE_HEAD_BACKGROUND = "#eef1f6"
+
+
+def ruled_table(
+    rows: list[list], widths: list[float], st: dict[str, ParagraphStyle],
+    left: tuple[int, ...] = (0,), extra: list | None = None,
+) -> Table:  # fmt: skip
+    """A ruled table with a shaded header row that repeats on each page. Text cells become
+    wrapped paragraphs (centred, but left-aligned in the ``left`` columns); flowables are kept;
+    ``extra`` adds TableStyle commands."""
+    from reportlab.lib import colors
+
+    def cell(r: int, i: int, value) -> Flowable:
+        if isinstance(value, Flowable):
+            return value
+        style = st["cell_head"] if r == 0 else (st["cell"] if i in left else st["cell_center"])
+        return Paragraph(escape(str(value)).replace("\n", "<br/>"), style)
+
+    table = Table([[cell(r, i, v) for i, v in enumerate(row)] for r, row in enumerate(rows)],
+                  colWidths=widths, repeatRows=1)  # fmt: skip
+    table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), st["cell"].fontName),  # else Helvetica joins the file
+        ("GRID", (0, 0), (-1, -1), 0.6, colors.HexColor(TABLE_GRID)),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(TABLE_HEAD_BACKGROUND)),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        *(extra or []),
+    ]))  # fmt: skip
+    return table
 
 
 class RestartPageNumbers(Flowable):

@@ -46,6 +46,7 @@ from app.reports.official import (
     Watermark,
     cn_date,
     cn_numeral,
+    ruled_table,
     styles,
 )
 from app.services.summary_reports import CountyReport, DepartmentReport, ReportPhoto
@@ -57,8 +58,6 @@ PHOTO_MAX_SIDE = 960  # pixels: ≈ 320 dpi across a 76 mm wide print
 PHOTO_QUALITY = 70
 ORIENTATION = 0x0112  # the EXIF tag
 PHOTO_BOX = (76 * mm, 78 * mm)  # width, height of a photo in the two-by-two grid
-GRID = colors.HexColor("#444444")
-HEAD_BG = colors.HexColor("#eef1f6")
 
 
 def _p(text: str, style) -> Paragraph:
@@ -78,26 +77,9 @@ def _percent(ratio: float | None) -> str:
 
 
 def _table(rows: list[list], widths: list[float], st: dict, total_row: bool = False) -> Table:
-    """A ruled table with a shaded header row; text cells become wrapped paragraphs."""
-    body = [
-        [c if isinstance(c, Flowable) else _p(str(c), st["cell_head"] if r == 0 else
-                                              (st["cell"] if i == 0 else st["cell_center"]))
-         for i, c in enumerate(row)]
-        for r, row in enumerate(rows)
-    ]  # fmt: skip
-    table = Table(body, colWidths=widths, repeatRows=1)
-    style = [
-        ("FONTNAME", (0, 0), (-1, -1), st["cell"].fontName),  # else Helvetica joins the file
-        ("GRID", (0, 0), (-1, -1), 0.6, GRID),
-        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-    ]
-    if total_row:
-        style.append(("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f7f7f7")))
-    table.setStyle(TableStyle(style))
-    return table
+    """A ruled table; with ``total_row`` its last row is shaded."""
+    shade = [("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f7f7f7"))] if total_row else []
+    return ruled_table(rows, widths, st, extra=shade)
 
 
 # ---------------------------------------------------------------- photos
