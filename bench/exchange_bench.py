@@ -312,7 +312,6 @@ def step_export(unit_file: Path, package: Path) -> dict[str, Any]:
 
     phases = Phases()
     phases.wrap(PackageWriter, "add_records", lambda _w, kind, _r: f"records/{kind}")
-    phases.wrap(PackageWriter, "add_sealed_records", lambda _w, kind, _r: f"records/{kind}")
     phases.wrap(PackageWriter, "add_file", lambda *_a: "files (read, hash, deflate)")
     phases.wrap(PackageWriter, "close", lambda *_a: "manifest, signature")
     database = open_database(str(unit_file))
@@ -340,7 +339,6 @@ def _import_phases() -> Phases:
         lambda _p, kind, *_keys: f"read + decrypt + parse {kind}",
         stream=True,
     )
-    phases.wrap(VerifiedPackage, "sealed_records", lambda *_a: "open sealed + parse")
     phases.wrap(exchange, "_apply_table", lambda _s, table, *_a: f"apply {table.name}")
     phases.wrap(VerifiedPackage, "extract_file", lambda *_a: "photos: extract")
     phases.wrap(AttachmentStore, "add_verified", lambda *_a: "photos: store")

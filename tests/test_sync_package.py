@@ -26,7 +26,7 @@ def _write(path: Path, sequence: int = 1, photo: Path | None = None) -> Path:
         writer.add_records(
             "ledger_entries", ({"uuid": f"e-{i}", "title": f"第{i}条"} for i in range(250))
         )
-        writer.add_sealed_records("correction_subjects", [SUBJECT])
+        writer.add_records("correction_subjects", [SUBJECT])
         if photo is not None:
             import hashlib
 
@@ -49,7 +49,7 @@ def test_round_trip_with_everything_sealed(tmp_path):
         assert package.manifest["counts"] == {"ledger_entries": 250, "correction_subjects": 1}
         titles = [r["title"] for r in package.records("ledger_entries", COUNTY_KEYS)]
         assert titles[:2] == ["第0条", "第1条"] and len(titles) == 250
-        assert package.sealed_records("correction_subjects", COUNTY_KEYS) == [SUBJECT]
+        assert list(package.records("correction_subjects", COUNTY_KEYS)) == [SUBJECT]
         out = tmp_path / "out.jpg"
         package.extract_file(package.file_names()[0], out, COUNTY_KEYS)
         assert out.read_bytes() == photo.read_bytes()
@@ -65,7 +65,7 @@ def test_round_trip_with_everything_sealed(tmp_path):
     ):
         assert secret not in raw
     for reader in (
-        lambda p: p.sealed_records("correction_subjects", KeyPairs.generate()),
+        lambda p: list(p.records("correction_subjects", KeyPairs.generate())),
         lambda p: list(p.records("ledger_entries", KeyPairs.generate())),
         lambda p: p.extract_file(p.file_names()[0], tmp_path / "x.jpg", KeyPairs.generate()),
     ):

@@ -1,7 +1,7 @@
 """Export a unit's records to a package, and import a package all-or-nothing.
 
 Export (``export_package``): every record this install's unit owns, with its photos and
-scans; correction subjects travel sealed to the recipient. Import (``import_package``):
+scans, all sealed to the recipient. Import (``import_package``):
 verify the whole package first, then apply every record in one transaction — a record is
 accepted only from its owning unit; an incoming record replaces the local one when its revision
 is higher and the local row was not changed here since the owner's last version; a record
@@ -44,7 +44,6 @@ from app.sync.records import (
     travelling_tables,
 )
 
-SEALED = {"correction_subjects"}
 # Rows named by their content (an attachment's uuid comes from its SHA-256): two units may
 # hold the very same file; the first one's row stands and the other's is the same content.
 SHARED_CONTENT = {"attachments"}
@@ -192,9 +191,7 @@ def export_package(
                     query = query.where(table.c.updated_at > datetime.fromisoformat(since))
                 rows = session.execute(query)
                 records = (to_record(table, row, ids) for row in rows)
-                if table.name in SEALED:
-                    writer.add_sealed_records(table.name, list(records))
-                elif table.name == "attachments":
+                if table.name == "attachments":
                     kept = list(records)
                     files = [r["sha256"] for r in kept]
                     writer.add_records(table.name, kept)
@@ -271,26 +268,24 @@ def _apply_table(
             local = existing.get(record["uuid"])
             gone = bool(record.get("deleted"))
             if local is None:
-                inserts.append(values)
-                if table.name == "summary_photos" and not gone:
-                    summary.summary_photos.append(record.get("attachment_uuid", ""))
-                summary.count(summary.deleted if gone else summary.created, table.name)
+                outcome = "insert"
+            elif local.owner_unit_id != sender.id:
+                if table.name not in SHARED_CONTENT:
+                    raise PackageError(f"“{sender.name}”试图修改不属于它的记录，已拒绝整个数据包。")
+                outcome = "unchanged"  # the same file, first sent by another unit
+            else:
+                outcome = _compare(record, values, local, edited_here.get(record["uuid"]))
+            if outcome in ("insert", "update"):
+                if outcome == "insert":
+                    inserts.append(values)
+                else:
+                    updates.append({**values, ROW_ID: local.id})
+                done = summary.created if outcome == "insert" else summary.updated
+                summary.count(summary.deleted if gone else done, table.name)
                 if self_refs:
                     later.append(record)
-                continue
-            if local.owner_unit_id != sender.id:
-                if table.name in SHARED_CONTENT:  # the same file, first sent by another unit
-                    summary.count(summary.unchanged, table.name)
-                    continue
-                raise PackageError(f"“{sender.name}”试图修改不属于它的记录，已拒绝整个数据包。")
-            outcome = _compare(record, values, local, edited_here.get(record["uuid"]))
-            if outcome == "update":
-                updates.append({**values, ROW_ID: local.id})
                 if table.name == "summary_photos" and not gone:
                     summary.summary_photos.append(record.get("attachment_uuid", ""))
-                summary.count(summary.deleted if gone else summary.updated, table.name)
-                if self_refs:
-                    later.append(record)
             elif outcome == "conflict":
                 conflicts.record(session, table, record, local.revision, sender, summary.sequence)
                 summary.count(summary.conflicts, table.name)

@@ -167,10 +167,6 @@ class PackageWriter:
         self.counts[kind] = self.counts.get(kind, 0) + count
         return count
 
-    def add_sealed_records(self, kind: str, records: Iterable[dict[str, Any]]) -> int:
-        """Personal data: the same as :meth:`add_records` (every member is sealed)."""
-        return self.add_records(kind, records)
-
     def add_file(self, path: Path, sha256: str) -> None:
         """A stored photo or scan, as ``files/<sha256>`` (its name is its plaintext's hash)."""
         name = f"files/{sha256}"
@@ -265,10 +261,6 @@ class VerifiedPackage:
             for line in text.split("\n"):
                 if line.strip():
                     yield _decode(line)
-
-    def sealed_records(self, kind: str, keys: KeyPairs) -> list[dict[str, Any]]:
-        """The records of one kind, as a list."""
-        return list(self.records(kind, keys))
 
     def extract_file(self, sha256: str, target: Path, keys: KeyPairs) -> None:
         """Decrypt ``files/<sha256>`` to ``target``, checking the plaintext is what its name says."""
