@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from app.services.errors import UserError, file_problem
+from app.services.errors import UserError, write_file
 
 COMBINED_NAME = "责任状汇编.pdf"
 
@@ -32,13 +32,6 @@ def add_parsers(commands, make_parser) -> None:
         help=f"输出文件夹（与 --all 同用）：每个科室一个文件，另加 {COMBINED_NAME}",
     )
     agreement.set_defaults(agreement_help=agreement.print_help)
-
-
-def _write(path: Path, data: bytes) -> None:
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise UserError(file_problem(exc, path, writing=True)) from None
 
 
 def handle(args: argparse.Namespace, open_existing) -> int:
@@ -77,7 +70,7 @@ def handle(args: argparse.Namespace, open_existing) -> int:
                 else:
                     data = render_agreement_pdf(latest)
                 out = Path(args.out).expanduser()
-                _write(out, data)
+                write_file(out, data)
                 status = row.status_label if row.agreement_id is not None else "草稿，尚未建立"
                 print(f"已生成 {out}（{row.department}，{status}）")
                 return 0
@@ -86,8 +79,8 @@ def handle(args: argparse.Namespace, open_existing) -> int:
             for department, data in agreements.department_pdfs(
                 session, database.attachments, programme.id
             ):
-                _write(folder / f"责任状-{department}.pdf", data)
-            _write(folder / COMBINED_NAME, render_agreements_pdf(contents))
+                write_file(folder / f"责任状-{department}.pdf", data)
+            write_file(folder / COMBINED_NAME, render_agreements_pdf(contents))
             print(f"已生成 {len(contents)} 份责任状和汇编 {COMBINED_NAME} 到 {folder}")
     finally:
         database.close()

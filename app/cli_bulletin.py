@@ -6,7 +6,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from app.services.errors import UserError, file_problem
+from app.services.errors import UserError, write_file
 
 
 def add_parsers(commands, make_parser) -> None:
@@ -17,13 +17,6 @@ def add_parsers(commands, make_parser) -> None:
     bulletin.add_argument("--date", metavar="YYYY-MM-DD", help="通报截至日期，默认今天")
     bulletin.add_argument("--out", metavar="FILE.pdf", help="PDF 文件")
     bulletin.add_argument("--xlsx", metavar="FILE.xlsx", help="Excel 文件")
-
-
-def _write(path: Path, data: bytes) -> None:
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise UserError(file_problem(exc, path, writing=True)) from None
 
 
 def handle(args: argparse.Namespace, open_existing) -> int:
@@ -51,12 +44,12 @@ def handle(args: argparse.Namespace, open_existing) -> int:
         if args.out:
             from app.reports.bulletin_pdf import render_bulletin_pdf
 
-            _write(Path(args.out).expanduser(), render_bulletin_pdf(bulletin))
+            write_file(Path(args.out).expanduser(), render_bulletin_pdf(bulletin))
             print(f"已生成进度通报 PDF：{args.out}")
         if args.xlsx:
             from app.reports.bulletin_xlsx import render_bulletin_xlsx
 
-            _write(Path(args.xlsx).expanduser(), render_bulletin_xlsx(bulletin))
+            write_file(Path(args.xlsx).expanduser(), render_bulletin_xlsx(bulletin))
             print(f"已生成进度通报 Excel：{args.xlsx}")
         return 0
     finally:

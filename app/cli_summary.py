@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from app.services.errors import UserError, file_problem
+from app.services.errors import UserError, write_file
 
 
 def add_parsers(commands, make_parser) -> None:
@@ -72,10 +72,7 @@ def handle(args: argparse.Namespace, open_existing) -> int:
                 what = (
                     f"全县汇总报告（已报送 {len(report.chapters)}/{len(report.statuses)} 个科室）"
                 )
-        try:
-            out.write_bytes(data)
-        except OSError as exc:
-            raise UserError(file_problem(exc, out, writing=True)) from None
+        write_file(out, data)
         print(f"已生成{what}：{out}")
         return 0
     finally:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class UserError(Exception):
     """A problem the user can understand and fix; ``str()`` is a Chinese message."""
@@ -30,3 +32,11 @@ def file_problem(exc: OSError, path: object, writing: bool = False) -> str:
     if isinstance(exc, PermissionError):
         return f"没有权限{verb}“{path}”，或文件正被其他程序打开。"
     return f"无法{verb}“{path}”：{exc.strerror or exc}"
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path``; a failure is a UserError with :func:`file_problem`'s sentence."""
+    try:
+        Path(path).write_bytes(data)
+    except OSError as exc:
+        raise UserError(file_problem(exc, path, writing=True)) from None
