@@ -27,7 +27,7 @@ from app.models import (
     ScoreAdjustment,
 )
 from app.services.goals import departments
-from app.services.progress import department_progress, indicator_progress
+from app.services.progress import IndicatorProgress, department_progress, indicator_progress
 
 RULE_CODES = {
     "late_summary": "阶段总结逾期报送或逾期未报（每份）",
@@ -153,11 +153,16 @@ COUNTERS: dict[str, Callable[[Session, int, date], Counter]] = {
 }
 
 
-def department_scores(session: Session, programme_id: int, as_of: date) -> list[DepartmentScore]:
-    """Every department's score as of a date, best first, with tied scores sharing a rank."""
+def department_scores(
+    session: Session, programme_id: int, as_of: date, items: list[IndicatorProgress] | None = None
+) -> list[DepartmentScore]:
+    """Every department's score as of a date, best first, with tied scores sharing a rank
+    (``items``: the indicators' progress, if the caller has it already)."""
     scheme = scheme_for(session, programme_id)
-    progress = {p.department_id: p for p in department_progress(
-        session, programme_id, as_of, indicator_progress(session, programme_id, as_of))}  # fmt: skip
+    items = items if items is not None else indicator_progress(session, programme_id, as_of)
+    progress = {
+        p.department_id: p for p in department_progress(session, programme_id, as_of, items)
+    }
     counted = {rule["code"]: COUNTERS[rule["code"]](session, programme_id, as_of)
                for rule in scheme.rules if rule.get("code") in COUNTERS}  # fmt: skip
     adjustments = session.scalars(

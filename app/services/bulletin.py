@@ -13,7 +13,7 @@ from app.models import Brand, BrandStatus, LedgerEntry, Programme
 from app.services.assessment import DepartmentScore, department_scores, scheme_for
 from app.services.goals import GoalFigure, goal_figures
 from app.services.overdue import OverdueItem, overdue_items
-from app.services.progress import indicator_progress, year_elapsed
+from app.services.progress import IndicatorProgress, indicator_progress, year_elapsed
 
 
 @dataclass
@@ -40,7 +40,8 @@ class Bulletin:
 def build_bulletin(session: Session, programme_id: int, as_of: date) -> Bulletin:
     """The bulletin's content as of ``as_of``."""
     programme = session.get(Programme, programme_id)
-    scores = department_scores(session, programme_id, as_of)
+    items = indicator_progress(session, programme_id, as_of)
+    scores = department_scores(session, programme_id, as_of, items)
     first = date(programme.year, 1, 1)
     entries = dict(
         session.execute(
@@ -54,19 +55,22 @@ def build_bulletin(session: Session, programme_id: int, as_of: date) -> Bulletin
         year_elapsed(programme.year, as_of), goal_figures(session, programme_id, as_of), scores,
         entries, overdue_items(session, programme_id, as_of),
     )  # fmt: skip
-    bulletin.highlights = _highlights(session, programme_id, as_of, scores)
+    bulletin.highlights = _highlights(session, programme_id, items, scores)
     return bulletin
 
 
 def _highlights(
-    session: Session, programme_id: int, as_of: date, scores: list[DepartmentScore]
+    session: Session,
+    programme_id: int,
+    items: list[IndicatorProgress],
+    scores: list[DepartmentScore],
 ) -> list[str]:
     lines = []
     leaders = [s.name for s in scores if s.rank == 1]
     if scores:
         lines.append(f"考核得分第一：{'、'.join(leaders)}（{scores[0].total:g} 分）。")
     names = {s.unit_id: s.name for s in scores}
-    exceeded = [i for i in indicator_progress(session, programme_id, as_of)
+    exceeded = [i for i in items
                 if i.ratio is not None and i.ratio >= 1 and i.department_id in names]  # fmt: skip
     if exceeded:
         best = sorted(exceeded, key=lambda i: -(i.ratio or 0))[:5]

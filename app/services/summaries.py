@@ -32,7 +32,7 @@ from app.models import (
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
 from app.services.goals import departments
-from app.services.progress import indicator_progress
+from app.services.progress import IndicatorProgress, indicator_progress
 from app.services.wording import cn_date
 
 SECTIONS = ("基本情况", "主要做法与成效", "好经验好做法", "典型案例", "存在问题", "下步打算")
@@ -146,9 +146,11 @@ def period_of(session: Session, programme_id: int, phase_id: int | None) -> tupl
 
 
 def summary_figures(
-    session: Session, programme_id: int, department_id: int, phase_id: int | None
-) -> SummaryFigures:
-    """The department's figures for the period and the year up to the period's end."""
+    session: Session, programme_id: int, department_id: int, phase_id: int | None,
+    progress: list[IndicatorProgress] | None = None,
+) -> SummaryFigures:  # fmt: skip
+    """The department's figures for the period and the year up to the period's end
+    (``progress``: every indicator's progress to that end, if the caller has it already)."""
     name, start, end = period_of(session, programme_id, phase_id)
     year_start = date(session.get(Programme, programme_id).year, 1, 1)
     department = session.get(Unit, department_id)
@@ -192,7 +194,9 @@ def summary_figures(
     )  # fmt: skip
     indicators = [
         IndicatorFigure(i.name, i.measure_unit, i.target, i.actual, i.weight)
-        for i in indicator_progress(session, programme_id, end)
+        for i in (
+            progress if progress is not None else indicator_progress(session, programme_id, end)
+        )
         if i.department_id == department_id
     ]
     photos = session.scalar(

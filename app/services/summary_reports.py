@@ -25,7 +25,7 @@ from app.services.attachments import AttachmentStore
 from app.services.database import Database
 from app.services.errors import UserError
 from app.services.goals import GoalFigure, goal_figures
-from app.services.progress import indicator_progress
+from app.services.progress import IndicatorProgress, indicator_progress
 from app.services.settings import current_programme, local_unit
 from app.services.summaries import (
     SECTIONS,
@@ -167,9 +167,11 @@ def _photos(
 
 
 def department_report(
-    session: Session, store: AttachmentStore, summary_id: int
-) -> DepartmentReport:
-    """A department's summary with its figures and photos."""
+    session: Session, store: AttachmentStore, summary_id: int,
+    progress: list[IndicatorProgress] | None = None,
+) -> DepartmentReport:  # fmt: skip
+    """A department's summary with its figures and photos (``progress``: see
+    :func:`summary_figures`)."""
     summary = session.get(PhaseSummary, summary_id)
     if summary is None or summary.deleted:
         raise UserError("没有这份总结。")
@@ -182,7 +184,7 @@ def department_report(
         summary.submitted_on if status != SummaryStatus.DRAFT else None,
         deadline_for(session, programme.id, summary.phase_id),
         {name: (summary.sections or {}).get(name, "") for name in SECTIONS},
-        summary_figures(session, programme.id, department.id, summary.phase_id),
+        summary_figures(session, programme.id, department.id, summary.phase_id, progress),
         _photos(session, store, summary, department.name),
     )  # fmt: skip
 
@@ -198,8 +200,9 @@ def county_report(
     as_of = as_of or min(date.today(), end)
     me = local_unit(session)
     statuses = summary_rows(session, programme_id, phase_id)
+    period_progress = indicator_progress(session, programme_id, end)  # once for every chapter
     chapters = [
-        department_report(session, store, row.summary_id)
+        department_report(session, store, row.summary_id, period_progress)
         for row in statuses
         if row.summary_id is not None and row.status in SHOWN
     ]
@@ -230,7 +233,10 @@ def county_report(
                                           inspection.inspectors, inspection.findings, items))  # fmt: skip
     names = {row.department_id: row.department for row in statuses}
     grouped: dict[int, list[IndicatorFigure]] = {}
-    for item in indicator_progress(session, programme_id, as_of):
+    county_progress = (
+        period_progress if as_of >= end else indicator_progress(session, programme_id, as_of)
+    )
+    for item in county_progress:
         if item.department_id in names:
             grouped.setdefault(item.department_id, []).append(
                 IndicatorFigure(item.name, item.measure_unit, item.target, item.actual, item.weight)
