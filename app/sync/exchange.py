@@ -51,6 +51,7 @@ SHARED_CONTENT = {"attachments"}
 # (no correction subject's data goes beyond the county).
 NOT_FOR_CITY = {"correction_subjects", "ledger_entries", "entry_attachments", "attachments",
                 "summary_reviews", "brand_evidence", "rectification_updates"}  # fmt: skip
+ONLY_FOR_CITY = {"aggregate_reports"}
 # Records about another unit's record go only to that unit: table → (column, table it points at).
 ABOUT_RECIPIENTS_RECORD = {
     "summary_reviews": ("summary_id", "phase_summaries"),
@@ -177,9 +178,7 @@ def export_package(
                            extra=extra) as writer:  # fmt: skip
             files: list[str] = []
             for table in travelling_tables():
-                if to_city and table.name in NOT_FOR_CITY:
-                    continue
-                if not to_city and table.name == "aggregate_reports":  # the city's alone
+                if table.name in (NOT_FOR_CITY if to_city else ONLY_FOR_CITY):
                     continue
                 query = select(table).where(table.c.owner_unit_id == me.id).order_by(table.c.id)
                 if table.name in ABOUT_RECIPIENTS_RECORD:
