@@ -234,7 +234,7 @@ def county_report(
     names = {row.department_id: row.department for row in statuses}
     grouped: dict[int, list[IndicatorFigure]] = {}
     county_progress = (
-        period_progress if as_of >= end else indicator_progress(session, programme_id, as_of)
+        period_progress if as_of == end else indicator_progress(session, programme_id, as_of)
     )
     for item in county_progress:
         if item.department_id in names:
