@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Phase, UnitKind
+from app.services.dates import DatePurpose, DateRange, programme_date_range, unbounded_range
 from app.services.settings import current_programme, local_unit
 
 
@@ -41,6 +42,12 @@ class WorkContext:
     def current_phase(self, today: date) -> PhaseRow | None:
         """The phase whose dates contain ``today``."""
         return next((p for p in self.phases if p.start_date <= today <= p.end_date), None)
+
+    def date_range(self, purpose: DatePurpose = DatePurpose.WORK) -> DateRange:
+        """The dates a field of ``purpose`` accepts (the programme's year, see services.dates)."""
+        if self.programme_year is None:
+            return unbounded_range(date.today())
+        return programme_date_range(self.programme_year, purpose)
 
 
 def load_context(session: Session) -> WorkContext:

@@ -1,0 +1,74 @@
+"""Which dates make sense: every date a clerk types is bounded by the programme's year.
+
+One rule for the forms, the command line and imports alike. A record of work done (a ledger
+entry, a meeting, an inspection, a signing) lies inside the programme's year; a deadline set
+during the year (a decision's or a rectification's due date, a milestone) may run some months
+past it, since a finding made in December is put right in the new year.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+
+from app.services.errors import ValidationError
+from app.services.wording import cn_date
+
+DEADLINE_MARGIN_MONTHS = 6
+
+
+class DatePurpose(enum.StrEnum):
+    """What a date field holds, which decides its range."""
+
+    WORK = "work"  # when something was done, issued, signed, held or found
+    DEADLINE = "deadline"  # when something is due
+
+
+@dataclass(frozen=True, kw_only=True)
+class DateRange:
+    """The dates a field accepts, both ends included."""
+
+    earliest: date
+    latest: date
+
+    def contains(self, value: date) -> bool:
+        """Whether ``value`` lies inside the range."""
+        return self.earliest <= value <= self.latest
+
+    def clamp(self, value: date) -> date:
+        """``value``, or the nearer end when it lies outside."""
+        return min(max(value, self.earliest), self.latest)
+
+    def problem(self, value: date, label: str = "日期") -> str | None:
+        """A Chinese sentence when ``value`` is outside the range, else None."""
+        if self.contains(value):
+            return None
+        return f"{label}应在{cn_date(self.earliest)}至{cn_date(self.latest)}之间。"
+
+    def check(self, value: date, *, field: str, label: str = "日期") -> None:
+        """Raise a ValidationError naming ``field`` when ``value`` is outside the range."""
+        message = self.problem(value, label)
+        if message is not None:
+            raise ValidationError(message, field)
+
+
+def _add_months(value: date, months: int) -> date:
+    month = value.month - 1 + months
+    year = value.year + month // 12
+    month = month % 12 + 1
+    day = min(value.day, 28) if month == 2 else min(value.day, 30 if month in (4, 6, 9, 11) else 31)
+    return date(year, month, day)
+
+
+def programme_date_range(year: int, purpose: DatePurpose = DatePurpose.WORK) -> DateRange:
+    """The range of ``purpose`` dates for a programme of ``year``."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    if purpose is DatePurpose.DEADLINE:
+        end = _add_months(end, DEADLINE_MARGIN_MONTHS)
+    return DateRange(earliest=start, latest=end)
+
+
+def unbounded_range(today: date) -> DateRange:
+    """A wide range for a PC that has no programme yet (ten years either side of today)."""
+    return DateRange(earliest=date(today.year - 10, 1, 1), latest=date(today.year + 10, 12, 31))
