@@ -77,18 +77,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _parser("templates", commands, help="列出可用的方案模板", description="列出可用的方案模板。")
     _add_ledger_parsers(commands)
-    from app import cli_agreements
+    from app.cli import agreements
 
-    cli_agreements.add_parsers(commands, _parser)
-    from app import cli_exchange
+    agreements.add_parsers(commands, _parser)
+    from app.cli import exchange
 
-    cli_exchange.add_parsers(commands, _parser)
-    from app import cli_summary
+    exchange.add_parsers(commands, _parser)
+    from app.cli import summary
 
-    cli_summary.add_parsers(commands, _parser)
-    from app import cli_bulletin
+    summary.add_parsers(commands, _parser)
+    from app.cli import bulletin
 
-    cli_bulletin.add_parsers(commands, _parser)
+    bulletin.add_parsers(commands, _parser)
     return parser
 
 
@@ -473,27 +473,27 @@ def _ledger(args: argparse.Namespace) -> int:
 
 
 def _agreement(args: argparse.Namespace) -> int:
-    from app import cli_agreements
+    from app.cli import agreements
 
-    return cli_agreements.handle(args, _open_existing)
+    return agreements.handle(args, _open_existing)
 
 
 def _bulletin(args: argparse.Namespace) -> int:
-    from app import cli_bulletin
+    from app.cli import bulletin
 
-    return cli_bulletin.handle(args, _open_existing)
+    return bulletin.handle(args, _open_existing)
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from app import cli_summary
+    from app.cli import summary
 
-    return cli_summary.handle(args, _open_existing)
+    return summary.handle(args, _open_existing)
 
 
 def _exchange(args: argparse.Namespace) -> int:
-    from app import cli_exchange
+    from app.cli import exchange
 
-    return cli_exchange.handle(args, _open_existing)
+    return exchange.handle(args, _open_existing)
 
 
 HANDLERS = {
