@@ -47,9 +47,19 @@ def seeded(database):
         units, kinds = unit_ids(s), kind_ids(s)
         programme = current_programme(s)
         for n in range(6):  # 6 hotline entries, 5 subjects each
-            ledger.save_entry(s, database.attachments, None, EntryInput(
-                kinds["hotline"], units["法律援助中心"], date(2018, 7, 1 + n), f"热线 {n}",
-                subjects_served=5, values={"calls": 2}))  # fmt: skip
+            ledger.save_entry(
+                s,
+                database.attachments,
+                None,
+                EntryInput(
+                    kind_id=kinds["hotline"],
+                    unit_id=units["法律援助中心"],
+                    entry_date=date(2018, 7, 1 + n),
+                    title=f"热线 {n}",
+                    subjects_served=5,
+                    values={"calls": 2},
+                ),
+            )
         brand = Brand(programme_id=programme.id, name="法援+", lead_unit_id=units["法律援助中心"],
                       status=BrandStatus.CREATED, outcomes="建成", owner_unit_id=units["县矫正办"])  # fmt: skip
         s.add(brand)

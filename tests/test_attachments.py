@@ -84,8 +84,13 @@ def test_deleting_an_entry_keeps_a_photo_another_entry_uses(database, tmp_path):
         units, kinds = unit_ids(s), kind_ids(s)
 
         def add(title: str) -> int:
-            data = ledger.EntryInput(kinds["other"], units["基层科"], date(2018, 7, 1), title,
-                                     photos=[ledger.PhotoInput(path=photo)])  # fmt: skip
+            data = ledger.EntryInput(
+                kind_id=kinds["other"],
+                unit_id=units["基层科"],
+                entry_date=date(2018, 7, 1),
+                title=title,
+                photos=[ledger.PhotoInput(path=photo)],
+            )
             return ledger.save_entry(s, store, None, data)
 
         first, second = add("第一条"), add("第二条")

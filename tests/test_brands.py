@@ -63,8 +63,14 @@ def env(database):
 
     def entry(unit: str, title: str, when: date = date(2018, 7, 2)) -> int:
         with database.session() as s:
-            return ledger.save_entry(s, database.attachments, None,
-                                     EntryInput(kinds["other"], units[unit], when, title))  # fmt: skip
+            return ledger.save_entry(
+                s,
+                database.attachments,
+                None,
+                EntryInput(
+                    kind_id=kinds["other"], unit_id=units[unit], entry_date=when, title=title
+                ),
+            )
 
     return programme_id, units, entry
 
@@ -72,8 +78,17 @@ def env(database):
 def _create(database, programme_id, units, name="法援+", lead=AID, participants=("瓯南司法所",),
             description="法律援助律师进驻司法所。", outcomes="") -> int:  # fmt: skip
     with database.session() as s:
-        return brands.create_brand(s, programme_id, BrandInput(
-            name, units[lead], [units[p] for p in participants], description, outcomes))  # fmt: skip
+        return brands.create_brand(
+            s,
+            programme_id,
+            BrandInput(
+                name=name,
+                lead_unit_id=units[lead],
+                participant_ids=[units[p] for p in participants],
+                description=description,
+                outcomes=outcomes,
+            ),
+        )
 
 
 def test_create_lists_the_brand_with_its_units(database, env):
@@ -112,9 +127,13 @@ def test_bad_brands_are_refused_and_nothing_changes(database, env, change, field
     _create(database, programme_id, units)
     values = {"name": "调解+", "lead": GRASSROOTS, "participants": ("东源司法所",),
               "description": "", "outcomes": "", **change}  # fmt: skip
-    data = BrandInput(values["name"], units.get(values["lead"]),
-                      [units[p] for p in values["participants"]], values["description"],
-                      values["outcomes"])  # fmt: skip
+    data = BrandInput(
+        name=values["name"],
+        lead_unit_id=units.get(values["lead"]),
+        participant_ids=[units[p] for p in values["participants"]],
+        description=values["description"],
+        outcomes=values["outcomes"],
+    )
     error = refused(database, lambda s: brands.create_brand(s, programme_id, data), FormErrors)
     assert messages(error)[field] == message
 
@@ -123,22 +142,37 @@ def test_edit_keeps_the_name_unique_and_the_evidence_units(database, env):
     programme_id, units, entry = env
     aid = _create(database, programme_id, units)
     mediation = _create(database, programme_id, units, "调解+", GRASSROOTS, ("东源司法所",))
-    same = BrandInput("法援+", units[GRASSROOTS], [units["东源司法所"]])
+    same = BrandInput(
+        name="法援+", lead_unit_id=units[GRASSROOTS], participant_ids=[units["东源司法所"]]
+    )
     error = refused(database, lambda s: brands.update_brand(s, mediation, same), FormErrors)
     assert messages(error) == {"name": "已有名为“法援+”的品牌。"}
 
     visit = entry("东源司法所", "人民调解员参与矫正对象家庭矛盾调处")
     with database.session() as s:
         brands.attach_evidence(s, mediation, [visit])
-    dropped = BrandInput("调解+", units[GRASSROOTS], [])
+    dropped = BrandInput(name="调解+", lead_unit_id=units[GRASSROOTS], participant_ids=[])
     error = refused(database, lambda s: brands.update_brand(s, mediation, dropped), FormErrors)
     assert messages(error)["participants"] == (
         "东源司法所的台账是本品牌的佐证；请先移除这些佐证，再取消其牵头或参与。"
     )
     with database.session() as s:  # renaming itself and adding a unit is fine
-        brands.update_brand(s, aid, BrandInput("法援+ ", units[AID],
-                                               [units["瓯南司法所"], units["律师管理科"]]))  # fmt: skip
-        brands.update_brand(s, aid, BrandInput("法援+", units[AID], [units["律师管理科"]]))
+        brands.update_brand(
+            s,
+            aid,
+            BrandInput(
+                name="法援+ ",
+                lead_unit_id=units[AID],
+                participant_ids=[units["瓯南司法所"], units["律师管理科"]],
+            ),
+        )
+        brands.update_brand(
+            s,
+            aid,
+            BrandInput(
+                name="法援+", lead_unit_id=units[AID], participant_ids=[units["律师管理科"]]
+            ),
+        )
         rows = {r.name: r for r in brands.list_brands(s, programme_id)}
         tombstones = s.scalars(select(BrandParticipant.deleted)
                                .where(BrandParticipant.brand_id == aid)).all()  # fmt: skip
@@ -162,8 +196,17 @@ def test_lifecycle_to_created_needs_outcomes_and_evidence(database, env):
 
     hotline = entry(AID, "12348 热线为矫正对象家属解答法律问题")
     with database.session() as s:
-        brands.update_brand(s, brand_id, BrandInput("法援+", units[AID], [units["瓯南司法所"]],
-                                                    "", "全年为矫正对象提供法律援助 26 件。"))  # fmt: skip
+        brands.update_brand(
+            s,
+            brand_id,
+            BrandInput(
+                name="法援+",
+                lead_unit_id=units[AID],
+                participant_ids=[units["瓯南司法所"]],
+                description="",
+                outcomes="全年为矫正对象提供法律援助 26 件。",
+            ),
+        )
         brands.attach_evidence(s, brand_id, [hotline])
         assert [g.done for g in goal_figures(s, programme_id)
                 if g.metric == GoalMetric.BRAND_COUNT] == [0]  # fmt: skip
@@ -171,7 +214,13 @@ def test_lifecycle_to_created_needs_outcomes_and_evidence(database, env):
         assert brands.brand_summary(s, programme_id).created == 1
 
     # while created, the outcomes and the last evidence stay; it cannot be deleted
-    emptied = BrandInput("法援+", units[AID], [units["瓯南司法所"]], "", " ")
+    emptied = BrandInput(
+        name="法援+",
+        lead_unit_id=units[AID],
+        participant_ids=[units["瓯南司法所"]],
+        description="",
+        outcomes=" ",
+    )
     error = refused(database, lambda s: brands.update_brand(s, brand_id, emptied), FormErrors)
     assert "已创建的品牌须保留创建成效" in messages(error)["outcomes"]
     error = refused(database, lambda s: brands.detach_evidence(s, brand_id, hotline))

@@ -39,10 +39,24 @@ def _seed(db_path) -> dict[str, int]:
         for unit, title, day in ((AID, "法援律师为矫正对象家属代写申请", "2018-08-01"),
                                  ("瓯南司法所", "司法所转交法律援助申请", "2018-08-03"),
                                  ("基层科", "基层科调解工作例会", "2018-08-05")):  # fmt: skip
-            ids[title] = ledger.save_entry(s, db.attachments, None,
-                                           EntryInput(kinds["other"], units[unit], day, title))  # fmt: skip
-        ids["brand"] = brands.create_brand(s, current_programme(s).id, BrandInput(
-            "法援+", units[AID], [units["瓯南司法所"]], "法律援助律师进驻司法所。"))  # fmt: skip
+            ids[title] = ledger.save_entry(
+                s,
+                db.attachments,
+                None,
+                EntryInput(
+                    kind_id=kinds["other"], unit_id=units[unit], entry_date=day, title=title
+                ),
+            )
+        ids["brand"] = brands.create_brand(
+            s,
+            current_programme(s).id,
+            BrandInput(
+                name="法援+",
+                lead_unit_id=units[AID],
+                participant_ids=[units["瓯南司法所"]],
+                description="法律援助律师进驻司法所。",
+            ),
+        )
     db.close()
     return ids
 

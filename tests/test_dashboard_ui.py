@@ -20,9 +20,19 @@ def _seed(db_path) -> dict[str, int]:
     with db.session() as s:
         units, kinds = unit_ids(s), kind_ids(s)
         for n in range(3):
-            ledger.save_entry(s, db.attachments, None, EntryInput(
-                kinds["hotline"], units["法律援助中心"], date(2018, 7, 1 + n), f"热线 {n}",
-                subjects_served=2, values={"calls": 2}))  # fmt: skip
+            ledger.save_entry(
+                s,
+                db.attachments,
+                None,
+                EntryInput(
+                    kind_id=kinds["hotline"],
+                    unit_id=units["法律援助中心"],
+                    entry_date=date(2018, 7, 1 + n),
+                    title=f"热线 {n}",
+                    subjects_served=2,
+                    values={"calls": 2},
+                ),
+            )
     db.close()
     return units
 

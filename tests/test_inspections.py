@@ -38,8 +38,13 @@ def _snapshot(session) -> list[tuple]:
 
 
 def _record(session, units: dict[str, int], *findings: FindingInput) -> Inspection:
-    data = InspectionInput(INSPECTED, "张三、李四", units[AID], list(findings),
-                           current_programme(session).id)  # fmt: skip
+    data = InspectionInput(
+        inspection_date=INSPECTED,
+        inspectors="张三、李四",
+        inspected_unit_id=units[AID],
+        findings=list(findings),
+        programme_id=current_programme(session).id,
+    )
     return inspections.record_inspection(session, data, units[COUNTY])
 
 
@@ -48,7 +53,13 @@ def item(database) -> tuple[int, dict[str, int]]:
     """An inspection of 法律援助中心 with one item due 2018-07-31; (item id, units)."""
     with database.session() as s:
         units = unit_ids(s)
-        inspection = _record(s, units, FindingInput("台账照片不全", True, units[AID], DEADLINE))
+        inspection = _record(
+            s,
+            units,
+            FindingInput(
+                text="台账照片不全", rectify=True, responsible_unit_id=units[AID], deadline=DEADLINE
+            ),
+        )
         return inspection.items[0].id, units
 
 
@@ -61,11 +72,22 @@ def test_an_inspection_records_findings_and_raises_items_for_some(database):
     with database.session() as s:
         units = unit_ids(s)
         inspection = _record(
-            s, units,
-            FindingInput("  台账照片不全  ", True, units[AID], DEADLINE),
-            FindingInput("宣传资料摆放整齐"),  # a finding that needs no rectification
-            FindingInput("结对走访记录缺失", True, units[BASE], INSPECTED),  # due the same day
-        )  # fmt: skip
+            s,
+            units,
+            FindingInput(
+                text="  台账照片不全  ",
+                rectify=True,
+                responsible_unit_id=units[AID],
+                deadline=DEADLINE,
+            ),
+            FindingInput(text="宣传资料摆放整齐"),  # a finding that needs no rectification
+            FindingInput(
+                text="结对走访记录缺失",
+                rectify=True,
+                responsible_unit_id=units[BASE],
+                deadline=INSPECTED,
+            ),  # due the same day
+        )
         assert inspection.findings == "1. 台账照片不全\n2. 宣传资料摆放整齐\n3. 结对走访记录缺失"
         assert inspection.owner_unit_id == units[COUNTY]
         items = sorted(inspection.items, key=lambda i: i.id)
@@ -93,11 +115,21 @@ def test_recording_names_every_problem_and_saves_nothing(database):
     with database.session() as s:
         units = unit_ids(s)
         before = _snapshot(s)
-        data = InspectionInput(INSPECTED, "  ", units["市矫正办"], [
-            FindingInput("台账照片不全", True, units[AID], date(2018, 7, 1)),
-            FindingInput("", True, None, None),
-            FindingInput("   "),
-        ])  # fmt: skip
+        data = InspectionInput(
+            inspection_date=INSPECTED,
+            inspectors="  ",
+            inspected_unit_id=units["市矫正办"],
+            findings=[
+                FindingInput(
+                    text="台账照片不全",
+                    rectify=True,
+                    responsible_unit_id=units[AID],
+                    deadline=date(2018, 7, 1),
+                ),
+                FindingInput(text="", rectify=True, responsible_unit_id=None, deadline=None),
+                FindingInput(text="   "),
+            ],
+        )
         with pytest.raises(FormErrors) as refused:
             inspections.record_inspection(s, data, units[COUNTY])
         assert refused.value.errors == {
@@ -108,7 +140,11 @@ def test_recording_names_every_problem_and_saves_nothing(database):
             "finding_3": "第 3 条问题：请填写问题内容（不需要的行可删除）。",
         }
         with pytest.raises(FormErrors) as refused:
-            inspections.record_inspection(s, InspectionInput(None, "张三", None), None)
+            inspections.record_inspection(
+                s,
+                InspectionInput(inspection_date=None, inspectors="张三", inspected_unit_id=None),
+                None,
+            )
         assert set(refused.value.errors) == {"", "inspection_date", "inspected_unit"}
         assert _snapshot(s) == before
 
@@ -257,11 +293,18 @@ def test_counts_per_unit(database, item):
     _item_id, units = item
     with database.session() as s:
         inspection = _record(
-            s, units,
-            FindingInput("甲", True, units[BASE], date(2018, 7, 10)),
-            FindingInput("乙", True, units[BASE], date(2018, 8, 30)),
-            FindingInput("丙", True, units[AID], date(2018, 7, 10)),
-        )  # fmt: skip
+            s,
+            units,
+            FindingInput(
+                text="甲", rectify=True, responsible_unit_id=units[BASE], deadline=date(2018, 7, 10)
+            ),
+            FindingInput(
+                text="乙", rectify=True, responsible_unit_id=units[BASE], deadline=date(2018, 8, 30)
+            ),
+            FindingInput(
+                text="丙", rectify=True, responsible_unit_id=units[AID], deadline=date(2018, 7, 10)
+            ),
+        )
         done = next(i for i in inspection.items if i.finding == "丙")
         inspections.report_progress(s, done.id, S.RECTIFIED, "已整改", date(2018, 7, 9), units[AID])
         inspections.close_item(s, done.id, date(2018, 7, 9), units[COUNTY])
@@ -310,7 +353,16 @@ def test_a_units_report_travels_up_and_the_countys_closing_travels_down(tmp_path
         with county.session() as s:
             units = unit_ids(s)
             item_uuid = (
-                _record(s, units, FindingInput("台账照片不全", True, units[AID], DEADLINE))
+                _record(
+                    s,
+                    units,
+                    FindingInput(
+                        text="台账照片不全",
+                        rectify=True,
+                        responsible_unit_id=units[AID],
+                        deadline=DEADLINE,
+                    ),
+                )
                 .items[0]
                 .uuid
             )

@@ -51,9 +51,18 @@ def _seed(db_path, *findings: tuple[str, str, date]) -> list[int]:
     db = open_database(str(db_path))
     with db.session() as s:
         units = unit_ids(s)
-        data = InspectionInput(INSPECTED, "王芳", units[AID], [
-            FindingInput(text, True, units[unit], deadline) for text, unit, deadline in findings
-        ], current_programme(s).id)  # fmt: skip
+        data = InspectionInput(
+            inspection_date=INSPECTED,
+            inspectors="王芳",
+            inspected_unit_id=units[AID],
+            findings=[
+                FindingInput(
+                    text=text, rectify=True, responsible_unit_id=units[unit], deadline=deadline
+                )
+                for text, unit, deadline in findings
+            ],
+            programme_id=current_programme(s).id,
+        )
         inspection = inspections.record_inspection(s, data, units[COUNTY])
         ids = [i.id for i in sorted(inspection.items, key=lambda i: i.id)]
     db.close()

@@ -57,7 +57,7 @@ def filled(database, photo):
             title="为矫正对象提供法律援助", subjects_served=1, body="已指派律师。",
             values={"applicant": "王五", "relation": "本人", "case_type": "民事",
                     "approved_on": "2018-07-01", "result": "办理中"},
-            subject=SubjectInput("王五", "缓刑", ID_NUMBER, heche),
+            subject=SubjectInput(name="王五", category="缓刑", id_number=ID_NUMBER, office_id=heche),
             photos=[PhotoInput(path=photo)])  # fmt: skip
         add("notary", kind_id=notary, unit_id=notary_unit, entry_date="2018-05-06",
             title="=1+2 公证", values={"matter": "委托公证", "fee_waived": True})  # fmt: skip

@@ -49,11 +49,19 @@ def _count(database) -> int:
 def test_a_valid_entry_is_saved_with_typed_values(database, ids, tmp_path):
     units, kinds = ids
     photo = make_jpeg(tmp_path / "现场.jpg")
-    entry_id = _save(database, EntryInput(
-        kinds["lecture"], units["律师管理科"], "2018-07-12", "  山口司法所  修心教育法律讲座 ",
-        paired_office_id=units["山口司法所"], subjects_served="23", values=LECTURE,
-        photos=[PhotoInput("讲座现场", path=photo)],
-    ))  # fmt: skip
+    entry_id = _save(
+        database,
+        EntryInput(
+            kind_id=kinds["lecture"],
+            unit_id=units["律师管理科"],
+            entry_date="2018-07-12",
+            title="  山口司法所  修心教育法律讲座 ",
+            paired_office_id=units["山口司法所"],
+            subjects_served="23",
+            values=LECTURE,
+            photos=[PhotoInput(caption="讲座现场", path=photo)],
+        ),
+    )
     with database.session() as s:
         detail = ledger.get_entry(s, entry_id)
     assert detail.title == "山口司法所 修心教育法律讲座"
@@ -66,8 +74,17 @@ def test_every_problem_is_reported_at_once_and_nothing_is_saved(database, ids):
     units, kinds = ids
     before = _count(database)
     with pytest.raises(FormErrors) as error:
-        _save(database, EntryInput(kinds["lecture"], units["律师管理科"], "2018-13-01", "", subjects_served="-2",
-                                   values={"attendees": "0"}))  # fmt: skip
+        _save(
+            database,
+            EntryInput(
+                kind_id=kinds["lecture"],
+                unit_id=units["律师管理科"],
+                entry_date="2018-13-01",
+                title="",
+                subjects_served="-2",
+                values={"attendees": "0"},
+            ),
+        )
     assert error.value.errors == {
         "entry_date": "“日期”2018-13-01 这一天不存在，请核对。",
         "title": "请填写标题。",
@@ -86,8 +103,16 @@ def test_a_bad_photo_refuses_the_whole_entry(database, ids, tmp_path):
     fake = tmp_path / "fake.jpg"
     fake.write_text("not a photo")
     with pytest.raises(FormErrors) as error:
-        _save(database, EntryInput(kinds["other"], units["基层科"], "2018-07-01", "走访",
-                                   photos=[PhotoInput(path=fake)]))  # fmt: skip
+        _save(
+            database,
+            EntryInput(
+                kind_id=kinds["other"],
+                unit_id=units["基层科"],
+                entry_date="2018-07-01",
+                title="走访",
+                photos=[PhotoInput(path=fake)],
+            ),
+        )
     assert "不是照片" in error.value.errors["photos"]
     assert _count(database) == 0
 
@@ -95,24 +120,48 @@ def test_a_bad_photo_refuses_the_whole_entry(database, ids, tmp_path):
 def test_subjects_are_reused_by_identity_number_and_masked_in_lists(database, ids):
     units, kinds = ids
     number = valid_id_number()
-    subject = SubjectInput("李玥", "缓刑", number, units["瓯南司法所"])
+    subject = SubjectInput(
+        name="李玥", category="缓刑", id_number=number, office_id=units["瓯南司法所"]
+    )
     for title in ("第一次援助", "第二次援助"):
-        _save(database, EntryInput(kinds["legal_aid"], units["法律援助中心"], "2018-08-03", title,
-                                   values=LEGAL_AID, subject=subject))  # fmt: skip
+        _save(
+            database,
+            EntryInput(
+                kind_id=kinds["legal_aid"],
+                unit_id=units["法律援助中心"],
+                entry_date="2018-08-03",
+                title=title,
+                values=LEGAL_AID,
+                subject=subject,
+            ),
+        )
     with database.session() as s:
         assert len(s.scalars(select(CorrectionSubject)).all()) == 1
         rows = ledger.list_entries(s, LedgerFilter())
     assert {r.subject for r in rows} == {f"李玥 缓刑 {number[:4]}**********{number[-4:]}"}
     assert all(number not in r.subject for r in rows)
     with pytest.raises(FormErrors) as error:
-        _save(database, EntryInput(kinds["legal_aid"], units["法律援助中心"], "2018-08-03", "冒名",
-                                   values=LEGAL_AID, subject=SubjectInput("张三", "缓刑", number)))  # fmt: skip
+        _save(
+            database,
+            EntryInput(
+                kind_id=kinds["legal_aid"],
+                unit_id=units["法律援助中心"],
+                entry_date="2018-08-03",
+                title="冒名",
+                values=LEGAL_AID,
+                subject=SubjectInput(name="张三", category="缓刑", id_number=number),
+            ),
+        )
     assert "已登记为“李玥”" in error.value.errors["id_number"]
     with pytest.raises(FormErrors) as error:
         _save(
             database,
             EntryInput(
-                kinds["legal_aid"], units["法律援助中心"], "2018-08-03", "缺对象", values=LEGAL_AID
+                kind_id=kinds["legal_aid"],
+                unit_id=units["法律援助中心"],
+                entry_date="2018-08-03",
+                title="缺对象",
+                values=LEGAL_AID,
             ),
         )
     assert error.value.errors == {"subject_name": "请填写“社区矫正对象”。"}
@@ -136,8 +185,19 @@ def _seed(database, units, kinds) -> None:
             if kind == "lecture"
             else []
         )
-        _save(database, EntryInput(kinds[kind], units[unit], day, title, units.get(office), served, values=values,
-                                   photos=photos))  # fmt: skip
+        _save(
+            database,
+            EntryInput(
+                kind_id=kinds[kind],
+                unit_id=units[unit],
+                entry_date=day,
+                title=title,
+                paired_office_id=units.get(office),
+                subjects_served=served,
+                values=values,
+                photos=photos,
+            ),
+        )
 
 
 def test_filters_each_narrow_the_list(database, ids):
@@ -195,7 +255,13 @@ def test_sorting_and_paging(database, ids):
 def test_delete_hides_and_undo_restores(database, ids):
     units, kinds = ids
     entry_id = _save(
-        database, EntryInput(kinds["other"], units["基层科"], "2018-07-01", "将被删除")
+        database,
+        EntryInput(
+            kind_id=kinds["other"],
+            unit_id=units["基层科"],
+            entry_date="2018-07-01",
+            title="将被删除",
+        ),
     )
     with database.session() as s:
         ledger.delete_entry(s, entry_id)
@@ -238,8 +304,17 @@ def test_indicator_actuals_follow_the_ledger(database, ids):
 
 def test_only_the_owning_department_counts(database, ids):
     units, kinds = ids
-    _save(database, EntryInput(kinds["lecture"], units["公证管理科、公证处"], "2018-07-01", "公证员讲座",
-                               values=LECTURE, photos=[PhotoInput(path=make_jpeg(database.file.parent / "n.jpg"))]))  # fmt: skip
+    _save(
+        database,
+        EntryInput(
+            kind_id=kinds["lecture"],
+            unit_id=units["公证管理科、公证处"],
+            entry_date="2018-07-01",
+            title="公证员讲座",
+            values=LECTURE,
+            photos=[PhotoInput(path=make_jpeg(database.file.parent / "n.jpg"))],
+        ),
+    )
     with database.session() as s:
         programme_id = s.scalar(select(Duty.programme_id))
         by_unit = {}
@@ -254,7 +329,12 @@ def test_keyset_pages_continue_exactly_where_offset_pages_would(database, ids):
     for i in range(30):  # several entries share a date, so the id breaks ties
         _save(
             database,
-            EntryInput(kinds["other"], units["基层科"], date(2018, 5, 1 + i % 4), f"条目{i:02d}"),
+            EntryInput(
+                kind_id=kinds["other"],
+                unit_id=units["基层科"],
+                entry_date=date(2018, 5, 1 + i % 4),
+                title=f"条目{i:02d}",
+            ),
         )
     with database.session() as s:
         for descending in (True, False):
@@ -283,10 +363,30 @@ def test_a_units_pc_records_only_its_own_entries(tmp_path):
         with db.session() as s:
             units, kinds = unit_ids(s), kind_ids(s)
             with pytest.raises(FormErrors) as refused:
-                ledger.save_entry(s, db.attachments, None, ledger.EntryInput(
-                    kinds["hotline"], units["县矫正办"], date(2018, 8, 3), "代登", values={"calls": 1}))  # fmt: skip
+                ledger.save_entry(
+                    s,
+                    db.attachments,
+                    None,
+                    ledger.EntryInput(
+                        kind_id=kinds["hotline"],
+                        unit_id=units["县矫正办"],
+                        entry_date=date(2018, 8, 3),
+                        title="代登",
+                        values={"calls": 1},
+                    ),
+                )
             assert "只能登记法律援助中心的台账" in refused.value.errors["unit"]
-            ledger.save_entry(s, db.attachments, None, ledger.EntryInput(
-                kinds["hotline"], units["法律援助中心"], date(2018, 8, 3), "本单位", values={"calls": 1}))  # fmt: skip
+            ledger.save_entry(
+                s,
+                db.attachments,
+                None,
+                ledger.EntryInput(
+                    kind_id=kinds["hotline"],
+                    unit_id=units["法律援助中心"],
+                    entry_date=date(2018, 8, 3),
+                    title="本单位",
+                    values={"calls": 1},
+                ),
+            )
     finally:
         db.close()

@@ -126,12 +126,27 @@ def test_identity_numbers_are_masked_in_the_list_but_not_in_the_form(qtbot, gui_
         units, kinds = unit_ids(s), kind_ids(s)
         from app.services.subjects import SubjectInput
 
-        ledger.save_entry(s, db.attachments, None, EntryInput(
-            kinds["legal_aid"], units["法律援助中心"], date(2018, 8, 3), "劳动争议法律援助",
-            values={"applicant": "李玥", "relation": "本人", "case_type": "民事", "approved_on": "2018-08-01",
-                    "result": "办理中"},
-            subject=SubjectInput("李玥", "缓刑", number, units["瓯南司法所"]),
-        ))  # fmt: skip
+        ledger.save_entry(
+            s,
+            db.attachments,
+            None,
+            EntryInput(
+                kind_id=kinds["legal_aid"],
+                unit_id=units["法律援助中心"],
+                entry_date=date(2018, 8, 3),
+                title="劳动争议法律援助",
+                values={
+                    "applicant": "李玥",
+                    "relation": "本人",
+                    "case_type": "民事",
+                    "approved_on": "2018-08-01",
+                    "result": "办理中",
+                },
+                subject=SubjectInput(
+                    name="李玥", category="缓刑", id_number=number, office_id=units["瓯南司法所"]
+                ),
+            ),
+        )
     db.close()
     _window, page = _page(qtbot, db_path)
     shown = [page.model.index(0, c).data() for c in range(page.model.columnCount())]
@@ -148,9 +163,18 @@ def _many_entries(db_path, n: int) -> None:
     with db.session() as s:
         units, kinds = unit_ids(s), kind_ids(s)
         for i in range(n):
-            ledger.save_entry(s, db.attachments, None, EntryInput(
-                kinds["other"], units["基层科"], date(2018, 1 + i % 12, 1 + i % 28), f"第{i:03d}条", subjects_served=i % 7,
-            ))  # fmt: skip
+            ledger.save_entry(
+                s,
+                db.attachments,
+                None,
+                EntryInput(
+                    kind_id=kinds["other"],
+                    unit_id=units["基层科"],
+                    entry_date=date(2018, 1 + i % 12, 1 + i % 28),
+                    title=f"第{i:03d}条",
+                    subjects_served=i % 7,
+                ),
+            )
     db.close()
 
 

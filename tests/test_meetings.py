@@ -33,12 +33,25 @@ def ctx(database):
 def _input(ctx, when: date, **changes) -> MeetingInput:
     programme_id, _local, units = ctx
     data = MeetingInput(
-        programme_id, when, "张副局长", "局领导，各科室负责人", "局三楼会议室", "",
-        [ReportInput(units[AID], "办理法律援助案件 12 件。", "值班律师不足。"),
-         ReportInput(units[LAW], "普法进社区 2 场。")],
-        [DecisionInput("完成挂钩结对走访", units[AID], date(2018, 7, 31)),
-         DecisionInput("报送半年小结", None, None)],
-    )  # fmt: skip
+        programme_id=programme_id,
+        meeting_date=when,
+        chair="张副局长",
+        attendees="局领导，各科室负责人",
+        location="局三楼会议室",
+        notes="",
+        reports=[
+            ReportInput(
+                unit_id=units[AID], progress="办理法律援助案件 12 件。", problems="值班律师不足。"
+            ),
+            ReportInput(unit_id=units[LAW], progress="普法进社区 2 场。"),
+        ],
+        decisions=[
+            DecisionInput(
+                text="完成挂钩结对走访", responsible_unit_id=units[AID], due_date=date(2018, 7, 31)
+            ),
+            DecisionInput(text="报送半年小结", responsible_unit_id=None, due_date=None),
+        ],
+    )
     for key, value in changes.items():
         setattr(data, key, value)
     return data
@@ -58,9 +71,15 @@ def _counts(database) -> tuple[int, int, int]:
 
 
 def test_a_meeting_is_saved_with_reports_decisions_and_owner(database, ctx):
-    meeting_id = _save(database, ctx, date(2018, 6, 30),
-                       reports=[ReportInput(ctx[2][AID], " 进展 ", ""),
-                                ReportInput(ctx[2][LAW], "  ", "\n")])  # fmt: skip
+    meeting_id = _save(
+        database,
+        ctx,
+        date(2018, 6, 30),
+        reports=[
+            ReportInput(unit_id=ctx[2][AID], progress=" 进展 ", problems=""),
+            ReportInput(unit_id=ctx[2][LAW], progress="  ", problems="\n"),
+        ],
+    )
     with database.session() as s:
         meeting = s.get(Meeting, meeting_id)
         assert (meeting.owner_unit_id, meeting.chair) == (ctx[1], "张副局长")
@@ -76,11 +95,21 @@ def test_every_refusal_is_named_at_once_and_nothing_changes(database, ctx):
     meeting_id = _save(database, ctx, date(2018, 6, 30))
     before = _counts(database)
     bad = _input(
-        ctx, date(2019, 1, 5), chair="  ", location="很" * 101,
-        reports=[ReportInput(units[AID], "a"), ReportInput(units[AID], "b"),
-                 ReportInput(units["瓯南司法所"], "c"), ReportInput(units[LAW], "长" * 3001)],
-        decisions=[DecisionInput("  ", units[AID]), DecisionInput("x", None, date(2018, 6, 1))],
-    )  # fmt: skip
+        ctx,
+        date(2019, 1, 5),
+        chair="  ",
+        location="很" * 101,
+        reports=[
+            ReportInput(unit_id=units[AID], progress="a"),
+            ReportInput(unit_id=units[AID], progress="b"),
+            ReportInput(unit_id=units["瓯南司法所"], progress="c"),
+            ReportInput(unit_id=units[LAW], progress="长" * 3001),
+        ],
+        decisions=[
+            DecisionInput(text="  ", responsible_unit_id=units[AID]),
+            DecisionInput(text="x", responsible_unit_id=None, due_date=date(2018, 6, 1)),
+        ],
+    )
     for target in (None, meeting_id):
         with database.session() as s, pytest.raises(FormErrors) as refused:
             meetings.save_meeting(s, target, bad, local, TODAY)
@@ -102,7 +131,9 @@ def test_every_refusal_is_named_at_once_and_nothing_changes(database, ctx):
         database,
         ctx,
         date(2018, 7, 2),
-        decisions=[DecisionInput("当天办结", None, date(2018, 7, 2))],
+        decisions=[
+            DecisionInput(text="当天办结", responsible_unit_id=None, due_date=date(2018, 7, 2))
+        ],
     )
 
 
@@ -113,9 +144,17 @@ def test_editing_updates_reports_and_decisions_in_place(database, ctx):
         stored = meetings.load_meeting(s, meeting_id)
         first = stored.decisions[0]
     first.done, first.text = True, "完成挂钩结对走访（全部）"
-    _save(database, ctx, date(2018, 6, 29), meeting_id,
-          reports=[ReportInput(units[LAW], "普法进社区 3 场。")],
-          decisions=[first, DecisionInput("新事项", units[LAW], date(2018, 8, 1))])  # fmt: skip
+    _save(
+        database,
+        ctx,
+        date(2018, 6, 29),
+        meeting_id,
+        reports=[ReportInput(unit_id=units[LAW], progress="普法进社区 3 场。")],
+        decisions=[
+            first,
+            DecisionInput(text="新事项", responsible_unit_id=units[LAW], due_date=date(2018, 8, 1)),
+        ],
+    )
     with database.session() as s:
         again = meetings.load_meeting(s, meeting_id)
         assert [(r.unit_id, r.progress) for r in again.reports] == [
@@ -182,9 +221,15 @@ def test_missing_months_at_month_boundaries(database, ctx):
 
 
 def test_decisions_are_overdue_from_the_day_after_their_due_date(database, ctx):
-    meeting_id = _save(database, ctx, date(2018, 6, 30),
-                       decisions=[DecisionInput("无时限", None, None),
-                                  DecisionInput("走访", ctx[2][AID], date(2018, 7, 10))])  # fmt: skip
+    meeting_id = _save(
+        database,
+        ctx,
+        date(2018, 6, 30),
+        decisions=[
+            DecisionInput(text="无时限", responsible_unit_id=None, due_date=None),
+            DecisionInput(text="走访", responsible_unit_id=ctx[2][AID], due_date=date(2018, 7, 10)),
+        ],
+    )
     with database.session() as s:
         on_the_day = meetings.open_decisions(s, date(2018, 7, 10))
         assert [(d.text, d.responsible, d.overdue) for d in on_the_day] == [

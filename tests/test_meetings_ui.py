@@ -35,9 +35,15 @@ def _record(db_path, when: date, decisions: list[DecisionInput], owner: str | No
     with db.session() as s:
         units = unit_ids(s)
         owner_id = units[owner] if owner else local_unit(s).id
-        data = MeetingInput(current_programme(s).id, when, "张副局长", "各科室负责人", "三楼会议室",
-                            reports=[ReportInput(units[AID], "办理法律援助案件 12 件。")],
-                            decisions=decisions)  # fmt: skip
+        data = MeetingInput(
+            programme_id=current_programme(s).id,
+            meeting_date=when,
+            chair="张副局长",
+            attendees="各科室负责人",
+            location="三楼会议室",
+            reports=[ReportInput(unit_id=units[AID], progress="办理法律援助案件 12 件。")],
+            decisions=decisions,
+        )
         meeting_id = meetings.save_meeting(s, None, data, owner_id, date(2018, 12, 31)).id
     db.close()
     return meeting_id
@@ -114,8 +120,18 @@ def test_a_meeting_is_recorded_through_the_editor(qtbot, monkeypatch, gui_app, d
 
 
 def test_marking_a_decision_done(qtbot, gui_app, db_path):
-    _record(db_path, date(2018, 6, 30), [DecisionInput("走访结对司法所", None, date(2018, 7, 10)),
-                                         DecisionInput("报送半年小结", None, date(2018, 8, 31))])  # fmt: skip
+    _record(
+        db_path,
+        date(2018, 6, 30),
+        [
+            DecisionInput(
+                text="走访结对司法所", responsible_unit_id=None, due_date=date(2018, 7, 10)
+            ),
+            DecisionInput(
+                text="报送半年小结", responsible_unit_id=None, due_date=date(2018, 8, 31)
+            ),
+        ],
+    )
     page = _page(qtbot, db_path)
     row = page.model.rowCount() - 2  # 2018-06-30, then July's red row
     assert page.model.index(row, OPEN).data() == "2（逾期 1）"
@@ -137,7 +153,12 @@ def test_marking_a_decision_done(qtbot, gui_app, db_path):
 
 
 def test_another_units_meeting_is_read_only(qtbot, monkeypatch, gui_app, db_path):
-    _record(db_path, date(2018, 6, 30), [DecisionInput("走访", None, None)], owner="社区矫正科")
+    _record(
+        db_path,
+        date(2018, 6, 30),
+        [DecisionInput(text="走访", responsible_unit_id=None, due_date=None)],
+        owner="社区矫正科",
+    )
     page = _page(qtbot, db_path)
     assert page.view.select_where(lambda r: not isinstance(r, MonthGap))
     assert page.edit_button.text() == "查看…" and not page.delete_button.isEnabled()
@@ -153,7 +174,15 @@ def test_another_units_meeting_is_read_only(qtbot, monkeypatch, gui_app, db_path
 def test_minutes_pdf_is_saved_opened_and_printable(qtbot, monkeypatch, gui_app, db_path, tmp_path):
     from pypdf import PdfReader
 
-    _record(db_path, date(2018, 6, 30), [DecisionInput("走访结对司法所", None, date(2018, 7, 10))])
+    _record(
+        db_path,
+        date(2018, 6, 30),
+        [
+            DecisionInput(
+                text="走访结对司法所", responsible_unit_id=None, due_date=date(2018, 7, 10)
+            )
+        ],
+    )
     opened, printed = [], []
     monkeypatch.setattr("app.ui.pages.meetings.open_saved_file", opened.append)
     monkeypatch.setattr("app.ui.printing.ask_and_print",

@@ -40,16 +40,32 @@ def seeded(database, tmp_path):
             (date(2018, 10, 2), 5, None, False),  # after the phase: in no figure of it
         ]
         for n, (when, served, office, photo) in enumerate(plan):
-            data = EntryInput(kinds[HOTLINE], units["法律援助中心"], when, f"12348 热线 {n}",
-                              subjects_served=served, values={"calls": 3},
-                              paired_office_id=units[office] if office else None)  # fmt: skip
+            data = EntryInput(
+                kind_id=kinds[HOTLINE],
+                unit_id=units["法律援助中心"],
+                entry_date=when,
+                title=f"12348 热线 {n}",
+                subjects_served=served,
+                values={"calls": 3},
+                paired_office_id=units[office] if office else None,
+            )
             if photo:
                 big = make_jpeg(tmp_path / f"p{n}.jpg", size=(3000, 2000), colour=(40 * n, 90, 120))
-                data.photos = [PhotoInput(f"现场 {n}", path=big)]
+                data.photos = [PhotoInput(caption=f"现场 {n}", path=big)]
             ledger.save_entry(s, database.attachments, None, data)
-        deleted = ledger.save_entry(s, database.attachments, None, EntryInput(
-            kinds[HOTLINE], units["法律援助中心"], date(2018, 7, 1), "作废", subjects_served=9,
-            values={"calls": 1}))  # fmt: skip
+        deleted = ledger.save_entry(
+            s,
+            database.attachments,
+            None,
+            EntryInput(
+                kind_id=kinds[HOTLINE],
+                unit_id=units["法律援助中心"],
+                entry_date=date(2018, 7, 1),
+                title="作废",
+                subjects_served=9,
+                values={"calls": 1},
+            ),
+        )
         ledger.delete_entry(s, deleted)
         return programme.id, phase.id, units
 
@@ -261,9 +277,23 @@ def test_a_summary_travels_up_and_the_countys_return_travels_down(tmp_path):
     with unit.session() as s:
         join_with_credential(s, read_credential(tmp_path / "c.cred"))
         programme_id, legal = current_programme(s).id, unit_ids(s)["法律援助中心"]
-        ledger.save_entry(s, unit.attachments, None, EntryInput(
-            kind_ids(s)[HOTLINE], legal, date(2018, 9, 3), "热线",
-            values={"calls": 1}, photos=[PhotoInput("现场", path=make_jpeg(tmp_path / "p.jpg", size=(3000, 2000)))]))  # fmt: skip
+        ledger.save_entry(
+            s,
+            unit.attachments,
+            None,
+            EntryInput(
+                kind_id=kind_ids(s)[HOTLINE],
+                unit_id=legal,
+                entry_date=date(2018, 9, 3),
+                title="热线",
+                values={"calls": 1},
+                photos=[
+                    PhotoInput(
+                        caption="现场", path=make_jpeg(tmp_path / "p.jpg", size=(3000, 2000))
+                    )
+                ],
+            ),
+        )
         summary = summaries.start_summary(s, programme_id, legal, None)
         photo = summaries.candidate_photos(s, summary)[0]
         summaries.save_summary(s, summary.id, summary.sections, [(photo.attachment_id, "热线现场")])

@@ -146,7 +146,7 @@ def test_photos_are_chosen_with_captions_in_order(qtbot, monkeypatch, gui_app, d
         for day, title in (("2018-10-20", "法治讲座进社区"), ("2018-11-05", "法律援助值班")):
             photo = make_jpeg(tmp_path / f"{title}.jpg", colour=(40, 120 + len(title), 60))
             ledger.save_entry(s, db.attachments, None, EntryInput(
-                kind_ids(s)["other"], unit_ids(s)[AID], day, title,
+                kind_id=kind_ids(s)["other"], unit_id=unit_ids(s)[AID], entry_date=day, title=title,
                 photos=[PhotoInput(path=photo)]))  # fmt: skip
     db.close()
     page = _page(qtbot, db_path, AID)

@@ -27,9 +27,19 @@ def test_inserts_and_updates_store_what_core_stores(db_path, tmp_path):
     with db.session() as s:
         units, kinds = unit_ids(s), kind_ids(s)
         for n in range(3):
-            ledger.save_entry(s, db.attachments, None, EntryInput(
-                kinds["hotline"], units["法律援助中心"], date(2018, 8, 3 + n), f"热线“{n}”",
-                subjects_served=n, values={"calls": n + 1}))  # fmt: skip
+            ledger.save_entry(
+                s,
+                db.attachments,
+                None,
+                EntryInput(
+                    kind_id=kinds["hotline"],
+                    unit_id=units["法律援助中心"],
+                    entry_date=date(2018, 8, 3 + n),
+                    title=f"热线“{n}”",
+                    subjects_served=n,
+                    values={"calls": n + 1},
+                ),
+            )
         entries = [dict(r._mapping) for r in s.execute(select(LedgerEntry.__table__))]
         unit_rows = [dict(r._mapping) for r in s.execute(select(Unit.__table__).limit(3))]
     db.close()

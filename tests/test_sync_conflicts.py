@@ -79,9 +79,19 @@ def dump(db: Database) -> list[str]:
 def add_entry(db: Database, title: str, body: str = "") -> str:
     with db.session() as s:
         units, kinds = unit_ids(s), kind_ids(s)
-        entry_id = ledger.save_entry(s, db.attachments, None, EntryInput(
-            kinds["hotline"], units[UNIT], date(2018, 7, 2), title, body=body, values={"calls": 5},
-        ))  # fmt: skip
+        entry_id = ledger.save_entry(
+            s,
+            db.attachments,
+            None,
+            EntryInput(
+                kind_id=kinds["hotline"],
+                unit_id=units[UNIT],
+                entry_date=date(2018, 7, 2),
+                title=title,
+                body=body,
+                values={"calls": 5},
+            ),
+        )
         s.flush()
         return s.get(LedgerEntry, entry_id).uuid
 

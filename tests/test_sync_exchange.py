@@ -58,11 +58,32 @@ def _counts(db) -> tuple[int, int, int]:
 def _add(unit, tmp_path, title: str) -> int:
     with unit.session() as s:
         units, kinds = unit_ids(s), kind_ids(s)
-        return ledger.save_entry(s, unit.attachments, None, EntryInput(
-            kinds["legal_aid"], units["法律援助中心"], date(2018, 8, 3), title, values=LEGAL_AID,
-            subject=SubjectInput("李玥", "缓刑", valid_id_number(), units["瓯南司法所"]),
-            photos=[PhotoInput("现场", path=make_jpeg(tmp_path / f"{title}.jpg", colour=(len(title) * 9 % 255, 80, 90)))],
-        ))  # fmt: skip
+        return ledger.save_entry(
+            s,
+            unit.attachments,
+            None,
+            EntryInput(
+                kind_id=kinds["legal_aid"],
+                unit_id=units["法律援助中心"],
+                entry_date=date(2018, 8, 3),
+                title=title,
+                values=LEGAL_AID,
+                subject=SubjectInput(
+                    name="李玥",
+                    category="缓刑",
+                    id_number=valid_id_number(),
+                    office_id=units["瓯南司法所"],
+                ),
+                photos=[
+                    PhotoInput(
+                        caption="现场",
+                        path=make_jpeg(
+                            tmp_path / f"{title}.jpg", colour=(len(title) * 9 % 255, 80, 90)
+                        ),
+                    )
+                ],
+            ),
+        )
 
 
 def test_a_units_records_reach_the_county_with_photos_and_sealed_subjects(offices, tmp_path):
@@ -153,9 +174,19 @@ def test_the_same_photo_from_two_units_is_one_file_and_refuses_nothing(offices, 
         for db, name in ((unit, "法律援助中心"), (other, "基层科")):
             with db.session() as s:
                 units, kinds = unit_ids(s), kind_ids(s)
-                ledger.save_entry(s, db.attachments, None, EntryInput(
-                    kinds["hotline"], units[name], date(2018, 8, 3), f"{name}热线", values={"calls": 1},
-                    photos=[PhotoInput("合影", path=shared)]))  # fmt: skip
+                ledger.save_entry(
+                    s,
+                    db.attachments,
+                    None,
+                    EntryInput(
+                        kind_id=kinds["hotline"],
+                        unit_id=units[name],
+                        entry_date=date(2018, 8, 3),
+                        title=f"{name}热线",
+                        values={"calls": 1},
+                        photos=[PhotoInput(caption="合影", path=shared)],
+                    ),
+                )
         import_package(county, export_package(unit, "县矫正办", tmp_path / "a.bjpkg")[0])
         summary = import_package(county, export_package(other, "县矫正办", tmp_path / "b.bjpkg")[0])
         assert summary.unchanged == {"attachments": 1} and summary.created["entry_attachments"] == 1

@@ -63,9 +63,18 @@ def setting(db: Database, key: str) -> str | None:
 def add_entry(db: Database, title: str) -> None:
     with db.session() as s:
         units, kinds = unit_ids(s), kind_ids(s)
-        ledger.save_entry(s, db.attachments, None, EntryInput(
-            kinds["hotline"], units[UNIT], date(2018, 7, 2), title, values={"calls": 5},
-        ))  # fmt: skip
+        ledger.save_entry(
+            s,
+            db.attachments,
+            None,
+            EntryInput(
+                kind_id=kinds["hotline"],
+                unit_id=units[UNIT],
+                entry_date=date(2018, 7, 2),
+                title=title,
+                values={"calls": 5},
+            ),
+        )
 
 
 class Offices:

@@ -68,8 +68,20 @@ def packages(tmp_path_factory):
         with unit.session() as s:
             if round_ == 0:
                 for i in range(3):
-                    ids.append(ledger.save_entry(s, unit.attachments, None, EntryInput(
-                        kinds["hotline"], units["法律援助中心"], date(2018, 7, 1 + i), f"热线{i}", values={"calls": "2"})))  # fmt: skip
+                    ids.append(
+                        ledger.save_entry(
+                            s,
+                            unit.attachments,
+                            None,
+                            EntryInput(
+                                kind_id=kinds["hotline"],
+                                unit_id=units["法律援助中心"],
+                                entry_date=date(2018, 7, 1 + i),
+                                title=f"热线{i}",
+                                values={"calls": "2"},
+                            ),
+                        )
+                    )
             elif round_ == 1:
                 s.get(LedgerEntry, ids[0]).title = "热线0（更正）"
             else:

@@ -61,19 +61,39 @@ class Office:
         with self.db.session() as s:
             units, kinds = unit_ids(s), kind_ids(s)
             if self.name == "法律援助中心":
-                data = EntryInput(kinds["legal_aid"], units[self.name], date(2018, 8, 3), title,
-                                  subjects_served=served,
-                                  values={"applicant": "李玥", "relation": "本人", "case_type": "民事",
-                                          "approved_on": "2018-08-01", "result": "办理中"},
-                                  subject=SubjectInput("李玥", "缓刑", valid_id_number(), units["瓯南司法所"]))  # fmt: skip
+                data = EntryInput(
+                    kind_id=kinds["legal_aid"],
+                    unit_id=units[self.name],
+                    entry_date=date(2018, 8, 3),
+                    title=title,
+                    subjects_served=served,
+                    values={
+                        "applicant": "李玥",
+                        "relation": "本人",
+                        "case_type": "民事",
+                        "approved_on": "2018-08-01",
+                        "result": "办理中",
+                    },
+                    subject=SubjectInput(
+                        name="李玥",
+                        category="缓刑",
+                        id_number=valid_id_number(),
+                        office_id=units["瓯南司法所"],
+                    ),
+                )
             else:
-                data = EntryInput(kinds["funding"], units[self.name], date(2018, 8, 5), title,
-                                  subjects_served=served,
-                                  values={"amount": "1200", "purpose": "帮教走访"})  # fmt: skip
+                data = EntryInput(
+                    kind_id=kinds["funding"],
+                    unit_id=units[self.name],
+                    entry_date=date(2018, 8, 5),
+                    title=title,
+                    subjects_served=served,
+                    values={"amount": "1200", "purpose": "帮教走访"},
+                )
             if photo:
                 colour = (len(title) * 37 % 255, 90, 120)
                 data.photos = [
-                    PhotoInput("现场", path=make_jpeg(tmp / f"{title}.jpg", colour=colour))
+                    PhotoInput(caption="现场", path=make_jpeg(tmp / f"{title}.jpg", colour=colour))
                 ]
             entry_id = ledger.save_entry(s, self.db.attachments, None, data)
             s.flush()

@@ -265,10 +265,10 @@ def _ledger_add(args: argparse.Namespace, open_existing) -> int:
                     else None
                 )
                 subject = SubjectInput(
-                    args.subject_name or "",
-                    (args.subject_category or "").strip(),
-                    args.subject_id or "",
-                    subject_office.id if subject_office else None,
+                    name=args.subject_name or "",
+                    category=(args.subject_category or "").strip(),
+                    id_number=args.subject_id or "",
+                    office_id=subject_office.id if subject_office else None,
                 )
             programme = current_programme(session)
             data = EntryInput(

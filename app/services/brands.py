@@ -154,7 +154,7 @@ class BrandSummary:
         return f"{low} {self.measure_unit}"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class BrandInput:
     """What the brand form provides."""
 

@@ -45,7 +45,7 @@ REPORTABLE = (RectificationStatus.IN_PROGRESS, RectificationStatus.RECTIFIED)
 
 
 # ---------------------------------------------------------------- recording
-@dataclass
+@dataclass(kw_only=True)
 class FindingInput:
     """One finding of an inspection; ``rectify`` raises a rectification item for it."""
 
@@ -55,7 +55,7 @@ class FindingInput:
     deadline: date | None = None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class InspectionInput:
     """What the 新建督查 form collects."""
 

@@ -37,7 +37,7 @@ from app.services.subjects import SubjectInput, check_subject_input, find_or_cre
 MAX_SUBJECTS_SERVED = 10000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PhotoInput:
     """A photo or PDF on an entry: a new file (``path``) or one already stored."""
 
@@ -46,7 +46,7 @@ class PhotoInput:
     attachment_id: int | None = None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class EntryInput:
     """Everything the entry form or the command line provides."""
 
@@ -109,7 +109,7 @@ class EntryRow:
     deleted: bool
 
 
-@dataclass
+@dataclass(kw_only=True)
 class LedgerFilter:
     """What the ledger list is narrowed to; None means no restriction."""
 
@@ -322,7 +322,9 @@ def get_entry(session: Session, entry_id: int) -> EntryDetail:
     subject = None
     if entry.subject is not None:
         s = entry.subject
-        subject = SubjectInput(s.name, s.category.value, s.id_number, s.office_id)
+        subject = SubjectInput(
+            name=s.name, category=s.category.value, id_number=s.id_number, office_id=s.office_id
+        )
     photos = tuple(
         PhotoView(a.id, a.sha256, a.original_name, a.media_type, link.caption)
         for link, a in session.execute(

@@ -43,7 +43,7 @@ MINUTES_TITLE = "大帮教工作中层干部月度例会纪要"
 
 
 # ---------------------------------------------------------------- input and choices
-@dataclass
+@dataclass(kw_only=True)
 class ReportInput:
     """A unit's report at the meeting."""
 
@@ -56,7 +56,7 @@ class ReportInput:
         return not (self.progress.strip() or self.problems.strip())
 
 
-@dataclass
+@dataclass(kw_only=True)
 class DecisionInput:
     """A decision; ``id`` is set for one already stored (None for a new one)."""
 
@@ -67,7 +67,7 @@ class DecisionInput:
     id: int | None = None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class MeetingInput:
     """Everything the editor holds about a meeting."""
 
@@ -262,15 +262,32 @@ def load_meeting(session: Session, meeting_id: int) -> MeetingInput:
     meeting = _live_meeting(session, meeting_id)
     order = {u.id: n for n, u in enumerate(reporting_units(session))}
     reports = sorted(
-        (ReportInput(r.unit_id, r.progress, r.problems) for r in _live_reports(session, meeting.id)),
+        (
+            ReportInput(unit_id=r.unit_id, progress=r.progress, problems=r.problems)
+            for r in _live_reports(session, meeting.id)
+        ),
         key=lambda r: order.get(r.unit_id, len(order)),
-    )  # fmt: skip
+    )
     decisions = [
-        DecisionInput(d.text, d.responsible_unit_id, d.due_date, d.done, d.id)
+        DecisionInput(
+            text=d.text,
+            responsible_unit_id=d.responsible_unit_id,
+            due_date=d.due_date,
+            done=d.done,
+            id=d.id,
+        )
         for d in _live_decisions(session, meeting.id)
     ]
-    return MeetingInput(meeting.programme_id, meeting.meeting_date, meeting.chair,
-                        meeting.attendees, meeting.location, meeting.notes, reports, decisions)  # fmt: skip
+    return MeetingInput(
+        programme_id=meeting.programme_id,
+        meeting_date=meeting.meeting_date,
+        chair=meeting.chair,
+        attendees=meeting.attendees,
+        location=meeting.location,
+        notes=meeting.notes,
+        reports=reports,
+        decisions=decisions,
+    )
 
 
 def _live_reports(session: Session, meeting_id: int) -> list[MeetingReport]:

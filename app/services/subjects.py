@@ -13,7 +13,7 @@ from app.services.forms import FormErrors
 from app.services.idcard import mask_id_number, normalise_id_number
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SubjectInput:
     """What a form says about a correction subject."""
 

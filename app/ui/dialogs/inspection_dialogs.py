@@ -110,8 +110,12 @@ class FindingRow(QWidget):
     def value(self) -> FindingInput:
         """The finding as entered."""
         rectify = self.rectify.isChecked()
-        return FindingInput(self.text.text(), rectify, self.unit.currentData() if rectify else None,
-                            _to_date(self.deadline) if rectify else None)  # fmt: skip
+        return FindingInput(
+            text=self.text.text(),
+            rectify=rectify,
+            responsible_unit_id=self.unit.currentData() if rectify else None,
+            deadline=_to_date(self.deadline) if rectify else None,
+        )
 
 
 class InspectionDialog(FormDialog):

@@ -89,7 +89,11 @@ class ReportRow:
 
     def value(self) -> ReportInput:
         """The unit's report as typed."""
-        return ReportInput(self.unit.id, self.progress.toPlainText(), self.problems.toPlainText())
+        return ReportInput(
+            unit_id=self.unit.id,
+            progress=self.progress.toPlainText(),
+            problems=self.problems.toPlainText(),
+        )
 
 
 class DecisionRowWidget(QWidget):
@@ -143,8 +147,13 @@ class DecisionRowWidget(QWidget):
     def value(self) -> DecisionInput:
         """The decision as entered."""
         due = _to_date(self.due) if self.has_due.isChecked() else None
-        return DecisionInput(self.text.text(), self.unit.currentData(), due,
-                             self.done.isChecked(), self.decision_id)  # fmt: skip
+        return DecisionInput(
+            text=self.text.text(),
+            responsible_unit_id=self.unit.currentData(),
+            due_date=due,
+            done=self.done.isChecked(),
+            id=self.decision_id,
+        )
 
 
 class MeetingDialog(QDialog):
@@ -347,11 +356,15 @@ class MeetingDialog(QDialog):
     def values(self) -> MeetingInput:
         """What the dialog holds (blank decision rows left out)."""
         return MeetingInput(
-            self._data.programme_id, _to_date(self.meeting_date), self.chair.text(),
-            self.attendees.toPlainText(), self.location.text(), self.notes.toPlainText(),
-            [row.value() for row in self.report_rows],
-            [row.value() for row in self.decision_rows if not row.is_blank()],
-        )  # fmt: skip
+            programme_id=self._data.programme_id,
+            meeting_date=_to_date(self.meeting_date),
+            chair=self.chair.text(),
+            attendees=self.attendees.toPlainText(),
+            location=self.location.text(),
+            notes=self.notes.toPlainText(),
+            reports=[row.value() for row in self.report_rows],
+            decisions=[row.value() for row in self.decision_rows if not row.is_blank()],
+        )
 
     def error_text(self, name: str | None = None) -> str:
         """The error shown for a part (or the general one), empty when none."""

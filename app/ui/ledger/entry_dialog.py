@@ -189,10 +189,10 @@ class EntryDialog(FormDialog):
             self.subject_name.text().strip() or self.subject_required
         ):
             subject = SubjectInput(
-                self.subject_name.text(),
-                self.subject_category.currentData() or "",
-                self.subject_id_number.text(),
-                self.subject_office.currentData(),
+                name=self.subject_name.text(),
+                category=self.subject_category.currentData() or "",
+                id_number=self.subject_id_number.text(),
+                office_id=self.subject_office.currentData(),
             )
         return EntryInput(
             kind_id=self.kind.currentData(),

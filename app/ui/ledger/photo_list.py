@@ -72,8 +72,11 @@ class PhotoListWidget(QWidget):
         self.add_button.clicked.connect(self.choose_files)
         self.remove_button.clicked.connect(self.remove_selected)
         for photo in photos:
-            self._add_item(PhotoInput(photo.caption, attachment_id=photo.attachment_id), photo.original_name,
-                           self._stored_icon(photo))  # fmt: skip
+            self._add_item(
+                PhotoInput(caption=photo.caption, attachment_id=photo.attachment_id),
+                photo.original_name,
+                self._stored_icon(photo),
+            )
 
     def _stored_icon(self, photo: PhotoView) -> QIcon:
         thumb = self.store.thumbnail_path(photo.sha256)
@@ -113,7 +116,7 @@ class PhotoListWidget(QWidget):
                 )
             else:
                 icon = self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
-            self._add_item(PhotoInput("", path=path), path.name, icon)
+            self._add_item(PhotoInput(caption="", path=path), path.name, icon)
         self.show_error("\n".join(problems))
         return problems
 
@@ -130,7 +133,11 @@ class PhotoListWidget(QWidget):
             photo, name = item.data(PHOTO_ROLE)
             caption = item.text().strip()
             out.append(
-                PhotoInput(caption if caption != name else "", photo.path, photo.attachment_id)
+                PhotoInput(
+                    caption=caption if caption != name else "",
+                    path=photo.path,
+                    attachment_id=photo.attachment_id,
+                )
             )
         return out
 

@@ -292,9 +292,13 @@ class InspectionsPage(Page):
         created: list[int] = []
 
         def save(values: dict) -> None:
-            data = InspectionInput(values["inspection_date"], values["inspectors"],
-                                   values["inspected_unit_id"], values["findings"],
-                                   self.context.programme_id)  # fmt: skip
+            data = InspectionInput(
+                inspection_date=values["inspection_date"],
+                inspectors=values["inspectors"],
+                inspected_unit_id=values["inspected_unit_id"],
+                findings=values["findings"],
+                programme_id=self.context.programme_id,
+            )
             with self.database.session() as session:
                 created.append(inspections.record_inspection(
                     session, data, self.context.local_unit_id).id)  # fmt: skip

@@ -299,7 +299,9 @@ class MeetingsPage(Page):
         """Record a meeting (the selected missing month's, else today's)."""
         if self.context.programme_id is None:
             return
-        data = MeetingInput(self.context.programme_id, self._suggested_date(), "")
+        data = MeetingInput(
+            programme_id=self.context.programme_id, meeting_date=self._suggested_date(), chair=""
+        )
         if self._dialog(data, None, True).exec():
             self.status.setText(self.tr("例会已登记。"))
         self.refresh()
