@@ -4,6 +4,7 @@ records, sent up instead of the records themselves (no personal data leaves the 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -20,4 +21,4 @@ class AggregateReport(SyncedRecord, Base):
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     as_of: Mapped[date] = mapped_column(Date)
     title: Mapped[str] = mapped_column(String(200), default="")
-    figures: Mapped[dict] = mapped_column(JSON, default=dict)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date
+from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -31,7 +32,7 @@ class AgreementTemplate(SyncedRecord, Base):
 
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    sections: Mapped[dict] = mapped_column(JSON, default=dict)
+    sections: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class Agreement(SyncedRecord, Base):
@@ -47,7 +48,7 @@ class Agreement(SyncedRecord, Base):
     status: Mapped[AgreementStatus] = mapped_column(
         enum_column_type(AgreementStatus, 16), default=AgreementStatus.DRAFT
     )
-    content: Mapped[dict] = mapped_column(JSON, default=dict)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     issued_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
     signed_on: Mapped[date | None] = mapped_column(Date, nullable=True)

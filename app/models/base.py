@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, MetaData, String, event, inspect
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    event,
+    inspect,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, declared_attr, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -41,6 +52,9 @@ class SyncedRecord:
     changes (bumped on every update), and ``deleted`` is a soft delete (a tombstone).
     """
 
+    if TYPE_CHECKING:
+        __tablename__: str  # set by each mapped class
+
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -60,7 +74,7 @@ class SyncedRecord:
 
 
 @event.listens_for(SyncedRecord, "before_update", propagate=True)
-def _bump_revision(_mapper, _connection, target: SyncedRecord) -> None:
+def _bump_revision(_mapper: Mapper[Any], _connection: Connection, target: SyncedRecord) -> None:
     """Every change of an exchanged record raises its revision by one.
 
     An explicit revision set by the caller (an import applying a sender's revision) wins.

@@ -6,9 +6,21 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, event, inspect, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+    inspect,
+    text,
+)
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from app.models._enum import enum_column_type
 from app.models.base import Base, SyncedRecord, utcnow
@@ -87,7 +99,9 @@ _REMEMBER_EDIT = text(
 
 
 @event.listens_for(SyncedRecord, "before_update", propagate=True)
-def _remember_local_edit(_mapper, connection, target: SyncedRecord) -> None:
+def _remember_local_edit(
+    _mapper: Mapper[Any], connection: Connection, target: SyncedRecord
+) -> None:
     """A change made here to a record another unit owns is remembered with the revision it
     started from, so the next version from the owner is recognised as a conflict."""
     history = inspect(target).attrs.revision.history

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date
+from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -34,7 +35,7 @@ class EntryKind(SyncedRecord, Base):
     code: Mapped[str] = mapped_column(String(50), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
-    fields: Mapped[list] = mapped_column(JSON, default=list)
+    fields: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     min_photos: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sort_order: Mapped[int] = mapped_column(Integer, default=0, index=True)
 
@@ -100,7 +101,7 @@ class LedgerEntry(SyncedRecord, Base):
     paired_office_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
     subjects_served: Mapped[int] = mapped_column(Integer, default=0)
     body: Mapped[str] = mapped_column(Text, default="")
-    values: Mapped[dict] = mapped_column(JSON, default=dict)
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     subject_id: Mapped[int | None] = mapped_column(
         ForeignKey("correction_subjects.id"), nullable=True
     )

@@ -37,7 +37,7 @@ class PhaseSummary(SyncedRecord, Base):
     status: Mapped[SummaryStatus] = mapped_column(
         enum_column_type(SummaryStatus, 16), default=SummaryStatus.DRAFT
     )
-    sections: Mapped[dict] = mapped_column(JSON, default=dict)
+    sections: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     submitted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     review_comment: Mapped[str] = mapped_column(Text, default="")
 
