@@ -15,6 +15,8 @@ from sqlalchemy import Connection, Table
 
 ROW_ID = "_row_id"  # the key naming the row an update is for
 
+_Processors = list[Callable[[Any], Any] | None]  # a bind processor per placeholder, or None
+
 
 class BulkWriter:
     """Inserts and updates of one table on one connection."""
@@ -24,15 +26,15 @@ class BulkWriter:
         self.table = table
         self._dialect = connection.dialect
         self._quote = self._dialect.identifier_preparer.quote
-        self._plans: dict[tuple[str, tuple[str, ...]], tuple[str, list]] = {}
+        self._plans: dict[tuple[str, tuple[str, ...]], tuple[str, _Processors]] = {}
 
-    def _processors(self, columns: Sequence[str]) -> list[Callable[[Any], Any] | None]:
+    def _processors(self, columns: Sequence[str]) -> _Processors:
         return [
             self.table.c[name].type.dialect_impl(self._dialect).bind_processor(self._dialect)
             for name in columns
         ]
 
-    def _plan(self, kind: str, columns: tuple[str, ...]) -> tuple[str, list]:
+    def _plan(self, kind: str, columns: tuple[str, ...]) -> tuple[str, _Processors]:
         key = (kind, columns)
         if key not in self._plans:
             name = self._quote(self.table.name)

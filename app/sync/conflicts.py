@@ -103,7 +103,8 @@ def describe(record: dict[str, Any]) -> str:
         value = record.get(key)
         if isinstance(value, str) and value.strip():
             return value.strip()[:40]
-    return record.get("uuid", "")[:8]
+    uuid: str = record.get("uuid", "")
+    return uuid[:8]
 
 
 @dataclass
@@ -149,7 +150,9 @@ def _shown(value: Any, column: str, table: Table, ids: UuidMap, session: Session
     return str(_comparable(value))
 
 
-def _incoming_values(session: Session, conflict: ExchangeConflict) -> tuple[Table, dict, Any]:
+def _incoming_values(
+    session: Session, conflict: ExchangeConflict
+) -> tuple[Table, dict[str, Any], Any]:
     table = _table(conflict.table_name)
     incoming = json.loads(conflict.incoming)
     try:

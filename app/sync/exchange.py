@@ -278,6 +278,7 @@ def _apply_table(
                 if outcome == "insert":
                     inserts.append(values)
                 else:
+                    assert local is not None  # "update" is an answer about a local row
                     updates.append({**values, ROW_ID: local.id})
                 done = summary.created if outcome == "insert" else summary.updated
                 summary.count(summary.deleted if gone else done, table.name)
@@ -286,6 +287,7 @@ def _apply_table(
                 if table.name == "summary_photos" and not gone:
                     summary.summary_photos.append(record.get("attachment_uuid", ""))
             elif outcome == "conflict":
+                assert local is not None  # so is "conflict"
                 conflicts.record(session, table, record, local.revision, sender, summary.sequence)
                 summary.count(summary.conflicts, table.name)
                 summary.conflict_items.append(f"{label}“{conflicts.describe(record)}”")

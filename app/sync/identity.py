@@ -118,7 +118,8 @@ def owe_ack(session: Session, sender_uuid: str, instance: str, sequence: int) ->
 
 def acks_for(session: Session, recipient_uuid: str) -> dict[str, int]:
     """The confirmations to put in a package for ``recipient_uuid``."""
-    return json.loads(get_setting(session, ACK_OWED + recipient_uuid) or "{}")
+    acks: dict[str, int] = json.loads(get_setting(session, ACK_OWED + recipient_uuid) or "{}")
+    return acks
 
 
 def registered_units(session: Session) -> list[str]:
@@ -147,9 +148,10 @@ def ledger_file(database_file: Path) -> Path:
 
 def _issued(database_file: Path) -> dict[str, Any]:
     try:
-        return json.loads(ledger_file(database_file).read_text(encoding="utf-8"))
+        issued: dict[str, Any] = json.loads(ledger_file(database_file).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return issued
 
 
 def _sequences(session: Session) -> dict[str, int]:

@@ -100,7 +100,7 @@ class PackageWriter:
     def __enter__(self) -> PackageWriter:
         return self
 
-    def __exit__(self, exc_type, *_rest) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *_rest: object) -> None:
         if exc_type is None:
             self.close()
         else:
@@ -110,14 +110,18 @@ class PackageWriter:
     def _record(self, name: str, digest: str, size: int) -> None:
         self.members[name] = {"sha256": digest, "size": size}
 
-    def _sealer(self, name: str):
+    def _sealer(self, name: str) -> Callable[[int, bytes], bytes]:
         if not self.recipient_encryption_key:
             raise PackageError(f"缺少“{self.recipient.unit_name}”的加密公钥，不能导出数据包。")
         key, context = self.recipient_encryption_key, _sealed_context(self.recipient, name)
         return lambda index, plaintext: seal(key, plaintext, context + b"/%d" % index)
 
     def _write_frames(
-        self, name: str, chunks: Iterable[bytes], compress: bool, info=None
+        self,
+        name: str,
+        chunks: Iterable[bytes],
+        compress: bool,
+        info: zipfile.ZipInfo | None = None,
     ) -> tuple[str, int]:
         """Seal each chunk as a frame (deflated first for records) into member ``name``."""
         sealer = self._sealer(name)
@@ -219,7 +223,8 @@ class VerifiedPackage:
     @property
     def sender(self) -> dict[str, str]:
         """The manifest's sender."""
-        return self.manifest["sender"]
+        sender: dict[str, str] = self.manifest["sender"]
+        return sender
 
     @property
     def sequence(self) -> int:
@@ -347,7 +352,10 @@ def peek_introduction(path: Path) -> dict[str, Any] | None:
     token proof); the signature is checked with those keys right after."""
     try:
         with zipfile.ZipFile(path) as archive:
-            return json.loads(archive.read(MANIFEST)).get("introduction")
+            introduction: dict[str, Any] | None = json.loads(archive.read(MANIFEST)).get(
+                "introduction"
+            )
+            return introduction
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
         return None
 

@@ -7,6 +7,7 @@ owner). Tables are listed parents first, so an import can resolve references in 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence, Set
 from datetime import date, datetime
 from typing import Any
 
@@ -94,7 +95,8 @@ class UuidMap:
 # converting a record is a tight loop over precomputed steps: an import or export converts
 # every row of a package, 100,000 and more.
 
-_FROM_ISO = (None, date.fromisoformat, datetime.fromisoformat)  # indexed by a step's "how"
+# how a step's "how" converts a value (0: as it is, not looked up)
+_FROM_ISO: dict[int, Callable[[str], date]] = {1: date.fromisoformat, 2: datetime.fromisoformat}
 
 
 class _Plan:
@@ -159,6 +161,7 @@ def _plan(table: Table) -> _Plan:
 def to_record(table: Table, row: Any, ids: UuidMap) -> dict[str, Any]:
     """A row (a Core Row of ``table``) as a travelling record."""
     plan = _plan(table)
+    steps: Sequence[tuple[int | str, str, Table | None, bool]]
     if getattr(row, "_fields", None) == plan.names:  # a row of select(table): by position
         steps, get = plan.by_position, row.__getitem__
     else:
@@ -181,7 +184,7 @@ def to_record(table: Table, row: Any, ids: UuidMap) -> dict[str, Any]:
 
 
 def from_record(
-    table: Table, record: dict[str, Any], ids: UuidMap, skip: set[str] = frozenset()
+    table: Table, record: dict[str, Any], ids: UuidMap, skip: Set[str] = frozenset()
 ) -> dict[str, Any]:
     """Column values for a travelling record; references resolved to local ids.
 

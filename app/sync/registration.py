@@ -73,7 +73,7 @@ def write_credential(
 def read_credential(path: Path) -> dict[str, Any]:
     """A credential file's content, checked."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         raise UserError(f"“{path}”不是有效的接入凭证文件。") from None
     if data.get("format") != CREDENTIAL_FORMAT:
@@ -100,7 +100,8 @@ def join_existing(session: Session, credential: dict[str, Any]) -> str:
             f"“{me.name if me else '（未设定）'}”的。"
         )
     join_with_credential(session, credential)
-    return credential["county"]["unit_name"]
+    issuer: str = credential["county"]["unit_name"]
+    return issuer
 
 
 def introduction(session: Session) -> dict[str, Any] | None:
