@@ -55,6 +55,8 @@ class SyncedRecord:
     if TYPE_CHECKING:
         __tablename__: str  # set by each mapped class
 
+        def __init__(self, **kw: Any) -> None: ...  # the mapped class's (Base's) constructor
+
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -144,7 +144,7 @@ def build_content(session: Session, programme_id: int, department_id: int) -> di
     }
 
 
-def _substance(content: dict[str, Any]) -> tuple:
+def _substance(content: dict[str, Any]) -> tuple[Any, ...]:
     """The parts whose change after issue calls for a new version."""
     return (
         tuple(content.get("duties", [])),
@@ -173,7 +173,7 @@ def render_text(content: dict[str, Any], key: str) -> str:
         "截止日期": cn_date(date.fromisoformat(end)) if end else "",
         "结对司法所": "、".join(content.get("offices", [])) or "有关司法所",
     }
-    text = wording.get(key, "")
+    text: str | list[str] = wording.get(key, "")
     if isinstance(text, list):
         return "\n".join(item.format(**values) for item in text)
     return text.format(**values)

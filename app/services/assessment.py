@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -74,7 +75,7 @@ class Scheme:
 
     name: str
     indicator_points: float
-    rules: list[dict]
+    rules: list[dict[str, Any]]
 
 
 def scheme_for(session: Session, programme_id: int) -> Scheme:
@@ -89,7 +90,7 @@ def scheme_for(session: Session, programme_id: int) -> Scheme:
     return Scheme(stored.name, stored.indicator_points, list(stored.rules or []))
 
 
-def _late_summaries(session: Session, programme_id: int, as_of: date) -> Counter:
+def _late_summaries(session: Session, programme_id: int, as_of: date) -> Counter[int | None]:
     """Per department: summaries of phases with a deadline before ``as_of`` that came late or
     have not come."""
     from app.models import Phase
@@ -99,7 +100,7 @@ def _late_summaries(session: Session, programme_id: int, as_of: date) -> Counter
         select(Phase.id).where(Phase.programme_id == programme_id, Phase.deleted.is_(False),
                                Phase.deadline < as_of)
     ).all()  # fmt: skip
-    counts: Counter = Counter()
+    counts: Counter[int | None] = Counter()
     for phase_id in phases:
         for row in summary_rows(session, programme_id, phase_id):
             if row.late or row.overdue(as_of):
@@ -107,13 +108,15 @@ def _late_summaries(session: Session, programme_id: int, as_of: date) -> Counter
     return counts
 
 
-def _overdue_rectifications(session: Session, programme_id: int, as_of: date) -> Counter:
+def _overdue_rectifications(
+    session: Session, programme_id: int, as_of: date
+) -> Counter[int | None]:
     from app.services.inspections import overdue_items
 
     return Counter(item.responsible_unit_id for item in overdue_items(session, as_of, programme_id))
 
 
-def _brands(session: Session, programme_id: int, as_of: date, lead: bool) -> Counter:
+def _brands(session: Session, programme_id: int, as_of: date, lead: bool) -> Counter[int | None]:
     created = select(Brand).where(Brand.programme_id == programme_id, Brand.deleted.is_(False),
                                   Brand.status == BrandStatus.CREATED)  # fmt: skip
     if lead:
@@ -127,12 +130,12 @@ def _brands(session: Session, programme_id: int, as_of: date, lead: bool) -> Cou
     return Counter(rows)
 
 
-def _missing_reports(session: Session, programme_id: int, as_of: date) -> Counter:
+def _missing_reports(session: Session, programme_id: int, as_of: date) -> Counter[int | None]:
     meetings = session.scalars(
         select(Meeting).where(Meeting.programme_id == programme_id, Meeting.deleted.is_(False),
                               Meeting.meeting_date <= as_of)
     ).all()  # fmt: skip
-    counts: Counter = Counter()
+    counts: Counter[int | None] = Counter()
     for meeting in meetings:
         reported = set(session.scalars(
             select(MeetingReport.unit_id).where(MeetingReport.meeting_id == meeting.id,
@@ -144,7 +147,7 @@ def _missing_reports(session: Session, programme_id: int, as_of: date) -> Counte
     return counts
 
 
-COUNTERS: dict[str, Callable[[Session, int, date], Counter]] = {
+COUNTERS: dict[str, Callable[[Session, int, date], Counter[int | None]]] = {
     "late_summary": _late_summaries,
     "overdue_rectification": _overdue_rectifications,
     "brand_lead": lambda s, p, d: _brands(s, p, d, lead=True),
@@ -186,7 +189,7 @@ def department_scores(
             if not times:
                 continue
             points = float(rule["points"]) * times
-            cap = rule.get("cap")
+            cap: Any = rule.get("cap")  # a number from the scheme, or None
             capped = cap is not None and abs(points) > float(cap)
             if capped:
                 points = float(cap) if points > 0 else -float(cap)

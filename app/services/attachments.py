@@ -18,12 +18,16 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Attachment
 from app.services.errors import ValidationError, file_problem
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # 20 MB: a camera JPEG is 3–12 MB, a scanned PDF a few MB
 REDUCED_MAX_SIDE = 1600  # pixels; screens and A4 prints at ≈ 200 dpi
@@ -282,7 +286,7 @@ def _is_photo(original: Path) -> bool:
     return False
 
 
-def _decoded_photo(original: Path, at_least: int):
+def _decoded_photo(original: Path, at_least: int) -> Image.Image | None:
     """The photo as an upright RGB image, decoded (JPEG) at the smallest scale that keeps
     ``at_least`` pixels on each side; None when the file is no readable photo (remembered)
     or not (yet) in the store (not remembered)."""
@@ -315,7 +319,7 @@ def _needs_reduced_copy(original: Path) -> bool | None:
         return None
 
 
-def _save_preview(image, target: Path, original: Path, quality: int) -> bool:
+def _save_preview(image: Image.Image, target: Path, original: Path, quality: int) -> bool:
     """Write a preview JPEG atomically; False (remembered for ``original``) if it cannot be."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -195,7 +196,7 @@ def _brand(session: Session, brand_id: int, writing: bool = True) -> Brand:
     if writing:
         me = _acting_unit(session)
         if brand.owner_unit_id is not None and brand.owner_unit_id != me.id:
-            owner = session.get(Unit, brand.owner_unit_id)
+            owner = session.get_one(Unit, brand.owner_unit_id)
             raise ValidationError(f"这个品牌由{owner.name}登记，只能在{owner.name}修改。", "brand")
     return brand
 
@@ -271,9 +272,9 @@ def _check_brand(
     if brand is not None and lead is not None and "participants" not in errors:
         allowed = {lead.id, *participants}
         stranded = sorted({unit for unit, _title in _evidence_owners(session, brand.id)
-                           if unit not in allowed})  # fmt: skip
+                           if unit is not None and unit not in allowed})  # fmt: skip
         if stranded:
-            names = "、".join(session.get(Unit, u).name for u in stranded)
+            names = "、".join(session.get_one(Unit, u).name for u in stranded)
             errors["participants"] = (f"{names}的台账是本品牌的佐证；请先移除这些佐证，"
                                       "再取消其牵头或参与。")  # fmt: skip
     if errors:
@@ -281,7 +282,7 @@ def _check_brand(
     return name, participants
 
 
-def _evidence_owners(session: Session, brand_id: int) -> list[tuple[int, str]]:
+def _evidence_owners(session: Session, brand_id: int) -> list[tuple[int | None, str]]:
     return [
         (unit_id, title)
         for unit_id, title in session.execute(
@@ -323,6 +324,7 @@ def update_brand(session: Session, brand_id: int, data: BrandInput) -> None:
     """Change a brand's name, units, description or outcomes."""
     brand = _brand(session, brand_id)
     name, participants = _check_brand(session, brand.programme_id, data, brand)
+    assert data.lead_unit_id is not None  # _check_brand requires one
     brand.name, brand.lead_unit_id = name, data.lead_unit_id
     brand.description, brand.outcomes = data.description.strip(), data.outcomes.strip()
     _set_participants(session, brand, participants)
@@ -335,11 +337,19 @@ def delete_brand(session: Session, brand_id: int) -> None:
     if brand.status == BrandStatus.CREATED:
         raise ValidationError("已创建的品牌不能删除；如确属误登，请先撤销“已创建”。", "status")
     brand.deleted = True
-    for model in (BrandParticipant, BrandMilestone, BrandEvidence):
-        for row in session.scalars(select(model).where(model.brand_id == brand.id,
-                                                       model.deleted.is_(False))):  # fmt: skip
-            row.deleted = True
+    _delete_parts(session, BrandParticipant, brand.id)
+    _delete_parts(session, BrandMilestone, brand.id)
+    _delete_parts(session, BrandEvidence, brand.id)
     session.flush()
+
+
+_Part = TypeVar("_Part", BrandParticipant, BrandMilestone, BrandEvidence)
+
+
+def _delete_parts(session: Session, model: type[_Part], brand_id: int) -> None:
+    for row in session.scalars(select(model).where(model.brand_id == brand_id,
+                                                   model.deleted.is_(False))):  # fmt: skip
+        row.deleted = True
 
 
 def live_evidence_count(session: Session, brand_id: int) -> int:
@@ -479,7 +489,7 @@ def attach_evidence(session: Session, brand_id: int, entry_ids: list[int]) -> in
         elif entry.deleted:
             problems.append(f"“{entry.title}”已被删除，不能作为佐证。")
         elif entry.owner_unit_id not in allowed:
-            owner = session.get(Unit, entry.owner_unit_id)
+            owner = session.get_one(Unit, entry.owner_unit_id)
             problems.append(f"“{entry.title}”是{owner.name}的台账，{owner.name}"
                             "不是本品牌的牵头或参与单位。")  # fmt: skip
         elif entry_id in attached and not attached[entry_id].deleted:
@@ -502,7 +512,7 @@ def detach_evidence(session: Session, brand_id: int, entry_id: int) -> None:
     row = _attached(session, brand.id).get(entry_id)
     if row is None or row.deleted:
         raise ValidationError("这条台账不是本品牌的佐证。", "evidence")
-    entry = session.get(LedgerEntry, entry_id)
+    entry = session.get_one(LedgerEntry, entry_id)
     last = not entry.deleted and live_evidence_count(session, brand.id) <= 1
     if brand.status == BrandStatus.CREATED and last:
         raise ValidationError("已创建的品牌至少要保留一条佐证；如需更换，请先添加新的佐证。",

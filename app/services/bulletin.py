@@ -27,7 +27,7 @@ class Bulletin:
     year_elapsed: float
     goals: list[GoalFigure]
     scores: list[DepartmentScore]
-    entries: dict[int, int]
+    entries: dict[int | None, int]  # ledger entries by owning unit
     overdue: list[OverdueItem]
     highlights: list[str] = field(default_factory=list)
 
@@ -39,7 +39,7 @@ class Bulletin:
 
 def build_bulletin(session: Session, programme_id: int, as_of: date) -> Bulletin:
     """The bulletin's content as of ``as_of``."""
-    programme = session.get(Programme, programme_id)
+    programme = session.get_one(Programme, programme_id)
     items = indicator_progress(session, programme_id, as_of)
     scores = department_scores(session, programme_id, as_of, items)
     first = date(programme.year, 1, 1)
@@ -75,7 +75,7 @@ def _highlights(
     if exceeded:
         best = sorted(exceeded, key=lambda i: -(i.ratio or 0))[:5]
         shown = "；".join(
-            f"{names[i.department_id]}“{i.name}”完成 {i.ratio * 100:.0f}%" for i in best
+            f"{names[i.department_id]}“{i.name}”完成 {(i.ratio or 0) * 100:.0f}%" for i in best
         )
         lines.append(f"已完成年度目标的指标 {len(exceeded)} 项，其中：{shown}。")
     full = [s.name for s in scores if s.completion >= 1]

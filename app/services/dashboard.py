@@ -86,11 +86,11 @@ def _phase_and_deadline(
     if not current and phases:
         current = "尚未开始" if today < phases[0].start_date else "已结束"
     upcoming = sorted(
-        (p for p in phases if p.deadline and p.deadline >= today), key=lambda p: p.deadline
+        ((p.deadline, p) for p in phases if p.deadline and p.deadline >= today), key=lambda d: d[0]
     )
     if upcoming:
-        p = upcoming[0]
-        return current, Deadline(p.deadline, p.deadline_task or f"“{p.name}”阶段截止", p.name)
+        deadline, p = upcoming[0]
+        return current, Deadline(deadline, p.deadline_task or f"“{p.name}”阶段截止", p.name)
     return current, None
 
 
@@ -114,7 +114,7 @@ def build_dashboard(session: Session, programme_id: int, today: date) -> Dashboa
     office's PC holds only its own ledger, so there the bars and the overdue list are its own
     (and the meetings'); the goal figures are the county's to state (``whole_county`` False).
     """
-    programme = session.get(Programme, programme_id)
+    programme = session.get_one(Programme, programme_id)
     here = local_unit(session)
     whole_county = here is None or here.kind in (UnitKind.COUNTY_OFFICE, UnitKind.CITY_OFFICE)
     elapsed = year_elapsed(programme.year, today)
@@ -122,7 +122,7 @@ def build_dashboard(session: Session, programme_id: int, today: date) -> Dashboa
         session, programme_id, today, indicator_progress(session, programme_id, today))}  # fmt: skip
     bars = []
     for department in departments(session):
-        if not whole_county and department.id != here.id:
+        if not whole_county and here is not None and department.id != here.id:
             continue
         done = progress.get(department.id)
         completion = done.completion if done else 0.0
@@ -130,7 +130,7 @@ def build_dashboard(session: Session, programme_id: int, today: date) -> Dashboa
                                   done.indicators if done else 0, done.indicators_met if done else 0,
                                   pace_status(completion, elapsed)))  # fmt: skip
     overdue = overdue_items(session, programme_id, today)
-    if not whole_county:
+    if not whole_county and here is not None:
         overdue = [i for i in overdue if i.unit == here.name or i.kind == "月度例会"]
     phase, deadline = _phase_and_deadline(session, programme_id, today)
     return Dashboard(

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, object_session
 
 from app.models import (
@@ -99,7 +99,7 @@ def _item_problems(
 
 
 def _new_item(
-    inspection: Inspection, finding: str, unit_id: int, deadline: date
+    inspection: Inspection, finding: str, unit_id: int | None, deadline: date | None
 ) -> RectificationItem:
     return RectificationItem(
         inspection=inspection, finding=finding.strip(), responsible_unit_id=unit_id,
@@ -388,7 +388,7 @@ def _item_rows(session: Session, items: list[RectificationItem]) -> list[ItemRow
     return rows
 
 
-def _items_query(programme_id: int | None = None):
+def _items_query(programme_id: int | None = None) -> Select[RectificationItem]:
     query = (
         select(RectificationItem)
         .join(Inspection, Inspection.id == RectificationItem.inspection_id)
@@ -442,7 +442,7 @@ class UpdateRow:
 def item_history(session: Session, item_id: int) -> list[UpdateRow]:
     """Every report on the item and every send-back, oldest first; then its 销号."""
     item = _item(session, item_id)
-    names = dict(session.execute(select(Unit.id, Unit.name)).all())
+    names: dict[int | None, str] = dict(session.execute(select(Unit.id, Unit.name)).all())
     rows = [
         UpdateRow(u.reported_on, u.status, u.evidence, names.get(u.owner_unit_id, ""),
                   u.owner_unit_id == item.owner_unit_id and u.owner_unit_id != item.responsible_unit_id)

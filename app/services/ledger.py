@@ -7,13 +7,25 @@ once (FormErrors) and nothing is saved. Lists are read in pages with SQL sorting
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, TypeVarTuple
 
-from sqlalchemy import Select, and_, func, literal, literal_column, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    Subquery,
+    and_,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session, aliased
 
 from app.models import (
@@ -24,6 +36,7 @@ from app.models import (
     EntryKind,
     Indicator,
     LedgerEntry,
+    SubjectCategory,
     Unit,
     UnitKind,
 )
@@ -35,6 +48,9 @@ from app.services.settings import local_unit
 from app.services.subjects import SubjectInput, check_subject_input, find_or_create_subject
 
 MAX_SUBJECTS_SERVED = 10000
+
+_T = TypeVar("_T")
+_Ts = TypeVarTuple("_Ts")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,7 +96,7 @@ class EntryDetail:
 
     id: int
     kind_id: int
-    unit_id: int
+    unit_id: int | None
     entry_date: date
     title: str
     paired_office_id: int | None
@@ -182,7 +198,7 @@ def save_entry(
     """
     errors: dict[str, str] = {}
 
-    def attempt(fn, *args):
+    def attempt(fn: Callable[..., _T], *args: Any) -> _T | None:
         try:
             return fn(*args)
         except FormErrors as exc:
@@ -236,11 +252,14 @@ def save_entry(
             errors["photos"] = "照片说明不能超过 200 个字。"
     if errors:
         raise FormErrors(errors)
+    # each of these is None only with an error reported above
+    assert unit is not None and data.kind_id is not None
+    assert entry_date is not None and subjects_served is not None
 
     subject_id = None
     if subject_field is not None and data.subject is not None:
         subject_id = attempt(find_or_create_subject, session, data.subject, unit.id)
-    stored = []
+    stored: list[tuple[int, str]] = []
     photo_problems = []
     for photo in data.photos:
         if photo.path is not None:
@@ -251,12 +270,14 @@ def save_entry(
                 continue
             stored.append((result.attachment_id, photo.caption))
         else:
+            assert photo.attachment_id is not None  # a new file or one already stored
             stored.append((photo.attachment_id, photo.caption))
     if photo_problems:
         errors["photos"] = "\n".join(photo_problems)
     if errors:
         raise FormErrors(errors)
 
+    entry: LedgerEntry | None
     if entry_id is None:
         entry = LedgerEntry(owner_unit_id=unit.id, programme_id=data.programme_id)
         session.add(entry)
@@ -368,8 +389,8 @@ def purge_unused_files(session: Session, store: AttachmentStore) -> int:
 # ---------------------------------------------------------------- finding
 
 
-def _filtered(query: Select, flt: LedgerFilter, session: Session) -> Select:
-    conditions = []
+def _filtered(query: Select[*_Ts], flt: LedgerFilter, session: Session) -> Select[*_Ts]:
+    conditions: list[ColumnElement[bool]] = []
     if not flt.include_deleted:
         conditions.append(LedgerEntry.deleted.is_(False))
     if flt.unit_id is not None:
@@ -417,7 +438,7 @@ def count_entries(session: Session, flt: LedgerFilter) -> int:
     )
 
 
-def _photo_counts(entry_ids: list[int] | None = None):
+def _photo_counts(entry_ids: list[int] | None = None) -> Subquery:
     query = (
         select(
             EntryAttachment.entry_id,
@@ -432,9 +453,12 @@ def _photo_counts(entry_ids: list[int] | None = None):
     return query.group_by(EntryAttachment.entry_id).subquery()
 
 
-def _ordered_ids(session: Session, flt: LedgerFilter, sort_key: str, descending: bool) -> Select:
+def _ordered_ids(
+    session: Session, flt: LedgerFilter, sort_key: str, descending: bool
+) -> Select[int]:
     """Phase 1 of a list: the ids in order, joining only what the sort key needs."""
     query = select(LedgerEntry.id)
+    column: SQLColumnExpression[Any]
     if sort_key == "unit":
         owner = aliased(Unit)
         query = query.join(owner, LedgerEntry.owner_unit_id == owner.id)
@@ -495,7 +519,15 @@ def _rows_for(session: Session, entry_ids: list[int]) -> list[EntryRow]:
     return [by_id[i] for i in entry_ids if i in by_id]
 
 
-def _row(values: tuple) -> EntryRow:
+# id, date, unit, kind, title, paired office, served, subject's name, category and identity
+# number, photo count, first photo's sha256, deleted
+_EntryValues = tuple[
+    int, date, str, str, str, str | None, int,
+    str | None, SubjectCategory | None, str | None, int, str | None, bool,
+]  # fmt: skip
+
+
+def _row(values: _EntryValues) -> EntryRow:
     (
         entry_id,
         entry_date,

@@ -71,7 +71,7 @@ class DecisionInput:
 class MeetingInput:
     """Everything the editor holds about a meeting."""
 
-    programme_id: int
+    programme_id: int | None
     meeting_date: date
     chair: str
     attendees: str = ""
@@ -214,6 +214,7 @@ def save_meeting(
     owner = meeting.owner_unit_id
 
     stored: dict[int, MeetingReport] = {}
+    report: MeetingReport | None
     for report in session.scalars(
         select(MeetingReport).where(MeetingReport.meeting_id == meeting.id)
         .order_by(MeetingReport.deleted, MeetingReport.id)
@@ -241,15 +242,15 @@ def save_meeting(
                                           MeetingDecision.deleted.is_(False))
         )
     }  # fmt: skip
-    for order, item in enumerate(data.decisions):
-        decision = current.pop(item.id, None) if item.id is not None else None
+    for order, wanted in enumerate(data.decisions):
+        decision = current.pop(wanted.id, None) if wanted.id is not None else None
         if decision is None:
             decision = MeetingDecision(meeting_id=meeting.id, owner_unit_id=owner)
             session.add(decision)
-        decision.text = item.text.strip()
-        decision.responsible_unit_id = item.responsible_unit_id
-        decision.due_date = item.due_date
-        decision.done = item.done
+        decision.text = wanted.text.strip()
+        decision.responsible_unit_id = wanted.responsible_unit_id
+        decision.due_date = wanted.due_date
+        decision.done = wanted.done
         decision.sort_order = order
     for decision in current.values():
         decision.deleted = True
@@ -315,7 +316,11 @@ def delete_meeting(session: Session, meeting_id: int, local_unit_id: int | None)
     meeting = _live_meeting(session, meeting_id)
     _check_owner(meeting, local_unit_id)
     meeting.deleted = True
-    for record in (*_live_reports(session, meeting_id), *_live_decisions(session, meeting_id)):
+    records: list[MeetingReport | MeetingDecision] = [
+        *_live_reports(session, meeting_id),
+        *_live_decisions(session, meeting_id),
+    ]
+    for record in records:
         record.deleted = True
     session.flush()
 
@@ -421,7 +426,7 @@ def due_months(session: Session, programme_id: int, today: date) -> list[date]:
     """The months (their first days) that should have had a meeting by ``today``: from the
     first phase's start month (else January), not before the month after the programme's
     issue, through December, each once it is over."""
-    programme = session.get(Programme, programme_id)
+    programme = session.get_one(Programme, programme_id)
     first = session.scalar(
         select(func.min(Phase.start_date)).where(
             Phase.programme_id == programme_id, Phase.deleted.is_(False)

@@ -37,7 +37,7 @@ def _summaries(session: Session, programme_id: int, as_of: date) -> list[Overdue
     ).all()  # fmt: skip
     for phase in phases:
         for row in summary_rows(session, programme_id, phase.id):
-            if row.overdue(as_of):
+            if row.overdue(as_of) and row.deadline is not None:  # overdue: it has one
                 found.append(OverdueItem(
                     "阶段总结", row.department, f"“{phase.name}”阶段总结{row.status_label}，未报送",
                     row.deadline, (as_of - row.deadline).days, "summaries", row.summary_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.models import Duty, Goal, GoalMetric, Indicator, Pairing, Unit, UnitKind
@@ -54,7 +54,7 @@ def list_goals(session: Session, programme_id: int) -> list[GoalRow]:
 def programme_counts(session: Session, programme_id: int) -> ProgrammeCounts:
     """Counts of live departments, offices, pairings, duties and indicators."""
 
-    def count(query) -> int:
+    def count(query: Select[int]) -> int:
         return session.scalar(query) or 0
 
     def units(kind: UnitKind) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from app.models import Duty, Indicator, IndicatorMeasure, LedgerEntry, Programme, Unit
@@ -92,7 +92,7 @@ def indicator_progress(
         LedgerEntry.kind_id.in_(sorted({i.entry_kind_id for i, _ in computed})),
     ]
 
-    def grouped(*extra) -> dict[tuple[int, int], tuple[int, int]]:
+    def grouped(*extra: ColumnElement[bool]) -> dict[tuple[int | None, int], tuple[int, int]]:
         query = (
             select(
                 LedgerEntry.owner_unit_id,
@@ -109,7 +109,7 @@ def indicator_progress(
 
     # All rows from the covering index, minus the deleted ones from their small partial index:
     # far quicker than reading every row to test ``deleted``.
-    totals: dict[tuple[int, int], tuple[int, int]] = {}
+    totals: dict[tuple[int | None, int], tuple[int, int]] = {}
     if computed:
         dead = grouped(LedgerEntry.deleted.is_(True))
         for key, (n, served) in grouped().items():
@@ -173,10 +173,10 @@ def department_progress(
         grouped.setdefault(item.department_id, []).append(item)
     result = []
     for department_id in order:
-        group = [i for i in grouped[department_id] if i.ratio is not None]
-        weight = sum(i.weight for i in group)
-        completion = sum(i.weight * min(i.ratio, 1.0) for i in group) / weight if weight else 0.0
-        met = sum(1 for i in group if i.ratio >= 1.0)
+        group = [(i, r) for i in grouped[department_id] if (r := i.ratio) is not None]
+        weight = sum(i.weight for i, _ in group)
+        completion = sum(i.weight * min(r, 1.0) for i, r in group) / weight if weight else 0.0
+        met = sum(1 for _, r in group if r >= 1.0)
         result.append(
             DepartmentProgress(
                 department_id, names[department_id], completion, len(grouped[department_id]), met

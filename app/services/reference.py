@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.models import (
@@ -19,11 +19,12 @@ from app.models import (
     IndicatorMeasure,
     Pairing,
     Programme,
+    SyncedRecord,
     Unit,
     UnitKind,
 )
 from app.services.errors import ValidationError
-from app.services.forms import COMMON_SUM_FIELDS, parse_fields
+from app.services.forms import COMMON_SUM_FIELDS, FieldDef, parse_fields
 
 UNIT_KIND_LABELS: dict[UnitKind, str] = {
     UnitKind.CITY_OFFICE: "市矫正办",
@@ -109,7 +110,7 @@ class KindRow:
     sum_fields: tuple[tuple[str, str], ...] = ()  # (code, label) an indicator can sum
 
 
-def summable_fields(fields: list) -> tuple[tuple[str, str], ...]:
+def summable_fields(fields: list[FieldDef]) -> tuple[tuple[str, str], ...]:
     """What an indicator of a kind with these form fields can sum: 服务矫正对象人数 and numbers."""
     return (
         ("subjects_served", COMMON_SUM_FIELDS["subjects_served"]),
@@ -117,7 +118,7 @@ def summable_fields(fields: list) -> tuple[tuple[str, str], ...]:
     )
 
 
-def _alive(model):
+def _alive(model: type[SyncedRecord]) -> ColumnElement[bool]:
     return model.deleted.is_(False)
 
 
@@ -482,4 +483,7 @@ def indicator_choices(session: Session, programme_id: int) -> list[tuple[int, in
         .where(Duty.programme_id == programme_id, _alive(Duty), _alive(Indicator))
         .order_by(Unit.sort_order, Duty.sort_order, Indicator.sort_order)
     )
-    return [tuple(row) for row in session.execute(query)]
+    return [
+        (indicator_id, department_id, name)
+        for indicator_id, department_id, name in session.execute(query)
+    ]

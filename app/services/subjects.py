@@ -64,6 +64,7 @@ def check_subject_input(data: SubjectInput) -> tuple[str, SubjectCategory, str]:
         errors["id_number"] = exc.message
     if errors:
         raise FormErrors(errors)
+    assert category is not None  # reported above otherwise
     return name, category, id_number
 
 

@@ -141,7 +141,7 @@ def period_of(session: Session, programme_id: int, phase_id: int | None) -> tupl
         if phase is None:
             raise ValidationError("没有这个阶段。", "phase")
         return phase.name, phase.start_date, phase.end_date
-    year = session.get(Programme, programme_id).year
+    year = session.get_one(Programme, programme_id).year
     return YEAR, date(year, 1, 1), date(year, 12, 31)
 
 
@@ -152,8 +152,8 @@ def summary_figures(
     """The department's figures for the period and the year up to the period's end
     (``progress``: every indicator's progress to that end, if the caller has it already)."""
     name, start, end = period_of(session, programme_id, phase_id)
-    year_start = date(session.get(Programme, programme_id).year, 1, 1)
-    department = session.get(Unit, department_id)
+    year_start = date(session.get_one(Programme, programme_id).year, 1, 1)
+    department = session.get_one(Unit, department_id)
     live = (LedgerEntry.owner_unit_id == department_id, LedgerEntry.deleted.is_(False),
             LedgerEntry.entry_date.between(year_start, end))  # fmt: skip
     in_period = LedgerEntry.entry_date >= start
@@ -370,7 +370,7 @@ def save_summary(
 ) -> None:
     """Save the text and the chosen photos ``(attachment id, caption)`` of a draft (or of a
     returned summary, which becomes a draft again). Every problem is named; nothing is saved."""
-    summary = session.get(PhaseSummary, summary_id)
+    summary = session.get_one(PhaseSummary, summary_id)
     _editable(session, summary)
     errors: dict[str, str] = {}
     unknown = set(sections) - set(SECTIONS)
@@ -410,7 +410,7 @@ def save_summary(
 
 def submit_summary(session: Session, summary_id: int, on: date) -> None:
     """Freeze the summary and date it (late when after the deadline)."""
-    summary = session.get(PhaseSummary, summary_id)
+    summary = session.get_one(PhaseSummary, summary_id)
     _editable(session, summary)
     missing = {name: f"请填写“{name}”。" for name in REQUIRED_SECTIONS
                if not (summary.sections or {}).get(name, "").strip()}  # fmt: skip
@@ -427,7 +427,7 @@ def review_summary(
 ) -> SummaryReview:  # fmt: skip
     """The county returns (with a comment) or accepts the submitted summary."""
     summary = session.get(PhaseSummary, summary_id)
-    if status_of(session, summary) != SummaryStatus.SUBMITTED:
+    if summary is None or status_of(session, summary) != SummaryStatus.SUBMITTED:
         raise ValidationError("只能审核已提交、尚未处理的总结。", "status")
     if decision == ReviewDecision.RETURNED and not comment.strip():
         raise ValidationError("退回时请写明需要修改的地方。", "comment")

@@ -175,8 +175,8 @@ def department_report(
     summary = session.get(PhaseSummary, summary_id)
     if summary is None or summary.deleted:
         raise UserError("没有这份总结。")
-    programme = session.get(Programme, summary.programme_id)
-    department = session.get(Unit, summary.department_id)
+    programme = session.get_one(Programme, summary.programme_id)
+    department = session.get_one(Unit, summary.department_id)
     status = status_of(session, summary)
     return DepartmentReport(
         department.name, programme.title, programme.issuer,
@@ -195,7 +195,7 @@ def county_report(
 ) -> CountyReport:  # fmt: skip
     """The county's report: goals, every department (summary or marked missing), brands,
     supervision results and photos."""
-    programme = session.get(Programme, programme_id)
+    programme = session.get_one(Programme, programme_id)
     name, _start, end = period_of(session, programme_id, phase_id)
     as_of = as_of or min(date.today(), end)
     me = local_unit(session)
@@ -222,7 +222,7 @@ def county_report(
         .order_by(Inspection.inspection_date)
     ):  # fmt: skip
         items = [
-            (i.finding, session.get(Unit, i.responsible_unit_id).name, i.deadline,
+            (i.finding, session.get_one(Unit, i.responsible_unit_id).name, i.deadline,
              RECTIFICATION_LABELS.get(effective_status(i), str(i.status)))
             for i in session.scalars(
                 select(RectificationItem).where(RectificationItem.inspection_id == inspection.id,

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +30,7 @@ from app.models import (
     Pairing,
     Phase,
     Programme,
+    SyncedRecord,
     Unit,
     UnitKind,
 )
@@ -152,18 +153,23 @@ def _uid(template_key: str, *parts: object) -> str:
     return str(uuid.uuid5(_NAMESPACE, "/".join([template_key, *map(str, parts)])))
 
 
+_Record = TypeVar("_Record", bound=SyncedRecord)
+
+
 class _Loader:
     def __init__(self, session: Session, key: str, report: LoadReport) -> None:
         self.session = session
         self.key = key
         self.report = report
 
-    def upsert(self, model: type, label: str, natural_key: tuple, **values: Any) -> Any:
+    def upsert(
+        self, model: type[_Record], label: str, natural_key: tuple[Any, ...], **values: Any
+    ) -> _Record:
         """Find a record by its derived UUID or create it with ``values``."""
         record_uuid = _uid(self.key, model.__tablename__, *natural_key)
         record = self.session.scalar(select(model).where(model.uuid == record_uuid))
         created = record is None
-        if created:
+        if record is None:
             record = model(uuid=record_uuid, **values)
             self.session.add(record)
             self.session.flush()
@@ -259,7 +265,7 @@ def _load_entry_kinds(
     return kinds
 
 
-def _load_units(session: Session, loader: _Loader, rows: list[dict]) -> dict[str, Unit]:
+def _load_units(session: Session, loader: _Loader, rows: list[dict[str, Any]]) -> dict[str, Unit]:
     units: dict[str, Unit] = {}
     for order, row in enumerate(rows):
         existing = session.scalar(select(Unit).where(Unit.name == row["name"]))
@@ -276,7 +282,7 @@ def _load_units(session: Session, loader: _Loader, rows: list[dict]) -> dict[str
     return units
 
 
-def _load_programme(loader: _Loader, key: str, row: dict, owner: Unit) -> Programme:
+def _load_programme(loader: _Loader, key: str, row: dict[str, Any], owner: Unit) -> Programme:
     issue_date = row.get("issue_date")
     return loader.upsert(
         Programme, "实施方案", (),
@@ -289,7 +295,7 @@ def _load_programme(loader: _Loader, key: str, row: dict, owner: Unit) -> Progra
 
 def _load_duties(
     loader: _Loader,
-    rows: list[dict],
+    rows: list[dict[str, Any]],
     programme: Programme,
     owner: Unit,
     units: dict[str, Unit],
