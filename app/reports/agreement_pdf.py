@@ -7,13 +7,24 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from app.reports.official import (
     LEADING,
     TEXT_WIDTH,
     RestartPageNumbers,
+    Story,
+    Styles,
     Watermark,
     build_pdf,
     cn_date,
@@ -28,15 +39,15 @@ def _figure(value: float) -> str:
     )
 
 
-def _p(text: str, style) -> Paragraph:
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text), style)
 
 
-def agreement_story(content: dict[str, Any], st: dict) -> list:
+def agreement_story(content: dict[str, Any], st: Styles) -> Story:
     """The flowables of one agreement."""
     wording = content["wording"]
     draft = not content.get("issued_on")
-    story: list = [RestartPageNumbers(), Watermark("草稿" if draft else "")]
+    story: Story = [RestartPageNumbers(), Watermark("草稿" if draft else "")]
     story.append(_p(content["title"], st["title"]))
     story.append(_p(f"甲方：{content['party_a']}", st["plain"]))
     story.append(_p(f"乙方：{content['party_b']}", st["plain"]))
@@ -117,11 +128,13 @@ def agreement_story(content: dict[str, Any], st: dict) -> list:
     return story
 
 
-def _signatures(content: dict[str, Any], st: dict, last_paragraph, note: list) -> KeepTogether:
+def _signatures(
+    content: dict[str, Any], st: Styles, last_paragraph: Flowable, note: Story
+) -> KeepTogether:
     half = TEXT_WIDTH / 2
     label_width = 8 * st["plain"].fontSize + 8
 
-    def column(label: str, name: str) -> list:
+    def column(label: str, name: str) -> Story:
         sign = Table(
             [[Paragraph("负责人（签字）：", st["plain"]), ""]],
             colWidths=[label_width, half - label_width - 6 * mm],
@@ -172,8 +185,8 @@ def render_agreement_pdf(content: dict[str, Any]) -> bytes:
 def render_agreements_pdf(contents: list[dict[str, Any]], title: str = "责任状汇编") -> bytes:
     """Several agreements in one file for printing; each starts on a new page at “— 1 —”."""
 
-    def story(st: dict) -> list:
-        flowables: list = []
+    def story(st: Styles) -> Story:
+        flowables: Story = []
         for n, content in enumerate(contents):
             if n:
                 flowables.append(PageBreak())

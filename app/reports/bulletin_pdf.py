@@ -3,13 +3,15 @@ overdue items and highlights."""
 
 from __future__ import annotations
 
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table
 
-from app.reports.official import LEADING, build_pdf, cn_date, ruled_table
+from app.reports.official import LEADING, Story, Styles, build_pdf, cn_date, ruled_table
 from app.services.bulletin import Bulletin
 from app.services.progress import pace_status
 
@@ -20,19 +22,22 @@ RED, AMBER, GREEN = (
 )
 
 
-def _p(text: str, style) -> Paragraph:
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text), style)
 
 
 def _table(
-    rows: list[list[str]], widths: list[float], st: dict, extra: list | None = None
+    rows: list[list[str]],
+    widths: list[float],
+    st: Styles,
+    extra: list[tuple[Any, ...]] | None = None,
 ) -> Table:
     return ruled_table(rows, widths, st, left=(1,), extra=extra)
 
 
-def bulletin_story(b: Bulletin, st: dict) -> list:
+def bulletin_story(b: Bulletin, st: Styles) -> Story:
     """The bulletin's flowables."""
-    story: list = [_p(b.title, st["title"]), _p(f"（截至{cn_date(b.as_of)}）", st["center"])]
+    story: Story = [_p(b.title, st["title"]), _p(f"（截至{cn_date(b.as_of)}）", st["center"])]
     story.append(Spacer(0, LEADING * 0.3))
     story.append(_p("一、总体情况", st["heading"]))
     story.append(_p(
@@ -95,7 +100,7 @@ def render_bulletin_pdf(bulletin: Bulletin) -> bytes:
     from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.styles import ParagraphStyle
 
-    def story(st: dict) -> list:
+    def story(st: Styles) -> Story:
         st["center"] = ParagraphStyle("center", parent=st["plain"], alignment=TA_CENTER)
         st["heading"] = ParagraphStyle("heading2", parent=st["heading"], spaceBefore=LEADING * 0.4)
         st["subheading"] = ParagraphStyle("sub", parent=st["plain"], fontName=st["heading"].fontName,

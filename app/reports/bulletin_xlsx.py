@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -15,7 +16,7 @@ COLOURS = {"green": "1E7D32", "amber": "A86400", "red": "B03A2E"}
 
 
 def _sheet(
-    book: Workbook, title: str, header: list[str], widths: list[int], rows: list[list]
+    book: Workbook, title: str, header: list[str], widths: list[int], rows: list[list[Any]]
 ) -> None:
     sheet = book.create_sheet(title)
     sheet.append(header)

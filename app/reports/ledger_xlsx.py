@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -32,6 +32,9 @@ from app.models import EntryKind, Indicator, LedgerEntry, Unit
 from app.services.errors import ValidationError
 from app.services.forms import FieldDef, parse_fields
 from app.services.ledger import EntryRow, LedgerFilter, entry_extras, entry_kind_ids, iter_entries
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 SHEET_TITLE = "工作台账"
 NOTES_TITLE = "导出说明"
@@ -131,13 +134,14 @@ def _plan_field_columns(
 
 
 def _clean_text(value: Any) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", str(value))[:32767]
+    text: str = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    return text[:32767]
 
 
 class _Cells:
     """Makes the cells of one sheet with the right types and number formats."""
 
-    def __init__(self, sheet) -> None:
+    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
         self.sheet = sheet
 
     def text(self, value: Any) -> Any:
@@ -200,10 +204,17 @@ class _Cells:
         return self.text(value)
 
 
+_Named = TypeVar("_Named", Unit, EntryKind, Indicator)
+
+
 def _filter_words(session: Session, flt: LedgerFilter) -> list[tuple[str, str]]:
     """The filter as a person reads it."""
 
-    def name_of(model, record_id: int | None, everything: str) -> str:
+    def name_of(
+        model: type[_Named],
+        record_id: int | None,
+        everything: str,
+    ) -> str:
         if record_id is None:
             return everything
         record = session.get(model, record_id)
@@ -235,7 +246,7 @@ def _filter_words(session: Session, flt: LedgerFilter) -> list[tuple[str, str]]:
 def _write_ledger_sheet(
     session: Session,
     flt: LedgerFilter,
-    sheet,
+    sheet: WriteOnlyWorksheet,
     batch_size: int,
     progress: Callable[[int], None] | None,
 ) -> int:
@@ -270,7 +281,7 @@ def _write_ledger_sheet(
         for row in batch:
             body, values, photos = extras.get(row.id, ("", {}, []))
             field_cells: list[Any] = [None] * n_fields
-            for index, f in per_kind.get(kind_of.get(row.id), []):
+            for index, f in per_kind.get(kind_of[row.id], []):  # every row's kind was just read
                 field_cells[index] = cells.field(f, values.get(f.name))
             written += 1
             sheet.append(
@@ -303,7 +314,9 @@ def _write_ledger_sheet(
     return written
 
 
-def _write_notes_sheet(session: Session, flt: LedgerFilter, sheet, rows: int) -> None:
+def _write_notes_sheet(
+    session: Session, flt: LedgerFilter, sheet: WriteOnlyWorksheet, rows: int
+) -> None:
     cells = _Cells(sheet)
     sheet.column_dimensions["A"].width = 14
     sheet.column_dimensions["B"].width = 48

@@ -12,7 +12,16 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from app.reports.official import BODY_SIZE, LEADING, build_pdf, cn_date, cn_numeral, ruled_table
+from app.reports.official import (
+    BODY_SIZE,
+    LEADING,
+    Story,
+    Styles,
+    build_pdf,
+    cn_date,
+    cn_numeral,
+    ruled_table,
+)
 from app.services.meetings import MeetingMinutes
 
 
@@ -34,7 +43,7 @@ def _due(due: date | None, meeting: date) -> str:
     return f"{due.month}月{due.day}日前" if due.year == meeting.year else f"{cn_date(due)}前"
 
 
-def _decisions_table(minutes: MeetingMinutes, st: dict) -> Table:
+def _decisions_table(minutes: MeetingMinutes, st: Styles) -> Table:
     rows = [["序号", "议定事项", "责任单位", "完成时限"]]
     rows += [[str(n), d.text, d.responsible or "—", _due(d.due_date, minutes.meeting_date)]
              for n, d in enumerate(minutes.decisions, start=1)]  # fmt: skip
@@ -43,7 +52,7 @@ def _decisions_table(minutes: MeetingMinutes, st: dict) -> Table:
     return table
 
 
-def _signature(minutes: MeetingMinutes, st: dict) -> Table:
+def _signature(minutes: MeetingMinutes, st: Styles) -> Table:
     """The issuer centred over the date, the date four characters from the right edge."""
     when = cn_date(minutes.meeting_date)
     width = max(len(when), len(minutes.issuer)) * BODY_SIZE + BODY_SIZE
@@ -58,14 +67,14 @@ def _signature(minutes: MeetingMinutes, st: dict) -> Table:
     return table
 
 
-def minutes_story(minutes: MeetingMinutes, st: dict) -> list:
+def minutes_story(minutes: MeetingMinutes, st: Styles) -> Story:
     """The flowables of the minutes."""
     heading_font = st["heading"].fontName
     meta = ParagraphStyle("meta", parent=st["plain"], alignment=TA_CENTER, spaceAfter=LEADING * 0.3)
     level2 = ParagraphStyle("level2", parent=st["body"], fontName=heading_font, keepWithNext=1)
     heading = ParagraphStyle("heading_gap", parent=st["heading"], spaceBefore=LEADING * 0.3)
     when = minutes.meeting_date
-    story: list = [_p(minutes.title, st["title"]), _p(f"（{when.year}年{when.month}月）", meta)]
+    story: Story = [_p(minutes.title, st["title"]), _p(f"（{when.year}年{when.month}月）", meta)]
     for label, value in (("时　间：", cn_date(when)), ("地　点：", minutes.location),
                          ("主持人：", minutes.chair), ("参会人员：", minutes.attendees)):  # fmt: skip
         if value.strip():

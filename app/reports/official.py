@@ -9,7 +9,8 @@ right on odd pages and left on even ones. Several documents can share one file: 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import IO, TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from reportlab import rl_config
@@ -28,7 +29,11 @@ from reportlab.platypus import (
 )
 
 from app.reports.fonts import FontSet, font_set
-from app.services.wording import cn_date, cn_numeral  # noqa: F401 (re-exported)
+from app.services.wording import cn_date as cn_date  # re-exported
+from app.services.wording import cn_numeral as cn_numeral  # re-exported
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
 
 rl_config.useA85 = 0  # binary streams: ASCII85 (pure Python here) only makes photos slow and big
 
@@ -39,8 +44,11 @@ BOTTOM = PAGE_HEIGHT - TOP - TEXT_HEIGHT
 BODY_SIZE, TITLE_SIZE, PAGE_NUMBER_SIZE = 16, 22, 14
 LEADING = TEXT_HEIGHT / 22  # 22 lines a page
 
+Styles = dict[str, ParagraphStyle]  # paragraph styles by name
+Story = list[Flowable]  # what a document is built from
 
-def styles(fonts: FontSet | None = None) -> dict[str, ParagraphStyle]:
+
+def styles(fonts: FontSet | None = None) -> Styles:
     """Paragraph styles of an official document."""
     f = fonts or font_set()
     body = ParagraphStyle(
@@ -91,15 +99,15 @@ TABLE_HEAD_BACKGROUND = "#eef1f6"
 
 
 def ruled_table(
-    rows: list[list], widths: list[float], st: dict[str, ParagraphStyle],
-    left: tuple[int, ...] = (0,), extra: list | None = None,
+    rows: Sequence[Sequence[object]], widths: list[float], st: Styles,
+    left: tuple[int, ...] = (0,), extra: list[tuple[Any, ...]] | None = None,
 ) -> Table:  # fmt: skip
     """A ruled table with a shaded header row that repeats on each page. Text cells become
     wrapped paragraphs (centred, but left-aligned in the ``left`` columns); flowables are kept;
     ``extra`` adds TableStyle commands."""
     from reportlab.lib import colors
 
-    def cell(r: int, i: int, value) -> Flowable:
+    def cell(r: int, i: int, value: object) -> Flowable:
         if isinstance(value, Flowable):
             return value
         style = st["cell_head"] if r == 0 else (st["cell"] if i in left else st["cell_center"])
@@ -119,10 +127,10 @@ def ruled_table(
     return table
 
 
-class RestartPageNumbers(Flowable):
+class RestartPageNumbers(Flowable):  # type: ignore[misc]  # reportlab is untyped
     """Zero-size marker: the page it lands on is page 1 of the next document."""
 
-    def wrap(self, *_args) -> tuple[float, float]:
+    def wrap(self, *_args: float) -> tuple[float, float]:
         return 0, 0
 
     def draw(self) -> None:
@@ -130,24 +138,26 @@ class RestartPageNumbers(Flowable):
         doc.number_offset = self.canv.getPageNumber() - 1
 
 
-class Watermark(Flowable):
+class Watermark(Flowable):  # type: ignore[misc]  # reportlab is untyped
     """Zero-size marker switching the diagonal watermark (e.g. 草稿) on or off from its page."""
 
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
 
-    def wrap(self, *_args) -> tuple[float, float]:
+    def wrap(self, *_args: float) -> tuple[float, float]:
         return 0, 0
 
     def draw(self) -> None:
         self.canv._doctemplate.watermark = self.text
 
 
-class OfficialDocument(BaseDocTemplate):
+class OfficialDocument(BaseDocTemplate):  # type: ignore[misc]  # reportlab is untyped
     """A4 document with the GB/T 9704 text block and page numbers."""
 
-    def __init__(self, target, title: str, author: str, fonts: FontSet | None = None) -> None:
+    def __init__(
+        self, target: IO[bytes] | str, title: str, author: str, fonts: FontSet | None = None
+    ) -> None:
         super().__init__(
             target, pagesize=A4, leftMargin=LEFT, rightMargin=PAGE_WIDTH - LEFT - TEXT_WIDTH, topMargin=TOP,
             bottomMargin=BOTTOM, title=title, author=author, creator="大帮教工作台", lang="zh-CN",
@@ -159,7 +169,7 @@ class OfficialDocument(BaseDocTemplate):
         frame = Frame(LEFT, BOTTOM, TEXT_WIDTH, TEXT_HEIGHT, 0, 0, 0, 0, id="text")
         self.addPageTemplates([PageTemplate("official", [frame], onPageEnd=self._page_end)])
 
-    def _page_end(self, canvas, _doc) -> None:
+    def _page_end(self, canvas: Canvas, _doc: BaseDocTemplate) -> None:
         number = canvas.getPageNumber() - self.number_offset
         text = f"— {number} —"
         canvas.saveState()
@@ -178,9 +188,7 @@ class OfficialDocument(BaseDocTemplate):
         canvas.restoreState()
 
 
-def build_pdf(
-    title: str, author: str, make_story: Callable[[dict[str, ParagraphStyle]], list]
-) -> bytes:
+def build_pdf(title: str, author: str, make_story: Callable[[Styles], Story]) -> bytes:
     """Build a document whose flowables ``make_story(styles)`` returns; the PDF bytes."""
     buffer = io.BytesIO()
     doc = OfficialDocument(buffer, title, author)

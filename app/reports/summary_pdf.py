@@ -12,13 +12,14 @@ import io
 import os
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import count
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     CondPageBreak,
@@ -43,6 +44,8 @@ from app.reports.official import (
     TEXT_WIDTH,
     OfficialDocument,
     RestartPageNumbers,
+    Story,
+    Styles,
     Watermark,
     cn_date,
     cn_numeral,
@@ -60,7 +63,7 @@ ORIENTATION = 0x0112  # the EXIF tag
 PHOTO_BOX = (76 * mm, 78 * mm)  # width, height of a photo in the two-by-two grid
 
 
-def _p(text: str, style) -> Paragraph:
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
@@ -76,7 +79,9 @@ def _percent(ratio: float | None) -> str:
     return "—" if ratio is None else f"{ratio * 100:.0f}%"
 
 
-def _table(rows: list[list], widths: list[float], st: dict, total_row: bool = False) -> Table:
+def _table(
+    rows: Sequence[Sequence[object]], widths: list[float], st: Styles, total_row: bool = False
+) -> Table:
     """A ruled table; with ``total_row`` its last row is shaded."""
     shade = [("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f7f7f7"))] if total_row else []
     return ruled_table(rows, widths, st, extra=shade)
@@ -90,7 +95,7 @@ class PhotoCache:
 
     def __init__(self) -> None:
         self._done: dict[Path, tuple[Path, int, int] | None] = {}
-        self._scratch: tempfile.TemporaryDirectory | None = None
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
         self._numbers = count()
 
     def close(self) -> None:
@@ -165,6 +170,7 @@ def _downscaled(photo: ReportPhoto) -> tuple[bytes, int, int] | None:
     from PIL import Image as PILImage
     from PIL import ImageOps
 
+    image: PILImage.Image
     try:
         with PILImage.open(photo.path) as image:
             width, height = image.size
@@ -182,7 +188,7 @@ def _downscaled(photo: ReportPhoto) -> tuple[bytes, int, int] | None:
         return None
 
 
-def _photo_cell(photo: ReportPhoto, cache: PhotoCache, st: dict) -> list:
+def _photo_cell(photo: ReportPhoto, cache: PhotoCache, st: Styles) -> Story:
     made = cache.get(photo)
     box_w, box_h = PHOTO_BOX
     if made is None:
@@ -194,9 +200,9 @@ def _photo_cell(photo: ReportPhoto, cache: PhotoCache, st: dict) -> list:
     return [picture, Spacer(0, 2 * mm), _p(photo.caption, st["caption"])]
 
 
-def photo_pages(photos: list[ReportPhoto], cache: PhotoCache, st: dict) -> list:
+def photo_pages(photos: list[ReportPhoto], cache: PhotoCache, st: Styles) -> Story:
     """Photos two by two (four to a page), each with its caption under it."""
-    flowables: list = []
+    flowables: Story = []
     for start in range(0, len(photos), 4):
         group = photos[start : start + 4]
         cells = [_photo_cell(p, cache, st) for p in group]
@@ -214,18 +220,18 @@ def photo_pages(photos: list[ReportPhoto], cache: PhotoCache, st: dict) -> list:
 
 
 # ---------------------------------------------------------------- a department's summary
-def _statistics(report: DepartmentReport, st: dict) -> list:
+def _statistics(report: DepartmentReport, st: Styles) -> Story:
     f = report.figures
     phase = f.period_name != "全年"
-    flowables: list = []
-    head = [  # the units on a line of their own: a narrow cell would break after "（"
+    flowables: Story = []
+    head: list[object] = [  # the units on a line of their own: a narrow cell would break after "（"
         "工作类型",
         "本阶段\n（次）",
         "全年累计\n（次）",
         "服务对象\n本阶段（人次）",
         "服务对象\n累计（人次）",
     ]
-    rows: list[list] = [head if phase else ["工作类型", "全年（次）", "服务对象（人次）"]]
+    rows: list[list[object]] = [head if phase else ["工作类型", "全年（次）", "服务对象（人次）"]]
     for k in f.kinds:
         rows.append([k.kind, k.period_count, k.year_count, k.period_served, k.year_served] if phase
                     else [k.kind, k.year_count, k.year_served])  # fmt: skip
@@ -251,20 +257,20 @@ def _statistics(report: DepartmentReport, st: dict) -> list:
 
 
 def department_story(
-    report: DepartmentReport, st: dict, cache: PhotoCache, level: int | None = None
-) -> list:
+    report: DepartmentReport, st: Styles, cache: PhotoCache, level: int | None = None
+) -> Story:
     """The flowables of one department's summary. With ``level`` (inside the county report)
     it is a chapter: a heading at that contents level instead of a document title."""
-    story: list = []
+    story: Story = []
     if level is None:
         story += [RestartPageNumbers(), Watermark("草稿" if report.draft else "")]
-        heading, period = report.title.rsplit("（", 1)  # the period on a line of its own
-        story.append(_p(heading, st["title"]))
+        title, period = report.title.rsplit("（", 1)  # the period on a line of its own
+        story.append(_p(title, st["title"]))
         story.append(_p(f"（{period}", st["meta"]))
     meta = f"报送单位：{report.department}"
     if report.submitted_on:
         meta += f"　　报送日期：{cn_date(report.submitted_on)}"
-        if report.late:
+        if report.late and report.deadline is not None:  # late: there is a deadline
             meta += f"（逾期，截止日期 {cn_date(report.deadline)}）"
     else:
         meta += f"　　状态：{report.status_label}"
@@ -308,14 +314,14 @@ def render_department_summary(report: DepartmentReport) -> bytes:
 
 
 # ---------------------------------------------------------------- the county report
-class Bookmark(Flowable):
+class Bookmark(Flowable):  # type: ignore[misc]  # reportlab is untyped
     """Zero-size marker: a PDF outline entry (and a contents line) at this point."""
 
     def __init__(self, text: str, level: int, key: str) -> None:
         super().__init__()
         self.text, self.level, self.key = text, level, key
 
-    def wrap(self, *_args) -> tuple[float, float]:
+    def wrap(self, *_args: float) -> tuple[float, float]:
         return 0, 0
 
     def draw(self) -> None:
@@ -330,13 +336,13 @@ class Bookmark(Flowable):
 class ReportDocument(OfficialDocument):
     """The official page plus a cover page template without a page number."""
 
-    def __init__(self, target, title: str, author: str) -> None:
+    def __init__(self, target: IO[bytes] | str, title: str, author: str) -> None:
         super().__init__(target, title, author)
         cover = Frame(LEFT, BOTTOM, TEXT_WIDTH, TEXT_HEIGHT, 0, 0, 0, 0, id="cover")
         self.pageTemplates.insert(0, PageTemplate("cover", [cover]))
 
 
-def _cover(report: CountyReport, st: dict) -> list:
+def _cover(report: CountyReport, st: Styles) -> Story:
     return [
         Spacer(0, 30 * mm),
         _p(report.issuer or report.county, st["cover_issuer"]),
@@ -352,7 +358,7 @@ def _cover(report: CountyReport, st: dict) -> list:
     ]
 
 
-def _contents(st: dict) -> list:
+def _contents(st: Styles) -> Story:
     toc = TableOfContents(dotsMinLevel=0)
     toc.levelStyles = [st["toc0"], st["toc1"]]
     return [
@@ -364,13 +370,13 @@ def _contents(st: dict) -> list:
     ]
 
 
-def _chapter(story: list, text: str, key: str, st: dict) -> None:
+def _chapter(story: Story, text: str, key: str, st: Styles) -> None:
     story.append(CondPageBreak(LEADING * 6))
     story.append(Bookmark(text, 0, key))
     story.append(_p(text, st["heading"]))
 
 
-def _goals(report: CountyReport, st: dict) -> list:
+def _goals(report: CountyReport, st: Styles) -> Story:
     rows = [["目标", "目标值", "实际完成", "是否达成"]]
     rows += [
         [g.title, g.target_text, g.actual_text, "已达成" if g.met else "未达成"]
@@ -384,9 +390,9 @@ def _goals(report: CountyReport, st: dict) -> list:
     return [table]
 
 
-def _indicators(report: CountyReport, st: dict) -> list:
+def _indicators(report: CountyReport, st: Styles) -> Story:
     """Every department's indicators against target, from the ledger (submitted or not)."""
-    rows: list[list] = [["科室", "量化指标", "年度目标", "已完成", "完成率"]]
+    rows: list[list[object]] = [["科室", "量化指标", "年度目标", "已完成", "完成率"]]
     spans = []
     for department, indicators in report.indicators:
         first = len(rows)
@@ -404,7 +410,7 @@ def _indicators(report: CountyReport, st: dict) -> list:
     return [table]
 
 
-def _status_table(report: CountyReport, st: dict) -> list:
+def _status_table(report: CountyReport, st: Styles) -> Story:
     rows = [["科室", "状态", "报送日期", "备注"]]
     for row in report.statuses:
         note = "逾期报送" if row.late else ("逾期未报" if row.overdue(report.as_of) else "")
@@ -413,7 +419,7 @@ def _status_table(report: CountyReport, st: dict) -> list:
     return [_table(rows, [50 * mm, 30 * mm, 40 * mm, 36 * mm], st)]
 
 
-def county_story(report: CountyReport, st: dict, cache: PhotoCache) -> list:
+def county_story(report: CountyReport, st: Styles, cache: PhotoCache) -> Story:
     """The county report's flowables: cover, contents, chapters, photo appendix."""
     story = _cover(report, st) + _contents(st)
     chapter = 0
@@ -471,9 +477,9 @@ def county_story(report: CountyReport, st: dict, cache: PhotoCache) -> list:
         story.append(PageBreak())
         story.append(Bookmark("附件：图片资料", 0, "photos"))
         story.append(_p("附件：图片资料", st["heading"]))
-        for department, group in _grouped(photos):
+        for department_name, group in _grouped(photos):
             story.append(CondPageBreak(PHOTO_BOX[1] + 30 * mm))
-            story.append(_p(department, st["subheading"]))
+            story.append(_p(department_name, st["subheading"]))
             story += photo_pages(group, cache, st)
     return story
 
@@ -499,7 +505,7 @@ def render_county_summary(report: CountyReport) -> bytes:
     return buffer.getvalue()
 
 
-def summary_styles(doc: OfficialDocument) -> dict:
+def summary_styles(doc: OfficialDocument) -> Styles:
     """The official styles plus those of summaries: meta line, captions, cover, contents."""
     from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.styles import ParagraphStyle

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -387,7 +388,7 @@ def import_package(database: Database, path: Path, dry_run: bool = False) -> Imp
             )  # fmt: skip
             session.flush()
             for sha in missing:  # decrypted straight into the store, checked against its name
-                store.receive(sha, lambda path, sha=sha: package.extract_file(sha, path, keys))
+                store.receive(sha, partial(package.extract_file, sha, keys=keys))
         finally:
             package.close()
     # Once committed: the file beside the database names the identity now in force (the import
