@@ -67,10 +67,10 @@ def handle(args: argparse.Namespace, open_existing) -> int:
             else:
                 phase_id = (summaries.phase_by_name(session, programme.id, args.phase)
                             if args.phase else summaries.summary_phase(session, programme.id))  # fmt: skip
-                report = county_report(session, database.attachments, programme.id, phase_id)
-                data = render_county_summary(report)
+                county = county_report(session, database.attachments, programme.id, phase_id)
+                data = render_county_summary(county)
                 what = (
-                    f"全县汇总报告（已报送 {len(report.chapters)}/{len(report.statuses)} 个科室）"
+                    f"全县汇总报告（已报送 {len(county.chapters)}/{len(county.statuses)} 个科室）"
                 )
         write_file(out, data)
         print(f"已生成{what}：{out}")
