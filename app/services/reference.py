@@ -229,7 +229,11 @@ def list_pairings(session: Session, programme_id: int | None = None) -> list[Pai
 
 
 def add_pairing(
-    session: Session, programme_id: int, department_id: int, office_id: int, owner_unit_id: int
+    session: Session,
+    programme_id: int,
+    department_id: int,
+    office_id: int,
+    owner_unit_id: int | None,
 ) -> int:
     """Pair a department with a judicial office."""
     department, office = session.get(Unit, department_id), session.get(Unit, office_id)

@@ -423,7 +423,7 @@ def submit_summary(session: Session, summary_id: int, on: date) -> None:
 
 def review_summary(
     session: Session, summary_id: int, decision: ReviewDecision, comment: str, on: date,
-    reviewer_unit_id: int,
+    reviewer_unit_id: int | None,
 ) -> SummaryReview:  # fmt: skip
     """The county returns (with a comment) or accepts the submitted summary."""
     summary = session.get(PhaseSummary, summary_id)

@@ -37,7 +37,7 @@ def _proof(token: str, keys: PublicKeys) -> str:
 
 
 def write_credential(
-    session: Session, unit_name: str, out: Path, template_key: str
+    session: Session, unit_name: str, out: Path, template_key: str | None
 ) -> dict[str, Any]:
     """Register ``unit_name`` and write its credential file: the county for its departments and
     offices, the city office for the county (a unit is registered by the one it reports to)."""

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.paths import RESOURCES_DIR
 from app.ui.i18n import choose_ui_font, install_translators
 from app.ui.main_window import MainWindow
 
+if TYPE_CHECKING:
+    from app.services.database import Database
+
 STYLE_SHEET = RESOURCES_DIR / "style.qss"
+_translators: list[QTranslator] = []  # the installed translators, kept alive here
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
     """The QApplication with Chinese translations, a CJK font and the style sheet."""
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    global _translators
+    app = cast(QApplication | None, QApplication.instance()) or QApplication(
+        argv if argv is not None else sys.argv
+    )  # this program's Qt application is always a QApplication
     app.setApplicationName("大帮教工作台")
     app.setOrganizationName("BangjiaoDesk")
-    app._translators = install_translators(app)  # keep them alive
+    _translators = install_translators(app)  # keep them alive
     font = choose_ui_font()
     if font is not None:
         app.setFont(font)
@@ -40,7 +48,7 @@ def _database_file_exists(db: str | None) -> bool:
     return path.exists() and path.stat().st_size > 0
 
 
-def _run_wizard(db: str | None) -> object | None:
+def _run_wizard(db: str | None) -> Database | None:
     from app.ui.setup_wizard import SetupWizard
 
     wizard = SetupWizard(db)
@@ -54,6 +62,7 @@ def _open_into(window: MainWindow, db: str | None) -> None:
     from app.services.errors import UserError
     from app.services.setup import needs_setup
 
+    database: Database | None
     try:
         database = open_database(db)
     except UserError as exc:

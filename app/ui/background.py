@@ -65,10 +65,10 @@ class BackgroundTask(QObject):
         self.dialog.setMinimumDuration(400)
         self.dialog.setAutoClose(False)
         self.dialog.setAutoReset(False)
-        self.thread = QThread(self)
+        self.worker_thread = QThread(self)
         self.worker = _Worker(task)
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.run)
+        self.worker.moveToThread(self.worker_thread)
+        self.worker_thread.started.connect(self.worker.run)
         self.worker.progressed.connect(self.dialog.setValue)
         self.worker.succeeded.connect(self._succeeded)
         self.worker.failed.connect(self._failed)
@@ -76,7 +76,7 @@ class BackgroundTask(QObject):
 
     def start(self) -> None:
         """Begin the work."""
-        self.thread.start()
+        self.worker_thread.start()
 
     @Slot()
     def cancel(self) -> None:
@@ -84,8 +84,8 @@ class BackgroundTask(QObject):
         self.worker.cancelled = True
 
     def _stop(self) -> None:
-        self.thread.quit()
-        self.thread.wait()
+        self.worker_thread.quit()
+        self.worker_thread.wait()
         self.dialog.close()
 
     @Slot(object)

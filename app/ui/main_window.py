@@ -21,6 +21,7 @@ from app.ui.pages.placeholder import PlaceholderPage
 if TYPE_CHECKING:  # the database layer is imported after the window is shown
     from app.services.context import WorkContext
     from app.services.database import Database
+    from app.ui.pages.base import Page
 
 
 def _t(text: str) -> str:
@@ -62,7 +63,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.database: Database | None = None
         self.context: WorkContext | None = None
-        self.pages: dict[str, QWidget] = {}
+        self.pages: dict[str, Page | PlaceholderPage] = {}
         self.setWindowTitle(_t("大帮教工作台"))
         self.resize(QSize(1200, 760))
 
@@ -113,14 +114,14 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(0)
         self._on_nav(0)
 
-    def page(self, key: str) -> QWidget:
+    def page(self, key: str) -> Page | PlaceholderPage:
         """The page of a section, created on first use."""
         if key not in self.pages:
             self.pages[key] = self._make_page(key)
             self.stack.addWidget(self.pages[key])
         return self.pages[key]
 
-    def _make_page(self, key: str) -> QWidget:
+    def _make_page(self, key: str) -> Page | PlaceholderPage:
         assert self.database is not None and self.context is not None
         from app.ui.pages.agreements import AgreementsPage
         from app.ui.pages.brands import BrandsPage

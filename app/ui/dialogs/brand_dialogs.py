@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import cast
 
 from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QBrush, QColor, QPixmap
@@ -95,7 +96,7 @@ class BrandDialog(FormDialog):
         self.name.setEditable(True)
         self.name.addItems(list(SUGGESTED_NAMES))
         self.name.setEditText(brand.name if brand else "")
-        self.name.lineEdit().setPlaceholderText(self.tr("如：法援+"))
+        cast(QLineEdit, self.name.lineEdit()).setPlaceholderText(self.tr("如：法援+"))  # editable
         self.lead = combo_box(
             [(u.name, u.id) for u in leads], brand.lead_unit_id if brand else None
         )

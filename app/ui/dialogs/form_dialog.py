@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,6 +20,8 @@ from app.services.forms import FormErrors
 
 ERROR_STYLE = "color: #c0392b;"
 
+_Values = TypeVar("_Values")  # what values() gives and save receives: a dict, or an input record
+
 
 def combo_box(items: Sequence[tuple[str, object]], current: object = None) -> QComboBox:
     """A combo box of (label, value) items with ``current`` selected (else the first)."""
@@ -29,7 +32,7 @@ def combo_box(items: Sequence[tuple[str, object]], current: object = None) -> QC
     return combo
 
 
-class FormDialog(QDialog):
+class FormDialog(QDialog, Generic[_Values]):
     """Base of the editing dialogs.
 
     Subclasses add fields with :meth:`add_field` and implement :meth:`values`. On 确定 the
@@ -38,7 +41,7 @@ class FormDialog(QDialog):
     """
 
     def __init__(
-        self, title: str, save: Callable[[dict], None], parent: QWidget | None = None
+        self, title: str, save: Callable[[_Values], None], parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
@@ -86,8 +89,8 @@ class FormDialog(QDialog):
         self._errors[name] = error
         self.form.addRow(label, box)
 
-    def values(self) -> dict:
-        """The entered values, keyed by field name."""
+    def values(self) -> _Values:
+        """The entered values (keyed by field name, or a service's input record)."""
         raise NotImplementedError
 
     def error_text(self, name: str | None = None) -> str:

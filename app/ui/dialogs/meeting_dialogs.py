@@ -373,10 +373,11 @@ class MeetingDialog(QDialog):
 
     def show_errors(self, errors: dict[str, str]) -> None:
         """Each message under its part; others (and a count) at the top."""
+        label: QLabel | None
         for label in (*self._errors.values(), self.general_error):
             label.clear()
             label.hide()
-        general = []
+        general: list[str] = []
         for name, message in errors.items():
             label = self._errors.get(name)
             if label is None:

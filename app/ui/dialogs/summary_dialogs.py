@@ -143,10 +143,10 @@ class PhotoPicker(QWidget):
             card.check.setEnabled(editable)
             card.caption.setReadOnly(not editable)
             card.check.toggled.connect(self._update_count)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(grid_box)
-        self.scroll.setMinimumHeight(THUMB.height() + 86)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(grid_box)
+        self.scroll_area.setMinimumHeight(THUMB.height() + 86)
         self.count = QLabel()
         self.count.setStyleSheet(HINT_STYLE)
         self.empty = QLabel(
@@ -158,8 +158,8 @@ class PhotoPicker(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.count)
-        layout.addWidget(self.scroll if self.cards else self.empty, 1)
-        (self.empty if self.cards else self.scroll).hide()
+        layout.addWidget(self.scroll_area if self.cards else self.empty, 1)
+        (self.empty if self.cards else self.scroll_area).hide()
         layout.addWidget(self.error)
         self._update_count()
 
@@ -343,10 +343,12 @@ class SummaryDialog(QDialog):
 
     def show_errors(self, errors: dict[str, str]) -> None:
         """Each message under its field; others (and a count) at the top."""
+        label: QLabel | None
         for label in (*self._errors.values(), self.general_error):
             label.clear()
             label.hide()
-        general, first = [], None
+        general: list[str] = []
+        first = None
         for name, message in errors.items():
             label = self._errors.get(name)
             if label is None:

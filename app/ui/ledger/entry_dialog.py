@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import cast
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -29,7 +30,7 @@ from app.ui.ledger.form_widget import FormFieldsWidget
 from app.ui.ledger.photo_list import PhotoListWidget
 
 
-class EntryDialog(FormDialog):
+class EntryDialog(FormDialog[EntryInput]):
     """Add or edit one ledger entry.
 
     ``kind_fields(kind_id)`` gives a kind's fields and its minimum photo count; choosing
@@ -142,7 +143,7 @@ class EntryDialog(FormDialog):
         return error
 
     def _wrap_in_scroll_area(self) -> None:
-        layout = self.layout()
+        layout = cast(QVBoxLayout, self.layout())  # FormDialog's
         layout.removeWidget(self.form_container)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -221,8 +222,9 @@ class EntryDialog(FormDialog):
 
     def clear_errors(self) -> None:
         super().clear_errors()
-        if getattr(self, "fields_widget", None) is not None:
-            self.fields_widget.clear_errors()
+        fields_widget = getattr(self, "fields_widget", None)  # not yet there while being built
+        if fields_widget is not None:
+            fields_widget.clear_errors()
         for label in getattr(self, "_subject_errors", {}).values():
             label.hide()
         if hasattr(self, "photos"):

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 from app.services.forms import FieldDef
 from app.ui.dialogs.form_dialog import ERROR_STYLE
 
+_Editor = QPlainTextEdit | QComboBox | QCheckBox | QDateEdit | QLineEdit  # one per field type
+
 NO_DATE = QDate(1900, 1, 1)
 
 
@@ -39,7 +41,7 @@ class FormFieldsWidget(QWidget):
     ) -> None:
         super().__init__(parent)
         self.fields = [f for f in fields if f.type != "subject"]
-        self.editors: dict[str, QWidget] = {}
+        self.editors: dict[str, _Editor] = {}
         self.error_labels: dict[str, QLabel] = {}
         layout = QFormLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -67,7 +69,7 @@ class FormFieldsWidget(QWidget):
             layout.addRow(label, box)
 
     @staticmethod
-    def _editor(f: FieldDef, value: Any) -> QWidget:
+    def _editor(f: FieldDef, value: Any) -> _Editor:
         if f.type == "longtext":
             editor = QPlainTextEdit("" if value is None else str(value))
             editor.setTabChangesFocus(True)

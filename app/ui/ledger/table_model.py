@@ -168,7 +168,7 @@ class LedgerTableModel(QAbstractTableModel):
 
     def _thumbnail(self, sha256: str) -> QPixmap | None:
         key = f"ledger-thumb-{sha256}"
-        cached = QPixmapCache.find(key)
+        cached = QPixmapCache.find(key)  # type: ignore[call-overload]  # stub lacks find(key) -> QPixmap
         if cached is not None and not cached.isNull():
             return cached
         path = self._store.thumbnail_path(sha256)

@@ -196,15 +196,19 @@ class AgreementsPage(Page):
     def _ensure_draft(self, row: AgreementRow) -> int | None:
         if row.agreement_id is not None and row.status_label != "作废":
             return row.agreement_id
-        return self.run(lambda s: agreements.create_draft(s, self.context.programme_id, row.department_id,
+        programme_id = self.context.programme_id
+        if programme_id is None:
+            return None
+        return self.run(lambda s: agreements.create_draft(s, programme_id, row.department_id,
                                                           self.context.local_unit_id))  # fmt: skip
 
     def create_all_drafts(self) -> None:
         """A draft for every department that has none."""
+        programme_id = self.context.programme_id
+        if programme_id is None:
+            return
         self.run(
-            lambda s: agreements.create_all_drafts(
-                s, self.context.programme_id, self.context.local_unit_id
-            )
+            lambda s: agreements.create_all_drafts(s, programme_id, self.context.local_unit_id)
         )
         self.refresh()
 
@@ -231,10 +235,11 @@ class AgreementsPage(Page):
         row = self.selected()
         if row is None or row.agreement_id is None:
             return
+        agreement_id = row.agreement_id
 
         def save(values: dict) -> None:
             with self.database.session() as session:
-                agreements.sign(session, self.database.attachments, row.agreement_id, **values)
+                agreements.sign(session, self.database.attachments, agreement_id, **values)
 
         SignDialog(save, row.department, row.issued_on, self).exec()
         self.refresh()
@@ -244,10 +249,11 @@ class AgreementsPage(Page):
         row = self.selected()
         if row is None or row.agreement_id is None:
             return
+        agreement_id = row.agreement_id
 
         def save(values: dict) -> None:
             with self.database.session() as session:
-                agreements.void(session, row.agreement_id, values["reason"])
+                agreements.void(session, agreement_id, values["reason"])
 
         VoidDialog(save, row.department, self).exec()
         self.refresh()
@@ -256,9 +262,8 @@ class AgreementsPage(Page):
         """Draft the next version of the selected agreement."""
         row = self.selected()
         if row is not None and row.agreement_id is not None:
-            self.run(
-                lambda s: agreements.new_version(s, row.agreement_id, self.context.local_unit_id)
-            )
+            agreement_id = row.agreement_id
+            self.run(lambda s: agreements.new_version(s, agreement_id, self.context.local_unit_id))
             self.refresh()
 
     # ------------------------------------------------------------ files and printing
@@ -305,16 +310,17 @@ class AgreementsPage(Page):
             suffix = ".pdf" if path.read_bytes()[:5] == b"%PDF-" else ".jpg"
             open_in_viewer(path.read_bytes(), f"签署扫描件-{row.department}{suffix}")
 
-    def _combined(self) -> bytes:
+    def _combined(self, programme_id: int) -> bytes:
         from app.reports.agreement_pdf import render_agreements_pdf
 
         with self.database.session() as session:
-            return render_agreements_pdf(
-                agreements.all_contents(session, self.context.programme_id)
-            )
+            return render_agreements_pdf(agreements.all_contents(session, programme_id))
 
     def export_all(self, folder: Path | None = None) -> Path | None:
         """Write every department's PDF and the combined file into a folder."""
+        programme_id = self.context.programme_id
+        if programme_id is None:
+            return None
         if folder is None:
             chosen = QFileDialog.getExistingDirectory(self, self.tr("选择保存责任状的文件夹"))
             if not chosen:
@@ -323,7 +329,7 @@ class AgreementsPage(Page):
         from app.reports.agreement_pdf import render_agreement_pdf, render_agreements_pdf
 
         with self.database.session() as session:
-            contents = agreements.all_contents(session, self.context.programme_id)
+            contents = agreements.all_contents(session, programme_id)
         try:
             for content in contents:
                 (folder / f"责任状-{content['party_b']}.pdf").write_bytes(
@@ -337,4 +343,5 @@ class AgreementsPage(Page):
 
     def print_all(self) -> None:
         """Print every department's agreement (the combined file)."""
-        ask_and_print(self, self._combined(), "责任状汇编.pdf")
+        if self.context.programme_id is not None:
+            ask_and_print(self, self._combined(self.context.programme_id), "责任状汇编.pdf")

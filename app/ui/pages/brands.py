@@ -335,7 +335,7 @@ class BrandsPage(Page):
         self.back_button.setText(
             self.tr("撤销“已创建”") if back == BrandStatus.BUILDING else self.tr("退回“筹划中”")
         )
-        self.delete_button.setEnabled(has and row.status != BrandStatus.CREATED)
+        self.delete_button.setEnabled(has and row is not None and row.status != BrandStatus.CREATED)
         milestone = self.milestone_view.selected_row()
         self.done_button.setEnabled(has and milestone is not None and milestone.done_on is None)
         self.delete_milestone_button.setEnabled(has and milestone is not None)
@@ -352,12 +352,14 @@ class BrandsPage(Page):
         with self.database.session() as session:
             leads, participants = brands.unit_choices(session)
         saved: list[int] = []
+        programme_id = self.context.programme_id
 
         def save(values: dict) -> None:
             data = BrandInput(**values)
             with self.database.session() as session:
                 if brand is None:
-                    saved.append(brands.create_brand(session, self.context.programme_id, data))
+                    assert programme_id is not None  # new_brand needs a programme
+                    saved.append(brands.create_brand(session, programme_id, data))
                 else:
                     brands.update_brand(session, brand.id, data)
                     saved.append(brand.id)
@@ -384,7 +386,7 @@ class BrandsPage(Page):
         """筹划中 → 创建中, or 创建中 → 已创建 (after a confirmation)."""
         row = self.selected()
         target = FORWARD.get(row.status) if row else None
-        if target is None:
+        if row is None or target is None:
             return
         if target == BrandStatus.CREATED:
             question = self.tr("确认“%1”已创建吗？已创建的品牌计入方案目标“培育创新性品牌”。")
@@ -397,7 +399,7 @@ class BrandsPage(Page):
         """撤销“已创建”, or 创建中 → 筹划中, after a confirmation."""
         row = self.selected()
         target = BACK.get(row.status) if row else None
-        if target is None:
+        if row is None or target is None:
             return
         question = self.tr("把“%1”改回“%2”吗？").replace("%1", row.name)
         if not confirm(self, self.tr("更改状态"),

@@ -220,8 +220,9 @@ class ExchangePage(Page):
         self.credential_box.setVisible(kind in REGISTERED_BY)
         self.join_button.setVisible(kind == UnitKind.COUNTY_OFFICE)
         self.credential_unit.clear()
+        registers = REGISTERED_BY.get(kind, ()) if kind is not None else ()
         for name, _uuid, unit_kind, parent in rows:
-            if unit_kind in REGISTERED_BY.get(kind, ()) and parent == self.context.local_unit_name:
+            if unit_kind in registers and parent == self.context.local_unit_name:
                 self.credential_unit.addItem(name, name)
         self.conflict_model.set_rows(conflicts)
         self.tabs.setTabText(0, self.tr("待处理冲突（%1）").replace("%1", str(len(conflicts))))
@@ -321,15 +322,14 @@ class ExchangePage(Page):
         if conflict is None:
             return False
         dialog = dialog or ConflictDialog(conflict, self)
-        if dialog.exec() != ConflictDialog.DialogCode.Accepted or dialog.choice is None:
+        choice = dialog.choice if dialog.exec() == ConflictDialog.DialogCode.Accepted else None
+        if choice is None:
             return False
-        done = self.run(
-            lambda session: resolve(session, conflict.id, dialog.choice, dialog.taken) or True
-        )
+        done = self.attempt(lambda session: resolve(session, conflict.id, choice, dialog.taken))
         if done:
             wording = {"local": "保留本机版本", "incoming": "采用对方版本", "merged": "合并"}
             self._say(
-                f"已处理冲突：{conflict.kind_label}“{conflict.description}”——{wording[dialog.choice]}。"
+                f"已处理冲突：{conflict.kind_label}“{conflict.description}”——{wording[choice]}。"
             )
             self.refresh()
         return bool(done)

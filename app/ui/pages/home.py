@@ -18,7 +18,7 @@ from app.ui.pages.base import Page, section_label
 from app.ui.table_model import Column, RowTableModel
 from app.ui.table_view import RowTableView
 
-GOAL_TARGETS = {  # where a goal's figure leads
+GOAL_TARGETS: dict[GoalMetric, tuple[str, dict[str, object]]] = {  # where a goal's figure leads
     GoalMetric.PARTICIPATION_RATE: ("ledger", {}),
     GoalMetric.SIGNING_RATE: ("agreements", {}),
     GoalMetric.BRAND_COUNT: ("brands", {}),

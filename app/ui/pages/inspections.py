@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from html import escape
+from typing import TypeGuard
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QSplitter, QTextBrowser, QVBoxLayout, QWidget
@@ -226,16 +227,16 @@ class InspectionsPage(Page):
         self.add_item_button.setEnabled(self._inspects(inspection))
         self._item_changed()
 
-    def _inspects(self, inspection: InspectionRow | None) -> bool:
+    def _inspects(self, inspection: InspectionRow | None) -> TypeGuard[InspectionRow]:
         local = self.context.local_unit_id
         return bool(inspection and local is not None and inspection.owner_unit_id == local)
 
-    def _may_report(self, item: ItemRow | None) -> bool:
+    def _may_report(self, item: ItemRow | None) -> TypeGuard[ItemRow]:
         local = self.context.local_unit_id
         return bool(item and local is not None and item.status in (S.PENDING, S.IN_PROGRESS)
                     and local in (item.responsible_unit_id, item.inspecting_unit_id))  # fmt: skip
 
-    def _may_decide(self, item: ItemRow | None) -> bool:
+    def _may_decide(self, item: ItemRow | None) -> TypeGuard[ItemRow]:
         local = self.context.local_unit_id
         return bool(item and local is not None and item.status == S.RECTIFIED
                     and item.inspecting_unit_id == local)  # fmt: skip

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
@@ -21,6 +22,9 @@ from app.ui.messages import confirm, show_error
 from app.ui.pages.base import Page, button_row, section_label
 from app.ui.table_model import ALERT_BACKGROUND, Column, RowTableModel
 from app.ui.table_view import RowTableView
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs  # typing.TypeIs from Python 3.13
 
 RED = "#c0392b"
 GREEN = "#1e7d32"
@@ -75,7 +79,7 @@ class MeetingsPage(Page):
         self.layout_.addWidget(self.missing_label)
         self.layout_.addWidget(self.rule_label)
 
-        def gap(row: ListRow) -> bool:
+        def gap(row: ListRow) -> TypeIs[MonthGap]:
             return isinstance(row, MonthGap)
 
         self.model = RowTableModel(

@@ -131,6 +131,8 @@ class OrganisationPage(Page):
     def add_pairing(self) -> None:
         """Pair a department with a judicial office."""
         programme_id = self.context.programme_id
+        if programme_id is None:
+            return
         units = self.units_model.rows()
 
         def save(values: dict) -> None:

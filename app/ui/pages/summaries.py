@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeGuard
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
@@ -45,7 +46,7 @@ def default_phase(phases: tuple[PhaseRow, ...], today: date) -> int | None:
     current phase, else the first; None (全年) without phases."""
     due = [p for p in phases if p.deadline]
     if due:
-        return next((p for p in due if p.deadline >= today), due[-1]).id
+        return next((p for p in due if p.deadline and p.deadline >= today), due[-1]).id
     current = next((p for p in phases if p.start_date <= today <= p.end_date), None)
     return (current or phases[0]).id if phases else None
 
@@ -195,17 +196,16 @@ class SummariesPage(Page):
         """The selected department's row."""
         return self.view.selected_row()
 
-    def _own(self, row: SummaryRow | None) -> bool:
+    def _own(self, row: SummaryRow | None) -> TypeGuard[SummaryRow]:
         return bool(row and self.is_department and row.department_id == self.context.local_unit_id)
 
     def _selection_changed(self) -> None:
         row = self.selected()
-        own = self._own(row)
-        writable = own and row.status in EDITABLE
+        writable = self._own(row) and row.status in EDITABLE
         self.edit_button.setText(self.tr("编写/修改总结…") if writable else self.tr("查看总结…"))
         self.edit_button.setEnabled(writable or bool(row and row.summary_id))
         self.submit_button.setEnabled(
-            own and row.status in (SummaryStatus.DRAFT, SummaryStatus.RETURNED)
+            self._own(row) and row.status in (SummaryStatus.DRAFT, SummaryStatus.RETURNED)
         )
         waiting = bool(row and row.status == SummaryStatus.SUBMITTED)
         self.return_button.setEnabled(self.is_county and waiting)
@@ -218,13 +218,14 @@ class SummariesPage(Page):
     def _editor_data(self, row: SummaryRow) -> EditorData | None:
         writable = self._own(row) and row.status in EDITABLE
         programme_id, phase_id = self.context.programme_id, self.phase_id()
+        if programme_id is None:
+            return None
         with self.database.session() as session:
-            if writable:
-                summary = summaries.start_summary(
-                    session, programme_id, row.department_id, phase_id
-                )
-            else:
-                summary = summaries.find_summary(session, programme_id, row.department_id, phase_id)
+            summary = (
+                summaries.start_summary(session, programme_id, row.department_id, phase_id)
+                if writable
+                else summaries.find_summary(session, programme_id, row.department_id, phase_id)
+            )
             if summary is None:
                 return None
             chosen = [
@@ -270,12 +271,13 @@ class SummariesPage(Page):
         row = self.selected()
         if row is None or row.summary_id is None:
             return
+        summary_id = row.summary_id
         question = self.tr("提交后总结即固定，不能再修改（县矫正办退回后才能修改）。"
                            "确定提交%1的阶段总结（%2）吗？")  # fmt: skip
         if not confirm(self, self.tr("提交总结"), question.replace("%1", row.department)
                        .replace("%2", self.period_name())):  # fmt: skip
             return
-        if self.attempt(lambda s: summaries.submit_summary(s, row.summary_id, self.today())):
+        if self.attempt(lambda s: summaries.submit_summary(s, summary_id, self.today())):
             self.status.setText(self.tr("已提交。请在“数据交换”中导出数据包发给县矫正办。"))
         self.refresh()
 
@@ -284,10 +286,11 @@ class SummariesPage(Page):
         row = self.selected()
         if row is None or row.summary_id is None:
             return
+        summary_id = row.summary_id
 
         def save(values: dict) -> None:
             with self.database.session() as session:
-                summaries.review_summary(session, row.summary_id, ReviewDecision.RETURNED,
+                summaries.review_summary(session, summary_id, ReviewDecision.RETURNED,
                                          values["comment"], self.today(), self.context.local_unit_id)  # fmt: skip
 
         ReturnDialog(save, row.department, self).exec()
@@ -298,9 +301,10 @@ class SummariesPage(Page):
         row = self.selected()
         if row is None or row.summary_id is None:
             return
+        summary_id = row.summary_id
         question = self.tr("确定采用%1的阶段总结吗？").replace("%1", row.department)
         if confirm(self, self.tr("采用总结"), question):
-            self.attempt(lambda s: summaries.review_summary(s, row.summary_id, ReviewDecision.ACCEPTED,
+            self.attempt(lambda s: summaries.review_summary(s, summary_id, ReviewDecision.ACCEPTED,
                                                          "", self.today(), self.context.local_unit_id))  # fmt: skip
         self.refresh()
 
