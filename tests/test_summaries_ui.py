@@ -206,7 +206,7 @@ def test_submit_without_required_text_is_refused(qtbot, monkeypatch, gui_app, db
     page = _page(qtbot, db_path, AID)
     errors = []
     monkeypatch.setattr("app.ui.pages.summaries.confirm", lambda *a: True)
-    monkeypatch.setattr("app.ui.pages.base.show_error", lambda _p, _t, text: errors.append(text))
+    monkeypatch.setattr("app.ui.messages.show_error", lambda _p, _t, text: errors.append(text))
     qtbot.mouseClick(page.submit_button, Qt.MouseButton.LeftButton)
     assert errors == ["请填写“基本情况”。\n请填写“主要做法与成效”。"]
     assert page.selected().status_label == "草稿"
