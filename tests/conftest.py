@@ -92,14 +92,17 @@ class DialogAnswers:
     """Every modal message box and file dialog the app opened, and what to answer.
 
     ``confirm`` answers questions; ``save_paths``/``open_paths``/``folders`` are taken in
-    order by the file dialogs (an empty list means the clerk pressed 取消).
+    order by the file dialogs (an empty list means the clerk pressed 取消); files handed to
+    the PC's own programs are recorded in ``opened`` (opened when ``viewer_installed``).
     """
 
     confirm: bool = True
     save_paths: list[Path] = field(default_factory=list)
     open_paths: list[list[Path]] = field(default_factory=list)
     folders: list[Path] = field(default_factory=list)
+    viewer_installed: bool = True
     shown: list[tuple[str, str, str]] = field(default_factory=list)
+    opened: list[str] = field(default_factory=list)
 
     def texts(self, kind: str | None = None) -> list[str]:
         """The texts of the boxes shown (of ``kind``: warning, critical, information,
@@ -110,6 +113,7 @@ class DialogAnswers:
 @pytest.fixture
 def dialogs(monkeypatch, gui_app) -> DialogAnswers:
     """Answer the app's message boxes and file dialogs as a clerk would (see DialogAnswers)."""
+    from PySide6.QtGui import QDesktopServices
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
     answers = DialogAnswers()
@@ -153,4 +157,10 @@ def dialogs(monkeypatch, gui_app) -> DialogAnswers:
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(open_names))
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(open_name))
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(folder))
+
+    def open_url(url):
+        answers.opened.append(url.toLocalFile())
+        return answers.viewer_installed
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(open_url))
     return answers

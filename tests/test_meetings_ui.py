@@ -155,7 +155,9 @@ def test_minutes_pdf_is_saved_opened_and_printable(qtbot, monkeypatch, gui_app, 
 
     _record(db_path, date(2018, 6, 30), [DecisionInput("走访结对司法所", None, date(2018, 7, 10))])
     opened, printed = [], []
-    monkeypatch.setattr("app.ui.pages.meetings.open_saved_file", opened.append)
+    monkeypatch.setattr(
+        "app.ui.desktop.open_with_system", lambda _parent, path: opened.append(path)
+    )
     monkeypatch.setattr("app.ui.printing.ask_and_print",
                         lambda _p, data, title: printed.append((data, title)) or True)  # fmt: skip
     page = _page(qtbot, db_path)

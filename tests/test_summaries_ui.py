@@ -253,7 +253,9 @@ def test_real_pdfs_are_made_in_the_background_saved_and_printable(
 
     _summary(db_path, AID, submitted_on=date(2018, 10, 14))
     opened, printed = [], []
-    monkeypatch.setattr("app.ui.pages.summaries.open_saved_file", opened.append)
+    monkeypatch.setattr(
+        "app.ui.desktop.open_with_system", lambda _parent, path: opened.append(path)
+    )
     monkeypatch.setattr(
         "app.ui.printing.ask_and_print",
         lambda _p, data, title: printed.append((data, title)) or True,
