@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models import Attachment, Direction, Unit, UnitKind
@@ -319,6 +320,24 @@ def _compare(record: dict[str, Any], values: dict[str, Any], local: Any, base: i
     return "update" if not conflicts.differing_columns(values, local) else "conflict"
 
 
+def _integrity_message(exc: IntegrityError, table_name: str, sender: str) -> str:
+    """A Chinese sentence for a package whose records the database's rules refuse."""
+    label = KIND_LABELS.get(table_name, table_name)
+    detail = str(exc.orig)
+    if "UNIQUE" in detail.upper():
+        why = f"其中的{label}记录与本机已有的{label}重复"
+        if table_name == "agreements":
+            why += "（同一科室同一版本的责任状，本机已有另一份）"
+    elif "FOREIGN KEY" in detail.upper():
+        why = f"其中的{label}记录引用了本机没有的记录"
+    else:
+        why = f"其中的{label}记录不符合本机数据库的约束"
+    return (
+        f"“{sender}”的数据包未导入：{why}。数据库保持原样，没有任何改动。"
+        f"请与“{sender}”核对这些{label}，改正后重新导出数据包。"
+    )
+
+
 def _open_verified(session: Session, path: Path) -> VerifiedPackage:
     """Verify a package for this install; a unit's first package may introduce its keys
     (registered in the caller's transaction, so a refusal registers nothing)."""
@@ -362,7 +381,10 @@ def import_package(database: Database, path: Path, dry_run: bool = False) -> Imp
             ids = UuidMap(session)
             for table in travelling_tables():
                 records = package.records(table.name, keys)
-                _apply_table(session, table, records, ids, sender, summary)
+                try:
+                    _apply_table(session, table, records, ids, sender, summary)
+                except IntegrityError as exc:
+                    raise UserError(_integrity_message(exc, table.name, sender.name)) from exc
             missing = [sha for sha in package.file_names() if not store.has(sha)]
             summary.files = len(missing)
             summary.data_version = int((data_version or {}).get("version", 0))
