@@ -1,13 +1,14 @@
-"""Packages the database's own rules refuse.
+"""Packages the database's own rules refuse, and the names packages get.
 
 A package whose records break a rule of the database (here a UNIQUE one: a department's PC had
 issued another department's 责任状 and the county already has that version) is refused with a
 Chinese message, as an import and as a preview, and the county's database stays byte for byte
-as it was."""
+as it was. A package's file name carries both units, the date and its number."""
 
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,12 @@ from app.services.errors import UserError
 from app.services.settings import current_programme
 from app.services.setup import initialise
 from app.sync import identity
-from app.sync.exchange import export_package, import_package
+from app.sync.exchange import (
+    export_package,
+    import_package,
+    package_file_name,
+    suggested_package_name,
+)
 from tests.conftest import TEMPLATE_KEY
 from tests.helpers import unit_ids
 
@@ -75,3 +81,28 @@ def test_a_package_that_breaks_a_unique_rule_is_refused_and_changes_nothing(pair
     # the command line says the same, and exits with 2
     county.close()
     assert main(["--db", str(county.file), "import", str(package), "--dry-run"]) == 2
+
+
+def test_package_names_carry_both_units_the_date_and_the_number(pair, tmp_path, capsys):
+    county, unit = pair
+    assert package_file_name("办公室（政治处）", "县 矫正办", 12, date(2018, 10, 12)) == (
+        "办公室（政治处）-至-县_矫正办-20181012-第12号.bjpkg")  # fmt: skip
+    with unit.session() as s:
+        first = suggested_package_name(s, "县矫正办", date(2018, 10, 12))
+        with pytest.raises(UserError, match="没有名为“县法院”的单位"):
+            suggested_package_name(s, "县法院")
+    assert first == "法律援助中心-至-县矫正办-20181012-第1号.bjpkg"
+    folder = tmp_path / "U盘"
+    folder.mkdir()
+    written, _counts = export_package(unit, "县矫正办", folder)  # a folder: named there
+    today = date.today().strftime("%Y%m%d")
+    assert written == folder / f"法律援助中心-至-县矫正办-{today}-第1号.bjpkg" and written.is_file()
+    with unit.session() as s:  # the next one is number 2, as the suggestion says
+        assert (
+            suggested_package_name(s, "县矫正办") == f"法律援助中心-至-县矫正办-{today}-第2号.bjpkg"
+        )
+    unit.close()
+    assert main(["--db", str(unit.file), "export", "--to", "县矫正办", "--out", str(folder)]) == 0
+    assert (folder / f"法律援助中心-至-县矫正办-{today}-第2号.bjpkg").is_file()
+    assert "第2号.bjpkg" in capsys.readouterr().out
+    assert import_package(county, written).sequence == 1

@@ -12,9 +12,10 @@ same transaction, so a re-import or a crash part-way leaves the database as it w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,9 @@ from app.sync.records import (
     to_record,
     travelling_tables,
 )
+
+PACKAGE_SUFFIX = ".bjpkg"
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\s]+')  # refused by Windows, or awkward
 
 # Rows named by their content (an attachment's uuid comes from its SHA-256): two units may
 # hold the very same file; the first one's row stands and the other's is the same content.
@@ -135,13 +139,29 @@ def _unit_by_name(session: Session, name: str) -> Unit:
     return unit
 
 
+def package_file_name(sender: str, recipient: str, sequence: int, on: date) -> str:
+    """法律援助中心-至-县矫正办-20181012-第3号.bjpkg: who sends to whom, when, which number."""
+    parts = [_NOT_IN_FILE_NAMES.sub("_", name).strip("_") for name in (sender, recipient)]
+    return f"{parts[0]}-至-{parts[1]}-{on:%Y%m%d}-第{sequence}号{PACKAGE_SUFFIX}"
+
+
+def suggested_package_name(session: Session, recipient_name: str, today: date | None = None) -> str:
+    """The file name for this PC's next package to ``recipient_name`` (its number as the
+    export will give it, unless another export comes first), for a save dialog."""
+    me = _me(session)
+    recipient = _unit_by_name(session, recipient_name)
+    sequence = identity.upcoming_sequence(session, recipient.uuid)
+    return package_file_name(me.name, recipient.name, sequence, today or date.today())
+
+
 def export_package(
     database: Database, recipient_name: str, out: Path, full: bool = False
 ) -> tuple[Path, dict[str, int]]:
     """Write this install's unit's records into a package for ``recipient_name``: those changed
     since the newest package the recipient has confirmed (everything when ``full`` or before
     any confirmation), tombstones included. For the city office: reference data and the
-    county's aggregate only."""
+    county's aggregate only. When ``out`` is a folder the package is named there by
+    :func:`package_file_name`; the path written is returned."""
     store = database.attachments
     with database.session() as session:
         me = _me(session)
@@ -160,6 +180,8 @@ def export_package(
 
             refresh_aggregate(session, me)
         sequence = identity.next_sequence(session, recipient.uuid)
+        if Path(out).is_dir():
+            out = Path(out) / package_file_name(me.name, recipient.name, sequence, date.today())
         ids = UuidMap(session)
         instance = identity.instance_uuid(session)
         sender = Party(me.uuid, me.name, instance)
