@@ -50,8 +50,9 @@ def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def create_db_engine(url: str) -> Engine:
-    """An engine with foreign keys on and WAL mode for SQLite."""
-    engine = create_engine(url)
+    """An engine with foreign keys on and WAL mode for SQLite. Its errors never quote the
+    statement's values (``hide_parameters``): they are logged, and values are personal data."""
+    engine = create_engine(url, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine

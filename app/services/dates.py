@@ -12,7 +12,11 @@ import enum
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy.orm import Session
+
+from app.models import Programme
 from app.services.errors import ValidationError
+from app.services.settings import current_programme
 from app.services.wording import cn_date
 
 DEADLINE_MARGIN_MONTHS = 6
@@ -72,3 +76,16 @@ def programme_date_range(year: int, purpose: DatePurpose = DatePurpose.WORK) -> 
 def unbounded_range(today: date) -> DateRange:
     """A wide range for a PC that has no programme yet (ten years either side of today)."""
     return DateRange(earliest=date(today.year - 10, 1, 1), latest=date(today.year + 10, 12, 31))
+
+
+def range_for(
+    session: Session, programme_id: int | None, purpose: DatePurpose = DatePurpose.WORK
+) -> DateRange:
+    """The range of ``purpose`` dates for a record of the programme ``programme_id`` (the
+    current programme when None); :func:`unbounded_range` when there is no programme."""
+    programme = session.get(Programme, programme_id) if programme_id is not None else None
+    if programme is None:
+        programme = current_programme(session)
+    if programme is None:
+        return unbounded_range(date.today())
+    return programme_date_range(programme.year, purpose)
