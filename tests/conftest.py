@@ -87,6 +87,22 @@ def expect_logged_errors(request: pytest.FixtureRequest, logged_errors):
     return logged_errors
 
 
+@pytest.fixture(autouse=True)
+def no_unanswered_dialogs(monkeypatch):
+    """A message box or a file handed to the PC's programs in a test that did not ask for
+    :func:`dialogs` fails the test instead of blocking the run."""
+    from PySide6.QtGui import QDesktopServices
+    from PySide6.QtWidgets import QMessageBox
+
+    def refuse(*args, **_kwargs):
+        raise AssertionError(f"unanswered dialog or viewer in a test: {args[1:3]!r}")
+
+    for name in ("warning", "critical", "information", "question"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(refuse))
+    monkeypatch.setattr(QMessageBox, "exec", refuse)
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(refuse))
+
+
 @dataclass
 class DialogAnswers:
     """Every modal message box and file dialog the app opened, and what to answer.

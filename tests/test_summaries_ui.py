@@ -247,15 +247,12 @@ def test_the_county_returns_with_a_comment_and_accepts(qtbot, monkeypatch, gui_a
 
 
 def test_real_pdfs_are_made_in_the_background_saved_and_printable(
-    qtbot, monkeypatch, gui_app, db_path, tmp_path
+    qtbot, monkeypatch, dialogs, db_path, tmp_path
 ):
     from pypdf import PdfReader
 
     _summary(db_path, AID, submitted_on=date(2018, 10, 14))
-    opened, printed = [], []
-    monkeypatch.setattr(
-        "app.ui.desktop.open_with_system", lambda _parent, path: opened.append(path)
-    )
+    printed = []
     monkeypatch.setattr(
         "app.ui.printing.ask_and_print",
         lambda _p, data, title: printed.append((data, title)) or True,
@@ -273,6 +270,6 @@ def test_real_pdfs_are_made_in_the_background_saved_and_printable(
         pass
     reader = PdfReader(tmp_path / "all.pdf")
     assert "汇总报告" in reader.pages[0].extract_text().replace("\n", "") and reader.outline
-    assert opened == [tmp_path / "one.pdf", tmp_path / "all.pdf"]
+    assert dialogs.opened == [str(tmp_path / "one.pdf"), str(tmp_path / "all.pdf")]
     assert "all.pdf" in page.status.text() and page.print_button.isEnabled()
     assert page.print_last() and printed[0][0] == (tmp_path / "all.pdf").read_bytes()
