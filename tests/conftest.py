@@ -108,7 +108,8 @@ class DialogAnswers:
     """Every modal message box and file dialog the app opened, and what to answer.
 
     ``confirm`` answers questions; ``save_paths``/``open_paths``/``folders`` are taken in
-    order by the file dialogs (an empty list means the clerk pressed 取消); files handed to
+    order by the file dialogs (an empty list means the clerk pressed 取消, unless
+    ``save_folder`` is set: then files are saved there under the suggested name); files handed to
     the PC's own programs are recorded in ``opened`` (opened when ``viewer_installed``).
     """
 
@@ -116,6 +117,7 @@ class DialogAnswers:
     save_paths: list[Path] = field(default_factory=list)
     open_paths: list[list[Path]] = field(default_factory=list)
     folders: list[Path] = field(default_factory=list)
+    save_folder: Path | None = None
     viewer_installed: bool = True
     shown: list[tuple[str, str, str]] = field(default_factory=list)
     opened: list[str] = field(default_factory=list)
@@ -156,8 +158,13 @@ def dialogs(monkeypatch, gui_app) -> DialogAnswers:
 
     monkeypatch.setattr(QMessageBox, "exec", exec_box)
 
-    def save_name(*_args, **_kwargs):
-        return (str(answers.save_paths.pop(0)), "") if answers.save_paths else ("", "")
+    def save_name(*args, **_kwargs):
+        if answers.save_paths:
+            return str(answers.save_paths.pop(0)), ""
+        if answers.save_folder is not None:
+            suggested = Path(args[2]).name if len(args) > 2 and args[2] else "未命名"
+            return str(answers.save_folder / suggested), ""
+        return "", ""
 
     def open_names(*_args, **_kwargs):
         return ([str(p) for p in answers.open_paths.pop(0)], "") if answers.open_paths else ([], "")
@@ -167,7 +174,9 @@ def dialogs(monkeypatch, gui_app) -> DialogAnswers:
         return (names[0] if names else "", selected)
 
     def folder(*_args, **_kwargs):
-        return str(answers.folders.pop(0)) if answers.folders else ""
+        if answers.folders:
+            return str(answers.folders.pop(0))
+        return str(answers.save_folder) if answers.save_folder is not None else ""
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_name))
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(open_names))
