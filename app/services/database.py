@@ -41,8 +41,12 @@ def sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+BUSY_TIMEOUT_MS = 5000  # how long a write waits for another program's lock before giving up
+
+
 def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")

@@ -35,6 +35,7 @@ class DateRange:
 
     earliest: date
     latest: date
+    period_end: date | None = None  # where the programme's own period ends (deadlines run on)
 
     def contains(self, value: date) -> bool:
         """Whether ``value`` lies inside the range."""
@@ -43,6 +44,10 @@ class DateRange:
     def clamp(self, value: date) -> date:
         """``value``, or the nearer end when it lies outside."""
         return min(max(value, self.earliest), self.latest)
+
+    def default(self, today: date) -> date:
+        """The date a new record starts with: ``today`` moved into the programme's period."""
+        return min(max(today, self.earliest), self.period_end or self.latest)
 
     def problem(self, value: date, label: str = "日期") -> str | None:
         """A Chinese sentence when ``value`` is outside the range, else None."""
@@ -68,9 +73,8 @@ def _add_months(value: date, months: int) -> date:
 def programme_date_range(year: int, purpose: DatePurpose = DatePurpose.WORK) -> DateRange:
     """The range of ``purpose`` dates for a programme of ``year``."""
     start, end = date(year, 1, 1), date(year, 12, 31)
-    if purpose is DatePurpose.DEADLINE:
-        end = _add_months(end, DEADLINE_MARGIN_MONTHS)
-    return DateRange(earliest=start, latest=end)
+    latest = _add_months(end, DEADLINE_MARGIN_MONTHS) if purpose is DatePurpose.DEADLINE else end
+    return DateRange(earliest=start, latest=latest, period_end=end)
 
 
 def unbounded_range(today: date) -> DateRange:

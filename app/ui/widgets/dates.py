@@ -76,7 +76,7 @@ class DateField(QWidget):
         self._range = date_range
         self._optional = optional
         self._label = label
-        self._default = date_range.clamp(default or date.today())
+        self._default = date_range.clamp(default) if default else date_range.default(date.today())
         self.edit = QLineEdit()
         self.edit.setPlaceholderText(self.tr("未填") if optional else "2018-06-28")
         self.edit.setMaxLength(20)
@@ -143,7 +143,7 @@ class DateField(QWidget):
     def setDateRange(self, date_range: DateRange) -> None:
         """Accept the dates of ``date_range`` (a shown date outside it becomes a problem)."""
         self._range = date_range
-        self._default = date_range.clamp(self._default)
+        self._default = date_range.clamp(self._default)  # keeps a default inside the new range
         self._apply_range()
 
     def is_empty(self) -> bool:
