@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -42,10 +45,147 @@ def database(db_path: Path) -> Database:
     db.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def gui_app(qapp):
-    """pytest-qt's QApplication, set up as the app sets it up (translations, font, style)."""
+    """pytest-qt's QApplication, set up once per run as the app sets it up (translations,
+    font, style sheet, wheel guard)."""
     from app.ui.application import create_application
 
     create_application([])
     return qapp
+
+
+class _ErrorCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def logged_errors(request: pytest.FixtureRequest):
+    """Errors logged by the app during the test: any at ERROR or above fail the test (a bug
+    reached the error policy) unless it uses :func:`expect_logged_errors`."""
+    collector = _ErrorCollector()
+    logger = logging.getLogger("bangjiao")
+    logger.addHandler(collector)
+    try:
+        yield collector.records
+    finally:
+        logger.removeHandler(collector)
+    if collector.records and not getattr(request.node, "_expects_logged_errors", False):
+        text = "\n".join(r.getMessage() for r in collector.records)
+        pytest.fail(f"the app logged errors:\n{text}", pytrace=False)
+
+
+@pytest.fixture
+def expect_logged_errors(request: pytest.FixtureRequest, logged_errors):
+    """For a test that provokes a bug on purpose: the errors it logs are its to check."""
+    request.node._expects_logged_errors = True
+    return logged_errors
+
+
+@pytest.fixture(autouse=True)
+def no_unanswered_dialogs(monkeypatch):
+    """A message box or a file handed to the PC's programs in a test that did not ask for
+    :func:`dialogs` fails the test instead of blocking the run."""
+    from PySide6.QtGui import QDesktopServices
+    from PySide6.QtWidgets import QMessageBox
+
+    def refuse(*args, **_kwargs):
+        raise AssertionError(f"unanswered dialog or viewer in a test: {args[1:3]!r}")
+
+    for name in ("warning", "critical", "information", "question"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(refuse))
+    monkeypatch.setattr(QMessageBox, "exec", refuse)
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(refuse))
+
+
+@dataclass
+class DialogAnswers:
+    """Every modal message box and file dialog the app opened, and what to answer.
+
+    ``confirm`` answers questions; ``save_paths``/``open_paths``/``folders`` are taken in
+    order by the file dialogs (an empty list means the clerk pressed 取消, unless
+    ``save_folder`` is set: then files are saved there under the suggested name); files handed to
+    the PC's own programs are recorded in ``opened`` (opened when ``viewer_installed``).
+    """
+
+    confirm: bool = True
+    save_paths: list[Path] = field(default_factory=list)
+    open_paths: list[list[Path]] = field(default_factory=list)
+    folders: list[Path] = field(default_factory=list)
+    save_folder: Path | None = None
+    viewer_installed: bool = True
+    shown: list[tuple[str, str, str]] = field(default_factory=list)
+    opened: list[str] = field(default_factory=list)
+
+    def texts(self, kind: str | None = None) -> list[str]:
+        """The texts of the boxes shown (of ``kind``: warning, critical, information,
+        question, box)."""
+        return [text for k, _title, text in self.shown if kind is None or k == kind]
+
+
+@pytest.fixture
+def dialogs(monkeypatch, gui_app) -> DialogAnswers:
+    """Answer the app's message boxes and file dialogs as a clerk would (see DialogAnswers)."""
+    from PySide6.QtGui import QDesktopServices
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    answers = DialogAnswers()
+
+    def note(kind: str) -> Any:
+        def box(_parent, title, text, *_args, **_kwargs):
+            answers.shown.append((kind, title, text))
+            if kind == "question":
+                return (
+                    QMessageBox.StandardButton.Yes
+                    if answers.confirm
+                    else QMessageBox.StandardButton.No
+                )
+            return QMessageBox.StandardButton.Ok
+
+        return box
+
+    for kind in ("warning", "critical", "information", "question"):
+        monkeypatch.setattr(QMessageBox, kind, staticmethod(note(kind)))
+
+    def exec_box(box):
+        answers.shown.append(("box", box.windowTitle(), f"{box.text()}\n{box.informativeText()}"))
+        return int(QMessageBox.StandardButton.Ok.value)
+
+    monkeypatch.setattr(QMessageBox, "exec", exec_box)
+
+    def save_name(*args, **_kwargs):
+        if answers.save_paths:
+            return str(answers.save_paths.pop(0)), ""
+        if answers.save_folder is not None:
+            suggested = Path(args[2]).name if len(args) > 2 and args[2] else "未命名"
+            return str(answers.save_folder / suggested), ""
+        return "", ""
+
+    def open_names(*_args, **_kwargs):
+        return ([str(p) for p in answers.open_paths.pop(0)], "") if answers.open_paths else ([], "")
+
+    def open_name(*_args, **_kwargs):
+        names, selected = open_names()
+        return (names[0] if names else "", selected)
+
+    def folder(*_args, **_kwargs):
+        if answers.folders:
+            return str(answers.folders.pop(0))
+        return str(answers.save_folder) if answers.save_folder is not None else ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_name))
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(open_names))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(open_name))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(folder))
+
+    def open_url(url):
+        answers.opened.append(url.toLocalFile())
+        return answers.viewer_installed
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(open_url))
+    return answers

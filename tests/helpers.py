@@ -73,3 +73,18 @@ def open_page(qtbot, db_path, key: str):
     qtbot.addWidget(window)
     window.show()
     return window.open_section(key)
+
+
+SCREEN_LIMIT = (1340, 700)  # a 1366×768 screen less the taskbar and the title bar
+
+
+def assert_fits_screen(dialog) -> None:
+    """The dialog, shown, is no larger than a 1366×768 screen allows, and could not be made
+    larger by its layout (its minimum size fits too)."""
+    dialog.show()
+    hint = dialog.minimumSizeHint()
+    width, height = SCREEN_LIMIT
+    name = type(dialog).__name__
+    assert hint.width() <= width and hint.height() <= height, f"{name} needs {hint.toTuple()}"
+    size = dialog.frameGeometry().size()
+    assert size.width() <= width and size.height() <= height, f"{name} is {size.toTuple()}"

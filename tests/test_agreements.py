@@ -211,11 +211,12 @@ def test_cli_writes_one_or_all(db_path, tmp_path, capsys):
         == 0
     )
     assert "乙方：法律援助中心" in _flat("".join(_text(out.read_bytes())))
-    folder = tmp_path / "all"
-    assert main(["--db", str(db_path), "agreement", "pdf", "--all", "--out-dir", str(folder)]) == 2
-    folder.mkdir()
+    assert main(["--db", str(db_path), "agreement", "pdf", "--all", "--out-dir", str(out)]) == 2
+    assert f"“{out}”是文件，不是文件夹。" in capsys.readouterr().err
+    folder = tmp_path / "新建" / "全部"  # neither exists yet: both are made
     assert main(["--db", str(db_path), "agreement", "pdf", "--all", "--out-dir", str(folder)]) == 0
     assert len(list(folder.glob("责任状-*.pdf"))) == 7 and (folder / "责任状汇编.pdf").exists()
+    assert main(["--db", str(db_path), "agreement", "pdf", "--all", "--out-dir", str(folder)]) == 0
     assert (
         main(
             [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from pypdf import PdfReader
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtPrintSupport import QPrinter
 
 from app.ui.dialogs.agreement_dialogs import IssueDialog, SignDialog, VoidDialog
@@ -32,7 +32,7 @@ def test_issue_then_sign_raises_the_signing_rate(qtbot, monkeypatch, gui_app, db
     assert not page.sign_button.isEnabled()  # nothing to sign before it is issued
     assert len(page.preview.page_labels) >= 2  # the draft is previewed
 
-    drive_dialog(monkeypatch, IssueDialog, lambda d: None)
+    drive_dialog(monkeypatch, IssueDialog, lambda d: d.issued_on.setDate(QDate(2018, 6, 28)))
     qtbot.mouseClick(page.issue_button, Qt.MouseButton.LeftButton)
     row = page.selected()
     assert (row.department, row.status_label, row.version) == ("法律援助中心", "已印发", 1)
@@ -45,6 +45,7 @@ def test_issue_then_sign_raises_the_signing_rate(qtbot, monkeypatch, gui_app, db
     assert page.selected().status_label == "已印发"
 
     def fill(dialog: SignDialog) -> None:
+        dialog.signed_on.setDate(QDate(2018, 7, 2))  # in the programme's year
         dialog.party_a.setText("张主任")
         dialog.party_b.setText("李主任")
         dialog.set_scans([make_pdf(tmp_path / "签署件.pdf")])

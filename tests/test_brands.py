@@ -240,19 +240,19 @@ def test_lifecycle_to_created_needs_outcomes_and_evidence(database, env):
         assert all(s.scalars(select(BrandEvidence.deleted)))
 
 
-def test_milestones_due_in_the_programme_year_done_from_its_start_to_today(database, env):
+def test_milestones_due_in_the_deadline_range_done_from_its_start_to_today(database, env):
     programme_id, units, _entry = env
     brand_id = _create(database, programme_id, units)
     add = brands.add_milestone
-    error = refused(database, lambda s: add(s, brand_id, " ", date(2019, 1, 5)), FormErrors)
+    error = refused(database, lambda s: add(s, brand_id, " ", date(2019, 7, 1)), FormErrors)
     assert messages(error) == {"title": "请填写节点名称。",
-                               "due_date": "计划完成日期须在方案年度（2018年）内。"}  # fmt: skip
+                               "due_date": "计划完成日期应在2018年1月1日至2019年6月30日之间。"}  # fmt: skip
     with database.session() as s:
         second = add(s, brand_id, "形成典型案例", date(2018, 11, 30))
         first = add(s, brand_id, "法援律师进驻瓯南司法所值班", date(2018, 7, 31))
     done = brands.mark_milestone_done
     error = refused(database, lambda s: done(s, first, date(2017, 12, 31), TODAY))
-    assert error.message == "完成日期不能早于方案年度开始（2018年1月1日）。"
+    assert error.message == "完成日期应在2018年1月1日至2019年6月30日之间。"
     error = refused(database, lambda s: done(s, first, date(2018, 11, 21), TODAY))
     assert error.message == "完成日期不能晚于今天。"
     with database.session() as s:

@@ -73,7 +73,7 @@ def _stored(db_path) -> list[tuple]:
 
 def _errors(monkeypatch) -> list[str]:
     shown: list[str] = []
-    monkeypatch.setattr("app.ui.pages.base.show_error", lambda _p, _t, text: shown.append(text))
+    monkeypatch.setattr("app.ui.messages.show_error", lambda _p, _t, text: shown.append(text))
     return shown
 
 

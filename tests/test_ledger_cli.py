@@ -133,6 +133,10 @@ REFUSALS = {
         [*FUNDING[:4], "--date", "2018-02-30", *FUNDING[6:]],
         "日期（--date）：“日期”2018-02-30 这一天不存在",
     ),
+    "date outside the programme year": (
+        [*FUNDING[:4], "--date", "2017-12-31", *FUNDING[6:]],
+        "日期（--date）：日期应在2018年1月1日至2018年12月31日之间。",
+    ),
     "negative served count": (
         [*FUNDING, "--served", "-3"],
         "服务矫正对象人数（--served）：服务矫正对象人数不能为负数。",

@@ -177,7 +177,7 @@ def _seed(database, units, kinds) -> None:
         ("办公室（政治处）", "funding", date(2018, 6, 1), "拨付矫正经费", None, 0,
          {"amount": "120000.50", "purpose": "矫正中心运行"}),
         ("办公室（政治处）", "funding", date(2018, 9, 1), "追加经费", None, 0, {"amount": "30000", "purpose": "培训"}),
-        ("办公室（政治处）", "funding", date(2017, 12, 30), "上年度经费", None, 0, {"amount": "99999", "purpose": "上年"}),
+        ("办公室（政治处）", "funding", date(2018, 1, 1), "上年度经费", None, 0, {"amount": "99999", "purpose": "上年"}),
     ]  # fmt: skip
     for unit, kind, day, title, office, served, values in rows:
         photos = (
@@ -198,6 +198,9 @@ def _seed(database, units, kinds) -> None:
                 photos=photos,
             ),
         )
+    with database.session() as s:  # an entry of the year before, as an older database holds one
+        last_year = s.scalar(select(LedgerEntry).where(LedgerEntry.title == "上年度经费"))
+        last_year.entry_date = date(2017, 12, 30)
 
 
 def test_filters_each_narrow_the_list(database, ids):

@@ -171,7 +171,7 @@ def test_another_units_meeting_is_read_only(qtbot, monkeypatch, gui_app, db_path
     assert "只能查看" in dialog.note.text()
 
 
-def test_minutes_pdf_is_saved_opened_and_printable(qtbot, monkeypatch, gui_app, db_path, tmp_path):
+def test_minutes_pdf_is_saved_opened_and_printable(qtbot, monkeypatch, dialogs, db_path, tmp_path):
     from pypdf import PdfReader
 
     _record(
@@ -183,8 +183,7 @@ def test_minutes_pdf_is_saved_opened_and_printable(qtbot, monkeypatch, gui_app, 
             )
         ],
     )
-    opened, printed = [], []
-    monkeypatch.setattr("app.ui.pages.meetings.open_saved_file", opened.append)
+    printed = []
     monkeypatch.setattr("app.ui.printing.ask_and_print",
                         lambda _p, data, title: printed.append((data, title)) or True)  # fmt: skip
     page = _page(qtbot, db_path)
@@ -194,7 +193,7 @@ def test_minutes_pdf_is_saved_opened_and_printable(qtbot, monkeypatch, gui_app, 
         pass
     text = "".join(p.extract_text() for p in PdfReader(target).pages).replace("\n", "")
     assert "月度例会纪要" in text and AID in text and "走访结对司法所" in text
-    assert opened == [target] and "纪要.pdf" in page.status.text()
+    assert dialogs.opened == [str(target)] and "纪要.pdf" in page.status.text()
     with qtbot.waitSignal(page.print_minutes().finished, timeout=30000):
         pass
     assert printed and printed[0][1] == "例会纪要-2018-06-30" and printed[0][0][:5] == b"%PDF-"

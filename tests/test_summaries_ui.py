@@ -206,7 +206,7 @@ def test_submit_without_required_text_is_refused(qtbot, monkeypatch, gui_app, db
     page = _page(qtbot, db_path, AID)
     errors = []
     monkeypatch.setattr("app.ui.pages.summaries.confirm", lambda *a: True)
-    monkeypatch.setattr("app.ui.pages.base.show_error", lambda _p, _t, text: errors.append(text))
+    monkeypatch.setattr("app.ui.messages.show_error", lambda _p, _t, text: errors.append(text))
     qtbot.mouseClick(page.submit_button, Qt.MouseButton.LeftButton)
     assert errors == ["请填写“基本情况”。\n请填写“主要做法与成效”。"]
     assert page.selected().status_label == "草稿"
@@ -247,13 +247,12 @@ def test_the_county_returns_with_a_comment_and_accepts(qtbot, monkeypatch, gui_a
 
 
 def test_real_pdfs_are_made_in_the_background_saved_and_printable(
-    qtbot, monkeypatch, gui_app, db_path, tmp_path
+    qtbot, monkeypatch, dialogs, db_path, tmp_path
 ):
     from pypdf import PdfReader
 
     _summary(db_path, AID, submitted_on=date(2018, 10, 14))
-    opened, printed = [], []
-    monkeypatch.setattr("app.ui.pages.summaries.open_saved_file", opened.append)
+    printed = []
     monkeypatch.setattr(
         "app.ui.printing.ask_and_print",
         lambda _p, data, title: printed.append((data, title)) or True,
@@ -271,6 +270,6 @@ def test_real_pdfs_are_made_in_the_background_saved_and_printable(
         pass
     reader = PdfReader(tmp_path / "all.pdf")
     assert "汇总报告" in reader.pages[0].extract_text().replace("\n", "") and reader.outline
-    assert opened == [tmp_path / "one.pdf", tmp_path / "all.pdf"]
+    assert dialogs.opened == [str(tmp_path / "one.pdf"), str(tmp_path / "all.pdf")]
     assert "all.pdf" in page.status.text() and page.print_button.isEnabled()
     assert page.print_last() and printed[0][0] == (tmp_path / "all.pdf").read_bytes()

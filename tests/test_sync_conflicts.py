@@ -16,6 +16,7 @@ from app.models import ExchangeConflict, LedgerEntry, LocalEdit
 from app.services import ledger
 from app.services.database import Database, open_database
 from app.services.errors import UserError
+from app.services.forms import FormErrors
 from app.services.ledger import EntryInput
 from app.services.setup import initialise
 from app.sync.conflicts import open_conflicts, resolve
@@ -273,3 +274,35 @@ def test_a_dry_run_reports_the_conflict_and_changes_nothing(link):
 
     summary = import_package(link.county, package)  # the preview did not use up the package
     assert summary.conflicts == {"ledger_entries": 1} and open_count(link.county) == 1
+
+
+def test_the_county_edits_a_units_entry_only_as_a_conflict_aware_edit_that_keeps_the_owner(link):
+    uuid = add_entry(link.unit, "原标题", body="原正文")
+    import_package(link.county, link.send())
+    store = link.county.attachments
+    with link.county.session() as s:
+        units, kinds = unit_ids(s), kind_ids(s)
+        entry_id = s.scalar(select(LedgerEntry.id).where(LedgerEntry.uuid == uuid))
+
+    def change(unit: str, title: str) -> EntryInput:
+        return EntryInput(kind_id=kinds["hotline"], unit_id=units[unit], entry_date=date(2018, 7, 2),
+                          title=title, body="原正文", values={"calls": 5})  # fmt: skip
+
+    before = dump(link.county)
+    with link.county.session() as s, pytest.raises(FormErrors) as refused:
+        ledger.save_entry(s, store, entry_id, change("县矫正办", "县里改的标题"))
+    assert refused.value.errors == {"unit": "这条台账由法律援助中心填报，填报单位不能更改；"
+                                            "如确属填错单位，请删除后以正确的单位重新登记。"}  # fmt: skip
+    assert dump(link.county) == before
+
+    with link.county.session() as s:
+        ledger.save_entry(s, store, entry_id, change(UNIT, "县里改的标题"))
+    with link.county.session() as s:
+        assert s.get(LedgerEntry, entry_id).owner_unit_id == units[UNIT]
+        assert s.get(LocalEdit, ("ledger_entries", uuid)).base_revision == 1  # remembered
+    edit(link.unit, uuid, title="所里改的标题")
+    summary = import_package(link.county, link.send())
+    assert summary.conflicts == {"ledger_entries": 1} and not summary.updated
+    assert row(link.county, uuid)[0] == "县里改的标题"  # not silently overwritten
+    assert {(d.local, d.incoming) for d in the_conflict(link.county).differences} == {
+        ("县里改的标题", "所里改的标题")}  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from app.services.errors import UserError, write_file
+from app.services.errors import UserError, file_problem, write_file
 
 COMBINED_NAME = "责任状汇编.pdf"
 
@@ -29,7 +29,7 @@ def add_parsers(commands, make_parser) -> None:
     pdf.add_argument(
         "--out-dir",
         metavar="DIR",
-        help=f"输出文件夹（与 --all 同用）：每个科室一个文件，另加 {COMBINED_NAME}",
+        help=f"输出文件夹（与 --all 同用，不存在时自动建立）：每个科室一个文件，另加 {COMBINED_NAME}",
     )
     agreement.set_defaults(agreement_help=agreement.print_help)
 
@@ -49,8 +49,9 @@ def handle(args: argparse.Namespace, open_existing) -> int:
         raise UserError(f"输出文件名应以 .pdf 结尾：“{args.out}”。")
     if args.all and not args.out_dir:
         raise UserError("请用 --out-dir 指定输出文件夹。")
-    if args.all and not Path(args.out_dir).expanduser().is_dir():
-        raise UserError(f"文件夹“{args.out_dir}”不存在，请先建立。")
+    folder = Path(args.out_dir).expanduser() if args.all else None
+    if folder is not None and folder.exists() and not folder.is_dir():
+        raise UserError(f"“{args.out_dir}”是文件，不是文件夹。")
     database = open_existing(args.db)
     try:
         with database.session() as session:
@@ -74,7 +75,11 @@ def handle(args: argparse.Namespace, open_existing) -> int:
                 status = row.status_label if row.agreement_id is not None else "草稿，尚未建立"
                 print(f"已生成 {out}（{row.department}，{status}）")
                 return 0
-            folder = Path(args.out_dir).expanduser()
+            assert folder is not None  # --all: the group requires --department or --all
+            try:  # made (with its parents) when it does not exist yet
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise UserError(file_problem(exc, folder, writing=True)) from None
             contents = agreements.all_contents(session, programme.id)
             for department, data in agreements.department_pdfs(
                 session, database.attachments, programme.id

@@ -15,7 +15,9 @@ def add_parsers(commands, make_parser) -> None:
     export = make_parser("export", commands, help="导出数据包给县矫正办等单位",
                          description="把本单位的记录（含照片；矫正对象信息加密）导出为数据包文件。")  # fmt: skip
     export.add_argument("--to", required=True, metavar="单位", help="接收单位，如 县矫正办")
-    export.add_argument("--out", required=True, metavar=f"FILE{PACKAGE_SUFFIX}", help="数据包文件")
+    export.add_argument("--out", required=True, metavar=f"FILE{PACKAGE_SUFFIX}",
+                        help="数据包文件；或一个已有的文件夹，文件名自动取为"
+                        f"“本单位-至-对方-日期-第N号{PACKAGE_SUFFIX}”")  # fmt: skip
     export.add_argument(
         "--full", action="store_true", help="导出全部记录（默认只导出对方确认收到之后的变化）"
     )

@@ -4,6 +4,10 @@
 frozen, the PDF stored and its SHA-256 recorded) → 已签署 (signed: date, both signatories,
 the scanned signed copy) → 作废 (void, with a reason). Changing duties after issue never
 alters an issued agreement: a new version is drafted and, once issued, supersedes the old.
+
+Only the county's PCs (社区矫正科 or 县矫正办, :data:`KEEPERS`) draft, issue, sign and void
+agreements; every other PC reads them and makes their PDFs. Issue and signing dates lie in the
+programme's year (services.dates).
 """
 
 from __future__ import annotations
@@ -29,7 +33,9 @@ from app.models import (
     UnitKind,
 )
 from app.services.attachments import AttachmentStore, check_file
+from app.services.dates import DatePurpose, range_for
 from app.services.errors import ValidationError
+from app.services.settings import local_unit
 from app.services.wording import cn_date
 
 STATUS_LABELS = {
@@ -39,6 +45,7 @@ STATUS_LABELS = {
     AgreementStatus.SIGNED: "已签署",
     AgreementStatus.VOID: "作废",
 }
+KEEPERS = (UnitKind.CORRECTION_SECTION, UnitKind.COUNTY_OFFICE)  # the PCs that keep agreements
 EDITABLE_WORDING = (
     "preamble",
     "pairing_text",
@@ -262,6 +269,23 @@ def versions(session: Session, programme_id: int, department_id: int) -> list[Ag
 # ---------------------------------------------------------------- lifecycle
 
 
+def can_manage(session: Session) -> bool:
+    """True on a PC of 社区矫正科 or 县矫正办, which draft, issue, sign and void agreements."""
+    me = local_unit(session)
+    return me is not None and me.kind in KEEPERS
+
+
+def _check_keeper(session: Session, action: str) -> None:
+    """Refuse ``action`` on a PC whose unit does not keep the agreements."""
+    me = local_unit(session)
+    if me is None:
+        raise ValidationError(f"本机尚未设定所属单位，不能{action}。", "unit")
+    if me.kind not in KEEPERS:
+        raise ValidationError(
+            f"责任状由社区矫正科（县矫正办）印发和签署，本机单位（{me.name}）不能{action}。", "unit"
+        )
+
+
 def _get(session: Session, agreement_id: int) -> Agreement:
     agreement = session.get(Agreement, agreement_id)
     if agreement is None or agreement.deleted:
@@ -273,6 +297,7 @@ def create_draft(
     session: Session, programme_id: int, department_id: int, owner_unit_id: int | None = None
 ) -> int:
     """The department's draft (made if it has none yet); refused when a current version exists."""
+    _check_keeper(session, "建立责任状草稿")
     latest = _latest(session, programme_id).get(department_id)
     if latest is not None and latest.status == AgreementStatus.DRAFT:
         return latest.id
@@ -301,6 +326,7 @@ def create_draft(
 
 def create_all_drafts(session: Session, programme_id: int, owner_unit_id: int | None = None) -> int:
     """A draft for every department that has no agreement yet; returns how many were made."""
+    _check_keeper(session, "建立责任状草稿")
     made = 0
     for row in list_agreements(session, programme_id):
         if row.agreement_id is None:
@@ -311,6 +337,7 @@ def create_all_drafts(session: Session, programme_id: int, owner_unit_id: int | 
 
 def edit_wording(session: Session, agreement_id: int, changes: dict[str, Any]) -> None:
     """Change this draft's wording (preamble, terms, period…); refused once issued."""
+    _check_keeper(session, "修改责任状文本")
     agreement = _get(session, agreement_id)
     if agreement.status != AgreementStatus.DRAFT:
         raise ValidationError("已印发的责任状不能修改。如需调整，请建立新版本。")
@@ -335,9 +362,12 @@ def issue(session: Session, store: AttachmentStore, agreement_id: int, issued_on
     """
     from app.reports.agreement_pdf import render_agreement_pdf
 
+    _check_keeper(session, "印发责任状")
     agreement = _get(session, agreement_id)
     if agreement.status != AgreementStatus.DRAFT:
         raise ValidationError(f"只有草稿可以印发，这份责任状已{STATUS_LABELS[agreement.status]}。")
+    dates = range_for(session, agreement.programme_id, DatePurpose.WORK)
+    dates.check(issued_on, field="issued_on", label="印发日期")
     if issued_on > date.today():
         raise ValidationError("印发日期不能晚于今天。", "issued_on")
     content = current_content(session, agreement)
@@ -393,6 +423,7 @@ def sign(
 ) -> None:
     """Record the signing: date, both signatories and the scanned copy (a PDF, or images
     that are combined into one PDF). Only an issued agreement can be signed."""
+    _check_keeper(session, "登记责任状签署")
     agreement = _get(session, agreement_id)
     if agreement.status != AgreementStatus.ISSUED:
         if agreement.status == AgreementStatus.DRAFT:
@@ -407,6 +438,10 @@ def sign(
         errors["signed_on"] = "签署日期不能早于印发日期。"
     if signed_on > date.today():
         errors["signed_on"] = "签署日期不能晚于今天。"
+    dates = range_for(session, agreement.programme_id, DatePurpose.WORK)
+    problem = dates.problem(signed_on, "签署日期")
+    if problem:
+        errors["signed_on"] = problem
     if not scans:
         errors["scan"] = "请添加签字盖章后的扫描件（PDF 或照片）。"
     types = []
@@ -433,6 +468,7 @@ def sign(
 
 def void(session: Session, agreement_id: int, reason: str) -> None:
     """Void an agreement, with a reason."""
+    _check_keeper(session, "作废责任状")
     agreement = _get(session, agreement_id)
     if agreement.status == AgreementStatus.VOID:
         raise ValidationError("这份责任状已经作废。")
@@ -445,6 +481,7 @@ def void(session: Session, agreement_id: int, reason: str) -> None:
 def new_version(session: Session, agreement_id: int, owner_unit_id: int | None = None) -> int:
     """Draft the next version of an issued or signed agreement (the old one stays valid until
     the new one is issued)."""
+    _check_keeper(session, "建立责任状新版本")
     agreement = _get(session, agreement_id)
     if agreement.status == AgreementStatus.DRAFT:
         raise ValidationError("这份责任状还是草稿，直接修改即可，不需要新版本。")

@@ -4,9 +4,10 @@ A brand is led by a department, with other units taking part; it moves 筹划中
 已创建 one step at a time (and one step back to correct a mistake). 已创建 counts toward the
 programme's brand goal and needs the outcomes written and at least one ledger entry attached
 as evidence; while created, neither may be removed. Evidence is a live ledger entry of the lead
-or of a participant unit. Milestones have a due date inside the programme's year; a milestone
-is marked done on a date from 1 January of the programme's year up to today (work before the
-programme does not count, and nothing is done in the future).
+or of a participant unit. A milestone's due date lies in the range of a deadline (the
+programme's year and some months past it, services.dates); it is marked done on a date in the
+same range up to today (work before the programme does not count, and nothing is done in the
+future).
 
 Brands are the county's records: they are created and changed on the county correction
 office's PC, which owns them (``owner_unit_id``) and sends them out in its packages; every
@@ -31,10 +32,10 @@ from app.models import (
     EntryKind,
     GoalMetric,
     LedgerEntry,
-    Programme,
     Unit,
     UnitKind,
 )
+from app.services.dates import DatePurpose, DateRange, range_for
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
 from app.services.goals import goal_figures
@@ -199,11 +200,6 @@ def _brand(session: Session, brand_id: int, writing: bool = True) -> Brand:
             owner = session.get_one(Unit, brand.owner_unit_id)
             raise ValidationError(f"这个品牌由{owner.name}登记，只能在{owner.name}修改。", "brand")
     return brand
-
-
-def _year(session: Session, brand: Brand) -> int | None:
-    programme = session.get(Programme, brand.programme_id) if brand.programme_id else None
-    return programme.year if programme else None
 
 
 # ---------------------------------------------------------------- brands
@@ -386,6 +382,12 @@ def set_status(session: Session, brand_id: int, status: BrandStatus) -> None:
 
 
 # ---------------------------------------------------------------- milestones
+def _dates(session: Session, brand: Brand) -> DateRange:
+    """The range of a milestone's due and done dates: they may run past the programme's year
+    as a deadline does (services.dates)."""
+    return range_for(session, brand.programme_id, DatePurpose.DEADLINE)
+
+
 def _milestone(session: Session, milestone_id: int) -> tuple[BrandMilestone, Brand]:
     milestone = session.get(BrandMilestone, milestone_id)
     if milestone is None or milestone.deleted:
@@ -400,11 +402,10 @@ def _check_milestone(session: Session, brand: Brand, title: str, due_date: date 
         errors["title"] = "请填写节点名称。"
     elif len(title) > MAX_MILESTONE_CHARS:
         errors["title"] = f"节点名称不能超过 {MAX_MILESTONE_CHARS} 个字。"
-    year = _year(session, brand)
     if due_date is None:
         errors["due_date"] = "请选择计划完成日期。"
-    elif year is not None and due_date.year != year:
-        errors["due_date"] = f"计划完成日期须在方案年度（{year}年）内。"
+    elif problem := _dates(session, brand).problem(due_date, "计划完成日期"):
+        errors["due_date"] = problem
     if errors:
         raise FormErrors(errors)
     return title
@@ -442,9 +443,7 @@ def mark_milestone_done(
     milestone, brand = _milestone(session, milestone_id)
     if done_on is not None:
         today = today or date.today()
-        year = _year(session, brand)
-        if year is not None and done_on < date(year, 1, 1):
-            raise ValidationError(f"完成日期不能早于方案年度开始（{year}年1月1日）。", "done_on")
+        _dates(session, brand).check(done_on, field="done_on", label="完成日期")
         if done_on > today:
             raise ValidationError("完成日期不能晚于今天。", "done_on")
     milestone.done_on = done_on

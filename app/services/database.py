@@ -47,8 +47,12 @@ def sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+BUSY_TIMEOUT_MS = 5000  # how long a write waits for another program's lock before giving up
+
+
 def _set_sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -56,8 +60,9 @@ def _set_sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPo
 
 
 def create_db_engine(url: str) -> Engine:
-    """An engine with foreign keys on and WAL mode for SQLite."""
-    engine = create_engine(url)
+    """An engine with foreign keys on and WAL mode for SQLite. Its errors never quote the
+    statement's values (``hide_parameters``): they are logged, and values are personal data."""
+    engine = create_engine(url, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine

@@ -12,7 +12,11 @@ import enum
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy.orm import Session
+
+from app.models import Programme
 from app.services.errors import ValidationError
+from app.services.settings import current_programme
 from app.services.wording import cn_date
 
 DEADLINE_MARGIN_MONTHS = 6
@@ -31,6 +35,7 @@ class DateRange:
 
     earliest: date
     latest: date
+    period_end: date | None = None  # where the programme's own period ends (deadlines run on)
 
     def contains(self, value: date) -> bool:
         """Whether ``value`` lies inside the range."""
@@ -39,6 +44,10 @@ class DateRange:
     def clamp(self, value: date) -> date:
         """``value``, or the nearer end when it lies outside."""
         return min(max(value, self.earliest), self.latest)
+
+    def default(self, today: date) -> date:
+        """The date a new record starts with: ``today`` moved into the programme's period."""
+        return min(max(today, self.earliest), self.period_end or self.latest)
 
     def problem(self, value: date, label: str = "日期") -> str | None:
         """A Chinese sentence when ``value`` is outside the range, else None."""
@@ -64,11 +73,23 @@ def _add_months(value: date, months: int) -> date:
 def programme_date_range(year: int, purpose: DatePurpose = DatePurpose.WORK) -> DateRange:
     """The range of ``purpose`` dates for a programme of ``year``."""
     start, end = date(year, 1, 1), date(year, 12, 31)
-    if purpose is DatePurpose.DEADLINE:
-        end = _add_months(end, DEADLINE_MARGIN_MONTHS)
-    return DateRange(earliest=start, latest=end)
+    latest = _add_months(end, DEADLINE_MARGIN_MONTHS) if purpose is DatePurpose.DEADLINE else end
+    return DateRange(earliest=start, latest=latest, period_end=end)
 
 
 def unbounded_range(today: date) -> DateRange:
     """A wide range for a PC that has no programme yet (ten years either side of today)."""
     return DateRange(earliest=date(today.year - 10, 1, 1), latest=date(today.year + 10, 12, 31))
+
+
+def range_for(
+    session: Session, programme_id: int | None, purpose: DatePurpose = DatePurpose.WORK
+) -> DateRange:
+    """The range of ``purpose`` dates for a record of the programme ``programme_id`` (the
+    current programme when None); :func:`unbounded_range` when there is no programme."""
+    programme = session.get(Programme, programme_id) if programme_id is not None else None
+    if programme is None:
+        programme = current_programme(session)
+    if programme is None:
+        return unbounded_range(date.today())
+    return programme_date_range(programme.year, purpose)

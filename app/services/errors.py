@@ -40,3 +40,80 @@ def write_file(path: Path, data: bytes) -> None:
         Path(path).write_bytes(data)
     except OSError as exc:
         raise UserError(file_problem(exc, path, writing=True)) from None
+
+
+# ---------------------------------------------------------------- the PC's environment
+
+_SQLITE_PROBLEMS = {
+    "SQLITE_BUSY": "数据库正被另一个程序占用（例如另一个大帮教工作台窗口、备份或杀毒软件），"
+    "刚才的操作没有保存。请关闭占用它的程序，稍等片刻后再试一次。",
+    "SQLITE_LOCKED": "数据库正被另一个程序占用，刚才的操作没有保存。请稍等片刻后再试一次。",
+    "SQLITE_FULL": "磁盘空间已满，刚才的操作没有保存。请删除不需要的文件、腾出空间后再试一次。",
+    "SQLITE_READONLY": "数据库文件是只读的（例如写保护的 U 盘、只读共享或文件属性为只读），"
+    "刚才的操作没有保存。请把数据库复制到本机硬盘，或请技术人员取消只读后再试。",
+    "SQLITE_IOERR": "读写数据库文件时出错（U 盘或网络盘可能已拔出或断开，也可能是磁盘故障），"
+    "刚才的操作没有保存。请检查存放数据库的磁盘后重新打开程序。",
+    "SQLITE_CANTOPEN": "无法打开数据库文件（文件或文件夹已被移走、改名，或没有访问权限）。"
+    "请检查后重新打开程序。",
+    "SQLITE_PERM": "没有权限写入数据库文件，刚才的操作没有保存。请请技术人员检查文件权限。",
+    "SQLITE_CORRUPT": "数据库文件已损坏。请立即停止使用，并请技术人员用备份恢复。",
+    "SQLITE_NOTADB": "这个文件不是大帮教工作台的数据库，或已损坏。",
+}
+
+_WINDOWS_FILE_IN_USE = {32, 33}  # ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
+
+
+def _sqlite_error_name(exc: BaseException) -> str | None:
+    """SQLITE_BUSY, SQLITE_FULL… for a sqlite3 error, also when wrapped by SQLAlchemy."""
+    import sqlite3
+
+    for candidate in (exc, getattr(exc, "orig", None), exc.__cause__):
+        if isinstance(candidate, sqlite3.Error):
+            name = getattr(candidate, "sqlite_errorname", None)
+            if name:
+                return "_".join(str(name).split("_")[:2])  # SQLITE_IOERR_WRITE → SQLITE_IOERR
+            text = str(candidate).lower()
+            if "locked" in text:
+                return "SQLITE_BUSY"
+            if "disk is full" in text:
+                return "SQLITE_FULL"
+            if "readonly" in text:
+                return "SQLITE_READONLY"
+            if "disk i/o" in text:
+                return "SQLITE_IOERR"
+    return None
+
+
+def _os_problem(exc: OSError) -> str | None:
+    import errno
+
+    where = f"“{exc.filename}”" if exc.filename else "文件"
+    if getattr(exc, "winerror", None) in _WINDOWS_FILE_IN_USE:
+        return f"{where}正被其他程序打开（例如 PDF 阅读器或 Excel），请关闭它后再试一次。"
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return "磁盘空间已满，文件没有写完。请删除不需要的文件、腾出空间后再试一次。"
+    if exc.errno == errno.EROFS:
+        return f"{where}所在的磁盘是只读的（例如写保护的 U 盘），请换一个位置保存。"
+    if isinstance(exc, PermissionError):
+        return (
+            f"没有权限读写{where}，或它正被其他程序打开。"
+            "请关闭打开它的程序，或换一个有权限的文件夹（例如“文档”）后再试。"
+        )
+    if isinstance(exc, FileNotFoundError):
+        return f"找不到{where}：它可能已被移走、改名，或 U 盘已拔出。"
+    if exc.errno == errno.EIO:
+        return f"读写{where}时出错（U 盘或网络盘可能已拔出或断开）。请检查后再试。"
+    return None
+
+
+def environment_problem(exc: BaseException) -> str | None:
+    """A Chinese explanation, with what to do, when ``exc`` is a known problem of the PC
+    (database locked, disk full, read-only folder, file in use, permission denied); else None.
+    """
+    name = _sqlite_error_name(exc)
+    if name is not None:
+        return _SQLITE_PROBLEMS.get(name)
+    for candidate in (exc, exc.__cause__, getattr(exc, "orig", None)):
+        if isinstance(candidate, OSError):
+            return _os_problem(candidate)
+    return None

@@ -8,6 +8,11 @@ record one on the unit's behalf). Only the inspecting office closes an item (已
 已整改) or refuses to close it: a send-back (退回整改) is the office's own update with status
 整改中 and the reason as its text, so it travels down to the unit. ``effective_status`` combines
 the item with its latest update.
+
+The inspecting office corrects or deletes (soft, with restore for undo) its inspections and
+items; nothing closed (已销号) is deleted. A deleted inspection hides its items everywhere.
+Dates are bounded (services.dates): an inspection lies in the programme's year; a deadline,
+and the reports, send-backs and closing that follow it, in the deadline range.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from app.models import (
     Unit,
     UnitKind,
 )
+from app.services.dates import DatePurpose, DateRange, range_for
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
 from app.services.wording import cn_date
@@ -78,9 +84,21 @@ def _unit_problem(session: Session, unit_id: int | None, what: str) -> str | Non
     return None
 
 
+def _deadlines(session: Session, programme_id: int | None) -> DateRange:
+    """The range of deadlines and of what follows them (reports, send-backs, closing)."""
+    return range_for(session, programme_id, DatePurpose.DEADLINE)
+
+
+def _inspection_date_problem(session: Session, programme_id: int | None, on: date | None
+                             ) -> str | None:  # fmt: skip
+    if on is None:
+        return "请填写督查日期。"
+    return range_for(session, programme_id, DatePurpose.WORK).problem(on, "督查日期")
+
+
 def _item_problems(
     session: Session, finding: str, unit_id: int | None, deadline: date | None,
-    inspected_on: date | None,
+    inspected_on: date | None, programme_id: int | None,
 ) -> dict[str, str]:  # fmt: skip
     """Problems of a rectification item's fields, keyed finding / responsible_unit / deadline."""
     errors: dict[str, str] = {}
@@ -93,6 +111,8 @@ def _item_problems(
         errors["responsible_unit"] = problem
     if deadline is None:
         errors["deadline"] = "请填写整改期限。"
+    elif problem := _deadlines(session, programme_id).problem(deadline, "整改期限"):
+        errors["deadline"] = problem
     elif inspected_on is not None and deadline < inspected_on:
         errors["deadline"] = f"整改期限不能早于督查日期（{cn_date(inspected_on)}）。"
     return errors
@@ -116,8 +136,9 @@ def record_inspection(
     errors: dict[str, str] = {}
     if owner_unit_id is None:
         errors[""] = "本机尚未设定所属单位，不能登记督查。"
-    if data.inspection_date is None:
-        errors["inspection_date"] = "请填写督查日期。"
+    problem = _inspection_date_problem(session, data.programme_id, data.inspection_date)
+    if problem:
+        errors["inspection_date"] = problem
     inspectors = data.inspectors.strip()
     if not inspectors:
         errors["inspectors"] = "请填写督查人员。"
@@ -126,10 +147,11 @@ def record_inspection(
     problem = _unit_problem(session, data.inspected_unit_id, "被督查单位")
     if problem:
         errors["inspected_unit"] = problem
+    inspected_on = None if "inspection_date" in errors else data.inspection_date
     for number, finding in enumerate(data.findings, start=1):
         if finding.rectify:
             found = _item_problems(session, finding.text, finding.responsible_unit_id,
-                                   finding.deadline, data.inspection_date)  # fmt: skip
+                                   finding.deadline, inspected_on, data.programme_id)  # fmt: skip
         elif not finding.text.strip():
             found = {"finding": "请填写问题内容（不需要的行可删除）。"}
         elif len(finding.text.strip()) > MAX_FINDING_CHARS:
@@ -156,13 +178,20 @@ def record_inspection(
     return inspection
 
 
-def _owned_inspection(session: Session, inspection_id: int, by_unit_id: int | None) -> Inspection:
+def _check_owner(session: Session, record: Inspection | RectificationItem,
+                 by_unit_id: int | None, action: str) -> None:  # fmt: skip
+    """Refuse ``action`` unless ``by_unit_id`` is the inspecting office that recorded it."""
+    if by_unit_id is None or record.owner_unit_id != by_unit_id:
+        raise ValidationError(f"只有督查单位（{_unit_name(session, record.owner_unit_id)}）"
+                              f"才能{action}。")  # fmt: skip
+
+
+def _owned_inspection(session: Session, inspection_id: int, by_unit_id: int | None,
+                      action: str = "为这次督查添加整改事项") -> Inspection:  # fmt: skip
     inspection = session.get(Inspection, inspection_id)
     if inspection is None or inspection.deleted:
         raise ValidationError("没有这次督查。")
-    if by_unit_id is None or inspection.owner_unit_id != by_unit_id:
-        raise ValidationError(f"只有督查单位（{_unit_name(session, inspection.owner_unit_id)}）"
-                              "才能为这次督查添加整改事项。")  # fmt: skip
+    _check_owner(session, inspection, by_unit_id, action)
     return inspection
 
 
@@ -173,13 +202,147 @@ def add_item(
     """Add a rectification item to an inspection recorded by ``by_unit_id``."""
     inspection = _owned_inspection(session, inspection_id, by_unit_id)
     errors = _item_problems(session, finding, responsible_unit_id, deadline,
-                            inspection.inspection_date)  # fmt: skip
+                            inspection.inspection_date, inspection.programme_id)  # fmt: skip
     if errors:
         raise FormErrors(errors)
     item = _new_item(inspection, finding, responsible_unit_id, deadline)
     session.add(item)
     session.flush()
     return item
+
+
+# ---------------------------------------------------------------- corrections and deletion
+MAX_FINDINGS_CHARS = 5000
+
+
+@dataclass(kw_only=True)
+class InspectionEdit:
+    """What the 修改督查 form changes (its items are changed one by one)."""
+
+    inspection_date: date | None
+    inspectors: str
+    inspected_unit_id: int | None
+    findings: str = ""
+
+
+def _later_dates(session: Session, inspection: Inspection) -> list[tuple[date, str]]:
+    """Dates recorded after the inspection that it must not follow: its live items' deadlines,
+    the reports on them and their closing."""
+    items = [i for i in inspection.items if not i.deleted]
+    found = [(i.deadline, "整改期限") for i in items]
+    found += [(i.closed_on, "销号日期") for i in items if i.closed_on is not None]
+    for updates in _updates(session, [i.id for i in items]).values():
+        found += [(u.reported_on, "整改进展的报告日期") for u in updates]
+    return sorted(found)
+
+
+def update_inspection(
+    session: Session, inspection_id: int, data: InspectionEdit, by_unit_id: int | None
+) -> None:
+    """Correct an inspection recorded by ``by_unit_id``: its date (not after its items'
+    deadlines or the reports on them), inspectors, inspected unit and findings. Every problem
+    is named (FormErrors); nothing is saved then."""
+    inspection = _owned_inspection(session, inspection_id, by_unit_id, "修改这次督查")
+    errors: dict[str, str] = {}
+    problem = _inspection_date_problem(session, inspection.programme_id, data.inspection_date)
+    later = _later_dates(session, inspection)
+    if problem:
+        errors["inspection_date"] = problem
+    elif later and data.inspection_date is not None and data.inspection_date > later[0][0]:
+        when, what = later[0]
+        errors["inspection_date"] = f"督查日期不能晚于{what}（{cn_date(when)}）。"
+    inspectors = data.inspectors.strip()
+    if not inspectors:
+        errors["inspectors"] = "请填写督查人员。"
+    elif len(inspectors) > MAX_INSPECTORS_CHARS:
+        errors["inspectors"] = f"督查人员不能超过 {MAX_INSPECTORS_CHARS} 字。"
+    problem = _unit_problem(session, data.inspected_unit_id, "被督查单位")
+    if problem:
+        errors["inspected_unit"] = problem
+    findings = data.findings.strip()
+    if len(findings) > MAX_FINDINGS_CHARS:
+        errors["findings"] = f"督查发现的问题不能超过 {MAX_FINDINGS_CHARS} 字。"
+    if errors:
+        raise FormErrors(errors)
+    assert data.inspection_date is not None and data.inspected_unit_id is not None  # else above
+    inspection.inspection_date, inspection.inspectors = data.inspection_date, inspectors
+    inspection.inspected_unit_id, inspection.findings = data.inspected_unit_id, findings
+    session.flush()
+
+
+def delete_inspection(session: Session, inspection_id: int, by_unit_id: int | None) -> None:
+    """Delete (soft) an inspection recorded by ``by_unit_id``; its items vanish with it (undo
+    with :func:`restore_inspection`). Refused when one of its items is closed (已销号)."""
+    inspection = _owned_inspection(session, inspection_id, by_unit_id, "删除这次督查")
+    if any(i.status == RectificationStatus.CLOSED for i in inspection.items if not i.deleted):
+        raise ValidationError("这次督查有已销号的整改事项，不能删除。", "status")
+    inspection.deleted = True
+    session.flush()
+
+
+def restore_inspection(session: Session, inspection_id: int, by_unit_id: int | None) -> None:
+    """Undo :func:`delete_inspection` (its items come back as they were)."""
+    inspection = session.get(Inspection, inspection_id)
+    if inspection is None:
+        raise ValidationError("没有这次督查。")
+    _check_owner(session, inspection, by_unit_id, "恢复这次督查")
+    inspection.deleted = False
+    session.flush()
+
+
+def _owned_item(session: Session, item_id: int, by_unit_id: int | None, action: str
+                ) -> RectificationItem:  # fmt: skip
+    item = _item(session, item_id)
+    _check_owner(session, item, by_unit_id, action)
+    return item
+
+
+def update_item(
+    session: Session, item_id: int, finding: str, responsible_unit_id: int | None,
+    deadline: date | None, by_unit_id: int | None,
+) -> None:  # fmt: skip
+    """Correct a rectification item's finding, responsible unit or deadline (not once closed,
+    nor its unit once that unit has reported on it)."""
+    item = _owned_item(session, item_id, by_unit_id, "修改这项整改事项")
+    if item.status == RectificationStatus.CLOSED:
+        raise ValidationError("这项整改已销号，不能修改。", "status")
+    errors = _item_problems(session, finding, responsible_unit_id, deadline,
+                            item.inspection.inspection_date, item.inspection.programme_id)  # fmt: skip
+    reported = any(u.owner_unit_id == item.responsible_unit_id
+                   for u in _updates(session, [item.id])[item.id])  # fmt: skip
+    if "responsible_unit" not in errors and responsible_unit_id != item.responsible_unit_id \
+            and reported:  # fmt: skip
+        errors["responsible_unit"] = (
+            f"{_unit_name(session, item.responsible_unit_id)}已报告过这项整改的进展，不能更换责任单位；"
+            "如确需更换，请删除本事项后重新添加。"
+        )
+    if errors:
+        raise FormErrors(errors)
+    assert responsible_unit_id is not None and deadline is not None  # reported above otherwise
+    item.finding, item.responsible_unit_id, item.deadline = (
+        finding.strip(), responsible_unit_id, deadline)  # fmt: skip
+    session.flush()
+
+
+def delete_item(session: Session, item_id: int, by_unit_id: int | None) -> None:
+    """Delete (soft) a rectification item that is not closed (undo with :func:`restore_item`)."""
+    item = _owned_item(session, item_id, by_unit_id, "删除这项整改事项")
+    if item.status == RectificationStatus.CLOSED:
+        raise ValidationError("这项整改已销号，不能删除。", "status")
+    item.deleted = True
+    session.flush()
+
+
+def restore_item(session: Session, item_id: int, by_unit_id: int | None) -> None:
+    """Undo :func:`delete_item`."""
+    item = session.get(RectificationItem, item_id)
+    if item is None:
+        raise ValidationError("没有这项整改事项。")
+    _check_owner(session, item, by_unit_id, "恢复这项整改事项")
+    if item.inspection.deleted:
+        raise ValidationError("这项整改所属的督查已删除，请先恢复督查。")
+    item.deleted = False
+    session.flush()
 
 
 # ---------------------------------------------------------------- status
@@ -226,15 +389,18 @@ def effective_status(item: RectificationItem) -> RectificationStatus:
 
 def _item(session: Session, item_id: int) -> RectificationItem:
     item = session.get(RectificationItem, item_id)
-    if item is None or item.deleted:
+    if item is None or item.deleted or item.inspection.deleted:
         raise ValidationError("没有这项整改事项。")
     return item
 
 
-def _date_problem(item: RectificationItem, on: date | None, latest: RectificationUpdate | None,
-                  what: str) -> str | None:  # fmt: skip
+def _date_problem(session: Session, item: RectificationItem, on: date | None,
+                  latest: RectificationUpdate | None, what: str) -> str | None:  # fmt: skip
     if on is None:
         return f"请填写{what}。"
+    problem = _deadlines(session, item.inspection.programme_id).problem(on, what)
+    if problem:
+        return problem
     if on < item.inspection.inspection_date:
         return f"{what}不能早于督查日期（{cn_date(item.inspection.inspection_date)}）。"
     if latest is not None and on < latest.reported_on:
@@ -269,7 +435,7 @@ def report_progress(
         errors["evidence"] = "报告“已整改”时请写明整改情况和佐证材料。"
     elif len(text) > MAX_TEXT_CHARS:
         errors["evidence"] = f"整改情况不能超过 {MAX_TEXT_CHARS} 字。"
-    problem = _date_problem(item, on, latest, "报告日期")
+    problem = _date_problem(session, item, on, latest, "报告日期")
     if problem:
         errors["reported_on"] = problem
     if errors:
@@ -302,7 +468,7 @@ def close_item(session: Session, item_id: int, on: date | None, by_unit_id: int 
     """销号: the inspecting office accepts the reported rectification; the item keeps the
     evidence and date it accepted."""
     item, latest = _decidable(session, item_id, by_unit_id, "销号")
-    problem = _date_problem(item, on, latest, "销号日期")
+    problem = _date_problem(session, item, on, latest, "销号日期")
     if problem:
         raise ValidationError(problem, "closed_on")
     item.status = RectificationStatus.CLOSED
@@ -322,7 +488,7 @@ def send_back(
         errors["reason"] = "请写明退回整改的理由。"
     elif len(text) > MAX_TEXT_CHARS:
         errors["reason"] = f"理由不能超过 {MAX_TEXT_CHARS} 字。"
-    problem = _date_problem(item, on, latest, "退回日期")
+    problem = _date_problem(session, item, on, latest, "退回日期")
     if problem:
         errors["reported_on"] = problem
     if errors:

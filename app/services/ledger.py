@@ -41,6 +41,7 @@ from app.models import (
     UnitKind,
 )
 from app.services.attachments import AttachmentStore
+from app.services.dates import DatePurpose, range_for
 from app.services.errors import ValidationError
 from app.services.forms import FieldDef, FormErrors, clean_values, parse_date_text, parse_fields
 from app.services.idcard import mask_id_number
@@ -212,9 +213,18 @@ def save_entry(
     )
     if data.kind_id is None:
         errors["kind"] = "请选择活动类型。"
+    existing = session.get(LedgerEntry, entry_id) if entry_id is not None else None
+    if entry_id is not None and existing is None:
+        raise ValidationError("该台账已不存在。")
     unit = session.get(Unit, data.unit_id) if data.unit_id is not None else None
     if unit is None or unit.deleted:
         errors["unit"] = "请选择填报单位。"
+    elif existing is not None and existing.owner_unit_id != unit.id:
+        owner = session.get_one(Unit, existing.owner_unit_id)
+        errors["unit"] = (
+            f"这条台账由{owner.name}填报，填报单位不能更改；"
+            "如确属填错单位，请删除后以正确的单位重新登记。"
+        )
     else:
         here = local_unit(session)
         if here is not None and here.kind not in (UnitKind.COUNTY_OFFICE, UnitKind.CITY_OFFICE) \
@@ -223,6 +233,10 @@ def save_entry(
                 f"本机是{here.name}的电脑，只能登记{here.name}的台账（其他单位的台账在其电脑上登记，再用数据包报送）。"
             )
     entry_date = attempt(_parse_date, data.entry_date)
+    if entry_date is not None:
+        programme_id = existing.programme_id if existing is not None else None
+        dates = range_for(session, programme_id or data.programme_id, DatePurpose.WORK)
+        attempt(lambda: dates.check(entry_date, field="entry_date", label="日期"))
     title = " ".join(data.title.split())
     if not title:
         errors["title"] = "请填写标题。"
@@ -277,15 +291,11 @@ def save_entry(
     if errors:
         raise FormErrors(errors)
 
-    entry: LedgerEntry | None
-    if entry_id is None:
+    if existing is None:
         entry = LedgerEntry(owner_unit_id=unit.id, programme_id=data.programme_id)
         session.add(entry)
-    else:
-        entry = session.get(LedgerEntry, entry_id)
-        if entry is None:
-            raise ValidationError("该台账已不存在。")
-    entry.owner_unit_id = unit.id
+    else:  # the owner stays: a change made here to another unit's entry is a local edit
+        entry = existing
     entry.kind_id = data.kind_id
     entry.entry_date = entry_date
     entry.title = title

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Meeting, MeetingDecision, MeetingReport, Phase, Programme, Unit, UnitKind
+from app.services.dates import DatePurpose, programme_date_range
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
 
@@ -136,10 +137,14 @@ def _validate(session: Session, data: MeetingInput, today: date) -> dict[str, st
     programme = session.get(Programme, data.programme_id)
     if programme is None or programme.deleted:
         add("meeting_date", "没有这个实施方案。")
-    elif data.meeting_date.year != programme.year:
-        add("meeting_date", f"例会日期应在实施方案的年度（{programme.year}年）内。")
-    elif data.meeting_date > today:
-        add("meeting_date", "例会日期不能晚于今天：会议召开后再登记。")
+        deadlines = None  # the range of the decisions' due dates
+    else:
+        deadlines = programme_date_range(programme.year, DatePurpose.DEADLINE)
+        problem = programme_date_range(programme.year).problem(data.meeting_date, "例会日期")
+        if problem:
+            add("meeting_date", problem)
+        elif data.meeting_date > today:
+            add("meeting_date", "例会日期不能晚于今天：会议召开后再登记。")
     chair = data.chair.strip()
     if not chair:
         add("chair", "请填写主持人。")
@@ -180,8 +185,14 @@ def _validate(session: Session, data: MeetingInput, today: date) -> dict[str, st
             and decision.responsible_unit_id not in responsible
         ):
             add("decisions", f"第 {number} 项议定事项的责任单位不存在。")
-        if decision.due_date is not None and decision.due_date < data.meeting_date:
-            add("decisions", f"第 {number} 项议定事项的完成时限不能早于例会日期。")
+        if decision.due_date is None:
+            continue
+        label = f"第 {number} 项议定事项的完成时限"
+        problem = deadlines.problem(decision.due_date, label) if deadlines else None
+        if problem:
+            add("decisions", problem)
+        elif decision.due_date < data.meeting_date:
+            add("decisions", f"{label}不能早于例会日期。")
     return {key: "；".join(messages) for key, messages in errors.items()}
 
 

@@ -12,14 +12,16 @@ same transaction, so a re-import or a crash part-way leaves the database as it w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models import Attachment, Direction, Unit, UnitKind
@@ -44,6 +46,9 @@ from app.sync.records import (
     to_record,
     travelling_tables,
 )
+
+PACKAGE_SUFFIX = ".bjpkg"
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\s]+')  # refused by Windows, or awkward
 
 # Rows named by their content (an attachment's uuid comes from its SHA-256): two units may
 # hold the very same file; the first one's row stands and the other's is the same content.
@@ -135,13 +140,29 @@ def _unit_by_name(session: Session, name: str) -> Unit:
     return unit
 
 
+def package_file_name(sender: str, recipient: str, sequence: int, on: date) -> str:
+    """法律援助中心-至-县矫正办-20181012-第3号.bjpkg: who sends to whom, when, which number."""
+    parts = [_NOT_IN_FILE_NAMES.sub("_", name).strip("_") for name in (sender, recipient)]
+    return f"{parts[0]}-至-{parts[1]}-{on:%Y%m%d}-第{sequence}号{PACKAGE_SUFFIX}"
+
+
+def suggested_package_name(session: Session, recipient_name: str, today: date | None = None) -> str:
+    """The file name for this PC's next package to ``recipient_name`` (its number as the
+    export will give it, unless another export comes first), for a save dialog."""
+    me = _me(session)
+    recipient = _unit_by_name(session, recipient_name)
+    sequence = identity.upcoming_sequence(session, recipient.uuid)
+    return package_file_name(me.name, recipient.name, sequence, today or date.today())
+
+
 def export_package(
     database: Database, recipient_name: str, out: Path, full: bool = False
 ) -> tuple[Path, dict[str, int]]:
     """Write this install's unit's records into a package for ``recipient_name``: those changed
     since the newest package the recipient has confirmed (everything when ``full`` or before
     any confirmation), tombstones included. For the city office: reference data and the
-    county's aggregate only."""
+    county's aggregate only. When ``out`` is a folder the package is named there by
+    :func:`package_file_name`; the path written is returned."""
     store = database.attachments
     with database.session() as session:
         me = _me(session)
@@ -160,6 +181,8 @@ def export_package(
 
             refresh_aggregate(session, me)
         sequence = identity.next_sequence(session, recipient.uuid)
+        if Path(out).is_dir():
+            out = Path(out) / package_file_name(me.name, recipient.name, sequence, date.today())
         ids = UuidMap(session)
         instance = identity.instance_uuid(session)
         sender = Party(me.uuid, me.name, instance)
@@ -322,6 +345,24 @@ def _compare(record: dict[str, Any], values: dict[str, Any], local: Any, base: i
     return "update" if not conflicts.differing_columns(values, local) else "conflict"
 
 
+def _integrity_message(exc: IntegrityError, table_name: str, sender: str) -> str:
+    """A Chinese sentence for a package whose records the database's rules refuse."""
+    label = KIND_LABELS.get(table_name, table_name)
+    detail = str(exc.orig)
+    if "UNIQUE" in detail.upper():
+        why = f"其中的{label}记录与本机已有的{label}重复"
+        if table_name == "agreements":
+            why += "（同一科室同一版本的责任状，本机已有另一份）"
+    elif "FOREIGN KEY" in detail.upper():
+        why = f"其中的{label}记录引用了本机没有的记录"
+    else:
+        why = f"其中的{label}记录不符合本机数据库的约束"
+    return (
+        f"“{sender}”的数据包未导入：{why}。数据库保持原样，没有任何改动。"
+        f"请与“{sender}”核对这些{label}，改正后重新导出数据包。"
+    )
+
+
 def _open_verified(session: Session, path: Path) -> VerifiedPackage:
     """Verify a package for this install; a unit's first package may introduce its keys
     (registered in the caller's transaction, so a refusal registers nothing)."""
@@ -365,7 +406,10 @@ def import_package(database: Database, path: Path, dry_run: bool = False) -> Imp
             ids = UuidMap(session)
             for table in travelling_tables():
                 records = package.records(table.name, keys)
-                _apply_table(session, table, records, ids, sender, summary)
+                try:
+                    _apply_table(session, table, records, ids, sender, summary)
+                except IntegrityError as exc:
+                    raise UserError(_integrity_message(exc, table.name, sender.name)) from exc
             missing = [sha for sha in package.file_names() if not store.has(sha)]
             summary.files = len(missing)
             summary.data_version = int((data_version or {}).get("version", 0))

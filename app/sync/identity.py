@@ -69,9 +69,14 @@ def peer_keys(session: Session, unit_uuid: str) -> PublicKeys | None:
     return PublicKeys(**json.loads(value)) if value else None
 
 
+def upcoming_sequence(session: Session, recipient_uuid: str) -> int:
+    """The number the next package for a recipient will carry (not counted as used)."""
+    return int(get_setting(session, SEQ_OUT + recipient_uuid) or 0) + 1
+
+
 def next_sequence(session: Session, recipient_uuid: str) -> int:
     """The number of the next package for a recipient (and count it as used)."""
-    value = int(get_setting(session, SEQ_OUT + recipient_uuid) or 0) + 1
+    value = upcoming_sequence(session, recipient_uuid)
     set_setting(session, SEQ_OUT + recipient_uuid, str(value))
     return value
 

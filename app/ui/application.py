@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QTimer, QTranslator
+from PySide6.QtCore import (
+    QLockFile,
+    QMessageLogContext,
+    QTimer,
+    QtMsgType,
+    QTranslator,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.paths import RESOURCES_DIR
 from app.ui.i18n import choose_ui_font, install_translators
 from app.ui.main_window import MainWindow
+from app.ui.widgets.wheel import install_wheel_guard
 
 if TYPE_CHECKING:
     from app.services.database import Database
@@ -33,7 +44,77 @@ def create_application(argv: list[str] | None = None) -> QApplication:
         app.setFont(font)
     if STYLE_SHEET.exists():
         app.setStyleSheet(STYLE_SHEET.read_text(encoding="utf-8"))
+    install_wheel_guard(app)
     return app
+
+
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def _qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    logging.getLogger("bangjiao.qt").log(
+        _QT_LEVELS.get(kind, logging.WARNING), "%s (%s)", message, context.category or "qt"
+    )
+
+
+def _show_uncaught(
+    kind: type[BaseException], value: BaseException, tb: TracebackType | None
+) -> None:
+    """An exception that escaped a slot: logged (by app.logs' hook) and told to the clerk."""
+    logging.getLogger("bangjiao.ui").error("未处理的程序错误", exc_info=(kind, value, tb))
+    if QApplication.instance() is not None and not issubclass(kind, KeyboardInterrupt):
+        from app.ui import messages
+
+        messages.show_bug(QApplication.activeWindow(), QApplication.translate("app", "程序错误"))
+
+
+def set_up_logging() -> Path:
+    """Log to the rotating file, Qt's messages and uncaught exceptions included."""
+    from app.logs import configure_logging
+
+    path = configure_logging()
+    qInstallMessageHandler(_qt_message)
+    sys.excepthook = _show_uncaught
+    logging.getLogger("bangjiao").info("启动 大帮教工作台")
+    return path
+
+
+_database_lock: QLockFile | None = None
+
+
+def lock_database(db: str | None) -> QLockFile | None:
+    """Hold ``<database>.lock`` while this program runs; None when another program on this PC
+    already holds it (a stale lock left by a crash is taken over)."""
+    if db and "://" in db:
+        return None
+    from app.paths import default_database_path
+
+    path = Path(db).expanduser().resolve() if db else default_database_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = QLockFile(str(path) + ".lock")
+    lock.setStaleLockTime(0)  # only a lock whose program is gone is stale
+    if lock.tryLock(200):
+        return lock
+    return None
+
+
+def _refuse_second_copy() -> None:
+    QMessageBox.warning(
+        None,
+        QApplication.translate("app", "程序已在运行"),
+        QApplication.translate(
+            "app",
+            "本机已经有一个大帮教工作台正在使用这个数据库。"
+            "同时打开两个可能让一边的修改被另一边覆盖，所以这一个不再打开。"
+            "请在任务栏中找到已经打开的窗口继续使用。",
+        ),
+    )
 
 
 def _database_file_exists(db: str | None) -> bool:
@@ -81,6 +162,14 @@ def _open_into(window: MainWindow, db: str | None) -> None:
 def run_gui(db: str | None = None) -> int:
     """Run the app until its window closes; return the exit code."""
     app = create_application()
+    set_up_logging()
+    lock = lock_database(db)
+    if lock is None and not (db and "://" in db):
+        logging.getLogger("bangjiao").warning("数据库已被本机另一个程序打开，不再打开")
+        _refuse_second_copy()
+        return 1
+    global _database_lock
+    _database_lock = lock  # held until the process ends
     if not _database_file_exists(db):
         database = _run_wizard(db)
         if database is None:

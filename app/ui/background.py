@@ -39,7 +39,8 @@ class _Worker(QObject):
 
 
 class BackgroundTask(QObject):
-    """Runs ``task(report)`` in a thread; ``report(n)`` moves the progress bar (of ``total``).
+    """Runs ``task(report)`` in a thread; ``report(n)`` moves the progress bar (of ``total``;
+    0 shows a busy bar). Use it through :class:`app.ui.operations.Operation`.
 
     Signals:
         succeeded(object): the task's result, in the UI thread.
@@ -60,7 +61,7 @@ class BackgroundTask(QObject):
         task: Callable[[Callable[[int], None]], Any],
     ) -> None:
         super().__init__(parent)
-        self.dialog = QProgressDialog(label, self.tr("取消"), 0, max(total, 1), parent)
+        self.dialog = QProgressDialog(label, self.tr("取消"), 0, max(total, 0), parent)
         self.dialog.setWindowTitle(title)
         self.dialog.setMinimumDuration(400)
         self.dialog.setAutoClose(False)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.operations import notifier, running_tasks
 from app.ui.pages.placeholder import PlaceholderPage
 
 if TYPE_CHECKING:  # the database layer is imported after the window is shown
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         outer.addLayout(body, 1)
         self.setCentralWidget(central)
         self.nav.currentRowChanged.connect(self._on_nav)
+        notifier().changed.connect(self._on_changed)
         if database is not None:
             self.attach_database(database)
 
@@ -183,7 +185,36 @@ class MainWindow(QMainWindow):
             page.refresh()  # another page may have changed what this one shows
         self.stack.setCurrentWidget(page)
 
+    @Slot(object)
+    def _on_changed(self, initiator: object) -> None:
+        """A user action changed the database: the page on screen shows it at once (the page
+        that started it has refreshed itself; the others refresh when opened)."""
+        page = self.stack.currentWidget()
+        if (
+            not self.isVisible()
+            or page is None
+            or page is self.loading
+            or not hasattr(page, "refresh")
+        ):
+            return
+        widget = initiator
+        while isinstance(widget, QWidget):
+            if widget is page:
+                return
+            widget = widget.parentWidget()
+        page.refresh()
+
     def closeEvent(self, event) -> None:
+        if running_tasks():
+            from app.ui.messages import show_error
+
+            show_error(
+                self,
+                _t("请稍候"),
+                _t("还有操作在后台进行（例如导出或生成 PDF），请等它完成或取消后再关闭程序。"),
+            )
+            event.ignore()
+            return
         if self.database is not None:
             self.database.close()
         super().closeEvent(event)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QRect, QUrl
-from PySide6.QtGui import QDesktopServices, QPainter
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QPainter
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QWidget
 
+from app.ui.desktop import open_with_system, temporary_copy
 from app.ui.pdf_pages import render_pages
 
 PRINT_DPI = 300  # pages are rendered at most this sharp, then scaled to the printer
@@ -48,11 +48,9 @@ def ask_and_print(parent: QWidget, data: bytes, title: str) -> bool:
     return print_pdf(printer, data) > 0
 
 
-def open_in_viewer(data: bytes, name: str) -> Path:
-    """Write the PDF to a temporary file and open it in the system's PDF viewer."""
-    folder = Path(tempfile.gettempdir()) / "BangjiaoDesk"
-    folder.mkdir(exist_ok=True)
-    path = folder / name
-    path.write_bytes(data)
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+def open_in_viewer(parent: QWidget, data: bytes, name: str) -> Path:
+    """Write the PDF to a temporary file and open it in the system's PDF viewer (or say
+    where it is when the PC has none)."""
+    path = temporary_copy(data, name)
+    open_with_system(parent, path)
     return path

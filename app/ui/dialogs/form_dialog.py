@@ -7,7 +7,6 @@ from typing import Generic, TypeVar
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
@@ -17,6 +16,9 @@ from PySide6.QtWidgets import (
 
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
+from app.ui.dialogs.guarded import GuardedDialog
+from app.ui.widgets.dates import check_dates
+from app.ui.widgets.scrolling import reveal, scroll_area
 
 ERROR_STYLE = "color: #c0392b;"
 
@@ -32,12 +34,13 @@ def combo_box(items: Sequence[tuple[str, object]], current: object = None) -> QC
     return combo
 
 
-class FormDialog(QDialog, Generic[_Values]):
+class FormDialog(GuardedDialog, Generic[_Values]):
     """Base of the editing dialogs.
 
     Subclasses add fields with :meth:`add_field` and implement :meth:`values`. On 确定 the
     ``save`` callback receives the values; a ValidationError it raises is shown beside the
-    field it names (or at the top) and the dialog stays open, so nothing is lost.
+    field it names (or at the top, scrolled into view) and the dialog stays open, so nothing
+    is lost. Long forms scroll inside the dialog, which fits a 1366×768 screen.
     """
 
     def __init__(
@@ -48,6 +51,7 @@ class FormDialog(QDialog, Generic[_Values]):
         self.setMinimumWidth(520)
         self._save = save
         self._errors: dict[str, QLabel] = {}
+        self._fields: dict[str, QWidget] = {}
         self.form_container = QWidget()
         self.form = QFormLayout(self.form_container)
         self.form.setContentsMargins(0, 0, 0, 0)
@@ -66,7 +70,7 @@ class FormDialog(QDialog, Generic[_Values]):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.general_error)
-        layout.addWidget(self.form_container, 1)
+        layout.addWidget(scroll_area(self.form_container), 1)
         layout.addWidget(self.buttons)
 
     def add_field(self, name: str, label: str, widget: QWidget, hint: str = "") -> None:
@@ -87,6 +91,7 @@ class FormDialog(QDialog, Generic[_Values]):
         error.hide()
         inner.addWidget(error)
         self._errors[name] = error
+        self._fields[name] = widget
         self.form.addRow(label, box)
 
     def values(self) -> _Values:
@@ -119,6 +124,9 @@ class FormDialog(QDialog, Generic[_Values]):
         if general:
             self.general_error.setText("\n".join(general))
             self.general_error.show()
+        first = next((name for name in self._fields if name in errors), None)
+        if first is not None:
+            reveal(self._fields[first])
 
     def show_extra_error(self, field: str, message: str) -> bool:
         """Subclasses with fields of their own show the message there and return True."""
@@ -131,6 +139,8 @@ class FormDialog(QDialog, Generic[_Values]):
             label.hide()
 
     def _try_accept(self) -> None:
+        if not check_dates(self):
+            return
         try:
             self._save(self.values())
         except FormErrors as exc:

@@ -272,7 +272,7 @@ class AgreementsPage(Page):
         """Open the PDF in the system viewer."""
         row, data = self.selected(), self.current_pdf()
         if row is not None and data is not None:
-            open_in_viewer(data, self._file_name(row))
+            open_in_viewer(self, data, self._file_name(row))
 
     def save_selected(self, path: Path | None = None) -> Path | None:
         """Save the PDF where the user says."""
@@ -308,7 +308,7 @@ class AgreementsPage(Page):
             path = agreements.scan_path(session, self.database.attachments, row.agreement_id)
         if path is not None:
             suffix = ".pdf" if path.read_bytes()[:5] == b"%PDF-" else ".jpg"
-            open_in_viewer(path.read_bytes(), f"签署扫描件-{row.department}{suffix}")
+            open_in_viewer(self, path.read_bytes(), f"签署扫描件-{row.department}{suffix}")
 
     def _combined(self, programme_id: int) -> bytes:
         from app.reports.agreement_pdf import render_agreements_pdf

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from app.services.context import WorkContext
 from app.services.database import Database
-from app.services.errors import UserError
-from app.ui.messages import error_text, show_error
+from app.ui.background import BackgroundTask
+from app.ui.operations import Operation
 
 
 class Page(QWidget):
@@ -47,26 +47,34 @@ class Page(QWidget):
         note.setWordWrap(True)
         self.layout_.insertWidget(1, note)
 
-    def run(self, action: Callable[[Any], Any]) -> Any:
-        """Run ``action(session)`` as one user action; show a UserError instead of raising."""
-        try:
-            with self.database.session() as session:
-                return action(session)
-        except UserError as exc:
-            show_error(self, self.tr("操作未完成"), error_text(exc))
-            return None
+    def operation(self, title: str, action: Callable[..., Any], changes: bool = True) -> Operation:
+        """``action(session, ...)`` as a user action on this page's database (see operations)."""
+        return Operation(self, title, action, database=self.database, changes=changes)
 
-    def attempt(self, action: Callable[[Any], Any]) -> bool:
+    def run(self, action: Callable[[Any], Any], title: str = "") -> Any:
+        """Run ``action(session)`` now as one user action; its result, or None when it failed
+        (the failure was shown by the one error policy)."""
+        return self.operation(title or self.tr("操作未完成"), action).run()[1]
+
+    def attempt(self, action: Callable[[Any], Any], title: str = "") -> bool:
         """:meth:`run` for an action whose result does not matter: True when it was done."""
-        done = False
+        return self.operation(title or self.tr("操作未完成"), action).run()[0]
 
-        def act(session) -> None:
-            nonlocal done
-            action(session)
-            done = True
-
-        self.run(act)
-        return done
+    def run_in_background(
+        self,
+        title: str,
+        label: str,
+        action: Callable[..., Any],
+        *,
+        total: int = 0,
+        success: Callable[[Any], Any] | None = None,
+        changes: bool = False,
+    ) -> BackgroundTask:
+        """Run ``action(session, report)`` in a thread with a progress dialog (see operations)."""
+        op = self.operation(title, action, changes=changes)
+        if success is not None:
+            op.success(success)
+        return op.in_background(label, total)
 
 
 def button_row(*buttons: QPushButton) -> QHBoxLayout:

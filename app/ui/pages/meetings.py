@@ -9,14 +9,14 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from app.services import meetings
 from app.services.errors import UserError, file_problem
 from app.services.meetings import DecisionRow, MeetingInput, MeetingMinutes, MeetingRow
 from app.ui.background import BackgroundTask, Cancelled
+from app.ui.desktop import open_with_system
 from app.ui.dialogs.meeting_dialogs import MeetingDialog
 from app.ui.messages import confirm, show_error
 from app.ui.pages.base import Page, button_row, section_label
@@ -51,11 +51,6 @@ def _when(row: ListRow) -> date:
 
 def _key(row: ListRow) -> tuple[str, object]:
     return ("gap", row.month) if isinstance(row, MonthGap) else ("meeting", row.id)
-
-
-def open_saved_file(path: Path) -> None:
-    """Open a saved file in the system's viewer (tests replace this)."""
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
 class MeetingsPage(Page):
@@ -383,7 +378,7 @@ class MeetingsPage(Page):
                 show_error(self, self.tr("保存失败"), file_problem(exc, path, writing=True))
                 return
             self.status.setText(self.tr("纪要已保存到 %1").replace("%1", str(path)))
-            open_saved_file(path)
+            open_with_system(self, path)
 
         return self._make_pdf(minutes, done)
 

@@ -8,8 +8,6 @@ from datetime import date
 from pathlib import Path
 from typing import TypeGuard
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app.models import ReviewDecision, SummaryStatus, UnitKind
@@ -19,6 +17,7 @@ from app.services.errors import UserError, file_problem
 from app.services.summaries import YEAR, SummaryRow
 from app.services.wording import cn_date
 from app.ui.background import BackgroundTask, Cancelled
+from app.ui.desktop import open_with_system
 from app.ui.dialogs.summary_dialogs import EditorData, ReturnDialog, SummaryDialog
 from app.ui.messages import confirm, error_text, show_error
 from app.ui.pages.base import Page, button_row
@@ -34,11 +33,6 @@ EDITABLE = (None, SummaryStatus.DRAFT, SummaryStatus.RETURNED)
 
 def _date(value: date | None) -> str:
     return f"{value.year}-{value.month:02d}-{value.day:02d}" if value else ""
-
-
-def open_saved_file(path: Path) -> None:
-    """Open a saved file in the system's viewer (tests replace this)."""
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
 def default_phase(phases: tuple[PhaseRow, ...], today: date) -> int | None:
@@ -367,7 +361,7 @@ class SummariesPage(Page):
             self.status.setText(self.tr("已保存到 %1").replace("%1", str(path)))
             self._last_pdf = (data, path.stem)
             self.print_button.setEnabled(True)
-            open_saved_file(path)
+            open_with_system(self, path)
 
         def failed(error: object) -> None:
             if isinstance(error, Cancelled):

@@ -1,0 +1,162 @@
+"""One path for every user action: its own session, one error policy, then "changed".
+
+The shape of Anki's ``CollectionOp``::
+
+    Operation(page, self.tr("删除台账"), lambda s: ledger.delete_entry(s, entry_id),
+              database=page.database).success(lambda _: page.reload()).run()
+
+    Operation(page, self.tr("导出工作台账"), work, database=db)
+        .in_background(self.tr("正在导出……"), total=n)     # work(session, report)
+
+- ``run()`` does the work now, on the UI thread, in one session (committed on success, rolled
+  back on any failure, so a failure leaves the database as it was); for quick actions.
+- ``in_background()`` does it in a worker thread with a progress dialog whose 取消 stops the
+  work at its next ``report(n)``; for imports, exports, PDFs and anything that can take more
+  than a moment. The work must not touch widgets.
+- On success the ``success`` callback gets the result, then, for a mutating action,
+  :func:`notifier` emits ``changed`` so that open pages refresh.
+- On failure the ``failure`` callback decides, if given; otherwise :func:`report_failure`:
+  a refusal (UserError) shows its Chinese message; a known problem of the PC (database locked,
+  disk full, read-only folder, file in use, permission denied) shows what to do; anything else
+  is a bug: logged with its traceback and shown with the log file's location.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.services.errors import UserError, environment_problem
+from app.ui import messages
+from app.ui.background import BackgroundTask, Cancelled
+
+if TYPE_CHECKING:
+    from app.services.database import Database
+
+T = TypeVar("T")
+log = logging.getLogger("bangjiao.ui")
+
+
+class ChangeNotifier(QObject):
+    """Tells open pages that a user action changed the database.
+
+    Signals:
+        changed(object): emitted after a mutating operation; the argument is the widget that
+            started it (which has refreshed itself already).
+    """
+
+    changed = Signal(object)
+
+
+_notifier: ChangeNotifier | None = None
+
+
+def notifier() -> ChangeNotifier:
+    """The application's one change notifier."""
+    global _notifier
+    if _notifier is None:
+        _notifier = ChangeNotifier(QApplication.instance())
+    return _notifier
+
+
+def report_failure(parent: QWidget | None, title: str, error: BaseException) -> None:
+    """Show ``error`` to the clerk by the one policy (see the module docstring)."""
+    if isinstance(error, Cancelled):
+        log.info("%s：已取消", title)
+        return
+    if isinstance(error, UserError):
+        log.info("%s：未完成（%s）", title, type(error).__name__)
+        messages.show_error(parent, title, messages.error_text(error))
+        return
+    problem = environment_problem(error)
+    if problem is not None:
+        log.warning("%s：环境问题 %s", title, type(error).__name__, exc_info=error)
+        messages.show_error(parent, title, problem)
+        return
+    log.error("%s：程序错误", title, exc_info=error)
+    messages.show_bug(parent, title)
+
+
+class Operation(Generic[T]):
+    """One user action (see the module docstring)."""
+
+    def __init__(
+        self,
+        parent: QWidget,
+        title: str,
+        work: Callable[..., T],
+        *,
+        database: Database | None = None,
+        changes: bool = True,
+    ) -> None:
+        self.parent = parent
+        self.title = title
+        self._work = work
+        self._database = database
+        self._changes = changes
+        self._success: Callable[[T], Any] | None = None
+        self._failure: Callable[[BaseException], Any] | None = None
+        self.task: BackgroundTask | None = None
+
+    def success(self, callback: Callable[[T], Any]) -> Operation[T]:
+        """Call ``callback(result)`` after the work succeeded (in the UI thread)."""
+        self._success = callback
+        return self
+
+    def failure(self, callback: Callable[[BaseException], Any]) -> Operation[T]:
+        """Handle failures with ``callback(error)`` instead of the default policy."""
+        self._failure = callback
+        return self
+
+    def _call(self, *extra: Any) -> T:
+        if self._database is None:
+            return self._work(*extra)
+        with self._database.session() as session:
+            return self._work(session, *extra)
+
+    def _succeeded(self, result: T) -> None:
+        if self._success is not None:
+            self._success(result)
+        if self._changes:
+            notifier().changed.emit(self.parent)
+
+    def _failed(self, error: BaseException) -> None:
+        if self._failure is not None:
+            self._failure(error)
+        else:
+            report_failure(self.parent, self.title, error)
+
+    def run(self) -> tuple[bool, T | None]:
+        """Do the work now; ``(True, result)`` when it succeeded, ``(False, None)`` if not."""
+        try:
+            result = self._call()
+        except Exception as error:
+            self._failed(error)
+            return False, None
+        self._succeeded(result)
+        return True, result
+
+    def in_background(self, label: str, total: int = 0) -> BackgroundTask:
+        """Do the work in a thread as ``work([session,] report)`` with a progress dialog of
+        ``total`` steps (0: busy indicator); returns the running task (its ``finished``
+        signal fires after the callbacks)."""
+        task = BackgroundTask(self.parent, self.title, label, total, self._call)
+        task.succeeded.connect(self._succeeded)
+        task.failed.connect(self._failed)
+        self.task = task
+        _running.add(task)
+        task.finished.connect(lambda: _running.discard(task))
+        task.start()
+        return task
+
+
+_running: set[BackgroundTask] = set()  # tasks stay alive until they finish
+
+
+def running_tasks() -> int:
+    """How many background operations are under way (the window waits for them on close)."""
+    return len(_running)

@@ -1,0 +1,25 @@
+"""Long content inside a scroll area, and bringing a widget into view."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
+
+
+def scroll_area(content: QWidget) -> QScrollArea:
+    """``content`` in a frameless scroll area that resizes it to its width."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(content)
+    return area
+
+
+def reveal(widget: QWidget, focus: bool = True) -> None:
+    """Scroll every scroll area around ``widget`` so that it is visible; give it the focus."""
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QScrollArea):
+            parent.ensureWidgetVisible(widget, 20, 20)
+        parent = parent.parentWidget()
+    if focus:
+        widget.setFocus()

@@ -1,0 +1,135 @@
+"""A database with a little of everything, for tests that walk the whole app."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from app.models import BrandStatus, RectificationStatus
+from app.services import agreements, brands, inspections, ledger, meetings, summaries
+from app.services.brands import BrandInput
+from app.services.database import open_database
+from app.services.inspections import FindingInput, InspectionInput
+from app.services.ledger import EntryInput, PhotoInput
+from app.services.meetings import DecisionInput, MeetingInput, ReportInput
+from app.services.settings import current_programme, local_unit
+from tests.helpers import kind_ids, make_jpeg, make_pdf, unit_ids
+
+AID = "法律援助中心"
+
+
+def seed_everything(db_path: Path, photo_dir: Path) -> None:
+    """Entries (one with a photo), a meeting with a decision, an inspection with an item, a
+    brand with a milestone, agreements (one issued on the county's PC) and a summary, each
+    owned by this PC's unit where the rules ask for it."""
+    db = open_database(str(db_path))
+    with db.session() as s:
+        units, kinds = unit_ids(s), kind_ids(s)
+        here = local_unit(s)
+        programme_id = current_programme(s).id
+        county = here.name in ("县矫正办", "社区矫正科")
+        unit_id = units[AID] if county else here.id
+        photo = make_jpeg(photo_dir / "photo.jpg")
+        entry_ids = []
+        for n in range(3):
+            entry_id = ledger.save_entry(
+                s,
+                db.attachments,
+                None,
+                EntryInput(
+                    kind_id=kinds["other"],
+                    unit_id=here.id if not county else unit_id,
+                    entry_date=date(2018, 7, 1 + n),
+                    title=f"走访结对司法所 {n}",
+                    photos=[PhotoInput(path=photo, caption="走访")] if n == 0 else [],
+                    programme_id=programme_id,
+                ),
+            )
+            entry_ids.append(entry_id)
+        meetings.save_meeting(
+            s,
+            None,
+            MeetingInput(
+                programme_id=programme_id,
+                meeting_date=date(2018, 7, 30),
+                chair="张副局长",
+                attendees="各科室负责人",
+                location="三楼会议室",
+                reports=[ReportInput(unit_id=units[AID], progress="办理法律援助案件 12 件。")],
+                decisions=[
+                    DecisionInput(
+                        text="走访结对司法所",
+                        responsible_unit_id=units[AID],
+                        due_date=date(2018, 8, 10),
+                    )
+                ],
+            ),
+            here.id,
+            date(2018, 12, 31),
+        )
+        if county:
+            inspection = inspections.record_inspection(
+                s,
+                InspectionInput(
+                    inspection_date=date(2018, 8, 15),
+                    inspectors="王芳",
+                    inspected_unit_id=units[AID],
+                    findings=[
+                        FindingInput(
+                            text="台账照片不全",
+                            rectify=True,
+                            responsible_unit_id=units[AID],
+                            deadline=date(2018, 9, 15),
+                        )
+                    ],
+                    programme_id=programme_id,
+                ),
+                here.id,
+            )
+            item = inspection.items[0]
+            inspections.report_progress(
+                s,
+                item.id,
+                RectificationStatus.RECTIFIED,
+                "已补齐照片",
+                date(2018, 9, 1),
+                units[AID],
+            )
+            brand_id = brands.create_brand(
+                s,
+                programme_id,
+                BrandInput(
+                    name="法援+",
+                    lead_unit_id=units[AID],
+                    participant_ids=[units["瓯南司法所"]],
+                    description="法律援助律师进驻司法所。",
+                ),
+            )
+            brands.add_milestone(s, brand_id, "制定方案", date(2018, 8, 31))
+            brands.attach_evidence(s, brand_id, entry_ids[:1])
+            brands.create_brand(
+                s,
+                programme_id,
+                BrandInput(name="调解+", lead_unit_id=units["基层科"], description="调解进社区。"),
+            )
+            brands.set_status(s, brand_id, BrandStatus.BUILDING)
+            agreements.create_all_drafts(s, programme_id, here.id)
+            rows = agreements.list_agreements(s, programme_id)
+            for row in rows[:2]:
+                agreements.issue(s, db.attachments, row.agreement_id, date(2018, 6, 28))
+            agreements.sign(
+                s,
+                db.attachments,
+                rows[0].agreement_id,
+                signed_on=date(2018, 6, 29),
+                party_a_signatory="李明",
+                party_b_signatory="王芳",
+                scans=[make_pdf(photo_dir / "scan.pdf")],
+            )
+        phase = next(p for p in current_programme(s).phases if p.deadline)
+        summary = summaries.start_summary(s, programme_id, unit_id, phase.id)
+        summaries.submit_summary(s, summary.id, phase.deadline)
+        if county:
+            other = summaries.start_summary(s, programme_id, units["基层科"], phase.id)
+            summaries.submit_summary(s, other.id, phase.deadline)
+    db.close()

@@ -1,0 +1,158 @@
+"""The shared widgets: the date field, the wheel guard, the guarded dialog, the database lock."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialogButtonBox,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services.dates import DatePurpose, programme_date_range
+from app.ui.dialogs.guarded import GuardedDialog
+from app.ui.widgets.dates import DateField, check_dates, parse_date
+from app.ui.widgets.scrolling import scroll_area
+
+YEAR_2018 = programme_date_range(2018)
+
+
+def _shown(qtbot, *widgets: QWidget) -> QWidget:
+    window = QWidget()
+    layout = QVBoxLayout(window)
+    for widget in widgets:
+        layout.addWidget(widget)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_common_ways_of_writing_a_date_are_read():
+    assert parse_date("2018-06-28") == date(2018, 6, 28)
+    assert parse_date("2018/6/2") == date(2018, 6, 2)
+    assert parse_date("2018年6月28日") == date(2018, 6, 28)
+    assert parse_date("20180628") == date(2018, 6, 28)
+    assert parse_date("2018-02-30") is None and parse_date("明天") is None
+
+
+def test_a_typed_impossible_date_is_kept_and_explained(qtbot, gui_app):
+    field = DateField(YEAR_2018, date(2018, 5, 1), label="印发日期")
+    other = QLineEdit()
+    _window = _shown(qtbot, field, other)
+    field.edit.selectAll()
+    qtbot.keyClicks(field.edit, "2018-02-30")
+    other.setFocus()
+    qtbot.keyClick(field.edit, Qt.Key.Key_Return)
+    assert field.edit.text() == "2018-02-30"  # not silently turned into 2018-02-03
+    assert field.value() is None
+    assert "“2018-02-30”不是有效的日期" in field.error.text() and field.error.isVisible()
+    assert not check_dates(field.parentWidget())
+
+
+def test_a_date_outside_the_programme_year_is_refused_with_the_range(qtbot, gui_app):
+    field = DateField(YEAR_2018, date(2018, 5, 1), label="印发日期")
+    _window = _shown(qtbot, field)
+    field.edit.selectAll()
+    qtbot.keyClicks(field.edit, "1900-11-30")
+    qtbot.keyClick(field.edit, Qt.Key.Key_Return)
+    assert field.value() is None
+    assert field.problem() == "印发日期应在2018年1月1日至2018年12月31日之间。"
+    field.edit.selectAll()
+    qtbot.keyClicks(field.edit, "2018/6/2")
+    qtbot.keyClick(field.edit, Qt.Key.Key_Return)
+    assert field.value() == date(2018, 6, 2) and field.edit.text() == "2018-06-02"
+    assert not field.error.isVisible() and check_dates(field.parentWidget())
+
+
+def test_defaults_and_the_calendar_stay_in_the_programme_year(qtbot, gui_app):
+    required = DateField(YEAR_2018)  # today is years after 2018
+    optional = DateField(programme_date_range(2018, DatePurpose.DEADLINE), optional=True)
+    _window = _shown(qtbot, required, optional)
+    assert required.value() == date(2018, 12, 31)  # inside the year, whatever the PC's date
+    assert optional.value() is None and optional.is_empty() and optional.problem() is None
+    optional._prepare_calendar()  # what opening the calendar does first
+    assert optional.calendar.yearShown() == 2018  # not January 1900
+    optional.calendar.setSelectedDate(optional.calendar.selectedDate().addDays(-3))
+    optional._picked(optional.calendar.selectedDate())
+    assert optional.value() is not None and optional.value().year == 2018
+    qtbot.keyClick(optional.edit, Qt.Key.Key_Up)
+    assert optional.value().year == 2018
+
+
+def test_the_wheel_scrolls_the_form_instead_of_changing_a_passing_drop_down(qtbot, gui_app):
+    content = QWidget()
+    layout = QVBoxLayout(content)
+    combo = QComboBox()
+    combo.addItems(["甲", "乙", "丙"])
+    layout.addWidget(combo)
+    for _ in range(40):
+        layout.addWidget(QLineEdit())
+    area = scroll_area(content)
+    area.resize(300, 200)
+    qtbot.addWidget(area)
+    area.show()
+    qtbot.waitExposed(area)
+    centre = combo.rect().center()
+    event = QWheelEvent(QPointF(centre), QPointF(combo.mapToGlobal(centre)), QPoint(0, 0),
+                        QPoint(0, -120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)  # fmt: skip
+    QApplication.sendEvent(combo, event)
+    assert combo.currentIndex() == 0
+    assert area.verticalScrollBar().value() > 0  # the form scrolled instead
+    area.activateWindow()
+    qtbot.waitActive(area)
+    combo.setFocus()
+    qtbot.waitUntil(combo.hasFocus)
+    QApplication.sendEvent(combo, event)
+    assert combo.currentIndex() == 1  # a focused drop-down still answers the wheel
+
+
+class _Form(GuardedDialog):
+    def __init__(self) -> None:
+        super().__init__()
+        self.name = QLineEdit("法律援助中心")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.name)
+        layout.addWidget(self.buttons)
+
+
+def test_escape_on_a_changed_form_asks_before_throwing_the_work_away(qtbot, dialogs):
+    form = _Form()
+    qtbot.addWidget(form)
+    form.show()
+    qtbot.keyClick(form, Qt.Key.Key_Escape)
+    assert not form.isVisible() and dialogs.shown == []  # nothing typed: closes at once
+
+    form.show()
+    form.mark_unchanged()
+    qtbot.keyClicks(form.name, " 2")  # QTest types ASCII only
+    dialogs.confirm = False
+    qtbot.keyClick(form, Qt.Key.Key_Escape)
+    assert form.isVisible() and form.name.text() == "法律援助中心 2"
+    assert dialogs.texts("question") == ["表单中有尚未保存的修改。确定不保存就关闭吗？"]
+    dialogs.confirm = True
+    qtbot.mouseClick(
+        form.buttons.button(QDialogButtonBox.StandardButton.Cancel), Qt.MouseButton.LeftButton
+    )
+    assert not form.isVisible()
+
+
+def test_a_second_program_on_the_same_database_is_refused(tmp_path, gui_app):
+    from app.ui.application import lock_database
+
+    db = str(tmp_path / "bangjiao.db")
+    first = lock_database(db)
+    assert first is not None
+    assert lock_database(db) is None  # what a second program on this PC gets
+    first.unlock()
+    again = lock_database(db)
+    assert again is not None
+    again.unlock()
