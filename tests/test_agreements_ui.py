@@ -212,3 +212,26 @@ def test_esc_on_a_filled_sign_dialog_asks_first(qtbot, dialogs, gui_app, tmp_pat
     dialogs.confirm = True
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
+
+
+def test_a_failing_save_is_explained_and_the_dialog_keeps_what_was_typed(
+    qtbot, monkeypatch, dialogs, db_path
+):
+    import errno
+
+    page = _page(qtbot, db_path)
+    qtbot.mouseClick(page.draft_all_button, Qt.MouseButton.LeftButton)
+    assert page.status.text() == "已为 7 个科室建立草稿。"
+    _select(page, "基层科")
+
+    def full_disk(*_args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(agreements, "void", full_disk)
+    seen = drive_dialog(monkeypatch, VoidDialog, lambda d: d.reason.setText("职责调整"))
+    qtbot.mouseClick(page.void_button, Qt.MouseButton.LeftButton)
+    (warning,) = dialogs.texts("warning")
+    assert "磁盘空间已满" in warning
+    assert seen[0].result() == 0 and seen[0].reason.text() == "职责调整"
+    assert "没有保存" in seen[0].error_text()
+    assert page.selected().status_label == "草稿"
