@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -32,7 +33,7 @@ def _select(page: AgreementsPage, department: str) -> None:
     assert page.view.select_where(lambda r: r.department == department)
 
 
-def test_issue_then_sign_raises_the_signing_rate(qtbot, monkeypatch, gui_app, db_path, tmp_path):
+def test_issue_then_sign_raises_the_signing_rate(qtbot, monkeypatch, dialogs, db_path, tmp_path):
     page = _page(qtbot, db_path)
     assert page.rate_label.text().startswith("0 / 7")
     assert [r.status_label for r in page.model.rows()] == ["未建立"] * 7
@@ -63,6 +64,10 @@ def test_issue_then_sign_raises_the_signing_rate(qtbot, monkeypatch, gui_app, db
     assert page.selected().status_label == "已签署" and page.selected().has_scan
     assert page.rate_label.text().startswith("1 / 7")
     assert page.scan_button.isEnabled()
+    qtbot.mouseClick(page.scan_button, Qt.MouseButton.LeftButton)
+    (opened,) = dialogs.opened
+    assert opened.endswith("签署扫描件-法律援助中心.pdf")
+    assert Path(opened).read_bytes() == (tmp_path / "签署件.pdf").read_bytes()
 
     seen = drive_dialog(monkeypatch, VoidDialog, lambda d: None)
     qtbot.mouseClick(page.void_button, Qt.MouseButton.LeftButton)

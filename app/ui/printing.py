@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QRect
@@ -12,7 +11,6 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QWidget
 
 from app.ui.background import BackgroundTask
-from app.ui.desktop import open_with_system, temporary_copy
 from app.ui.operations import Operation
 from app.ui.pdf_pages import page_count, render_pages
 
@@ -95,11 +93,3 @@ def print_in_background(
     if done is not None:
         operation.success(done)
     return operation.in_background(_t("正在打印“%1”……").replace("%1", title), total)
-
-
-def open_in_viewer(parent: QWidget, data: bytes, name: str) -> Path:
-    """Write the PDF to a temporary file and open it in the system's PDF viewer (or say
-    where it is when the PC has none)."""
-    path = temporary_copy(data, name)
-    open_with_system(parent, path)
-    return path

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton, QSplitter, QVBox
 from app.services import agreements
 from app.services.agreements import AgreementRow
 from app.services.dates import DatePurpose
-from app.services.errors import UserError, file_problem, write_file
+from app.services.errors import write_file
 from app.ui import messages
 from app.ui.desktop import open_with_system, show_in_folder, temporary_copy
 from app.ui.dialogs.agreement_dialogs import IssueDialog, SignDialog, VoidDialog
@@ -40,6 +40,13 @@ STATUS_COLOURS = {
 }
 COMBINED_NAME = "责任状汇编.pdf"
 T = TypeVar("T")
+
+
+def _suffix(data: bytes) -> str:
+    """The file name suffix of a stored scan (a PDF, or one photo)."""
+    if data.startswith(b"%PDF-"):
+        return ".pdf"
+    return ".png" if data.startswith(b"\x89PNG") else ".jpg"
 
 
 def _date(value: date | None) -> str:
@@ -389,11 +396,8 @@ class AgreementsPage(Page):
             path = agreements.scan_path(session, store, agreement_id)
             if path is None:
                 return None
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise UserError(file_problem(exc, path)) from None
-            return temporary_copy(data, name + (".pdf" if data[:5] == b"%PDF-" else ".jpg"))
+            data = path.read_bytes()  # a lost file is explained by the one error policy
+            return temporary_copy(data, name + _suffix(data))
 
         ok, path = self.operation(self.tr("查看扫描件"), copy, changes=False).run()
         if ok and path is not None:
@@ -414,10 +418,7 @@ class AgreementsPage(Page):
         def work(session, report) -> list[Path]:
             from app.reports.agreement_pdf import render_agreements_pdf
 
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise UserError(file_problem(exc, folder, writing=True)) from None
+            folder.mkdir(parents=True, exist_ok=True)
             written = []
             for department, data in agreements.department_pdfs(session, store, programme_id,
                                                                report):  # fmt: skip
