@@ -192,9 +192,9 @@ def test_a_departments_pc_cannot_issue_sign_or_void(qtbot, dialogs, tmp_path):
     for button in page.manage_buttons:
         assert not button.isVisibleTo(page)
     assert page.read_only_note.isVisibleTo(page) and "社区矫正科" in page.read_only_note.text()
-    assert page.selected().department == "法律援助中心"  # its own agreement, shown
+    assert page.selected().department == "法律援助中心"  # its own agreement, shown first
     dialogs.save_paths = [tmp_path / "法援.pdf"]
-    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)  # it still saves and prints
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)  # it still saves
     assert "乙方：法律援助中心" in PdfReader(tmp_path / "法援.pdf").pages[0].extract_text()
 
     db = open_database(str(path))

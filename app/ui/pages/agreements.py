@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
@@ -30,6 +30,9 @@ from app.ui.pdf_preview import PdfPreview
 from app.ui.printing import print_in_background
 from app.ui.table_model import Column, RowTableModel, format_percent
 from app.ui.table_view import RowTableView
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 STATUS_COLOURS = {
     "已签署": "#1e7d32",
@@ -252,7 +255,9 @@ class AgreementsPage(Page):
 
     # ------------------------------------------------------------ lifecycle
 
-    def _dialog_save(self, title: str, action):
+    def _dialog_save(
+        self, title: str, action: Callable[[Session, dict], None]
+    ) -> Callable[[dict], None]:
         """A dialog's save callback: ``action(session, values)`` as one user action."""
         return lambda values: save_from_dialog(
             self, title, lambda s: action(s, values), database=self.database
@@ -279,7 +284,7 @@ class AgreementsPage(Page):
         programme_id, owner, store = (self.context.programme_id, self.context.local_unit_id,
                                       self.database.attachments)  # fmt: skip
 
-        def issue(session, values: dict) -> None:
+        def issue(session: Session, values: dict) -> None:
             agreement_id = agreements.create_draft(session, programme_id, row.department_id, owner)
             agreements.issue(session, store, agreement_id, values["issued_on"])
 
@@ -296,7 +301,7 @@ class AgreementsPage(Page):
             return
         agreement_id, store = row.agreement_id, self.database.attachments
 
-        def sign(session, values: dict) -> None:
+        def sign(session: Session, values: dict) -> None:
             agreements.sign(session, store, agreement_id, **values)
 
         dialog = SignDialog(self._dialog_save(self.tr("登记签署"), sign), row.department,
@@ -312,7 +317,7 @@ class AgreementsPage(Page):
             return
         agreement_id = row.agreement_id
 
-        def void(session, values: dict) -> None:
+        def void(session: Session, values: dict) -> None:
             agreements.void(session, agreement_id, values["reason"])
 
         dialog = VoidDialog(self._dialog_save(self.tr("作废责任状"), void), row.department, self)
@@ -392,7 +397,7 @@ class AgreementsPage(Page):
         agreement_id, store = row.agreement_id, self.database.attachments
         name = f"签署扫描件-{row.department}"
 
-        def copy(session) -> Path | None:
+        def copy(session: Session) -> Path | None:
             path = agreements.scan_path(session, store, agreement_id)
             if path is None:
                 return None
@@ -415,7 +420,7 @@ class AgreementsPage(Page):
         folder, store = Path(chosen), self.database.attachments
         departments = self.model.rowCount()
 
-        def work(session, report) -> list[Path]:
+        def work(session: Session, report: Callable[[int], None]) -> list[Path]:
             from app.reports.agreement_pdf import render_agreements_pdf
 
             folder.mkdir(parents=True, exist_ok=True)
@@ -451,7 +456,7 @@ class AgreementsPage(Page):
         if programme_id is None:
             return
 
-        def combined(session, _report) -> bytes:
+        def combined(session: Session, _report: Callable[[int], None]) -> bytes:
             from app.reports.agreement_pdf import render_agreements_pdf
 
             return render_agreements_pdf(agreements.all_contents(session, programme_id))

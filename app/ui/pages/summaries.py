@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
@@ -24,6 +25,9 @@ from app.ui.pages.base import Page, button_row
 from app.ui.printing import print_in_background
 from app.ui.table_model import ALERT_BACKGROUND, Column, RowTableModel
 from app.ui.table_view import RowTableView
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 STATUS_COLOURS = {"已采用": "#1e7d32", "已提交": "#1d3f72", "草稿": "#b36b00",
                   "已退回": "#c0392b", "未开始": "#777777"}  # fmt: skip
@@ -218,7 +222,7 @@ class SummariesPage(Page):
         programme_id, phase_id = self.context.programme_id, self.phase_id()
         note = self._note(row, writable)
 
-        def read(session) -> EditorData | None:
+        def read(session: Session) -> EditorData | None:
             if writable:
                 summary = summaries.start_summary(
                     session, programme_id, row.department_id, phase_id
@@ -346,7 +350,7 @@ class SummariesPage(Page):
             return None
         store, summary_id = self.database.attachments, row.summary_id
 
-        def work(session, report) -> bytes:
+        def work(session: Session, report: Callable[[int], None]) -> bytes:
             from app.reports.summary_pdf import render_department_summary
             from app.services.summary_reports import department_report
 
@@ -367,7 +371,7 @@ class SummariesPage(Page):
             return None
         store = self.database.attachments
 
-        def work(session, report) -> bytes:
+        def work(session: Session, report: Callable[[int], None]) -> bytes:
             from app.reports.summary_pdf import render_county_summary
             from app.services.summary_reports import county_report
 
