@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from app.models import BrandStatus, RectificationStatus
+from app.models import BrandStatus, RectificationStatus, ReviewDecision
 from app.services import agreements, brands, inspections, ledger, meetings, summaries
 from app.services.brands import BrandInput
 from app.services.database import open_database
@@ -20,8 +20,9 @@ AID = "法律援助中心"
 
 def seed_everything(db_path: Path, photo_dir: Path) -> None:
     """Entries (one with a photo), a meeting with a decision, an inspection with an item, a
-    brand with a milestone, agreements (one issued on the county's PC) and a summary, each
-    owned by this PC's unit where the rules ask for it."""
+    brand with a milestone, agreements (one issued on the county's PC) and a summary (on a
+    department's PC returned by the county), each owned by this PC's unit where the rules ask
+    for it."""
     db = open_database(str(db_path))
     with db.session() as s:
         units, kinds = unit_ids(s), kind_ids(s)
@@ -132,4 +133,7 @@ def seed_everything(db_path: Path, photo_dir: Path) -> None:
         if county:
             other = summaries.start_summary(s, programme_id, units["基层科"], phase.id)
             summaries.submit_summary(s, other.id, phase.deadline)
+        else:  # the county's decision, as its package brings it: returned, to be resubmitted
+            summaries.review_summary(s, summary.id, ReviewDecision.RETURNED, "请补充典型案例。",
+                                     date(2018, 10, 20), units["县矫正办"])  # fmt: skip
     db.close()

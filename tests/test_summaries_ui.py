@@ -13,8 +13,9 @@ from app.services.database import open_database
 from app.services.ledger import EntryInput, PhotoInput
 from app.services.settings import LOCAL_UNIT, set_setting
 from app.ui.dialogs.summary_dialogs import ReturnDialog, SummaryDialog
+from app.ui.operations import running_tasks
 from app.ui.pages.summaries import OVERDUE_BACKGROUND, SummariesPage
-from tests.helpers import drive_dialog, kind_ids, make_jpeg, open_page, unit_ids
+from tests.helpers import assert_fits_screen, drive_dialog, kind_ids, make_jpeg, open_page, unit_ids
 
 DEPARTMENTS = ["办公室（政治处）", "法制宣传科", "行政法制科", "基层科", "公证管理科、公证处",
                "律师管理科", "法律援助中心"]  # fmt: skip
@@ -146,8 +147,8 @@ def test_photos_are_chosen_with_captions_in_order(qtbot, monkeypatch, gui_app, d
         for day, title in (("2018-10-20", "法治讲座进社区"), ("2018-11-05", "法律援助值班")):
             photo = make_jpeg(tmp_path / f"{title}.jpg", colour=(40, 120 + len(title), 60))
             ledger.save_entry(s, db.attachments, None, EntryInput(
-                kind_id=kind_ids(s)["other"], unit_id=unit_ids(s)[AID], entry_date=day, title=title,
-                photos=[PhotoInput(path=photo)]))  # fmt: skip
+                kind_id=kind_ids(s)["other"], unit_id=unit_ids(s)[AID], entry_date=day,
+                title=title, photos=[PhotoInput(path=photo)]))  # fmt: skip
     db.close()
     page = _page(qtbot, db_path, AID)
 
@@ -250,26 +251,139 @@ def test_real_pdfs_are_made_in_the_background_saved_and_printable(
     qtbot, monkeypatch, dialogs, db_path, tmp_path
 ):
     from pypdf import PdfReader
+    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
     _summary(db_path, AID, submitted_on=date(2018, 10, 14))
-    printed = []
-    monkeypatch.setattr(
-        "app.ui.printing.ask_and_print",
-        lambda _p, data, title: printed.append((data, title)) or True,
-    )
+    printed = tmp_path / "printed.pdf"
+
+    def to_pdf(dialog: QPrintDialog) -> int:
+        dialog.printer().setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        dialog.printer().setOutputFileName(str(printed))
+        return 1
+
+    monkeypatch.setattr(QPrintDialog, "exec", to_pdf)
     page = _page(qtbot, db_path)
     _select(page, AID)
     assert not page.print_button.isEnabled()
-    with qtbot.waitSignal(page.department_pdf(tmp_path / "one.pdf").finished, timeout=30000):
-        pass
+    dialogs.save_paths = [tmp_path / "one.pdf", tmp_path / "all.pdf"]
+    qtbot.mouseClick(page.pdf_button, Qt.MouseButton.LeftButton)
+    assert running_tasks() == 1 and not page.pdf_button.isEnabled()  # in the background
+    qtbot.waitUntil(lambda: running_tasks() == 0, timeout=30000)
     text = "".join(p.extract_text() for p in PdfReader(tmp_path / "one.pdf").pages).replace(
         "\n", ""
     )
     assert AID in text and "工作总结" in text
-    with qtbot.waitSignal(page.county_pdf(tmp_path / "all.pdf").finished, timeout=30000):
-        pass
+    qtbot.mouseClick(page.county_pdf_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: running_tasks() == 0, timeout=30000)
     reader = PdfReader(tmp_path / "all.pdf")
     assert "汇总报告" in reader.pages[0].extract_text().replace("\n", "") and reader.outline
     assert dialogs.opened == [str(tmp_path / "one.pdf"), str(tmp_path / "all.pdf")]
     assert "all.pdf" in page.status.text() and page.print_button.isEnabled()
-    assert page.print_last() and printed[0][0] == (tmp_path / "all.pdf").read_bytes()
+    qtbot.mouseClick(page.print_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: running_tasks() == 0, timeout=30000)
+    assert len(PdfReader(printed).pages) == len(reader.pages)
+    assert page.status.text() == f"已送打印机 {len(reader.pages)} 页。"
+
+
+def test_a_pdf_that_cannot_be_written_is_explained(qtbot, dialogs, db_path, tmp_path):
+    _summary(db_path, AID, submitted_on=date(2018, 10, 14))
+    page = _page(qtbot, db_path)
+    _select(page, AID)
+    dialogs.save_paths = [tmp_path / "拔出的U盘" / "one.pdf"]
+    qtbot.mouseClick(page.pdf_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: running_tasks() == 0, timeout=30000)
+    (warning,) = dialogs.texts("warning")
+    assert "找不到文件或文件夹" in warning and "拔出的U盘" in warning
+    assert dialogs.opened == [] and page.pdf_button.isEnabled()
+
+
+def _photos(db_path, tmp_path, count: int) -> None:
+    db = open_database(str(db_path))
+    with db.session() as s:
+        for n in range(count):
+            photo = make_jpeg(tmp_path / f"p{n}.jpg", colour=(40 + 20 * n, 120, 60))
+            ledger.save_entry(s, db.attachments, None, EntryInput(
+                kind_id=kind_ids(s)["other"], unit_id=unit_ids(s)[AID],
+                entry_date=date(2018, 10, 20 + n), title=f"走访司法所 {n}",
+                photos=[PhotoInput(path=photo)]))  # fmt: skip
+    db.close()
+
+
+def _inside(widget, dialog) -> bool:
+    """Whether ``widget`` lies wholly inside the dialog's area."""
+    top_left = widget.mapTo(dialog, widget.rect().topLeft())
+    return dialog.rect().contains(top_left) and dialog.rect().contains(
+        widget.mapTo(dialog, widget.rect().bottomRight())
+    )
+
+
+def test_the_editor_fits_the_screen_and_still_saves(qtbot, monkeypatch, dialogs, db_path, tmp_path):
+    _photos(db_path, tmp_path, 7)
+    page = _page(qtbot, db_path, AID)
+
+    def fill(dialog: SummaryDialog) -> None:
+        assert_fits_screen(dialog)
+        assert _inside(dialog.ok_button, dialog) and _inside(dialog.cancel_button, dialog)
+        assert _inside(dialog.photos, dialog) and _inside(dialog.figures, dialog)
+        assert dialog.sections_scroll.verticalScrollBar().maximum() > 0  # the sections scroll
+        last = dialog.edits["下步打算"]
+        last.setPlainText("继续推进法援值班律师进驻司法所。")
+        dialog.photos.cards[6].check.setChecked(True)
+        dialog.photos.cards[6].caption.setText("走访")
+
+    seen = drive_dialog(monkeypatch, SummaryDialog, fill)
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    assert seen[0].result() == 1
+    sections, photos = _stored(db_path)
+    assert sections["下步打算"] == "继续推进法援值班律师进驻司法所。" and photos == [("走访", 0)]
+    assert page.status.text() == "总结已保存。"
+
+
+def test_an_error_below_the_fold_is_scrolled_into_view(qtbot, monkeypatch, dialogs, db_path):
+    page = _page(qtbot, db_path, AID)
+
+    def too_long_at_the_bottom(dialog: SummaryDialog) -> None:
+        dialog.show()
+        dialog.edits["下步打算"].setPlainText("很" * 6001)
+        dialog.sections_scroll.verticalScrollBar().setValue(0)
+
+    seen = drive_dialog(monkeypatch, SummaryDialog, too_long_at_the_bottom)
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    dialog = seen[0]
+    assert dialog.error_text("下步打算") == "“下步打算”不能超过 6000 字。"
+    label = dialog._errors["下步打算"]
+    viewport = dialog.sections_scroll.viewport()
+
+    def in_view() -> bool:
+        top = label.mapTo(viewport, label.rect().topLeft())
+        return viewport.rect().contains(top)
+
+    qtbot.waitUntil(in_view, timeout=2000)
+    assert dialog.sections_scroll.verticalScrollBar().value() > 0
+    dialog.hide()
+
+
+def test_esc_on_a_changed_editor_asks_before_discarding(qtbot, monkeypatch, dialogs, db_path):
+    page = _page(qtbot, db_path, AID)
+    visible_after = []
+
+    def press_esc(dialog: SummaryDialog) -> int:
+        dialog.show()
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # nothing changed: closes without asking
+        visible_after.append(dialog.isVisible())
+        dialog.show()
+        dialog.edits["存在问题"].setPlainText("人手不足。")
+        dialogs.confirm = False  # 不放弃
+        qtbot.keyClick(dialog.edits["存在问题"], Qt.Key.Key_Escape)
+        visible_after.append(dialog.isVisible())
+        dialogs.confirm = True  # 放弃修改
+        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+        visible_after.append(dialog.isVisible())
+        return dialog.result()
+
+    monkeypatch.setattr(SummaryDialog, "exec", press_esc)
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    assert visible_after == [False, True, False]
+    (question, again) = dialogs.texts("question")
+    assert "尚未保存的修改" in question and question == again
+    assert "人手不足" not in _stored(db_path)[0].get("存在问题", "")

@@ -13,6 +13,7 @@ programme's year (services.dates).
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -564,26 +565,28 @@ def all_contents(session: Session, programme_id: int) -> list[dict[str, Any]]:
 
 
 def department_pdfs(
-    session: Session, store: AttachmentStore, programme_id: int
+    session: Session,
+    store: AttachmentStore,
+    programme_id: int,
+    report: Callable[[int], None] | None = None,
 ) -> list[tuple[str, bytes]]:
     """(department, PDF) for every department: the stored original of an issued or signed
-    agreement, a fresh rendering of a draft (or of an unsaved first draft)."""
+    agreement, a fresh rendering of a draft (or of an unsaved first draft). ``report(n)`` is
+    called after the n-th department's PDF (a progress bar; it may raise to stop)."""
     from app.reports.agreement_pdf import render_agreement_pdf
 
-    out = []
+    out: list[tuple[str, bytes]] = []
     for row in list_agreements(session, programme_id):
         if row.agreement_id is not None and row.status in (
             AgreementStatus.ISSUED,
             AgreementStatus.SIGNED,
         ):
-            out.append((row.department, agreement_pdf(session, store, row.agreement_id)))
+            data = agreement_pdf(session, store, row.agreement_id)
         else:
-            out.append(
-                (
-                    row.department,
-                    render_agreement_pdf(
-                        content_for_department(session, programme_id, row.department_id)
-                    ),
-                )
+            data = render_agreement_pdf(
+                content_for_department(session, programme_id, row.department_id)
             )
+        out.append((row.department, data))
+        if report is not None:
+            report(len(out))
     return out

@@ -1,4 +1,9 @@
-"""Dialogs of the 责任状 page: issue date, signing (with the scan), voiding."""
+"""Dialogs of the 责任状 page: issue date, signing (with the scan), voiding.
+
+Dates are typed or picked in a :class:`DateField` bounded to the programme's year (the
+service checks the same range): a typed 1900 or 2018-02-30 is explained under the field and
+nothing is saved.
+"""
 
 from __future__ import annotations
 
@@ -6,48 +11,33 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate
-from PySide6.QtWidgets import (
-    QDateEdit,
-    QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QWidget,
-)
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
+from app.services.dates import DateRange
 from app.ui.dialogs.form_dialog import FormDialog
-
-
-def _date_edit(value: date) -> QDateEdit:
-    edit = QDateEdit(QDate(value.year, value.month, value.day))
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    return edit
-
-
-def _to_date(edit: QDateEdit) -> date:
-    d = edit.date()
-    return date(d.year(), d.month(), d.day())
+from app.ui.widgets.dates import DateField
 
 
 class IssueDialog(FormDialog):
-    """Confirm issuing, with its date."""
+    """Confirm issuing, with its date (today, or the nearest day of the programme's year)."""
 
     def __init__(
-        self, save: Callable[[dict], None], department: str, parent: QWidget | None = None
+        self,
+        save: Callable[[dict], None],
+        department: str,
+        date_range: DateRange,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(self.tr("印发责任状 — %1").replace("%1", department), save, parent)
         self.ok_button.setText(self.tr("印发"))
         note = QLabel(self.tr("印发后内容即固定，不能再修改；如职责或指标有变化，需建立新版本。"))
         note.setWordWrap(True)
-        self.issued_on = _date_edit(date.today())
+        self.issued_on = DateField(date_range, label=self.tr("印发日期"))
         self.form.addRow(note)
         self.add_field("issued_on", self.tr("印发日期"), self.issued_on)
 
     def values(self) -> dict:
-        return {"issued_on": _to_date(self.issued_on)}
+        return {"issued_on": self.issued_on.value()}
 
 
 class SignDialog(FormDialog):
@@ -58,10 +48,14 @@ class SignDialog(FormDialog):
         save: Callable[[dict], None],
         department: str,
         issued_on: date | None,
+        date_range: DateRange,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(self.tr("登记签署 — %1").replace("%1", department), save, parent)
-        self.signed_on = _date_edit(max(date.today(), issued_on or date.today()))
+        default = date_range.clamp(date.today())
+        if issued_on is not None and date_range.contains(issued_on):
+            default = max(default, issued_on)  # signed on or after the issue date
+        self.signed_on = DateField(date_range, default=default, label=self.tr("签署日期"))
         self.party_a = QLineEdit()
         self.party_a.setPlaceholderText(self.tr("社区矫正科负责人姓名"))
         self.party_b = QLineEdit()
@@ -102,9 +96,13 @@ class SignDialog(FormDialog):
         self.scans = paths
         self.scan_label.setText("、".join(p.name for p in paths) or self.tr("（未选择）"))
 
+    def has_changes(self) -> bool:
+        """Also a chosen scan counts as a change (Esc asks before dropping it)."""
+        return super().has_changes() or bool(self.scans)
+
     def values(self) -> dict:
         return {
-            "signed_on": _to_date(self.signed_on),
+            "signed_on": self.signed_on.value(),
             "party_a_signatory": self.party_a.text(),
             "party_b_signatory": self.party_b.text(),
             "scans": list(self.scans),

@@ -10,7 +10,6 @@ from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
     QDialogButtonBox,
     QFrame,
     QGridLayout,
@@ -40,12 +39,14 @@ from app.services.summaries import (
 )
 from app.services.wording import cn_date
 from app.ui.dialogs.form_dialog import ERROR_STYLE, FormDialog
+from app.ui.dialogs.guarded import GuardedDialog
 from app.ui.messages import error_messages
 from app.ui.table_model import format_number, format_percent
+from app.ui.widgets.scrolling import reveal, scroll_area
 
 THUMB = QSize(168, 126)
 CARD_WIDTH = THUMB.width() + 14
-PHOTO_COLUMNS = 5
+PHOTO_COLUMNS = 3  # beside the sections, in a 1366×768 screen
 HINT_STYLE = "color: #666;"
 
 
@@ -122,6 +123,9 @@ class PhotoPicker(QWidget):
     Photos already chosen come first, in their saved order, then the others by date.
     """
 
+    SPACING = 6
+    WIDTH = PHOTO_COLUMNS * CARD_WIDTH + (PHOTO_COLUMNS - 1) * SPACING + 24  # + a scroll bar
+
     def __init__(self, store: AttachmentStore, candidates: list[PhotoChoice],
                  chosen: list[tuple[int, str]], editable: bool, parent: QWidget | None = None):  # fmt: skip
         super().__init__(parent)
@@ -137,6 +141,7 @@ class PhotoPicker(QWidget):
         grid_box = QWidget()
         grid = QGridLayout(grid_box)
         grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(self.SPACING)
         grid.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         for number, card in enumerate(self.cards):
             grid.addWidget(card, number // PHOTO_COLUMNS, number % PHOTO_COLUMNS)
@@ -147,6 +152,7 @@ class PhotoPicker(QWidget):
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setWidget(grid_box)
         self.scroll_area.setMinimumHeight(THUMB.height() + 86)
+        self.scroll_area.setMinimumWidth(self.WIDTH)
         self.count = QLabel()
         self.count.setStyleSheet(HINT_STYLE)
         self.empty = QLabel(
@@ -182,10 +188,12 @@ class PhotoPicker(QWidget):
         ]
 
 
-class SummaryDialog(QDialog):
-    """Write a department's summary: a text box per section, the ledger's figures beside them
-    (read-only), and the photos to send. 保存 hands ``save(sections, photos)`` the values; the
-    UserError it raises is shown under each field named and nothing is saved."""
+class SummaryDialog(GuardedDialog):
+    """Write a department's summary: a text box per section (scrolling on the left), the
+    ledger's figures (read-only) and the photos to send on the right; 保存/取消 always in view.
+    Fits a 1366×768 screen. 保存 hands ``save(sections, photos)`` the values; the UserError it
+    raises is shown under each field named (scrolled into view) and nothing is saved. Esc, 取消
+    or closing ask before discarding changes."""
 
     def __init__(self, data: EditorData, store: AttachmentStore,
                  save: Callable[[dict[str, str], list[tuple[int, str]]], None],
@@ -195,7 +203,7 @@ class SummaryDialog(QDialog):
         period = data.figures.period_name
         title = self.tr("阶段总结 — %1 — %2").replace("%1", data.department).replace("%2", period)
         self.setWindowTitle(title if data.editable else title + self.tr("（只读）"))
-        self.resize(1180, 820)
+        self.resize(1260, 680)
         self.general_error = _error_label()
         self.note = QLabel(data.note)
         self.note.setWordWrap(True)
@@ -213,26 +221,32 @@ class SummaryDialog(QDialog):
                 self._section(name, data.sections.get(name, ""), data.editable)
             )
         sections_layout.addStretch(1)
-        self.sections_scroll = QScrollArea()
-        self.sections_scroll.setWidgetResizable(True)
-        self.sections_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.sections_scroll.setWidget(sections_box)
+        self.sections_scroll = scroll_area(sections_box)
+        self.sections_scroll.setMinimumWidth(420)
 
         self.figures = QTextBrowser()
         self.figures.setHtml(self.figures_html(data.figures))
+        self.figures.setMinimumHeight(120)
         figures_box = QGroupBox(self.tr("台账统计（只读，供参考）"))
         QVBoxLayout(figures_box).addWidget(self.figures)
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(self.sections_scroll)
-        top.addWidget(figures_box)
-        top.setStretchFactor(0, 3)
-        top.setStretchFactor(1, 2)
-        top.setSizes([640, 520])
 
         self.photos = PhotoPicker(store, data.candidates, data.chosen, data.editable)
         self._errors["photos"] = self.photos.error
         photos_box = QGroupBox(self.tr("图片资料"))
         QVBoxLayout(photos_box).addWidget(self.photos)
+
+        side = QSplitter(Qt.Orientation.Vertical)
+        side.addWidget(figures_box)
+        side.addWidget(photos_box)
+        side.setChildrenCollapsible(False)
+        side.setSizes([250, 350])
+        body = QSplitter(Qt.Orientation.Horizontal)
+        body.addWidget(self.sections_scroll)
+        body.addWidget(side)
+        body.setChildrenCollapsible(False)
+        body.setStretchFactor(0, 1)
+        body.setStretchFactor(1, 0)
+        body.setSizes([620, PhotoPicker.WIDTH + 40])
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -248,11 +262,6 @@ class SummaryDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.general_error)
         layout.addWidget(self.note)
-        body = QSplitter(Qt.Orientation.Vertical)
-        body.addWidget(top)
-        body.addWidget(photos_box)
-        body.setStretchFactor(0, 3)
-        body.setStretchFactor(1, 1)
         layout.addWidget(body, 1)
         layout.addWidget(self.buttons)
 
@@ -353,15 +362,15 @@ class SummaryDialog(QDialog):
             label = self._errors.get(name)
             if label is None:
                 general.append(message)
-            else:
-                label.setText(message)
-                label.show()
-                if name in self.edits and first is None:
-                    first = self.edits[name]
-                    first.setFocus()
-                    QTimer.singleShot(
-                        0, lambda w=label: self.sections_scroll.ensureWidgetVisible(w)
-                    )
+                continue
+            label.setText(message)
+            label.show()
+            if first is None:
+                first = label
+                if name in self.edits:
+                    self.edits[name].setFocus()
+        if first is not None:  # once the label has its place: bring it into view
+            QTimer.singleShot(0, lambda w=first: reveal(w, focus=False))
         placed = len(errors) - len(general)
         if placed:
             general.insert(0, self.tr("有 %1 处需要修改，见下方红字。").replace("%1", str(placed)))
@@ -392,11 +401,3 @@ class ReturnDialog(FormDialog):
 
     def values(self) -> dict:
         return {"comment": self.comment.toPlainText()}
-
-    def _try_accept(self) -> None:
-        try:
-            self._save(self.values())
-        except UserError as exc:
-            self.show_errors(error_messages(exc))
-            return
-        self.accept()

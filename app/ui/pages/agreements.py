@@ -1,22 +1,38 @@
-"""责任状: every department's agreement — status, signing rate, PDF preview, print, sign."""
+"""责任状: every department's agreement — status, signing rate, PDF preview, print, sign.
+
+Only the PCs of 社区矫正科 and 县矫正办 draft, issue, sign and void (the services refuse
+elsewhere); on another unit's PC those buttons are hidden and a note says who keeps the
+agreements. Every action goes through the operations path; PDFs of all departments are made
+in the background.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from app.services import agreements
 from app.services.agreements import AgreementRow
+from app.services.dates import DatePurpose
+from app.services.errors import write_file
+from app.ui import messages
+from app.ui.desktop import open_with_system, show_in_folder, temporary_copy
 from app.ui.dialogs.agreement_dialogs import IssueDialog, SignDialog, VoidDialog
-from app.ui.messages import show_error
+from app.ui.dialogs.saving import save_from_dialog
+from app.ui.operations import Operation
 from app.ui.pages.base import Page, button_row, section_label
 from app.ui.pdf_preview import PdfPreview
-from app.ui.printing import ask_and_print, open_in_viewer
+from app.ui.printing import print_in_background
 from app.ui.table_model import Column, RowTableModel, format_percent
 from app.ui.table_view import RowTableView
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 STATUS_COLOURS = {
     "已签署": "#1e7d32",
@@ -25,6 +41,15 @@ STATUS_COLOURS = {
     "作废": "#999999",
     "未建立": "#c0392b",
 }
+COMBINED_NAME = "责任状汇编.pdf"
+T = TypeVar("T")
+
+
+def _suffix(data: bytes) -> str:
+    """The file name suffix of a stored scan (a PDF, or one photo)."""
+    if data.startswith(b"%PDF-"):
+        return ".pdf"
+    return ".png" if data.startswith(b"\x89PNG") else ".jpg"
 
 
 def _date(value: date | None) -> str:
@@ -38,6 +63,7 @@ class AgreementsPage(Page):
 
     def __init__(self, database, context, parent: QWidget | None = None) -> None:
         super().__init__(database, context, parent)
+        self.can_manage = context.local_unit_kind in agreements.KEEPERS
         self.rate_label = QLabel()
         self.rate_label.setObjectName("figureValue")
         self.rate_caption = QLabel(self.tr("责任状签约率（已签署 / 应签科室），方案目标 100%"))
@@ -79,6 +105,7 @@ class AgreementsPage(Page):
         )
         self.view = RowTableView(self.model, self, stretch=6)
         self.preview = PdfPreview()
+        self._pdf: bytes | None = None  # what the preview shows: saved, opened and printed as is
 
         self.draft_all_button = QPushButton(self.tr("为全部科室建立草稿"))
         self.issue_button = QPushButton(self.tr("印发…"))
@@ -91,17 +118,22 @@ class AgreementsPage(Page):
         self.scan_button = QPushButton(self.tr("查看扫描件"))
         self.export_all_button = QPushButton(self.tr("全部生成 PDF…"))
         self.print_all_button = QPushButton(self.tr("打印全部…"))
+        self.manage_buttons = (self.draft_all_button, self.issue_button, self.sign_button,
+                               self.void_button, self.new_version_button)  # fmt: skip
+        self.status = QLabel()
+        self.status.setObjectName("hint")
+        self.status.setWordWrap(True)
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.view, 1)
-        left_layout.addLayout(button_row(self.draft_all_button, self.issue_button, self.sign_button,
-                                         self.void_button, self.new_version_button))  # fmt: skip
+        left_layout.addLayout(button_row(*self.manage_buttons))
         left_layout.addLayout(
             button_row(self.open_button, self.save_button, self.print_button, self.scan_button)
         )
         left_layout.addLayout(button_row(self.export_all_button, self.print_all_button))
+        left_layout.addWidget(self.status)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -114,20 +146,41 @@ class AgreementsPage(Page):
         splitter.setStretchFactor(1, 2)
         splitter.setSizes([600, 420])
         self.layout_.addWidget(splitter, 1)
+        if not self.can_manage:
+            self._read_only()
 
         self.view.selection_changed.connect(self._selection_changed)
-        self.draft_all_button.clicked.connect(self.create_all_drafts)
-        self.issue_button.clicked.connect(self.issue_selected)
-        self.sign_button.clicked.connect(self.sign_selected)
-        self.void_button.clicked.connect(self.void_selected)
-        self.new_version_button.clicked.connect(self.new_version)
-        self.open_button.clicked.connect(self.open_selected)
-        self.save_button.clicked.connect(self.save_selected)
-        self.print_button.clicked.connect(self.print_selected)
-        self.scan_button.clicked.connect(self.open_scan)
+        # clicked(bool) would reach a parameter: every button goes through a lambda
+        self.draft_all_button.clicked.connect(lambda: self.create_all_drafts())
+        self.issue_button.clicked.connect(lambda: self.issue_selected())
+        self.sign_button.clicked.connect(lambda: self.sign_selected())
+        self.void_button.clicked.connect(lambda: self.void_selected())
+        self.new_version_button.clicked.connect(lambda: self.new_version())
+        self.open_button.clicked.connect(lambda: self.open_selected())
+        self.save_button.clicked.connect(lambda: self.save_selected())
+        self.print_button.clicked.connect(lambda: self.print_selected())
+        self.scan_button.clicked.connect(lambda: self.open_scan())
         self.export_all_button.clicked.connect(lambda: self.export_all())
-        self.print_all_button.clicked.connect(self.print_all)
+        self.print_all_button.clicked.connect(lambda: self.print_all())
         self.refresh()
+        if not self.can_manage and context.local_unit_id is not None:
+            self.view.select_where(lambda r: r.department_id == context.local_unit_id)
+
+    def _read_only(self) -> None:
+        """On a PC that does not keep the agreements: hide the buttons that change them and
+        say who does."""
+        for button in self.manage_buttons:
+            button.setVisible(False)
+        note = QLabel(
+            self.tr(
+                "责任状由社区矫正科（县矫正办）起草、印发和登记签署，本机不能修改。"
+                "本机可以查看、另存和打印责任状；县矫正办印发或登记签署后，导入其数据包即可看到。"
+            )
+        )
+        note.setObjectName("hint")
+        note.setWordWrap(True)
+        self.read_only_note = note
+        self.layout_.insertWidget(1, note)
 
     # ------------------------------------------------------------ loading
 
@@ -140,6 +193,7 @@ class AgreementsPage(Page):
             with self.database.session() as session:
                 rows = agreements.list_agreements(session, programme_id)
                 rate = agreements.signing_rate(session, programme_id)
+        self._shown = False
         self.model.set_rows(rows)
         if rate is not None:
             self.rate_label.setText(
@@ -149,23 +203,30 @@ class AgreementsPage(Page):
             selected and self.view.select_where(lambda r: r.department_id == selected.department_id)
         ):
             self.view.selectRow(0)
-        self._selection_changed()
+        if not self._shown:  # no new selection (an empty list): show that
+            self._selection_changed()
 
     def selected(self) -> AgreementRow | None:
         """The selected department's row."""
         return self.view.selected_row()
 
     def _selection_changed(self) -> None:
+        self._shown = True
         row = self.selected()
         status = row.status_label if row else ""
-        self.issue_button.setEnabled(status in ("草稿", "未建立", "作废"))
-        self.sign_button.setEnabled(status == "已印发")
-        self.void_button.setEnabled(status in ("草稿", "已印发", "已签署"))
-        self.new_version_button.setEnabled(status in ("已印发", "已签署"))
-        for button in (self.open_button, self.save_button, self.print_button):
-            button.setEnabled(row is not None)
-        self.scan_button.setEnabled(bool(row and row.has_scan))
+        manage = self.can_manage
+        self.draft_all_button.setEnabled(manage and self.context.programme_id is not None)
+        self.issue_button.setEnabled(manage and status in ("草稿", "未建立", "作废"))
+        self.sign_button.setEnabled(manage and status == "已印发")
+        self.void_button.setEnabled(manage and status in ("草稿", "已印发", "已签署"))
+        self.new_version_button.setEnabled(manage and status in ("已印发", "已签署"))
         self._show_preview()
+        for button in (self.open_button, self.save_button, self.print_button):
+            button.setEnabled(self._pdf is not None)
+        self.scan_button.setEnabled(bool(row and row.has_scan))
+        has_rows = self.model.rowCount() > 0
+        self.export_all_button.setEnabled(has_rows)
+        self.print_all_button.setEnabled(has_rows)
 
     def current_pdf(self) -> bytes | None:
         """The selected department's agreement PDF (issued original, or the draft as it stands)."""
@@ -186,48 +247,53 @@ class AgreementsPage(Page):
             )
 
     def _show_preview(self) -> None:
-        self.preview.show_pdf(self.current_pdf())
+        self._pdf = self.current_pdf()
+        self.preview.show_pdf(self._pdf)
 
     def _file_name(self, row: AgreementRow) -> str:
         return f"责任状-{row.department}" + (f"-第{row.version}版" if row.version else "") + ".pdf"
 
     # ------------------------------------------------------------ lifecycle
 
-    def _ensure_draft(self, row: AgreementRow) -> int | None:
-        if row.agreement_id is not None and row.status_label != "作废":
-            return row.agreement_id
-        programme_id = self.context.programme_id
-        if programme_id is None:
-            return None
-        return self.run(lambda s: agreements.create_draft(s, programme_id, row.department_id,
-                                                          self.context.local_unit_id))  # fmt: skip
+    def _dialog_save(
+        self, title: str, action: Callable[[Session, dict], None]
+    ) -> Callable[[dict], None]:
+        """A dialog's save callback: ``action(session, values)`` as one user action."""
+        return lambda values: save_from_dialog(
+            self, title, lambda s: action(s, values), database=self.database
+        )
 
     def create_all_drafts(self) -> None:
         """A draft for every department that has none."""
-        programme_id = self.context.programme_id
+        programme_id, owner = self.context.programme_id, self.context.local_unit_id
         if programme_id is None:
             return
-        self.run(
-            lambda s: agreements.create_all_drafts(s, programme_id, self.context.local_unit_id)
-        )
+        made = self.run(lambda s: agreements.create_all_drafts(s, programme_id, owner),
+                        self.tr("建立责任状草稿"))  # fmt: skip
+        if made is not None:
+            self.status.setText(
+                self.tr("已为 %1 个科室建立草稿。").replace("%1", str(made))
+                if made
+                else self.tr("每个科室都已有责任状，没有新建草稿。")
+            )
         self.refresh()
 
     def issue_selected(self) -> None:
-        """Issue the selected draft (making it first if needed)."""
+        """Issue the selected department's draft (making it first if it has none), with a date."""
         row = self.selected()
-        if row is None:
+        if row is None or self.context.programme_id is None:
             return
-        agreement_id = self._ensure_draft(row)
-        if agreement_id is None:
-            return
+        programme_id, owner, store = (self.context.programme_id, self.context.local_unit_id,
+                                      self.database.attachments)  # fmt: skip
 
-        def save(values: dict) -> None:
-            with self.database.session() as session:
-                agreements.issue(
-                    session, self.database.attachments, agreement_id, values["issued_on"]
-                )
+        def issue(session: Session, values: dict) -> None:
+            agreement_id = agreements.create_draft(session, programme_id, row.department_id, owner)
+            agreements.issue(session, store, agreement_id, values["issued_on"])
 
-        IssueDialog(save, row.department, self).exec()
+        dialog = IssueDialog(self._dialog_save(self.tr("印发责任状"), issue), row.department,
+                             self.context.date_range(DatePurpose.WORK), self)  # fmt: skip
+        if dialog.exec():
+            self.status.setText(self.tr("已印发%1的责任状。").replace("%1", row.department))
         self.refresh()
 
     def sign_selected(self) -> None:
@@ -235,13 +301,15 @@ class AgreementsPage(Page):
         row = self.selected()
         if row is None or row.agreement_id is None:
             return
-        agreement_id = row.agreement_id
+        agreement_id, store = row.agreement_id, self.database.attachments
 
-        def save(values: dict) -> None:
-            with self.database.session() as session:
-                agreements.sign(session, self.database.attachments, agreement_id, **values)
+        def sign(session: Session, values: dict) -> None:
+            agreements.sign(session, store, agreement_id, **values)
 
-        SignDialog(save, row.department, row.issued_on, self).exec()
+        dialog = SignDialog(self._dialog_save(self.tr("登记签署"), sign), row.department,
+                            row.issued_on, self.context.date_range(DatePurpose.WORK), self)  # fmt: skip
+        if dialog.exec():
+            self.status.setText(self.tr("已登记%1责任状的签署。").replace("%1", row.department))
         self.refresh()
 
     def void_selected(self) -> None:
@@ -251,97 +319,149 @@ class AgreementsPage(Page):
             return
         agreement_id = row.agreement_id
 
-        def save(values: dict) -> None:
-            with self.database.session() as session:
-                agreements.void(session, agreement_id, values["reason"])
+        def void(session: Session, values: dict) -> None:
+            agreements.void(session, agreement_id, values["reason"])
 
-        VoidDialog(save, row.department, self).exec()
+        dialog = VoidDialog(self._dialog_save(self.tr("作废责任状"), void), row.department, self)
+        if dialog.exec():
+            self.status.setText(self.tr("已作废%1的责任状。").replace("%1", row.department))
         self.refresh()
 
     def new_version(self) -> None:
         """Draft the next version of the selected agreement."""
         row = self.selected()
-        if row is not None and row.agreement_id is not None:
-            agreement_id = row.agreement_id
-            self.run(lambda s: agreements.new_version(s, agreement_id, self.context.local_unit_id))
-            self.refresh()
+        if row is None or row.agreement_id is None:
+            return
+        agreement_id, owner = row.agreement_id, self.context.local_unit_id
+        if self.attempt(lambda s: agreements.new_version(s, agreement_id, owner),
+                        self.tr("建立新版本")):  # fmt: skip
+            self.status.setText(
+                self.tr("已为%1建立第%2版草稿，印发后旧版本自动作废。")
+                .replace("%1", row.department).replace("%2", str(row.version + 1))
+            )  # fmt: skip
+        self.refresh()
 
     # ------------------------------------------------------------ files and printing
 
     def open_selected(self) -> None:
-        """Open the PDF in the system viewer."""
-        row, data = self.selected(), self.current_pdf()
-        if row is not None and data is not None:
-            open_in_viewer(self, data, self._file_name(row))
+        """Open the PDF in the PC's PDF reader (or say where it is when there is none)."""
+        row, data = self.selected(), self._pdf
+        if row is None or data is None:
+            return
+        name = self._file_name(row)
+        ok, path = self._file_action(self.tr("打开责任状"), lambda: temporary_copy(data, name))
+        if ok and path is not None:
+            open_with_system(self, path)
 
-    def save_selected(self, path: Path | None = None) -> Path | None:
-        """Save the PDF where the user says."""
-        row, data = self.selected(), self.current_pdf()
+    def _file_action(self, title: str, work: Callable[[], T]) -> tuple[bool, T | None]:
+        """``work()`` (files only, no database) as one user action; (done, its result)."""
+        return Operation(self, title, work, changes=False).run()
+
+    def save_selected(self) -> Path | None:
+        """Save the PDF where the clerk says, and say where it went."""
+        row, data = self.selected(), self._pdf
         if row is None or data is None:
             return None
-        if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self, self.tr("保存责任状"), self._file_name(row), "PDF (*.pdf)"
-            )
-            if not chosen:
-                return None
-            path = Path(chosen)
-        try:
-            path.write_bytes(data)
-        except OSError as exc:
-            show_error(self, self.tr("保存失败"), str(exc))
+        chosen, _ = QFileDialog.getSaveFileName(
+            self, self.tr("保存责任状"), self._file_name(row), "PDF (*.pdf)"
+        )
+        if not chosen:
             return None
+        path = Path(chosen)
+        if path.suffix.lower() != ".pdf":
+            path = path.with_name(path.name + ".pdf")
+        if not self._file_action(self.tr("保存责任状"), lambda: write_file(path, data))[0]:
+            return None
+        self.status.setText(self.tr("已保存到 %1").replace("%1", str(path)))
+        messages.inform(
+            self,
+            self.tr("已保存"),
+            self.tr("%1的责任状已保存到：\n%2")
+            .replace("%1", row.department)
+            .replace("%2", str(path)),
+        )
         return path
 
     def print_selected(self) -> None:
-        """Print through Qt's print dialog."""
-        row, data = self.selected(), self.current_pdf()
+        """Print through Qt's print dialog (pages sent to the printer in the background)."""
+        row, data = self.selected(), self._pdf
         if row is not None and data is not None:
-            ask_and_print(self, data, self._file_name(row))
+            print_in_background(self, self._file_name(row), data, done=self._printed)
+
+    def _printed(self, pages: int) -> None:
+        self.status.setText(self.tr("已送打印机 %1 页。").replace("%1", str(pages)))
 
     def open_scan(self) -> None:
         """Open the signed scan."""
         row = self.selected()
         if row is None or row.agreement_id is None:
             return
-        with self.database.session() as session:
-            path = agreements.scan_path(session, self.database.attachments, row.agreement_id)
-        if path is not None:
-            suffix = ".pdf" if path.read_bytes()[:5] == b"%PDF-" else ".jpg"
-            open_in_viewer(self, path.read_bytes(), f"签署扫描件-{row.department}{suffix}")
+        agreement_id, store = row.agreement_id, self.database.attachments
+        name = f"签署扫描件-{row.department}"
 
-    def _combined(self, programme_id: int) -> bytes:
-        from app.reports.agreement_pdf import render_agreements_pdf
+        def copy(session: Session) -> Path | None:
+            path = agreements.scan_path(session, store, agreement_id)
+            if path is None:
+                return None
+            data = path.read_bytes()  # a lost file is explained by the one error policy
+            return temporary_copy(data, name + _suffix(data))
 
-        with self.database.session() as session:
-            return render_agreements_pdf(agreements.all_contents(session, programme_id))
+        ok, path = self.operation(self.tr("查看扫描件"), copy, changes=False).run()
+        if ok and path is not None:
+            open_with_system(self, path)
 
-    def export_all(self, folder: Path | None = None) -> Path | None:
-        """Write every department's PDF and the combined file into a folder."""
+    def export_all(self) -> None:
+        """Write every department's PDF and the combined file into a folder the clerk picks, in
+        the background; then say how many files went where, offering to open the folder."""
         programme_id = self.context.programme_id
         if programme_id is None:
-            return None
-        if folder is None:
-            chosen = QFileDialog.getExistingDirectory(self, self.tr("选择保存责任状的文件夹"))
-            if not chosen:
-                return None
-            folder = Path(chosen)
-        from app.reports.agreement_pdf import render_agreement_pdf, render_agreements_pdf
+            return
+        chosen = QFileDialog.getExistingDirectory(self, self.tr("选择保存责任状的文件夹"))
+        if not chosen:
+            return
+        folder, store = Path(chosen), self.database.attachments
+        departments = self.model.rowCount()
 
-        with self.database.session() as session:
-            contents = agreements.all_contents(session, programme_id)
-        try:
-            for content in contents:
-                (folder / f"责任状-{content['party_b']}.pdf").write_bytes(
-                    render_agreement_pdf(content)
-                )
-            (folder / "责任状汇编.pdf").write_bytes(render_agreements_pdf(contents))
-        except OSError as exc:
-            show_error(self, self.tr("保存失败"), str(exc))
-            return None
-        return folder
+        def work(session: Session, report: Callable[[int], None]) -> list[Path]:
+            from app.reports.agreement_pdf import render_agreements_pdf
+
+            folder.mkdir(parents=True, exist_ok=True)
+            written = []
+            for department, data in agreements.department_pdfs(session, store, programme_id,
+                                                               report):  # fmt: skip
+                written.append(folder / f"责任状-{department}.pdf")
+                write_file(written[-1], data)
+            combined = render_agreements_pdf(agreements.all_contents(session, programme_id))
+            written.append(folder / COMBINED_NAME)
+            write_file(written[-1], combined)
+            report(len(written))
+            return written
+
+        def done(written: list[Path]) -> None:
+            text = (
+                self.tr("已生成 %1 个文件：%2 份科室责任状和汇编“%3”，保存在：\n%4")
+                .replace("%1", str(len(written))).replace("%2", str(len(written) - 1))
+                .replace("%3", COMBINED_NAME).replace("%4", str(folder))
+            )  # fmt: skip
+            self.status.setText(text.replace("\n", ""))
+            if messages.confirm(
+                self, self.tr("已生成责任状"), text + self.tr("\n\n现在打开这个文件夹吗？")
+            ):
+                show_in_folder(self, folder)
+
+        self.run_in_background(self.tr("全部生成 PDF"), self.tr("正在生成各科室的责任状……"),
+                               work, total=departments + 1, success=done)  # fmt: skip
 
     def print_all(self) -> None:
-        """Print every department's agreement (the combined file)."""
-        if self.context.programme_id is not None:
-            ask_and_print(self, self._combined(self.context.programme_id), "责任状汇编.pdf")
+        """Print every department's agreement (the combined file, made in the background)."""
+        programme_id = self.context.programme_id
+        if programme_id is None:
+            return
+
+        def combined(session: Session, _report: Callable[[int], None]) -> bytes:
+            from app.reports.agreement_pdf import render_agreements_pdf
+
+            return render_agreements_pdf(agreements.all_contents(session, programme_id))
+
+        print_in_background(self, COMBINED_NAME.removesuffix(".pdf"), combined,
+                            database=self.database, done=self._printed)  # fmt: skip

@@ -6,23 +6,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TypeGuard
+from typing import TYPE_CHECKING, TypeGuard
 
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app.models import ReviewDecision, SummaryStatus, UnitKind
 from app.services import summaries
 from app.services.context import PhaseRow
-from app.services.errors import UserError, file_problem
+from app.services.errors import write_file
 from app.services.summaries import YEAR, SummaryRow
 from app.services.wording import cn_date
-from app.ui.background import BackgroundTask, Cancelled
+from app.ui.background import BackgroundTask
 from app.ui.desktop import open_with_system
+from app.ui.dialogs.saving import save_from_dialog
 from app.ui.dialogs.summary_dialogs import EditorData, ReturnDialog, SummaryDialog
-from app.ui.messages import confirm, error_text, show_error
+from app.ui.messages import confirm
 from app.ui.pages.base import Page, button_row
+from app.ui.printing import print_in_background
 from app.ui.table_model import ALERT_BACKGROUND, Column, RowTableModel
 from app.ui.table_view import RowTableView
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 STATUS_COLOURS = {"已采用": "#1e7d32", "已提交": "#1d3f72", "草稿": "#b36b00",
                   "已退回": "#c0392b", "未开始": "#777777"}  # fmt: skip
@@ -57,7 +62,6 @@ class SummariesPage(Page):
         kind = context.local_unit_kind
         self.is_county = kind == UnitKind.COUNTY_OFFICE
         self.is_department = kind == UnitKind.DEPARTMENT
-        self._task: BackgroundTask | None = None
 
         self.period = QComboBox()
         for phase in context.phases:
@@ -121,10 +125,11 @@ class SummariesPage(Page):
         self.period.currentIndexChanged.connect(self.refresh)
         self.view.selection_changed.connect(self._selection_changed)
         self.view.row_activated.connect(lambda _row: self.edit_selected())
-        self.edit_button.clicked.connect(self.edit_selected)
-        self.submit_button.clicked.connect(self.submit_selected)
-        self.return_button.clicked.connect(self.return_selected)
-        self.accept_button.clicked.connect(self.accept_selected)
+        # clicked(bool) would reach a parameter: every button goes through a lambda
+        self.edit_button.clicked.connect(lambda: self.edit_selected())
+        self.submit_button.clicked.connect(lambda: self.submit_selected())
+        self.return_button.clicked.connect(lambda: self.return_selected())
+        self.accept_button.clicked.connect(lambda: self.accept_selected())
         self.pdf_button.clicked.connect(lambda: self.department_pdf())
         self.county_pdf_button.clicked.connect(lambda: self.county_pdf())
         self.print_button.clicked.connect(lambda: self.print_last())
@@ -210,11 +215,15 @@ class SummariesPage(Page):
     # ------------------------------------------------------------ writing and reviewing
 
     def _editor_data(self, row: SummaryRow) -> EditorData | None:
+        """What the editor shows, read in one user action (which starts the department's draft
+        when it writes its own); None when there is nothing to show or it failed (explained)."""
         writable = self._own(row) and row.status in EDITABLE
         programme_id, phase_id = self.context.programme_id, self.phase_id()
         if programme_id is None:
             return None
-        with self.database.session() as session:
+        note = self._note(row, writable)
+
+        def read(session: Session) -> EditorData | None:
             summary = (
                 summaries.start_summary(session, programme_id, row.department_id, phase_id)
                 if writable
@@ -229,8 +238,10 @@ class SummariesPage(Page):
             return EditorData(
                 summary.id, row.department, dict(summary.sections or {}),
                 summaries.summary_figures(session, programme_id, row.department_id, phase_id),
-                summaries.candidate_photos(session, summary), chosen, writable, self._note(row, writable),
+                summaries.candidate_photos(session, summary), chosen, writable, note,
             )  # fmt: skip
+
+        return self.run(read, self.tr("打开阶段总结"))
 
     def _note(self, row: SummaryRow, writable: bool) -> str:
         if row.status == SummaryStatus.RETURNED:
@@ -251,13 +262,20 @@ class SummariesPage(Page):
             return
         data = self._editor_data(row)
         if data is None:
+            self.refresh()
             return
+        summary_id = data.summary_id
 
         def save(sections: dict[str, str], photos: list[tuple[int, str]]) -> None:
-            with self.database.session() as session:
-                summaries.save_summary(session, data.summary_id, sections, photos)
+            save_from_dialog(
+                self,
+                self.tr("保存阶段总结"),
+                lambda s: summaries.save_summary(s, summary_id, sections, photos),
+                database=self.database,
+            )
 
-        SummaryDialog(data, self.database.attachments, save, self).exec()
+        if SummaryDialog(data, self.database.attachments, save, self).exec():
+            self.status.setText(self.tr("总结已保存。"))
         self.refresh()
 
     def submit_selected(self) -> None:
@@ -265,13 +283,14 @@ class SummariesPage(Page):
         row = self.selected()
         if row is None or row.summary_id is None:
             return
-        summary_id = row.summary_id
         question = self.tr("提交后总结即固定，不能再修改（县矫正办退回后才能修改）。"
                            "确定提交%1的阶段总结（%2）吗？")  # fmt: skip
         if not confirm(self, self.tr("提交总结"), question.replace("%1", row.department)
                        .replace("%2", self.period_name())):  # fmt: skip
             return
-        if self.attempt(lambda s: summaries.submit_summary(s, summary_id, self.today())):
+        summary_id, today = row.summary_id, self.today()
+        if self.attempt(lambda s: summaries.submit_summary(s, summary_id, today),
+                        self.tr("提交总结")):  # fmt: skip
             self.status.setText(self.tr("已提交。请在“数据交换”中导出数据包发给县矫正办。"))
         self.refresh()
 
@@ -280,14 +299,20 @@ class SummariesPage(Page):
         row = self.selected()
         if row is None or row.summary_id is None:
             return
-        summary_id = row.summary_id
+        summary_id, today, me = row.summary_id, self.today(), self.context.local_unit_id
 
         def save(values: dict) -> None:
-            with self.database.session() as session:
-                summaries.review_summary(session, summary_id, ReviewDecision.RETURNED,
-                                         values["comment"], self.today(), self.context.local_unit_id)  # fmt: skip
+            save_from_dialog(
+                self,
+                self.tr("退回阶段总结"),
+                lambda s: summaries.review_summary(
+                    s, summary_id, ReviewDecision.RETURNED, values["comment"], today, me
+                ),
+                database=self.database,
+            )
 
-        ReturnDialog(save, row.department, self).exec()
+        if ReturnDialog(save, row.department, self).exec():
+            self.status.setText(self.tr("已退回%1的总结。").replace("%1", row.department))
         self.refresh()
 
     def accept_selected(self) -> None:
@@ -295,11 +320,15 @@ class SummariesPage(Page):
         row = self.selected()
         if row is None or row.summary_id is None:
             return
-        summary_id = row.summary_id
         question = self.tr("确定采用%1的阶段总结吗？").replace("%1", row.department)
-        if confirm(self, self.tr("采用总结"), question):
-            self.attempt(lambda s: summaries.review_summary(s, summary_id, ReviewDecision.ACCEPTED,
-                                                         "", self.today(), self.context.local_unit_id))  # fmt: skip
+        summary_id, today, me = row.summary_id, self.today(), self.context.local_unit_id
+        if confirm(self, self.tr("采用总结"), question) and self.attempt(
+            lambda s: summaries.review_summary(
+                s, summary_id, ReviewDecision.ACCEPTED, "", today, me
+            ),
+            self.tr("采用总结"),
+        ):
+            self.status.setText(self.tr("已采用%1的总结。").replace("%1", row.department))
         self.refresh()
 
     # ------------------------------------------------------------ PDFs
@@ -308,76 +337,84 @@ class SummariesPage(Page):
         chosen, _ = QFileDialog.getSaveFileName(self, title, name, "PDF (*.pdf)")
         return Path(chosen) if chosen else None
 
-    def department_pdf(self, path: Path | None = None) -> BackgroundTask | None:
-        """The selected department's summary as a PDF, saved and opened."""
+    def department_pdf(self) -> BackgroundTask | None:
+        """The selected department's summary as a PDF where the clerk says, made in the
+        background, then opened."""
         row = self.selected()
         if row is None or row.summary_id is None:
             return None
-        from app.services.summary_reports import department_summary_pdf
+        path = self._ask_path(
+            self.tr("保存总结 PDF"), f"阶段总结-{row.department}-{self.period_name()}.pdf"
+        )
+        if path is None:
+            return None
+        store, summary_id = self.database.attachments, row.summary_id
 
-        name = f"阶段总结-{row.department}-{self.period_name()}.pdf"
-        path = path or self._ask_path(self.tr("保存总结 PDF"), name)
-        database, summary_id = self.database, row.summary_id
-        return self._make_pdf(path, lambda _report: department_summary_pdf(database, summary_id))
+        def work(session: Session, report: Callable[[int], None]) -> bytes:
+            from app.reports.summary_pdf import render_department_summary
+            from app.services.summary_reports import department_report
 
-    def county_pdf(self, path: Path | None = None) -> BackgroundTask | None:
-        """Every department's summary of the period in one PDF, saved and opened."""
+            content = department_report(session, store, summary_id)
+            report(1)
+            return self._finish_pdf(render_department_summary(content), path, report)
+
+        return self._make_pdf(path, work)
+
+    def county_pdf(self) -> BackgroundTask | None:
+        """Every department's summary of the period in one PDF (the county's report for the
+        city) where the clerk says, made in the background, then opened."""
         programme_id, phase_id = self.context.programme_id, self.phase_id()
         if programme_id is None:
             return None
-        from app.services.summary_reports import county_summary_pdf
-
-        name = f"阶段总结汇总-{self.period_name()}.pdf"
-        path = path or self._ask_path(self.tr("保存全县汇总 PDF"), name)
-        database = self.database
-        return self._make_pdf(
-            path, lambda _report: county_summary_pdf(database, programme_id, phase_id)
-        )
-
-    def print_last(self) -> bool:
-        """Print the PDF made last (Qt's print dialog first)."""
-        if self._last_pdf is None:
-            return False
-        from app.ui.printing import ask_and_print
-
-        data, title = self._last_pdf
-        return ask_and_print(self, data, title)
-
-    def _make_pdf(self, path: Path | None, work: Callable) -> BackgroundTask | None:
+        path = self._ask_path(self.tr("保存全县汇总 PDF"), f"阶段总结汇总-{self.period_name()}.pdf")
         if path is None:
             return None
-        task = BackgroundTask(
-            self, self.tr("生成 PDF"), self.tr("正在生成 %1……").replace("%1", path.name), 1, work
-        )
+        store = self.database.attachments
+
+        def work(session: Session, report: Callable[[int], None]) -> bytes:
+            from app.reports.summary_pdf import render_county_summary
+            from app.services.summary_reports import county_report
+
+            content = county_report(session, store, programme_id, phase_id)
+            report(1)
+            return self._finish_pdf(render_county_summary(content), path, report)
+
+        return self._make_pdf(path, work)
+
+    @staticmethod
+    def _finish_pdf(data: bytes, path: Path, report: Callable[[int], None]) -> bytes:
+        """(In the worker) write the PDF made; its bytes."""
+        report(2)
+        write_file(path, data)
+        report(3)
+        return data
+
+    def _make_pdf(self, path: Path, work: Callable) -> BackgroundTask:
+        """``work(session, report)`` in the background (3 steps: read, lay out, write); then
+        say where the file went and open it."""
         for button in (self.pdf_button, self.county_pdf_button):
             button.setEnabled(False)
 
         def done(data: bytes) -> None:
-            try:
-                path.write_bytes(data)
-            except OSError as exc:
-                show_error(self, self.tr("保存失败"), file_problem(exc, path, writing=True))
-                return
             self.status.setText(self.tr("已保存到 %1").replace("%1", str(path)))
             self._last_pdf = (data, path.stem)
             self.print_button.setEnabled(True)
             open_with_system(self, path)
 
-        def failed(error: object) -> None:
-            if isinstance(error, Cancelled):
-                self.status.setText(self.tr("已取消生成 PDF"))
-            elif isinstance(error, UserError):
-                show_error(self, self.tr("生成 PDF 失败"), error_text(error))
-            else:
-                show_error(
-                    self,
-                    self.tr("生成 PDF 失败"),
-                    self.tr("生成时出错：%1").replace("%1", repr(error)),
-                )
-
-        task.succeeded.connect(done)
-        task.failed.connect(failed)
+        task = self.run_in_background(
+            self.tr("生成 PDF"), self.tr("正在生成 %1……").replace("%1", path.name), work,
+            total=3, success=done,
+        )  # fmt: skip
         task.finished.connect(self._selection_changed)
-        self._task = task
-        task.start()
         return task
+
+    def print_last(self) -> BackgroundTask | None:
+        """Print the PDF made last (Qt's print dialog first, pages sent in the background)."""
+        if self._last_pdf is None:
+            return None
+        data, title = self._last_pdf
+
+        def printed(pages: int) -> None:
+            self.status.setText(self.tr("已送打印机 %1 页。").replace("%1", str(pages)))
+
+        return print_in_background(self, title, data, done=printed)
