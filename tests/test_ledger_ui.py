@@ -515,3 +515,46 @@ def test_a_locked_database_while_saving_is_explained_and_the_form_stays_open(
     assert dialogs.texts("warning") and "数据库正被另一个程序占用" in dialogs.texts("warning")[0]
     assert "没有保存" in dialog.general_error.text()
     assert _entry_count(db_path) == 0
+
+
+def test_the_date_filters_narrow_the_list_once_a_date_is_complete(qtbot, dialogs, db_path):
+    _many_entries(db_path, 24)  # two a month, 2018-01 to 2018-12
+    _window, page = _page(qtbot, db_path)
+    assert page.model.total == 24 and page.date_from.value() is None  # empty: no limit
+    page.date_from.edit.setFocus()
+    qtbot.keyClicks(page.date_from.edit, "2018-07-0")
+    assert page.model.total == 24  # not yet a date: the list stays as it was
+    qtbot.keyClicks(page.date_from.edit, "1")
+    assert page.model.total == 12
+    qtbot.keyClicks(page.date_to.edit, "2018-7-31")
+    assert page.model.total == 2
+    page.date_to.edit.clear()
+    qtbot.keyClicks(page.date_to.edit, "2018-02-30")
+    qtbot.keyClick(page.date_to.edit, Qt.Key.Key_Return)  # finished typing: told what is wrong
+    assert page.date_to.error.text().startswith("“2018-02-30”不是有效的日期")
+    qtbot.mouseClick(page.clear_button, Qt.MouseButton.LeftButton)
+    assert page.model.total == 24 and page.date_from.edit.text() == ""
+    assert page.date_to.edit.text() == "" and page.date_to.error.isHidden()
+
+
+def test_photos_are_added_and_removed_with_the_buttons(
+    qtbot, monkeypatch, dialogs, db_path, tmp_path
+):
+    _window, page = _page(qtbot, db_path)
+    photo = make_jpeg(tmp_path / "现场.jpg")
+    dialogs.open_paths = [[photo]]
+    counts = []
+
+    def fill(dialog: EntryDialog) -> None:
+        _choose(dialog.kind, "其他工作")
+        dialog.title.setText("走访瓯南司法所")
+        qtbot.mouseClick(dialog.photos.add_button, Qt.MouseButton.LeftButton)
+        counts.append(dialog.photos.list.count())
+        dialog.photos.list.setCurrentRow(0)
+        qtbot.mouseClick(dialog.photos.remove_button, Qt.MouseButton.LeftButton)
+        counts.append(dialog.photos.list.count())
+
+    seen = _drive(monkeypatch, fill)
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    assert counts == [1, 0] and seen[0].result()
+    assert page.model.row_at(0).photo_count == 0
