@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
@@ -25,7 +25,7 @@ def save_from_dialog(operation: Operation[T]) -> T:
     failures: list[BaseException] = []
     ok, result = operation.failure(failures.append).run()
     if ok:
-        return result  # type: ignore[return-value]  # the work's own result
+        return cast(T, result)  # the work's own result
     error = failures[0]
     if isinstance(error, ValidationError | FormErrors):
         raise error

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import cast
 
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import (
@@ -72,7 +73,7 @@ class EntryDialog(FormDialog):
         self.note.setObjectName("hint")
         self.note.setWordWrap(True)
         self.note.setVisible(bool(note))
-        self.layout().insertWidget(0, self.note)
+        cast(QVBoxLayout, self.layout()).insertWidget(0, self.note)  # FormDialog's
         self.kind = combo_box([(k.name, k.id) for k in kinds], entry.kind_id if entry else None)
         self.unit = combo_box([(u.name, u.id) for u in units], entry.unit_id if entry else unit_id)
         self.unit.setEnabled(not unit_locked and entry is None)
