@@ -21,6 +21,7 @@ from app.services.inspections import FindingInput, InspectionInput
 from app.services.ledger import EntryInput
 from app.services.meetings import DecisionInput, MeetingInput
 from app.services.settings import current_programme, local_unit
+from app.services.subjects import SubjectInput
 from tests.helpers import kind_ids, make_pdf, unit_ids
 
 AID = "法律援助中心"
@@ -74,6 +75,35 @@ def test_ledger_entry_dates_lie_in_the_programme_year(database, ids):
     assert refusal(
         database, lambda s: ledger.save_entry(s, database.attachments, first, change)
     ) == {"entry_date": f"日期应在{WORK}之间。"}
+
+
+def test_dates_inside_a_ledger_form_lie_in_the_range_its_date_fields_offer(database, ids):
+    """A legal aid approved the year before the entry is fine, 2016 or after mid-2019 is not:
+    the command line (through save_entry) refuses what the form's date field refuses."""
+    from app.services.dates import DatePurpose, programme_date_range
+
+    programme_id, _local, units, kinds = ids
+    offered = programme_date_range(2018, DatePurpose.FORM_FIELD)
+    assert (offered.earliest, offered.latest) == (date(2017, 1, 1), date(2019, 6, 30))
+
+    def save(approved: str) -> Callable:
+        values = {"applicant": "李玥", "relation": "本人", "case_type": "民事",
+                  "approved_on": approved, "result": "办理中"}  # fmt: skip
+        subject = SubjectInput(name="李玥", category="缓刑", id_number="", office_id=None)
+        data = EntryInput(kind_id=kinds["legal_aid"], unit_id=units[AID], entry_date=date(2018, 8, 3),
+                          title="法律援助", values=values, subject=subject, programme_id=programme_id)  # fmt: skip
+        return lambda s: ledger.save_entry(s, database.attachments, None, data)
+
+    within = "“批准日期”应在2017年1月1日至2019年6月30日之间。"
+    for outside in ("2016-12-31", "2019-07-01"):
+        assert refusal(database, save(outside)) == {"approved_on": within}
+    assert refusal(database, save("2018-02-30")) == {
+        "approved_on": "“批准日期”2018-02-30 这一天不存在，请核对。"
+    }
+    with database.session() as s:
+        for bound in ("2017-01-01", "2019-06-30"):
+            entry_id = save(bound)(s)
+            assert ledger.get_entry(s, entry_id).values["approved_on"] == bound
 
 
 def test_agreement_issue_and_signing_dates_lie_in_the_programme_year(database, ids, tmp_path):

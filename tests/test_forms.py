@@ -165,3 +165,18 @@ def test_dates_as_clerks_type_them():
     tomorrow = date.today() + timedelta(days=1)
     with pytest.raises(ValidationError, match="不能晚于今天"):
         parse_date_text(tomorrow.isoformat(), "日期", "d", latest=date.today())
+
+
+def test_a_date_field_is_held_to_the_range_it_is_given():
+    from datetime import date
+
+    from app.services.dates import DateRange
+
+    fields = [FieldDef("d", "刊发日期", "date")]
+    offered = DateRange(earliest=date(2017, 1, 1), latest=date(2019, 6, 30))
+    for outside in ("2016-12-31", "2019-07-01"):
+        with pytest.raises(FormErrors) as error:
+            clean_values(fields, {"d": outside}, offered)
+        assert error.value.errors == {"d": "“刊发日期”应在2017年1月1日至2019年6月30日之间。"}
+    assert clean_values(fields, {"d": "2019/6/30"}, offered) == {"d": "2019-06-30"}
+    assert clean_values(fields, {"d": "2016-12-31"}) == {"d": "2016-12-31"}  # no range given

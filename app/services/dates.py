@@ -3,7 +3,8 @@
 One rule for the forms, the command line and imports alike. A record of work done (a ledger
 entry, a meeting, an inspection, a signing) lies inside the programme's year; a deadline set
 during the year (a decision's or a rectification's due date, a milestone) may run some months
-past it, since a finding made in December is put right in the new year.
+past it, since a finding made in December is put right in the new year. A date written inside a
+ledger form (legal aid approved, a report published) may also lie in the year before.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class DatePurpose(enum.StrEnum):
 
     WORK = "work"  # when something was done, issued, signed, held or found
     DEADLINE = "deadline"  # when something is due
+    FORM_FIELD = "form_field"  # a date inside a ledger form (an approval, a publication)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,7 +75,11 @@ def _add_months(value: date, months: int) -> date:
 def programme_date_range(year: int, purpose: DatePurpose = DatePurpose.WORK) -> DateRange:
     """The range of ``purpose`` dates for a programme of ``year``."""
     start, end = date(year, 1, 1), date(year, 12, 31)
-    latest = _add_months(end, DEADLINE_MARGIN_MONTHS) if purpose is DatePurpose.DEADLINE else end
+    latest = end
+    if purpose in (DatePurpose.DEADLINE, DatePurpose.FORM_FIELD):
+        latest = _add_months(end, DEADLINE_MARGIN_MONTHS)
+    if purpose is DatePurpose.FORM_FIELD:  # e.g. legal aid approved the year before the entry
+        start = date(year - 1, 1, 1)
     return DateRange(earliest=start, latest=latest, period_end=end)
 
 

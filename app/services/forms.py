@@ -14,11 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.paths import RESOURCES_DIR
 from app.services.errors import UserError, ValidationError
 from app.services.wording import cn_date
+
+if TYPE_CHECKING:
+    from app.services.dates import DateRange
 
 FORMS_DIR = RESOURCES_DIR / "forms"
 FIELD_TYPES = ("text", "longtext", "integer", "amount", "date", "choice", "bool", "subject")
@@ -173,11 +176,13 @@ def _number_text(text: str) -> str:
     return text.strip().replace(",", "").replace("，", "").replace("¥", "").replace("元", "")
 
 
-def clean_value(f: FieldDef, raw: Any) -> Any:
+def clean_value(f: FieldDef, raw: Any, dates: DateRange | None = None) -> Any:
     """Turn one typed value into its stored form, or raise ValidationError naming the field.
 
     Stored forms: text → str, integer → int, amount → str of a 2-place decimal,
-    date → ISO text, choice → one of the choices, bool → bool. Empty → None.
+    date → ISO text (inside ``dates`` when given: the programme's ``DatePurpose.FORM_FIELD``
+    range, as the form's date fields offer), choice → one of the choices, bool → bool.
+    Empty → None.
     """
     if f.type == "bool":
         return bool(raw)
@@ -202,7 +207,10 @@ def clean_value(f: FieldDef, raw: Any) -> Any:
             raise ValidationError(f"“{f.label}”请从列表中选择。", f.name)
         return text
     if f.type == "date":
-        return parse_date_text(text, f.label, f.name).isoformat()
+        value = parse_date_text(text, f.label, f.name)
+        if dates is not None:
+            dates.check(value, field=f.name, label=f"“{f.label}”")
+        return value.isoformat()
     if f.type == "integer":
         try:
             number: Decimal | int = int(_number_text(text))
@@ -230,15 +238,18 @@ def _plain(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def clean_values(fields: list[FieldDef], raw: dict[str, Any]) -> dict[str, Any]:
-    """Validate every field; raise FormErrors listing each bad one (all at once)."""
+def clean_values(
+    fields: list[FieldDef], raw: dict[str, Any], dates: DateRange | None = None
+) -> dict[str, Any]:
+    """Validate every field (dates inside ``dates`` when given); raise FormErrors listing each
+    bad one (all at once)."""
     cleaned: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for f in fields:
         if f.type == "subject":
             continue
         try:
-            value = clean_value(f, raw.get(f.name))
+            value = clean_value(f, raw.get(f.name), dates)
         except ValidationError as exc:
             errors[f.name] = exc.message
             continue

@@ -49,6 +49,8 @@ from app.services.settings import local_unit
 from app.services.subjects import SubjectInput, check_subject_input, find_or_create_subject
 
 MAX_SUBJECTS_SERVED = 10000
+ENTERS_FOR_OTHER_UNITS = (UnitKind.COUNTY_OFFICE, UnitKind.CITY_OFFICE)
+"""The PCs that register entries for other units (any other PC only for its own unit)."""
 
 _T = TypeVar("_T")
 _Ts = TypeVarTuple("_Ts")
@@ -227,15 +229,14 @@ def save_entry(
         )
     else:
         here = local_unit(session)
-        if here is not None and here.kind not in (UnitKind.COUNTY_OFFICE, UnitKind.CITY_OFFICE) \
-                and unit.id != here.id:  # fmt: skip
+        if here is not None and here.kind not in ENTERS_FOR_OTHER_UNITS and unit.id != here.id:
             errors["unit"] = (
                 f"本机是{here.name}的电脑，只能登记{here.name}的台账（其他单位的台账在其电脑上登记，再用数据包报送）。"
             )
+    programme_id = (existing.programme_id if existing is not None else None) or data.programme_id
     entry_date = attempt(_parse_date, data.entry_date)
     if entry_date is not None:
-        programme_id = existing.programme_id if existing is not None else None
-        dates = range_for(session, programme_id or data.programme_id, DatePurpose.WORK)
+        dates = range_for(session, programme_id, DatePurpose.WORK)
         attempt(lambda: dates.check(entry_date, field="entry_date", label="日期"))
     title = " ".join(data.title.split())
     if not title:
@@ -253,7 +254,8 @@ def save_entry(
     subject_field: FieldDef | None = None
     if kind_and_fields is not None:
         kind, fields = kind_and_fields
-        values = attempt(clean_values, fields, data.values) or {}
+        field_dates = range_for(session, programme_id, DatePurpose.FORM_FIELD)
+        values = attempt(clean_values, fields, data.values, field_dates) or {}
         subject_field = next((f for f in fields if f.type == "subject"), None)
         if subject_field is not None and subject_field.required and data.subject is None:
             errors["subject_name"] = f"请填写“{subject_field.label}”。"

@@ -1,59 +1,39 @@
-"""A dialog's 保存 as one user action (see :mod:`app.ui.operations`).
-
-A refusal (UserError) is raised back into the dialog, which shows it beside the field it names
-and stays open; any other failure (a locked database, a full disk, a bug) is shown by the one
-error policy and raised as :class:`NotSaved`, so the dialog stays open with what was typed.
-"""
+"""An editing dialog's 保存 as one user action on the operations path."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TypeVar, cast
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 
 from app.services.errors import UserError, ValidationError
 from app.services.forms import FormErrors
-from app.ui import messages
 from app.ui.operations import Operation, report_failure
 
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from app.services.database import Database
+T = TypeVar("T")
 
 
-class NotSaved(ValidationError):
-    """The save failed for a reason already shown to the clerk; the dialog stays open."""
+def save_from_dialog(operation: Operation[T]) -> T:
+    """Run ``operation`` now for a FormDialog's save callback and return its result.
 
-
-def save_from_dialog(
-    parent: QWidget, title: str, action: Callable[[Session], Any], *, database: Database
-) -> Any:
-    """Run ``action(session)`` as one user action for a dialog's save callback; its result.
-
-    Raises the refusal (a ValidationError or FormErrors, for the dialog to show) or
-    :class:`NotSaved` after any other failure was shown.
+    A refusal goes back to the dialog, which shows it beside the fields it names (a refusal
+    about no field at its top). Any other failure is shown by the one error policy (a known
+    problem of the PC explained, a bug logged with the log's location) and the dialog is told
+    that nothing was saved, so it stays open with everything the clerk typed.
     """
-    refusals: list[UserError] = []
-
-    def failed(error: BaseException) -> None:
-        if isinstance(error, UserError):
-            refusals.append(error)
-        else:
-            report_failure(QApplication.activeModalWidget() or parent, title, error)
-
-    ok, result = Operation(parent, title, action, database=database).failure(failed).run()
-    if refusals:
-        refusal = refusals[0]
-        if isinstance(refusal, (ValidationError, FormErrors)):
-            raise refusal
-        raise ValidationError(messages.error_text(refusal)) from refusal
-    if not ok:
-        raise NotSaved(
-            QCoreApplication.translate(
-                "saving", "没有保存（原因见刚才的提示）。填写的内容仍在，处理后可以再点“保存”。"
-            )
+    failures: list[BaseException] = []
+    ok, result = operation.failure(failures.append).run()
+    if ok:
+        return cast(T, result)  # the work's own result
+    error = failures[0]
+    if isinstance(error, ValidationError | FormErrors):
+        raise error
+    if isinstance(error, UserError):
+        raise ValidationError(str(error)) from error
+    report_failure(QApplication.activeModalWidget() or operation.parent, operation.title, error)
+    raise ValidationError(
+        QCoreApplication.translate(
+            "saving", "没有保存。表单中填写的内容都还在，问题解决后可以再点“保存”。"
         )
-    return result
+    ) from error

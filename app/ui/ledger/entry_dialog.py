@@ -6,14 +6,13 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import cast
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import (
-    QDateEdit,
     QFormLayout,
     QGroupBox,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -21,13 +20,16 @@ from PySide6.QtWidgets import (
 
 from app.models import SubjectCategory
 from app.services.attachments import AttachmentStore
+from app.services.dates import DateRange, unbounded_range
 from app.services.forms import FieldDef
 from app.services.ledger import MAX_SUBJECTS_SERVED, EntryDetail, EntryInput
 from app.services.reference import KindRow, UnitRow
 from app.services.subjects import SubjectInput
-from app.ui.dialogs.form_dialog import FormDialog, combo_box
+from app.ui.dialogs.form_dialog import ERROR_STYLE, FormDialog, combo_box
 from app.ui.ledger.form_widget import FormFieldsWidget
 from app.ui.ledger.photo_list import PhotoListWidget
+from app.ui.widgets.dates import DateField
+from app.ui.widgets.scrolling import reveal
 
 
 class EntryDialog(FormDialog[EntryInput]):
@@ -35,7 +37,10 @@ class EntryDialog(FormDialog[EntryInput]):
 
     ``kind_fields(kind_id)`` gives a kind's fields and its minimum photo count; choosing
     another kind re-renders the kind's own fields. ``pairings`` maps a unit id to its paired
-    offices (the first is suggested).
+    offices (the first is suggested). ``entry_dates`` bounds the entry's date and
+    ``field_dates`` the dates inside its form (the ranges the service checks). The reporting
+    unit is chosen only for a new entry on a PC that registers for other units
+    (``unit_locked`` False); ``note`` is shown above the form (e.g. who owns the entry).
     """
 
     def __init__(
@@ -51,21 +56,34 @@ class EntryDialog(FormDialog[EntryInput]):
         unit_id: int | None,
         unit_locked: bool,
         entry: EntryDetail | None = None,
+        entry_dates: DateRange | None = None,
+        field_dates: DateRange | None = None,
+        note: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(self.tr("编辑台账") if entry else self.tr("新增台账"), save, parent)
-        self.setMinimumSize(720, 640)
+        self.setMinimumSize(720, 520)
+        self.resize(860, 680)
         self._kind_fields = kind_fields
         self._pairings = pairings
         self._entry = entry
+        self._entry_dates = entry_dates or unbounded_range(date.today())
+        self._field_dates = field_dates or self._entry_dates
+        self.note = QLabel(note)
+        self.note.setObjectName("hint")
+        self.note.setWordWrap(True)
+        self.note.setVisible(bool(note))
+        cast(QVBoxLayout, self.layout()).insertWidget(0, self.note)  # FormDialog's
         self.kind = combo_box([(k.name, k.id) for k in kinds], entry.kind_id if entry else None)
         self.unit = combo_box([(u.name, u.id) for u in units], entry.unit_id if entry else unit_id)
-        self.unit.setEnabled(not unit_locked)
-        self.entry_date = QDateEdit()
-        self.entry_date.setCalendarPopup(True)
-        self.entry_date.setDisplayFormat("yyyy-MM-dd")
-        d = entry.entry_date if entry else date.today()
-        self.entry_date.setDate(QDate(d.year, d.month, d.day))
+        self.unit.setEnabled(not unit_locked and entry is None)
+        if entry is not None:
+            self.unit.setToolTip(
+                self.tr("已登记的台账不能更改填报单位；如确属填错，请删除后以正确的单位重新登记。")
+            )
+        self.entry_date = DateField(
+            self._entry_dates, entry.entry_date if entry else None, label=self.tr("日期")
+        )
         self.title = QLineEdit(entry.title if entry else "")
         self.title.setPlaceholderText(self.tr("如：瓯南司法所修心教育法律讲座"))
         self.office = combo_box([(self.tr("（无）"), None)] + [(o.name, o.id) for o in offices],
@@ -120,16 +138,11 @@ class EntryDialog(FormDialog[EntryInput]):
         extra_layout.addWidget(photos_box)
         self.form.addRow(extra)
         self.add_field("body", self.tr("情况说明"), self.body)
-        self._wrap_in_scroll_area()
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.unit.currentIndexChanged.connect(self._suggest_office)
         self._kind_changed(keep_values=entry.values if entry else None)
 
-    def _error_row(self, form: QFormLayout, label: str, widget: QWidget):
-        from PySide6.QtWidgets import QLabel
-
-        from app.ui.dialogs.form_dialog import ERROR_STYLE
-
+    def _error_row(self, form: QFormLayout, label: str, widget: QWidget) -> QLabel:
         box = QWidget()
         inner = QVBoxLayout(box)
         inner.setContentsMargins(0, 0, 0, 0)
@@ -142,14 +155,6 @@ class EntryDialog(FormDialog[EntryInput]):
         form.addRow(label, box)
         return error
 
-    def _wrap_in_scroll_area(self) -> None:
-        layout = cast(QVBoxLayout, self.layout())  # FormDialog's
-        layout.removeWidget(self.form_container)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.form_container)
-        layout.insertWidget(1, scroll, 1)
-
     def _kind_changed(self, *_args, keep_values: dict | None = None) -> None:
         kind_id = self.kind.currentData()
         fields, min_photos = self._kind_fields(kind_id) if kind_id is not None else ([], 0)
@@ -160,7 +165,12 @@ class EntryDialog(FormDialog[EntryInput]):
             self.fields_widget.setParent(None)
             self.fields_widget.deleteLater()
             keep_values = keep_values or {k: v for k, v in previous.items() if v not in ("", False)}
-        self.fields_widget = FormFieldsWidget(fields, keep_values)
+        self.fields_widget = FormFieldsWidget(
+            fields,
+            keep_values,
+            date_range=self._field_dates,
+            default=self.entry_date.value() or self._entry_dates.clamp(date.today()),
+        )
         self.fields_layout.addWidget(self.fields_widget)
         self.fields_box.setVisible(bool(self.fields_widget.fields))
         subject_field = next((f for f in fields if f.type == "subject"), None)
@@ -184,7 +194,6 @@ class EntryDialog(FormDialog[EntryInput]):
             self.office.setCurrentIndex(max(self.office.findData(offices[0]), 0))
 
     def values(self) -> EntryInput:
-        d = self.entry_date.date()
         subject = None
         if self.subject_box.isVisibleTo(self) and (
             self.subject_name.text().strip() or self.subject_required
@@ -198,7 +207,7 @@ class EntryDialog(FormDialog[EntryInput]):
         return EntryInput(
             kind_id=self.kind.currentData(),
             unit_id=self.unit.currentData(),
-            entry_date=date(d.year(), d.month(), d.day()),
+            entry_date=self.entry_date.value() or self.entry_date.edit.text().strip(),
             title=self.title.text(),
             paired_office_id=self.office.currentData(),
             subjects_served=self.served.value(),
@@ -207,6 +216,35 @@ class EntryDialog(FormDialog[EntryInput]):
             subject=subject,
             photos=self.photos.photos(),
         )
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """Show each message beside its field and bring the topmost field with its message
+        into view (also one of the kind's own fields, the subject or the photos, which lie
+        further down than FormDialog knows)."""
+        super().show_errors(errors)
+        shown = [found for name in errors if (found := self._error_place(name)) is not None]
+        if shown:
+            widget, message = min(
+                shown, key=lambda pair: pair[0].mapTo(self.form_container, QPoint(0, 0)).y()
+            )
+            reveal(widget)
+            reveal(message, focus=False)
+
+    def _error_place(self, field: str) -> tuple[QWidget, QLabel] | None:
+        """The input an error about ``field`` is about and the label showing it (None when
+        it is about no one input)."""
+        if field in self._fields:
+            return self._fields[field], self._errors[field]
+        form = self.fields_widget
+        if form is not None and field in form.editors:
+            return form.editors[field], form.error_labels[field]
+        subject = {"subject_name": self.subject_name, "subject_category": self.subject_category,
+                   "id_number": self.subject_id_number, "subject_office": self.subject_office}  # fmt: skip
+        if field in subject and self.subject_box.isVisibleTo(self):
+            return subject[field], self._subject_errors[field]
+        if field == "photos":
+            return self.photos.add_button, self.photos.error
+        return None
 
     def show_extra_error(self, field: str, message: str) -> bool:
         if self.fields_widget is not None and self.fields_widget.show_error(field, message):

@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -18,19 +16,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.services.dates import DateRange, unbounded_range
 from app.services.forms import FieldDef
 from app.ui.dialogs.form_dialog import ERROR_STYLE
+from app.ui.widgets.dates import DateField, parse_date
 
-_Editor = QPlainTextEdit | QComboBox | QCheckBox | QDateEdit | QLineEdit  # one per field type
-
-NO_DATE = QDate(1900, 1, 1)
+_Editor = QPlainTextEdit | QComboBox | QCheckBox | DateField | QLineEdit  # one per field type
 
 
 class FormFieldsWidget(QWidget):
     """Shows the fields of one entry kind (all but the subject, which has its own section).
 
     ``values()`` returns what was typed, as text (or bool / ISO date), for the service to
-    validate; ``show_error(name, message)`` puts a message under a field.
+    validate; ``show_error(name, message)`` puts a message under a field. Date fields accept
+    ``date_range`` (the programme's ``DatePurpose.FORM_FIELD`` range, which the service checks
+    too); empty, they open their calendar at ``default`` (inside the range).
     """
 
     def __init__(
@@ -38,8 +38,13 @@ class FormFieldsWidget(QWidget):
         fields: list[FieldDef],
         values: dict[str, Any] | None = None,
         parent: QWidget | None = None,
+        *,
+        date_range: DateRange | None = None,
+        default: date | None = None,
     ) -> None:
         super().__init__(parent)
+        self._date_range = date_range or unbounded_range(date.today())
+        self._default_date = default
         self.fields = [f for f in fields if f.type != "subject"]
         self.editors: dict[str, _Editor] = {}
         self.error_labels: dict[str, QLabel] = {}
@@ -68,8 +73,7 @@ class FormFieldsWidget(QWidget):
             label = f.label + ("＊" if f.required else "")
             layout.addRow(label, box)
 
-    @staticmethod
-    def _editor(f: FieldDef, value: Any) -> _Editor:
+    def _editor(self, f: FieldDef, value: Any) -> _Editor:
         if f.type == "longtext":
             editor = QPlainTextEdit("" if value is None else str(value))
             editor.setTabChangesFocus(True)
@@ -88,13 +92,14 @@ class FormFieldsWidget(QWidget):
             check.setChecked(bool(value))
             return check
         if f.type == "date":
-            edit = QDateEdit()
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
-            edit.setMinimumDate(NO_DATE)
-            edit.setSpecialValueText("（未填）")
-            edit.setDate(QDate.fromString(value, "yyyy-MM-dd") if value else NO_DATE)
-            return edit
+            # Empty until the clerk picks one, also when required (the service then asks for it):
+            # a date filled in by the program would be easy to save unread.
+            field = DateField(self._date_range, optional=True, default=self._default_date,
+                              label=f"“{f.label}”")  # fmt: skip
+            if f.required:
+                field.edit.setPlaceholderText("2018-06-28")
+            self._show_date(field, value)
+            return field
         line = QLineEdit("" if value is None else str(value))
         if f.type == "integer":
             line.setPlaceholderText("整数")
@@ -113,9 +118,9 @@ class FormFieldsWidget(QWidget):
                 out[f.name] = editor.currentData() or ""
             elif isinstance(editor, QCheckBox):
                 out[f.name] = editor.isChecked()
-            elif isinstance(editor, QDateEdit):
-                d = editor.date()
-                out[f.name] = "" if d == NO_DATE else date(d.year(), d.month(), d.day()).isoformat()
+            elif isinstance(editor, DateField):
+                chosen = editor.value()
+                out[f.name] = chosen.isoformat() if chosen else editor.edit.text().strip()
             else:
                 out[f.name] = editor.text()
         return out
@@ -129,10 +134,24 @@ class FormFieldsWidget(QWidget):
             editor.setCurrentIndex(max(editor.findData(value), 0))
         elif isinstance(editor, QCheckBox):
             editor.setChecked(bool(value))
-        elif isinstance(editor, QDateEdit):
-            editor.setDate(QDate.fromString(str(value), "yyyy-MM-dd") if value else NO_DATE)
+        elif isinstance(editor, DateField):
+            self._show_date(editor, value)
         else:
             editor.setText(str(value))
+
+    @staticmethod
+    def _show_date(field: DateField, value: Any) -> None:
+        """Show a stored ISO date (or a date); text that is no date is shown as it is, so the
+        field explains what is wrong with it."""
+        if isinstance(value, date):
+            field.setValue(value)
+            return
+        text = "" if value is None else str(value).strip()
+        parsed = parse_date(text)
+        if parsed is not None or not text:
+            field.setValue(parsed)
+        else:
+            field.edit.setText(text)
 
     def show_error(self, name: str, message: str) -> bool:
         """Show a message under field ``name``; False if this widget has no such field."""

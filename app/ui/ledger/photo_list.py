@@ -69,8 +69,8 @@ class PhotoListWidget(QWidget):
         layout.addWidget(self.list)
         layout.addLayout(buttons)
         layout.addWidget(self.error)
-        self.add_button.clicked.connect(self.choose_files)
-        self.remove_button.clicked.connect(self.remove_selected)
+        self.add_button.clicked.connect(lambda: self.choose_files())
+        self.remove_button.clicked.connect(lambda: self.remove_selected())
         for photo in photos:
             self._add_item(
                 PhotoInput(caption=photo.caption, attachment_id=photo.attachment_id),

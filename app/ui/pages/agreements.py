@@ -259,9 +259,7 @@ class AgreementsPage(Page):
         self, title: str, action: Callable[[Session, dict], None]
     ) -> Callable[[dict], None]:
         """A dialog's save callback: ``action(session, values)`` as one user action."""
-        return lambda values: save_from_dialog(
-            self, title, lambda s: action(s, values), database=self.database
-        )
+        return lambda values: save_from_dialog(self.operation(title, lambda s: action(s, values)))
 
     def create_all_drafts(self) -> None:
         """A draft for every department that has none."""

@@ -10,6 +10,7 @@ from app.services import reference
 from app.services.progress import IndicatorProgress, department_progress, indicator_progress
 from app.services.reference import MEASURE_LABELS, DutyRow, IndicatorRow, UnitRow
 from app.ui.dialogs.reference_dialogs import DutyDialog, IndicatorDialog
+from app.ui.dialogs.saving import save_from_dialog
 from app.ui.messages import confirm
 from app.ui.pages.base import Page, button_row, section_label
 from app.ui.table_model import (
@@ -135,16 +136,17 @@ class DutiesPage(Page):
         if context.owns_reference_data:
             self.indicators_view.row_activated.connect(self.edit_indicator)
         self.indicators_view.selection_changed.connect(self._update_buttons)
+        # clicked(bool) must not reach a parameter: every button goes through a lambda
         self.add_duty_button.clicked.connect(lambda: self.edit_duty(None))
         self.edit_duty_button.clicked.connect(
             lambda: self.edit_duty(self.duties_view.selected_row())
         )
-        self.delete_duty_button.clicked.connect(self.delete_duty)
+        self.delete_duty_button.clicked.connect(lambda: self.delete_duty())
         self.add_indicator_button.clicked.connect(lambda: self.edit_indicator(None))
         self.edit_indicator_button.clicked.connect(
             lambda: self.edit_indicator(self.indicators_view.selected_row())
         )
-        self.delete_indicator_button.clicked.connect(self.delete_indicator)
+        self.delete_indicator_button.clicked.connect(lambda: self.delete_indicator())
         if not context.owns_reference_data:
             self.keep_reference_data_read_only(
                 self.add_duty_button,
@@ -278,19 +280,20 @@ class DutiesPage(Page):
         if department is None:
             return
         saved: list[int] = []
+        context = self.context
 
         def save(values: dict) -> None:
-            with self.database.session() as session:
-                saved.append(
-                    reference.save_duty(
-                        session,
-                        duty.id if duty else None,
-                        programme_id=self.context.programme_id,
-                        department_id=department.id,
-                        owner_unit_id=self.context.local_unit_id,
-                        **values,
-                    )
+            def work(session) -> int:
+                return reference.save_duty(
+                    session,
+                    duty.id if duty else None,
+                    programme_id=context.programme_id,
+                    department_id=department.id,
+                    owner_unit_id=context.local_unit_id,
+                    **values,
                 )
+
+            saved.append(save_from_dialog(self.operation(self.tr("保存职责"), work)))
 
         dialog = DutyDialog(save, duty.text if duty else "", department.name, self)
         if dialog.exec():
@@ -303,9 +306,9 @@ class DutiesPage(Page):
             return
         if not confirm(self, self.tr("删除职责"), self.tr("确定删除这条职责及其全部量化指标吗？")):
             return
-        self.run(lambda s: reference.delete_duty(s, duty.id))
-        self._reload_progress()
-        self.load_duties()
+        if self.attempt(lambda s: reference.delete_duty(s, duty.id), self.tr("删除职责")):
+            self._reload_progress()
+            self.load_duties()
 
     def edit_indicator(self, indicator: IndicatorRow | None) -> None:
         """Open the indicator dialog (new when ``indicator`` is None) and save on 保存."""
@@ -315,15 +318,19 @@ class DutiesPage(Page):
         with self.database.session() as session:
             kinds = reference.list_entry_kinds(session)
 
+        owner = self.context.local_unit_id
+
         def save(values: dict) -> None:
-            with self.database.session() as session:
+            def work(session) -> None:
                 reference.save_indicator(
                     session,
                     indicator.id if indicator else None,
                     duty_id=duty.id,
-                    owner_unit_id=self.context.local_unit_id,
+                    owner_unit_id=owner,
                     **values,
                 )
+
+            save_from_dialog(self.operation(self.tr("保存量化指标"), work))
 
         dialog = IndicatorDialog(save, kinds, indicator, self)
         if dialog.exec():
@@ -339,6 +346,6 @@ class DutiesPage(Page):
         question = self.tr("确定删除指标“%1”吗？").replace("%1", indicator.name)
         if not confirm(self, self.tr("删除指标"), question):
             return
-        self.run(lambda s: reference.delete_indicator(s, indicator.id))
-        self._reload_progress()
-        self.load_duties(keep_duty_id=duty.id)
+        if self.attempt(lambda s: reference.delete_indicator(s, indicator.id), self.tr("删除指标")):
+            self._reload_progress()
+            self.load_duties(keep_duty_id=duty.id)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import QStandardPaths, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QFileDialog,
     QGridLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -23,31 +24,18 @@ from PySide6.QtWidgets import (
 from app.models import UnitKind
 from app.services import ledger as ledger_service
 from app.services import reference
-from app.services.errors import UserError
-from app.services.ledger import EntryInput, LedgerFilter
+from app.services.dates import DatePurpose, DateRange
+from app.services.ledger import ENTERS_FOR_OTHER_UNITS, EntryInput, LedgerFilter
 from app.ui.background import BackgroundTask, Cancelled
+from app.ui.desktop import show_in_folder
+from app.ui.dialogs.saving import save_from_dialog
 from app.ui.ledger.entry_dialog import EntryDialog
 from app.ui.ledger.table_model import TITLE_COLUMN, LedgerTableModel
-from app.ui.messages import confirm, show_error
+from app.ui.messages import confirm
+from app.ui.operations import report_failure
 from app.ui.pages.base import Page, button_row
 from app.ui.table_model import ROW_ROLE
-
-NO_DATE = QDate(2000, 1, 1)
-
-
-def _date_edit() -> QDateEdit:
-    edit = QDateEdit()
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    edit.setMinimumDate(NO_DATE)
-    edit.setSpecialValueText("不限")
-    edit.setDate(NO_DATE)
-    return edit
-
-
-def _to_date(edit: QDateEdit) -> date | None:
-    d = edit.date()
-    return None if d == NO_DATE else date(d.year(), d.month(), d.day())
+from app.ui.widgets.dates import DateField
 
 
 class LedgerPage(Page):
@@ -79,8 +67,15 @@ class LedgerPage(Page):
         self.indicator_filter = QComboBox()
         self.indicator_filter.setMinimumWidth(260)
         self.office_filter = QComboBox()
-        self.date_from = _date_edit()
-        self.date_to = _date_edit()
+        # A little wider than the programme's year; empty means no limit.
+        filter_dates = context.date_range(DatePurpose.FORM_FIELD)
+        work = context.date_range(DatePurpose.WORK)
+        self.date_from = DateField(filter_dates, optional=True, default=work.earliest,
+                                   label=self.tr("起始日期"))  # fmt: skip
+        self.date_to = DateField(filter_dates, optional=True, default=work.latest,
+                                 label=self.tr("截止日期"))  # fmt: skip
+        for field in (self.date_from, self.date_to):
+            field.edit.setPlaceholderText(self.tr("不限"))
         self.text_filter = QLineEdit()
         self.text_filter.setPlaceholderText(self.tr("标题或情况说明中的文字"))
         self.text_filter.setClearButtonEnabled(True)
@@ -109,6 +104,7 @@ class LedgerPage(Page):
         self.delete_button = QPushButton(self.tr("删除"))
         self.undo_button = QPushButton(self.tr("撤销删除"))
         self.export_button = QPushButton(self.tr("导出 Excel…"))
+        self.export_button.setToolTip(self.tr("把按上面的条件筛选出的台账导出为 Excel 文件"))
         self.count_label = QLabel()
         self.count_label.setObjectName("countLabel")
         row = button_row(
@@ -120,6 +116,19 @@ class LedgerPage(Page):
         )
         row.addWidget(self.count_label)
         self.layout_.addLayout(row)
+        self.export_status = QLabel()
+        self.export_status.setObjectName("hint")
+        self.export_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.open_folder_button = QPushButton(self.tr("打开所在文件夹"))
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.export_status)
+        status_row.addWidget(self.open_folder_button)
+        status_row.addStretch(1)
+        self.layout_.addLayout(status_row)
+        self.export_status.hide()
+        self.open_folder_button.hide()
+        self.exported_file: Path | None = None
+        self._export_folder: Path | None = None
         self.layout_.addWidget(self.view, 1)
         self._last_deleted: int | None = None
         self.undo_button.setEnabled(False)
@@ -137,15 +146,17 @@ class LedgerPage(Page):
             self.office_filter,
         ):
             combo.currentIndexChanged.connect(self.apply_filter)
-        self.date_from.dateChanged.connect(self.apply_filter)
-        self.date_to.dateChanged.connect(self.apply_filter)
-        self.clear_button.clicked.connect(self.clear_filters)
+        for field in (self.date_from, self.date_to):
+            field.valueChanged.connect(lambda _value, f=field: self._date_changed(f))
+        # clicked(bool) must not reach a parameter: every button goes through a lambda
+        self.clear_button.clicked.connect(lambda: self.clear_filters())
         self.add_button.clicked.connect(lambda: self.open_entry(None))
-        self.edit_button.clicked.connect(self.open_selected)
+        self.edit_button.clicked.connect(lambda: self.open_selected())
         self.view.doubleClicked.connect(lambda index: self.open_entry(index.data(ROW_ROLE).id))
-        self.delete_button.clicked.connect(self.delete_selected)
-        self.undo_button.clicked.connect(self.undo_delete)
-        self.export_button.clicked.connect(self.export)
+        self.delete_button.clicked.connect(lambda: self.delete_selected())
+        self.undo_button.clicked.connect(lambda: self.undo_delete())
+        self.export_button.clicked.connect(lambda: self.export())
+        self.open_folder_button.clicked.connect(lambda: self.open_export_folder())
         self.model.modelReset.connect(self._update_count)
         self.model.rowsInserted.connect(self._update_count)
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
@@ -187,12 +198,17 @@ class LedgerPage(Page):
         return LedgerFilter(
             unit_id=self.unit_filter.currentData(),
             kind_id=self.kind_filter.currentData(),
-            date_from=_to_date(self.date_from),
-            date_to=_to_date(self.date_to),
+            date_from=self.date_from.value(),
+            date_to=self.date_to.value(),
             indicator_id=self.indicator_filter.currentData(),
             paired_office_id=self.office_filter.currentData(),
             text=self.text_filter.text(),
         )
+
+    def _date_changed(self, field: DateField) -> None:
+        """Filter again once a date is complete, or emptied (not at every keystroke between)."""
+        if field.problem() is None:
+            self.apply_filter()
 
     def apply_filter(self) -> None:
         """Reload the list for the current filter."""
@@ -211,8 +227,8 @@ class LedgerPage(Page):
             self.office_filter,
         ):
             combo.setCurrentIndex(0)
-        self.date_from.setDate(NO_DATE)
-        self.date_to.setDate(NO_DATE)
+        self.date_from.setValue(None)
+        self.date_to.setValue(None)
         self.text_filter.clear()
         for widget in (self.unit_filter, self.kind_filter, self.indicator_filter, self.office_filter,
                        self.date_from, self.date_to, self.text_filter):  # fmt: skip
@@ -251,24 +267,45 @@ class LedgerPage(Page):
             kind, fields = ledger_service.kind_fields(session, kind_id)
             return fields, kind.min_photos
 
-    def make_entry_dialog(self, entry_id: int | None) -> EntryDialog:
-        """The entry form for a new entry (None) or an existing one."""
-        with self.database.session() as session:
+    def entry_dates(self) -> DateRange:
+        """The dates an entry may have: the programme's year, not after today."""
+        work = self.context.date_range(DatePurpose.WORK)
+        today = date.today()
+        if work.contains(today):
+            return DateRange(earliest=work.earliest, latest=today)
+        return work
+
+    def enters_for_other_units(self) -> bool:
+        """Whether this PC registers entries for other units (the county's; see the service)."""
+        kind = self.context.local_unit_kind
+        return kind is None or kind in ENTERS_FOR_OTHER_UNITS
+
+    def make_entry_dialog(self, entry_id: int | None) -> EntryDialog | None:
+        """The entry form for a new entry (None) or an existing one (None when it cannot be
+        read, e.g. it was deleted meanwhile: the clerk was told)."""
+
+        def load(session):
             entry = ledger_service.get_entry(session, entry_id) if entry_id is not None else None
             pairings: dict[int, list[int]] = {}
             for p in reference.list_pairings(session, self.context.programme_id):
                 pairings.setdefault(p.department_id, []).append(p.office_id)
                 pairings.setdefault(p.office_id, []).append(p.department_id)
-        county = self.context.local_unit_kind in (
-            UnitKind.COUNTY_OFFICE,
-            UnitKind.CORRECTION_SECTION,
-        )
+            return entry, pairings
+
+        ok, loaded = self.operation(self.tr("打开台账"), load, changes=False).run()
+        if not ok or loaded is None:
+            return None
+        entry, pairings = loaded
         units = [u for u in self.units if u.kind != UnitKind.CITY_OFFICE]
+        store = self.database.attachments
+        programme_id = self.context.programme_id
 
         def save(data: EntryInput) -> None:
-            data.programme_id = self.context.programme_id
-            with self.database.session() as session:
-                ledger_service.save_entry(session, self.database.attachments, entry_id, data)
+            def work(session) -> int:
+                filled = replace(data, programme_id=programme_id)
+                return ledger_service.save_entry(session, store, entry_id, filled)
+
+            save_from_dialog(self.operation(self.tr("保存台账"), work))
 
         return EntryDialog(
             save,
@@ -276,13 +313,28 @@ class LedgerPage(Page):
             kind_fields=self._kind_fields,
             units=units,
             offices=self.offices,
-            pairings={k: v for k, v in pairings.items()},
-            store=self.database.attachments,
+            pairings=pairings,
+            store=store,
             unit_id=self.context.local_unit_id,
-            unit_locked=not county,
+            unit_locked=not self.enters_for_other_units(),
             entry=entry,
+            entry_dates=self.entry_dates(),
+            field_dates=self.context.date_range(DatePurpose.FORM_FIELD),
+            note=self._ownership_note(entry),
             parent=self,
         )
+
+    def _ownership_note(self, entry) -> str:
+        """On the county's PC, what an edit of another unit's entry does."""
+        here = self.context.local_unit_id
+        if entry is None or here is None or entry.unit_id == here:
+            return ""
+        owner = next((u.name for u in self.units if u.id == entry.unit_id), "")
+        return self.tr(
+            "这条台账由%1填报，修改后仍是%1的台账（填报单位不能更改）。本机的修改只保存在本机，"
+            "不会发给%1；%1以后报送的修改如与本机的修改不同，导入时会列为待核对的冲突，"
+            "在“数据交换”页决定保留哪一份。"
+        ).replace("%1", owner)
 
     def show_records(
         self, unit_id: int | None = None, entry_id: int | None = None, **_other
@@ -300,6 +352,8 @@ class LedgerPage(Page):
     def open_entry(self, entry_id: int | None) -> bool:
         """Open the form; reload the list if it was saved."""
         dialog = self.make_entry_dialog(entry_id)
+        if dialog is None:
+            return False
         if dialog.exec():
             self.model.reload()
             return True
@@ -322,9 +376,9 @@ class LedgerPage(Page):
         )
         if not confirm(self, self.tr("删除台账"), question):
             return
-        self.run(lambda s: ledger_service.delete_entry(s, row.id))
-        self._last_deleted = row.id
-        self.undo_button.setEnabled(True)
+        if self.attempt(lambda s: ledger_service.delete_entry(s, row.id), self.tr("删除台账")):
+            self._last_deleted = row.id
+            self.undo_button.setEnabled(True)
         self.model.reload()
 
     def undo_delete(self) -> None:
@@ -332,56 +386,76 @@ class LedgerPage(Page):
         if self._last_deleted is None:
             return
         entry_id = self._last_deleted
-        self.run(lambda s: ledger_service.restore_entry(s, entry_id))
-        self._last_deleted = None
-        self.undo_button.setEnabled(False)
+        if self.attempt(lambda s: ledger_service.restore_entry(s, entry_id), self.tr("撤销删除")):
+            self._last_deleted = None
+            self.undo_button.setEnabled(False)
         self.model.reload()
 
-    def export(self, path: Path | None = None) -> BackgroundTask | None:
-        """Export the current filter to an .xlsx file in the background (asks where if no ``path``).
+    # ------------------------------------------------------------ export
 
-        Returns the running task; its ``finished`` signal fires when the file is written.
-        """
-        if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self,
-                self.tr("导出工作台账"),
-                f"工作台账-{date.today():%Y%m%d}.xlsx",
-                "Excel 工作簿 (*.xlsx)",
-            )
-            if not chosen:
-                return None
-            path = Path(chosen)
-        flt, total, database = self.current_filter(), self.model.total, self.database
+    def export(self) -> BackgroundTask | None:
+        """Ask where to save the entries the filters select, then export them (in the
+        background); None when the clerk cancelled the file dialog."""
+        folder = self._export_folder or Path(
+            QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        )
+        chosen, _ = QFileDialog.getSaveFileName(
+            self,
+            self.tr("导出工作台账"),
+            str(folder / f"工作台账-{date.today():%Y%m%d}.xlsx"),
+            self.tr("Excel 工作簿 (*.xlsx)"),
+        )
+        if not chosen:
+            return None
+        path = Path(chosen)
+        if path.suffix.lower() != ".xlsx":
+            path = path.with_name(path.name + ".xlsx")
+        self._export_folder = path.parent
+        return self.export_to(path)
 
-        def work(report):
+    def export_to(self, path: Path) -> BackgroundTask:
+        """Export the entries the filters select to ``path`` in the background, with progress
+        and 取消; afterwards the line under the buttons says what was written where. Returns
+        the running task (its ``finished`` fires after the line is set)."""
+        flt, total = self.current_filter(), self.model.total
+
+        def work(session, report) -> int:
             from app.reports.ledger_xlsx import export_ledger_xlsx
 
-            with database.session() as session:
-                return export_ledger_xlsx(session, flt, path, progress=report)
+            return export_ledger_xlsx(session, flt, path, progress=report)
 
-        task = BackgroundTask(self, self.tr("导出工作台账"), self.tr("正在导出 %1 条台账……").replace("%1", f"{total:,}"),
-                              total, work)  # fmt: skip
+        title = self.tr("导出工作台账")
         self.export_button.setEnabled(False)
-
-        def done(count: int) -> None:
-            self.count_label.setText(
-                self.tr("已导出 %1 条到 %2").replace("%1", f"{count:,}").replace("%2", path.name)
-            )
-
-        def failed(error: object) -> None:
-            if isinstance(error, Cancelled):
-                self.count_label.setText(self.tr("已取消导出"))
-            elif isinstance(error, UserError):
-                show_error(self, self.tr("导出失败"), str(error))
-            else:
-                show_error(
-                    self, self.tr("导出失败"), self.tr("导出时出错：%1").replace("%1", repr(error))
-                )
-
-        task.succeeded.connect(done)
-        task.failed.connect(failed)
+        self._show_export_status(self.tr("正在导出……"), None)
+        operation = self.operation(title, work, changes=False)
+        operation.success(lambda count: self._exported(count, path))
+        operation.failure(lambda error: self._export_failed(title, error))
+        task = operation.in_background(
+            self.tr("正在导出 %1 条台账……").replace("%1", f"{total:,}"), total
+        )
         task.finished.connect(lambda: self.export_button.setEnabled(True))
-        self._export_task = task
-        task.start()
         return task
+
+    def _exported(self, count: int, path: Path) -> None:
+        text = (
+            self.tr("已导出 %1 条台账到：%2").replace("%1", f"{count:,}").replace("%2", str(path))
+        )
+        self._show_export_status(text, path)
+
+    def _export_failed(self, title: str, error: BaseException) -> None:
+        if isinstance(error, Cancelled):
+            self._show_export_status(self.tr("已取消导出，没有写出文件。"), None)
+            return
+        self._show_export_status(self.tr("导出没有完成，没有写出文件。"), None)
+        report_failure(self, title, error)
+
+    def _show_export_status(self, text: str, path: Path | None) -> None:
+        self.exported_file = path
+        self.export_status.setText(text)
+        self.export_status.show()
+        self.open_folder_button.setVisible(path is not None)
+
+    def open_export_folder(self) -> None:
+        """Show the folder of the file exported last in the PC's file manager."""
+        if self.exported_file is not None:
+            show_in_folder(self, self.exported_file)

@@ -9,6 +9,7 @@ from app.models import UnitKind
 from app.services import reference
 from app.services.reference import PairingRow, UnitRow
 from app.ui.dialogs.reference_dialogs import PairingDialog, UnitDialog
+from app.ui.dialogs.saving import save_from_dialog
 from app.ui.messages import confirm
 from app.ui.pages.base import Page, button_row, section_label
 from app.ui.table_model import Column, RowTableModel
@@ -68,15 +69,16 @@ class OrganisationPage(Page):
         splitter.setStretchFactor(1, 2)
         self.layout_.addWidget(splitter, 1)
 
+        # clicked(bool) must not reach a parameter: every button goes through a lambda
         self.add_unit_button.clicked.connect(lambda: self.edit_unit(None))
         self.edit_unit_button.clicked.connect(
             lambda: self.edit_unit(self.units_view.selected_row())
         )
         if context.owns_reference_data:
             self.units_view.row_activated.connect(self.edit_unit)
-        self.delete_unit_button.clicked.connect(self.delete_unit)
-        self.add_pairing_button.clicked.connect(self.add_pairing)
-        self.delete_pairing_button.clicked.connect(self.delete_pairing)
+        self.delete_unit_button.clicked.connect(lambda: self.delete_unit())
+        self.add_pairing_button.clicked.connect(lambda: self.add_pairing())
+        self.delete_pairing_button.clicked.connect(lambda: self.delete_pairing())
         self.units_view.selection_changed.connect(self._update_buttons)
         self.pairings_view.selection_changed.connect(self._update_buttons)
         if not context.owns_reference_data:
@@ -108,11 +110,13 @@ class OrganisationPage(Page):
         """Open the unit dialog (new when ``unit`` is None) and save on 保存."""
         unit_id = unit.id if unit else None
 
+        owner = self.context.local_unit_id
+
         def save(values: dict) -> None:
-            with self.database.session() as session:
-                reference.save_unit(
-                    session, unit_id, owner_unit_id=self.context.local_unit_id, **values
-                )
+            def work(session) -> None:
+                reference.save_unit(session, unit_id, owner_unit_id=owner, **values)
+
+            save_from_dialog(self.operation(self.tr("保存单位"), work))
 
         dialog = UnitDialog(save, self.units_model.rows(), unit, self)
         if dialog.exec():
@@ -125,8 +129,8 @@ class OrganisationPage(Page):
             self, self.tr("删除单位"), self.tr("确定删除“%1”吗？").replace("%1", unit.name)
         ):
             return
-        self.run(lambda s: reference.delete_unit(s, unit.id))
-        self.refresh()
+        if self.attempt(lambda s: reference.delete_unit(s, unit.id), self.tr("删除单位")):
+            self.refresh()
 
     def add_pairing(self) -> None:
         """Pair a department with a judicial office."""
@@ -135,11 +139,13 @@ class OrganisationPage(Page):
             return
         units = self.units_model.rows()
 
+        owner = self.context.local_unit_id
+
         def save(values: dict) -> None:
-            with self.database.session() as session:
-                reference.add_pairing(
-                    session, programme_id, owner_unit_id=self.context.local_unit_id, **values
-                )
+            def work(session) -> None:
+                reference.add_pairing(session, programme_id, owner_unit_id=owner, **values)
+
+            save_from_dialog(self.operation(self.tr("新增结对"), work))
 
         dialog = PairingDialog(
             save,
@@ -162,5 +168,5 @@ class OrganisationPage(Page):
             question.replace("%1", pairing.department).replace("%2", pairing.office),
         ):
             return
-        self.run(lambda s: reference.delete_pairing(s, pairing.id))
-        self.refresh()
+        if self.attempt(lambda s: reference.delete_pairing(s, pairing.id), self.tr("解除结对")):
+            self.refresh()

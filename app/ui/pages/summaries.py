@@ -268,10 +268,10 @@ class SummariesPage(Page):
 
         def save(sections: dict[str, str], photos: list[tuple[int, str]]) -> None:
             save_from_dialog(
-                self,
-                self.tr("保存阶段总结"),
-                lambda s: summaries.save_summary(s, summary_id, sections, photos),
-                database=self.database,
+                self.operation(
+                    self.tr("保存阶段总结"),
+                    lambda s: summaries.save_summary(s, summary_id, sections, photos),
+                )
             )
 
         if SummaryDialog(data, self.database.attachments, save, self).exec():
@@ -303,12 +303,12 @@ class SummariesPage(Page):
 
         def save(values: dict) -> None:
             save_from_dialog(
-                self,
-                self.tr("退回阶段总结"),
-                lambda s: summaries.review_summary(
-                    s, summary_id, ReviewDecision.RETURNED, values["comment"], today, me
-                ),
-                database=self.database,
+                self.operation(
+                    self.tr("退回阶段总结"),
+                    lambda s: summaries.review_summary(
+                        s, summary_id, ReviewDecision.RETURNED, values["comment"], today, me
+                    ),
+                )
             )
 
         if ReturnDialog(save, row.department, self).exec():
