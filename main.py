@@ -12,6 +12,9 @@ def main() -> int:
         from app.ui.application import run_gui
 
         return run_gui(args.db)
+    from app.logs import configure_logging
+
+    configure_logging()
     return run(args)
 
 

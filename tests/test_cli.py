@@ -102,3 +102,32 @@ def test_help_documents_the_commands():
         check=True,
     )
     assert "--template" in result.stdout and "--unit" in result.stdout
+
+
+def test_a_bug_in_a_command_is_logged_and_names_the_log(
+    monkeypatch, capsys, db_path, expect_logged_errors
+):
+    from app import cli
+
+    def broken(_args):
+        raise KeyError("x")
+
+    monkeypatch.setitem(cli.HANDLERS, "templates", broken)
+    assert cli.main(["--db", str(db_path), "templates"]) == 1
+    err = capsys.readouterr().err
+    assert "意外错误" in err and "bangjiao.log" in err and "Traceback" not in err
+    (record,) = expect_logged_errors
+    assert record.exc_info and record.exc_info[0] is KeyError
+
+
+def test_a_locked_database_in_a_command_is_explained(monkeypatch, capsys, db_path):
+    import sqlite3
+
+    from app import cli
+
+    def locked(_args):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setitem(cli.HANDLERS, "templates", locked)
+    assert cli.main(["--db", str(db_path), "templates"]) == 3
+    assert "正被另一个程序占用" in capsys.readouterr().err

@@ -178,12 +178,33 @@ HANDLERS = {
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run a parsed subcommand; a UserError prints its Chinese message and exits with 2."""
+    """Run a parsed subcommand. A refusal (UserError) prints its Chinese message and exits
+    with 2; a known problem of the PC (database locked, disk full…) is explained, exit 3; any
+    other failure is a bug: logged with its traceback, and the message names the log, exit 1."""
+    import logging
+
+    from app.services.errors import environment_problem
+
+    log = logging.getLogger("bangjiao.cli")
     try:
         return HANDLERS[args.command](args)
     except UserError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        problem = environment_problem(exc)
+        if problem is not None:
+            log.warning("%s：环境问题 %s", args.command, type(exc).__name__, exc_info=exc)
+            print(f"错误：{problem}", file=sys.stderr)
+            return 3
+        from app.logs import log_file
+
+        log.error("%s：程序错误", args.command, exc_info=exc)
+        print(
+            f"错误：程序出现了意外错误，命令没有完成。详细情况已记入日志文件：{log_file()}",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
