@@ -18,6 +18,7 @@ from app.services.setup import initialise
 from app.sync import identity
 from app.sync.registration import (
     OWN_TOKEN,
+    credential_summary,
     initialise_from_credential,
     read_credential,
     write_credential,
@@ -108,3 +109,17 @@ def test_a_unit_already_set_up_joins_with_its_credential_again(credential_file, 
     with result.database.session() as s:
         assert get_setting(s, OWN_TOKEN) == read_credential(credential_file)["token"]
     result.database.close()
+
+
+def test_a_credential_names_what_it_sets_up_or_the_template_this_pc_lacks(credential_file):
+    summary = credential_summary(read_credential(credential_file))
+    assert (summary.unit_name, summary.issuer_name, summary.template) == (
+        "法律援助中心",
+        "县矫正办",
+        TEMPLATE_KEY,
+    )
+    assert summary.programme == "青田县司法局 2018 大帮教实施方案"
+    unknown = read_credential(_altered(credential_file, lambda d: d.update(template="lishui-2019")))
+    with pytest.raises(UserError) as refused:
+        credential_summary(unknown)
+    assert "没有这个接入凭证所用的实施方案模板“lishui-2019”" in str(refused.value)

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from string import hexdigits
@@ -23,9 +24,10 @@ from sqlalchemy.orm import Session
 
 from app.models import Unit, UnitKind
 from app.services.database import database_url, remove_sqlite_file, sqlite_file
-from app.services.errors import UserError, file_problem
+from app.services.errors import UserError, ValidationError, file_problem
 from app.services.settings import get_setting, local_unit, set_setting
 from app.services.setup import SetupResult, initialise
+from app.services.templates import find_template
 from app.sync import identity
 from app.sync.crypto import PublicKeys
 
@@ -160,21 +162,52 @@ def join_existing(session: Session, credential: dict[str, Any]) -> str:
     return credential["county"]["unit_name"]
 
 
-def initialise_from_credential(db: str | None, credential: dict[str, Any]) -> SetupResult:
-    """First run on a unit's PC (``init --credential`` and the wizard's join path): create the
-    database named by ``--db`` from the credential's programme template, for the credential's
-    unit, and trust the issuer's keys. A database file this call created is removed again if
-    anything fails."""
+@dataclass(frozen=True)
+class CredentialSummary:
+    """What a credential sets up, for a person to check before joining."""
+
+    unit_name: str
+    issuer_name: str
+    template: str
+    programme: str  # the template's name
+    created: str  # the day the credential was made, 2018-06-01
+
+
+def credential_summary(credential: dict[str, Any]) -> CredentialSummary:
+    """The unit, issuer and programme a credential (read by :func:`read_credential`) sets up;
+    a UserError when this PC's program lacks the programme template it names."""
     template = credential.get("template") or ""
-    unit_name = credential["unit"]["unit_name"]
     if not template:
         raise UserError(
             "这个接入凭证没有注明实施方案模板（发放单位的数据库不是用内置模板建立的），"
             "本机无法据此建立数据库。请发放单位的技术人员处理。"
         )
+    try:
+        info = find_template(template)
+    except ValidationError:
+        raise UserError(
+            f"本机的程序中没有这个接入凭证所用的实施方案模板“{template}”。"
+            "请先把本机的大帮教工作台升级到与发放单位相同的版本。"
+        ) from None
+    return CredentialSummary(
+        unit_name=credential["unit"]["unit_name"],
+        issuer_name=credential["county"]["unit_name"],
+        template=template,
+        programme=info.name,
+        created=str(credential.get("created", ""))[:10],
+    )
+
+
+def initialise_from_credential(db: str | None, credential: dict[str, Any]) -> SetupResult:
+    """First run on a unit's PC (``init --credential`` and the wizard's join path): create the
+    database named by ``--db`` from the credential's programme template, for the credential's
+    unit, and trust the issuer's keys. A database file this call created is removed again if
+    anything fails."""
+    summary = credential_summary(credential)
+    unit_name = summary.unit_name
     path = sqlite_file(database_url(db))
     fresh_file = path is not None and not Path(path).exists()
-    result = initialise(db, template, unit_name)
+    result = initialise(db, summary.template, unit_name)
     try:
         with result.database.session() as session:
             me = local_unit(session)
