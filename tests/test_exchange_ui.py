@@ -1,7 +1,8 @@
 """The 数据交换 page driven as clerks drive it, over a real county and 法律援助中心 pair: the
 county registers the unit, the unit's PC joins with the credential, exports; the county
 previews and imports; the result tab comes forward and a message says what was done; a
-failing preview or import is explained and changes nothing; conflicts are settled."""
+failing preview or import is explained and changes nothing; conflicts are settled; a cancel
+(raised from the progress callback, as the progress dialog's 取消 does) leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from app.services.database import open_database
 from app.services.settings import current_programme
 from app.services.setup import initialise
 from app.sync import identity
+from app.sync.exchange import export_package, import_package, steps
 from app.sync.registration import join_existing, read_credential, write_credential
 from app.ui.dialogs.exchange_dialogs import ConflictDialog, ImportPreviewDialog
 from app.ui.operations import running_tasks
@@ -337,3 +339,82 @@ def test_the_identification_code_is_explained(qtbot, pair):
     assert (
         f"本机识别码：{page.overview.code}（打电话时可与对方核对，确认数据包确实出自本机）" in text
     )
+
+
+# ---------------------------------------------------------------- progress and cancelling
+
+
+class Stop(Exception):
+    """Stands for the progress dialog's Cancelled."""
+
+
+def _stopping_at(stop: int, seen: list[int]):
+    def progress(step: int) -> None:
+        seen.append(step)
+        if step == stop:
+            raise Stop
+
+    return progress
+
+
+def test_a_cancelled_export_leaves_no_file_and_uses_no_number(pair, tmp_path):
+    _county, unit = _joined(pair, tmp_path)
+    _add_entry(unit, "热线")
+    database = open_database(str(unit))
+    before = dump(unit)
+    seen: list[int] = []
+    with pytest.raises(Stop):
+        export_package(database, "县矫正办", tmp_path / "1.bjpkg", progress=_stopping_at(5, seen))
+    assert seen == [1, 2, 3, 4, 5] and not list(tmp_path.glob("*.bjpkg"))
+    assert dump(unit) == before
+    steps_seen: list[int] = []
+    out, _counts = export_package(database, "县矫正办", tmp_path, progress=steps_seen.append)
+    database.close()
+    assert steps_seen == list(range(1, steps() + 1))
+    assert out.name.endswith("-第1号.bjpkg")  # the cancelled export took no number
+
+
+def test_a_cancelled_import_changes_nothing(pair, tmp_path):
+    county, unit = _joined(pair, tmp_path)
+    _add_entry(unit, "热线")
+    package = tmp_path / "1.bjpkg"
+    assert main(["--db", str(unit), "export", "--to", "县矫正办", "--out", str(package)]) == 0
+    database = open_database(str(county))
+    before = dump(county)
+    for dry_run in (True, False):
+        with pytest.raises(Stop):
+            import_package(database, package, dry_run, _stopping_at(steps(), []))
+        assert dump(county) == before
+    import_package(database, package)
+    database.close()
+    assert _entries(county) == 1
+
+
+def test_cancel_in_the_progress_dialog_stops_the_imports_and_changes_nothing(
+    qtbot, monkeypatch, dialogs, pair, tmp_path
+):
+    from app.ui.background import BackgroundTask
+
+    county, unit = _joined(pair, tmp_path)
+    usb = tmp_path / "U盘"
+    usb.mkdir()
+    for title in ("热线一", "热线二"):
+        _add_entry(unit, title)
+        assert main(["--db", str(unit), "export", "--to", "县矫正办", "--out", str(usb)]) == 0
+    page = _page(qtbot, county)
+    before = dump(county)
+    start = BackgroundTask.start
+
+    def cancel_the_import(task: BackgroundTask) -> None:
+        if task.dialog.labelText().startswith("正在导入"):  # the clerk presses 取消 at once
+            task.dialog.show()
+            qtbot.mouseClick(task.dialog.findChild(QPushButton), Qt.MouseButton.LeftButton)
+        start(task)
+
+    monkeypatch.setattr(BackgroundTask, "start", cancel_the_import)
+    seen = _previews(monkeypatch)
+    dialogs.folders = [usb]
+    _click(qtbot, page, page.import_folder_button)
+    assert len(seen) == 1  # the second package is not looked at after a cancel
+    assert dialogs.shown == [] and dump(county) == before
+    assert page.import_folder_button.isEnabled()

@@ -38,6 +38,7 @@ from app.sync.exchange import (
     ImportSummary,
     export_package,
     import_package,
+    steps,
     suggested_package_name,
 )
 from app.sync.overview import REGISTERED_BY, ExchangeOverview, exchange_overview
@@ -379,11 +380,15 @@ class ExchangePage(Page):
         full = self.full_export.isChecked()
         database = self.database
         operation = Operation(
-            self, title, lambda _report: export_package(database, recipient, path, full=full)
+            self,
+            title,
+            lambda report: export_package(database, recipient, path, full=full, progress=report),
         )
         operation.success(lambda result: self._exported(recipient, *result))
         self._set_busy(True)
-        task = operation.in_background(self.tr("正在生成给%1的数据包……").replace("%1", recipient))
+        task = operation.in_background(
+            self.tr("正在生成给%1的数据包……").replace("%1", recipient), steps()
+        )
         task.finished.connect(lambda: self._set_busy(False))
 
     def _exported(self, recipient: str, path: Path, counts: dict[str, int]) -> None:
@@ -466,11 +471,11 @@ class ExchangePage(Page):
         database = self.database
         title = self.tr("导入数据包 %1").replace("%1", path.name)
         Operation(
-            self, title, lambda _report: import_package(database, path, dry_run=True),
+            self, title, lambda report: import_package(database, path, True, report),
             changes=False,
         ).success(lambda preview: self._previewed(path, preview)).failure(
             lambda error: self._package_failed(path, title, error)
-        ).in_background(self.tr("正在校验数据包 %1……").replace("%1", path.name))  # fmt: skip
+        ).in_background(self.tr("正在校验数据包 %1……").replace("%1", path.name), steps())  # fmt: skip
 
     def _previewed(self, path: Path, preview: ImportSummary) -> None:
         if not preview_accepted(self, path.name, preview):
@@ -481,11 +486,11 @@ class ExchangePage(Page):
             return
         database = self.database
         title = self.tr("导入数据包 %1").replace("%1", path.name)
-        Operation(self, title, lambda _report: import_package(database, path)).success(
-            lambda summary: self._imported(path, summary)
-        ).failure(lambda error: self._package_failed(path, title, error)).in_background(
-            self.tr("正在导入数据包 %1……").replace("%1", path.name)
-        )
+        Operation(
+            self, title, lambda report: import_package(database, path, progress=report)
+        ).success(lambda summary: self._imported(path, summary)).failure(
+            lambda error: self._package_failed(path, title, error)
+        ).in_background(self.tr("正在导入数据包 %1……").replace("%1", path.name), steps())
 
     def _imported(self, path: Path, summary: ImportSummary) -> None:
         self._say(
