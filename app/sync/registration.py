@@ -119,7 +119,7 @@ def read_credential(path: Path) -> dict[str, Any]:
             raise UserError(
                 f"“{path.name}”不是大帮教工作台的接入凭证文件（接入凭证是很小的 .cred 文件）。"
             )
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise UserError(file_problem(exc, path)) from None
     except ValueError:
@@ -159,7 +159,8 @@ def join_existing(session: Session, credential: dict[str, Any]) -> str:
             f"“{me.name if me else '（未设定）'}”的。请选择发给本单位的接入凭证。"
         )
     join_with_credential(session, credential)
-    return credential["county"]["unit_name"]
+    issuer: str = credential["county"]["unit_name"]
+    return issuer
 
 
 @dataclass(frozen=True)

@@ -632,7 +632,8 @@ class ExchangePage(Page):
             from app.sync.registration import write_credential
 
             programme = current_programme(session)
-            write_credential(session, unit, path, programme.template_key if programme else "")
+            template = programme.template_key if programme is not None else None
+            write_credential(session, unit, path, template or "")
             return path
 
         self.run_in_background(
