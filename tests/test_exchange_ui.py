@@ -28,7 +28,7 @@ from app.ui.dialogs.exchange_dialogs import ConflictDialog, ImportPreviewDialog
 from app.ui.operations import running_tasks
 from app.ui.pages.exchange import ExchangePage
 from tests.conftest import TEMPLATE_KEY
-from tests.helpers import open_page, unit_ids
+from tests.helpers import assert_fits_screen, open_page, unit_ids
 
 UNIT = "法律援助中心"
 
@@ -77,7 +77,7 @@ def _previews(monkeypatch, answer: str = "import", before=None) -> list:
         seen.append((dialog.model.rows(), dialog.conflict_note.text()))
         if before is not None:
             before(dialog)
-        dialog.show()
+        assert_fits_screen(dialog)
         button = dialog.import_button if answer == "import" else dialog.cancel_button
         button.click()
         return dialog.result()
@@ -310,7 +310,7 @@ def test_an_import_with_a_conflict_brings_the_conflicts_forward_and_one_is_merge
     assert {d.label for d in conflict.differences} == {"标题", "正文"}
 
     def merge_body(dialog: ConflictDialog) -> int:
-        dialog.show()
+        assert_fits_screen(dialog)
         row = [d.column for d in dialog.model.differences].index("body")
         assert not dialog.merge_button.isEnabled()
         dialog.model.setData(

@@ -19,6 +19,7 @@ from app.sync.registration import write_credential
 from app.ui.main_window import MainWindow
 from app.ui.setup_wizard import CREDENTIAL_PAGE, SetupWizard
 from tests.conftest import TEMPLATE_KEY
+from tests.helpers import assert_fits_screen
 
 UNIT = "法律援助中心"
 
@@ -56,6 +57,7 @@ def test_a_department_joins_the_county_from_the_wizard(
     target = tmp_path / "unit.db"
     wizard = _wizard(qtbot, target)
     _to_credential_page(qtbot, wizard)
+    assert_fits_screen(wizard)
     finish = wizard.button(QWizard.WizardButton.FinishButton)
     assert not finish.isEnabled()  # nothing chosen yet
     dialogs.open_paths = [[credential]]
