@@ -137,3 +137,53 @@ def seed_everything(db_path: Path, photo_dir: Path) -> None:
             summaries.review_summary(s, summary.id, ReviewDecision.RETURNED, "请补充典型案例。",
                                      date(2018, 10, 20), units["县矫正办"])  # fmt: skip
     db.close()
+    seed_exchange(db_path, photo_dir)
+
+
+def seed_exchange(db_path: Path, work_dir: Path) -> None:
+    """A real partner PC joined to this one by credential and packages, so that 数据交换 has a
+    recipient to export to: at the county, 法律援助中心's PC, whose ledger entry both sides
+    then changed (a conflict waits to be settled); at a department, the county's PC."""
+    from sqlalchemy import select
+
+    from app.models import LedgerEntry
+    from app.services.setup import initialise
+    from app.sync.exchange import export_package, import_package
+    from app.sync.registration import join_existing, read_credential, write_credential
+
+    here = open_database(str(db_path))
+    with here.session() as s:
+        name, template = local_unit(s).name, current_programme(s).template_key
+    county = name == "县矫正办"
+    partner_name, joiner = (AID, AID) if county else ("县矫正办", name)
+    partner_file = str(work_dir / f"partner-{partner_name}.db")
+    partner = initialise(partner_file, template, partner_name).database
+    issuer, joining = (here, partner) if county else (partner, here)
+    credential = work_dir / f"{joiner}.cred"
+    with issuer.session() as s:
+        write_credential(s, joiner, credential, template)
+    with joining.session() as s:
+        join_existing(s, read_credential(credential))
+    if county:
+        with partner.session() as s:
+            ledger.save_entry(
+                s,
+                partner.attachments,
+                None,
+                EntryInput(
+                    kind_id=kind_ids(s)["other"],
+                    unit_id=local_unit(s).id,
+                    entry_date=date(2018, 7, 9),
+                    title="普法宣传",
+                    programme_id=current_programme(s).id,
+                ),
+            )
+        first, _counts = export_package(partner, name, work_dir / "seed-1.bjpkg")
+        import_package(here, first)
+        for place, title in ((here, "普法宣传（县里更正）"), (partner, "普法宣传（中心补充）")):
+            with place.session() as s:
+                s.scalar(select(LedgerEntry).where(LedgerEntry.title == "普法宣传")).title = title
+        second, _counts = export_package(partner, name, work_dir / "seed-2.bjpkg")
+        import_package(here, second)
+    partner.close()
+    here.close()

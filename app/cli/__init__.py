@@ -83,19 +83,18 @@ def _init(args: argparse.Namespace) -> int:
 
     credential = None
     if args.credential:
-        from app.sync.registration import read_credential
+        from pathlib import Path
 
-        credential = read_credential(args.credential)
-        args.template, args.unit = credential["template"], credential["unit"]["unit_name"]
-    if not args.template or not args.unit:
+        from app.sync.registration import initialise_from_credential, read_credential
+
+        credential = read_credential(Path(args.credential).expanduser())
+        result = initialise_from_credential(args.db, credential)
+    elif not args.template or not args.unit:
         raise UserError("请给出 --template 和 --unit，或用 --credential 给出县矫正办的接入凭证。")
-    result = initialise(args.db, args.template, args.unit)
+    else:
+        result = initialise(args.db, args.template, args.unit)
     try:
         if credential is not None:
-            from app.sync.registration import join_with_credential
-
-            with result.database.session() as session:
-                join_with_credential(session, credential)
             print(
                 f"已接入：信任县矫正办“{credential['county']['unit_name']}”的密钥，首个数据包将登记本机密钥。"
             )

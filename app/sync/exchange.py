@@ -13,7 +13,7 @@ same transaction, so a re-import or a crash part-way leaves the database as it w
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import partial
@@ -48,6 +48,7 @@ from app.sync.records import (
 )
 
 PACKAGE_SUFFIX = ".bjpkg"
+Progress = Callable[[int], None]
 _NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\s]+')  # refused by Windows, or awkward
 
 # Rows named by their content (an attachment's uuid comes from its SHA-256): two units may
@@ -156,13 +157,19 @@ def suggested_package_name(session: Session, recipient_name: str, today: date | 
 
 
 def export_package(
-    database: Database, recipient_name: str, out: Path, full: bool = False
+    database: Database,
+    recipient_name: str,
+    out: Path,
+    full: bool = False,
+    progress: Progress | None = None,
 ) -> tuple[Path, dict[str, int]]:
     """Write this install's unit's records into a package for ``recipient_name``: those changed
     since the newest package the recipient has confirmed (everything when ``full`` or before
     any confirmation), tombstones included. For the city office: reference data and the
     county's aggregate only. When ``out`` is a folder the package is named there by
-    :func:`package_file_name`; the path written is returned."""
+    :func:`package_file_name`; the path written is returned. ``progress(n)`` is called before
+    each of the :func:`steps` kinds of record; an exception it raises (a cancel) stops the
+    export with nothing written or recorded."""
     store = database.attachments
     with database.session() as session:
         me = _me(session)
@@ -201,7 +208,9 @@ def export_package(
                            sequence=sequence, keys=keys, recipient_encryption_key=recipient_keys.encryption,
                            extra=extra) as writer:  # fmt: skip
             files: list[str] = []
-            for table in travelling_tables():
+            for step, table in enumerate(travelling_tables(), 1):
+                if progress is not None:
+                    progress(step)
                 if table.name in (NOT_FOR_CITY if to_city else ONLY_FOR_CITY):
                     continue
                 query = select(table).where(table.c.owner_unit_id == me.id).order_by(table.c.id)
@@ -231,6 +240,11 @@ def export_package(
     with database.session() as session:  # only once the export is committed
         identity.remember_issued(session, database.file)
     return Path(out), writer.counts
+
+
+def steps() -> int:
+    """How many steps an export or import reports to its ``progress``."""
+    return len(travelling_tables())
 
 
 def _self_refs(table: Table) -> set[str]:
@@ -389,8 +403,12 @@ def verify_package(database: Database, path: Path) -> dict[str, Any]:
         return package.manifest
 
 
-def import_package(database: Database, path: Path, dry_run: bool = False) -> ImportSummary:
-    """Verify and apply a package in one transaction (or only report, with ``dry_run``)."""
+def import_package(
+    database: Database, path: Path, dry_run: bool = False, progress: Progress | None = None
+) -> ImportSummary:
+    """Verify and apply a package in one transaction (or only report, with ``dry_run``).
+    ``progress(n)`` is called before each of the :func:`steps` kinds of record; an exception it
+    raises (a cancel) rolls the whole import back."""
     store = database.attachments
     with database.session() as session:
         note = identity.check_instance(session, database.file)
@@ -404,7 +422,9 @@ def import_package(database: Database, path: Path, dry_run: bool = False) -> Imp
             versions.check(session, sender, package.sequence, data_version)
             summary = ImportSummary(sender.name, package.sequence, dry_run=dry_run, note=note or "")
             ids = UuidMap(session)
-            for table in travelling_tables():
+            for step, table in enumerate(travelling_tables(), 1):
+                if progress is not None:
+                    progress(step)
                 records = package.records(table.name, keys)
                 try:
                     _apply_table(session, table, records, ids, sender, summary)

@@ -8,24 +8,31 @@ county knows the keys come from the PC that received the credential.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from string import hexdigits
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Unit, UnitKind
-from app.services.errors import UserError
+from app.services.database import database_url, remove_sqlite_file, sqlite_file
+from app.services.errors import UserError, ValidationError, file_problem
 from app.services.settings import get_setting, local_unit, set_setting
+from app.services.setup import SetupResult, initialise
+from app.services.templates import find_template
 from app.sync import identity
 from app.sync.crypto import PublicKeys
 
 CREDENTIAL_FORMAT = "bangjiao-credential"
+CREDENTIAL_VERSION = 1
 TOKEN = "exchange.token:"  # + unit uuid → the token issued to that unit (county side)
 OWN_TOKEN = "exchange.own_token"  # unit side: the token received in the credential
 
@@ -37,7 +44,7 @@ def _proof(token: str, keys: PublicKeys) -> str:
 
 
 def write_credential(
-    session: Session, unit_name: str, out: Path, template_key: str | None
+    session: Session, unit_name: str, out: Path, template_key: str
 ) -> dict[str, Any]:
     """Register ``unit_name`` and write its credential file: the county for its departments and
     offices, the city office for the county (a unit is registered by the one it reports to)."""
@@ -54,7 +61,7 @@ def write_credential(
     keys = identity.key_pairs(session).public()
     credential = {
         "format": CREDENTIAL_FORMAT,
-        "version": 1,
+        "version": CREDENTIAL_VERSION,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "template": template_key,
         "county": {
@@ -70,14 +77,66 @@ def write_credential(
     return credential
 
 
-def read_credential(path: Path) -> dict[str, Any]:
-    """A credential file's content, checked."""
+MAX_CREDENTIAL_BYTES = 64 * 1024  # a credential is about 600 bytes; anything large is another file
+
+
+def _key_text(value: Any) -> bool:
+    """A public key as credentials carry it: base64 of 32 raw bytes."""
     try:
-        data: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise UserError(f"“{path}”不是有效的接入凭证文件。") from None
-    if data.get("format") != CREDENTIAL_FORMAT:
-        raise UserError(f"“{path}”不是大帮教工作台的接入凭证文件。")
+        return len(base64.b64decode(str(value).encode("ascii"), validate=True)) == 32
+    except (ValueError, UnicodeEncodeError):
+        return False
+
+
+def _missing_parts(data: dict[str, Any]) -> list[str]:
+    """What a credential lacks (in Chinese), if it was cut short or edited by hand."""
+    county, unit = data.get("county"), data.get("unit")
+    missing = []
+    if not isinstance(county, dict) or not all(
+        isinstance(county.get(k), str) and county[k] for k in ("unit_uuid", "unit_name")
+    ):
+        missing.append("发放单位")
+    elif not (_key_text(county.get("signing")) and _key_text(county.get("encryption"))):
+        missing.append("发放单位的密钥")
+    if not isinstance(unit, dict) or not all(
+        isinstance(unit.get(k), str) and unit[k] for k in ("unit_uuid", "unit_name")
+    ):
+        missing.append("接入单位")
+    token = data.get("token")
+    if not (isinstance(token, str) and len(token) == 32 and all(c in hexdigits for c in token)):
+        missing.append("一次性口令")
+    if not isinstance(data.get("template", ""), str):
+        missing.append("实施方案")
+    return missing
+
+
+def read_credential(path: Path) -> dict[str, Any]:
+    """A credential file's content, checked: a wrong, damaged or newer file is a UserError
+    naming the file and what to do."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_CREDENTIAL_BYTES:
+            raise UserError(
+                f"“{path.name}”不是大帮教工作台的接入凭证文件（接入凭证是很小的 .cred 文件）。"
+            )
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UserError(file_problem(exc, path)) from None
+    except ValueError:
+        raise UserError(
+            f"“{path.name}”不是有效的接入凭证文件（内容无法识别，可能已损坏或不是凭证）。"
+            "请确认选择的是发放单位给的 .cred 文件。"
+        ) from None
+    if not isinstance(data, dict) or data.get("format") != CREDENTIAL_FORMAT:
+        raise UserError(f"“{path.name}”不是大帮教工作台的接入凭证文件。")
+    if not isinstance(data.get("version"), int) or data["version"] > CREDENTIAL_VERSION:
+        raise UserError(f"“{path.name}”由更新版本的大帮教工作台生成，请先升级本机的程序。")
+    missing = _missing_parts(data)
+    if missing:
+        raise UserError(
+            f"“{path.name}”已损坏或不完整（{'、'.join(missing)}不对），不能用来接入。"
+            "请让发放凭证的单位重新生成一份。"
+        )
     return data
 
 
@@ -97,11 +156,74 @@ def join_existing(session: Session, credential: dict[str, Any]) -> str:
     if me is None or me.uuid != credential["unit"]["unit_uuid"]:
         raise UserError(
             f"这个接入凭证是发给“{credential['unit']['unit_name']}”的，不是本机单位"
-            f"“{me.name if me else '（未设定）'}”的。"
+            f"“{me.name if me else '（未设定）'}”的。请选择发给本单位的接入凭证。"
         )
     join_with_credential(session, credential)
     issuer: str = credential["county"]["unit_name"]
     return issuer
+
+
+@dataclass(frozen=True)
+class CredentialSummary:
+    """What a credential sets up, for a person to check before joining."""
+
+    unit_name: str
+    issuer_name: str
+    template: str
+    programme: str  # the template's name
+    created: str  # the day the credential was made, 2018-06-01
+
+
+def credential_summary(credential: dict[str, Any]) -> CredentialSummary:
+    """The unit, issuer and programme a credential (read by :func:`read_credential`) sets up;
+    a UserError when this PC's program lacks the programme template it names."""
+    template = credential.get("template") or ""
+    if not template:
+        raise UserError(
+            "这个接入凭证没有注明实施方案模板（发放单位的数据库不是用内置模板建立的），"
+            "本机无法据此建立数据库。请发放单位的技术人员处理。"
+        )
+    try:
+        info = find_template(template)
+    except ValidationError:
+        raise UserError(
+            f"本机的程序中没有这个接入凭证所用的实施方案模板“{template}”。"
+            "请先把本机的大帮教工作台升级到与发放单位相同的版本。"
+        ) from None
+    return CredentialSummary(
+        unit_name=credential["unit"]["unit_name"],
+        issuer_name=credential["county"]["unit_name"],
+        template=template,
+        programme=info.name,
+        created=str(credential.get("created", ""))[:10],
+    )
+
+
+def initialise_from_credential(db: str | None, credential: dict[str, Any]) -> SetupResult:
+    """First run on a unit's PC (``init --credential`` and the wizard's join path): create the
+    database named by ``--db`` from the credential's programme template, for the credential's
+    unit, and trust the issuer's keys. A database file this call created is removed again if
+    anything fails."""
+    summary = credential_summary(credential)
+    unit_name = summary.unit_name
+    path = sqlite_file(database_url(db))
+    fresh_file = path is not None and not Path(path).exists()
+    result = initialise(db, summary.template, unit_name)
+    try:
+        with result.database.session() as session:
+            me = local_unit(session)
+            if me is None or me.uuid != credential["unit"]["unit_uuid"]:
+                raise UserError(
+                    f"接入凭证中的“{unit_name}”与本机方案模板中的同名单位不是同一个单位，"
+                    "不能用它接入。请让发放凭证的单位重新生成一份。"
+                )
+            join_with_credential(session, credential)
+    except BaseException:
+        result.database.close()
+        if fresh_file and path is not None:
+            remove_sqlite_file(path)
+        raise
+    return result
 
 
 def introduction(session: Session) -> dict[str, Any] | None:

@@ -1,13 +1,22 @@
-"""First-run wizard: which programme to start from, and which unit this PC belongs to."""
+"""First-run wizard: join with the credential the county issued (a department's or judicial
+office's PC), or start from a programme template or blank and choose this PC's unit."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QComboBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QRadioButton,
     QStackedWidget,
     QVBoxLayout,
@@ -22,38 +31,72 @@ from app.services.errors import UserError
 from app.services.reference import UNIT_KIND_LABELS
 from app.services.setup import initialise
 from app.services.templates import TemplateInfo, available_templates, read_template
+from app.ui import messages
+from app.ui.operations import Operation, report_failure
 
 BLANK = ""
+START_PAGE, UNIT_PAGE, CREDENTIAL_PAGE = range(3)
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setStyleSheet("color: #c0392b;")
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
 
 
 class TemplatePage(QWizardPage):
-    """Choose a built-in programme template, or start blank."""
+    """How this PC starts: with the county's credential, from a built-in template, or blank."""
 
     def __init__(self, templates: list[TemplateInfo]) -> None:
         super().__init__()
-        self.setTitle(self.tr("选择实施方案"))
-        self.setSubTitle(
-            self.tr(
-                "选择本机从哪个方案开始。内置模板已录入方案中的单位、挂钩结对、职责和量化指标。"
-            )
-        )
+        self.setTitle(self.tr("开始使用"))
+        self.setSubTitle(self.tr("这台电脑第一次使用大帮教工作台。请选择怎样开始："))
         self.group = QButtonGroup(self)
         layout = QVBoxLayout(self)
+        self.credential_choice = QRadioButton(self.tr("用县矫正办发放的接入凭证加入"))
+        credential_hint = QLabel(
+            self.tr(
+                "各科室、司法所选这一项：县矫正办为本单位生成一个接入凭证文件（.cred），"
+                "用 U 盘拷到本机。单位、实施方案和参考数据都按凭证建立，本机随即可与县矫正办交换数据。"
+            )
+        )
+        credential_hint.setObjectName("hint")
+        credential_hint.setWordWrap(True)
+        credential_hint.setContentsMargins(24, 0, 0, 8)
+        self.group.addButton(self.credential_choice)
+        layout.addWidget(self.credential_choice)
+        layout.addWidget(credential_hint)
         self.buttons: dict[str, QRadioButton] = {}
         for info in templates:
             button = QRadioButton(self.tr("内置模板：%1").replace("%1", info.name))
             self.buttons[info.key] = button
         blank = QRadioButton(self.tr("空白（不预置数据，稍后由县矫正办发来参考数据）"))
         self.buttons[BLANK] = blank
+        template_hint = QLabel(
+            self.tr("县矫正办首次使用时选内置模板，再选择本机所属单位。")
+        )  # fmt: skip
+        template_hint.setObjectName("hint")
+        template_hint.setWordWrap(True)
+        template_hint.setContentsMargins(24, 0, 0, 0)
         for button in self.buttons.values():
             self.group.addButton(button)
             layout.addWidget(button)
+        layout.addWidget(template_hint)
         layout.addStretch(1)
-        next(iter(self.buttons.values())).setChecked(True)
+        self.credential_choice.setChecked(True)
+
+    def joining(self) -> bool:
+        """True when the clerk chose to join with a credential."""
+        return self.credential_choice.isChecked()
 
     def template_key(self) -> str:
         """The chosen template's key, or BLANK."""
-        return next(key for key, button in self.buttons.items() if button.isChecked())
+        return next((key for key, button in self.buttons.items() if button.isChecked()), BLANK)
+
+    def nextId(self) -> int:
+        return CREDENTIAL_PAGE if self.joining() else UNIT_PAGE
 
 
 class UnitPage(QWizardPage):
@@ -83,9 +126,7 @@ class UnitPage(QWizardPage):
         self.stack = QStackedWidget()
         self.stack.addWidget(chooser)
         self.stack.addWidget(namer)
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #c0392b;")
-        self.error.setWordWrap(True)
+        self.error = _error_label()
         layout = QVBoxLayout(self)
         layout.addWidget(self.stack)
         layout.addWidget(self.error)
@@ -107,8 +148,108 @@ class UnitPage(QWizardPage):
         index = self.unit_combo.findData("县矫正办")
         self.unit_combo.setCurrentIndex(max(index, 0))
 
+    def nextId(self) -> int:
+        return -1
+
     def validatePage(self) -> bool:
         return self._wizard.finish_setup()
+
+
+class CredentialPage(QWizardPage):
+    """Choose the credential file the county made for this unit; see what it sets up."""
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.credential: dict[str, Any] | None = None
+        self.setTitle(self.tr("用接入凭证加入"))
+        self.setSubTitle(
+            self.tr(
+                "选择县矫正办发给本单位的接入凭证文件（.cred，一般用 U 盘拷来）。"
+                "本机的单位、实施方案以及单位、职责、指标等参考数据都按凭证建立。"
+            )
+        )
+        self.path_field = QLineEdit()
+        self.path_field.setReadOnly(True)
+        self.path_field.setPlaceholderText(self.tr("尚未选择文件"))
+        self.choose_button = QPushButton(self.tr("选择凭证文件…"))
+        row = QHBoxLayout()
+        row.addWidget(self.path_field, 1)
+        row.addWidget(self.choose_button)
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.error = _error_label()
+        hint = QLabel(
+            self.tr(
+                "没有接入凭证？请向县矫正办索取（县矫正办在“数据交换”页面为本单位生成）。"
+                "县矫正办自己的电脑请点“上一步”，选择内置模板。"
+            )
+        )
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.details)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+        layout.addWidget(hint)
+        self.choose_button.clicked.connect(lambda: self.choose())
+
+    def choose(self) -> None:
+        """Ask for the credential file and check it (a problem is shown on the page)."""
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, self.tr("选择接入凭证"), "", self.tr("接入凭证 (*.cred);;所有文件 (*)")
+        )
+        if not chosen:
+            return
+        from app.sync.registration import credential_summary, read_credential
+
+        path = Path(chosen)
+        self.path_field.setText(str(path))
+        self.credential = None
+        self.details.clear()
+        self.error.clear()
+
+        def read() -> tuple[dict[str, Any], Any]:
+            credential = read_credential(path)
+            return credential, credential_summary(credential)
+
+        ok, result = (
+            Operation(self, self.tr("读取接入凭证"), read, changes=False)
+            .failure(lambda error: show_problem(self, self.error, self.tr("读取接入凭证"), error))
+            .run()
+        )
+        if ok and result is not None:
+            self.credential, summary = result
+            self.details.setText(
+                self.tr(
+                    "本机单位：%1\n发放单位：%2\n实施方案：%3\n凭证生成日期：%4\n\n"
+                    "点“完成”，本机按凭证建立数据库并接入%2。"
+                )
+                .replace("%1", summary.unit_name)
+                .replace("%2", summary.issuer_name)
+                .replace("%3", summary.programme)
+                .replace("%4", summary.created or "–")
+            )
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        return self.credential is not None
+
+    def nextId(self) -> int:
+        return -1
+
+    def validatePage(self) -> bool:
+        return self._wizard.finish_join()
+
+
+def show_problem(page: QWidget, label: QLabel, title: str, error: BaseException) -> None:
+    """A refusal about the page's choices appears on the page; anything else goes to the one
+    error policy."""
+    if isinstance(error, UserError):
+        label.setText(messages.error_text(error))
+    else:
+        report_failure(page, title, error)
 
 
 class SetupWizard(QWizard):
@@ -120,26 +261,68 @@ class SetupWizard(QWizard):
         self.database: Database | None = None
         self.setWindowTitle(self.tr("大帮教工作台 — 首次使用设置"))
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
-        self.setMinimumSize(640, 420)
+        self.setMinimumSize(640, 460)
         self.templates = available_templates()
         self.template_page = TemplatePage(self.templates)
         self.unit_page = UnitPage(self)
-        self.addPage(self.template_page)
-        self.addPage(self.unit_page)
+        self.credential_page = CredentialPage(self)
+        self.setPage(START_PAGE, self.template_page)
+        self.setPage(UNIT_PAGE, self.unit_page)
+        self.setPage(CREDENTIAL_PAGE, self.credential_page)
+        self.setStartId(START_PAGE)
+
+    def _create(self, title: str, work, page: UnitPage | CredentialPage) -> bool:
+        page.error.clear()
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            ok, result = (
+                Operation(self, title, work, changes=False)
+                .failure(lambda error: show_problem(page, page.error, title, error))
+                .run()
+            )
+        finally:
+            QApplication.restoreOverrideCursor()
+        if ok and result is not None:
+            self.database = result.database
+        return ok
 
     def finish_setup(self) -> bool:
-        """Create the database from the choices; show the problem and stay on failure."""
+        """Create the database from the template (or blank) and unit chosen; on failure show
+        the problem and stay."""
         key = self.template_page.template_key()
         page = self.unit_page
-        try:
-            if key == BLANK:
-                result = initialise(
-                    self.db, None, page.blank_name.text(), page.blank_kind.currentData()
-                )
-            else:
-                result = initialise(self.db, key, page.unit_combo.currentData() or "")
-        except UserError as exc:
-            page.error.setText(str(exc))
+        if key == BLANK:
+            name, kind = page.blank_name.text(), page.blank_kind.currentData()
+            return self._create(
+                self.tr("建立数据库"), lambda: initialise(self.db, None, name, kind), page
+            )
+        unit = page.unit_combo.currentData() or ""
+        return self._create(self.tr("建立数据库"), lambda: initialise(self.db, key, unit), page)
+
+    def finish_join(self) -> bool:
+        """Create the database from the chosen credential, as ``init --credential`` does, and
+        say what comes next; on failure show the problem and stay."""
+        from app.sync.registration import initialise_from_credential
+
+        page = self.credential_page
+        credential = page.credential
+        if credential is None:
             return False
-        self.database = result.database
+        if not self._create(
+            self.tr("用接入凭证加入"),
+            lambda: initialise_from_credential(self.db, credential),
+            page,
+        ):
+            return False
+        issuer = credential["county"]["unit_name"]
+        messages.inform(
+            self,
+            self.tr("已加入"),
+            self.tr(
+                "本机已设为“%1”使用，并已接入%2。\n"
+                "下一步：在“数据交换”页面导出第一个数据包，用 U 盘交给%2导入，%2就登记了本机。"
+            )
+            .replace("%1", credential["unit"]["unit_name"])
+            .replace("%2", issuer),
+        )
         return True

@@ -112,7 +112,9 @@ class ImportPreviewDialog(QDialog):
         self.import_button = buttons.addButton(
             self.tr("导入"), QDialogButtonBox.ButtonRole.AcceptRole
         )
-        buttons.addButton(self.tr("取消"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.cancel_button = buttons.addButton(
+            self.tr("不导入"), QDialogButtonBox.ButtonRole.RejectRole
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -222,7 +224,9 @@ class ConflictDialog(QDialog):
                                (self.merge_button, "merged")):  # fmt: skip
             buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
             button.clicked.connect(lambda _=False, c=choice: self._choose(c))
-        buttons.addButton(self.tr("取消"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.cancel_button = buttons.addButton(
+            self.tr("稍后处理"), QDialogButtonBox.ButtonRole.RejectRole
+        )
         buttons.rejected.connect(self.reject)
         self.merge_button.setEnabled(False)
         self.model.dataChanged.connect(

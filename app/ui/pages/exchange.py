@@ -1,6 +1,12 @@
 """数据交换: export a package for a unit, import packages (a file or a whole USB folder) with a
-preview first, settle conflicts, see the history of packages, register units (the county its
-departments and offices, the city the county) and, at the city, read the county's aggregate."""
+preview first, settle conflicts, see the history of packages, join the office this unit
+reports to with its credential, register units (the county its departments and offices, the
+city the county) and, at the city, read the county's aggregate.
+
+Every action goes through the one operations path: exports, previews, imports and credentials
+in the background with a progress dialog, failures shown by the one error policy; the result is
+brought forward (收发记录, or 待处理冲突 when an import brought conflicts) and told in a message.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -21,34 +28,36 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
-from app.models import Direction, PackageLog, Unit, UnitKind
+from app.models import Direction, PackageLog, UnitKind
 from app.services.errors import UserError
-from app.sync import identity
-from app.sync.conflicts import OpenConflict, open_conflicts, resolve
-from app.sync.exchange import KIND_LABELS, ImportSummary, export_package, import_package
+from app.sync.conflicts import OpenConflict, resolve
+from app.sync.exchange import (
+    KIND_LABELS,
+    PACKAGE_SUFFIX,
+    ImportSummary,
+    export_package,
+    import_package,
+    steps,
+    suggested_package_name,
+)
+from app.sync.overview import REGISTERED_BY, ExchangeOverview, exchange_overview
+from app.ui import messages
+from app.ui.background import Cancelled
 from app.ui.dialogs.exchange_dialogs import ConflictDialog, preview_accepted
-from app.ui.messages import show_error
+from app.ui.operations import Operation, report_failure
 from app.ui.pages.base import Page, button_row
 from app.ui.table_model import Column, RowTableModel, format_local_time, format_percent
 from app.ui.table_view import RowTableView
 
-SUFFIX = ".bjpkg"
-REGISTERED_BY = {  # who registers whom: an office registers the units that report to it
-    UnitKind.COUNTY_OFFICE: (UnitKind.DEPARTMENT, UnitKind.JUDICIAL_OFFICE, UnitKind.CORRECTION_SECTION),
-    UnitKind.CITY_OFFICE: (UnitKind.COUNTY_OFFICE,),
-}  # fmt: skip
+SUFFIX = PACKAGE_SUFFIX
+CREDENTIAL_FILTER = "接入凭证 (*.cred)"
 
 
 def _history_text(entry: PackageLog) -> str:
     details = json.loads(entry.details or "{}")
     if entry.direction == Direction.SENT:
-        carried = "，".join(
-            f"{KIND_LABELS.get(k, k)} {v}" for k, v in details.get("records", {}).items() if v
-        )
-        files = details.get("files", 0)
-        return (carried or "没有新的记录") + (f"；文件 {files} 个" if files else "")
+        return _carried(details.get("records", {}), details.get("files", 0))
     parts = []
     for key, label in (("created", "新增"), ("updated", "更新"), ("deleted", "删除"),
                        ("conflicts", "冲突")):  # fmt: skip
@@ -58,13 +67,38 @@ def _history_text(entry: PackageLog) -> str:
     return "，".join(parts) or "没有变化"
 
 
+def _carried(counts: dict[str, int], files: int = 0) -> str:
+    """What a sent package carries, e.g. "台账 3，台账照片 2；文件 2 个"."""
+    carried = "，".join(f"{KIND_LABELS.get(k, k)} {v}" for k, v in counts.items() if v)
+    return (carried or "没有新的记录") + (f"；文件 {files} 个" if files else "")
+
+
+def _changes(summary: ImportSummary) -> str:
+    """What an import did, in totals: "新增 3 条，更新 1 条，删除 0 条，冲突 1 条"."""
+    total = {
+        label: sum(bucket.values())
+        for label, bucket in (("新增", summary.created), ("更新", summary.updated),
+                              ("删除", summary.deleted), ("冲突", summary.conflicts))
+    }  # fmt: skip
+    text = "，".join(f"{label} {n} 条" for label, n in total.items() if n or label != "冲突")
+    if summary.files:
+        text += f"，照片和扫描件 {summary.files} 个"
+    return text
+
+
 class ExchangePage(Page):
-    """Export, import with preview, conflicts, history, registration and the county aggregate."""
+    """Export, import with preview, conflicts, history, joining, registration, aggregate."""
 
     title = "数据交换"
 
     def __init__(self, database, context, parent: QWidget | None = None) -> None:
         super().__init__(database, context, parent)
+        self.overview: ExchangeOverview | None = None
+        self._folder: Path | None = None  # where the clerk last saved or took packages
+        self._queue: list[Path] = []  # packages still to preview and import, in order
+        self._done: list[tuple[Path, ImportSummary]] = []
+        self._skipped: list[str] = []
+        self._busy = False  # an export or a series of imports is under way
         self.identity_label = QLabel()
         self.identity_label.setWordWrap(True)
         self.layout_.addWidget(self.identity_label)
@@ -74,10 +108,14 @@ class ExchangePage(Page):
         export_box = QGroupBox(self.tr("导出数据包"))
         export_form = QFormLayout(export_box)
         self.recipient = QComboBox()
+        self.recipient_code = QLabel()
+        self.recipient_code.setObjectName("hint")
+        self.recipient_code.setWordWrap(True)
         self.full_export = QCheckBox(self.tr("导出全部记录"))
         self.full_export.setToolTip(self.tr("默认只导出对方确认收到之后的变化"))
         self.export_button = QPushButton(self.tr("导出数据包…"))
         export_form.addRow(self.tr("接收单位："), self.recipient)
+        export_form.addRow("", self.recipient_code)
         export_form.addRow("", self.full_export)
         export_form.addRow("", self.export_button)
         boxes.addWidget(export_box, 1)
@@ -92,20 +130,47 @@ class ExchangePage(Page):
             )
         )
         hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555;")
+        hint.setObjectName("hint")
         import_layout.addLayout(button_row(self.import_file_button, self.import_folder_button))
         import_layout.addWidget(hint)
+        import_layout.addStretch(1)
         boxes.addWidget(import_box, 1)
 
-        self.credential_box = QGroupBox(self.tr("登记下级单位"))
+        self.link_box = QGroupBox(self.tr("接入与登记"))
+        link_layout = QVBoxLayout(self.link_box)
+        self.join_part = QWidget()
+        join_layout = QVBoxLayout(self.join_part)
+        join_layout.setContentsMargins(0, 0, 0, 0)
+        self.join_status = QLabel()
+        self.join_status.setWordWrap(True)
+        self.join_button = QPushButton(self.tr("用接入凭证接入…"))
+        join_layout.addWidget(self.join_status)
+        join_layout.addLayout(button_row(self.join_button))
+        link_layout.addWidget(self.join_part)
+        self.credential_box = QWidget()
         credential_form = QFormLayout(self.credential_box)
+        credential_form.setContentsMargins(0, 0, 0, 0)
         self.credential_unit = QComboBox()
         self.credential_button = QPushButton(self.tr("生成接入凭证…"))
-        credential_form.addRow(self.tr("单位："), self.credential_unit)
+        credential_form.addRow(self.tr("登记单位："), self.credential_unit)
         credential_form.addRow("", self.credential_button)
-        self.join_button = QPushButton(self.tr("接入上级单位（导入凭证）…"))
-        credential_form.addRow("", self.join_button)
-        boxes.addWidget(self.credential_box, 1)
+        link_layout.addWidget(self.credential_box)
+        link_layout.addStretch(1)
+        boxes.addWidget(self.link_box, 1)
+
+        self.conflict_bar = QFrame()
+        self.conflict_bar.setStyleSheet(
+            "QFrame { background: #fdf0ed; border: 1px solid #e8b4aa; }"
+            " QLabel { border: none; color: #8a2d1f; }"
+        )
+        bar = QHBoxLayout(self.conflict_bar)
+        bar.setContentsMargins(10, 6, 10, 6)
+        self.conflict_text = QLabel()
+        self.conflict_text.setWordWrap(True)
+        self.resolve_button = QPushButton(self.tr("比较并处理…"))
+        bar.addWidget(self.conflict_text, 1)
+        bar.addWidget(self.resolve_button)
+        self.layout_.addWidget(self.conflict_bar)
 
         self.tabs = QTabWidget()
         self.layout_.addWidget(self.tabs, 1)
@@ -118,12 +183,8 @@ class ExchangePage(Page):
             Column(self.tr("发现时间"), lambda c: format_local_time(c.detected_at)),
         ])  # fmt: skip
         self.conflict_table = RowTableView(self.conflict_model, stretch=1)
-        self.resolve_button = QPushButton(self.tr("比较并处理…"))
-        conflicts_tab = QWidget()
-        conflicts_layout = QVBoxLayout(conflicts_tab)
-        conflicts_layout.addWidget(self.conflict_table, 1)
-        conflicts_layout.addLayout(button_row(self.resolve_button))
-        self.tabs.addTab(conflicts_tab, self.tr("待处理冲突"))
+        self.conflict_table.setToolTip(self.tr("双击一行，比较两个版本并处理"))
+        self.conflicts_index = self.tabs.addTab(self.conflict_table, self.tr("待处理冲突"))
 
         self.history_model = RowTableModel[PackageLog]([
             Column(self.tr("时间"), lambda e: format_local_time(e.at), lambda e: e.at.isoformat()),
@@ -137,7 +198,7 @@ class ExchangePage(Page):
             Column(self.tr("文件"), lambda e: e.file_name),
         ])  # fmt: skip
         self.history_table = RowTableView(self.history_model, stretch=6)
-        self.tabs.addTab(self.history_table, self.tr("收发记录"))
+        self.history_index = self.tabs.addTab(self.history_table, self.tr("收发记录"))
 
         self.aggregate_label = QLabel()
         self.aggregate_label.setWordWrap(True)
@@ -161,76 +222,68 @@ class ExchangePage(Page):
 
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
-        self.log.setPlaceholderText(self.tr("导出、导入的结果显示在这里。"))
+        self.log.setPlaceholderText(self.tr("导出、导入的详细结果显示在这里。"))
         self.log_index = self.tabs.addTab(self.log, self.tr("本次操作"))
 
+        self.package_buttons = (self.export_button, self.import_file_button,
+                                self.import_folder_button)  # fmt: skip
         self.export_button.clicked.connect(lambda: self.export())
         self.import_file_button.clicked.connect(lambda: self.import_files())
-        self.import_folder_button.clicked.connect(self.import_folder)
+        self.import_folder_button.clicked.connect(lambda: self.import_folder())
         self.credential_button.clicked.connect(lambda: self.write_credential())
         self.join_button.clicked.connect(lambda: self.join())
         self.resolve_button.clicked.connect(lambda: self.settle())
         self.conflict_table.row_activated.connect(lambda row: self.settle(row))
-        self.conflict_table.selection_changed.connect(
-            lambda: self.resolve_button.setEnabled(self.conflict_table.selected_row() is not None)
-        )
+        self.recipient.currentIndexChanged.connect(lambda _index: self._show_recipient_code())
         self.refresh()
 
-    def refresh(self) -> None:
-        """Reload the identity, recipients, units to register, conflicts, history, aggregate."""
-        from app.services.aggregate import latest_aggregates
-        from app.services.settings import get_setting
-        from app.sync.history import recent
+    # ------------------------------------------------------------ what the page shows
 
+    def refresh(self) -> None:
+        """Reload the identity, recipients, joining and registration, conflicts, history and
+        the aggregate."""
         with self.database.session() as session:
-            keys = identity.key_pairs(session).public()
-            instance = identity.instance_uuid(session)
-            renewed = get_setting(session, identity.MOVED)
-            known = set(identity.registered_units(session))
-            units = session.scalars(
-                select(Unit).where(Unit.deleted.is_(False)).order_by(Unit.sort_order)
-            ).all()
-            rows = [(u.name, u.uuid, u.kind, u.parent.name if u.parent else "") for u in units]
-            conflicts = open_conflicts(session)
-            history = recent(session)
-            session.expunge_all()
-            aggregates = latest_aggregates(session)
-            aggregate = (aggregates[0].title, aggregates[0].figures) if aggregates else None
-        text = (
-            self.tr("本机单位：%1　　密钥指纹：%2（对方核对用）　　本机编号：%3")
-            .replace("%1", self.context.local_unit_name)
-            .replace("%2", keys.fingerprint())
-            .replace("%3", instance[:8])
+            overview = self.overview = exchange_overview(session)
+        self.identity_label.setText(
+            self.tr("本机单位：%1　　本机识别码：%2（打电话时可与对方核对，确认数据包确实出自本机）")
+            .replace("%1", overview.unit_name)
+            .replace("%2", overview.code)
+        )  # fmt: skip
+        self.identity_label.setToolTip(
+            self.tr("本机编号 %1（技术人员排查问题时使用）").replace("%1", overview.instance[:8])
         )
-        if renewed:
-            text += self.tr("\n（%1，已自动启用新的本机编号，以免数据包编号重复。）").replace(
-                "%1", renewed
+        if overview.renewed:
+            self.identity_label.setText(
+                self.identity_label.text()
+                + self.tr("\n（%1，已自动启用新的本机编号，以免数据包编号重复。）").replace(
+                    "%1", overview.renewed
+                )
             )
-        self.identity_label.setText(text)
+        chosen = self.recipient.currentData()
+        self.recipient.blockSignals(True)
         self.recipient.clear()
-        for name, uuid, _kind, _parent in rows:
-            if uuid in known:
-                self.recipient.addItem(name, name)
+        for peer in overview.recipients:
+            self.recipient.addItem(peer.name, peer.name)
         if not self.recipient.count():
-            self.recipient.addItem(
-                self.tr("（尚无已登记的单位：接入后或导入对方数据包后出现）"), None
-            )
-        self.export_button.setEnabled(self.recipient.currentData() is not None)
-        kind = self.context.local_unit_kind
-        self.credential_box.setVisible(kind in REGISTERED_BY)
-        self.join_button.setVisible(kind == UnitKind.COUNTY_OFFICE)
-        self.credential_unit.clear()
-        registers = REGISTERED_BY.get(kind, ()) if kind is not None else ()
-        for name, _uuid, unit_kind, parent in rows:
-            if unit_kind in registers and parent == self.context.local_unit_name:
-                self.credential_unit.addItem(name, name)
-        self.conflict_model.set_rows(conflicts)
-        self.tabs.setTabText(0, self.tr("待处理冲突（%1）").replace("%1", str(len(conflicts))))
-        self.resolve_button.setEnabled(False)
-        self.history_model.set_rows(history)
-        self.tabs.setTabVisible(self.aggregate_index, aggregate is not None)
-        if aggregate is not None:
-            title, figures = aggregate
+            self.recipient.addItem(self.tr("（尚无已接入的单位）"), None)
+        self.recipient.setCurrentIndex(max(self.recipient.findData(chosen), 0))
+        self.recipient.blockSignals(False)
+        self._show_recipient_code()
+        self._show_joining(overview)
+        self.conflict_model.set_rows(overview.conflicts)
+        count = len(overview.conflicts)
+        self.tabs.setTabText(
+            self.conflicts_index, self.tr("待处理冲突（%1）").replace("%1", str(count))
+        )
+        self.conflict_bar.setVisible(count > 0)
+        self.conflict_text.setText(
+            self.tr("⚠ 有 %1 条记录本机和对方都改过，两个版本都已保留。请逐条比较，选择保留哪个版本或合并。")
+            .replace("%1", str(count))
+        )  # fmt: skip
+        self.history_model.set_rows(overview.history)
+        self.tabs.setTabVisible(self.aggregate_index, overview.aggregate is not None)
+        if overview.aggregate is not None:
+            title, figures = overview.aggregate
             signed = figures.get("agreements", {})
             totals = figures.get("totals", {})
             self.aggregate_label.setText(
@@ -239,146 +292,376 @@ class ExchangePage(Page):
                 f"照片 {totals.get('photos', 0)} 张；责任状签订 {signed.get('signed', 0)}/{signed.get('required', 0)}。"
             )
             self.aggregate_model.set_rows(figures.get("units", []))
+        self._set_busy(self._busy)
+
+    def _show_recipient_code(self) -> None:
+        name = self.recipient.currentData()
+        peers = {p.name: p.code for p in self.overview.recipients} if self.overview else {}
+        if name is None:
+            self.recipient_code.setText(
+                self.tr("接入上级单位、或导入对方的第一个数据包后，才能给对方导出。")
+            )
+        else:
+            self.recipient_code.setText(
+                self.tr("对方识别码：%1（应与对方“数据交换”页面上显示的本机识别码相同）").replace(
+                    "%1", peers.get(name, "")
+                )
+            )
+        self.export_button.setEnabled(name is not None and not self._busy)
+
+    def _show_joining(self, overview: ExchangeOverview) -> None:
+        registers = overview.unit_kind in REGISTERED_BY
+        joins = overview.upper is not None
+        self.link_box.setVisible(registers or joins)
+        self.link_box.setTitle(
+            self.tr("接入与登记")
+            if registers and joins
+            else self.tr("登记下级单位")
+            if registers
+            else self.tr("接入%1").replace("%1", overview.upper or "")
+        )
+        self.join_part.setVisible(joins)
+        if joins:
+            upper = overview.upper or ""
+            self.join_button.setText(self.tr("用接入凭证接入%1…").replace("%1", upper))
+            status = (
+                self.tr("✓ 已接入%1：可以给它导出数据包。换了新的接入凭证时可重新接入。")
+                if overview.upper_joined
+                else self.tr(
+                    "尚未接入%1：请向%1索取本单位的接入凭证（.cred 文件，用 U 盘拷来），"
+                    "再点下面的按钮。"
+                )
+            )
+            self.join_status.setText(status.replace("%1", upper))
+        self.credential_box.setVisible(registers)
+        self.credential_unit.clear()
+        for name in overview.registrable:
+            self.credential_unit.addItem(name, name)
+        self.credential_button.setEnabled(bool(overview.registrable))
+
+    def _set_busy(self, busy: bool) -> None:
+        """While a package is written or read, its buttons wait."""
+        self._busy = busy
+        for button in self.package_buttons:
+            button.setEnabled(not busy)
+        if not busy:
+            self.export_button.setEnabled(self.recipient.currentData() is not None)
 
     def _say(self, text: str) -> None:
         self.log.appendPlainText(text)
 
-    def export(self, path: Path | None = None) -> Path | None:
-        """Export for the chosen recipient (asks where when ``path`` is None)."""
+    def _start_folder(self) -> str:
+        return str(self._folder) if self._folder is not None else ""
+
+    # ------------------------------------------------------------ export
+
+    def export(self) -> None:
+        """Ask where to save the package for the chosen recipient, then export it in the
+        background; the history is brought forward and a message says where the file went."""
         recipient = self.recipient.currentData()
-        if recipient is None:
-            return None
-        if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self, self.tr("保存数据包"), f"{self.context.local_unit_name}-至-{recipient}{SUFFIX}",
-                f"数据包 (*{SUFFIX})",
-            )  # fmt: skip
-            if not chosen:
-                return None
-            path = Path(chosen)
-        try:
-            out, counts = export_package(
-                self.database, recipient, path, full=self.full_export.isChecked()
-            )
-        except UserError as exc:
-            show_error(self, self.tr("导出失败"), str(exc))
-            return None
-        carried = (
-            "，".join(f"{KIND_LABELS.get(k, k)} {v}" for k, v in counts.items() if v)
-            or "没有新的记录"
+        if recipient is None or self._busy:
+            return
+        title = self.tr("导出数据包")
+        ok, name = self.operation(
+            title, lambda s: suggested_package_name(s, recipient), changes=False
+        ).run()
+        if not ok or not name:
+            return
+        suggestion = str(self._folder / name) if self._folder is not None else name
+        chosen, _ = QFileDialog.getSaveFileName(
+            self, self.tr("保存数据包"), suggestion, self.tr("数据包 (*%1)").replace("%1", SUFFIX)
         )
-        self._say(f"已导出 {out.name}（给{recipient}）：{carried}")
+        if not chosen:
+            return
+        path = Path(chosen)
+        if path.suffix.lower() != SUFFIX:
+            path = path.with_name(path.name + SUFFIX)
+        self._folder = path.parent
+        full = self.full_export.isChecked()
+        database = self.database
+        operation = Operation(
+            self,
+            title,
+            lambda report: export_package(database, recipient, path, full=full, progress=report),
+        )
+        operation.success(lambda result: self._exported(recipient, *result))
+        self._set_busy(True)
+        task = operation.in_background(
+            self.tr("正在生成给%1的数据包……").replace("%1", recipient), steps()
+        )
+        task.finished.connect(lambda: self._set_busy(False))
+
+    def _exported(self, recipient: str, path: Path, counts: dict[str, int]) -> None:
+        carried = _carried(counts)
+        self._say(f"已导出 {path.name}（给{recipient}）：{carried}")
         self.refresh()
-        return out
+        self.tabs.setCurrentIndex(self.history_index)
+        self.history_table.select_where(
+            lambda e: e.direction == Direction.SENT and e.file_name == path.name
+        )
+        messages.inform(
+            self,
+            self.tr("数据包已导出"),
+            self.tr(
+                "给%1的数据包已保存为：\n%2\n\n内容：%3。\n"
+                "请把这个文件（用 U 盘等）交给%1，在其电脑的“数据交换”页面导入。"
+            )
+            .replace("%1", recipient)
+            .replace("%2", str(path))
+            .replace("%3", carried),
+        )
+
+    # ------------------------------------------------------------ import
+
+    def import_files(self) -> None:
+        """Choose package files, then preview and import each (see :meth:`import_paths`)."""
+        chosen, _ = QFileDialog.getOpenFileNames(
+            self,
+            self.tr("选择数据包"),
+            self._start_folder(),
+            self.tr("数据包 (*%1)").replace("%1", SUFFIX),
+        )
+        self.import_paths([Path(p) for p in chosen])
 
     def import_folder(self) -> None:
-        """Import every package in a folder, in order."""
-        folder = QFileDialog.getExistingDirectory(self, self.tr("选择放有数据包的文件夹"))
-        if folder:
-            from app.sync.package import package_order_key
+        """Choose a folder (e.g. a USB stick) and import every package in it, in order."""
+        folder = QFileDialog.getExistingDirectory(
+            self, self.tr("选择放有数据包的文件夹"), self._start_folder()
+        )
+        if not folder:
+            return
+        from app.sync.package import package_order_key
 
-            self.import_files(sorted(Path(folder).glob(f"*{SUFFIX}"), key=package_order_key))
-
-    def import_files(self, paths: list[Path] | None = None) -> list[ImportSummary]:
-        """Preview each package, ask, then import it (each all-or-nothing)."""
-        if paths is None:
-            chosen, _ = QFileDialog.getOpenFileNames(
-                self, self.tr("选择数据包"), "", f"数据包 (*{SUFFIX})"
+        ok, packages = Operation(
+            self,
+            self.tr("导入数据包"),
+            lambda: sorted(Path(folder).glob(f"*{SUFFIX}"), key=package_order_key),
+            changes=False,
+        ).run()
+        if not ok:
+            return
+        if not packages:
+            messages.inform(
+                self,
+                self.tr("没有数据包"),
+                self.tr("文件夹“%1”中没有数据包（扩展名为 %2 的文件）。")
+                .replace("%1", folder)
+                .replace("%2", SUFFIX),
             )
-            paths = [Path(p) for p in chosen]
-        done = []
-        for path in paths:
-            try:
-                preview = import_package(self.database, path, dry_run=True)
-            except UserError as exc:
-                self._say(f"✗ {path.name}：{exc}")
-                continue
-            if not preview_accepted(self, path.name, preview):
-                self._say(f"– {path.name}：未导入（已取消）")
-                continue
-            try:
-                summary = import_package(self.database, path)
-            except UserError as exc:
-                self._say(f"✗ {path.name}：{exc}")
-                continue
-            self._say(
-                f"✓ {path.name}：已导入（{summary.sender} 第 {summary.sequence} 号）\n    "
-                + "\n    ".join(summary.lines())
-            )
-            done.append(summary)
-        if done:
-            self.refresh()
-        if any(s.conflicts for s in done):
-            self.tabs.setCurrentIndex(0)
-        elif paths:
-            self.tabs.setCurrentIndex(self.log_index)
-        return done
+            return
+        self.import_paths(packages)
 
-    def settle(
-        self, conflict: OpenConflict | None = None, dialog: ConflictDialog | None = None
-    ) -> bool:
-        """Compare the two versions of a conflicting record and keep, take or merge."""
+    def import_paths(self, paths: list[Path]) -> None:
+        """Preview each package in the background, ask, then import it in the background (each
+        all-or-nothing); a failure is shown and the next package follows. At the end the
+        result is brought forward and told."""
+        if not paths or self._busy:
+            return
+        self._folder = paths[0].parent
+        self._queue = list(paths)
+        self._done, self._skipped = [], []
+        self._set_busy(True)
+        self._preview_next()
+
+    def _preview_next(self) -> None:
+        if not self._queue:
+            self._imports_finished()
+            return
+        path = self._queue[0]
+        database = self.database
+        title = self.tr("导入数据包 %1").replace("%1", path.name)
+        Operation(
+            self, title, lambda report: import_package(database, path, True, report),
+            changes=False,
+        ).success(lambda preview: self._previewed(path, preview)).failure(
+            lambda error: self._package_failed(path, title, error)
+        ).in_background(self.tr("正在校验数据包 %1……").replace("%1", path.name), steps())  # fmt: skip
+
+    def _previewed(self, path: Path, preview: ImportSummary) -> None:
+        if not preview_accepted(self, path.name, preview):
+            self._say(f"– {path.name}：未导入（已取消）")
+            self._skipped.append(self.tr("%1（已取消）").replace("%1", path.name))
+            self._queue.pop(0)
+            self._preview_next()
+            return
+        database = self.database
+        title = self.tr("导入数据包 %1").replace("%1", path.name)
+        Operation(
+            self, title, lambda report: import_package(database, path, progress=report)
+        ).success(lambda summary: self._imported(path, summary)).failure(
+            lambda error: self._package_failed(path, title, error)
+        ).in_background(self.tr("正在导入数据包 %1……").replace("%1", path.name), steps())
+
+    def _imported(self, path: Path, summary: ImportSummary) -> None:
+        self._say(
+            f"✓ {path.name}：已导入（{summary.sender} 第 {summary.sequence} 号）\n    "
+            + "\n    ".join(summary.lines())
+        )
+        self._done.append((path, summary))
+        self._queue.pop(0)
+        self._preview_next()
+
+    def _package_failed(self, path: Path, title: str, error: BaseException) -> None:
+        report_failure(self, title, error)
+        if isinstance(error, Cancelled):
+            self._skipped.extend(self.tr("%1（已取消）").replace("%1", p.name) for p in self._queue)
+            self._queue.clear()
+        else:
+            reason = messages.error_text(error) if isinstance(error, UserError) else "程序错误"
+            self._say(f"✗ {path.name}：{reason}")
+            self._skipped.append(self.tr("%1（未导入，原因见前面的提示）").replace("%1", path.name))
+            self._queue.pop(0)
+        self._preview_next()
+
+    def _imports_finished(self) -> None:
+        self._set_busy(False)
+        if not self._done:
+            return
+        self.refresh()
+        conflicts = sum(sum(s.conflicts.values()) for _p, s in self._done)
+        if conflicts:
+            self.tabs.setCurrentIndex(self.conflicts_index)
+        else:
+            self.tabs.setCurrentIndex(self.history_index)
+            last = self._done[-1][0].name
+            self.history_table.select_where(
+                lambda e: e.direction == Direction.RECEIVED and e.file_name == last
+            )
+        lines = [
+            self.tr("%1 的第 %2 号数据包（%3）：%4。")
+            .replace("%1", s.sender)
+            .replace("%2", str(s.sequence))
+            .replace("%3", p.name)
+            .replace("%4", _changes(s))
+            for p, s in self._done
+        ]
+        notes = dict.fromkeys(s.note for _p, s in self._done if s.note)
+        lines.extend(
+            self.tr("（%1，本机已自动启用新的本机编号。）").replace("%1", note) for note in notes
+        )
+        if conflicts:
+            lines.append(
+                self.tr("\n其中 %1 条记录本机和对方都改过，两个版本都已保留，"
+                        "已转到“待处理冲突”，请逐条比较后处理。").replace("%1", str(conflicts))
+            )  # fmt: skip
+        if self._skipped:
+            lines.append(self.tr("\n未导入：") + "、".join(self._skipped))
+        messages.inform(self, self.tr("数据包已导入"), "\n".join(lines))
+
+    # ------------------------------------------------------------ conflicts
+
+    def settle(self, conflict: OpenConflict | None = None) -> bool:
+        """Compare the two versions of a conflicting record (the chosen one, else the first)
+        and keep, take or merge."""
         conflict = conflict or self.conflict_table.selected_row()
         if conflict is None:
+            rows = self.conflict_model.rows()
+            if not rows:
+                return False
+            conflict = rows[0]
+        self.tabs.setCurrentIndex(self.conflicts_index)
+        dialog = ConflictDialog(conflict, self)
+        if dialog.exec() != ConflictDialog.DialogCode.Accepted or dialog.choice is None:
             return False
-        dialog = dialog or ConflictDialog(conflict, self)
-        choice = dialog.choice if dialog.exec() == ConflictDialog.DialogCode.Accepted else None
-        if choice is None:
-            return False
-        done = self.attempt(lambda session: resolve(session, conflict.id, choice, dialog.taken))
+        choice, taken = dialog.choice, dialog.taken
+        done = self.attempt(
+            lambda session: resolve(session, conflict.id, choice, taken), self.tr("处理冲突")
+        )
         if done:
             wording = {"local": "保留本机版本", "incoming": "采用对方版本", "merged": "合并"}
             self._say(
                 f"已处理冲突：{conflict.kind_label}“{conflict.description}”——{wording[choice]}。"
             )
             self.refresh()
-        return bool(done)
+        return done
 
-    def join(self, path: Path | None = None) -> bool:
-        """The county joins the city office with the credential the city made for it."""
-        if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(
-                self, self.tr("选择上级单位给的接入凭证"), "", "接入凭证 (*.cred)"
-            )
-            if not chosen:
-                return False
-            path = Path(chosen)
+    # ------------------------------------------------------------ joining and registering
+
+    def join(self) -> bool:
+        """This unit's PC (or the county, for the city) joins the office it reports to with
+        the credential that office made for it."""
+        upper = self.overview.upper if self.overview else None
+        chosen, _ = QFileDialog.getOpenFileName(
+            self,
+            self.tr("选择%1发给本单位的接入凭证").replace("%1", upper or ""),
+            self._start_folder(),
+            self.tr(CREDENTIAL_FILTER),
+        )
+        if not chosen:
+            return False
         from app.sync.registration import join_existing, read_credential
 
-        try:
-            credential = read_credential(path)
-        except UserError as exc:
-            show_error(self, self.tr("接入失败"), str(exc))
-            return False
-        issuer = self.run(lambda session: join_existing(session, credential))
+        path = Path(chosen)
+        issuer = self.run(
+            lambda session: join_existing(session, read_credential(path)), self.tr("接入未完成")
+        )
         if not issuer:
             return False
-        self._say(f"已接入“{issuer}”：现在可以给它导出数据包；首个数据包将登记本机密钥。")
+        self._say(f"已用 {path.name} 接入“{issuer}”。")
         self.refresh()
+        messages.inform(
+            self,
+            self.tr("已接入"),
+            self.tr(
+                "已接入%1：本机现在信任%1发来的数据包，也可以给它导出数据包。\n"
+                "下一步：导出一个数据包交给%1，它导入后就登记了本机。"
+            ).replace("%1", issuer),
+        )
         return True
 
-    def write_credential(self, path: Path | None = None) -> Path | None:
-        """County: register a unit and save its credential file."""
+    def write_credential(self) -> None:
+        """Register the chosen unit and save its credential file (in the background)."""
         unit = self.credential_unit.currentData()
         if unit is None:
-            return None
-        if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self, self.tr("保存接入凭证"), f"{unit}.cred", "接入凭证 (*.cred)"
-            )
-            if not chosen:
-                return None
-            path = Path(chosen)
-        from app.services.settings import current_programme
-        from app.sync.registration import write_credential
+            return
+        suggestion = self.tr("%1-接入凭证.cred").replace("%1", unit)
+        if self._folder is not None:
+            suggestion = str(self._folder / suggestion)
+        chosen, _ = QFileDialog.getSaveFileName(
+            self, self.tr("保存接入凭证"), suggestion, self.tr(CREDENTIAL_FILTER)
+        )
+        if not chosen:
+            return
+        path = Path(chosen)
+        if path.suffix.lower() != ".cred":
+            path = path.with_name(path.name + ".cred")
+        self._folder = path.parent
 
-        try:
-            with self.database.session() as session:
-                programme = current_programme(session)
-                write_credential(session, unit, path, programme.template_key if programme else "")
-        except UserError as exc:
-            show_error(self, self.tr("生成失败"), str(exc))
-            return None
-        self._say(f"已为“{unit}”生成接入凭证 {path.name}。请用 U 盘交给该单位，在其电脑上接入。")
-        self.tabs.setCurrentIndex(self.log_index)
-        return path
+        def work(session, _report) -> Path:
+            from app.services.settings import current_programme
+            from app.sync.registration import write_credential
+
+            programme = current_programme(session)
+            template = programme.template_key if programme is not None else None
+            write_credential(session, unit, path, template or "")
+            return path
+
+        self.run_in_background(
+            self.tr("生成接入凭证"),
+            self.tr("正在为%1生成接入凭证……").replace("%1", unit),
+            work,
+            changes=True,
+            success=lambda written: self._credential_written(unit, written),
+        )
+
+    def _credential_written(self, unit: str, path: Path) -> None:
+        self._say(f"已为“{unit}”生成接入凭证 {path.name}。")
+        self.refresh()
+        how = self.tr("%1的电脑在“数据交换”页面点“用接入凭证接入…”，选择这个文件。")
+        if self.context.local_unit_kind != UnitKind.CITY_OFFICE:
+            how = self.tr(
+                "%1的电脑首次使用时选择“用县矫正办发放的接入凭证加入”；"
+                "已在使用的，在“数据交换”页面点“用接入凭证接入…”。"
+            )
+        how = how.replace("%1", unit)
+        messages.inform(
+            self,
+            self.tr("接入凭证已生成"),
+            self.tr(
+                "已登记%1，接入凭证保存为：\n%2\n\n"
+                "请用 U 盘把这个文件交给%1（不要用电子邮件或聊天软件发送）。%3"
+            )
+            .replace("%1", unit)
+            .replace("%2", str(path))
+            .replace("%3", how),
+        )
