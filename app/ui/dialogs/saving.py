@@ -49,4 +49,4 @@ def save_from_dialog(page: Page, title: str, action: Callable[[Any], T]) -> T:
         raise ValidationError(str(error)) from error
     if not ok:
         raise ValidationError(not_saved_text())
-    return result  # type: ignore[return-value]  # ok: the action's result
+    return result
