@@ -127,6 +127,24 @@ def seed_everything(db_path: Path, photo_dir: Path) -> None:
                 party_b_signatory="王芳",
                 scans=[make_pdf(photo_dir / "scan.pdf")],
             )
+        # a second meeting (the crawl deletes one, and 生成纪要/打印纪要 still need a meeting)
+        # and, on the county's PC, an item still to be rectified (报告整改进展 needs one)
+        meetings.save_meeting(
+            s,
+            None,
+            MeetingInput(
+                programme_id=programme_id,
+                meeting_date=date(2018, 8, 30),
+                chair="张副局长",
+                reports=[ReportInput(unit_id=units[AID], progress="走访结对司法所 3 次。")],
+            ),
+            here.id,
+            date(2018, 12, 31),
+        )
+        if county:
+            inspections.add_item(
+                s, inspection.id, "结对走访记录缺失", units[AID], date(2018, 10, 15), here.id
+            )
         phase = next(p for p in current_programme(s).phases if p.deadline)
         summary = summaries.start_summary(s, programme_id, unit_id, phase.id)
         summaries.submit_summary(s, summary.id, phase.deadline)

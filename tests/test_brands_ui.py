@@ -16,7 +16,7 @@ from app.services.ledger import EntryInput
 from app.services.settings import LOCAL_UNIT, current_programme, set_setting
 from app.ui.dialogs.brand_dialogs import BrandDialog, DoneDialog, EvidencePicker, MilestoneDialog
 from app.ui.pages.brands import BrandsPage
-from tests.helpers import drive_dialog, kind_ids, open_page, unit_ids
+from tests.helpers import assert_fits_screen, drive_dialog, kind_ids, open_page, unit_ids
 
 AID = "法律援助中心"
 TODAY = date(2018, 11, 20)
@@ -59,6 +59,12 @@ def _seed(db_path) -> dict[str, int]:
         )
     db.close()
     return ids
+
+
+def _type(qtbot, field, text: str) -> None:
+    """Type ``text`` into a date field as a clerk does (replacing what it held)."""
+    field.edit.clear()
+    qtbot.keyClicks(field.edit, text)
 
 
 def _stored(db_path) -> list[tuple]:
@@ -122,11 +128,13 @@ def test_milestones_are_added_and_marked_done(qtbot, monkeypatch, gui_app, db_pa
     qtbot.mouseClick(page.add_milestone_button, Qt.MouseButton.LeftButton)
     assert seen[0].error_text("title") == "请填写节点名称。"
     assert page.milestones.rowCount() == 0
-    assert seen[0].due_date.minimumDate().year() == 2018 == seen[0].due_date.maximumDate().year()
+    dates = seen[0].due_date.date_range()  # the programme's deadline range
+    assert (dates.earliest, dates.latest) == (date(2018, 1, 1), date(2019, 6, 30))
+    assert seen[0].due_date.value() == TODAY  # today, inside the programme's year
 
     def fill(dialog: MilestoneDialog) -> None:
         dialog.title_edit.setText("法援律师进驻瓯南司法所值班")
-        dialog.due_date.setDate(dialog.due_date.date().fromString("2018-07-31", "yyyy-MM-dd"))
+        _type(qtbot, dialog.due_date, "2018-07-31")
 
     drive_dialog(monkeypatch, MilestoneDialog, fill)
     qtbot.mouseClick(page.add_milestone_button, Qt.MouseButton.LeftButton)
@@ -135,13 +143,13 @@ def test_milestones_are_added_and_marked_done(qtbot, monkeypatch, gui_app, db_pa
     assert page.done_button.isEnabled()
 
     def late(dialog: DoneDialog) -> None:
-        dialog.done_on.setDate(dialog.done_on.date().addDays(1))  # tomorrow
+        assert dialog.done_on.value() == TODAY
+        _type(qtbot, dialog.done_on, "2018-11-21")  # tomorrow
 
     seen = drive_dialog(monkeypatch, DoneDialog, late)
     qtbot.mouseClick(page.done_button, Qt.MouseButton.LeftButton)
     assert seen[0].error_text("done_on") == "完成日期不能晚于今天。"
-    drive_dialog(monkeypatch, DoneDialog, lambda d: d.done_on.setDate(
-        d.done_on.date().fromString("2018-07-20", "yyyy-MM-dd")))  # fmt: skip
+    drive_dialog(monkeypatch, DoneDialog, lambda d: _type(qtbot, d.done_on, "2018-07-20"))
     qtbot.mouseClick(page.done_button, Qt.MouseButton.LeftButton)
     assert [page.milestones.index(0, c).data() for c in (1, 2, 3)] == [
         "2018-07-31", "2018-07-20", "已完成"]  # fmt: skip
@@ -229,3 +237,42 @@ def test_a_department_only_reads_the_brands(qtbot, gui_app, db_path):
     for button in (page.new_button, page.edit_button, page.forward_button,
                    page.add_evidence_button, page.add_milestone_button):  # fmt: skip
         assert button.isHidden()
+
+
+def test_a_milestone_due_outside_the_range_is_refused(qtbot, monkeypatch, dialogs, db_path):
+    _seed(db_path)
+    page = _page(qtbot, db_path)
+    seen: list[MilestoneDialog] = []
+    monkeypatch.setattr(MilestoneDialog, "exec", lambda d: seen.append(d) or d.show() or 0)
+    qtbot.mouseClick(page.add_milestone_button, Qt.MouseButton.LeftButton)
+    dialog = seen[0]
+    qtbot.waitExposed(dialog)
+    assert_fits_screen(dialog)
+    dialog.title_edit.setText("制定创建方案")
+    _type(qtbot, dialog.due_date, "2017-12-31")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and dialog.due_date.edit.text() == "2017-12-31"
+    assert dialog.due_date.error.text() == "计划完成日期应在2018年1月1日至2019年6月30日之间。"
+    assert page.milestones.rowCount() == 0
+    dialogs.confirm = False
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # typed work: asks first
+    assert dialog.isVisible() and dialogs.texts("question")
+    _type(qtbot, dialog.due_date, "2019-03-31")  # a deadline may run into the next year
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    page.refresh()  # (the dialog was shown, not run modally: the page reloads after exec)
+    assert [page.milestones.index(0, c).data() for c in (0, 1)] == ["制定创建方案", "2019-03-31"]
+
+
+def test_the_brand_dialogs_fit_the_screen(qtbot, monkeypatch, gui_app, db_path):
+    _seed(db_path)
+    page = _page(qtbot, db_path)
+    seen: list = []
+    for dialog_class in (BrandDialog, EvidencePicker):
+        monkeypatch.setattr(dialog_class, "exec", lambda d: seen.append(d) or 0)
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.add_evidence_button, Qt.MouseButton.LeftButton)
+    assert [type(d) for d in seen] == [BrandDialog, EvidencePicker]
+    for dialog in seen:
+        assert_fits_screen(dialog)
+        dialog.hide()

@@ -20,8 +20,6 @@ from tests.conftest import TEMPLATE_KEY
 from tests.helpers import assert_fits_screen, open_page
 from tests.seed import seed_everything
 
-pytestmark = pytest.mark.xfail(strict=False, reason="issue 11: pages being moved to operations")
-
 # Buttons no scenario here can enable, and why.
 NEVER_ENABLED: dict[tuple[str, str], str] = {}
 

@@ -3,10 +3,13 @@ editor, marking a decision done, another unit's meeting read-only, the minutes P
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt
-from sqlalchemy import select
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import event, select
 
 from app.models import Meeting, MeetingDecision
 from app.services import meetings
@@ -15,7 +18,7 @@ from app.services.meetings import DecisionInput, MeetingInput, ReportInput
 from app.services.settings import current_programme, local_unit
 from app.ui.dialogs.meeting_dialogs import MeetingDialog
 from app.ui.pages.meetings import MISSING_BACKGROUND, MeetingsPage, MonthGap
-from tests.helpers import drive_dialog, open_page, unit_ids
+from tests.helpers import assert_fits_screen, drive_dialog, open_page, unit_ids
 
 AID = "法律援助中心"
 AUGUST = date(2018, 8, 1)
@@ -49,6 +52,21 @@ def _record(db_path, when: date, decisions: list[DecisionInput], owner: str | No
     return meeting_id
 
 
+def _type(qtbot, field, text: str) -> None:
+    """Type ``text`` into a date field as a clerk does (replacing what it held)."""
+    field.edit.clear()
+    qtbot.keyClicks(field.edit, text)
+
+
+def _ime(widget, text: str) -> None:
+    """Enter Chinese ``text`` into a text box as an input method commits it (QTest's key
+    clicks are ASCII only)."""
+    widget.setFocus()
+    commit = QInputMethodEvent()
+    commit.setCommitString(text)
+    QApplication.sendEvent(widget, commit)
+
+
 def _labels(page: MeetingsPage) -> list[str]:
     return [page.model.index(n, 0).data() for n in range(page.model.rowCount())]
 
@@ -77,10 +95,10 @@ def test_a_meeting_is_recorded_through_the_editor(qtbot, monkeypatch, gui_app, d
     assert page.new_button.text() == "登记2018年7月例会…"
 
     def without_chair(dialog: MeetingDialog) -> None:
-        assert dialog.meeting_date.date() == QDate(2018, 7, 1)  # the month chosen
+        assert dialog.meeting_date.value() == date(2018, 7, 1)  # the month chosen
         assert [r.unit.name for r in dialog.report_rows][:2] == ["社区矫正科", "办公室（政治处）"]
         dialog.decision_rows[0].text.setText("7月底前完成结对走访")
-        dialog.decision_rows[0].due.setDate(QDate(2018, 6, 1))
+        _type(qtbot, dialog.decision_rows[0].due, "2018-06-01")
 
     seen = drive_dialog(monkeypatch, MeetingDialog, without_chair)
     qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
@@ -91,7 +109,7 @@ def test_a_meeting_is_recorded_through_the_editor(qtbot, monkeypatch, gui_app, d
     assert "2018年7月" in page.missing_label.text()
 
     def fill(dialog: MeetingDialog) -> None:
-        dialog.meeting_date.setDate(QDate(2018, 7, 6))
+        _type(qtbot, dialog.meeting_date, "2018-07-06")
         dialog.chair.setText("张副局长")
         dialog.location.setText("三楼会议室")
         report = next(r for r in dialog.report_rows if r.unit.name == AID)
@@ -101,7 +119,7 @@ def test_a_meeting_is_recorded_through_the_editor(qtbot, monkeypatch, gui_app, d
         row = dialog.decision_rows[0]
         row.text.setText("7月底前完成结对走访")
         row.unit.setCurrentIndex(row.unit.findText(AID))
-        row.due.setDate(QDate(2018, 7, 31))
+        _type(qtbot, row.due, "2018/7/31")
         dialog.add_decision()  # a blank row is left out
 
     drive_dialog(monkeypatch, MeetingDialog, fill)
@@ -169,6 +187,8 @@ def test_another_units_meeting_is_read_only(qtbot, monkeypatch, gui_app, db_path
     dialog = seen[0]
     assert not dialog.editable and dialog.ok_button.isHidden() and dialog.chair.isReadOnly()
     assert "只能查看" in dialog.note.text()
+    assert not dialog.decision_rows[0].due.isEnabled() and not dialog.meeting_date.isEnabled()
+    assert_fits_screen(dialog)
 
 
 def test_minutes_pdf_is_saved_opened_and_printable(qtbot, monkeypatch, dialogs, db_path, tmp_path):
@@ -197,3 +217,153 @@ def test_minutes_pdf_is_saved_opened_and_printable(qtbot, monkeypatch, dialogs, 
     with qtbot.waitSignal(page.print_minutes().finished, timeout=30000):
         pass
     assert printed and printed[0][1] == "例会纪要-2018-06-30" and printed[0][0][:5] == b"%PDF-"
+
+
+def _shown_dialog(monkeypatch, page: MeetingsPage, qtbot) -> MeetingDialog:
+    """Click 登记例会… with the dialog shown at its real size instead of run modally; the
+    shown dialog (still open)."""
+    seen: list[MeetingDialog] = []
+
+    def show(dialog: MeetingDialog) -> int:
+        dialog.show()
+        seen.append(dialog)
+        return 0
+
+    monkeypatch.setattr(MeetingDialog, "exec", show)
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    qtbot.waitExposed(seen[0])
+    return seen[0]
+
+
+def _visible(widget) -> bool:
+    """Whether some of ``widget`` is on screen inside its dialog (not scrolled away)."""
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()
+
+
+def _whole(widget) -> bool:
+    """Whether all of ``widget`` is on screen inside its dialog."""
+    return widget.isVisible() and widget.visibleRegion().boundingRect() == widget.rect()
+
+
+def _meetings(db_path) -> list[tuple]:
+    db = open_database(str(db_path))
+    with db.session() as s:
+        rows = [
+            (m.meeting_date, m.chair, [(r.unit.name, r.progress) for r in m.reports],
+             [(d.text, d.due_date) for d in m.decisions if not d.deleted])
+            for m in s.scalars(select(Meeting).where(Meeting.deleted.is_(False)))
+        ]  # fmt: skip
+    db.close()
+    return rows
+
+
+def test_the_meeting_dialog_fits_and_saves_through_its_scrolled_form(
+    qtbot, monkeypatch, gui_app, db_path
+):
+    page = _page(qtbot, db_path)
+    assert page.view.select_where(lambda r: isinstance(r, MonthGap) and r.month.month == 7)
+    dialog = _shown_dialog(monkeypatch, page, qtbot)
+    assert_fits_screen(dialog)
+    scroll = dialog.form_scroll.verticalScrollBar()
+    assert scroll.maximum() > 0  # the units' boxes and the decisions scroll inside
+    last = dialog.report_rows[-1]
+    assert last.unit.name == AID and not _visible(last.progress)  # below the fold at first
+    assert _visible(dialog.ok_button) and _visible(dialog.cancel_button)
+
+    _ime(dialog.chair, "张副局长")
+    scroll.setValue(scroll.maximum())  # the clerk scrolls down to the last unit and decisions
+    assert _visible(last.progress) and _visible(dialog.decision_rows[0].text)
+    assert _visible(dialog.ok_button)  # the buttons never scroll away
+    qtbot.mouseClick(last.progress.viewport(), Qt.MouseButton.LeftButton)
+    _ime(last.progress, "办理法律援助案件 12 件。")
+    qtbot.mouseClick(dialog.decision_rows[0].text, Qt.MouseButton.LeftButton)
+    _ime(dialog.decision_rows[0].text, "走访结对司法所")
+    assert dialog.decision_rows[0].due.value() == date(2018, 7, 31)  # a month after the meeting
+    qtbot.mouseClick(dialog.add_decision_button, Qt.MouseButton.LeftButton)
+    _ime(dialog.decision_rows[1].text, "多余的一项")
+    assert _whole(dialog.decision_rows[1])  # a new row is brought into view
+    qtbot.mouseClick(dialog.decision_rows[1].remove_button, Qt.MouseButton.LeftButton)
+    assert len(dialog.decision_rows) == 1
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == 1 and not dialog.isVisible()
+    assert _meetings(db_path) == [(date(2018, 7, 1), "张副局长", [(AID, "办理法律援助案件 12 件。")],
+                                   [("走访结对司法所", date(2018, 7, 31))])]  # fmt: skip
+
+
+def test_a_2017_decision_deadline_is_refused_not_moved(qtbot, monkeypatch, gui_app, db_path):
+    page = _page(qtbot, db_path)
+    dialog = _shown_dialog(monkeypatch, page, qtbot)
+    _ime(dialog.chair, "张副局长")
+    row = dialog.decision_rows[0]
+    _ime(row.text, "报送上年度总结")
+    _type(qtbot, row.due, "2017-12-20")
+    dialog.form_scroll.verticalScrollBar().setValue(0)
+    assert not _visible(row.due.edit)  # the decisions are below the fold
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and dialog.result() == 0  # still open
+    assert row.due.error.text() == "完成时限应在2018年1月1日至2019年6月30日之间。"
+    assert _whole(row.due.error)  # scrolled into view
+    assert row.due.edit.text() == "2017-12-20"  # what was typed stays, not clamped
+    assert _meetings(db_path) == []
+    _type(qtbot, row.due, "2018-12-20")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert _meetings(db_path)[0][3] == [("报送上年度总结", date(2018, 12, 20))]
+
+
+def test_a_service_refusal_below_the_fold_is_scrolled_into_view(
+    qtbot, monkeypatch, gui_app, db_path
+):
+    page = _page(qtbot, db_path)
+    dialog = _shown_dialog(monkeypatch, page, qtbot)
+    _ime(dialog.chair, "张副局长")
+    row = dialog.decision_rows[0]
+    row.unit.setCurrentIndex(row.unit.findText(AID))  # a unit but no text
+    dialog.form_scroll.verticalScrollBar().setValue(0)
+    assert not _visible(row.text)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.error_text("decisions") == "第 1 项议定事项请填写内容。"
+    assert _whole(dialog._errors["decisions"]) and _meetings(db_path) == []
+
+
+def test_esc_on_a_changed_meeting_dialog_asks_first(qtbot, monkeypatch, dialogs, db_path):
+    page = _page(qtbot, db_path)
+    dialog = _shown_dialog(monkeypatch, page, qtbot)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # nothing typed: closes at once
+    assert not dialog.isVisible() and dialogs.shown == []
+
+    dialog = _shown_dialog(monkeypatch, page, qtbot)
+    _ime(dialog.chair, "张副局长")
+    dialogs.confirm = False
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert dialogs.texts("question") == ["表单中有尚未保存的修改。确定不保存就关闭吗？"]
+    assert dialog.isVisible() and dialog.chair.text() == "张副局长"  # kept
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and len(dialogs.texts("question")) == 2
+    dialogs.confirm = True
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible() and _meetings(db_path) == []
+
+
+def test_a_locked_database_keeps_the_dialog_open_and_says_why(qtbot, monkeypatch, dialogs, db_path):
+    page = _page(qtbot, db_path)
+
+    @event.listens_for(page.database.engine, "connect")
+    def short_wait(connection, _record) -> None:
+        connection.execute("PRAGMA busy_timeout = 200")  # the default 5 s, shortened
+
+    page.database.engine.dispose()
+    dialog = _shown_dialog(monkeypatch, page, qtbot)
+    _ime(dialog.chair, "张副局长")
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # another program holds the database
+    try:
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    (warning,) = dialogs.texts("warning")
+    assert "数据库正被另一个程序占用" in warning
+    assert dialog.isVisible() and "没有保存" in dialog.error_text()
+    assert dialog.chair.text() == "张副局长" and _meetings(db_path) == []
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)  # again, once it is free
+    assert not dialog.isVisible() and _meetings(db_path)[0][1] == "张副局长"

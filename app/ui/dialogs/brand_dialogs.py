@@ -7,13 +7,11 @@ from collections.abc import Callable
 from datetime import date
 from typing import cast
 
-from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Slot
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QBrush, QColor, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
-    QDialog,
     QDialogButtonBox,
     QGridLayout,
     QHBoxLayout,
@@ -35,13 +33,16 @@ from app.services.brands import (
     EvidenceChoices,
     UnitChoice,
 )
+from app.services.dates import DateRange
 from app.services.errors import UserError
 from app.services.ledger import EntryRow
 from app.ui.dialogs.form_dialog import ERROR_STYLE, FormDialog, combo_box
+from app.ui.dialogs.guarded import GuardedDialog
 from app.ui.dialogs.summary_dialogs import HINT_STYLE
 from app.ui.messages import error_text
 from app.ui.table_model import Column, RowTableModel
 from app.ui.table_view import RowTableView
+from app.ui.widgets.dates import DISPLAY_FORMAT, DateField
 
 KIND_HEADINGS = {
     UnitKind.DEPARTMENT: "局科室",
@@ -51,22 +52,6 @@ KIND_HEADINGS = {
 PARTICIPANT_COLUMNS = 4
 PREVIEW = QSize(240, 180)
 CHECKED_BACKGROUND = "#e3edfa"  # as a chosen photo in the summary editor
-
-
-def date_edit(value: date, year: int | None = None) -> QDateEdit:
-    """A date box with a calendar; limited to ``year`` when given."""
-    edit = QDateEdit(QDate(value.year, value.month, value.day))
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    if year is not None:
-        edit.setDateRange(QDate(year, 1, 1), QDate(year, 12, 31))
-    return edit
-
-
-def to_date(edit: QDateEdit) -> date:
-    """The date shown in a date box."""
-    d = edit.date()
-    return date(d.year(), d.month(), d.day())
 
 
 def _text_box(text: str, placeholder: str, height: int) -> QPlainTextEdit:
@@ -92,6 +77,7 @@ class BrandDialog(FormDialog):
         )
         super().__init__(title, save, parent)
         self.setMinimumWidth(720)
+        self.resize(760, 660)  # the whole form at once where the screen allows
         self.name = QComboBox()
         self.name.setEditable(True)
         self.name.addItems(list(SUGGESTED_NAMES))
@@ -173,40 +159,45 @@ class BrandDialog(FormDialog):
 
 
 class MilestoneDialog(FormDialog):
-    """添加节点: a step of building the brand and when it is due (inside the programme year)."""
+    """添加节点: a step of building the brand and when it is due (``dates``: the programme's
+    deadline range)."""
 
-    def __init__(self, save: Callable[[dict], None], brand: str, due: date, year: int | None,
+    def __init__(self, save: Callable[[dict], None], brand: str, due: date, dates: DateRange,
                  parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(self.tr("添加节点 — %1").replace("%1", brand), save, parent)
         self.title_edit = QLineEdit()
         self.title_edit.setPlaceholderText(self.tr("如：法援律师进驻司法所值班制度建立"))
-        self.due_date = date_edit(due, year)
+        self.due_date = DateField(dates, due, label=self.tr("计划完成日期"))
         self.add_field("title", self.tr("节点名称"), self.title_edit)
-        hint = self.tr("须在方案年度（%1年）内。").replace("%1", str(year)) if year else ""
+        hint = (
+            self.tr("可填写 %1 至 %2 之间的日期。")
+            .replace("%1", dates.earliest.strftime(DISPLAY_FORMAT))
+            .replace("%2", dates.latest.strftime(DISPLAY_FORMAT))
+        )
         self.add_field("due_date", self.tr("计划完成日期"), self.due_date, hint)
 
     def values(self) -> dict:
-        return {"title": self.title_edit.text(), "due_date": to_date(self.due_date)}
+        return {"title": self.title_edit.text(), "due_date": self.due_date.value()}
 
 
 class DoneDialog(FormDialog):
-    """标记节点完成, with the date it was done."""
+    """标记节点完成, with the date it was done (in ``dates``, not after today)."""
 
-    def __init__(self, save: Callable[[dict], None], milestone: str, year: int | None,
-                 today: date, parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(self, save: Callable[[dict], None], milestone: str, dates: DateRange,
+                 done_on: date, parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(self.tr("标记节点完成"), save, parent)
         self.ok_button.setText(self.tr("标记完成"))
         label = QLabel(milestone)
         label.setWordWrap(True)
-        self.done_on = date_edit(today)
+        self.done_on = DateField(dates, done_on, label=self.tr("完成日期"))
         self.form.addRow(self.tr("节点"), label)
-        hint = (
-            self.tr("不能早于%1年1月1日，也不能晚于今天。").replace("%1", str(year)) if year else ""
+        hint = self.tr("不能早于%1，也不能晚于今天。").replace(
+            "%1", dates.earliest.strftime(DISPLAY_FORMAT)
         )
         self.add_field("done_on", self.tr("完成日期"), self.done_on, hint)
 
     def values(self) -> dict:
-        return {"done_on": to_date(self.done_on)}
+        return {"done_on": self.done_on.value()}
 
 
 class EntryChoiceModel(RowTableModel[EntryRow]):
@@ -250,10 +241,11 @@ class EntryChoiceModel(RowTableModel[EntryRow]):
                 self.dataChanged.emit(self.index(row, 0), last)
 
 
-class EvidencePicker(QDialog):
+class EvidencePicker(GuardedDialog):
     """添加佐证: the lead's and participants' ledger entries, newest first, narrowed by unit and
     keyword; tick entries and 添加所选佐证. ``load(unit_id, text)`` reads the choices and
-    ``save(entry ids)`` attaches them; a refusal is shown in red and nothing is attached."""
+    ``save(entry ids)`` attaches them; a refusal is shown in red and nothing is attached.
+    Esc or 取消 with entries ticked asks first."""
 
     def __init__(self, brand: str, units: list[tuple[int, str]],
                  load: Callable[[int | None, str], EvidenceChoices],
@@ -389,6 +381,10 @@ class EvidencePicker(QDialog):
     def chosen(self) -> list[int]:
         """The ticked entries' ids."""
         return sorted(self.model.checked)
+
+    def has_changes(self) -> bool:
+        """Entries ticked count as changes (the filters do not)."""
+        return bool(self.model.checked)
 
     def error_text(self) -> str:
         """The refusal shown, empty when none."""

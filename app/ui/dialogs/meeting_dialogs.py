@@ -1,19 +1,20 @@
-"""The 例会 editor: date, chair, place, attendees, a row of report boxes per unit, decisions."""
+"""The 例会 editor: date, chair, place, attendees, a row of report boxes per unit, decisions.
+
+It fits a 1366×768 screen: everything but the error line and the buttons scrolls inside, so
+保存 and 取消 are always in reach; Esc, 取消 or closing ask before discarding changes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
-from PySide6.QtCore import QDate, Qt, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -21,12 +22,11 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
+from app.services.dates import DateRange
 from app.services.errors import UserError
 from app.services.meetings import (
     MAX_CHAIR,
@@ -37,26 +37,15 @@ from app.services.meetings import (
     UnitChoice,
 )
 from app.ui.dialogs.form_dialog import ERROR_STYLE
+from app.ui.dialogs.guarded import GuardedDialog
 from app.ui.messages import error_messages
+from app.ui.widgets.dates import DateField, check_dates
+from app.ui.widgets.scrolling import reveal, scroll_area
 
 HINT_STYLE = "color: #666;"
 REPORT_HEIGHT = 58
-
-
-def _qdate(value: date) -> QDate:
-    return QDate(value.year, value.month, value.day)
-
-
-def _to_date(edit: QDateEdit) -> date:
-    d = edit.date()
-    return date(d.year(), d.month(), d.day())
-
-
-def _date_edit(value: date) -> QDateEdit:
-    edit = QDateEdit(_qdate(value))
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    return edit
+DEFAULT_DUE_DAYS = 30  # a new decision is due this long after the meeting
+FIELD_ORDER = ("meeting_date", "chair", "location", "attendees", "notes", "reports", "decisions")
 
 
 def _error_label() -> QLabel:
@@ -97,13 +86,14 @@ class ReportRow:
 
 
 class DecisionRowWidget(QWidget):
-    """A decision: text, responsible unit, an optional due date, done, and 删除.
+    """A decision: text, responsible unit, an optional due date (时限), done, and 删除.
 
     Signals: none; the dialog reads :meth:`value` and connects ``remove_button``.
     """
 
     def __init__(self, units: list[UnitChoice], decision: DecisionInput | None,
-                 default_due: date, editable: bool, parent: QWidget | None = None) -> None:  # fmt: skip
+                 default_due: date, deadlines: DateRange, editable: bool,
+                 parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.decision_id = decision.id if decision else None
         self.number = QLabel()
@@ -117,7 +107,11 @@ class DecisionRowWidget(QWidget):
         self.unit.setCurrentIndex(max(self.unit.findData(decision.responsible_unit_id), 0)
                                   if decision and decision.responsible_unit_id else 0)  # fmt: skip
         self.has_due = QCheckBox(self.tr("时限"))
-        self.due = _date_edit(decision.due_date if decision and decision.due_date else default_due)
+        self.has_due.setToolTip(self.tr("不勾选即不设完成时限"))
+        due = decision.due_date if decision and decision.due_date else None
+        # a stored date outside the range is shown as it is (and explained), never moved
+        self.due = DateField(deadlines, due or deadlines.clamp(default_due),
+                             label=self.tr("完成时限"))  # fmt: skip
         self.has_due.setChecked(bool(decision and decision.due_date) or decision is None)
         self.due.setEnabled(self.has_due.isChecked())
         self.has_due.toggled.connect(self.due.setEnabled)
@@ -131,14 +125,14 @@ class DecisionRowWidget(QWidget):
             self.remove_button.hide()
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.number)
-        row.addWidget(self.text, 1)
-        row.addWidget(QLabel(self.tr("责任单位")))
-        row.addWidget(self.unit)
-        row.addWidget(self.has_due)
-        row.addWidget(self.due)
-        row.addWidget(self.done)
-        row.addWidget(self.remove_button)
+        row.addWidget(self.number, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.text, 1, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(QLabel(self.tr("责任单位")), 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.unit, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.has_due, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.due, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.done, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignTop)
 
     def is_blank(self) -> bool:
         """Nothing typed and no unit chosen: an unused row, left out when saving."""
@@ -146,40 +140,45 @@ class DecisionRowWidget(QWidget):
 
     def value(self) -> DecisionInput:
         """The decision as entered."""
-        due = _to_date(self.due) if self.has_due.isChecked() else None
         return DecisionInput(
             text=self.text.text(),
             responsible_unit_id=self.unit.currentData(),
-            due_date=due,
+            due_date=self.due.value() if self.has_due.isChecked() else None,
             done=self.done.isChecked(),
             id=self.decision_id,
         )
 
 
-class MeetingDialog(QDialog):
+class MeetingDialog(GuardedDialog):
     """Record (or view) a meeting. 保存 hands ``save(MeetingInput)`` the values; the UserError
-    it raises is shown under each part named (date, chair, …, reports, decisions) and the
-    dialog stays open, so nothing typed is lost."""
+    it raises is shown under each part named (date, chair, …, reports, decisions), the first
+    scrolled into view, and the dialog stays open, so nothing typed is lost.
+
+    ``work_range`` bounds the meeting date, ``deadline_range`` the decisions' due dates.
+    """
 
     def __init__(self, data: MeetingInput, reporting: list[UnitChoice],
                  responsible: list[UnitChoice], save: Callable[[MeetingInput], None],
-                 editable: bool = True, note: str = "", parent: QWidget | None = None) -> None:  # fmt: skip
+                 editable: bool = True, note: str = "", parent: QWidget | None = None, *,
+                 work_range: DateRange, deadline_range: DateRange) -> None:  # fmt: skip
         super().__init__(parent)
         self._save = save
         self._data = data
         self._responsible = responsible
+        self._deadlines = deadline_range
         self.editable = editable
         title = self.tr("例会记录") if editable else self.tr("例会记录（只读）")
         self.setWindowTitle(title)
-        self.resize(1080, 800)
+        self.resize(1120, 680)
         self._errors: dict[str, QLabel] = {}
+        self._fields: dict[str, QWidget] = {}
         self.general_error = _error_label()
         self.note = QLabel(note)
         self.note.setWordWrap(True)
         self.note.setStyleSheet("background: #fff6e0; border: 1px solid #e8c77a; padding: 6px;")
         self.note.setVisible(bool(note))
 
-        self.meeting_date = _date_edit(data.meeting_date)
+        self.meeting_date = DateField(work_range, data.meeting_date, label=self.tr("例会日期"))
         self.chair = QLineEdit(data.chair)
         self.chair.setMaxLength(MAX_CHAIR)
         self.chair.setPlaceholderText(self.tr("例如：局党组成员、副局长 张某某"))
@@ -194,11 +193,10 @@ class MeetingDialog(QDialog):
         self.notes.setPlaceholderText(self.tr("会议的其他内容（写入纪要“其他事项”，可不填）"))
         self.notes.setFixedHeight(52)
         self.notes.setTabChangesFocus(True)
-        for widget in (self.meeting_date, self.chair, self.location, self.attendees, self.notes):
-            if isinstance(widget, (QLineEdit, QPlainTextEdit)):
-                widget.setReadOnly(not editable)
-            else:
-                widget.setEnabled(editable)
+        for widget in (self.chair, self.location, self.attendees, self.notes):
+            widget.setReadOnly(not editable)
+        self.meeting_date.setEnabled(editable)
+        self.meeting_date.setMaximumWidth(260)
         top = QWidget()
         columns = QHBoxLayout(top)
         columns.setContentsMargins(0, 0, 0, 0)
@@ -219,31 +217,7 @@ class MeetingDialog(QDialog):
         self.report_rows = [
             ReportRow(u, given.get(u.id), editable, placeholders) for u in reporting
         ]
-        grid_box = QWidget()
-        grid = QGridLayout(grid_box)
-        grid.setContentsMargins(0, 0, 6, 0)
-        grid.setHorizontalSpacing(8)
-        grid.setVerticalSpacing(6)
-        for column, text in enumerate((self.tr("科室"), self.tr("工作进展"), self.tr("存在问题"))):
-            header = QLabel(f"<b>{text}</b>")
-            grid.addWidget(header, 0, column)
-        for number, row in enumerate(self.report_rows, start=1):
-            grid.addWidget(row.name, number, 0, Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(row.progress, number, 1)
-            grid.addWidget(row.problems, number, 2)
-        grid.setColumnMinimumWidth(0, 130)
-        grid.setColumnStretch(1, 3)
-        grid.setColumnStretch(2, 2)
-        grid.setRowStretch(len(self.report_rows) + 1, 1)
-        self.reports_scroll = QScrollArea()
-        self.reports_scroll.setWidgetResizable(True)
-        self.reports_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.reports_scroll.setWidget(grid_box)
         self.reports_box = QGroupBox()
-        for row in self.report_rows:
-            row.progress.textChanged.connect(self._count_reports)
-            row.problems.textChanged.connect(self._count_reports)
-        self._count_reports()
         reports_layout = QVBoxLayout(self.reports_box)
         hint = QLabel(self.tr("每个科室一行；未汇报的科室留空即可。"))
         hint.setStyleSheet(HINT_STYLE)
@@ -251,29 +225,39 @@ class MeetingDialog(QDialog):
         reports_layout.addWidget(hint)
         self._errors["reports"] = _error_label()
         reports_layout.addWidget(self._errors["reports"])
-        reports_layout.addWidget(self.reports_scroll, 1)
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(6)
+        for column, text in enumerate((self.tr("科室"), self.tr("工作进展"), self.tr("存在问题"))):
+            grid.addWidget(QLabel(f"<b>{text}</b>"), 0, column)
+        for number, row in enumerate(self.report_rows, start=1):
+            grid.addWidget(row.name, number, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(row.progress, number, 1)
+            grid.addWidget(row.problems, number, 2)
+            row.progress.textChanged.connect(self._count_reports)
+            row.problems.textChanged.connect(self._count_reports)
+        grid.setColumnMinimumWidth(0, 130)
+        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(2, 2)
+        reports_layout.addLayout(grid)
+        self._count_reports()
 
         # decisions
         self.decision_rows: list[DecisionRowWidget] = []
-        self._decisions_box = QWidget()
-        self._decisions_layout = QVBoxLayout(self._decisions_box)
-        self._decisions_layout.setContentsMargins(0, 0, 6, 0)
-        self._decisions_layout.addStretch(1)
-        decisions_scroll = QScrollArea()
-        decisions_scroll.setWidgetResizable(True)
-        decisions_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        decisions_scroll.setWidget(self._decisions_box)
+        self._decisions_layout = QVBoxLayout()
+        self._decisions_layout.setContentsMargins(0, 0, 0, 0)
         self.add_decision_button = QPushButton(self.tr("添加议定事项"))
         self.add_decision_button.setVisible(editable)
         self.add_decision_button.clicked.connect(lambda: self.add_decision())
         self.no_decisions = QLabel(self.tr("本次例会无议定事项。"))
         self.no_decisions.setStyleSheet(HINT_STYLE)
-        decisions_box = QGroupBox(self.tr("议定事项（责任单位、完成时限）"))
-        decisions_layout = QVBoxLayout(decisions_box)
+        self.decisions_box = QGroupBox(self.tr("议定事项（责任单位、完成时限）"))
+        decisions_layout = QVBoxLayout(self.decisions_box)
         self._errors["decisions"] = _error_label()
         decisions_layout.addWidget(self._errors["decisions"])
         decisions_layout.addWidget(self.no_decisions)
-        decisions_layout.addWidget(decisions_scroll, 1)
+        decisions_layout.addLayout(self._decisions_layout)
         decisions_layout.addWidget(self.add_decision_button, 0, Qt.AlignmentFlag.AlignLeft)
         for decision in data.decisions:
             self.add_decision(decision)
@@ -293,17 +277,18 @@ class MeetingDialog(QDialog):
         self.buttons.accepted.connect(self._try_accept)
         self.buttons.rejected.connect(self.reject)
 
-        body = QSplitter(Qt.Orientation.Vertical)
+        content = QWidget()
+        body = QVBoxLayout(content)
+        body.setContentsMargins(0, 0, 8, 0)
+        body.addWidget(top)
         body.addWidget(self.reports_box)
-        body.addWidget(decisions_box)
-        body.setStretchFactor(0, 3)
-        body.setStretchFactor(1, 2)
-        body.setSizes([440, 220])
+        body.addWidget(self.decisions_box)
+        body.addStretch(1)
+        self.form_scroll = scroll_area(content)
         layout = QVBoxLayout(self)
         layout.addWidget(self.general_error)
         layout.addWidget(self.note)
-        layout.addWidget(top)
-        layout.addWidget(body, 1)
+        layout.addWidget(self.form_scroll, 1)
         layout.addWidget(self.buttons)
 
     def _add(self, form: QFormLayout, name: str, label: str, widget: QWidget) -> None:
@@ -313,6 +298,7 @@ class MeetingDialog(QDialog):
         inner.setSpacing(2)
         inner.addWidget(widget)
         self._errors[name] = _error_label()
+        self._fields[name] = widget
         inner.addWidget(self._errors[name])
         form.addRow(label, box)
 
@@ -327,15 +313,19 @@ class MeetingDialog(QDialog):
     # ------------------------------------------------------------ decisions
 
     def add_decision(self, decision: DecisionInput | None = None) -> DecisionRowWidget:
-        """Append a decision row (empty, due in a month by default)."""
-        when = _to_date(self.meeting_date)
-        default_due = min(date(when.year, 12, 31), date.fromordinal(when.toordinal() + 30))
-        row = DecisionRowWidget(self._responsible, decision, default_due, self.editable)
+        """Append a decision row (empty, due a month after the meeting by default)."""
+        when = self.meeting_date.value() or self._data.meeting_date
+        default_due = when + timedelta(days=DEFAULT_DUE_DAYS)
+        row = DecisionRowWidget(self._responsible, decision, default_due, self._deadlines,
+                                self.editable)  # fmt: skip
         row.remove_button.clicked.connect(lambda: self.remove_decision(row))
         self.decision_rows.append(row)
-        self._decisions_layout.insertWidget(len(self.decision_rows) - 1, row)
+        self._decisions_layout.addWidget(row)
         self._renumber()
         if decision is None:
+            if self.isVisible():
+                row.show()  # now, not when the event loop gets to it: it can be scrolled to
+                reveal(row, focus=False)
             row.text.setFocus()
         return row
 
@@ -357,7 +347,7 @@ class MeetingDialog(QDialog):
         """What the dialog holds (blank decision rows left out)."""
         return MeetingInput(
             programme_id=self._data.programme_id,
-            meeting_date=_to_date(self.meeting_date),
+            meeting_date=self.meeting_date.value() or self._data.meeting_date,
             chair=self.chair.text(),
             attendees=self.attendees.toPlainText(),
             location=self.location.text(),
@@ -372,27 +362,36 @@ class MeetingDialog(QDialog):
         return label.text() if label is not None and not label.isHidden() else ""
 
     def show_errors(self, errors: dict[str, str]) -> None:
-        """Each message under its part; others (and a count) at the top."""
-        label: QLabel | None
+        """Each message under its part, the first part scrolled into view; others (and a
+        count) at the top."""
         for label in (*self._errors.values(), self.general_error):
             label.clear()
             label.hide()
         general: list[str] = []
         for name, message in errors.items():
-            label = self._errors.get(name)
-            if label is None:
+            shown = self._errors.get(name)
+            if shown is None:
                 general.append(message)
             else:
-                label.setText(message)
-                label.show()
+                shown.setText(message)
+                shown.show()
         placed = len(errors) - len(general)
         if placed:
             general.insert(0, self.tr("有 %1 处需要修改，见下方红字。").replace("%1", str(placed)))
         self.general_error.setText("\n".join(general))
         self.general_error.setVisible(bool(general))
+        first = next((name for name in FIELD_ORDER if name in errors), None)
+        if first is not None:
+            field = self._fields.get(first)
+            if field is not None:
+                reveal(field)
+            else:
+                reveal(self._errors[first], focus=False)
 
     @Slot()
     def _try_accept(self) -> None:
+        if not check_dates(self):
+            return
         try:
             self._save(self.values())
         except UserError as exc:

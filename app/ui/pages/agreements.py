@@ -23,7 +23,6 @@ from app.services.errors import write_file
 from app.ui import messages
 from app.ui.desktop import open_with_system, show_in_folder, temporary_copy
 from app.ui.dialogs.agreement_dialogs import IssueDialog, SignDialog, VoidDialog
-from app.ui.dialogs.saving import save_from_dialog
 from app.ui.operations import Operation
 from app.ui.pages.base import Page, button_row, section_label
 from app.ui.pdf_preview import PdfPreview
@@ -259,7 +258,7 @@ class AgreementsPage(Page):
         self, title: str, action: Callable[[Session, dict], None]
     ) -> Callable[[dict], None]:
         """A dialog's save callback: ``action(session, values)`` as one user action."""
-        return lambda values: save_from_dialog(self.operation(title, lambda s: action(s, values)))
+        return lambda values: self.save_from_dialog(title, lambda s: action(s, values))
 
     def create_all_drafts(self) -> None:
         """A draft for every department that has none."""

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from app.services.context import WorkContext
 from app.services.database import Database
 from app.ui.background import BackgroundTask
+from app.ui.dialogs.saving import save_from_dialog
 from app.ui.operations import Operation
 
 
@@ -50,6 +51,11 @@ class Page(QWidget):
     def operation(self, title: str, action: Callable[..., Any], changes: bool = True) -> Operation:
         """``action(session, ...)`` as a user action on this page's database (see operations)."""
         return Operation(self, title, action, database=self.database, changes=changes)
+
+    def save_from_dialog(self, title: str, action: Callable[[Any], Any]) -> Any:
+        """A dialog's 保存 as one user action: the result, or the refusal raised back to the
+        dialog (see :mod:`app.ui.dialogs.saving`), which then stays open with what was typed."""
+        return save_from_dialog(self.operation(title, action))
 
     def run(self, action: Callable[[Any], Any], title: str = "") -> Any:
         """Run ``action(session)`` now as one user action; its result, or None when it failed

@@ -30,6 +30,7 @@ from app.services.brands import (
     EvidenceRow,
     MilestoneRow,
 )
+from app.services.dates import DatePurpose
 from app.ui.dialogs.brand_dialogs import BrandDialog, DoneDialog, EvidencePicker, MilestoneDialog
 from app.ui.messages import confirm
 from app.ui.pages.base import Page, button_row, section_label
@@ -191,16 +192,16 @@ class BrandsPage(Page):
         self.milestone_view.selection_changed.connect(self._update_buttons)
         self.milestone_view.row_activated.connect(lambda _row: self.mark_done())
         self.evidence_view.selection_changed.connect(self._update_buttons)
-        self.new_button.clicked.connect(self.new_brand)
-        self.edit_button.clicked.connect(self.edit_selected)
-        self.forward_button.clicked.connect(self.step_forward)
-        self.back_button.clicked.connect(self.step_back)
-        self.delete_button.clicked.connect(self.delete_selected)
-        self.add_milestone_button.clicked.connect(self.add_milestone)
-        self.done_button.clicked.connect(self.mark_done)
-        self.delete_milestone_button.clicked.connect(self.delete_milestone)
-        self.add_evidence_button.clicked.connect(self.add_evidence)
-        self.remove_evidence_button.clicked.connect(self.remove_evidence)
+        self.new_button.clicked.connect(lambda: self.new_brand())
+        self.edit_button.clicked.connect(lambda: self.edit_selected())
+        self.forward_button.clicked.connect(lambda: self.step_forward())
+        self.back_button.clicked.connect(lambda: self.step_back())
+        self.delete_button.clicked.connect(lambda: self.delete_selected())
+        self.add_milestone_button.clicked.connect(lambda: self.add_milestone())
+        self.done_button.clicked.connect(lambda: self.mark_done())
+        self.delete_milestone_button.clicked.connect(lambda: self.delete_milestone())
+        self.add_evidence_button.clicked.connect(lambda: self.add_evidence())
+        self.remove_evidence_button.clicked.connect(lambda: self.remove_evidence())
         self.refresh()
 
     # ------------------------------------------------------------ loading
@@ -335,7 +336,9 @@ class BrandsPage(Page):
         self.back_button.setText(
             self.tr("撤销“已创建”") if back == BrandStatus.BUILDING else self.tr("退回“筹划中”")
         )
-        self.delete_button.setEnabled(has and row is not None and row.status != BrandStatus.CREATED)
+        self.delete_button.setEnabled(
+            row is not None and self.editable and row.status != BrandStatus.CREATED
+        )
         milestone = self.milestone_view.selected_row()
         self.done_button.setEnabled(has and milestone is not None and milestone.done_on is None)
         self.delete_milestone_button.setEnabled(has and milestone is not None)
@@ -343,26 +346,25 @@ class BrandsPage(Page):
             has and self.evidence_view.selected_row() is not None
         )
 
-    def _year(self) -> int | None:
-        return self.context.programme_year
-
     # ------------------------------------------------------------ brands
 
     def _brand_dialog(self, brand: BrandRow | None) -> int | None:
         with self.database.session() as session:
             leads, participants = brands.unit_choices(session)
         saved: list[int] = []
-        programme_id = self.context.programme_id
 
         def save(values: dict) -> None:
             data = BrandInput(**values)
-            with self.database.session() as session:
-                if brand is None:
-                    assert programme_id is not None  # new_brand needs a programme
-                    saved.append(brands.create_brand(session, programme_id, data))
-                else:
-                    brands.update_brand(session, brand.id, data)
-                    saved.append(brand.id)
+            if brand is None:
+                programme_id = self.context.programme_id
+                assert programme_id is not None  # new_brand needs a programme
+                saved.append(self.save_from_dialog(self.tr("新建品牌"),
+                    lambda s: brands.create_brand(s, programme_id, data)))  # fmt: skip
+            else:
+                brand_id = brand.id
+                self.save_from_dialog(self.tr("编辑品牌"),
+                                      lambda s: brands.update_brand(s, brand_id, data))  # fmt: skip
+                saved.append(brand_id)
 
         BrandDialog(save, leads, participants, brand, self).exec()
         return saved[0] if saved else None
@@ -388,11 +390,12 @@ class BrandsPage(Page):
         target = FORWARD.get(row.status) if row else None
         if row is None or target is None:
             return
+        brand_id = row.id
         if target == BrandStatus.CREATED:
             question = self.tr("确认“%1”已创建吗？已创建的品牌计入方案目标“培育创新性品牌”。")
             if not confirm(self, self.tr("确认已创建"), question.replace("%1", row.name)):
                 return
-        self.attempt(lambda s: brands.set_status(s, row.id, target))
+        self.attempt(lambda s: brands.set_status(s, brand_id, target), self.tr("更改品牌状态"))
         self.refresh()
 
     def step_back(self) -> None:
@@ -401,11 +404,12 @@ class BrandsPage(Page):
         target = BACK.get(row.status) if row else None
         if row is None or target is None:
             return
+        brand_id = row.id
         question = self.tr("把“%1”改回“%2”吗？").replace("%1", row.name)
         if not confirm(self, self.tr("更改状态"),
                        question.replace("%2", STATUS_LABELS[target])):  # fmt: skip
             return
-        self.attempt(lambda s: brands.set_status(s, row.id, target))
+        self.attempt(lambda s: brands.set_status(s, brand_id, target), self.tr("更改品牌状态"))
         self.refresh()
 
     def delete_selected(self) -> None:
@@ -415,7 +419,7 @@ class BrandsPage(Page):
             return
         question = self.tr("删除品牌“%1”及其节点和佐证记录吗？（台账本身不受影响）")
         if confirm(self, self.tr("删除品牌"), question.replace("%1", row.name)):
-            self.attempt(lambda s: brands.delete_brand(s, row.id))
+            self.attempt(lambda s: brands.delete_brand(s, row.id), self.tr("删除品牌"))
         self.refresh()
 
     # ------------------------------------------------------------ milestones
@@ -425,28 +429,31 @@ class BrandsPage(Page):
         row = self.selected()
         if row is None:
             return
-        year = self._year()
-        today = self.today()
-        due = today if year is None or today.year == year else date(year, 12, 31)
+        due = self.context.date_range(DatePurpose.WORK).clamp(self.today())
 
         def save(values: dict) -> None:
-            with self.database.session() as session:
-                brands.add_milestone(session, row.id, values["title"], values["due_date"])
+            self.save_from_dialog(self.tr("添加节点"),
+                lambda s: brands.add_milestone(s, row.id, values["title"], values["due_date"]),
+            )  # fmt: skip
 
-        MilestoneDialog(save, row.name, due, year, self).exec()
+        MilestoneDialog(save, row.name, due, self.context.date_range(DatePurpose.DEADLINE),
+                        self).exec()  # fmt: skip
         self.refresh()
 
     def mark_done(self) -> None:
-        """Mark the selected milestone done, with its date."""
+        """Mark the selected milestone done, with its date (today by default)."""
         milestone = self.milestone_view.selected_row()
         if milestone is None or milestone.done_on is not None or not self.editable:
             return
 
         def save(values: dict) -> None:
-            with self.database.session() as session:
-                brands.mark_milestone_done(session, milestone.id, values["done_on"], self.today())
+            self.save_from_dialog(self.tr("标记节点完成"),
+                lambda s: brands.mark_milestone_done(s, milestone.id, values["done_on"],
+                                                     self.today()),
+            )  # fmt: skip
 
-        DoneDialog(save, milestone.title, self._year(), self.today(), self).exec()
+        dates = self.context.date_range(DatePurpose.DEADLINE)
+        DoneDialog(save, milestone.title, dates, dates.clamp(self.today()), self).exec()
         self.refresh()
 
     def delete_milestone(self) -> None:
@@ -456,7 +463,7 @@ class BrandsPage(Page):
             return
         question = self.tr("删除节点“%1”吗？").replace("%1", milestone.title)
         if confirm(self, self.tr("删除节点"), question):
-            self.attempt(lambda s: brands.delete_milestone(s, milestone.id))
+            self.attempt(lambda s: brands.delete_milestone(s, milestone.id), self.tr("删除节点"))
         self.refresh()
 
     # ------------------------------------------------------------ evidence
@@ -474,8 +481,8 @@ class BrandsPage(Page):
                 return brands.candidate_entries(session, row.id, unit_id, text)
 
         def save(entry_ids: list[int]) -> None:
-            with self.database.session() as session:
-                brands.attach_evidence(session, row.id, entry_ids)
+            self.save_from_dialog(self.tr("添加佐证"),
+                             lambda s: brands.attach_evidence(s, row.id, entry_ids))  # fmt: skip
 
         EvidencePicker(row.name, units, load, save, self.database.attachments, self).exec()
         self.refresh()
@@ -488,5 +495,6 @@ class BrandsPage(Page):
         question = self.tr("从“%1”的佐证中移除“%2”吗？（台账本身不受影响）")
         if confirm(self, self.tr("移除佐证"),
                    question.replace("%1", row.name).replace("%2", entry.title)):  # fmt: skip
-            self.attempt(lambda s: brands.detach_evidence(s, row.id, entry.entry_id))
+            self.attempt(lambda s: brands.detach_evidence(s, row.id, entry.entry_id),
+                         self.tr("移除佐证"))  # fmt: skip
         self.refresh()

@@ -10,7 +10,6 @@ from app.services import reference
 from app.services.progress import IndicatorProgress, department_progress, indicator_progress
 from app.services.reference import MEASURE_LABELS, DutyRow, IndicatorRow, UnitRow
 from app.ui.dialogs.reference_dialogs import DutyDialog, IndicatorDialog
-from app.ui.dialogs.saving import save_from_dialog
 from app.ui.messages import confirm
 from app.ui.pages.base import Page, button_row, section_label
 from app.ui.table_model import (
@@ -293,7 +292,7 @@ class DutiesPage(Page):
                     **values,
                 )
 
-            saved.append(save_from_dialog(self.operation(self.tr("保存职责"), work)))
+            saved.append(self.save_from_dialog(self.tr("保存职责"), work))
 
         dialog = DutyDialog(save, duty.text if duty else "", department.name, self)
         if dialog.exec():
@@ -330,7 +329,7 @@ class DutiesPage(Page):
                     **values,
                 )
 
-            save_from_dialog(self.operation(self.tr("保存量化指标"), work))
+            self.save_from_dialog(self.tr("保存量化指标"), work)
 
         dialog = IndicatorDialog(save, kinds, indicator, self)
         if dialog.exec():

@@ -1,11 +1,11 @@
 """督查整改: inspections and their rectification items — status in colour, deadlines, overdue
-rows in red; the inspecting office records inspections, closes (销号) or sends back items, the
-responsible unit reports its progress."""
+rows in red; the inspecting office records, corrects and deletes (with 撤销删除) inspections and
+items, closes (销号) or sends back items; the responsible unit reports its progress."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from html import escape
 from typing import TypeGuard
 
@@ -14,13 +14,16 @@ from PySide6.QtWidgets import QLabel, QPushButton, QSplitter, QTextBrowser, QVBo
 
 from app.models import RectificationItem, RectificationStatus, UnitKind
 from app.services import inspections, reference
-from app.services.inspections import InspectionInput, InspectionRow, ItemRow
+from app.services.dates import DatePurpose, DateRange
+from app.services.inspections import InspectionEdit, InspectionInput, InspectionRow, ItemRow
 from app.ui.dialogs.inspection_dialogs import (
-    DEFAULT_DAYS,
+    CloseDialog,
     InspectionDialog,
+    InspectionEditDialog,
     ItemDialog,
     ProgressDialog,
     SendBackDialog,
+    default_deadline,
 )
 from app.ui.messages import confirm
 from app.ui.pages.base import Page, button_row, section_label
@@ -57,6 +60,7 @@ class InspectionsPage(Page):
         self.is_county = kind == UnitKind.COUNTY_OFFICE
         self.sees_all = kind in (None, UnitKind.COUNTY_OFFICE, UnitKind.CITY_OFFICE)
         self.units: list[tuple[str, int]] = []
+        self._deleted: tuple[str, int] | None = None  # ("inspection" | "item", id): for 撤销删除
 
         self.info = QLabel()
         self.info.setWordWrap(True)
@@ -79,11 +83,16 @@ class InspectionsPage(Page):
         )  # fmt: skip
         self.inspection_view = RowTableView(self.inspection_model, self, stretch=3)
         self.new_button = QPushButton(self.tr("新建督查…"))
+        self.edit_button = QPushButton(self.tr("修改督查…"))
+        self.delete_button = QPushButton(self.tr("删除督查"))
+        self.undo_button = QPushButton(self.tr("撤销删除"))
+        self.undo_button.setEnabled(False)
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(self.inspection_view, 1)
-        top_layout.addLayout(button_row(self.new_button))
+        top_layout.addLayout(button_row(self.new_button, self.edit_button, self.delete_button,
+                                        self.undo_button))  # fmt: skip
 
         self.item_model = RowTableModel(
             [
@@ -105,9 +114,11 @@ class InspectionsPage(Page):
         self.history = QTextBrowser()
         self.history.setMinimumWidth(260)
         self.add_item_button = QPushButton(self.tr("添加整改事项…"))
+        self.edit_item_button = QPushButton(self.tr("修改整改事项…"))
         self.report_button = QPushButton(self.tr("报告整改进展…"))
-        self.close_button = QPushButton(self.tr("销号"))
+        self.close_button = QPushButton(self.tr("销号…"))
         self.send_back_button = QPushButton(self.tr("退回整改…"))
+        self.delete_item_button = QPushButton(self.tr("删除整改事项"))
         self.status = QLabel()
         self.status.setStyleSheet("color: #555;")
         items_box = QWidget()
@@ -115,8 +126,9 @@ class InspectionsPage(Page):
         items_layout.setContentsMargins(0, 0, 0, 0)
         items_layout.addWidget(self.items_title)
         items_layout.addWidget(self.item_view, 1)
-        items_layout.addLayout(button_row(self.add_item_button, self.report_button,
-                                          self.close_button, self.send_back_button))  # fmt: skip
+        items_layout.addLayout(button_row(self.add_item_button, self.edit_item_button,
+                                          self.report_button, self.close_button,
+                                          self.send_back_button, self.delete_item_button))  # fmt: skip
         history_box = QWidget()
         history_layout = QVBoxLayout(history_box)
         history_layout.setContentsMargins(0, 0, 0, 0)
@@ -136,20 +148,26 @@ class InspectionsPage(Page):
         self.layout_.addWidget(body, 1)
         self.layout_.addWidget(self.status)
 
-        for button in (self.new_button, self.add_item_button, self.close_button,
-                       self.send_back_button):  # fmt: skip
-            button.setVisible(self.is_county)
+        for button in (self.new_button, self.edit_button, self.delete_button, self.undo_button,
+                       self.add_item_button, self.edit_item_button, self.close_button,
+                       self.send_back_button, self.delete_item_button):  # fmt: skip
+            button.setVisible(self.is_county)  # only the inspecting office changes these
         if not self.sees_all:
             self.status.setText(self.tr("报告整改进展后，请到“数据交换”导出数据包发给县矫正办。"))
 
         self.inspection_view.selection_changed.connect(self._inspection_changed)
         self.item_view.selection_changed.connect(self._item_changed)
         self.item_view.row_activated.connect(lambda _row: self.report_selected())
-        self.new_button.clicked.connect(self.new_inspection)
-        self.add_item_button.clicked.connect(self.add_item)
-        self.report_button.clicked.connect(self.report_selected)
-        self.close_button.clicked.connect(self.close_selected)
-        self.send_back_button.clicked.connect(self.send_back_selected)
+        self.new_button.clicked.connect(lambda: self.new_inspection())
+        self.edit_button.clicked.connect(lambda: self.edit_inspection())
+        self.delete_button.clicked.connect(lambda: self.delete_inspection())
+        self.undo_button.clicked.connect(lambda: self.undo_delete())
+        self.add_item_button.clicked.connect(lambda: self.add_item())
+        self.edit_item_button.clicked.connect(lambda: self.edit_item())
+        self.report_button.clicked.connect(lambda: self.report_selected())
+        self.close_button.clicked.connect(lambda: self.close_selected())
+        self.send_back_button.clicked.connect(lambda: self.send_back_selected())
+        self.delete_item_button.clicked.connect(lambda: self.delete_item())
         self.refresh()
 
     # ------------------------------------------------------------ loading
@@ -224,7 +242,14 @@ class InspectionsPage(Page):
         self.item_model.set_rows(rows)
         if not (selected and self.item_view.select_where(lambda r: r.id == selected.id)):
             self.item_view.selectRow(0)
-        self.add_item_button.setEnabled(self._inspects(inspection))
+        mine = self._inspects(inspection)
+        closed = bool(inspection and inspection.items > inspection.open)
+        for button in (self.add_item_button, self.edit_button):
+            button.setEnabled(mine)
+        self.delete_button.setEnabled(mine and not closed)
+        self.delete_button.setToolTip(
+            self.tr("这次督查有已销号的整改事项，不能删除。") if mine and closed else ""
+        )
         self._item_changed()
 
     def _inspects(self, inspection: InspectionRow | None) -> TypeGuard[InspectionRow]:
@@ -241,8 +266,20 @@ class InspectionsPage(Page):
         return bool(item and local is not None and item.status == S.RECTIFIED
                     and item.inspecting_unit_id == local)  # fmt: skip
 
+    def _may_correct(self, item: ItemRow | None) -> TypeGuard[ItemRow]:
+        local = self.context.local_unit_id
+        return bool(item and local is not None and item.inspecting_unit_id == local
+                    and item.status != S.CLOSED)  # fmt: skip
+
     def _item_changed(self) -> None:
         item = self.selected_item()
+        for button in (self.edit_item_button, self.delete_item_button):
+            button.setEnabled(self._may_correct(item))
+            button.setToolTip(
+                self.tr("已销号的整改事项不能修改或删除。")
+                if item is not None and item.status == S.CLOSED else ""
+            )  # fmt: skip
+        self.undo_button.setEnabled(self._deleted is not None)
         self.report_button.setEnabled(self._may_report(item))
         self.close_button.setEnabled(self._may_decide(item))
         self.send_back_button.setEnabled(self._may_decide(item))
@@ -288,6 +325,15 @@ class InspectionsPage(Page):
 
     # ------------------------------------------------------------ actions
 
+    def _range(self, purpose: DatePurpose) -> DateRange:
+        return self.context.date_range(purpose)
+
+    def _on_or_after(self, item: ItemRow) -> date:
+        """A report, send-back or closing date to suggest: today inside the deadline range,
+        not before the item's latest report."""
+        suggested = self._range(DatePurpose.DEADLINE).clamp(self.today())
+        return max(suggested, item.reported_on) if item.reported_on else suggested
+
     def new_inspection(self) -> None:
         """Record an inspection with its findings (and their rectification items)."""
         created: list[int] = []
@@ -300,61 +346,184 @@ class InspectionsPage(Page):
                 findings=values["findings"],
                 programme_id=self.context.programme_id,
             )
-            with self.database.session() as session:
-                created.append(inspections.record_inspection(
-                    session, data, self.context.local_unit_id).id)  # fmt: skip
+            inspection_id = self.save_from_dialog(self.tr("登记督查"),
+                lambda s: inspections.record_inspection(s, data, self.context.local_unit_id).id,
+            )  # fmt: skip
+            created.append(inspection_id)
 
-        InspectionDialog(save, self.units, self.today(), self).exec()
+        work = self._range(DatePurpose.WORK)
+        InspectionDialog(save, self.units, work.clamp(self.today()), work,
+                         self._range(DatePurpose.DEADLINE), self).exec()  # fmt: skip
         self.refresh()
         if created:
             self.inspection_view.select_where(lambda r: r.id == created[0])
             self.status.setText(self.tr("已登记。请在“数据交换”中导出数据包发给责任单位。"))
+
+    def edit_inspection(self) -> None:
+        """Correct the selected inspection (its date, inspectors, unit and findings)."""
+        inspection = self.selected_inspection()
+        if not self._inspects(inspection):
+            return
+        saved: list[bool] = []
+        inspection_id = inspection.id
+
+        def save(values: dict) -> None:
+            data = InspectionEdit(**values)
+            self.save_from_dialog(self.tr("修改督查"),
+                lambda s: inspections.update_inspection(s, inspection_id, data,
+                                                        self.context.local_unit_id),
+            )  # fmt: skip
+            saved.append(True)
+
+        InspectionEditDialog(save, inspection, self.units, self._range(DatePurpose.WORK),
+                             self).exec()  # fmt: skip
+        self.refresh()
+        if saved:
+            self.status.setText(self.tr("督查已修改。请在“数据交换”中导出数据包发给责任单位。"))
+
+    def delete_inspection(self) -> None:
+        """Delete the selected inspection and its items after confirmation (undo offered)."""
+        inspection = self.selected_inspection()
+        if not self._inspects(inspection):
+            return
+        question = (
+            self.tr("确定删除%1对%2的督查吗？它的 %3 项整改事项将一并删除。\n\n"
+                    "删除后可点“撤销删除”恢复。")
+            .replace("%1", _date(inspection.inspection_date))
+            .replace("%2", inspection.inspected_unit).replace("%3", str(inspection.items))
+        )  # fmt: skip
+        if not confirm(self, self.tr("删除督查"), question):
+            return
+        inspection_id = inspection.id
+        if self.attempt(lambda s: inspections.delete_inspection(s, inspection_id,
+                                                               self.context.local_unit_id),
+                        self.tr("删除督查")):  # fmt: skip
+            self._deleted = ("inspection", inspection_id)
+            self.status.setText(self.tr("已删除督查。如属误删，可点“撤销删除”恢复。"))
+        self.refresh()
 
     def add_item(self) -> None:
         """Add a rectification item to the selected inspection."""
         inspection = self.selected_inspection()
         if not self._inspects(inspection):
             return
+        inspection_id = inspection.id
 
         def save(values: dict) -> None:
-            with self.database.session() as session:
-                inspections.add_item(session, inspection.id, values["finding"],
-                                     values["responsible_unit_id"], values["deadline"],
-                                     self.context.local_unit_id)  # fmt: skip
+            self.save_from_dialog(self.tr("添加整改事项"),
+                lambda s: inspections.add_item(s, inspection_id, values["finding"],
+                                               values["responsible_unit_id"], values["deadline"],
+                                               self.context.local_unit_id),
+            )  # fmt: skip
 
+        deadlines = self._range(DatePurpose.DEADLINE)
         title = f"{_date(inspection.inspection_date)} {inspection.inspected_unit}"
-        due = inspection.inspection_date + timedelta(days=DEFAULT_DAYS)
-        ItemDialog(save, title, self.units, inspection.inspected_unit_id, due, self).exec()
+        due = default_deadline(inspection.inspection_date, deadlines)
+        ItemDialog(save, title, self.units, inspection.inspected_unit_id, due, deadlines,
+                   self).exec()  # fmt: skip
         self.refresh()
+
+    def edit_item(self) -> None:
+        """Correct the selected item's problem, responsible unit or deadline."""
+        item = self.selected_item()
+        if not self._may_correct(item):
+            return
+        item_id = item.id
+        saved: list[bool] = []
+
+        def save(values: dict) -> None:
+            self.save_from_dialog(self.tr("修改整改事项"),
+                lambda s: inspections.update_item(s, item_id, values["finding"],
+                                                  values["responsible_unit_id"],
+                                                  values["deadline"], self.context.local_unit_id),
+            )  # fmt: skip
+            saved.append(True)
+
+        deadlines = self._range(DatePurpose.DEADLINE)
+        inspection = self.selected_inspection()
+        title = f"{_date(item.inspection_date)} {inspection.inspected_unit if inspection else ''}"
+        ItemDialog(save, title, self.units, item.responsible_unit_id, item.deadline, deadlines,
+                   self, item=item).exec()  # fmt: skip
+        self.refresh()
+        if saved:
+            self.status.setText(self.tr("整改事项已修改。请在“数据交换”中导出数据包发给责任单位。"))
+
+    def delete_item(self) -> None:
+        """Delete the selected item after confirmation (undo offered)."""
+        item = self.selected_item()
+        if not self._may_correct(item):
+            return
+        item_id = item.id
+        question = self.tr("确定删除整改事项“%1”（%2）吗？删除后可点“撤销删除”恢复。")
+        question = question.replace("%1", _one_line(item.finding)).replace(
+            "%2", item.responsible_unit
+        )
+        if not confirm(self, self.tr("删除整改事项"), question):
+            return
+        if self.attempt(lambda s: inspections.delete_item(s, item_id, self.context.local_unit_id),
+                        self.tr("删除整改事项")):  # fmt: skip
+            self._deleted = ("item", item_id)
+            self.status.setText(self.tr("已删除整改事项。如属误删，可点“撤销删除”恢复。"))
+        self.refresh()
+
+    def undo_delete(self) -> None:
+        """Bring back the inspection or item deleted last, and show it."""
+        if self._deleted is None:
+            return
+        kind, record_id = self._deleted
+        local = self.context.local_unit_id
+        if kind == "inspection":
+            done = self.attempt(lambda s: inspections.restore_inspection(s, record_id, local),
+                                self.tr("撤销删除"))  # fmt: skip
+        else:
+            done = self.attempt(lambda s: inspections.restore_item(s, record_id, local),
+                                self.tr("撤销删除"))  # fmt: skip
+        if done:
+            self._deleted = None
+            self.status.setText(self.tr("已恢复。"))
+        self.refresh()
+        if done and kind == "inspection":
+            self.inspection_view.select_where(lambda r: r.id == record_id)
+        elif done:
+            self.show_records(record_id)
 
     def report_selected(self) -> None:
         """Report 整改中 or 已整改 (with evidence) on the selected item."""
         item = self.selected_item()
         if not self._may_report(item):
             return
+        item_id = item.id
 
         def save(values: dict) -> None:
-            with self.database.session() as session:
-                inspections.report_progress(session, item.id, values["status"], values["evidence"],
-                                            values["reported_on"], self.context.local_unit_id)  # fmt: skip
+            self.save_from_dialog(self.tr("报告整改进展"),
+                lambda s: inspections.report_progress(s, item_id, values["status"],
+                                                      values["evidence"], values["reported_on"],
+                                                      self.context.local_unit_id),
+            )  # fmt: skip
 
         on_behalf = self.context.local_unit_id != item.responsible_unit_id
-        if ProgressDialog(save, item, self.today(), on_behalf, self).exec() and not self.sees_all:
+        dialog = ProgressDialog(save, item, self._on_or_after(item),
+                                self._range(DatePurpose.DEADLINE), on_behalf, self)  # fmt: skip
+        if dialog.exec() and not self.sees_all:
             self.status.setText(self.tr("已报告。请在“数据交换”中导出数据包发给县矫正办。"))
         self.refresh()
 
     def close_selected(self) -> None:
-        """销号 the selected item (reported 已整改), dated today, after confirmation."""
+        """销号 the selected item (reported 已整改) on the date the clerk picks."""
         item = self.selected_item()
         if not self._may_decide(item):
             return
-        question = self.tr("确认%1的整改已完成并销号吗？\n\n问题：%2\n整改情况：%3")
-        question = (question.replace("%1", item.responsible_unit).replace("%2", item.finding)
-                    .replace("%3", item.latest_text))  # fmt: skip
-        if not confirm(self, self.tr("销号"), question):
-            return
-        if self.attempt(lambda s: inspections.close_item(s, item.id, self.today(),
-                                                      self.context.local_unit_id)):  # fmt: skip
+        item_id = item.id
+
+        def save(values: dict) -> None:
+            self.save_from_dialog(self.tr("销号"),
+                lambda s: inspections.close_item(s, item_id, values["closed_on"],
+                                                 self.context.local_unit_id),
+            )  # fmt: skip
+
+        dialog = CloseDialog(save, item, self._on_or_after(item),
+                             self._range(DatePurpose.DEADLINE), self)  # fmt: skip
+        if dialog.exec():
             self.status.setText(self.tr("已销号。请在“数据交换”中导出数据包发给责任单位。"))
         self.refresh()
 
@@ -363,12 +532,16 @@ class InspectionsPage(Page):
         item = self.selected_item()
         if not self._may_decide(item):
             return
+        item_id = item.id
 
         def save(values: dict) -> None:
-            with self.database.session() as session:
-                inspections.send_back(session, item.id, values["reason"], values["reported_on"],
-                                      self.context.local_unit_id)  # fmt: skip
+            self.save_from_dialog(self.tr("退回整改"),
+                lambda s: inspections.send_back(s, item_id, values["reason"],
+                                                values["reported_on"], self.context.local_unit_id),
+            )  # fmt: skip
 
-        if SendBackDialog(save, item, self.today(), self).exec():
+        dialog = SendBackDialog(save, item, self._on_or_after(item),
+                                self._range(DatePurpose.DEADLINE), self)  # fmt: skip
+        if dialog.exec():
             self.status.setText(self.tr("已退回整改。请在“数据交换”中导出数据包发给责任单位。"))
         self.refresh()

@@ -28,7 +28,6 @@ from app.services.dates import DatePurpose, DateRange
 from app.services.ledger import ENTERS_FOR_OTHER_UNITS, EntryInput, LedgerFilter
 from app.ui.background import BackgroundTask, Cancelled
 from app.ui.desktop import show_in_folder
-from app.ui.dialogs.saving import save_from_dialog
 from app.ui.ledger.entry_dialog import EntryDialog
 from app.ui.ledger.table_model import TITLE_COLUMN, LedgerTableModel
 from app.ui.messages import confirm
@@ -305,7 +304,7 @@ class LedgerPage(Page):
                 filled = replace(data, programme_id=programme_id)
                 return ledger_service.save_entry(session, store, entry_id, filled)
 
-            save_from_dialog(self.operation(self.tr("保存台账"), work))
+            self.save_from_dialog(self.tr("保存台账"), work)
 
         return EntryDialog(
             save,

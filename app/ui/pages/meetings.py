@@ -13,12 +13,13 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from app.services import meetings
-from app.services.errors import UserError, file_problem
+from app.services.dates import DatePurpose
+from app.services.errors import write_file
 from app.services.meetings import DecisionRow, MeetingInput, MeetingMinutes, MeetingRow
-from app.ui.background import BackgroundTask, Cancelled
+from app.ui.background import BackgroundTask
 from app.ui.desktop import open_with_system
 from app.ui.dialogs.meeting_dialogs import MeetingDialog
-from app.ui.messages import confirm, show_error
+from app.ui.messages import confirm
 from app.ui.pages.base import Page, button_row, section_label
 from app.ui.table_model import ALERT_BACKGROUND, Column, RowTableModel
 from app.ui.table_view import RowTableView
@@ -272,13 +273,16 @@ class MeetingsPage(Page):
     # ------------------------------------------------------------ editing
 
     def _suggested_date(self) -> date:
+        """The selected missing month, else today, else (today outside the programme's year)
+        its first missing month or 1 December; always inside the year."""
         row, today = self.selected(), self.today()
         if isinstance(row, MonthGap):
             return row.month
         year = self.context.programme_year or today.year
         if today.year == year:
             return today
-        return self._missing[0] if self._missing else date(year, 12, 1)
+        suggested = self._missing[0] if self._missing else date(year, 12, 1)
+        return self.context.date_range(DatePurpose.WORK).clamp(suggested)
 
     def _dialog(self, data: MeetingInput, meeting_id: int | None, editable: bool,
                 note: str = "") -> MeetingDialog:  # fmt: skip
@@ -287,11 +291,14 @@ class MeetingsPage(Page):
             responsible = meetings.responsible_units(session)
 
         def save(values: MeetingInput) -> None:
-            with self.database.session() as session:
-                meetings.save_meeting(session, meeting_id, values, self.context.local_unit_id,
-                                      self.today())  # fmt: skip
+            self.save_from_dialog(self.tr("保存例会"),
+                lambda s: meetings.save_meeting(s, meeting_id, values, self.context.local_unit_id,
+                                                self.today()),
+            )  # fmt: skip
 
-        return MeetingDialog(data, reporting, responsible, save, editable, note, self)
+        return MeetingDialog(data, reporting, responsible, save, editable, note, self,
+                             work_range=self.context.date_range(DatePurpose.WORK),
+                             deadline_range=self.context.date_range(DatePurpose.DEADLINE))  # fmt: skip
 
     @Slot()
     def new_meeting(self) -> None:
@@ -333,7 +340,8 @@ class MeetingsPage(Page):
         )
         if not confirm(self, self.tr("删除例会"), question):
             return
-        if self.attempt(lambda s: meetings.delete_meeting(s, row.id, self.context.local_unit_id)):
+        if self.attempt(lambda s: meetings.delete_meeting(s, row.id, self.context.local_unit_id),
+                        self.tr("删除例会")):  # fmt: skip
             self.status.setText(self.tr("已删除。"))
         self.refresh()
 
@@ -344,7 +352,8 @@ class MeetingsPage(Page):
         if row is None:
             return
         if self.attempt(
-            lambda s: meetings.mark_decision_done(s, row.id, self.context.local_unit_id)
+            lambda s: meetings.mark_decision_done(s, row.id, self.context.local_unit_id),
+            self.tr("标记完成"),
         ):
             self.status.setText(self.tr("已标记完成：%1").replace("%1", row.text))
         self.refresh()
@@ -352,14 +361,18 @@ class MeetingsPage(Page):
     # ------------------------------------------------------------ minutes
 
     def _minutes(self) -> MeetingMinutes | None:
+        """The selected meeting's minutes (read through the operations path), or None."""
         row = self.selected_meeting()
         if row is None:
             return None
-        with self.database.session() as session:
-            return meetings.meeting_minutes(session, row.id)
+        ok, minutes = self.operation(
+            self.tr("生成纪要"), lambda s: meetings.meeting_minutes(s, row.id), changes=False
+        ).run()
+        return minutes if ok else None
 
     def minutes_pdf(self, path: Path | None = None) -> BackgroundTask | None:
-        """The selected meeting's minutes as a PDF: saved where the user says, then opened."""
+        """The selected meeting's minutes as a PDF, made and saved in the background where the
+        clerk says, then opened; returns the running task."""
         minutes = self._minutes()
         if minutes is None:
             return None
@@ -370,55 +383,49 @@ class MeetingsPage(Page):
             if not chosen:
                 return None
             path = Path(chosen)
+        target = path
 
-        def done(data: bytes) -> None:
-            try:
-                path.write_bytes(data)
-            except OSError as exc:
-                show_error(self, self.tr("保存失败"), file_problem(exc, path, writing=True))
-                return
-            self.status.setText(self.tr("纪要已保存到 %1").replace("%1", str(path)))
-            open_with_system(self, path)
+        def saved(_result: object) -> None:
+            self.status.setText(self.tr("纪要已保存到 %1").replace("%1", str(target)))
+            open_with_system(self, target)
 
-        return self._make_pdf(minutes, done)
+        return self._make_pdf(minutes, saved, target)
 
     def print_minutes(self) -> BackgroundTask | None:
-        """The selected meeting's minutes through Qt's print dialog."""
+        """The selected meeting's minutes, made in the background, through Qt's print dialog."""
         minutes = self._minutes()
         if minutes is None:
             return None
 
-        def done(data: bytes) -> None:
+        def made(data: bytes) -> None:
             from app.ui.printing import ask_and_print
 
             if ask_and_print(self, data, Path(minutes.file_name).stem):
                 self.status.setText(self.tr("纪要已送往打印机。"))
 
-        return self._make_pdf(minutes, done)
+        return self._make_pdf(minutes, made)
 
-    def _make_pdf(self, minutes: MeetingMinutes, then: Callable[[bytes], None]) -> BackgroundTask:
-        from app.reports.minutes_pdf import render_minutes_pdf
+    def _make_pdf(self, minutes: MeetingMinutes, then: Callable[[bytes], None],
+                  path: Path | None = None) -> BackgroundTask:  # fmt: skip
+        """Render the minutes in a worker thread (and write them to ``path`` when given)."""
 
-        task = BackgroundTask(self, self.tr("生成纪要"), self.tr("正在生成例会纪要……"), 1,
-                              lambda _report: render_minutes_pdf(minutes))  # fmt: skip
+        def work(_session: object, report: Callable[[int], None]) -> bytes:
+            from app.reports.minutes_pdf import render_minutes_pdf
 
-        def failed(error: object) -> None:
-            if isinstance(error, Cancelled):
-                self.status.setText(self.tr("已取消生成纪要"))
-            elif isinstance(error, UserError):
-                show_error(self, self.tr("生成纪要失败"), str(error))
-            else:
-                show_error(self, self.tr("生成纪要失败"),
-                           self.tr("生成时出错：%1").replace("%1", repr(error)))  # fmt: skip
+            data = render_minutes_pdf(minutes)
+            report(1)  # 取消 pressed while rendering: nothing is written
+            if path is not None:
+                write_file(path, data)
+            return data
+
+        task = self.run_in_background(self.tr("生成纪要"), self.tr("正在生成例会纪要……"), work,
+                                      total=1, success=then)  # fmt: skip
 
         def finished() -> None:
             self._task = None
             self._selection_changed()
 
-        task.succeeded.connect(then)
-        task.failed.connect(failed)
         task.finished.connect(finished)
         self._task = task
         self._selection_changed()
-        task.start()
         return task

@@ -9,7 +9,6 @@ from app.models import UnitKind
 from app.services import reference
 from app.services.reference import PairingRow, UnitRow
 from app.ui.dialogs.reference_dialogs import PairingDialog, UnitDialog
-from app.ui.dialogs.saving import save_from_dialog
 from app.ui.messages import confirm
 from app.ui.pages.base import Page, button_row, section_label
 from app.ui.table_model import Column, RowTableModel
@@ -116,7 +115,7 @@ class OrganisationPage(Page):
             def work(session) -> None:
                 reference.save_unit(session, unit_id, owner_unit_id=owner, **values)
 
-            save_from_dialog(self.operation(self.tr("保存单位"), work))
+            self.save_from_dialog(self.tr("保存单位"), work)
 
         dialog = UnitDialog(save, self.units_model.rows(), unit, self)
         if dialog.exec():
@@ -145,7 +144,7 @@ class OrganisationPage(Page):
             def work(session) -> None:
                 reference.add_pairing(session, programme_id, owner_unit_id=owner, **values)
 
-            save_from_dialog(self.operation(self.tr("新增结对"), work))
+            self.save_from_dialog(self.tr("新增结对"), work)
 
         dialog = PairingDialog(
             save,

@@ -18,7 +18,6 @@ from app.services.summaries import YEAR, SummaryRow
 from app.services.wording import cn_date
 from app.ui.background import BackgroundTask
 from app.ui.desktop import open_with_system
-from app.ui.dialogs.saving import save_from_dialog
 from app.ui.dialogs.summary_dialogs import EditorData, ReturnDialog, SummaryDialog
 from app.ui.messages import confirm
 from app.ui.pages.base import Page, button_row
@@ -267,11 +266,9 @@ class SummariesPage(Page):
         summary_id = data.summary_id
 
         def save(sections: dict[str, str], photos: list[tuple[int, str]]) -> None:
-            save_from_dialog(
-                self.operation(
-                    self.tr("保存阶段总结"),
-                    lambda s: summaries.save_summary(s, summary_id, sections, photos),
-                )
+            self.save_from_dialog(
+                self.tr("保存阶段总结"),
+                lambda s: summaries.save_summary(s, summary_id, sections, photos),
             )
 
         if SummaryDialog(data, self.database.attachments, save, self).exec():
@@ -302,13 +299,11 @@ class SummariesPage(Page):
         summary_id, today, me = row.summary_id, self.today(), self.context.local_unit_id
 
         def save(values: dict) -> None:
-            save_from_dialog(
-                self.operation(
-                    self.tr("退回阶段总结"),
-                    lambda s: summaries.review_summary(
-                        s, summary_id, ReviewDecision.RETURNED, values["comment"], today, me
-                    ),
-                )
+            self.save_from_dialog(
+                self.tr("退回阶段总结"),
+                lambda s: summaries.review_summary(
+                    s, summary_id, ReviewDecision.RETURNED, values["comment"], today, me
+                ),
             )
 
         if ReturnDialog(save, row.department, self).exec():

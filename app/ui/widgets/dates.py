@@ -237,5 +237,5 @@ def check_dates(container: QWidget) -> bool:
         field.show_problem(message)
         first = first or field
     if first is not None:
-        reveal(first.edit)
+        reveal(first)  # the field with its message; the focus goes to its text box
     return first is None

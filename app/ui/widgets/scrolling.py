@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
 
@@ -16,6 +17,9 @@ def scroll_area(content: QWidget) -> QScrollArea:
 
 def reveal(widget: QWidget, focus: bool = True) -> None:
     """Scroll every scroll area around ``widget`` so that it is visible; give it the focus."""
+    # an error label just shown has not been laid out yet: lay out first, else the scroll
+    # areas scroll by the old geometry and the message stays below the fold
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
     parent = widget.parentWidget()
     while parent is not None:
         if isinstance(parent, QScrollArea):
