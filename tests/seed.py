@@ -18,7 +18,7 @@ from tests.helpers import kind_ids, make_jpeg, make_pdf, unit_ids
 AID = "法律援助中心"
 
 
-def seed_everything(db_path: Path, photo_dir: Path) -> None:
+def seed_everything(db_path: Path, photo_dir: Path) -> Path | None:
     """Entries (one with a photo), a meeting with a decision, an inspection with an item, a
     brand with a milestone, agreements (one issued on the county's PC) and a summary (on a
     department's PC returned by the county), each owned by this PC's unit where the rules ask
@@ -155,13 +155,15 @@ def seed_everything(db_path: Path, photo_dir: Path) -> None:
             summaries.review_summary(s, summary.id, ReviewDecision.RETURNED, "请补充典型案例。",
                                      date(2018, 10, 20), units["县矫正办"])  # fmt: skip
     db.close()
-    seed_exchange(db_path, photo_dir)
+    return seed_exchange(db_path, photo_dir)
 
 
-def seed_exchange(db_path: Path, work_dir: Path) -> None:
+def seed_exchange(db_path: Path, work_dir: Path) -> Path | None:
     """A real partner PC joined to this one by credential and packages, so that 数据交换 has a
     recipient to export to: at the county, 法律援助中心's PC, whose ledger entry both sides
-    then changed (a conflict waits to be settled); at a department, the county's PC."""
+    then changed (a conflict waits to be settled); at a department, the county's PC.
+
+    Returns, at the county, a further package from 法律援助中心 not yet imported."""
     from sqlalchemy import select
 
     from app.models import LedgerEntry
@@ -203,5 +205,22 @@ def seed_exchange(db_path: Path, work_dir: Path) -> None:
                 s.scalar(select(LedgerEntry).where(LedgerEntry.title == "普法宣传")).title = title
         second, _counts = export_package(partner, name, work_dir / "seed-2.bjpkg")
         import_package(here, second)
+        with partner.session() as s:
+            ledger.save_entry(
+                s,
+                partner.attachments,
+                None,
+                EntryInput(
+                    kind_id=kind_ids(s)["other"],
+                    unit_id=local_unit(s).id,
+                    entry_date=date(2018, 7, 20),
+                    title="法律援助值班",
+                    programme_id=current_programme(s).id,
+                ),
+            )
+        pending: Path | None = export_package(partner, name, work_dir / "seed-3.bjpkg")[0]
+    else:
+        pending = None
     partner.close()
     here.close()
+    return pending
