@@ -156,3 +156,33 @@ def test_a_second_program_on_the_same_database_is_refused(tmp_path, gui_app):
     again = lock_database(db)
     assert again is not None
     again.unlock()
+
+
+def test_file_dialogs_start_in_documents_then_where_the_clerk_was(
+    qtbot, gui_app, monkeypatch, tmp_path
+):
+    from pathlib import Path
+
+    from PySide6.QtCore import QStandardPaths
+    from PySide6.QtWidgets import QFileDialog
+
+    from app.ui import files
+
+    monkeypatch.setattr(files, "_last_folder", None)
+    seen: list[str] = []
+    target = tmp_path / "usb" / "台账"
+
+    def save_name(_parent, _title, directory, _filter):
+        seen.append(directory)
+        return str(target), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_name))
+    target.parent.mkdir()
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    path = files.ask_save_path(parent, "导出", "工作台账.xlsx", "Excel (*.xlsx)", ".xlsx")
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    assert Path(seen[0]) == Path(documents or Path.home()) / "工作台账.xlsx"
+    assert path == tmp_path / "usb" / "台账.xlsx"  # the extension the clerk left out
+    files.ask_save_path(parent, "导出", "纪要.pdf", "PDF (*.pdf)", ".pdf")
+    assert Path(seen[1]) == tmp_path / "usb" / "纪要.pdf"

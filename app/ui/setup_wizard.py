@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -32,6 +31,7 @@ from app.services.reference import UNIT_KIND_LABELS
 from app.services.setup import initialise
 from app.services.templates import TemplateInfo, available_templates, read_template
 from app.ui import messages
+from app.ui.files import ask_open_path
 from app.ui.operations import Operation, report_failure
 
 BLANK = ""
@@ -197,10 +197,10 @@ class CredentialPage(QWizardPage):
 
     def choose(self) -> None:
         """Ask for the credential file and check it (a problem is shown on the page)."""
-        chosen, _ = QFileDialog.getOpenFileName(
-            self, self.tr("选择接入凭证"), "", self.tr("接入凭证 (*.cred);;所有文件 (*)")
+        chosen = ask_open_path(
+            self, self.tr("选择接入凭证"), self.tr("接入凭证 (*.cred);;所有文件 (*)")
         )
-        if not chosen:
+        if chosen is None:
             return
         from app.sync.registration import credential_summary, read_credential
 

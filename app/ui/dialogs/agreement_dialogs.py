@@ -11,10 +11,11 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from app.services.dates import DateRange
 from app.ui.dialogs.form_dialog import FormDialog
+from app.ui.files import ask_open_paths
 from app.ui.widgets.dates import DateField
 
 
@@ -82,14 +83,13 @@ class SignDialog(FormDialog):
 
     def choose_scans(self) -> None:
         """Pick the scanned PDF or photos."""
-        paths, _ = QFileDialog.getOpenFileNames(
+        paths = ask_open_paths(
             self,
             self.tr("选择签署扫描件"),
-            "",
-            "PDF 或照片 (*.pdf *.jpg *.jpeg *.png *.PDF *.JPG *.JPEG *.PNG)",
+            self.tr("PDF 或照片 (*.pdf *.jpg *.jpeg *.png *.PDF *.JPG *.JPEG *.PNG)"),
         )
         if paths:
-            self.set_scans([Path(p) for p in paths])
+            self.set_scans(paths)
 
     def set_scans(self, paths: list[Path]) -> None:
         """Use these files as the scan."""

@@ -7,7 +7,6 @@ from pathlib import Path
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -23,6 +22,7 @@ from app.services.attachments import AttachmentStore, check_file
 from app.services.errors import ValidationError
 from app.services.ledger import PhotoInput, PhotoView
 from app.ui.dialogs.form_dialog import ERROR_STYLE
+from app.ui.files import ask_open_paths
 
 PHOTO_ROLE = Qt.ItemDataRole.UserRole + 10
 ICON = QSize(120, 90)
@@ -93,8 +93,7 @@ class PhotoListWidget(QWidget):
 
     def choose_files(self) -> None:
         """Ask for files and add them."""
-        paths, _ = QFileDialog.getOpenFileNames(self, self.tr("选择照片或 PDF"), "", FILE_FILTER)
-        self.add_files([Path(p) for p in paths])
+        self.add_files(ask_open_paths(self, self.tr("选择照片或 PDF"), FILE_FILTER))
 
     def add_files(self, paths: list[Path]) -> list[str]:
         """Check and add files; refused ones are listed under the strip. Returns the messages."""

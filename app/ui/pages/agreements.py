@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from app.services import agreements
 from app.services.agreements import AgreementRow
@@ -23,6 +23,7 @@ from app.services.errors import write_file
 from app.ui import messages
 from app.ui.desktop import open_with_system, show_in_folder, temporary_copy
 from app.ui.dialogs.agreement_dialogs import IssueDialog, SignDialog, VoidDialog
+from app.ui.files import ask_folder, ask_save_path
 from app.ui.operations import Operation
 from app.ui.pages.base import Page, button_row, section_label
 from app.ui.pdf_preview import PdfPreview
@@ -359,14 +360,11 @@ class AgreementsPage(Page):
         row, data = self.selected(), self._pdf
         if row is None or data is None:
             return None
-        chosen, _ = QFileDialog.getSaveFileName(
-            self, self.tr("保存责任状"), self._file_name(row), "PDF (*.pdf)"
+        path = ask_save_path(
+            self, self.tr("保存责任状"), self._file_name(row), "PDF (*.pdf)", ".pdf"
         )
-        if not chosen:
+        if path is None:
             return None
-        path = Path(chosen)
-        if path.suffix.lower() != ".pdf":
-            path = path.with_name(path.name + ".pdf")
         if not self._file_action(self.tr("保存责任状"), lambda: write_file(path, data))[0]:
             return None
         self.status.setText(self.tr("已保存到 %1").replace("%1", str(path)))
@@ -413,10 +411,10 @@ class AgreementsPage(Page):
         programme_id = self.context.programme_id
         if programme_id is None:
             return
-        chosen = QFileDialog.getExistingDirectory(self, self.tr("选择保存责任状的文件夹"))
-        if not chosen:
+        folder = ask_folder(self, self.tr("选择保存责任状的文件夹"))
+        if folder is None:
             return
-        folder, store = Path(chosen), self.database.attachments
+        store = self.database.attachments
         departments = self.model.rowCount()
 
         def work(session: Session, report: Callable[[int], None]) -> list[Path]:

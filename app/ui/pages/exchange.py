@@ -16,7 +16,6 @@ from pathlib import Path
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -45,6 +44,7 @@ from app.sync.overview import REGISTERED_BY, ExchangeOverview, exchange_overview
 from app.ui import messages
 from app.ui.background import Cancelled
 from app.ui.dialogs.exchange_dialogs import ConflictDialog, preview_accepted
+from app.ui.files import ask_folder, ask_open_path, ask_open_paths, ask_save_path
 from app.ui.operations import Operation, report_failure
 from app.ui.pages.base import Page, button_row
 from app.ui.table_model import Column, RowTableModel, format_local_time, format_percent
@@ -94,7 +94,6 @@ class ExchangePage(Page):
     def __init__(self, database, context, parent: QWidget | None = None) -> None:
         super().__init__(database, context, parent)
         self.overview: ExchangeOverview | None = None
-        self._folder: Path | None = None  # where the clerk last saved or took packages
         self._queue: list[Path] = []  # packages still to preview and import, in order
         self._done: list[tuple[Path, ImportSummary]] = []
         self._skipped: list[str] = []
@@ -350,9 +349,6 @@ class ExchangePage(Page):
     def _say(self, text: str) -> None:
         self.log.appendPlainText(text)
 
-    def _start_folder(self) -> str:
-        return str(self._folder) if self._folder is not None else ""
-
     # ------------------------------------------------------------ export
 
     def export(self) -> None:
@@ -367,16 +363,11 @@ class ExchangePage(Page):
         ).run()
         if not ok or not name:
             return
-        suggestion = str(self._folder / name) if self._folder is not None else name
-        chosen, _ = QFileDialog.getSaveFileName(
-            self, self.tr("保存数据包"), suggestion, self.tr("数据包 (*%1)").replace("%1", SUFFIX)
+        path = ask_save_path(
+            self, self.tr("保存数据包"), name, self.tr("数据包 (*%1)").replace("%1", SUFFIX), SUFFIX
         )
-        if not chosen:
+        if path is None:
             return
-        path = Path(chosen)
-        if path.suffix.lower() != SUFFIX:
-            path = path.with_name(path.name + SUFFIX)
-        self._folder = path.parent
         full = self.full_export.isChecked()
         database = self.database
         operation = Operation(
@@ -415,27 +406,23 @@ class ExchangePage(Page):
 
     def import_files(self) -> None:
         """Choose package files, then preview and import each (see :meth:`import_paths`)."""
-        chosen, _ = QFileDialog.getOpenFileNames(
-            self,
-            self.tr("选择数据包"),
-            self._start_folder(),
-            self.tr("数据包 (*%1)").replace("%1", SUFFIX),
+        self.import_paths(
+            ask_open_paths(
+                self, self.tr("选择数据包"), self.tr("数据包 (*%1)").replace("%1", SUFFIX)
+            )
         )
-        self.import_paths([Path(p) for p in chosen])
 
     def import_folder(self) -> None:
         """Choose a folder (e.g. a USB stick) and import every package in it, in order."""
-        folder = QFileDialog.getExistingDirectory(
-            self, self.tr("选择放有数据包的文件夹"), self._start_folder()
-        )
-        if not folder:
+        folder = ask_folder(self, self.tr("选择放有数据包的文件夹"))
+        if folder is None:
             return
         from app.sync.package import package_order_key
 
         ok, packages = Operation(
             self,
             self.tr("导入数据包"),
-            lambda: sorted(Path(folder).glob(f"*{SUFFIX}"), key=package_order_key),
+            lambda: sorted(folder.glob(f"*{SUFFIX}"), key=package_order_key),
             changes=False,
         ).run()
         if not ok:
@@ -445,7 +432,7 @@ class ExchangePage(Page):
                 self,
                 self.tr("没有数据包"),
                 self.tr("文件夹“%1”中没有数据包（扩展名为 %2 的文件）。")
-                .replace("%1", folder)
+                .replace("%1", str(folder))
                 .replace("%2", SUFFIX),
             )
             return
@@ -457,7 +444,6 @@ class ExchangePage(Page):
         result is brought forward and told."""
         if not paths or self._busy:
             return
-        self._folder = paths[0].parent
         self._queue = list(paths)
         self._done, self._skipped = [], []
         self._set_busy(True)
@@ -581,17 +567,15 @@ class ExchangePage(Page):
         """This unit's PC (or the county, for the city) joins the office it reports to with
         the credential that office made for it."""
         upper = self.overview.upper if self.overview else None
-        chosen, _ = QFileDialog.getOpenFileName(
+        path = ask_open_path(
             self,
             self.tr("选择%1发给本单位的接入凭证").replace("%1", upper or ""),
-            self._start_folder(),
             self.tr(CREDENTIAL_FILTER),
         )
-        if not chosen:
+        if path is None:
             return False
         from app.sync.registration import join_existing, read_credential
 
-        path = Path(chosen)
         issuer = self.run(
             lambda session: join_existing(session, read_credential(path)), self.tr("接入未完成")
         )
@@ -615,17 +599,11 @@ class ExchangePage(Page):
         if unit is None:
             return
         suggestion = self.tr("%1-接入凭证.cred").replace("%1", unit)
-        if self._folder is not None:
-            suggestion = str(self._folder / suggestion)
-        chosen, _ = QFileDialog.getSaveFileName(
-            self, self.tr("保存接入凭证"), suggestion, self.tr(CREDENTIAL_FILTER)
+        path = ask_save_path(
+            self, self.tr("保存接入凭证"), suggestion, self.tr(CREDENTIAL_FILTER), ".cred"
         )
-        if not chosen:
+        if path is None:
             return
-        path = Path(chosen)
-        if path.suffix.lower() != ".cred":
-            path = path.with_name(path.name + ".cred")
-        self._folder = path.parent
 
         def work(session, _report) -> Path:
             from app.services.settings import current_programme

@@ -6,11 +6,10 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -28,6 +27,7 @@ from app.services.dates import DatePurpose, DateRange
 from app.services.ledger import ENTERS_FOR_OTHER_UNITS, EntryInput, LedgerFilter
 from app.ui.background import BackgroundTask, Cancelled
 from app.ui.desktop import show_in_folder
+from app.ui.files import ask_save_path
 from app.ui.ledger.entry_dialog import EntryDialog
 from app.ui.ledger.table_model import TITLE_COLUMN, LedgerTableModel
 from app.ui.messages import confirm
@@ -127,7 +127,6 @@ class LedgerPage(Page):
         self.export_status.hide()
         self.open_folder_button.hide()
         self.exported_file: Path | None = None
-        self._export_folder: Path | None = None
         self.layout_.addWidget(self.view, 1)
         self._last_deleted: int | None = None
         self.undo_button.setEnabled(False)
@@ -395,22 +394,14 @@ class LedgerPage(Page):
     def export(self) -> BackgroundTask | None:
         """Ask where to save the entries the filters select, then export them (in the
         background); None when the clerk cancelled the file dialog."""
-        folder = self._export_folder or Path(
-            QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        )
-        chosen, _ = QFileDialog.getSaveFileName(
+        path = ask_save_path(
             self,
             self.tr("导出工作台账"),
-            str(folder / f"工作台账-{date.today():%Y%m%d}.xlsx"),
+            f"工作台账-{date.today():%Y%m%d}.xlsx",
             self.tr("Excel 工作簿 (*.xlsx)"),
+            ".xlsx",
         )
-        if not chosen:
-            return None
-        path = Path(chosen)
-        if path.suffix.lower() != ".xlsx":
-            path = path.with_name(path.name + ".xlsx")
-        self._export_folder = path.parent
-        return self.export_to(path)
+        return self.export_to(path) if path is not None else None
 
     def export_to(self, path: Path) -> BackgroundTask:
         """Export the entries the filters select to ``path`` in the background, with progress

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from app.services import meetings
 from app.services.dates import DatePurpose
@@ -19,6 +19,7 @@ from app.services.meetings import DecisionRow, MeetingInput, MeetingMinutes, Mee
 from app.ui.background import BackgroundTask
 from app.ui.desktop import open_with_system
 from app.ui.dialogs.meeting_dialogs import MeetingDialog
+from app.ui.files import ask_save_path
 from app.ui.messages import confirm
 from app.ui.pages.base import Page, button_row, section_label
 from app.ui.table_model import ALERT_BACKGROUND, Column, RowTableModel
@@ -377,12 +378,11 @@ class MeetingsPage(Page):
         if minutes is None:
             return None
         if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self, self.tr("保存例会纪要"), minutes.file_name, "PDF (*.pdf)"
+            path = ask_save_path(
+                self, self.tr("保存例会纪要"), minutes.file_name, "PDF (*.pdf)", ".pdf"
             )
-            if not chosen:
+            if path is None:
                 return None
-            path = Path(chosen)
         target = path
 
         def saved(_result: object) -> None:

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeGuard
 
-from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app.models import ReviewDecision, SummaryStatus, UnitKind
 from app.services import summaries
@@ -19,6 +19,7 @@ from app.services.wording import cn_date
 from app.ui.background import BackgroundTask
 from app.ui.desktop import open_with_system
 from app.ui.dialogs.summary_dialogs import EditorData, ReturnDialog, SummaryDialog
+from app.ui.files import ask_save_path
 from app.ui.messages import confirm
 from app.ui.pages.base import Page, button_row
 from app.ui.printing import print_in_background
@@ -329,8 +330,7 @@ class SummariesPage(Page):
     # ------------------------------------------------------------ PDFs
 
     def _ask_path(self, title: str, name: str) -> Path | None:
-        chosen, _ = QFileDialog.getSaveFileName(self, title, name, "PDF (*.pdf)")
-        return Path(chosen) if chosen else None
+        return ask_save_path(self, title, name, "PDF (*.pdf)", ".pdf")
 
     def department_pdf(self) -> BackgroundTask | None:
         """The selected department's summary as a PDF where the clerk says, made in the
