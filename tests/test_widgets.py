@@ -98,6 +98,7 @@ def test_the_wheel_scrolls_the_form_instead_of_changing_a_passing_drop_down(qtbo
     qtbot.addWidget(area)
     area.show()
     qtbot.waitExposed(area)
+    assert combo.focusPolicy() == Qt.FocusPolicy.StrongFocus  # a real wheel gives no focus
     centre = combo.rect().center()
     event = QWheelEvent(QPointF(centre), QPointF(combo.mapToGlobal(centre)), QPoint(0, 0),
                         QPoint(0, -120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QComboBox, QWidget
 
 
 class WheelGuard(QObject):
     """An application-wide event filter: a wheel turned over a combo box or spin box that does
     not have the focus scrolls the nearest scroll area around it instead of changing the value
-    (a clerk scrolling a long form once changed fields without noticing)."""
+    (a clerk scrolling a long form once changed fields without noticing).
+
+    Such widgets take the focus only by click or Tab: with Qt's default (WheelFocus) a real
+    wheel turn gives them the focus before the wheel event arrives, so they would change."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() != QEvent.Type.Wheel or not isinstance(
-            watched, (QComboBox, QAbstractSpinBox)
-        ):
+        kind = event.type()
+        if kind == QEvent.Type.Polish and isinstance(watched, (QComboBox, QAbstractSpinBox)):
+            if watched.focusPolicy() == Qt.FocusPolicy.WheelFocus:
+                watched.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            return False
+        if kind != QEvent.Type.Wheel or not isinstance(watched, (QComboBox, QAbstractSpinBox)):
             return False
         if watched.hasFocus():
             return False
