@@ -7,10 +7,12 @@ handler masks anything shaped like an identity or telephone number before it is 
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import re
 import sys
 import threading
+from datetime import datetime
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
@@ -28,6 +30,7 @@ log = logging.getLogger(LOGGER_NAME)
 _ID_NUMBER = re.compile(r"(?<![0-9])\d{14}[0-9Xx](?:\d{2}[0-9Xx])?(?![0-9])")
 _PHONE = re.compile(r"(?<![0-9])(1[3-9]\d)\d{4}(\d{4})(?![0-9])")
 _log_file: Path | None = None
+_crash_file: object = None  # kept open: faulthandler writes to it when the process dies
 
 
 def mask_personal_data(text: str) -> str:
@@ -76,7 +79,23 @@ def configure_logging(path: Path | None = None, level: int = logging.INFO) -> Pa
     _log_file = path
     sys.excepthook = _log_uncaught
     threading.excepthook = _log_uncaught_in_thread
+    _record_native_crashes(path.parent)
     return path
+
+
+def _record_native_crashes(folder: Path) -> None:
+    """A crash inside Qt or another library ends the process before Python can log it:
+    faulthandler writes the threads' stacks to ``crash.log``; the next start moves that file
+    aside and says so in the log, for IT staff."""
+    global _crash_file
+    crash = folder / "crash.log"
+    if crash.exists() and crash.stat().st_size > 0:
+        kept = crash.with_name(f"crash-{datetime.now():%Y%m%d-%H%M%S}.log")
+        crash.replace(kept)
+        log.error("上次运行意外中止（程序库内部错误），当时的调用栈见 %s", kept.name)
+    if _crash_file is None:
+        _crash_file = open(crash, "w", encoding="utf-8")  # noqa: SIM115 - open for the process
+        faulthandler.enable(_crash_file, all_threads=True)
 
 
 def _log_uncaught(

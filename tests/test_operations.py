@@ -145,3 +145,21 @@ def test_the_log_masks_identity_and_phone_numbers(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert "3311**********123X" in text and "138****5678" in text
     assert "33112719850312123X" not in text and "13812345678" not in text
+
+
+def test_a_native_crash_last_time_is_reported_in_the_log(tmp_path, expect_logged_errors):
+    from app.logs import configure_logging, log
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "crash.log").write_text("Fatal Python error: Segmentation fault\n", encoding="utf-8")
+    try:
+        configure_logging(folder / "bangjiao.log")
+    finally:
+        for handler in list(log.handlers):
+            if isinstance(handler, logging.FileHandler):
+                log.removeHandler(handler)
+                handler.close()
+    kept = list(folder.glob("crash-*.log"))
+    assert len(kept) == 1 and "Segmentation fault" in kept[0].read_text(encoding="utf-8")
+    assert "上次运行意外中止" in expect_logged_errors[0].getMessage()
