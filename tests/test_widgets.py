@@ -187,3 +187,11 @@ def test_file_dialogs_start_in_documents_then_where_the_clerk_was(
     assert path == tmp_path / "usb" / "台账.xlsx"  # the extension the clerk left out
     files.ask_save_path(parent, "导出", "纪要.pdf", "PDF (*.pdf)", ".pdf")
     assert Path(seen[1]) == tmp_path / "usb" / "纪要.pdf"
+
+
+def test_a_new_deadline_or_report_starts_inside_the_programme_year():
+    deadlines = programme_date_range(2018, DatePurpose.DEADLINE)
+    assert deadlines.latest == date(2019, 6, 30)  # deadlines may run on…
+    assert deadlines.default(date(2026, 12, 1)) == date(2018, 12, 31)  # …new dates do not
+    assert deadlines.default(date(2018, 9, 3)) == date(2018, 9, 3)
+    assert deadlines.default(date(2017, 5, 1)) == date(2018, 1, 1)

@@ -53,7 +53,7 @@ class SignDialog(FormDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(self.tr("登记签署 — %1").replace("%1", department), save, parent)
-        default = date_range.clamp(date.today())
+        default = date_range.default(date.today())
         if issued_on is not None and date_range.contains(issued_on):
             default = max(default, issued_on)  # signed on or after the issue date
         self.signed_on = DateField(date_range, default=default, label=self.tr("签署日期"))

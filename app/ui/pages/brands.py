@@ -429,7 +429,7 @@ class BrandsPage(Page):
         row = self.selected()
         if row is None:
             return
-        due = self.context.date_range(DatePurpose.WORK).clamp(self.today())
+        due = self.context.date_range(DatePurpose.WORK).default(self.today())
 
         def save(values: dict) -> None:
             self.save_from_dialog(self.tr("添加节点"),
@@ -453,7 +453,7 @@ class BrandsPage(Page):
             )  # fmt: skip
 
         dates = self.context.date_range(DatePurpose.DEADLINE)
-        DoneDialog(save, milestone.title, dates, dates.clamp(self.today()), self).exec()
+        DoneDialog(save, milestone.title, dates, dates.default(self.today()), self).exec()
         self.refresh()
 
     def delete_milestone(self) -> None:

@@ -329,9 +329,10 @@ class InspectionsPage(Page):
         return self.context.date_range(purpose)
 
     def _on_or_after(self, item: ItemRow) -> date:
-        """A report, send-back or closing date to suggest: today inside the deadline range,
-        not before the item's latest report."""
-        suggested = self._range(DatePurpose.DEADLINE).clamp(self.today())
+        """A report, send-back or closing date to suggest: today moved into the programme's
+        year (not the months after it that deadlines may run into), not before the item's
+        latest report."""
+        suggested = self._range(DatePurpose.DEADLINE).default(self.today())
         return max(suggested, item.reported_on) if item.reported_on else suggested
 
     def new_inspection(self) -> None:
@@ -352,7 +353,7 @@ class InspectionsPage(Page):
             created.append(inspection_id)
 
         work = self._range(DatePurpose.WORK)
-        InspectionDialog(save, self.units, work.clamp(self.today()), work,
+        InspectionDialog(save, self.units, work.default(self.today()), work,
                          self._range(DatePurpose.DEADLINE), self).exec()  # fmt: skip
         self.refresh()
         if created:
