@@ -195,3 +195,14 @@ def test_a_new_deadline_or_report_starts_inside_the_programme_year():
     assert deadlines.default(date(2026, 12, 1)) == date(2018, 12, 31)  # …new dates do not
     assert deadlines.default(date(2018, 9, 3)) == date(2018, 9, 3)
     assert deadlines.default(date(2017, 5, 1)) == date(2018, 1, 1)
+
+
+def test_the_main_window_fits_an_office_screen(qtbot, gui_app):
+    from app.ui.application import show_main_window
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    show_main_window(window)
+    available = window.screen().availableGeometry()
+    assert available.contains(window.frameGeometry()) or window.isMaximized()

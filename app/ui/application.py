@@ -85,6 +85,19 @@ def set_up_logging() -> Path:
     return path
 
 
+def show_main_window(window: MainWindow) -> None:
+    """Show the window whole on the screen: maximized on an office screen of 1366×768 or
+    similar (so the taskbar hides nothing), else at a comfortable size in the middle."""
+    screen = window.screen()
+    available = screen.availableGeometry() if screen is not None else None
+    if available is None or available.width() < 1500 or available.height() < 900:
+        window.showMaximized()
+        return
+    window.resize(min(1400, available.width() - 80), min(860, available.height() - 80))
+    window.move(available.center() - window.rect().center())
+    window.show()
+
+
 _database_lock: QLockFile | None = None
 
 
@@ -175,9 +188,9 @@ def run_gui(db: str | None = None) -> int:
         if database is None:
             return 0
         window = MainWindow(database)
-        window.show()
+        show_main_window(window)
         return app.exec()
     window = MainWindow()
-    window.show()  # the window appears before SQLAlchemy and Alembic are imported
+    show_main_window(window)  # the window appears before SQLAlchemy and Alembic are imported
     QTimer.singleShot(0, lambda: _open_into(window, db))
     return app.exec()
