@@ -128,7 +128,7 @@ def test_export_all_writes_every_file_and_says_how_many_and_where(
     assert dialogs.opened == [str(folder)]  # the clerk chose to open the folder
 
 
-def test_open_without_a_pdf_reader_says_where_the_file_is(qtbot, dialogs, db_path):
+def test_open_without_a_pdf_reader_says_so_and_how_to_keep_the_file(qtbot, dialogs, db_path):
     page = _page(qtbot, db_path)
     _select(page, "基层科")
     dialogs.viewer_installed = False
@@ -136,7 +136,7 @@ def test_open_without_a_pdf_reader_says_where_the_file_is(qtbot, dialogs, db_pat
     (opened,) = dialogs.opened
     assert opened.endswith("责任状-基层科.pdf")
     (warning,) = dialogs.texts("warning")
-    assert "没有能打开这种文件的程序" in warning and opened in warning
+    assert "没有安装能打开这种文件的程序" in warning and "另存为" in warning
 
 
 def test_printing_all_happens_in_the_background(qtbot, monkeypatch, dialogs, db_path, tmp_path):

@@ -206,3 +206,19 @@ def test_the_main_window_fits_an_office_screen(qtbot, gui_app):
     show_main_window(window)
     available = window.screen().availableGeometry()
     assert available.contains(window.frameGeometry()) or window.isMaximized()
+
+
+def test_without_a_viewer_a_saved_file_is_reported_as_saved(qtbot, dialogs, tmp_path):
+    from app.ui.desktop import open_with_system, show_in_folder
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    dialogs.viewer_installed = False
+    saved = tmp_path / "汇总.pdf"
+    saved.write_bytes(b"%PDF-1.4")
+    assert not open_with_system(parent, saved)
+    assert dialogs.shown[-1][0] == "information" and str(saved) in dialogs.shown[-1][2]
+    assert not open_with_system(parent, saved, temporary=True)
+    assert dialogs.shown[-1][0] == "warning" and "另存为" in dialogs.shown[-1][2]
+    assert not show_in_folder(parent, saved)
+    assert dialogs.shown[-1][1] == "无法打开文件夹" and str(tmp_path) in dialogs.shown[-1][2]

@@ -17,26 +17,45 @@ def _t(text: str) -> str:
     return QCoreApplication.translate("desktop", text)
 
 
-def open_with_system(parent: QWidget | None, path: Path) -> bool:
-    """Open ``path`` with the program the PC uses for it; when there is none (no PDF reader
-    installed), tell the clerk where the file is instead of doing nothing."""
+def open_with_system(parent: QWidget | None, path: Path, *, temporary: bool = False) -> bool:
+    """Open ``path`` with the program the PC uses for it. When there is none (no PDF reader
+    installed), say so plainly: a saved file is still saved (an information, not a failure);
+    a ``temporary`` copy made only for viewing is not kept, so say how to keep it."""
     if QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
         return True
-    messages.show_error(
-        parent,
-        _t("无法打开文件"),
-        _t(
-            "本机没有能打开这种文件的程序（例如 PDF 阅读器）。文件已保存在：\n%1\n"
-            "可以请技术人员安装阅读器，或把文件复制到其他电脑上查看、打印。"
-        ).replace("%1", str(path)),
-    )
+    if temporary:
+        messages.show_error(
+            parent,
+            _t("无法打开"),
+            _t(
+                "本机没有安装能打开这种文件的程序（例如 PDF 阅读器）。"
+                "可以点“另存为…”把文件保存下来，复制到其他电脑上查看，或直接点“打印…”。"
+            ),
+        )
+    else:
+        messages.inform(
+            parent,
+            _t("文件已保存"),
+            _t(
+                "文件已保存在：\n%1\n\n本机没有安装能打开它的程序（例如 PDF 阅读器），"
+                "所以没有自动打开。可以请技术人员安装阅读器，或把文件复制到其他电脑上查看、打印。"
+            ).replace("%1", str(path)),
+        )
     return False
 
 
 def show_in_folder(parent: QWidget | None, path: Path) -> bool:
-    """Open the folder that holds ``path`` (or ``path`` itself when it is a folder)."""
+    """Open the folder that holds ``path`` (or ``path`` itself when it is a folder) in the
+    PC's file manager; when there is none, say where the folder is."""
     folder = path if path.is_dir() else path.parent
-    return open_with_system(parent, folder)
+    if QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+        return True
+    messages.inform(
+        parent,
+        _t("无法打开文件夹"),
+        _t("本机没有可以打开文件夹的程序。文件夹位置：\n%1").replace("%1", str(folder)),
+    )
+    return False
 
 
 def temporary_copy(data: bytes, name: str) -> Path:

@@ -349,7 +349,7 @@ class AgreementsPage(Page):
         name = self._file_name(row)
         ok, path = self._file_action(self.tr("打开责任状"), lambda: temporary_copy(data, name))
         if ok and path is not None:
-            open_with_system(self, path)
+            open_with_system(self, path, temporary=True)
 
     def _file_action(self, title: str, work: Callable[[], T]) -> tuple[bool, T | None]:
         """``work()`` (files only, no database) as one user action; (done, its result)."""
@@ -403,7 +403,7 @@ class AgreementsPage(Page):
 
         ok, path = self.operation(self.tr("查看扫描件"), copy, changes=False).run()
         if ok and path is not None:
-            open_with_system(self, path)
+            open_with_system(self, path, temporary=True)
 
     def export_all(self) -> None:
         """Write every department's PDF and the combined file into a folder the clerk picks, in
