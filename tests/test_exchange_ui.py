@@ -191,6 +191,28 @@ def test_a_folder_imports_every_package_in_order_and_an_empty_one_says_so(
     assert [e.sequence for e in page.history_model.rows()] == [2, 1]
 
 
+def test_a_folder_with_unusable_packages_is_told_once_at_the_end(
+    qtbot, monkeypatch, dialogs, pair, tmp_path
+):
+    county, unit = _joined(pair, tmp_path)
+    usb = tmp_path / "U盘"
+    usb.mkdir()
+    _add_entry(unit, "热线一")
+    assert main(["--db", str(unit), "export", "--to", "县矫正办", "--out", str(usb)]) == 0
+    (usb / "0-损坏.bjpkg").write_bytes(b"not a package")
+    page = _page(qtbot, county)
+    _previews(monkeypatch)
+    dialogs.folders = [usb, usb]
+    _click(qtbot, page, page.import_folder_button)
+    assert dialogs.texts("warning") == []  # no box per unusable package
+    (told,) = dialogs.texts("information")
+    assert "第 1 号数据包" in told and "未导入" in told and "0-损坏.bjpkg：" in told
+    _click(qtbot, page, page.import_folder_button)  # now both are unusable (one already in)
+    (warning,) = dialogs.texts("warning")
+    assert warning.startswith("这些数据包都没有导入") and "0-损坏.bjpkg：" in warning
+    assert page.tabs.currentIndex() == page.log_index
+
+
 def test_a_package_whose_preview_fails_is_explained_and_changes_nothing(
     qtbot, monkeypatch, dialogs, pair, tmp_path
 ):

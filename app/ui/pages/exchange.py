@@ -97,6 +97,8 @@ class ExchangePage(Page):
         self._queue: list[Path] = []  # packages still to preview and import, in order
         self._done: list[tuple[Path, ImportSummary]] = []
         self._skipped: list[str] = []
+        self._several = False  # importing several packages (a folder): refusals told at the end
+        self._cancelled = False
         self._busy = False  # an export or a series of imports is under way
         self.identity_label = QLabel()
         self.identity_label.setWordWrap(True)
@@ -445,6 +447,7 @@ class ExchangePage(Page):
         if not paths or self._busy:
             return
         self._queue = list(paths)
+        self._several, self._cancelled = len(paths) > 1, False
         self._done, self._skipped = [], []
         self._set_busy(True)
         self._preview_next()
@@ -488,20 +491,39 @@ class ExchangePage(Page):
         self._preview_next()
 
     def _package_failed(self, path: Path, title: str, error: BaseException) -> None:
-        report_failure(self, title, error)
         if isinstance(error, Cancelled):
+            report_failure(self, title, error)
+            self._cancelled = True
             self._skipped.extend(self.tr("%1（已取消）").replace("%1", p.name) for p in self._queue)
             self._queue.clear()
         else:
-            reason = messages.error_text(error) if isinstance(error, UserError) else "程序错误"
+            refused = isinstance(error, UserError)
+            if not (refused and self._several):  # several packages: refusals told once, at the end
+                report_failure(self, title, error)
+            reason = (
+                messages.error_text(error)
+                if isinstance(error, UserError)
+                else self.tr("未能导入，见刚才的提示")
+            )
             self._say(f"✗ {path.name}：{reason}")
-            self._skipped.append(self.tr("%1（未导入，原因见前面的提示）").replace("%1", path.name))
+            self._skipped.append(
+                self.tr("%1：%2").replace("%1", path.name).replace("%2", reason)
+                if self._several
+                else self.tr("%1（未导入，原因见前面的提示）").replace("%1", path.name)
+            )
             self._queue.pop(0)
         self._preview_next()
 
     def _imports_finished(self) -> None:
         self._set_busy(False)
         if not self._done:
+            if self._several and self._skipped and not self._cancelled:
+                self.tabs.setCurrentIndex(self.log_index)
+                messages.show_error(
+                    self,
+                    self.tr("没有导入数据包"),
+                    self.tr("这些数据包都没有导入：\n") + "\n".join(self._skipped),
+                )
             return
         self.refresh()
         conflicts = sum(sum(s.conflicts.values()) for _p, s in self._done)
@@ -531,7 +553,7 @@ class ExchangePage(Page):
                         "已转到“待处理冲突”，请逐条比较后处理。").replace("%1", str(conflicts))
             )  # fmt: skip
         if self._skipped:
-            lines.append(self.tr("\n未导入：") + "、".join(self._skipped))
+            lines.append(self.tr("\n未导入：\n") + "\n".join(self._skipped))
         messages.inform(self, self.tr("数据包已导入"), "\n".join(lines))
 
     # ------------------------------------------------------------ conflicts
