@@ -293,7 +293,7 @@ def test_a_pdf_that_cannot_be_written_is_explained(qtbot, dialogs, db_path, tmp_
     qtbot.mouseClick(page.pdf_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: running_tasks() == 0, timeout=30000)
     (warning,) = dialogs.texts("warning")
-    assert "找不到文件或文件夹" in warning and "拔出的U盘" in warning
+    assert "不存在" in warning and "拔出的U盘" in warning
     assert dialogs.opened == [] and page.pdf_button.isEnabled()
 
 

@@ -222,3 +222,24 @@ def test_without_a_viewer_a_saved_file_is_reported_as_saved(qtbot, dialogs, tmp_
     assert dialogs.shown[-1][0] == "warning" and "另存为" in dialogs.shown[-1][2]
     assert not show_in_folder(parent, saved)
     assert dialogs.shown[-1][1] == "无法打开文件夹" and str(tmp_path) in dialogs.shown[-1][2]
+
+
+def test_a_fields_error_goes_away_when_the_clerk_changes_it(qtbot, gui_app):
+    from app.ui.dialogs.form_dialog import FormDialog
+
+    class _Unit(FormDialog):
+        def __init__(self) -> None:
+            super().__init__("单位", lambda values: None)
+            self.name = QLineEdit()
+            self.add_field("name", "名称", self.name)
+
+        def values(self) -> dict:
+            return {"name": self.name.text()}
+
+    dialog = _Unit()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.show_errors({"name": "请填写单位名称。"})
+    assert dialog.error_text("name") == "请填写单位名称。"
+    qtbot.keyClicks(dialog.name, "A")
+    assert dialog.error_text("name") == ""

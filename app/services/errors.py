@@ -28,6 +28,9 @@ def file_problem(exc: OSError, path: object, writing: bool = False) -> str:
     if isinstance(exc, IsADirectoryError):
         return f"“{path}”是文件夹，不是文件。"
     if isinstance(exc, FileNotFoundError):
+        folder = Path(str(path)).parent
+        if writing and not folder.exists():
+            return f"文件夹“{folder}”不存在，请换一个文件夹，或先建立这个文件夹。"
         return f"找不到文件或文件夹“{path}”。"
     if isinstance(exc, PermissionError):
         return f"没有权限{verb}“{path}”，或文件正被其他程序打开。"

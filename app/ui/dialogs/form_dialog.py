@@ -34,6 +34,15 @@ def combo_box(items: Sequence[tuple[str, object]], current: object = None) -> QC
     return combo
 
 
+def _when_changed(widget: QWidget, callback: Callable[[], object]) -> None:
+    """Call ``callback`` when the clerk changes what ``widget`` holds (an error shown for the
+    old value then goes away)."""
+    for signal in ("textEdited", "textChanged", "currentIndexChanged", "valueChanged", "toggled"):
+        if hasattr(widget, signal):
+            getattr(widget, signal).connect(lambda *_args: callback())
+            return
+
+
 class FormDialog(GuardedDialog, Generic[_Values]):
     """Base of the editing dialogs.
 
@@ -92,6 +101,7 @@ class FormDialog(GuardedDialog, Generic[_Values]):
         inner.addWidget(error)
         self._errors[name] = error
         self._fields[name] = widget
+        _when_changed(widget, error.hide)
         self.form.addRow(label, box)
 
     def values(self) -> _Values:

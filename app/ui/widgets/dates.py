@@ -78,7 +78,7 @@ class DateField(QWidget):
         self._label = label
         self._default = date_range.clamp(default) if default else date_range.default(date.today())
         self.edit = QLineEdit()
-        self.edit.setPlaceholderText(self.tr("未填") if optional else "2018-06-28")
+        self.edit.setPlaceholderText(self.tr("未填") if optional else self.tr("例如 2018-06-28"))
         self.edit.setMaxLength(20)
         self.edit.setMinimumWidth(110)
         self.button = QToolButton()
