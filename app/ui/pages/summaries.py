@@ -249,6 +249,10 @@ class SummariesPage(Page):
             return comment + (self.tr("　（修改并保存后可重新提交）") if writable else "")
         if writable:
             return ""
+        if row.status == SummaryStatus.SUBMITTED and self.is_county:
+            return self.tr(
+                "%1已提交这份总结，等待审核：看完后在列表下方点“退回…”或“采用”。"
+            ).replace("%1", row.department)
         if row.status == SummaryStatus.SUBMITTED:
             return self.tr("总结已提交，等待县矫正办审核，不能修改；退回后才能修改。")
         if row.status == SummaryStatus.ACCEPTED:
