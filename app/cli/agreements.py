@@ -41,7 +41,7 @@ def handle(args: argparse.Namespace, open_existing) -> int:
         return 2
     from app.reports.agreement_pdf import render_agreement_pdf, render_agreements_pdf
     from app.services import agreements
-    from app.services.settings import current_programme
+    from app.services.settings import required_programme
 
     if args.department and not args.out:
         raise UserError("请用 --out 指定输出的 PDF 文件。")
@@ -55,9 +55,7 @@ def handle(args: argparse.Namespace, open_existing) -> int:
     database = open_existing(args.db)
     try:
         with database.session() as session:
-            programme = current_programme(session)
-            if programme is None:
-                raise UserError("数据库中还没有实施方案。")
+            programme = required_programme(session)
             if args.department:
                 department_id = agreements.department_id_by_name(session, args.department)
                 latest = agreements.content_for_department(session, programme.id, department_id)

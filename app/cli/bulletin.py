@@ -32,14 +32,12 @@ def handle(args: argparse.Namespace, open_existing) -> int:
     except ValueError:
         raise UserError(f"日期“{args.date}”无效，应写成 2018-09-30 这样。") from None
     from app.services.bulletin import build_bulletin
-    from app.services.settings import current_programme
+    from app.services.settings import required_programme
 
     database = open_existing(args.db)
     try:
         with database.session() as session:
-            programme = current_programme(session)
-            if programme is None:
-                raise UserError("数据库中还没有实施方案。")
+            programme = required_programme(session)
             bulletin = build_bulletin(session, programme.id, as_of)
         if args.out:
             from app.reports.bulletin_pdf import render_bulletin_pdf

@@ -43,15 +43,13 @@ def handle(args: argparse.Namespace, open_existing) -> int:
     from app.reports.summary_pdf import render_county_summary, render_department_summary
     from app.services import summaries
     from app.services.agreements import department_id_by_name
-    from app.services.settings import current_programme
+    from app.services.settings import required_programme
     from app.services.summary_reports import county_report, department_report
 
     database = open_existing(args.db)
     try:
         with database.session() as session:
-            programme = current_programme(session)
-            if programme is None:
-                raise UserError("数据库中还没有实施方案。")
+            programme = required_programme(session)
             if args.summary_command == "pdf":
                 department_id = department_id_by_name(session, args.department)
                 phase_id = summaries.phase_by_name(session, programme.id, args.phase)

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import LocalSetting, Programme, Unit
+from app.services.errors import UserError
 
 LOCAL_UNIT = "local_unit_uuid"
 CURRENT_PROGRAMME = "current_programme_uuid"
@@ -42,3 +43,11 @@ def current_programme(session: Session) -> Programme | None:
     return session.scalar(
         select(Programme).where(Programme.deleted.is_(False)).order_by(Programme.year.desc())
     )
+
+
+def required_programme(session: Session) -> Programme:
+    """:func:`current_programme`, refused in Chinese when the database has none yet."""
+    programme = current_programme(session)
+    if programme is None:
+        raise UserError("数据库中还没有实施方案。")
+    return programme
