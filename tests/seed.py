@@ -158,6 +158,23 @@ def seed_everything(db_path: Path, photo_dir: Path) -> Path | None:
     return seed_exchange(db_path, photo_dir)
 
 
+def _own_entry(database, day: date, title: str) -> None:
+    """An entry of the database's own unit."""
+    with database.session() as s:
+        ledger.save_entry(
+            s,
+            database.attachments,
+            None,
+            EntryInput(
+                kind_id=kind_ids(s)["other"],
+                unit_id=local_unit(s).id,
+                entry_date=day,
+                title=title,
+                programme_id=current_programme(s).id,
+            ),
+        )
+
+
 def seed_exchange(db_path: Path, work_dir: Path) -> Path | None:
     """A real partner PC joined to this one by credential and packages, so that 数据交换 has a
     recipient to export to: at the county, 法律援助中心's PC, whose ledger entry both sides
@@ -185,19 +202,7 @@ def seed_exchange(db_path: Path, work_dir: Path) -> Path | None:
     with joining.session() as s:
         join_existing(s, read_credential(credential))
     if county:
-        with partner.session() as s:
-            ledger.save_entry(
-                s,
-                partner.attachments,
-                None,
-                EntryInput(
-                    kind_id=kind_ids(s)["other"],
-                    unit_id=local_unit(s).id,
-                    entry_date=date(2018, 7, 9),
-                    title="普法宣传",
-                    programme_id=current_programme(s).id,
-                ),
-            )
+        _own_entry(partner, date(2018, 7, 9), "普法宣传")
         first, _counts = export_package(partner, name, work_dir / "seed-1.bjpkg")
         import_package(here, first)
         for place, title in ((here, "普法宣传（县里更正）"), (partner, "普法宣传（中心补充）")):
@@ -205,19 +210,7 @@ def seed_exchange(db_path: Path, work_dir: Path) -> Path | None:
                 s.scalar(select(LedgerEntry).where(LedgerEntry.title == "普法宣传")).title = title
         second, _counts = export_package(partner, name, work_dir / "seed-2.bjpkg")
         import_package(here, second)
-        with partner.session() as s:
-            ledger.save_entry(
-                s,
-                partner.attachments,
-                None,
-                EntryInput(
-                    kind_id=kind_ids(s)["other"],
-                    unit_id=local_unit(s).id,
-                    entry_date=date(2018, 7, 20),
-                    title="法律援助值班",
-                    programme_id=current_programme(s).id,
-                ),
-            )
+        _own_entry(partner, date(2018, 7, 20), "法律援助值班")
         pending: Path | None = export_package(partner, name, work_dir / "seed-3.bjpkg")[0]
     else:
         pending = None
