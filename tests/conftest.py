@@ -48,11 +48,14 @@ def database(db_path: Path) -> Database:
 @pytest.fixture(scope="session")
 def gui_app(qapp):
     """pytest-qt's QApplication, set up once per run as the app sets it up (translations,
-    font, style sheet, wheel guard)."""
+    font, style sheet, wheel guard, garbage collection in the UI thread)."""
     from app.ui.application import create_application
+    from app.ui.collector import MainThreadCollector
 
     create_application([])
-    return qapp
+    collector = MainThreadCollector(qapp)  # as the app does: no GC in worker threads
+    yield qapp
+    collector.stop()
 
 
 class _ErrorCollector(logging.Handler):

@@ -243,3 +243,28 @@ def test_a_fields_error_goes_away_when_the_clerk_changes_it(qtbot, gui_app):
     assert dialog.error_text("name") == "请填写单位名称。"
     qtbot.keyClicks(dialog.name, "A")
     assert dialog.error_text("name") == ""
+
+
+def test_garbage_is_collected_in_the_ui_thread_only(qtbot, gui_app):
+    import gc
+
+    from PySide6.QtCore import QObject
+
+    from app.ui.collector import MainThreadCollector
+
+    owner = QObject()
+    was_enabled = gc.isenabled()
+    collector = MainThreadCollector(owner, interval_ms=10)
+    try:
+        assert not gc.isenabled()  # no collection in whatever thread allocates
+        for _ in range(collector.thresholds[0] + 10):
+            cycle: list = []
+            cycle.append(cycle)
+        del cycle
+        freed: list[int] = []
+        qtbot.waitUntil(lambda: freed.append(collector.collect()) or sum(freed) > 0 or
+                        gc.get_count()[0] < collector.thresholds[0], timeout=2000)  # fmt: skip
+        assert gc.get_count()[0] < collector.thresholds[0]
+    finally:
+        collector.stop()
+    assert gc.isenabled() == was_enabled  # as before

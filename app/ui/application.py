@@ -183,6 +183,9 @@ def run_gui(db: str | None = None) -> int:
         return 1
     global _database_lock
     _database_lock = lock  # held until the process ends
+    from app.ui.collector import MainThreadCollector
+
+    MainThreadCollector(app)  # Python's GC only in this thread (see app/ui/collector.py)
     if not _database_file_exists(db):
         database = _run_wizard(db)
         if database is None:
