@@ -224,25 +224,29 @@ def test_without_a_viewer_a_saved_file_is_reported_as_saved(qtbot, dialogs, tmp_
     assert dialogs.shown[-1][1] == "无法打开文件夹" and str(tmp_path) in dialogs.shown[-1][2]
 
 
-def test_a_fields_error_goes_away_when_the_clerk_changes_it(qtbot, gui_app):
+def test_a_fields_error_goes_away_when_the_clerk_changes_it(qtbot, dialogs):
     from app.ui.dialogs.form_dialog import FormDialog
 
     class _Unit(FormDialog):
         def __init__(self) -> None:
             super().__init__("单位", lambda values: None)
             self.name = QLineEdit()
+            self.short = QLineEdit()
             self.add_field("name", "名称", self.name)
+            self.add_field("short", "简称", self.short)
 
         def values(self) -> dict:
-            return {"name": self.name.text()}
+            return {"name": self.name.text(), "short": self.short.text()}
 
     dialog = _Unit()
     qtbot.addWidget(dialog)
     dialog.show()
-    dialog.show_errors({"name": "请填写单位名称。"})
+    dialog.show_errors({"name": "请填写单位名称。", "short": "请填写简称。"})
     assert dialog.error_text("name") == "请填写单位名称。"
+    assert dialog.error_text().startswith("有 2 处需要修改")
     qtbot.keyClicks(dialog.name, "A")
-    assert dialog.error_text("name") == ""
+    assert dialog.error_text("name") == "" and dialog.error_text() == ""
+    assert dialog.error_text("short") == "请填写简称。"  # the other field still needs it
 
 
 def test_garbage_is_collected_in_the_ui_thread_only(qtbot, gui_app):
@@ -268,3 +272,20 @@ def test_garbage_is_collected_in_the_ui_thread_only(qtbot, gui_app):
     finally:
         collector.stop()
     assert gc.isenabled() == was_enabled  # as before
+
+
+def test_an_activity_fields_message_goes_when_the_clerk_types(qtbot, gui_app):
+    from app.services.forms import FieldDef
+    from app.ui.ledger.form_widget import FormFieldsWidget
+
+    form = FormFieldsWidget(
+        [FieldDef(name="purpose", label="用途", type="text", required=True),
+         FieldDef(name="amount", label="金额（元）", type="money", required=True)]
+    )  # fmt: skip
+    qtbot.addWidget(form)
+    form.show()
+    form.show_error("purpose", "请填写“用途”。")
+    form.show_error("amount", "请填写“金额（元）”。")
+    qtbot.keyClicks(form.editors["purpose"], "x")
+    assert form.error_labels["purpose"].isHidden()
+    assert not form.error_labels["amount"].isHidden()

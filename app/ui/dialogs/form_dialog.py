@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
 from app.ui.dialogs.guarded import GuardedDialog
+from app.ui.widgets.changes import on_change
 from app.ui.widgets.dates import check_dates
 from app.ui.widgets.scrolling import reveal, scroll_area
 
@@ -32,15 +33,6 @@ def combo_box(items: Sequence[tuple[str, object]], current: object = None) -> QC
         combo.addItem(label, value)
     combo.setCurrentIndex(max(combo.findData(current), 0))
     return combo
-
-
-def _when_changed(widget: QWidget, callback: Callable[[], object]) -> None:
-    """Call ``callback`` when the clerk changes what ``widget`` holds (an error shown for the
-    old value then goes away)."""
-    for signal in ("textEdited", "textChanged", "currentIndexChanged", "valueChanged", "toggled"):
-        if hasattr(widget, signal):
-            getattr(widget, signal).connect(lambda *_args: callback())
-            return
 
 
 class FormDialog(GuardedDialog, Generic[_Values]):
@@ -101,8 +93,13 @@ class FormDialog(GuardedDialog, Generic[_Values]):
         inner.addWidget(error)
         self._errors[name] = error
         self._fields[name] = widget
-        _when_changed(widget, error.hide)
+        on_change(widget, lambda: self._field_changed(error))
         self.form.addRow(label, box)
+
+    def _field_changed(self, error: QLabel) -> None:
+        """The clerk changed a field: its message (and the count at the top) no longer hold."""
+        error.hide()
+        self.general_error.hide()
 
     def values(self) -> _Values:
         """The entered values (keyed by field name, or a service's input record)."""
@@ -136,7 +133,9 @@ class FormDialog(GuardedDialog, Generic[_Values]):
             self.general_error.show()
         first = next((name for name in self._fields if name in errors), None)
         if first is not None:
-            reveal(self._fields[first])
+            box = self._errors[first].parentWidget()  # the field with its message
+            reveal(box or self._fields[first], focus=False)
+            self._fields[first].setFocus()
 
     def show_extra_error(self, field: str, message: str) -> bool:
         """Subclasses with fields of their own show the message there and return True."""

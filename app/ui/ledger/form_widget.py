@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from app.services.dates import DateRange, unbounded_range
 from app.services.forms import FieldDef
 from app.ui.dialogs.form_dialog import ERROR_STYLE
+from app.ui.widgets.changes import on_change
 from app.ui.widgets.dates import DateField, parse_date
 
 _Editor = QPlainTextEdit | QComboBox | QCheckBox | DateField | QLineEdit  # one per field type
@@ -70,6 +71,7 @@ class FormFieldsWidget(QWidget):
             error.hide()
             inner.addWidget(error)
             self.error_labels[f.name] = error
+            on_change(editor, error.hide)
             label = f.label + ("＊" if f.required else "")
             layout.addRow(label, box)
 
