@@ -184,3 +184,38 @@ def test_after_the_county_confirms_only_changes_travel(tmp_path, capsys):
     )
     with zipfile.ZipFile(tmp_path / "3.bjpkg") as z:
         assert json.loads(z.read("manifest.json"))["counts"]["ledger_entries"] == 3
+
+
+def test_import_into_a_locked_database_is_explained_without_a_traceback(
+    tmp_path, capsys, monkeypatch
+):
+    import sqlite3
+
+    from app.services import database as database_module
+
+    county, unit, _cred = _join(tmp_path)
+    _add(unit, "为申请人张三办理法律援助")
+    package = tmp_path / "1.bjpkg"
+    assert main(["--db", str(unit), "export", "--to", "县矫正办", "--out", str(package)]) == 0
+    capsys.readouterr()
+    before = "\n".join(sqlite3.connect(county).iterdump())
+    monkeypatch.setattr(database_module, "BUSY_TIMEOUT_MS", 100)
+    holder = sqlite3.connect(county)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        assert main(["--db", str(county), "import", str(package)]) == 3
+    finally:
+        holder.rollback()
+        holder.close()
+    err = capsys.readouterr().err
+    assert "正被另一个程序占用" in err and "Traceback" not in err and "张三" not in err
+    assert "\n".join(sqlite3.connect(county).iterdump()) == before
+
+
+def test_a_full_disk_is_explained_in_chinese():
+    import errno
+
+    from app.services.errors import environment_problem
+
+    problem = environment_problem(OSError(errno.ENOSPC, "No space left on device", "x.bjpkg"))
+    assert problem is not None and "磁盘空间已满" in problem
