@@ -1,7 +1,7 @@
 """Keys over time, between real databases and real packages: a unit's reinstalled PC rejoins
 with a re-issued credential (held until the county confirms its keys, the old key then refused
 saying why), the county rotates its own keys (the units follow, then refuse the old key), every
-change is in the history."""
+change is in the history, and the command line does the same."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from app.cli import main
 from app.models import Direction, LedgerEntry, PackageLog, Unit
 from app.services.database import Database, open_database
 from app.services.errors import UserError
@@ -303,3 +304,44 @@ def test_a_rotation_not_vouched_for_by_the_registered_key_is_refused(offices):
         import_package(offices.unit, path)
     assert "签名不符" in str(refused.value)
     assert dump(offices.unit_file) == before
+
+
+def test_the_command_line_reissues_confirms_and_rotates(offices, capsys):
+    county = ["--db", str(offices.county_file)]
+    offices.close()
+    credential = offices.folder / "cli.cred"
+    assert main([*county, "credential", "--unit", UNIT, "--out", str(credential)]) == 2
+    assert "--reissue" in capsys.readouterr().err
+    assert main([*county, "credential", "--unit", UNIT, "--out", str(credential), "--reissue"]) == 0
+    assert "keys confirm" in capsys.readouterr().out
+    new_file = offices.folder / "cli-unit.db"
+    assert main(["--db", str(new_file), "init", "--credential", str(credential)]) == 0
+    usb = offices.folder / "U盘"
+    usb.mkdir()
+    assert main(["--db", str(new_file), "export", "--to", COUNTY, "--out", str(usb)]) == 0
+    capsys.readouterr()
+    assert main([*county, "import", str(usb)]) == 2
+    out = capsys.readouterr().out
+    assert "来自一台新的电脑" in out and "keys confirm" in out
+    assert main([*county, "keys", "list"]) == 0
+    listing = capsys.readouterr().out
+    new_db = open_database(str(new_file))
+    new_code = code(new_db)
+    new_db.close()
+    assert f"{UNIT}　新电脑识别码 {new_code}" in listing
+    assert main([*county, "keys", "confirm", "--unit", UNIT, "--code", "1234-5678-9ABC-DEF0"]) == 2
+    assert "识别码不符" in capsys.readouterr().err
+    assert main([*county, "keys", "confirm", "--unit", UNIT, "--code", new_code]) == 0
+    assert "旧密钥" in capsys.readouterr().out
+    assert main([*county, "import", str(usb)]) == 0
+    assert main([*county, "keys", "list"]) == 0
+    assert "已作废的密钥" in capsys.readouterr().out
+    assert main(["--db", str(new_file), "keys", "rotate"]) == 2
+    assert "只有县矫正办" in capsys.readouterr().err
+    assert main([*county, "keys", "rotate"]) == 0
+    assert "已更换本机密钥：新识别码" in capsys.readouterr().out
+    assert main([*county, "export", "--to", UNIT, "--out", str(usb / "down.bjpkg")]) == 0
+    assert main(["--db", str(new_file), "import", str(usb / "down.bjpkg")]) == 0
+    capsys.readouterr()
+    assert main([*county, "keys"]) == 2  # the subcommands are listed
+    assert "rotate" in capsys.readouterr().out
