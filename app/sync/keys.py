@@ -459,14 +459,14 @@ def revoked_message(name: str, retired: identity.RetiredKeys) -> str:
 
 
 KEY_EVENTS = {
-    "registered": "登记密钥（识别码 {code}）",
-    "reissued": "重新发放接入凭证（现登记识别码 {old}；新电脑的密钥需核对确认）",
-    "presented": "新电脑出示新密钥（识别码 {code}），待确认；数据包暂未导入",
-    "confirmed": "确认新密钥（识别码 {code}），取代 {old}",
-    "revoked": "旧密钥作废（识别码 {old}）：此后用它签名的数据包一律拒绝",
-    "rejected": "拒绝新密钥（识别码 {code}）：识别码核对不符，接入凭证作废",
-    "rotated": "更换本机密钥：新识别码 {code}（原 {old} 作废）",
-    "switched": "对方更换了密钥：改用识别码 {code}（原 {old} 作废）",
+    "registered": "登记密钥 {code}",
+    "reissued": "重新发放接入凭证（现登记 {old}）",
+    "presented": "新电脑出示新密钥 {code}，待确认",
+    "confirmed": "确认新密钥 {code}（取代 {old}）",
+    "revoked": "旧密钥 {old} 作废，其数据包一律拒绝",
+    "rejected": "拒绝新密钥 {code}（识别码核对不符）",
+    "rotated": "更换本机密钥：{code}（原 {old} 作废）",
+    "switched": "对方更换密钥：{code}（原 {old} 作废）",
 }
 
 
