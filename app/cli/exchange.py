@@ -83,7 +83,7 @@ def handle(args: argparse.Namespace, open_existing) -> int:
     from app.services.settings import current_programme
     from app.sync.exchange import export_package, import_package, verify_package
     from app.sync.keys import NewKeysPresented
-    from app.sync.registration import write_credential
+    from app.sync.registration import registered, write_credential
 
     if args.command == "keys" and args.keys_command is None:
         args.keys_help()
@@ -124,12 +124,13 @@ def handle(args: argparse.Namespace, open_existing) -> int:
             with database.session() as session:
                 programme = current_programme(session)
                 template = programme.template_key if programme else None
+                reissued = args.reissue and registered(session, args.unit)
                 write_credential(session, args.unit, Path(args.out).expanduser(), template or "",
                                  reissue=args.reissue)  # fmt: skip
             print(
                 f"已为“{args.unit}”生成接入凭证 {args.out}。请通过 U 盘交给该单位，在其电脑上运行 init --credential。"
             )
-            if args.reissue:
+            if reissued:
                 print(
                     "这是重新发放的凭证：新电脑发来的第一个数据包会暂不导入，"
                     f"请打电话核对识别码后运行 keys confirm --unit {args.unit} --code 新识别码。"

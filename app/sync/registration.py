@@ -47,6 +47,12 @@ def _proof(token: str, keys: PublicKeys) -> str:
     ).hexdigest()
 
 
+def registered(session: Session, unit_name: str) -> bool:
+    """The unit's keys are registered here (a credential for it would be a re-issue)."""
+    unit = session.scalar(select(Unit).where(Unit.name == unit_name, Unit.deleted.is_(False)))
+    return unit is not None and identity.peer_keys(session, unit.uuid) is not None
+
+
 def write_credential(
     session: Session, unit_name: str, out: Path, template_key: str, *, reissue: bool = False
 ) -> dict[str, Any]:
