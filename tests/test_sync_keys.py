@@ -5,7 +5,9 @@ change is in the history, and the command line does the same."""
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import shutil
 import sqlite3
 import zipfile
@@ -345,3 +347,24 @@ def test_the_command_line_reissues_confirms_and_rotates(offices, capsys):
     capsys.readouterr()
     assert main([*county, "keys"]) == 2  # the subcommands are listed
     assert "rotate" in capsys.readouterr().out
+
+
+def test_a_huge_manifest_is_not_read_for_new_keys_before_a_signature_verifies_it(offices):
+    county_uuid, unit_uuid = uuid_of(offices.county, COUNTY), uuid_of(offices.county, UNIT)
+    with offices.county.session() as s:
+        keys.rotate_keys(s)
+        pairs, chain = identity.key_pairs(s), keys.announcements(s)
+    with offices.unit.session() as s:
+        unit_encryption = identity.key_pairs(s).public().encryption
+    path = offices.folder / "huge.bjpkg"
+    padding = base64.b64encode(os.urandom(keys.UNTRUSTED_PARSE_LIMIT * 3 // 4 + 3)).decode()
+    with PackageWriter(path, sender=Party(county_uuid, COUNTY, "x"), recipient=Party(unit_uuid, UNIT),
+                       sequence=99, keys=pairs, recipient_encryption_key=unit_encryption,
+                       extra={**chain, "padding": padding}) as writer:  # fmt: skip
+        writer.add_records("units", [])
+    before = dump(offices.unit_file)
+    with pytest.raises(PackageError) as refused:  # a genuine rotation, but not looked for
+        import_package(offices.unit, path)
+    assert "签名不符" in str(refused.value)
+    assert dump(offices.unit_file) == before
+    import_package(offices.unit, offices.package(offices.county, UNIT))  # a normal one switches

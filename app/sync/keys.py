@@ -43,6 +43,7 @@ ROTATIONS = "exchange.key_rotations"  # this install's rotations, each vouched f
 ROTATION_FORMAT = "bangjiao-key-rotation"
 MAX_ROTATIONS = 100  # entries of a chain looked at
 PEEK_LIMIT = 64 << 20  # a manifest read to find a sender's key is at most this large
+UNTRUSTED_PARSE_LIMIT = 16 << 20  # parsed before any signature verifies it: at most this large
 MAX_SIGNATURE = 1024
 
 
@@ -341,9 +342,10 @@ class SenderTrust:
         """The manifest as read (not trusted until a signature verifies it); {} if unreadable."""
         if self._manifest is None:
             signed = self._signed_manifest()
-            try:
-                data = json.loads(signed[0]) if signed else {}
-            except ValueError:
+            try:  # a key-changing package is small; a huge one is not parsed unverified
+                usable = signed is not None and len(signed[0]) <= UNTRUSTED_PARSE_LIMIT
+                data = json.loads(signed[0]) if signed and usable else {}
+            except (ValueError, RecursionError):
                 data = {}
             self._manifest = data if isinstance(data, dict) else {}
         return self._manifest
