@@ -284,6 +284,12 @@ def test_the_county_rotates_its_keys_and_units_follow_then_refuse_the_old_key(of
     assert dump(offices.unit_file) == before
     assert key_events(county)[-1] == (COUNTY, "rotated")
     assert key_events(unit) == [(COUNTY, "switched")]
+    with pytest.raises(UserError) as stale_credential, unit.session() as s:  # the old key again
+        join_with_credential(s, read_credential(offices.folder / "unit.cred"))
+    assert "这个接入凭证中“县矫正办”的密钥已于 " in str(stale_credential.value)
+    assert "请向县矫正办索取一份新的接入凭证" in str(stale_credential.value)
+    with unit.session() as s:
+        assert identity.peer_keys(s, county_uuid).fingerprint() == new_code
 
 
 def test_a_rotation_not_vouched_for_by_the_registered_key_is_refused(offices):

@@ -762,21 +762,6 @@ class ExchangePage(Page):
     def _credential_written(self, unit: str, path: Path, reissue: bool = False) -> None:
         self._say(f"已为“{unit}”{'重新发放' if reissue else '生成'}接入凭证 {path.name}。")
         self.refresh()
-        if reissue:
-            messages.inform(
-                self,
-                self.tr("接入凭证已重新发放"),
-                self.tr(
-                    "已为%1重新发放接入凭证，保存为：\n%2\n\n"
-                    "请用 U 盘把这个文件交给%1（不要用电子邮件或聊天软件发送）。%1的新电脑首次使用时"
-                    "选择“用县矫正办发放的接入凭证加入”，然后导出数据包交回。\n\n"
-                    "导入那个数据包时，本页会列出“待确认的新密钥”：请打电话请%1读出新电脑上的"
-                    "本机识别码，核对一致后确认。确认之后，%1现在那台电脑的密钥作废。"
-                )
-                .replace("%1", unit)
-                .replace("%2", str(path)),
-            )
-            return
         how = self.tr("%1的电脑在“数据交换”页面点“用接入凭证接入…”，选择这个文件。")
         if self.context.local_unit_kind != UnitKind.CITY_OFFICE:
             how = self.tr(
@@ -784,6 +769,22 @@ class ExchangePage(Page):
                 "已在使用的，在“数据交换”页面点“用接入凭证接入…”。"
             )
         how = how.replace("%1", unit)
+        if reissue:
+            messages.inform(
+                self,
+                self.tr("接入凭证已重新发放"),
+                self.tr(
+                    "已为%1重新发放接入凭证，保存为：\n%2\n\n"
+                    "请用 U 盘把这个文件交给%1（不要用电子邮件或聊天软件发送）。%3"
+                    "接入后请%1导出数据包交回。\n\n"
+                    "导入那个数据包时，本页会列出“待确认的新密钥”：请打电话请%1读出新电脑上的"
+                    "本机识别码，核对一致后确认。确认之后，%1现在那台电脑的密钥作废。"
+                )
+                .replace("%1", unit)
+                .replace("%2", str(path))
+                .replace("%3", how),
+            )
+            return
         messages.inform(
             self,
             self.tr("接入凭证已生成"),
