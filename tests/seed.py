@@ -155,7 +155,9 @@ def seed_everything(db_path: Path, photo_dir: Path) -> Path | None:
             summaries.review_summary(s, summary.id, ReviewDecision.RETURNED, "请补充典型案例。",
                                      date(2018, 10, 20), units["县矫正办"])  # fmt: skip
     db.close()
-    return seed_exchange(db_path, photo_dir)
+    pending = seed_exchange(db_path, photo_dir)
+    seed_new_keys(db_path, photo_dir)
+    return pending
 
 
 def _own_entry(database, day: date, title: str) -> None:
@@ -217,3 +219,38 @@ def seed_exchange(db_path: Path, work_dir: Path) -> Path | None:
     partner.close()
     here.close()
     return pending
+
+
+def seed_new_keys(db_path: Path, work_dir: Path) -> None:
+    """At the county: 法律援助中心 moved to a new PC with a re-issued credential, whose first
+    package was held, so that 数据交换 shows new keys to confirm (核对新密钥…)."""
+    from app.sync.exchange import export_package, import_package
+    from app.sync.keys import NewKeysPresented
+    from app.sync.registration import (
+        initialise_from_credential,
+        read_credential,
+        write_credential,
+    )
+
+    here = open_database(str(db_path))
+    with here.session() as s:
+        county, template = local_unit(s).name == "县矫正办", current_programme(s).template_key
+    if not county:
+        here.close()
+        return
+    credential = work_dir / f"{AID}-重新发放.cred"
+    with here.session() as s:
+        write_credential(s, AID, credential, template, reissue=True)
+    new_pc = initialise_from_credential(
+        str(work_dir / "partner-new-pc.db"), read_credential(credential)
+    ).database
+    package = export_package(new_pc, "县矫正办", work_dir / "seed-new-pc.bjpkg")[0]
+    new_pc.close()
+    try:
+        import_package(here, package)
+    except NewKeysPresented:
+        pass  # held: the keys wait on the page
+    else:
+        raise AssertionError("a new PC's package should wait for its keys to be confirmed")
+    finally:
+        here.close()

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QPushButton
 from sqlalchemy import func, select
 
 from app.cli import main
-from app.models import Agreement, AgreementStatus, LedgerEntry, Unit
+from app.models import Agreement, AgreementStatus, Direction, LedgerEntry, Unit
 from app.services import agreements
 from app.services.database import open_database
 from app.services.settings import current_programme
@@ -188,7 +188,9 @@ def test_a_folder_imports_every_package_in_order_and_an_empty_one_says_so(
     assert len(seen) == 2 and _entries(county) == 2
     told = dialogs.texts("information")[-1]
     assert told.index("第 1 号数据包") < told.index("第 2 号数据包")
-    assert [e.sequence for e in page.history_model.rows()] == [2, 1]
+    rows = [(e.direction, e.sequence) for e in page.history_model.rows()]
+    # the first package also registered the unit's keys
+    assert rows == [(Direction.RECEIVED, 2), (Direction.RECEIVED, 1), (Direction.KEYS, 0)]
 
 
 def test_a_folder_with_unusable_packages_is_told_once_at_the_end(
@@ -351,7 +353,7 @@ def test_an_import_with_a_conflict_brings_the_conflicts_forward_and_one_is_merge
         assert (entry.title, entry.body) == ("热线（县里更正）", "接听来电三次，均已答复。")
     db.close()
     history = [(e.direction.value, e.peer_unit_name, e.sequence) for e in page.history_model.rows()]
-    assert history == [("received", UNIT, 2), ("received", UNIT, 1)]
+    assert history == [("received", UNIT, 2), ("received", UNIT, 1), ("keys", UNIT, 0)]
 
 
 def test_the_identification_code_is_explained(qtbot, pair):

@@ -242,4 +242,5 @@ def test_three_units_county_and_city_over_several_rounds(offices, tmp_path):
         directions = s.execute(
             select(PackageLog.direction, func.count()).group_by(PackageLog.direction)
         ).all()
-        assert dict(directions) == {"received": 7, "sent": 4}  # 3 + 3 + 1 in, 3 + 1 out
+        # 3 + 3 + 1 in, 3 + 1 out, and the three units' keys registered by their first packages
+        assert dict(directions) == {"received": 7, "sent": 4, "keys": 3}

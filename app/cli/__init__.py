@@ -171,6 +171,7 @@ HANDLERS = {
     "verify": _exchange,
     "credential": _exchange,
     "join": _exchange,
+    "keys": _exchange,
     "summary": _summary,
     "bulletin": _bulletin,
 }

@@ -27,14 +27,16 @@ from app.models.base import Base, SyncedRecord, utcnow
 
 
 class Direction(enum.StrEnum):
-    """Whether a package left this PC or arrived."""
+    """Whether a package left this PC or arrived, or (KEYS) a change of exchange keys."""
 
     SENT = "sent"
     RECEIVED = "received"
+    KEYS = "keys"
 
 
 class PackageLog(Base):
-    """One package exported or imported, kept for the 数据交换 page's history."""
+    """One package exported or imported, or one change of keys (``Direction.KEYS``: details
+    ``{"key_event", "code", "old_code"}``), kept for the 数据交换 page's history."""
 
     __tablename__ = "package_log"
 

@@ -47,10 +47,15 @@ class PublicKeys:
 
 @dataclass(frozen=True)
 class KeyPairs:
-    """An install's private keys (never leave the PC) and their public halves."""
+    """An install's private keys (never leave the PC) and their public halves.
+
+    ``retired_encryption`` holds the private encryption keys this install used before it
+    rotated its keys: packages sealed to them by units that have not switched yet still open.
+    """
 
     signing_private: str
     encryption_private: str
+    retired_encryption: tuple[str, ...] = ()
 
     @classmethod
     def generate(cls) -> KeyPairs:
@@ -78,12 +83,14 @@ class KeyPairs:
         return _b64(Ed25519PrivateKey.from_private_bytes(_unb64(self.signing_private)).sign(data))
 
     def open_sealed(self, sealed: bytes, context: bytes) -> bytes:
-        """Decrypt data sealed to this install's encryption key."""
-        try:
-            key = X25519PrivateKey.from_private_bytes(_unb64(self.encryption_private))
-            return SUITE.decrypt(sealed, key, info=context)
-        except (InvalidTag, ValueError) as exc:
-            raise CryptoError("sealed data could not be opened") from exc
+        """Decrypt data sealed to this install's encryption key (or to a retired one)."""
+        for private in (self.encryption_private, *self.retired_encryption):
+            try:
+                key = X25519PrivateKey.from_private_bytes(_unb64(private))
+                return SUITE.decrypt(sealed, key, info=context)
+            except (InvalidTag, ValueError):
+                continue
+        raise CryptoError("sealed data could not be opened")
 
 
 def verify(public_signing: str, data: bytes, signature: str) -> None:

@@ -30,13 +30,13 @@ from app.services.errors import UserError
 from app.services.settings import local_unit
 from app.sync import conflicts, history, identity, registration, versions
 from app.sync.bulk import ROW_ID, BulkWriter
+from app.sync.keys import SenderTrust, announcements
 from app.sync.package import (
     PackageError,
     PackageWriter,
     Party,
     VerifiedPackage,
     open_package,
-    peek_introduction,
 )
 from app.sync.records import (
     UuidMap,
@@ -204,6 +204,7 @@ def export_package(
                                  "data_version": versions.block(session, recipient.uuid, confirmed, version)}  # fmt: skip
         if intro:
             extra["introduction"] = intro
+        extra.update(announcements(session))
         with PackageWriter(Path(out), sender=sender, recipient=Party(recipient.uuid, recipient.name),
                            sequence=sequence, keys=keys, recipient_encryption_key=recipient_keys.encryption,
                            extra=extra) as writer:  # fmt: skip
@@ -377,27 +378,26 @@ def _integrity_message(exc: IntegrityError, table_name: str, sender: str) -> str
     )
 
 
-def _open_verified(session: Session, path: Path) -> VerifiedPackage:
-    """Verify a package for this install; a unit's first package may introduce its keys
-    (registered in the caller's transaction, so a refusal registers nothing)."""
+def _open_verified(session: Session, path: Path, *, hold: bool = True) -> VerifiedPackage:
+    """Verify a package for this install, with the sender's key as :class:`SenderTrust`
+    finds it: a unit's first package introduces its keys, a sender that rotated its keys brings
+    the new ones (both registered in the caller's transaction, so a refusal registers nothing);
+    a unit's new PC is held (``NewKeysPresented``; with ``hold`` its keys wait for a person,
+    committed on their own); a revoked key's package is refused saying why."""
     me = _me(session)
-
-    def signing_key(unit_uuid: str) -> str | None:
-        found = identity.peer_keys(session, unit_uuid)
-        if found is None and registration.accept_introduction(
-            session, unit_uuid, peek_introduction(path)
-        ):
-            found = identity.peer_keys(session, unit_uuid)
-        return found.signing if found else None
-
-    return open_package(path, me=me.uuid, sender_signing_key=signing_key,
-                        last_sequence=lambda _unit, instance: identity.last_imported(session, instance))  # fmt: skip
+    trust = SenderTrust(session, path)
+    try:
+        package = open_package(path, me=me.uuid, sender_signing_key=trust.signing_key,
+                               last_sequence=lambda _unit, instance: identity.last_imported(session, instance))  # fmt: skip
+    except PackageError as refused:
+        raise trust.explain(refused) from None
+    return trust.accepted(package, hold=hold)
 
 
 def verify_package(database: Database, path: Path) -> dict[str, Any]:
     """Check a package as an import would, without importing; its manifest."""
     with database.session() as session:
-        package = _open_verified(session, Path(path))
+        package = _open_verified(session, Path(path), hold=False)
         package.close()
         session.rollback()  # a verification registers nothing
         return package.manifest

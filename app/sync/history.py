@@ -26,6 +26,20 @@ def log_package(
     return entry
 
 
+def log_key_event(
+    session: Session, peer_uuid: str, peer_name: str, event: str, *, code: str = "",
+    old_code: str = "", file_name: str = "", sequence: int = 0, instance: str = "",
+) -> PackageLog:  # fmt: skip
+    """Add a change of keys to the history (in the caller's transaction): ``event`` is one of
+    registered, reissued, presented, confirmed, rejected, revoked, rotated, switched; ``code``
+    the new keys' identification code, ``old_code`` the replaced one's."""
+    return log_package(
+        session, Direction.KEYS, peer_uuid, peer_name, sequence=sequence, instance=instance,
+        file_name=file_name, reference_version=0,
+        details={"key_event": event, "code": code, "old_code": old_code},
+    )  # fmt: skip
+
+
 def recent(session: Session, limit: int = 200) -> list[PackageLog]:
     """The newest packages first."""
     return list(

@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,9 @@ from app.sync.crypto import KeyPairs, PublicKeys
 
 INSTANCE = "exchange.instance_uuid"
 KEYS = "exchange.keys"
+KEYS_RETIRED = "exchange.keys_retired"  # this install's key pairs before it rotated them
 PEER = "exchange.peer:"  # + unit uuid → public keys
+PEER_RETIRED = "exchange.peer_retired:"  # + unit uuid → its keys no longer valid, and since when
 SEQ_OUT = "exchange.seq_out:"  # + recipient unit uuid → last sequence sent
 SEQ_IN = "exchange.seq_in:"  # + sender instance uuid → last sequence imported
 
@@ -43,15 +46,41 @@ def new_instance(session: Session) -> str:
     return value
 
 
+def _retired_pairs(session: Session) -> list[dict[str, str]]:
+    retired: list[dict[str, str]] = json.loads(get_setting(session, KEYS_RETIRED) or "[]")
+    return retired
+
+
 def key_pairs(session: Session) -> KeyPairs:
-    """This install's key pairs, made on first use."""
+    """This install's key pairs, made on first use (with the private encryption keys it used
+    before a rotation, so packages still sealed to them open)."""
     value = get_setting(session, KEYS)
+    retired = tuple(pair["encryption_private"] for pair in reversed(_retired_pairs(session)))
     if value:
-        return KeyPairs(**json.loads(value))
+        stored = json.loads(value)
+        return KeyPairs(stored["signing_private"], stored["encryption_private"], retired)
     keys = KeyPairs.generate()
+    _store_pairs(session, keys)
+    return keys
+
+
+def _store_pairs(session: Session, keys: KeyPairs) -> None:
     set_setting(session, KEYS, json.dumps({"signing_private": keys.signing_private,
                                            "encryption_private": keys.encryption_private}))  # fmt: skip
-    return keys
+
+
+def replace_key_pairs(session: Session, at: str) -> tuple[KeyPairs, KeyPairs]:
+    """Make new key pairs for this install (a rotation at ``at``, ISO time); the old ones are
+    kept only to open packages still sealed to them. The old and the new pairs."""
+    old = key_pairs(session)
+    retired = _retired_pairs(session)
+    retired.append(
+        {"signing_private": old.signing_private, "encryption_private": old.encryption_private,
+         "until": at}
+    )  # fmt: skip
+    set_setting(session, KEYS_RETIRED, json.dumps(retired))
+    _store_pairs(session, KeyPairs.generate())
+    return old, key_pairs(session)
 
 
 def register_peer(session: Session, unit_uuid: str, keys: PublicKeys) -> None:
@@ -67,6 +96,37 @@ def peer_keys(session: Session, unit_uuid: str) -> PublicKeys | None:
     """A registered unit's public keys, or None."""
     value = get_setting(session, PEER + unit_uuid)
     return PublicKeys(**json.loads(value)) if value else None
+
+
+@dataclass(frozen=True)
+class RetiredKeys:
+    """A unit's public keys that are no longer valid: since ``until`` (ISO date), because
+    ``reason``: "reissued" (the unit moved to a new PC with a re-issued credential), "rotated"
+    (the unit replaced its keys) or "credential" (a new credential brought other keys)."""
+
+    keys: PublicKeys
+    until: str
+    reason: str
+
+
+def retire_peer_keys(
+    session: Session, unit_uuid: str, keys: PublicKeys, until: str, reason: str
+) -> None:
+    """Remember that a unit's keys stopped being valid (its later packages are refused)."""
+    retired = json.loads(get_setting(session, PEER_RETIRED + unit_uuid) or "[]")
+    retired.append(
+        {"signing": keys.signing, "encryption": keys.encryption, "until": until, "reason": reason}
+    )
+    set_setting(session, PEER_RETIRED + unit_uuid, json.dumps(retired))
+
+
+def retired_peer_keys(session: Session, unit_uuid: str) -> list[RetiredKeys]:
+    """A unit's keys that are no longer valid, oldest first."""
+    retired = json.loads(get_setting(session, PEER_RETIRED + unit_uuid) or "[]")
+    return [
+        RetiredKeys(PublicKeys(r["signing"], r["encryption"]), r["until"], r["reason"])
+        for r in retired
+    ]
 
 
 def upcoming_sequence(session: Session, recipient_uuid: str) -> int:
@@ -212,3 +272,9 @@ def confirmed(session: Session, recipient_uuid: str) -> int | None:
     """The highest of our packages the recipient has confirmed, or None."""
     value = int(get_setting(session, ACKED + recipient_uuid) or 0)
     return value or None
+
+
+def forget_confirmations(session: Session, recipient_uuid: str) -> None:
+    """The recipient's PC was replaced: its next package carries everything again."""
+    if get_setting(session, ACKED + recipient_uuid):
+        set_setting(session, ACKED + recipient_uuid, "0")

@@ -1,6 +1,7 @@
 """What the 数据交换 page shows, read in one session: this PC's identity and identification
-code, the units it can send packages to, the office it joins and the units it registers, open
-conflicts, the history of packages and the latest county aggregate."""
+code, the units it can send packages to, the office it joins and the units it registers (with
+the codes of those joined), new keys waiting for confirmation, open conflicts, the history of
+packages and changes of keys, and the latest county aggregate."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from app.services.settings import get_setting, local_unit
 from app.sync import identity
 from app.sync.conflicts import OpenConflict, open_conflicts
 from app.sync.history import recent
+from app.sync.keys import PendingKeys, can_rotate, pending_keys
 
 # Who registers whom: an office registers the units that report to it.
 REGISTERED_BY: dict[UnitKind, tuple[UnitKind, ...]] = {
@@ -45,6 +47,9 @@ class ExchangeOverview:
     upper: str | None = None  # the office this PC's unit reports to (joins)
     upper_joined: bool = False
     registrable: list[str] = field(default_factory=list)  # units this PC registers
+    joined: dict[str, str] = field(default_factory=dict)  # of those, joined ones → their code
+    pending_keys: list[PendingKeys] = field(default_factory=list)  # new PCs' keys to confirm
+    can_rotate: bool = False  # this office may replace its own keys
     conflicts: list[OpenConflict] = field(default_factory=list)
     history: list[PackageLog] = field(default_factory=list)
     aggregate: tuple[str, dict[str, Any]] | None = None
@@ -77,6 +82,11 @@ def exchange_overview(session: Session) -> ExchangeOverview:
             overview.upper_joined = me.parent.uuid in known
         kinds = REGISTERED_BY.get(me.kind, ())
         overview.registrable = [u.name for u in units if u.kind in kinds and u.parent_id == me.id]
+        overview.joined = {
+            r.name: r.code for r in overview.recipients if r.name in overview.registrable
+        }
+        overview.can_rotate = can_rotate(me)
+    overview.pending_keys = pending_keys(session)
     overview.conflicts = open_conflicts(session)
     overview.history = recent(session)
     session.expunge_all()

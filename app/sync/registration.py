@@ -3,7 +3,10 @@ with it, and the unit's first package introduces its public keys, proven with th
 
 The credential carries the county's public keys and a one-time random token. The unit signs
 nothing with the token: it sends an HMAC-SHA256 of its public keys keyed with the token, so the
-county knows the keys come from the PC that received the credential.
+county knows the keys come from the PC that received the credential. A token serves once: the
+keys it registered are the unit's, and it cannot introduce others. A unit that moves to a new PC
+gets a re-issued credential; the new PC's keys wait for the county's confirmation
+(``app.sync.keys``).
 """
 
 from __future__ import annotations
@@ -28,12 +31,13 @@ from app.services.errors import UserError, ValidationError, file_problem
 from app.services.settings import get_setting, local_unit, set_setting
 from app.services.setup import SetupResult, initialise
 from app.services.templates import find_template
-from app.sync import identity
+from app.sync import history, identity
 from app.sync.crypto import PublicKeys
 
 CREDENTIAL_FORMAT = "bangjiao-credential"
 CREDENTIAL_VERSION = 1
-TOKEN = "exchange.token:"  # + unit uuid → the token issued to that unit (county side)
+TOKEN = "exchange.token:"  # + unit uuid → the token issued to that unit, "" once used (county)
+TOKEN_ISSUED = "exchange.token_issued:"  # + unit uuid → the day that token was issued
 OWN_TOKEN = "exchange.own_token"  # unit side: the token received in the credential
 
 
@@ -43,11 +47,21 @@ def _proof(token: str, keys: PublicKeys) -> str:
     ).hexdigest()
 
 
+def registered(session: Session, unit_name: str) -> bool:
+    """The unit's keys are registered here (a credential for it would be a re-issue)."""
+    unit = session.scalar(select(Unit).where(Unit.name == unit_name, Unit.deleted.is_(False)))
+    return unit is not None and identity.peer_keys(session, unit.uuid) is not None
+
+
 def write_credential(
-    session: Session, unit_name: str, out: Path, template_key: str
+    session: Session, unit_name: str, out: Path, template_key: str, *, reissue: bool = False
 ) -> dict[str, Any]:
     """Register ``unit_name`` and write its credential file: the county for its departments and
-    offices, the city office for the county (a unit is registered by the one it reports to)."""
+    offices, the city office for the county (a unit is registered by the one it reports to).
+
+    A unit whose keys are registered already gets a credential only with ``reissue`` (it moved
+    to a new PC): the new PC's keys then wait for confirmation, and the current PC's keys stay
+    valid until then."""
     me = local_unit(session)
     if me is None or me.kind not in (UnitKind.COUNTY_OFFICE, UnitKind.CITY_OFFICE):
         raise UserError("只有县矫正办（或市矫正办）的电脑可以为单位登记、生成接入凭证。")
@@ -56,8 +70,23 @@ def write_credential(
         raise UserError(f"没有名为“{unit_name}”的单位。")
     if unit.parent_id != me.id:
         raise UserError(f"“{unit.name}”不向“{me.name}”报送，不能由本机为它生成接入凭证。")
+    current = identity.peer_keys(session, unit.uuid)
+    if current is not None and not reissue:
+        raise UserError(
+            f"“{unit.name}”已经接入（本机登记的识别码 {current.fingerprint()}）。"
+            "如果它换了电脑或重装了系统，请重新发放接入凭证（命令行加 --reissue）："
+            "新电脑接入后发来的第一个数据包需要核对确认，确认后现在的电脑随即停用。"
+        )
     token = secrets.token_hex(16)
     set_setting(session, TOKEN + unit.uuid, token)
+    set_setting(session, TOKEN_ISSUED + unit.uuid, datetime.now().date().isoformat())
+    if current is not None:
+        from app.sync.keys import forget_pending
+
+        forget_pending(session, unit.uuid)  # keys presented with an earlier credential
+        history.log_key_event(
+            session, unit.uuid, unit.name, "reissued", old_code=current.fingerprint()
+        )
     keys = identity.key_pairs(session).public()
     credential = {
         "format": CREDENTIAL_FORMAT,
@@ -141,11 +170,25 @@ def read_credential(path: Path) -> dict[str, Any]:
 
 
 def join_with_credential(session: Session, credential: dict[str, Any]) -> None:
-    """Unit side (after the database is set up for the credential's unit): trust the county."""
+    """Unit side (after the database is set up for the credential's unit): trust the county.
+    A credential carrying keys the county has since replaced is refused; keys it replaces are
+    no longer trusted."""
     county = credential["county"]
-    identity.register_peer(
-        session, county["unit_uuid"], PublicKeys(county["signing"], county["encryption"])
-    )
+    keys = PublicKeys(county["signing"], county["encryption"])
+    for retired in identity.retired_peer_keys(session, county["unit_uuid"]):
+        if retired.keys.signing == keys.signing:
+            raise UserError(
+                f"这个接入凭证中“{county['unit_name']}”的密钥已于 {retired.until[:10]} 作废"
+                f"（{county['unit_name']}已更换密钥），不能再用。"
+                f"请向{county['unit_name']}索取一份新的接入凭证。"
+            )
+    current = identity.peer_keys(session, county["unit_uuid"])
+    if current is not None and current != keys:
+        today = datetime.now().date().isoformat()
+        identity.retire_peer_keys(session, county["unit_uuid"], current, today, "credential")
+        history.log_key_event(session, county["unit_uuid"], county["unit_name"], "switched",
+                              code=keys.fingerprint(), old_code=current.fingerprint())  # fmt: skip
+    identity.register_peer(session, county["unit_uuid"], keys)
     set_setting(session, OWN_TOKEN, credential["token"])
 
 
@@ -235,13 +278,48 @@ def introduction(session: Session) -> dict[str, Any] | None:
     return {"signing": keys.signing, "encryption": keys.encryption, "proof": _proof(token, keys)}
 
 
-def accept_introduction(session: Session, unit_uuid: str, intro: dict[str, Any] | None) -> bool:
-    """County side: register a unit's keys if its introduction proves the issued token."""
+def introduced_keys(intro: Any) -> PublicKeys | None:
+    """The public keys an introduction (read from a manifest, not trusted yet) carries, or
+    None when it is not one."""
+    if not isinstance(intro, dict) or not all(
+        _key_text(intro.get(k)) for k in ("signing", "encryption")
+    ):
+        return None
+    return PublicKeys(str(intro["signing"]), str(intro["encryption"]))
+
+
+def proves_token(session: Session, unit_uuid: str, intro: Any) -> bool:
+    """County side: the introduction's keys are proven with the token issued to the unit and
+    not used yet."""
     token = get_setting(session, TOKEN + unit_uuid)
-    if not intro or not token:
+    keys = introduced_keys(intro)
+    if not token or keys is None:
         return False
-    keys = PublicKeys(intro["signing"], intro["encryption"])
-    if not hmac.compare_digest(_proof(token, keys), str(intro.get("proof", ""))):
+    return hmac.compare_digest(_proof(token, keys), str(intro.get("proof", "")))
+
+
+def token_issued(session: Session, unit_uuid: str) -> str:
+    """The day the unit's current credential was issued (ISO date), or ""."""
+    return get_setting(session, TOKEN_ISSUED + unit_uuid) or ""
+
+
+def use_token(session: Session, unit_uuid: str) -> None:
+    """The unit's token has registered its keys (or was refused): it introduces nothing more."""
+    if get_setting(session, TOKEN + unit_uuid):
+        set_setting(session, TOKEN + unit_uuid, "")
+
+
+def accept_introduction(session: Session, unit_uuid: str, intro: dict[str, Any] | None) -> bool:
+    """County side: register a unit's keys if its introduction proves the issued token (the
+    unit's first package; recorded in the history, in the caller's transaction)."""
+    if not proves_token(session, unit_uuid, intro):
         return False
+    keys = introduced_keys(intro)
+    assert keys is not None  # proven keys are keys
     identity.register_peer(session, unit_uuid, keys)
+    use_token(session, unit_uuid)
+    unit = session.scalar(select(Unit).where(Unit.uuid == unit_uuid))
+    history.log_key_event(
+        session, unit_uuid, unit.name if unit else "", "registered", code=keys.fingerprint()
+    )
     return True

@@ -1,14 +1,18 @@
-"""Dialogs of the 数据交换 page: the import preview, and settling a conflict field by field."""
+"""Dialogs of the 数据交换 page: the import preview, settling a conflict field by field, and
+confirming a unit's new PC's keys after comparing the codes by phone."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -19,7 +23,8 @@ from PySide6.QtWidgets import (
 
 from app.sync.conflicts import FieldDifference, OpenConflict
 from app.sync.exchange import KIND_LABELS, ImportSummary
-from app.ui.table_model import Column, RowTableModel
+from app.sync.keys import PendingKeys
+from app.ui.table_model import Column, RowTableModel, format_local_time
 from app.ui.table_view import RowTableView
 
 
@@ -240,6 +245,87 @@ class ConflictDialog(QDialog):
     def taken(self) -> set[str]:
         """Fields ticked to take from the owner's version."""
         return set(self.model.taken)
+
+    def _choose(self, choice: str) -> None:
+        self.choice = choice
+        self.accept()
+
+
+class KeyConfirmDialog(QDialog):
+    """A unit's new PC presented new keys: the clerk reads the new identification code to the
+    unit's clerk by phone and confirms (the old PC's keys are then revoked) or rejects them.
+
+    After ``exec()``, ``choice`` is "confirm", "reject" or None (稍后处理).
+    """
+
+    def __init__(self, pending: PendingKeys, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("核对新密钥"))
+        self.resize(680, 400)
+        self.choice: str | None = None
+        unit = pending.unit_name
+        layout = QVBoxLayout(self)
+        issued = pending.issued
+        heading = QLabel(
+            self.tr(
+                "%1换了一台新的电脑：新电脑用%2重新发放的接入凭证接入，发来的数据包带有新的密钥，"
+                "与本机为%1登记的不同。确认之前，这台新电脑的数据包不会导入。"
+            )
+            .replace("%1", unit)
+            .replace("%2", f" {issued} " if issued else "")
+        )
+        heading.setWordWrap(True)
+        layout.addWidget(heading)
+        how = QLabel(
+            self.tr(
+                "请打电话给%1的经办人，请对方打开新电脑的“数据交换”页面，读出页面最上方的"
+                "“本机识别码”，与下面的新识别码逐字核对："
+            ).replace("%1", unit)
+        )
+        how.setWordWrap(True)
+        layout.addWidget(how)
+        form = QFormLayout()
+        self.new_code = QLabel(pending.code)
+        self.new_code.setStyleSheet("font-size: 20px; font-weight: bold; letter-spacing: 2px;")
+        self.new_code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.old_code = QLabel(pending.current_code or "–")
+        self.old_code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        package = QLabel(
+            self.tr("%1（第 %2 号，%3 收到）")
+            .replace("%1", Path(pending.file).name)
+            .replace("%2", str(pending.sequence))
+            .replace("%3", format_local_time(datetime.fromisoformat(pending.seen)))
+        )
+        package.setWordWrap(True)
+        form.addRow(self.tr("新电脑的识别码："), self.new_code)
+        form.addRow(self.tr("现在登记的识别码（旧电脑）："), self.old_code)
+        form.addRow(self.tr("出示新密钥的数据包："), package)
+        layout.addLayout(form)
+        warning = QLabel(
+            self.tr(
+                "确认后：本机改用新电脑的密钥，旧电脑的密钥立即作废，此后用它签名的数据包一律拒绝"
+                "（旧电脑即使丢失或被盗，也无法再冒用%1）。\n"
+                "识别码不一致时请点“不一致，拒绝”：这份接入凭证随之作废，"
+                "如果%1确实换了电脑，请为它重新发放接入凭证。"
+            ).replace("%1", unit)
+        )
+        warning.setWordWrap(True)
+        warning.setStyleSheet(
+            "color: #6b4a00; background: #fff6dd; padding: 8px; border: 1px solid #e6c66e;"
+        )
+        layout.addWidget(warning)
+        layout.addStretch(1)
+        buttons = QDialogButtonBox()
+        self.confirm_button = QPushButton(self.tr("识别码一致，确认启用"))
+        self.reject_button = QPushButton(self.tr("不一致，拒绝"))
+        for button, choice in ((self.confirm_button, "confirm"), (self.reject_button, "reject")):
+            buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
+            button.clicked.connect(lambda _=False, c=choice: self._choose(c))
+        self.later_button = buttons.addButton(
+            self.tr("稍后处理"), QDialogButtonBox.ButtonRole.RejectRole
+        )
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
 
     def _choose(self, choice: str) -> None:
         self.choice = choice

@@ -1,7 +1,9 @@
 """数据交换: export a package for a unit, import packages (a file or a whole USB folder) with a
 preview first, settle conflicts, see the history of packages, join the office this unit
 reports to with its credential, register units (the county its departments and offices, the
-city the county) and, at the city, read the county's aggregate.
+city the county) or re-issue a unit's credential when it moves to a new PC, confirm that new
+PC's keys after comparing the codes by phone, rotate this office's keys and, at the city, read
+the county's aggregate.
 
 Every action goes through the one operations path: exports, previews, imports and credentials
 in the background with a progress dialog, failures shown by the one error policy; the result is
@@ -11,6 +13,7 @@ brought forward (收发记录, or 待处理冲突 when an import brought conflic
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -40,10 +43,11 @@ from app.sync.exchange import (
     steps,
     suggested_package_name,
 )
+from app.sync.keys import NewKeysPresented, PendingKeys, key_event_text
 from app.sync.overview import REGISTERED_BY, ExchangeOverview, exchange_overview
 from app.ui import messages
 from app.ui.background import Cancelled
-from app.ui.dialogs.exchange_dialogs import ConflictDialog, preview_accepted
+from app.ui.dialogs.exchange_dialogs import ConflictDialog, KeyConfirmDialog, preview_accepted
 from app.ui.files import ask_folder, ask_open_path, ask_open_paths, ask_save_path
 from app.ui.operations import Operation, report_failure
 from app.ui.pages.base import Page, button_row
@@ -56,6 +60,8 @@ CREDENTIAL_FILTER = "接入凭证 (*.cred)"
 
 def _history_text(entry: PackageLog) -> str:
     details = json.loads(entry.details or "{}")
+    if entry.direction == Direction.KEYS:
+        return key_event_text(details)
     if entry.direction == Direction.SENT:
         return _carried(details.get("records", {}), details.get("files", 0))
     parts = []
@@ -65,6 +71,10 @@ def _history_text(entry: PackageLog) -> str:
         if total:
             parts.append(f"{label} {total}")
     return "，".join(parts) or "没有变化"
+
+
+DIRECTIONS = {Direction.SENT: ("发出", "#1d3f72"), Direction.RECEIVED: ("收到", "#1e7d32"),
+              Direction.KEYS: ("密钥", "#8a5a00")}  # fmt: skip
 
 
 def _carried(counts: dict[str, int], files: int = 0) -> str:
@@ -98,11 +108,19 @@ class ExchangePage(Page):
         self._done: list[tuple[Path, ImportSummary]] = []
         self._skipped: list[str] = []
         self._several = False  # importing several packages (a folder): refusals told at the end
+        self._keys_held = False  # a package was held: a unit's new PC presented new keys
         self._cancelled = False
         self._busy = False  # an export or a series of imports is under way
         self.identity_label = QLabel()
         self.identity_label.setWordWrap(True)
-        self.layout_.addWidget(self.identity_label)
+        self.rotate_button = QPushButton(self.tr("更换本机密钥…"))
+        self.rotate_button.setToolTip(
+            self.tr("怀疑本机密钥泄露（如电脑曾丢失、被他人使用）或按规定定期更换时使用")
+        )
+        identity_row = QHBoxLayout()
+        identity_row.addWidget(self.identity_label, 1)
+        identity_row.addWidget(self.rotate_button)
+        self.layout_.addLayout(identity_row)
         boxes = QHBoxLayout()
         self.layout_.addLayout(boxes)
 
@@ -153,7 +171,11 @@ class ExchangePage(Page):
         credential_form.setContentsMargins(0, 0, 0, 0)
         self.credential_unit = QComboBox()
         self.credential_button = QPushButton(self.tr("生成接入凭证…"))
+        self.credential_hint = QLabel()
+        self.credential_hint.setObjectName("hint")
+        self.credential_hint.setWordWrap(True)
         credential_form.addRow(self.tr("登记单位："), self.credential_unit)
+        credential_form.addRow("", self.credential_hint)
         credential_form.addRow("", self.credential_button)
         link_layout.addWidget(self.credential_box)
         link_layout.addStretch(1)
@@ -173,6 +195,19 @@ class ExchangePage(Page):
         bar.addWidget(self.resolve_button)
         self.layout_.addWidget(self.conflict_bar)
 
+        self.keys_bar = QFrame()
+        self.keys_bar.setStyleSheet(
+            "QFrame { background: #fff6dd; border: 1px solid #e6c66e; }"
+            " QLabel { border: none; color: #6b4a00; }"
+        )
+        keys_row = QHBoxLayout(self.keys_bar)
+        keys_row.setContentsMargins(10, 6, 10, 6)
+        self.keys_text = QLabel()  # two short lines: a wrapped label's height is cut here
+        self.confirm_keys_button = QPushButton(self.tr("核对新密钥…"))
+        keys_row.addWidget(self.keys_text, 1)
+        keys_row.addWidget(self.confirm_keys_button)
+        self.layout_.addWidget(self.keys_bar)
+
         self.tabs = QTabWidget()
         self.layout_.addWidget(self.tabs, 1)
         self.conflict_model = RowTableModel[OpenConflict]([
@@ -187,15 +222,27 @@ class ExchangePage(Page):
         self.conflict_table.setToolTip(self.tr("双击一行，比较两个版本并处理"))
         self.conflicts_index = self.tabs.addTab(self.conflict_table, self.tr("待处理冲突"))
 
+        self.pending_model = RowTableModel[PendingKeys]([
+            Column(self.tr("单位"), lambda p: p.unit_name),
+            Column(self.tr("新电脑的识别码"), lambda p: p.code),
+            Column(self.tr("现在登记的识别码"), lambda p: p.current_code or "–"),
+            Column(self.tr("凭证发放日期"), lambda p: p.issued or "–"),
+            Column(self.tr("收到时间"), lambda p: format_local_time(datetime.fromisoformat(p.seen))),
+            Column(self.tr("数据包"), lambda p: Path(p.file).name),
+        ])  # fmt: skip
+        self.pending_table = RowTableView(self.pending_model, stretch=5)
+        self.pending_table.setToolTip(self.tr("双击一行，核对识别码并确认或拒绝"))
+        self.pending_index = self.tabs.addTab(self.pending_table, self.tr("待确认的新密钥"))
+
         self.history_model = RowTableModel[PackageLog]([
             Column(self.tr("时间"), lambda e: format_local_time(e.at), lambda e: e.at.isoformat()),
-            Column(self.tr("方向"), lambda e: "发出" if e.direction == Direction.SENT else "收到",
-                   foreground=lambda e: "#1d3f72" if e.direction == Direction.SENT else "#1e7d32"),
+            Column(self.tr("方向"), lambda e: DIRECTIONS[e.direction][0],
+                   foreground=lambda e: DIRECTIONS[e.direction][1]),
             Column(self.tr("对方单位"), lambda e: e.peer_unit_name),
-            Column(self.tr("编号"), lambda e: f"第 {e.sequence} 号", lambda e: e.sequence),
+            Column(self.tr("编号"), lambda e: f"第 {e.sequence} 号" if e.sequence else "–", lambda e: e.sequence),
             Column(self.tr("数据版本"), lambda e: f"第 {e.reference_version} 版" if e.reference_version else "–"),
-            Column(self.tr("范围"), lambda e: "全部" if e.full else "增量"),
-            Column(self.tr("内容"), _history_text),
+            Column(self.tr("范围"), lambda e: "–" if e.direction == Direction.KEYS else "全部" if e.full else "增量"),
+            Column(self.tr("内容"), _history_text, tooltip=_history_text),
             Column(self.tr("文件"), lambda e: e.file_name),
         ])  # fmt: skip
         self.history_table = RowTableView(self.history_model, stretch=6)
@@ -232,6 +279,10 @@ class ExchangePage(Page):
         self.import_file_button.clicked.connect(lambda: self.import_files())
         self.import_folder_button.clicked.connect(lambda: self.import_folder())
         self.credential_button.clicked.connect(lambda: self.write_credential())
+        self.credential_unit.currentIndexChanged.connect(lambda _index: self._show_credential())
+        self.rotate_button.clicked.connect(lambda: self.rotate_keys())
+        self.confirm_keys_button.clicked.connect(lambda: self.confirm_keys())
+        self.pending_table.row_activated.connect(lambda row: self.confirm_keys(row))
         self.join_button.clicked.connect(lambda: self.join())
         self.resolve_button.clicked.connect(lambda: self.settle())
         self.conflict_table.row_activated.connect(lambda row: self.settle(row))
@@ -281,6 +332,8 @@ class ExchangePage(Page):
             self.tr("⚠ 有 %1 条记录本机和对方都改过，两个版本都已保留。请逐条比较，选择保留哪个版本或合并。")
             .replace("%1", str(count))
         )  # fmt: skip
+        self._show_pending_keys(overview)
+        self.rotate_button.setVisible(overview.can_rotate)
         self.history_model.set_rows(overview.history)
         self.tabs.setTabVisible(self.aggregate_index, overview.aggregate is not None)
         if overview.aggregate is not None:
@@ -335,10 +388,49 @@ class ExchangePage(Page):
             )
             self.join_status.setText(status.replace("%1", upper))
         self.credential_box.setVisible(registers)
+        chosen = self.credential_unit.currentData()
+        self.credential_unit.blockSignals(True)
         self.credential_unit.clear()
         for name in overview.registrable:
-            self.credential_unit.addItem(name, name)
+            joined = name in overview.joined
+            self.credential_unit.addItem(name + (self.tr("（已接入）") if joined else ""), name)
+        self.credential_unit.setCurrentIndex(max(self.credential_unit.findData(chosen), 0))
+        self.credential_unit.blockSignals(False)
         self.credential_button.setEnabled(bool(overview.registrable))
+        self._show_credential()
+
+    def _show_credential(self) -> None:
+        """The chosen unit joined already: its credential is re-issued, for a new PC."""
+        name = self.credential_unit.currentData()
+        code = self.overview.joined.get(name) if self.overview and name else None
+        self.credential_button.setText(
+            self.tr("重新发放接入凭证…") if code else self.tr("生成接入凭证…")
+        )
+        self.credential_hint.setVisible(code is not None)
+        if code:
+            self.credential_hint.setText(
+                self.tr(
+                    "%1已接入（识别码 %2）。重新发放用于它换了电脑或重装系统："
+                    "新电脑将取代现在的电脑，其密钥需在本页核对确认。"
+                )
+                .replace("%1", name)
+                .replace("%2", code)
+            )
+
+    def _show_pending_keys(self, overview: ExchangeOverview) -> None:
+        pending = overview.pending_keys
+        self.pending_model.set_rows(pending)
+        self.tabs.setTabVisible(self.pending_index, bool(pending))
+        self.tabs.setTabText(
+            self.pending_index, self.tr("待确认的新密钥（%1）").replace("%1", str(len(pending)))
+        )
+        self.keys_bar.setVisible(bool(pending))
+        self.keys_text.setText(
+            self.tr("⚠ %1换了新的电脑，出示了新的密钥（新识别码 %2）。\n"
+                    "请打电话与对方核对识别码后确认；确认之前，新电脑发来的数据包不会导入。")
+            .replace("%1", "、".join(p.unit_name for p in pending))
+            .replace("%2", "、".join(p.code for p in pending))
+        )  # fmt: skip
 
     def _set_busy(self, busy: bool) -> None:
         """While a package is written or read, its buttons wait."""
@@ -448,6 +540,7 @@ class ExchangePage(Page):
             return
         self._queue = list(paths)
         self._several, self._cancelled = len(paths) > 1, False
+        self._keys_held = False
         self._done, self._skipped = [], []
         self._set_busy(True)
         self._preview_next()
@@ -498,6 +591,7 @@ class ExchangePage(Page):
             self._queue.clear()
         else:
             refused = isinstance(error, UserError)
+            self._keys_held = self._keys_held or isinstance(error, NewKeysPresented)
             if not (refused and self._several):  # several packages: refusals told once, at the end
                 report_failure(self, title, error)
             reason = (
@@ -516,6 +610,9 @@ class ExchangePage(Page):
 
     def _imports_finished(self) -> None:
         self._set_busy(False)
+        if self._keys_held:  # the new keys wait on the page, brought forward
+            self.refresh()
+            self.tabs.setCurrentIndex(self.pending_index)
         if not self._done:
             if self._several and self._skipped and not self._cancelled:
                 self.tabs.setCurrentIndex(self.log_index)
@@ -529,7 +626,7 @@ class ExchangePage(Page):
         conflicts = sum(sum(s.conflicts.values()) for _p, s in self._done)
         if conflicts:
             self.tabs.setCurrentIndex(self.conflicts_index)
-        else:
+        elif not self._keys_held:
             self.tabs.setCurrentIndex(self.history_index)
             last = self._done[-1][0].name
             self.history_table.select_where(
@@ -616,9 +713,27 @@ class ExchangePage(Page):
         return True
 
     def write_credential(self) -> None:
-        """Register the chosen unit and save its credential file (in the background)."""
+        """Register the chosen unit and save its credential file (in the background); for a
+        unit joined already, after saying that the new PC will replace its current one."""
         unit = self.credential_unit.currentData()
         if unit is None:
+            return
+        code = self.overview.joined.get(unit) if self.overview else None
+        reissue = code is not None
+        if reissue and not messages.confirm(
+            self,
+            self.tr("重新发放接入凭证"),
+            self.tr(
+                "%1已经接入，本机登记的识别码是 %2。\n\n"
+                "重新发放接入凭证用于%1换了电脑或重装了系统：新电脑用新凭证接入后，将取代%1"
+                "现在的电脑。新电脑发来的第一个数据包会暂不导入，本页会列出“待确认的新密钥”，"
+                "请打电话与%1核对识别码后确认；确认后，现在那台电脑的密钥作废，"
+                "它再发来的数据包一律拒绝。确认之前，现在的电脑仍可照常交换数据。\n\n"
+                "确定为%1重新发放接入凭证吗？"
+            )
+            .replace("%1", unit)
+            .replace("%2", code or ""),
+        ):
             return
         suggestion = self.tr("%1-接入凭证.cred").replace("%1", unit)
         path = ask_save_path(
@@ -633,7 +748,7 @@ class ExchangePage(Page):
 
             programme = current_programme(session)
             template = programme.template_key if programme is not None else None
-            write_credential(session, unit, path, template or "")
+            write_credential(session, unit, path, template or "", reissue=reissue)
             return path
 
         self.run_in_background(
@@ -641,11 +756,11 @@ class ExchangePage(Page):
             self.tr("正在为%1生成接入凭证……").replace("%1", unit),
             work,
             changes=True,
-            success=lambda written: self._credential_written(unit, written),
+            success=lambda written: self._credential_written(unit, written, reissue),
         )
 
-    def _credential_written(self, unit: str, path: Path) -> None:
-        self._say(f"已为“{unit}”生成接入凭证 {path.name}。")
+    def _credential_written(self, unit: str, path: Path, reissue: bool = False) -> None:
+        self._say(f"已为“{unit}”{'重新发放' if reissue else '生成'}接入凭证 {path.name}。")
         self.refresh()
         how = self.tr("%1的电脑在“数据交换”页面点“用接入凭证接入…”，选择这个文件。")
         if self.context.local_unit_kind != UnitKind.CITY_OFFICE:
@@ -654,6 +769,22 @@ class ExchangePage(Page):
                 "已在使用的，在“数据交换”页面点“用接入凭证接入…”。"
             )
         how = how.replace("%1", unit)
+        if reissue:
+            messages.inform(
+                self,
+                self.tr("接入凭证已重新发放"),
+                self.tr(
+                    "已为%1重新发放接入凭证，保存为：\n%2\n\n"
+                    "请用 U 盘把这个文件交给%1（不要用电子邮件或聊天软件发送）。%3"
+                    "接入后请%1导出数据包交回。\n\n"
+                    "导入那个数据包时，本页会列出“待确认的新密钥”：请打电话请%1读出新电脑上的"
+                    "本机识别码，核对一致后确认。确认之后，%1现在那台电脑的密钥作废。"
+                )
+                .replace("%1", unit)
+                .replace("%2", str(path))
+                .replace("%3", how),
+            )
+            return
         messages.inform(
             self,
             self.tr("接入凭证已生成"),
@@ -665,3 +796,107 @@ class ExchangePage(Page):
             .replace("%2", str(path))
             .replace("%3", how),
         )
+
+    # ------------------------------------------------------------ keys
+
+    def confirm_keys(self, pending: PendingKeys | None = None) -> bool:
+        """Compare a unit's new PC's code by phone, then confirm its keys (the old PC's are
+        revoked, and the held package may be imported at once) or reject them."""
+        pending = pending or self.pending_table.selected_row()
+        if pending is None:
+            rows = self.pending_model.rows()
+            if not rows:
+                return False
+            pending = rows[0]
+        self.tabs.setCurrentIndex(self.pending_index)
+        dialog = KeyConfirmDialog(pending, self)
+        if dialog.exec() != KeyConfirmDialog.DialogCode.Accepted or dialog.choice is None:
+            return False
+        from app.sync.keys import confirm_new_keys, reject_new_keys
+
+        unit = pending.unit_name
+        if dialog.choice == "reject":
+            if not self.attempt(lambda s: reject_new_keys(s, unit), self.tr("拒绝新密钥")):
+                return False
+            self._say(f"已拒绝“{unit}”新电脑的密钥（识别码 {pending.code}）。")
+            self.refresh()
+            self.tabs.setCurrentIndex(self.history_index)
+            messages.inform(
+                self,
+                self.tr("已拒绝新密钥"),
+                self.tr(
+                    "已拒绝%1的新密钥（识别码 %2），所用的接入凭证随之作废；%1现在登记的电脑照常有效。\n"
+                    "如果%1确实换了电脑，请在本页为它重新发放接入凭证，再核对一次识别码。"
+                )
+                .replace("%1", unit)
+                .replace("%2", pending.code),
+            )
+            return True
+        code = pending.code
+        if not self.attempt(lambda s: confirm_new_keys(s, unit, code), self.tr("确认新密钥")):
+            return False
+        self._say(f"已确认“{unit}”新电脑的密钥（识别码 {code}），旧密钥已作废。")
+        self.refresh()
+        self.tabs.setCurrentIndex(self.history_index)
+        done = (
+            self.tr(
+                "已确认%1新电脑的密钥（识别码 %2）。%1原来那台电脑的密钥（识别码 %3）已作废，"
+                "它再发来的数据包一律拒绝。"
+            )
+            .replace("%1", unit)
+            .replace("%2", code)
+            .replace("%3", pending.current_code or "–")
+        )
+        held = Path(pending.file)
+        if pending.file and held.is_file():
+            if messages.confirm(
+                self,
+                self.tr("已确认新密钥"),
+                done + self.tr("\n\n现在导入新电脑发来的数据包“%1”吗？").replace("%1", held.name),
+            ):
+                self.import_paths([held])
+            return True
+        messages.inform(
+            self,
+            self.tr("已确认新密钥"),
+            done + self.tr("\n\n请导入%1新电脑发来的数据包。").replace("%1", unit),
+        )
+        return True
+
+    def rotate_keys(self) -> bool:
+        """Replace this office's keys, after saying what follows for the units."""
+        if not messages.confirm(
+            self,
+            self.tr("更换本机密钥"),
+            self.tr(
+                "更换本机密钥后：\n"
+                "· 本机以后导出的数据包都用新密钥签名，并附上由旧密钥担保的新公钥；"
+                "各单位导入本机的下一个数据包时，自动改用新密钥；\n"
+                "· 各单位改用新密钥后，再收到用旧密钥签名的数据包一律拒绝；\n"
+                "· 本机的识别码随之改变，请告知各单位；单位发来的数据包照常导入。\n\n"
+                "适用于：怀疑本机密钥泄露（如电脑曾丢失、被他人使用），或按规定定期更换。\n\n"
+                "确定更换本机密钥吗？"
+            ),
+        ):
+            return False
+        from app.sync.keys import rotate_keys
+
+        codes = self.run(rotate_keys, self.tr("更换本机密钥"))
+        if not codes:
+            return False
+        old, new = codes
+        self._say(f"已更换本机密钥：新识别码 {new}（原识别码 {old}）。")
+        self.refresh()
+        self.tabs.setCurrentIndex(self.history_index)
+        messages.inform(
+            self,
+            self.tr("本机密钥已更换"),
+            self.tr(
+                "本机的新识别码是 %1（原识别码 %2 已作废）。\n\n"
+                "请尽快给各单位导出数据包：各单位导入后改用新密钥。"
+                "单位核对识别码时，请告诉对方新的识别码。"
+            )
+            .replace("%1", new)
+            .replace("%2", old),
+        )
+        return True
