@@ -1,9 +1,12 @@
 """Export a unit's records to a package, and import a package all-or-nothing.
 
-Export (``export_package``): every record this install's unit owns, with its photos and
-scans, all sealed to the recipient. Import (``import_package``):
-verify the whole package first, then apply every record in one transaction — a record is
-accepted only from its owning unit; an incoming record replaces the local one when its revision
+Export (``export_package``): every record this install's unit owns that goes to the recipient
+(the models' ``__exchange__`` declarations, :mod:`app.sync.rights`: least data down, reference
+data and the aggregate up to the city), with its photos and scans, all sealed to the recipient.
+Import (``import_package``): verify the whole package first, then apply every record in one
+transaction — a record is accepted only from its owning unit, and only when that unit's kind
+may write it and its references point at rows the unit may touch (:mod:`app.sync.rights`);
+an incoming record replaces the local one when its revision
 is higher and the local row was not changed here since the owner's last version; a record
 changed on both sides is kept twice (the local row, and the owner's version in a conflict for a
 person to settle); the package's sequence, data version and history line are recorded in the
