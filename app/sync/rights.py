@@ -273,7 +273,9 @@ def _least(table: Table, personal: Personal, me: Unit, recipient: Unit) -> Colum
     if personal is Personal.ENTRY:
         return goes
     if personal is Personal.ENTRY_PART:
-        return table.c.entry_id.in_(select(entries.c.id).where(goes))
+        return table.c.entry_id.in_(
+            select(entries.c.id).where(entries.c.owner_unit_id == me.id, goes)
+        )
     if personal is Personal.FILE:  # a file goes unless it is only a photo of withheld entries
 
         def photos(where: ColumnElement[bool]) -> Select[tuple[int]]:
