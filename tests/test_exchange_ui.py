@@ -226,11 +226,14 @@ def test_a_package_whose_preview_fails_is_explained_and_changes_nothing(
         identity.register_peer(u, uuid["县矫正办"], identity.key_pairs(c).public())
     with county_db.session() as s:  # the county's own first version of 基层科's agreement
         agreements.create_draft(s, current_programme(s).id, unit_ids(s)["基层科"])
-    with unit_db.session() as s:  # 法律援助中心's PC issued one too (as older versions let it)
+    with unit_db.session() as s:  # 法律援助中心's PC issued one too (a department may not)
         units = unit_ids(s)
-        s.add(Agreement(programme_id=current_programme(s).id, department_id=units["基层科"],
-                        party_a_id=units["社区矫正科"], version=1, status=AgreementStatus.ISSUED,
-                        content={}, owner_unit_id=units[UNIT]))  # fmt: skip
+        forged = Agreement(programme_id=current_programme(s).id, department_id=units["基层科"],
+                           party_a_id=units["社区矫正科"], version=1, status=AgreementStatus.ISSUED,
+                           content={}, owner_unit_id=units[UNIT])  # fmt: skip
+        s.add(forged)
+        s.flush()
+        forged_uuid = forged.uuid
     county_db.close()
     unit_db.close()
     assert main(["--db", str(unit), "export", "--to", "县矫正办", "--out", str(tmp_path)]) == 0
@@ -243,9 +246,8 @@ def test_a_package_whose_preview_fails_is_explained_and_changes_nothing(
     _click(qtbot, page, page.import_file_button)
     assert not seen  # no preview: the refusal instead
     assert dialogs.texts("warning") == [
-        "“法律援助中心”的数据包未导入：其中的责任状记录与本机已有的责任状重复"
-        "（同一科室同一版本的责任状，本机已有另一份）。数据库保持原样，没有任何改动。"
-        "请与“法律援助中心”核对这些责任状，改正后重新导出数据包。"
+        f"“法律援助中心”的数据包未导入：局科室不能新增责任状（记录 {forged_uuid}），"
+        "责任状由社区矫正科（县矫正办）起草、印发和签署。数据库保持原样，没有任何改动。"
     ]
     assert not dialogs.texts("information")
     assert dump(county) == before

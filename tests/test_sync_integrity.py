@@ -1,7 +1,7 @@
 """Packages the database's own rules refuse, and the names packages get.
 
-A package whose records break a rule of the database (here a UNIQUE one: a department's PC had
-issued another department's 责任状 and the county already has that version) is refused with a
+A package whose records break a rule of the database (here a UNIQUE one: 社区矫正科's PC had
+issued a department's 责任状 and the county already has that version) is refused with a
 Chinese message, as an import and as a preview, and the county's database stays byte for byte
 as it was. A package's file name carries both units, the date and its number."""
 
@@ -34,15 +34,30 @@ from tests.helpers import unit_ids
 UNIT = "法律援助中心"
 
 
+def _pair(tmp_path: Path, name: str) -> tuple[Database, Database]:
+    """The county's and the unit ``name``'s databases, each knowing the other's keys."""
+    county = initialise(str(tmp_path / "county.db"), TEMPLATE_KEY, "县矫正办").database
+    unit = initialise(str(tmp_path / "unit.db"), TEMPLATE_KEY, name).database
+    with county.session() as c, unit.session() as u:
+        uuid = {n: c.scalar(select(Unit.uuid).where(Unit.name == n)) for n in ("县矫正办", name)}
+        identity.register_peer(c, uuid[name], identity.key_pairs(u).public())
+        identity.register_peer(u, uuid["县矫正办"], identity.key_pairs(c).public())
+    return county, unit
+
+
 @pytest.fixture
 def pair(tmp_path: Path):
     """The county's and 法律援助中心's databases, each knowing the other's keys."""
-    county = initialise(str(tmp_path / "county.db"), TEMPLATE_KEY, "县矫正办").database
-    unit = initialise(str(tmp_path / "unit.db"), TEMPLATE_KEY, UNIT).database
-    with county.session() as c, unit.session() as u:
-        uuid = {n: c.scalar(select(Unit.uuid).where(Unit.name == n)) for n in ("县矫正办", UNIT)}
-        identity.register_peer(c, uuid[UNIT], identity.key_pairs(u).public())
-        identity.register_peer(u, uuid["县矫正办"], identity.key_pairs(c).public())
+    county, unit = _pair(tmp_path, UNIT)
+    yield county, unit
+    county.close()
+    unit.close()
+
+
+@pytest.fixture
+def keeper(tmp_path: Path):
+    """The county's and 社区矫正科's databases (both keep agreements)."""
+    county, unit = _pair(tmp_path, "社区矫正科")
     yield county, unit
     county.close()
     unit.close()
@@ -57,21 +72,21 @@ def dump(database: Database) -> list[str]:
         connection.close()
 
 
-def test_a_package_that_breaks_a_unique_rule_is_refused_and_changes_nothing(pair, tmp_path):
-    county, unit = pair
+def test_a_package_that_breaks_a_unique_rule_is_refused_and_changes_nothing(keeper, tmp_path):
+    county, unit = keeper
     with county.session() as s:  # the county's own first version of 基层科's agreement
         programme_id, units = current_programme(s).id, unit_ids(s)
         agreements.create_draft(s, programme_id, units["基层科"])
-    with unit.session() as s:  # 法律援助中心's PC made one too (as older versions let it)
+    with unit.session() as s:  # 社区矫正科's PC (it keeps agreements too) issued one as well
         programme_id, units = current_programme(s).id, unit_ids(s)
         s.add(Agreement(programme_id=programme_id, department_id=units["基层科"], party_a_id=units["社区矫正科"],
-                        version=1, status=AgreementStatus.ISSUED, content={}, owner_unit_id=units[UNIT]))  # fmt: skip
+                        version=1, status=AgreementStatus.ISSUED, content={}, owner_unit_id=units["社区矫正科"]))  # fmt: skip
     package, _counts = export_package(unit, "县矫正办", tmp_path / "up.bjpkg")
     before = dump(county)
     expected = (
-        "“法律援助中心”的数据包未导入：其中的责任状记录与本机已有的责任状重复"
+        "“社区矫正科”的数据包未导入：其中的责任状记录与本机已有的责任状重复"
         "（同一科室同一版本的责任状，本机已有另一份）。数据库保持原样，没有任何改动。"
-        "请与“法律援助中心”核对这些责任状，改正后重新导出数据包。"
+        "请与“社区矫正科”核对这些责任状，改正后重新导出数据包。"
     )
     for dry_run in (True, False):
         with pytest.raises(UserError) as refused:

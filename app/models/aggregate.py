@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, SyncedRecord
+from app.models.base import Base, ExchangeRule, SyncedRecord, ToCity
+from app.models.unit import COUNTY_OFFICE, NOBODY
 
 
 class AggregateReport(SyncedRecord, Base):
@@ -17,6 +18,10 @@ class AggregateReport(SyncedRecord, Base):
     (see ``app.services.aggregate``)."""
 
     __tablename__ = "aggregate_reports"
+    __exchange__ = ExchangeRule(
+        create=COUNTY_OFFICE, delete=NOBODY, to_city=ToCity.ONLY,
+        reason="县级汇总由县矫正办根据各单位台账生成，只报送市矫正办",
+    )  # fmt: skip
 
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     as_of: Mapped[date] = mapped_column(Date)

@@ -10,10 +10,10 @@ from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueCons
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models._enum import enum_column_type
-from app.models.base import Base, SyncedRecord
-from app.models.ledger import Attachment
+from app.models.base import Base, ExchangeRule, SyncedRecord, ToCity, Touch
+from app.models.ledger import HELD_FILE, Attachment
 from app.models.programme import Programme
-from app.models.unit import Unit
+from app.models.unit import AGREEMENT_KEEPERS, COUNTY_OFFICE, Unit
 
 
 class AgreementStatus(enum.StrEnum):
@@ -29,6 +29,11 @@ class AgreementTemplate(SyncedRecord, Base):
     """The editable wording of an agreement outside the duties (a programme's text)."""
 
     __tablename__ = "agreement_templates"
+    __exchange__ = ExchangeRule(
+        create=COUNTY_OFFICE,
+        to_city=ToCity.ALSO,
+        reason="责任状文本是实施方案的一部分，由县矫正办维护",
+    )
 
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -40,6 +45,13 @@ class Agreement(SyncedRecord, Base):
 
     __tablename__ = "agreements"
     __table_args__ = (UniqueConstraint("programme_id", "department_id", "version"),)
+    # drafted, issued, signed (the scan) and voided on the county's PCs only; they carry the
+    # signatories' names and the scanned signatures: not for the city (it gets the signing rate)
+    __exchange__ = ExchangeRule(
+        create=AGREEMENT_KEEPERS, reason="责任状由社区矫正科（县矫正办）起草、印发和签署",
+        references={"supersedes_id": Touch(reason="新版本只能取代发送单位自己的责任状"),
+                    "scan_attachment_id": HELD_FILE},
+    )  # fmt: skip
 
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Date, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, SyncedRecord
+from app.models.base import Base, ExchangeRule, SyncedRecord, ToCity
+from app.models.unit import COUNTY_OFFICE
 
 
 class AssessmentScheme(SyncedRecord, Base):
@@ -21,6 +22,9 @@ class AssessmentScheme(SyncedRecord, Base):
     """
 
     __tablename__ = "assessment_schemes"
+    __exchange__ = ExchangeRule(
+        create=COUNTY_OFFICE, to_city=ToCity.ALSO, reason="考核方案由县矫正办制定"
+    )
 
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -32,6 +36,8 @@ class ScoreAdjustment(SyncedRecord, Base):
     """A manual addition or deduction to a department's score, with its reason."""
 
     __tablename__ = "score_adjustments"
+    # the county's own judgement of the departments; its reasons are free text: not for the city
+    __exchange__ = ExchangeRule(create=COUNTY_OFFICE, reason="考核加减分由县矫正办登记")
 
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)

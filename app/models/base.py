@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -18,6 +21,9 @@ from sqlalchemy import (
     inspect,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, declared_attr, mapped_column
+
+if TYPE_CHECKING:
+    from app.models.unit import UnitKind
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -44,6 +50,73 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class ToCity(enum.Enum):
+    """Whether a table's rows go up from the county to the city office."""
+
+    NO = "no"  # they stay in the county (the ledger, anything personal, the county's own work)
+    ALSO = "also"  # reference data: down to the units and up to the city
+    ONLY = "only"  # the county's aggregate: to the city only
+
+
+class Personal(enum.Enum):
+    """How a table's rows carry a correction subject's data. Such rows go up to the county
+    whole, down to a unit only when that unit serves the subject, never to the city (see
+    ``app.sync.rights``)."""
+
+    SUBJECT = "subject"  # the subject itself (name, identity number)
+    ENTRY = "entry"  # a ledger entry, which may name a subject (``subject_id``)
+    ENTRY_PART = "entry_part"  # a row of a ledger entry (``entry_id``), e.g. a photo link
+    FILE = "file"  # a stored file, withheld with the entries it is a photo of
+
+
+@dataclass(frozen=True, kw_only=True)
+class Touch:
+    """Which rows a reference column of an incoming record may point at: the rows the sender
+    may touch. A row qualifies when any of the conditions set here holds."""
+
+    reason: str  # Chinese, said when a reference is refused: "台账照片只能加在本单位自己的台账上"
+    owned: bool = True  # rows the sending unit owns
+    naming: tuple[str, ...] = ()  # rows whose unit column (responsible_unit_id) names the sender
+    importer: bool = False  # rows the importing unit owns (it sent them to the sender)
+    in_package: bool = False  # rows the same package brings (content-named attachments)
+    linked_from: tuple[str, str] | None = None  # rows the sender's own rows of (table, column)
+    # point at, e.g. ("entry_attachments", "attachment_id"): the photos of its own entries
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExchangeRule:
+    """Who may write a table's rows through an exchange package, and where they travel.
+
+    Every exchanged model declares one as ``__exchange__``; the import enforces it for every
+    record (``app.sync.rights``), the export follows it. The kinds are those of the *sending*
+    unit, which must also own every record it sends. ``change`` and ``delete`` default to
+    ``create``; an empty set means nobody (e.g. records the app never deletes).
+    """
+
+    create: frozenset[UnitKind]
+    reason: str  # Chinese, who keeps these records, said when a write is refused
+    change: frozenset[UnitKind] | None = None
+    delete: frozenset[UnitKind] | None = None
+    to_city: ToCity = ToCity.NO
+    # a reference column: the rows go down only to the unit that owns the row it points at
+    about: str | None = None
+    # rows named by their content (an attachment's uuid comes from its SHA-256): a copy sent
+    # by another unit than the one whose row is here is the same file, not a change
+    shared_content: bool = False
+    # unit columns of the record itself that must name the sender, with the reason
+    sender_columns: Mapping[str, str] = field(default_factory=dict)
+    # reference columns and which rows they may point at; other references may point anywhere
+    references: Mapping[str, Touch] = field(default_factory=dict)
+    personal: Personal | None = None
+
+    def kinds(self, action: str) -> frozenset[UnitKind]:
+        """The kinds of sending unit that may ``action`` ("create", "change", "delete") a row."""
+        if action == "create":
+            return self.create
+        chosen = self.change if action == "change" else self.delete
+        return self.create if chosen is None else chosen
+
+
 class SyncedRecord:
     """Columns for a record that travels between offices in exchange packages.
 
@@ -54,6 +127,7 @@ class SyncedRecord:
 
     if TYPE_CHECKING:
         __tablename__: str  # set by each mapped class
+        __exchange__: ClassVar[ExchangeRule]  # set by each mapped class: its write rights
 
         def __init__(self, **kw: Any) -> None: ...  # the mapped class's (Base's) constructor
 

@@ -8,10 +8,10 @@ from sqlalchemy import Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models._enum import enum_column_type
-from app.models.base import Base, SyncedRecord
+from app.models.base import Base, ExchangeRule, SyncedRecord, ToCity, Touch
 from app.models.ledger import EntryKind
 from app.models.programme import Programme
-from app.models.unit import Unit
+from app.models.unit import COUNTY_OFFICE, Unit
 
 
 class IndicatorMeasure(enum.StrEnum):
@@ -26,6 +26,9 @@ class Duty(SyncedRecord, Base):
     """One duty of a department in a programme, in the plan's order."""
 
     __tablename__ = "duties"
+    __exchange__ = ExchangeRule(
+        create=COUNTY_OFFICE, to_city=ToCity.ALSO, reason="任务分解由县矫正办统一维护"
+    )
 
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
@@ -43,6 +46,10 @@ class Indicator(SyncedRecord, Base):
     """A measurable indicator of a duty: target for the year, weight, counted evidence."""
 
     __tablename__ = "indicators"
+    __exchange__ = ExchangeRule(
+        create=COUNTY_OFFICE, to_city=ToCity.ALSO, reason="量化指标由县矫正办统一维护",
+        references={"duty_id": Touch(reason="指标只能加在发送单位自己维护的职责下")},
+    )  # fmt: skip
 
     duty_id: Mapped[int] = mapped_column(ForeignKey("duties.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -10,8 +10,15 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models._enum import enum_column_type
-from app.models.base import Base, SyncedRecord
-from app.models.unit import Unit
+from app.models.base import Base, ExchangeRule, Personal, SyncedRecord, ToCity, Touch
+from app.models.unit import COUNTY_OFFICE, COUNTY_UNITS, NOBODY, Unit
+
+HELD_FILE = Touch(
+    reason="只能用发送单位持有的文件（它登记的、随本数据包送来的、本机发给它的，或它自己台账中的照片）",
+    importer=True, in_package=True, linked_from=("entry_attachments", "attachment_id"),
+)  # fmt: skip
+"""A reference to a stored file: one the sender holds (attachments are shared by content, so
+the row here may be another unit's copy of the same file)."""
 
 
 class SubjectCategory(enum.StrEnum):
@@ -31,6 +38,9 @@ class EntryKind(SyncedRecord, Base):
     """
 
     __tablename__ = "entry_kinds"
+    __exchange__ = ExchangeRule(
+        create=COUNTY_OFFICE, to_city=ToCity.ALSO, reason="台账类型（表单）由县矫正办统一维护"
+    )
 
     code: Mapped[str] = mapped_column(String(50), unique=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -44,6 +54,12 @@ class CorrectionSubject(SyncedRecord, Base):
     """社区矫正对象: kept minimal; the identity number is confidential and masked on output."""
 
     __tablename__ = "correction_subjects"
+    # registered with a unit's entry on its own PC (the county for its own entries); the app
+    # never deletes one. Personal: down only to the units that serve them, never to the city.
+    __exchange__ = ExchangeRule(
+        create=COUNTY_UNITS, delete=NOBODY, personal=Personal.SUBJECT,
+        reason="社区矫正对象由登记台账的单位随台账登记，登记后不删除",
+    )  # fmt: skip
 
     name: Mapped[str] = mapped_column(String(50))
     category: Mapped[SubjectCategory] = mapped_column(enum_column_type(SubjectCategory, 16))
@@ -57,6 +73,11 @@ class Attachment(SyncedRecord, Base):
     """A photo or PDF in the content-addressed store, named by its SHA-256."""
 
     __tablename__ = "attachments"
+    # any office's photos and scans, named by content; never deleted (the store keeps files)
+    __exchange__ = ExchangeRule(
+        create=COUNTY_UNITS, delete=NOBODY, shared_content=True, personal=Personal.FILE,
+        reason="附件由登记台账、总结或责任状的单位上传，上传后不删除",
+    )  # fmt: skip
 
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     original_name: Mapped[str] = mapped_column(String(255))
@@ -68,6 +89,13 @@ class LedgerEntry(SyncedRecord, Base):
     """A dated record of work done by a unit; owner_unit_id is the unit that did it."""
 
     __tablename__ = "ledger_entries"
+    # each office's own ledger (the county's too; an entry the county records for a unit is
+    # that unit's). Its subject must be one the sender registered or was sent by the importer.
+    __exchange__ = ExchangeRule(
+        create=COUNTY_UNITS, personal=Personal.ENTRY, reason="台账由各单位登记本单位的工作",
+        references={"subject_id": Touch(
+            reason="只能是发送单位自己登记的或本机发给它的社区矫正对象", importer=True)},
+    )  # fmt: skip
     __table_args__ = (
         # covering index for indicator actuals (count and subjects_served per department/kind)
         Index(
@@ -118,6 +146,11 @@ class EntryAttachment(SyncedRecord, Base):
     """Links a ledger entry to a stored attachment, with a caption."""
 
     __tablename__ = "entry_attachments"
+    __exchange__ = ExchangeRule(
+        create=COUNTY_UNITS, personal=Personal.ENTRY_PART, reason="台账照片由登记台账的单位添加",
+        references={"entry_id": Touch(reason="照片只能加在发送单位自己的台账上"),
+                    "attachment_id": HELD_FILE},
+    )  # fmt: skip
     __table_args__ = (UniqueConstraint("entry_id", "attachment_id"),)
 
     entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"), index=True)

@@ -7,14 +7,19 @@ from datetime import date
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, SyncedRecord
-from app.models.unit import Unit
+from app.models.base import Base, ExchangeRule, SyncedRecord, Touch
+from app.models.unit import COUNTY_UNITS, Unit
+
+_OWN_MEETING = Touch(reason="只能是发送单位自己记录的例会")
 
 
 class Meeting(SyncedRecord, Base):
     """A meeting held on a date, chaired by someone, with attendees."""
 
     __tablename__ = "meetings"
+    # recorded on whichever of the county's PCs took the minutes, changed only there; names
+    # and free text: not for the city
+    __exchange__ = ExchangeRule(create=COUNTY_UNITS, reason="例会由记录它的单位登记和修改")
 
     programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id"), nullable=True)
     meeting_date: Mapped[date] = mapped_column(Date, index=True)
@@ -31,6 +36,10 @@ class MeetingReport(SyncedRecord, Base):
     """A department's report at a meeting: progress and problems."""
 
     __tablename__ = "meeting_reports"
+    __exchange__ = ExchangeRule(
+        create=COUNTY_UNITS, reason="例会汇报随例会由记录例会的单位登记",
+        references={"meeting_id": _OWN_MEETING},
+    )  # fmt: skip
 
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
@@ -45,6 +54,10 @@ class MeetingDecision(SyncedRecord, Base):
     """A decision taken at a meeting, with the unit responsible and a due date."""
 
     __tablename__ = "meeting_decisions"
+    __exchange__ = ExchangeRule(
+        create=COUNTY_UNITS, reason="例会议定事项随例会由记录例会的单位登记",
+        references={"meeting_id": _OWN_MEETING},
+    )  # fmt: skip
 
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
     text: Mapped[str] = mapped_column(Text)

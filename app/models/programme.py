@@ -9,8 +9,8 @@ from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models._enum import enum_column_type
-from app.models.base import Base, SyncedRecord
-from app.models.unit import Unit
+from app.models.base import Base, ExchangeRule, SyncedRecord, ToCity
+from app.models.unit import COUNTY_OFFICE, Unit
 
 
 class GoalMetric(enum.StrEnum):
@@ -26,6 +26,9 @@ class Programme(SyncedRecord, Base):
     """An implementation plan issued by a bureau for one year."""
 
     __tablename__ = "programmes"
+    __exchange__ = ExchangeRule(
+        create=COUNTY_OFFICE, to_city=ToCity.ALSO, reason="实施方案由县矫正办统一维护"
+    )
 
     template_key: Mapped[str | None] = mapped_column(String(50), unique=True, nullable=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -45,6 +48,11 @@ class Goal(SyncedRecord, Base):
     """A goal of the programme with the figure it is judged on."""
 
     __tablename__ = "goals"
+    __exchange__ = ExchangeRule(
+        create=COUNTY_OFFICE,
+        to_city=ToCity.ALSO,
+        reason="工作目标是实施方案的一部分，由县矫正办维护",
+    )
 
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     metric: Mapped[GoalMetric] = mapped_column(enum_column_type(GoalMetric, 32))
@@ -62,6 +70,11 @@ class Phase(SyncedRecord, Base):
     """A phase of the programme (调查摸底, 动员部署…), with its dates and deadline."""
 
     __tablename__ = "phases"
+    __exchange__ = ExchangeRule(
+        create=COUNTY_OFFICE,
+        to_city=ToCity.ALSO,
+        reason="实施阶段是实施方案的一部分，由县矫正办维护",
+    )
 
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     name: Mapped[str] = mapped_column(String(50))

@@ -9,9 +9,10 @@ from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models._enum import enum_column_type
-from app.models.base import Base, SyncedRecord
+from app.models.base import Base, ExchangeRule, SyncedRecord, Touch
+from app.models.ledger import HELD_FILE
 from app.models.programme import Phase
-from app.models.unit import Unit
+from app.models.unit import COUNTY_OFFICE, DEPARTMENTS, NOBODY, Unit
 
 
 class SummaryStatus(enum.StrEnum):
@@ -30,6 +31,10 @@ class PhaseSummary(SyncedRecord, Base):
     """
 
     __tablename__ = "phase_summaries"
+    __exchange__ = ExchangeRule(
+        create=DEPARTMENTS, reason="阶段总结由各科室撰写和提交",
+        sender_columns={"department_id": "每个科室只能报送本科室的总结"},
+    )  # fmt: skip
 
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     phase_id: Mapped[int | None] = mapped_column(ForeignKey("phases.id"), nullable=True)
@@ -49,6 +54,11 @@ class SummaryPhoto(SyncedRecord, Base):
     """A photo chosen for a summary, with its caption."""
 
     __tablename__ = "summary_photos"
+    __exchange__ = ExchangeRule(
+        create=DEPARTMENTS, reason="总结照片由撰写总结的科室选用",
+        references={"summary_id": Touch(reason="照片只能选进发送单位自己的总结"),
+                    "attachment_id": HELD_FILE},
+    )  # fmt: skip
 
     summary_id: Mapped[int] = mapped_column(ForeignKey("phase_summaries.id"), index=True)
     attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"))
@@ -72,6 +82,11 @@ class SummaryReview(SyncedRecord, Base):
     """
 
     __tablename__ = "summary_reviews"
+    # the county's decision goes down only to the department whose summary it is
+    __exchange__ = ExchangeRule(
+        create=COUNTY_OFFICE, delete=NOBODY, about="summary_id",
+        reason="总结的审核（退回、采用）由县矫正办作出，作出后不删除",
+    )  # fmt: skip
 
     summary_id: Mapped[int] = mapped_column(ForeignKey("phase_summaries.id"), index=True)
     summary_revision: Mapped[int] = mapped_column(Integer)

@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models._enum import enum_column_type
-from app.models.base import Base, SyncedRecord
+from app.models.base import Base, ExchangeRule, SyncedRecord, ToCity
 
 if TYPE_CHECKING:
     from app.models.programme import Programme
@@ -25,6 +25,18 @@ class UnitKind(enum.StrEnum):
     CITY_OFFICE = "city_office"  # 市矫正办
 
 
+# Who may write what through packages (each model's ``__exchange__``), by the sending unit's kind.
+NOBODY: frozenset[UnitKind] = frozenset()
+COUNTY_OFFICE = frozenset({UnitKind.COUNTY_OFFICE})
+"""The county correction office: the hub that keeps the reference data and the assessment."""
+AGREEMENT_KEEPERS = frozenset({UnitKind.COUNTY_OFFICE, UnitKind.CORRECTION_SECTION})
+"""The county's PCs that draft, issue, sign and void agreements (services.agreements.KEEPERS)."""
+DEPARTMENTS = frozenset({UnitKind.DEPARTMENT})
+"""The bureau's departments (局科室): they sign agreements, write summaries and are scored."""
+COUNTY_UNITS = frozenset(kind for kind in UnitKind if kind != UnitKind.CITY_OFFICE)
+"""Every office of the county, each for its own records (its ledger, its reports)."""
+
+
 class Unit(SyncedRecord, Base):
     """An office taking part in the mechanism.
 
@@ -33,6 +45,10 @@ class Unit(SyncedRecord, Base):
     """
 
     __tablename__ = "units"
+    __exchange__ = ExchangeRule(
+        create=COUNTY_OFFICE, to_city=ToCity.ALSO,
+        reason="单位由县矫正办统一维护（其他电脑只能查看）",
+    )  # fmt: skip
 
     name: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[UnitKind] = mapped_column(enum_column_type(UnitKind, 32))
@@ -50,6 +66,9 @@ class Pairing(SyncedRecord, Base):
 
     __tablename__ = "pairings"
     __table_args__ = (UniqueConstraint("programme_id", "department_id", "office_id"),)
+    __exchange__ = ExchangeRule(
+        create=COUNTY_OFFICE, to_city=ToCity.ALSO, reason="挂钩结对由县矫正办统一维护"
+    )
 
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)

@@ -1,9 +1,12 @@
 """Export a unit's records to a package, and import a package all-or-nothing.
 
-Export (``export_package``): every record this install's unit owns, with its photos and
-scans, all sealed to the recipient. Import (``import_package``):
-verify the whole package first, then apply every record in one transaction — a record is
-accepted only from its owning unit; an incoming record replaces the local one when its revision
+Export (``export_package``): every record this install's unit owns that goes to the recipient
+(the models' ``__exchange__`` declarations, :mod:`app.sync.rights`: least data down, reference
+data and the aggregate up to the city), with its photos and scans, all sealed to the recipient.
+Import (``import_package``): verify the whole package first, then apply every record in one
+transaction — a record is accepted only from its owning unit, and only when that unit's kind
+may write it and its references point at rows the unit may touch (:mod:`app.sync.rights`);
+an incoming record replaces the local one when its revision
 is higher and the local row was not changed here since the owner's last version; a record
 changed on both sides is kept twice (the local row, and the owner's version in a conflict for a
 person to settle); the package's sequence, data version and history line are recorded in the
@@ -28,7 +31,7 @@ from app.models import Attachment, Direction, Unit, UnitKind
 from app.services.database import Database
 from app.services.errors import UserError
 from app.services.settings import local_unit
-from app.sync import conflicts, history, identity, registration, versions
+from app.sync import conflicts, history, identity, registration, rights, versions
 from app.sync.bulk import ROW_ID, BulkWriter
 from app.sync.keys import SenderTrust, announcements
 from app.sync.package import (
@@ -51,19 +54,6 @@ PACKAGE_SUFFIX = ".bjpkg"
 Progress = Callable[[int], None]
 _NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\s]+')  # refused by Windows, or awkward
 
-# Rows named by their content (an attachment's uuid comes from its SHA-256): two units may
-# hold the very same file; the first one's row stands and the other's is the same content.
-SHARED_CONTENT = {"attachments"}
-# The city office gets reference data and the county's aggregate, never the ledger itself
-# (no correction subject's data goes beyond the county).
-NOT_FOR_CITY = {"correction_subjects", "ledger_entries", "entry_attachments", "attachments",
-                "summary_reviews", "brand_evidence", "rectification_updates"}  # fmt: skip
-ONLY_FOR_CITY = {"aggregate_reports"}
-# Records about another unit's record go only to that unit: table → (column, table it points at).
-ABOUT_RECIPIENTS_RECORD = {
-    "summary_reviews": ("summary_id", "phase_summaries"),
-    "brand_evidence": ("entry_id", "ledger_entries"),
-}
 KIND_LABELS = {
     "units": "单位", "attachments": "附件", "correction_subjects": "社区矫正对象", "entry_kinds": "台账类型",
     "programmes": "实施方案", "agreement_templates": "责任状文本", "agreements": "责任状", "brands": "品牌",
@@ -212,14 +202,11 @@ def export_package(
             for step, table in enumerate(travelling_tables(), 1):
                 if progress is not None:
                     progress(step)
-                if table.name in (NOT_FOR_CITY if to_city else ONLY_FOR_CITY):
+                conditions = rights.export_conditions(table, me, recipient)
+                if conditions is None:  # not for this recipient (models' __exchange__)
                     continue
-                query = select(table).where(table.c.owner_unit_id == me.id).order_by(table.c.id)
-                if table.name in ABOUT_RECIPIENTS_RECORD:
-                    column, target_name = ABOUT_RECIPIENTS_RECORD[table.name]
-                    target = table.metadata.tables[target_name]
-                    query = query.where(table.c[column].in_(
-                        select(target.c.id).where(target.c.owner_unit_id == recipient.id)))  # fmt: skip
+                query = select(table).where(table.c.owner_unit_id == me.id, *conditions)
+                query = query.order_by(table.c.id)
                 if since is not None:
                     query = query.where(table.c.updated_at > datetime.fromisoformat(since))
                 rows = session.execute(query)
@@ -273,8 +260,10 @@ def _apply_table(
     ids: UuidMap,
     sender: Unit,
     summary: ImportSummary,
+    allowed: rights.ImportRights,
 ) -> None:
     """Apply one table's records in batches (bulk inserts and updates, memory bounded).
+    Each batch is first checked against the sender's write rights (``allowed``).
 
     For a record already here: taken when its revision is higher and the local row is still
     the owner's last version; unchanged when it brings nothing new; otherwise a conflict —
@@ -282,6 +271,7 @@ def _apply_table(
     """
     self_refs = _self_refs(table)
     label = KIND_LABELS.get(table.name, table.name)
+    shared = rights.rule_for(table).shared_content
     later: list[dict[str, Any]] = []
     writer = BulkWriter(session.connection(), table)
     for batch in _batches(records):
@@ -289,6 +279,7 @@ def _apply_table(
         existing = {
             row.uuid: row for row in session.execute(select(table).where(table.c.uuid.in_(uuids)))
         }
+        allowed.check(table, batch, existing)
         edited_here = conflicts.base_revisions(session, table, uuids) if existing else {}
         inserts, updates = [], []
         for record in batch:
@@ -308,7 +299,7 @@ def _apply_table(
             if local is None:
                 outcome = "insert"
             elif local.owner_unit_id != sender.id:
-                if table.name not in SHARED_CONTENT:
+                if not shared:
                     raise PackageError(f"“{sender.name}”试图修改不属于它的记录，已拒绝整个数据包。")
                 outcome = "unchanged"  # the same file, first sent by another unit
             else:
@@ -422,12 +413,13 @@ def import_package(
             versions.check(session, sender, package.sequence, data_version)
             summary = ImportSummary(sender.name, package.sequence, dry_run=dry_run, note=note or "")
             ids = UuidMap(session)
+            allowed = rights.ImportRights(session, sender, _me(session))
             for step, table in enumerate(travelling_tables(), 1):
                 if progress is not None:
                     progress(step)
                 records = package.records(table.name, keys)
                 try:
-                    _apply_table(session, table, records, ids, sender, summary)
+                    _apply_table(session, table, records, ids, sender, summary, allowed)
                 except IntegrityError as exc:
                     raise UserError(_integrity_message(exc, table.name, sender.name)) from exc
             missing = [sha for sha in package.file_names() if not store.has(sha)]
