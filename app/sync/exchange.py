@@ -374,12 +374,18 @@ def _open_verified(session: Session, path: Path, *, hold: bool = True) -> Verifi
     finds it: a unit's first package introduces its keys, a sender that rotated its keys brings
     the new ones (both registered in the caller's transaction, so a refusal registers nothing);
     a unit's new PC is held (``NewKeysPresented``; with ``hold`` its keys wait for a person,
-    committed on their own); a revoked key's package is refused saying why."""
+    committed on their own); a revoked key's package is refused saying why. Sequences are
+    compared per sender unit and install: the signature binds the unit."""
     me = _me(session)
+    identity.migrate_sequences(session)
     trust = SenderTrust(session, path)
     try:
-        package = open_package(path, me=me.uuid, sender_signing_key=trust.signing_key,
-                               last_sequence=lambda _unit, instance: identity.last_imported(session, instance))  # fmt: skip
+        package = open_package(
+            path,
+            me=me.uuid,
+            sender_signing_key=trust.signing_key,
+            last_sequence=partial(identity.last_imported, session),
+        )
     except PackageError as refused:
         raise trust.explain(refused) from None
     return trust.accepted(package, hold=hold)
@@ -429,7 +435,7 @@ def import_package(
                 session.rollback()
                 return summary
             instance = package.sender.get("instance_uuid", "")
-            identity.mark_imported(session, instance, package.sequence)
+            identity.mark_imported(session, sender.uuid, instance, package.sequence)
             identity.owe_ack(session, sender.uuid, instance, package.sequence)
             confirmed = package.manifest.get("acknowledges", {}).get(
                 identity.instance_uuid(session)

@@ -27,7 +27,9 @@ KEYS_RETIRED = "exchange.keys_retired"  # this install's key pairs before it rot
 PEER = "exchange.peer:"  # + unit uuid → public keys
 PEER_RETIRED = "exchange.peer_retired:"  # + unit uuid → its keys no longer valid, and since when
 SEQ_OUT = "exchange.seq_out:"  # + recipient unit uuid → last sequence sent
-SEQ_IN = "exchange.seq_in:"  # + sender instance uuid → last sequence imported
+SEQ_FROM = "exchange.seq_from:"  # + sender unit uuid + ":" + install id → last sequence imported
+SEQ_IN = "exchange.seq_in:"  # (before: + install id alone → last imported; see migrate_sequences)
+SEQ_FLOOR = "exchange.seq_floor:"  # + install id → an old number no history attributes to a sender
 
 
 def instance_uuid(session: Session) -> str:
@@ -141,14 +143,60 @@ def next_sequence(session: Session, recipient_uuid: str) -> int:
     return value
 
 
-def last_imported(session: Session, instance: str) -> int:
-    """The highest sequence imported from a sender install."""
-    return int(get_setting(session, SEQ_IN + instance) or 0)
+def last_imported(session: Session, unit_uuid: str, instance: str) -> int:
+    """The highest sequence imported from a sender unit's install. An install id counts only
+    with the unit whose registered key signed the package: another unit naming the same install
+    id (install ids travel in clear) has numbers of its own and cannot make this one's look
+    old. An old number that no history attributes to a sender stands for every sender."""
+    return max(
+        int(get_setting(session, f"{SEQ_FROM}{unit_uuid}:{instance}") or 0),
+        int(get_setting(session, SEQ_FLOOR + instance) or 0),
+    )
 
 
-def mark_imported(session: Session, instance: str, sequence: int) -> None:
-    """Record an import (in the import's own transaction)."""
-    set_setting(session, SEQ_IN + instance, str(sequence))
+def mark_imported(session: Session, unit_uuid: str, instance: str, sequence: int) -> None:
+    """Record an import from a sender unit's install (in the import's own transaction)."""
+    set_setting(session, f"{SEQ_FROM}{unit_uuid}:{instance}", str(sequence))
+
+
+def migrate_sequences(session: Session) -> None:
+    """Re-key the imported sequences kept by install id alone (``exchange.seq_in:<install>``)
+    by sender unit and install; idempotent, in the caller's transaction.
+
+    The package history (``package_log``) is authoritative: each received package's row names
+    the sender whose registered key verified its signature and the install id it carried, and
+    was written in the same transaction as the old number. So the numbers are rebuilt from it
+    as the highest sequence per (sender, install), and a number another unit forged under
+    someone else's install id stays with the forger. An old number whose install id no history
+    row names (imports made before the history existed, schema 0004) cannot be attributed: it
+    is kept as a floor for that install id under every sender, so its packages are not taken
+    again."""
+    from sqlalchemy import delete, func, select
+
+    from app.models import Direction, LocalSetting, PackageLog
+
+    rows = session.execute(
+        select(LocalSetting.key, LocalSetting.value).where(LocalSetting.key.like(SEQ_IN + "%"))
+    )
+    old = {key: value for key, value in rows}
+    if not old:
+        return
+    received = session.execute(
+        select(PackageLog.peer_unit_uuid, PackageLog.instance_uuid, func.max(PackageLog.sequence))
+        .where(PackageLog.direction == Direction.RECEIVED)
+        .group_by(PackageLog.peer_unit_uuid, PackageLog.instance_uuid)
+    )
+    known: set[str] = set()
+    for unit_uuid, instance, sequence in received:
+        known.add(instance)
+        if SEQ_IN + instance in old and sequence > last_imported(session, unit_uuid, instance):
+            mark_imported(session, unit_uuid, instance, sequence)
+    for key, value in old.items():
+        instance = key[len(SEQ_IN) :]
+        if instance not in known:
+            floor = max(int(value or 0), int(get_setting(session, SEQ_FLOOR + instance) or 0))
+            set_setting(session, SEQ_FLOOR + instance, str(floor))
+    session.execute(delete(LocalSetting).where(LocalSetting.key.in_(list(old))))
 
 
 EXPORT_MARK = "exchange.export_mark:"  # + recipient uuid + ":" + sequence → time the export began
