@@ -1,25 +1,35 @@
-"""What a package may do beyond its signature, between real databases: a unit's install id
-counts only with its own key (no unit can make another's packages look old), and old
-per-install sequence numbers are re-keyed from the history."""
+"""What a package may do before and beyond its signature, between real databases: a unit's
+install id counts only with its own key (no unit can make another's packages look old), old
+per-install sequence numbers are re-keyed from the history, format-2 packages (a unit still on
+the old program) still import, and an oversized or duplicated package changes nothing."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
+import warnings
+import zipfile
+from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from app.models import LocalSetting, Unit
+from app.models import Attachment, LedgerEntry, LocalSetting, Unit
+from app.services import ledger
 from app.services.database import Database, open_database
+from app.services.ledger import EntryInput, PhotoInput
 from app.services.settings import get_setting, set_setting
 from app.services.setup import initialise
-from app.sync import identity
+from app.services.subjects import SubjectInput
+from app.sync import exchange, identity
 from app.sync.exchange import export_package, import_package
 from app.sync.package import PackageError, PackageWriter, Party
 from app.sync.registration import join_with_credential, read_credential, write_credential
 from tests.conftest import TEMPLATE_KEY
+from tests.helpers import kind_ids, make_jpeg, unit_ids, valid_id_number
 
 COUNTY, A, B = "县矫正办", "法律援助中心", "腊口司法所"
 LEGAL_AID = {
@@ -155,3 +165,92 @@ def test_old_per_install_numbers_are_re_keyed_from_the_history(offices):
         # a number no history row explains stays a floor for its install id, whoever sends
         assert identity.last_imported(s, offices.uuid(B), "install-before-the-history") == 7
         assert get_setting(s, identity.SEQ_FLOOR + "install-before-the-history") == "7"
+
+
+def _add_entry_with_photo(db: Database, folder: Path, title: str) -> None:
+    colour = (sum(map(ord, title)) % 255, 90, 9)
+    with db.session() as s:
+        units, kinds = unit_ids(s), kind_ids(s)
+        ledger.save_entry(
+            s,
+            db.attachments,
+            None,
+            EntryInput(
+                kind_id=kinds["legal_aid"],
+                unit_id=units[A],
+                entry_date=date(2018, 8, 3),
+                title=title,
+                values=LEGAL_AID,
+                subject=SubjectInput(
+                    name="李玥", category="缓刑", id_number=valid_id_number(), office_id=units[B]
+                ),
+                photos=[
+                    PhotoInput(
+                        caption="现场", path=make_jpeg(folder / f"{title}.jpg", colour=colour)
+                    )
+                ],
+            ),
+        )
+
+
+def test_format_2_packages_from_a_unit_on_the_old_program_still_import(offices, monkeypatch):
+    county, unit = offices.db[COUNTY], offices.db[A]
+    _add_entry_with_photo(unit, offices.folder, "旧版本导出")
+    with monkeypatch.context() as patched:  # the unit's program still writes format 2
+        patched.setattr(exchange, "PackageWriter", partial(PackageWriter, format_version=2))
+        old = offices.send(A)
+    with unit.session() as s:
+        sha = s.scalar(select(Attachment.sha256))
+    with zipfile.ZipFile(old) as archive:
+        assert json.loads(archive.read("manifest.json"))["format_version"] == 2
+        assert f"files/{sha}" in archive.namelist() and "envelope.json" not in archive.namelist()
+    summary = import_package(county, old)
+    assert summary.created["ledger_entries"] == 1 and summary.files == 1
+    assert county.attachments.has(sha)
+    _add_entry_with_photo(unit, offices.folder, "新版本导出")  # upgraded: format 3 follows
+    new = offices.send(A)
+    with zipfile.ZipFile(new) as archive:
+        assert json.loads(archive.read("envelope.json"))["format_version"] == 3
+        assert not [n for n in archive.namelist() if sha in n]
+    assert import_package(county, new).created["ledger_entries"] == 1
+    with county.session() as s:
+        assert sorted(s.scalars(select(LedgerEntry.title))) == ["新版本导出", "旧版本导出"]
+        shas = s.scalars(select(Attachment.sha256)).all()
+    assert len(shas) == 2 and all(county.attachments.has(x) for x in shas)
+
+
+def _rewritten(source: Path, target: Path, first: tuple[str, bytes] | None = None,
+               replace: tuple[str, bytes] | None = None) -> Path:  # fmt: skip
+    with (
+        zipfile.ZipFile(source) as old,
+        zipfile.ZipFile(target, "w") as new,
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore")  # zipfile warns of a duplicate name
+        if first:
+            new.writestr(*first)
+        for info in old.infolist():
+            if replace and info.filename == replace[0]:
+                new.writestr(replace[0], replace[1])
+            else:
+                new.writestr(info, old.read(info.filename))
+    return target
+
+
+def test_oversized_and_duplicated_packages_change_nothing(offices):
+    county = offices.db[COUNTY]
+    _add_entry_with_photo(offices.db[A], offices.folder, "台账")
+    good = offices.send(A)  # A's first package: it introduces A's keys too
+    before = dump(offices.files[COUNTY])
+    for bad, refusal in (
+        (_rewritten(good, offices.folder / "dup.bjpkg",
+                    first=("records/ledger_entries.jsonl", b"forged")), "两个同名的条目"),
+        (_rewritten(good, offices.folder / "big.bjpkg",
+                    replace=("manifest.json", b"[" + b"0," * (4 << 20) + b"0]")), "清单大小异常"),
+    ):  # fmt: skip
+        with pytest.raises(PackageError, match=refusal):
+            import_package(county, bad)
+        with pytest.raises(PackageError, match=refusal):
+            import_package(county, bad, dry_run=True)
+        assert dump(offices.files[COUNTY]) == before
+    assert import_package(county, good).created["ledger_entries"] == 1

@@ -428,7 +428,7 @@ def import_package(
                     _apply_table(session, table, records, ids, sender, summary, allowed)
                 except IntegrityError as exc:
                     raise UserError(_integrity_message(exc, table.name, sender.name)) from exc
-            missing = [sha for sha in package.file_names() if not store.has(sha)]
+            missing = [sha for sha in package.file_names(keys) if not store.has(sha)]
             summary.files = len(missing)
             summary.data_version = int((data_version or {}).get("version", 0))
             if dry_run:
