@@ -355,22 +355,30 @@ def test_the_command_line_reissues_confirms_and_rotates(offices, capsys):
     assert "rotate" in capsys.readouterr().out
 
 
-def test_a_huge_manifest_is_not_read_for_new_keys_before_a_signature_verifies_it(offices):
+def test_new_keys_are_read_from_the_envelope_and_a_huge_manifest_is_not_read_at_all(offices):
     county_uuid, unit_uuid = uuid_of(offices.county, COUNTY), uuid_of(offices.county, UNIT)
     with offices.county.session() as s:
         keys.rotate_keys(s)
         pairs, chain = identity.key_pairs(s), keys.announcements(s)
     with offices.unit.session() as s:
         unit_encryption = identity.key_pairs(s).public().encryption
-    path = offices.folder / "huge.bjpkg"
-    padding = base64.b64encode(os.urandom(keys.UNTRUSTED_PARSE_LIMIT * 3 // 4 + 3)).decode()
-    with PackageWriter(path, sender=Party(county_uuid, COUNTY, "x"), recipient=Party(unit_uuid, UNIT),
-                       sequence=99, keys=pairs, recipient_encryption_key=unit_encryption,
-                       extra={**chain, "padding": padding}) as writer:  # fmt: skip
-        writer.add_records("units", [])
+
+    def package(name: str, padding_bytes: int, sequence: int) -> Path:
+        padding = base64.b64encode(os.urandom(padding_bytes * 3 // 4)).decode()
+        path = offices.folder / name
+        with PackageWriter(path, sender=Party(county_uuid, COUNTY, "x"), recipient=Party(unit_uuid, UNIT),
+                           sequence=sequence, keys=pairs, recipient_encryption_key=unit_encryption,
+                           extra={**chain, "padding": padding}) as writer:  # fmt: skip
+            writer.add_records("units", [])
+        return path
+
     before = dump(offices.unit_file)
-    with pytest.raises(PackageError) as refused:  # a genuine rotation, but not looked for
-        import_package(offices.unit, path)
-    assert "签名不符" in str(refused.value)
+    with pytest.raises(PackageError) as refused:  # a genuine rotation, in a manifest too large
+        import_package(offices.unit, package("huge.bjpkg", 2 << 20, 99))
+    assert "清单大小异常" in str(refused.value) and "未读取清单" in str(refused.value)
     assert dump(offices.unit_file) == before
-    import_package(offices.unit, offices.package(offices.county, UNIT))  # a normal one switches
+    # the rotation travels in the small envelope: found whatever the manifest's size
+    import_package(offices.unit, package("large.bjpkg", 900 << 10, 100))
+    with offices.unit.session() as s:
+        assert identity.peer_keys(s, county_uuid) == pairs.public()
+    import_package(offices.unit, offices.package(offices.county, UNIT))  # a normal one follows

@@ -363,7 +363,7 @@ def test_an_oversized_manifest_or_signature_is_refused_before_it_is_read(tmp_pat
     sig = _replaced(good, tmp_path / "sig.zip", "manifest.sig", b"A" * (64 << 10))
     with pytest.raises(PackageError, match="签名大小异常"):
         _open(sig)
-    envelope = _replaced(good, tmp_path / "env.zip", "envelope.json", b" " * (64 << 10))
+    envelope = _replaced(good, tmp_path / "env.zip", "envelope.json", b" " * (65 << 10))
     with pytest.raises(PackageError, match="收发信息大小异常"):
         _open(envelope)
 
@@ -417,3 +417,12 @@ def test_an_index_whose_names_are_not_the_keyed_hashes_is_refused(tmp_path):
             package.file_names(COUNTY_KEYS)
     finally:
         package.close()
+
+
+def test_a_missing_or_unreadable_file_is_refused_cleanly(tmp_path):
+    gone = tmp_path / "gone.bjpkg"
+    with pytest.raises(PackageError, match="找不到数据包文件"):
+        _open(gone)
+    assert package_module.read_envelope(gone) is None
+    assert package_module.signed_manifest(gone) is None
+    assert package_order_key(gone) == ("", "", 0, "gone.bjpkg")

@@ -21,7 +21,6 @@ signature must verify with (format in docs/exchange-format.md, "Keys over time")
 from __future__ import annotations
 
 import json
-import zipfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -36,15 +35,12 @@ from app.services.settings import get_setting, local_unit, set_setting
 from app.services.wording import cn_date
 from app.sync import history, identity, registration
 from app.sync.crypto import CryptoError, PublicKeys, verify
-from app.sync.package import MANIFEST, SIGNATURE, PackageError, VerifiedPackage
+from app.sync.package import PackageError, VerifiedPackage, read_envelope, signed_manifest
 
 PENDING = "exchange.peer_pending:"  # + unit uuid → new keys a new PC presented, to confirm
 ROTATIONS = "exchange.key_rotations"  # this install's rotations, each vouched for by the old key
 ROTATION_FORMAT = "bangjiao-key-rotation"
 MAX_ROTATIONS = 100  # entries of a chain looked at
-PEEK_LIMIT = 64 << 20  # a manifest read to find a sender's key is at most this large
-UNTRUSTED_PARSE_LIMIT = 16 << 20  # parsed before any signature verifies it: at most this large
-MAX_SIGNATURE = 1024
 
 
 class NewKeysPresented(PackageError):
@@ -283,24 +279,6 @@ def _follow(
 # ---------------------------------------------------------------- whose key signs a package
 
 
-def _read_signed(path: Path) -> tuple[bytes, str] | None:
-    """A package's manifest bytes and signature, read within bounds (None if unreadable)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            manifest, signature = archive.getinfo(MANIFEST), archive.getinfo(SIGNATURE)
-            if manifest.file_size > PEEK_LIMIT or signature.file_size > MAX_SIGNATURE:
-                return None
-            with archive.open(manifest) as fh:
-                raw = fh.read(PEEK_LIMIT + 1)
-            with archive.open(signature) as fh:
-                sig = fh.read(MAX_SIGNATURE + 1).decode("ascii")
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, RuntimeError):
-        return None
-    if len(raw) > PEEK_LIMIT:
-        return None
-    return raw, sig
-
-
 class SenderTrust:
     """Which key a package's signature must verify with, and what follows once it does: used
     by the import as ``open_package``'s ``sender_signing_key``.
@@ -318,14 +296,14 @@ class SenderTrust:
         self.sender_uuid = ""
         self._signed: tuple[bytes, str] | None = None
         self._read = False
-        self._manifest: dict[str, Any] | None = None
+        self._envelope: dict[str, Any] | None = None
         self.hops: list[tuple[PublicKeys, PublicKeys, str]] = []
         self.held: PublicKeys | None = None
         self.stranger: PublicKeys | None = None
 
     def _signed_manifest(self) -> tuple[bytes, str] | None:
         if not self._read:
-            self._signed, self._read = _read_signed(self.path), True
+            self._signed, self._read = signed_manifest(self.path), True
         return self._signed
 
     def _signed_by(self, key: str) -> bool:
@@ -338,17 +316,12 @@ class SenderTrust:
             return False
         return True
 
-    def manifest(self) -> dict[str, Any]:
-        """The manifest as read (not trusted until a signature verifies it); {} if unreadable."""
-        if self._manifest is None:
-            signed = self._signed_manifest()
-            try:  # a key-changing package is small; a huge one is not parsed unverified
-                usable = signed is not None and len(signed[0]) <= UNTRUSTED_PARSE_LIMIT
-                data = json.loads(signed[0]) if signed and usable else {}
-            except (ValueError, RecursionError):
-                data = {}
-            self._manifest = data if isinstance(data, dict) else {}
-        return self._manifest
+    def envelope(self) -> dict[str, Any]:
+        """What the package says before its signature is checked (its envelope: sender,
+        ``introduction``, ``key_rotations``…; nothing large is parsed); {} if unreadable."""
+        if self._envelope is None:
+            self._envelope = read_envelope(self.path) or {}
+        return self._envelope
 
     def signing_key(self, unit_uuid: str) -> str | None:
         """The key the package's signature must verify with (None: the sender is unknown)."""
@@ -356,17 +329,17 @@ class SenderTrust:
         self.sender_uuid = unit_uuid
         registered = identity.peer_keys(session, unit_uuid)
         if registered is None:
-            intro = self.manifest().get("introduction")
+            intro = self.envelope().get("introduction")
             if registration.accept_introduction(session, unit_uuid, intro):
                 registered = identity.peer_keys(session, unit_uuid)
             return registered.signing if registered else None
         if self._signed_by(registered.signing):
             return registered.signing
-        hops = _follow(unit_uuid, registered, self.manifest().get("key_rotations"))
+        hops = _follow(unit_uuid, registered, self.envelope().get("key_rotations"))
         if hops and self._signed_by(hops[-1][1].signing):
             self.hops = hops
             return hops[-1][1].signing
-        intro = self.manifest().get("introduction")
+        intro = self.envelope().get("introduction")
         keys = registration.introduced_keys(intro)
         if keys is not None and keys != registered and self._signed_by(keys.signing):
             if registration.proves_token(session, unit_uuid, intro):
@@ -379,7 +352,7 @@ class SenderTrust:
         """The refusal to show: why a revoked key or an unknown PC is refused, else ``refused``."""
         unit_uuid = self.sender_uuid
         if not unit_uuid:
-            sender = self.manifest().get("sender")
+            sender = self.envelope().get("sender")
             unit_uuid = str(sender.get("unit_uuid", "")) if isinstance(sender, dict) else ""
         if not unit_uuid:
             return refused
@@ -416,7 +389,7 @@ class SenderTrust:
             return package
         package.close()
         registered = identity.peer_keys(session, self.sender_uuid)
-        intro = self.manifest()["introduction"]
+        intro = self.envelope()["introduction"]
         issued = registration.token_issued(session, self.sender_uuid)
         if hold:
             session.rollback()  # nothing of the import, only the keys waiting for a person

@@ -62,7 +62,7 @@ MAX_NAME_BYTES = 255  # an entry's name (ours are at most 80)
 MANIFEST_BASE_BYTES = 1 << 20  # a manifest: this, plus
 MANIFEST_BYTES_PER_ENTRY = 512  # this for every entry of the zip (3× the measured line)
 MAX_SIGNATURE_BYTES = 16 << 10  # an Ed25519 signature is 88 bytes of base64
-MAX_ENVELOPE_BYTES = 16 << 10  # an envelope is about 600 bytes
+MAX_ENVELOPE_BYTES = 64 << 10  # an envelope: about 600 bytes, and 330 for each key rotation
 CHUNK = 1 << 20
 LINES_PER_WRITE = 1000  # records encoded together
 FRAME_PLAINTEXT = 1 << 20  # plaintext bytes sealed as one frame (records are deflated first)
@@ -294,8 +294,9 @@ class PackageWriter:
             "recipient": self.recipient.to_dict(),
             "sequence": self.sequence,
         }
-        if "introduction" in self.extra:
-            envelope["introduction"] = self.extra["introduction"]
+        for name in ("introduction", "key_rotations"):  # what proves the sender's key
+            if name in self.extra:
+                envelope[name] = self.extra[name]
         return envelope
 
     def close(self) -> Path:
@@ -348,15 +349,17 @@ def _party(value: Any) -> TypeGuard[dict[str, str]]:
 @dataclass(frozen=True)
 class Envelope:
     """What routes a package before its signature is checked: format, version, sender,
-    recipient, sequence, and a unit's introduction of its keys. Unsigned — format 3's
-    ``envelope.json``, or read from the fixed layout of a format-2 manifest — so it only picks
-    the key and the messages; the signed manifest must then say the same."""
+    recipient, sequence, and what proves the sender's key (a unit's ``introduction`` of its
+    keys, an office's ``key_rotations``). Unsigned — format 3's ``envelope.json``, or read from
+    the fixed layout of a format-2 manifest — so it only picks the key and the messages; the
+    signed manifest must then say the same."""
 
     format_version: int
     sender: dict[str, str]
     recipient: dict[str, str]
     sequence: int
     introduction: dict[str, Any] | None
+    key_rotations: list[Any] | None = None
 
     @classmethod
     def parse(cls, data: Any, file_name: str) -> Envelope:
@@ -376,14 +379,25 @@ class Envelope:
             )
         sender, recipient = data.get("sender"), data.get("recipient")
         sequence, introduction = data.get("sequence"), data.get("introduction")
+        rotations = data.get("key_rotations")
         if not (
             _party(sender)
             and _party(recipient)
             and _is_int(sequence)
             and (introduction is None or isinstance(introduction, dict))
+            and (rotations is None or isinstance(rotations, list))
         ):
             raise PackageError("数据包清单已损坏。")
-        return cls(version, sender, recipient, sequence, introduction)
+        return cls(version, sender, recipient, sequence, introduction, rotations)
+
+    def fields(self) -> dict[str, Any]:
+        """The envelope as the manifest has it (keys absent there are left out)."""
+        found: dict[str, Any] = {
+            "format": FORMAT, "format_version": self.format_version, "sender": self.sender,
+            "recipient": self.recipient, "sequence": self.sequence,
+            "introduction": self.introduction, "key_rotations": self.key_rotations,
+        }  # fmt: skip
+        return {key: value for key, value in found.items() if value is not None}
 
     def agrees_with(self, manifest: dict[str, Any]) -> bool:
         """Whether the signed manifest says the same."""
@@ -394,10 +408,12 @@ class Envelope:
             and manifest.get("recipient") == self.recipient
             and manifest.get("sequence") == self.sequence
             and manifest.get("introduction") == self.introduction
+            and manifest.get("key_rotations") == self.key_rotations
         )
 
 
-_ROUTING = ("format", "format_version", "introduction", "recipient", "sender", "sequence")
+_ROUTING = ("format", "format_version", "introduction", "key_rotations", "recipient", "sender",
+            "sequence")  # fmt: skip
 
 
 def _legacy_routing(raw: bytes) -> dict[str, Any]:
@@ -617,11 +633,14 @@ class _PackageZip(zipfile.ZipFile):
         self._source.loading = False
 
     def close(self) -> None:
-        """Close the zip and the file."""
+        """Close the zip and the file (also for one whose file could not be opened)."""
+        source = getattr(self, "_source", None)
         try:
-            super().close()
+            if hasattr(self, "fp"):
+                super().close()
         finally:
-            self._source.close()
+            if source is not None:
+                source.close()
 
 
 def _check_entries(archive: zipfile.ZipFile) -> None:
@@ -743,6 +762,26 @@ def _envelope(path: Path) -> Envelope | None:
         with _PackageZip(Path(path)) as archive:
             return _read_head(archive, Path(path))[0]
     except (PackageError, *_DAMAGED):
+        return None
+
+
+def read_envelope(path: Path) -> dict[str, Any] | None:
+    """What a package says before its signature is checked — format, version, sender,
+    recipient, sequence, ``introduction``, ``key_rotations`` — each part read within its limit
+    and nothing large parsed; None for a file that is not a readable package. Unverified."""
+    envelope = _envelope(path)
+    return envelope.fields() if envelope is not None else None
+
+
+def signed_manifest(path: Path) -> tuple[bytes, str] | None:
+    """A package's manifest bytes and signature, each read within its limit (None if
+    unreadable or too large): to try a signature with more than one key."""
+    try:
+        with _PackageZip(Path(path)) as archive:
+            _envelope, infos = _read_head(archive, Path(path))
+            raw = _manifest_bytes(archive, infos)
+            return raw, _signature(archive, infos).decode("ascii")
+    except (PackageError, UnicodeDecodeError, *_DAMAGED):
         return None
 
 
