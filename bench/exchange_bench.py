@@ -340,7 +340,7 @@ def _import_phases() -> Phases:
         stream=True,
     )
     phases.wrap(exchange, "_apply_table", lambda _s, table, *_a: f"apply {table.name}")
-    phases.wrap(VerifiedPackage, "extract_file", lambda *_a: "photos: extract")
+    phases.wrap(VerifiedPackage, "extract_file", lambda *_a, **_k: "photos: extract")
     phases.wrap(AttachmentStore, "add_verified", lambda *_a: "photos: store")
     phases.wrap(AttachmentStore, "make_previews", lambda *_a: "photos: previews")
     phases.wrap(Session, "commit", lambda *_a: "commit")
