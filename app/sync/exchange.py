@@ -28,7 +28,7 @@ from app.models import Attachment, Direction, Unit, UnitKind
 from app.services.database import Database
 from app.services.errors import UserError
 from app.services.settings import local_unit
-from app.sync import conflicts, history, identity, registration, versions
+from app.sync import conflicts, history, identity, registration, validation, versions
 from app.sync.bulk import ROW_ID, BulkWriter
 from app.sync.package import (
     PackageError,
@@ -283,7 +283,7 @@ def _apply_table(
     label = KIND_LABELS.get(table.name, table.name)
     later: list[dict[str, Any]] = []
     writer = BulkWriter(session.connection(), table)
-    for batch in _batches(records):
+    for batch in validation.checked(session, table, ids, _batches(records)):
         uuids = [r["uuid"] for r in batch]
         existing = {
             row.uuid: row for row in session.execute(select(table).where(table.c.uuid.in_(uuids)))
