@@ -212,6 +212,33 @@ def test_the_honest_package_goes_in(offices, tmp_path):
     assert summary.created["ledger_entries"] == 1 and summary.files == 1
 
 
+def test_two_units_may_each_register_the_same_person(offices, tmp_path, caplog):
+    """The same person (name and identity number) registered on two units' PCs reaches the
+    county from both, as two records. Another name under that number is refused."""
+    county, unit = offices
+    other = initialise(str(tmp_path / "other.db"), TEMPLATE_KEY, "基层科").database
+    try:
+        with county.session() as c, other.session() as o:
+            identity.register_peer(c, _uuid(c, "基层科"), identity.key_pairs(o).public())
+            identity.register_peer(o, _uuid(o, "县矫正办"), identity.key_pairs(c).public())
+        with other.session() as s:
+            units, kinds = unit_ids(s), kind_ids(s)
+            ledger.save_entry(s, other.attachments, None, EntryInput(
+                kind_id=kinds["legal_aid"], unit_id=units["基层科"], entry_date=date(2018, 8, 5),
+                title="法律援助", values=LEGAL_AID,
+                subject=SubjectInput(name=NAME, category="缓刑", id_number=ID_NUMBER)))  # fmt: skip
+        import_package(county, export_package(unit, "县矫正办", tmp_path / "a.bjpkg")[0])
+        import_package(county, export_package(other, "县矫正办", tmp_path / "b.bjpkg")[0])
+        assert _one(county, "SELECT count(*) FROM correction_subjects") == 2
+
+        _edit(other, ("UPDATE correction_subjects SET name = ?", (OTHER_NAME,)))
+        package = export_package(other, "县矫正办", tmp_path / "c.bjpkg")[0]
+        record = _one(other, "SELECT uuid FROM correction_subjects")
+        _assert_refused(county, package, "correction_subjects", "id_number", record, caplog)
+    finally:
+        other.close()
+
+
 # ---------------------------------------------------------------- records that no export writes
 # Values a database column could not give back (SQLAlchemy would fail reading them): the
 # insider writes the package with their own key instead. Each: (table, field, change).

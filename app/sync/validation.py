@@ -314,7 +314,7 @@ class RecordCheck:
         self._ranges: dict[tuple[int | None, DatePurpose], DateRange] = {}
         self._date_verdicts: dict[tuple[int | None, DatePurpose, str], str | None] = {}
         self._parents: dict[tuple[str, int], int | None] = {}
-        self._people: dict[str, tuple[str, str, int | None]] = {}  # id number → first seen
+        self._people: dict[str, tuple[str, str]] = {}  # id number → (uuid, name) first seen
 
     def __call__(self, records: list[dict[str, Any]]) -> None:
         """Check a batch of records; PackageError for the first that breaks a rule."""
@@ -550,20 +550,20 @@ def _subject(check: RecordCheck, record: dict[str, Any]) -> None:
 
 
 def _one_person_per_number(check: RecordCheck, records: list[dict[str, Any]]) -> None:
-    """One identity number is one person (``subjects.check_same_person``), and a unit registers
-    a person once (``find_or_create_subject`` finds the person before creating one): among
-    the live subjects here and in the package, a number never stands for two names, nor twice
-    for one unit."""
+    """One identity number is one person (``subjects.check_same_person``): among the live
+    subjects here and in the package a number never stands for two names. And a sender's own
+    database registers a person once (``find_or_create_subject`` finds the person before
+    creating one): one number is never on two live subjects of the same package. (Two units may
+    each have registered the same person on their own PCs: that is no error here.)"""
     live = [r for r in records if r["id_number"] and not r.get("deleted")]
     holders = subjects.registered_under(check.session, {r["id_number"] for r in live})
     for record in live:
         number, uuid, name = record["id_number"], record["uuid"], record["name"]
-        owner = check.ids.id_of(check.table.metadata.tables["units"], record["owner_unit_uuid"])
-        others = [(u, n, o) for u, n, o in holders.get(number, []) if u != uuid]
+        names = [n for u, n, _owner in holders.get(number, []) if u != uuid]
         first = check._people.get(number)
         if first is not None and first[0] != uuid:
-            others.append(first)
-        for _other_uuid, other_name, other_owner in others:
+            names.append(first[1])
+        for other_name in names:
             try:
                 subjects.check_same_person(other_name, name, number)
             except ValidationError:
@@ -572,10 +572,10 @@ def _one_person_per_number(check: RecordCheck, records: list[dict[str, Any]]) ->
                     "与另一位社区矫正对象的身份证号码相同而姓名不同（一个身份证号码只属于一个人）",
                     uuid,
                 ) from None
-            if other_owner == owner:
-                raise _Bad("id_number", "与同一单位登记的另一位社区矫正对象重复（同一个人登记了两次）",
-                           uuid)  # fmt: skip
-        check._people.setdefault(number, (uuid, name, owner))
+        if first is not None and first[0] != uuid:
+            raise _Bad("id_number", "与同一数据包中的另一位社区矫正对象重复（同一个人登记了两次）",
+                       uuid)  # fmt: skip
+        check._people.setdefault(number, (uuid, name))
 
 
 def _attachment(check: RecordCheck, record: dict[str, Any]) -> None:
