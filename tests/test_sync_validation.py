@@ -37,9 +37,9 @@ from app.services.setup import initialise
 from app.services.subjects import SubjectInput
 from app.sync import identity
 from app.sync.exchange import KIND_LABELS, export_package, import_package
-from app.sync.package import PackageWriter, Party
+from app.sync.package import PackageError, PackageWriter, Party
 from app.sync.records import UuidMap, to_record, travelling_tables
-from app.sync.validation import RecordCheck, _Bad
+from app.sync.validation import DATE_RANGES, TEXT_LIMITS, RecordCheck, _Bad
 from tests.conftest import TEMPLATE_KEY
 from tests.helpers import kind_ids, make_jpeg, unit_ids, valid_id_number
 from tests.seed import seed_everything
@@ -382,3 +382,23 @@ def test_the_quick_look_is_never_kinder_than_the_full_check(everything, data):
             check._columns(record)
         except _Bad:
             assert not check.plan.plausible(record, refs), (table.name, key, value)
+
+
+def test_every_limit_and_date_range_of_the_services_refuses(everything):
+    """Each text limit and date range the services keep (validation.TEXT_LIMITS, DATE_RANGES)
+    refuses a record of its table that breaks it, naming the field."""
+    database, records = everything
+    by_name = {t.name: (t, rows) for t, rows in records.items() if rows}
+    cases = [(t, c, "长" * (limit + 1)) for (t, c), limit in TEXT_LIMITS.items()]
+    cases += [(t, c, "1999-01-01") for (t, c) in DATE_RANGES]
+    tried = 0
+    with database.session() as s:
+        ids = UuidMap(s)
+        for table_name, column, value in cases:
+            if table_name not in by_name:
+                continue
+            table, rows = by_name[table_name]
+            with pytest.raises(PackageError, match=f"“{column}”"):
+                RecordCheck(s, table, ids)([{**rows[0], column: value}])
+            tried += 1
+    assert tried >= 10  # the tables this database has records of
