@@ -299,6 +299,8 @@ class StoredValues:
                 key = (name, type(value), value)
                 problem = self._memo.get(key, "")
                 if problem == "":  # not seen yet
+                    if len(self._memo) >= _MEMO_SIZE:  # e.g. amounts that never recur
+                        self._memo.clear()
                     problem = self._memo[key] = _stored_value_problem(f, value, self.dates)
             if problem is not None:
                 return name, problem
@@ -312,6 +314,7 @@ class StoredValues:
 
 
 _FREE_TEXT = ("text", "longtext")  # values too varied to remember
+_MEMO_SIZE = 20_000  # verdicts a StoredValues keeps at most
 _STORED_TYPES = (str, int, bool)  # what clean_value stores (amounts and dates as text)
 
 
