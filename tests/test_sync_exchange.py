@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from uuid import uuid4
 
 import pytest
 from sqlalchemy import func, select
@@ -143,15 +144,18 @@ def test_a_record_of_another_unit_refuses_the_whole_package(offices, tmp_path):
         other = _uuid(s, "基层科")
         from app.sync.records import UuidMap, to_record, travelling_tables
 
-        table = next(t for t in travelling_tables() if t.name == "ledger_entries")
+        tables = {t.name: t for t in travelling_tables()}
+        table, people = tables["ledger_entries"], tables["correction_subjects"]
         record = to_record(table, s.execute(select(table)).first(), UuidMap(s))
-    forged = dict(record, uuid="forged-entry", owner_unit_uuid=other, subject_uuid=None)
+        subject = to_record(people, s.execute(select(people)).first(), UuidMap(s))
+    forged = dict(record, uuid=str(uuid4()), owner_unit_uuid=other)  # valid, but not its own
     path = tmp_path / "forged.bjpkg"
     with county.session() as c:
         county_key = identity.key_pairs(c).public().encryption
     with PackageWriter(path, sender=me, recipient=Party(_uuid_of(county, "县矫正办"), "县矫正办"),
                        sequence=seq, keys=keys, recipient_encryption_key=county_key) as writer:  # fmt: skip
-        writer.add_records("ledger_entries", [dict(record, subject_uuid=None), forged])
+        writer.add_records("correction_subjects", [subject])
+        writer.add_records("ledger_entries", [record, forged])
     before = _counts(county)
     with pytest.raises(PackageError, match="不属于“法律援助中心”"):
         import_package(county, path)

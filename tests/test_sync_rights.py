@@ -196,8 +196,12 @@ def _id(c: Connection, table: str, uuid: str) -> int:
     return c.scalar(select(T[table].c.id).where(T[table].c.uuid == uuid))
 
 
+def _kind(c: Connection, code: str) -> int:
+    return c.scalar(select(T["entry_kinds"].c.id).where(T["entry_kinds"].c.code == code))
+
+
 def _other_kind(c: Connection) -> int:
-    return c.scalar(select(T["entry_kinds"].c.id).where(T["entry_kinds"].c.code == "other"))
+    return _kind(c, "other")
 
 
 def _unit(c: Connection, name: str) -> int:
@@ -327,7 +331,8 @@ CASES = [
     Case("correction_subjects", _forge_delete("correction_subjects", "aid_subject"),
          why="局科室不能删除社区矫正对象"),
     Case("ledger_entries", lambda c, w: _row(
-        c, "ledger_entries", AID, entry_date=D, title="借用", kind_id=_other_kind(c),
+        c, "ledger_entries", AID, entry_date=D, title="借用", kind_id=_kind(c, "forensic_service"),
+        values={"service": "亲子鉴定"},
         subject_id=_id(c, "correction_subjects", _row(
             c, "correction_subjects", LAKOU, uuid=w.known["lakou_subject"], name="?",
             category=SubjectCategory.PROBATION))),

@@ -209,17 +209,28 @@ def department_scores(
     return scores
 
 
+MAX_ADJUSTMENT_POINTS = 100
+
+
+def check_adjustment(points: float, reason: str) -> None:
+    """An adjustment needs a reason and points from -100 to 100, not 0; else ValidationError."""
+    from app.services.errors import ValidationError
+
+    if not reason.strip():
+        raise ValidationError("请写明加减分的理由。", "reason")
+    if not points or abs(points) > MAX_ADJUSTMENT_POINTS:
+        raise ValidationError(
+            f"加减分应在 -{MAX_ADJUSTMENT_POINTS} 到 {MAX_ADJUSTMENT_POINTS} 之间且不为 0。",
+            "points",
+        )
+
+
 def add_adjustment(
     session: Session, programme_id: int, unit_id: int, points: float, reason: str, on: date,
     owner_unit_id: int | None,
 ) -> ScoreAdjustment:  # fmt: skip
     """Record a manual addition (positive) or deduction (negative) with its reason."""
-    from app.services.errors import ValidationError
-
-    if not reason.strip():
-        raise ValidationError("请写明加减分的理由。", "reason")
-    if not points or abs(points) > 100:
-        raise ValidationError("加减分应在 -100 到 100 之间且不为 0。", "points")
+    check_adjustment(points, reason)
     adjustment = ScoreAdjustment(programme_id=programme_id, unit_id=unit_id, points=float(points),
                                  reason=reason.strip(), adjusted_on=on, owner_unit_id=owner_unit_id)  # fmt: skip
     session.add(adjustment)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -34,6 +35,9 @@ REDUCED_MAX_SIDE = 1600  # pixels; screens and A4 prints at ≈ 200 dpi
 THUMBNAIL_MAX_SIDE = 240
 _NAMESPACE = uuid.UUID("0b7c5f3e-9a1d-4f6b-8e2c-5d4a3b2c1f00")
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
+PDF_TYPE = "application/pdf"
+MEDIA_TYPES = frozenset({*IMAGE_TYPES.values(), PDF_TYPE})  # what check_file can answer
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,23 @@ def attachment_uuid(sha256: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, sha256))
 
 
+def is_sha256(text: str) -> bool:
+    """Whether ``text`` is a stored file's name: a SHA-256 in lowercase hex."""
+    return _SHA256.fullmatch(text) is not None
+
+
+def check_size(size: int, name: str) -> None:
+    """A file of ``size`` bytes can be attached: not empty, at most ``MAX_ATTACHMENT_BYTES``;
+    else ValidationError naming the file ``name``."""
+    if size <= 0:
+        raise ValidationError(f"文件“{name}”是空的。")
+    if size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(
+            f"文件“{name}”有 {size / 1048576:.1f} MB，超过 {MAX_ATTACHMENT_BYTES // 1048576} MB 的上限。"
+            "请压缩后再添加。"
+        )
+
+
 def check_file(path: Path) -> str:
     """The real media type of a file a user picked, or ValidationError saying what is wrong."""
     path = Path(path)
@@ -66,23 +87,18 @@ def check_file(path: Path) -> str:
         raise ValidationError(file_problem(exc, path)) from None
 
 
-def _sniff(path: Path, size: int) -> str:
-    """The real media type of a file, or ValidationError with a Chinese message."""
-    name = path.name
-    if size == 0:
-        raise ValidationError(f"文件“{name}”是空的。")
-    if size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError(
-            f"文件“{name}”有 {size / 1048576:.1f} MB，超过 {MAX_ATTACHMENT_BYTES // 1048576} MB 的上限。"
-            "请压缩后再添加。"
-        )
+def _sniff(path: Path, size: int, name: str | None = None) -> str:
+    """The real media type of a file, or ValidationError with a Chinese message naming the
+    file ``name`` (its file name when None)."""
+    name = path.name if name is None else name
+    check_size(size, name)
     with path.open("rb") as fh:
         head = fh.read(8)
         if head.startswith(b"%PDF-"):
             fh.seek(max(0, size - 2048))
             if b"%%EOF" not in fh.read():
                 raise ValidationError(f"文件“{name}”不是完整的 PDF 文件（可能已损坏或未传完）。")
-            return "application/pdf"
+            return PDF_TYPE
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -224,8 +240,11 @@ class AttachmentStore:
             self._copy_in(Path(path), self.original_path(sha256))
 
     def receive(self, sha256: str, write: Callable[[Path], None]) -> None:
-        """Put a file into the store by having ``write(path)`` write it straight into a
-        temporary file beside its place (no second copy); the caller vouches for the hash."""
+        """Put a file from an exchange package into the store by having ``write(path)`` write it
+        straight into a temporary file beside its place (no second copy); the caller vouches
+        for the hash. Its content is checked as a file a clerk attaches is (:func:`check_file`):
+        anything but a real photo (JPEG, PNG) or PDF is not stored and raises ValidationError
+        naming the attachment by its uuid."""
         target = self.original_path(sha256)
         if target.exists():
             return
@@ -234,6 +253,13 @@ class AttachmentStore:
         os.close(fd)
         try:
             write(Path(temp))
+            try:
+                _sniff(Path(temp), Path(temp).stat().st_size, f"{sha256[:12]}…")
+            except ValidationError as exc:
+                raise ValidationError(
+                    f"数据包中的附件 {attachment_uuid(sha256)} 不能存入：{exc.message}"
+                    "已拒绝整个数据包，数据库保持原样，没有任何改动。"
+                ) from None
             os.replace(temp, target)
         finally:
             Path(temp).unlink(missing_ok=True)

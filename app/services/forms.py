@@ -8,6 +8,7 @@ and are stored on each EntryKind.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -139,6 +140,14 @@ def check_kind(kind: KindDef) -> str | None:
     if sum(f.type == "subject" for f in kind.fields) > 1:
         return f"“{kind.name}”最多只能有一个社区矫正对象字段"
     for f in kind.fields:
+        if not (isinstance(f.name, str) and f.name and isinstance(f.label, str)):
+            return f"“{kind.name}”有字段的代码或名称不是文字"
+        if not isinstance(f.help, str) or not all(isinstance(c, str) for c in f.choices):
+            return f"“{kind.name}”的字段“{f.label}”的说明或选项不是文字"
+        if not all(b is None or _is_number(b) for b in (f.min, f.max)):
+            return f"“{kind.name}”的字段“{f.label}”的上下限不是数字"
+        if f.max_length is not None and not (type(f.max_length) is int and f.max_length > 0):
+            return f"“{kind.name}”的字段“{f.label}”的字数上限不是正整数"
         if f.type not in FIELD_TYPES:
             return f"“{kind.name}”的字段“{f.label}”类型“{f.type}”无效"
         if f.type == "choice" and not f.choices:
@@ -146,6 +155,10 @@ def check_kind(kind: KindDef) -> str | None:
         if f.name in COMMON_SUM_FIELDS:
             return f"“{kind.name}”的字段代码“{f.name}”与公共项重名"
     return None
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
@@ -258,6 +271,63 @@ def clean_values(
     if errors:
         raise FormErrors(errors)
     return cleaned
+
+
+class StoredValues:
+    """Checks the values stored on entries of one form (``fields``; dates inside ``dates``):
+    they must be what :func:`clean_values` stores. Verdicts on values seen before are kept
+    (the same choices, numbers and dates recur over thousands of entries)."""
+
+    def __init__(self, fields: list[FieldDef], dates: DateRange | None = None) -> None:
+        self.fields = {f.name: f for f in fields if f.type != "subject"}
+        self.required = [f for f in self.fields.values() if f.required]
+        self.dates = dates
+        self._memo: dict[tuple[str, type, Any], str | None] = {}
+
+    def problem(self, values: dict[str, Any]) -> tuple[str | None, str] | None:
+        """The first way ``values`` differ from what the form stores: a key that is no field of
+        the form (field None: the key is not named, it could be anything), a value
+        :func:`clean_value` refuses or would store differently (another type, other text), a
+        required field missing. ``(field name, Chinese message)``, or None."""
+        for name, value in values.items():
+            f = self.fields.get(name)
+            if f is None:
+                return None, "有表单中没有的项"
+            if f.type in _FREE_TEXT or type(value) not in _STORED_TYPES:
+                problem = _stored_value_problem(f, value, self.dates)
+            else:
+                key = (name, type(value), value)
+                problem = self._memo.get(key, "")
+                if problem == "":  # not seen yet
+                    if len(self._memo) >= _MEMO_SIZE:  # e.g. amounts that never recur
+                        self._memo.clear()
+                    problem = self._memo[key] = _stored_value_problem(f, value, self.dates)
+            if problem is not None:
+                return name, problem
+        for f in self.required:
+            if f.name not in values:
+                try:
+                    clean_value(f, None, self.dates)  # says what the form says of an empty field
+                except ValidationError as exc:
+                    return f.name, exc.message
+        return None
+
+
+_FREE_TEXT = ("text", "longtext")  # values too varied to remember
+_MEMO_SIZE = 20_000  # verdicts a StoredValues keeps at most
+_STORED_TYPES = (str, int, bool)  # what clean_value stores (amounts and dates as text)
+
+
+def _stored_value_problem(f: FieldDef, value: Any, dates: DateRange | None) -> str | None:
+    if type(value) not in _STORED_TYPES:
+        return f"“{f.label}”的值类型不对。"
+    try:
+        cleaned = clean_value(f, value, dates)
+    except ValidationError as exc:
+        return exc.message
+    if type(cleaned) is not type(value) or cleaned != value:
+        return f"“{f.label}”的值不是表单保存的形式。"
+    return None
 
 
 def display_value(f: FieldDef, value: Any) -> str:

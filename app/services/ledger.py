@@ -41,7 +41,7 @@ from app.models import (
     UnitKind,
 )
 from app.services.attachments import AttachmentStore
-from app.services.dates import DatePurpose, range_for
+from app.services.dates import DatePurpose, DateRange, range_for
 from app.services.errors import ValidationError
 from app.services.forms import FieldDef, FormErrors, clean_values, parse_date_text, parse_fields
 from app.services.idcard import mask_id_number
@@ -49,6 +49,10 @@ from app.services.settings import local_unit
 from app.services.subjects import SubjectInput, check_subject_input, find_or_create_subject
 
 MAX_SUBJECTS_SERVED = 10000
+MAX_TITLE_CHARS = 200
+MAX_BODY_CHARS = 5000
+MAX_CAPTION_CHARS = 200  # a photo's caption on an entry
+PAIRED_OFFICE_KIND = UnitKind.JUDICIAL_OFFICE  # an entry's 结对司法所
 ENTERS_FOR_OTHER_UNITS = (UnitKind.COUNTY_OFFICE, UnitKind.CITY_OFFICE)
 """The PCs that register entries for other units (any other PC only for its own unit)."""
 
@@ -166,7 +170,42 @@ def _parse_date(value: date | str | None) -> date:
     return parse_date_text(text, "日期", "entry_date", latest=date.today())
 
 
-def _parse_count(value: int | str | None) -> int:
+def check_entry_date(value: date | str | None, dates: DateRange) -> date:
+    """An entry's date as the form and an import accept it: a real day from 2000 to today,
+    inside ``dates`` (the programme's ``DatePurpose.WORK`` range); else ValidationError."""
+    entry_date = _parse_date(value)
+    dates.check(entry_date, field="entry_date", label="日期")
+    return entry_date
+
+
+def check_title(title: str) -> str:
+    """An entry's title as stored (runs of spaces made one): required, at most
+    ``MAX_TITLE_CHARS``; else ValidationError."""
+    title = " ".join(title.split())
+    if not title:
+        raise ValidationError("请填写标题。", "title")
+    if len(title) > MAX_TITLE_CHARS:
+        raise ValidationError(f"标题不能超过 {MAX_TITLE_CHARS} 个字。", "title")
+    return title
+
+
+def check_paired_office(kind: UnitKind | None) -> None:
+    """An entry's 结对司法所 must be a judicial office (``kind``: the unit's, None: no such unit)."""
+    if kind != PAIRED_OFFICE_KIND:
+        raise ValidationError("结对司法所无效。", "paired_office")
+
+
+def missing_subject(fields: list[FieldDef], has_subject: bool) -> str | None:
+    """The message when the form requires a correction subject and the entry has none."""
+    subject_field = next((f for f in fields if f.type == "subject"), None)
+    if subject_field is not None and subject_field.required and not has_subject:
+        return f"请填写“{subject_field.label}”。"
+    return None
+
+
+def parse_subjects_served(value: int | str | None) -> int:
+    """服务矫正对象人数 as typed or stored: a whole number from 0 to ``MAX_SUBJECTS_SERVED``
+    (empty: 0); else ValidationError."""
     text = "" if value is None else str(value).strip()
     if not text:
         return 0
@@ -234,22 +273,15 @@ def save_entry(
                 f"本机是{here.name}的电脑，只能登记{here.name}的台账（其他单位的台账在其电脑上登记，再用数据包报送）。"
             )
     programme_id = (existing.programme_id if existing is not None else None) or data.programme_id
-    entry_date = attempt(_parse_date, data.entry_date)
-    if entry_date is not None:
-        dates = range_for(session, programme_id, DatePurpose.WORK)
-        attempt(lambda: dates.check(entry_date, field="entry_date", label="日期"))
-    title = " ".join(data.title.split())
-    if not title:
-        errors["title"] = "请填写标题。"
-    elif len(title) > 200:
-        errors["title"] = "标题不能超过 200 个字。"
-    subjects_served = attempt(_parse_count, data.subjects_served)
+    dates = range_for(session, programme_id, DatePurpose.WORK)
+    entry_date = attempt(check_entry_date, data.entry_date, dates)
+    title = attempt(check_title, data.title)
+    subjects_served = attempt(parse_subjects_served, data.subjects_served)
     if data.paired_office_id is not None:
         office = session.get(Unit, data.paired_office_id)
-        if office is None or office.kind != UnitKind.JUDICIAL_OFFICE:
-            errors["paired_office"] = "结对司法所无效。"
-    if len(data.body) > 5000:
-        errors["body"] = "情况说明不能超过 5000 个字。"
+        attempt(check_paired_office, office.kind if office is not None else None)
+    if len(data.body) > MAX_BODY_CHARS:
+        errors["body"] = f"情况说明不能超过 {MAX_BODY_CHARS} 个字。"
     values: dict[str, Any] = {}
     subject_field: FieldDef | None = None
     if kind_and_fields is not None:
@@ -257,19 +289,19 @@ def save_entry(
         field_dates = range_for(session, programme_id, DatePurpose.FORM_FIELD)
         values = attempt(clean_values, fields, data.values, field_dates) or {}
         subject_field = next((f for f in fields if f.type == "subject"), None)
-        if subject_field is not None and subject_field.required and data.subject is None:
-            errors["subject_name"] = f"请填写“{subject_field.label}”。"
+        if (problem := missing_subject(fields, data.subject is not None)) is not None:
+            errors["subject_name"] = problem
         if subject_field is not None and data.subject is not None:
             attempt(check_subject_input, data.subject)
         if len(data.photos) < kind.min_photos:
             errors["photos"] = f"“{kind.name}”至少要附 {kind.min_photos} 张照片。"
     for photo in data.photos:
-        if len(photo.caption) > 200:
-            errors["photos"] = "照片说明不能超过 200 个字。"
+        if len(photo.caption) > MAX_CAPTION_CHARS:
+            errors["photos"] = f"照片说明不能超过 {MAX_CAPTION_CHARS} 个字。"
     if errors:
         raise FormErrors(errors)
     # each of these is None only with an error reported above
-    assert unit is not None and data.kind_id is not None
+    assert unit is not None and data.kind_id is not None and title is not None
     assert entry_date is not None and subjects_served is not None
 
     subject_id = None

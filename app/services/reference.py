@@ -154,6 +154,20 @@ def list_units(session: Session, kind: UnitKind | None = None) -> list[UnitRow]:
     ]
 
 
+MAX_UNIT_NAME_CHARS = 100
+MAX_DUTY_CHARS = 500
+
+
+def check_unit_name(name: str) -> str:
+    """A unit's name as stored (trimmed): required, at most ``MAX_UNIT_NAME_CHARS``."""
+    name = name.strip()
+    if not name:
+        raise ValidationError("单位名称不能为空。", field="name")
+    if len(name) > MAX_UNIT_NAME_CHARS:
+        raise ValidationError(f"单位名称不能超过 {MAX_UNIT_NAME_CHARS} 个字。", field="name")
+    return name
+
+
 def save_unit(
     session: Session,
     unit_id: int | None,
@@ -166,11 +180,7 @@ def save_unit(
     owner_unit_id: int | None = None,
 ) -> int:
     """Create (``unit_id`` None) or update a unit; return its id."""
-    name = name.strip()
-    if not name:
-        raise ValidationError("单位名称不能为空。", field="name")
-    if len(name) > 100:
-        raise ValidationError("单位名称不能超过 100 个字。", field="name")
+    name = check_unit_name(name)
     clash = session.scalar(select(Unit).where(Unit.name == name, Unit.id != (unit_id or 0)))
     if clash is not None:
         raise ValidationError(f"已有名为“{name}”的单位。", field="name")
@@ -307,8 +317,8 @@ def save_duty(
     text = " ".join(text.split())
     if not text:
         raise ValidationError("职责内容不能为空。", field="text")
-    if len(text) > 500:
-        raise ValidationError("职责内容不能超过 500 个字。", field="text")
+    if len(text) > MAX_DUTY_CHARS:
+        raise ValidationError(f"职责内容不能超过 {MAX_DUTY_CHARS} 个字。", field="text")
     if duty_id is not None:
         duty = session.get(Duty, duty_id)
         if duty is None or duty.deleted:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -68,6 +69,43 @@ def check_subject_input(data: SubjectInput) -> tuple[str, SubjectCategory, str]:
     return name, category, id_number
 
 
+SUBJECT_OFFICE_KIND = UnitKind.JUDICIAL_OFFICE  # the office a subject belongs to
+
+
+def check_subject_office(kind: UnitKind | None) -> None:
+    """A subject's office must be a judicial office (``kind``: the unit's, None: no such unit)."""
+    if kind != SUBJECT_OFFICE_KIND:
+        raise ValidationError("请选择矫正对象所属司法所。", "subject_office")
+
+
+def check_same_person(registered_name: str, name: str, id_number: str) -> None:
+    """One identity number is one person: refuse ``name`` for a number already registered
+    under ``registered_name``."""
+    if registered_name != name:
+        raise ValidationError(
+            f"身份证号码 {mask_id_number(id_number)} 已登记为“{registered_name}”，与所填姓名不符。",
+            "id_number",
+        )
+
+
+def registered_under(
+    session: Session, id_numbers: Collection[str]
+) -> dict[str, list[tuple[str, str, int | None]]]:
+    """The live subjects registered under each of ``id_numbers``: (uuid, name, owner unit id)."""
+    found: dict[str, list[tuple[str, str, int | None]]] = {}
+    if not id_numbers:
+        return found
+    query = select(
+        CorrectionSubject.id_number,
+        CorrectionSubject.uuid,
+        CorrectionSubject.name,
+        CorrectionSubject.owner_unit_id,
+    ).where(CorrectionSubject.deleted.is_(False), CorrectionSubject.id_number.in_(id_numbers))
+    for number, uuid, name, owner in session.execute(query):
+        found.setdefault(number, []).append((uuid, name, owner))
+    return found
+
+
 def find_or_create_subject(session: Session, data: SubjectInput, owner_unit_id: int | None) -> int:
     """The subject with this identity number (or name and office), creating it if new.
 
@@ -77,8 +115,7 @@ def find_or_create_subject(session: Session, data: SubjectInput, owner_unit_id: 
     name, category, id_number = check_subject_input(data)
     if data.office_id is not None:
         office = session.get(Unit, data.office_id)
-        if office is None or office.kind != UnitKind.JUDICIAL_OFFICE:
-            raise ValidationError("请选择矫正对象所属司法所。", "subject_office")
+        check_subject_office(office.kind if office is not None else None)
     query = select(CorrectionSubject).where(CorrectionSubject.deleted.is_(False))
     if id_number:
         query = query.where(CorrectionSubject.id_number == id_number)
@@ -102,11 +139,7 @@ def find_or_create_subject(session: Session, data: SubjectInput, owner_unit_id: 
         session.add(subject)
         session.flush()
     else:
-        if subject.name != name:
-            raise ValidationError(
-                f"身份证号码 {mask_id_number(id_number)} 已登记为“{subject.name}”，与所填姓名不符。",
-                "id_number",
-            )
+        check_same_person(subject.name, name, id_number)
         if subject.category != category:
             subject.category = category
         if data.office_id is not None and subject.office_id != data.office_id:

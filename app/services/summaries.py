@@ -365,13 +365,9 @@ def _editable(session: Session, summary: PhaseSummary) -> None:
         raise ValidationError("总结已被县矫正办采用，不能再修改。", "status")
 
 
-def save_summary(
-    session: Session, summary_id: int, sections: dict[str, str], photos: list[tuple[int, str]]
-) -> None:
-    """Save the text and the chosen photos ``(attachment id, caption)`` of a draft (or of a
-    returned summary, which becomes a draft again). Every problem is named; nothing is saved."""
-    summary = session.get_one(PhaseSummary, summary_id)
-    _editable(session, summary)
+def section_problems(sections: dict[str, str]) -> dict[str, str]:
+    """What is wrong with a summary's sections, keyed by section (``sections`` for names that
+    are no section): only the sections of SECTIONS, each at most MAX_SECTION_CHARS."""
     errors: dict[str, str] = {}
     unknown = set(sections) - set(SECTIONS)
     if unknown:
@@ -379,6 +375,17 @@ def save_summary(
     for name in SECTIONS:
         if len(sections.get(name, "")) > MAX_SECTION_CHARS:
             errors[name] = f"“{name}”不能超过 {MAX_SECTION_CHARS} 字。"
+    return errors
+
+
+def save_summary(
+    session: Session, summary_id: int, sections: dict[str, str], photos: list[tuple[int, str]]
+) -> None:
+    """Save the text and the chosen photos ``(attachment id, caption)`` of a draft (or of a
+    returned summary, which becomes a draft again). Every problem is named; nothing is saved."""
+    summary = session.get_one(PhaseSummary, summary_id)
+    _editable(session, summary)
+    errors = section_problems(sections)
     allowed = {p.attachment_id for p in candidate_photos(session, summary)}
     if len(photos) > MAX_PHOTOS:
         errors["photos"] = f"最多选 {MAX_PHOTOS} 张照片。"

@@ -31,7 +31,7 @@ from app.models import Attachment, Direction, Unit, UnitKind
 from app.services.database import Database
 from app.services.errors import UserError
 from app.services.settings import local_unit
-from app.sync import conflicts, history, identity, registration, rights, versions
+from app.sync import conflicts, history, identity, registration, rights, validation, versions
 from app.sync.bulk import ROW_ID, BulkWriter
 from app.sync.keys import SenderTrust, announcements
 from app.sync.package import (
@@ -274,7 +274,7 @@ def _apply_table(
     shared = rights.rule_for(table).shared_content
     later: list[dict[str, Any]] = []
     writer = BulkWriter(session.connection(), table)
-    for batch in _batches(records):
+    for batch in validation.checked(session, table, ids, _batches(records), sender.name):
         uuids = [r["uuid"] for r in batch]
         existing = {
             row.uuid: row for row in session.execute(select(table).where(table.c.uuid.in_(uuids)))

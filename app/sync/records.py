@@ -7,7 +7,7 @@ owner). Tables are listed parents first, so an import can resolve references in 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from datetime import date, datetime
 from typing import Any
 
@@ -76,6 +76,11 @@ class UuidMap:
             return None
         self._load(table)
         return self._to_id[table.name].get(row_uuid)
+
+    def ids_by_uuid(self, table: Table) -> Mapping[str, int]:
+        """Every row of ``table`` here, uuid → local id (read again after :meth:`forget`)."""
+        self._load(table)
+        return self._to_id[table.name]
 
     def forget(self, table: Table) -> None:
         """Drop a table's cached ids (after bulk inserts); they are read again when needed."""

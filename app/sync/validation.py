@@ -1,0 +1,651 @@
+"""Every incoming record checked before it is converted or applied.
+
+A correctly signed package carries whatever its sender's database holds, and anyone can edit
+their own database file with a SQLite editor before exporting. So each record of a package is
+checked with the rules that hold when a clerk saves the same thing: the column's type, length,
+choices and nullability from the model; integers inside SQLite's range, revisions as whole
+numbers; references to records that are here; and the services' own rules (this module says
+only which rule applies to which column: the rules are the services' functions and constants)
+— a ledger entry's title, date, 服务矫正对象人数 and form values by its kind's field definitions,
+a correction subject's name, category and identity number (one number, one person), an
+attachment's hash and type, the dates inside the programme's ranges, the text limits.
+
+The first record that breaks a rule refuses the whole package with a PackageError naming the
+kind of record, its uuid and the field — never the value, which may be a person's name or
+identity number. What to check for each table is worked out once (a plan per table, as
+records.py converts), and verdicts on recurring values are remembered, so checking the
+170,000 records of a large package costs a small part of applying them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    Integer,
+    String,
+    Table,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from app.models import EntryKind, Unit, UnitKind
+from app.services import (
+    assessment,
+    attachments,
+    brands,
+    forms,
+    inspections,
+    ledger,
+    meetings,
+    reference,
+    subjects,
+    summaries,
+)
+from app.services.dates import DatePurpose, DateRange, range_for
+from app.services.errors import ValidationError
+from app.services.forms import FieldDef, FormErrors
+from app.sync.package import PackageError
+from app.sync.records import UuidMap, foreign_keys, ref_key
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1  # SQLite's INTEGER
+_MISSING = object()
+
+# How a column's value is checked (the plan's steps).
+_TEXT, _INT, _FLOAT, _BOOL, _DATE, _DATETIME, _CHOICE, _JSON, _REF, _SELF_REF = range(10)
+
+# Text limits the services apply beyond the column's own length (Text columns have none).
+TEXT_LIMITS: dict[tuple[str, str], int] = {
+    ("ledger_entries", "title"): ledger.MAX_TITLE_CHARS,
+    ("ledger_entries", "body"): ledger.MAX_BODY_CHARS,
+    ("entry_attachments", "caption"): ledger.MAX_CAPTION_CHARS,
+    ("units", "name"): reference.MAX_UNIT_NAME_CHARS,
+    ("duties", "text"): reference.MAX_DUTY_CHARS,
+    ("inspections", "inspectors"): inspections.MAX_INSPECTORS_CHARS,
+    ("inspections", "findings"): inspections.MAX_FINDINGS_CHARS,
+    ("rectification_items", "finding"): inspections.MAX_FINDING_CHARS,
+    ("rectification_items", "evidence"): inspections.MAX_TEXT_CHARS,
+    ("rectification_updates", "evidence"): inspections.MAX_TEXT_CHARS,
+    ("meetings", "chair"): meetings.MAX_CHAIR,
+    ("meetings", "location"): meetings.MAX_LOCATION,
+    ("meetings", "attendees"): meetings.MAX_ATTENDEES,
+    ("meetings", "notes"): meetings.MAX_NOTES,
+    ("meeting_reports", "progress"): meetings.MAX_REPORT_CHARS,
+    ("meeting_reports", "problems"): meetings.MAX_REPORT_CHARS,
+    ("meeting_decisions", "text"): meetings.MAX_DECISION_CHARS,
+    ("brands", "name"): brands.MAX_NAME_CHARS,
+    ("brands", "description"): brands.MAX_DESCRIPTION_CHARS,
+    ("brands", "outcomes"): brands.MAX_OUTCOMES_CHARS,
+    ("brand_milestones", "title"): brands.MAX_MILESTONE_CHARS,
+    ("summary_photos", "caption"): summaries.MAX_CAPTION_CHARS,
+}
+
+# Dates the services keep inside a programme's range: (table, column) → purpose. The programme
+# is the record's own, or its parent's (PROGRAMME_VIA).
+DATE_RANGES: dict[tuple[str, str], DatePurpose] = {
+    ("inspections", "inspection_date"): DatePurpose.WORK,
+    ("rectification_items", "deadline"): DatePurpose.DEADLINE,
+    ("rectification_items", "rectified_on"): DatePurpose.DEADLINE,
+    ("rectification_items", "closed_on"): DatePurpose.DEADLINE,
+    ("rectification_updates", "reported_on"): DatePurpose.DEADLINE,
+    ("meetings", "meeting_date"): DatePurpose.WORK,
+    ("meeting_decisions", "due_date"): DatePurpose.DEADLINE,
+    ("brand_milestones", "due_date"): DatePurpose.DEADLINE,
+    ("brand_milestones", "done_on"): DatePurpose.DEADLINE,
+    ("agreements", "issued_on"): DatePurpose.WORK,
+    ("agreements", "signed_on"): DatePurpose.WORK,
+}
+# A record without a programme of its own belongs to its parent's: the references to follow.
+PROGRAMME_VIA: dict[str, tuple[str, ...]] = {
+    "rectification_items": ("inspection_id",),
+    "rectification_updates": ("item_id", "inspection_id"),
+    "meeting_decisions": ("meeting_id",),
+    "brand_milestones": ("brand_id",),
+}
+
+
+class _Bad(Exception):
+    """A record breaks a rule: ``field`` (None: the record as a whole) and why, in Chinese;
+    ``uuid`` names the record when it is not the one being checked (a batch's rule)."""
+
+    def __init__(self, field: str | None, reason: str, uuid: str | None = None) -> None:
+        super().__init__(field, reason)
+        self.field, self.reason, self.uuid = field, reason, uuid
+
+
+def _labels() -> dict[str, str]:
+    from app.sync.exchange import KIND_LABELS  # exchange imports this module
+
+    return KIND_LABELS
+
+
+def _service_reason(exc: ValidationError, value: Any) -> str:
+    """The service's own sentence when it does not repeat the value (it may be personal)."""
+    text = str(value).strip() if value is not None else ""
+    if text and text in exc.message:
+        return "不符合填写规则"
+    return "不符合填写规则：" + exc.message.rstrip("。")
+
+
+class _Plan:
+    """How the columns of one table are checked, in the table's column order."""
+
+    def __init__(self, table: Table) -> None:
+        fks = foreign_keys(table)
+        # (record key, how, nullable, required, argument): required keys are those a row cannot
+        # be written without (not nullable, no default in the database)
+        self.steps: list[tuple[str, int, bool, bool, Any]] = []
+        for column in table.columns:
+            name = column.name
+            if name == "id":
+                continue
+            nullable = bool(column.nullable)
+            required = not nullable and column.server_default is None
+            target = fks.get(name)
+            kind = column.type
+            argument: Any = None
+            if target is not None:
+                how = _SELF_REF if target is table else _REF
+                argument = target
+                key = ref_key(name)
+            else:
+                key = name
+                if isinstance(kind, Enum):
+                    how, argument = _CHOICE, frozenset(kind.enums)
+                elif isinstance(kind, String):  # also Text
+                    how = _TEXT
+                    limits = [n for n in (kind.length, TEXT_LIMITS.get((table.name, name))) if n]
+                    argument = min(limits) if limits else 0
+                elif isinstance(kind, Boolean):
+                    how = _BOOL
+                elif isinstance(kind, Integer):
+                    how, argument = _INT, (0 if name == "revision" else _INT_MIN)
+                elif isinstance(kind, Float):
+                    how = _FLOAT
+                elif isinstance(kind, DateTime):
+                    how = _DATETIME
+                elif isinstance(kind, Date):
+                    how = _DATE
+                elif isinstance(kind, JSON):
+                    default = getattr(column.default, "arg", None)
+                    how, argument = _JSON, getattr(default, "__wrapped__", dict)
+                else:  # a column type this module does not know: a bug, found by the tests
+                    raise TypeError(f"{table.name}.{name}: {kind!r}")
+            self.steps.append((key, how, nullable, required, argument))
+        self.dates = [
+            (name, purpose) for (t, name), purpose in DATE_RANGES.items() if t == table.name
+        ]
+
+        self.refs = [(key, arg) for key, how, _n, _r, arg in self.steps if how == _REF]
+        self.plausible = _quick_look(table.name, self.steps)
+
+
+def _quick_look(name: str, steps: list[tuple[str, int, bool, bool, Any]]) -> Callable[..., bool]:
+    """A function ``(record, refs) -> bool``: whether every column of a record holds a value of
+    its type inside its limits — the checks of :meth:`RecordCheck._columns` without saying why,
+    compiled to straight-line code for the table (a loop over the steps costs several times
+    more on 170,000 records). ``refs`` are the local uuid → id maps of the tables the record
+    refers to, in the order of the plan's ``refs``. False sends the record to ``_columns``."""
+    lines = ["def plausible(record, refs):", "    try:",
+             "        v = record['uuid']",
+             "        if type(v) is not str or uuid_match(v) is None: return False"]  # fmt: skip
+    names: dict[str, Any] = {"uuid_match": _UUID.fullmatch, "parse_date": date.fromisoformat,
+                             "parse_datetime": datetime.fromisoformat, "isfinite": math.isfinite}  # fmt: skip
+    refs = [f"ref_{index}" for index, step in enumerate(steps) if step[1] == _REF]
+    if refs:
+        lines.insert(2, f"        {', '.join(refs)}, = refs")
+    for index, (key, how, nullable, _required, argument) in enumerate(steps):
+        if how == _TEXT:
+            wrong = "type(v) is not str" + (f" or len(v) > {int(argument)}" if argument else "")
+        elif how == _INT:
+            wrong = f"type(v) is not int or not {int(argument)} <= v <= {_INT_MAX}"
+        elif how == _REF:
+            wrong = f"v not in ref_{index}"
+        elif how == _SELF_REF:
+            wrong = "type(v) is not str or uuid_match(v) is None"
+        elif how in (_DATE, _DATETIME):  # a text that is no date raises ValueError
+            parse = "parse_date" if how == _DATE else "parse_datetime"
+            wrong = f"type(v) is not str or {parse}(v) is None"
+        elif how == _CHOICE:
+            names[f"choices_{index}"] = argument
+            wrong = f"type(v) is not str or v not in choices_{index}"
+        elif how == _BOOL:
+            wrong = "type(v) is not bool"
+        elif how == _FLOAT:
+            wrong = "(type(v) is not float and type(v) is not int) or not isfinite(v)"
+        else:  # _JSON
+            names[f"json_{index}"] = argument
+            wrong = f"type(v) is not json_{index}"
+        # a missing key raises KeyError (the slow path tells whether it may be missing); None
+        # is a value of no column's type, so only a nullable column needs a test for it
+        lines.append(f"        v = record[{key!r}]")
+        lines.append(
+            f"        if {'v is not None and (' + wrong + ')' if nullable else wrong}: return False"
+        )
+    lines += ["    except (KeyError, TypeError, ValueError):  # missing, unhashable, or no date",
+              "        return False", "    return True"]  # fmt: skip
+    exec(compile("\n".join(lines), f"<checks of {name}>", "exec"), names)
+    plausible: Callable[..., bool] = names["plausible"]
+    return plausible
+
+
+_PLANS: dict[Table, _Plan] = {}
+
+
+def _plan(table: Table) -> _Plan:
+    plan = _PLANS.get(table)
+    if plan is None:
+        plan = _PLANS[table] = _Plan(table)
+    return plan
+
+
+_TYPE_NAMES = {_TEXT: "文字", _INT: "整数", _FLOAT: "数字", _BOOL: "是或否（true/false）",
+               _DATE: "日期（如 2018-07-02）", _DATETIME: "日期时间", _REF: "记录编号（UUID）",
+               _SELF_REF: "记录编号（UUID）"}  # fmt: skip
+
+
+def checked(
+    session: Session,
+    table: Table,
+    ids: UuidMap,
+    batches: Iterable[list[dict[str, Any]]],
+    sender: str = "",
+) -> Iterator[list[dict[str, Any]]]:
+    """The batches of one table's records, each checked before it is handed on; PackageError
+    (naming the kind of record, its uuid and the field, never the value) for the first record
+    that breaks a rule."""
+    check = RecordCheck(session, table, ids, sender)
+    for batch in batches:
+        check(batch)
+        yield batch
+
+
+def _verdict(
+    verdicts: dict[Hashable, str | None],
+    key: Hashable,
+    check: Callable[..., object],
+    args: tuple[Any, ...],
+) -> str | None:
+    found = verdicts.get(key, _MISSING)
+    if found is _MISSING:
+        try:
+            check(*args)
+            found = None
+        except ValidationError as exc:
+            found = _service_reason(exc, args[0])
+        verdicts[key] = found
+    return found  # type: ignore[return-value]
+
+
+class _EntryForm:
+    """A ledger entry kind's form in a programme, as the checks of its entries use it: the
+    ranges of the entries' dates (``dates``) and of the dates in their forms."""
+
+    def __init__(self, fields: list[FieldDef], dates: DateRange, field_dates: DateRange) -> None:
+        self.fields, self.dates = fields, dates
+        self.has_subject = any(f.type == "subject" for f in fields)
+        self.missing_subject = ledger.missing_subject(fields, False)  # the message, if required
+        self.values = forms.StoredValues(fields, field_dates)
+        self._verdicts: dict[Hashable, str | None] = {}
+
+    def verdict(self, key: Hashable, check: Callable[..., object], *args: Any) -> str | None:
+        """As :meth:`RecordCheck.verdict`, remembered for this form."""
+        return _verdict(self._verdicts, key, check, args)
+
+
+class RecordCheck:
+    """The checks of one table's records in one import (caches live as long as the import)."""
+
+    def __init__(self, session: Session, table: Table, ids: UuidMap, sender: str = "") -> None:
+        self.session, self.table, self.ids, self.sender = session, table, ids, sender
+        self.plan = _plan(table)
+        self.rule = _RULES.get(table.name)
+        self._unit_kinds: dict[str, UnitKind] | None = None
+        self._forms: dict[tuple[str, str | None], _EntryForm] = {}
+        self._kind_fields: dict[str, list[dict[str, Any]]] | None = None
+        self._verdicts: dict[Hashable, str | None] = {}
+        self._ranges: dict[tuple[int | None, DatePurpose], DateRange] = {}
+        self._date_verdicts: dict[tuple[int | None, DatePurpose, str], str | None] = {}
+        self._parents: dict[tuple[str, int], int | None] = {}
+        self._people: dict[str, tuple[str, str]] = {}  # id number → (uuid, name) first seen
+
+    def __call__(self, records: list[dict[str, Any]]) -> None:
+        """Check a batch of records; PackageError for the first that breaks a rule."""
+        record: Any = None
+        refs = tuple(self.ids.ids_by_uuid(target) for _key, target in self.plan.refs)
+        plausible = self.plan.plausible
+        try:
+            for record in records:
+                if type(record) is not dict or not plausible(record, refs):
+                    self._columns(record)  # says what is wrong (or finds it right after all)
+                if self.plan.dates:
+                    self._dates(record)
+                if self.rule is not None:
+                    self.rule(self, record)
+            if self.table.name == "correction_subjects":
+                record = None
+                _one_person_per_number(self, records)
+        except _Bad as bad:
+            raise PackageError(self._message(record, bad)) from None
+
+    # ------------------------------------------------------------ the message
+
+    def _message(self, record: Any, bad: _Bad) -> str:
+        labels = _labels()
+        label = labels.get(self.table.name, self.table.name)
+        uuid = record.get("uuid") if isinstance(record, dict) else None
+        if bad.uuid is not None:
+            uuid = bad.uuid
+        which = f"（{uuid}）" if isinstance(uuid, str) and _UUID.fullmatch(uuid) else ""
+        field = f"的“{bad.field}”" if bad.field else ""
+        whose = f"“{self.sender}”的" if self.sender else ""
+        return (
+            f"{whose}数据包未导入：其中的{label}记录{which}{field}{bad.reason}。"
+            "数据库保持原样，没有任何改动。请发送单位核对这条记录，改正后重新导出数据包。"
+        )
+
+    # ------------------------------------------------------------ every table
+
+    def _columns(self, record: Any) -> None:
+        if type(record) is not dict:
+            raise _Bad(None, "不是一条完整的记录")
+        uuid = record.get("uuid")
+        if type(uuid) is not str or _UUID.fullmatch(uuid) is None:
+            raise _Bad("uuid", "不是有效的记录编号（UUID）")
+        for key, how, nullable, required, argument in self.plan.steps:
+            value = record.get(key, _MISSING)
+            if value is None or value is _MISSING:
+                if value is None and not nullable:
+                    raise _Bad(key, "不能为空")
+                if value is _MISSING and required:
+                    raise _Bad(key, "缺少这一项")
+                continue
+            kind = type(value)
+            if how == _TEXT:
+                if kind is not str:
+                    raise _Bad(key, "应为文字")
+                if argument and len(value) > argument:
+                    raise _Bad(key, f"超过了 {argument} 个字的上限")
+            elif how == _REF:
+                if kind is not str or self.ids.id_of(argument, value) is None:
+                    target = _labels().get(argument.name, argument.name)
+                    raise _Bad(
+                        key, f"引用了本机没有的{target}记录（可能需要先导入县矫正办的参考数据包）"
+                    )
+            elif how == _INT:
+                if kind is not int:
+                    raise _Bad(key, "应为整数")
+                if not argument <= value <= _INT_MAX:
+                    raise _Bad(key, "超出了允许的范围")
+            elif how in (_DATE, _DATETIME):
+                if kind is not str:
+                    raise _Bad(key, f"应为{_TYPE_NAMES[how]}")
+                try:
+                    (date if how == _DATE else datetime).fromisoformat(value)
+                except ValueError:
+                    raise _Bad(key, f"不是有效的{_TYPE_NAMES[how]}") from None
+            elif how == _CHOICE:
+                if kind is not str or value not in argument:
+                    raise _Bad(key, "不是允许的选项")
+            elif how == _BOOL:
+                if kind is not bool:
+                    raise _Bad(key, "应为是或否（true/false）")
+            elif how == _FLOAT:
+                if (kind is not float and kind is not int) or not math.isfinite(value):
+                    raise _Bad(key, "应为数字")
+            elif how == _JSON:
+                if kind is not argument:
+                    raise _Bad(key, "应为列表" if argument is list else "应为对象（{…}）")
+            elif how == _SELF_REF and (kind is not str or _UUID.fullmatch(value) is None):
+                raise _Bad(key, "不是有效的记录编号（UUID）")
+
+    def _dates(self, record: dict[str, Any]) -> None:
+        for name, purpose in self.plan.dates:
+            value = record.get(name)
+            if value is not None:
+                problem = self.date_problem(self.programme_of(record), purpose, value)
+                if problem is not None:
+                    raise _Bad(name, problem)
+
+    # ------------------------------------------------------------ look-ups, cached
+
+    def programme_of(self, record: dict[str, Any]) -> int | None:
+        """The local id of the programme a record belongs to (its own, or its parent's)."""
+        tables = self.table.metadata.tables
+        via = PROGRAMME_VIA.get(self.table.name)
+        if via is None:
+            return self.ids.id_of(tables["programmes"], record.get("programme_uuid"))
+        table = self.table
+        target = foreign_keys(table)[via[0]]
+        row_id = self.ids.id_of(target, record.get(ref_key(via[0])))
+        for column in (*via[1:], "programme_id"):
+            if row_id is None:
+                return None
+            key = (f"{target.name}.{column}", row_id)
+            if key not in self._parents:
+                self._parents[key] = self.session.scalar(
+                    select(target.c[column]).where(target.c.id == row_id)
+                )
+            row_id = self._parents[key]
+            if column != "programme_id":
+                target = foreign_keys(target)[column]
+        return row_id
+
+    def date_range(self, programme_id: int | None, purpose: DatePurpose) -> DateRange:
+        """The services' range of ``purpose`` dates for a programme (``range_for``)."""
+        key = (programme_id, purpose)
+        if key not in self._ranges:
+            self._ranges[key] = range_for(self.session, programme_id, purpose)
+        return self._ranges[key]
+
+    def date_problem(
+        self, programme_id: int | None, purpose: DatePurpose, value: str
+    ) -> str | None:
+        """Why a date (ISO text, already checked to be one) is outside its range, or None."""
+        key = (programme_id, purpose, value)
+        if key not in self._date_verdicts:
+            dates = self.date_range(programme_id, purpose)
+            self._date_verdicts[key] = dates.problem(date.fromisoformat(value))
+        return self._date_verdicts[key]
+
+    def unit_kind(self, unit_uuid: str) -> UnitKind | None:
+        """The kind of a unit here (None: no such unit)."""
+        if self._unit_kinds is None:
+            rows = self.session.execute(select(Unit.uuid, Unit.kind))
+            self._unit_kinds = {uuid: kind for uuid, kind in rows}
+        return self._unit_kinds.get(unit_uuid)
+
+    def entry_form(self, kind_uuid: str, programme_uuid: str | None) -> _EntryForm:
+        """The form of a ledger entry kind here, for entries of a programme."""
+        key = (kind_uuid, programme_uuid)
+        found = self._forms.get(key)
+        if found is None:
+            if self._kind_fields is None:
+                rows = self.session.execute(select(EntryKind.uuid, EntryKind.fields))
+                self._kind_fields = {uuid: fields for uuid, fields in rows}
+            stored = self._kind_fields.get(kind_uuid)
+            programme_id = self.ids.id_of(self.table.metadata.tables["programmes"], programme_uuid)
+            found = self._forms[key] = _EntryForm(
+                forms.parse_fields(stored),
+                self.date_range(programme_id, DatePurpose.WORK),
+                self.date_range(programme_id, DatePurpose.FORM_FIELD),
+            )
+        return found
+
+    def verdict(self, key: Hashable, check: Callable[..., object], *args: Any) -> str | None:
+        """Why a service's ``check(*args)`` refuses (its ValidationError), or None; remembered
+        by ``key`` (the same values recur over thousands of records)."""
+        return _verdict(self._verdicts, key, check, args)
+
+
+# ---------------------------------------------------------------- rules of particular tables
+
+
+def _ledger_entry(check: RecordCheck, record: dict[str, Any]) -> None:
+    """The ledger service's rules (``save_entry``) for an entry as stored."""
+    try:
+        ledger.check_title(record["title"])
+    except ValidationError as exc:
+        raise _Bad("title", _service_reason(exc, record["title"])) from None
+    served = record.get("subjects_served")
+    if served is not None:
+        why = check.verdict(("served", served), ledger.parse_subjects_served, served)
+        if why is not None:
+            raise _Bad("subjects_served", why)
+    form = check.entry_form(record["kind_uuid"], record.get("programme_uuid"))
+    day = record["entry_date"]
+    if (why := form.verdict(day, ledger.check_entry_date, day, form.dates)) is not None:
+        raise _Bad("entry_date", why)
+    office = record.get("paired_office_uuid")
+    if office is not None:
+        kind = check.unit_kind(office)
+        if (why := check.verdict(("paired", kind), ledger.check_paired_office, kind)) is not None:
+            raise _Bad("paired_office_uuid", why)
+    has_subject = record.get("subject_uuid") is not None
+    if has_subject and not form.has_subject:
+        raise _Bad("subject_uuid", "所属台账类型的表单没有社区矫正对象一项")
+    if not has_subject and form.missing_subject:
+        raise _Bad("subject_uuid", "不符合填写规则：" + form.missing_subject.rstrip("。"))
+    problem = form.values.problem(record["values"])
+    if problem is not None:
+        name, why = problem
+        value = record["values"].get(name) if name is not None else None
+        label = next((f.label for f in form.fields if f.name == name), None)
+        field = f"values.{name}（{label}）" if name is not None else "values"
+        raise _Bad(field, _service_reason(ValidationError(why), value))
+
+
+_SUBJECT_FIELDS = {"subject_name": "name", "subject_category": "category", "id_number": "id_number"}
+
+
+def _subject(check: RecordCheck, record: dict[str, Any]) -> None:
+    """The subjects service's rules (``check_subject_input``, the office's kind)."""
+    data = subjects.SubjectInput(
+        name=record["name"], category=record["category"], id_number=record["id_number"]
+    )
+    try:
+        name, _category, id_number = subjects.check_subject_input(data)
+    except FormErrors as exc:
+        first = next(iter(exc.errors))
+        field = _SUBJECT_FIELDS.get(first, first)
+        raise _Bad(
+            field, _service_reason(ValidationError(exc.errors[first]), record[field])
+        ) from None
+    if name != record["name"]:
+        raise _Bad("name", "前后有多余的空格")
+    if id_number != record["id_number"]:
+        raise _Bad("id_number", "不是规范的写法（18 位，不含空格，校验位 X 大写）")
+    office = record.get("office_uuid")
+    if office is not None:
+        try:
+            subjects.check_subject_office(check.unit_kind(office))
+        except ValidationError as exc:
+            raise _Bad("office_uuid", _service_reason(exc, None)) from None
+
+
+def _one_person_per_number(check: RecordCheck, records: list[dict[str, Any]]) -> None:
+    """One identity number is one person (``subjects.check_same_person``): among the live
+    subjects here and in the package a number never stands for two names. And a sender's own
+    database registers a person once (``find_or_create_subject`` finds the person before
+    creating one): one number is never on two live subjects of the same package. (Two units may
+    each have registered the same person on their own PCs: that is no error here.)"""
+    live = [r for r in records if r["id_number"] and not r.get("deleted")]
+    holders = subjects.registered_under(check.session, {r["id_number"] for r in live})
+    for record in live:
+        number, uuid, name = record["id_number"], record["uuid"], record["name"]
+        names = [n for u, n, _owner in holders.get(number, []) if u != uuid]
+        first = check._people.get(number)
+        if first is not None and first[0] != uuid:
+            names.append(first[1])
+        for other_name in names:
+            try:
+                subjects.check_same_person(other_name, name, number)
+            except ValidationError:
+                raise _Bad(
+                    "id_number",
+                    "与另一位社区矫正对象的身份证号码相同而姓名不同（一个身份证号码只属于一个人）",
+                    uuid,
+                ) from None
+        if first is not None and first[0] != uuid:
+            raise _Bad("id_number", "与同一数据包中的另一位社区矫正对象重复（同一个人登记了两次）",
+                       uuid)  # fmt: skip
+        check._people.setdefault(number, (uuid, name))
+
+
+def _attachment(check: RecordCheck, record: dict[str, Any]) -> None:
+    """What the attachment store records for a file (``AttachmentStore.add``)."""
+    sha = record["sha256"]
+    if not attachments.is_sha256(sha):
+        raise _Bad("sha256", "不是有效的 SHA-256（64 位小写十六进制）")
+    if record["uuid"] != attachments.attachment_uuid(sha):
+        raise _Bad("uuid", "与文件的 SHA-256 不符")
+    if record["media_type"] not in attachments.MEDIA_TYPES:
+        raise _Bad("media_type", "不是照片（JPEG、PNG）或 PDF")
+    try:
+        attachments.check_size(record["size_bytes"], record["uuid"])
+    except ValidationError as exc:
+        raise _Bad("size_bytes", _service_reason(exc, None)) from None
+
+
+def _entry_kind(check: RecordCheck, record: dict[str, Any]) -> None:
+    """A form definition the ledger forms can use (``forms.check_kind``)."""
+    try:
+        fields = tuple(forms.parse_fields(record["fields"]))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise _Bad("fields", "不是有效的表单定义") from None
+    kind = forms.KindDef(record["code"], record["name"], fields=fields)
+    problem = forms.check_kind(kind)
+    if problem is not None:
+        raise _Bad("fields", "不符合表单定义的规则：" + problem)
+
+
+def _unit(check: RecordCheck, record: dict[str, Any]) -> None:
+    """A unit's name as ``reference.save_unit`` accepts it."""
+    try:
+        reference.check_unit_name(record["name"])
+    except ValidationError as exc:
+        raise _Bad("name", _service_reason(exc, record["name"])) from None
+
+
+def _summary(check: RecordCheck, record: dict[str, Any]) -> None:
+    """A summary's sections as ``summaries.save_summary`` keeps them."""
+    sections = record["sections"]
+    if not all(type(v) is str for v in sections.values()):
+        raise _Bad("sections", "中的内容应为文字")
+    problems = summaries.section_problems(sections)
+    if "sections" in problems:
+        raise _Bad("sections", "有不存在的栏目")
+    if problems:
+        name, why = next(iter(problems.items()))
+        raise _Bad(f"sections.{name}", _service_reason(ValidationError(why), None))
+
+
+def _adjustment(check: RecordCheck, record: dict[str, Any]) -> None:
+    """A score adjustment as ``assessment.add_adjustment`` records it."""
+    try:
+        assessment.check_adjustment(record["points"], record["reason"])
+    except ValidationError as exc:
+        field = exc.field or "points"
+        raise _Bad(field, _service_reason(exc, record[field])) from None
+
+
+_RULES: dict[str, Callable[[RecordCheck, dict[str, Any]], None]] = {
+    "score_adjustments": _adjustment,
+    "ledger_entries": _ledger_entry,
+    "correction_subjects": _subject,
+    "attachments": _attachment,
+    "entry_kinds": _entry_kind,
+    "units": _unit,
+    "phase_summaries": _summary,
+}
