@@ -9,9 +9,10 @@ optional field opens its calendar at the default date's month (the programme yea
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtCore import QDate, Qt, Signal, Slot
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCalendarWidget,
     QHBoxLayout,
@@ -48,6 +49,22 @@ def parse_date(text: str) -> date | None:
         return None
 
 
+class _DateLineEdit(QLineEdit):
+    """The field's text; Up and Down ask for the day after or before.
+
+    Signals:
+        stepped(int): +1 for Up, −1 for Down.
+    """
+
+    stepped = Signal(int)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            self.stepped.emit(1 if event.key() == Qt.Key.Key_Up else -1)
+            return
+        super().keyPressEvent(event)
+
+
 def _qdate(value: date) -> QDate:
     return QDate(value.year, value.month, value.day)
 
@@ -77,7 +94,7 @@ class DateField(QWidget):
         self._optional = optional
         self._label = label
         self._default = date_range.clamp(default) if default else date_range.default(date.today())
-        self.edit = QLineEdit()
+        self.edit = _DateLineEdit()
         self.edit.setPlaceholderText(self.tr("未填") if optional else self.tr("例如 2018-06-28"))
         self.edit.setMaxLength(20)
         self.edit.setMinimumWidth(110)
@@ -119,7 +136,7 @@ class DateField(QWidget):
         self.setValue(value)
         self.edit.textEdited.connect(self._typed)
         self.edit.editingFinished.connect(self._finished)
-        self.edit.installEventFilter(self)
+        self.edit.stepped.connect(self._step)
 
     # ------------------------------------------------------------ value
 
@@ -210,18 +227,11 @@ class DateField(QWidget):
         message = self.problem() if text else None
         self.show_problem(message)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+    @Slot(int)
+    def _step(self, days: int) -> None:
         """Up and down arrows move the date by a day, as in QDateEdit."""
-        if watched is self.edit and event.type() == QEvent.Type.KeyPress:
-            key = event.key()  # type: ignore[attr-defined]
-            if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
-                from datetime import timedelta
-
-                current = self.value() or self._default
-                step = timedelta(days=1 if key == Qt.Key.Key_Up else -1)
-                self.setValue(self._range.clamp(current + step))
-                return True
-        return super().eventFilter(watched, event)
+        current = self.value() or self._default
+        self.setValue(self._range.clamp(current + timedelta(days=days)))
 
 
 def check_dates(container: QWidget) -> bool:
