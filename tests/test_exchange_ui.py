@@ -121,6 +121,14 @@ def test_the_county_registers_the_unit_joins_exports_and_the_county_imports(
     assert read_credential(credential)["unit"]["unit_name"] == UNIT
     (written,) = dialogs.texts("information")
     assert str(credential) in written and "用县矫正办发放的接入凭证加入" in written
+    index = county_page.credential_unit.findData(UNIT)
+    assert county_page.credential_unit.itemText(index).endswith("（已发凭证，尚未接入）")
+    assert "之前那份就作废" in county_page.credential_hint.text()
+    dialogs.confirm = False  # making it again asks first: the first one would become void
+    _click(qtbot, county_page, county_page.credential_button)
+    assert "再生成一份，之前那份就作废" in dialogs.texts("question")[-1]
+    assert len(dialogs.texts("information")) == 1  # nothing made
+    dialogs.confirm = True
 
     unit_page = _page(qtbot, unit)  # a department's PC: joins, does not register
     assert not unit_page.credential_box.isVisible() and unit_page.link_box.title() == "接入县矫正办"

@@ -382,3 +382,59 @@ def test_new_keys_are_read_from_the_envelope_and_a_huge_manifest_is_not_read_at_
     with offices.unit.session() as s:
         assert identity.peer_keys(s, county_uuid) == pairs.public()
     import_package(offices.unit, offices.package(offices.county, UNIT))  # a normal one follows
+
+
+def test_a_revoked_pc_coming_back_with_a_later_credential_stays_refused(offices):
+    county, old_pc = offices.county, offices.unit
+    old_code = code(old_pc)
+    new_pc = reinstalled_unit(offices)
+    add_entry(new_pc, "新电脑的台账")
+    first = offices.package(new_pc, COUNTY)
+    with pytest.raises(NewKeysPresented):
+        import_package(county, first)
+    with county.session() as s:
+        keys.confirm_new_keys(s, UNIT, code(new_pc))
+    import_package(county, first)
+
+    # the county re-issues once more; the old (revoked) PC joins with that credential
+    credential = offices.folder / "again.cred"
+    with county.session() as s:
+        write_credential(s, UNIT, credential, TEMPLATE_KEY, reissue=True)
+    with old_pc.session() as s:
+        join_with_credential(s, read_credential(credential))
+    add_entry(old_pc, "旧电脑冒充新电脑")
+    stale = offices.package(old_pc, COUNTY)
+    before = dump(offices.county_file)
+    with pytest.raises(PackageError) as refused:
+        import_package(county, stale)
+    assert not isinstance(refused.value, NewKeysPresented)  # not offered for confirmation
+    assert f"旧密钥（识别码 {old_code}）" in str(refused.value) and "作废" in str(refused.value)
+    assert dump(offices.county_file) == before
+    with county.session() as s:
+        assert keys.pending_keys(s) == []
+
+
+def test_a_package_under_a_credential_made_again_says_the_credential_was_replaced(tmp_path, blank):
+    shutil.copy(blank / "county.db", tmp_path / "county.db")
+    shutil.copy(blank / "unit.db", tmp_path / "unit.db")
+    county = open_database(str(tmp_path / "county.db"))
+    unit = open_database(str(tmp_path / "unit.db"))
+    try:
+        with county.session() as s:
+            write_credential(s, UNIT, tmp_path / "first.cred", TEMPLATE_KEY)
+        with county.session() as s:  # made again before the unit joined: the first is void
+            write_credential(s, UNIT, tmp_path / "second.cred", TEMPLATE_KEY)
+        with unit.session() as s:
+            join_with_credential(s, read_credential(tmp_path / "first.cred"))
+        add_entry(unit, "用旧凭证接入后登记")
+        package = tmp_path / "p.bjpkg"
+        export_package(unit, COUNTY, package)
+        before = dump(tmp_path / "county.db")
+        with pytest.raises(PackageError) as refused:
+            import_package(county, package)
+        assert "所用的接入凭证已经作废" in str(refused.value)
+        assert "最新的接入凭证" in str(refused.value)
+        assert dump(tmp_path / "county.db") == before
+    finally:
+        county.close()
+        unit.close()

@@ -183,7 +183,8 @@ def test_file_dialogs_start_in_documents_then_where_the_clerk_was(
     qtbot.addWidget(parent)
     path = files.ask_save_path(parent, "导出", "工作台账.xlsx", "Excel (*.xlsx)", ".xlsx")
     documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    assert Path(seen[0]) == Path(documents or Path.home()) / "工作台账.xlsx"
+    start = Path(documents) if documents and Path(documents).is_dir() else Path.home()
+    assert Path(seen[0]) == start / "工作台账.xlsx"
     assert path == tmp_path / "usb" / "台账.xlsx"  # the extension the clerk left out
     files.ask_save_path(parent, "导出", "纪要.pdf", "PDF (*.pdf)", ".pdf")
     assert Path(seen[1]) == tmp_path / "usb" / "纪要.pdf"

@@ -131,6 +131,11 @@ def retired_peer_keys(session: Session, unit_uuid: str) -> list[RetiredKeys]:
     ]
 
 
+def is_retired(session: Session, unit_uuid: str, keys: PublicKeys) -> bool:
+    """Whether ``keys`` are among the unit's keys that are no longer valid."""
+    return any(r.keys.signing == keys.signing for r in retired_peer_keys(session, unit_uuid))
+
+
 def upcoming_sequence(session: Session, recipient_uuid: str) -> int:
     """The number the next package for a recipient will carry (not counted as used)."""
     return int(get_setting(session, SEQ_OUT + recipient_uuid) or 0) + 1

@@ -168,6 +168,12 @@ def confirm_new_keys(session: Session, unit_name: str, code: str | None = None) 
     ones, which are revoked; the next package to the unit carries everything again (the new PC
     has none of the earlier ones). ``code``, when given, must be the new keys' code."""
     pending = _pending_named(session, unit_name)
+    for retired in identity.retired_peer_keys(session, pending.unit_uuid):
+        if retired.keys.signing == pending.keys.signing:
+            raise UserError(
+                f"这组密钥（识别码 {pending.code}）是“{unit_name}”旧电脑的，已于 {_day(retired.until)} "
+                "作废，不能再启用（那台电脑可能已丢失或在他人手中）。请拒绝这组密钥。"
+            )
     if code is not None and _normal(code) != _normal(pending.code):
         raise UserError(
             f"识别码不符：您输入的是 {code}，而“{unit_name}”新电脑的识别码是 {pending.code}。"
@@ -341,7 +347,12 @@ class SenderTrust:
             return hops[-1][1].signing
         intro = self.envelope().get("introduction")
         keys = registration.introduced_keys(intro)
-        if keys is not None and keys != registered and self._signed_by(keys.signing):
+        if (
+            keys is not None
+            and keys != registered
+            and not identity.is_retired(session, unit_uuid, keys)  # a revoked PC stays refused
+            and self._signed_by(keys.signing)
+        ):
             if registration.proves_token(session, unit_uuid, intro):
                 self.held = keys
                 return keys.signing
@@ -362,6 +373,14 @@ class SenderTrust:
             if self._signed_by(retired.keys.signing):
                 return PackageError(revoked_message(name, retired))
         registered = identity.peer_keys(self.session, unit_uuid)
+        if registered is None and self.envelope().get("introduction"):
+            issued = registration.token_issued(self.session, unit_uuid)
+            if issued:
+                return PackageError(
+                    f"“{name}”的这个数据包所用的接入凭证已经作废：本机在 {_day(issued)} "
+                    f"又为{name}生成了一份新的接入凭证，之前的凭证随之失效。已拒绝，本机数据没有任何改动。"
+                    f"请把最新的接入凭证交给{name}，让它用新凭证重新接入后再导出数据包。"
+                )
         if self.stranger is not None and registered is not None:
             return PackageError(
                 f"“{name}”的这个数据包来自一台本机不认识的电脑（识别码 {self.stranger.fingerprint()}）："

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.models import PackageLog, Unit, UnitKind
 from app.services.settings import get_setting, local_unit
-from app.sync import identity
+from app.sync import identity, registration
 from app.sync.conflicts import OpenConflict, open_conflicts
 from app.sync.history import recent
 from app.sync.keys import PendingKeys, can_rotate, pending_keys
@@ -48,6 +48,8 @@ class ExchangeOverview:
     upper_joined: bool = False
     registrable: list[str] = field(default_factory=list)  # units this PC registers
     joined: dict[str, str] = field(default_factory=dict)  # of those, joined ones → their code
+    # of those not joined, the ones holding a credential not used yet → the day it was made
+    awaiting: dict[str, str] = field(default_factory=dict)
     pending_keys: list[PendingKeys] = field(default_factory=list)  # new PCs' keys to confirm
     can_rotate: bool = False  # this office may replace its own keys
     conflicts: list[OpenConflict] = field(default_factory=list)
@@ -85,6 +87,11 @@ def exchange_overview(session: Session) -> ExchangeOverview:
         overview.joined = {
             r.name: r.code for r in overview.recipients if r.name in overview.registrable
         }
+        for unit in units:
+            if unit.name in overview.registrable and unit.name not in overview.joined:
+                issued = registration.token_issued(session, unit.uuid)
+                if issued and registration.has_unused_token(session, unit.uuid):
+                    overview.awaiting[unit.name] = issued
         overview.can_rotate = can_rotate(me)
     overview.pending_keys = pending_keys(session)
     overview.conflicts = open_conflicts(session)

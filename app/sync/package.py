@@ -485,7 +485,9 @@ class VerifiedPackage:
                     yield keys.open_sealed(frame, context + b"/%d" % index)
                 except CryptoError:
                     raise PackageError(
-                        "数据包内容无法解密：它不是用本单位的密钥加密的。已拒绝。"
+                        "数据包内容无法解密：它不是用本机的密钥加密的。已拒绝。"
+                        "如果本单位已换用新电脑（发送单位为本单位重新发放过接入凭证），"
+                        "这台旧电脑就不能再交换数据了，请在新电脑上导入；否则请对方重新导出数据包。"
                     ) from None
                 index += 1
 

@@ -303,6 +303,11 @@ def token_issued(session: Session, unit_uuid: str) -> str:
     return get_setting(session, TOKEN_ISSUED + unit_uuid) or ""
 
 
+def has_unused_token(session: Session, unit_uuid: str) -> bool:
+    """Whether a credential made for the unit still waits to be used."""
+    return bool(get_setting(session, TOKEN + unit_uuid))
+
+
 def use_token(session: Session, unit_uuid: str) -> None:
     """The unit's token has registered its keys (or was refused): it introduces nothing more."""
     if get_setting(session, TOKEN + unit_uuid):
@@ -316,6 +321,8 @@ def accept_introduction(session: Session, unit_uuid: str, intro: dict[str, Any] 
         return False
     keys = introduced_keys(intro)
     assert keys is not None  # proven keys are keys
+    if identity.is_retired(session, unit_uuid, keys):
+        return False  # a PC whose keys were revoked does not come back with a new credential
     identity.register_peer(session, unit_uuid, keys)
     use_token(session, unit_uuid)
     unit = session.scalar(select(Unit).where(Unit.uuid == unit_uuid))

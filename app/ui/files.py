@@ -16,7 +16,9 @@ def start_folder() -> Path:
     if _last_folder is not None and _last_folder.is_dir():
         return _last_folder
     documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(documents) if documents else Path.home()
+    if documents and Path(documents).is_dir():
+        return Path(documents)
+    return Path.home()  # a PC without a 文档 folder (Qt would take its name for a file name)
 
 
 def _remember(path: Path) -> Path:

@@ -392,8 +392,14 @@ class ExchangePage(Page):
         self.credential_unit.blockSignals(True)
         self.credential_unit.clear()
         for name in overview.registrable:
-            joined = name in overview.joined
-            self.credential_unit.addItem(name + (self.tr("（已接入）") if joined else ""), name)
+            state = (
+                self.tr("（已接入）")
+                if name in overview.joined
+                else self.tr("（已发凭证，尚未接入）")
+                if name in overview.awaiting
+                else ""
+            )
+            self.credential_unit.addItem(name + state, name)
         self.credential_unit.setCurrentIndex(max(self.credential_unit.findData(chosen), 0))
         self.credential_unit.blockSignals(False)
         self.credential_button.setEnabled(bool(overview.registrable))
@@ -406,7 +412,17 @@ class ExchangePage(Page):
         self.credential_button.setText(
             self.tr("重新发放接入凭证…") if code else self.tr("生成接入凭证…")
         )
-        self.credential_hint.setVisible(code is not None)
+        awaiting = self.overview.awaiting.get(name) if self.overview and name else None
+        self.credential_hint.setVisible(bool(code or awaiting))
+        if awaiting and not code:
+            self.credential_hint.setText(
+                self.tr(
+                    "已在 %2 为%1生成过接入凭证，它还没有用来接入。再生成一份，之前那份就作废了；"
+                    "只有凭证丢失时才需要再生成。"
+                )
+                .replace("%1", name)
+                .replace("%2", awaiting)
+            )
         if code:
             self.credential_hint.setText(
                 self.tr(
@@ -720,6 +736,23 @@ class ExchangePage(Page):
             return
         code = self.overview.joined.get(unit) if self.overview else None
         reissue = code is not None
+        awaiting = self.overview.awaiting.get(unit) if self.overview else None
+        if (
+            not reissue
+            and awaiting
+            and not messages.confirm(
+                self,
+                self.tr("再次生成接入凭证"),
+                self.tr(
+                    "已在 %2 为%1生成过接入凭证，它还没有用来接入。\n\n"
+                    "再生成一份，之前那份就作废：用旧凭证接入的电脑发来的数据包将被拒绝。"
+                    "只有旧凭证丢失或没交出去时才需要再生成。\n\n确定再生成一份吗？"
+                )
+                .replace("%1", unit)
+                .replace("%2", awaiting),
+            )
+        ):
+            return
         if reissue and not messages.confirm(
             self,
             self.tr("重新发放接入凭证"),
