@@ -373,14 +373,19 @@ class SenderTrust:
             if self._signed_by(retired.keys.signing):
                 return PackageError(revoked_message(name, retired))
         registered = identity.peer_keys(self.session, unit_uuid)
-        if registered is None and self.envelope().get("introduction"):
+        intro = self.envelope().get("introduction")
+        if registered is None and intro:
             issued = registration.token_issued(self.session, unit_uuid)
-            if issued:
+            if issued and registration.proves_replaced_token(self.session, unit_uuid, intro):
                 return PackageError(
                     f"“{name}”的这个数据包所用的接入凭证已经作废：本机在 {_day(issued)} "
                     f"又为{name}生成了一份新的接入凭证，之前的凭证随之失效。已拒绝，本机数据没有任何改动。"
                     f"请把最新的接入凭证交给{name}，让它用新凭证重新接入后再导出数据包。"
                 )
+            return PackageError(
+                f"发送单位“{name}”尚未登记，不能导入它的数据包：它所用的接入凭证不是本机为{name}"
+                "发放的任何一份（可能是伪造的，或是别的电脑生成的）。已拒绝，本机数据没有任何改动。"
+            )
         if self.stranger is not None and registered is not None:
             return PackageError(
                 f"“{name}”的这个数据包来自一台本机不认识的电脑（识别码 {self.stranger.fingerprint()}）："

@@ -39,6 +39,8 @@ CREDENTIAL_VERSION = 1
 TOKEN = "exchange.token:"  # + unit uuid → the token issued to that unit, "" once used (county)
 TOKEN_ISSUED = "exchange.token_issued:"  # + unit uuid → the day that token was issued
 OWN_TOKEN = "exchange.own_token"  # unit side: the token received in the credential
+REPLACED_TOKENS = "exchange.replaced_tokens:"  # + unit uuid → JSON list of unused tokens replaced
+MAX_REPLACED_TOKENS = 20
 
 
 def _proof(token: str, keys: PublicKeys) -> str:
@@ -78,6 +80,7 @@ def write_credential(
             "新电脑接入后发来的第一个数据包需要核对确认，确认后现在的电脑随即停用。"
         )
     token = secrets.token_hex(16)
+    _remember_replaced(session, unit.uuid)
     set_setting(session, TOKEN + unit.uuid, token)
     set_setting(session, TOKEN_ISSUED + unit.uuid, datetime.now().date().isoformat())
     if current is not None:
@@ -301,6 +304,31 @@ def proves_token(session: Session, unit_uuid: str, intro: Any) -> bool:
 def token_issued(session: Session, unit_uuid: str) -> str:
     """The day the unit's current credential was issued (ISO date), or ""."""
     return get_setting(session, TOKEN_ISSUED + unit_uuid) or ""
+
+
+def _replaced(session: Session, unit_uuid: str) -> list[str]:
+    try:
+        tokens = json.loads(get_setting(session, REPLACED_TOKENS + unit_uuid) or "[]")
+    except ValueError:
+        return []
+    return [str(t) for t in tokens] if isinstance(tokens, list) else []
+
+
+def _remember_replaced(session: Session, unit_uuid: str) -> None:
+    unused = get_setting(session, TOKEN + unit_uuid)
+    if unused:
+        tokens = [*_replaced(session, unit_uuid), unused][-MAX_REPLACED_TOKENS:]
+        set_setting(session, REPLACED_TOKENS + unit_uuid, json.dumps(tokens))
+
+
+def proves_replaced_token(session: Session, unit_uuid: str, intro: Any) -> bool:
+    """County side: the introduction is proven with a credential made for the unit earlier and
+    replaced by a newer one before it was used (so the unit holds an outdated credential)."""
+    keys = introduced_keys(intro)
+    if keys is None:
+        return False
+    proof = str(intro.get("proof", ""))
+    return any(hmac.compare_digest(_proof(t, keys), proof) for t in _replaced(session, unit_uuid))
 
 
 def has_unused_token(session: Session, unit_uuid: str) -> bool:
