@@ -1,19 +1,22 @@
-"""The import's driver-level writer stores exactly what a Core insert or update stores."""
+"""The import's driver-level writer stores exactly what a Core insert or update stores; the
+collector pause of a bulk job leaves the collector as it found it."""
 
 from __future__ import annotations
 
+import gc
 import shutil
 import sqlite3
 import uuid
 from datetime import date
 
+import pytest
 from sqlalchemy import insert, select, update
 
 from app.models import LedgerEntry, Unit
 from app.services import ledger
 from app.services.database import open_database
 from app.services.ledger import EntryInput
-from app.sync.bulk import ROW_ID, BulkWriter
+from app.sync.bulk import ROW_ID, BulkWriter, collector_paused
 from tests.helpers import kind_ids, unit_ids
 
 
@@ -76,3 +79,21 @@ def test_inserts_and_updates_store_what_core_stores(db_path, tmp_path):
     assert len(_rows(copies[1], "ledger_entries")) == 2 * len(entries)
     assert _rows(copies[0], "units") == _rows(copies[1], "units")
     assert sum("（改）" in str(c) for r in _rows(copies[1], "units") for c in r) == 3
+
+
+def test_collector_paused_for_a_job_then_as_it_was():
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled()
+        with pytest.raises(RuntimeError), collector_paused():
+            raise RuntimeError("a refused package")
+        assert gc.isenabled()
+        gc.disable()  # as the app's window keeps it (app/ui/collector.py)
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()

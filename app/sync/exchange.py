@@ -32,7 +32,7 @@ from app.services.database import Database
 from app.services.errors import UserError
 from app.services.settings import local_unit
 from app.sync import conflicts, history, identity, registration, rights, validation, versions
-from app.sync.bulk import ROW_ID, BulkWriter
+from app.sync.bulk import ROW_ID, BulkWriter, collector_paused
 from app.sync.keys import SenderTrust, announcements
 from app.sync.package import (
     PackageError,
@@ -420,14 +420,15 @@ def import_package(
             summary = ImportSummary(sender.name, package.sequence, dry_run=dry_run, note=note or "")
             ids = UuidMap(session)
             allowed = rights.ImportRights(session, sender, _me(session))
-            for step, table in enumerate(travelling_tables(), 1):
-                if progress is not None:
-                    progress(step)
-                records = package.records(table.name, keys)
-                try:
-                    _apply_table(session, table, records, ids, sender, summary, allowed)
-                except IntegrityError as exc:
-                    raise UserError(_integrity_message(exc, table.name, sender.name)) from exc
+            with collector_paused():
+                for step, table in enumerate(travelling_tables(), 1):
+                    if progress is not None:
+                        progress(step)
+                    records = package.records(table.name, keys)
+                    try:
+                        _apply_table(session, table, records, ids, sender, summary, allowed)
+                    except IntegrityError as exc:
+                        raise UserError(_integrity_message(exc, table.name, sender.name)) from exc
             missing = [sha for sha in package.file_names(keys) if not store.has(sha)]
             summary.files = len(missing)
             summary.data_version = int((data_version or {}).get("version", 0))
