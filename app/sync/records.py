@@ -163,6 +163,17 @@ def _plan(table: Table) -> _Plan:
     return plan
 
 
+IncomingStep = tuple[str, str, Table | None, Callable[[str], date] | None]
+
+
+def incoming_steps(table: Table, skip: Set[str] = frozenset()) -> list[IncomingStep]:
+    """How :func:`from_record` fills each column of ``table`` but those in ``skip``, in the
+    table's column order: (column, record key, the table a reference points to or None, how a
+    value is converted: a function from its ISO text, or None to take it as it is)."""
+    steps = _plan(table).incoming_without(skip if type(skip) is frozenset else frozenset(skip))
+    return [(name, key, target, _FROM_ISO.get(how)) for name, key, target, how in steps]
+
+
 def to_record(table: Table, row: Any, ids: UuidMap) -> dict[str, Any]:
     """A row (a Core Row of ``table``) as a travelling record."""
     plan = _plan(table)
