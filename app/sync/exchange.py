@@ -263,78 +263,147 @@ def _apply_table(
     allowed: rights.ImportRights,
 ) -> None:
     """Apply one table's records in batches (bulk inserts and updates, memory bounded).
-    Each batch is first checked against the sender's write rights (``allowed``).
+    Each batch is first validated (:mod:`app.sync.validation`) and checked against the
+    sender's write rights (``allowed``); a record is accepted only from its owner.
 
-    For a record already here: taken when its revision is higher and the local row is still
-    the owner's last version; unchanged when it brings nothing new; otherwise a conflict —
-    the local row stays and the owner's version is kept for a person to settle.
+    A record not here is inserted. For a record already here: taken when its revision is
+    higher and the local row is still the owner's last version; unchanged when it brings
+    nothing new; otherwise a conflict — the local row stays and the owner's version is kept
+    for a person to settle.
     """
-    self_refs = _self_refs(table)
-    label = KIND_LABELS.get(table.name, table.name)
-    shared = rights.rule_for(table).shared_content
-    later: list[dict[str, Any]] = []
-    writer = BulkWriter(session.connection(), table)
+    apply = _TableImport(session, table, ids, sender, summary)
     for batch in validation.checked(session, table, ids, _batches(records), sender.name):
-        uuids = [r["uuid"] for r in batch]
-        existing = {
-            row.uuid: row for row in session.execute(select(table).where(table.c.uuid.in_(uuids)))
-        }
+        existing = _local_rows(session, table, [r["uuid"] for r in batch])
         allowed.check(table, batch, existing)
-        edited_here = conflicts.base_revisions(session, table, uuids) if existing else {}
-        inserts, updates = [], []
-        for record in batch:
-            if record.get("owner_unit_uuid") != sender.uuid:
-                raise PackageError(
-                    f"数据包中有不属于“{sender.name}”的{label}记录，发送单位不能修改别的单位的记录。已拒绝整个数据包。"
-                )
+        apply.check_owners(batch)
+        if existing:
+            new = [r for r in batch if r["uuid"] not in existing]
+            updates = apply.decide(batch, existing)
+        else:
+            new, updates = batch, []
+        apply.insert(new)  # before the updates, as they come: one way only for the UNIQUE rules
+        apply.update(updates)
+    apply.link_to_own_rows()
+
+
+def _local_rows(session: Session, table: Table, uuids: list[str]) -> dict[str, Any]:
+    """The rows here with these uuids, by uuid. A quick look first: a package's records are
+    mostly new, and reading none through SQLAlchemy costs as much as reading them all."""
+    connection = session.connection()
+    name = connection.dialect.identifier_preparer.quote(table.name)
+    marks = ", ".join("?" * len(uuids))
+    query = f"SELECT uuid FROM {name} WHERE uuid IN ({marks})"  # BATCH is below SQLite's limit
+    found = [uuid for (uuid,) in connection.exec_driver_sql(query, tuple(uuids))]
+    if not found:
+        return {}
+    return {row.uuid: row for row in session.execute(select(table).where(table.c.uuid.in_(found)))}
+
+
+class _TableImport:
+    """The import of one table's records, batch by batch (:func:`_apply_table`)."""
+
+    def __init__(
+        self, session: Session, table: Table, ids: UuidMap, sender: Unit, summary: ImportSummary
+    ) -> None:
+        self.session, self.table, self.ids, self.sender = session, table, ids, sender
+        self.summary = summary
+        self.label = KIND_LABELS.get(table.name, table.name)
+        self.self_refs = _self_refs(table)
+        self.shared = rights.rule_for(table).shared_content
+        self.writer = BulkWriter(session.connection(), table)
+        self.later: list[dict[str, Any]] = []  # records whose self-references wait for the rows
+        self.edited_here: dict[str, int] = {}  # of the batch's local rows (decide)
+
+    def check_owners(self, batch: list[dict[str, Any]]) -> None:
+        """Refuse the package if a record is not the sender's own."""
+        owner = self.sender.uuid
+        if any(r.get("owner_unit_uuid") != owner for r in batch):
+            raise PackageError(
+                f"数据包中有不属于“{self.sender.name}”的{self.label}记录，"
+                "发送单位不能修改别的单位的记录。已拒绝整个数据包。"
+            )
+
+    def _missing(self, missing: KeyError) -> PackageError:
+        name = missing.args[0]
+        return PackageError(
+            f"数据包中的{self.label}引用了本机没有的{KIND_LABELS.get(name, name)}记录；"
+            "请先导入县矫正办的参考数据包。"
+        )
+
+    def decide(self, batch: list[dict[str, Any]], existing: dict[str, Any]) -> list[dict[str, Any]]:
+        """For the records of ``batch`` already here (``existing``: their rows by uuid): the
+        updates to make; counts the unchanged ones and keeps the conflicts."""
+        table, summary, sender = self.table, self.summary, self.sender
+        known = [r for r in batch if r["uuid"] in existing]
+        edited_here = conflicts.base_revisions(self.session, table, [r["uuid"] for r in known])
+        self.edited_here = edited_here
+        updates: list[dict[str, Any]] = []
+        for record in known:
             try:
-                values = from_record(table, record, ids, skip=self_refs)
+                values = from_record(table, record, self.ids, skip=self.self_refs)
             except KeyError as missing:
-                raise PackageError(
-                    f"数据包中的{label}引用了本机没有的{KIND_LABELS.get(missing.args[0], missing.args[0])}记录；"
-                    "请先导入县矫正办的参考数据包。"
-                ) from None
-            local = existing.get(record["uuid"])
-            gone = bool(record.get("deleted"))
-            if local is None:
-                outcome = "insert"
-            elif local.owner_unit_id != sender.id:
-                if not shared:
+                raise self._missing(missing) from None
+            local = existing[record["uuid"]]
+            if local.owner_unit_id != sender.id:
+                if not self.shared:
                     raise PackageError(f"“{sender.name}”试图修改不属于它的记录，已拒绝整个数据包。")
                 outcome = "unchanged"  # the same file, first sent by another unit
             else:
                 outcome = _compare(record, values, local, edited_here.get(record["uuid"]))
-            if outcome in ("insert", "update"):
-                if outcome == "insert":
-                    inserts.append(values)
-                else:
-                    assert local is not None  # "update" is an answer about a local row
-                    updates.append({**values, ROW_ID: local.id})
-                done = summary.created if outcome == "insert" else summary.updated
-                summary.count(summary.deleted if gone else done, table.name)
-                if self_refs:
-                    later.append(record)
-                if table.name == "summary_photos" and not gone:
-                    summary.summary_photos.append(record.get("attachment_uuid", ""))
+            if outcome == "update":
+                updates.append({**values, ROW_ID: local.id})
+                self._taken([record], summary.updated)
             elif outcome == "conflict":
-                assert local is not None  # so is "conflict"
-                conflicts.record(session, table, record, local.revision, sender, summary.sequence)
+                conflicts.record(
+                    self.session, table, record, local.revision, sender, summary.sequence
+                )
                 summary.count(summary.conflicts, table.name)
-                summary.conflict_items.append(f"{label}“{conflicts.describe(record)}”")
+                summary.conflict_items.append(f"{self.label}“{conflicts.describe(record)}”")
             else:
                 summary.count(summary.unchanged, table.name)
-        if inserts:
-            writer.insert(inserts)
-            ids.forget(table)  # the new rows' ids are read back when next needed
-        if updates:
-            writer.update(updates)
-            for row in updates:  # the local row is the owner's version again
-                if row["uuid"] in edited_here:
-                    conflicts.agree(session, table, row["uuid"])
-    for record in later:  # self-references, now that every row of the table exists
-        row_id = ids.id_of(table, record["uuid"])
-        refs = {name: ids.id_of(table, record.get(ref_key(name))) for name in self_refs}
-        session.execute(update(table).where(table.c.id == row_id).values(**refs))
+        return updates
+
+    def _taken(self, records: list[dict[str, Any]], bucket: dict[str, int]) -> None:
+        """Count records inserted or updated (tombstones as deleted), and keep what they need
+        afterwards: their self-references, photos chosen for summaries."""
+        gone = sum(1 for r in records if r.get("deleted"))
+        for count, into in ((len(records) - gone, bucket), (gone, self.summary.deleted)):
+            if count:
+                into[self.table.name] = into.get(self.table.name, 0) + count
+        if self.self_refs:
+            self.later.extend(records)
+        if self.table.name == "summary_photos":
+            self.summary.summary_photos.extend(
+                r.get("attachment_uuid", "") for r in records if not r.get("deleted")
+            )
+
+    def insert(self, records: list[dict[str, Any]]) -> None:
+        """Insert records not here yet."""
+        if not records:
+            return
+        try:
+            self.writer.insert_records(records, self.ids, self.self_refs)
+        except KeyError as missing:
+            raise self._missing(missing) from None
+        self.ids.forget(self.table)  # the new rows' ids are read back when next needed
+        self._taken(records, self.summary.created)
+
+    def update(self, updates: list[dict[str, Any]]) -> None:
+        """Write the updates :meth:`decide` chose."""
+        if not updates:
+            return
+        self.writer.update(updates)
+        for row in updates:  # the local row is the owner's version again
+            if row["uuid"] in self.edited_here:
+                conflicts.agree(self.session, self.table, row["uuid"])
+
+    def link_to_own_rows(self) -> None:
+        """Set the self-references, now that every row of the table exists."""
+        table, ids = self.table, self.ids
+        for record in self.later:
+            row_id = ids.id_of(table, record["uuid"])
+            refs = {name: ids.id_of(table, record.get(ref_key(name))) for name in self.self_refs}
+            self.session.execute(update(table).where(table.c.id == row_id).values(**refs))
 
 
 def _compare(record: dict[str, Any], values: dict[str, Any], local: Any, base: int | None) -> str:
