@@ -281,14 +281,15 @@ def _apply_table(
             updates = apply.decide(batch, existing)
         else:
             new, updates = batch, []
-        apply.insert(new)  # before the updates, as they come: one way only for the UNIQUE rules
+        apply.insert(new)  # then the updates: the order the UNIQUE constraints see them in
         apply.update(updates)
     apply.link_to_own_rows()
 
 
 def _local_rows(session: Session, table: Table, uuids: list[str]) -> dict[str, Any]:
-    """The rows here with these uuids, by uuid. A quick look first: a package's records are
-    mostly new, and reading none through SQLAlchemy costs as much as reading them all."""
+    """The rows here with these uuids, by uuid. Which of them are here is asked first with a
+    plain query: a package's records are mostly new, and SQLAlchemy's IN of a whole batch costs
+    more than finding them."""
     connection = session.connection()
     name = connection.dialect.identifier_preparer.quote(table.name)
     marks = ", ".join("?" * len(uuids))
