@@ -617,7 +617,7 @@ def main(argv: list[str] | None = None) -> None:
               f"rows identical to the import's: {floor['identical']})")  # fmt: skip
 
         phases = imported["phases"]
-        ledger_path = phases.get("apply ledger_entries", 0.0) + phases.get("read + parse ledger_entries", 0.0)  # fmt: skip
+        ledger_path = sum(v for k, v in phases.items() if k.startswith(("apply", "read")) and k.endswith(" ledger_entries"))  # fmt: skip
         photo_s = sum(v for k, v in phases.items() if k.startswith("photos:"))
         ratio = imported["seconds"] / floor_s
         print(f"\nimport / floor:                                   {ratio:6.1f}×   (aim ≤ {IMPORT_AIM:.0f}×: {'met' if ratio <= IMPORT_AIM else 'NOT met'})")  # fmt: skip
