@@ -88,3 +88,36 @@ def assert_fits_screen(dialog) -> None:
     assert hint.width() <= width and hint.height() <= height, f"{name} needs {hint.toTuple()}"
     size = dialog.frameGeometry().size()
     assert size.width() <= width and size.height() <= height, f"{name} is {size.toTuple()}"
+
+
+def dump(source, *, refusals: bool = False) -> list[str]:
+    """Every row of every table as SQL text (``source``: a database file or a Database):
+    equal dumps mean an unchanged database. A refused package's line in the 收发记录 is left
+    out unless ``refusals``: recording the refusal is the one write a refusal makes."""
+    import sqlite3
+
+    path = getattr(source, "file", source)
+    connection = sqlite3.connect(path)
+    try:
+        lines = list(connection.iterdump())
+    finally:
+        connection.close()
+    if refusals:
+        return lines
+    return [line for line in lines if not (
+        line.startswith('INSERT INTO "package_log"') and "'refused'" in line
+    )]  # fmt: skip
+
+
+def refusals(source) -> list[tuple[str, str, str]]:
+    """The refused packages in the 收发记录: (unit name, file name, details JSON), oldest first."""
+    import sqlite3
+
+    connection = sqlite3.connect(getattr(source, "file", source))
+    try:
+        return connection.execute(
+            "SELECT peer_unit_name, file_name, details FROM package_log"
+            " WHERE direction = 'refused' ORDER BY id"
+        ).fetchall()
+    finally:
+        connection.close()

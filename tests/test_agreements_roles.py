@@ -4,7 +4,6 @@ their PDFs (the command line's `agreement pdf`)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import date
 
@@ -16,18 +15,9 @@ from app.services import agreements
 from app.services.database import Database
 from app.services.errors import ValidationError
 from app.services.settings import LOCAL_UNIT, current_programme, set_setting
-from tests.helpers import make_pdf, unit_ids
+from tests.helpers import dump, make_pdf, unit_ids
 
 AID = "法律援助中心"
-
-
-def dump(database: Database) -> list[str]:
-    """Every row of every table as SQL text."""
-    connection = sqlite3.connect(database.file)
-    try:
-        return list(connection.iterdump())
-    finally:
-        connection.close()
 
 
 def become(database: Database, unit: str) -> None:

@@ -5,7 +5,6 @@ it was; the bounds themselves are accepted."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import date
 
@@ -22,20 +21,11 @@ from app.services.ledger import EntryInput
 from app.services.meetings import DecisionInput, MeetingInput
 from app.services.settings import current_programme, local_unit
 from app.services.subjects import SubjectInput
-from tests.helpers import kind_ids, make_pdf, unit_ids
+from tests.helpers import dump, kind_ids, make_pdf, unit_ids
 
 AID = "法律援助中心"
 WORK = "2018年1月1日至2018年12月31日"
 DEADLINE = "2018年1月1日至2019年6月30日"
-
-
-def dump(database: Database) -> list[str]:
-    """Every row of every table as SQL text: equal dumps mean an unchanged database."""
-    connection = sqlite3.connect(database.file)
-    try:
-        return list(connection.iterdump())
-    finally:
-        connection.close()
 
 
 def refusal(database: Database, action: Callable) -> dict[str, str]:

@@ -6,7 +6,6 @@ failing preview or import is explained and changes nothing; conflicts are settle
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from app.ui.dialogs.exchange_dialogs import ConflictDialog, ImportPreviewDialog
 from app.ui.operations import running_tasks
 from app.ui.pages.exchange import ExchangePage
 from tests.conftest import TEMPLATE_KEY
-from tests.helpers import assert_fits_screen, open_page, unit_ids
+from tests.helpers import assert_fits_screen, dump, open_page, refusals, unit_ids
 
 UNIT = "法律援助中心"
 
@@ -97,15 +96,6 @@ def _entries(path: Path) -> int:
         count = s.scalar(select(func.count()).select_from(LedgerEntry))
     db.close()
     return count
-
-
-def dump(path: Path) -> list[str]:
-    """Every row of every table as SQL text."""
-    connection = sqlite3.connect(path)
-    try:
-        return list(connection.iterdump())
-    finally:
-        connection.close()
 
 
 def test_the_county_registers_the_unit_joins_exports_and_the_county_imports(
@@ -261,6 +251,14 @@ def test_a_package_whose_preview_fails_is_explained_and_changes_nothing(
     assert dump(county) == before
     assert page.import_file_button.isEnabled() and page.import_folder_button.isEnabled()
     assert f"✗ {package.name}" in page.log.toPlainText()
+    # the refusal is kept in the 收发记录, with the reason shown to the clerk
+    assert [(name, file) for name, file, _ in refusals(county)] == [(UNIT, package.name)]
+    page.tabs.setCurrentIndex(page.history_index)
+    model = page.history_model
+    row = next(r for r in range(model.rowCount()) if model.index(r, 1).data() == "拒收")
+    assert model.index(row, 2).data() == UNIT
+    text = model.index(row, 6).data()
+    assert text.startswith("校验时拒收：") and "局科室不能新增责任状" in text
 
 
 def test_a_package_gone_after_its_preview_is_explained_and_changes_nothing(

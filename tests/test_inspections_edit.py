@@ -5,7 +5,6 @@ deleted; every refusal is in Chinese and changes nothing."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import date
 
@@ -17,20 +16,11 @@ from app.services.database import Database
 from app.services.errors import UserError
 from app.services.inspections import FindingInput, InspectionEdit, InspectionInput
 from app.services.settings import current_programme
-from tests.helpers import unit_ids
+from tests.helpers import dump, unit_ids
 
 S = RectificationStatus
 AID, BASE, COUNTY = "法律援助中心", "基层科", "县矫正办"
 LATE = date(2018, 9, 1)  # both items overdue by then
-
-
-def dump(database: Database) -> list[str]:
-    """Every row of every table as SQL text."""
-    connection = sqlite3.connect(database.file)
-    try:
-        return list(connection.iterdump())
-    finally:
-        connection.close()
 
 
 def refusal(database: Database, action: Callable) -> UserError:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.cli import main
 from app.models import LedgerEntry
 from app.services.database import open_database
-from tests.helpers import make_jpeg
+from tests.helpers import dump, make_jpeg, refusals
 
 
 def _entries(path) -> int:
@@ -89,6 +89,8 @@ def test_a_stranger_or_a_tampered_package_is_refused(tmp_path, capsys):
     assert main(["--db", str(stranger), "export", "--to", "县矫正办", "--out", str(bad)]) == 0
     assert main(["--db", str(county), "import", str(bad)]) == 2
     assert "尚未登记" in capsys.readouterr().out
+    ((name, file, details),) = refusals(county)  # kept in the 收发记录 with its reason
+    assert (name, file) == ("法律援助中心", "bad.bjpkg") and "尚未登记" in details
     assert _entries(county) == 0
 
     cut = tmp_path / "cut.bjpkg"
@@ -198,7 +200,7 @@ def test_import_into_a_locked_database_is_explained_without_a_traceback(
     package = tmp_path / "1.bjpkg"
     assert main(["--db", str(unit), "export", "--to", "县矫正办", "--out", str(package)]) == 0
     capsys.readouterr()
-    before = "\n".join(sqlite3.connect(county).iterdump())
+    before = dump(county)
     monkeypatch.setattr(database_module, "BUSY_TIMEOUT_MS", 100)
     holder = sqlite3.connect(county)
     holder.execute("BEGIN EXCLUSIVE")
@@ -209,7 +211,7 @@ def test_import_into_a_locked_database_is_explained_without_a_traceback(
         holder.close()
     err = capsys.readouterr().err
     assert "正被另一个程序占用" in err and "Traceback" not in err and "张三" not in err
-    assert "\n".join(sqlite3.connect(county).iterdump()) == before
+    assert dump(county) == before
 
 
 def test_a_full_disk_is_explained_in_chinese():

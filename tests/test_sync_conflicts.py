@@ -5,7 +5,6 @@ county's version, take the unit's, or merge field by field). Real database files
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from app.sync.conflicts import open_conflicts, resolve
 from app.sync.exchange import export_package, import_package
 from app.sync.registration import join_with_credential, read_credential, write_credential
 from tests.conftest import TEMPLATE_KEY
-from tests.helpers import kind_ids, unit_ids
+from tests.helpers import dump, kind_ids, unit_ids
 
 UNIT = "法律援助中心"
 
@@ -66,15 +65,6 @@ def link(tmp_path, blank):
     yield Link(county, unit, tmp_path)
     county.close()
     unit.close()
-
-
-def dump(db: Database) -> list[str]:
-    """Every row of every table, as SQL text: equal dumps mean an unchanged database."""
-    connection = sqlite3.connect(db.file)
-    try:
-        return list(connection.iterdump())
-    finally:
-        connection.close()
 
 
 def add_entry(db: Database, title: str, body: str = "") -> str:

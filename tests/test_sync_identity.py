@@ -26,18 +26,9 @@ from app.sync.exchange import export_package, import_package
 from app.sync.package import PackageError
 from app.sync.registration import join_with_credential, read_credential, write_credential
 from tests.conftest import TEMPLATE_KEY
-from tests.helpers import kind_ids, unit_ids
+from tests.helpers import dump, kind_ids, unit_ids
 
 UNIT = "法律援助中心"
-
-
-def dump(path: Path) -> list[str]:
-    """Every row of every table, as SQL text: equal dumps mean an unchanged database."""
-    connection = sqlite3.connect(path)
-    try:
-        return list(connection.iterdump())
-    finally:
-        connection.close()
 
 
 def copy_database(source: Path, target: Path) -> None:

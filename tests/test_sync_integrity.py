@@ -7,7 +7,6 @@ as it was. A package's file name carries both units, the date and its number."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from app.sync.exchange import (
     suggested_package_name,
 )
 from tests.conftest import TEMPLATE_KEY
-from tests.helpers import unit_ids
+from tests.helpers import dump, unit_ids
 
 UNIT = "法律援助中心"
 
@@ -61,15 +60,6 @@ def keeper(tmp_path: Path):
     yield county, unit
     county.close()
     unit.close()
-
-
-def dump(database: Database) -> list[str]:
-    """Every row of every table as SQL text."""
-    connection = sqlite3.connect(database.file)
-    try:
-        return list(connection.iterdump())
-    finally:
-        connection.close()
 
 
 def test_a_package_that_breaks_a_unique_rule_is_refused_and_changes_nothing(keeper, tmp_path):

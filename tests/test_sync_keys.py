@@ -9,7 +9,6 @@ import base64
 import json
 import os
 import shutil
-import sqlite3
 import zipfile
 from pathlib import Path
 
@@ -33,19 +32,11 @@ from app.sync.registration import (
     write_credential,
 )
 from tests.conftest import TEMPLATE_KEY
+from tests.helpers import dump
 from tests.test_sync_identity import add_entry, copy_database
 
 UNIT = "法律援助中心"
 COUNTY = "县矫正办"
-
-
-def dump(path: Path) -> list[str]:
-    """Every row of every table, as SQL text."""
-    connection = sqlite3.connect(path)
-    try:
-        return list(connection.iterdump())
-    finally:
-        connection.close()
 
 
 def entries(db: Database) -> list[str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 import warnings
 import zipfile
 from datetime import date
@@ -29,7 +28,7 @@ from app.sync.exchange import export_package, import_package
 from app.sync.package import PackageError, PackageWriter, Party
 from app.sync.registration import join_with_credential, read_credential, write_credential
 from tests.conftest import TEMPLATE_KEY
-from tests.helpers import kind_ids, make_jpeg, unit_ids, valid_id_number
+from tests.helpers import dump, kind_ids, make_jpeg, unit_ids, valid_id_number
 
 COUNTY, A, B = "县矫正办", "法律援助中心", "腊口司法所"
 LEGAL_AID = {
@@ -39,15 +38,6 @@ LEGAL_AID = {
     "approved_on": "2018-08-01",
     "result": "办理中",
 }
-
-
-def dump(path: Path) -> list[str]:
-    """Every row of every table, as SQL text: equal dumps mean an unchanged database."""
-    connection = sqlite3.connect(path)
-    try:
-        return list(connection.iterdump())
-    finally:
-        connection.close()
 
 
 class Offices:

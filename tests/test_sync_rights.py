@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -52,7 +51,7 @@ from app.sync.exchange import KIND_LABELS, export_package, import_package
 from app.sync.package import PackageError, open_package
 from app.sync.records import travelling_tables
 from tests.conftest import TEMPLATE_KEY
-from tests.helpers import kind_ids, make_jpeg, unit_ids, valid_id_number
+from tests.helpers import dump, kind_ids, make_jpeg, unit_ids, valid_id_number
 
 COUNTY, CITY, AID = "县矫正办", "市矫正办", "法律援助中心"
 LAKOU, OFFICE, OUNAN = "腊口司法所", "办公室（政治处）", "瓯南司法所"
@@ -63,15 +62,6 @@ OTHER_SUBJECT, OTHER_ID = "周衡", valid_id_number("33112719900101002")
 APPLICANT = "陈思远"
 LEGAL_AID = {"applicant": APPLICANT, "relation": "本人", "case_type": "民事",
              "approved_on": "2018-08-01", "result": "办理中"}  # fmt: skip
-
-
-def dump(database: Database) -> list[str]:
-    """Every row of every table as SQL text."""
-    connection = sqlite3.connect(database.file)
-    try:
-        return list(connection.iterdump())
-    finally:
-        connection.close()
 
 
 def _register(a: Database, b: Database) -> None:

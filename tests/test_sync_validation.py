@@ -41,7 +41,7 @@ from app.sync.package import PackageError, PackageWriter, Party
 from app.sync.records import UuidMap, to_record, travelling_tables
 from app.sync.validation import DATE_RANGES, TEXT_LIMITS, RecordCheck, _Bad
 from tests.conftest import TEMPLATE_KEY
-from tests.helpers import kind_ids, make_jpeg, unit_ids, valid_id_number
+from tests.helpers import dump, kind_ids, make_jpeg, unit_ids, valid_id_number
 from tests.seed import seed_everything
 
 NAME = "欧阳玥喆"  # the correction subject and applicant: must never be printed or logged
@@ -77,11 +77,6 @@ def offices(tmp_path):
     yield county, unit
     county.close()
     unit.close()
-
-
-def _dump(db) -> list[str]:
-    with sqlite3.connect(db.file) as connection:
-        return list(connection.iterdump())
 
 
 def _edit(db, *statements: tuple[str, tuple[Any, ...]]) -> None:
@@ -176,7 +171,7 @@ EDITS: dict[str, tuple[str, str | None, _Edit]] = {
 
 def _assert_refused(county, package: Path, table: str, field: str | None, record: str | None,
                     caplog) -> str:  # fmt: skip
-    before = _dump(county)
+    before = dump(county)
     caplog.set_level(logging.DEBUG)
     with pytest.raises(UserError) as caught:
         import_package(county, package)
@@ -189,7 +184,7 @@ def _assert_refused(county, package: Path, table: str, field: str | None, record
     logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
     for secret in (NAME, ID_NUMBER, OTHER_NAME, WRONG_CHECK_DIGIT, mask_id_number(ID_NUMBER)):
         assert secret not in message and secret not in logged
-    assert _dump(county) == before
+    assert dump(county) == before
     return message
 
 

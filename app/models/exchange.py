@@ -27,11 +27,13 @@ from app.models.base import Base, SyncedRecord, utcnow
 
 
 class Direction(enum.StrEnum):
-    """Whether a package left this PC or arrived, or (KEYS) a change of exchange keys."""
+    """Whether a package left this PC or arrived, (KEYS) a change of exchange keys, or
+    (REFUSED) a package this PC refused to import."""
 
     SENT = "sent"
     RECEIVED = "received"
     KEYS = "keys"
+    REFUSED = "refused"
 
 
 class PackageLog(Base):

@@ -15,6 +15,7 @@ same transaction, so a re-import or a crash part-way leaves the database as it w
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -33,13 +34,14 @@ from app.services.errors import UserError
 from app.services.settings import local_unit
 from app.sync import conflicts, history, identity, registration, rights, validation, versions
 from app.sync.bulk import ROW_ID, BulkWriter, collector_paused
-from app.sync.keys import SenderTrust, announcements
+from app.sync.keys import NewKeysPresented, SenderTrust, announcements
 from app.sync.package import (
     PackageError,
     PackageWriter,
     Party,
     VerifiedPackage,
     open_package,
+    read_envelope,
 )
 from app.sync.records import (
     UuidMap,
@@ -50,6 +52,7 @@ from app.sync.records import (
     travelling_tables,
 )
 
+log = logging.getLogger("bangjiao.sync")
 PACKAGE_SUFFIX = ".bjpkg"
 Progress = Callable[[int], None]
 _NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\s]+')  # refused by Windows, or awkward
@@ -475,7 +478,40 @@ def import_package(
 ) -> ImportSummary:
     """Verify and apply a package in one transaction (or only report, with ``dry_run``).
     ``progress(n)`` is called before each of the :func:`steps` kinds of record; an exception it
-    raises (a cancel) rolls the whole import back."""
+    raises (a cancel) rolls the whole import back. A refusal is kept in the 收发记录 (on its
+    own, after the rollback) and raised."""
+    try:
+        return _import_package(database, Path(path), dry_run, progress)
+    except NewKeysPresented:
+        raise  # held for a person, and recorded as such
+    except UserError as refused:
+        _log_refusal(database, Path(path), str(refused), dry_run)
+        raise
+
+
+def _log_refusal(database: Database, path: Path, reason: str, dry_run: bool) -> None:
+    """Record a refused package: the sender named only as a unit known here (the envelope is
+    unverified), nothing of the package's records."""
+    log.warning("拒收数据包 %s：%s", path.name, reason)
+    fields: dict[str, Any] = read_envelope(path) or {}
+    sender = fields.get("sender")
+    sender_uuid = str(sender.get("unit_uuid", "")) if isinstance(sender, dict) else ""
+    sequence = fields.get("sequence")
+    try:
+        with database.session() as session:
+            unit = session.scalar(select(Unit).where(Unit.uuid == sender_uuid))
+            history.log_refusal(
+                session, unit.uuid if unit else "", unit.name if unit else "（未知单位）",
+                file_name=path.name[:255], reason=reason, dry_run=dry_run,
+                sequence=sequence if unit and isinstance(sequence, int) else 0,
+            )  # fmt: skip
+    except Exception:  # the refusal itself still reaches the clerk
+        log.exception("could not record the refused package %s", path.name)
+
+
+def _import_package(
+    database: Database, path: Path, dry_run: bool, progress: Progress | None
+) -> ImportSummary:
     store = database.attachments
     with database.session() as session:
         note = identity.check_instance(session, database.file)

@@ -40,6 +40,19 @@ def log_key_event(
     )  # fmt: skip
 
 
+def log_refusal(
+    session: Session, peer_uuid: str, peer_name: str, *, file_name: str, reason: str,
+    sequence: int = 0, dry_run: bool = False,
+) -> PackageLog:  # fmt: skip
+    """Add a refused package to the history (``reason`` is the refusal shown to the clerk,
+    which never quotes a record's values; ``dry_run``: refused while being checked)."""
+    return log_package(
+        session, Direction.REFUSED, peer_uuid, peer_name, sequence=sequence, instance="",
+        file_name=file_name, reference_version=0,
+        details={"reason": reason, "checking": dry_run},
+    )  # fmt: skip
+
+
 def recent(session: Session, limit: int = 200) -> list[PackageLog]:
     """The newest packages first."""
     return list(

@@ -64,6 +64,10 @@ def _history_text(entry: PackageLog) -> str:
         return key_event_text(details)
     if entry.direction == Direction.SENT:
         return _carried(details.get("records", {}), details.get("files", 0))
+    if entry.direction == Direction.REFUSED:
+        return ("校验时拒收：" if details.get("checking") else "导入时拒收：") + str(
+            details.get("reason", "")
+        )
     parts = []
     for key, label in (("created", "新增"), ("updated", "更新"), ("deleted", "删除"),
                        ("conflicts", "冲突")):  # fmt: skip
@@ -74,7 +78,7 @@ def _history_text(entry: PackageLog) -> str:
 
 
 DIRECTIONS = {Direction.SENT: ("发出", "#1d3f72"), Direction.RECEIVED: ("收到", "#1e7d32"),
-              Direction.KEYS: ("密钥", "#8a5a00")}  # fmt: skip
+              Direction.KEYS: ("密钥", "#8a5a00"), Direction.REFUSED: ("拒收", "#b3261e")}  # fmt: skip
 
 
 def _carried(counts: dict[str, int], files: int = 0) -> str:
@@ -241,7 +245,7 @@ class ExchangePage(Page):
             Column(self.tr("对方单位"), lambda e: e.peer_unit_name),
             Column(self.tr("编号"), lambda e: f"第 {e.sequence} 号" if e.sequence else "–", lambda e: e.sequence),
             Column(self.tr("数据版本"), lambda e: f"第 {e.reference_version} 版" if e.reference_version else "–"),
-            Column(self.tr("范围"), lambda e: "–" if e.direction == Direction.KEYS else "全部" if e.full else "增量"),
+            Column(self.tr("范围"), lambda e: "–" if e.direction in (Direction.KEYS, Direction.REFUSED) else "全部" if e.full else "增量"),
             Column(self.tr("内容"), _history_text, tooltip=_history_text),
             Column(self.tr("文件"), lambda e: e.file_name),
         ])  # fmt: skip
@@ -626,8 +630,8 @@ class ExchangePage(Page):
 
     def _imports_finished(self) -> None:
         self._set_busy(False)
+        self.refresh()  # what was imported, and the refusals kept in the 收发记录
         if self._keys_held:  # the new keys wait on the page, brought forward
-            self.refresh()
             self.tabs.setCurrentIndex(self.pending_index)
         if not self._done:
             if self._several and self._skipped and not self._cancelled:
@@ -638,7 +642,6 @@ class ExchangePage(Page):
                     self.tr("这些数据包都没有导入：\n") + "\n".join(self._skipped),
                 )
             return
-        self.refresh()
         conflicts = sum(sum(s.conflicts.values()) for _p, s in self._done)
         if conflicts:
             self.tabs.setCurrentIndex(self.conflicts_index)
