@@ -154,6 +154,10 @@ def test_truncated_wrong_recipient_unknown_sender_replay_and_newer_format(tmp_pa
     text.write_text("不是压缩包")
     with pytest.raises(PackageError, match="不是数据包文件"):
         _open(text)
+    credential = tmp_path / "法律援助中心.cred"  # a credential picked by mistake says what it is
+    credential.write_text('{"format": "bangjiao-credential"}', encoding="utf-8")
+    with pytest.raises(PackageError, match=r"是接入凭证，不是数据包.*用接入凭证接入"):
+        _open(credential)
 
 
 @pytest.mark.parametrize("name", ["../../evil.txt", "/etc/evil", "records/../../x", "C:\\evil.txt"])

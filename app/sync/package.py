@@ -821,6 +821,11 @@ def open_package(
     path = Path(path)
     if not path.is_file():
         raise PackageError(f"找不到数据包文件“{path}”。")
+    if path.suffix.lower() == ".cred":
+        raise PackageError(
+            f"“{path.name}”是接入凭证，不是数据包。接入凭证请在“数据交换”页面点“用接入凭证接入…”使用；"
+            "导入的应当是扩展名为 .bjpkg 的数据包文件。"
+        )
     try:
         archive = _PackageZip(path)
     except zipfile.BadZipFile:
