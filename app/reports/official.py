@@ -127,6 +127,44 @@ def ruled_table(
     return table
 
 
+class Closing(Flowable):  # type: ignore[misc]  # reportlab is untyped
+    """落款 (GB/T 9704 7.3.5): the date ``date_text`` ends four characters from the text block's
+    right edge; the issuer is centred over it (moved left only as far as a long name needs);
+    ``seal`` leaves room for the seal above the date. Body size, one line each."""
+
+    def __init__(self, issuer: str, date_text: str, font: str, *, seal: bool = False) -> None:
+        super().__init__()
+        self.issuer, self.date_text, self.font, self.seal = issuer, date_text, font, seal
+
+    def wrap(self, available_width: float, _height: float) -> tuple[float, float]:
+        self.width = available_width
+        lines = 2 + (2 if self.seal else 1)  # a blank line after the text (three with a seal)
+        return available_width, lines * LEADING
+
+    def draw(self) -> None:
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        canvas = self.canv
+        canvas.setFont(self.font, BODY_SIZE)
+        date_right = self.width - 4 * BODY_SIZE
+        date_width = stringWidth(self.date_text, self.font, BODY_SIZE)
+        centre = date_right - date_width / 2
+        issuer_width = stringWidth(self.issuer, self.font, BODY_SIZE)
+        issuer_right = min(centre + issuer_width / 2, self.width)
+        baseline = (LEADING - BODY_SIZE) / 2 + BODY_SIZE * 0.12
+        canvas.drawRightString(date_right, baseline, self.date_text)
+        canvas.drawRightString(issuer_right, baseline + LEADING, self.issuer)
+
+
+def closing(last: Flowable | None, issuer: str, date_text: str, st: Styles, *,
+            seal: bool = False) -> Story:  # fmt: skip
+    """The document's 落款 kept on one page with its last paragraph ``last`` (if any)."""
+    from reportlab.platypus import KeepTogether
+
+    block = Closing(issuer, date_text, st["body"].fontName, seal=seal)
+    return [KeepTogether([last, block] if last is not None else [block])]
+
+
 class RestartPageNumbers(Flowable):  # type: ignore[misc]  # reportlab is untyped
     """Zero-size marker: the page it lands on is page 1 of the next document."""
 
