@@ -119,7 +119,7 @@ def test_duty_and_indicator_edits_persist_after_reopening(qtbot, monkeypatch, gu
     _select_department(page, "法律援助中心")
     assert page.duties_model.rowCount() == 4
     page.duties_view.selectRow(1)
-    assert page.duties_view.selected_row().text == "为符合条件的社区服刑人员及近亲属提供法律援助"
+    assert page.duties_view.selected_row().text == "为符合条件的社区矫正对象及近亲属提供法律援助"
 
     _drive(
         monkeypatch,

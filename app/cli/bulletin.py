@@ -15,6 +15,10 @@ def add_parsers(commands, make_parser) -> None:
                            description="生成截至某日的进度通报：工作目标、各科室进度、考核得分与排名、"
                                        "得分说明、逾期事项和工作亮点。")  # fmt: skip
     bulletin.add_argument("--date", metavar="YYYY-MM-DD", help="通报截至日期，默认今天")
+    bulletin.add_argument(
+        "--issue", metavar="N",
+        help="期号（第 N 期）；不指定时按模板 [bulletin] first_issue 起每月一期编号",
+    )  # fmt: skip
     bulletin.add_argument("--out", metavar="FILE.pdf", help="PDF 文件")
     bulletin.add_argument("--xlsx", metavar="FILE.xlsx", help="Excel 文件")
 
@@ -31,6 +35,11 @@ def handle(args: argparse.Namespace, open_existing) -> int:
         as_of = date.fromisoformat(args.date) if args.date else date.today()
     except ValueError:
         raise UserError(f"日期“{args.date}”无效，应写成 2018-09-30 这样。") from None
+    issue = None
+    if args.issue is not None:
+        if not args.issue.strip().isdigit() or int(args.issue) < 1:
+            raise UserError(f"期号应是正整数，如 --issue 3：“{args.issue}”。")
+        issue = int(args.issue)
     from app.services.bulletin import build_bulletin
     from app.services.settings import required_programme
 
@@ -38,7 +47,7 @@ def handle(args: argparse.Namespace, open_existing) -> int:
     try:
         with database.session() as session:
             programme = required_programme(session)
-            bulletin = build_bulletin(session, programme.id, as_of)
+            bulletin = build_bulletin(session, programme.id, as_of, issue)
         if args.out:
             from app.reports.bulletin_pdf import render_bulletin_pdf
 

@@ -10,14 +10,14 @@ from xml.sax.saxutils import escape
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table
 
 from app.reports.official import (
-    BODY_SIZE,
     LEADING,
     Story,
     Styles,
     build_pdf,
+    closing,
     cn_date,
     cn_numeral,
     ruled_table,
@@ -49,21 +49,6 @@ def _decisions_table(minutes: MeetingMinutes, st: Styles) -> Table:
              for n, d in enumerate(minutes.decisions, start=1)]  # fmt: skip
     table = ruled_table(rows, [14 * mm, 78 * mm, 34 * mm, 30 * mm], st, left=(1,))
     table.spaceBefore, table.spaceAfter = 2 * mm, 2 * mm
-    return table
-
-
-def _signature(minutes: MeetingMinutes, st: Styles) -> Table:
-    """The issuer centred over the date, the date four characters from the right edge."""
-    when = cn_date(minutes.meeting_date)
-    width = max(len(when), len(minutes.issuer)) * BODY_SIZE + BODY_SIZE
-    centred = ParagraphStyle("signature", parent=st["plain"], alignment=TA_CENTER)
-    table = Table([[_p(minutes.issuer, centred), ""], [_p(when, centred), ""]],
-                  colWidths=[width, 4 * BODY_SIZE], hAlign="RIGHT")  # fmt: skip
-    table.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), st["cell"].fontName),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-    ]))  # fmt: skip
     return table
 
 
@@ -102,8 +87,8 @@ def minutes_story(minutes: MeetingMinutes, st: Styles) -> Story:
     if minutes.notes.strip():
         story.append(_p("三、其他事项", heading))
         story += [_p(line, st["body"]) for line in minutes.notes.splitlines() if line.strip()]
-    story.append(KeepTogether([Spacer(0, LEADING * 1.5), _signature(minutes, st)]))
-    return story
+    # the 落款 keeps the last paragraph with it (issuer centred over the date four characters in)
+    return story[:-1] + closing(story[-1], minutes.issuer, cn_date(minutes.meeting_date), st)
 
 
 def render_minutes_pdf(minutes: MeetingMinutes) -> bytes:

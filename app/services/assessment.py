@@ -193,8 +193,10 @@ def department_scores(
             capped = cap is not None and abs(points) > float(cap)
             if capped:
                 points = float(cap) if points > 0 else -float(cap)
-            detail = f"{times} 次 × {float(rule['points']):+g}" + (
-                f"，封顶 {float(cap):g}" if capped else ""
+            each = float(rule["points"])
+            verb = "扣" if each < 0 else "加"
+            detail = f"{times} 次，每次{verb} {abs(each):g} 分" + (
+                f"，最多{verb} {float(cap):g} 分" if capped else ""
             )
             score.lines.append(ScoreLine(rule.get("label", rule["code"]), detail, points))
         for adjustment in adjustments:

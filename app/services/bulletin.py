@@ -1,5 +1,12 @@
 """进度通报 (progress bulletin) as of a date: goals, each department's progress, score and
-rank, what is overdue, and highlights — fed to the PDF and the spreadsheet builders."""
+rank, what is overdue, and highlights — fed to the PDF, Word and spreadsheet builders.
+
+Its document elements are data from the template's ``[bulletin]`` table: the title, the issuing
+office's full name (落款), 发文字号, 期号 and the 版记 (抄送, 印发机关, 印发日期). A bulletin is
+not stored, so there is no register to count the ones issued: its 期号 is the number the clerk
+gives (``bulletin --issue N``) or, by default, its month's place in a monthly series whose
+第1期 is the template's ``first_issue`` month.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +18,22 @@ from sqlalchemy.orm import Session
 
 from app.models import Brand, BrandStatus, LedgerEntry, Programme
 from app.services.assessment import DepartmentScore, department_scores, scheme_for
+from app.services.documents import template_section
+from app.services.errors import ValidationError
 from app.services.goals import GoalFigure, goal_figures
 from app.services.overdue import OverdueItem, overdue_items
 from app.services.progress import IndicatorProgress, indicator_progress, year_elapsed
+from app.services.wording import book_title, cn_date
+
+DEFAULT_TITLE = "社区矫正“大帮教”工作进度通报"
 
 
 @dataclass
 class Bulletin:
-    """Everything the bulletin shows."""
+    """Everything the bulletin shows, document elements included (for the PDF and Word)."""
 
-    issuer: str
-    programme_title: str
+    issuer: str  # the issuing office's full name (落款, 版头)
+    programme_title: str  # in 《》
     scheme_name: str
     as_of: date
     year_elapsed: float
@@ -30,16 +42,55 @@ class Bulletin:
     entries: dict[int | None, int]  # ledger entries by owning unit
     overdue: list[OverdueItem]
     highlights: list[str] = field(default_factory=list)
+    title: str = DEFAULT_TITLE
+    issue_number: int | None = None  # 期号
+    document_number: str = ""  # 发文字号, e.g. 青矫办〔2018〕5号; "" when the template has none
+    copy_to: str = ""  # 版记: 抄送机关
+    printed_by: str = ""  # 版记: 印发机关
+    printed_on: date | None = None  # 版记: 印发日期 (the bulletin's date)
 
     @property
-    def title(self) -> str:
-        """The bulletin's heading."""
-        return "社区矫正“大帮教”工作进度通报"
+    def issue_label(self) -> str:
+        """第5期, or "" without an issue number."""
+        return f"第{self.issue_number}期" if self.issue_number else ""
+
+    @property
+    def date_text(self) -> str:
+        """The 落款 date: 2018年10月20日."""
+        return cn_date(self.as_of)
+
+    @property
+    def copy_line(self) -> str:
+        """版记 first line: 抄送：…。 ("" without 抄送)."""
+        return f"抄送：{self.copy_to}" if self.copy_to else ""
+
+    @property
+    def printed_line(self) -> tuple[str, str]:
+        """版记 second line: (印发机关, 2018年10月20日印发)."""
+        return self.printed_by, f"{cn_date(self.printed_on or self.as_of)}印发"
 
 
-def build_bulletin(session: Session, programme_id: int, as_of: date) -> Bulletin:
-    """The bulletin's content as of ``as_of``."""
+def issue_number_for(first_issue: str, as_of: date) -> int | None:
+    """The monthly 期号 of a bulletin as of ``as_of`` when ``first_issue`` (YYYY-MM) is the
+    month of 第1期; None before that month or without a (valid) first month."""
+    try:
+        year, month = (int(part) for part in str(first_issue).split("-")[:2])
+    except ValueError:
+        return None
+    number = (as_of.year - year) * 12 + as_of.month - month + 1
+    return number if number >= 1 else None
+
+
+def build_bulletin(
+    session: Session, programme_id: int, as_of: date, issue_number: int | None = None
+) -> Bulletin:
+    """The bulletin's content as of ``as_of``. ``issue_number`` is the 期号 the clerk gives;
+    without it the template's monthly numbering (``[bulletin] first_issue``) decides."""
     programme = session.get_one(Programme, programme_id)
+    wording = template_section(session, programme_id, "bulletin")
+    if issue_number is not None and issue_number < 1:
+        raise ValidationError("期号应是正整数。", "issue")
+    number = issue_number or issue_number_for(wording.get("first_issue", ""), as_of)
     items = indicator_progress(session, programme_id, as_of)
     scores = department_scores(session, programme_id, as_of, items)
     first = date(programme.year, 1, 1)
@@ -50,10 +101,21 @@ def build_bulletin(session: Session, programme_id: int, as_of: date) -> Bulletin
             .group_by(LedgerEntry.owner_unit_id)
         ).all()
     )
+    issuer = wording.get("issuer") or programme.issuer
+    values = {"年度": str(as_of.year), "期号": str(number or "")}
+    template_number = str(wording.get("document_number", ""))
+    document_number = (
+        template_number.format(**values)
+        if template_number and (number or "{期号}" not in template_number)
+        else ""
+    )
     bulletin = Bulletin(
-        programme.issuer, programme.title, scheme_for(session, programme_id).name, as_of,
+        issuer, book_title(programme.title), scheme_for(session, programme_id).name, as_of,
         year_elapsed(programme.year, as_of), goal_figures(session, programme_id, as_of), scores,
         entries, overdue_items(session, programme_id, as_of),
+        title=wording.get("title") or DEFAULT_TITLE, issue_number=number,
+        document_number=document_number, copy_to=str(wording.get("copy_to", "")),
+        printed_by=str(wording.get("printed_by") or issuer), printed_on=as_of,
     )  # fmt: skip
     bulletin.highlights = _highlights(session, programme_id, items, scores)
     return bulletin

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Meeting, MeetingDecision, MeetingReport, Phase, Programme, Unit, UnitKind
 from app.services.dates import DatePurpose, programme_date_range
+from app.services.documents import template_section
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
 
@@ -518,7 +519,8 @@ def meeting_minutes(session: Session, meeting_id: int) -> MeetingMinutes:
     names = {u.id: u.name for u in session.scalars(select(Unit))}
     data = load_meeting(session, meeting_id)
     return MeetingMinutes(
-        issuer=programme.issuer if programme else "",
+        issuer=(template_section(session, programme.id, "minutes").get("issuer") or programme.issuer)
+        if programme else "",
         programme_title=programme.title if programme else "",
         meeting_date=meeting.meeting_date, location=meeting.location, chair=meeting.chair,
         attendees=meeting.attendees, notes=meeting.notes,

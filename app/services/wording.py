@@ -19,3 +19,17 @@ def cn_numeral(n: int) -> str:
     return (
         ("" if n < 20 else NUMERALS[n // 10 - 1]) + "十" + (NUMERALS[n % 10 - 1] if n % 10 else "")
     )
+
+
+def book_title(title: str) -> str:
+    """A document's title in 《》, once: 关于…的实施方案 and 《关于…的实施方案》 both give the latter."""
+    bare = title.strip().removeprefix("《").removesuffix("》")
+    return f"《{bare}》" if bare else ""
+
+
+def signed(points: float, *, plus: bool = True) -> str:
+    """Points with a true minus sign (U+2212), not a hyphen: +5, −2, 0 (``plus=False``: 5)."""
+    text = f"{abs(points):g}"
+    if points < 0:
+        return f"\u2212{text}"
+    return f"+{text}" if plus and points > 0 else text

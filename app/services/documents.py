@@ -1,0 +1,28 @@
+"""Wording of official documents that is data: a section of the programme's template
+(``[bulletin]``, ``[minutes]``…), read from the template file the programme was made from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.models import Programme
+from app.services.errors import ValidationError
+
+
+def template_section(session: Session, programme_id: int, name: str) -> dict[str, Any]:
+    """The template's ``[name]`` table for this programme; empty when the programme was not
+    made from a template or the template (or the table) is not there: callers fall back to
+    defaults, so a document never fails for want of wording."""
+    from app.services.templates import find_template, read_template
+
+    programme = session.get(Programme, programme_id)
+    if programme is None or not programme.template_key:
+        return {}
+    try:
+        data = read_template(find_template(programme.template_key))
+    except ValidationError:
+        return {}
+    section = data.get(name, {})
+    return dict(section) if isinstance(section, dict) else {}
