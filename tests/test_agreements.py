@@ -135,7 +135,8 @@ def test_lifecycle_and_refusals(database, ctx, tmp_path):
     assert "2018年11月30日止" in flat and "99" not in re.findall(
         r"\d+", "\n".join(_text(issued_pdf))
     )
-    assert "草稿" not in flat and "第1版，2018年6月28日印发" in flat
+    assert "草稿" not in flat and "第1版" not in flat  # the version note is metadata only
+    assert PdfReader(io.BytesIO(issued_pdf)).metadata.subject == "第1版，2018年6月28日印发"
 
     notes = tmp_path / "scan.docx"
     notes.write_text("不是扫描件")
@@ -181,16 +182,80 @@ def test_void_needs_a_reason(database, ctx):
         assert agreements.list_agreements(s, programme_id)[3].status_label == "作废"
 
 
-def test_combined_pdf_restarts_page_numbers_for_each_department(database, ctx):
-    programme_id, _units = ctx
+def _issue(database, programme_id, department_id, on=date(2018, 6, 28)) -> None:
+    agreement_id = _draft(database, programme_id, department_id)
     with database.session() as s:
-        contents = agreements.all_contents(s, programme_id)
-    pages = _text(render_agreements_pdf(contents))
-    firsts = [i for i, page in enumerate(pages) if "社区矫正“大帮教”工作责任状" in page]
-    assert len(firsts) == 7
-    for start in firsts:
-        assert "— 1 —" in pages[start]
-    assert "— 2 —" in pages[firsts[0] + 1]
+        agreements.issue(s, database.attachments, agreement_id, on)
+
+
+def _page_number(text: str) -> int | None:
+    found = re.search(r"—\s*(\d+)\s*—", text)
+    return int(found.group(1)) if found else None
+
+
+def test_compilation_cover_contents_bookmarks_odd_starts_and_no_drafts(database, ctx):
+    programme_id, units = ctx
+    for name in ("法律援助中心", "基层科", "律师管理科"):
+        _issue(database, programme_id, units[name])
+    with database.session() as s:
+        book = agreements.compilation(s, programme_id)
+        with_drafts = agreements.compilation(s, programme_id, include_drafts=True)
+    assert [c["party_b"] for c in book["agreements"]] == ["基层科", "律师管理科", "法律援助中心"]
+    assert book["drafts"] == 0 and len(with_drafts["agreements"]) == 7
+    assert with_drafts["drafts"] == 4
+
+    pdf = render_agreements_pdf(book)
+    reader = PdfReader(io.BytesIO(pdf))
+    pages = [page.extract_text() for page in reader.pages]
+    flat = [_flat(page) for page in pages]
+    # the cover and the contents, unnumbered, each on a right-hand page with a blank back
+    assert "社区矫正“大帮教”工作责任状汇编" in flat[0] and "青田县司法局社区矫正科" in flat[0]
+    assert "（2018年度）" in flat[0] and "2018年6月28日" in flat[0]
+    assert flat[1] == "" and "目录" in flat[2] and flat[3] == ""
+    assert all(_page_number(pages[n]) is None for n in range(4))
+    # bookmarks: the contents and one per agreement, each agreement on an odd physical page
+    outline = [(item.title, reader.get_destination_page_number(item)) for item in reader.outline]
+    assert [title for title, _ in outline] == ["目录", "基层科", "律师管理科", "法律援助中心"]
+    assert outline[0][1] == 2
+    starts = {}
+    for title, index in outline[1:]:
+        assert index % 2 == 0, (title, index)  # 0-based: physical page index + 1 is odd
+        assert f"乙方：{title}" in flat[index]
+        starts[title] = _page_number(pages[index])
+        assert starts[title] % 2 == 1  # numbered odd too: a right-hand page
+    assert starts["基层科"] == 1
+    # one continuous numbering; blank pages count but show nothing
+    for index in range(4, len(pages)):
+        number = _page_number(pages[index])
+        assert number == index - 3 or (number is None and flat[index] == ""), index
+    assert any(flat[index] == "" for index in range(5, len(pages)))  # a blank page was put in
+    # the contents give each agreement's first page
+    for title, number in starts.items():
+        assert f"{title}{number}" in re.sub(r"[.·…]", "", flat[2])
+    joined = "".join(flat)
+    assert "草稿" not in joined and "第1版" not in joined
+    assert joined.count("负责人（签字）") == 6  # both parties, three agreements
+
+    drafted = _flat("".join(_text(render_agreements_pdf(with_drafts))))
+    assert "办公室（政治处）（草稿）" in drafted and drafted.count("乙方：") == 7
+
+
+def test_agreement_terms_are_consistent_and_the_plan_is_cited_in_book_title_marks(database, ctx):
+    programme_id, units = ctx
+    with database.session() as s:
+        contents = [
+            agreements.content_for_department(s, programme_id, units[name])
+            for name in ("法律援助中心", "公证管理科、公证处", "律师管理科")
+        ]
+    text = "".join(_flat("".join(_text(render_agreement_pdf(c)))) for c in contents)
+    assert "社区服刑人员" not in text and "社区矫正对象" in text
+    plan = "《关于建立社区矫正司法行政大帮教机制的实施方案》"
+    assert f"{plan}，经甲乙双方协商" in text  # no empty （） where the plan has no 文号
+    numbered = {**contents[0], "programme": {**contents[0]["programme"],
+                "document_number": "青司〔2018〕45号", "title": plan}}  # fmt: skip
+    cited = _flat("".join(_text(render_agreement_pdf(numbered))))
+    assert f"{plan}（青司〔2018〕45号），经甲乙双方协商" in cited and "《《" not in cited
+    assert re.search(r"(?<![\d.])1\.(?!\d)", text) is None  # no ASCII "1." numbering
 
 
 def test_cli_writes_one_or_all(db_path, tmp_path, capsys):
@@ -215,8 +280,16 @@ def test_cli_writes_one_or_all(db_path, tmp_path, capsys):
     assert f"“{out}”是文件，不是文件夹。" in capsys.readouterr().err
     folder = tmp_path / "新建" / "全部"  # neither exists yet: both are made
     assert main(["--db", str(db_path), "agreement", "pdf", "--all", "--out-dir", str(folder)]) == 0
-    assert len(list(folder.glob("责任状-*.pdf"))) == 7 and (folder / "责任状汇编.pdf").exists()
-    assert main(["--db", str(db_path), "agreement", "pdf", "--all", "--out-dir", str(folder)]) == 0
+    # nothing issued yet: the department files, but no compilation of drafts unless asked
+    assert len(list(folder.glob("责任状-*.pdf"))) == 7 and not (folder / "责任状汇编.pdf").exists()
+    assert "未生成 责任状汇编.pdf（如需收入草稿，请加 --include-drafts）" in capsys.readouterr().out
+    assert main(["--db", str(db_path), "agreement", "pdf", "--all", "--out-dir", str(folder),
+                 "--include-drafts"]) == 0  # fmt: skip
+    assert "收入 7 份，其中草稿 7 份" in capsys.readouterr().out
+    assert (folder / "责任状汇编.pdf").exists()
+    assert main(["--db", str(db_path), "agreement", "pdf", "--department", "基层科",
+                 "--out", str(out), "--include-drafts"]) == 2  # fmt: skip
+    assert "--include-drafts 只与 --all 同用" in capsys.readouterr().err
     assert (
         main(
             [

@@ -114,7 +114,16 @@ def test_export_all_writes_every_file_and_says_how_many_and_where(
 ):
     page = _page(qtbot, db_path)
     folder = tmp_path / "责任状" / "2018"  # made, with its parent
-    dialogs.folders = [folder]
+    dialogs.folders = [folder, folder]
+    qtbot.mouseClick(page.export_all_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: running_tasks() == 0, timeout=60000)
+    # nothing issued yet: the compilation leaves drafts out, so there is none
+    assert len(list(folder.glob("责任状-*.pdf"))) == 7 and not (folder / "责任状汇编.pdf").exists()
+    (question,) = dialogs.texts("question")
+    assert "已生成 7 份科室责任状" in question and "未生成汇编" in question
+    dialogs.shown.clear()
+    qtbot.mouseClick(page.include_drafts, Qt.MouseButton.LeftButton)
+    assert page.include_drafts.isChecked()
     qtbot.mouseClick(page.export_all_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: running_tasks() == 0, timeout=60000)
     names = sorted(p.name for p in folder.glob("*.pdf"))
@@ -126,7 +135,7 @@ def test_export_all_writes_every_file_and_says_how_many_and_where(
     assert (
         "已生成 8 个文件" in question and "7 份科室责任状" in question and str(folder) in question
     )
-    assert dialogs.opened == [str(folder)]  # the clerk chose to open the folder
+    assert dialogs.opened == [str(folder)] * 2  # the clerk chose to open the folder
 
 
 def test_open_without_a_pdf_reader_says_so_and_how_to_keep_the_file(qtbot, dialogs, db_path):
@@ -150,6 +159,10 @@ def test_printing_all_happens_in_the_background(qtbot, monkeypatch, dialogs, db_
 
     monkeypatch.setattr(QPrintDialog, "exec", to_pdf)
     page = _page(qtbot, db_path)
+    qtbot.mouseClick(page.print_all_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: running_tasks() == 0, timeout=60000)
+    assert not out.exists() and "还没有已印发或已签署的责任状可以打印" in "".join(dialogs.texts())
+    qtbot.mouseClick(page.include_drafts, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(page.print_all_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: running_tasks() == 0, timeout=60000)
     pages = len(PdfReader(out).pages)

@@ -31,6 +31,11 @@ def add_parsers(commands, make_parser) -> None:
         metavar="DIR",
         help=f"输出文件夹（与 --all 同用，不存在时自动建立）：每个科室一个文件，另加 {COMBINED_NAME}",
     )
+    pdf.add_argument(
+        "--include-drafts",
+        action="store_true",
+        help=f"{COMBINED_NAME} 也收入草稿（默认只收已印发、已签署的责任状）",
+    )
     agreement.set_defaults(agreement_help=agreement.print_help)
 
 
@@ -47,6 +52,8 @@ def handle(args: argparse.Namespace, open_existing) -> int:
         raise UserError("请用 --out 指定输出的 PDF 文件。")
     if args.department and not args.out.lower().endswith(".pdf"):
         raise UserError(f"输出文件名应以 .pdf 结尾：“{args.out}”。")
+    if args.include_drafts and not args.all:
+        raise UserError("--include-drafts 只与 --all 同用（决定汇编是否收入草稿）。")
     if args.all and not args.out_dir:
         raise UserError("请用 --out-dir 指定输出文件夹。")
     folder = Path(args.out_dir).expanduser() if args.all else None
@@ -78,13 +85,25 @@ def handle(args: argparse.Namespace, open_existing) -> int:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise UserError(file_problem(exc, folder, writing=True)) from None
-            contents = agreements.all_contents(session, programme.id)
+            written = 0
             for department, data in agreements.department_pdfs(
                 session, database.attachments, programme.id
             ):
                 write_file(folder / f"责任状-{department}.pdf", data)
-            write_file(folder / COMBINED_NAME, render_agreements_pdf(contents))
-            print(f"已生成 {len(contents)} 份责任状和汇编 {COMBINED_NAME} 到 {folder}")
+                written += 1
+            book = agreements.compilation(session, programme.id, include_drafts=args.include_drafts)
+            if not book["agreements"]:
+                print(
+                    f"已生成 {written} 份责任状到 {folder}。还没有已印发或已签署的责任状，"
+                    f"未生成 {COMBINED_NAME}（如需收入草稿，请加 --include-drafts）。"
+                )
+                return 0
+            write_file(folder / COMBINED_NAME, render_agreements_pdf(book))
+            drafts = f"，其中草稿 {book['drafts']} 份" if book["drafts"] else ""
+            print(
+                f"已生成 {written} 份责任状和汇编 {COMBINED_NAME}"
+                f"（收入 {len(book['agreements'])} 份{drafts}）到 {folder}"
+            )
     finally:
         database.close()
     return 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -20,17 +22,22 @@ from reportlab.platypus import (
 )
 
 from app.reports.official import (
+    BODY_SIZE,
     LEADING,
     TEXT_WIDTH,
+    OfficialDocument,
     RestartPageNumbers,
     Story,
     Styles,
     Watermark,
-    build_pdf,
     cn_date,
     cn_numeral,
+    styles,
 )
 from app.services.agreements import render_text
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
 
 
 def _figure(value: float) -> str:
@@ -43,11 +50,12 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text), style)
 
 
-def agreement_story(content: dict[str, Any], st: Styles) -> Story:
-    """The flowables of one agreement."""
+def agreement_story(content: dict[str, Any], st: Styles, *, restart: bool = True) -> Story:
+    """The flowables of one agreement (``restart``: its pages are numbered from 1)."""
     wording = content["wording"]
     draft = not content.get("issued_on")
-    story: Story = [RestartPageNumbers(), Watermark("草稿" if draft else "")]
+    story: Story = [RestartPageNumbers()] if restart else []
+    story.append(Watermark("草稿" if draft else ""))
     story.append(_p(content["title"], st["title"]))
     story.append(_p(f"甲方：{content['party_a']}", st["plain"]))
     story.append(_p(f"乙方：{content['party_b']}", st["plain"]))
@@ -119,18 +127,19 @@ def agreement_story(content: dict[str, Any], st: Styles) -> Story:
     last = (
         _p(render_text(content, "closing"), st["body"]) if wording.get("closing") else story.pop()
     )
-    issued = content.get("issued_on")
-    mark = f"第{content.get('version', 1)}版，" + (
-        f"{cn_date(date.fromisoformat(issued))}印发" if issued else "草稿，未印发"
-    )
-    note = [Spacer(0, 4 * mm), _p(f"（{mark}）", st["note"])]
-    story.append(_signatures(content, st, last, note))
+    story.append(_signatures(content, st, last))
     return story
 
 
-def _signatures(
-    content: dict[str, Any], st: Styles, last_paragraph: Flowable, note: Story
-) -> KeepTogether:
+def version_note(content: dict[str, Any]) -> str:
+    """第1版，2018年6月28日印发 (or 草稿，未印发): for the PDF's metadata, never the page."""
+    issued = content.get("issued_on")
+    return f"第{content.get('version', 1)}版，" + (
+        f"{cn_date(date.fromisoformat(issued))}印发" if issued else "草稿，未印发"
+    )
+
+
+def _signatures(content: dict[str, Any], st: Styles, last_paragraph: Flowable) -> KeepTogether:
     half = TEXT_WIDTH / 2
     label_width = 8 * st["plain"].fontSize + 8
 
@@ -173,25 +182,178 @@ def _signatures(
             ]
         )
     )
-    return KeepTogether([last_paragraph, Spacer(0, LEADING), table, *note])
+    return KeepTogether([last_paragraph, Spacer(0, LEADING), table])
+
+
+def _build(doc: OfficialDocument, subject: str, make_story: Callable[[Styles], Story]) -> None:
+    """Like official.build_pdf, with the PDF's subject (where the version note goes)."""
+    doc.subject = subject
+    doc.build(make_story(styles(doc.fonts)))
 
 
 def render_agreement_pdf(content: dict[str, Any]) -> bytes:
-    """One agreement as PDF bytes."""
+    """One agreement as PDF bytes (its version and issue date in the metadata's subject)."""
     title = f"{content['title']}（{content['party_b']}）"
-    return build_pdf(title, content["party_a"], lambda st: agreement_story(content, st))
+    buffer = io.BytesIO()
+    doc = OfficialDocument(buffer, title, content["party_a"])
+    _build(doc, version_note(content), lambda st: agreement_story(content, st))
+    return buffer.getvalue()
 
 
-def render_agreements_pdf(contents: list[dict[str, Any]], title: str = "责任状汇编") -> bytes:
-    """Several agreements in one file for printing; each starts on a new page at “— 1 —”."""
+# ---------------------------------------------------------------- 责任状汇编
 
-    def story(st: Styles) -> Story:
-        flowables: Story = []
-        for n, content in enumerate(contents):
-            if n:
-                flowables.append(PageBreak())
-            flowables += agreement_story(content, st)
-        return flowables
 
-    author = contents[0]["party_a"] if contents else ""
-    return build_pdf(title, author, story)
+class CompilationDocument(OfficialDocument):
+    """The compilation: pages marked unnumbered (cover, contents, blank backs) get no page
+    number; ``starts`` records each agreement's first page number (for the contents)."""
+
+    def __init__(self, target: IO[bytes], title: str, author: str) -> None:
+        super().__init__(target, title, author)
+        self.unnumbered: set[int] = set()
+        self.starts: dict[str, int] = {}
+
+    def _page_end(self, canvas: Canvas, doc: OfficialDocument) -> None:
+        if canvas.getPageNumber() in self.unnumbered:
+            return
+        super()._page_end(canvas, doc)
+
+
+class Unnumbered(Flowable):  # type: ignore[misc]  # reportlab is untyped
+    """Zero-size marker: the page it lands on shows no page number."""
+
+    def wrap(self, *_args: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.canv._doctemplate.unnumbered.add(self.canv.getPageNumber())
+
+
+class OddPage(Flowable):  # type: ignore[misc]  # reportlab is untyped
+    """What follows starts at the top of an odd (right-hand) page, for double-sided printing:
+    a page break when the page has content, then a blank, unnumbered page when needed."""
+
+    def wrap(self, *_args: float) -> tuple[float, float]:
+        doc = self.canv._doctemplate
+        if not doc.frame._atTop:
+            doc.frame.add_generated_content(PageBreak(), OddPage())
+        elif doc.page % 2 == 0:
+            doc.frame.add_generated_content(Unnumbered(), PageBreak(), OddPage())
+        return 0, 0
+
+    def draw(self) -> None:
+        pass
+
+
+class Bookmark(Flowable):  # type: ignore[misc]  # reportlab is untyped
+    """Zero-size marker: an outline entry (PDF bookmark) for the page it lands on, whose page
+    number it records in the document's ``starts``."""
+
+    def __init__(self, key: str, title: str) -> None:
+        super().__init__()
+        self.key, self.title = key, title
+
+    def wrap(self, *_args: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        canvas, doc = self.canv, self.canv._doctemplate
+        canvas.bookmarkPage(self.key)
+        canvas.addOutlineEntry(self.title, self.key, level=0)
+        doc.starts[self.key] = canvas.getPageNumber() - doc.number_offset
+
+
+class ContentsLine(Flowable):  # type: ignore[misc]  # reportlab is untyped
+    """One line of the contents: the entry, a dotted leader, its page number at the right."""
+
+    def __init__(self, text: str, page: int | None, font: str) -> None:
+        super().__init__()
+        self.text, self.page, self.font = text, page, font
+
+    def wrap(self, available_width: float, _height: float) -> tuple[float, float]:
+        self.width = available_width
+        return available_width, LEADING
+
+    def draw(self) -> None:
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        canvas, size = self.canv, BODY_SIZE
+        number = str(self.page) if self.page is not None else ""
+        baseline = (LEADING - size) / 2 + size * 0.12
+        canvas.setFont(self.font, size)
+        canvas.drawString(0, baseline, self.text)
+        canvas.drawRightString(self.width, baseline, number)
+        start = stringWidth(self.text, self.font, size) + size / 2
+        end = self.width - stringWidth(number, self.font, size) - size / 2
+        canvas.saveState()
+        canvas.setDash(0.8, 3.2)
+        canvas.setLineWidth(0.8)
+        canvas.setLineCap(1)
+        if end > start:
+            canvas.line(start, baseline + 1, end, baseline + 1)
+        canvas.restoreState()
+
+
+def _cover(compilation: dict[str, Any], st: Styles) -> Story:
+    from reportlab.lib.enums import TA_CENTER
+
+    big = ParagraphStyle("cover-title", parent=st["title"], fontSize=26, leading=26 * 1.6)
+    centred = ParagraphStyle("cover-line", parent=st["plain"], alignment=TA_CENTER)
+    story: Story = [Unnumbered(), Spacer(0, LEADING * 5), _p(compilation["title"], big)]
+    story.append(_p(f"（{compilation['year']}年度）", centred))
+    story.append(Spacer(0, LEADING * 9))
+    story.append(_p(compilation["issuer"], centred))
+    if compilation.get("date"):
+        story.append(_p(cn_date(date.fromisoformat(compilation["date"])), centred))
+    return story
+
+
+def _contents(compilation: dict[str, Any], st: Styles, starts: dict[str, int]) -> Story:
+    story: Story = [Unnumbered(), _p(compilation["contents_title"], st["title"])]
+    story.append(Spacer(0, LEADING * 0.5))
+    for key, entry in _entries(compilation):
+        story.append(ContentsLine(entry, starts.get(key), st["body"].fontName))
+    return story
+
+
+def _entries(compilation: dict[str, Any]) -> list[tuple[str, str]]:
+    """(bookmark key, contents and bookmark text) for each agreement."""
+    return [
+        (f"agreement-{n}", c["party_b"] + ("（草稿）" if not c.get("issued_on") else ""))
+        for n, c in enumerate(compilation["agreements"], start=1)
+    ]
+
+
+def render_agreements_pdf(compilation: dict[str, Any]) -> bytes:
+    """责任状汇编 for double-sided printing: a cover, a contents page (each agreement with its
+    first page), then the agreements numbered continuously from “— 1 —”, each starting on an
+    odd (right-hand) page — a blank unnumbered page is put in where needed; one bookmark per
+    agreement. ``compilation`` is :func:`app.services.agreements.compilation`'s dict."""
+    title = compilation["title"]
+    agreements = compilation["agreements"]
+    author = compilation["issuer"]
+    subject = "；".join(f"{c['party_b']}：{version_note(c)}" for c in agreements)
+
+    def build(starts: dict[str, int]) -> tuple[bytes, CompilationDocument]:
+        buffer = io.BytesIO()
+        doc = CompilationDocument(buffer, title, author)
+
+        def story(st: Styles) -> Story:
+            flowables = [*_cover(compilation, st), OddPage()]
+            flowables.append(Bookmark("contents", compilation["contents_title"].replace("　", "")))
+            flowables += _contents(compilation, st, starts)
+            for n, ((key, entry), content) in enumerate(
+                zip(_entries(compilation), agreements, strict=True)
+            ):
+                flowables.append(OddPage())
+                if n == 0:
+                    flowables.append(RestartPageNumbers())
+                flowables.append(Bookmark(key, entry))
+                flowables += agreement_story(content, st, restart=False)
+            return flowables
+
+        _build(doc, subject, story)
+        return buffer.getvalue(), doc
+
+    _data, first = build({})  # the contents' length does not depend on its numbers
+    data, _doc = build(first.starts)
+    return data

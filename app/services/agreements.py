@@ -37,7 +37,7 @@ from app.services.attachments import AttachmentStore, check_file
 from app.services.dates import DatePurpose, range_for
 from app.services.errors import ValidationError
 from app.services.settings import local_unit
-from app.services.wording import cn_date
+from app.services.wording import book_title, cn_date
 
 STATUS_LABELS = {
     None: "未建立",
@@ -173,7 +173,7 @@ def render_text(content: dict[str, Any], key: str) -> str:
     values = {
         "甲方": content["party_a"],
         "乙方": content["party_b"],
-        "方案标题": content["programme"]["title"],
+        "方案标题": book_title(content["programme"]["title"])[1:-1],  # the template adds 《》
         "发文单位": content["programme"]["issuer"],
         "文号": f"（{doc_no}）" if doc_no else "",
         "年度": str(content["programme"]["year"]),
@@ -562,6 +562,40 @@ def all_contents(session: Session, programme_id: int) -> list[dict[str, Any]]:
         content_for_department(session, programme_id, row.department_id)
         for row in list_agreements(session, programme_id)
     ]
+
+
+def compilation(
+    session: Session, programme_id: int, *, include_drafts: bool = False
+) -> dict[str, Any]:
+    """What 责任状汇编 holds: the cover's wording (the template's ``compilation_title``,
+    ``compilation_issuer``, ``contents_title``), the year, the latest issue date, and every
+    department's current agreement in display order — issued and signed ones only, unless
+    ``include_drafts`` (then drafts, and first drafts not yet saved, too). Void ones never."""
+    programme = session.get_one(Programme, programme_id)
+    latest = _latest(session, programme_id)
+    wording = _wording(session, programme_id)
+    chosen = []
+    for row in list_agreements(session, programme_id):
+        agreement = latest.get(row.department_id)
+        if agreement is not None and agreement.status in (
+            AgreementStatus.ISSUED,
+            AgreementStatus.SIGNED,
+        ):
+            chosen.append(current_content(session, agreement))
+        elif include_drafts and (agreement is None or agreement.status == AgreementStatus.DRAFT):
+            chosen.append(content_for_department(session, programme_id, row.department_id))
+    issued = [c["issued_on"] for c in chosen if c.get("issued_on")]
+    party_a = wording.get("party_a", "社区矫正科")
+    title = wording.get("title", "责任状")
+    return {
+        "title": wording.get("compilation_title") or f"{title}汇编",
+        "issuer": wording.get("compilation_issuer") or f"{programme.issuer}{party_a}",
+        "contents_title": wording.get("contents_title") or "目　录",
+        "year": programme.year,
+        "date": max(issued) if issued else None,
+        "agreements": chosen,
+        "drafts": sum(1 for c in chosen if not c.get("issued_on")),
+    }
 
 
 def department_pdfs(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from app.services import agreements
 from app.services.agreements import AgreementRow
@@ -118,6 +118,10 @@ class AgreementsPage(Page):
         self.scan_button = QPushButton(self.tr("查看扫描件"))
         self.export_all_button = QPushButton(self.tr("全部生成 PDF…"))
         self.print_all_button = QPushButton(self.tr("打印全部…"))
+        self.include_drafts = QCheckBox(self.tr("汇编收入草稿"))
+        self.include_drafts.setToolTip(
+            self.tr("责任状汇编默认只收已印发、已签署的责任状；勾选后草稿也收入（带“草稿”水印）。")
+        )
         self.manage_buttons = (self.draft_all_button, self.issue_button, self.sign_button,
                                self.void_button, self.new_version_button)  # fmt: skip
         self.status = QLabel()
@@ -132,7 +136,9 @@ class AgreementsPage(Page):
         left_layout.addLayout(
             button_row(self.open_button, self.save_button, self.print_button, self.scan_button)
         )
-        left_layout.addLayout(button_row(self.export_all_button, self.print_all_button))
+        all_row = button_row(self.export_all_button, self.print_all_button)
+        all_row.insertWidget(2, self.include_drafts)
+        left_layout.addLayout(all_row)
         left_layout.addWidget(self.status)
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -416,6 +422,7 @@ class AgreementsPage(Page):
             return
         store = self.database.attachments
         departments = self.model.rowCount()
+        drafts = self.include_drafts.isChecked()
 
         def work(session: Session, report: Callable[[int], None]) -> list[Path]:
             from app.reports.agreement_pdf import render_agreements_pdf
@@ -426,18 +433,26 @@ class AgreementsPage(Page):
                                                                report):  # fmt: skip
                 written.append(folder / f"责任状-{department}.pdf")
                 write_file(written[-1], data)
-            combined = render_agreements_pdf(agreements.all_contents(session, programme_id))
-            written.append(folder / COMBINED_NAME)
-            write_file(written[-1], combined)
-            report(len(written))
+            book = agreements.compilation(session, programme_id, include_drafts=drafts)
+            if book["agreements"]:
+                written.append(folder / COMBINED_NAME)
+                write_file(written[-1], render_agreements_pdf(book))
+            report(departments + 1)
             return written
 
         def done(written: list[Path]) -> None:
-            text = (
-                self.tr("已生成 %1 个文件：%2 份科室责任状和汇编“%3”，保存在：\n%4")
-                .replace("%1", str(len(written))).replace("%2", str(len(written) - 1))
-                .replace("%3", COMBINED_NAME).replace("%4", str(folder))
-            )  # fmt: skip
+            if written and written[-1].name == COMBINED_NAME:
+                text = (
+                    self.tr("已生成 %1 个文件：%2 份科室责任状和汇编“%3”，保存在：\n%4")
+                    .replace("%1", str(len(written))).replace("%2", str(len(written) - 1))
+                    .replace("%3", COMBINED_NAME).replace("%4", str(folder))
+                )  # fmt: skip
+            else:
+                text = (
+                    self.tr("已生成 %1 份科室责任状，保存在：\n%2\n还没有已印发或已签署的责任状，"
+                            "未生成汇编（如需收入草稿，请勾选“汇编收入草稿”）。")
+                    .replace("%1", str(len(written))).replace("%2", str(folder))
+                )  # fmt: skip
             self.status.setText(text.replace("\n", ""))
             if messages.confirm(
                 self, self.tr("已生成责任状"), text + self.tr("\n\n现在打开这个文件夹吗？")
@@ -453,10 +468,17 @@ class AgreementsPage(Page):
         if programme_id is None:
             return
 
+        drafts = self.include_drafts.isChecked()
+
         def combined(session: Session, _report: Callable[[int], None]) -> bytes:
             from app.reports.agreement_pdf import render_agreements_pdf
+            from app.services.errors import ValidationError
 
-            return render_agreements_pdf(agreements.all_contents(session, programme_id))
+            book = agreements.compilation(session, programme_id, include_drafts=drafts)
+            if not book["agreements"]:
+                raise ValidationError("还没有已印发或已签署的责任状可以打印。如需打印草稿，"
+                                      "请勾选“汇编收入草稿”。")  # fmt: skip
+            return render_agreements_pdf(book)
 
         print_in_background(self, COMBINED_NAME.removesuffix(".pdf"), combined,
                             database=self.database, done=self._printed)  # fmt: skip
