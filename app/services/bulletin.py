@@ -23,7 +23,7 @@ from app.services.errors import ValidationError
 from app.services.goals import GoalFigure, goal_figures
 from app.services.overdue import OverdueItem, overdue_items
 from app.services.progress import IndicatorProgress, indicator_progress, year_elapsed
-from app.services.wording import book_title, cn_date
+from app.services.wording import book_title, cn_date, signed
 
 DEFAULT_TITLE = "社区矫正“大帮教”工作进度通报"
 
@@ -130,7 +130,9 @@ def _highlights(
     lines = []
     leaders = [s.name for s in scores if s.rank == 1]
     if scores:
-        lines.append(f"考核得分第一：{'、'.join(leaders)}（{scores[0].total:g} 分）。")
+        lines.append(
+            f"考核得分第一：{'、'.join(leaders)}（{signed(scores[0].total, plus=False)}分）。"
+        )
     names = {s.unit_id: s.name for s in scores}
     exceeded = [i for i in items
                 if i.ratio is not None and i.ratio >= 1 and i.department_id in names]  # fmt: skip

@@ -15,13 +15,15 @@ def template_section(session: Session, programme_id: int, name: str) -> dict[str
     """The template's ``[name]`` table for this programme; empty when the programme was not
     made from a template or the template (or the table) is not there: callers fall back to
     defaults, so a document never fails for want of wording."""
-    from app.services.templates import find_template, read_template
+    from app.services import templates
 
     programme = session.get(Programme, programme_id)
     if programme is None or not programme.template_key:
         return {}
     try:
-        data = read_template(find_template(programme.template_key))
+        data = templates.read_template(
+            templates.find_template(programme.template_key, templates.TEMPLATES_DIR)
+        )
     except ValidationError:
         return {}
     section = data.get(name, {})
