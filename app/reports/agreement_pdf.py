@@ -34,7 +34,7 @@ from app.reports.official import (
     cn_numeral,
     styles,
 )
-from app.services.agreements import render_text
+from app.services.agreements import render_text, version_note
 
 if TYPE_CHECKING:
     from reportlab.pdfgen.canvas import Canvas
@@ -129,14 +129,6 @@ def agreement_story(content: dict[str, Any], st: Styles, *, restart: bool = True
     )
     story.append(_signatures(content, st, last))
     return story
-
-
-def version_note(content: dict[str, Any]) -> str:
-    """第1版，2018年6月28日印发 (or 草稿，未印发): for the PDF's metadata, never the page."""
-    issued = content.get("issued_on")
-    return f"第{content.get('version', 1)}版，" + (
-        f"{cn_date(date.fromisoformat(issued))}印发" if issued else "草稿，未印发"
-    )
 
 
 def _signatures(content: dict[str, Any], st: Styles, last_paragraph: Flowable) -> KeepTogether:
@@ -317,10 +309,7 @@ def _contents(compilation: dict[str, Any], st: Styles, starts: dict[str, int]) -
 
 def _entries(compilation: dict[str, Any]) -> list[tuple[str, str]]:
     """(bookmark key, contents and bookmark text) for each agreement."""
-    return [
-        (f"agreement-{n}", c["party_b"] + ("（草稿）" if not c.get("issued_on") else ""))
-        for n, c in enumerate(compilation["agreements"], start=1)
-    ]
+    return [(f"agreement-{n}", entry) for n, entry in enumerate(compilation["contents"], start=1)]
 
 
 def render_agreements_pdf(compilation: dict[str, Any]) -> bytes:

@@ -52,8 +52,9 @@ def _table(
     widths: list[float],
     st: Styles,
     extra: list[tuple[Any, ...]] | None = None,
+    left: tuple[int, ...] = (1,),
 ) -> Table:
-    return ruled_table(rows, widths, st, left=(1,), extra=extra)
+    return ruled_table(rows, widths, st, left=left, extra=extra)
 
 
 def _legend(st: Styles) -> Paragraph:
@@ -139,7 +140,7 @@ def bulletin_story(b: Bulletin, st: Styles) -> Story:
             else _coloured("未达成", st["cell_center"], RED)
         )
         rows.append([g.title, g.target_text, g.actual_text, state])
-    story.append(_table(rows, [74 * mm, 24 * mm, 34 * mm, 24 * mm], st))
+    story.append(_table(rows, [74 * mm, 24 * mm, 34 * mm, 24 * mm], st, left=(0,)))
 
     story.append(_p("二、各科室进度与考核得分", st["heading"]))
     rows = [["排名", "科室", "台账（条）", "指标完成率", "时间进度", "得分"]]

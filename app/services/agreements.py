@@ -187,6 +187,15 @@ def render_text(content: dict[str, Any], key: str) -> str:
     return text.format(**values)
 
 
+def version_note(content: dict[str, Any]) -> str:
+    """第1版，2018年6月28日印发 (or 第1版，草稿，未印发): for a document's metadata (the PDF's
+    subject), never printed on the page."""
+    issued = content.get("issued_on")
+    return f"第{content.get('version', 1)}版，" + (
+        f"{cn_date(date.fromisoformat(issued))}印发" if issued else "草稿，未印发"
+    )
+
+
 def current_content(session: Session, agreement: Agreement) -> dict[str, Any]:
     """A draft's content is always rebuilt from live data (keeping its wording edits);
     any other status shows exactly what was frozen at issue."""
@@ -594,6 +603,8 @@ def compilation(
         "year": programme.year,
         "date": max(issued) if issued else None,
         "agreements": chosen,
+        # the contents' (and bookmarks') entries, one per agreement
+        "contents": [c["party_b"] + ("" if c.get("issued_on") else "（草稿）") for c in chosen],
         "drafts": sum(1 for c in chosen if not c.get("issued_on")),
     }
 
