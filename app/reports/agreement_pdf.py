@@ -1,4 +1,5 @@
-"""The responsibility agreement (责任状) as an official PDF to print, sign and stamp."""
+"""The responsibility agreement (责任状) as an official PDF to print, sign and stamp, and
+the 责任状汇编 (cover, contents, bookmarks, odd-page starts) for double-sided printing."""
 
 from __future__ import annotations
 
