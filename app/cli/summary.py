@@ -50,9 +50,9 @@ def handle(args: argparse.Namespace, open_existing) -> int:
         except ValueError:
             raise UserError(f"统计截至日期“{args.as_of}”无效，应写成 2018-10-15 这样。") from None
     from app.reports.summary_pdf import render_county_summary, render_department_summary
-    from app.services.dates import DatePurpose, range_for
     from app.services import summaries
     from app.services.agreements import department_id_by_name
+    from app.services.dates import DatePurpose, range_for
     from app.services.settings import required_programme
     from app.services.summary_reports import county_report, department_report
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Table, case, func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -381,7 +381,7 @@ def freeze_unfrozen(session: Session, today: date) -> int:
     the figures of the entries dated up to the day it was submitted, frozen ``today`` and
     marked so (FROZEN_AT_UPGRADE). Nothing else changes — not the revision either: every office
     freezes its own copy when it upgrades. How many were frozen."""
-    table = PhaseSummary.__table__
+    table = cast(Table, PhaseSummary.__table__)
     waiting = session.execute(
         select(table.c.id, table.c.programme_id, table.c.department_id, table.c.phase_id,
                table.c.submitted_on)
