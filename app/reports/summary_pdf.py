@@ -253,11 +253,10 @@ def _statistics(report: DepartmentReport, st: Styles) -> Story:
                   if i.actual is not None else "人工评定", _percent(i.ratio)] for i in f.indicators]  # fmt: skip
         flowables.append(_table(rows, [66 * mm, 32 * mm, 34 * mm, 24 * mm], st))
     if f.paired_offices:
-        each = "；".join(
-            f"{v.office} {v.period_count} 次" + (f"（全年 {v.year_count} 次）" if split else "")
-            for v in f.visits
-        )
+        each = "；".join(f"{v.office} {v.period_count} 次" for v in f.visits)
         visits = f"共 {f.period_visits} 次（{each}）" if each else "本期无记录"
+        if split and f.year_visits:
+            visits += f"，全年累计 {f.year_visits} 次"
         flowables.append(_p(f"挂钩结对：{'、'.join(f.paired_offices)}。走访结对司法所：{visits}。",
                             st["small"]))  # fmt: skip
     if f.frozen == FROZEN_AT_UPGRADE and f.frozen_on is not None:
