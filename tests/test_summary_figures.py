@@ -369,3 +369,33 @@ def test_a_resubmission_after_a_return_brings_new_figures(offices, tmp_path):
     import_package(county, export_package(unit, "县矫正办", tmp_path / "again.bjpkg")[0])
     assert _figures(county)["period_end"] == "2018-10-14"
     assert sum(k["period_served"] for k in _figures(county)["kinds"]) == 12
+
+
+def test_a_submission_without_a_snapshot_counts_to_its_date_and_says_so(
+    database, ledger_2018, tmp_path
+):
+    """A summary submitted by an older program arrives without figures: its PDF counts only the
+    entries dated up to its submission, and says so."""
+    programme_id, phase_id, units = ledger_2018
+    with database.session() as s:
+        summary = summaries.start_summary(s, programme_id, units[AID], phase_id)
+        summaries.submit_summary(s, summary.id, date(2018, 10, 7))
+        summary.figures = None
+        s.flush()
+        _entry(s, database.attachments, tmp_path, date(2018, 10, 9), 30)
+        figures = summaries.figures_of(s, summary)
+        pdf = _text(
+            render_department_summary(department_report(s, database.attachments, summary.id))
+        )
+    assert not figures.frozen and figures.period_end == date(2018, 10, 7)
+    assert figures.period_served == 8
+    assert "报送时未附统计数据" in pdf
+
+
+def test_a_package_may_not_delete_a_submitted_summary(offices, tmp_path):
+    county, unit = offices
+    _forge(unit, "UPDATE phase_summaries SET deleted = 1")
+    before = dump(county)
+    with pytest.raises(UserError, match="已提交的总结"):
+        import_package(county, export_package(unit, "县矫正办", tmp_path / "forged.bjpkg")[0])
+    assert dump(county) == before
