@@ -23,11 +23,13 @@ from app.services.summary_reports import county_report, department_report
 from tests.helpers import kind_ids, make_jpeg, unit_ids
 
 HOTLINE = "hotline"
+VISIT = "pairing_visit"
 
 
 @pytest.fixture
 def seeded(database, tmp_path):
-    """法律援助中心 with hotline entries in and out of 组织实施, pairing visits and photos."""
+    """法律援助中心 with hotline entries in and out of 组织实施, a pairing visit (and a hotline
+    entry naming the paired office, which is no visit) and photos."""
     with database.session() as s:
         units, kinds = unit_ids(s), kind_ids(s)
         programme = current_programme(s)
@@ -40,13 +42,14 @@ def seeded(database, tmp_path):
             (date(2018, 10, 2), 5, None, False),  # after the phase: in no figure of it
         ]
         for n, (when, served, office, photo) in enumerate(plan):
+            visit = n == 1  # the one 走访 (挂钩结对走访); the hotline entry on 9-30 is none
             data = EntryInput(
-                kind_id=kinds[HOTLINE],
+                kind_id=kinds[VISIT if visit else HOTLINE],
                 unit_id=units["法律援助中心"],
                 entry_date=when,
                 title=f"12348 热线 {n}",
                 subjects_served=served,
-                values={"calls": 3},
+                values={"visitors": "张三", "content": "工作对接"} if visit else {"calls": 3},
                 paired_office_id=units[office] if office else None,
             )
             if photo:
@@ -92,12 +95,12 @@ def test_figures_equal_those_counted_from_the_ledger(database, seeded):
     assert (figures.year_entries, figures.year_served) == _independent(
         database, legal, date(2018, 1, 1), date(2018, 9, 30)
     ) == (4, 10)  # fmt: skip
-    assert [(v.office, v.period_count) for v in figures.visits] == [("瓯南司法所", 2)]
+    assert [(v.office, v.period_count) for v in figures.visits] == [("瓯南司法所", 1)]
     assert figures.paired_offices == ["瓯南司法所"] and figures.photos_available == 2
     hotline = next(i for i in figures.indicators if "12348" in i.name)
-    assert hotline.actual == 10  # served by hotline entries, year to the phase's end
+    assert hotline.actual == 7  # served by hotline entries, year to the phase's end
     assert "共记录大帮教工作台账 3 条" in text and "服务社区矫正对象 8 人次" in text
-    assert "走访结对司法所 2 次" in text
+    assert "走访结对司法所 1 次" in text
 
 
 def test_lifecycle_frozen_returned_resubmitted_accepted_and_late(database, seeded):

@@ -144,7 +144,10 @@ def test_a_too_long_section_is_refused_and_nothing_saved(qtbot, monkeypatch, gui
 def test_photos_are_chosen_with_captions_in_order(qtbot, monkeypatch, gui_app, db_path, tmp_path):
     db = open_database(str(db_path))
     with db.session() as s:
-        for day, title in (("2018-10-20", "法治讲座进社区"), ("2018-11-05", "法律援助值班")):
+        for day, title in (
+            ("2018-09-20", "法治讲座进社区"),
+            ("2018-10-05", "法律援助值班"),
+        ):  # by 10-15
             photo = make_jpeg(tmp_path / f"{title}.jpg", colour=(40, 120 + len(title), 60))
             ledger.save_entry(s, db.attachments, None, EntryInput(
                 kind_id=kind_ids(s)["other"], unit_id=unit_ids(s)[AID], entry_date=day,
@@ -285,6 +288,31 @@ def test_real_pdfs_are_made_in_the_background_saved_and_printable(
     assert page.status.text() == f"已送打印机 {len(reader.pages)} 页。"
 
 
+def test_the_county_report_counts_to_the_date_chosen(qtbot, dialogs, db_path, tmp_path):
+    """统计截至 defaults to the deadline (or today when earlier); the date typed is the one the
+    cover prints; a date that is none stops before any file is asked for."""
+    from pypdf import PdfReader
+    from PySide6.QtTest import QTest
+
+    page = _page(qtbot, db_path)
+    assert page.as_of.isVisible() and page.as_of.value() == date(2018, 10, 15)  # the deadline
+    page.period.setCurrentIndex(page.period.findData(None))  # 全年
+    assert page.as_of.value() == date(2018, 12, 31)
+    page.period.setCurrentIndex(page.period.findText("总结提升", Qt.MatchFlag.MatchStartsWith))
+    assert page.as_of.value() == date(2018, 10, 15)
+    page.as_of.edit.clear()
+    QTest.keyClicks(page.as_of.edit, "2018-02-30")
+    qtbot.mouseClick(page.county_pdf_button, Qt.MouseButton.LeftButton)
+    assert running_tasks() == 0 and "不是有效的日期" in page.as_of.error.text()
+    page.as_of.edit.clear()
+    QTest.keyClicks(page.as_of.edit, "2018-10-10")
+    dialogs.save_paths = [tmp_path / "all.pdf"]
+    qtbot.mouseClick(page.county_pdf_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: running_tasks() == 0, timeout=30000)
+    cover = PdfReader(tmp_path / "all.pdf").pages[0].extract_text().replace("\n", "")
+    assert "统计截至：2018年10月10日" in cover.replace(" ", "")
+
+
 def test_a_pdf_that_cannot_be_written_is_explained(qtbot, dialogs, db_path, tmp_path):
     _summary(db_path, AID, submitted_on=date(2018, 10, 14))
     page = _page(qtbot, db_path)
@@ -304,7 +332,7 @@ def _photos(db_path, tmp_path, count: int) -> None:
             photo = make_jpeg(tmp_path / f"p{n}.jpg", colour=(40 + 20 * n, 120, 60))
             ledger.save_entry(s, db.attachments, None, EntryInput(
                 kind_id=kind_ids(s)["other"], unit_id=unit_ids(s)[AID],
-                entry_date=date(2018, 10, 20 + n), title=f"走访司法所 {n}",
+                entry_date=date(2018, 10, 2 + n), title=f"走访司法所 {n}",
                 photos=[PhotoInput(path=photo)]))  # fmt: skip
     db.close()
 

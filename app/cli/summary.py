@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from pathlib import Path
 
 from app.services.errors import UserError, write_file
@@ -28,6 +29,8 @@ def add_parsers(commands, make_parser) -> None:
                          description="生成全县汇总报告 PDF：封面、目录、目标完成情况、各科室指标与总结、"
                                      "品牌创建、督查整改和图片资料；未报送的科室单独列出。")  # fmt: skip
     county.add_argument("--phase", metavar="阶段", help="阶段名称；默认为有报送截止日期的阶段")
+    county.add_argument("--as-of", metavar="YYYY-MM-DD", dest="as_of",
+                        help="统计截至日期；默认为该阶段的报送截止日期与今天中较早的一天")  # fmt: skip
     county.add_argument("--out", required=True, metavar="FILE.pdf", help="输出文件")
     summary.set_defaults(summary_help=summary.print_help)
 
@@ -40,9 +43,16 @@ def handle(args: argparse.Namespace, open_existing) -> int:
     out = Path(args.out).expanduser()
     if out.suffix.lower() != ".pdf":
         raise UserError(f"输出文件名应以 .pdf 结尾：“{args.out}”。")
+    as_of = None
+    if args.summary_command == "county" and args.as_of:
+        try:
+            as_of = date.fromisoformat(args.as_of)
+        except ValueError:
+            raise UserError(f"统计截至日期“{args.as_of}”无效，应写成 2018-10-15 这样。") from None
     from app.reports.summary_pdf import render_county_summary, render_department_summary
     from app.services import summaries
     from app.services.agreements import department_id_by_name
+    from app.services.dates import DatePurpose, range_for
     from app.services.settings import required_programme
     from app.services.summary_reports import county_report, department_report
 
@@ -65,10 +75,15 @@ def handle(args: argparse.Namespace, open_existing) -> int:
             else:
                 phase_id = (summaries.phase_by_name(session, programme.id, args.phase)
                             if args.phase else summaries.summary_phase(session, programme.id))  # fmt: skip
-                county = county_report(session, database.attachments, programme.id, phase_id)
+                if as_of is not None:
+                    range_for(session, programme.id, DatePurpose.WORK).check(
+                        as_of, field="as_of", label="统计截至日期"
+                    )
+                county = county_report(session, database.attachments, programme.id, phase_id, as_of)
                 data = render_county_summary(county)
                 what = (
-                    f"全县汇总报告（已报送 {len(county.chapters)}/{len(county.statuses)} 个科室）"
+                    f"全县汇总报告（已报送 {len(county.chapters)}/{len(county.statuses)} 个科室，"
+                    f"统计截至 {county.as_of.isoformat()}）"
                 )
         write_file(out, data)
         print(f"已生成{what}：{out}")

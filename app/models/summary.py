@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date
+from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -27,7 +28,9 @@ class SummaryStatus(enum.StrEnum):
 class PhaseSummary(SyncedRecord, Base):
     """A department's summary for a phase (or the whole year when ``phase_id`` is empty).
 
-    ``sections`` maps a section name (基本情况, 主要做法与成效…) to its text.
+    ``sections`` maps a section name (基本情况, 主要做法与成效…) to its text. ``figures`` is the
+    snapshot of its statistics taken when it was submitted (``summaries.figures_snapshot``):
+    every later PDF prints it; a draft has none and computes its figures live.
     """
 
     __tablename__ = "phase_summaries"
@@ -44,6 +47,7 @@ class PhaseSummary(SyncedRecord, Base):
     )
     sections: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     submitted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    figures: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
     review_comment: Mapped[str] = mapped_column(Text, default="")
 
     phase: Mapped[Phase | None] = relationship()

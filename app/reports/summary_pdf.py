@@ -52,6 +52,7 @@ from app.reports.official import (
     ruled_table,
     styles,
 )
+from app.services.summaries import FROZEN_AT_UPGRADE
 from app.services.summary_reports import CountyReport, DepartmentReport, ReportPhoto
 
 if TYPE_CHECKING:
@@ -221,9 +222,13 @@ def photo_pages(photos: list[ReportPhoto], cache: PhotoCache, st: Styles) -> Sto
 
 # ---------------------------------------------------------------- a department's summary
 def _statistics(report: DepartmentReport, st: Styles) -> Story:
+    """The statistics: the period counted, entries by kind, indicators, 走访 — the snapshot
+    frozen with a submitted summary, a draft's as computed now."""
     f = report.figures
-    phase = f.period_name != "全年"
-    flowables: Story = []
+    split = not f.whole_year  # the period and the year so far differ: a column pair for each
+    flowables: Story = [_p(f"统计期间：{cn_date(f.period_start)}至{cn_date(f.period_end)}"
+                           + ("" if not split else f"；全年累计自{cn_date(f.year_start)}起"),
+                           st["small"])]  # fmt: skip
     head: list[object] = [  # the units on a line of their own: a narrow cell would break after "（"
         "工作类型",
         "本阶段\n（次）",
@@ -231,14 +236,14 @@ def _statistics(report: DepartmentReport, st: Styles) -> Story:
         "服务对象\n本阶段（人次）",
         "服务对象\n累计（人次）",
     ]
-    rows: list[list[object]] = [head if phase else ["工作类型", "全年（次）", "服务对象（人次）"]]
+    rows: list[list[object]] = [head if split else ["工作类型", "台账（条）", "服务对象（人次）"]]
     for k in f.kinds:
-        rows.append([k.kind, k.period_count, k.year_count, k.period_served, k.year_served] if phase
-                    else [k.kind, k.year_count, k.year_served])  # fmt: skip
-    total = (["合计", f.period_entries, f.year_entries, f.period_served, f.year_served] if phase
-             else ["合计", f.year_entries, f.year_served])  # fmt: skip
+        rows.append([k.kind, k.period_count, k.year_count, k.period_served, k.year_served] if split
+                    else [k.kind, k.period_count, k.period_served])  # fmt: skip
+    total = (["合计", f.period_entries, f.year_entries, f.period_served, f.year_served] if split
+             else ["合计", f.period_entries, f.period_served])  # fmt: skip
     rows.append(total)
-    widths = [40 * mm, 22 * mm, 24 * mm, 35 * mm, 35 * mm] if phase else [76 * mm, 40 * mm, 40 * mm]
+    widths = [40 * mm, 22 * mm, 24 * mm, 35 * mm, 35 * mm] if split else [76 * mm, 40 * mm, 40 * mm]
     flowables.append(_table([[_figure(c) if isinstance(c, int) else c for c in r] for r in rows],
                             widths, st, total_row=True))  # fmt: skip
     if f.indicators:
@@ -248,11 +253,17 @@ def _statistics(report: DepartmentReport, st: Styles) -> Story:
                   if i.actual is not None else "人工评定", _percent(i.ratio)] for i in f.indicators]  # fmt: skip
         flowables.append(_table(rows, [66 * mm, 32 * mm, 34 * mm, 24 * mm], st))
     if f.paired_offices:
-        visits = "；".join(
-            f"{v.office} {v.period_count} 次（全年 {v.year_count} 次）" for v in f.visits
-        )
-        flowables.append(_p(f"挂钩结对：{'、'.join(f.paired_offices)}。走访：{visits or '本期无记录'}。",
+        each = "；".join(f"{v.office} {v.period_count} 次" for v in f.visits)
+        visits = f"共 {f.period_visits} 次（{each}）" if each else "本期无记录"
+        if split and f.year_visits:
+            visits += f"，全年累计 {f.year_visits} 次"
+        flowables.append(_p(f"挂钩结对：{'、'.join(f.paired_offices)}。走访结对司法所：{visits}。",
                             st["small"]))  # fmt: skip
+    if f.frozen == FROZEN_AT_UPGRADE and f.frozen_on is not None:
+        flowables.append(_p(f"注：本总结报送于统计数据随总结冻结之前，以上统计数据为程序升级时"
+                            f"（{cn_date(f.frozen_on)}）按报送日以前的台账冻结。", st["small"]))  # fmt: skip
+    elif not f.frozen and not report.draft:
+        flowables.append(_p("注：报送时未附统计数据，以上按报送日以前的台账计算。", st["small"]))
     return flowables
 
 

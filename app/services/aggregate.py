@@ -16,6 +16,7 @@ from app.models import AggregateReport, EntryAttachment, LedgerEntry, Unit
 from app.services.agreements import signing_rate
 from app.services.progress import department_progress, indicator_progress, programme_window
 from app.services.settings import current_programme
+from app.services.visits import is_visit
 
 
 def aggregate_figures(session: Session, programme_id: int, as_of: date) -> dict[str, Any]:
@@ -30,9 +31,7 @@ def aggregate_figures(session: Session, programme_id: int, as_of: date) -> dict[
                 LedgerEntry.owner_unit_id,
                 func.count().label("entries"),
                 func.coalesce(func.sum(LedgerEntry.subjects_served), 0).label("served"),
-                func.sum(case((LedgerEntry.paired_office_id.is_not(None), 1), else_=0)).label(
-                    "visits"
-                ),
+                func.sum(case((is_visit(), 1), else_=0)).label("visits"),
             )
             .where(*live)
             .group_by(LedgerEntry.owner_unit_id)

@@ -109,6 +109,17 @@ def upgrade_schema(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+def _after_upgrade(engine: Engine) -> None:
+    """What an upgrade does to the data once the schema is at head: summaries submitted before
+    their statistics were kept get a snapshot, frozen now (``summaries.freeze_unfrozen``)."""
+    from datetime import date
+
+    from app.services.summaries import freeze_unfrozen
+
+    with Session(engine) as session, session.begin():
+        freeze_unfrozen(session, date.today())
+
+
 @dataclass
 class Database:
     """The application's one storage object, created at start-up and passed down."""
@@ -196,6 +207,8 @@ def open_database(db: str | None = None) -> Database:
             if path is not None and has_tables:
                 backup = backup_sqlite_file(path)
             upgrade_schema(engine)
+            if has_tables:
+                _after_upgrade(engine)
     except SQLAlchemyError as exc:
         engine.dispose()
         raise DatabaseError(_explain(exc, sqlite_file(url) or url)) from exc

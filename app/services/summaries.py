@@ -9,10 +9,12 @@ it owns (``SummaryReview``) about one submitted revision, so it travels back to 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from typing import Any, cast
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Table, case, func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -33,6 +35,7 @@ from app.services.errors import ValidationError
 from app.services.forms import FormErrors
 from app.services.goals import departments
 from app.services.progress import IndicatorProgress, indicator_progress
+from app.services.visits import UNNAMED_OFFICE, is_visit
 from app.services.wording import cn_date
 
 SECTIONS = ("基本情况", "主要做法与成效", "好经验好做法", "典型案例", "存在问题", "下步打算")
@@ -64,7 +67,7 @@ class KindFigure:
 
 @dataclass(frozen=True)
 class VisitFigure:
-    """Pairing visits (entries naming a paired office) to one office."""
+    """走访 (see :mod:`app.services.visits`) to one office."""
 
     office: str
     period_count: int
@@ -89,9 +92,20 @@ class IndicatorFigure:
         return 1.0 if self.target <= 0 else self.actual / self.target
 
 
+FROZEN_AT_SUBMISSION = "submitted"  # the snapshot taken when the summary was submitted
+FROZEN_AT_UPGRADE = (
+    "upgrade"  # submitted before snapshots existed: frozen when the program upgraded
+)
+
+
 @dataclass
 class SummaryFigures:
-    """What the ledger shows for a department and a period, and for the year to its end."""
+    """What the ledger shows for a department and a period, and for the year to its end.
+
+    ``frozen`` says where the figures come from: "" computed now from the ledger (a draft), or
+    a snapshot kept with the submitted summary (FROZEN_AT_SUBMISSION, FROZEN_AT_UPGRADE) taken
+    on ``frozen_on``.
+    """
 
     department: str
     period_name: str
@@ -103,6 +117,8 @@ class SummaryFigures:
     indicators: list[IndicatorFigure] = field(default_factory=list)
     paired_offices: list[str] = field(default_factory=list)
     photos_available: int = 0
+    frozen: str = ""
+    frozen_on: date | None = None
 
     @property
     def period_entries(self) -> int:
@@ -125,6 +141,21 @@ class SummaryFigures:
         return sum(k.year_served for k in self.kinds)
 
     @property
+    def period_visits(self) -> int:
+        """走访 in the period: the one count the table and the text both print."""
+        return sum(v.period_count for v in self.visits)
+
+    @property
+    def year_visits(self) -> int:
+        """走访 in the year up to the period's end."""
+        return sum(v.year_count for v in self.visits)
+
+    @property
+    def whole_year(self) -> bool:
+        """The period starts with the year (one set of columns says it all)."""
+        return self.period_start <= self.year_start
+
+    @property
     def completion(self) -> float | None:
         """Weighted completion of the indicators (each capped at 100%)."""
         known = [i for i in self.indicators if i.ratio is not None]
@@ -134,24 +165,46 @@ class SummaryFigures:
         return sum(i.weight * min(i.ratio or 0.0, 1.0) for i in known) / weight
 
 
-def period_of(session: Session, programme_id: int, phase_id: int | None) -> tuple[str, date, date]:
-    """The period a summary covers: the phase's dates, or the programme's year."""
+def period_of(
+    session: Session, programme_id: int, phase_id: int | None, as_of: date | None = None
+) -> tuple[str, date, date]:
+    """The period a summary covers, as (name, first day, last day).
+
+    A phase with a deadline reports the work done until it is due: from the day after the
+    programme's previous deadline (the year's start when there is none) to its deadline. A phase
+    without a deadline covers its own dates; the year (全年) the programme's year. ``as_of`` (the
+    day the summary is written, or a chosen date) ends the period earlier: a summary never
+    counts past the day it is written.
+    """
+    year = session.get_one(Programme, programme_id).year
     if phase_id is not None:
         phase = session.get(Phase, phase_id)
         if phase is None:
             raise ValidationError("没有这个阶段。", "phase")
-        return phase.name, phase.start_date, phase.end_date
-    year = session.get_one(Programme, programme_id).year
-    return YEAR, date(year, 1, 1), date(year, 12, 31)
+        name, start, end = phase.name, phase.start_date, phase.end_date
+        if phase.deadline is not None:
+            end = phase.deadline
+            earlier = session.scalar(
+                select(func.max(Phase.deadline)).where(
+                    Phase.programme_id == programme_id, Phase.deleted.is_(False),
+                    Phase.id != phase.id, Phase.deadline < phase.deadline)
+            )  # fmt: skip
+            start = earlier + timedelta(days=1) if earlier is not None else date(year, 1, 1)
+    else:
+        name, start, end = YEAR, date(year, 1, 1), date(year, 12, 31)
+    if as_of is not None and as_of < end:
+        end = max(as_of, start)
+    return name, min(start, end), end
 
 
 def summary_figures(
     session: Session, programme_id: int, department_id: int, phase_id: int | None,
-    progress: list[IndicatorProgress] | None = None,
+    progress: list[IndicatorProgress] | None = None, as_of: date | None = None,
 ) -> SummaryFigures:  # fmt: skip
-    """The department's figures for the period and the year up to the period's end
-    (``progress``: every indicator's progress to that end, if the caller has it already)."""
-    name, start, end = period_of(session, programme_id, phase_id)
+    """The department's figures, computed now from the ledger, for the period (ending at
+    ``as_of`` when earlier: see :func:`period_of`) and the year up to the period's end
+    (``progress``: every indicator's progress to that very end, if the caller has it)."""
+    name, start, end = period_of(session, programme_id, phase_id, as_of)
     year_start = date(session.get_one(Programme, programme_id).year, 1, 1)
     department = session.get_one(Unit, department_id)
     live = (LedgerEntry.owner_unit_id == department_id, LedgerEntry.deleted.is_(False),
@@ -174,13 +227,13 @@ def summary_figures(
              for kind, y, p, ys, ps in rows]  # fmt: skip
     office = Unit.__table__.alias("office")
     visits = [
-        VisitFigure(office_name, int(p or 0), int(y))
+        VisitFigure(office_name or UNNAMED_OFFICE, int(p or 0), int(y))
         for office_name, y, p in session.execute(
             select(office.c.name, func.count(), func.sum(case((in_period, 1), else_=0)))
-            .join(office, office.c.id == LedgerEntry.paired_office_id)
-            .where(*live)
+            .outerjoin(office, office.c.id == LedgerEntry.paired_office_id)
+            .where(*live, is_visit())
             .group_by(office.c.id)
-            .order_by(office.c.sort_order)
+            .order_by(office.c.id.is_(None), office.c.sort_order)
         )
     ]
     paired = list(
@@ -208,6 +261,144 @@ def summary_figures(
                           indicators, paired, photos)  # fmt: skip
 
 
+# ---------------------------------------------------------------- the frozen snapshot
+SNAPSHOT_VERSION = 1
+MAX_SNAPSHOT_ROWS = 500  # kinds, visits, indicators, paired offices: each list at most
+MAX_SNAPSHOT_TEXT = 200
+MAX_SNAPSHOT_NUMBER = 1e12
+_SNAPSHOT_KEYS = {
+    "version", "frozen", "frozen_on", "department", "period_name", "period_start", "period_end",
+    "year_start", "kinds", "visits", "indicators", "paired_offices", "photos_available",
+}  # fmt: skip
+_ROW_KEYS = {
+    "kinds": ("kind", "period_count", "year_count", "period_served", "year_served"),
+    "visits": ("office", "period_count", "year_count"),
+    "indicators": ("name", "measure_unit", "target", "actual", "weight"),
+}
+
+
+def figures_snapshot(figures: SummaryFigures, frozen: str, on: date) -> dict[str, Any]:
+    """The figures as JSON, kept with the submitted summary (``frozen``: why, ``on``: when)."""
+    f = figures
+    return {
+        "version": SNAPSHOT_VERSION, "frozen": frozen, "frozen_on": on.isoformat(),
+        "department": f.department, "period_name": f.period_name,
+        "period_start": f.period_start.isoformat(), "period_end": f.period_end.isoformat(),
+        "year_start": f.year_start.isoformat(),
+        "kinds": [{"kind": k.kind, "period_count": k.period_count, "year_count": k.year_count,
+                   "period_served": k.period_served, "year_served": k.year_served}
+                  for k in f.kinds],
+        "visits": [{"office": v.office, "period_count": v.period_count,
+                    "year_count": v.year_count} for v in f.visits],
+        "indicators": [{"name": i.name, "measure_unit": i.measure_unit, "target": i.target,
+                        "actual": i.actual, "weight": i.weight} for i in f.indicators],
+        "paired_offices": list(f.paired_offices),
+        "photos_available": f.photos_available,
+    }  # fmt: skip
+
+
+def figures_from_snapshot(data: dict[str, Any]) -> SummaryFigures:
+    """The figures a snapshot keeps (one that :func:`snapshot_problem` accepts)."""
+    return SummaryFigures(
+        data["department"], data["period_name"], date.fromisoformat(data["period_start"]),
+        date.fromisoformat(data["period_end"]), date.fromisoformat(data["year_start"]),
+        [KindFigure(**k) for k in data["kinds"]], [VisitFigure(**v) for v in data["visits"]],
+        [IndicatorFigure(**i) for i in data["indicators"]], list(data["paired_offices"]),
+        data["photos_available"], data["frozen"], date.fromisoformat(data["frozen_on"]),
+    )  # fmt: skip
+
+
+def _snapshot_value(key: str, value: Any) -> str | None:
+    """Why one value of a snapshot's row is wrong, or None."""
+    if key in ("kind", "office", "name", "measure_unit"):
+        ok = type(value) is str and len(value) <= MAX_SNAPSHOT_TEXT
+        return None if ok else "应为不超过 200 字的文字"
+    if key in ("target", "actual", "weight"):
+        if value is None and key == "actual":
+            return None
+        ok = type(value) in (int, float) and math.isfinite(value)
+        return None if ok and abs(value) <= MAX_SNAPSHOT_NUMBER else "应为合理的数字"
+    ok = type(value) is int and 0 <= value <= MAX_SNAPSHOT_NUMBER
+    return None if ok else "应为不小于 0 的整数"
+
+
+def snapshot_problem(data: Any) -> str | None:
+    """Why ``data`` is no snapshot of :func:`figures_snapshot` (shape, numbers, sizes), or
+    None. Said in Chinese, naming the part, never a value."""
+    if type(data) is not dict or set(data) != _SNAPSHOT_KEYS:
+        return "不是完整的统计数据（项目不全或有多余的项目）"
+    if data["version"] != SNAPSHOT_VERSION:
+        return "的版本不是本程序能读的版本"
+    if data["frozen"] not in (FROZEN_AT_SUBMISSION, FROZEN_AT_UPGRADE):
+        return "的冻结方式不是允许的选项"
+    for key in ("frozen_on", "period_start", "period_end", "year_start"):
+        try:
+            date.fromisoformat(data[key])
+        except (TypeError, ValueError):
+            return f"中的 {key} 不是有效的日期"
+    if date.fromisoformat(data["period_start"]) > date.fromisoformat(data["period_end"]):
+        return "的统计期间起止颠倒"
+    for key in ("department", "period_name"):
+        if _snapshot_value("name", data[key]) is not None:
+            return f"中的 {key} 应为不超过 200 字的文字"
+    if _snapshot_value("photos_available", data["photos_available"]) is not None:
+        return "中的 photos_available 应为不小于 0 的整数"
+    offices = data["paired_offices"]
+    if type(offices) is not list or len(offices) > MAX_SNAPSHOT_ROWS:
+        return f"中的 paired_offices 应为不超过 {MAX_SNAPSHOT_ROWS} 项的列表"
+    if any(_snapshot_value("office", o) is not None for o in offices):
+        return "中的 paired_offices 应为不超过 200 字的文字"
+    for part, keys in _ROW_KEYS.items():
+        rows = data[part]
+        if type(rows) is not list or len(rows) > MAX_SNAPSHOT_ROWS:
+            return f"中的 {part} 应为不超过 {MAX_SNAPSHOT_ROWS} 行的列表"
+        for number, row in enumerate(rows, start=1):
+            if type(row) is not dict or set(row) != set(keys):
+                return f"中的 {part} 第 {number} 行项目不全或有多余的项目"
+            for key in keys:
+                why = _snapshot_value(key, row[key])
+                if why is not None:
+                    return f"中的 {part} 第 {number} 行的 {key} {why}"
+    return None
+
+
+def figures_of(
+    session: Session, summary: PhaseSummary, today: date | None = None
+) -> SummaryFigures:
+    """The figures a summary prints: the snapshot kept since it was submitted, else (a draft)
+    computed now, up to ``today`` (the day it is written). A submitted summary without a
+    snapshot (sent by an older program) counts only entries up to the day it was submitted."""
+    if summary.figures:
+        return figures_from_snapshot(summary.figures)
+    as_of = summary.submitted_on if summary.status == SummaryStatus.SUBMITTED else None
+    as_of = as_of or today or date.today()
+    return summary_figures(session, summary.programme_id, summary.department_id,
+                           summary.phase_id, as_of=as_of)  # fmt: skip
+
+
+def freeze_unfrozen(session: Session, today: date) -> int:
+    """Give each submitted summary without a snapshot (submitted before the program kept one)
+    the figures of the entries dated up to the day it was submitted, frozen ``today`` and
+    marked so (FROZEN_AT_UPGRADE). Nothing else changes — not the revision either: every office
+    freezes its own copy when it upgrades. How many were frozen."""
+    table = cast(Table, PhaseSummary.__table__)
+    waiting = session.execute(
+        select(table.c.id, table.c.programme_id, table.c.department_id, table.c.phase_id,
+               table.c.submitted_on)
+        .where(table.c.status == SummaryStatus.SUBMITTED.value, table.c.figures.is_(None),
+               table.c.deleted.is_(False))
+    ).all()  # fmt: skip
+    for row in waiting:
+        figures = summary_figures(session, row.programme_id, row.department_id, row.phase_id,
+                                  as_of=row.submitted_on or today)  # fmt: skip
+        session.execute(
+            update(table).where(table.c.id == row.id).values(
+                figures=figures_snapshot(figures, FROZEN_AT_UPGRADE, today),
+                updated_at=table.c.updated_at, revision=table.c.revision)
+        )  # fmt: skip
+    return len(waiting)
+
+
 def draft_sections(figures: SummaryFigures) -> dict[str, str]:
     """Opening text for each section, from the figures; the clerk rewrites it in words."""
     f = figures
@@ -222,8 +413,8 @@ def draft_sections(figures: SummaryFigures) -> dict[str, str]:
     if f.period_name != YEAR:
         basic += f"全年累计台账 {f.year_entries} 条，服务 {f.year_served} 人次。"
     if f.paired_offices:
-        visits = sum(v.period_count for v in f.visits)
-        basic += f"本部门与{'、'.join(f.paired_offices)}挂钩结对，期间走访结对司法所 {visits} 次。"
+        basic += (f"本部门与{'、'.join(f.paired_offices)}挂钩结对，"
+                  f"期间走访结对司法所 {f.period_visits} 次。")  # fmt: skip
     targets = []
     for item in f.indicators:
         actual = "—" if item.actual is None else f"{item.actual:g}"
@@ -291,13 +482,16 @@ def find_summary(
 
 
 def start_summary(
-    session: Session, programme_id: int, department_id: int, phase_id: int | None
-) -> PhaseSummary:
-    """The department's summary for the period, started as a pre-filled draft if need be."""
+    session: Session, programme_id: int, department_id: int, phase_id: int | None,
+    today: date | None = None,
+) -> PhaseSummary:  # fmt: skip
+    """The department's summary for the period, started as a pre-filled draft (figures up to
+    ``today``) if need be."""
     found = find_summary(session, programme_id, department_id, phase_id)
     if found is not None:
         return found
-    figures = summary_figures(session, programme_id, department_id, phase_id)
+    figures = summary_figures(session, programme_id, department_id, phase_id,
+                              as_of=today or date.today())  # fmt: skip
     summary = PhaseSummary(
         programme_id=programme_id, phase_id=phase_id, department_id=department_id,
         status=SummaryStatus.DRAFT, sections=draft_sections(figures), owner_unit_id=department_id,
@@ -402,6 +596,7 @@ def save_summary(
         raise FormErrors(errors)
     summary.sections = {name: sections.get(name, "").strip() for name in SECTIONS}
     summary.status = SummaryStatus.DRAFT
+    summary.figures = None  # a draft's figures are computed live until it is submitted again
     current = {p.attachment_id: p for p, _sha in chosen_photos(session, summary)}
     for order, (attachment_id, caption) in enumerate(photos):
         photo = current.pop(attachment_id, None)
@@ -416,13 +611,17 @@ def save_summary(
 
 
 def submit_summary(session: Session, summary_id: int, on: date) -> None:
-    """Freeze the summary and date it (late when after the deadline)."""
+    """Freeze the summary — its text and a snapshot of its figures up to ``on`` — and date it
+    (late when after the deadline)."""
     summary = session.get_one(PhaseSummary, summary_id)
     _editable(session, summary)
     missing = {name: f"请填写“{name}”。" for name in REQUIRED_SECTIONS
                if not (summary.sections or {}).get(name, "").strip()}  # fmt: skip
     if missing:
         raise FormErrors(missing)
+    figures = summary_figures(session, summary.programme_id, summary.department_id,
+                              summary.phase_id, as_of=on)  # fmt: skip
+    summary.figures = figures_snapshot(figures, FROZEN_AT_SUBMISSION, on)
     summary.status = SummaryStatus.SUBMITTED
     summary.submitted_on = on
     session.flush()

@@ -25,7 +25,7 @@ from app.services.attachments import AttachmentStore
 from app.services.database import Database
 from app.services.errors import UserError
 from app.services.goals import GoalFigure, goal_figures
-from app.services.progress import IndicatorProgress, indicator_progress
+from app.services.progress import indicator_progress
 from app.services.settings import current_programme, local_unit
 from app.services.summaries import (
     SECTIONS,
@@ -35,9 +35,9 @@ from app.services.summaries import (
     SummaryRow,
     chosen_photos,
     deadline_for,
+    figures_of,
     period_of,
     status_of,
-    summary_figures,
     summary_rows,
 )
 
@@ -167,11 +167,10 @@ def _photos(
 
 
 def department_report(
-    session: Session, store: AttachmentStore, summary_id: int,
-    progress: list[IndicatorProgress] | None = None,
-) -> DepartmentReport:  # fmt: skip
-    """A department's summary with its figures and photos (``progress``: see
-    :func:`summary_figures`)."""
+    session: Session, store: AttachmentStore, summary_id: int, today: date | None = None
+) -> DepartmentReport:
+    """A department's summary with its photos and figures: the snapshot frozen when it was
+    submitted, or a draft's computed now (up to ``today``)."""
     summary = session.get(PhaseSummary, summary_id)
     if summary is None or summary.deleted:
         raise UserError("没有这份总结。")
@@ -184,9 +183,19 @@ def department_report(
         summary.submitted_on if status != SummaryStatus.DRAFT else None,
         deadline_for(session, programme.id, summary.phase_id),
         {name: (summary.sections or {}).get(name, "") for name in SECTIONS},
-        summary_figures(session, programme.id, department.id, summary.phase_id, progress),
+        figures_of(session, summary, today),
         _photos(session, store, summary, department.name),
     )  # fmt: skip
+
+
+def default_as_of(
+    session: Session, programme_id: int, phase_id: int | None, today: date | None = None
+) -> date:
+    """The day the county report counts to unless one is chosen: the period's deadline (its
+    end when it has none) or today, whichever is earlier."""
+    today = today or date.today()
+    due = deadline_for(session, programme_id, phase_id) if phase_id is not None else None
+    return min(due or period_of(session, programme_id, phase_id)[2], today)
 
 
 def county_report(
@@ -194,15 +203,15 @@ def county_report(
     as_of: date | None = None,
 ) -> CountyReport:  # fmt: skip
     """The county's report: goals, every department (summary or marked missing), brands,
-    supervision results and photos."""
+    supervision results and photos; figures counted up to ``as_of`` (default
+    :func:`default_as_of`). Each department's chapter prints its summary's frozen figures."""
     programme = session.get_one(Programme, programme_id)
-    name, _start, end = period_of(session, programme_id, phase_id)
-    as_of = as_of or min(date.today(), end)
+    as_of = as_of or default_as_of(session, programme_id, phase_id)
+    name = period_of(session, programme_id, phase_id, as_of)[0]
     me = local_unit(session)
     statuses = summary_rows(session, programme_id, phase_id)
-    period_progress = indicator_progress(session, programme_id, end)  # once for every chapter
-    chapters = [
-        department_report(session, store, row.summary_id, period_progress)
+    chapters = [  # each prints the figures frozen with its summary
+        department_report(session, store, row.summary_id)
         for row in statuses
         if row.summary_id is not None and row.status in SHOWN
     ]
@@ -233,10 +242,7 @@ def county_report(
                                           inspection.inspectors, inspection.findings, items))  # fmt: skip
     names = {row.department_id: row.department for row in statuses}
     grouped: dict[int, list[IndicatorFigure]] = {}
-    county_progress = (
-        period_progress if as_of == end else indicator_progress(session, programme_id, as_of)
-    )
-    for item in county_progress:
+    for item in indicator_progress(session, programme_id, as_of):
         if item.department_id in names:
             grouped.setdefault(item.department_id, []).append(
                 IndicatorFigure(item.name, item.measure_unit, item.target, item.actual, item.weight)
@@ -260,8 +266,11 @@ def department_summary_pdf(database: Database, summary_id: int) -> bytes:
     return render_department_summary(report)
 
 
-def county_summary_pdf(database: Database, programme_id: int | None, phase_id: int | None) -> bytes:
-    """The county report PDF's bytes (the current programme when ``programme_id`` is None)."""
+def county_summary_pdf(
+    database: Database, programme_id: int | None, phase_id: int | None, as_of: date | None = None
+) -> bytes:
+    """The county report PDF's bytes (the current programme when ``programme_id`` is None),
+    counted up to ``as_of`` (default :func:`default_as_of`)."""
     from app.reports.summary_pdf import render_county_summary
 
     with database.session() as session:
@@ -270,5 +279,5 @@ def county_summary_pdf(database: Database, programme_id: int | None, phase_id: i
             if programme is None:
                 raise UserError("还没有实施方案。")
             programme_id = programme.id
-        report = county_report(session, database.attachments, programme_id, phase_id)
+        report = county_report(session, database.attachments, programme_id, phase_id, as_of)
     return render_county_summary(report)

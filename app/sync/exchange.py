@@ -279,6 +279,7 @@ def _apply_table(
         existing = _local_rows(session, table, [r["uuid"] for r in batch])
         allowed.check(table, batch, existing)
         apply.check_owners(batch)
+        validation.check_frozen(session, table, batch, existing, sender.name)
         if existing:
             new = [r for r in batch if r["uuid"] not in existing]
             updates = apply.decide(batch, existing)

@@ -39,7 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app.models import EntryKind, Unit, UnitKind
+from app.models import EntryKind, SummaryStatus, Unit, UnitKind
 from app.services import (
     assessment,
     attachments,
@@ -619,7 +619,15 @@ def _unit(check: RecordCheck, record: dict[str, Any]) -> None:
 
 
 def _summary(check: RecordCheck, record: dict[str, Any]) -> None:
-    """A summary's sections as ``summaries.save_summary`` keeps them."""
+    """A summary's sections as ``summaries.save_summary`` keeps them, and its figures as
+    ``summaries.submit_summary`` freezes them (a draft has none)."""
+    figures = record.get("figures")
+    if figures is not None:
+        if record["status"] == SummaryStatus.DRAFT.value:
+            raise _Bad("figures", "属于草稿：草稿的统计数据不冻结")
+        problem = summaries.snapshot_problem(figures)
+        if problem is not None:
+            raise _Bad("figures", problem)
     sections = record["sections"]
     if not all(type(v) is str for v in sections.values()):
         raise _Bad("sections", "中的内容应为文字")
@@ -649,3 +657,52 @@ _RULES: dict[str, Callable[[RecordCheck, dict[str, Any]], None]] = {
     "units": _unit,
     "phase_summaries": _summary,
 }
+
+
+# ---------------------------------------------------------------- documents that never change
+# A submitted summary is frozen (its text and the figures kept with it) until the county
+# returns it: what of it a package may not change.
+FROZEN_SUMMARY = ("status", "sections", "figures", "submitted_on", "deleted", "phase_uuid",
+                  "programme_uuid", "department_uuid")  # fmt: skip
+
+
+def check_frozen(
+    session: Session, table: Table, batch: list[dict[str, Any]], existing: dict[str, Any],
+    sender: str = "",
+) -> None:  # fmt: skip
+    """Refuse a package that changes a document once submitted or issued (PackageError naming
+    the record, never its content): a summary submitted here and not returned by the county
+    keeps its text and its figures — a resubmission after a return is a new version."""
+    if table.name != "phase_summaries" or not existing:
+        return
+    from app.models import ReviewDecision, SummaryReview
+
+    check = RecordCheck(session, table, UuidMap(session), sender)
+    ids = check.ids
+    for record in batch:
+        local = existing.get(record["uuid"])
+        if (local is None or local.deleted or local.status != SummaryStatus.SUBMITTED.value
+                or int(record["revision"]) <= local.revision):  # fmt: skip
+            continue  # not frozen here, or nothing the import would take
+        returned = session.scalar(
+            select(SummaryReview.id).where(
+                SummaryReview.summary_id == local.id, SummaryReview.deleted.is_(False),
+                SummaryReview.summary_revision == local.revision,
+                SummaryReview.decision == ReviewDecision.RETURNED).limit(1)
+        )  # fmt: skip
+        if returned is not None:
+            continue  # the county sent it back: the department may change it and resubmit
+        here = {
+            "status": local.status, "sections": local.sections, "figures": local.figures,
+            "submitted_on": local.submitted_on.isoformat() if local.submitted_on else None,
+            "deleted": bool(local.deleted),
+            "phase_uuid": ids.uuid_of(table.metadata.tables["phases"], local.phase_id),
+            "programme_uuid": ids.uuid_of(table.metadata.tables["programmes"], local.programme_id),
+            "department_uuid": ids.uuid_of(table.metadata.tables["units"], local.department_id),
+        }  # fmt: skip
+        for key in FROZEN_SUMMARY:
+            if record.get(key, here[key] if key == "deleted" else None) != here[key]:
+                field = "figures" if key == "figures" else key
+                raise PackageError(check._message(record, _Bad(
+                    field, "改动了已提交的总结（已提交的总结及其统计数据不再改动，"
+                           "县矫正办退回后才能修改并重新提交）")))  # fmt: skip

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidg
 from app.models import ReviewDecision, SummaryStatus, UnitKind
 from app.services import summaries
 from app.services.context import PhaseRow
+from app.services.dates import DatePurpose
 from app.services.errors import write_file
 from app.services.summaries import YEAR, SummaryRow
 from app.services.wording import cn_date
@@ -25,6 +26,7 @@ from app.ui.pages.base import Page, button_row
 from app.ui.printing import print_in_background
 from app.ui.table_model import ALERT_BACKGROUND, Column, RowTableModel
 from app.ui.table_view import RowTableView
+from app.ui.widgets.dates import DateField
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -112,17 +114,24 @@ class SummariesPage(Page):
         self.print_button = QPushButton(self.tr("打印刚生成的 PDF…"))
         self.print_button.setEnabled(False)
         self._last_pdf: tuple[bytes, str] | None = None
-        self.layout_.addLayout(
-            button_row(self.pdf_button, self.county_pdf_button, self.print_button)
-        )
+        self.as_of_label = QLabel(self.tr("统计截至："))
+        self.as_of = DateField(context.date_range(DatePurpose.WORK), label=self.tr("统计截至日期"))
+        self.as_of.setToolTip(self.tr("全县汇总统计到哪一天；默认为报送截止日期与今天中较早的一天"))
+        pdf_row = button_row(self.pdf_button, self.county_pdf_button, self.print_button)
+        pdf_row.insertWidget(1, self.as_of_label)
+        pdf_row.insertWidget(2, self.as_of)
+        self.layout_.addLayout(pdf_row)
         self.layout_.addWidget(self.status)
         if self.is_department:
             self.status.setText(self.tr("写好后点“提交”，再到“数据交换”导出数据包发给县矫正办。"))
         self.submit_button.setVisible(self.is_department)
-        for button in (self.return_button, self.accept_button, self.county_pdf_button):
-            button.setVisible(self.is_county)
+        for widget in (self.return_button, self.accept_button, self.county_pdf_button,
+                       self.as_of_label, self.as_of):  # fmt: skip
+            widget.setVisible(self.is_county)
 
         self.period.currentIndexChanged.connect(self.refresh)
+        self.period.currentIndexChanged.connect(lambda _index: self._default_as_of())
+        self._default_as_of()
         self.view.selection_changed.connect(self._selection_changed)
         self.view.row_activated.connect(lambda _row: self.edit_selected())
         # clicked(bool) would reach a parameter: every button goes through a lambda
@@ -144,6 +153,19 @@ class SummariesPage(Page):
     def period_name(self) -> str:
         """The chosen phase's name, or 全年."""
         return next((p.name for p in self.context.phases if p.id == self.phase_id()), YEAR)
+
+    def default_as_of(self) -> date:
+        """The county report counts to the chosen period's deadline (its end when it has none)
+        or today, whichever is earlier (as ``summary_reports.default_as_of``)."""
+        phase = next((p for p in self.context.phases if p.id == self.phase_id()), None)
+        if phase is not None:
+            end = phase.deadline or phase.end_date
+        else:
+            end = date(self.context.programme_year or self.today().year, 12, 31)
+        return self.as_of.date_range().clamp(min(end, self.today()))
+
+    def _default_as_of(self) -> None:
+        self.as_of.setValue(self.default_as_of())
 
     def _mark(self, row: SummaryRow) -> str:
         if row.overdue(self.today()):
@@ -222,10 +244,11 @@ class SummariesPage(Page):
         if programme_id is None:
             return None
         note = self._note(row, writable)
+        today = self.today()
 
         def read(session: Session) -> EditorData | None:
             summary = (
-                summaries.start_summary(session, programme_id, row.department_id, phase_id)
+                summaries.start_summary(session, programme_id, row.department_id, phase_id, today)
                 if writable
                 else summaries.find_summary(session, programme_id, row.department_id, phase_id)
             )
@@ -237,7 +260,7 @@ class SummariesPage(Page):
             ]
             return EditorData(
                 summary.id, row.department, dict(summary.sections or {}),
-                summaries.summary_figures(session, programme_id, row.department_id, phase_id),
+                summaries.figures_of(session, summary, today),
                 summaries.candidate_photos(session, summary), chosen, writable, note,
             )  # fmt: skip
 
@@ -365,6 +388,13 @@ class SummariesPage(Page):
         programme_id, phase_id = self.context.programme_id, self.phase_id()
         if programme_id is None:
             return None
+        as_of = self.as_of.value()
+        if as_of is None:
+            self.as_of.show_problem(
+                self.as_of.problem() or self.tr("请填写统计截至日期，例如 2018-10-15。")
+            )
+            self.as_of.setFocus()
+            return None
         path = self._ask_path(self.tr("保存全县汇总 PDF"), f"阶段总结汇总-{self.period_name()}.pdf")
         if path is None:
             return None
@@ -374,7 +404,7 @@ class SummariesPage(Page):
             from app.reports.summary_pdf import render_county_summary
             from app.services.summary_reports import county_report
 
-            content = county_report(session, store, programme_id, phase_id)
+            content = county_report(session, store, programme_id, phase_id, as_of)
             report(1)
             return self._finish_pdf(render_county_summary(content), path, report)
 
