@@ -265,6 +265,8 @@ CASES = [
          why="局科室不能新增实施方案"),
     Case("aggregate_reports", lambda c, w: _row(c, "aggregate_reports", AID, programme_id=P(c),
                                                 as_of=D), why="只报送市矫正办", altered=True),
+    Case("county_summaries", lambda c, w: _row(c, "county_summaries", AID, programme_id=P(c)),
+         why="只报送市矫正办", altered=True),
     Case("agreement_templates", lambda c, w: _row(c, "agreement_templates", AID, programme_id=P(c),
                                                   title="伪造"), why="局科室不能新增责任状文本"),
     Case("agreements", lambda c, w: _row(c, "agreements", AID, programme_id=P(c), version=7,
