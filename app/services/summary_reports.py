@@ -357,7 +357,10 @@ def add_city_parts(
     from app.services.county_summary import county_sections
 
     report.narrative = county_sections(session, programme_id, phase_id)
-    report.closing_issuer = full_name(session, programme_id, local_unit(session)) or report.county
+    me = local_unit(session)
+    report.closing_issuer = full_name(session, programme_id, me) or report.county
+    if me is not None and me.parent is not None:
+        report.recipient = full_name(session, programme_id, me.parent)
     report.scheme_name = scheme_for(session, programme_id).name
     report.ranking = department_scores(session, programme_id, report.as_of, progress)
     report.signing = _signing(session, programme_id)
