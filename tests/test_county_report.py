@@ -12,8 +12,10 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
+from reportlab.lib.units import mm
 
 from app.models import CountySummary, Unit
+from app.reports.official import BOTTOM, LEADING, TEXT_HEIGHT
 from app.reports.summary_pdf import render_county_summary
 from app.services import county_summary
 from app.services.errors import ValidationError
@@ -136,3 +138,31 @@ def test_the_county_clerk_writes_the_summary_on_the_summaries_page(
         report = county_report(s, database.attachments, written.programme_id, written.phase_id)
     text = "".join(_pages(render_county_summary(report))[1])
     assert "个别科室结对走访次数偏少。" in text
+
+
+def _blank_at_foot(page) -> float:
+    """Points between the lowest text on the page and the foot of the text block."""
+    lows: list[float] = []
+
+    def visit(text, cm, tm, _font, _size):
+        if text.strip():
+            lows.append(cm[5] + tm[5] * (cm[3] or 1))
+
+    page.extract_text(visitor_text=visit)
+    body = [y for y in lows if y > BOTTOM - 2]  # not the page number under the block
+    return min(body) - BOTTOM if body else TEXT_HEIGHT
+
+
+def test_county_report_pages_are_filled_and_sections_break_across_pages(database, world):
+    programme_id, phase_id = world
+    with database.session() as s:
+        report = county_report(s, database.attachments, programme_id, phase_id, date(2018, 12, 31))
+    reader, pages = _pages(render_county_summary(report))
+    signed = next(n for n, text in enumerate(pages) if OFFICE in text and n > 0)  # the 落款
+    assert pages[signed + 1].startswith("附件")  # the attachment on the next page
+    for number in range(2, signed):  # every page of the text but the one that ends it
+        blank = _blank_at_foot(reader.pages[number])
+        assert blank < LEADING * 6, f"page {number - 1}: {blank / mm:.0f} mm empty at the foot"
+    # a department's long section runs on over the page instead of moving whole
+    starts = [n for n, text in enumerate(pages) if "3．主要做法与成效" in text]
+    assert starts and any("主要做法。" in pages[n + 1][:30] for n in starts)

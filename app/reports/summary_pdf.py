@@ -358,7 +358,7 @@ def _cover(report: CountyReport, st: Styles) -> Story:
         Spacer(0, 12 * mm),
         _p(report.title.replace("工作", "工作\n", 1), st["cover_title"]),  # breaks where it reads
         Spacer(0, 10 * mm),
-        _p(f"（《{report.programme_title}》）", st["cover_sub"]),
+        _p(f"《{report.programme_title}》", st["cover_sub"]),
         Spacer(0, 70 * mm),
         _p(f"报送单位：{report.closing_issuer or report.county}", st["cover_line"]),
         _p(f"报送对象：{report.recipient}", st["cover_line"]),
@@ -379,10 +379,10 @@ def _contents(st: Styles) -> Story:
     ]
 
 
-def _chapter(story: Story, text: str, key: str, st: Styles, lines: int = 4) -> None:
-    """A level-1 heading with its bookmark, on a new page unless ``lines`` lines are left (the
+def _chapter(story: Story, text: str, key: str, st: Styles) -> None:
+    """A level-1 heading with its bookmark, on a new page unless four lines are left (the
     heading and the first lines of what follows)."""
-    story.append(CondPageBreak(LEADING * lines))
+    story.append(CondPageBreak(LEADING * 4))
     story.append(Bookmark(text, 0, key))
     story.append(_p(text, st["heading"]))
 
@@ -541,7 +541,7 @@ def _inspections(report: CountyReport, st: Styles) -> Story:
                 rows.append([f, u, cn_date(d), f"{s}\n逾期{days}天" if days else s])
                 if days:
                     marks.append(("TEXTCOLOR", (3, n), (3, n), colors.HexColor(RED)))
-            table = _table(rows, [62 * mm, 34 * mm, 34 * mm, 26 * mm], st)
+            table = _table(rows, [58 * mm, 34 * mm, 38 * mm, 26 * mm], st)
             table.setStyle(TableStyle(marks))
             story.append(table)
     return story
@@ -578,21 +578,21 @@ def county_story(report: CountyReport, st: Styles, cache: PhotoCache) -> Story:
     ) -> None:  # lines: 8 where a sentence and a table follow
         nonlocal chapter
         chapter += 1
-        _chapter(story, f"{cn_numeral(chapter)}、{text}", f"c{chapter}", st, lines)
+        _chapter(story, f"{cn_numeral(chapter)}、{text}", f"c{chapter}", st)
 
     next_chapter("全县工作总结")
     story += _narrative(report, st)
     next_chapter("目标完成情况")
     story += _goals(report, st)
-    next_chapter("考核得分和排名", 8)
+    next_chapter("考核得分和排名")
     story += _ranking(report, st)
-    next_chapter("责任状签订情况", 8)
+    next_chapter("责任状签订情况")
     story += _signing(report, st)
-    next_chapter("月度例会召开情况", 8)
+    next_chapter("月度例会召开情况")
     story += _meetings(report, st)
     next_chapter("各科室量化指标完成情况")
     story += _indicators(report, st)
-    next_chapter("各科室总结报送情况", 8)
+    next_chapter("各科室总结报送情况")
     missing = report.missing()
     story.append(_p(
         f"应报送 {len(report.statuses)} 个科室，已报送 {len(report.chapters)} 个"
@@ -604,7 +604,7 @@ def county_story(report: CountyReport, st: Styles, cache: PhotoCache) -> Story:
         next_chapter("各科室工作总结")
     for number, department in enumerate(report.chapters, start=1):
         label = f"（{cn_numeral(number)}）{department.department}"
-        story.append(CondPageBreak(LEADING * 7))  # with its meta line, 1．工作统计 and a table
+        story.append(CondPageBreak(LEADING * 5.5))  # with its meta line, 1．工作统计, a table row
         story.append(Bookmark(label, 1, f"d{number}"))
         story.append(_p(label, st["subheading"]))
         story += department_story(_chapter_of(department), st, cache, level=1)
