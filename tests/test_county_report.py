@@ -102,6 +102,12 @@ def test_only_the_county_writes_its_summary_and_bad_text_changes_nothing(databas
         summary = county_summary.find_county_summary(s, programme_id, phase_id)
         assert summary is not None and summary.sections["下步打算"] == NARRATIVE["下步打算"]
         summary_id = summary.id
+        figures = county_summary.county_figures(s, programme_id, phase_id)
+        assert (figures.period_entries, figures.period_served) == (15, 45)  # 3 × (1 + … + 5)
+        assert (
+            "共记录工作台账 15 条，服务社区矫正对象 45 人次，已报送阶段总结 3 份"
+            in (county_summary.draft_county_sections(s, programme_id, phase_id)["基本情况"])
+        )
     before = dump(database)
     with database.session() as s, pytest.raises(FormErrors) as refused:
         county_summary.save_county_summary(s, summary_id, {"基本情况": "很长" * 4000})
@@ -124,7 +130,8 @@ def test_the_county_clerk_writes_the_summary_on_the_summaries_page(
 
     def fill(dialog):
         assert dialog.windowTitle() == "全县总结 — 总结提升"
-        assert "第一章" in dialog.note.text()
+        assert "第一章" in dialog.note.text() and not dialog.photos.isVisibleTo(dialog)
+        assert "全县各科室" in dialog.figures.toPlainText()  # the departments' figures added up
         dialog.edits["存在问题"].setPlainText("个别科室结对走访次数偏少。")
 
     seen = drive_dialog(monkeypatch, SummaryDialog, fill)

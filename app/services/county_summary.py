@@ -8,6 +8,8 @@ clerk rewrites.
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,7 +17,15 @@ from app.models import CountySummary, UnitKind
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
 from app.services.settings import local_unit
-from app.services.summaries import SECTIONS, period_of, section_problems, summary_rows
+from app.services.summaries import (
+    SECTIONS,
+    KindFigure,
+    SummaryFigures,
+    period_of,
+    section_problems,
+    summary_figures,
+    summary_rows,
+)
 from app.services.wording import cn_date
 
 NOT_THE_COUNTY = "全县总结只能在县矫正办的电脑上撰写。"
@@ -39,15 +49,43 @@ def county_sections(session: Session, programme_id: int, phase_id: int | None) -
     return {name: written.get(name, "") for name in SECTIONS}
 
 
+def county_figures(session: Session, programme_id: int, phase_id: int | None) -> SummaryFigures:
+    """Every department's ledger figures for the period added up, kind by kind (what the
+    county's summary editor shows beside the text)."""
+    from app.services.goals import departments
+    from app.services.progress import indicator_progress
+
+    name, start, end = period_of(session, programme_id, phase_id)
+    progress = indicator_progress(session, programme_id, end)
+    kinds: dict[str, list[int]] = {}
+    photos = 0
+    for department in departments(session):
+        figures = summary_figures(session, programme_id, department.id, phase_id, progress)
+        photos += figures.photos_available
+        for k in figures.kinds:
+            total = kinds.setdefault(k.kind, [0, 0, 0, 0])
+            for i, value in enumerate(
+                (k.period_count, k.year_count, k.period_served, k.year_served)
+            ):
+                total[i] += value
+    return SummaryFigures(
+        "全县各科室", name, start, end, date(start.year, 1, 1),
+        [KindFigure(kind, *values) for kind, values in kinds.items()], photos_available=photos,
+    )  # fmt: skip
+
+
 def draft_county_sections(
     session: Session, programme_id: int, phase_id: int | None
 ) -> dict[str, str]:
-    """Opening text (the period and how many departments reported); the clerk rewrites it."""
+    """Opening text (the period, the departments' ledger totals, how many reported); the clerk
+    rewrites it."""
     name, start, end = period_of(session, programme_id, phase_id)
     rows = summary_rows(session, programme_id, phase_id)
     sent = sum(r.summary_id is not None and r.status_label in ("已提交", "已采用") for r in rows)
+    figures = county_figures(session, programme_id, phase_id)
     period = f"{start.year}年" if phase_id is None else f"{cn_date(start)}至{cn_date(end)}"
     basic = (f"{period}（“{name}”阶段），全县 {len(rows)} 个局科室按照实施方案分工开展大帮教工作，"
+             f"共记录工作台账 {figures.period_entries} 条，服务社区矫正对象 {figures.period_served} 人次，"
              f"已报送阶段总结 {sent} 份。")  # fmt: skip
     return {name: basic if name == SECTIONS[0] else "" for name in SECTIONS}
 

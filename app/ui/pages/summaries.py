@@ -292,7 +292,7 @@ class SummariesPage(Page):
 
     def edit_narrative(self) -> None:
         """Write the county's own summary of the period (the report's first chapter) in the
-        summary editor: the same sections, the county office's own ledger figures beside them."""
+        summary editor: the same sections, every department's ledger figures added up beside them."""
         programme_id, phase_id = self.context.programme_id, self.phase_id()
         unit_id = self.context.local_unit_id
         if programme_id is None or unit_id is None or not self.is_county:
@@ -305,8 +305,9 @@ class SummariesPage(Page):
             summary = county_summary.start_county_summary(session, programme_id, phase_id)
             return EditorData(
                 summary.id, session.get_one(Unit, unit_id).name, dict(summary.sections or {}),
-                summaries.summary_figures(session, programme_id, unit_id, phase_id), [], [], True,
-                self.tr("全县总结列为全县汇总报告的第一章，报送市矫正办。"),
+                county_summary.county_figures(session, programme_id, phase_id), [], [], True,
+                self.tr("全县总结列为全县汇总报告的第一章，报送市矫正办；"
+                        "各科室的图片资料随其总结列入报告附件。"), with_photos=False,
             )  # fmt: skip
 
         data = self.run(read, self.tr("打开全县总结"))
