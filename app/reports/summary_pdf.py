@@ -453,11 +453,14 @@ def _ranking(report: CountyReport, st: Styles) -> Story:
         others = "；".join(f"{line.label} {line.points:+g}" for line in score.lines[1:]) or "—"
         rows.append([str(score.rank), score.name, _percent(score.completion), others,
                      f"{score.total:.2f}"])  # fmt: skip
-    intro = _p(f"按《{report.scheme_name}》计分，截至{cn_date(report.as_of)}各科室得分和名次如下"
-               "（指标完成率为各项量化指标加权完成率，每项以 100% 为限）。", st["body"])  # fmt: skip
+    intro = _p(f"按《{report.scheme_name}》计分，截至{cn_date(report.as_of)}各科室得分和名次如下：",
+               st["body"])  # fmt: skip
+    note = _p("注：指标完成率为各项量化指标的加权完成率（每项以 100% 为限）；得分为指标得分与"
+              "各项加减分之和。", st["small"])  # fmt: skip
     return [
         intro,
         ruled_table(rows, [12 * mm, 40 * mm, 28 * mm, 54 * mm, 22 * mm], st, left=(1, 3)),
+        note,
     ]
 
 
