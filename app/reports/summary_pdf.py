@@ -379,10 +379,10 @@ def _contents(st: Styles) -> Story:
     ]
 
 
-def _chapter(story: Story, text: str, key: str, st: Styles) -> None:
-    """A level-1 heading with its bookmark, on a new page unless four lines are left (the
+def _chapter(story: Story, text: str, key: str, st: Styles, lines: float = 4) -> None:
+    """A level-1 heading with its bookmark, on a new page unless ``lines`` lines are left (the
     heading and the first lines of what follows)."""
-    story.append(CondPageBreak(LEADING * 4))
+    story.append(CondPageBreak(LEADING * lines))
     story.append(Bookmark(text, 0, key))
     story.append(_p(text, st["heading"]))
 
@@ -459,7 +459,7 @@ def _ranking(report: CountyReport, st: Styles) -> Story:
               "各项加减分之和。", st["small"])  # fmt: skip
     return [
         intro,
-        ruled_table(rows, [12 * mm, 40 * mm, 28 * mm, 54 * mm, 22 * mm], st, left=(1, 3)),
+        ruled_table(rows, [14 * mm, 38 * mm, 28 * mm, 54 * mm, 22 * mm], st, left=(1, 3)),
         note,
     ]
 
@@ -576,26 +576,24 @@ def county_story(report: CountyReport, st: Styles, cache: PhotoCache) -> Story:
     story = _cover(report, st) + _contents(st)
     chapter = 0
 
-    def next_chapter(
-        text: str, lines: int = 4
-    ) -> None:  # lines: 8 where a sentence and a table follow
+    def next_chapter(text: str, lines: float = 4) -> None:  # 5.5: a sentence, a table's top
         nonlocal chapter
         chapter += 1
-        _chapter(story, f"{cn_numeral(chapter)}、{text}", f"c{chapter}", st)
+        _chapter(story, f"{cn_numeral(chapter)}、{text}", f"c{chapter}", st, lines)
 
     next_chapter("全县工作总结")
     story += _narrative(report, st)
     next_chapter("目标完成情况")
     story += _goals(report, st)
-    next_chapter("考核得分和排名")
+    next_chapter("考核得分和排名", 5.5)
     story += _ranking(report, st)
-    next_chapter("责任状签订情况")
+    next_chapter("责任状签订情况", 5.5)
     story += _signing(report, st)
-    next_chapter("月度例会召开情况")
+    next_chapter("月度例会召开情况", 5.5)
     story += _meetings(report, st)
     next_chapter("各科室量化指标完成情况")
     story += _indicators(report, st)
-    next_chapter("各科室总结报送情况")
+    next_chapter("各科室总结报送情况", 5.5)
     missing = report.missing()
     story.append(_p(
         f"应报送 {len(report.statuses)} 个科室，已报送 {len(report.chapters)} 个"
