@@ -265,6 +265,8 @@ CASES = [
          why="局科室不能新增实施方案"),
     Case("aggregate_reports", lambda c, w: _row(c, "aggregate_reports", AID, programme_id=P(c),
                                                 as_of=D), why="只报送市矫正办", altered=True),
+    Case("county_summaries", lambda c, w: _row(c, "county_summaries", AID, programme_id=P(c)),
+         why="只报送市矫正办", altered=True),
     Case("agreement_templates", lambda c, w: _row(c, "agreement_templates", AID, programme_id=P(c),
                                                   title="伪造"), why="局科室不能新增责任状文本"),
     Case("agreements", lambda c, w: _row(c, "agreements", AID, programme_id=P(c), version=7,
@@ -526,3 +528,22 @@ def test_the_city_gets_nothing_personal(world, tmp_path):
     for personal in (SUBJECT, SUBJECT_ID, OTHER_SUBJECT, OTHER_ID, APPLICANT, "王芳", "张副局长",
                      "腊口走访", "办案 12 件"):  # fmt: skip
         assert personal not in text
+
+
+def test_the_countys_own_summary_goes_to_the_city_only(world, tmp_path):
+    from app.services import county_summary
+
+    with world.county.session() as s:
+        programme_id = current_programme(s).id
+        written = county_summary.start_county_summary(s, programme_id, None)
+        county_summary.save_county_summary(s, written.id, {"基本情况": "全县综述。"})
+    up = _records(export_package(world.county, CITY, tmp_path / "city.bjpkg", full=True)[0],
+                  world.dbs["city"])  # fmt: skip
+    assert [r["sections"]["基本情况"] for r in up["county_summaries"]] == ["全县综述。"]
+    down = _records(export_package(world.county, AID, tmp_path / "aid.bjpkg", full=True)[0],
+                    world.dbs["aid"])  # fmt: skip
+    assert down["county_summaries"] == [] and down["units"]
+    import_package(world.dbs["city"], tmp_path / "city.bjpkg")
+    with world.dbs["city"].session() as s:
+        city_programme = current_programme(s).id  # the same plan, this database's own id
+        assert county_summary.county_sections(s, city_programme, None)["基本情况"] == "全县综述。"

@@ -26,8 +26,9 @@ def add_parsers(commands, make_parser) -> None:
     )
     pdf.add_argument("--out", required=True, metavar="FILE.pdf", help="输出文件")
     county = make_parser("county", actions, help="生成全县汇总 PDF（报市矫正办）",
-                         description="生成全县汇总报告 PDF：封面、目录、目标完成情况、各科室指标与总结、"
-                                     "品牌创建、督查整改和图片资料；未报送的科室单独列出。")  # fmt: skip
+                         description="生成全县汇总报告 PDF：封面、目录、县矫正办的全县总结、目标完成情况、"
+                                     "考核得分和排名、责任状签订、月度例会、各科室指标、总结报送情况、"
+                                     "各科室总结、品牌创建、督查整改（逾期标明）、落款和图片资料附件。")  # fmt: skip
     county.add_argument("--phase", metavar="阶段", help="阶段名称；默认为有报送截止日期的阶段")
     county.add_argument("--as-of", metavar="YYYY-MM-DD", dest="as_of",
                         help="统计截至日期；默认为该阶段的报送截止日期与今天中较早的一天")  # fmt: skip

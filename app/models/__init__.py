@@ -5,6 +5,7 @@ from app.models.agreement import Agreement, AgreementStatus, AgreementTemplate
 from app.models.assessment import AssessmentScheme, ScoreAdjustment
 from app.models.base import Base, SyncedRecord
 from app.models.brand import Brand, BrandEvidence, BrandMilestone, BrandParticipant, BrandStatus
+from app.models.county_summary import CountySummary
 from app.models.duty import Duty, Indicator, IndicatorMeasure
 from app.models.exchange import Direction, ExchangeConflict, LocalEdit, PackageLog
 from app.models.inspection import (
@@ -34,7 +35,7 @@ from app.models.summary import (
 from app.models.unit import Pairing, Unit, UnitKind
 
 # The Alembic revision this code's models correspond to; a test keeps it equal to head.
-SCHEMA_HEAD = "0007"
+SCHEMA_HEAD = "0008"
 
 __all__ = [
     "SCHEMA_HEAD",
@@ -51,6 +52,7 @@ __all__ = [
     "BrandParticipant",
     "BrandStatus",
     "CorrectionSubject",
+    "CountySummary",
     "Direction",
     "Duty",
     "EntryAttachment",

@@ -13,6 +13,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from itertools import count
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -47,13 +48,21 @@ from app.reports.official import (
     Story,
     Styles,
     Watermark,
+    closing,
     cn_date,
     cn_numeral,
     ruled_table,
     styles,
 )
 from app.services.summaries import FROZEN_AT_UPGRADE
-from app.services.summary_reports import CountyReport, DepartmentReport, ReportPhoto
+from app.services.summary_reports import (
+    ISSUED_ONLY,
+    NOT_ISSUED,
+    SIGNED,
+    CountyReport,
+    DepartmentReport,
+    ReportPhoto,
+)
 
 if TYPE_CHECKING:
     from app.services.attachments import AttachmentStore
@@ -62,6 +71,7 @@ PHOTO_MAX_SIDE = 960  # pixels: ≈ 320 dpi across a 76 mm wide print
 PHOTO_QUALITY = 70
 ORIENTATION = 0x0112  # the EXIF tag
 PHOTO_BOX = (76 * mm, 78 * mm)  # width, height of a photo in the two-by-two grid
+RED = "#b03a2e"  # what is not achieved, not signed, not held, overdue
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
@@ -202,20 +212,18 @@ def _photo_cell(photo: ReportPhoto, cache: PhotoCache, st: Styles) -> Story:
 
 
 def photo_pages(photos: list[ReportPhoto], cache: PhotoCache, st: Styles) -> Story:
-    """Photos two by two (four to a page), each with its caption under it."""
+    """Photos two to a row, each with its caption under it; each row is as tall as its
+    pictures, so rows follow one another down the page (three rows of landscape photos)."""
     flowables: Story = []
-    for start in range(0, len(photos), 4):
-        group = photos[start : start + 4]
-        cells = [_photo_cell(p, cache, st) for p in group]
-        while len(cells) % 2:
+    for start in range(0, len(photos), 2):
+        cells = [_photo_cell(p, cache, st) for p in photos[start : start + 2]]
+        while len(cells) < 2:
             cells.append([])
-        rows = [cells[i : i + 2] for i in range(0, len(cells), 2)]
-        table = Table(
-            rows, colWidths=[TEXT_WIDTH / 2] * 2, rowHeights=[PHOTO_BOX[1] + 16 * mm] * len(rows)
-        )
+        table = Table([cells], colWidths=[TEXT_WIDTH / 2] * 2)
         table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), st["cell"].fontName),
                                    ("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                                   ("TOPPADDING", (0, 0), (-1, -1), 4)]))  # fmt: skip
+                                   ("TOPPADDING", (0, 0), (-1, -1), 4),
+                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))  # fmt: skip
         flowables.append(table)
     return flowables
 
@@ -291,6 +299,7 @@ def department_story(
     def heading(text: str) -> None:  # 一、 in a document; 1． inside a chapter (GB/T 9704 levels)
         nonlocal number
         number += 1
+        story.append(CondPageBreak(LEADING * 3))  # the heading and two lines of its text
         if level is None:
             story.append(_p(f"{cn_numeral(number)}、{text}", st["heading"]))
         else:
@@ -360,9 +369,9 @@ def _cover(report: CountyReport, st: Styles) -> Story:
         Spacer(0, 12 * mm),
         _p(report.title.replace("工作", "工作\n", 1), st["cover_title"]),  # breaks where it reads
         Spacer(0, 10 * mm),
-        _p(f"（{report.programme_title}）", st["cover_sub"]),
+        _p(f"《{report.programme_title}》", st["cover_sub"]),
         Spacer(0, 70 * mm),
-        _p(f"报送单位：{report.county}", st["cover_line"]),
+        _p(f"报送单位：{report.closing_issuer or report.county}", st["cover_line"]),
         _p(f"报送对象：{report.recipient}", st["cover_line"]),
         _p(f"统计截至：{cn_date(report.as_of)}", st["cover_line"]),
         PageBreak(),  # the contents follow on an unnumbered page too
@@ -381,8 +390,10 @@ def _contents(st: Styles) -> Story:
     ]
 
 
-def _chapter(story: Story, text: str, key: str, st: Styles) -> None:
-    story.append(CondPageBreak(LEADING * 6))
+def _chapter(story: Story, text: str, key: str, st: Styles, lines: float = 4) -> None:
+    """A level-1 heading with its bookmark, on a new page unless ``lines`` lines are left (the
+    heading and the first lines of what follows)."""
+    story.append(CondPageBreak(LEADING * lines))
     story.append(Bookmark(text, 0, key))
     story.append(_p(text, st["heading"]))
 
@@ -394,7 +405,7 @@ def _goals(report: CountyReport, st: Styles) -> Story:
         for g in report.goals
     ]
     table = _table(rows, [74 * mm, 24 * mm, 34 * mm, 24 * mm], st)
-    marks = [("TEXTCOLOR", (3, n), (3, n), colors.HexColor("#b03a2e"))
+    marks = [("TEXTCOLOR", (3, n), (3, n), colors.HexColor(RED))
              for n, g in enumerate(report.goals, start=1) if not g.met]  # fmt: skip
     if marks:
         table.setStyle(TableStyle(marks))
@@ -430,76 +441,202 @@ def _status_table(report: CountyReport, st: Styles) -> Story:
     return [_table(rows, [50 * mm, 30 * mm, 40 * mm, 36 * mm], st)]
 
 
-def county_story(report: CountyReport, st: Styles, cache: PhotoCache) -> Story:
-    """The county report's flowables: cover, contents, chapters, photo appendix."""
-    story = _cover(report, st) + _contents(st)
-    chapter = 0
-
-    def next_chapter(text: str) -> None:
-        nonlocal chapter
-        chapter += 1
-        _chapter(story, f"{cn_numeral(chapter)}、{text}", f"c{chapter}", st)
-
-    next_chapter("目标完成情况")
-    story += _goals(report, st)
-    next_chapter("各科室总结报送情况")
-    missing = report.missing()
-    story.append(_p(
-        f"应报送 {len(report.statuses)} 个科室，已报送 {len(report.chapters)} 个"
-        + (f"；未报送：{'、'.join(f'{r.department}（{r.status_label}）' for r in missing)}。" if missing else "，全部按要求报送。"),
-        st["body"],
-    ))  # fmt: skip
-    story += _status_table(report, st)
-    next_chapter("各科室量化指标完成情况")
-    story += _indicators(report, st)
-    next_chapter("各科室工作总结")
-    for number, department in enumerate(report.chapters, start=1):
-        label = f"（{cn_numeral(number)}）{department.department}"
-        story.append(CondPageBreak(LEADING * 8))
-        story.append(Bookmark(label, 1, f"d{number}"))
-        story.append(_p(label, st["subheading"]))
-        story += department_story(department, st, cache, level=1)
-    for row in missing:
-        story.append(_p(f"{row.department}：未报送总结（{row.status_label}）。", st["missing"]))
-    next_chapter("创新品牌创建情况")
-    if report.brands:
-        for brand in report.brands:
-            story.append(
-                _p(f"“{brand.name}”（牵头：{brand.lead}，{brand.status}）", st["subheading"])
-            )
-            for text in (brand.description, brand.outcomes):
-                if text.strip():
-                    story.append(_p(text, st["body"]))
-    else:
-        story.append(_p("本期尚无品牌创建记录。", st["body"]))
-    next_chapter("督查整改情况")
-    if report.inspections:
-        for inspection in report.inspections:
-            story.append(_p(f"{cn_date(inspection.inspected_on)}，{inspection.inspectors}对{inspection.unit}进行督查。"
-                            + (inspection.findings or ""), st["body"]))  # fmt: skip
-            if inspection.items:
-                rows = [["问题", "责任单位", "整改期限", "状态"]]
-                rows += [[f, u, cn_date(d), s] for f, u, d, s in inspection.items]
-                story.append(_table(rows, [70 * mm, 34 * mm, 30 * mm, 22 * mm], st))
-    else:
-        story.append(_p("本期尚无督查记录。", st["body"]))
-    photos = [p for c in report.chapters for p in c.photos]
-    if photos:
-        story.append(PageBreak())
-        story.append(Bookmark("附件：图片资料", 0, "photos"))
-        story.append(_p("附件：图片资料", st["heading"]))
-        for department_name, group in _grouped(photos):
-            story.append(CondPageBreak(PHOTO_BOX[1] + 30 * mm))
-            story.append(_p(department_name, st["subheading"]))
-            story += photo_pages(group, cache, st)
+def _narrative(report: CountyReport, st: Styles) -> Story:
+    """The county's own summary: its sections as level-2 headings, empty ones left out."""
+    written = [(name, text) for name, text in report.narrative.items() if text.strip()]
+    if not written:
+        return [_p("（县矫正办尚未撰写本期全县总结：请在“阶段总结”页点“编写全县总结…”。）",
+                   st["missing"])]  # fmt: skip
+    story: Story = []
+    for number, (name, text) in enumerate(written, start=1):
+        story.append(CondPageBreak(LEADING * 3))
+        story.append(_p(f"（{cn_numeral(number)}）{name}", st["subheading"]))
+        story += [_p(paragraph, st["body"]) for paragraph in text.split("\n") if paragraph.strip()]
     return story
 
 
-def _grouped(photos: Iterable[ReportPhoto]) -> list[tuple[str, list[ReportPhoto]]]:
-    groups: dict[str, list[ReportPhoto]] = {}
-    for photo in photos:
-        groups.setdefault(photo.department, []).append(photo)
-    return list(groups.items())
+def _ranking(report: CountyReport, st: Styles) -> Story:
+    """Every department's score and rank: the indicators' share, each addition or deduction."""
+    if not report.ranking:
+        return [_p("尚无考核数据。", st["body"])]
+    rows: list[list[object]] = [["名次", "科室", "指标完成率", "加减分事项", "得分"]]
+    for score in report.ranking:
+        others = "；".join(f"{line.label} {line.points:+g}" for line in score.lines[1:]) or "—"
+        rows.append([str(score.rank), score.name, _percent(score.completion), others,
+                     f"{score.total:.2f}"])  # fmt: skip
+    intro = _p(f"按《{report.scheme_name}》计分，截至{cn_date(report.as_of)}各科室得分和名次如下：",
+               st["body"])  # fmt: skip
+    note = _p("注：指标完成率为各项量化指标的加权完成率（每项以 100% 为限）；得分为指标得分与"
+              "各项加减分之和。", st["small"])  # fmt: skip
+    return [
+        intro,
+        ruled_table(rows, [14 * mm, 38 * mm, 28 * mm, 54 * mm, 22 * mm], st, left=(1, 3)),
+        note,
+    ]
+
+
+def _signing(report: CountyReport, st: Styles) -> Story:
+    """The agreements: a sentence naming who has not signed, then every department's state."""
+    if not report.signing:
+        return [_p("尚无需要签订责任状的科室。", st["body"])]
+    by_state: dict[str, list[str]] = {}
+    for line in report.signing:
+        by_state.setdefault(line.state, []).append(line.department)
+    text = f"应签订责任状 {len(report.signing)} 个科室，已签署 {len(by_state.get(SIGNED, []))} 个"
+    for state in (ISSUED_ONLY, NOT_ISSUED):
+        if by_state.get(state):
+            text += f"；{state} {len(by_state[state])} 个：{'、'.join(by_state[state])}"
+    text += "。" if len(by_state.get(SIGNED, [])) < len(report.signing) else "，全部签订。"
+    rows: list[list[object]] = [["科室", "签订情况", "印发日期", "签署日期"]]
+    marks = []
+    for n, line in enumerate(report.signing, start=1):
+        rows.append([line.department, line.state,
+                     cn_date(line.issued_on) if line.issued_on else "—",
+                     cn_date(line.signed_on) if line.signed_on else "—"])  # fmt: skip
+        if line.state != SIGNED:
+            marks.append(("TEXTCOLOR", (1, n), (1, n), colors.HexColor(RED)))
+    table = _table(rows, [50 * mm, 36 * mm, 35 * mm, 35 * mm], st)
+    table.setStyle(TableStyle(marks))
+    return [_p(text, st["body"]), table]
+
+
+def _meetings(report: CountyReport, st: Styles) -> Story:
+    """The monthly meetings of the period: held (date, units reporting) and missed months."""
+    held = [m for m in report.meetings if m.held_on is not None]
+    missed = [m for m in report.meetings if m.held_on is None]
+    year_held, year_due = report.meetings_year
+    text = f"本期召开大帮教工作中层干部月度例会 {len(held)} 次"
+    if missed:
+        months = "、".join(f"{m.month.year}年{m.month.month}月" for m in missed)
+        text += f"，未召开 {len(missed)} 次（{months}）"
+    text += f"；全年截至{cn_date(report.as_of)}应召开 {year_due} 次，已召开 {year_held} 次。"
+    story: Story = [_p(text, st["body"])]
+    if report.meetings:
+        rows: list[list[object]] = [["月份", "召开情况", "汇报单位"]]
+        marks = []
+        for n, line in enumerate(report.meetings, start=1):
+            when = f"{line.month.year}年{line.month.month}月"
+            if line.held_on is None:
+                rows.append([when, "未召开", "—"])
+                marks.append(("TEXTCOLOR", (1, n), (1, n), colors.HexColor(RED)))
+            else:
+                rows.append([when, f"{cn_date(line.held_on)}召开",
+                             f"{line.reports}/{line.reporting_units}"])  # fmt: skip
+        table = _table(rows, [40 * mm, 76 * mm, 40 * mm], st)
+        table.setStyle(TableStyle(marks))
+        story.append(table)
+    return story
+
+
+def _inspections(report: CountyReport, st: Styles) -> Story:
+    """Each inspection and its rectification items; an item past its deadline unrectified is
+    marked 逾期 with the days, in red."""
+    if not report.inspections:
+        return [_p("本期尚无督查记录。", st["body"])]
+    story: Story = []
+    late = [(f, u, days) for i in report.inspections
+            for (f, u, _d, _s), days in zip(i.items, i.overdue_days or (0,) * len(i.items), strict=True)
+            if days]  # fmt: skip
+    count = sum(len(i.items) for i in report.inspections)
+    summary = f"本期开展督查 {len(report.inspections)} 次，发现问题 {count} 项"
+    summary += (f"，其中逾期未整改 {len(late)} 项（{'、'.join(sorted({u for _f, u, _d in late}))}）。"
+                if late else "，无逾期未整改事项。")  # fmt: skip
+    story.append(_p(summary, st["body"]))
+    for inspection in report.inspections:
+        story.append(_p(f"{cn_date(inspection.inspected_on)}，{inspection.inspectors}对{inspection.unit}进行督查。"
+                        + (inspection.findings or ""), st["body"]))  # fmt: skip
+        if inspection.items:
+            rows: list[list[object]] = [["问题", "责任单位", "整改期限", "状态"]]
+            marks = []
+            days_list = inspection.overdue_days or (0,) * len(inspection.items)
+            for n, ((f, u, d, s), days) in enumerate(
+                zip(inspection.items, days_list, strict=True), 1
+            ):
+                rows.append([f, u, cn_date(d), f"{s}\n逾期{days}天" if days else s])
+                if days:
+                    marks.append(("TEXTCOLOR", (3, n), (3, n), colors.HexColor(RED)))
+            table = _table(rows, [58 * mm, 34 * mm, 38 * mm, 26 * mm], st)
+            table.setStyle(TableStyle(marks))
+            story.append(table)
+    return story
+
+
+def _brands(report: CountyReport, st: Styles) -> Story:
+    if not report.brands:
+        return [_p("本期尚无品牌创建记录。", st["body"])]
+    story: Story = []
+    for number, brand in enumerate(report.brands, start=1):
+        story.append(CondPageBreak(LEADING * 3))
+        story.append(_p(f"（{cn_numeral(number)}）“{brand.name}”（牵头：{brand.lead}，{brand.status}）",
+                        st["subheading"]))  # fmt: skip
+        for text in (brand.description, brand.outcomes):
+            if text.strip():
+                story.append(_p(text, st["body"]))
+    return story
+
+
+def _chapter_of(department: DepartmentReport) -> DepartmentReport:
+    """A department's summary as a chapter: its indicators are in the county's table already."""
+    return replace(department, figures=replace(department.figures, indicators=[]))
+
+
+def county_story(report: CountyReport, st: Styles, cache: PhotoCache) -> Story:
+    """The county report's flowables: cover, contents, the county's own summary, the figures
+    the city asks for (goals, ranking, agreements, meetings, summaries sent, indicators), each
+    department's summary, brands, inspections, the 落款, then the photos as an attachment."""
+    story = _cover(report, st) + _contents(st)
+    chapter = 0
+
+    def next_chapter(text: str, lines: float = 4) -> None:  # 5.5: a sentence, a table's top
+        nonlocal chapter
+        chapter += 1
+        _chapter(story, f"{cn_numeral(chapter)}、{text}", f"c{chapter}", st, lines)
+
+    next_chapter("全县工作总结")
+    story += _narrative(report, st)
+    next_chapter("目标完成情况")
+    story += _goals(report, st)
+    next_chapter("考核得分和排名", 5.5)
+    story += _ranking(report, st)
+    next_chapter("责任状签订情况", 5.5)
+    story += _signing(report, st)
+    next_chapter("月度例会召开情况", 5.5)
+    story += _meetings(report, st)
+    next_chapter("各科室量化指标完成情况")
+    story += _indicators(report, st)
+    next_chapter("各科室总结报送情况", 5.5)
+    missing = report.missing()
+    story.append(_p(
+        f"应报送 {len(report.statuses)} 个科室，已报送 {len(report.chapters)} 个"
+        + (f"，未报送 {len(missing)} 个（见下表）。" if missing else "，全部按要求报送。"),
+        st["body"],
+    ))  # fmt: skip
+    story += _status_table(report, st)
+    if report.chapters:
+        next_chapter("各科室工作总结")
+    for number, department in enumerate(report.chapters, start=1):
+        label = f"（{cn_numeral(number)}）{department.department}"
+        story.append(CondPageBreak(LEADING * 5.5))  # with its meta line, 1．工作统计, a table row
+        story.append(Bookmark(label, 1, f"d{number}"))
+        story.append(_p(label, st["subheading"]))
+        story += department_story(_chapter_of(department), st, cache, level=1)
+    next_chapter("创新品牌创建情况")
+    story += _brands(report, st)
+    next_chapter("督查整改情况")
+    story += _inspections(report, st)
+    photos = [p for c in report.chapters for p in c.photos]
+    if photos:
+        story.append(_p(f"附件：各科室工作图片资料（{len(photos)} 张）", st["attachment_note"]))
+    story += closing(story.pop(), report.closing_issuer or report.county, cn_date(report.as_of),
+                     st, seal=True)  # fmt: skip
+    if photos:
+        story.append(PageBreak())
+        story.append(Bookmark("附件：图片资料", 0, "photos"))
+        story.append(_p("附件", st["heading"]))
+        story.append(_p("各科室工作图片资料", st["title"]))
+        captioned = [replace(p, caption=f"{p.department}：{p.caption}") for p in photos]
+        story += photo_pages(captioned, cache, st)  # one after another, not a page each
+    return story
 
 
 def render_county_summary(report: CountyReport) -> bytes:
@@ -525,16 +662,23 @@ def summary_styles(doc: OfficialDocument) -> Styles:
     f = doc.fonts
     st["meta"] = ParagraphStyle("meta", parent=st["plain"], fontSize=14, leading=22, alignment=TA_CENTER,
                                 spaceAfter=LEADING * 0.4)  # fmt: skip
-    st["heading"] = ParagraphStyle("heading2", parent=st["heading"], spaceBefore=LEADING * 0.4)
+    st["attachment_note"] = ParagraphStyle(  # 附件说明: under the text, two characters in
+        "attachment_note", parent=st["plain"], leftIndent=2 * st["body"].fontSize,
+        spaceBefore=LEADING,
+    )  # fmt: skip
+    # Headings are kept with the first lines of their text by a CondPageBreak before them, not
+    # by keepWithNext: that keeps a heading with the whole next paragraph or table, and moves
+    # both to the next page when they do not fit, leaving half a page empty.
+    st["heading"] = ParagraphStyle(
+        "heading2", parent=st["heading"], spaceBefore=LEADING * 0.4, keepWithNext=0
+    )
     st["subheading"] = ParagraphStyle("subheading", parent=st["heading"], fontName=f.heading)
     st["level3"] = ParagraphStyle(
-        "level3", parent=st["body"], fontName=f.heading, keepWithNext=1, spaceBefore=LEADING * 0.2
+        "level3", parent=st["body"], fontName=f.heading, keepWithNext=0, spaceBefore=LEADING * 0.2
     )
     st["small"] = ParagraphStyle("small", parent=st["note"], fontSize=12, leading=18, spaceBefore=4)
     st["caption"] = ParagraphStyle("caption", parent=st["cell_center"], fontSize=11, leading=15)
-    st["missing"] = ParagraphStyle(
-        "missing", parent=st["plain"], textColor=colors.HexColor("#b03a2e")
-    )
+    st["missing"] = ParagraphStyle("missing", parent=st["plain"], textColor=colors.HexColor(RED))
     st["cover_issuer"] = ParagraphStyle("ci", parent=st["title"], fontSize=20, leading=30)
     st["cover_title"] = ParagraphStyle("ct", parent=st["title"], fontSize=26, leading=40)
     st["cover_sub"] = ParagraphStyle(

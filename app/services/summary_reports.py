@@ -21,11 +21,12 @@ from app.models import (
     SummaryStatus,
     Unit,
 )
+from app.services.assessment import DepartmentScore
 from app.services.attachments import AttachmentStore
 from app.services.database import Database
 from app.services.errors import UserError
 from app.services.goals import GoalFigure, goal_figures
-from app.services.progress import indicator_progress
+from app.services.progress import IndicatorProgress, indicator_progress
 from app.services.settings import current_programme, local_unit
 from app.services.summaries import (
     SECTIONS,
@@ -121,6 +122,31 @@ class InspectionLine:
     inspectors: str
     findings: str
     items: list[tuple[str, str, date, str]]  # finding, owner unit, deadline, status label
+    overdue_days: tuple[int, ...] = ()  # per item: days past its deadline unrectified, else 0
+
+
+SIGNED, ISSUED_ONLY, NOT_ISSUED = "已签署", "已印发未签署", "未印发"
+
+
+@dataclass(frozen=True)
+class SigningLine:
+    """A department's responsibility agreement: 已签署, 已印发未签署 or 未印发 (with its dates)."""
+
+    department: str
+    state: str
+    issued_on: date | None
+    signed_on: date | None
+
+
+@dataclass(frozen=True)
+class MeetingLine:
+    """A month of the period: the monthly meeting (例会) held (its date and how many units
+    reported) or not held although due (``held_on`` None)."""
+
+    month: date
+    held_on: date | None
+    reports: int = 0
+    reporting_units: int = 0
 
 
 @dataclass
@@ -139,6 +165,14 @@ class CountyReport:
     brands: list[BrandLine]
     inspections: list[InspectionLine]
     indicators: list[tuple[str, list[IndicatorFigure]]] = field(default_factory=list)
+    # what the city office asks for besides (filled by ``add_city_parts``)
+    narrative: dict[str, str] = field(default_factory=dict)  # the county's own summary
+    closing_issuer: str = ""  # the office's full name, for the 落款
+    scheme_name: str = ""
+    ranking: list[DepartmentScore] = field(default_factory=list)
+    signing: list[SigningLine] = field(default_factory=list)
+    meetings: list[MeetingLine] = field(default_factory=list)
+    meetings_year: tuple[int, int] = (0, 0)  # held, due in the year up to ``as_of``
 
     @property
     def title(self) -> str:
@@ -223,38 +257,121 @@ def county_report(
             .order_by(Brand.id)
         )
     ]  # fmt: skip
-    from app.services.inspections import effective_status
+    from app.services.inspections import effective_status, overdue_items
 
+    overdue = {row.id: row.days_overdue(as_of) for row in overdue_items(session, as_of)}
     inspections = []
     for inspection in session.scalars(
         select(Inspection).where(Inspection.deleted.is_(False), Inspection.inspection_date <= as_of)
         .order_by(Inspection.inspection_date)
     ):  # fmt: skip
+        rectifications = session.scalars(
+            select(RectificationItem).where(RectificationItem.inspection_id == inspection.id,
+                                            RectificationItem.deleted.is_(False))
+        ).all()  # fmt: skip
         items = [
             (i.finding, session.get_one(Unit, i.responsible_unit_id).name, i.deadline,
              RECTIFICATION_LABELS.get(effective_status(i), str(i.status)))
-            for i in session.scalars(
-                select(RectificationItem).where(RectificationItem.inspection_id == inspection.id,
-                                                RectificationItem.deleted.is_(False))
-            )
+            for i in rectifications
         ]  # fmt: skip
+        late = tuple(overdue.get(i.id, 0) for i in rectifications)
         inspections.append(InspectionLine(inspection.inspection_date, inspection.inspected_unit.name,
-                                          inspection.inspectors, inspection.findings, items))  # fmt: skip
+                                          inspection.inspectors, inspection.findings, items, late))  # fmt: skip
     names = {row.department_id: row.department for row in statuses}
     grouped: dict[int, list[IndicatorFigure]] = {}
-    for item in indicator_progress(session, programme_id, as_of):
+    county_progress = indicator_progress(session, programme_id, as_of)
+    for item in county_progress:
         if item.department_id in names:
             grouped.setdefault(item.department_id, []).append(
                 IndicatorFigure(item.name, item.measure_unit, item.target, item.actual, item.weight)
             )
     indicators = [(names[d], grouped[d]) for d in names if d in grouped]
-    return CountyReport(
+    report = CountyReport(
         me.name if me else "县矫正办",
         me.parent.name if me and me.parent else "市矫正办",
         programme.title, programme.issuer, name, as_of,
         goal_figures(session, programme_id, as_of), statuses, chapters, brands, inspections,
         indicators,
     )  # fmt: skip
+    add_city_parts(session, report, programme_id, phase_id, county_progress)
+    return report
+
+
+def full_name(session: Session, programme_id: int, unit: Unit | None) -> str:
+    """A unit's full name for a 落款: ``full_name`` of the unit in the programme's template
+    (e.g. 县矫正办 → 青田县社区矫正工作领导小组办公室), else its name."""
+    if unit is None:
+        return ""
+    key = session.get_one(Programme, programme_id).template_key
+    if key:
+        from app.services.templates import find_template, read_template
+
+        try:
+            data = read_template(find_template(key))
+        except UserError:  # the template file is not on this PC: the unit's name will do
+            return unit.name
+        for row in data.get("units", []):
+            if row.get("name") == unit.name and row.get("full_name"):
+                return str(row["full_name"])
+    return unit.name
+
+
+def _signing(session: Session, programme_id: int) -> list[SigningLine]:
+    from app.models import AgreementStatus
+    from app.services.agreements import list_agreements
+
+    lines = []
+    for row in list_agreements(session, programme_id):
+        state = {AgreementStatus.SIGNED: SIGNED, AgreementStatus.ISSUED: ISSUED_ONLY}.get(
+            row.status,  # type: ignore[arg-type]  # None: no agreement at all
+            NOT_ISSUED,
+        )
+        lines.append(SigningLine(row.department, state,
+                                 row.issued_on if state != NOT_ISSUED else None,
+                                 row.signed_on if state == SIGNED else None))  # fmt: skip
+    return lines
+
+
+def _meetings(
+    session: Session, programme_id: int, phase_id: int | None, as_of: date
+) -> tuple[list[MeetingLine], tuple[int, int]]:
+    """The months from the period's start to ``as_of``: each meeting held, and each due month without one;
+    and (held, due) for the year up to ``as_of``."""
+    from app.services.meetings import due_months, list_meetings
+
+    _name, start, _end = period_of(session, programme_id, phase_id)
+    last = as_of  # the report's as-of date ends the window (it may be after the deadline)
+    held = [m for m in list_meetings(session, programme_id, as_of) if m.meeting_date <= as_of]
+    due = due_months(session, programme_id, as_of)
+    held_months = {m.meeting_date.replace(day=1) for m in held}
+    lines = [MeetingLine(m.meeting_date.replace(day=1), m.meeting_date, m.reports, m.reporting_units)
+             for m in held if start <= m.meeting_date <= last]  # fmt: skip
+    lines += [MeetingLine(month, None) for month in due
+              if month not in held_months and start.replace(day=1) <= month <= last]  # fmt: skip
+    lines.sort(key=lambda line: (line.month, line.held_on or line.month))
+    year_due = len(due)
+    return lines, (len(held), year_due)
+
+
+def add_city_parts(
+    session: Session, report: CountyReport, programme_id: int, phase_id: int | None,
+    progress: list[IndicatorProgress] | None = None,
+) -> None:  # fmt: skip
+    """Fill what the city office asks for besides the departments' chapters: the county's own
+    summary, the 落款's issuer, the ranking with scores, the agreements' signing, the meetings
+    held and missed (``progress``: the indicators' progress as of ``report.as_of``)."""
+    from app.services.assessment import department_scores, scheme_for
+    from app.services.county_summary import county_sections
+
+    report.narrative = county_sections(session, programme_id, phase_id)
+    me = local_unit(session)
+    report.closing_issuer = full_name(session, programme_id, me) or report.county
+    if me is not None and me.parent is not None:
+        report.recipient = full_name(session, programme_id, me.parent)
+    report.scheme_name = scheme_for(session, programme_id).name
+    report.ranking = department_scores(session, programme_id, report.as_of, progress)
+    report.signing = _signing(session, programme_id)
+    report.meetings, report.meetings_year = _meetings(session, programme_id, phase_id, report.as_of)
 
 
 def department_summary_pdf(database: Database, summary_id: int) -> bytes:

@@ -70,6 +70,7 @@ class EditorData:
     chosen: list[tuple[int, str]] = field(default_factory=list)  # (attachment id, caption)
     editable: bool = True
     note: str = ""  # why it is read-only, or the county's comment on a returned summary
+    with_photos: bool = True  # False for the county's own summary: its report shows theirs
 
 
 class PhotoCard(QFrame):
@@ -238,6 +239,7 @@ class SummaryDialog(GuardedDialog):
         side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(figures_box)
         side.addWidget(photos_box)
+        photos_box.setVisible(data.with_photos)
         side.setChildrenCollapsible(False)
         side.setSizes([250, 350])
         body = QSplitter(Qt.Orientation.Horizontal)

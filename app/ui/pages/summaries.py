@@ -107,6 +107,12 @@ class SummariesPage(Page):
         self.accept_button = QPushButton(self.tr("采用"))
         self.pdf_button = QPushButton(self.tr("生成总结 PDF…"))
         self.county_pdf_button = QPushButton(self.tr("生成全县汇总 PDF…"))
+        self.narrative_button = QPushButton(self.tr("编写全县总结…"))
+        self.narrative_button.setToolTip(
+            self.tr(
+                "县矫正办本期的全县总结（综述、主要做法、问题、下步打算等），列为汇总报告第一章。"
+            )
+        )
         self.status = QLabel()
         self.status.setStyleSheet("color: #555;")
         self.layout_.addLayout(button_row(self.edit_button, self.submit_button,
@@ -117,16 +123,18 @@ class SummariesPage(Page):
         self.as_of_label = QLabel(self.tr("统计截至："))
         self.as_of = DateField(context.date_range(DatePurpose.WORK), label=self.tr("统计截至日期"))
         self.as_of.setToolTip(self.tr("全县汇总统计到哪一天；默认为报送截止日期与今天中较早的一天"))
-        pdf_row = button_row(self.pdf_button, self.county_pdf_button, self.print_button)
-        pdf_row.insertWidget(1, self.as_of_label)
-        pdf_row.insertWidget(2, self.as_of)
+        pdf_row = button_row(
+            self.pdf_button, self.narrative_button, self.county_pdf_button, self.print_button
+        )
+        pdf_row.insertWidget(2, self.as_of_label)
+        pdf_row.insertWidget(3, self.as_of)
         self.layout_.addLayout(pdf_row)
         self.layout_.addWidget(self.status)
         if self.is_department:
             self.status.setText(self.tr("写好后点“提交”，再到“数据交换”导出数据包发给县矫正办。"))
         self.submit_button.setVisible(self.is_department)
         for widget in (self.return_button, self.accept_button, self.county_pdf_button,
-                       self.as_of_label, self.as_of):  # fmt: skip
+                       self.narrative_button, self.as_of_label, self.as_of):  # fmt: skip
             widget.setVisible(self.is_county)
 
         self.period.currentIndexChanged.connect(self.refresh)
@@ -141,6 +149,7 @@ class SummariesPage(Page):
         self.accept_button.clicked.connect(lambda: self.accept_selected())
         self.pdf_button.clicked.connect(lambda: self.department_pdf())
         self.county_pdf_button.clicked.connect(lambda: self.county_pdf())
+        self.narrative_button.clicked.connect(lambda: self.edit_narrative())
         self.print_button.clicked.connect(lambda: self.print_last())
         self.refresh()
 
@@ -233,6 +242,7 @@ class SummariesPage(Page):
         self.accept_button.setEnabled(self.is_county and waiting)
         self.pdf_button.setEnabled(bool(row and row.summary_id))
         self.county_pdf_button.setEnabled(self.context.programme_id is not None)
+        self.narrative_button.setEnabled(self.is_county and self.context.programme_id is not None)
 
     # ------------------------------------------------------------ writing and reviewing
 
@@ -302,6 +312,44 @@ class SummariesPage(Page):
         if SummaryDialog(data, self.database.attachments, save, self).exec():
             self.status.setText(self.tr("总结已保存。"))
         self.refresh()
+
+    def edit_narrative(self) -> None:
+        """Write the county's own summary of the period (the report's first chapter) in the
+        summary editor: the same sections, every department's ledger figures added up beside them."""
+        programme_id, phase_id = self.context.programme_id, self.phase_id()
+        unit_id = self.context.local_unit_id
+        if programme_id is None or unit_id is None or not self.is_county:
+            return
+
+        def read(session: Session) -> EditorData:
+            from app.models import Unit
+            from app.services import county_summary
+
+            summary = county_summary.start_county_summary(session, programme_id, phase_id)
+            return EditorData(
+                summary.id, session.get_one(Unit, unit_id).name, dict(summary.sections or {}),
+                county_summary.county_figures(session, programme_id, phase_id), [], [], True,
+                self.tr("全县总结列为全县汇总报告的第一章，报送市矫正办；"
+                        "各科室的图片资料随其总结列入报告附件。"), with_photos=False,
+            )  # fmt: skip
+
+        data = self.run(read, self.tr("打开全县总结"))
+        if data is None:
+            return
+        summary_id = data.summary_id
+
+        def save(sections: dict[str, str], _photos: list[tuple[int, str]]) -> None:
+            from app.services import county_summary
+
+            self.save_from_dialog(
+                self.tr("保存全县总结"),
+                lambda s: county_summary.save_county_summary(s, summary_id, sections),
+            )
+
+        dialog = SummaryDialog(data, self.database.attachments, save, self)
+        dialog.setWindowTitle(self.tr("全县总结 — %1").replace("%1", self.period_name()))
+        if dialog.exec():
+            self.status.setText(self.tr("全县总结已保存，生成全县汇总 PDF 时列为第一章。"))
 
     def submit_selected(self) -> None:
         """Submit the selected department's summary, dated today, after confirmation."""
