@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from app.cli.word import add_docx_argument, docx_target
 from app.services.errors import UserError, write_file
 
 
@@ -23,12 +24,14 @@ def add_parsers(commands, make_parser) -> None:
     pdf.add_argument(
         "--phase", metavar="阶段", default="全年", help="阶段名称，如 总结提升；默认 全年"
     )
-    pdf.add_argument("--out", required=True, metavar="FILE.pdf", help="输出文件")
+    pdf.add_argument("--out", metavar="FILE.pdf", help="输出文件")
+    add_docx_argument(pdf)
     county = make_parser("county", actions, help="生成全县汇总 PDF（报市矫正办）",
                          description="生成全县汇总报告 PDF：封面、目录、目标完成情况、各科室指标与总结、"
                                      "品牌创建、督查整改和图片资料；未报送的科室单独列出。")  # fmt: skip
     county.add_argument("--phase", metavar="阶段", help="阶段名称；默认为有报送截止日期的阶段")
-    county.add_argument("--out", required=True, metavar="FILE.pdf", help="输出文件")
+    county.add_argument("--out", metavar="FILE.pdf", help="输出文件")
+    add_docx_argument(county)
     summary.set_defaults(summary_help=summary.print_help)
 
 
@@ -37,9 +40,13 @@ def handle(args: argparse.Namespace, open_existing) -> int:
     if args.summary_command is None:
         args.summary_help()
         return 2
-    out = Path(args.out).expanduser()
-    if out.suffix.lower() != ".pdf":
+    word = docx_target(args)
+    if not args.out and word is None:
+        raise UserError("请用 --out 指定输出的 PDF 文件（或用 --docx 指定 Word 文件）。")
+    out = Path(args.out).expanduser() if args.out else None
+    if out is not None and out.suffix.lower() != ".pdf":
         raise UserError(f"输出文件名应以 .pdf 结尾：“{args.out}”。")
+    from app.reports.docx.summary import render_county_docx, render_department_docx
     from app.reports.summary_pdf import render_county_summary, render_department_summary
     from app.services import summaries
     from app.services.agreements import department_id_by_name
@@ -59,19 +66,25 @@ def handle(args: argparse.Namespace, open_existing) -> int:
                 )
                 report = department_report(session, database.attachments, summary.id)
                 session.rollback()  # a PDF of a summary not yet begun leaves no draft behind
-                data = render_department_summary(report)
+                data = render_department_summary(report) if out else b""
+                word_data = render_department_docx(report) if word else b""
                 state = report.status_label if begun else "尚未开始，按台账数据生成的初稿"
                 what = f"{args.department}的总结（{state}）"
             else:
                 phase_id = (summaries.phase_by_name(session, programme.id, args.phase)
                             if args.phase else summaries.summary_phase(session, programme.id))  # fmt: skip
                 county = county_report(session, database.attachments, programme.id, phase_id)
-                data = render_county_summary(county)
+                data = render_county_summary(county) if out else b""
+                word_data = render_county_docx(county) if word else b""
                 what = (
                     f"全县汇总报告（已报送 {len(county.chapters)}/{len(county.statuses)} 个科室）"
                 )
-        write_file(out, data)
-        print(f"已生成{what}：{out}")
+        if out is not None:
+            write_file(out, data)
+            print(f"已生成{what}：{out}")
+        if word is not None:
+            write_file(word, word_data)
+            print(f"已生成{what}的 Word 文件：{word}")
         return 0
     finally:
         database.close()
