@@ -19,7 +19,7 @@ from app.services.wording import cn_date
 from app.ui.background import BackgroundTask
 from app.ui.desktop import open_with_system
 from app.ui.dialogs.summary_dialogs import EditorData, ReturnDialog, SummaryDialog
-from app.ui.files import ask_save_path
+from app.ui.files import ask_save_path_as
 from app.ui.messages import confirm
 from app.ui.pages.base import Page, button_row
 from app.ui.printing import print_in_background
@@ -105,6 +105,8 @@ class SummariesPage(Page):
         self.accept_button = QPushButton(self.tr("采用"))
         self.pdf_button = QPushButton(self.tr("生成总结 PDF…"))
         self.county_pdf_button = QPushButton(self.tr("生成全县汇总 PDF…"))
+        for button in (self.pdf_button, self.county_pdf_button):
+            button.setToolTip(self.tr("保存为 PDF；文件类型选“Word 文档”则保存可修改的 Word 文件"))
         self.status = QLabel()
         self.status.setStyleSheet("color: #555;")
         self.layout_.addLayout(button_row(self.edit_button, self.submit_button,
@@ -334,7 +336,8 @@ class SummariesPage(Page):
     # ------------------------------------------------------------ PDFs
 
     def _ask_path(self, title: str, name: str) -> Path | None:
-        return ask_save_path(self, title, name, "PDF (*.pdf)", ".pdf")
+        """A .pdf, or a .docx for an editable Word copy."""
+        return ask_save_path_as(self, title, name)
 
     def department_pdf(self) -> BackgroundTask | None:
         """The selected department's summary as a PDF where the clerk says, made in the
@@ -355,6 +358,10 @@ class SummariesPage(Page):
 
             content = department_report(session, store, summary_id)
             report(1)
+            if path.suffix.lower() == ".docx":
+                from app.reports.docx.summary import render_department_docx
+
+                return self._finish_pdf(render_department_docx(content), path, report)
             return self._finish_pdf(render_department_summary(content), path, report)
 
         return self._make_pdf(path, work)
@@ -376,6 +383,10 @@ class SummariesPage(Page):
 
             content = county_report(session, store, programme_id, phase_id)
             report(1)
+            if path.suffix.lower() == ".docx":
+                from app.reports.docx.summary import render_county_docx
+
+                return self._finish_pdf(render_county_docx(content), path, report)
             return self._finish_pdf(render_county_summary(content), path, report)
 
         return self._make_pdf(path, work)
@@ -396,8 +407,9 @@ class SummariesPage(Page):
 
         def done(data: bytes) -> None:
             self.status.setText(self.tr("已保存到 %1").replace("%1", str(path)))
-            self._last_pdf = (data, path.stem)
-            self.print_button.setEnabled(True)
+            if path.suffix.lower() == ".pdf":  # a Word copy is printed from WPS or Word
+                self._last_pdf = (data, path.stem)
+                self.print_button.setEnabled(True)
             open_with_system(self, path)
 
         task = self.run_in_background(
