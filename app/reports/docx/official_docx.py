@@ -510,7 +510,8 @@ class OfficialDocx:
         """A centred line, e.g. the period under a title."""
         paragraph = self.paragraph(text, STYLE_PLAIN)
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        if size != BODY_PT:
+        if size != BODY_PT:  # off the grid: its cells are for body-size characters
+            _set(paragraph._p.get_or_add_pPr(), "w:snapToGrid", val="0")
             for run in paragraph.runs:
                 run.font.size = Pt(size)
         return paragraph
