@@ -674,12 +674,16 @@ class OfficialDocx:
             pair = items[start : start + 2]
             table = self.doc.add_table(rows=1, cols=2)
             table.alignment = WD_TABLE_ALIGNMENT.CENTER
+            table.autofit = False  # two equal columns, whatever the pictures' shapes
+            for column in table.columns:
+                column.width = Mm(TEXT_WIDTH_MM / 2)
             for c, (path, caption) in enumerate(pair):
                 cell = table.rows[0].cells[c]
                 cell.width = Mm(TEXT_WIDTH_MM / 2)
                 picture = cell.paragraphs[0]
                 picture.style = self.doc.styles[STYLE_CELL]
                 picture.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+                picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 if path is None:
                     picture.add_run("（照片文件无法读取）")
                 else:
