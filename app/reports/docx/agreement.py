@@ -96,7 +96,7 @@ def signatures(doc: OfficialDocx, content: dict[str, Any]) -> None:
             cell = table.cell(r, c)
             cell.width = Mm(78)
             paragraph = cell.paragraphs[0]
-            paragraph.style = doc.doc.styles[STYLE_PLAIN]
+            doc.apply_style(paragraph, STYLE_PLAIN)
             paragraph.paragraph_format.keep_with_next = r < len(lines) - 1
             paragraph.add_run(text)
             if r == 2:  # the signature line
