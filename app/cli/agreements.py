@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from app.cli.word import add_docx_argument, docx_target
 from app.services.errors import UserError, file_problem, write_file
 
 COMBINED_NAME = "责任状汇编.pdf"
@@ -26,6 +27,7 @@ def add_parsers(commands, make_parser) -> None:
     which.add_argument("--department", metavar="科室", help="科室名称，如 法律援助中心")
     which.add_argument("--all", action="store_true", help="全部科室")
     pdf.add_argument("--out", metavar="FILE.pdf", help="输出文件（与 --department 同用）")
+    add_docx_argument(pdf)  # with --department
     pdf.add_argument(
         "--out-dir",
         metavar="DIR",
@@ -48,9 +50,12 @@ def handle(args: argparse.Namespace, open_existing) -> int:
     from app.services import agreements
     from app.services.settings import required_programme
 
-    if args.department and not args.out:
-        raise UserError("请用 --out 指定输出的 PDF 文件。")
-    if args.department and not args.out.lower().endswith(".pdf"):
+    word = docx_target(args)
+    if word is not None and args.all:
+        raise UserError("--docx 只能与 --department 同用（一个科室的责任状）。")
+    if args.department and not args.out and word is None:
+        raise UserError("请用 --out 指定输出的 PDF 文件（或用 --docx 指定 Word 文件）。")
+    if args.department and args.out and not args.out.lower().endswith(".pdf"):
         raise UserError(f"输出文件名应以 .pdf 结尾：“{args.out}”。")
     if args.include_drafts and not args.all:
         raise UserError("--include-drafts 只与 --all 同用（决定汇编是否收入草稿）。")
@@ -71,14 +76,22 @@ def handle(args: argparse.Namespace, open_existing) -> int:
                     for r in agreements.list_agreements(session, programme.id)
                     if r.department_id == department_id
                 )
-                if row.agreement_id is not None:
-                    data = agreements.agreement_pdf(session, database.attachments, row.agreement_id)
-                else:
-                    data = render_agreement_pdf(latest)
-                out = Path(args.out).expanduser()
-                write_file(out, data)
                 status = row.status_label if row.agreement_id is not None else "草稿，尚未建立"
-                print(f"已生成 {out}（{row.department}，{status}）")
+                if args.out:
+                    if row.agreement_id is not None:
+                        data = agreements.agreement_pdf(
+                            session, database.attachments, row.agreement_id
+                        )
+                    else:
+                        data = render_agreement_pdf(latest)
+                    out = Path(args.out).expanduser()
+                    write_file(out, data)
+                    print(f"已生成 {out}（{row.department}，{status}）")
+                if word is not None:
+                    from app.reports.docx.agreement import render_agreement_docx
+
+                    write_file(word, render_agreement_docx(latest))
+                    print(f"已生成 Word 文件 {word}（{row.department}，{status}）")
                 return 0
             assert folder is not None  # --all: the group requires --department or --all
             try:  # made (with its parents) when it does not exist yet

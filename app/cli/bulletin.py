@@ -6,6 +6,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
+from app.cli.word import add_docx_argument, docx_target
 from app.services.errors import UserError, write_file
 
 
@@ -21,12 +22,16 @@ def add_parsers(commands, make_parser) -> None:
     )  # fmt: skip
     bulletin.add_argument("--out", metavar="FILE.pdf", help="PDF 文件")
     bulletin.add_argument("--xlsx", metavar="FILE.xlsx", help="Excel 文件")
+    add_docx_argument(bulletin)
 
 
 def handle(args: argparse.Namespace, open_existing) -> int:
     """Run `bulletin`."""
-    if not args.out and not args.xlsx:
-        raise UserError("请用 --out 指定 PDF 文件，或用 --xlsx 指定 Excel 文件（可同时指定）。")
+    word = docx_target(args)
+    if not args.out and not args.xlsx and word is None:
+        raise UserError(
+            "请用 --out 指定 PDF 文件，或用 --xlsx 指定 Excel 文件、--docx 指定 Word 文件（可同时指定）。"
+        )
     if args.out and Path(args.out).suffix.lower() != ".pdf":
         raise UserError(f"PDF 文件名应以 .pdf 结尾：“{args.out}”。")
     if args.xlsx and Path(args.xlsx).suffix.lower() != ".xlsx":
@@ -58,6 +63,11 @@ def handle(args: argparse.Namespace, open_existing) -> int:
 
             write_file(Path(args.xlsx).expanduser(), render_bulletin_xlsx(bulletin))
             print(f"已生成进度通报 Excel：{args.xlsx}")
+        if word is not None:
+            from app.reports.docx.bulletin import render_bulletin_docx
+
+            write_file(word, render_bulletin_docx(bulletin))
+            print(f"已生成进度通报 Word：{word}")
         return 0
     finally:
         database.close()

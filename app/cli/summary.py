@@ -6,6 +6,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
+from app.cli.word import add_docx_argument, docx_target
 from app.services.errors import UserError, write_file
 
 
@@ -24,7 +25,8 @@ def add_parsers(commands, make_parser) -> None:
     pdf.add_argument(
         "--phase", metavar="阶段", default="全年", help="阶段名称，如 总结提升；默认 全年"
     )
-    pdf.add_argument("--out", required=True, metavar="FILE.pdf", help="输出文件")
+    pdf.add_argument("--out", metavar="FILE.pdf", help="输出文件")
+    add_docx_argument(pdf)
     county = make_parser("county", actions, help="生成全县汇总 PDF（报市矫正办）",
                          description="生成全县汇总报告 PDF：封面、目录、县矫正办的全县总结、目标完成情况、"
                                      "考核得分和排名、责任状签订、月度例会、各科室指标、总结报送情况、"
@@ -32,7 +34,8 @@ def add_parsers(commands, make_parser) -> None:
     county.add_argument("--phase", metavar="阶段", help="阶段名称；默认为有报送截止日期的阶段")
     county.add_argument("--as-of", metavar="YYYY-MM-DD", dest="as_of",
                         help="统计截至日期；默认为该阶段的报送截止日期与今天中较早的一天")  # fmt: skip
-    county.add_argument("--out", required=True, metavar="FILE.pdf", help="输出文件")
+    county.add_argument("--out", metavar="FILE.pdf", help="输出文件")
+    add_docx_argument(county)
     summary.set_defaults(summary_help=summary.print_help)
 
 
@@ -41,8 +44,11 @@ def handle(args: argparse.Namespace, open_existing) -> int:
     if args.summary_command is None:
         args.summary_help()
         return 2
-    out = Path(args.out).expanduser()
-    if out.suffix.lower() != ".pdf":
+    word = docx_target(args)
+    if not args.out and word is None:
+        raise UserError("请用 --out 指定输出的 PDF 文件（或用 --docx 指定 Word 文件）。")
+    out = Path(args.out).expanduser() if args.out else None
+    if out is not None and out.suffix.lower() != ".pdf":
         raise UserError(f"输出文件名应以 .pdf 结尾：“{args.out}”。")
     as_of = None
     if args.summary_command == "county" and args.as_of:
@@ -50,6 +56,7 @@ def handle(args: argparse.Namespace, open_existing) -> int:
             as_of = date.fromisoformat(args.as_of)
         except ValueError:
             raise UserError(f"统计截至日期“{args.as_of}”无效，应写成 2018-10-15 这样。") from None
+    from app.reports.docx.summary import render_county_docx, render_department_docx
     from app.reports.summary_pdf import render_county_summary, render_department_summary
     from app.services import summaries
     from app.services.agreements import department_id_by_name
@@ -70,7 +77,8 @@ def handle(args: argparse.Namespace, open_existing) -> int:
                 )
                 report = department_report(session, database.attachments, summary.id)
                 session.rollback()  # a PDF of a summary not yet begun leaves no draft behind
-                data = render_department_summary(report)
+                data = render_department_summary(report) if out else b""
+                word_data = render_department_docx(report) if word else b""
                 state = report.status_label if begun else "尚未开始，按台账数据生成的初稿"
                 what = f"{args.department}的总结（{state}）"
             else:
@@ -81,13 +89,18 @@ def handle(args: argparse.Namespace, open_existing) -> int:
                         as_of, field="as_of", label="统计截至日期"
                     )
                 county = county_report(session, database.attachments, programme.id, phase_id, as_of)
-                data = render_county_summary(county)
+                data = render_county_summary(county) if out else b""
+                word_data = render_county_docx(county) if word else b""
                 what = (
                     f"全县汇总报告（已报送 {len(county.chapters)}/{len(county.statuses)} 个科室，"
                     f"统计截至 {county.as_of.isoformat()}）"
                 )
-        write_file(out, data)
-        print(f"已生成{what}：{out}")
+        if out is not None:
+            write_file(out, data)
+            print(f"已生成{what}：{out}")
+        if word is not None:
+            write_file(word, word_data)
+            print(f"已生成{what}的 Word 文件：{word}")
         return 0
     finally:
         database.close()

@@ -41,6 +41,28 @@ def ask_save_path(
     return _remember(path)
 
 
+PDF_OR_WORD = (("PDF (*.pdf)", ".pdf"), ("Word 文档 (*.docx)", ".docx"))  # for ask_save_path_as
+
+
+def ask_save_path_as(
+    parent: QWidget, title: str, name: str, choices: tuple[tuple[str, str], ...] = PDF_OR_WORD
+) -> Path | None:
+    """Where to save a file that can be written in several formats: ``choices`` are (filter,
+    suffix) pairs, e.g. :data:`PDF_OR_WORD`. The suffix the clerk typed decides; without one of
+    them, the chosen file type's suffix is added (else the first). None when cancelled."""
+    filters = ";;".join(label for label, _suffix in choices)
+    chosen, selected = QFileDialog.getSaveFileName(
+        parent, title, str(start_folder() / name), filters
+    )
+    if not chosen:
+        return None
+    path = Path(chosen)
+    if path.suffix.lower() not in {suffix for _label, suffix in choices}:
+        suffix = next((s for label, s in choices if label == selected), choices[0][1])
+        path = path.with_name(path.name + suffix)
+    return _remember(path)
+
+
 def ask_open_paths(parent: QWidget, title: str, file_filter: str) -> list[Path]:
     """Files to read (several may be chosen); empty when cancelled."""
     chosen, _ = QFileDialog.getOpenFileNames(parent, title, str(start_folder()), file_filter)

@@ -23,7 +23,7 @@ from app.services.errors import write_file
 from app.ui import messages
 from app.ui.desktop import open_with_system, show_in_folder, temporary_copy
 from app.ui.dialogs.agreement_dialogs import IssueDialog, SignDialog, VoidDialog
-from app.ui.files import ask_folder, ask_save_path
+from app.ui.files import ask_folder, ask_save_path_as
 from app.ui.operations import Operation
 from app.ui.pages.base import Page, button_row, section_label
 from app.ui.pdf_preview import PdfPreview
@@ -114,6 +114,9 @@ class AgreementsPage(Page):
         self.new_version_button = QPushButton(self.tr("建立新版本"))
         self.open_button = QPushButton(self.tr("用 PDF 阅读器打开"))
         self.save_button = QPushButton(self.tr("另存为…"))
+        self.save_button.setToolTip(
+            self.tr("保存为 PDF；文件类型选“Word 文档”则保存可修改的 Word 文件")
+        )
         self.print_button = QPushButton(self.tr("打印…"))
         self.scan_button = QPushButton(self.tr("查看扫描件"))
         self.export_all_button = QPushButton(self.tr("全部生成 PDF…"))
@@ -362,15 +365,17 @@ class AgreementsPage(Page):
         return Operation(self, title, work, changes=False).run()
 
     def save_selected(self) -> Path | None:
-        """Save the PDF where the clerk says, and say where it went."""
+        """Save the PDF (or, when the clerk picks a .docx name, an editable Word copy) where
+        the clerk says, and say where it went."""
         row, data = self.selected(), self._pdf
         if row is None or data is None:
             return None
-        path = ask_save_path(
-            self, self.tr("保存责任状"), self._file_name(row), "PDF (*.pdf)", ".pdf"
-        )
+        path = ask_save_path_as(self, self.tr("保存责任状"), self._file_name(row))
         if path is None:
             return None
+        if path.suffix.lower() == ".docx":
+            self._save_word(row, path)
+            return path
         if not self._file_action(self.tr("保存责任状"), lambda: write_file(path, data))[0]:
             return None
         self.status.setText(self.tr("已保存到 %1").replace("%1", str(path)))
@@ -382,6 +387,33 @@ class AgreementsPage(Page):
             .replace("%2", str(path)),
         )
         return path
+
+    def _save_word(self, row: AgreementRow, path: Path) -> None:
+        """The agreement as it stands (issued content frozen, a draft live) as an editable
+        Word copy at ``path``, made in the background; then say where it went."""
+        programme_id, department_id = self.context.programme_id, row.department_id
+        if programme_id is None:
+            return
+
+        def work(session: Session, _report: Callable[[int], None]) -> Path:
+            from app.reports.docx.agreement import render_agreement_docx
+
+            content = agreements.content_for_department(session, programme_id, department_id)
+            write_file(path, render_agreement_docx(content))
+            return path
+
+        def done(written: Path) -> None:
+            self.status.setText(self.tr("已保存到 %1").replace("%1", str(written)))
+            messages.inform(
+                self,
+                self.tr("已保存"),
+                self.tr("%1的责任状（Word 文件，可修改）已保存到：\n%2")
+                .replace("%1", row.department)
+                .replace("%2", str(written)),
+            )
+
+        self.run_in_background(self.tr("保存责任状"), self.tr("正在生成 Word 文件……"), work,
+                               success=done)  # fmt: skip
 
     def print_selected(self) -> None:
         """Print through Qt's print dialog (pages sent to the printer in the background)."""

@@ -20,7 +20,7 @@ from app.services.wording import cn_date
 from app.ui.background import BackgroundTask
 from app.ui.desktop import open_with_system
 from app.ui.dialogs.summary_dialogs import EditorData, ReturnDialog, SummaryDialog
-from app.ui.files import ask_save_path
+from app.ui.files import ask_save_path_as
 from app.ui.messages import confirm
 from app.ui.pages.base import Page, button_row
 from app.ui.printing import print_in_background
@@ -113,6 +113,8 @@ class SummariesPage(Page):
                 "县矫正办本期的全县总结（综述、主要做法、问题、下步打算等），列为汇总报告第一章。"
             )
         )
+        for button in (self.pdf_button, self.county_pdf_button):
+            button.setToolTip(self.tr("保存为 PDF；文件类型选“Word 文档”则保存可修改的 Word 文件"))
         self.status = QLabel()
         self.status.setStyleSheet("color: #555;")
         self.layout_.addLayout(button_row(self.edit_button, self.submit_button,
@@ -405,7 +407,8 @@ class SummariesPage(Page):
     # ------------------------------------------------------------ PDFs
 
     def _ask_path(self, title: str, name: str) -> Path | None:
-        return ask_save_path(self, title, name, "PDF (*.pdf)", ".pdf")
+        """A .pdf, or a .docx for an editable Word copy."""
+        return ask_save_path_as(self, title, name)
 
     def department_pdf(self) -> BackgroundTask | None:
         """The selected department's summary as a PDF where the clerk says, made in the
@@ -426,6 +429,10 @@ class SummariesPage(Page):
 
             content = department_report(session, store, summary_id)
             report(1)
+            if path.suffix.lower() == ".docx":
+                from app.reports.docx.summary import render_department_docx
+
+                return self._finish_pdf(render_department_docx(content), path, report)
             return self._finish_pdf(render_department_summary(content), path, report)
 
         return self._make_pdf(path, work)
@@ -454,6 +461,10 @@ class SummariesPage(Page):
 
             content = county_report(session, store, programme_id, phase_id, as_of)
             report(1)
+            if path.suffix.lower() == ".docx":
+                from app.reports.docx.summary import render_county_docx
+
+                return self._finish_pdf(render_county_docx(content), path, report)
             return self._finish_pdf(render_county_summary(content), path, report)
 
         return self._make_pdf(path, work)
@@ -474,8 +485,9 @@ class SummariesPage(Page):
 
         def done(data: bytes) -> None:
             self.status.setText(self.tr("已保存到 %1").replace("%1", str(path)))
-            self._last_pdf = (data, path.stem)
-            self.print_button.setEnabled(True)
+            if path.suffix.lower() == ".pdf":  # a Word copy is printed from WPS or Word
+                self._last_pdf = (data, path.stem)
+                self.print_button.setEnabled(True)
             open_with_system(self, path)
 
         task = self.run_in_background(
