@@ -88,7 +88,7 @@ def test_an_inspection_records_findings_and_raises_items_for_some(database):
                 deadline=INSPECTED,
             ),  # due the same day
         )
-        assert inspection.findings == "1. 台账照片不全\n2. 宣传资料摆放整齐\n3. 结对走访记录缺失"
+        assert inspection.findings == "1．台账照片不全\n2．宣传资料摆放整齐\n3．结对走访记录缺失"
         assert inspection.owner_unit_id == units[COUNTY]
         items = sorted(inspection.items, key=lambda i: i.id)
         assert [(i.finding, i.responsible_unit_id, i.deadline, i.status, i.owner_unit_id)

@@ -138,7 +138,7 @@ def test_a_new_inspection_and_an_item_through_the_dialogs(qtbot, monkeypatch, gu
     (row,) = page.inspection_model.rows()
     assert (row.inspected_unit, row.findings, row.items) == (
         AID,
-        "1. 台账照片缺少说明\n2. 宣传栏已更新",
+        "1．台账照片缺少说明\n2．宣传栏已更新",
         1,
     )
     assert [r.finding for r in page.item_model.rows()] == ["台账照片缺少说明"]

@@ -166,7 +166,7 @@ def record_inspection(
     inspection = Inspection(
         programme_id=data.programme_id, inspection_date=data.inspection_date,
         inspectors=inspectors, inspected_unit_id=data.inspected_unit_id,
-        findings="\n".join(f"{n}. {t}" for n, t in enumerate(texts, start=1)) if len(texts) > 1
+        findings="\n".join(f"{n}．{t}" for n, t in enumerate(texts, start=1)) if len(texts) > 1
         else "".join(texts), owner_unit_id=owner_unit_id,
     )  # fmt: skip
     session.add(inspection)
