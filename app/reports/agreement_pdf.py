@@ -13,7 +13,6 @@ from reportlab.platypus import (
     Flowable,
     KeepTogether,
     PageBreak,
-    Paragraph,
     Spacer,
     Table,
     TableStyle,
@@ -30,6 +29,7 @@ from app.reports.official import (
     cn_date,
     cn_numeral,
 )
+from app.reports.typesetting import Paragraph
 from app.services.agreements import render_text
 
 

@@ -9,9 +9,10 @@ from xml.sax.saxutils import escape
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table
+from reportlab.platypus import Spacer, Table
 
 from app.reports.official import LEADING, Story, Styles, build_pdf, cn_date, ruled_table
+from app.reports.typesetting import Paragraph
 from app.services.bulletin import Bulletin
 from app.services.progress import pace_status
 

@@ -23,12 +23,12 @@ from reportlab.platypus import (
     Flowable,
     Frame,
     PageTemplate,
-    Paragraph,
     Table,
     TableStyle,
 )
 
 from app.reports.fonts import FontSet, font_set
+from app.reports.typesetting import Paragraph as Paragraph  # re-exported: use it for every text
 from app.services.wording import cn_date as cn_date  # re-exported
 from app.services.wording import cn_numeral as cn_numeral  # re-exported
 
@@ -43,18 +43,30 @@ TEXT_WIDTH, TEXT_HEIGHT = 156 * mm, 225 * mm
 BOTTOM = PAGE_HEIGHT - TOP - TEXT_HEIGHT
 BODY_SIZE, TITLE_SIZE, PAGE_NUMBER_SIZE = 16, 22, 14
 LEADING = TEXT_HEIGHT / 22  # 22 lines a page
+LINE_CHARS = 28  # characters a full body line holds
+TRACKING = (TEXT_WIDTH - LINE_CHARS * BODY_SIZE) / (LINE_CHARS - 1)  # ≈ -0.21 pt after each
+PITCH = BODY_SIZE + TRACKING  # body character pitch: 28 characters fill the 156 mm line
 
 Styles = dict[str, ParagraphStyle]  # paragraph styles by name
 Story = list[Flowable]  # what a document is built from
 
 
 def styles(fonts: FontSet | None = None) -> Styles:
-    """Paragraph styles of an official document."""
+    """Paragraph styles of an official document (build them with :class:`Paragraph`).
+
+    ``body`` 仿宋 3号 on the 28 × 22 grid, first line indented two characters; ``title``
+    小标宋 2号; ``heading`` (= ``heading1``, "一、") 黑体, ``heading2`` ("（一）") 楷体,
+    ``heading3`` ("1.", "（1）") 仿宋, each kept with the lines after it; ``cell*`` for tables,
+    ``note`` 宋体 5号."""
     f = fonts or font_set()
     body = ParagraphStyle(
-        "body", fontName=f.body, fontSize=BODY_SIZE, leading=LEADING, firstLineIndent=2 * BODY_SIZE,
-        alignment=TA_JUSTIFY, wordWrap="CJK",
+        "body", fontName=f.body, fontSize=BODY_SIZE, leading=LEADING, firstLineIndent=2 * PITCH,
+        alignment=TA_JUSTIFY, wordWrap="CJK", tracking=TRACKING,
     )  # fmt: skip
+    cell = ParagraphStyle(
+        "cell", fontName=f.body, fontSize=12, leading=16, alignment=TA_LEFT, wordWrap="CJK"
+    )
+    heading1 = ParagraphStyle("heading", parent=body, fontName=f.heading1, keepWithNext=1)
     return {
         "title": ParagraphStyle(
             "title",
@@ -67,26 +79,15 @@ def styles(fonts: FontSet | None = None) -> Styles:
         ),
         "body": body,
         "plain": ParagraphStyle("plain", parent=body, firstLineIndent=0),
-        "heading": ParagraphStyle("heading", parent=body, fontName=f.heading, keepWithNext=1),
+        "heading": heading1,
+        "heading1": heading1,
+        "heading2": ParagraphStyle("heading2", parent=body, fontName=f.heading2, keepWithNext=1),
+        "heading3": ParagraphStyle("heading3", parent=body, fontName=f.heading3, keepWithNext=1),
         "right": ParagraphStyle("right", parent=body, firstLineIndent=0, alignment=TA_RIGHT),
-        "cell": ParagraphStyle(
-            "cell", fontName=f.body, fontSize=12, leading=16, alignment=TA_LEFT, wordWrap="CJK"
-        ),
-        "cell_center": ParagraphStyle(
-            "cell_center",
-            fontName=f.body,
-            fontSize=12,
-            leading=16,
-            alignment=TA_CENTER,
-            wordWrap="CJK",
-        ),
+        "cell": cell,
+        "cell_center": ParagraphStyle("cell_center", parent=cell, alignment=TA_CENTER),
         "cell_head": ParagraphStyle(
-            "cell_head",
-            fontName=f.heading,
-            fontSize=12,
-            leading=16,
-            alignment=TA_CENTER,
-            wordWrap="CJK",
+            "cell_head", parent=cell, fontName=f.heading1, alignment=TA_CENTER
         ),
         "note": ParagraphStyle(
             "note", fontName=f.song, fontSize=10.5, leading=15, alignment=TA_LEFT, wordWrap="CJK"

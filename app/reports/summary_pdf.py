@@ -28,7 +28,6 @@ from reportlab.platypus import (
     NextPageTemplate,
     PageBreak,
     PageTemplate,
-    Paragraph,
     Spacer,
     Table,
     TableStyle,
@@ -52,6 +51,7 @@ from app.reports.official import (
     ruled_table,
     styles,
 )
+from app.reports.typesetting import Paragraph
 from app.services.summary_reports import CountyReport, DepartmentReport, ReportPhoto
 
 if TYPE_CHECKING:
