@@ -161,7 +161,10 @@ def _documents(database, tmp_path) -> dict[str, bytes]:
         summary = summaries.start_summary(s, programme_id, units["法律援助中心"], phase.id)
         sections = dict(summary.sections)
         for key in sections:
-            sections[key] = "我中心扎实开展“大帮教”工作，完成走访4 场，占30%，2018年共服务12348人次。" * 4
+            sections[key] = (
+                "我中心组织律师深入各司法所开展法律援助宣传，帮助社区矫正对象解决实际困难。" * 3
+                + "完成走访4 场，占30%，2018年共服务12348人次。" * 2
+            )
         summaries.save_summary(s, summary.id, sections, [])
         summaries.submit_summary(s, summary.id, date(2018, 10, 12))
         meeting = meetings.save_meeting(s, None, MeetingInput(
@@ -205,7 +208,8 @@ def test_every_document_keeps_the_typesetting_rules(documents):
         assert m.page_size == pytest.approx((595.28, 841.89), abs=0.5), kind
         assert outside_block(m) == [], kind
         assert forbidden_breaks(m) == [], kind
-        assert all(m.fonts.values()) and set(m.fonts) <= allowed, (kind, m.fonts)
+        drawn = {c.font for p in m.pages for c in p}
+        assert drawn <= allowed and all(m.fonts[f] for f in drawn), (kind, drawn, m.fonts)
         counts = full_line_counts(m, body)
         assert counts and set(counts) == {28}, (kind, counts)
         assert max(lines_per_page(m)) <= 22, kind
@@ -226,6 +230,7 @@ def test_headings_are_never_stranded_at_a_page_foot(documents):
     for kind, m in documents.items():
         lines = list(m.lines())
         for line, after in itertools.pairwise(lines):
-            if HEADING1.match(line.text) and after.page != line.page:
+            contents = ".." in line.text  # a line of the table of contents
+            if HEADING1.match(line.text) and not contents and after.page != line.page:
                 pytest.fail(f"{kind}: heading {line.text} alone at the foot of p{line.page}")
     assert LEADING > 0
