@@ -156,8 +156,8 @@ def outside_block(m: Measured) -> list[str]:
             if not c.upright or not c.text.strip():
                 continue
             footer = c.top > BOTTOM_EDGE and (c.text in "—-" or c.text.isdigit())
-            inside = LEFT - TOLERANCE <= c.x0 and c.x1 <= RIGHT + TOLERANCE
-            inside = inside and TOP - TOLERANCE <= c.top and c.bottom <= BOTTOM_EDGE + TOLERANCE
+            inside = c.x0 >= LEFT - TOLERANCE and c.x1 <= RIGHT + TOLERANCE
+            inside = inside and c.top >= TOP - TOLERANCE and c.bottom <= BOTTOM_EDGE + TOLERANCE
             if not inside and not footer:
                 bad.append(f"p{n} {c.text!r} x {c.x0 / MM:.1f}–{c.x1 / MM:.1f} mm "
                            f"y {c.top / MM:.1f}–{c.bottom / MM:.1f} mm")  # fmt: skip
@@ -166,10 +166,18 @@ def outside_block(m: Measured) -> list[str]:
 
 def max_x_mm(m: Measured) -> float:
     """The right edge of the rightmost upright glyph above the page-number zone, in mm."""
-    return max(
-        (c.x1 for p in m.pages for c in p if c.upright and c.text.strip() and c.top < BOTTOM_EDGE),
-        default=0,
-    ) / MM
+    return (
+        max(
+            (
+                c.x1
+                for p in m.pages
+                for c in p
+                if c.upright and c.text.strip() and c.top < BOTTOM_EDGE
+            ),
+            default=0,
+        )
+        / MM
+    )
 
 
 def forbidden_breaks(m: Measured) -> list[str]:

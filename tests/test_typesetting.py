@@ -118,7 +118,10 @@ def test_a_full_page_holds_22_lines_of_28_characters():
 
 def test_full_width_brackets_are_not_spaced():
     def story(st: Styles) -> Story:
-        return [Paragraph("（一）加强组织领导", st["heading2"]), Paragraph("（一）" * 5, st["body"])]
+        return [
+            Paragraph("（一）加强组织领导", st["heading2"]),
+            Paragraph("（一）" * 5, st["body"]),
+        ]
 
     m = measure(build_pdf("括号", "测试", story))
     for line in m.lines():
@@ -132,20 +135,19 @@ def test_full_width_brackets_are_not_spaced():
 
 def _documents(database, tmp_path) -> dict[str, bytes]:
     """The five official documents built from the test fixtures."""
+    from sqlalchemy import select
+
     from app.models import Phase
     from app.reports.agreement_pdf import render_agreement_pdf
     from app.reports.bulletin_pdf import render_bulletin_pdf
     from app.reports.minutes_pdf import render_minutes_pdf
     from app.reports.summary_pdf import render_county_summary, render_department_summary
-    from app.services import ledger, meetings, summaries
+    from app.services import agreements, ledger, meetings, summaries
     from app.services.bulletin import build_bulletin
     from app.services.ledger import EntryInput
     from app.services.meetings import DecisionInput, MeetingInput, ReportInput
     from app.services.settings import current_programme, local_unit
     from app.services.summary_reports import county_report, department_report
-    from sqlalchemy import select
-
-    from app.services import agreements
     from tests.helpers import kind_ids, unit_ids
 
     with database.session() as s:

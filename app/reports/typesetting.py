@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from functools import cache
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from reportlab.pdfbase.pdfmetrics import getFont
 from reportlab.platypus import paragraph as _rl
@@ -100,13 +100,14 @@ def with_fallback(frags: list[Any]) -> list[Any]:
     out: list[Any] = []
     fallback: str | None = None
     for frag in frags:
-        text = getattr(frag, "text", None)
+        text: str = getattr(frag, "text", None) or ""
         cover = _coverage(frag.fontName) if text and not hasattr(frag, "cbDefn") else None
         if cover is None or all(ord(c) in cover or c == JOIN for c in text):
             out.append(frag)
             continue
         fallback = fallback or _fallback_name()
-        pieces = groupby(text, key=lambda c: ord(c) in cover or c.isspace() or c == JOIN)
+        known = cover
+        pieces = groupby(text, key=lambda c: ord(c) in known or c.isspace() or c == JOIN)
         parts = [(has, "".join(chars)) for has, chars in pieces]
         for n, (has, chars) in enumerate(parts):
             piece = frag.clone(text=chars)
@@ -206,8 +207,10 @@ def kinsoku_split(frags: list[Any], widths: list[float], calc_bounds: bool,
     return _rl.ParaLines(kind=1, lines=lines)
 
 
-class Paragraph(_rl.Paragraph):  # type: ignore[misc]  # reportlab is untyped
+class CJKParagraph(_rl.Paragraph):  # type: ignore[misc]  # reportlab is untyped
     """ReportLab's paragraph with Chinese line breaking, tracking and font fallback."""
+
+    frags: list[Any]
 
     def _setup(self, *args: Any, **kwargs: Any) -> None:
         super()._setup(*args, **kwargs)
@@ -241,7 +244,7 @@ class Paragraph(_rl.Paragraph):  # type: ignore[misc]  # reportlab is untyped
         style = self.style
         self.height = 0
         _rl._handleBulletWidth(self.bulletText, style, maxWidths)
-        if hasattr(self, "blPara") and getattr(self, "_splitpara", 0):
+        if hasattr(self, "blPara") and getattr(self, "_splitpara", False):
             return self.blPara
         if not self.frags:
             return _rl.ParaLines(kind=0, fontSize=style.fontSize, fontName=style.fontName,
@@ -257,3 +260,9 @@ class Paragraph(_rl.Paragraph):  # type: ignore[misc]  # reportlab is untyped
         if tracking:
             text.setCharSpace(tracking)
         return text
+
+
+if TYPE_CHECKING:  # as untyped as ReportLab's own, so a Paragraph mixes with strings in rows
+    Paragraph: TypeAlias = Any
+else:
+    Paragraph = CJKParagraph
