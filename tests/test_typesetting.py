@@ -236,3 +236,23 @@ def test_headings_are_never_stranded_at_a_page_foot(documents):
             if HEADING1.match(line.text) and not contents and after.page != line.page:
                 pytest.fail(f"{kind}: heading {line.text} alone at the foot of p{line.page}")
     assert LEADING > 0
+
+
+@pytest.mark.parametrize("filler", [17, 20, 21])
+def test_a_heading_keeps_with_two_lines_and_the_section_breaks_across_pages(filler):
+    def story(st: Styles) -> Story:
+        return [
+            *(Paragraph("前文" * 5, st["plain"]) for _ in range(filler)),
+            Paragraph("二、工作措施", st["heading1"]),
+            Paragraph("正文" * 14 * 10, st["plain"]),  # ten full lines
+        ]
+
+    m = measure(build_pdf("标题", "测试", story))
+    lines = list(m.lines())
+    n = next(i for i, line in enumerate(lines) if line.text.startswith("二、"))
+    heading, first, second = lines[n : n + 3]
+    assert heading.page == first.page == second.page  # never alone at the foot
+    if filler + 3 <= 22:  # room for the heading and two lines: the section starts here
+        assert heading.page == 1 and lines[-1].page == 2
+    else:
+        assert heading.page == 2

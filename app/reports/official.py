@@ -22,10 +22,12 @@ from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
+    KeepTogether,
     PageTemplate,
     Table,
     TableStyle,
 )
+from reportlab.platypus import Paragraph as ReportLabParagraph
 
 from app.reports.fonts import FontSet, font_set
 from app.reports.typesetting import Paragraph as Paragraph  # re-exported: use it for every text
@@ -191,6 +193,26 @@ class Watermark(Flowable):  # type: ignore[misc]  # reportlab is untyped
         self.canv._doctemplate.watermark = self.text
 
 
+class KeepWithNextLines(KeepTogether):  # type: ignore[misc]  # reportlab is untyped
+    """What ``keepWithNext`` groups (headings and the flowable after them): the headings stay
+    on the page with at least the first two lines of a following paragraph, and that paragraph
+    may go on across the page break; anything else is kept whole as ReportLab does."""
+
+    def split(self, aW: float, aH: float) -> list[Flowable]:  # ReportLab names the sizes so
+        *heads, last = self._content
+        if heads and isinstance(last, ReportLabParagraph):
+            used = 0.0
+            for n, flowable in enumerate(heads):
+                used += flowable.wrap(aW, aH)[1] + flowable.getSpaceAfter()
+                used += flowable.getSpaceBefore() if n else 0
+            room = aH - used - last.getSpaceBefore() - 1  # 1 pt for rounding
+            parts = last.split(aW, room) if room > 0 else []
+            if len(parts) == 2:  # at least two lines fit (ReportLab allows no orphan)
+                return [*heads, *parts]
+        result: list[Flowable] = super().split(aW, aH)
+        return result
+
+
 class OfficialDocument(BaseDocTemplate):  # type: ignore[misc]  # reportlab is untyped
     """A4 document with the GB/T 9704 text block and page numbers."""
 
@@ -203,6 +225,7 @@ class OfficialDocument(BaseDocTemplate):  # type: ignore[misc]  # reportlab is u
             initialFontName=(fonts or font_set()).body, initialFontSize=BODY_SIZE,
         )  # fmt: skip
         self.fonts = fonts or font_set()
+        self.keepTogetherClass = KeepWithNextLines  # headings keep with next lines, not sections
         self.number_offset = 0
         self.watermark = ""
         frame = Frame(LEFT, BOTTOM, TEXT_WIDTH, TEXT_HEIGHT, 0, 0, 0, 0, id="text")
