@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import io
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -201,7 +202,8 @@ def body_lines(m: Measured, body_font: str) -> list[Line]:
 
 
 def full_line_counts(m: Measured, body_font: str) -> list[int]:
-    """Character counts of the full body lines made only of full-width characters: those
+    """Character counts of the full body lines made only of full-width characters at the
+    natural pitch (not spread by justification after a character was pushed down): those
     reaching the right edge of the block (first lines counted with their two-character
     indent)."""
     counts = []
@@ -209,7 +211,11 @@ def full_line_counts(m: Measured, body_font: str) -> list[int]:
     for line in body_lines(m, body_font):
         if any(abs(c.x1 - c.x0 - c.size) > 0.5 for c in line.chars):
             continue
-        if line.chars[-1].x1 >= RIGHT - pitch / 2:
+        natural = (
+            len(line.chars) < 2
+            or abs((line.chars[-1].x0 - line.chars[0].x0) / (len(line.chars) - 1) - pitch) < 0.05
+        )
+        if natural and line.chars[-1].x1 >= RIGHT - pitch / 2:
             indent = round((line.chars[0].x0 - LEFT) / pitch)
             counts.append(len(line.chars) + indent)
     return counts
@@ -238,4 +244,17 @@ def off_grid(m: Measured, body_font: str) -> list[str]:
             if 0 < gap < LEADING - 0.2:
                 bad.append(f"p{line.page}: {gap:.2f} pt before {line.text[:10]}")
         previous = line
+    return bad
+
+
+def ragged_lines(m: Measured, body_font: str) -> list[str]:
+    """Body lines followed by a continuation line (not indented) that stop short of the right
+    edge: in justified paragraphs of indented body text every such line is flush."""
+    bad = []
+    pitch = TEXT_WIDTH / 28
+    lines = body_lines(m, body_font)
+    for line, after in itertools.pairwise(lines):
+        continued = after.chars[0].x0 < LEFT + pitch / 2
+        if continued and abs(line.chars[-1].x1 - RIGHT) > 0.5:
+            bad.append(f"p{line.page}: {line.text} ends at {line.chars[-1].x1 / MM:.1f} mm")
     return bad

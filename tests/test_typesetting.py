@@ -28,6 +28,7 @@ from tests.pdf_measure import (
     measure,
     off_grid,
     outside_block,
+    ragged_lines,
 )
 
 RARE = "喆堃玥镕昇珺璟"
@@ -72,8 +73,9 @@ def test_no_line_starts_or_ends_with_a_forbidden_mark(provoked):
     assert not {line.text[-1] for line in provoked.lines()} & set(CANNOT_END)
 
 
-def test_nothing_hangs_past_the_block(provoked):
+def test_nothing_hangs_past_the_block_and_lines_are_flush(provoked):
     assert outside_block(provoked) == []
+    assert ragged_lines(provoked, _base(font_set().body)) == []
     assert max_x_mm(provoked) <= 28 + 156 + 0.3
 
 

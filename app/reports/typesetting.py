@@ -26,6 +26,7 @@ from functools import cache
 from itertools import groupby
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from reportlab.lib.enums import TA_JUSTIFY
 from reportlab.pdfbase.pdfmetrics import getFont
 from reportlab.platypus import paragraph as _rl
 from reportlab.rl_config import _FUZZ
@@ -126,6 +127,8 @@ def _units(frags: list[Any], tracking: float) -> tuple[list[Any], list[bool]]:
     joined: list[bool] = []
     join_next = False
     for frag in frags:
+        if getattr(getattr(frag, "cbDefn", None), "name", None) == _CHAR_SPACE:
+            continue  # a justification mark of an earlier wrap (a split paragraph's rest)
         text = frag.text if hasattr(frag, "text") else ""
         if isinstance(text, bytes):
             text = text.decode("utf8")
@@ -191,17 +194,50 @@ def _breaks(units: list[Any], joined: list[bool], widths: list[float]) -> list[i
     return starts
 
 
+_CHAR_SPACE = "bj_char_space"  # onDraw callback setting a line's character spacing
+
+
+def _set_char_space(canvas: Any, _kind: str, label: str) -> None:
+    canvas._curr_tx_info["tx"].setCharSpace(float(label))
+
+
+def _char_space_mark(unit: Any, char_space: float) -> Any:
+    """A zero-width unit that sets the character spacing (Tc) for the rest of its line."""
+    from reportlab.lib.abag import ABag
+
+    frag = unit.frag.clone(text="")
+    for attribute in ("lineBreak", "cbDefn"):
+        if hasattr(frag, attribute):
+            delattr(frag, attribute)
+    frag.cbDefn = ABag(kind="onDraw", name=_CHAR_SPACE, label=f"{char_space:.4f}")
+    return _rl.cjkU("", frag, "utf8")
+
+
 def kinsoku_split(frags: list[Any], widths: list[float], calc_bounds: bool,
-                  tracking: float = 0.0) -> Any:  # fmt: skip
-    """ReportLab ParaLines (kind 1) for ``frags`` broken into lines of ``widths``."""
+                  tracking: float = 0.0, justify: bool = False) -> Any:  # fmt: skip
+    """ReportLab ParaLines (kind 1) for ``frags`` broken into lines of ``widths``. With
+    ``justify`` every line but the last (and those ended by <br/>) is spread flush to both
+    edges by its own character spacing."""
     units, joined = _units(frags, tracking)
     starts = _breaks(units, joined, widths)
+    ends = [*starts, len(units)]
     lines = []
-    for n, (a, b) in enumerate(zip([0, *starts], [*starts, len(units)], strict=True)):
+    for n, (a, b) in enumerate(zip([0, *starts], ends, strict=True)):
         width = widths[min(n, len(widths) - 1)]
         chunk = units[a:b]
         used = sum(u.width for u in chunk)
         line_break = bool(chunk) and hasattr(chunk[-1].frag, "lineBreak")
+        if justify and chunk:
+            glyphs = sum(1 for u in chunk if str(u))
+            spread = n < len(ends) - 1 and not line_break and glyphs > 1
+            spread = spread and _FUZZ < width - used < width / 4  # a short line stays short
+            # ink from the first glyph to the last = widths + (glyphs - 1) × Tc
+            char_space = (
+                tracking + ((width - used) + tracking) / (glyphs - 1) if spread else tracking
+            )
+            chunk = [_char_space_mark(chunk[0], char_space), *chunk]
+            if spread:
+                used = width
         lines.append(_rl.makeCJKParaLine(chunk, width, used, width - used, line_break,
                                          calc_bounds))  # fmt: skip
     return _rl.ParaLines(kind=1, lines=lines)
@@ -251,8 +287,28 @@ class CJKParagraph(_rl.Paragraph):  # type: ignore[misc]  # reportlab is untyped
                                  textColor=style.textColor, lines=[], ascent=style.fontSize,
                                  descent=-0.2 * style.fontSize)  # fmt: skip
         auto = getattr(self, "autoLeading", getattr(style, "autoLeading", ""))
-        return kinsoku_split(self.frags, list(maxWidths), auto not in ("", "off"),
-                             float(getattr(style, "tracking", 0.0) or 0.0))  # fmt: skip
+        tracking = float(getattr(style, "tracking", 0.0) or 0.0)
+        justify = style.alignment == TA_JUSTIFY
+        return kinsoku_split(self.frags, list(maxWidths), auto not in ("", "off"), tracking,
+                             justify)  # fmt: skip
+
+    def _get_split_blParaFunc(self) -> Any:  # ReportLab's name
+        """Lines ``start:stop`` back to frags, as they are: ReportLab's own adds a space at each
+        line end (right for Latin text, a stray space in Chinese)."""
+
+        def frags_of(para: Any, start: int, stop: int) -> list[Any]:
+            return [
+                word
+                for line in para.lines[start:stop]
+                for word in line.words
+                if getattr(getattr(word, "cbDefn", None), "name", None) != _CHAR_SPACE
+            ]
+
+        return frags_of
+
+    def draw(self) -> None:
+        self.canv.setNamedCB(_CHAR_SPACE, _set_char_space)
+        super().draw()
 
     def beginText(self, x: float, y: float) -> Any:  # ReportLab's name
         text = super().beginText(x, y)
