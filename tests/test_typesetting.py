@@ -118,7 +118,7 @@ def test_a_full_page_holds_22_lines_of_28_characters():
     assert off_grid(m, body) == [] and outside_block(m) == []
 
 
-def test_full_width_brackets_are_not_spaced():
+def test_full_width_brackets_are_not_spaced_and_adjacent_marks_are_squeezed():
     def story(st: Styles) -> Story:
         return [
             Paragraph("（一）加强组织领导", st["heading2"]),
@@ -126,10 +126,16 @@ def test_full_width_brackets_are_not_spaced():
         ]
 
     m = measure(build_pdf("括号", "测试", story))
+    pairs = 0
     for line in m.lines():
         assert " " not in line.text
         for a, b in itertools.pairwise(line.chars):
-            assert abs(b.x0 - a.x1) < 0.5, (a.text, b.text)  # one advance after another
+            if a.text + b.text == "）（":  # 标点挤压: the closing mark's blank half is cut
+                assert abs(b.x0 - a.x0 - a.size / 2) < 0.5, (a, b)
+                pairs += 1
+            else:
+                assert abs(b.x0 - a.x1) < 0.5, (a.text, b.text)  # one advance after another
+    assert pairs == 4
 
 
 # ---- each document kind -------------------------------------------------------------------

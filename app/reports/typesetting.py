@@ -27,7 +27,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from reportlab.lib.enums import TA_JUSTIFY
-from reportlab.pdfbase.pdfmetrics import getFont
+from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.platypus import paragraph as _rl
 from reportlab.rl_config import _FUZZ
 
@@ -38,6 +38,8 @@ CANNOT_START = (
 """Characters that may not begin a line (closing punctuation and marks)."""
 CANNOT_END = "（《「『“‘〔［｛〈【〖([{"
 """Characters that may not end a line (opening punctuation)."""
+SQUEEZABLE = "，。、；：？！）》」』”’（《「『“‘〔〕［］【】〖〗"
+"""Full-width punctuation squeezed to half an em when another follows it."""
 JOIN = "\u2060"
 """WORD JOINER: no line break between the characters around it; never drawn."""
 SHORT = 4
@@ -213,12 +215,33 @@ def _char_space_mark(unit: Any, char_space: float) -> Any:
     return _rl.cjkU("", frag, "utf8")
 
 
+def _squeeze(units: list[Any]) -> list[float]:
+    """For each unit, how much its advance is cut: half an em for full-width punctuation
+    followed by more punctuation ("）（", "。”", "）、"), whose blank halves would otherwise
+    leave a visible gap (标点挤压)."""
+    cuts = [0.0] * len(units)
+    for i in range(len(units) - 1):
+        here, after = units[i], units[i + 1]
+        if (
+            str(here) in SQUEEZABLE
+            and str(after) in SQUEEZABLE
+            and not hasattr(here.frag, "cbDefn")
+        ):
+            size = here.frag.fontSize
+            if stringWidth(str(here), here.frag.fontName, size) > 0.9 * size:  # full width
+                cuts[i] = size / 2
+    return cuts
+
+
 def kinsoku_split(frags: list[Any], widths: list[float], calc_bounds: bool,
                   tracking: float = 0.0, justify: bool = False) -> Any:  # fmt: skip
-    """ReportLab ParaLines (kind 1) for ``frags`` broken into lines of ``widths``. With
-    ``justify`` every line but the last (and those ended by <br/>) is spread flush to both
-    edges by its own character spacing."""
+    """ReportLab ParaLines (kind 1) for ``frags`` broken into lines of ``widths``. Adjacent
+    punctuation is squeezed (:func:`_squeeze`). With ``justify`` every line but the last (and
+    those ended by <br/>) is spread flush to both edges by its own character spacing."""
     units, joined = _units(frags, tracking)
+    cuts = _squeeze(units)
+    for unit, cut in zip(units, cuts, strict=True):
+        unit._width -= cut
     starts = _breaks(units, joined, widths)
     ends = [*starts, len(units)]
     lines = []
@@ -227,17 +250,24 @@ def kinsoku_split(frags: list[Any], widths: list[float], calc_bounds: bool,
         chunk = units[a:b]
         used = sum(u.width for u in chunk)
         line_break = bool(chunk) and hasattr(chunk[-1].frag, "lineBreak")
+        char_space = tracking
         if justify and chunk:
             glyphs = sum(1 for u in chunk if str(u))
             spread = n < len(ends) - 1 and not line_break and glyphs > 1
             spread = spread and _FUZZ < width - used < width / 4  # a short line stays short
-            # ink from the first glyph to the last = widths + (glyphs - 1) × Tc
-            char_space = (
-                tracking + ((width - used) + tracking) / (glyphs - 1) if spread else tracking
-            )
-            chunk = [_char_space_mark(chunk[0], char_space), *chunk]
             if spread:
+                # ink from the first glyph to the last = widths + (glyphs - 1) × Tc
+                char_space += (width - used + tracking - cuts[b - 1]) / (glyphs - 1)
                 used = width
+        if chunk and (char_space != tracking or any(cuts[a:b])):
+            marked = [_char_space_mark(chunk[0], char_space)]
+            for unit, cut in zip(chunk, cuts[a:b], strict=True):
+                if cut:
+                    marked += [_char_space_mark(unit, char_space - cut), unit,
+                               _char_space_mark(unit, char_space)]  # fmt: skip
+                else:
+                    marked.append(unit)
+            chunk = marked
         lines.append(_rl.makeCJKParaLine(chunk, width, used, width - used, line_break,
                                          calc_bounds))  # fmt: skip
     return _rl.ParaLines(kind=1, lines=lines)
