@@ -264,3 +264,20 @@ def test_a_heading_keeps_with_two_lines_and_the_section_breaks_across_pages(fill
         assert heading.page == 1 and lines[-1].page == 2
     else:
         assert heading.page == 2
+
+
+def test_the_closing_keeps_rare_characters_and_sits_four_characters_in():
+    from app.reports.official import PITCH, closing
+
+    def story(st: Styles) -> Story:
+        last = Paragraph("特此报告。", st["body"])
+        return closing(last, "青田县王喆璟调解工作室", "2018年12月31日", st, seal=True)
+
+    m = measure(build_pdf("落款", "测试", story))
+    lines = {line.text: line for line in m.lines()}
+    issuer, date_line = lines["青田县王喆璟调解工作室"], lines["2018年12月31日"]
+    right = (28 + 156) * 72 / 25.4
+    assert abs(date_line.chars[-1].x1 - (right - 4 * PITCH)) < 0.5
+    centre = (date_line.chars[0].x0 + date_line.chars[-1].x1) / 2
+    assert abs((issuer.chars[0].x0 + issuer.chars[-1].x1) / 2 - centre) < 0.5
+    assert issuer.page == date_line.page == lines["特此报告。"].page

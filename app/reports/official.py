@@ -31,6 +31,7 @@ from reportlab.platypus import Paragraph as ReportLabParagraph
 
 from app.reports.fonts import FontSet, font_set
 from app.reports.typesetting import Paragraph as Paragraph  # re-exported: use it for every text
+from app.reports.typesetting import draw_right, text_width
 from app.services.wording import cn_date as cn_date  # re-exported
 from app.services.wording import cn_numeral as cn_numeral  # re-exported
 
@@ -145,18 +146,16 @@ class Closing(Flowable):  # type: ignore[misc]  # reportlab is untyped
         return available_width, lines * LEADING
 
     def draw(self) -> None:
-        from reportlab.pdfbase.pdfmetrics import stringWidth
-
         canvas = self.canv
         canvas.setFont(self.font, BODY_SIZE)
-        date_right = self.width - 4 * BODY_SIZE
-        date_width = stringWidth(self.date_text, self.font, BODY_SIZE)
+        date_right = self.width - 4 * PITCH  # four characters of the body grid
+        date_width = text_width(self.date_text, self.font, BODY_SIZE)
         centre = date_right - date_width / 2
-        issuer_width = stringWidth(self.issuer, self.font, BODY_SIZE)
+        issuer_width = text_width(self.issuer, self.font, BODY_SIZE)
         issuer_right = min(centre + issuer_width / 2, self.width)
         baseline = (LEADING - BODY_SIZE) / 2 + BODY_SIZE * 0.12
-        canvas.drawRightString(date_right, baseline, self.date_text)
-        canvas.drawRightString(issuer_right, baseline + LEADING, self.issuer)
+        draw_right(canvas, date_right, baseline, self.date_text, self.font, BODY_SIZE)
+        draw_right(canvas, issuer_right, baseline + LEADING, self.issuer, self.font, BODY_SIZE)
 
 
 def closing(last: Flowable | None, issuer: str, date_text: str, st: Styles, *,

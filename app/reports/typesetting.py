@@ -122,6 +122,33 @@ def with_fallback(frags: list[Any]) -> list[Any]:
     return out
 
 
+def runs(text: str, font: str) -> list[tuple[str, str]]:
+    """``text`` as (piece, font) runs: characters ``font`` lacks go to the fallback face."""
+    cover = _coverage(font)
+    if cover is None or all(ord(c) in cover for c in text):
+        return [(text, font)] if text else []
+    fallback = _fallback_name()
+    return [
+        ("".join(chars), font if has else fallback)
+        for has, chars in groupby(text, key=lambda c: ord(c) in cover or c.isspace())
+    ]
+
+
+def text_width(text: str, font: str, size: float) -> float:
+    """Width of ``text`` as :func:`draw_right` draws it (with fallback)."""
+    return sum(stringWidth(piece, name, size) for piece, name in runs(text, font))
+
+
+def draw_right(canvas: Any, x: float, y: float, text: str, font: str, size: float) -> None:
+    """Draw ``text`` ending at ``x`` (like ``drawRightString``), never dropping a character
+    its font lacks."""
+    left = x - text_width(text, font, size)
+    for piece, name in runs(text, font):
+        canvas.setFont(name, size)
+        canvas.drawString(left, y, piece)
+        left += stringWidth(piece, name, size)
+
+
 def _units(frags: list[Any], tracking: float) -> tuple[list[Any], list[bool]]:
     """One cjkU per character with its width (+ tracking), and for each whether it is joined
     to the one before (:data:`JOIN`)."""
