@@ -136,7 +136,7 @@ def runs(text: str, font: str) -> list[tuple[str, str]]:
 
 def text_width(text: str, font: str, size: float) -> float:
     """Width of ``text`` as :func:`draw_right` draws it (with fallback)."""
-    return sum(stringWidth(piece, name, size) for piece, name in runs(text, font))
+    return float(sum(stringWidth(piece, name, size) for piece, name in runs(text, font)))
 
 
 def draw_right(canvas: Any, x: float, y: float, text: str, font: str, size: float) -> None:
