@@ -281,3 +281,20 @@ def test_the_closing_keeps_rare_characters_and_sits_four_characters_in():
     centre = (date_line.chars[0].x0 + date_line.chars[-1].x1) / 2
     assert abs((issuer.chars[0].x0 + issuer.chars[-1].x1) / 2 - centre) < 0.5
     assert issuer.page == date_line.page == lines["特此报告。"].page
+
+
+def test_a_heading_keeps_with_the_first_rows_of_a_long_table():
+    def story(st: Styles) -> Story:
+        rows = [["序号", "事项"], *([str(n), "走访结对司法所"] for n in range(1, 40))]
+        return [
+            *(Paragraph("前文" * 5, st["plain"]) for _ in range(15)),
+            Paragraph("二、议定事项", st["heading1"]),
+            ruled_table(rows, [20 * mm, 136 * mm], st),
+        ]
+
+    m = measure(build_pdf("表格", "测试", story))
+    lines = list(m.lines())
+    heading = next(line for line in lines if line.text.startswith("二、"))
+    assert heading.page == 1  # not pushed with the whole table to page 2
+    first_rows = [line for line in lines if line.text in ("1", "2")]
+    assert first_rows[0].page == 1

@@ -194,19 +194,20 @@ class Watermark(Flowable):  # type: ignore[misc]  # reportlab is untyped
 
 class KeepWithNextLines(KeepTogether):  # type: ignore[misc]  # reportlab is untyped
     """What ``keepWithNext`` groups (headings and the flowable after them): the headings stay
-    on the page with at least the first two lines of a following paragraph, and that paragraph
-    may go on across the page break; anything else is kept whole as ReportLab does."""
+    on the page with at least the first two lines of a following paragraph (or the first rows
+    of a table), which may go on across the page break; anything else is kept whole as
+    ReportLab does."""
 
     def split(self, aW: float, aH: float) -> list[Flowable]:  # ReportLab names the sizes so
         *heads, last = self._content
-        if heads and isinstance(last, ReportLabParagraph):
+        if heads and isinstance(last, (ReportLabParagraph, Table)):
             used = 0.0
             for n, flowable in enumerate(heads):
                 used += flowable.wrap(aW, aH)[1] + flowable.getSpaceAfter()
                 used += flowable.getSpaceBefore() if n else 0
             room = aH - used - last.getSpaceBefore() - 1  # 1 pt for rounding
             parts = last.split(aW, room) if room > 0 else []
-            if len(parts) == 2:  # at least two lines fit (ReportLab allows no orphan)
+            if len(parts) == 2:  # two lines fit (no orphan), or a table's head and a row
                 return [*heads, *parts]
         result: list[Flowable] = super().split(aW, aH)
         return result
