@@ -298,3 +298,29 @@ def test_a_heading_keeps_with_the_first_rows_of_a_long_table():
     assert heading.page == 1  # not pushed with the whole table to page 2
     first_rows = [line for line in lines if line.text in ("1", "2")]
     assert first_rows[0].page == 1
+
+
+def test_right_aligned_and_centred_lines_end_at_the_edge():
+    def story(st: Styles) -> Story:
+        return [
+            Paragraph("2018年12月31日", st["right"]),
+            Paragraph("二〇一八年十二月", st["right"]),
+        ]
+
+    m = measure(build_pdf("右齐", "测试", story))
+    for line in m.lines():
+        assert abs(line.chars[-1].x1 - (28 + 156) * 72 / 25.4) < 0.1, line.text
+
+
+def test_a_line_after_a_spread_line_keeps_the_body_pitch():
+    text = (
+        "为深入推进社区矫正司法行政“大帮教”机制建设，整合司法行政系统内部力量，切实提高"
+        "社区矫正监管、教育、帮扶实效，根据青田县司法局《关于建立社区矫正司法行政大帮教机制"
+        "的实施方案》，经甲乙双方协商，签订本责任状。"
+    )
+    m = measure(build_pdf("间距", "测试", lambda st: [Paragraph(text, st["body"])]))
+    lines = list(m.lines())
+    assert [len(line.chars) for line in lines[:3]] == [26, 27, 28]  # "效" pushed down with "，"
+    assert lines[2].text.startswith("效，")
+    for line in lines[:3]:
+        assert abs(line.chars[-1].x1 - (28 + 156) * 72 / 25.4) < 0.5, line.text

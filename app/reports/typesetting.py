@@ -275,7 +275,8 @@ def kinsoku_split(frags: list[Any], widths: list[float], calc_bounds: bool,
     for n, (a, b) in enumerate(zip([0, *starts], ends, strict=True)):
         width = widths[min(n, len(widths) - 1)]
         chunk = units[a:b]
-        used = sum(u.width for u in chunk)
+        # the ink: the last glyph's tracking is no part of it (right and centred lines)
+        used = sum(u.width for u in chunk) - (tracking if any(str(u) for u in chunk) else 0)
         line_break = bool(chunk) and hasattr(chunk[-1].frag, "lineBreak")
         char_space = tracking
         if justify and chunk:
@@ -284,9 +285,9 @@ def kinsoku_split(frags: list[Any], widths: list[float], calc_bounds: bool,
             spread = spread and _FUZZ < width - used < width / 4  # a short line stays short
             if spread:
                 # ink from the first glyph to the last = widths + (glyphs - 1) × Tc
-                char_space += (width - used + tracking - cuts[b - 1]) / (glyphs - 1)
+                char_space += (width - used - cuts[b - 1]) / (glyphs - 1)
                 used = width
-        if chunk and (char_space != tracking or any(cuts[a:b])):
+        if chunk and (justify or any(cuts)):  # Tc carries over: every line sets its own
             marked = [_char_space_mark(chunk[0], char_space)]
             for unit, cut in zip(chunk, cuts[a:b], strict=True):
                 if cut:
