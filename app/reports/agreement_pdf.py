@@ -16,7 +16,6 @@ from reportlab.platypus import (
     Flowable,
     KeepTogether,
     PageBreak,
-    Paragraph,
     Spacer,
     Table,
     TableStyle,
@@ -35,6 +34,7 @@ from app.reports.official import (
     cn_numeral,
     styles,
 )
+from app.reports.typesetting import Paragraph
 from app.services.agreements import render_text, version_note
 
 if TYPE_CHECKING:

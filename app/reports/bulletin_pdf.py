@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
 from app.reports.official import (
     LEADING,
@@ -21,6 +21,7 @@ from app.reports.official import (
     cn_date,
     ruled_table,
 )
+from app.reports.typesetting import Paragraph
 from app.services.bulletin import Bulletin
 from app.services.progress import pace_status
 from app.services.wording import signed

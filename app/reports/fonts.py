@@ -1,7 +1,12 @@
-"""Chinese fonts for PDFs: Windows' own 仿宋/宋体/黑体 when present, else the shipped ones.
+"""Chinese fonts for PDFs by GB/T 9704 role: Windows' own faces when present, else shipped ones.
 
-ReportLab embeds TrueType outlines only (subset per document), so every face here is a
-.ttf/.ttc with glyf outlines and full CJK coverage (rare name characters included).
+Roles: ``title`` 小标宋 (方正小标宋 where installed, else a heavy serif), ``body`` 仿宋,
+``heading1`` 黑体, ``heading2`` 楷体, ``song`` 宋体 (page numbers, notes). Level-3/4 headings use
+the body face. ReportLab embeds TrueType outlines only (subset per document), so every face
+here is a .ttf/.ttc with glyf outlines. Faces that lack some characters (FandolFang and the
+title subset cover GB 2312 and a little more) get per-character fallback in
+:mod:`app.reports.typesetting`: a character missing from a face is drawn in ``fallback``
+(full coverage, rare name characters such as 喆堃玥镕昇珺璟 included), never dropped.
 """
 
 from __future__ import annotations
@@ -16,42 +21,54 @@ from app.paths import RESOURCES_DIR
 FONTS_DIR = RESOURCES_DIR / "fonts"
 WINDOWS_FONTS = Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts"
 
-# role → candidates (file, sub-font index), first found wins
+# role → candidates (file, sub-font index), first found wins; every shipped file exists
 CANDIDATES: dict[str, list[tuple[Path, int]]] = {
     "title": [
         (WINDOWS_FONTS / "FZXBSJW.TTF", 0),  # 方正小标宋简体, when installed
-        (WINDOWS_FONTS / "simsun.ttc", 0),
         (FONTS_DIR / "NotoSerifSC-Bold.ttf", 0),
-        (FONTS_DIR / "NotoSerifSC-Regular.ttf", 0),
     ],
     "body": [
         (WINDOWS_FONTS / "simfang.ttf", 0),  # 仿宋
-        (FONTS_DIR / "NotoSerifSC-Regular.ttf", 0),
+        (FONTS_DIR / "FandolFang-Regular.ttf", 0),
     ],
-    "heading": [
+    "heading1": [
         (WINDOWS_FONTS / "simhei.ttf", 0),  # 黑体
         (FONTS_DIR / "wqy-microhei.ttc", 0),
-        (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"), 0),
+    ],
+    "heading2": [
+        (WINDOWS_FONTS / "simkai.ttf", 0),  # 楷体
+        (FONTS_DIR / "LXGWWenKai-Regular.ttf", 0),
     ],
     "song": [
-        (WINDOWS_FONTS / "simsun.ttc", 0),
+        (WINDOWS_FONTS / "simsun.ttc", 0),  # 宋体
+        (FONTS_DIR / "NotoSerifSC-Regular.ttf", 0),
+    ],
+    "fallback": [  # full coverage, for characters another face lacks
         (FONTS_DIR / "NotoSerifSC-Regular.ttf", 0),
     ],
 }
-FALLBACK = [
-    (FONTS_DIR / "wqy-microhei.ttc", 0),
-    (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"), 0),
-]
 
 
 @dataclass(frozen=True)
 class FontSet:
-    """ReportLab font names for each role."""
+    """ReportLab font names for each role (``heading`` is ``heading1``, kept for old callers)."""
 
     title: str
     body: str
-    heading: str
+    heading1: str
+    heading2: str
     song: str
+    fallback: str
+
+    @property
+    def heading(self) -> str:
+        """The level-1 heading face (黑体)."""
+        return self.heading1
+
+    @property
+    def heading3(self) -> str:
+        """Level-3/4 headings: the body face (仿宋)."""
+        return self.body
 
 
 @cache
@@ -69,7 +86,7 @@ def font_set() -> FontSet:
     """Register (once) and return the fonts for official documents."""
     chosen = {}
     for role, candidates in CANDIDATES.items():
-        for path, index in [*candidates, *FALLBACK]:
+        for path, index in candidates:
             if path.exists():
                 chosen[role] = _register(str(path), index)
                 break

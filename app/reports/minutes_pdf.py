@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table
+from reportlab.platypus import Spacer, Table
 
 from app.reports.official import (
     LEADING,
@@ -22,6 +22,7 @@ from app.reports.official import (
     cn_numeral,
     ruled_table,
 )
+from app.reports.typesetting import Paragraph
 from app.services.meetings import MeetingMinutes
 
 

@@ -22,13 +22,16 @@ from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
+    KeepTogether,
     PageTemplate,
-    Paragraph,
     Table,
     TableStyle,
 )
+from reportlab.platypus import Paragraph as ReportLabParagraph
 
 from app.reports.fonts import FontSet, font_set
+from app.reports.typesetting import Paragraph as Paragraph  # re-exported: use it for every text
+from app.reports.typesetting import draw_right, text_width
 from app.services.wording import cn_date as cn_date  # re-exported
 from app.services.wording import cn_numeral as cn_numeral  # re-exported
 
@@ -43,18 +46,30 @@ TEXT_WIDTH, TEXT_HEIGHT = 156 * mm, 225 * mm
 BOTTOM = PAGE_HEIGHT - TOP - TEXT_HEIGHT
 BODY_SIZE, TITLE_SIZE, PAGE_NUMBER_SIZE = 16, 22, 14
 LEADING = TEXT_HEIGHT / 22  # 22 lines a page
+LINE_CHARS = 28  # characters a full body line holds
+TRACKING = (TEXT_WIDTH - LINE_CHARS * BODY_SIZE) / (LINE_CHARS - 1)  # ≈ -0.21 pt after each
+PITCH = BODY_SIZE + TRACKING  # body character pitch: 28 characters fill the 156 mm line
 
 Styles = dict[str, ParagraphStyle]  # paragraph styles by name
 Story = list[Flowable]  # what a document is built from
 
 
 def styles(fonts: FontSet | None = None) -> Styles:
-    """Paragraph styles of an official document."""
+    """Paragraph styles of an official document (build them with :class:`Paragraph`).
+
+    ``body`` 仿宋 3号 on the 28 × 22 grid, first line indented two characters; ``title``
+    小标宋 2号; ``heading`` (= ``heading1``, "一、") 黑体, ``heading2`` ("（一）") 楷体,
+    ``heading3`` ("1.", "（1）") 仿宋, each kept with the lines after it; ``cell*`` for tables,
+    ``note`` 宋体 5号."""
     f = fonts or font_set()
     body = ParagraphStyle(
-        "body", fontName=f.body, fontSize=BODY_SIZE, leading=LEADING, firstLineIndent=2 * BODY_SIZE,
-        alignment=TA_JUSTIFY, wordWrap="CJK",
+        "body", fontName=f.body, fontSize=BODY_SIZE, leading=LEADING, firstLineIndent=2 * PITCH,
+        alignment=TA_JUSTIFY, wordWrap="CJK", tracking=TRACKING,
     )  # fmt: skip
+    cell = ParagraphStyle(
+        "cell", fontName=f.body, fontSize=12, leading=16, alignment=TA_LEFT, wordWrap="CJK"
+    )
+    heading1 = ParagraphStyle("heading", parent=body, fontName=f.heading1, keepWithNext=1)
     return {
         "title": ParagraphStyle(
             "title",
@@ -67,26 +82,15 @@ def styles(fonts: FontSet | None = None) -> Styles:
         ),
         "body": body,
         "plain": ParagraphStyle("plain", parent=body, firstLineIndent=0),
-        "heading": ParagraphStyle("heading", parent=body, fontName=f.heading, keepWithNext=1),
+        "heading": heading1,
+        "heading1": heading1,
+        "heading2": ParagraphStyle("heading2", parent=body, fontName=f.heading2, keepWithNext=1),
+        "heading3": ParagraphStyle("heading3", parent=body, fontName=f.heading3, keepWithNext=1),
         "right": ParagraphStyle("right", parent=body, firstLineIndent=0, alignment=TA_RIGHT),
-        "cell": ParagraphStyle(
-            "cell", fontName=f.body, fontSize=12, leading=16, alignment=TA_LEFT, wordWrap="CJK"
-        ),
-        "cell_center": ParagraphStyle(
-            "cell_center",
-            fontName=f.body,
-            fontSize=12,
-            leading=16,
-            alignment=TA_CENTER,
-            wordWrap="CJK",
-        ),
+        "cell": cell,
+        "cell_center": ParagraphStyle("cell_center", parent=cell, alignment=TA_CENTER),
         "cell_head": ParagraphStyle(
-            "cell_head",
-            fontName=f.heading,
-            fontSize=12,
-            leading=16,
-            alignment=TA_CENTER,
-            wordWrap="CJK",
+            "cell_head", parent=cell, fontName=f.heading1, alignment=TA_CENTER
         ),
         "note": ParagraphStyle(
             "note", fontName=f.song, fontSize=10.5, leading=15, alignment=TA_LEFT, wordWrap="CJK"
@@ -142,18 +146,16 @@ class Closing(Flowable):  # type: ignore[misc]  # reportlab is untyped
         return available_width, lines * LEADING
 
     def draw(self) -> None:
-        from reportlab.pdfbase.pdfmetrics import stringWidth
-
         canvas = self.canv
         canvas.setFont(self.font, BODY_SIZE)
-        date_right = self.width - 4 * BODY_SIZE
-        date_width = stringWidth(self.date_text, self.font, BODY_SIZE)
+        date_right = self.width - 4 * PITCH  # four characters of the body grid
+        date_width = text_width(self.date_text, self.font, BODY_SIZE)
         centre = date_right - date_width / 2
-        issuer_width = stringWidth(self.issuer, self.font, BODY_SIZE)
+        issuer_width = text_width(self.issuer, self.font, BODY_SIZE)
         issuer_right = min(centre + issuer_width / 2, self.width)
         baseline = (LEADING - BODY_SIZE) / 2 + BODY_SIZE * 0.12
-        canvas.drawRightString(date_right, baseline, self.date_text)
-        canvas.drawRightString(issuer_right, baseline + LEADING, self.issuer)
+        draw_right(canvas, date_right, baseline, self.date_text, self.font, BODY_SIZE)
+        draw_right(canvas, issuer_right, baseline + LEADING, self.issuer, self.font, BODY_SIZE)
 
 
 def closing(last: Flowable | None, issuer: str, date_text: str, st: Styles, *,
@@ -190,6 +192,27 @@ class Watermark(Flowable):  # type: ignore[misc]  # reportlab is untyped
         self.canv._doctemplate.watermark = self.text
 
 
+class KeepWithNextLines(KeepTogether):  # type: ignore[misc]  # reportlab is untyped
+    """What ``keepWithNext`` groups (headings and the flowable after them): the headings stay
+    on the page with at least the first two lines of a following paragraph (or the first rows
+    of a table), which may go on across the page break; anything else is kept whole as
+    ReportLab does."""
+
+    def split(self, aW: float, aH: float) -> list[Flowable]:  # ReportLab names the sizes so
+        *heads, last = self._content
+        if heads and isinstance(last, (ReportLabParagraph, Table)):
+            used = 0.0
+            for n, flowable in enumerate(heads):
+                used += flowable.wrap(aW, aH)[1] + flowable.getSpaceAfter()
+                used += flowable.getSpaceBefore() if n else 0
+            room = aH - used - last.getSpaceBefore() - 1  # 1 pt for rounding
+            parts = last.split(aW, room) if room > 0 else []
+            if len(parts) == 2:  # two lines fit (no orphan), or a table's head and a row
+                return [*heads, *parts]
+        result: list[Flowable] = super().split(aW, aH)
+        return result
+
+
 class OfficialDocument(BaseDocTemplate):  # type: ignore[misc]  # reportlab is untyped
     """A4 document with the GB/T 9704 text block and page numbers."""
 
@@ -202,6 +225,7 @@ class OfficialDocument(BaseDocTemplate):  # type: ignore[misc]  # reportlab is u
             initialFontName=(fonts or font_set()).body, initialFontSize=BODY_SIZE,
         )  # fmt: skip
         self.fonts = fonts or font_set()
+        self.keepTogetherClass = KeepWithNextLines  # headings keep with next lines, not sections
         self.number_offset = 0
         self.watermark = ""
         frame = Frame(LEFT, BOTTOM, TEXT_WIDTH, TEXT_HEIGHT, 0, 0, 0, 0, id="text")

@@ -29,7 +29,6 @@ from reportlab.platypus import (
     NextPageTemplate,
     PageBreak,
     PageTemplate,
-    Paragraph,
     Spacer,
     Table,
     TableStyle,
@@ -54,6 +53,7 @@ from app.reports.official import (
     ruled_table,
     styles,
 )
+from app.reports.typesetting import Paragraph
 from app.services.summaries import FROZEN_AT_UPGRADE
 from app.services.summary_reports import (
     ISSUED_ONLY,
