@@ -189,7 +189,7 @@ def render_bulletin_pdf(bulletin: Bulletin) -> bytes:
     def story(st: Styles) -> Story:
         st["center"] = ParagraphStyle("center", parent=st["plain"], alignment=TA_CENTER)
         st["heading"] = ParagraphStyle("heading2", parent=st["heading"], spaceBefore=LEADING * 0.4)
-        st["subheading"] = ParagraphStyle("sub", parent=st["plain"], fontName=st["heading"].fontName,
+        st["subheading"] = ParagraphStyle("sub", parent=st["plain"], fontName=st["heading2"].fontName,
                                           spaceBefore=LEADING * 0.3, keepWithNext=1)  # fmt: skip
         return bulletin_story(bulletin, st)
 

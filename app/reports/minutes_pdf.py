@@ -57,7 +57,9 @@ def minutes_story(minutes: MeetingMinutes, st: Styles) -> Story:
     """The flowables of the minutes."""
     heading_font = st["heading"].fontName
     meta = ParagraphStyle("meta", parent=st["plain"], alignment=TA_CENTER, spaceAfter=LEADING * 0.3)
-    level2 = ParagraphStyle("level2", parent=st["body"], fontName=heading_font, keepWithNext=1)
+    level2 = ParagraphStyle(  # "（一）" in 楷体
+        "level2", parent=st["body"], fontName=st["heading2"].fontName, keepWithNext=1
+    )
     heading = ParagraphStyle("heading_gap", parent=st["heading"], spaceBefore=LEADING * 0.3)
     when = minutes.meeting_date
     story: Story = [_p(minutes.title, st["title"]), _p(f"（{when.year}年{when.month}月）", meta)]

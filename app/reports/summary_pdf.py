@@ -672,9 +672,10 @@ def summary_styles(doc: OfficialDocument) -> Styles:
     st["heading"] = ParagraphStyle(
         "heading2", parent=st["heading"], spaceBefore=LEADING * 0.4, keepWithNext=0
     )
-    st["subheading"] = ParagraphStyle("subheading", parent=st["heading"], fontName=f.heading)
+    # GB/T 9704: "一、" 黑体, "（一）" 楷体, "1．" 仿宋
+    st["subheading"] = ParagraphStyle("subheading", parent=st["heading"], fontName=f.heading2)
     st["level3"] = ParagraphStyle(
-        "level3", parent=st["body"], fontName=f.heading, keepWithNext=0, spaceBefore=LEADING * 0.2
+        "level3", parent=st["body"], fontName=f.heading3, keepWithNext=0, spaceBefore=LEADING * 0.2
     )
     st["small"] = ParagraphStyle("small", parent=st["note"], fontSize=12, leading=18, spaceBefore=4)
     st["caption"] = ParagraphStyle("caption", parent=st["cell_center"], fontSize=11, leading=15)
