@@ -341,6 +341,10 @@ class OfficialDocx:
         self._setup_styles()
         self._setup_fonts_table()
         self.doc.settings.odd_and_even_pages_header_footer = True
+        # a justified line ended by a line break is not stretched (Word, WPS and LibreOffice)
+        compat = _set(self.doc.settings.element, "w:compat")
+        if compat.find(qn("w:doNotExpandShiftReturn")) is None:
+            compat.insert(0, OxmlElement("w:doNotExpandShiftReturn"))
         self._setup_section(self.doc.sections[0], numbered=True)
 
     # ------------------------------------------------------------ page and styles
@@ -610,6 +614,11 @@ class OfficialDocx:
         table.autofit = False
         tbl_pr = table._tbl.tblPr
         _set(tbl_pr, "w:tblW", w=str(round(TEXT_WIDTH_MM * TWIPS_PER_MM)), type="dxa")
+        # floating at the foot of the text block, as GB/T 9704 places it on the last page
+        _set(tbl_pr, "w:tblpPr", leftFromText="0", rightFromText="0", topFromText="0",
+             bottomFromText="0", vertAnchor="margin", horzAnchor="margin", tblpXSpec="center",
+             tblpYSpec="bottom")  # fmt: skip
+        _set(tbl_pr, "w:tblOverlap", val="never")
         borders = _set(tbl_pr, "w:tblBorders")
         for side, width in (("top", THICK_RULE), ("left", 0), ("bottom", THICK_RULE),
                             ("right", 0), ("insideH", THIN_RULE), ("insideV", 0)):  # fmt: skip
