@@ -35,12 +35,14 @@ from app.services.bulletin import build_bulletin
 from app.services.ledger import EntryInput, PhotoInput
 from app.services.settings import current_programme
 from app.services.summary_reports import county_report, department_report
-from app.services.wording import cn_date
+from app.services.wording import book_title, cn_date, cn_numeral
+from tests.county_world import NARRATIVE, seed_county_world
 from tests.helpers import kind_ids, make_jpeg, unit_ids
 
 AID = "法律援助中心"
 AS_OF = date(2018, 9, 30)
 TWIPS_PER_PT = 20
+OFFICE = "青田县社区矫正工作领导小组办公室"  # the template's full name of 县矫正办
 
 
 def _open(data: bytes):
@@ -171,24 +173,57 @@ def test_the_department_summary_has_its_figures_text_and_photo(database, tmp_pat
 
 
 def test_the_county_report_has_a_cover_contents_chapters_and_numbering_from_1(database, tmp_path):
-    programme_id, summary_id = _with_photo(database, tmp_path)
+    programme_id, phase_id = seed_county_world(database, tmp_path)
     with database.session() as s:
-        summaries.submit_summary(s, summary_id, date(2018, 10, 12))
-        report = county_report(s, database.attachments, programme_id, None, date(2018, 12, 31))
+        report = county_report(s, database.attachments, programme_id, phase_id, date(2018, 12, 31))
     doc = _open(render_county_docx(report))
     texts = _texts(doc)
-    assert "社区矫正司法行政“大帮教”工作\n年度汇总报告" in texts and "目　录" in texts
-    assert "统计截至：2018年12月31日" in texts
-    for heading in ("一、目标完成情况", "二、各科室总结报送情况", "四、各科室工作总结"):
-        assert [p.style.name for p in doc.paragraphs if p.text == heading] == ["Heading 1"]
-    chapter = [p for p in doc.paragraphs if p.text == f"（一）{AID}"]
-    assert chapter[0].style.name == "Heading 2"
-    assert "1．工作统计" in texts and "律师管理科：未报送总结（未开始）。" in texts
-    assert "附件：图片资料" in texts and len(doc.inline_shapes) == 1
+    assert "社区矫正司法行政“大帮教”工作\n“总结提升”阶段汇总报告" in texts and "目　录" in texts
+    assert "统计截至：2018年12月31日" in texts and f"报送单位：{OFFICE}" in texts
+    assert book_title(report.programme_title) in texts  # the plan's title in 《》 on the cover
+    # the chapters of county_story, in its order, each once, as level-1 headings
+    chapters = ["全县工作总结", "目标完成情况", "考核得分和排名", "责任状签订情况", "月度例会召开情况",
+                "各科室量化指标完成情况", "各科室总结报送情况", "各科室工作总结", "创新品牌创建情况",
+                "督查整改情况"]  # fmt: skip
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings == [f"{cn_numeral(n)}、{c}" for n, c in enumerate(chapters, 1)] + ["附件"]
+    # the county's own summary first, its sections in 楷体
+    paragraphs = [p.text for p in doc.paragraphs]
+    first = paragraphs[paragraphs.index("一、全县工作总结") : paragraphs.index("二、目标完成情况")]
+    for n, (name, written) in enumerate(NARRATIVE.items(), 1):
+        assert f"（{cn_numeral(n)}）{name}" in first and written in first
+    # the ranking with every score, the signing and the meetings
+    for score in report.ranking:
+        assert [str(score.rank), score.name] in [[c.text for c in r.cells[:2]]
+                                                 for t in doc.tables for r in t.rows]  # fmt: skip
+        assert f"{score.total:.2f}".replace("-", "\u2212") in texts
+    assert any("整改逾期 \u22123" in t for t in texts)  # a true minus sign
+    assert any(t.startswith("按《") and "各科室得分和名次如下" in t for t in texts)
+    assert any("已印发未签署 1 个：基层科" in t for t in texts)
+    assert any("未召开 4 次（2018年7月、2018年8月、2018年9月、2018年11月）" in t for t in texts)
+    # the overdue rectification marked in red, each table once
+    late = [c for t in doc.tables for r in t.rows for c in r.cells if "逾期51天" in c.text]
+    assert len(late) == 1 and {str(r.font.color.rgb) for r in late[0].paragraphs[0].runs} == {
+        "B03A2E"
+    }
+    assert any("逾期未整改 1 项（基层科）" in t for t in texts)
+    assert sum(1 for t in doc.tables if t.rows[0].cells[-1].text == "完成率") == 1
+    assert sum(t.count("逾期未报") for t in texts) == len(report.missing())
+    assert not any("未报送总结（" in t for t in texts)  # the missing are listed once, in a table
+    chapter = [p for p in doc.paragraphs if p.text == f"（一）{report.chapters[0].department}"]
+    assert chapter[0].style.name == "Heading 2" and "1．工作统计" in texts
+    # 附件说明, the 落款 with the office's full name and the date, room for the seal, then photos
+    note = paragraphs.index("附件：各科室工作图片资料（15 张）")
+    assert paragraphs[note + 1 : note + 5] == ["", "", OFFICE, "2018年12月31日"]
+    assert paragraphs.index("附件") > note and "各科室工作图片资料" in paragraphs
+    assert len(doc.inline_shapes) == 15
+    assert sum(1 for t in texts if "基层科：基层科现场" in t) == 5
     body = doc.element.body.xml
     assert 'TOC \\o "1-2"' in body  # Word fills in the page numbers
     contents = next(p for p in doc.paragraphs if "TOC" in p._p.xml)
-    assert "一、目标完成情况" in contents.text and f"（一）{AID}" in contents.text
+    assert "一、全县工作总结" in contents.text and f"（一）{report.chapters[0].department}" in (
+        contents.text
+    )
     cover, main_part = doc.sections[0], doc.sections[1]
     assert "PAGE" not in cover.footer.paragraphs[0]._p.xml  # no number on cover and contents
     assert "PAGE" in main_part.footer.paragraphs[0]._p.xml
@@ -197,32 +232,89 @@ def test_the_county_report_has_a_cover_contents_chapters_and_numbering_from_1(da
     assert _grid(main_part)["type"] == "linesAndChars" and _mm(main_part.top_margin) == 37
     red = [
         cell for table in doc.tables for row in table.rows for cell in row.cells
-        if cell.text == "未达成"
+        if cell.text in ("未达成", "未召开", "未印发")
     ]  # fmt: skip
     assert red and all(str(r.font.color.rgb) == "B03A2E" for c in red for r in c.paragraphs[0].runs)
 
 
-def test_the_bulletin_ends_with_the_closing_four_characters_from_the_right(database):
+def test_the_department_summary_prints_its_period_and_frozen_figures(database, tmp_path):
+    _programme, summary_id = _with_photo(database, tmp_path)
+    with database.session() as s:
+        summaries.submit_summary(s, summary_id, date(2018, 10, 12))
+        report = department_report(s, database.attachments, summary_id)
+        units, kinds = unit_ids(s), kind_ids(s)
+        ledger.save_entry(s, database.attachments, None, EntryInput(
+            kind_id=kinds["hotline"], unit_id=units[AID], entry_date=date(2018, 10, 11),
+            title="补记", subjects_served=20, values={"calls": 1},
+        ))  # fmt: skip
+        later = department_report(s, database.attachments, summary_id)
+    texts = _texts(_open(render_department_docx(later)))
+    assert later.figures.frozen and later.figures.period_served == report.figures.period_served
+    f = later.figures
+    assert f"统计期间：{cn_date(f.period_start)}至{cn_date(f.period_end)}" in texts[4]
+    total = next(row for row in _open(render_department_docx(later)).tables[0].rows
+                 if row.cells[0].text == "合计")  # fmt: skip
+    assert total.cells[-1].text == str(report.figures.period_served)  # the entry added after
+
+
+def test_the_bulletin_has_its_document_elements_closing_and_imprint(database):
     with database.session() as s:
         bulletin = build_bulletin(s, current_programme(s).id, AS_OF)
+        bulletin.document_number = "青矫办〔2018〕4号"  # the template leaves it empty
     doc = _open(render_bulletin_docx(bulletin))
     texts = _texts(doc)
-    assert texts[0] == bulletin.title and "（截至2018年9月30日）" in texts
+    paragraphs = [p.text for p in doc.paragraphs]
+    assert bulletin.issue_label == "第4期"  # monthly from the template's first_issue, 2018-06
+    assert paragraphs[:4] == ["青矫办〔2018〕4号", bulletin.title, "第4期", "（截至2018年9月30日）"]
     for heading in ("一、总体情况", "二、各科室进度与考核得分", "五、工作亮点"):
         assert heading in texts
-    issuer, day = doc.paragraphs[-2], doc.paragraphs[-1]
-    assert (issuer.text, day.text) == (bulletin.issuer or "县矫正办", cn_date(AS_OF))
+    assert any(f"{book_title(bulletin.programme_title)}实施已过全年时间的" in t for t in texts)
+    # the 落款: the office's full name centred over the date four characters from the right
+    at = paragraphs.index(OFFICE)
+    issuer, day = doc.paragraphs[at], doc.paragraphs[at + 1]
+    assert day.text == cn_date(AS_OF) and bulletin.issuer == OFFICE
     assert issuer.alignment == day.alignment == WD_ALIGN_PARAGRAPH.RIGHT
     assert day.paragraph_format.right_indent == chars(4)
     assert abs(chars(4) - Pt(4 * CHAR_PITCH_PT)) <= Pt(1.05)  # four characters of 15.79 pt
     centred = 4 + (char_width(day.text) - char_width(issuer.text)) / 2
     assert issuer.paragraph_format.right_indent == chars(max(centred, 0))
-    assert all(p.paragraph_format.keep_with_next for p in doc.paragraphs[-4:-1])
+    assert all(p.paragraph_format.keep_with_next for p in doc.paragraphs[at - 2 : at + 1])
+    # the 版记 last: 抄送 across, 印发机关 and 印发日期; thick rules outside, a thin one between
+    imprint = doc.tables[-1]
+    assert imprint._tbl is doc.element.body.findall(qn("w:tbl"))[-1]
+    assert imprint.rows[0].cells[0].text == "抄送：市矫正办，局领导，局各科室，各司法所。"
+    assert [c.text for c in imprint.rows[1].cells] == [OFFICE, "2018年9月30日印发"]
+    borders = imprint._tbl.tblPr.find(qn("w:tblBorders"))
+    size = {b.tag.split("}")[1]: (b.get(qn("w:val")), b.get(qn("w:sz"))) for b in borders}
+    assert size["top"] == size["bottom"] == ("single", "8") and size["insideH"] == ("single", "6")
+    assert size["left"][0] == size["right"][0] == size["insideV"][0] == "nil"
+    # colours: 已达成 green, 未达成 red, completion against time elapsed, the legend's words
+    goals = doc.tables[0]
+    state = {c.text: {str(r.font.color.rgb) for r in c.paragraphs[0].runs}
+             for row in goals.rows[1:] for c in row.cells[3:]}  # fmt: skip
+    assert state.get("未达成", {"B03A2E"}) == {"B03A2E"} and state.get("已达成", {"1E7D32"}) == {
+        "1E7D32"
+    }
     ranking = doc.tables[1]
     colours = {
         str(r.font.color.rgb) for row in ranking.rows[1:] for r in row.cells[3].paragraphs[0].runs
     }
     assert colours <= {"1E7D32", "A86400", "B03A2E"} and colours
+    legend = next(p for p in doc.paragraphs if p.text.startswith("指标完成率不低于时间进度"))
+    assert {r.text: str(r.font.color.rgb) for r in legend.runs if r.font.color.rgb} == {
+        "绿色": "1E7D32", "橙色": "A86400", "红色": "B03A2E",
+    }  # fmt: skip
+    assert not any("-" in c.text for t in doc.tables[2:-1] for row in t.rows for c in row.cells[2:])
+
+
+def test_the_agreement_prints_no_version_note_and_cites_the_plan_in_book_marks(database):
+    content = _agreement(database)
+    doc = _open(render_agreement_docx(content))
+    texts = _texts(doc)
+    assert not any("第1版" in t or "未印发" in t for t in texts)  # only in the file's properties
+    assert doc.core_properties.subject == agreements.version_note(content) == "第1版，草稿，未印发"
+    plan = book_title(content["programme"]["title"])
+    assert any(plan in t and f"《{plan}》" not in t for t in texts)  # once in 《》
 
 
 def test_the_command_line_writes_word_copies_beside_or_instead_of_the_pdf(
@@ -297,6 +389,8 @@ def test_libreoffice_lays_28_characters_by_22_lines(database, tmp_path):
     assert lines == ["家" * 28] * 60  # 28 characters a line
     assert len(second) - 1 == 22  # 22 lines a full page (the title takes two on the first)
     text = "".join("".join(page) for page in _lines(tmp_path / "bulletin.pdf"))
-    closing = f"{bulletin.issuer or '县矫正办'}{cn_date(AS_OF)}—\\d+—$"  # ends the last page
+    closing = (  # the 落款, then the 版记 at the end of the last page
+        f"{OFFICE}{cn_date(AS_OF)}{re.escape(bulletin.copy_line)}{OFFICE}{cn_date(AS_OF)}印发—\\d+—$"
+    )
     assert bulletin.title in text and "五、工作亮点" in text
     assert re.search(closing, text.replace(" ", ""))

@@ -1,12 +1,13 @@
 """The responsibility agreement (责任状) as an editable Word document: the content dict that
-``app.reports.agreement_pdf.agreement_story`` draws, in the same order."""
+``app.reports.agreement_pdf.agreement_story`` draws, in the same order and wording (the plan's
+title in 《》 with its 文号 and the terms come from ``render_text``, as in the PDF)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from app.reports.docx.official_docx import STYLE_PLAIN, OfficialDocx
-from app.services.agreements import render_text
+from app.services.agreements import render_text, version_note
 from app.services.wording import cn_numeral
 
 
@@ -114,7 +115,9 @@ def build_agreement(doc: OfficialDocx, content: dict[str, Any]) -> None:
 
 
 def render_agreement_docx(content: dict[str, Any]) -> bytes:
-    """One agreement as .docx bytes."""
+    """One agreement as .docx bytes; its version and issue date in the file's properties (the
+    subject, as the PDF's), never on the page."""
     doc = OfficialDocx(f"{content['title']}（{content['party_b']}）", content["party_a"])
+    doc.doc.core_properties.subject = version_note(content)
     build_agreement(doc, content)
     return doc.to_bytes()

@@ -44,6 +44,8 @@ BOTTOM_MM = PAGE_HEIGHT_MM - TOP_MM - TEXT_HEIGHT_MM  # 35
 FOOTER_MM = 22  # page edge to the footer line: its top 7 mm under the text block (四号)
 CHARS_PER_LINE, LINES_PER_PAGE = 28, 22
 BODY_PT, TITLE_PT, PAGE_NUMBER_PT, TABLE_PT, NOTE_PT = 16, 22, 14, 12, 10.5
+IMPRINT_PT = 14  # 版记: 四号
+THICK_RULE, THIN_RULE = 8, 6  # 版记's rules in eighths of a point: 0.35 mm, 0.26 mm
 
 TWIPS_PER_MM = 1440 / 25.4
 LINE_PITCH_TWIPS: Final = int(TEXT_HEIGHT_MM * TWIPS_PER_MM / LINES_PER_PAGE)  # 579 → 22 lines
@@ -339,6 +341,10 @@ class OfficialDocx:
         self._setup_styles()
         self._setup_fonts_table()
         self.doc.settings.odd_and_even_pages_header_footer = True
+        # a justified line ended by a line break is not stretched (Word, WPS and LibreOffice)
+        compat = _set(self.doc.settings.element, "w:compat")
+        if compat.find(qn("w:doNotExpandShiftReturn")) is None:
+            compat.insert(0, OxmlElement("w:doNotExpandShiftReturn"))
         self._setup_section(self.doc.sections[0], numbered=True)
 
     # ------------------------------------------------------------ page and styles
@@ -597,6 +603,66 @@ class OfficialDocx:
             paragraph.paragraph_format.keep_with_next = keep
 
     # ------------------------------------------------------------ tables and pictures
+    def imprint(self, copy_line: str, printed_by: str, printed_on: str) -> Table:
+        """版记 (GB/T 9704 7.4) after the 落款, in 四号 body face: a thick rule, 抄送 (continued
+        lines under the first name, "" for none), a thin rule, 印发机关 left and 印发日期 right
+        (each one character in), a thick rule — a two-column table with only those rules."""
+        size = IMPRINT_PT
+        rows = ([copy_line] if copy_line else []) + [printed_by]
+        table = self.doc.add_table(rows=len(rows), cols=2)
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        tbl_pr = table._tbl.tblPr
+        _set(tbl_pr, "w:tblW", w=str(round(TEXT_WIDTH_MM * TWIPS_PER_MM)), type="dxa")
+        # floating at the foot of the text block, as GB/T 9704 places it on the last page
+        _set(tbl_pr, "w:tblpPr", leftFromText="0", rightFromText="0", topFromText="0",
+             bottomFromText="0", vertAnchor="margin", horzAnchor="margin", tblpXSpec="center",
+             tblpYSpec="bottom")  # fmt: skip
+        _set(tbl_pr, "w:tblOverlap", val="never")
+        borders = _set(tbl_pr, "w:tblBorders")
+        for side, width in (("top", THICK_RULE), ("left", 0), ("bottom", THICK_RULE),
+                            ("right", 0), ("insideH", THIN_RULE), ("insideV", 0)):  # fmt: skip
+            _set(borders, f"w:{side}", val="single" if width else "nil", sz=str(width),
+                 space="0", color="000000")  # fmt: skip
+        margins = _set(tbl_pr, "w:tblCellMar")
+        for side in ("left", "right"):
+            _set(margins, f"w:{side}", w="0", type="dxa")
+        widths = (TEXT_WIDTH_MM * 0.6, TEXT_WIDTH_MM * 0.4)
+        for n, column_mm in enumerate(widths):
+            table.columns[n].width = Mm(column_mm)
+        if copy_line:
+            merged = table.cell(0, 0).merge(table.cell(0, 1))
+            self._imprint_line(merged.paragraphs[0], copy_line, left=Pt(4 * size),
+                               first=Pt(-3 * size), right=Pt(size))  # fmt: skip
+        cells = table.rows[-1].cells
+        self._imprint_line(cells[0].paragraphs[0], printed_by, left=Pt(size))
+        self._imprint_line(cells[1].paragraphs[0], printed_on, right=Pt(size))
+        cells[1].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        for row in table.rows:
+            trpr = row._tr.get_or_add_trPr()
+            _set(trpr, "w:cantSplit")
+            _set(trpr, "w:trHeight", val=str(LINE_PITCH_TWIPS), hRule="atLeast")
+            for cell in row.cells:
+                from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+
+                cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        end = self.doc.add_paragraph()  # Word ends a body with a paragraph: a 1 pt one
+        _set(end._p.get_or_add_pPr(), "w:snapToGrid", val="0")
+        end.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        end.paragraph_format.line_spacing = Pt(1)
+        end.add_run("").font.size = Pt(1)
+        return cast("Table", table)
+
+    def _imprint_line(self, paragraph: Paragraph, text: str, *, left: Length | None = None,
+                      first: Length | None = None, right: Length | None = None) -> None:  # fmt: skip
+        self.apply_style(paragraph, STYLE_PLAIN)
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
+        _set(paragraph._p.get_or_add_pPr(), "w:snapToGrid", val="0")  # 14 pt, off the grid
+        fmt = paragraph.paragraph_format
+        fmt.left_indent, fmt.first_line_indent, fmt.right_indent = left, first, right
+        for run in add_text(paragraph, text):
+            run.font.size = Pt(IMPRINT_PT)
+
     def table(
         self,
         rows: Rows,

@@ -8,14 +8,24 @@ adjusted in one place. Photos are embedded from the same print-sized copies as t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from dataclasses import replace
 
 from docx.shared import Mm, Pt
 
-from app.reports.docx.official_docx import RED, OfficialDocx
+from app.reports.docx.official_docx import BODY_PT, RED, OfficialDocx, chars
 from app.reports.summary_pdf import PhotoCache
-from app.services.summary_reports import CountyReport, DepartmentReport, ReportPhoto
-from app.services.wording import cn_date, cn_numeral
+from app.services.summaries import FROZEN_AT_UPGRADE
+from app.services.summary_reports import (
+    ISSUED_ONLY,
+    NOT_ISSUED,
+    SIGNED,
+    CountyReport,
+    DepartmentReport,
+    InspectionLine,
+    ReportPhoto,
+)
+from app.services.wording import book_title, cn_date, cn_numeral, signed
 
 Heading = Callable[[str], None]
 
@@ -40,10 +50,14 @@ def photos(doc: OfficialDocx, items: list[ReportPhoto], cache: PhotoCache) -> No
 
 # ---------------------------------------------------------------- a department's summary
 def statistics(doc: OfficialDocx, report: DepartmentReport) -> None:
-    """The work counts, the indicators against target, the pairing line."""
+    """The statistics as the PDF prints them: the period counted, the work counts, the
+    indicators against target, 走访 — the snapshot frozen with a submitted summary (and the
+    note saying how it was frozen), a draft's as computed now."""
     f = report.figures
-    phase = f.period_name != "全年"
-    if phase:
+    split = not f.whole_year  # the period and the year so far differ: a column pair for each
+    doc.note(f"统计期间：{cn_date(f.period_start)}至{cn_date(f.period_end)}"
+             + ("" if not split else f"；全年累计自{cn_date(f.year_start)}起"), 12)  # fmt: skip
+    if split:
         rows = [["工作类型", "本阶段\n（次）", "全年累计\n（次）", "服务对象\n本阶段（人次）",
                  "服务对象\n累计（人次）"]]  # fmt: skip
         rows += [[k.kind, _figure(k.period_count), _figure(k.year_count),
@@ -52,9 +66,9 @@ def statistics(doc: OfficialDocx, report: DepartmentReport) -> None:
                      _figure(f.period_served), _figure(f.year_served)])  # fmt: skip
         widths = [40, 22, 24, 35, 35]
     else:
-        rows = [["工作类型", "全年（次）", "服务对象（人次）"]]
-        rows += [[k.kind, _figure(k.year_count), _figure(k.year_served)] for k in f.kinds]
-        rows.append(["合计", _figure(f.year_entries), _figure(f.year_served)])
+        rows = [["工作类型", "台账（条）", "服务对象（人次）"]]
+        rows += [[k.kind, _figure(k.period_count), _figure(k.period_served)] for k in f.kinds]
+        rows.append(["合计", _figure(f.period_entries), _figure(f.period_served)])
         widths = [76, 40, 40]
     doc.table(rows, widths, total_row=True)
     if f.indicators:
@@ -64,10 +78,22 @@ def statistics(doc: OfficialDocx, report: DepartmentReport) -> None:
                   _percent(i.ratio)] for i in f.indicators]  # fmt: skip
         doc.table(rows, [66, 32, 34, 24])
     if f.paired_offices:
-        visits = "；".join(
-            f"{v.office} {v.period_count} 次（全年 {v.year_count} 次）" for v in f.visits
-        )
-        doc.note(f"挂钩结对：{'、'.join(f.paired_offices)}。走访：{visits or '本期无记录'}。", 12)
+        each = "；".join(f"{v.office} {v.period_count} 次" for v in f.visits)
+        visits = f"共 {f.period_visits} 次（{each}）" if each else "本期无记录"
+        if split and f.year_visits:
+            visits += f"，全年累计 {f.year_visits} 次"
+        doc.note(f"挂钩结对：{'、'.join(f.paired_offices)}。走访结对司法所：{visits}。", 12)
+    frozen_note(doc, report)
+
+
+def frozen_note(doc: OfficialDocx, report: DepartmentReport) -> None:
+    """How a submitted summary's figures were frozen, when not at submission."""
+    f = report.figures
+    if f.frozen == FROZEN_AT_UPGRADE and f.frozen_on is not None:
+        doc.note(f"注：本总结报送于统计数据随总结冻结之前，以上统计数据为程序升级时"
+                 f"（{cn_date(f.frozen_on)}）按报送日以前的台账冻结。", 12)  # fmt: skip
+    elif not f.frozen and not report.draft:
+        doc.note("注：报送时未附统计数据，以上按报送日以前的台账计算。", 12)
 
 
 def department_head(doc: OfficialDocx, report: DepartmentReport, chapter: bool) -> None:
@@ -136,7 +162,7 @@ def render_department_docx(report: DepartmentReport) -> bytes:
 
 # ---------------------------------------------------------------- the county report
 def cover(doc: OfficialDocx, report: CountyReport) -> None:
-    """The cover page (no page number): issuer, title, plan, who reports to whom, as-of."""
+    """The cover page (no page number): issuer, title, plan in 《》, who reports to whom, as-of."""
 
     def line(text: str, role_size: float, before_mm: float, title_face: bool = True) -> None:
         paragraph = doc.title(text) if title_face else doc.plain(text)
@@ -149,9 +175,9 @@ def cover(doc: OfficialDocx, report: CountyReport) -> None:
 
     line(report.issuer or report.county, 20, 30)
     line(report.title.replace("工作", "工作\n", 1), 26, 12)
-    paragraph = doc.centred(f"（{report.programme_title}）", 15)
+    paragraph = doc.centred(book_title(report.programme_title), 15)
     paragraph.paragraph_format.space_before = Mm(10)
-    line(f"报送单位：{report.county}", 16, 70, title_face=False)
+    line(f"报送单位：{report.closing_issuer or report.county}", 16, 70, title_face=False)
     line(f"报送对象：{report.recipient}", 16, 0, title_face=False)
     line(f"统计截至：{cn_date(report.as_of)}", 16, 0, title_face=False)
     doc.page_break()
@@ -164,6 +190,25 @@ def contents(doc: OfficialDocx) -> None:
     doc.new_section(numbered=True, restart=True)
 
 
+def narrative(doc: OfficialDocx, report: CountyReport) -> None:
+    """全县工作总结: the county's own sections, （一）（二）… in 楷体, empty ones left out."""
+    written = [(name, text) for name, text in report.narrative.items() if text.strip()]
+    if not written:
+        doc.coloured(doc.plain("（县矫正办尚未撰写本期全县总结：请在“阶段总结”页点“编写全县总结…”。）"),
+                     RED)  # fmt: skip
+        return
+    for number, (name, text) in enumerate(written, start=1):
+        doc.subheading(f"（{cn_numeral(number)}）{name}")
+        paragraphs(doc, text)
+
+
+def paragraphs(doc: OfficialDocx, text: str) -> None:
+    """Body paragraphs, one a line of ``text`` (blank lines left out)."""
+    for paragraph in text.split("\n"):
+        if paragraph.strip():
+            doc.body(paragraph)
+
+
 def goals(doc: OfficialDocx, report: CountyReport) -> None:
     """The plan's goals against actual figures; 未达成 in red."""
     rows = [["目标", "目标值", "实际完成", "是否达成"]]
@@ -173,24 +218,77 @@ def goals(doc: OfficialDocx, report: CountyReport) -> None:
     doc.table(rows, [74, 24, 34, 24], colours=red)
 
 
-def submissions(doc: OfficialDocx, report: CountyReport) -> None:
-    """How many departments reported, who did not, and each one's status."""
-    missing = report.missing()
-    doc.body(
-        f"应报送 {len(report.statuses)} 个科室，已报送 {len(report.chapters)} 个"
-        + (f"；未报送：{'、'.join(f'{r.department}（{r.status_label}）' for r in missing)}。"
-           if missing else "，全部按要求报送。")
-    )  # fmt: skip
-    rows = [["科室", "状态", "报送日期", "备注"]]
-    for row in report.statuses:
-        note = "逾期报送" if row.late else ("逾期未报" if row.overdue(report.as_of) else "")
-        rows.append([row.department, row.status_label,
-                     cn_date(row.submitted_on) if row.submitted_on else "—", note])  # fmt: skip
-    doc.table(rows, [50, 30, 40, 36])
+def ranking(doc: OfficialDocx, report: CountyReport) -> None:
+    """考核得分和排名: every department's completion, additions and deductions, score, rank."""
+    if not report.ranking:
+        doc.body("尚无考核数据。")
+        return
+    doc.body(f"按《{report.scheme_name}》计分，截至{cn_date(report.as_of)}各科室得分和名次如下：")
+    rows = [["名次", "科室", "指标完成率", "加减分事项", "得分"]]
+    for score in report.ranking:
+        others = "；".join(f"{line.label} {signed(line.points)}" for line in score.lines[1:])
+        rows.append([str(score.rank), score.name, _percent(score.completion), others or "—",
+                     f"{score.total:.2f}".replace("-", "\u2212")])  # fmt: skip
+    doc.table(rows, [14, 38, 28, 54, 22], left=(1, 3))
+    doc.note("注：指标完成率为各项量化指标的加权完成率（每项以 100% 为限）；得分为指标得分与"
+             "各项加减分之和。", 12)  # fmt: skip
+
+
+def signing(doc: OfficialDocx, report: CountyReport) -> None:
+    """责任状签订情况: who has not signed (a sentence), then every department's state; what is
+    not signed in red."""
+    if not report.signing:
+        doc.body("尚无需要签订责任状的科室。")
+        return
+    by_state: dict[str, list[str]] = {}
+    for line in report.signing:
+        by_state.setdefault(line.state, []).append(line.department)
+    text = f"应签订责任状 {len(report.signing)} 个科室，已签署 {len(by_state.get(SIGNED, []))} 个"
+    for state in (ISSUED_ONLY, NOT_ISSUED):
+        if by_state.get(state):
+            text += f"；{state} {len(by_state[state])} 个：{'、'.join(by_state[state])}"
+    text += "。" if len(by_state.get(SIGNED, [])) < len(report.signing) else "，全部签订。"
+    doc.body(text)
+    rows = [["科室", "签订情况", "印发日期", "签署日期"]]
+    red = {}
+    for n, line in enumerate(report.signing, start=1):
+        rows.append([line.department, line.state,
+                     cn_date(line.issued_on) if line.issued_on else "—",
+                     cn_date(line.signed_on) if line.signed_on else "—"])  # fmt: skip
+        if line.state != SIGNED:
+            red[(n, 1)] = RED
+    doc.table(rows, [50, 36, 35, 35], colours=red)
+
+
+def meetings(doc: OfficialDocx, report: CountyReport) -> None:
+    """月度例会召开情况: held and missed months of the period (missed in red), the year's count."""
+    held = [m for m in report.meetings if m.held_on is not None]
+    missed = [m for m in report.meetings if m.held_on is None]
+    year_held, year_due = report.meetings_year
+    text = f"本期召开大帮教工作中层干部月度例会 {len(held)} 次"
+    if missed:
+        months = "、".join(f"{m.month.year}年{m.month.month}月" for m in missed)
+        text += f"，未召开 {len(missed)} 次（{months}）"
+    text += f"；全年截至{cn_date(report.as_of)}应召开 {year_due} 次，已召开 {year_held} 次。"
+    doc.body(text)
+    if not report.meetings:
+        return
+    rows = [["月份", "召开情况", "汇报单位"]]
+    red = {}
+    for n, line in enumerate(report.meetings, start=1):
+        when = f"{line.month.year}年{line.month.month}月"
+        if line.held_on is None:
+            rows.append([when, "未召开", "—"])
+            red[(n, 1)] = RED
+        else:
+            rows.append([when, f"{cn_date(line.held_on)}召开",
+                         f"{line.reports}/{line.reporting_units}"])  # fmt: skip
+    doc.table(rows, [40, 76, 40], colours=red)
 
 
 def indicators(doc: OfficialDocx, report: CountyReport) -> None:
-    """Every department's indicators against target (the department named once)."""
+    """Every department's indicators against target (the department named once): printed here
+    only, not again in the departments' chapters."""
     rows = [["科室", "量化指标", "年度目标", "已完成", "完成率"]]
     merges = []
     for name, items in report.indicators:
@@ -208,60 +306,98 @@ def indicators(doc: OfficialDocx, report: CountyReport) -> None:
     doc.table(rows, [30, 52, 27, 27, 20], left=(1,), merges=merges)
 
 
+def submissions(doc: OfficialDocx, report: CountyReport) -> None:
+    """How many departments reported, and each one's status (the missing ones once, here)."""
+    missing = report.missing()
+    doc.body(
+        f"应报送 {len(report.statuses)} 个科室，已报送 {len(report.chapters)} 个"
+        + (f"，未报送 {len(missing)} 个（见下表）。" if missing else "，全部按要求报送。")
+    )
+    rows = [["科室", "状态", "报送日期", "备注"]]
+    for row in report.statuses:
+        note = "逾期报送" if row.late else ("逾期未报" if row.overdue(report.as_of) else "")
+        rows.append([row.department, row.status_label,
+                     cn_date(row.submitted_on) if row.submitted_on else "—", note])  # fmt: skip
+    doc.table(rows, [50, 30, 40, 36])
+
+
 def chapters(doc: OfficialDocx, report: CountyReport, cache: PhotoCache) -> None:
-    """Each submitted summary as a chapter （一）…, then those not submitted, in red."""
+    """Each submitted summary as a chapter （一）…, without its indicators (printed once above)."""
     for number, chapter in enumerate(report.chapters, start=1):
         doc.heading(f"（{cn_numeral(number)}）{chapter.department}", 2)
-        department(doc, chapter, cache, chapter=True)
-    for row in report.missing():
-        doc.coloured(doc.plain(f"{row.department}：未报送总结（{row.status_label}）。"), RED)
+        without = replace(chapter, figures=replace(chapter.figures, indicators=[]))
+        department(doc, without, cache, chapter=True)
 
 
 def brands(doc: OfficialDocx, report: CountyReport) -> None:
-    """The innovation brands with their description and outcomes."""
+    """The innovation brands （一）（二）… with their description and outcomes."""
     if not report.brands:
         doc.body("本期尚无品牌创建记录。")
-    for brand in report.brands:
-        doc.subheading(f"“{brand.name}”（牵头：{brand.lead}，{brand.status}）")
+    for number, brand in enumerate(report.brands, start=1):
+        doc.subheading(
+            f"（{cn_numeral(number)}）“{brand.name}”（牵头：{brand.lead}，{brand.status}）"
+        )
         for text in (brand.description, brand.outcomes):
             if text.strip():
                 doc.body(text)
 
 
 def inspections(doc: OfficialDocx, report: CountyReport) -> None:
-    """Each inspection, its findings and its rectification items."""
+    """A sentence counting inspections, findings and overdue items, then each inspection with
+    its items; an item past its deadline unrectified says 逾期N天, in red."""
     if not report.inspections:
         doc.body("本期尚无督查记录。")
+        return
+    late = [u for i in report.inspections
+            for (_f, u, _d, _s), days in zip(i.items, _days(i), strict=True) if days]  # fmt: skip
+    found = sum(len(i.items) for i in report.inspections)
+    doc.body(f"本期开展督查 {len(report.inspections)} 次，发现问题 {found} 项"
+             + (f"，其中逾期未整改 {len(late)} 项（{'、'.join(sorted(set(late)))}）。" if late
+                else "，无逾期未整改事项。"))  # fmt: skip
     for inspection in report.inspections:
         doc.body(f"{cn_date(inspection.inspected_on)}，{inspection.inspectors}对{inspection.unit}"
                  f"进行督查。" + (inspection.findings or ""))  # fmt: skip
         if inspection.items:
             rows = [["问题", "责任单位", "整改期限", "状态"]]
-            rows += [[f, u, cn_date(d), s] for f, u, d, s in inspection.items]
-            doc.table(rows, [70, 34, 30, 22], left=(0,))
+            red = {}
+            for n, ((f, u, d, s), days) in enumerate(
+                zip(inspection.items, _days(inspection), strict=True), start=1
+            ):
+                rows.append([f, u, cn_date(d), f"{s}\n逾期{days}天" if days else s])
+                if days:
+                    red[(n, 3)] = RED
+            doc.table(rows, [58, 34, 38, 26], left=(0,), colours=red)
+
+
+def _days(inspection: InspectionLine) -> tuple[int, ...]:
+    return inspection.overdue_days or (0,) * len(inspection.items)
+
+
+def closing(doc: OfficialDocx, report: CountyReport, photos: int) -> None:
+    """附件说明 (when there are photos), then the 落款: the office's full name centred over the
+    date four characters from the right, with room for the seal."""
+    if photos:
+        note = doc.plain(f"附件：各科室工作图片资料（{photos} 张）")
+        note.paragraph_format.left_indent = chars(2)
+        note.paragraph_format.space_before = Pt(BODY_PT)
+    doc.closing(report.closing_issuer or report.county, cn_date(report.as_of), seal=True)
 
 
 def appendix(doc: OfficialDocx, report: CountyReport, cache: PhotoCache) -> None:
-    """附件：图片资料, by department, packed continuously."""
-    all_photos = [p for c in report.chapters for p in c.photos]
+    """附件 on a new page: 各科室工作图片资料, every photo captioned with its department, one
+    after another (not a page per department)."""
+    all_photos = [replace(p, caption=f"{p.department}：{p.caption}")
+                  for c in report.chapters for p in c.photos]  # fmt: skip
     if not all_photos:
         return
     doc.page_break()
-    doc.heading("附件：图片资料")
-    for name, group in _grouped(all_photos):
-        doc.subheading(name)
-        photos(doc, group, cache)
-
-
-def _grouped(items: Iterable[ReportPhoto]) -> list[tuple[str, list[ReportPhoto]]]:
-    groups: dict[str, list[ReportPhoto]] = {}
-    for photo in items:
-        groups.setdefault(photo.department, []).append(photo)
-    return list(groups.items())
+    doc.heading("附件")
+    doc.title("各科室工作图片资料")
+    photos(doc, all_photos, cache)
 
 
 def county(doc: OfficialDocx, report: CountyReport, cache: PhotoCache) -> None:
-    """The whole county report, in the PDF's order."""
+    """The whole county report, in the PDF's order and wording."""
     cover(doc, report)
     contents(doc)
     number = 0
@@ -271,24 +407,26 @@ def county(doc: OfficialDocx, report: CountyReport, cache: PhotoCache) -> None:
         number += 1
         doc.heading(f"{cn_numeral(number)}、{text}")
 
-    chapter("目标完成情况")
-    goals(doc, report)
-    chapter("各科室总结报送情况")
-    submissions(doc, report)
-    chapter("各科室量化指标完成情况")
-    indicators(doc, report)
-    chapter("各科室工作总结")
-    chapters(doc, report, cache)
+    for title, part in (("全县工作总结", narrative), ("目标完成情况", goals),
+                        ("考核得分和排名", ranking), ("责任状签订情况", signing),
+                        ("月度例会召开情况", meetings), ("各科室量化指标完成情况", indicators),
+                        ("各科室总结报送情况", submissions)):  # fmt: skip
+        chapter(title)
+        part(doc, report)
+    if report.chapters:
+        chapter("各科室工作总结")
+        chapters(doc, report, cache)
     chapter("创新品牌创建情况")
     brands(doc, report)
     chapter("督查整改情况")
     inspections(doc, report)
+    closing(doc, report, sum(len(c.photos) for c in report.chapters))
     appendix(doc, report, cache)
 
 
 def render_county_docx(report: CountyReport) -> bytes:
     """The county report as .docx bytes."""
-    doc = OfficialDocx(report.title, report.county)
+    doc = OfficialDocx(report.title, report.closing_issuer or report.county)
     doc.unnumbered_first_section()
     cache = PhotoCache()
     try:
