@@ -239,6 +239,27 @@ def test_every_document_keeps_the_typesetting_rules(documents):
     print(report)
 
 
+def test_every_font_a_document_names_is_embedded(database, tmp_path):
+    """Not only the faces that draw text: a font merely named (ReportLab's Helvetica default in
+    a table's style) makes readers substitute or warn."""
+    import io
+
+    from pypdf import PdfReader
+
+    for kind, pdf in _documents(database, tmp_path).items():
+        for page in PdfReader(io.BytesIO(pdf)).pages:
+            for font in page["/Resources"].get("/Font", {}).values():
+                font = font.get_object()
+                descendant = (
+                    font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+                )
+                descriptor = descendant.get("/FontDescriptor")
+                assert descriptor is not None and "/FontFile2" in descriptor.get_object(), (
+                    kind,
+                    font["/BaseFont"],
+                )
+
+
 def test_headings_are_never_stranded_at_a_page_foot(documents):
     for kind, m in documents.items():
         lines = list(m.lines())

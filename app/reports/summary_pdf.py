@@ -379,8 +379,14 @@ def _cover(report: CountyReport, st: Styles) -> Story:
 
 
 def _contents(st: Styles) -> Story:
+    from reportlab.platypus import TableStyle
+
     toc = TableOfContents(dotsMinLevel=0)
     toc.levelStyles = [st["toc0"], st["toc1"]]
+    toc.tableStyle = TableStyle([  # ReportLab's own, with our font (else Helvetica joins the file)
+        ("FONTNAME", (0, 0), (-1, -1), st["toc0"].fontName), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    ])  # fmt: skip
     return [
         _p("目　录", st["title"]),
         toc,
