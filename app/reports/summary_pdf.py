@@ -63,6 +63,7 @@ from app.services.summary_reports import (
     DepartmentReport,
     ReportPhoto,
 )
+from app.services.wording import signed
 
 if TYPE_CHECKING:
     from app.services.attachments import AttachmentStore
@@ -467,9 +468,9 @@ def _ranking(report: CountyReport, st: Styles) -> Story:
         return [_p("尚无考核数据。", st["body"])]
     rows: list[list[object]] = [["名次", "科室", "指标完成率", "加减分事项", "得分"]]
     for score in report.ranking:
-        others = "；".join(f"{line.label} {line.points:+g}" for line in score.lines[1:]) or "—"
-        rows.append([str(score.rank), score.name, _percent(score.completion), others,
-                     f"{score.total:.2f}"])  # fmt: skip
+        others = "；".join(f"{line.label} {signed(line.points)}" for line in score.lines[1:]) or "—"
+        total = f"{score.total:.2f}".replace("-", "\u2212")  # a true minus sign
+        rows.append([str(score.rank), score.name, _percent(score.completion), others, total])
     intro = _p(f"按《{report.scheme_name}》计分，截至{cn_date(report.as_of)}各科室得分和名次如下：",
                st["body"])  # fmt: skip
     note = _p("注：指标完成率为各项量化指标的加权完成率（每项以 100% 为限）；得分为指标得分与"
