@@ -16,7 +16,7 @@ from reportlab.lib.units import mm
 
 from app.models import CountySummary, Unit
 from app.reports.official import BOTTOM, LEADING, TEXT_HEIGHT
-from app.reports.summary_pdf import render_county_summary
+from app.reports.summary_pdf import render_county_summary, render_department_summary
 from app.services import county_summary
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
@@ -54,7 +54,10 @@ def test_county_report_has_what_the_city_asks_for_each_once(database, world):
     assert [s.rank for s in report.ranking] == sorted(s.rank for s in report.ranking)
     ranking = body[body.index("三、考核得分和排名") : body.index("四、责任状签订情况")]
     for score in report.ranking:
-        assert f"{score.rank}{score.name}" in ranking and f"{score.total:.2f}".replace("-", "\u2212") in ranking
+        assert (
+            f"{score.rank}{score.name}" in ranking
+            and f"{score.total:.2f}".replace("-", "\u2212") in ranking
+        )
     assert "整改逾期−3" in ranking  # 基层科's overdue item costs it three points
     # who has not signed, by name
     signing = body[body.index("四、责任状签订情况") : body.index("五、月度例会召开情况")]
@@ -68,6 +71,11 @@ def test_county_report_has_what_the_city_asks_for_each_once(database, world):
     inspections = body[body.index("十、督查整改情况") :]
     assert "逾期未整改1项（基层科）" in inspections
     assert "待整改逾期51天" in inspections and inspections.count("逾期") == 2
+    # findings read as one sentence; a name holding 、 is quoted so a list counts right
+    assert "进行督查，发现问题：1．结对走访记录缺失；2．台账照片不全。" in inspections
+    assert "“公证管理科、公证处”" in signing
+    # December's meeting was held before December ended: it counts as due, so 2 + 4 = 6
+    assert "全年截至2018年12月31日应召开6次，已召开2次" in meetings
     # each table once: the chapters do not repeat the indicators, nor the list of the missing
     chapters = body[body.index("八、各科室工作总结") : body.index("九、创新品牌创建情况")]
     assert "完成率" not in chapters and "量化指标" not in chapters
@@ -166,6 +174,7 @@ def test_county_report_pages_are_filled_and_sections_break_across_pages(database
         report = county_report(s, database.attachments, programme_id, phase_id, date(2018, 12, 31))
     reader, pages = _pages(render_county_summary(report))
     signed = next(n for n, text in enumerate(pages) if OFFICE in text and n > 0)  # the 落款
+    assert "十、督查整改情况" in pages[signed]  # never on a page of its own
     assert pages[signed + 1].startswith("附件")  # the attachment on the next page
     for number in range(2, signed):  # every page of the text but the one that ends it
         blank = _blank_at_foot(reader.pages[number])
@@ -173,3 +182,14 @@ def test_county_report_pages_are_filled_and_sections_break_across_pages(database
     # a department's long section runs on over the page instead of moving whole
     starts = [n for n, text in enumerate(pages) if "3．主要做法与成效" in text]
     assert starts and any("主要做法。" in pages[n + 1][:30] for n in starts)
+
+
+def test_a_department_summary_is_signed_off_under_its_text(database, world):
+    programme_id, phase_id = world
+    with database.session() as s:
+        report = county_report(s, database.attachments, programme_id, phase_id, date(2018, 12, 31))
+    chapter = next(c for c in report.chapters if c.department == "法律援助中心")
+    _reader, pages = _pages(render_department_summary(chapter))
+    text = "".join(pages)
+    tail = text[text.rindex("下步打算。") + len("下步打算。") : text.index("图片资料")]
+    assert "法律援助中心" in tail and "2018年10月12日" in tail  # over its submission date

@@ -158,13 +158,15 @@ class Closing(Flowable):  # type: ignore[misc]  # reportlab is untyped
         draw_right(canvas, issuer_right, baseline + LEADING, self.issuer, self.font, BODY_SIZE)
 
 
-def closing(last: Flowable | None, issuer: str, date_text: str, st: Styles, *,
-            seal: bool = False) -> Story:  # fmt: skip
-    """The document's 落款 kept on one page with its last paragraph ``last`` (if any)."""
+def closing(last: Flowable | Sequence[Flowable] | None, issuer: str, date_text: str, st: Styles,
+            *, seal: bool = False) -> Story:  # fmt: skip
+    """The document's 落款 kept on one page with its last paragraph ``last`` (or the last few
+    flowables, in order; never a KeepTogether: nested, it always breaks the page)."""
     from reportlab.platypus import KeepTogether
 
     block = Closing(issuer, date_text, st["body"].fontName, seal=seal)
-    return [KeepTogether([last, block] if last is not None else [block])]
+    before = [] if last is None else [last] if isinstance(last, Flowable) else list(last)
+    return [KeepTogether([*before, block])]
 
 
 class RestartPageNumbers(Flowable):  # type: ignore[misc]  # reportlab is untyped

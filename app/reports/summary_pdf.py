@@ -63,7 +63,7 @@ from app.services.summary_reports import (
     DepartmentReport,
     ReportPhoto,
 )
-from app.services.wording import signed
+from app.services.wording import name_list, sentence_of_lines, signed
 
 if TYPE_CHECKING:
     from app.services.attachments import AttachmentStore
@@ -314,6 +314,11 @@ def department_story(
             story += [
                 _p(paragraph, st["body"]) for paragraph in text.split("\n") if paragraph.strip()
             ]
+    if level is None:  # the department's 落款 under its text, the photos after it
+        from datetime import date
+
+        last = [story.pop()] if hasattr(story[-1], "frags") else []  # "frags": a paragraph
+        story += closing(last, report.department, cn_date(report.submitted_on or date.today()), st)
     if report.photos and level is None:
         story.append(CondPageBreak(PHOTO_BOX[1] + 30 * mm))
         heading("图片资料")
@@ -422,7 +427,7 @@ def _goals(report: CountyReport, st: Styles) -> Story:
 def _indicators(report: CountyReport, st: Styles) -> Story:
     """Every department's indicators against target, from the ledger (submitted or not)."""
     rows: list[list[object]] = [["科室", "量化指标", "年度目标", "已完成", "完成率"]]
-    spans = []
+    spans: list[tuple[object, ...]] = []
     for department, indicators in report.indicators:
         first = len(rows)
         for item in indicators:
@@ -430,8 +435,9 @@ def _indicators(report: CountyReport, st: Styles) -> Story:
                          f"{_figure(item.target)}{item.measure_unit}",
                          f"{_figure(item.actual)}{item.measure_unit}" if item.actual is not None else "人工评定",
                          _percent(item.ratio)])  # fmt: skip
-        if len(rows) - first > 1:
-            spans.append(("SPAN", (0, first), (0, len(rows) - 1)))
+        if len(rows) - first > 1:  # one cell to the eye, but rows that may part at a page end
+            spans.append(("LINEBELOW", (0, first), (0, len(rows) - 2), 0.8, colors.white))
+            spans.append(("VALIGN", (0, first), (0, len(rows) - 1), "TOP"))
     if len(rows) == 1:
         return [_p("本方案尚未设置量化指标。", st["body"])]
     table = _table(rows, [30 * mm, 52 * mm, 27 * mm, 27 * mm, 20 * mm], st)
@@ -492,7 +498,7 @@ def _signing(report: CountyReport, st: Styles) -> Story:
     text = f"应签订责任状 {len(report.signing)} 个科室，已签署 {len(by_state.get(SIGNED, []))} 个"
     for state in (ISSUED_ONLY, NOT_ISSUED):
         if by_state.get(state):
-            text += f"；{state} {len(by_state[state])} 个：{'、'.join(by_state[state])}"
+            text += f"；{state} {len(by_state[state])} 个：{name_list(by_state[state])}"
     text += "。" if len(by_state.get(SIGNED, [])) < len(report.signing) else "，全部签订。"
     rows: list[list[object]] = [["科室", "签订情况", "印发日期", "签署日期"]]
     marks = []
@@ -519,7 +525,7 @@ def _meetings(report: CountyReport, st: Styles) -> Story:
     text += f"；全年截至{cn_date(report.as_of)}应召开 {year_due} 次，已召开 {year_held} 次。"
     story: Story = [_p(text, st["body"])]
     if report.meetings:
-        rows: list[list[object]] = [["月份", "召开情况", "汇报单位"]]
+        rows: list[list[object]] = [["月份", "召开情况", "汇报单位（已汇报/应汇报）"]]
         marks = []
         for n, line in enumerate(report.meetings, start=1):
             when = f"{line.month.year}年{line.month.month}月"
@@ -529,7 +535,7 @@ def _meetings(report: CountyReport, st: Styles) -> Story:
             else:
                 rows.append([when, f"{cn_date(line.held_on)}召开",
                              f"{line.reports}/{line.reporting_units}"])  # fmt: skip
-        table = _table(rows, [40 * mm, 76 * mm, 40 * mm], st)
+        table = _table(rows, [36 * mm, 66 * mm, 54 * mm], st)
         table.setStyle(TableStyle(marks))
         story.append(table)
     return story
@@ -546,12 +552,13 @@ def _inspections(report: CountyReport, st: Styles) -> Story:
             if days]  # fmt: skip
     count = sum(len(i.items) for i in report.inspections)
     summary = f"本期开展督查 {len(report.inspections)} 次，发现问题 {count} 项"
-    summary += (f"，其中逾期未整改 {len(late)} 项（{'、'.join(sorted({u for _f, u, _d in late}))}）。"
+    summary += (f"，其中逾期未整改 {len(late)} 项（{name_list(sorted({u for _f, u, _d in late}))}）。"
                 if late else "，无逾期未整改事项。")  # fmt: skip
     story.append(_p(summary, st["body"]))
     for inspection in report.inspections:
-        story.append(_p(f"{cn_date(inspection.inspected_on)}，{inspection.inspectors}对{inspection.unit}进行督查。"
-                        + (inspection.findings or ""), st["body"]))  # fmt: skip
+        story.append(_p(f"{cn_date(inspection.inspected_on)}，{inspection.inspectors}对{inspection.unit}进行督查"
+                        + ("，" + sentence_of_lines(inspection.findings, "发现问题：")
+                           if inspection.findings.strip() else "。"), st["body"]))  # fmt: skip
         if inspection.items:
             rows: list[list[object]] = [["问题", "责任单位", "整改期限", "状态"]]
             marks = []
@@ -632,10 +639,14 @@ def county_story(report: CountyReport, st: Styles, cache: PhotoCache) -> Story:
     next_chapter("督查整改情况")
     story += _inspections(report, st)
     photos = [p for c in report.chapters for p in c.photos]
+    # the 落款 kept with the last of the text (a paragraph; a table would strand its heading)
+    tail = [story.pop()] if hasattr(story[-1], "frags") else []  # "frags": a paragraph
+    if tail and getattr(story[-1], "style", None) is st["heading"]:  # a chapter of one paragraph
+        tail[:0] = [story.pop(-2), story.pop()]  # its bookmark and heading go with it
     if photos:
-        story.append(_p(f"附件：各科室工作图片资料（{len(photos)} 张）", st["attachment_note"]))
-    story += closing(story.pop(), report.closing_issuer or report.county, cn_date(report.as_of),
-                     st, seal=True)  # fmt: skip
+        tail.append(_p(f"附件：各科室工作图片资料（{len(photos)} 张）", st["attachment_note"]))
+    story += closing(tail, report.closing_issuer or report.county,
+                     cn_date(report.as_of), st, seal=True)  # fmt: skip
     if photos:
         story.append(PageBreak())
         story.append(Bookmark("附件：图片资料", 0, "photos"))

@@ -349,7 +349,8 @@ def _meetings(
     lines += [MeetingLine(month, None) for month in due
               if month not in held_months and start.replace(day=1) <= month <= last]  # fmt: skip
     lines.sort(key=lambda line: (line.month, line.held_on or line.month))
-    year_due = len(due)
+    # a month counts as due once it is over, or as soon as its meeting was held
+    year_due = len(set(due) | held_months)
     return lines, (len(held), year_due)
 
 

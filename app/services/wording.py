@@ -33,3 +33,18 @@ def signed(points: float, *, plus: bool = True) -> str:
     if points < 0:
         return f"\u2212{text}"
     return f"+{text}" if plus and points > 0 else text
+
+
+def name_list(names: list[str] | tuple[str, ...]) -> str:
+    """Names joined with 、; a name that itself holds 、 (公证管理科、公证处) in “” so the list
+    still reads as so many names."""
+    return "、".join(f"“{n}”" if "、" in n else n for n in names)
+
+
+def sentence_of_lines(text: str, lead: str = "") -> str:
+    """Lines (e.g. numbered findings "1．…" on lines of their own) as one sentence: joined with
+    "；", after ``lead``, ending with "。"."""
+    lines = [line.strip().rstrip("；;。.，,") for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    return lead + "；".join(lines) + "。"
