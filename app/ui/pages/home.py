@@ -5,15 +5,29 @@ figure leads, by a click, to the records behind it (``navigate``)."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from app.models import GoalMetric
+from app.models import GoalMetric, UnitKind
 from app.services.dashboard import Dashboard, LatestEntry, build_dashboard
+from app.services.dates import DatePurpose
+from app.services.errors import write_file
 from app.services.overdue import OverdueItem
 from app.services.wording import cn_date
 from app.ui.charts import Bar, FigureCard, ProgressBars
+from app.ui.desktop import open_with_system
+from app.ui.dialogs.bulletin_dialog import BulletinDialog
+from app.ui.files import PDF_OR_WORD, ask_save_path_as
 from app.ui.pages.base import Page, section_label
 from app.ui.table_model import Column, RowTableModel
 from app.ui.table_view import RowTableView
@@ -55,7 +69,18 @@ class HomePage(Page):
         self.summary = QLabel()
         self.summary.setObjectName("homeSummary")
         self.summary.setWordWrap(True)
-        self.layout_.addWidget(self.summary)
+        self.bulletin_button = QPushButton(self.tr("生成进度通报…"))
+        self.bulletin_button.setToolTip(
+            self.tr(
+                "县矫正办的进度通报：工作目标、各科室进度与得分、逾期事项，存为 PDF、Word 或 Excel"
+            )
+        )
+        self.bulletin_button.setVisible(context.local_unit_kind == UnitKind.COUNTY_OFFICE)
+        self.bulletin_button.clicked.connect(lambda: self.make_bulletin())
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.bulletin_button)
+        self.layout_.addLayout(top)
 
         cards = QGridLayout()
         cards.setHorizontalSpacing(10)
@@ -126,6 +151,51 @@ class HomePage(Page):
         )
         self.layout_.addWidget(self.latest_view, 2)
         self.refresh()
+
+    def make_bulletin(self) -> object | None:
+        """Ask the date and 期号, then where to save (PDF, Word or Excel); made in the background
+        and opened. None when the clerk cancels."""
+        dates = self.context.date_range(DatePurpose.WORK)
+        dialog = BulletinDialog(dates, dates.clamp(self.today), self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        as_of, issue = dialog.choice()
+        choices = (*PDF_OR_WORD, ("Excel 表格 (*.xlsx)", ".xlsx"))
+        path = ask_save_path_as(
+            self, self.tr("保存进度通报"), f"进度通报-{as_of:%Y%m%d}.pdf", choices
+        )
+        if path is None:
+            return None
+        programme_id = self.context.programme_id
+        assert programme_id is not None  # the county's PC has its programme
+
+        def work(session, report) -> Path:
+            from app.services.bulletin import build_bulletin
+
+            report(1)
+            bulletin = build_bulletin(session, programme_id, as_of, issue)
+            report(2)
+            suffix = path.suffix.lower()
+            if suffix == ".docx":
+                from app.reports.docx.bulletin import render_bulletin_docx
+
+                data = render_bulletin_docx(bulletin)
+            elif suffix == ".xlsx":
+                from app.reports.bulletin_xlsx import render_bulletin_xlsx
+
+                data = render_bulletin_xlsx(bulletin)
+            else:
+                from app.reports.bulletin_pdf import render_bulletin_pdf
+
+                data = render_bulletin_pdf(bulletin)
+            write_file(path, data)
+            report(3)
+            return path
+
+        return self.run_in_background(
+            self.tr("生成进度通报"), self.tr("正在生成 %1……").replace("%1", path.name), work,
+            total=3, success=lambda saved: open_with_system(self, saved),
+        )  # fmt: skip
 
     def refresh(self) -> None:
         """Recompute every figure."""
