@@ -54,7 +54,10 @@ def test_county_report_has_what_the_city_asks_for_each_once(database, world):
     assert [s.rank for s in report.ranking] == sorted(s.rank for s in report.ranking)
     ranking = body[body.index("三、考核得分和排名") : body.index("四、责任状签订情况")]
     for score in report.ranking:
-        assert f"{score.rank}{score.name}" in ranking and f"{score.total:.2f}".replace("-", "\u2212") in ranking
+        assert (
+            f"{score.rank}{score.name}" in ranking
+            and f"{score.total:.2f}".replace("-", "\u2212") in ranking
+        )
     assert "整改逾期−3" in ranking  # 基层科's overdue item costs it three points
     # who has not signed, by name
     signing = body[body.index("四、责任状签订情况") : body.index("五、月度例会召开情况")]

@@ -394,3 +394,34 @@ def test_libreoffice_lays_28_characters_by_22_lines(database, tmp_path):
     )
     assert bulletin.title in text and "五、工作亮点" in text
     assert re.search(closing, text.replace(" ", ""))
+
+
+def _keeps_with_next(paragraph) -> bool:
+    """The paragraph's own keep-with-next, else its style's (headings keep by style)."""
+    own = paragraph.paragraph_format.keep_with_next
+    style = paragraph.style
+    while own is None and style is not None:
+        own, style = style.paragraph_format.keep_with_next, style.base_style
+    return bool(own)
+
+
+def test_the_agreement_keeps_its_last_section_with_the_signatures(database):
+    """The Word copy: 五、责任期限, its text and the closing sentence keep with the signature
+    table, whose rows keep together; a long unit name starts its own line, whole."""
+    with database.session() as s:
+        programme_id = current_programme(s).id
+        content = agreements.content_for_department(
+            s, programme_id, unit_ids(s)["办公室（政治处）"]
+        )
+    doc = _open(render_agreement_docx(content))
+    paragraphs = doc.paragraphs
+    start = next(n for n, p in enumerate(paragraphs) if p.text.endswith("责任期限"))
+    tail = paragraphs[start:]
+    assert any(p.text.startswith("本责任状自") for p in tail)
+    assert any(p.text.startswith("本责任状一式两份") for p in tail)
+    assert all(_keeps_with_next(p) for p in tail), [p.text for p in tail if not _keeps_with_next(p)]
+    table = doc.tables[-1]
+    cells = [table.cell(r, c) for c in range(2) for r in range(len(table.rows) - 1)]
+    assert all(_keeps_with_next(cell.paragraphs[0]) for cell in cells)
+    name = table.cell(0, 1).paragraphs[0]
+    assert name.text.split("\n") == ["乙方（盖章）：", "办公室（政治处）"]
