@@ -186,7 +186,7 @@ def test_the_county_report_has_a_cover_contents_chapters_and_numbering_from_1(da
                 "各科室量化指标完成情况", "各科室总结报送情况", "各科室工作总结", "创新品牌创建情况",
                 "督查整改情况"]  # fmt: skip
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
-    assert headings == [f"{cn_numeral(n)}、{c}" for n, c in enumerate(chapters, 1)] + ["附件"]
+    assert headings == [f"{cn_numeral(n)}、{c}" for n, c in enumerate(chapters, 1)]
     # the county's own summary first, its sections in 楷体
     paragraphs = [p.text for p in doc.paragraphs]
     first = paragraphs[paragraphs.index("一、全县工作总结") : paragraphs.index("二、目标完成情况")]
@@ -224,6 +224,10 @@ def test_the_county_report_has_a_cover_contents_chapters_and_numbering_from_1(da
     assert "一、全县工作总结" in contents.text and f"（一）{report.chapters[0].department}" in (
         contents.text
     )
+    # the appendix in the contents as in the PDF's; no instructions printed on the page
+    assert contents.text.splitlines()[-1] == "附件：图片资料"
+    assert 'TC "附件：图片资料" \\l 1' in body and "\\f" in body.split("TOC", 1)[1][:40]
+    assert not any("更新域" in t or "页码" in t for t in texts)
     cover, main_part = doc.sections[0], doc.sections[1]
     assert "PAGE" not in cover.footer.paragraphs[0]._p.xml  # no number on cover and contents
     assert "PAGE" in main_part.footer.paragraphs[0]._p.xml
