@@ -429,3 +429,6 @@ def test_the_agreement_keeps_its_last_section_with_the_signatures(database):
     assert all(_keeps_with_next(cell.paragraphs[0]) for cell in cells)
     name = table.cell(0, 1).paragraphs[0]
     assert name.text.split("\n") == ["乙方（盖章）：", "办公室（政治处）"]
+    # the signing rule: underlined spaces that do not end the line (else nothing is drawn)
+    rule = table.cell(2, 0).paragraphs[0].runs[-1]
+    assert rule.font.underline and rule.text.strip("　") == "\u200b"

@@ -110,7 +110,10 @@ def signatures(doc: OfficialDocx, content: dict[str, Any]) -> None:
             else:
                 paragraph.add_run(text)
             if r == 2:  # the signature line
-                paragraph.add_run("　" * 8).font.underline = WD_UNDERLINE.SINGLE
+                # spaces at a line's end are not underlined (Word, WPS, LibreOffice): a
+                # zero-width space after them keeps the rule; 4 fit beside the label
+                rule = paragraph.add_run("　" * 4 + "\u200b")
+                rule.font.underline = WD_UNDERLINE.SINGLE
 
 
 def build_agreement(doc: OfficialDocx, content: dict[str, Any]) -> None:
