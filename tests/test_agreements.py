@@ -339,3 +339,24 @@ def test_headings_and_signatures_never_end_a_page(database, ctx):
             assert not re.match(r"^[一二三四五六七八九十]+、", lines[-1]), (extra, lines[-1])
         last = pages[-1]
         assert "负责人（签字）" in last and "本责任状一式两份" in _flat(last)
+
+
+def test_the_signature_page_holds_the_last_section_and_names_stay_whole(database, ctx):
+    """For every department: the page with the signatures also holds the whole last section
+    (五、责任期限 and its text) and the closing sentence; "办公室（政治处）" is not broken."""
+    programme_id, units = ctx
+    with database.session() as s:
+        contents = {
+            name: agreements.content_for_department(s, programme_id, unit)
+            for name, unit in units.items()
+        }
+    assert "办公室（政治处）" in contents
+    for name, content in contents.items():
+        pages = _text(render_agreement_pdf(content))
+        signing = [page for page in pages if "负责人（签字）" in page]
+        assert len(signing) == 1, name
+        page = _flat(signing[0])
+        assert "责任期限" in page and "本责任状自2018年6月28日起" in page, name
+        assert "本责任状一式两份" in page, name
+        lines = [_flat(line) for line in signing[0].splitlines()]
+        assert any(line.endswith(name) for line in lines), (name, lines)

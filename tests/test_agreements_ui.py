@@ -254,3 +254,40 @@ def test_a_failing_save_is_explained_and_the_dialog_keeps_what_was_typed(
     assert seen[0].result() == 0 and seen[0].reason.text() == "职责调整"
     assert "没有保存" in seen[0].error_text()
     assert page.selected().status_label == "草稿"
+
+
+def test_export_all_says_how_many_agreements_the_compilation_holds(
+    qtbot, dialogs, db_path, tmp_path
+):
+    db = open_database(str(db_path))
+    with db.session() as s:
+        from app.services.settings import current_programme
+        from tests.helpers import unit_ids
+
+        programme_id, units = current_programme(s).id, unit_ids(s)
+    for name in ("基层科", "法律援助中心"):
+        with db.session() as s:
+            agreement_id = agreements.create_draft(s, programme_id, units[name])
+        with db.session() as s:
+            agreements.issue(s, db.attachments, agreement_id, date(2018, 6, 28))
+    db.close()
+    page = _page(qtbot, db_path)
+    folder = tmp_path / "责任状"
+    dialogs.folders = [folder, folder]
+    dialogs.confirm = False
+    qtbot.mouseClick(page.export_all_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: running_tasks() == 0, timeout=60000)
+    (question,) = dialogs.texts("question")
+    assert "汇编收入 2 份（草稿 5 份未收入）" in question
+    assert "汇编收入 2 份（草稿 5 份未收入）" in page.status.text()
+    assert [o["/Title"] for o in PdfReader(folder / "责任状汇编.pdf").outline][1:] == [
+        "基层科",
+        "法律援助中心",
+    ]
+    dialogs.shown.clear()
+    qtbot.mouseClick(page.include_drafts, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.export_all_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: running_tasks() == 0, timeout=60000)
+    (question,) = dialogs.texts("question")
+    assert "汇编收入 7 份（含草稿 5 份）" in question
+    assert dialogs.opened == []  # the clerk did not want the folder opened

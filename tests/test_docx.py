@@ -186,7 +186,7 @@ def test_the_county_report_has_a_cover_contents_chapters_and_numbering_from_1(da
                 "各科室量化指标完成情况", "各科室总结报送情况", "各科室工作总结", "创新品牌创建情况",
                 "督查整改情况"]  # fmt: skip
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
-    assert headings == [f"{cn_numeral(n)}、{c}" for n, c in enumerate(chapters, 1)] + ["附件"]
+    assert headings == [f"{cn_numeral(n)}、{c}" for n, c in enumerate(chapters, 1)]
     # the county's own summary first, its sections in 楷体
     paragraphs = [p.text for p in doc.paragraphs]
     first = paragraphs[paragraphs.index("一、全县工作总结") : paragraphs.index("二、目标完成情况")]
@@ -224,6 +224,10 @@ def test_the_county_report_has_a_cover_contents_chapters_and_numbering_from_1(da
     assert "一、全县工作总结" in contents.text and f"（一）{report.chapters[0].department}" in (
         contents.text
     )
+    # the appendix in the contents as in the PDF's; no instructions printed on the page
+    assert contents.text.splitlines()[-1] == "附件：图片资料"
+    assert 'TC "附件：图片资料" \\l 1' in body and "\\f" in body.split("TOC", 1)[1][:40]
+    assert not any("更新域" in t or "页码" in t for t in texts)
     cover, main_part = doc.sections[0], doc.sections[1]
     assert "PAGE" not in cover.footer.paragraphs[0]._p.xml  # no number on cover and contents
     assert "PAGE" in main_part.footer.paragraphs[0]._p.xml
@@ -394,3 +398,37 @@ def test_libreoffice_lays_28_characters_by_22_lines(database, tmp_path):
     )
     assert bulletin.title in text and "五、工作亮点" in text
     assert re.search(closing, text.replace(" ", ""))
+
+
+def _keeps_with_next(paragraph) -> bool:
+    """The paragraph's own keep-with-next, else its style's (headings keep by style)."""
+    own = paragraph.paragraph_format.keep_with_next
+    style = paragraph.style
+    while own is None and style is not None:
+        own, style = style.paragraph_format.keep_with_next, style.base_style
+    return bool(own)
+
+
+def test_the_agreement_keeps_its_last_section_with_the_signatures(database):
+    """The Word copy: 五、责任期限, its text and the closing sentence keep with the signature
+    table, whose rows keep together; a long unit name starts its own line, whole."""
+    with database.session() as s:
+        programme_id = current_programme(s).id
+        content = agreements.content_for_department(
+            s, programme_id, unit_ids(s)["办公室（政治处）"]
+        )
+    doc = _open(render_agreement_docx(content))
+    paragraphs = doc.paragraphs
+    start = next(n for n, p in enumerate(paragraphs) if p.text.endswith("责任期限"))
+    tail = paragraphs[start:]
+    assert any(p.text.startswith("本责任状自") for p in tail)
+    assert any(p.text.startswith("本责任状一式两份") for p in tail)
+    assert all(_keeps_with_next(p) for p in tail), [p.text for p in tail if not _keeps_with_next(p)]
+    table = doc.tables[-1]
+    cells = [table.cell(r, c) for c in range(2) for r in range(len(table.rows) - 1)]
+    assert all(_keeps_with_next(cell.paragraphs[0]) for cell in cells)
+    name = table.cell(0, 1).paragraphs[0]
+    assert name.text.split("\n") == ["乙方（盖章）：", "办公室（政治处）"]
+    # the signing rule: underlined spaces that do not end the line (else nothing is drawn)
+    rule = table.cell(2, 0).paragraphs[0].runs[-1]
+    assert rule.font.underline and rule.text.strip("　") == "\u200b"

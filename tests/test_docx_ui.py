@@ -66,3 +66,41 @@ def test_summaries_page_saves_word_copies_of_both_summaries(qtbot, dialogs, db_p
     qtbot.waitUntil(lambda: running_tasks() == 0, timeout=30000)
     pdf = tmp_path / "全县.pdf"
     assert pdf.read_bytes().startswith(b"%PDF") and page.print_button.isEnabled()
+
+
+def test_a_word_save_is_named_as_word_and_cannot_be_printed_here(qtbot, dialogs, db_path, tmp_path):
+    """After a PDF, a Word save: titles name neither format, the message names the Word file,
+    a PC without WPS/Word is told so (not about a PDF reader), and 打印 is off."""
+    from PySide6.QtWidgets import QFileDialog
+
+    _summary(db_path, AID, submitted_on=date(2018, 10, 14))
+    page = _page(qtbot, db_path)
+    _select(page, AID)
+    titles: list[str] = []
+    answer = QFileDialog.getSaveFileName
+
+    def save_name(*args, **kwargs):
+        titles.append(args[1])
+        return answer(*args, **kwargs)
+
+    import pytest
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_name))
+        pdf, word = tmp_path / "全县.pdf", tmp_path / "全县.docx"
+        dialogs.save_paths = [pdf, word, tmp_path / "法援.docx"]
+        qtbot.mouseClick(page.county_pdf_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: running_tasks() == 0, timeout=30000)
+        assert page.print_button.isEnabled() and "PDF" in page.status.text()
+        dialogs.viewer_installed = False
+        qtbot.mouseClick(page.county_pdf_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: running_tasks() == 0, timeout=30000)
+        assert not page.print_button.isEnabled()  # the PDF made before is not this file
+        assert page.status.text().startswith(f"已保存 Word 文件：{word}")
+        (message,) = dialogs.texts("information")
+        assert str(word) in message and "WPS 或 Word" in message and "PDF" not in message
+        qtbot.mouseClick(page.pdf_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: running_tasks() == 0, timeout=30000)
+    assert titles == ["保存全县汇总报告", "保存全县汇总报告", "保存阶段总结"]
+    assert not any("PDF" in title for title in titles)
+    assert dialogs.opened == [str(pdf), str(word), str(tmp_path / "法援.docx")]

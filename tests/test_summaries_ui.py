@@ -90,7 +90,7 @@ def test_the_county_lists_every_department_not_started(qtbot, qtmodeltester, gui
     assert not page.edit_button.isEnabled()  # the county does not write a department's summary
     qtmodeltester.check(page.model)
     page.period.setCurrentIndex(page.period.findData(None))
-    assert page.period.currentText() == "全年" and len(page.model.rows()) == 7
+    assert page.period.currentText().startswith("全年（统计") and len(page.model.rows()) == 7
 
 
 def test_overdue_departments_are_highlighted(qtbot, gui_app, db_path):
@@ -415,3 +415,18 @@ def test_esc_on_a_changed_editor_asks_before_discarding(qtbot, monkeypatch, dial
     (question, again) = dialogs.texts("question")
     assert "尚未保存的修改" in question and question == again
     assert "人手不足" not in _stored(db_path)[0].get("存在问题", "")
+
+
+def test_the_period_shows_the_days_the_summary_counts_not_the_phase_dates(qtbot, db_path):
+    page = _page(qtbot, db_path)
+    db = open_database(str(db_path))
+    with db.session() as s:
+        programme_id, phase_id = _period(s)
+        _name, start, end = summaries.period_of(s, programme_id, phase_id)
+    db.close()
+    assert (start, end) == (date(2018, 1, 1), date(2018, 10, 15))
+    assert page.period.currentText() == "总结提升（统计 2018年1月1日至10月15日，10月15日前报送）"
+    assert "2018-10-01" not in page.period.currentText()
+    texts = [page.period.itemText(i) for i in range(page.period.count())]
+    assert texts[-1] == "全年（统计 2018年1月1日至12月31日）"
+    assert "组织实施（统计 2018年6月1日至9月30日）" in texts  # no deadline: its own dates

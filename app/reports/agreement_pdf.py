@@ -34,7 +34,7 @@ from app.reports.official import (
     cn_numeral,
     styles,
 )
-from app.reports.typesetting import Paragraph
+from app.reports.typesetting import Paragraph, unbreakable
 from app.services.agreements import render_text, version_note
 
 if TYPE_CHECKING:
@@ -121,29 +121,52 @@ def agreement_story(content: dict[str, Any], st: Styles, *, restart: bool = True
         heading("terms_heading", "考核与奖惩")
         for n, term in enumerate(terms, start=1):
             story.append(_p(f"（{cn_numeral(n)}）{term}", st["body"]))
+    last_section = len(story) - 1  # the last paragraph, when there is no 责任期限
     if wording.get("period_text"):
+        last_section = len(story)
         heading("period_heading", "责任期限")
         story.append(_p(render_text(content, "period_text"), st["body"]))
-    # the signatures never stand alone on a page: the last paragraph goes with them
-    last = (
-        _p(render_text(content, "closing"), st["body"]) if wording.get("closing") else story.pop()
-    )
-    story.append(_signatures(content, st, last))
+    # the signature page carries substance: the whole last section and the closing sentence
+    # go with the signatures, never the closing sentence alone
+    tail = story[last_section:]
+    del story[last_section:]
+    if wording.get("closing"):
+        tail.append(_p(render_text(content, "closing"), st["body"]))
+    story.append(_signatures(content, st, tail))
     return story
 
 
-def _signatures(content: dict[str, Any], st: Styles, last_paragraph: Flowable) -> KeepTogether:
+class SignLine(Flowable):  # type: ignore[misc]  # reportlab is untyped
+    """A label (a paragraph) followed by a rule to sign on, the rule on the label's baseline
+    and ending at ``rule_end``."""
+
+    def __init__(self, label: Paragraph, rule_end: float) -> None:
+        super().__init__()
+        self.label, self.rule_end = label, rule_end
+
+    def wrap(self, available_width: float, height: float) -> tuple[float, float]:
+        self.width = available_width
+        _w, self.label_height = self.label.wrap(available_width, height)
+        return available_width, self.label_height
+
+    def draw(self) -> None:
+        self.label.drawOn(self.canv, 0, 0)
+        first = self.label.blPara.lines[0]
+        baseline = self.label_height - getattr(first, "ascent", self.label.style.fontSize)
+        start = self.label.getActualLineWidths0()[0] + 2
+        canvas = self.canv
+        canvas.saveState()
+        canvas.setLineWidth(0.6)
+        canvas.line(start, baseline - 1.5, min(self.rule_end, self.width), baseline - 1.5)
+        canvas.restoreState()
+
+
+def _signatures(content: dict[str, Any], st: Styles, last_section: Story) -> KeepTogether:
+    """Both parties side by side (the unit's name kept on one line), kept on one page with
+    ``last_section``; a line's height above and below the signature for the seals."""
     half = TEXT_WIDTH / 2
-    label_width = 8 * st["plain"].fontSize + 8
 
     def column(label: str, name: str) -> Story:
-        sign = Table(
-            [[Paragraph("负责人（签字）：", st["plain"]), ""]],
-            colWidths=[label_width, half - label_width - 6 * mm],
-        )
-        sign.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), st["cell"].fontName), ("LINEBELOW", (1, 0), (1, 0), 0.6, colors.black), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                                  ("RIGHTPADDING", (0, 0), (0, 0), 0),
-                                  ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))  # fmt: skip
         cells = ["", "年", "", "月", "", "日"]
         when = Table([[Paragraph(c, st["plain"]) if c else "" for c in cells]],
                      colWidths=[22 * mm, 8 * mm, 12 * mm, 8 * mm, 12 * mm, 8 * mm], hAlign="LEFT")  # fmt: skip
@@ -153,13 +176,15 @@ def _signatures(content: dict[str, Any], st: Styles, last_paragraph: Flowable) -
                     ("FONTNAME", (0, 0), (-1, -1), st["cell"].fontName),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
                     ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 0),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
                 ]
             )
         )
         return [
-            Paragraph(escape(f"{label}（盖章）：{name}"), st["plain"]),
+            Paragraph(escape(f"{label}（盖章）：{unbreakable(name)}"), st["plain"]),
             Spacer(0, LEADING),
-            sign,
+            SignLine(Paragraph("负责人（签字）：", st["plain"]), half - 6 * mm),
             Spacer(0, LEADING),
             when,
         ]
@@ -172,10 +197,12 @@ def _signatures(content: dict[str, Any], st: Styles, last_paragraph: Flowable) -
                 ("FONTNAME", (0, 0), (-1, -1), st["cell"].fontName),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
             ]
         )
     )
-    return KeepTogether([last_paragraph, Spacer(0, LEADING), table])
+    return KeepTogether([*last_section, Spacer(0, LEADING), table])
 
 
 def _build(doc: OfficialDocument, subject: str, make_story: Callable[[Styles], Story]) -> None:

@@ -579,11 +579,14 @@ def compilation(
     """What 责任状汇编 holds: the cover's wording (the template's ``compilation_title``,
     ``compilation_issuer``, ``contents_title``), the year, the latest issue date, and every
     department's current agreement in display order — issued and signed ones only, unless
-    ``include_drafts`` (then drafts, and first drafts not yet saved, too). Void ones never."""
+    ``include_drafts`` (then drafts, and first drafts not yet saved, too). Void ones never.
+    ``drafts`` counts the drafts held, ``drafts_left_out`` the drafts (or departments without
+    an agreement yet) left out."""
     programme = session.get_one(Programme, programme_id)
     latest = _latest(session, programme_id)
     wording = _wording(session, programme_id)
     chosen = []
+    drafts_left_out = 0
     for row in list_agreements(session, programme_id):
         agreement = latest.get(row.department_id)
         if agreement is not None and agreement.status in (
@@ -591,8 +594,11 @@ def compilation(
             AgreementStatus.SIGNED,
         ):
             chosen.append(current_content(session, agreement))
-        elif include_drafts and (agreement is None or agreement.status == AgreementStatus.DRAFT):
-            chosen.append(content_for_department(session, programme_id, row.department_id))
+        elif agreement is None or agreement.status == AgreementStatus.DRAFT:
+            if include_drafts:
+                chosen.append(content_for_department(session, programme_id, row.department_id))
+            else:
+                drafts_left_out += 1
     issued = [c["issued_on"] for c in chosen if c.get("issued_on")]
     party_a = wording.get("party_a", "社区矫正科")
     title = wording.get("title", "责任状")
@@ -606,6 +612,7 @@ def compilation(
         # the contents' (and bookmarks') entries, one per agreement
         "contents": [c["party_b"] + ("" if c.get("issued_on") else "（草稿）") for c in chosen],
         "drafts": sum(1 for c in chosen if not c.get("issued_on")),
+        "drafts_left_out": drafts_left_out,  # departments whose draft (or none yet) is not in
     }
 
 

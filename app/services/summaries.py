@@ -197,6 +197,19 @@ def period_of(
     return name, min(start, end), end
 
 
+def period_label(session: Session, programme_id: int, phase_id: int | None) -> str:
+    """How a period is offered to the clerk: its name and the days its summary covers (see
+    :func:`period_of`), with the deadline, e.g. "总结提升（统计 2018年1月1日至10月15日，
+    10月15日前报送）"."""
+    name, start, end = period_of(session, programme_id, phase_id)
+    last = f"{end.month}月{end.day}日" if end.year == start.year else cn_date(end)
+    text = f"{name}（统计 {cn_date(start)}至{last}"
+    phase = session.get(Phase, phase_id) if phase_id is not None else None
+    if phase is not None and phase.deadline is not None:
+        text += f"，{phase.deadline.month}月{phase.deadline.day}日前报送"
+    return text + "）"
+
+
 def summary_figures(
     session: Session, programme_id: int, department_id: int, phase_id: int | None,
     progress: list[IndicatorProgress] | None = None, as_of: date | None = None,

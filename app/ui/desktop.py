@@ -17,29 +17,43 @@ def _t(text: str) -> str:
     return QCoreApplication.translate("desktop", text)
 
 
+def _program_for(path: Path) -> str:
+    """An example of the program that opens ``path`` (for the messages)."""
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        return _t("例如 WPS 或 Word")
+    if suffix == ".pdf":
+        return _t("例如 PDF 阅读器")
+    return _t("例如看图或办公软件")
+
+
 def open_with_system(parent: QWidget | None, path: Path, *, temporary: bool = False) -> bool:
-    """Open ``path`` with the program the PC uses for it. When there is none (no PDF reader
-    installed), say so plainly: a saved file is still saved (an information, not a failure);
-    a ``temporary`` copy made only for viewing is not kept, so say how to keep it."""
+    """Open ``path`` with the program the PC uses for it. When there is none (no PDF reader,
+    or no WPS/Word for a .docx), say so plainly: a saved file is still saved (an information,
+    not a failure); a ``temporary`` copy made only for viewing is not kept, so say how to keep
+    it."""
     if QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
         return True
+    program = _program_for(path)
     if temporary:
         messages.show_error(
             parent,
             _t("无法打开"),
             _t(
-                "本机没有安装能打开这种文件的程序（例如 PDF 阅读器）。"
+                "本机没有安装能打开这种文件的程序（%1）。"
                 "可以点“另存为…”把文件保存下来，复制到其他电脑上查看，或直接点“打印…”。"
-            ),
+            ).replace("%1", program),
         )
     else:
         messages.inform(
             parent,
             _t("文件已保存"),
             _t(
-                "文件已保存在：\n%1\n\n本机没有安装能打开它的程序（例如 PDF 阅读器），"
-                "所以没有自动打开。可以请技术人员安装阅读器，或把文件复制到其他电脑上查看、打印。"
-            ).replace("%1", str(path)),
+                "文件已保存在：\n%1\n\n本机没有安装能打开它的程序（%2），"
+                "所以没有自动打开。可以请技术人员安装，或把文件复制到其他电脑上查看、打印。"
+            )
+            .replace("%2", program)
+            .replace("%1", str(path)),
         )
     return False
 

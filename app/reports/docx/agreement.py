@@ -10,6 +10,9 @@ from app.reports.docx.official_docx import STYLE_PLAIN, OfficialDocx
 from app.services.agreements import render_text, version_note
 from app.services.wording import cn_numeral
 
+SIGN_COLUMN_CHARS = 13
+"""Characters of 3号 on a line of a signature column (78 mm)."""
+
 
 def _figure(value: float) -> str:
     return (
@@ -76,14 +79,16 @@ def terms(doc: OfficialDocx, content: dict[str, Any], heading: _Headings) -> Non
             doc.body(f"（{cn_numeral(n)}）{term}")
     if wording.get("period_text"):
         heading("period_heading", "责任期限")
-        doc.body(render_text(content, "period_text"))
+        # the last section goes onto the signature page with the signatures (see signatures)
+        doc.body(render_text(content, "period_text")).paragraph_format.keep_with_next = True
     if wording.get("closing"):
         doc.body(render_text(content, "closing"))
 
 
 def signatures(doc: OfficialDocx, content: dict[str, Any]) -> None:
     """Both parties side by side: seal, signatory's signature on a rule, the date to fill in;
-    kept on one page with the last paragraph."""
+    kept on one page with the last section and the closing sentence (their paragraphs keep
+    with the next). A unit's name too long for the column's first line starts the second."""
     from docx.enum.text import WD_UNDERLINE
     from docx.shared import Mm
 
@@ -99,9 +104,16 @@ def signatures(doc: OfficialDocx, content: dict[str, Any]) -> None:
             paragraph = cell.paragraphs[0]
             doc.apply_style(paragraph, STYLE_PLAIN)
             paragraph.paragraph_format.keep_with_next = r < len(lines) - 1
-            paragraph.add_run(text)
+            if r == 0 and len(text) > SIGN_COLUMN_CHARS:  # the name whole on its own line
+                paragraph.add_run(text[: len(label) + 5]).add_break()
+                paragraph.add_run(name)
+            else:
+                paragraph.add_run(text)
             if r == 2:  # the signature line
-                paragraph.add_run("　" * 8).font.underline = WD_UNDERLINE.SINGLE
+                # spaces at a line's end are not underlined (Word, WPS, LibreOffice): a
+                # zero-width space after them keeps the rule; 4 fit beside the label
+                rule = paragraph.add_run("　" * 4 + "\u200b")
+                rule.font.underline = WD_UNDERLINE.SINGLE
 
 
 def build_agreement(doc: OfficialDocx, content: dict[str, Any]) -> None:

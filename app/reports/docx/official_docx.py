@@ -17,7 +17,7 @@ import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from docx import Document
 from docx.enum.section import WD_SECTION
@@ -274,6 +274,14 @@ def _set(element: BaseOxmlElement, tag: str, **attributes: str) -> BaseOxmlEleme
     return child
 
 
+def _instr(run: Any, text: str) -> None:
+    """Put a field instruction ``text`` into ``run``."""
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = text
+    run._r.append(instr)
+
+
 def set_fonts(rpr_owner: BaseOxmlElement, role: str) -> None:
     """Name the role's face for East Asian and Latin text in a run's or style's properties
     (replacing any theme fonts, which would otherwise win)."""
@@ -338,6 +346,7 @@ class OfficialDocx:
         self.doc.core_properties.comments = "大帮教工作台生成的可编辑副本"
         self.doc.core_properties.language = "zh-CN"
         self._style_ids: dict[str, str] = {}
+        self._entries: dict[Any, tuple[int, str]] = {}  # contents_entry: paragraph → entry
         self._setup_styles()
         self._setup_fonts_table()
         self.doc.settings.odd_and_even_pages_header_footer = True
@@ -774,35 +783,51 @@ class OfficialDocx:
             _set(table.rows[0]._tr.get_or_add_trPr(), "w:cantSplit")
         self._after_table()
 
-    def contents(self, hint: str) -> None:
-        """A contents field (headings 1–2) that Word and WPS fill in with page numbers when the
-        file is opened (they ask to update fields). Until then it lists the headings, without
-        page numbers, then ``hint``."""
+    def contents(self, hint: str | None = None) -> None:
+        """A contents field (headings 1–2 and the entries of :meth:`contents_entry`) that Word
+        and WPS fill in with page numbers when the file is opened (the file asks them to update
+        fields). Until then it lists the entries, without page numbers, then ``hint`` if any."""
         paragraph = self.paragraph("", STYLE_PLAIN)
         paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT  # justified lines would be stretched
-        for kind, text in (("begin", None), ("instr", ' TOC \\o "1-2" \\h \\z \\u '),
+        for kind, text in (("begin", None), ("instr", ' TOC \\o "1-2" \\f \\h \\z \\u '),
                            ("separate", None), ("text", ""), ("end", None)):  # fmt: skip
             run = paragraph.add_run("")
             if kind == "instr":
-                instr = OxmlElement("w:instrText")
-                instr.set(qn("xml:space"), "preserve")
-                instr.text = text
-                run._r.append(instr)
+                _instr(run, text or "")
             elif kind == "text":
                 self._contents = run
             else:
                 _set(run._r, "w:fldChar", fldCharType=kind)
-        self.note(hint)
+        if hint:
+            self.note(hint)
         _set(self.doc.settings.element, "w:updateFields", val="true")
 
+    def contents_entry(self, paragraph: Paragraph, text: str, level: int = 1) -> None:
+        """List ``paragraph`` in the contents as ``text`` (a TC field, never printed), e.g. a
+        附件 page whose label is not a heading."""
+        for kind, instr in (("begin", None), ("instr", f' TC "{text}" \\l {level} '),
+                            ("end", None)):  # fmt: skip
+            run = paragraph.add_run("")
+            if instr:
+                _instr(run, instr)
+            else:
+                _set(run._r, "w:fldChar", fldCharType=kind)
+        self._entries[paragraph._p] = (level, text)
+
     def _fill_contents(self) -> None:
-        """The contents field's text: every level-1 and level-2 heading, one a line."""
+        """The contents field's text: every level-1 and level-2 heading and every entry of
+        :meth:`contents_entry`, one a line, in the document's order."""
         run = getattr(self, "_contents", None)
         if run is None:
             return
-        lines = [("" if p.style is not None and p.style.name == STYLE_H1 else "　　") + p.text
-                 for p in self.doc.paragraphs
-                 if p.style is not None and p.style.name in (STYLE_H1, STYLE_H2)]  # fmt: skip
+        lines = []
+        for p in self.doc.paragraphs:
+            style = p.style.name if p.style is not None else ""
+            entry = self._entries.get(p._p)
+            if entry is not None:
+                lines.append(("" if entry[0] == 1 else "　　") + entry[1])
+            elif style in (STYLE_H1, STYLE_H2):
+                lines.append(("" if style == STYLE_H1 else "　　") + p.text)
         for n, line in enumerate(lines):
             run.add_text(line)
             if n < len(lines) - 1:

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from docx.shared import Mm, Pt
 
-from app.reports.docx.official_docx import BODY_PT, RED, OfficialDocx, chars
+from app.reports.docx.official_docx import BODY_PT, RED, OfficialDocx, chars, set_fonts
 from app.reports.summary_pdf import PhotoCache
 from app.services.summaries import FROZEN_AT_UPGRADE
 from app.services.summary_reports import (
@@ -28,6 +28,9 @@ from app.services.summary_reports import (
 from app.services.wording import book_title, cn_date, cn_numeral, signed
 
 Heading = Callable[[str], None]
+
+APPENDIX_ENTRY = "附件：图片资料"
+"""The photo appendix in the contents, as the PDF's contents and bookmark name it."""
 
 
 def _figure(value: float | None) -> str:
@@ -186,7 +189,7 @@ def cover(doc: OfficialDocx, report: CountyReport) -> None:
 def contents(doc: OfficialDocx) -> None:
     """目录: a contents field Word and WPS fill in on opening (then a numbered section)."""
     doc.title("目　录")
-    doc.contents("（页码：打开文件时选择“是”更新域；或右击目录，选择“更新域”。）")
+    doc.contents()  # the file asks Word and WPS to update it on opening
     doc.new_section(numbered=True, restart=True)
 
 
@@ -391,7 +394,11 @@ def appendix(doc: OfficialDocx, report: CountyReport, cache: PhotoCache) -> None
     if not all_photos:
         return
     doc.page_break()
-    doc.heading("附件")
+    label = doc.plain("附件")  # 黑体, top left (GB/T 9704 8.1); in the contents as in the PDF
+    for run in label.runs:
+        set_fonts(run._r, "heading1")
+    label.paragraph_format.keep_with_next = True
+    doc.contents_entry(label, APPENDIX_ENTRY)
     doc.title("各科室工作图片资料")
     photos(doc, all_photos, cache)
 

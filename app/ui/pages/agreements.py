@@ -456,29 +456,34 @@ class AgreementsPage(Page):
         departments = self.model.rowCount()
         drafts = self.include_drafts.isChecked()
 
-        def work(session: Session, report: Callable[[int], None]) -> list[Path]:
+        def work(
+            session: Session, report: Callable[[int], None]
+        ) -> tuple[list[Path], dict[str, int]]:
             from app.reports.agreement_pdf import render_agreements_pdf
 
             folder.mkdir(parents=True, exist_ok=True)
-            written = []
+            written: list[Path] = []
             for department, data in agreements.department_pdfs(session, store, programme_id,
                                                                report):  # fmt: skip
                 written.append(folder / f"责任状-{department}.pdf")
                 write_file(written[-1], data)
             book = agreements.compilation(session, programme_id, include_drafts=drafts)
+            held = {"agreements": len(book["agreements"]), "drafts": book["drafts"],
+                    "left_out": book["drafts_left_out"]}  # fmt: skip
             if book["agreements"]:
                 written.append(folder / COMBINED_NAME)
                 write_file(written[-1], render_agreements_pdf(book))
             report(departments + 1)
-            return written
+            return written, held
 
-        def done(written: list[Path]) -> None:
+        def done(result: tuple[list[Path], dict[str, int]]) -> None:
+            written, held = result
             if written and written[-1].name == COMBINED_NAME:
                 text = (
                     self.tr("已生成 %1 个文件：%2 份科室责任状和汇编“%3”，保存在：\n%4")
                     .replace("%1", str(len(written))).replace("%2", str(len(written) - 1))
                     .replace("%3", COMBINED_NAME).replace("%4", str(folder))
-                )  # fmt: skip
+                ) + "\n" + self._compilation_note(held)  # fmt: skip
             else:
                 text = (
                     self.tr("已生成 %1 份科室责任状，保存在：\n%2\n还没有已印发或已签署的责任状，"
@@ -493,6 +498,16 @@ class AgreementsPage(Page):
 
         self.run_in_background(self.tr("全部生成 PDF"), self.tr("正在生成各科室的责任状……"),
                                work, total=departments + 1, success=done)  # fmt: skip
+
+    def _compilation_note(self, held: dict[str, int]) -> str:
+        """How many agreements the compilation holds, and how many drafts it holds or left out:
+        "汇编收入 2 份（草稿 5 份未收入）。"."""
+        text = self.tr("汇编收入 %1 份").replace("%1", str(held["agreements"]))
+        if held["drafts"]:
+            text += self.tr("（含草稿 %1 份）").replace("%1", str(held["drafts"]))
+        elif held["left_out"]:
+            text += self.tr("（草稿 %1 份未收入）").replace("%1", str(held["left_out"]))
+        return text + self.tr("。")
 
     def print_all(self) -> None:
         """Print every department's agreement (the combined file, made in the background)."""

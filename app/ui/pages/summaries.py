@@ -66,12 +66,8 @@ class SummariesPage(Page):
         self.is_department = kind == UnitKind.DEPARTMENT
 
         self.period = QComboBox()
-        for phase in context.phases:
-            self.period.addItem(
-                f"{phase.name}（{phase.start_date:%Y-%m-%d} 至 {phase.end_date:%Y-%m-%d}）",
-                phase.id,
-            )
-        self.period.addItem(self.tr("全年"), None)
+        for phase_id, label in self._period_labels():
+            self.period.addItem(label, phase_id)
         self.period.setCurrentIndex(
             self.period.findData(default_phase(context.phases, self.today()))
         )
@@ -160,6 +156,19 @@ class SummariesPage(Page):
     def phase_id(self) -> int | None:
         """The chosen period: a phase's id, or None for the whole year."""
         return self.period.currentData()
+
+    def _period_labels(self) -> list[tuple[int | None, str]]:
+        """(phase id, label) for every phase and the whole year: each with the days its
+        summary covers and its deadline (as the summary counts them, not the phase's dates)."""
+        ids: list[int | None] = [phase.id for phase in self.context.phases]
+        ids.append(None)
+        programme_id = self.context.programme_id
+        if programme_id is None:
+            names = {p.id: p.name for p in self.context.phases}
+            return [(i, names.get(i, self.tr("全年")) if i is not None else self.tr("全年"))
+                    for i in ids]  # fmt: skip
+        with self.database.session() as session:
+            return [(i, summaries.period_label(session, programme_id, i)) for i in ids]
 
     def period_name(self) -> str:
         """The chosen phase's name, or 全年."""
@@ -417,7 +426,7 @@ class SummariesPage(Page):
         if row is None or row.summary_id is None:
             return None
         path = self._ask_path(
-            self.tr("保存总结 PDF"), f"阶段总结-{row.department}-{self.period_name()}.pdf"
+            self.tr("保存阶段总结"), f"阶段总结-{row.department}-{self.period_name()}.pdf"
         )
         if path is None:
             return None
@@ -450,7 +459,7 @@ class SummariesPage(Page):
             )
             self.as_of.setFocus()
             return None
-        path = self._ask_path(self.tr("保存全县汇总 PDF"), f"阶段总结汇总-{self.period_name()}.pdf")
+        path = self._ask_path(self.tr("保存全县汇总报告"), f"阶段总结汇总-{self.period_name()}.pdf")
         if path is None:
             return None
         store = self.database.attachments
@@ -483,15 +492,25 @@ class SummariesPage(Page):
         for button in (self.pdf_button, self.county_pdf_button):
             button.setEnabled(False)
 
+        word = path.suffix.lower() == ".docx"
+
         def done(data: bytes) -> None:
-            self.status.setText(self.tr("已保存到 %1").replace("%1", str(path)))
-            if path.suffix.lower() == ".pdf":  # a Word copy is printed from WPS or Word
+            if word:  # a Word copy is printed from WPS or Word: only a PDF prints here
+                self._last_pdf = None
+                self.status.setText(
+                    self.tr("已保存 Word 文件：%1（可在 WPS 或 Word 中修改、打印）").replace(
+                        "%1", str(path)
+                    )
+                )
+            else:
                 self._last_pdf = (data, path.stem)
-                self.print_button.setEnabled(True)
+                self.status.setText(self.tr("已保存 PDF 文件：%1").replace("%1", str(path)))
+            self.print_button.setEnabled(self._last_pdf is not None)
             open_with_system(self, path)
 
+        title = self.tr("生成 Word 文件") if word else self.tr("生成 PDF")
         task = self.run_in_background(
-            self.tr("生成 PDF"), self.tr("正在生成 %1……").replace("%1", path.name), work,
+            title, self.tr("正在生成 %1……").replace("%1", path.name), work,
             total=3, success=done,
         )  # fmt: skip
         task.finished.connect(self._selection_changed)
