@@ -105,24 +105,27 @@ TABLE_HEAD_BACKGROUND = "#eef1f6"
 def ruled_table(
     rows: Sequence[Sequence[object]], widths: list[float], st: Styles,
     left: tuple[int, ...] = (0,), extra: list[tuple[Any, ...]] | None = None,
+    header: bool = True,
 ) -> Table:  # fmt: skip
     """A ruled table with a shaded header row that repeats on each page. Text cells become
     wrapped paragraphs (centred, but left-aligned in the ``left`` columns); flowables are kept;
-    ``extra`` adds TableStyle commands."""
+    ``extra`` adds TableStyle commands. ``header=False``: rows only (the rest of a table)."""
     from reportlab.lib import colors
 
     def cell(r: int, i: int, value: object) -> Flowable:
         if isinstance(value, Flowable):
             return value
-        style = st["cell_head"] if r == 0 else (st["cell"] if i in left else st["cell_center"])
+        head = header and r == 0
+        style = st["cell_head"] if head else (st["cell"] if i in left else st["cell_center"])
         return Paragraph(escape(str(value)).replace("\n", "<br/>"), style)
 
     table = Table([[cell(r, i, v) for i, v in enumerate(row)] for r, row in enumerate(rows)],
-                  colWidths=widths, repeatRows=1)  # fmt: skip
+                  colWidths=widths, repeatRows=1 if header else 0)  # fmt: skip
+    shade = [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(TABLE_HEAD_BACKGROUND))]
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), st["cell"].fontName),  # else Helvetica joins the file
         ("GRID", (0, 0), (-1, -1), 0.6, colors.HexColor(TABLE_GRID)),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(TABLE_HEAD_BACKGROUND)),
+        *(shade if header else []),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 4),

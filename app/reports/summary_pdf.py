@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from itertools import count
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -319,9 +319,9 @@ def department_story(
 
         last = [story.pop()] if hasattr(story[-1], "frags") else []  # "frags": a paragraph
         story += closing(last, report.department, cn_date(report.submitted_on or date.today()), st)
-    if report.photos and level is None:
+    if report.photos and level is None:  # an attachment after the 落款, not a numbered section
         story.append(CondPageBreak(PHOTO_BOX[1] + 30 * mm))
-        heading("图片资料")
+        story.append(_p("附件：工作图片资料", st["heading"]))
         story += photo_pages(report.photos, cache, st)
     return story
 
@@ -427,17 +427,14 @@ def _goals(report: CountyReport, st: Styles) -> Story:
 def _indicators(report: CountyReport, st: Styles) -> Story:
     """Every department's indicators against target, from the ledger (submitted or not)."""
     rows: list[list[object]] = [["科室", "量化指标", "年度目标", "已完成", "完成率"]]
-    spans: list[tuple[object, ...]] = []
+    spans: list[tuple[Any, ...]] = []
     for department, indicators in report.indicators:
-        first = len(rows)
         for item in indicators:
-            rows.append([department if len(rows) == first else "", item.name,
+            rows.append([department, item.name,
                          f"{_figure(item.target)}{item.measure_unit}",
                          f"{_figure(item.actual)}{item.measure_unit}" if item.actual is not None else "人工评定",
                          _percent(item.ratio)])  # fmt: skip
-        if len(rows) - first > 1:  # one cell to the eye, but rows that may part at a page end
-            spans.append(("LINEBELOW", (0, first), (0, len(rows) - 2), 0.8, colors.white))
-            spans.append(("VALIGN", (0, first), (0, len(rows) - 1), "TOP"))
+    # every row names its department: a table continued on the next page stays readable
     if len(rows) == 1:
         return [_p("本方案尚未设置量化指标。", st["body"])]
     table = _table(rows, [30 * mm, 52 * mm, 27 * mm, 27 * mm, 20 * mm], st)
@@ -561,7 +558,7 @@ def _inspections(report: CountyReport, st: Styles) -> Story:
                            if inspection.findings.strip() else "。"), st["body"]))  # fmt: skip
         if inspection.items:
             rows: list[list[object]] = [["问题", "责任单位", "整改期限", "状态"]]
-            marks = []
+            marks: list[tuple[Any, ...]] = []
             days_list = inspection.overdue_days or (0,) * len(inspection.items)
             for n, ((f, u, d, s), days) in enumerate(
                 zip(inspection.items, days_list, strict=True), 1
@@ -569,10 +566,28 @@ def _inspections(report: CountyReport, st: Styles) -> Story:
                 rows.append([f, u, cn_date(d), f"{s}\n逾期{days}天" if days else s])
                 if days:
                     marks.append(("TEXTCOLOR", (3, n), (3, n), colors.HexColor(RED)))
-            table = _table(rows, [58 * mm, 34 * mm, 38 * mm, 26 * mm], st)
-            table.setStyle(TableStyle(marks))
-            story.append(table)
+            story += _last_row_apart(rows, [58 * mm, 34 * mm, 38 * mm, 26 * mm], st, marks)
     return story
+
+
+def _last_row_apart(
+    rows: list[list[object]], widths: list[float], st: Styles, marks: list[tuple[Any, ...]]
+) -> Story:
+    """A ruled table as two: all but its last row, and that row right under it (it looks the
+    same), so the 落款 that follows can keep with the last row instead of taking the whole
+    table, or nothing, to the next page. ``marks`` are TableStyle commands by row."""
+    if len(rows) < 3:
+        table = _table(rows, widths, st)
+        table.setStyle(TableStyle(marks))
+        return [table]
+    last = len(rows) - 1
+    body = _table(rows[:last], widths, st)
+    body.setStyle(TableStyle([m for m in marks if m[1][1] < last]))
+    tail = ruled_table(rows[last:], widths, st, header=False)
+    tail.setStyle(TableStyle([(m[0], (m[1][0], 0), (m[2][0], 0), *m[3:])
+                              for m in marks if m[1][1] == last]))  # fmt: skip
+    tail.keep_with_closing = True
+    return [body, tail]
 
 
 def _brands(report: CountyReport, st: Styles) -> Story:
@@ -640,7 +655,8 @@ def county_story(report: CountyReport, st: Styles, cache: PhotoCache) -> Story:
     story += _inspections(report, st)
     photos = [p for c in report.chapters for p in c.photos]
     # the 落款 kept with the last of the text (a paragraph; a table would strand its heading)
-    tail = [story.pop()] if hasattr(story[-1], "frags") else []  # "frags": a paragraph
+    ends_text = hasattr(story[-1], "frags") or getattr(story[-1], "keep_with_closing", False)
+    tail = [story.pop()] if ends_text else []  # a paragraph ("frags"), or a table's last row
     if tail and getattr(story[-1], "style", None) is st["heading"]:  # a chapter of one paragraph
         tail[:0] = [story.pop(-2), story.pop()]  # its bookmark and heading go with it
     if photos:

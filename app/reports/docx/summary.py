@@ -146,8 +146,12 @@ def department(
 
     department_head(doc, report, chapter)
     department_body(doc, report, heading)
+    if not chapter:  # the department's 落款 under its text; photos are an attachment after it
+        from datetime import date
+
+        doc.closing(report.department, cn_date(report.submitted_on or date.today()))
     if report.photos and not chapter:
-        heading("图片资料")
+        doc.heading("附件：工作图片资料")
         photos(doc, report.photos, cache)
 
 
