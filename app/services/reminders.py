@@ -140,7 +140,7 @@ def _rectifications_due(session: Session, programme_id: int, today: date, days: 
             "inspections",
             item.id,
             item.responsible_unit_id,
-        )  # fmt: skip
+        )
         for item in all_items(session, programme_id)
         if _soon(item.deadline, today, days)
         and item.overdue(item.deadline + timedelta(days=1))  # still open
