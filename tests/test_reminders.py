@@ -137,3 +137,59 @@ def test_notices_group_by_unit_and_refuse_nothing_to_remind(db_path):
         with pytest.raises(UserError, match="没有名为"):
             reminders.reminder_notices(s, programme_id, day, "不存在的科")
     db.close()
+
+
+def _pdf_pages(path: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    return [page.extract_text() for page in PdfReader(str(path)).pages]
+
+
+def test_cli_makes_the_reminder_pdf_of_a_unit(db_path, tmp_path, capsys):
+    from app.cli import main
+
+    seed(db_path)
+    out = tmp_path / "催办单.pdf"
+    args = ["--db", str(db_path), "reminders", "pdf", "--unit", AID, "--out", str(out),
+            "--date", "2018-09-13"]  # fmt: skip
+    assert main(args) == 0
+    assert "已生成催办单 PDF" in capsys.readouterr().out
+    (text,) = _pdf_pages(out)
+    flat = text.replace("\n", "").replace(" ", "")
+    assert "社区矫正大帮教工作催办单" in flat and f"{AID}：" in flat
+    assert "走访结对司法所" in flat and "逾期34天" in flat  # due 08-10
+    assert "台账照片不全" in flat and "还剩2天" in flat  # due 09-15
+    assert "青田县社区矫正工作领导小组办公室" in flat and "2018年9月13日" in flat
+
+
+def test_cli_all_units_make_a_page_per_unit(db_path, tmp_path):
+    from app.cli import main
+
+    seed(db_path)
+    out = tmp_path / "all.pdf"
+    args = ["--db", str(db_path), "reminders", "pdf", "--all", "--out", str(out),
+            "--date", "2018-10-16"]  # fmt: skip
+    assert main(args) == 0
+    pages = _pdf_pages(out)
+    db = open_database(str(db_path))
+    with db.session() as s:
+        units = reminders.units_to_remind(s, current_programme(s).id, date(2018, 10, 16))
+    db.close()
+    assert len(units) == 7 and len(pages) == len(units)  # every department's summary is late
+    for unit, text in zip(units, pages, strict=True):
+        assert f"{unit}：" in text.replace("\n", "")
+        assert "青田县社区矫正工作领导小组办公室" in text.replace("\n", "").replace(" ", "")
+
+
+def test_cli_refuses_in_chinese(db_path, tmp_path, capsys):
+    from app.cli import main
+
+    seed(db_path)
+    out = tmp_path / "x.pdf"
+    base = ["--db", str(db_path), "reminders", "pdf", "--out"]
+    assert main([*base, str(out), "--unit", "基层科", "--date", "2018-07-01"]) == 2
+    assert "无需催办" in capsys.readouterr().err and not out.exists()
+    assert main([*base, str(tmp_path / "x.txt"), "--all"]) == 2
+    assert "应以 .pdf 结尾" in capsys.readouterr().err
+    assert main([*base, str(out), "--all", "--date", "2018-13-01"]) == 2
+    assert "日期" in capsys.readouterr().err and not out.exists()
