@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Spacer
 
@@ -18,7 +19,7 @@ TITLE = "社区矫正大帮教工作催办单"
 WIDTHS = [12 * mm, 30 * mm, 54 * mm, 34 * mm, 26 * mm]  # 156 mm, the text width
 
 
-def _p(text: str, style) -> Paragraph:
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text), style)
 
 

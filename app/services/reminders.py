@@ -207,6 +207,20 @@ def items_for_unit(items: list[ReminderItem], unit: Unit | None) -> list[Reminde
     return [i for i in items if i.unit == unit.name]
 
 
+def home_items(session: Session, programme_id: int, today: date) -> tuple[list[ReminderItem], int]:
+    """首页's 待办与逾期 as of ``today`` (moved into the programme's year) and N: every item on the
+    county's PC; on a department's or office's its own items and the missed meetings (as the
+    dashboard's overdue list)."""
+    from app.services.settings import local_unit
+
+    day = programme_day(session, programme_id, today)
+    items = reminder_items(session, programme_id, day)
+    here = local_unit(session)
+    if here is not None and here.kind not in WHOLE_COUNTY:
+        items = [i for i in items if i.unit == here.name or i.kind == "月度例会"]
+    return items, due_soon_days(session)
+
+
 def todo_for_pc(session: Session, today: date) -> list[ReminderItem]:
     """The 今日待办 of this PC: its unit's overdue and due-soon items in the current programme
     as of ``today`` (moved into the programme's year); empty without a programme."""
