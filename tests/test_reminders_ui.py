@@ -145,3 +145,29 @@ def test_the_app_opening_shows_the_panel(qtbot, gui_app, db_path):
     rows = window.today_panel.model.rows()
     assert any(i.kind == "阶段总结" and i.overdue for i in rows)
     assert [i.text for i in rows if not i.overdue] == ["2018年12月中层干部例会尚未召开"]
+
+
+def test_print_reminders_for_every_unit_or_none(
+    qtbot, gui_app, db_path, dialogs, monkeypatch, tmp_path
+):
+    from pypdf import PdfReader
+
+    seed(db_path)
+    home = open_page(qtbot, db_path, "home")
+    home.today = date(2018, 7, 2)  # nothing is due yet
+    home.refresh()
+    driven = drive_dialog(monkeypatch, ReminderUnitDialog, lambda _dialog: None)  # 全部单位
+    qtbot.mouseClick(home.reminder_button, Qt.MouseButton.LeftButton)
+    assert not driven and any("无需催办" in t for t in dialogs.texts("information"))
+
+    home.today = date(2018, 10, 16)  # every department's summary is late
+    home.refresh()
+    out = tmp_path / "全部.pdf"
+    dialogs.save_paths = [out]
+    qtbot.mouseClick(home.reminder_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: running_tasks() == 0 and out.exists(), timeout=60000)
+    assert len(driven) == 1 and driven[0].choice() is None
+    pages = [p.extract_text().replace("\n", "") for p in PdfReader(str(out)).pages]
+    units = [driven[0].unit.itemText(i) for i in range(1, driven[0].unit.count())]
+    assert len(units) == 7 and len(pages) == 7
+    assert all(f"{unit}：" in page for unit, page in zip(units, pages, strict=True))
