@@ -21,7 +21,9 @@ EPILOG = """示例：
           --title 为矫正对象提供法律援助 --field applicant=张三 --field relation=本人 ...
                                                             登记一条工作台账（详见 ledger add --help）
   main.py --db bangjiao.db ledger export --out 台账.xlsx --from 2018-01-01 --to 2018-12-31
-                                                            把工作台账导出为 Excel 文件"""
+                                                            把工作台账导出为 Excel 文件
+  main.py --db bangjiao.db reminders pdf --all --out 催办单.pdf
+                                                            各单位逾期、即将到期事项的催办单"""
 
 
 class _ChineseHelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -75,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli import bulletin
 
     bulletin.add_parsers(commands, _parser)
+    from app.cli import reminders
+
+    reminders.add_parsers(commands, _parser)
     return parser
 
 
@@ -149,6 +154,12 @@ def _bulletin(args: argparse.Namespace) -> int:
     return bulletin.handle(args, _open_existing)
 
 
+def _reminders(args: argparse.Namespace) -> int:
+    from app.cli import reminders
+
+    return reminders.handle(args, _open_existing)
+
+
 def _summary(args: argparse.Namespace) -> int:
     from app.cli import summary
 
@@ -174,6 +185,7 @@ HANDLERS = {
     "keys": _exchange,
     "summary": _summary,
     "bulletin": _bulletin,
+    "reminders": _reminders,
 }
 
 

@@ -169,7 +169,7 @@ def _open_into(window: MainWindow, db: str | None) -> None:
         if database is None:
             window.close()
             return
-    window.attach_database(database)
+    window.attach_database(database, remind=True)
 
 
 def run_gui(db: str | None = None) -> int:
@@ -190,7 +190,7 @@ def run_gui(db: str | None = None) -> int:
         database = _run_wizard(db)
         if database is None:
             return 0
-        window = MainWindow(database)
+        window = MainWindow(database, remind=True)
         show_main_window(window)
         return app.exec()
     window = MainWindow()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QSize, Qt, Slot
+from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -22,6 +23,7 @@ from app.ui.pages.placeholder import PlaceholderPage
 if TYPE_CHECKING:  # the database layer is imported after the window is shown
     from app.services.context import WorkContext
     from app.services.database import Database
+    from app.ui.dialogs.reminder_dialogs import TodayPanel
     from app.ui.pages.base import Page
 
 
@@ -60,9 +62,10 @@ class MainWindow(QMainWindow):
     :meth:`attach_database` then fills it.
     """
 
-    def __init__(self, database: Database | None = None) -> None:
+    def __init__(self, database: Database | None = None, *, remind: bool = False) -> None:
         super().__init__()
         self.database: Database | None = None
+        self.today_panel: TodayPanel | None = None
         self.context: WorkContext | None = None
         self.pages: dict[str, Page | PlaceholderPage] = {}
         self.setWindowTitle(_t("大帮教工作台"))
@@ -97,10 +100,11 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self._on_nav)
         notifier().changed.connect(self._on_changed)
         if database is not None:
-            self.attach_database(database)
+            self.attach_database(database, remind=remind)
 
-    def attach_database(self, database: Database) -> None:
-        """Build the pages on ``database`` and show the home page."""
+    def attach_database(self, database: Database, *, remind: bool = False) -> None:
+        """Build the pages on ``database`` and show the home page; with ``remind`` (the app
+        opening, not tests) the 今日待办 panel follows once the window is up."""
         from app.services.context import load_context
 
         self.database = database
@@ -115,6 +119,48 @@ class MainWindow(QMainWindow):
         self.banner.setText(banner)
         self.nav.setCurrentRow(0)
         self._on_nav(0)
+        if remind:
+            QTimer.singleShot(0, lambda: self.show_today_panel())
+
+    def show_today_panel(self, today: date | None = None) -> TodayPanel | None:
+        """今日待办: this PC's overdue and due-soon items as of ``today`` (the PC's date by
+        default, moved into the programme's year), shown without blocking; None when there are
+        none or 今日不再提示 was chosen today."""
+        from app.services.reminders import dismissed_today, due_soon_days, todo_for_pc
+        from app.ui.dialogs.reminder_dialogs import TodayPanel
+        from app.ui.operations import Operation
+
+        day = today or date.today()
+
+        def find(session) -> tuple[list, int]:
+            if dismissed_today(session, day):
+                return [], 0
+            return todo_for_pc(session, day), due_soon_days(session)
+
+        ok, found = Operation(self, _t("今日待办"), find, database=self.database,
+                              changes=False).run()  # fmt: skip
+        if not ok or found is None or not found[0]:
+            return None
+        items, days = found
+        if self.today_panel is not None:
+            self.today_panel.close()
+        panel = TodayPanel(items, days, self)
+        panel.open_record.connect(
+            lambda item: self.go_to(item.section, {"record_id": item.record_id,
+                                                   "unit_id": item.unit_id})
+        )  # fmt: skip
+        panel.dismissed.connect(lambda: self._dismiss_reminders(day))
+        panel.destroyed.connect(lambda: setattr(self, "today_panel", None))
+        self.today_panel = panel
+        panel.show()
+        return panel
+
+    def _dismiss_reminders(self, day: date) -> None:
+        from app.services.reminders import dismiss_for_today
+        from app.ui.operations import Operation
+
+        Operation(self, _t("今日不再提示未保存"), lambda s: dismiss_for_today(s, day),
+                  database=self.database, changes=False).run()  # fmt: skip
 
     def page(self, key: str) -> Page | PlaceholderPage:
         """The page of a section, created on first use."""

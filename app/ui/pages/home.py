@@ -22,12 +22,13 @@ from app.models import GoalMetric, UnitKind
 from app.services.dashboard import Dashboard, LatestEntry, build_dashboard
 from app.services.dates import DatePurpose
 from app.services.errors import write_file
-from app.services.overdue import OverdueItem
 from app.services.wording import cn_date
 from app.ui.charts import Bar, FigureCard, ProgressBars
 from app.ui.desktop import open_with_system
 from app.ui.dialogs.bulletin_dialog import BulletinDialog
-from app.ui.files import PDF_OR_WORD, ask_save_path_as
+from app.ui.dialogs.reminder_dialogs import ReminderUnitDialog, reminder_model
+from app.ui.files import PDF_OR_WORD, ask_save_path, ask_save_path_as
+from app.ui.messages import inform
 from app.ui.pages.base import Page, section_label
 from app.ui.table_model import Column, RowTableModel
 from app.ui.table_view import RowTableView
@@ -77,9 +78,16 @@ class HomePage(Page):
         )
         self.bulletin_button.setVisible(context.local_unit_kind == UnitKind.COUNTY_OFFICE)
         self.bulletin_button.clicked.connect(lambda: self.make_bulletin())
+        self.reminder_button = QPushButton(self.tr("打印催办单…"))
+        self.reminder_button.setToolTip(
+            self.tr("给有逾期或即将到期事项的单位打印催办单（PDF），可选一个单位或全部单位")
+        )
+        self.reminder_button.setVisible(context.local_unit_kind == UnitKind.COUNTY_OFFICE)
+        self.reminder_button.clicked.connect(lambda: self.make_reminders())
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
         top.addWidget(self.bulletin_button)
+        top.addWidget(self.reminder_button)
         self.layout_.addLayout(top)
 
         cards = QGridLayout()
@@ -119,15 +127,11 @@ class HomePage(Page):
         left.addStretch(1)
         middle.addLayout(left, 3)
         right = QVBoxLayout()
-        self.overdue_title = section_label(self.tr("逾期事项"))
+        self.overdue_title = section_label(self.tr("待办与逾期"))
         right.addWidget(self.overdue_title)
-        self.overdue_model = RowTableModel[OverdueItem]([
-            Column(self.tr("类别"), lambda i: i.kind),
-            Column(self.tr("单位"), lambda i: i.unit),
-            Column(self.tr("事项"), lambda i: i.text),
-            Column(self.tr("逾期"), lambda i: f"{i.days_late} 天" if i.days_late else "—",
-                   lambda i: i.days_late, True, foreground=lambda _i: "#c0392b"),
-        ])  # fmt: skip
+        self.overdue_model = reminder_model(
+            self, with_due=False
+        )  # red: overdue; amber: due within N days
         self.overdue_view = RowTableView(self.overdue_model, stretch=2)
         self.overdue_view.row_activated.connect(
             lambda item: self.navigate.emit(
@@ -197,6 +201,51 @@ class HomePage(Page):
             total=3, success=lambda saved: open_with_system(self, saved),
         )  # fmt: skip
 
+    def make_reminders(self) -> object | None:
+        """Ask the unit (or all units with items), then where to save the 催办单 PDF; made in
+        the background and opened. None when cancelled or nothing is to be reminded."""
+        programme_id = self.context.programme_id
+        assert programme_id is not None  # the county's PC has its programme
+
+        def units(session) -> tuple[date, list[str]]:
+            from app.services.reminders import programme_day, units_to_remind
+
+            day = programme_day(session, programme_id, self.today)
+            return day, units_to_remind(session, programme_id, day)
+
+        found = self.run(units, self.tr("打印催办单"))
+        if found is None:
+            return None
+        day, names = found
+        if not names:
+            inform(self, self.tr("打印催办单"),
+                   self.tr("截至 %1 各单位都没有逾期或即将到期的事项，无需催办。")
+                   .replace("%1", _date(day)))  # fmt: skip
+            return None
+        dialog = ReminderUnitDialog(names, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        unit = dialog.choice()
+        name = f"催办单-{unit or '全部单位'}-{day:%Y%m%d}.pdf"
+        path = ask_save_path(self, self.tr("保存催办单"), name, "PDF (*.pdf)", ".pdf")
+        if path is None:
+            return None
+
+        def work(session, report) -> Path:
+            from app.reports.reminder_pdf import render_reminder_pdf
+            from app.services.reminders import reminder_notices
+
+            report(1)
+            notices = reminder_notices(session, programme_id, day, unit)
+            write_file(path, render_reminder_pdf(notices))
+            report(2)
+            return path
+
+        return self.run_in_background(
+            self.tr("打印催办单"), self.tr("正在生成 %1……").replace("%1", path.name), work,
+            total=2, success=lambda saved: open_with_system(self, saved),
+        )  # fmt: skip
+
     def refresh(self) -> None:
         """Recompute every figure."""
         ctx = self.context
@@ -238,8 +287,15 @@ class HomePage(Page):
                 "绿色：完成率不低于时间进度（%1%）；橙色：达到时间进度的八成；红色：落后。"
             ).replace("%1", f"{data.year_elapsed * 100:.0f}")
         )
-        self.overdue_model.set_rows(data.overdue)
+        with self.database.session() as session:
+            from app.services.reminders import home_items
+
+            items, days = home_items(session, ctx.programme_id, self.today)
+        self.overdue_model.set_rows(items)
+        overdue = sum(1 for i in items if i.overdue)
         self.overdue_title.setText(
-            self.tr("逾期事项（%1，双击查看）").replace("%1", str(len(data.overdue)))
-        )
+            self.tr("待办与逾期（逾期 %1 项，%2 天内到期 %3 项，双击查看）")
+            .replace("%1", str(overdue)).replace("%2", str(days))
+            .replace("%3", str(len(items) - overdue))
+        )  # fmt: skip
         self.latest_model.set_rows(data.latest)
