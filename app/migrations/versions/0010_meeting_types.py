@@ -26,5 +26,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("meetings", schema=None) as batch_op:
-        batch_op.drop_column("meeting_type")
+    # SQLite ≥ 3.35 drops a column in place; a batch copy of the table would fail on the
+    # foreign keys of meeting_reports and meeting_decisions (foreign_keys is on)
+    op.drop_column("meetings", "meeting_type")
