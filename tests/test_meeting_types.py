@@ -229,3 +229,54 @@ def test_meetings_recorded_before_types_become_monthly_meetings(database, db_pat
             assert meetings.missing_months(s, programme_id, date(2018, 9, 1)) == []
     finally:
         upgraded.close()
+
+
+# ---------------------------------------------------------------- the page and its editor
+
+
+def test_a_forum_recorded_through_the_dialog_is_listed_with_its_type(qtbot, monkeypatch, gui_app,
+                                                                     db_path):  # fmt: skip
+    from PySide6.QtCore import Qt
+
+    from app.ui.dialogs.meeting_dialogs import MeetingDialog
+    from app.ui.pages.meetings import MeetingsPage
+    from tests.helpers import assert_fits_screen, drive_dialog, open_page
+
+    page = open_page(qtbot, db_path, "meetings")
+    assert isinstance(page, MeetingsPage)
+    page.today = lambda: date(2018, 8, 1)
+    page.refresh()
+    assert "2018年7月" in page.missing_label.text()
+
+    def fill(dialog: MeetingDialog) -> None:
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        assert_fits_screen(dialog)
+        combo = dialog.meeting_type
+        assert [combo.itemText(n) for n in range(combo.count())] == [
+            "月度例会", "动员部署会", "座谈会", "推进会"]  # fmt: skip
+        assert combo.currentText() == "月度例会" and dialog.type_hint.text() == "计入当月例会"
+        combo.setFocus()
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
+        qtbot.keyClick(combo, Qt.Key.Key_Down)  # the clerk picks 座谈会 with the keyboard
+        assert combo.currentText() == "座谈会" and "不计入当月例会" in dialog.type_hint.text()
+        dialog.meeting_date.edit.clear()
+        qtbot.keyClicks(dialog.meeting_date.edit, "2018-07-20")
+        qtbot.mouseClick(dialog.chair, Qt.MouseButton.LeftButton)
+        qtbot.keyClicks(dialog.chair, "Zhang")
+
+    seen = drive_dialog(monkeypatch, MeetingDialog, fill)  # fill, then click 保存
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    assert seen[0].result() == 1, seen[0].error_text()
+
+    rows = [(page.model.index(n, 0).data(), page.model.index(n, 1).data(),
+             page.model.index(n, 2).data()) for n in range(page.model.rowCount())]  # fmt: skip
+    assert ("2018-07-20", "座谈会", "已召开") in rows
+    assert ("2018年7月", "月度例会", "未召开") in rows  # July still has no 例会
+    assert "2018年7月" in page.missing_label.text()
+    db = open_database(str(db_path))
+    try:
+        with db.session() as s:
+            assert s.scalar(select(Meeting.meeting_type)) == "座谈会"
+    finally:
+        db.close()
