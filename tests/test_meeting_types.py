@@ -280,3 +280,26 @@ def test_a_forum_recorded_through_the_dialog_is_listed_with_its_type(qtbot, monk
             assert s.scalar(select(Meeting.meeting_type)) == "座谈会"
     finally:
         db.close()
+
+
+def test_a_type_added_to_the_template_is_offered_at_once(database, tmp_path, monkeypatch):
+    """The types are read once and kept while the template file is unchanged; an edited file
+    is read again (an administrator adds a type, the next dialog offers it)."""
+    import os
+
+    programme_id, _here, _units = _ids(database)
+    source = templates.find_template(TEMPLATE_KEY)
+    copy = tmp_path / source.path.name
+    copy.write_text(source.path.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(templates, "TEMPLATES_DIR", tmp_path)
+    with database.session() as s:
+        assert meetings.meeting_types(s, programme_id).names[-1] == "推进会"
+        assert meetings.meeting_types(s, programme_id).names[-1] == "推进会"  # kept
+        copy.write_text(copy.read_text(encoding="utf-8").replace(
+            '    { name = "推进会", full_name = "大帮教工作推进会" },\n',
+            '    { name = "推进会", full_name = "大帮教工作推进会" },\n'
+            '    { name = "表彰会", full_name = "大帮教工作表彰会" },\n'), encoding="utf-8")  # fmt: skip
+        stat = copy.stat()
+        os.utime(copy, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        types = meetings.meeting_types(s, programme_id)
+    assert types.names[-1] == "表彰会" and types.full_name("表彰会") == "大帮教工作表彰会"
