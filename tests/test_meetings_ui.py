@@ -22,7 +22,7 @@ from tests.helpers import assert_fits_screen, drive_dialog, open_page, unit_ids
 
 AID = "法律援助中心"
 AUGUST = date(2018, 8, 1)
-STATE, OPEN = 1, 6  # the 情况 and 未完成事项 columns
+STATE, OPEN = 2, 7  # the 情况 and 未完成事项 columns (类型 is column 1)
 
 
 def _page(qtbot, db_path, today: date = AUGUST) -> MeetingsPage:
@@ -80,7 +80,7 @@ def test_missing_months_are_red_rows_and_a_red_line(qtbot, qtmodeltester, gui_ap
     assert page.model.index(1, STATE).data() == "未召开"
     assert page.model.index(0, 0).data(background) is None
     assert (
-        page.model.index(0, STATE).data() == "已召开" and page.model.index(0, 4).data() == "1 / 8"
+        page.model.index(0, STATE).data() == "已召开" and page.model.index(0, 5).data() == "1 / 8"
     )
     assert page.missing_label.text().startswith("未召开例会的月份（2 个）")
     qtmodeltester.check(page.model)

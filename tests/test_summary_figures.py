@@ -209,6 +209,7 @@ def test_old_submissions_are_frozen_at_upgrade_and_say_so(db_path, tmp_path):
         connection.execute("UPDATE alembic_version SET version_num = '0006'")
         connection.execute("ALTER TABLE phase_summaries DROP COLUMN figures")
         connection.execute("DROP TABLE county_summaries")  # 0008, after 0007
+        connection.execute("ALTER TABLE meetings DROP COLUMN meeting_type")  # 0010
     connection.close()
     database = open_database(str(db_path))
     try:

@@ -1,4 +1,5 @@
-"""Monthly meetings of middle-level cadres (中层干部月度例会)."""
+"""Meetings of the programme: the monthly meetings of middle-level cadres (中层干部月度例会) and
+the other kinds the template lists (动员部署会, 座谈会, 推进会…)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.models.base import Base, ExchangeRule, SyncedRecord, Touch
 from app.models.unit import COUNTY_UNITS, Unit
 
+MEETING_TYPE_LENGTH = 20
+DEFAULT_MEETING_TYPE = "月度例会"  # what meetings recorded before types existed were
 _OWN_MEETING = Touch(reason="只能是发送单位自己记录的例会")
 
 
 class Meeting(SyncedRecord, Base):
-    """A meeting held on a date, chaired by someone, with attendees."""
+    """A meeting held on a date, chaired by someone, with attendees; ``meeting_type`` is one
+    of the template's ``[meetings] types`` (only the ``monthly`` one fills a month's 例会)."""
 
     __tablename__ = "meetings"
     # recorded on whichever of the county's PCs took the minutes, changed only there; names
@@ -22,6 +26,11 @@ class Meeting(SyncedRecord, Base):
     __exchange__ = ExchangeRule(create=COUNTY_UNITS, reason="例会由记录它的单位登记和修改")
 
     programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id"), nullable=True)
+    meeting_type: Mapped[str] = mapped_column(
+        String(MEETING_TYPE_LENGTH),
+        default=DEFAULT_MEETING_TYPE,
+        server_default=DEFAULT_MEETING_TYPE,
+    )
     meeting_date: Mapped[date] = mapped_column(Date, index=True)
     chair: Mapped[str] = mapped_column(String(50))
     attendees: Mapped[str] = mapped_column(Text, default="")

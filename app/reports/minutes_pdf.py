@@ -1,4 +1,5 @@
-"""The minutes (纪要) of a monthly cadre meeting as an official PDF: title, particulars,
+"""The minutes (纪要) of a meeting as an official PDF: the title its type gives (大帮教工作中层干部
+月度例会纪要, 大帮教工作动员部署会纪要…), particulars,
 each unit's report (progress, problems), the decisions with responsible unit and due date,
 other matters, then the issuer and date at the foot."""
 
@@ -62,20 +63,26 @@ def minutes_story(minutes: MeetingMinutes, st: Styles) -> Story:
     )
     heading = ParagraphStyle("heading_gap", parent=st["heading"], spaceBefore=LEADING * 0.3)
     when = minutes.meeting_date
-    story: Story = [_p(minutes.title, st["title"]), _p(f"（{when.year}年{when.month}月）", meta)]
+    story: Story = [_p(minutes.title, st["title"])]
+    if minutes.monthly:  # the month whose 例会 this is
+        story.append(_p(f"（{when.year}年{when.month}月）", meta))
+    else:
+        story.append(Spacer(0, LEADING * 0.3))
+    name = minutes.short_name  # 例会, 座谈会…
     for label, value in (("时　间：", cn_date(when)), ("地　点：", minutes.location),
                          ("主持人：", minutes.chair), ("参会人员：", minutes.attendees)):  # fmt: skip
         if value.strip():
             story += _labelled(label, value, st["plain"], heading_font)
     where = f"在{minutes.location}" if minutes.location.strip() else ""
     story.append(Spacer(0, LEADING * 0.3))
-    story.append(_p(f"{cn_date(when)}，{minutes.issuer}{where}召开大帮教工作中层干部月度例会，"
-                    f"各科室汇报大帮教工作进展和存在问题，会议研究确定了下步工作。现将会议主要内容纪要如下：",
+    reported = "各科室汇报大帮教工作进展和存在问题，" if minutes.reports else ""
+    story.append(_p(f"{cn_date(when)}，{minutes.issuer}{where}召开{minutes.full_name}，"
+                    f"{reported}会议研究确定了下步工作。现将会议主要内容纪要如下：",
                     st["body"]))  # fmt: skip
 
     story.append(_p("一、各科室工作汇报", heading))
     if not minutes.reports:
-        story.append(_p("本次例会无科室汇报。", st["body"]))
+        story.append(_p(f"本次{name}无科室汇报。", st["body"]))
     for n, report in enumerate(minutes.reports, start=1):
         story.append(_p(f"（{cn_numeral(n)}）{report.unit}", level2))
         story += _labelled("工作进展：", report.progress, st["body"], heading_font)
@@ -86,7 +93,7 @@ def minutes_story(minutes: MeetingMinutes, st: Styles) -> Story:
         story.append(_decisions_table(minutes, st))
         story.append(_p("请各责任单位按时限抓好落实，完成情况在下次例会上汇报。", st["body"]))
     else:
-        story.append(_p("本次例会无议定事项。", st["body"]))
+        story.append(_p(f"本次{name}无议定事项。", st["body"]))
     if minutes.notes.strip():
         story.append(_p("三、其他事项", heading))
         story += [_p(line, st["body"]) for line in minutes.notes.splitlines() if line.strip()]

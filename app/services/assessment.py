@@ -131,9 +131,14 @@ def _brands(session: Session, programme_id: int, as_of: date, lead: bool) -> Cou
 
 
 def _missing_reports(session: Session, programme_id: int, as_of: date) -> Counter[int | None]:
+    """Per department, the monthly meetings (月度例会) it gave no report at; other types of
+    meeting (动员部署会, 座谈会…) are not counted."""
+    from app.services.meetings import meeting_types
+
+    monthly = meeting_types(session, programme_id).monthly
     meetings = session.scalars(
         select(Meeting).where(Meeting.programme_id == programme_id, Meeting.deleted.is_(False),
-                              Meeting.meeting_date <= as_of)
+                              Meeting.meeting_date <= as_of, Meeting.meeting_type == monthly)
     ).all()  # fmt: skip
     counts: Counter[int | None] = Counter()
     for meeting in meetings:

@@ -1,5 +1,12 @@
-"""Monthly meetings of middle-level cadres (中层干部月度例会): each department reports its
-progress and problems, the meeting takes decisions with a responsible unit and a due date.
+"""Meetings: the monthly meetings of middle-level cadres (中层干部月度例会) and the other kinds
+the template lists (动员部署会, 座谈会, 推进会…): each department reports its progress and
+problems, the meeting takes decisions with a responsible unit and a due date.
+
+Types (:func:`meeting_types`): the template's ``[meetings] types`` with their full names (the
+minutes' title), and ``monthly``, the one kind the plan asks for every month. Only meetings of
+that kind fill a month (missing months, the county report's chapter, the assessment's
+missed-report rule); the others are listed and minuted like any meeting but never count as that
+month's 例会.
 
 A meeting belongs to the programme whose year contains its date, and to the unit whose PC
 recorded it (``owner_unit_id``): only that PC changes it, its reports and its decisions.
@@ -10,8 +17,8 @@ before the month after the programme was issued (the plan asks for meetings only
 force: 青田's, issued on 2018-06-28, from July) — through December of the programme year, once
 the month is over: on 2018-07-31 July is still open,
 on 2018-08-01 July is due. A due month with no (live) meeting dated inside it is missing. A
-meeting counts for the month of its date (one on 2018-06-30 is June's); a month with two
-meetings simply has two.
+monthly meeting counts for the month of its date (one on 2018-06-30 is June's); a month with
+two simply has two.
 
 Decisions (:func:`open_decisions`): not done is open; an open decision is overdue from the day
 after its due date (due 2018-07-10: overdue on 2018-07-11, not on 2018-07-10).
@@ -21,11 +28,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Meeting, MeetingDecision, MeetingReport, Phase, Programme, Unit, UnitKind
+from app.models.meeting import DEFAULT_MEETING_TYPE, MEETING_TYPE_LENGTH
 from app.services.dates import DatePurpose, programme_date_range
 from app.services.documents import template_section
 from app.services.errors import ValidationError
@@ -41,7 +50,118 @@ MAX_DECISIONS = 50
 REPORTING_KINDS = (UnitKind.CORRECTION_SECTION, UnitKind.DEPARTMENT)
 RESPONSIBLE_KINDS = (UnitKind.COUNTY_OFFICE, UnitKind.CORRECTION_SECTION, UnitKind.DEPARTMENT,
                      UnitKind.JUDICIAL_OFFICE)  # fmt: skip
-MINUTES_TITLE = "大帮教工作中层干部月度例会纪要"
+DEFAULT_FULL_NAME = "大帮教工作中层干部月度例会"  # a programme without a template's [meetings]
+
+
+# ---------------------------------------------------------------- types (the template's)
+@dataclass(frozen=True)
+class MeetingType:
+    """A kind of meeting: its name (stored on the meeting) and its full name, which the
+    minutes' title and opening use (大帮教工作动员部署会 → 大帮教工作动员部署会纪要)."""
+
+    name: str
+    full_name: str
+
+
+@dataclass(frozen=True)
+class MeetingTypes:
+    """The kinds of meeting a programme records, in the template's order, and the ``monthly``
+    one (the 例会 the plan asks for every month)."""
+
+    types: tuple[MeetingType, ...]
+    monthly: str
+
+    @property
+    def names(self) -> list[str]:
+        """The names, in order (the editor's choices)."""
+        return [t.name for t in self.types]
+
+    def full_name(self, name: str) -> str:
+        """The full name of a type; a name no longer listed stands for itself."""
+        return next((t.full_name for t in self.types if t.name == name), name)
+
+    def short_name(self, name: str) -> str:
+        """How the minutes call the meeting in a sentence: 例会 for the monthly kind, else
+        the type's name (座谈会)."""
+        return "例会" if name == self.monthly else name
+
+
+DEFAULT_TYPES = MeetingTypes((MeetingType(DEFAULT_MEETING_TYPE, DEFAULT_FULL_NAME),),
+                             DEFAULT_MEETING_TYPE)  # fmt: skip
+
+
+def types_from_section(section: dict[str, object]) -> MeetingTypes:
+    """The types a template's ``[meetings]`` table lists (checked when the template is read);
+    the default (月度例会 only) when it lists none."""
+    listed = section.get("types")
+    if not isinstance(listed, list) or not listed:
+        return DEFAULT_TYPES
+    types = tuple(
+        MeetingType(str(t["name"]), str(t.get("full_name") or t["name"]))
+        for t in listed
+        if isinstance(t, dict) and t.get("name")
+    )
+    monthly = section.get("monthly")
+    return MeetingTypes(types, str(monthly) if monthly else types[0].name)
+
+
+def check_types_section(section: object) -> str | None:
+    """What is wrong with a template's ``[meetings]`` table, or None."""
+    if not isinstance(section, dict):
+        return "[meetings] 应为表"
+    listed = section.get("types")
+    if not isinstance(listed, list) or not listed:
+        return "[meetings] 缺少会议类型（types）"
+    names: list[str] = []
+    for item in listed:
+        name = item.get("name") if isinstance(item, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            return "[meetings] 有会议类型没有名称（name）"
+        if len(name) > MEETING_TYPE_LENGTH:
+            return f"会议类型“{name}”超过 {MEETING_TYPE_LENGTH} 个字"
+        if name in names:
+            return f"会议类型“{name}”重复"
+        names.append(name)
+    if section.get("monthly") not in names:
+        return "[meetings] 的 monthly（每月召开的例会）不在会议类型中"
+    return None
+
+
+# (templates folder, template key) → (its file, the file's mtime, the types): reading a template costs ≈ 10 ms and
+# the page, 首页 and the reports ask on every refresh; an edited file is read again
+_TYPES_READ: dict[tuple[Path, str], tuple[Path, int, MeetingTypes]] = {}
+
+
+def meeting_types(session: Session, programme_id: int | None) -> MeetingTypes:
+    """The kinds of meeting of a programme: its template's ``[meetings]`` (月度例会 only
+    without one)."""
+    from app.services import templates
+
+    programme = session.get(Programme, programme_id) if programme_id is not None else None
+    if programme is None or not programme.template_key:
+        return DEFAULT_TYPES
+    key = (templates.TEMPLATES_DIR, programme.template_key)
+    known = _TYPES_READ.get(key)
+    if known is not None:
+        try:
+            if known[0].stat().st_mtime_ns == known[1]:
+                return known[2]
+        except OSError:
+            pass
+    try:  # the file's time before reading it: a change while reading is read next time
+        path = templates.find_template(key[1], key[0]).path
+        mtime = path.stat().st_mtime_ns
+    except (ValidationError, OSError):
+        return types_from_section(template_section(session, programme.id, "meetings"))
+    types = types_from_section(template_section(session, programme.id, "meetings"))
+    _TYPES_READ[key] = (path, mtime, types)
+    return types
+
+
+def check_meeting_type(types: MeetingTypes, name: object) -> None:
+    """A ValidationError (field ``meeting_type``) unless ``name`` is one of the types."""
+    if name not in types.names:
+        raise ValidationError(f"会议类型应为{'、'.join(types.names)}之一。", "meeting_type")
 
 
 # ---------------------------------------------------------------- input and choices
@@ -76,6 +196,7 @@ class MeetingInput:
     programme_id: int | None
     meeting_date: date
     chair: str
+    meeting_type: str = DEFAULT_MEETING_TYPE
     attendees: str = ""
     location: str = ""
     notes: str = ""
@@ -119,7 +240,7 @@ def month_label(month: date) -> str:
 # ---------------------------------------------------------------- saving
 def _check_owner(record: Meeting, local_unit_id: int | None) -> None:
     if record.owner_unit_id is not None and record.owner_unit_id != local_unit_id:
-        raise ValidationError("这次例会由其他单位登记，只能在登记单位的电脑上修改。", "owner")
+        raise ValidationError("这次会议由其他单位登记，只能在登记单位的电脑上修改。", "owner")
 
 
 def _live_meeting(session: Session, meeting_id: int) -> Meeting:
@@ -140,6 +261,10 @@ def _validate(session: Session, data: MeetingInput, today: date) -> dict[str, st
         add("meeting_date", "没有这个实施方案。")
         deadlines = None  # the range of the decisions' due dates
     else:
+        try:
+            check_meeting_type(meeting_types(session, programme.id), data.meeting_type)
+        except ValidationError as exc:
+            add("meeting_type", exc.message)
         deadlines = programme_date_range(programme.year, DatePurpose.DEADLINE)
         problem = programme_date_range(programme.year).problem(data.meeting_date, "例会日期")
         if problem:
@@ -203,8 +328,8 @@ def save_meeting(
 ) -> Meeting:  # fmt: skip
     """Create (``meeting_id`` None) or update a meeting with its reports and decisions.
 
-    Every problem is named at once (FormErrors, keyed by field: meeting_date, chair, location,
-    attendees, notes, reports, decisions); nothing is saved then. A report with neither
+    Every problem is named at once (FormErrors, keyed by field: meeting_type, meeting_date,
+    chair, location, attendees, notes, reports, decisions); nothing is saved then. A report with neither
     progress nor problems is no report. Reports and decisions left out are deleted (soft).
     """
     meeting = None if meeting_id is None else _live_meeting(session, meeting_id)
@@ -217,6 +342,7 @@ def save_meeting(
         meeting = Meeting(owner_unit_id=local_unit_id)
         session.add(meeting)
     meeting.programme_id = data.programme_id
+    meeting.meeting_type = data.meeting_type
     meeting.meeting_date = data.meeting_date
     meeting.chair = data.chair.strip()
     meeting.attendees = data.attendees.strip()
@@ -295,6 +421,7 @@ def load_meeting(session: Session, meeting_id: int) -> MeetingInput:
         programme_id=meeting.programme_id,
         meeting_date=meeting.meeting_date,
         chair=meeting.chair,
+        meeting_type=meeting.meeting_type,
         attendees=meeting.attendees,
         location=meeting.location,
         notes=meeting.notes,
@@ -364,6 +491,8 @@ class MeetingRow:
     open_decisions: int
     overdue_decisions: int
     owner_unit_id: int | None
+    meeting_type: str = DEFAULT_MEETING_TYPE
+    monthly: bool = True  # of the kind that fills a month (月度例会)
 
 
 @dataclass(frozen=True)
@@ -382,7 +511,9 @@ class DecisionRow:
 
 
 def list_meetings(session: Session, programme_id: int, today: date) -> list[MeetingRow]:
-    """The programme's meetings, newest first, with counts of reports and decisions."""
+    """The programme's meetings of every type, newest first, with counts of reports and
+    decisions; ``monthly`` marks those that fill their month (月度例会)."""
+    monthly = meeting_types(session, programme_id).monthly
     meetings = session.scalars(
         select(Meeting)
         .where(Meeting.programme_id == programme_id, Meeting.deleted.is_(False))
@@ -397,7 +528,8 @@ def list_meetings(session: Session, programme_id: int, today: date) -> list[Meet
         overdue = sum(bool(d.due_date and d.due_date < today) for d in pending)
         rows.append(MeetingRow(meeting.id, meeting.meeting_date, meeting.chair, meeting.location,
                                reports, total, len(decisions), len(pending), overdue,
-                               meeting.owner_unit_id))  # fmt: skip
+                               meeting.owner_unit_id, meeting.meeting_type,
+                               meeting.meeting_type == monthly))  # fmt: skip
     return rows
 
 
@@ -460,15 +592,18 @@ def due_months(session: Session, programme_id: int, today: date) -> list[date]:
 
 
 def missing_months(session: Session, programme_id: int, today: date) -> list[date]:
-    """The due months (their first days) with no meeting recorded; see the module's docstring."""
+    """The due months (their first days) with no monthly meeting (月度例会) recorded — a
+    meeting of another type never fills a month; see the module's docstring."""
+    monthly = meeting_types(session, programme_id).monthly
     held = {
         _month_start(when)
         for when in session.scalars(
             select(Meeting.meeting_date).where(
-                Meeting.programme_id == programme_id, Meeting.deleted.is_(False)
+                Meeting.programme_id == programme_id, Meeting.deleted.is_(False),
+                Meeting.meeting_type == monthly,
             )
         )
-    }
+    }  # fmt: skip
     return [month for month in due_months(session, programme_id, today) if month not in held]
 
 
@@ -504,12 +639,19 @@ class MeetingMinutes:
     notes: str
     reports: list[MinutesReport] = field(default_factory=list)
     decisions: list[MinutesDecision] = field(default_factory=list)
-    title: str = MINUTES_TITLE
+    full_name: str = DEFAULT_FULL_NAME  # 大帮教工作中层干部月度例会, 大帮教工作座谈会…
+    short_name: str = "例会"  # how the text calls it: 例会, 座谈会…
+    monthly: bool = True  # the month's 例会 (the title gives the month under it)
+
+    @property
+    def title(self) -> str:
+        """大帮教工作中层干部月度例会纪要, 大帮教工作动员部署会纪要…"""
+        return f"{self.full_name}纪要"
 
     @property
     def file_name(self) -> str:
-        """例会纪要-2018-07-05.pdf"""
-        return f"例会纪要-{self.meeting_date:%Y-%m-%d}.pdf"
+        """例会纪要-2018-07-05.pdf, 座谈会纪要-2018-07-20.pdf"""
+        return f"{self.short_name}纪要-{self.meeting_date:%Y-%m-%d}.pdf"
 
 
 def meeting_minutes(session: Session, meeting_id: int) -> MeetingMinutes:
@@ -518,6 +660,7 @@ def meeting_minutes(session: Session, meeting_id: int) -> MeetingMinutes:
     programme = session.get(Programme, meeting.programme_id) if meeting.programme_id else None
     names = {u.id: u.name for u in session.scalars(select(Unit))}
     data = load_meeting(session, meeting_id)
+    types = meeting_types(session, meeting.programme_id)
     return MeetingMinutes(
         issuer=(template_section(session, programme.id, "minutes").get("issuer") or programme.issuer)
         if programme else "",
@@ -527,4 +670,7 @@ def meeting_minutes(session: Session, meeting_id: int) -> MeetingMinutes:
         reports=[MinutesReport(names.get(r.unit_id, ""), r.progress, r.problems) for r in data.reports],
         decisions=[MinutesDecision(d.text, names.get(d.responsible_unit_id, "") if d.responsible_unit_id else "",
                                    d.due_date) for d in data.decisions],
+        full_name=types.full_name(meeting.meeting_type),
+        short_name=types.short_name(meeting.meeting_type),
+        monthly=meeting.meeting_type == types.monthly,
     )  # fmt: skip

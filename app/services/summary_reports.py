@@ -335,13 +335,17 @@ def _signing(session: Session, programme_id: int) -> list[SigningLine]:
 def _meetings(
     session: Session, programme_id: int, phase_id: int | None, as_of: date
 ) -> tuple[list[MeetingLine], tuple[int, int]]:
-    """The months from the period's start to ``as_of``: each meeting held, and each due month without one;
-    and (held, due) for the year up to ``as_of``."""
+    """The months from the period's start to ``as_of``: each monthly meeting (月度例会) held, and
+    each due month without one; and (held, due) for the year up to ``as_of``."""
     from app.services.meetings import due_months, list_meetings
 
     _name, start, _end = period_of(session, programme_id, phase_id)
     last = as_of  # the report's as-of date ends the window (it may be after the deadline)
-    held = [m for m in list_meetings(session, programme_id, as_of) if m.meeting_date <= as_of]
+    held = [
+        m
+        for m in list_meetings(session, programme_id, as_of)
+        if m.monthly and m.meeting_date <= as_of
+    ]  # other types never fill a month
     due = due_months(session, programme_id, as_of)
     held_months = {m.meeting_date.replace(day=1) for m in held}
     lines = [MeetingLine(m.meeting_date.replace(day=1), m.meeting_date, m.reports, m.reporting_units)

@@ -117,6 +117,11 @@ def _check(data: dict[str, Any], filename: str) -> None:
     need(data["programme"].get("owner") in names, "方案的所属单位不存在")
     if "agreement" in data:
         need(data["agreement"].get("party_a") in names, "责任状甲方单位不存在")
+    if "meetings" in data:
+        from app.services.meetings import check_types_section
+
+        problem = check_types_section(data["meetings"])
+        need(problem is None, problem or "")
     from app.services.assessment import RULE_CODES
 
     for rule in data.get("assessment", {}).get("rules", []):

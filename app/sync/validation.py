@@ -319,6 +319,7 @@ class RecordCheck:
         self._date_verdicts: dict[tuple[int | None, DatePurpose, str], str | None] = {}
         self._parents: dict[tuple[str, int], int | None] = {}
         self._people: dict[str, tuple[str, str]] = {}  # id number → (uuid, name) first seen
+        self._meeting_types: dict[int | None, meetings.MeetingTypes] = {}
 
     def __call__(self, records: list[dict[str, Any]]) -> None:
         """Check a batch of records; PackageError for the first that breaks a rule."""
@@ -482,6 +483,12 @@ class RecordCheck:
                 self.date_range(programme_id, DatePurpose.FORM_FIELD),
             )
         return found
+
+    def meeting_types(self, programme_id: int | None) -> meetings.MeetingTypes:
+        """The kinds of meeting of a programme here (``meetings.meeting_types``)."""
+        if programme_id not in self._meeting_types:
+            self._meeting_types[programme_id] = meetings.meeting_types(self.session, programme_id)
+        return self._meeting_types[programme_id]
 
     def verdict(self, key: Hashable, check: Callable[..., object], *args: Any) -> str | None:
         """Why a service's ``check(*args)`` refuses (its ValidationError), or None; remembered
@@ -648,7 +655,23 @@ def _adjustment(check: RecordCheck, record: dict[str, Any]) -> None:
         raise _Bad(field, _service_reason(exc, record[field])) from None
 
 
+def _meeting(check: RecordCheck, record: dict[str, Any]) -> None:
+    """A meeting's type as ``meetings.save_meeting`` accepts it: one of its programme's
+    template's types (a package from a PC that predates types carries none: 月度例会)."""
+    if "meeting_type" not in record:
+        return
+    programme_id = check.programme_of(record)
+    value = record["meeting_type"]
+    key = ("meeting_type", programme_id, value)
+    why = check.verdict(
+        key, lambda v: meetings.check_meeting_type(check.meeting_types(programme_id), v), value
+    )
+    if why is not None:
+        raise _Bad("meeting_type", why)
+
+
 _RULES: dict[str, Callable[[RecordCheck, dict[str, Any]], None]] = {
+    "meetings": _meeting,
     "score_adjustments": _adjustment,
     "ledger_entries": _ledger_entry,
     "correction_subjects": _subject,

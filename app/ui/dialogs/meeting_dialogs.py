@@ -1,4 +1,5 @@
-"""The 例会 editor: date, chair, place, attendees, a row of report boxes per unit, decisions.
+"""The meeting editor: type (月度例会, 动员部署会…), date, chair, place, attendees, a row of
+report boxes per unit, decisions.
 
 It fits a 1366×768 screen: everything but the error line and the buttons scrolls inside, so
 保存 and 取消 are always in reach; Esc, 取消 or closing ask before discarding changes.
@@ -29,10 +30,12 @@ from PySide6.QtWidgets import (
 from app.services.dates import DateRange
 from app.services.errors import UserError
 from app.services.meetings import (
+    DEFAULT_TYPES,
     MAX_CHAIR,
     MAX_LOCATION,
     DecisionInput,
     MeetingInput,
+    MeetingTypes,
     ReportInput,
     UnitChoice,
 )
@@ -45,7 +48,16 @@ from app.ui.widgets.scrolling import reveal, scroll_area
 HINT_STYLE = "color: #666;"
 REPORT_HEIGHT = 58
 DEFAULT_DUE_DAYS = 30  # a new decision is due this long after the meeting
-FIELD_ORDER = ("meeting_date", "chair", "location", "attendees", "notes", "reports", "decisions")
+FIELD_ORDER = (
+    "meeting_type",
+    "meeting_date",
+    "chair",
+    "location",
+    "attendees",
+    "notes",
+    "reports",
+    "decisions",
+)
 
 
 def _error_label() -> QLabel:
@@ -151,23 +163,27 @@ class DecisionRowWidget(QWidget):
 
 class MeetingDialog(GuardedDialog):
     """Record (or view) a meeting. 保存 hands ``save(MeetingInput)`` the values; the UserError
-    it raises is shown under each part named (date, chair, …, reports, decisions), the first
-    scrolled into view, and the dialog stays open, so nothing typed is lost.
+    it raises is shown under each part named (type, date, chair, …, reports, decisions), the
+    first scrolled into view, and the dialog stays open, so nothing typed is lost.
 
-    ``work_range`` bounds the meeting date, ``deadline_range`` the decisions' due dates.
+    ``work_range`` bounds the meeting date, ``deadline_range`` the decisions' due dates;
+    ``types`` are the kinds of meeting offered (the template's), ``types.monthly`` the one
+    that counts as the month's 例会.
     """
 
     def __init__(self, data: MeetingInput, reporting: list[UnitChoice],
                  responsible: list[UnitChoice], save: Callable[[MeetingInput], None],
                  editable: bool = True, note: str = "", parent: QWidget | None = None, *,
-                 work_range: DateRange, deadline_range: DateRange) -> None:  # fmt: skip
+                 work_range: DateRange, deadline_range: DateRange,
+                 types: MeetingTypes = DEFAULT_TYPES) -> None:  # fmt: skip
         super().__init__(parent)
+        self._types = types
         self._save = save
         self._data = data
         self._responsible = responsible
         self._deadlines = deadline_range
         self.editable = editable
-        title = self.tr("例会记录") if editable else self.tr("例会记录（只读）")
+        title = self.tr("会议记录") if editable else self.tr("会议记录（只读）")
         self.setWindowTitle(title)
         self.resize(1120, 680)
         self._errors: dict[str, QLabel] = {}
@@ -178,7 +194,18 @@ class MeetingDialog(GuardedDialog):
         self.note.setStyleSheet("background: #fff6e0; border: 1px solid #e8c77a; padding: 6px;")
         self.note.setVisible(bool(note))
 
-        self.meeting_date = DateField(work_range, data.meeting_date, label=self.tr("例会日期"))
+        self.meeting_type = QComboBox()
+        for name in types.names:
+            self.meeting_type.addItem(name, name)
+        if self.meeting_type.findData(data.meeting_type) < 0:  # a type the template dropped
+            self.meeting_type.addItem(data.meeting_type, data.meeting_type)
+        self.meeting_type.setCurrentIndex(self.meeting_type.findData(data.meeting_type))
+        self.meeting_type.setEnabled(editable)
+        self.type_hint = QLabel()
+        self.type_hint.setStyleSheet(HINT_STYLE)
+        self.meeting_type.currentIndexChanged.connect(self._type_changed)
+        self._type_changed()
+        self.meeting_date = DateField(work_range, data.meeting_date, label=self.tr("会议日期"))
         self.chair = QLineEdit(data.chair)
         self.chair.setMaxLength(MAX_CHAIR)
         self.chair.setPlaceholderText(self.tr("例如：局党组成员、副局长 张某某"))
@@ -201,7 +228,14 @@ class MeetingDialog(GuardedDialog):
         columns = QHBoxLayout(top)
         columns.setContentsMargins(0, 0, 0, 0)
         left = QFormLayout()
-        self._add(left, "meeting_date", self.tr("例会日期"), self.meeting_date)
+        kind = QWidget()
+        kind_row = QHBoxLayout(kind)
+        kind_row.setContentsMargins(0, 0, 0, 0)
+        kind_row.addWidget(self.meeting_type)
+        kind_row.addWidget(self.type_hint, 1)
+        self._add(left, "meeting_type", self.tr("会议类型"), kind)
+        self._fields["meeting_type"] = self.meeting_type
+        self._add(left, "meeting_date", self.tr("会议日期"), self.meeting_date)
         self._add(left, "chair", self.tr("主持人"), self.chair)
         self._add(left, "location", self.tr("会议地点"), self.location)
         right = QFormLayout()
@@ -303,6 +337,14 @@ class MeetingDialog(GuardedDialog):
         form.addRow(label, box)
 
     @Slot()
+    def _type_changed(self) -> None:
+        monthly = self.meeting_type.currentData() == self._types.monthly
+        self.type_hint.setText(self.tr("计入当月例会") if monthly else self.tr("不计入当月例会"))
+        self.type_hint.setToolTip(
+            "" if monthly else self.tr("其他类型的会议照常登记、生成纪要，但不算作当月的例会。")
+        )
+
+    @Slot()
     def _count_reports(self) -> None:
         filled = sum(not row.value().is_blank() for row in self.report_rows)
         self.reports_box.setTitle(
@@ -347,6 +389,7 @@ class MeetingDialog(GuardedDialog):
         """What the dialog holds (blank decision rows left out)."""
         return MeetingInput(
             programme_id=self._data.programme_id,
+            meeting_type=self.meeting_type.currentData(),
             meeting_date=self.meeting_date.value() or self._data.meeting_date,
             chair=self.chair.text(),
             attendees=self.attendees.toPlainText(),

@@ -1,5 +1,6 @@
-"""例会: the monthly meetings of middle-level cadres — the year's meetings with the months
-that had none, the editor, minutes as an official PDF, and the decisions still open."""
+"""例会: the monthly meetings of middle-level cadres and the other meetings (动员部署会, 座谈会,
+推进会: the template's types) — the year's meetings with their type and the months that had no
+月度例会, the editor, minutes as an official PDF, and the decisions still open."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from typing_extensions import TypeIs  # typing.TypeIs from Python 3.13
 
 RED = "#c0392b"
+OTHER_TYPE = "#1f5f99"  # a meeting that is not the month's 例会
 GREEN = "#1e7d32"
 MISSING_BACKGROUND = ALERT_BACKGROUND
 
@@ -66,6 +68,7 @@ class MeetingsPage(Page):
         self.today: Callable[[], date] = date.today
         self._task: BackgroundTask | None = None
         self._missing: list[date] = []
+        self._types = meetings.DEFAULT_TYPES
 
         self.missing_label = QLabel()
         self.missing_label.setWordWrap(True)
@@ -81,9 +84,11 @@ class MeetingsPage(Page):
 
         self.model = RowTableModel(
             [
-                Column(self.tr("例会日期"),
+                Column(self.tr("会议日期"),
                        lambda r: meetings.month_label(r.month) if gap(r) else _date(r.meeting_date),
                        sort_key=lambda r: r.month if gap(r) else r.meeting_date),
+                Column(self.tr("类型"), lambda r: self._types.monthly if gap(r) else r.meeting_type,
+                       foreground=lambda r: None if gap(r) or r.monthly else OTHER_TYPE),
                 Column(self.tr("情况"), lambda r: self.tr("未召开") if gap(r) else self.tr("已召开"),
                        foreground=lambda r: RED if gap(r) else GREEN),
                 Column(self.tr("主持人"), lambda r: "" if gap(r) else r.chair),
@@ -102,7 +107,7 @@ class MeetingsPage(Page):
         )  # fmt: skip
         self.view = RowTableView(self.model, self, stretch=3)
 
-        self.new_button = QPushButton(self.tr("登记例会…"))
+        self.new_button = QPushButton(self.tr("登记会议…"))
         self.edit_button = QPushButton(self.tr("查看/修改…"))
         self.delete_button = QPushButton(self.tr("删除"))
         self.pdf_button = QPushButton(self.tr("生成纪要 PDF…"))
@@ -130,7 +135,7 @@ class MeetingsPage(Page):
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(section_label(self.tr("例会记录")))
+        top_layout.addWidget(section_label(self.tr("会议记录")))
         top_layout.addWidget(self.view, 1)
         top_layout.addLayout(button_row(self.new_button, self.edit_button, self.delete_button,
                                         self.pdf_button, self.print_button))  # fmt: skip
@@ -181,6 +186,7 @@ class MeetingsPage(Page):
         self._missing, due = [], []
         if programme_id is not None:
             with self.database.session() as session:
+                self._types = meetings.meeting_types(session, programme_id)
                 rows = meetings.list_meetings(session, programme_id, today)
                 decisions = meetings.open_decisions(session, today, programme_id)
                 self._missing = meetings.missing_months(session, programme_id, today)
@@ -232,7 +238,8 @@ class MeetingsPage(Page):
             self.missing_label.setStyleSheet("")
         self.rule_label.setText(
             self.tr("方案要求每月召开一次中层干部月度例会，各科室汇报工作进展。"
-                    "某月结束后仍未登记例会的，列为“未召开”（红色行）；当月的例会在月内登记即可。")
+                    "某月结束后仍未登记例会的，列为“未召开”（红色行）；当月的例会在月内登记即可。"
+                    "动员部署会、座谈会等其他类型的会议照常登记，但不计入当月例会。")
         )  # fmt: skip
 
     def selected(self) -> ListRow | None:
@@ -254,7 +261,7 @@ class MeetingsPage(Page):
         self.new_button.setEnabled(has_programme)
         self.new_button.setText(
             self.tr("登记%1例会…").replace("%1", meetings.month_label(row.month))
-            if isinstance(row, MonthGap) else self.tr("登记例会…")
+            if isinstance(row, MonthGap) else self.tr("登记会议…")
         )  # fmt: skip
         self.edit_button.setEnabled(meeting is not None)
         self.edit_button.setText(
@@ -290,6 +297,7 @@ class MeetingsPage(Page):
         with self.database.session() as session:
             reporting = meetings.reporting_units(session)
             responsible = meetings.responsible_units(session)
+            types = meetings.meeting_types(session, data.programme_id)
 
         def save(values: MeetingInput) -> None:
             self.save_from_dialog(self.tr("保存例会"),
@@ -299,7 +307,8 @@ class MeetingsPage(Page):
 
         return MeetingDialog(data, reporting, responsible, save, editable, note, self,
                              work_range=self.context.date_range(DatePurpose.WORK),
-                             deadline_range=self.context.date_range(DatePurpose.DEADLINE))  # fmt: skip
+                             deadline_range=self.context.date_range(DatePurpose.DEADLINE),
+                             types=types)  # fmt: skip
 
     @Slot()
     def new_meeting(self) -> None:
@@ -307,10 +316,11 @@ class MeetingsPage(Page):
         if self.context.programme_id is None:
             return
         data = MeetingInput(
-            programme_id=self.context.programme_id, meeting_date=self._suggested_date(), chair=""
-        )
+            programme_id=self.context.programme_id, meeting_date=self._suggested_date(), chair="",
+            meeting_type=self._types.monthly,
+        )  # fmt: skip
         if self._dialog(data, None, True).exec():
-            self.status.setText(self.tr("例会已登记。"))
+            self.status.setText(self.tr("会议已登记。"))
         self.refresh()
 
     @Slot()
@@ -336,7 +346,7 @@ class MeetingsPage(Page):
         row = self.selected_meeting()
         if row is None:
             return
-        question = self.tr("确定删除 %1 的例会记录吗？各科室汇报和议定事项将一并删除。").replace(
+        question = self.tr("确定删除 %1 的会议记录吗？各科室汇报和议定事项将一并删除。").replace(
             "%1", _date(row.meeting_date)
         )
         if not confirm(self, self.tr("删除例会"), question):
