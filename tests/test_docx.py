@@ -142,7 +142,7 @@ def _with_photo(database, tmp_path) -> tuple[int, int]:
         programme_id = current_programme(s).id
         photo = make_jpeg(tmp_path / "big.jpg", size=(3000, 2000))
         ledger.save_entry(s, database.attachments, None, EntryInput(
-            kind_id=kinds["hotline"], unit_id=units[AID], entry_date=date(2018, 6, 3),
+            kind_id=kinds["hotline"], unit_id=units[AID], entry_date=date(2018, 7, 3),
             title="12348 热线值班", subjects_served=3, values={"calls": 3},
             photos=[PhotoInput(caption="热线", path=photo)],
         ))  # fmt: skip

@@ -22,7 +22,8 @@ from app.services.documents import template_section
 from app.services.errors import ValidationError
 from app.services.goals import GoalFigure, goal_figures
 from app.services.overdue import OverdueItem, overdue_items
-from app.services.progress import IndicatorProgress, indicator_progress, year_elapsed
+from app.services.period import programme_period
+from app.services.progress import IndicatorProgress, indicator_progress
 from app.services.wording import book_title, cn_date, signed
 
 DEFAULT_TITLE = "社区矫正“大帮教”工作进度通报"
@@ -91,13 +92,15 @@ def build_bulletin(
     if issue_number is not None and issue_number < 1:
         raise ValidationError("期号应是正整数。", "issue")
     number = issue_number or issue_number_for(wording.get("first_issue", ""), as_of)
-    items = indicator_progress(session, programme_id, as_of)
-    scores = department_scores(session, programme_id, as_of, items)
-    first = date(programme.year, 1, 1)
+    period = programme_period(session, programme_id)
+    figures_at = min(as_of, period.end)  # a bulletin dated after the programme: its last day
+    items = indicator_progress(session, programme_id, figures_at)
+    scores = department_scores(session, programme_id, figures_at, items)
+    first, last = period.assessment_start, period.assessed_until(figures_at)
     entries = dict(
         session.execute(
             select(LedgerEntry.owner_unit_id, func.count())
-            .where(LedgerEntry.deleted.is_(False), LedgerEntry.entry_date.between(first, as_of))
+            .where(LedgerEntry.deleted.is_(False), LedgerEntry.entry_date.between(first, last))
             .group_by(LedgerEntry.owner_unit_id)
         ).all()
     )
@@ -111,8 +114,8 @@ def build_bulletin(
     )
     bulletin = Bulletin(
         issuer, book_title(programme.title), scheme_for(session, programme_id).name, as_of,
-        year_elapsed(programme.year, as_of), goal_figures(session, programme_id, as_of), scores,
-        entries, overdue_items(session, programme_id, as_of),
+        period.elapsed(figures_at), goal_figures(session, programme_id, figures_at), scores,
+        entries, overdue_items(session, programme_id, figures_at),
         title=wording.get("title") or DEFAULT_TITLE, issue_number=number,
         document_number=document_number, copy_to=str(wording.get("copy_to", "")),
         printed_by=str(wording.get("printed_by") or issuer), printed_on=as_of,

@@ -125,7 +125,7 @@ class HomePage(Page):
             Column(self.tr("类别"), lambda i: i.kind),
             Column(self.tr("单位"), lambda i: i.unit),
             Column(self.tr("事项"), lambda i: i.text),
-            Column(self.tr("逾期"), lambda i: f"{i.days_late} 天" if i.days_late else "—",
+            Column(self.tr("逾期"), self._late_text,
                    lambda i: i.days_late, True, foreground=lambda _i: "#c0392b"),
         ])  # fmt: skip
         self.overdue_view = RowTableView(self.overdue_model, stretch=2)
@@ -197,6 +197,11 @@ class HomePage(Page):
             total=3, success=lambda saved: open_with_system(self, saved),
         )  # fmt: skip
 
+    def _late_text(self, item: OverdueItem) -> str:
+        if self.data is not None and self.data.ended:  # its state at the end, not by the clock
+            return self.tr("逾期未完成（截至年度结束）")
+        return self.tr("%1 天").replace("%1", str(item.days_late)) if item.days_late else "—"
+
     def refresh(self) -> None:
         """Recompute every figure."""
         ctx = self.context
@@ -209,10 +214,15 @@ class HomePage(Page):
         with self.database.session() as session:
             data = build_dashboard(session, ctx.programme_id, self.today)
         self.data = data
-        self.summary.setText(
+        summary = (
             f"{ctx.programme_issuer}《{ctx.programme_title}》（{ctx.programme_year}年度）　{unit}　"
             + self.tr("今天：%1").replace("%1", _date(self.today))
         )
+        if data.ended and data.period is not None:
+            summary += "\n" + self.tr(
+                "本年度已结束（%1）：以下为年度结束时的完成情况和逾期事项。"
+            ).replace("%1", data.period.label)
+        self.summary.setText(summary)
         for goal in data.goals:
             card = self.goal_cards.get(goal.metric)
             if card is not None:
@@ -240,6 +250,7 @@ class HomePage(Page):
         )
         self.overdue_model.set_rows(data.overdue)
         self.overdue_title.setText(
-            self.tr("逾期事项（%1，双击查看）").replace("%1", str(len(data.overdue)))
-        )
+            (self.tr("逾期事项（截至年度结束 %1 项，双击查看）") if data.ended
+             else self.tr("逾期事项（%1，双击查看）")).replace("%1", str(len(data.overdue)))
+        )  # fmt: skip
         self.latest_model.set_rows(data.latest)

@@ -1,0 +1,64 @@
+"""A programme's own period and its assessment period: what "time gone", indicator actuals,
+phase windows and overdue items are measured against — never 1 January, and never the PC's
+clock for a programme that is over (``as_of`` clamps a date into the period)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from app.models import Programme
+from app.services.wording import cn_date
+
+
+@dataclass(frozen=True)
+class ProgrammePeriod:
+    """The programme's first and last day and the period its work is assessed on."""
+
+    start: date
+    end: date
+    assessment_start: date
+    assessment_end: date
+
+    def ended(self, today: date) -> bool:
+        """Whether the programme is over on ``today`` (the day after its last day onwards)."""
+        return today > self.end
+
+    def as_of(self, today: date) -> date:
+        """The date its figures are taken at on ``today``: ``today`` within the programme's
+        period, its last day once it is over, its first day before it starts."""
+        return min(max(today, self.start), self.end)
+
+    def assessed_until(self, as_of: date) -> date:
+        """The last day whose work counts as of ``as_of`` (within the assessment period)."""
+        return min(as_of, self.assessment_end)
+
+    def elapsed(self, as_of: date) -> float:
+        """The share of the assessment period gone by ``as_of``: 0 on its first day (and
+        before), 1 on its last day (and after)."""
+        span = (self.assessment_end - self.assessment_start).days
+        if as_of >= self.assessment_end:
+            return 1.0
+        if as_of <= self.assessment_start or span <= 0:
+            return 0.0
+        return (as_of - self.assessment_start).days / span
+
+    @property
+    def label(self) -> str:
+        """2018年6月28日至12月31日 (the year repeated only when it changes)."""
+        last = f"{self.end.month}月{self.end.day}日" if self.end.year == self.start.year else None
+        return f"{cn_date(self.start)}至{last or cn_date(self.end)}"
+
+
+def period_of_programme(programme: Programme) -> ProgrammePeriod:
+    """The programme's period (see ``Programme.period`` for a record without its dates)."""
+    start, end = programme.period
+    assessment_start, assessment_end = programme.assessment_period
+    return ProgrammePeriod(start, end, assessment_start, assessment_end)
+
+
+def programme_period(session: Session, programme_id: int) -> ProgrammePeriod:
+    """The period of the programme ``programme_id``."""
+    return period_of_programme(session.get_one(Programme, programme_id))
