@@ -115,7 +115,7 @@ def build_bulletin(
     bulletin = Bulletin(
         issuer, book_title(programme.title), scheme_for(session, programme_id).name, as_of,
         period.elapsed(figures_at), goal_figures(session, programme_id, figures_at), scores,
-        entries, overdue_items(session, programme_id, figures_at),
+        entries, overdue_items(session, programme_id, period.closing(as_of)),
         title=wording.get("title") or DEFAULT_TITLE, issue_number=number,
         document_number=document_number, copy_to=str(wording.get("copy_to", "")),
         printed_by=str(wording.get("printed_by") or issuer), printed_on=as_of,

@@ -132,7 +132,7 @@ def build_dashboard(session: Session, programme_id: int, today: date) -> Dashboa
         bars.append(DepartmentBar(department.id, department.name, completion,
                                   done.indicators if done else 0, done.indicators_met if done else 0,
                                   pace_status(completion, elapsed)))  # fmt: skip
-    overdue = overdue_items(session, programme_id, as_of)
+    overdue = overdue_items(session, programme_id, period.closing(today))
     if not whole_county and here is not None:
         overdue = [i for i in overdue if i.unit == here.name or i.kind == "月度例会"]
     phase, deadline = _phase_and_deadline(session, programme_id, today)

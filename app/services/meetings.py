@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Meeting, MeetingDecision, MeetingReport, Phase, Programme, Unit, UnitKind
-from app.services.dates import DatePurpose, programme_date_range
+from app.services.dates import DatePurpose, programme_date_range, programme_span
 from app.services.documents import template_section
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
@@ -140,8 +140,11 @@ def _validate(session: Session, data: MeetingInput, today: date) -> dict[str, st
         add("meeting_date", "没有这个实施方案。")
         deadlines = None  # the range of the decisions' due dates
     else:
-        deadlines = programme_date_range(programme.year, DatePurpose.DEADLINE)
-        problem = programme_date_range(programme.year).problem(data.meeting_date, "例会日期")
+        span = programme_span(programme)
+        deadlines = programme_date_range(programme.year, DatePurpose.DEADLINE, span)
+        problem = programme_date_range(programme.year, span=span).problem(
+            data.meeting_date, "例会日期"
+        )
         if problem:
             add("meeting_date", problem)
         elif data.meeting_date > today:

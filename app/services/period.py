@@ -5,7 +5,7 @@ clock for a programme that is over (``as_of`` clamps a date into the period)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,12 @@ class ProgrammePeriod:
         """The date its figures are taken at on ``today``: ``today`` within the programme's
         period, its last day once it is over, its first day before it starts."""
         return min(max(today, self.start), self.end)
+
+    def closing(self, today: date) -> date:
+        """The date overdue items are judged at on ``today``: ``today`` within the period (or
+        before it), the day after its last day once it is over — what was still undone when
+        it closed, never days counted on by the PC's clock."""
+        return min(today, self.end + timedelta(days=1))
 
     def assessed_until(self, as_of: date) -> date:
         """The last day whose work counts as of ``as_of`` (within the assessment period)."""
