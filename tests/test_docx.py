@@ -272,7 +272,10 @@ def test_the_bulletin_has_its_document_elements_closing_and_imprint(database):
     assert paragraphs[:4] == ["青矫办〔2018〕4号", bulletin.title, "第4期", "（截至2018年9月30日）"]
     for heading in ("一、总体情况", "二、各科室进度与考核得分", "五、工作亮点"):
         assert heading in texts
-    assert any(f"{book_title(bulletin.programme_title)}实施已过全年时间的" in t for t in texts)
+    assert any(
+        f"{book_title(bulletin.programme_title)}实施期（2018年6月28日至12月31日）已过" in t
+        for t in texts
+    )
     # the 落款: the office's full name centred over the date four characters from the right
     at = paragraphs.index(OFFICE)
     issuer, day = doc.paragraphs[at], doc.paragraphs[at + 1]

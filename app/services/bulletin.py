@@ -37,7 +37,7 @@ class Bulletin:
     programme_title: str  # in 《》
     scheme_name: str
     as_of: date
-    year_elapsed: float
+    year_elapsed: float  # the share of the assessment period gone (0 on its first day)
     goals: list[GoalFigure]
     scores: list[DepartmentScore]
     entries: dict[int | None, int]  # ledger entries by owning unit
@@ -49,6 +49,16 @@ class Bulletin:
     copy_to: str = ""  # 版记: 抄送机关
     printed_by: str = ""  # 版记: 印发机关
     printed_on: date | None = None  # 版记: 印发日期 (the bulletin's date)
+    period_label: str = ""  # the assessment period "time gone" is measured on
+
+    @property
+    def elapsed_sentence(self) -> str:
+        """一、总体情况's opening: how much of the assessment period has gone."""
+        period = f"实施期（{self.period_label}）" if self.period_label else "实施期"
+        return (
+            f"截至{cn_date(self.as_of)}，{self.programme_title}{period}已过"
+            f"{self.year_elapsed * 100:.0f}%。各项工作目标完成情况如下："
+        )
 
     @property
     def issue_label(self) -> str:
@@ -119,6 +129,7 @@ def build_bulletin(
         title=wording.get("title") or DEFAULT_TITLE, issue_number=number,
         document_number=document_number, copy_to=str(wording.get("copy_to", "")),
         printed_by=str(wording.get("printed_by") or issuer), printed_on=as_of,
+        period_label=period.assessment_label,
     )  # fmt: skip
     bulletin.highlights = _highlights(session, programme_id, items, scores)
     return bulletin

@@ -53,9 +53,19 @@ class ProgrammePeriod:
 
     @property
     def label(self) -> str:
-        """2018年6月28日至12月31日 (the year repeated only when it changes)."""
-        last = f"{self.end.month}月{self.end.day}日" if self.end.year == self.start.year else None
-        return f"{cn_date(self.start)}至{last or cn_date(self.end)}"
+        """The programme's period: 2018年6月28日至12月31日."""
+        return span_label(self.start, self.end)
+
+    @property
+    def assessment_label(self) -> str:
+        """The assessment period, as :attr:`label`."""
+        return span_label(self.assessment_start, self.assessment_end)
+
+
+def span_label(start: date, end: date) -> str:
+    """2018年6月28日至12月31日 (the year repeated only when it changes)."""
+    last = f"{end.month}月{end.day}日" if end.year == start.year else cn_date(end)
+    return f"{cn_date(start)}至{last}"
 
 
 def period_of_programme(programme: Programme) -> ProgrammePeriod:
