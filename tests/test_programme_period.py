@@ -202,3 +202,50 @@ def test_the_bulletin_measures_time_gone_on_the_period(database):
     assert "实施期（2018年6月28日至12月31日）已过0%" in texts[START]
     assert "实施期（2018年6月28日至12月31日）已过100%" in texts[END]
     assert "全年时间" not in texts[START]
+
+
+def _template_copy(tmp_path: Path, old: str, new: str):
+    from app.services import templates
+
+    text = (templates.TEMPLATES_DIR / "qingtian-2018.toml").read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "county-2018.toml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return templates.TemplateInfo("county-2018", "某县", path)
+
+
+def test_a_template_states_its_assessment_period(tmp_path):
+    from app.services.setup import initialise
+    from app.services.templates import load_template, read_template
+
+    info = _template_copy(tmp_path, "# assessment_start = 2017-12-01\n# assessment_end = 2018-11-30",
+                          "assessment_start = 2017-12-01\nassessment_end = 2018-11-30")  # fmt: skip
+    assert read_template(info)["programme"]["assessment_end"] == date(2018, 11, 30)
+    database = initialise(str(tmp_path / "a.db"), "qingtian-2018", "县矫正办").database
+    try:
+        with database.session() as s:
+            programme, _report = load_template(s, info)
+            s.flush()
+            assert (programme.start_date, programme.end_date) == (START, END)
+            period = programme_period(s, programme.id)
+        assert (period.assessment_start, period.assessment_end) == (
+            date(2017, 12, 1), date(2018, 11, 30),
+        )  # fmt: skip
+    finally:
+        database.close()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("end = 2018-12-31\n# 考核期", "end = 2018-06-01\n# 考核期", "开始日期晚于结束日期"),
+        ("start = 2018-06-28\nend", 'start = "6月28日"\nend', "应是日期"),
+        ("# assessment_start = 2017-12-01", "assessment_start = 2017-12-01", "同时写明"),
+    ],
+)
+def test_a_template_with_a_wrong_period_is_refused(tmp_path, old, new, message):
+    from app.services.errors import ValidationError
+    from app.services.templates import read_template
+
+    with pytest.raises(ValidationError, match=message):
+        read_template(_template_copy(tmp_path, old, new))
