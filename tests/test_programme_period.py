@@ -249,3 +249,16 @@ def test_a_template_with_a_wrong_period_is_refused(tmp_path, old, new, message):
 
     with pytest.raises(ValidationError, match=message):
         read_template(_template_copy(tmp_path, old, new))
+
+
+def test_the_county_report_of_the_year_counts_to_the_programmes_end(qtbot, gui_app, db_path):
+    """A county assessing to 11-30: 阶段总结's 全年 report counts to 11-30 by default."""
+    database = open_database(str(db_path))
+    with database.session() as s:
+        current_programme(s).assessment_start = date(2017, 12, 1)
+        current_programme(s).assessment_end = date(2018, 11, 30)
+    database.close()
+    page = open_page(qtbot, db_path, "summaries")
+    page.period.setCurrentIndex(page.period.findData(None))  # 全年
+    assert page.as_of.value() == date(2018, 11, 30)
+    assert page.period.currentText() == "全年（统计 2017年12月1日至2018年11月30日）"
