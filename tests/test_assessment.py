@@ -33,7 +33,8 @@ from app.services.bulletin import build_bulletin
 from app.services.errors import ValidationError
 from app.services.goals import departments, goal_figures
 from app.services.ledger import EntryInput
-from app.services.progress import pace_status, year_elapsed
+from app.services.period import programme_period
+from app.services.progress import pace_status
 from app.services.settings import current_programme
 from tests.helpers import kind_ids, unit_ids
 
@@ -161,8 +162,10 @@ def test_goal_figures_and_pace(database, seeded):
     assert (goals["participation_rate"].done, goals["participation_rate"].out_of) == (1, 7)
     assert goals["brand_count"].actual == 1 and goals["brand_count"].met
     assert (goals["pairing_coverage"].done, goals["pairing_coverage"].out_of) == (7, 7)
-    assert year_elapsed(2018, date(2018, 1, 1)) == pytest.approx(1 / 365)
-    assert year_elapsed(2018, date(2018, 12, 31)) == 1.0
+    with database.session() as s:
+        period = programme_period(s, programme_id)
+    assert period.elapsed(date(2018, 6, 28)) == 0.0  # the programme's first day, not 1 January
+    assert period.elapsed(date(2018, 12, 31)) == 1.0
     assert pace_status(0.5, 0.5) == "green" and pace_status(0.4, 0.5) == "amber"
     assert pace_status(0.39, 0.5) == "red"
 

@@ -142,7 +142,7 @@ def _with_photo(database, tmp_path) -> tuple[int, int]:
         programme_id = current_programme(s).id
         photo = make_jpeg(tmp_path / "big.jpg", size=(3000, 2000))
         ledger.save_entry(s, database.attachments, None, EntryInput(
-            kind_id=kinds["hotline"], unit_id=units[AID], entry_date=date(2018, 6, 3),
+            kind_id=kinds["hotline"], unit_id=units[AID], entry_date=date(2018, 7, 3),
             title="12348 热线值班", subjects_served=3, values={"calls": 3},
             photos=[PhotoInput(caption="热线", path=photo)],
         ))  # fmt: skip
@@ -272,7 +272,10 @@ def test_the_bulletin_has_its_document_elements_closing_and_imprint(database):
     assert paragraphs[:4] == ["青矫办〔2018〕4号", bulletin.title, "第4期", "（截至2018年9月30日）"]
     for heading in ("一、总体情况", "二、各科室进度与考核得分", "五、工作亮点"):
         assert heading in texts
-    assert any(f"{book_title(bulletin.programme_title)}实施已过全年时间的" in t for t in texts)
+    assert any(
+        f"{book_title(bulletin.programme_title)}实施期（2018年6月28日至12月31日）已过" in t
+        for t in texts
+    )
     # the 落款: the office's full name centred over the date four characters from the right
     at = paragraphs.index(OFFICE)
     issuer, day = doc.paragraphs[at], doc.paragraphs[at + 1]

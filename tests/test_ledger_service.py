@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from app.models import CorrectionSubject, Duty, Indicator, LedgerEntry, Unit
+from app.models import CorrectionSubject, Duty, Indicator, LedgerEntry, Programme, Unit
 from app.services import ledger
 from app.services.forms import FormErrors
 from app.services.ledger import EntryInput, LedgerFilter, PhotoInput
@@ -281,6 +281,14 @@ def test_indicator_actuals_follow_the_ledger(database, ids):
     _seed(database, units, kinds)
     with database.session() as s:
         programme_id = s.scalar(select(Duty.programme_id))
+        # the template's programme runs from 2018-06-28: the 03-05 lecture and the 06-01
+        # funding are before it and do not count…
+        items = {(i.department_id, i.name): i for i in indicator_progress(s, programme_id)}
+        assert items[(units["律师管理科"], "律师授课修心教育法律讲座")].actual == 1
+        assert items[(units["办公室（政治处）"], "社区矫正经费保障金额")].actual == 30000
+        # …in a programme whose period is the calendar year they do
+        s.get_one(Programme, programme_id).start_date = date(2018, 1, 1)
+    with database.session() as s:
         items = {(i.department_id, i.name): i for i in indicator_progress(s, programme_id)}
         lectures = items[(units["律师管理科"], "律师授课修心教育法律讲座")]
         service = items[(units["律师管理科"], "为社区矫正对象提供法律服务")]

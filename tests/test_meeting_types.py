@@ -205,7 +205,7 @@ def test_meetings_recorded_before_types_become_monthly_meetings(database, db_pat
     engine = open_database(str(db_path)).engine
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.downgrade(config, "0008")
+        command.downgrade(config, "0009")  # before 0010 (meeting types)
     engine.dispose()
     connection = sqlite3.connect(db_path)
     with connection:

@@ -213,10 +213,10 @@ def test_missing_months_at_month_boundaries(database, ctx):
             r.meeting_date for r in meetings.list_meetings(s, programme_id, TODAY)
         ]
     assert _missing(database, programme_id, date(2018, 8, 1)) == ["2018年7月"]
-    with database.session() as s:  # without phases nor an issue date the year starts in January
+    with database.session() as s:  # without phases, a period from 1 January starts in January
         for phase in s.scalars(select(Phase)):
             phase.deleted = True
-        s.get(Programme, programme_id).issue_date = None
+        s.get(Programme, programme_id).start_date = date(2018, 1, 1)
     assert _missing(database, programme_id, date(2018, 2, 1)) == ["2018年1月"]
 
 

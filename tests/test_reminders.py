@@ -111,11 +111,12 @@ def test_the_setting_changes_n(db_path):
     assert _items(db_path, early, "例会议定事项", days=3) == []
 
 
-def test_the_day_is_moved_into_the_programmes_year(db_path):
+def test_the_day_is_judged_within_the_programmes_period(db_path):
     db = open_database(str(db_path))
     with db.session() as s:
         programme_id = current_programme(s).id
-        assert reminders.programme_day(s, programme_id, date(2026, 12, 1)) == date(2018, 12, 31)
+        # a programme that is over is judged the day after its last day, not by the PC's clock
+        assert reminders.programme_day(s, programme_id, date(2026, 12, 1)) == date(2019, 1, 1)
         assert reminders.programme_day(s, programme_id, date(2018, 8, 3)) == date(2018, 8, 3)
     db.close()
 

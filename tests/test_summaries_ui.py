@@ -424,9 +424,9 @@ def test_the_period_shows_the_days_the_summary_counts_not_the_phase_dates(qtbot,
         programme_id, phase_id = _period(s)
         _name, start, end = summaries.period_of(s, programme_id, phase_id)
     db.close()
-    assert (start, end) == (date(2018, 1, 1), date(2018, 10, 15))
-    assert page.period.currentText() == "总结提升（统计 2018年1月1日至10月15日，10月15日前报送）"
+    assert (start, end) == (date(2018, 6, 28), date(2018, 10, 15))  # from the programme's start
+    assert page.period.currentText() == "总结提升（统计 2018年6月28日至10月15日，10月15日前报送）"
     assert "2018-10-01" not in page.period.currentText()
     texts = [page.period.itemText(i) for i in range(page.period.count())]
-    assert texts[-1] == "全年（统计 2018年1月1日至12月31日）"
+    assert texts[-1] == "全年（统计 2018年6月28日至12月31日）"
     assert "组织实施（统计 2018年6月1日至9月30日）" in texts  # no deadline: its own dates

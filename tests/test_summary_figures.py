@@ -82,9 +82,10 @@ def test_the_phase_summary_covers_the_work_up_to_its_deadline(database, ledger_2
     with database.session() as s:
         assert summaries.period_of(s, programme_id, phase_id) == (
             PHASE,
-            date(2018, 1, 1),
+            date(2018, 6, 28),
             date(2018, 10, 15),
-        )  # not 10-01 to 12-31: the summary due 10-15 reports the year's work until then
+        )  # not 10-01 to 12-31: the summary due 10-15 reports the programme's work until then,
+        # from the programme's first day (the plan's issue date), not 1 January
         assert summaries.period_of(s, programme_id, phase_id, date(2018, 10, 9))[2] == date(
             2018, 10, 9
         )  # never past the day it is written
@@ -97,9 +98,10 @@ def test_the_phase_summary_covers_the_work_up_to_its_deadline(database, ledger_2
         written = summaries.summary_figures(s, programme_id, units[AID], phase_id,
                                             as_of=date(2018, 10, 1))  # fmt: skip
         text = summaries.draft_sections(figures)["基本情况"]
-    assert (figures.period_entries, figures.period_served) == (5, 10)  # all of it, to 10-15
-    assert (written.period_entries, written.period_served) == (4, 8)  # not the 10-08 entry
-    assert "2018年1月1日至2018年10月15日" in text
+    # all of it from 06-28 (not the 03-05 entry, before the programme) to 10-15
+    assert (figures.period_entries, figures.period_served) == (4, 6)
+    assert (written.period_entries, written.period_served) == (3, 4)  # not the 10-08 entry
+    assert "2018年6月28日至2018年10月15日" in text
 
 
 def test_default_as_of_is_the_deadline_or_today(database, ledger_2018):
@@ -151,7 +153,7 @@ def test_figures_stay_as_submitted_in_every_later_pdf(database, ledger_2018, tmp
     assert frozen.frozen == summaries.FROZEN_AT_SUBMISSION and frozen.period_end == date(
         2018, 10, 12
     )
-    assert (frozen.period_entries, frozen.period_served) == (5, 10)
+    assert (frozen.period_entries, frozen.period_served) == (4, 6)
     with database.session() as s:  # work recorded after the submission, in the period and after
         for when, served in (
             (date(2018, 10, 13), 20),
@@ -160,16 +162,16 @@ def test_figures_stay_as_submitted_in_every_later_pdf(database, ledger_2018, tmp
         ):
             _entry(s, database.attachments, tmp_path, when, served)
         live = summaries.summary_figures(s, programme_id, units[AID], phase_id)
-        assert live.period_served == 10 + 20 + 7  # the ledger moved on…
+        assert live.period_served == 6 + 20  # the ledger moved on (03-01: before the programme)…
         after = render_department_summary(department_report(s, database.attachments, summary_id))
         county_after = render_county_summary(county_report(
             s, database.attachments, programme_id, phase_id, date(2018, 10, 15)))  # fmt: skip
         assert s.get_one(PhaseSummary, summary_id).revision == revision
     text = _text(after)
     assert text == _text(before)  # …the summary did not
-    assert "统计期间：2018年1月1日至2018年10月12日" in text and "合计510" in text
+    assert "统计期间：2018年6月28日至2018年10月12日" in text and "合计46" in text
     assert _chapter(_text(county_after)) == _chapter(_text(county_before))
-    assert "合计510" in _chapter(_text(county_after))
+    assert "合计46" in _chapter(_text(county_after))
     hotline = next(i for i in frozen.indicators if "12348" in i.name)
     assert f"{hotline.actual:g}" in _chapter(_text(county_after))
 
@@ -180,12 +182,12 @@ def test_a_draft_computes_live_and_a_returned_summary_refreezes(database, ledger
         summary = summaries.start_summary(s, programme_id, units[AID], phase_id)
         assert summary.figures is None
         summaries.submit_summary(s, summary.id, date(2018, 10, 7))
-        assert summaries.figures_of(s, summary).period_served == 8  # not the 10-08 entry
+        assert summaries.figures_of(s, summary).period_served == 4  # not the 10-08 entry
         summaries.review_summary(s, summary.id, ReviewDecision.RETURNED, "请补充", date(2018, 10, 8),
                                  units["县矫正办"])  # fmt: skip
         summaries.save_summary(s, summary.id, summary.sections, [])
         assert summary.figures is None  # a draft again: live
-        assert summaries.figures_of(s, summary, date(2018, 10, 11)).period_served == 10
+        assert summaries.figures_of(s, summary, date(2018, 10, 11)).period_served == 6
         summaries.submit_summary(s, summary.id, date(2018, 10, 11))
         assert summary.figures["period_end"] == "2018-10-11"
         assert summaries.snapshot_problem(summary.figures) is None
@@ -210,6 +212,8 @@ def test_old_submissions_are_frozen_at_upgrade_and_say_so(db_path, tmp_path):
         connection.execute("ALTER TABLE phase_summaries DROP COLUMN figures")
         connection.execute("DROP TABLE county_summaries")  # 0008, after 0007
         connection.execute("ALTER TABLE meetings DROP COLUMN meeting_type")  # 0010
+        for column in ("start_date", "end_date", "assessment_start", "assessment_end"):  # 0009
+            connection.execute(f"ALTER TABLE programmes DROP COLUMN {column}")
     connection.close()
     database = open_database(str(db_path))
     try:
@@ -390,7 +394,7 @@ def test_a_submission_without_a_snapshot_counts_to_its_date_and_says_so(
             render_department_summary(department_report(s, database.attachments, summary.id))
         )
     assert not figures.frozen and figures.period_end == date(2018, 10, 7)
-    assert figures.period_served == 8
+    assert figures.period_served == 4
     assert "报送时未附统计数据" in pdf
 
 

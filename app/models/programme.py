@@ -37,11 +37,34 @@ class Programme(SyncedRecord, Base):
     issue_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     year: Mapped[int] = mapped_column(Integer)
     basis: Mapped[str] = mapped_column(Text, default="")
+    # The programme's own period (e.g. from the plan's issue date to the agreements' end) and
+    # the period its work is assessed on (None: the programme's period). A record from an older
+    # version may lack them: see ``period``.
+    start_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    assessment_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    assessment_end: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     goals: Mapped[list[Goal]] = relationship(back_populates="programme", order_by="Goal.sort_order")
     phases: Mapped[list[Phase]] = relationship(
         back_populates="programme", order_by="Phase.sort_order"
     )
+
+    @property
+    def period(self) -> tuple[date, date]:
+        """The programme's first and last day: its own dates, else its issue date (in its
+        year) or 1 January, to 31 December."""
+        start = self.start_date
+        if start is None:
+            issued = self.issue_date
+            start = issued if issued is not None and issued.year == self.year else None
+        return start or date(self.year, 1, 1), self.end_date or date(self.year, 12, 31)
+
+    @property
+    def assessment_period(self) -> tuple[date, date]:
+        """The period the work is assessed on: its own dates, else the programme's period."""
+        start, end = self.period
+        return self.assessment_start or start, self.assessment_end or end
 
 
 class Goal(SyncedRecord, Base):

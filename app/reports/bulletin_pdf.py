@@ -130,9 +130,7 @@ def bulletin_story(b: Bulletin, st: Styles) -> Story:
     story.append(_p(f"（截至{cn_date(b.as_of)}）", st["center"]))
     story.append(Spacer(0, LEADING * 0.3))
     story.append(_p("一、总体情况", st["heading"]))
-    story.append(_p(
-        f"截至{cn_date(b.as_of)}，{b.programme_title}实施已过全年时间的"
-        f"{b.year_elapsed * 100:.0f}%。各项工作目标完成情况如下：", st["body"]))  # fmt: skip
+    story.append(_p(b.elapsed_sentence, st["body"]))
     rows: list[list[Any]] = [["工作目标", "目标值", "实际", "状态"]]
     for g in b.goals:
         state = (

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.models import AggregateReport, EntryAttachment, LedgerEntry, Unit
 from app.services.agreements import signing_rate
+from app.services.period import period_of_programme
 from app.services.progress import department_progress, indicator_progress, programme_window
 from app.services.settings import current_programme
 from app.services.visits import is_visit
@@ -82,7 +83,7 @@ def refresh_aggregate(
     programme = current_programme(session)
     if programme is None:
         return None
-    as_of = as_of or min(date.today(), date(programme.year, 12, 31))
+    as_of = as_of or period_of_programme(programme).as_of(date.today())
     report = session.scalar(
         select(AggregateReport).where(
             AggregateReport.programme_id == programme.id, AggregateReport.as_of == as_of,

@@ -22,7 +22,8 @@ from app.services.documents import template_section
 from app.services.errors import ValidationError
 from app.services.goals import GoalFigure, goal_figures
 from app.services.overdue import OverdueItem, overdue_items
-from app.services.progress import IndicatorProgress, indicator_progress, year_elapsed
+from app.services.period import programme_period
+from app.services.progress import IndicatorProgress, indicator_progress
 from app.services.wording import book_title, cn_date, signed
 
 DEFAULT_TITLE = "社区矫正“大帮教”工作进度通报"
@@ -36,7 +37,7 @@ class Bulletin:
     programme_title: str  # in 《》
     scheme_name: str
     as_of: date
-    year_elapsed: float
+    year_elapsed: float  # the share of the assessment period gone (0 on its first day)
     goals: list[GoalFigure]
     scores: list[DepartmentScore]
     entries: dict[int | None, int]  # ledger entries by owning unit
@@ -48,6 +49,16 @@ class Bulletin:
     copy_to: str = ""  # 版记: 抄送机关
     printed_by: str = ""  # 版记: 印发机关
     printed_on: date | None = None  # 版记: 印发日期 (the bulletin's date)
+    period_label: str = ""  # the assessment period "time gone" is measured on
+
+    @property
+    def elapsed_sentence(self) -> str:
+        """一、总体情况's opening: how much of the assessment period has gone."""
+        period = f"实施期（{self.period_label}）" if self.period_label else "实施期"
+        return (
+            f"截至{cn_date(self.as_of)}，{self.programme_title}{period}已过"
+            f"{self.year_elapsed * 100:.0f}%。各项工作目标完成情况如下："
+        )
 
     @property
     def issue_label(self) -> str:
@@ -91,13 +102,15 @@ def build_bulletin(
     if issue_number is not None and issue_number < 1:
         raise ValidationError("期号应是正整数。", "issue")
     number = issue_number or issue_number_for(wording.get("first_issue", ""), as_of)
-    items = indicator_progress(session, programme_id, as_of)
-    scores = department_scores(session, programme_id, as_of, items)
-    first = date(programme.year, 1, 1)
+    period = programme_period(session, programme_id)
+    figures_at = min(as_of, period.end)  # a bulletin dated after the programme: its last day
+    items = indicator_progress(session, programme_id, figures_at)
+    scores = department_scores(session, programme_id, figures_at, items)
+    first, last = period.assessment_start, period.assessed_until(figures_at)
     entries = dict(
         session.execute(
             select(LedgerEntry.owner_unit_id, func.count())
-            .where(LedgerEntry.deleted.is_(False), LedgerEntry.entry_date.between(first, as_of))
+            .where(LedgerEntry.deleted.is_(False), LedgerEntry.entry_date.between(first, last))
             .group_by(LedgerEntry.owner_unit_id)
         ).all()
     )
@@ -111,11 +124,12 @@ def build_bulletin(
     )
     bulletin = Bulletin(
         issuer, book_title(programme.title), scheme_for(session, programme_id).name, as_of,
-        year_elapsed(programme.year, as_of), goal_figures(session, programme_id, as_of), scores,
-        entries, overdue_items(session, programme_id, as_of),
+        period.elapsed(figures_at), goal_figures(session, programme_id, figures_at), scores,
+        entries, overdue_items(session, programme_id, period.closing(as_of)),
         title=wording.get("title") or DEFAULT_TITLE, issue_number=number,
         document_number=document_number, copy_to=str(wording.get("copy_to", "")),
         printed_by=str(wording.get("printed_by") or issuer), printed_on=as_of,
+        period_label=period.assessment_label,
     )  # fmt: skip
     bulletin.highlights = _highlights(session, programme_id, items, scores)
     return bulletin

@@ -9,7 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Phase, UnitKind
-from app.services.dates import DatePurpose, DateRange, programme_date_range, unbounded_range
+from app.services.dates import (
+    DatePurpose,
+    DateRange,
+    programme_date_range,
+    programme_span,
+    unbounded_range,
+)
 from app.services.settings import current_programme, local_unit
 
 
@@ -38,6 +44,7 @@ class WorkContext:
     programme_year: int | None
     phases: tuple[PhaseRow, ...] = ()
     owns_reference_data: bool = True  # this PC's unit keeps the units, duties and indicators
+    programme_span: tuple[date, date] | None = None  # its own and assessment periods together
 
     def current_phase(self, today: date) -> PhaseRow | None:
         """The phase whose dates contain ``today``."""
@@ -47,7 +54,7 @@ class WorkContext:
         """The dates a field of ``purpose`` accepts (the programme's year, see services.dates)."""
         if self.programme_year is None:
             return unbounded_range(date.today())
-        return programme_date_range(self.programme_year, purpose)
+        return programme_date_range(self.programme_year, purpose, self.programme_span)
 
 
 def load_context(session: Session) -> WorkContext:
@@ -75,4 +82,5 @@ def load_context(session: Session) -> WorkContext:
         programme_year=programme.year if programme else None,
         phases=phases,
         owns_reference_data=programme is None or unit is None or programme.owner_unit_id == unit.id,
+        programme_span=programme_span(programme) if programme else None,
     )

@@ -8,14 +8,13 @@ clerk rewrites.
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import CountySummary, UnitKind
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
+from app.services.period import programme_period
 from app.services.settings import local_unit
 from app.services.summaries import (
     SECTIONS,
@@ -69,7 +68,8 @@ def county_figures(session: Session, programme_id: int, phase_id: int | None) ->
             ):
                 total[i] += value
     return SummaryFigures(
-        "全县各科室", name, start, end, date(start.year, 1, 1),
+        "全县各科室", name, start, end,
+        min(programme_period(session, programme_id).assessment_start, start),
         [KindFigure(kind, *values) for kind, values in kinds.items()], photos_available=photos,
     )  # fmt: skip
 

@@ -12,12 +12,8 @@ from sqlalchemy.orm import Session
 from app.models import EntryKind, LedgerEntry, Phase, Programme, Unit, UnitKind
 from app.services.goals import GoalFigure, departments, goal_figures
 from app.services.overdue import OverdueItem, overdue_items
-from app.services.progress import (
-    department_progress,
-    indicator_progress,
-    pace_status,
-    year_elapsed,
-)
+from app.services.period import ProgrammePeriod, programme_period
+from app.services.progress import department_progress, indicator_progress, pace_status
 from app.services.settings import local_unit
 
 LATEST = 12
@@ -73,6 +69,9 @@ class Dashboard:
     overdue: list[OverdueItem]
     latest: list[LatestEntry]
     whole_county: bool = True
+    period: ProgrammePeriod | None = None
+    ended: bool = False  # the programme is over: figures and overdue items are at its end
+    as_of: date | None = None  # the day the figures are taken at (today within the period)
 
 
 def _phase_and_deadline(
@@ -113,13 +112,17 @@ def build_dashboard(session: Session, programme_id: int, today: date) -> Dashboa
     On a PC of the county (or the city) every department is shown. A department's or judicial
     office's PC holds only its own ledger, so there the bars and the overdue list are its own
     (and the meetings'); the goal figures are the county's to state (``whole_county`` False).
+    The figures are taken at ``today`` moved into the programme's period: a programme that is
+    over (``ended``) shows its state on its last day, never days counted by the PC's clock.
     """
     programme = session.get_one(Programme, programme_id)
     here = local_unit(session)
     whole_county = here is None or here.kind in (UnitKind.COUNTY_OFFICE, UnitKind.CITY_OFFICE)
-    elapsed = year_elapsed(programme.year, today)
+    period = programme_period(session, programme_id)
+    as_of = period.as_of(today)
+    elapsed = period.elapsed(as_of)
     progress = {p.department_id: p for p in department_progress(
-        session, programme_id, today, indicator_progress(session, programme_id, today))}  # fmt: skip
+        session, programme_id, as_of, indicator_progress(session, programme_id, as_of))}  # fmt: skip
     bars = []
     for department in departments(session):
         if not whole_county and here is not None and department.id != here.id:
@@ -129,11 +132,12 @@ def build_dashboard(session: Session, programme_id: int, today: date) -> Dashboa
         bars.append(DepartmentBar(department.id, department.name, completion,
                                   done.indicators if done else 0, done.indicators_met if done else 0,
                                   pace_status(completion, elapsed)))  # fmt: skip
-    overdue = overdue_items(session, programme_id, today)
+    overdue = overdue_items(session, programme_id, period.closing(today))
     if not whole_county and here is not None:
         overdue = [i for i in overdue if i.unit == here.name or i.kind == "月度例会"]
     phase, deadline = _phase_and_deadline(session, programme_id, today)
     return Dashboard(
-        programme.title, today, elapsed, phase, deadline, goal_figures(session, programme_id, today),
-        bars, overdue, latest_entries(session, today), whole_county,
+        programme.title, today, elapsed, phase, deadline, goal_figures(session, programme_id, as_of),
+        bars, overdue, latest_entries(session, today), whole_county, period, period.ended(today),
+        as_of,
     )  # fmt: skip

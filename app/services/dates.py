@@ -72,14 +72,20 @@ def _add_months(value: date, months: int) -> date:
     return date(year, month, day)
 
 
-def programme_date_range(year: int, purpose: DatePurpose = DatePurpose.WORK) -> DateRange:
-    """The range of ``purpose`` dates for a programme of ``year``."""
+def programme_date_range(
+    year: int, purpose: DatePurpose = DatePurpose.WORK, span: tuple[date, date] | None = None
+) -> DateRange:
+    """The range of ``purpose`` dates for a programme of ``year`` whose own and assessment
+    periods together cover ``span`` (beyond the calendar year, e.g. an assessment from the
+    previous 1 December)."""
     start, end = date(year, 1, 1), date(year, 12, 31)
+    if span is not None:
+        start, end = min(start, span[0]), max(end, span[1])
     latest = end
     if purpose in (DatePurpose.DEADLINE, DatePurpose.FORM_FIELD):
         latest = _add_months(end, DEADLINE_MARGIN_MONTHS)
     if purpose is DatePurpose.FORM_FIELD:  # e.g. legal aid approved the year before the entry
-        start = date(year - 1, 1, 1)
+        start = min(start, date(year - 1, 1, 1))
     return DateRange(earliest=start, latest=latest, period_end=end)
 
 
@@ -98,4 +104,10 @@ def range_for(
         programme = current_programme(session)
     if programme is None:
         return unbounded_range(date.today())
-    return programme_date_range(programme.year, purpose)
+    return programme_date_range(programme.year, purpose, programme_span(programme))
+
+
+def programme_span(programme: Programme) -> tuple[date, date]:
+    """The first and last day of the programme's own and assessment periods together."""
+    (start, end), (first, last) = programme.period, programme.assessment_period
+    return min(start, first), max(end, last)

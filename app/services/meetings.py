@@ -12,10 +12,9 @@ A meeting belongs to the programme whose year contains its date, and to the unit
 recorded it (``owner_unit_id``): only that PC changes it, its reports and its decisions.
 
 Missing months (:func:`missing_months`): the plan asks for a meeting every month. A month is
-*due* from the month the programme's first phase starts (January without phases) — but not
-before the month after the programme was issued (the plan asks for meetings only once it is in
-force: 青田's, issued on 2018-06-28, from July) — through December of the programme year, once
-the month is over: on 2018-07-31 July is still open,
+*due* from the first whole month of the programme's period (青田's, from 2018-06-28: July; a
+period from 12-01: December) — not before the month its first phase starts — through the month
+of the period's last day, once the month is over: on 2018-07-31 July is still open,
 on 2018-08-01 July is due. A due month with no (live) meeting dated inside it is missing. A
 monthly meeting counts for the month of its date (one on 2018-06-30 is June's); a month with
 two simply has two.
@@ -35,10 +34,11 @@ from sqlalchemy.orm import Session
 
 from app.models import Meeting, MeetingDecision, MeetingReport, Phase, Programme, Unit, UnitKind
 from app.models.meeting import DEFAULT_MEETING_TYPE, MEETING_TYPE_LENGTH
-from app.services.dates import DatePurpose, programme_date_range
+from app.services.dates import DatePurpose, programme_date_range, programme_span
 from app.services.documents import template_section
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
+from app.services.period import programme_period
 
 MAX_CHAIR = 50  # the column's length
 MAX_LOCATION = 100  # the column's length
@@ -265,8 +265,11 @@ def _validate(session: Session, data: MeetingInput, today: date) -> dict[str, st
             check_meeting_type(meeting_types(session, programme.id), data.meeting_type)
         except ValidationError as exc:
             add("meeting_type", exc.message)
-        deadlines = programme_date_range(programme.year, DatePurpose.DEADLINE)
-        problem = programme_date_range(programme.year).problem(data.meeting_date, "例会日期")
+        span = programme_span(programme)
+        deadlines = programme_date_range(programme.year, DatePurpose.DEADLINE, span)
+        problem = programme_date_range(programme.year, span=span).problem(
+            data.meeting_date, "例会日期"
+        )
         if problem:
             add("meeting_date", problem)
         elif data.meeting_date > today:
@@ -567,25 +570,24 @@ def _next_month(month: date) -> date:
 
 
 def due_months(session: Session, programme_id: int, today: date) -> list[date]:
-    """The months (their first days) that should have had a meeting by ``today``: from the
-    first phase's start month (else January), not before the month after the programme's
-    issue, through December, each once it is over."""
-    programme = session.get_one(Programme, programme_id)
+    """The months (their first days) that should have had a meeting by ``today``: the whole
+    months of the programme's period (from the month after its first day unless that is the
+    1st; not before the first phase's start month), through the month of its last day, each
+    once it is over."""
+    period = programme_period(session, programme_id)
     first = session.scalar(
         select(func.min(Phase.start_date)).where(
             Phase.programme_id == programme_id, Phase.deleted.is_(False)
         )
     )
-    month = (
-        _month_start(first)
-        if first and first.year == programme.year
-        else date(programme.year, 1, 1)
-    )
-    issued = programme.issue_date
-    if issued is not None and issued.year == programme.year:
-        month = max(month, _next_month(_month_start(issued)))
+    month = _month_start(period.start)
+    if period.start.day != 1:
+        month = _next_month(month)
+    if first is not None and period.start <= first <= period.end:
+        month = max(month, _month_start(first))
+    last = _month_start(period.end)
     months = []
-    while month.year == programme.year and month < _month_start(today):
+    while month <= last and month < _month_start(today):
         months.append(month)
         month = _next_month(month)
     return months

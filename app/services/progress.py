@@ -1,7 +1,7 @@
 """Indicator actuals computed from the ledger, and each department's progress.
 
 An indicator counts the ledger entries of its kind owned by its duty's department within the
-programme's year (``count``), or sums one of their fields (``sum``). ``manual`` indicators
+programme's assessment period (``count``), or sums one of their fields (``sum``). ``manual`` indicators
 have no computed value.
 """
 
@@ -13,7 +13,8 @@ from datetime import date
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from app.models import Duty, Indicator, IndicatorMeasure, LedgerEntry, Programme, Unit
+from app.models import Duty, Indicator, IndicatorMeasure, LedgerEntry, Unit
+from app.services.period import programme_period
 
 COLUMN_FIELDS = ("subjects_served",)
 
@@ -56,15 +57,13 @@ class DepartmentProgress:
 def programme_window(
     session: Session, programme_id: int, as_of: date | None = None
 ) -> tuple[date, date]:
-    """The dates whose entries count: the programme's year, up to ``as_of`` if given."""
-    year = (
-        session.scalar(select(Programme.year).where(Programme.id == programme_id))
-        or date.today().year
-    )
-    end = date(year, 12, 31)
+    """The dates whose entries count: the programme's assessment period, up to ``as_of`` if
+    given."""
+    period = programme_period(session, programme_id)
+    start, end = period.assessment_start, period.assessment_end
     if as_of is not None and as_of < end:
         end = as_of
-    return date(year, 1, 1), end
+    return start, end
 
 
 def indicator_progress(
@@ -183,14 +182,6 @@ def department_progress(
             )
         )
     return result
-
-
-def year_elapsed(year: int, as_of: date) -> float:
-    """The share of the programme year gone by ``as_of`` (0–1)."""
-    start, end = date(year, 1, 1), date(year, 12, 31)
-    if as_of < start:
-        return 0.0
-    return min(1.0, ((as_of - start).days + 1) / ((end - start).days + 1))
 
 
 def pace_status(completion: float, elapsed: float) -> str:

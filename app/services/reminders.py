@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Phase, Programme, Unit, UnitKind
+from app.models import Phase, Unit, UnitKind
 from app.services.errors import UserError
 from app.services.overdue import OverdueItem, overdue_items
 from app.services.settings import get_setting, set_setting
@@ -87,10 +87,12 @@ def dismiss_for_today(session: Session, today: date) -> None:
 
 # ---------------------------------------------------------------- the items
 def programme_day(session: Session, programme_id: int, today: date) -> date:
-    """``today`` moved into the programme's year (a 2018 programme opened in 2026 is looked at
-    as of its last day)."""
-    year = session.get_one(Programme, programme_id).year
-    return min(max(today, date(year, 1, 1)), date(year, 12, 31))
+    """``today`` as the programme's period sees it (``ProgrammePeriod.closing``): within the
+    period (or before it) as it is, the day after its last day once it is over — a 2018
+    programme opened in 2026 shows what was still undone when it closed."""
+    from app.services.period import programme_period
+
+    return programme_period(session, programme_id).closing(today)
 
 
 def _soon(due: date, today: date, days: int) -> bool:
@@ -224,11 +226,12 @@ def home_items(session: Session, programme_id: int, today: date) -> tuple[list[R
 def todo_for_pc(session: Session, today: date) -> list[ReminderItem]:
     """The 今日待办 of this PC: its unit's overdue and due-soon items in the current programme
     as of ``today`` (moved into the programme's year); empty without a programme."""
+    from app.services.period import programme_period
     from app.services.settings import current_programme, local_unit
 
     programme = current_programme(session)
-    if programme is None:
-        return []
+    if programme is None or programme_period(session, programme.id).ended(today):
+        return []  # nothing to do today in a year that is over: 首页 says what was left undone
     day = programme_day(session, programme.id, today)
     return items_for_unit(reminder_items(session, programme.id, day), local_unit(session))
 

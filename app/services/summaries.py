@@ -24,7 +24,6 @@ from app.models import (
     Pairing,
     Phase,
     PhaseSummary,
-    Programme,
     ReviewDecision,
     SummaryPhoto,
     SummaryReview,
@@ -34,6 +33,7 @@ from app.models import (
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
 from app.services.goals import departments
+from app.services.period import programme_period
 from app.services.progress import IndicatorProgress, indicator_progress
 from app.services.visits import UNNAMED_OFFICE, is_visit
 from app.services.wording import cn_date
@@ -171,12 +171,14 @@ def period_of(
     """The period a summary covers, as (name, first day, last day).
 
     A phase with a deadline reports the work done until it is due: from the day after the
-    programme's previous deadline (the year's start when there is none) to its deadline. A phase
-    without a deadline covers its own dates; the year (全年) the programme's year. ``as_of`` (the
+    programme's previous deadline (the assessment period's start when there is none) to its
+    deadline. A phase without a deadline covers its own dates; the year (全年) the programme's
+    assessment period. ``as_of`` (the
     day the summary is written, or a chosen date) ends the period earlier: a summary never
     counts past the day it is written.
     """
-    year = session.get_one(Programme, programme_id).year
+    period = programme_period(session, programme_id)
+    first, last = period.assessment_start, period.assessment_end
     if phase_id is not None:
         phase = session.get(Phase, phase_id)
         if phase is None:
@@ -189,9 +191,9 @@ def period_of(
                     Phase.programme_id == programme_id, Phase.deleted.is_(False),
                     Phase.id != phase.id, Phase.deadline < phase.deadline)
             )  # fmt: skip
-            start = earlier + timedelta(days=1) if earlier is not None else date(year, 1, 1)
+            start = earlier + timedelta(days=1) if earlier is not None else first
     else:
-        name, start, end = YEAR, date(year, 1, 1), date(year, 12, 31)
+        name, start, end = YEAR, first, last
     if as_of is not None and as_of < end:
         end = max(as_of, start)
     return name, min(start, end), end
@@ -215,10 +217,11 @@ def summary_figures(
     progress: list[IndicatorProgress] | None = None, as_of: date | None = None,
 ) -> SummaryFigures:  # fmt: skip
     """The department's figures, computed now from the ledger, for the period (ending at
-    ``as_of`` when earlier: see :func:`period_of`) and the year up to the period's end
-    (``progress``: every indicator's progress to that very end, if the caller has it)."""
+    ``as_of`` when earlier: see :func:`period_of`) and the year (the assessment period, or from
+    the phase's start when that is earlier) up to the period's end (``progress``: every
+    indicator's progress to that very end, if the caller has it)."""
     name, start, end = period_of(session, programme_id, phase_id, as_of)
-    year_start = date(session.get_one(Programme, programme_id).year, 1, 1)
+    year_start = min(programme_period(session, programme_id).assessment_start, start)
     department = session.get_one(Unit, department_id)
     live = (LedgerEntry.owner_unit_id == department_id, LedgerEntry.deleted.is_(False),
             LedgerEntry.entry_date.between(year_start, end))  # fmt: skip

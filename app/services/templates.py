@@ -115,6 +115,16 @@ def _check(data: dict[str, Any], filename: str) -> None:
         need(unit.get("kind") in kinds, f"单位“{unit['name']}”的类别“{unit.get('kind')}”无效")
         need(unit.get("parent") in (None, *names), f"单位“{unit['name']}”的上级不存在")
     need(data["programme"].get("owner") in names, "方案的所属单位不存在")
+    programme = data["programme"]
+    for first, last, what in (("start", "end", "方案的起止日期"),
+                              ("assessment_start", "assessment_end", "考核期")):  # fmt: skip
+        for key in (first, last):
+            need(key not in programme or isinstance(programme[key], date),
+                 f"{what}的 {key} 应是日期，如 2018-06-28")  # fmt: skip
+        both = isinstance(programme.get(first), date) and isinstance(programme.get(last), date)
+        need(not both or programme[first] <= programme[last], f"{what}的开始日期晚于结束日期")
+    need(("assessment_start" in programme) == ("assessment_end" in programme),
+         "考核期应同时写明 assessment_start 和 assessment_end")  # fmt: skip
     if "agreement" in data:
         need(data["agreement"].get("party_a") in names, "责任状甲方单位不存在")
     if "meetings" in data:
@@ -287,15 +297,25 @@ def _load_units(session: Session, loader: _Loader, rows: list[dict[str, Any]]) -
     return units
 
 
+def _date_of(row: dict[str, Any], key: str) -> date | None:
+    value = row.get(key)
+    return value if isinstance(value, date) else None
+
+
 def _load_programme(loader: _Loader, key: str, row: dict[str, Any], owner: Unit) -> Programme:
-    issue_date = row.get("issue_date")
-    return loader.upsert(
+    programme = loader.upsert(
         Programme, "实施方案", (),
         template_key=key, owner_unit_id=owner.id, title=row["title"], issuer=row["issuer"],
-        document_number=row.get("document_number", ""),
-        issue_date=issue_date if isinstance(issue_date, date) else None,
+        document_number=row.get("document_number", ""), issue_date=_date_of(row, "issue_date"),
         year=row["year"], basis=row.get("basis", ""),
     )  # fmt: skip
+    if programme.start_date is None and programme.end_date is None:  # new, or from before 0009
+        start, end = programme.period
+        programme.start_date = _date_of(row, "start") or start
+        programme.end_date = _date_of(row, "end") or end
+        programme.assessment_start = _date_of(row, "assessment_start")
+        programme.assessment_end = _date_of(row, "assessment_end")
+    return programme
 
 
 def _load_duties(

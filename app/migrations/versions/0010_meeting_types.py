@@ -2,7 +2,7 @@
 recorded before is a 月度例会
 
 Revision ID: 0010
-Revises: 0008 (the lead re-chains it after 0009 at merge)
+Revises: 0009
 Create Date: 2026-12-01 04:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

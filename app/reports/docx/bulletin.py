@@ -27,8 +27,7 @@ def head(doc: OfficialDocx, b: Bulletin) -> None:
 def overview(doc: OfficialDocx, b: Bulletin) -> None:
     """一、总体情况: time elapsed and every goal; 已达成 green, 未达成 red."""
     doc.heading("一、总体情况")
-    doc.body(f"截至{cn_date(b.as_of)}，{b.programme_title}实施已过全年时间的"
-             f"{b.year_elapsed * 100:.0f}%。各项工作目标完成情况如下：")  # fmt: skip
+    doc.body(b.elapsed_sentence)
     rows = [["工作目标", "目标值", "实际", "状态"]]
     rows += [[g.title, g.target_text, g.actual_text, "已达成" if g.met else "未达成"]
              for g in b.goals]  # fmt: skip

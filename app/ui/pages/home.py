@@ -258,10 +258,15 @@ class HomePage(Page):
         with self.database.session() as session:
             data = build_dashboard(session, ctx.programme_id, self.today)
         self.data = data
-        self.summary.setText(
+        summary = (
             f"{ctx.programme_issuer}《{ctx.programme_title}》（{ctx.programme_year}年度）　{unit}　"
             + self.tr("今天：%1").replace("%1", _date(self.today))
         )
+        if data.ended and data.period is not None:
+            summary += "\n" + self.tr(
+                "本年度已结束（%1）：以下为年度结束时的完成情况和逾期事项。"
+            ).replace("%1", data.period.label)
+        self.summary.setText(summary)
         for goal in data.goals:
             card = self.goal_cards.get(goal.metric)
             if card is not None:
@@ -293,9 +298,14 @@ class HomePage(Page):
             items, days = home_items(session, ctx.programme_id, self.today)
         self.overdue_model.set_rows(items)
         overdue = sum(1 for i in items if i.overdue)
-        self.overdue_title.setText(
-            self.tr("待办与逾期（逾期 %1 项，%2 天内到期 %3 项，双击查看）")
-            .replace("%1", str(overdue)).replace("%2", str(days))
-            .replace("%3", str(len(items) - overdue))
-        )  # fmt: skip
+        if data.ended:  # what was left undone when the year closed, days counted to its close
+            self.overdue_title.setText(
+                self.tr("逾期事项（截至年度结束 %1 项，双击查看）").replace("%1", str(overdue))
+            )
+        else:
+            self.overdue_title.setText(
+                self.tr("待办与逾期（逾期 %1 项，%2 天内到期 %3 项，双击查看）")
+                .replace("%1", str(overdue)).replace("%2", str(days))
+                .replace("%3", str(len(items) - overdue))
+            )  # fmt: skip
         self.latest_model.set_rows(data.latest)

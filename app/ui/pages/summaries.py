@@ -177,12 +177,14 @@ class SummariesPage(Page):
     def default_as_of(self) -> date:
         """The county report counts to the chosen period's deadline (its end when it has none)
         or today, whichever is earlier (as ``summary_reports.default_as_of``)."""
-        phase = next((p for p in self.context.phases if p.id == self.phase_id()), None)
-        if phase is not None:
-            end = phase.deadline or phase.end_date
-        else:
-            end = date(self.context.programme_year or self.today().year, 12, 31)
-        return self.as_of.date_range().clamp(min(end, self.today()))
+        programme_id = self.context.programme_id
+        if programme_id is None:
+            return self.as_of.date_range().clamp(self.today())
+        from app.services.summary_reports import default_as_of
+
+        with self.database.session() as session:  # 全年 ends with the programme's period
+            end = default_as_of(session, programme_id, self.phase_id(), self.today())
+        return self.as_of.date_range().clamp(end)
 
     def _default_as_of(self) -> None:
         self.as_of.setValue(self.default_as_of())
