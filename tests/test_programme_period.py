@@ -264,3 +264,19 @@ def test_the_county_report_of_the_year_counts_to_the_programmes_end(qtbot, gui_a
     page.period.setCurrentIndex(page.period.findData(None))  # 全年
     assert page.as_of.value() == date(2018, 11, 30)
     assert page.period.currentText() == "全年（统计 2017年12月1日至2018年11月30日）"
+
+
+def test_the_inspections_page_counts_overdue_to_the_years_close(qtbot, gui_app, database, tmp_path):
+    """督查整改 on a PC whose clock is years past the programme: an item due 2018-11-10 and
+    never rectified is 52 days overdue at the close (2019-01-01), not thousands."""
+    from tests.county_world import seed_county_world
+
+    seed_county_world(database, tmp_path)
+    path = database.file
+    database.close()
+    page = open_page(qtbot, path, "inspections")
+    model = page.item_model
+    marks = [model.index(r, c).data() for r in range(model.rowCount())
+             for c in range(model.columnCount())]  # fmt: skip
+    assert "逾期 52 天" in marks
+    assert not any(isinstance(m, str) and re.fullmatch(r"逾期 \d{3,} 天", m) for m in marks)

@@ -78,3 +78,11 @@ def period_of_programme(programme: Programme) -> ProgrammePeriod:
 def programme_period(session: Session, programme_id: int) -> ProgrammePeriod:
     """The period of the programme ``programme_id``."""
     return period_of_programme(session.get_one(Programme, programme_id))
+
+
+def judged_on(session: Session, programme_id: int | None, today: date) -> date:
+    """The day overdue is judged on for ``programme_id`` (``ProgrammePeriod.closing``);
+    ``today`` when there is no programme."""
+    if programme_id is None:
+        return today
+    return programme_period(session, programme_id).closing(today)

@@ -16,6 +16,7 @@ from app.models import RectificationItem, RectificationStatus, UnitKind
 from app.services import inspections, reference
 from app.services.dates import DatePurpose, DateRange
 from app.services.inspections import InspectionEdit, InspectionInput, InspectionRow, ItemRow
+from app.services.period import judged_on
 from app.ui.dialogs.inspection_dialogs import (
     CloseDialog,
     InspectionDialog,
@@ -56,6 +57,7 @@ class InspectionsPage(Page):
     def __init__(self, database, context, parent: QWidget | None = None) -> None:
         super().__init__(database, context, parent)
         self.today: Callable[[], date] = date.today
+        self._judged_on: date | None = None  # overdue is judged on this day (see refresh)
         kind = context.local_unit_kind
         self.is_county = kind == UnitKind.COUNTY_OFFICE
         self.sees_all = kind in (None, UnitKind.COUNTY_OFFICE, UnitKind.CITY_OFFICE)
@@ -103,11 +105,11 @@ class InspectionsPage(Page):
                 Column(self.tr("状态"), lambda r: r.status_label,
                        foreground=lambda r: STATUS_COLOURS[r.status]),
                 Column(self.tr("最近进展"), self._latest, tooltip=lambda r: r.latest_text),
-                Column(self.tr("提示"), self._mark, sort_key=lambda r: r.days_overdue(self.today()),
-                       foreground=lambda r: OVERDUE_RED if r.overdue(self.today()) else "#1e7d32"),
+                Column(self.tr("提示"), self._mark, sort_key=lambda r: r.days_overdue(self._judged()),
+                       foreground=lambda r: OVERDUE_RED if r.overdue(self._judged()) else "#1e7d32"),
             ],
             self,
-            row_background=lambda r: OVERDUE_BACKGROUND if r.overdue(self.today()) else None,
+            row_background=lambda r: OVERDUE_BACKGROUND if r.overdue(self._judged()) else None,
         )  # fmt: skip
         self.item_view = RowTableView(self.item_model, self, stretch=0)
         self.items_title = section_label(self.tr("整改事项"))
@@ -184,10 +186,15 @@ class InspectionsPage(Page):
         return f"{_date(row.reported_on)} {what}{_one_line(row.latest_text, 12)}".rstrip()
 
     def _mark(self, row: ItemRow) -> str:
-        days = row.days_overdue(self.today())
+        days = row.days_overdue(self._judged())
         if days:
             return self.tr("逾期 %1 天").replace("%1", str(days))
         return self.tr("待销号") if row.status == S.RECTIFIED else ""
+
+    def _judged(self) -> date:
+        """The day overdue is judged on: today, or the day after the programme's end once it
+        is over (never days counted on by the PC's clock)."""
+        return self._judged_on or self.today()
 
     def refresh(self) -> None:
         """Reload the inspections (keeping the selection) and the selected one's items."""
@@ -195,9 +202,10 @@ class InspectionsPage(Page):
         with self.database.session() as session:
             self.units = [(u.name, u.id) for u in reference.list_units(session)
                           if u.kind != UnitKind.CITY_OFFICE]  # fmt: skip
-            rows = inspections.list_inspections(session, self.today(), self.context.programme_id,
+            self._judged_on = judged_on(session, self.context.programme_id, self.today())
+            rows = inspections.list_inspections(session, self._judged(), self.context.programme_id,
                                                 self._unit_filter())  # fmt: skip
-            counts = inspections.unit_counts(session, self.today(), self.context.programme_id)
+            counts = inspections.unit_counts(session, self._judged(), self.context.programme_id)
         self.inspection_model.set_rows(rows)
         self._show_info(rows, counts)
         if not (selected and self.inspection_view.select_where(lambda r: r.id == selected.id)):
@@ -297,7 +305,7 @@ class InspectionsPage(Page):
             f"{self.tr('整改期限')}：{_date(item.deadline)}<br>"
             f"{self.tr('状态')}：<span style='color:{colour}'><b>{item.status_label}</b></span>",
         ]
-        days = item.days_overdue(self.today())
+        days = item.days_overdue(self._judged())
         if days:
             parts.append(f"　<span style='color:{OVERDUE_RED}'>"
                          f"{self.tr('逾期 %1 天').replace('%1', str(days))}</span>")  # fmt: skip
