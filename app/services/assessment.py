@@ -271,7 +271,7 @@ class AdjustmentRow:
 def _unit_names(session: Session) -> dict[int | None, str]:
     from app.models import Unit
 
-    return dict(session.execute(select(Unit.id, Unit.name)).tuples().all())
+    return {row.id: row.name for row in session.execute(select(Unit.id, Unit.name))}
 
 
 def can_adjust(session: Session) -> bool:
