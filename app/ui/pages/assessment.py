@@ -86,8 +86,14 @@ class AssessmentPage(Page):
         top.addWidget(self.bulletin_button)
         self.layout_.addLayout(top)
         if not self.editable:
-            note = QLabel(self.tr("考核得分和加减分由县矫正办登记，本机只能查看。"))
+            note = QLabel(
+                self.tr(
+                    "考核得分和加减分由县矫正办登记，本机只能查看；本机只有本单位和县矫正办发来的数据，"
+                    "排名仅供参考，以县矫正办的通报为准。"
+                )
+            )
             note.setObjectName("hint")
+            note.setWordWrap(True)
             self.layout_.addWidget(note)
 
         self.rank_model = RowTableModel[DepartmentScore]([
