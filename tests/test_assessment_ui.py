@@ -127,3 +127,31 @@ def test_service_refuses_bad_adjustments(database):
             record_adjustment(s, programme_id=programme.id, unit_id=units["县矫正办"], points=1,
                               reason="不是科室", on=AS_OF)  # fmt: skip
         assert caught.value.field == "unit"
+
+
+def test_bulletin_from_the_page_counts_to_the_pages_date(qtbot, monkeypatch, dialogs, db_path,
+                                                         tmp_path):  # fmt: skip
+    import io
+
+    from pypdf import PdfReader
+
+    from app.ui.dialogs.bulletin_dialog import BulletinDialog
+    from app.ui.operations import running_tasks
+
+    page = open_page(qtbot, db_path, "assessment")
+    page.as_of.setValue(date(2018, 9, 30))
+    proposed: list[date | None] = []
+
+    def fake_exec(dialog: BulletinDialog) -> int:
+        proposed.append(dialog.as_of.value())  # the page's date, proposed as is
+        dialog.accept()
+        return dialog.result()
+
+    monkeypatch.setattr(BulletinDialog, "exec", fake_exec)
+    target = tmp_path / "通报.pdf"
+    dialogs.save_paths = [target]
+    qtbot.mouseClick(page.bulletin_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: running_tasks() == 0, timeout=30000)
+    assert proposed == [date(2018, 9, 30)]
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(target.read_bytes())).pages)
+    assert "2018年9月30日" in text.replace(" ", "") and dialogs.opened
