@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from app.models import BrandStatus, RectificationStatus, ReviewDecision
-from app.services import agreements, brands, inspections, ledger, meetings, summaries
+from app.services import agreements, assessment, brands, inspections, ledger, meetings, summaries
 from app.services.brands import BrandInput
 from app.services.database import open_database
 from app.services.inspections import FindingInput, InspectionInput
@@ -20,7 +20,8 @@ AID = "法律援助中心"
 
 def seed_everything(db_path: Path, photo_dir: Path) -> Path | None:
     """Entries (one with a photo), a meeting with a decision, an inspection with an item, a
-    brand with a milestone, agreements (one issued on the county's PC) and a summary (on a
+    brand with a milestone, agreements (one issued on the county's PC), a 加减分 (on the county's
+    PC) and a summary (on a
     department's PC returned by the county), each owned by this PC's unit where the rules ask
     for it."""
     db = open_database(str(db_path))
@@ -151,6 +152,8 @@ def seed_everything(db_path: Path, photo_dir: Path) -> Path | None:
         if county:
             other = summaries.start_summary(s, programme_id, units["基层科"], phase.id)
             summaries.submit_summary(s, other.id, phase.deadline)
+            assessment.record_adjustment(s, programme_id=programme_id, unit_id=units[AID],
+                                         points=-1, reason="例会材料迟报", on=date(2018, 8, 1))  # fmt: skip
         else:  # the county's decision, as its package brings it: returned, to be resubmitted
             summaries.review_summary(s, summary.id, ReviewDecision.RETURNED, "请补充典型案例。",
                                      date(2018, 10, 20), units["县矫正办"])  # fmt: skip

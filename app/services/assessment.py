@@ -173,6 +173,7 @@ def department_scores(
     }
     counted = {rule["code"]: COUNTERS[rule["code"]](session, programme_id, as_of)
                for rule in scheme.rules if rule.get("code") in COUNTERS}  # fmt: skip
+    makers = _unit_names(session)
     adjustments = session.scalars(
         select(ScoreAdjustment).where(ScoreAdjustment.programme_id == programme_id,
                                       ScoreAdjustment.deleted.is_(False),
@@ -206,8 +207,11 @@ def department_scores(
             score.lines.append(ScoreLine(rule.get("label", rule["code"]), detail, points))
         for adjustment in adjustments:
             if adjustment.unit_id == department.id:
-                score.lines.append(ScoreLine("县矫正办加减分", f"{adjustment.adjusted_on:%Y-%m-%d} {adjustment.reason}",
-                                             adjustment.points))  # fmt: skip
+                maker = makers.get(adjustment.owner_unit_id, "")
+                detail = f"{adjustment.adjusted_on:%Y-%m-%d} {adjustment.reason}" + (
+                    f"（{maker}登记）" if maker else ""
+                )
+                score.lines.append(ScoreLine("县矫正办加减分", detail, adjustment.points))
         scores.append(score)
     scores.sort(key=lambda s: (-s.total, s.name))
     for position, score in enumerate(scores):
@@ -243,3 +247,119 @@ def add_adjustment(
     session.add(adjustment)
     session.flush()
     return adjustment
+
+
+# ---------------------------------------------------------------- 加减分 on the county's PC
+UNDO_PREFIX = "撤销："
+
+
+@dataclass(frozen=True)
+class AdjustmentRow:
+    """A recorded 加减分: never edited; undone by a counter-entry (``undoes`` its reason)."""
+
+    id: int
+    unit_id: int
+    unit: str
+    points: float
+    reason: str
+    adjusted_on: date
+    made_by: str
+    is_undo: bool  # a counter-entry (撤销：…)
+    undone: bool  # a counter-entry for it exists
+
+
+def _unit_names(session: Session) -> dict[int | None, str]:
+    from app.models import Unit
+
+    return {row.id: row.name for row in session.execute(select(Unit.id, Unit.name))}
+
+
+def can_adjust(session: Session) -> bool:
+    """True on the county correction office's PC, the only one that records 加减分."""
+    from app.models import UnitKind
+    from app.services.settings import local_unit
+
+    me = local_unit(session)
+    return me is not None and me.kind == UnitKind.COUNTY_OFFICE
+
+
+def _county_unit_id(session: Session) -> int:
+    from app.services.errors import ValidationError
+    from app.services.settings import local_unit
+
+    if not can_adjust(session):
+        me = local_unit(session)
+        where = f"本机单位（{me.name}）" if me is not None else "本机"
+        raise ValidationError(f"考核加减分由县矫正办登记，{where}只能查看。")
+    me = local_unit(session)
+    assert me is not None
+    return me.id
+
+
+def _undo_key(row: ScoreAdjustment) -> tuple[int, float, str]:
+    return row.unit_id, round(row.points, 2), row.reason
+
+
+def adjustment_rows(session: Session, programme_id: int) -> list[AdjustmentRow]:
+    """Every 加减分 of the programme, oldest first, with who recorded it and whether it was
+    undone (a counter-entry of opposite points whose reason is 撤销：<its reason>)."""
+    rows = session.scalars(
+        select(ScoreAdjustment).where(ScoreAdjustment.programme_id == programme_id,
+                                      ScoreAdjustment.deleted.is_(False))
+        .order_by(ScoreAdjustment.adjusted_on, ScoreAdjustment.id)
+    ).all()  # fmt: skip
+    names = _unit_names(session)
+    counters = Counter(
+        (r.unit_id, round(-r.points, 2), r.reason[len(UNDO_PREFIX) :])
+        for r in rows
+        if r.reason.startswith(UNDO_PREFIX)
+    )
+    result = []
+    for row in rows:
+        is_undo = row.reason.startswith(UNDO_PREFIX)
+        undone = False
+        if not is_undo and counters[_undo_key(row)] > 0:
+            counters[_undo_key(row)] -= 1
+            undone = True
+        result.append(AdjustmentRow(row.id, row.unit_id, names.get(row.unit_id, ""), row.points,
+                                    row.reason, row.adjusted_on, names.get(row.owner_unit_id, ""),
+                                    is_undo, undone))  # fmt: skip
+    return result
+
+
+def record_adjustment(
+    session: Session, *, programme_id: int, unit_id: int, points: float, reason: str, on: date
+) -> ScoreAdjustment:
+    """The county's 加减分 for a department, dated within the programme's period, with a
+    reason; refused (ValidationError naming the field) on any other PC or with bad input."""
+    from app.models import Unit, UnitKind
+    from app.services.dates import DateRange
+    from app.services.errors import ValidationError
+    from app.services.period import programme_period
+
+    county = _county_unit_id(session)
+    unit = session.get(Unit, unit_id)
+    if unit is None or unit.deleted or unit.kind != UnitKind.DEPARTMENT:
+        raise ValidationError("请选择要加减分的科室。", "unit")
+    check_adjustment(points, reason)
+    period = programme_period(session, programme_id)
+    DateRange(earliest=period.start, latest=period.end).check(on, field="on", label="加减分日期")
+    return add_adjustment(session, programme_id, unit_id, points, reason, on, county)
+
+
+def undo_adjustment(session: Session, adjustment_id: int, on: date) -> ScoreAdjustment:
+    """Undo a 加减分 by a counter-entry (opposite points, reason 撤销：<原因>) dated ``on`` (not
+    before the entry itself): both stay listed, nothing is edited. County only."""
+    from app.services.errors import ValidationError
+
+    county = _county_unit_id(session)
+    row = session.get(ScoreAdjustment, adjustment_id)
+    if row is None or row.deleted:
+        raise ValidationError("这条加减分记录已不存在。")
+    listed = {r.id: r for r in adjustment_rows(session, row.programme_id)}[row.id]
+    if listed.is_undo:
+        raise ValidationError("这是一条撤销记录，不能再撤销；如有需要请重新登记加减分。")
+    if listed.undone:
+        raise ValidationError("这条加减分已经撤销过了。")
+    return add_adjustment(session, row.programme_id, row.unit_id, -row.points,
+                          UNDO_PREFIX + row.reason, max(on, row.adjusted_on), county)  # fmt: skip

@@ -50,6 +50,7 @@ SECTIONS: list[tuple[str, str, str]] = [
     ("inspections", "督查整改", "登记督导检查发现的问题，跟踪整改期限与销号。"),
     ("brands", "品牌创建", "“律师+”“调解+”“普法+”“公证+”“法援+”等创新品牌的创建过程与成效。"),
     ("summaries", "阶段总结", "各科室阶段总结与图片资料的报送，县矫正办汇总后报市矫正办。"),
+    ("assessment", "考核与通报", ""),
     ("exchange", "数据交换", "用数据包文件（U 盘、内部邮件）在各单位与县矫正办之间交换数据。"),
     ("settings", "设置", ""),
 ]
@@ -172,6 +173,7 @@ class MainWindow(QMainWindow):
     def _make_page(self, key: str) -> Page | PlaceholderPage:
         assert self.database is not None and self.context is not None
         from app.ui.pages.agreements import AgreementsPage
+        from app.ui.pages.assessment import AssessmentPage
         from app.ui.pages.brands import BrandsPage
         from app.ui.pages.duties import DutiesPage
         from app.ui.pages.exchange import ExchangePage
@@ -193,6 +195,7 @@ class MainWindow(QMainWindow):
             "meetings": MeetingsPage,
             "brands": BrandsPage,
             "summaries": SummariesPage,
+            "assessment": AssessmentPage,
             "exchange": ExchangePage,
             "settings": SettingsPage,
         }

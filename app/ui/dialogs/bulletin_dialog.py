@@ -1,12 +1,28 @@
-"""生成进度通报: the date the bulletin counts to and its 期号, before the file is chosen."""
+"""生成进度通报: the date the bulletin counts to and its 期号, before the file is chosen; and
+the whole flow (:func:`make_bulletin`), shared by 首页 and 考核与通报."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QWidget
 
+from app.services.dates import DatePurpose
+from app.services.errors import write_file
+from app.ui.desktop import open_with_system
+from app.ui.files import PDF_OR_WORD, ask_save_path_as
 from app.ui.widgets.dates import DateField, check_dates
+
+if TYPE_CHECKING:
+    from app.ui.pages.base import Page
+
+
+def tr(text: str) -> str:
+    """``text`` translated in this module's context."""
+    return QCoreApplication.translate("make_bulletin", text)
 
 
 class BulletinDialog(QDialog):
@@ -47,3 +63,48 @@ class BulletinDialog(QDialog):
         value = self.as_of.value()
         assert value is not None  # checked on accept
         return value, self.issue.value() or None
+
+
+def make_bulletin(page: Page, today: date) -> object | None:
+    """生成进度通报 on ``page`` (首页, 考核与通报): ask the date (``today`` within the
+    programme's year by default) and 期号, then where to save (PDF, Word or Excel); made in the background
+    and opened. None when the clerk cancels."""
+    dates = page.context.date_range(DatePurpose.WORK)
+    dialog = BulletinDialog(dates, dates.clamp(today), page)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    as_of, issue = dialog.choice()
+    choices = (*PDF_OR_WORD, ("Excel 表格 (*.xlsx)", ".xlsx"))
+    path = ask_save_path_as(page, tr("保存进度通报"), f"进度通报-{as_of:%Y%m%d}.pdf", choices)
+    if path is None:
+        return None
+    programme_id = page.context.programme_id
+    assert programme_id is not None  # the county's PC has its programme
+
+    def work(session, report) -> Path:
+        from app.services.bulletin import build_bulletin
+
+        report(1)
+        bulletin = build_bulletin(session, programme_id, as_of, issue)
+        report(2)
+        suffix = path.suffix.lower()
+        if suffix == ".docx":
+            from app.reports.docx.bulletin import render_bulletin_docx
+
+            data = render_bulletin_docx(bulletin)
+        elif suffix == ".xlsx":
+            from app.reports.bulletin_xlsx import render_bulletin_xlsx
+
+            data = render_bulletin_xlsx(bulletin)
+        else:
+            from app.reports.bulletin_pdf import render_bulletin_pdf
+
+            data = render_bulletin_pdf(bulletin)
+        write_file(path, data)
+        report(3)
+        return path
+
+    return page.run_in_background(
+        tr("生成进度通报"), tr("正在生成 %1……").replace("%1", path.name), work,
+        total=3, success=lambda saved: open_with_system(page, saved),
+    )  # fmt: skip

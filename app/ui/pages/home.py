@@ -20,14 +20,13 @@ from PySide6.QtWidgets import (
 
 from app.models import GoalMetric, UnitKind
 from app.services.dashboard import Dashboard, LatestEntry, build_dashboard
-from app.services.dates import DatePurpose
 from app.services.errors import write_file
 from app.services.wording import cn_date
 from app.ui.charts import Bar, FigureCard, ProgressBars
 from app.ui.desktop import open_with_system
-from app.ui.dialogs.bulletin_dialog import BulletinDialog
+from app.ui.dialogs.bulletin_dialog import make_bulletin
 from app.ui.dialogs.reminder_dialogs import ReminderUnitDialog, reminder_model
-from app.ui.files import PDF_OR_WORD, ask_save_path, ask_save_path_as
+from app.ui.files import ask_save_path
 from app.ui.messages import inform
 from app.ui.pages.base import Page, section_label
 from app.ui.table_model import Column, RowTableModel
@@ -157,49 +156,8 @@ class HomePage(Page):
         self.refresh()
 
     def make_bulletin(self) -> object | None:
-        """Ask the date and 期号, then where to save (PDF, Word or Excel); made in the background
-        and opened. None when the clerk cancels."""
-        dates = self.context.date_range(DatePurpose.WORK)
-        dialog = BulletinDialog(dates, dates.clamp(self.today), self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return None
-        as_of, issue = dialog.choice()
-        choices = (*PDF_OR_WORD, ("Excel 表格 (*.xlsx)", ".xlsx"))
-        path = ask_save_path_as(
-            self, self.tr("保存进度通报"), f"进度通报-{as_of:%Y%m%d}.pdf", choices
-        )
-        if path is None:
-            return None
-        programme_id = self.context.programme_id
-        assert programme_id is not None  # the county's PC has its programme
-
-        def work(session, report) -> Path:
-            from app.services.bulletin import build_bulletin
-
-            report(1)
-            bulletin = build_bulletin(session, programme_id, as_of, issue)
-            report(2)
-            suffix = path.suffix.lower()
-            if suffix == ".docx":
-                from app.reports.docx.bulletin import render_bulletin_docx
-
-                data = render_bulletin_docx(bulletin)
-            elif suffix == ".xlsx":
-                from app.reports.bulletin_xlsx import render_bulletin_xlsx
-
-                data = render_bulletin_xlsx(bulletin)
-            else:
-                from app.reports.bulletin_pdf import render_bulletin_pdf
-
-                data = render_bulletin_pdf(bulletin)
-            write_file(path, data)
-            report(3)
-            return path
-
-        return self.run_in_background(
-            self.tr("生成进度通报"), self.tr("正在生成 %1……").replace("%1", path.name), work,
-            total=3, success=lambda saved: open_with_system(self, saved),
-        )  # fmt: skip
+        """生成进度通报 as of a chosen date (see :func:`make_bulletin`); None when cancelled."""
+        return make_bulletin(self, self.today)
 
     def make_reminders(self) -> object | None:
         """Ask the unit (or all units with items), then where to save the 催办单 PDF; made in

@@ -1,0 +1,236 @@
+"""考核与通报: each department's score and rank as of a date, explained line by line; the
+county's 加减分 (with a reason, undone by a counter-entry, never edited) and its bulletin."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+
+from app.services import assessment
+from app.services.assessment import AdjustmentRow, DepartmentScore, ScoreLine
+from app.services.dates import DateRange
+from app.services.goals import departments
+from app.services.period import programme_period
+from app.ui.dialogs.assessment_dialogs import AdjustmentDialog
+from app.ui.dialogs.bulletin_dialog import make_bulletin
+from app.ui.messages import confirm
+from app.ui.pages.base import Page, section_label
+from app.ui.table_model import Column, RowTableModel, format_percent
+from app.ui.table_view import RowTableView
+from app.ui.widgets.dates import DateField
+
+GREEN = "#1e7d32"
+RED = "#c0392b"
+GREY = "#777777"
+
+
+def _points(value: float) -> str:
+    return f"{value:+g}" if value else "0"
+
+
+def _colour(value: float) -> str | None:
+    return GREEN if value > 0 else (RED if value < 0 else None)
+
+
+class AssessmentPage(Page):
+    """The ranking as of a date and the selected department's lines; on the county's PC also
+    加减分…, 撤销… and 生成通报…."""
+
+    title = "考核与通报"
+
+    def __init__(
+        self, database, context, parent: QWidget | None = None, today: date | None = None
+    ) -> None:
+        super().__init__(database, context, parent)
+        self.today = today or date.today()
+        self.scores: list[DepartmentScore] = []
+        programme_id = context.programme_id
+        with database.session() as session:
+            self.editable = assessment.can_adjust(session)
+            period = programme_period(session, programme_id) if programme_id else None
+            self.units = [(u.name, u.id) for u in departments(session)]
+        self.period_range = (
+            DateRange(earliest=period.start, latest=period.end) if period else
+            context.date_range()
+        )  # fmt: skip
+        as_of = period.as_of(self.today) if period else self.today
+
+        self.as_of = DateField(self.period_range, as_of, label=self.tr("考核截至日期"))
+        self.as_of.valueChanged.connect(self._as_of_changed)
+        self.adjust_button = QPushButton(self.tr("加减分…"))
+        self.adjust_button.setToolTip(self.tr("给所选科室加分或扣分，须写明理由"))
+        self.adjust_button.clicked.connect(lambda: self.add_adjustment())
+        self.undo_button = QPushButton(self.tr("撤销…"))
+        self.undo_button.setToolTip(self.tr("撤销所选的加减分：另记一条分值相反的记录，原记录保留"))
+        self.undo_button.clicked.connect(lambda: self.undo_adjustment())
+        self.bulletin_button = QPushButton(self.tr("生成通报…"))
+        self.bulletin_button.setToolTip(
+            self.tr("县矫正办的进度通报：各科室进度与得分，存为 PDF、Word 或 Excel")
+        )
+        self.bulletin_button.clicked.connect(lambda: make_bulletin(self, self.as_of_date()))
+        for button in (self.adjust_button, self.undo_button, self.bulletin_button):
+            button.setVisible(self.editable)
+        top = QHBoxLayout()
+        top.addWidget(QLabel(self.tr("考核截至：")))
+        top.addWidget(self.as_of)
+        self.period_note = QLabel(
+            self.tr("本年度：%1").replace("%1", period.label) if period else ""
+        )
+        self.period_note.setObjectName("hint")
+        top.addWidget(self.period_note)
+        top.addStretch(1)
+        top.addWidget(self.adjust_button)
+        top.addWidget(self.undo_button)
+        top.addWidget(self.bulletin_button)
+        self.layout_.addLayout(top)
+        if not self.editable:
+            note = QLabel(
+                self.tr(
+                    "考核得分和加减分由县矫正办登记，本机只能查看；本机只有本单位和县矫正办发来的数据，"
+                    "排名仅供参考，以县矫正办的通报为准。"
+                )
+            )
+            note.setObjectName("hint")
+            note.setWordWrap(True)
+            self.layout_.addWidget(note)
+
+        self.rank_model = RowTableModel[DepartmentScore]([
+            Column(self.tr("名次"), lambda s: s.rank, lambda s: s.rank, align_right=True),
+            Column(self.tr("科室"), lambda s: s.name),
+            Column(self.tr("指标完成率"), lambda s: format_percent(s.completion),
+                   lambda s: s.completion, align_right=True),
+            Column(self.tr("得分"), lambda s: f"{s.total:.2f}", lambda s: s.total,
+                   align_right=True),
+        ])  # fmt: skip
+        self.rank_view = RowTableView(self.rank_model, stretch=1)
+        self.rank_view.selection_changed.connect(self._show_lines)
+        self.lines_title = section_label(self.tr("得分说明"))
+        self.lines_model = RowTableModel[ScoreLine]([
+            Column(self.tr("项目"), lambda line: line.label),
+            Column(self.tr("说明"), lambda line: line.detail),
+            Column(self.tr("分值"), lambda line: _points(line.points), lambda line: line.points,
+                   align_right=True, foreground=lambda line: _colour(line.points)),
+        ])  # fmt: skip
+        self.lines_view = RowTableView(self.lines_model, stretch=1)
+        self.lines_view.setSortingEnabled(False)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(section_label(self.tr("各科室得分排名")))
+        left_layout.addWidget(self.rank_view)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.lines_title)
+        right_layout.addWidget(self.lines_view)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        self.layout_.addWidget(splitter, 3)
+
+        self.layout_.addWidget(section_label(
+            self.tr("加减分记录（登记后不修改；撤销即另记一条分值相反的记录，两条都保留）")
+        ))  # fmt: skip
+        self.adjustment_model = RowTableModel[AdjustmentRow]([
+            Column(self.tr("日期"), lambda a: a.adjusted_on.isoformat(), lambda a: a.adjusted_on),
+            Column(self.tr("科室"), lambda a: a.unit),
+            Column(self.tr("分值"), lambda a: _points(a.points), lambda a: a.points,
+                   align_right=True, foreground=lambda a: _colour(a.points)),
+            Column(self.tr("理由"), lambda a: a.reason),
+            Column(self.tr("登记单位"), lambda a: a.made_by),
+            Column(self.tr("状态"), lambda a: self.tr("撤销记录") if a.is_undo
+                   else (self.tr("已撤销") if a.undone else ""),
+                   foreground=lambda a: GREY if a.is_undo or a.undone else None),
+        ])  # fmt: skip
+        self.adjustment_view = RowTableView(self.adjustment_model, stretch=3)
+        self.adjustment_view.selection_changed.connect(self._update_buttons)
+        self.layout_.addWidget(self.adjustment_view, 2)
+        self.refresh()
+
+    def _as_of_changed(self, value: date | None) -> None:
+        if value is not None:
+            self.refresh()
+
+    def as_of_date(self) -> date:
+        """The date the ranking is taken at (the field's, else the period's nearest day)."""
+        return self.as_of.value() or self.period_range.clamp(self.today)
+
+    def refresh(self) -> None:
+        """Recompute the ranking and reload the adjustments, keeping the selection."""
+        programme_id = self.context.programme_id
+        if programme_id is None:
+            return
+        chosen = self.rank_view.selected_row()
+        with self.database.session() as session:
+            self.scores = assessment.department_scores(session, programme_id, self.as_of_date())
+            adjustments = assessment.adjustment_rows(session, programme_id)
+        self.rank_model.set_rows(self.scores)
+        if chosen is not None:
+            self.rank_view.select_where(lambda s: s.unit_id == chosen.unit_id)
+        self.adjustment_model.set_rows(adjustments)
+        self._show_lines()
+        self._update_buttons()
+
+    def score_of(self, unit_id: int) -> DepartmentScore | None:
+        """The department's score as shown."""
+        return next((s for s in self.scores if s.unit_id == unit_id), None)
+
+    def _show_lines(self) -> None:
+        score = self.rank_view.selected_row()
+        if score is None:
+            self.lines_title.setText(self.tr("得分说明（选择左侧的科室）"))
+            self.lines_model.set_rows([])
+            return
+        self.lines_title.setText(
+            self.tr("%1 得分说明：第 %2 名，%3 分").replace("%1", score.name)
+            .replace("%2", str(score.rank)).replace("%3", f"{score.total:.2f}")
+        )  # fmt: skip
+        self.lines_model.set_rows(score.lines)
+
+    def _update_buttons(self) -> None:
+        row = self.adjustment_view.selected_row()
+        self.undo_button.setEnabled(row is not None and not row.is_undo and not row.undone)
+
+    def add_adjustment(self) -> bool:
+        """加减分 for a department (the selected one by default); True when saved."""
+        programme_id = self.context.programme_id
+        if programme_id is None or not self.editable:
+            return False
+        chosen = self.rank_view.selected_row()
+        saved: list[object] = []
+
+        def save(values: dict) -> None:
+            saved.append(self.save_from_dialog(self.tr("加减分"),
+                lambda s: assessment.record_adjustment(s, programme_id=programme_id,
+                                                       unit_id=values["unit_id"],
+                                                       points=values["points"],
+                                                       reason=values["reason"], on=values["on"])))  # fmt: skip
+
+        AdjustmentDialog(save, self.units, self.period_range, self.as_of_date(),
+                         chosen.unit_id if chosen else None, self).exec()  # fmt: skip
+        self.refresh()
+        return bool(saved)
+
+    def undo_adjustment(self) -> bool:
+        """Undo the selected 加减分 by a counter-entry dated at the ranking's date; True when
+        done."""
+        row = self.adjustment_view.selected_row()
+        if row is None or row.is_undo or row.undone or not self.editable:
+            return False
+        on = max(self.as_of_date(), row.adjusted_on)
+        question = (
+            self.tr("撤销 %1 的加减分“%2”（%3 分）？\n将另记一条 %4 分的撤销记录（%5），原记录保留。")
+            .replace("%1", row.unit).replace("%2", row.reason).replace("%3", _points(row.points))
+            .replace("%4", _points(-row.points)).replace("%5", on.isoformat())
+        )  # fmt: skip
+        if not confirm(self, self.tr("撤销加减分"), question):
+            return False
+        done = self.attempt(lambda s: assessment.undo_adjustment(s, row.id, on),
+                            self.tr("撤销加减分"))  # fmt: skip
+        self.refresh()
+        return done
