@@ -20,8 +20,10 @@ from app.models import Duty, Indicator, IndicatorMeasure, LedgerEntry, ManualVal
 from app.services.dates import DateRange
 from app.services.errors import ValidationError
 from app.services.period import programme_period
+from app.services.reference import parse_number
 
 MAX_NOTE_CHARS = 200
+MAX_EVIDENCE_CHOICES = 300  # the department's latest entries offered as evidence
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ def may_enter(indicator: Indicator, unit: Unit | None) -> bool:
 def record_value(
     session: Session,
     indicator_id: int | None,
-    value: float,
+    value: float | str,
     recorded_on: date,
     note: str = "",
     *,
@@ -93,6 +95,8 @@ def record_value(
     if not may_enter(indicator, unit):
         raise ValidationError("本机不能录入该指标的完成值：由县矫正办或指标指定的科室录入。")
     note = note.strip()
+    if isinstance(value, str):
+        value = parse_number(value, "完成值", "value")
     check_value(value, note)
     duty = session.get_one(Duty, indicator.duty_id)
     value_dates(session, duty.programme_id).check(recorded_on, field="recorded_on", label="日期")
@@ -133,3 +137,64 @@ def latest_values(
             v.id, v.indicator_id, v.value, v.recorded_on, v.note, v.evidence_entry_id
         )
     return found
+
+
+@dataclass(frozen=True)
+class ValueEntry:
+    """What the 录入完成值 dialog shows for an indicator."""
+
+    indicator_id: int
+    name: str
+    measure_unit: str
+    target: float
+    department: str
+    dates: DateRange
+    latest: ManualValueRow | None
+    evidence: list[tuple[int, str]]  # the department's entries: (id, "2018-07-03 title")
+
+
+def enterable(session: Session, programme_id: int, unit_id: int | None) -> set[int]:
+    """The manual indicators of a programme whose values ``unit_id``'s PC may record."""
+    unit = session.get(Unit, unit_id) if unit_id is not None else None
+    if unit is None:
+        return set()
+    query = (
+        select(Indicator)
+        .join(Duty, Indicator.duty_id == Duty.id)
+        .where(
+            Duty.programme_id == programme_id,
+            Duty.deleted.is_(False),
+            Indicator.deleted.is_(False),
+            Indicator.measure == IndicatorMeasure.MANUAL,
+        )
+    )
+    return {i.id for i in session.scalars(query) if may_enter(i, unit)}
+
+
+def value_entry(session: Session, indicator_id: int) -> ValueEntry:
+    """The indicator, its latest value, the dates a value may have and the evidence on offer."""
+    indicator = session.get(Indicator, indicator_id)
+    if indicator is None or indicator.deleted:
+        raise ValidationError("该指标已不存在。", "indicator")
+    duty = session.get_one(Duty, indicator.duty_id)
+    dates = value_dates(session, duty.programme_id)
+    entries = session.execute(
+        select(LedgerEntry.id, LedgerEntry.entry_date, LedgerEntry.title)
+        .where(
+            LedgerEntry.owner_unit_id == duty.department_id,
+            LedgerEntry.deleted.is_(False),
+            LedgerEntry.entry_date.between(dates.earliest, dates.latest),
+        )
+        .order_by(LedgerEntry.entry_date.desc(), LedgerEntry.id.desc())
+        .limit(MAX_EVIDENCE_CHOICES)
+    ).all()
+    return ValueEntry(
+        indicator.id,
+        indicator.name,
+        indicator.measure_unit,
+        indicator.annual_target,
+        session.get_one(Unit, duty.department_id).name,
+        dates,
+        latest_values(session, [indicator.id]).get(indicator.id),
+        [(entry_id, f"{on.isoformat()} {title}") for entry_id, on, title in entries],
+    )
