@@ -160,3 +160,119 @@ def test_evidence_must_be_an_entry_of_the_department(database):
         value_id = manual_values.record_value(s, indicator_id, 1, date(2018, 7, 10),
                                               unit_id=units["县矫正办"], evidence_entry_id=own)  # fmt: skip
         assert s.get_one(ManualValue, value_id).evidence_entry_id == own
+
+
+# ---------------------------------------------------------------- the template and packages
+
+
+def _template_with_manual_indicator(tmp_path, entered_by: str = "department"):
+    from app.services.templates import TEMPLATES_DIR, TemplateInfo
+
+    text = (TEMPLATES_DIR / "qingtian-2018.toml").read_text(encoding="utf-8")
+    anchor = 'name = "社区矫正法律法规宣传活动"\nunit = "场"\ntarget = 6\nweight = 40\n'
+    anchor += 'kind = "publicity_event"\nmeasure = "count"\n'
+    assert anchor in text
+    extra = (f'\n[[duties.indicators]]\nname = "{PLAN_TEXT}"\nunit = "项"\ntarget = 1\n'
+             f'weight = 0\nmeasure = "manual"\nentered_by = "{entered_by}"\n')  # fmt: skip
+    path = tmp_path / "qingtian-2018.toml"
+    path.write_text(text.replace(anchor, anchor + extra), encoding="utf-8")
+    return TemplateInfo("qingtian-2018", "青田", path)
+
+
+def test_the_template_names_the_department_that_enters_a_value(database, tmp_path):
+    from app.services.templates import load_template
+
+    with database.session() as s:
+        load_template(s, _template_with_manual_indicator(tmp_path))
+        indicator = s.scalars(select(Indicator).where(Indicator.name == PLAN_TEXT)).one()
+        assert indicator.measure == IndicatorMeasure.MANUAL
+        assert indicator.value_unit_id == unit_ids(s)[DEPARTMENT]
+    (tmp_path / "bad").mkdir()
+    bad = _template_with_manual_indicator(tmp_path / "bad", "city")
+    with (
+        pytest.raises(ValidationError, match="entered_by 应为 county 或 department"),
+        database.session() as s,
+    ):
+        load_template(s, bad)
+
+
+def _pair(tmp_path):
+    """The county and 法制宣传科, registered with each other; the county's indicators (with a
+    manual one 法制宣传科 enters) reached 法制宣传科."""
+    from app.services.setup import initialise
+    from app.sync import identity
+    from app.sync.exchange import export_package, import_package
+    from tests.conftest import TEMPLATE_KEY
+
+    county = initialise(str(tmp_path / "county.db"), TEMPLATE_KEY, "县矫正办").database
+    department = initialise(str(tmp_path / "dept.db"), TEMPLATE_KEY, DEPARTMENT).database
+    with county.session() as a, department.session() as b:
+        from app.services.settings import local_unit
+
+        identity.register_peer(a, local_unit(b).uuid, identity.key_pairs(b).public())
+        identity.register_peer(b, local_unit(a).uuid, identity.key_pairs(a).public())
+    with county.session() as s:
+        indicator_id = add_manual_indicator(s, entered_by_department=True)
+        indicator_uuid = s.get_one(Indicator, indicator_id).uuid
+    import_package(department, export_package(county, DEPARTMENT, tmp_path / "down.bjpkg")[0])
+    return county, department, indicator_uuid
+
+
+def _actual(db, indicator_uuid: str) -> float | None:
+    with db.session() as s:
+        indicator_id = s.scalars(select(Indicator.id).where(Indicator.uuid == indicator_uuid)).one()
+        return _progress(s, indicator_id, date(2018, 12, 31))[0].actual
+
+
+def test_a_departments_value_travels_up_and_counts_at_the_county(tmp_path):
+    from app.sync.exchange import export_package, import_package
+
+    county, department, indicator_uuid = _pair(tmp_path)
+    try:
+        with department.session() as s:
+            indicator_id = s.scalars(
+                select(Indicator.id).where(Indicator.uuid == indicator_uuid)
+            ).one()
+            manual_values.record_value(s, indicator_id, 1, date(2018, 7, 10), "已纳入",
+                                       unit_id=unit_ids(s)[DEPARTMENT])  # fmt: skip
+        assert _actual(county, indicator_uuid) == 0.0
+        import_package(county, export_package(department, "县矫正办", tmp_path / "up.bjpkg")[0])
+        assert _actual(county, indicator_uuid) == 1.0
+    finally:
+        county.close()
+        department.close()
+
+
+@pytest.mark.parametrize(
+    ("forged", "words"),
+    [
+        ({"value": -1.0}, "不能为负数"),
+        ({"recorded_on": date(2019, 3, 1)}, "recorded_on"),
+        ({"note": "说" * 201}, "note"),
+    ],
+)
+def test_a_bad_value_in_a_package_is_refused_and_changes_nothing(tmp_path, forged, words):
+    from sqlalchemy import update
+
+    from app.sync.exchange import export_package, import_package
+    from app.sync.package import PackageError
+    from tests.helpers import dump
+
+    county, department, indicator_uuid = _pair(tmp_path)
+    try:
+        with department.session() as s:
+            indicator_id = s.scalars(
+                select(Indicator.id).where(Indicator.uuid == indicator_uuid)
+            ).one()
+            value_id = manual_values.record_value(s, indicator_id, 1, date(2018, 7, 10),
+                                                  unit_id=unit_ids(s)[DEPARTMENT])  # fmt: skip
+            s.execute(update(ManualValue).where(ManualValue.id == value_id).values(**forged))
+        package = export_package(department, "县矫正办", tmp_path / "up.bjpkg")[0]
+        before = dump(county)
+        with pytest.raises(PackageError) as refused:
+            import_package(county, package)
+        assert "指标完成值" in str(refused.value) and words in str(refused.value)
+        assert dump(county) == before
+    finally:
+        county.close()
+        department.close()
