@@ -7,7 +7,6 @@ from pathlib import Path
 
 from app.models import (
     BrandStatus,
-    Indicator,
     IndicatorMeasure,
     RectificationStatus,
     ReviewDecision,
@@ -194,9 +193,8 @@ def _manual_indicator(
     indicator_id = reference.save_indicator(
         s, None, duty_id=duty.id, name="纳入年度工作计划", measure_unit="项", annual_target=1,
         weight=0, measure=IndicatorMeasure.MANUAL, entry_kind_id=None, owner_unit_id=here_id,
+        entered_by_department=not county,
     )  # fmt: skip
-    if not county:
-        s.get_one(Indicator, indicator_id).value_unit_id = here_id
     manual_values.record_value(
         s, indicator_id, 1, date(2018, 7, 5), "已纳入", unit_id=here_id,
         evidence_entry_id=None if county and department_id != aid_id else aid_entry_id,

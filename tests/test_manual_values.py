@@ -28,11 +28,10 @@ def add_manual_indicator(session, *, entered_by_department: bool = False) -> int
     indicator_id = reference.save_indicator(
         session, None, duty_id=duty.id, name=PLAN_TEXT, measure_unit="项", annual_target=1,
         weight=60, measure=IndicatorMeasure.MANUAL, entry_kind_id=None,
-        owner_unit_id=units["县矫正办"],
+        owner_unit_id=units["县矫正办"], entered_by_department=entered_by_department,
     )  # fmt: skip
-    if entered_by_department:
-        session.get_one(Indicator, indicator_id).value_unit_id = units[DEPARTMENT]
-    session.flush()
+    assert (session.get_one(Indicator, indicator_id).value_unit_id == units[DEPARTMENT]) == (
+        entered_by_department)  # fmt: skip
     return indicator_id
 
 

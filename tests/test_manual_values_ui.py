@@ -11,12 +11,12 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
-from app.models import ManualValue
+from app.models import Indicator, ManualValue
 from app.services.database import open_database
 from app.services.setup import initialise
 from app.ui.dialogs.manual_value_dialog import ManualValueDialog
 from tests.conftest import TEMPLATE_KEY
-from tests.helpers import assert_fits_screen, drive_dialog, open_page
+from tests.helpers import assert_fits_screen, drive_dialog, open_page, unit_ids
 from tests.test_manual_values import DEPARTMENT, PLAN_TEXT, add_manual_indicator
 
 
@@ -92,3 +92,27 @@ def test_hidden_on_a_pc_that_may_not_enter_values(qtbot, tmp_path):
     page = open_page(qtbot, path, "duties")
     _show_manual_indicator(page)
     assert not page.enter_value_button.isVisible()
+
+
+def test_the_county_lets_the_department_enter_an_indicator(qtbot, monkeypatch, dialogs, db_path):
+    from app.ui.dialogs.reference_dialogs import IndicatorDialog
+
+    _with_manual_indicator(db_path)
+    page = open_page(qtbot, db_path, "duties")
+    _show_manual_indicator(page)
+
+    def choose(dialog: IndicatorDialog) -> None:
+        assert dialog.entered_by.isEnabled()  # a manual indicator
+        dialog.entered_by.setCurrentIndex(dialog.entered_by.findData(True))
+
+    seen = drive_dialog(monkeypatch, IndicatorDialog, choose)
+    qtbot.mouseClick(page.edit_indicator_button, Qt.MouseButton.LeftButton)
+    assert seen[0].result()
+    db = open_database(str(db_path))
+    with db.session() as s:
+        indicator = s.scalars(select(Indicator).where(Indicator.name == PLAN_TEXT)).one()
+        assert indicator.value_unit_id == unit_ids(s)[DEPARTMENT]
+    db.close()
+    page.indicators_view.select_where(lambda r: r.name == PLAN_TEXT)
+    assert page.indicators_view.selected_row().value_unit_id is not None
+    assert page.enter_value_button.isEnabled()  # the county still may
