@@ -275,3 +275,33 @@ def test_a_bad_value_in_a_package_is_refused_and_changes_nothing(tmp_path, forge
     finally:
         county.close()
         department.close()
+
+
+def test_a_value_once_sent_is_never_deleted_by_a_package(tmp_path):
+    from sqlalchemy import update
+
+    from app.sync.exchange import export_package, import_package
+    from app.sync.package import PackageError
+    from tests.helpers import dump
+
+    county, department, indicator_uuid = _pair(tmp_path)
+    try:
+        with department.session() as s:
+            indicator_id = s.scalars(
+                select(Indicator.id).where(Indicator.uuid == indicator_uuid)
+            ).one()
+            value_id = manual_values.record_value(s, indicator_id, 1, date(2018, 7, 10),
+                                                  unit_id=unit_ids(s)[DEPARTMENT])  # fmt: skip
+        import_package(county, export_package(department, "县矫正办", tmp_path / "up.bjpkg")[0])
+        with department.session() as s:
+            s.execute(update(ManualValue).where(ManualValue.id == value_id)
+                      .values(deleted=True, revision=2))  # fmt: skip
+        package = export_package(department, "县矫正办", tmp_path / "up2.bjpkg")[0]
+        before = dump(county)
+        with pytest.raises(PackageError, match="这类记录登记后不删除"):
+            import_package(county, package)
+        assert dump(county) == before
+        assert _actual(county, indicator_uuid) == 1.0
+    finally:
+        county.close()
+        department.close()

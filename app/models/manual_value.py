@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.models.base import Base, ExchangeRule, SyncedRecord, Touch
 from app.models.duty import Indicator
 from app.models.ledger import LedgerEntry
-from app.models.unit import UnitKind
+from app.models.unit import NOBODY, UnitKind
 
 
 class ManualValue(SyncedRecord, Base):
@@ -25,7 +25,8 @@ class ManualValue(SyncedRecord, Base):
     __tablename__ = "manual_values"
     __exchange__ = ExchangeRule(
         create=frozenset({UnitKind.COUNTY_OFFICE, UnitKind.DEPARTMENT}),
-        reason="人工评定指标的完成值由县矫正办（或指标指定的科室）录入",
+        delete=NOBODY,  # a wrong value is superseded by a later entry, never removed
+        reason="人工评定指标的完成值由县矫正办（或指标指定的科室）录入，录入后不删除",
         references={
             "indicator_id": Touch(
                 reason="只有县矫正办或指标指定的录入科室能录入该指标的完成值",
