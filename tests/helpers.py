@@ -121,3 +121,22 @@ def refusals(source) -> list[tuple[str, str, str]]:
         ).fetchall()
     finally:
         connection.close()
+
+
+def downgrade_to(db_path, revision: str) -> None:
+    """Take a database file back to an earlier schema ``revision`` with the migrations' own
+    downgrades (as a program of that version left it, for the later ones)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from app.services.database import MIGRATIONS_DIR, create_db_engine, database_url
+
+    engine = create_db_engine(database_url(str(db_path)))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    try:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, revision)
+    finally:
+        engine.dispose()

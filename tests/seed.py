@@ -5,8 +5,24 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from app.models import BrandStatus, RectificationStatus, ReviewDecision
-from app.services import agreements, assessment, brands, inspections, ledger, meetings, summaries
+from app.models import (
+    BrandStatus,
+    IndicatorMeasure,
+    RectificationStatus,
+    ReviewDecision,
+    UnitKind,
+)
+from app.services import (
+    agreements,
+    assessment,
+    brands,
+    inspections,
+    ledger,
+    manual_values,
+    meetings,
+    reference,
+    summaries,
+)
 from app.services.brands import BrandInput
 from app.services.database import open_database
 from app.services.inspections import FindingInput, InspectionInput
@@ -157,10 +173,36 @@ def seed_everything(db_path: Path, photo_dir: Path) -> Path | None:
         else:  # the county's decision, as its package brings it: returned, to be resubmitted
             summaries.review_summary(s, summary.id, ReviewDecision.RETURNED, "请补充典型案例。",
                                      date(2018, 10, 20), units["县矫正办"])  # fmt: skip
+        _manual_indicator(s, programme_id, here.id, county, units[AID], entry_ids[0])
     db.close()
     pending = seed_exchange(db_path, photo_dir)
     seed_new_keys(db_path, photo_dir)
     return pending
+
+
+def _manual_indicator(
+    s, programme_id: int, here_id: int, county: bool, aid_id: int, aid_entry_id: int
+) -> None:
+    """A manual indicator with a value: on the county's PC where the button crawl leaves the
+    职责与指标 page (the first department, its last duty: the crawl clicks the duties, then the
+    indicators, then the departments); on 法律援助中心's PC one of its own,
+    which the template lets it enter, with one of its entries as evidence."""
+    if county:
+        departments = reference.list_units(s, UnitKind.DEPARTMENT)
+        department_id = departments[0].id
+    else:
+        department_id = aid_id
+    duties = reference.list_duties(s, programme_id, department_id)
+    duty = duties[min(len(duties), 12) - 1]
+    indicator_id = reference.save_indicator(
+        s, None, duty_id=duty.id, name="纳入年度工作计划", measure_unit="项", annual_target=1,
+        weight=0, measure=IndicatorMeasure.MANUAL, entry_kind_id=None, owner_unit_id=here_id,
+        entered_by_department=not county,
+    )  # fmt: skip
+    manual_values.record_value(
+        s, indicator_id, 1, date(2018, 7, 5), "已纳入", unit_id=here_id,
+        evidence_entry_id=None if county and department_id != aid_id else aid_entry_id,
+    )  # fmt: skip
 
 
 def _own_entry(database, day: date, title: str) -> None:

@@ -21,7 +21,7 @@ from app.services.ledger import EntryInput
 from app.services.period import programme_period
 from app.services.progress import indicator_progress, programme_window
 from app.services.settings import current_programme
-from tests.helpers import kind_ids, open_page, unit_ids
+from tests.helpers import downgrade_to, kind_ids, open_page, unit_ids
 
 START, END = date(2018, 6, 28), date(2018, 12, 31)  # the template's programme
 DAY_AFTER = date(2019, 1, 1)
@@ -142,6 +142,7 @@ def test_indicator_actuals_count_the_assessment_period(database):
     [(date(2018, 6, 28), date(2018, 6, 28)), (None, date(2018, 1, 1))],
 )
 def test_a_database_at_0008_gets_its_programmes_period(db_path: Path, issued, start):
+    downgrade_to(db_path, "0010")  # 0012 (manual indicators' values)
     connection = sqlite3.connect(db_path)  # as the program before this version left it
     with connection:
         connection.execute("UPDATE alembic_version SET version_num = '0008'")

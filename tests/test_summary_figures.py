@@ -29,7 +29,7 @@ from app.services.summary_reports import county_report, default_as_of, departmen
 from app.sync import identity
 from app.sync.exchange import export_package, import_package
 from tests.conftest import TEMPLATE_KEY
-from tests.helpers import dump, kind_ids, make_jpeg, unit_ids
+from tests.helpers import downgrade_to, dump, kind_ids, make_jpeg, unit_ids
 
 AID = "法律援助中心"
 PHASE = "总结提升"  # 10-01 to 12-31, summaries due 10-15
@@ -205,6 +205,7 @@ def test_old_submissions_are_frozen_at_upgrade_and_say_so(db_path, tmp_path):
         summaries.submit_summary(s, summary.id, date(2018, 10, 12))
         summary_id, revision = summary.id, summary.revision
     database.close()
+    downgrade_to(db_path, "0010")  # 0012 (manual indicators' values)
     connection = sqlite3.connect(db_path)  # as a program before this version left it
     with connection:
         connection.execute("UPDATE phase_summaries SET figures = NULL")

@@ -242,6 +242,15 @@ def _duty(c: Connection) -> int:
     return c.scalar(select(T["duties"].c.id).where(T["duties"].c.department_id == _unit(c, AID)))
 
 
+def _manual_indicator(c: Connection) -> int:
+    """法律援助中心's indicator made manual (as the county would have made it)."""
+    indicators = T["indicators"]
+    indicator = c.scalar(select(indicators.c.id).where(indicators.c.duty_id == _duty(c)))
+    c.execute(update(indicators).where(indicators.c.id == indicator)
+              .values(measure=IndicatorMeasure.MANUAL))  # fmt: skip
+    return indicator
+
+
 @dataclass
 class Case:
     table: str
@@ -308,6 +317,10 @@ CASES = [
                                          measure_unit="次", annual_target=1.0,
                                          measure=IndicatorMeasure.MANUAL),
          why="局科室不能新增指标"),
+    # a department scoring its own manual indicator, which the county enters
+    Case("manual_values", lambda c, w: _row(c, "manual_values", AID, value=1.0, recorded_on=D,
+                                            note="", indicator_id=_manual_indicator(c)),
+         why="只有县矫正办或指标指定的录入科室能录入该指标的完成值"),
     Case("rectification_items", lambda c, w: _row(c, "rectification_items", AID, finding="?",
                                                   inspection_id=_id(c, "inspections", w.known["inspection"]),
                                                   responsible_unit_id=_unit(c, LAKOU), deadline=D,

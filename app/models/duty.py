@@ -62,6 +62,9 @@ class Indicator(SyncedRecord, Base):
     )
     entry_kind_id: Mapped[int | None] = mapped_column(ForeignKey("entry_kinds.id"), nullable=True)
     sum_field: Mapped[str] = mapped_column(String(50), default="")
+    # a manual indicator's value is entered on this unit's PC (its department, when the
+    # template says ``entered_by = "department"``); None: the county office's
+    value_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -1,8 +1,9 @@
 """Indicator actuals computed from the ledger, and each department's progress.
 
 An indicator counts the ledger entries of its kind owned by its duty's department within the
-programme's assessment period (``count``), or sums one of their fields (``sum``). ``manual`` indicators
-have no computed value.
+programme's assessment period (``count``), or sums one of their fields (``sum``). A ``manual``
+indicator's actual is its latest value recorded on or before the date (``app.services.manual_values``),
+0 until one is recorded.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from app.models import Duty, Indicator, IndicatorMeasure, LedgerEntry, Unit
+from app.services.manual_values import latest_values
 from app.services.period import programme_period
 
 COLUMN_FIELDS = ("subjects_served",)
@@ -124,10 +126,16 @@ def indicator_progress(
         )
         return float(session.scalar(query) or 0)
 
+    manual = latest_values(
+        session, [i.id for i, _ in indicators if i.measure == IndicatorMeasure.MANUAL], end
+    )
     out = []
     for indicator, department_id in indicators:
         actual: float | None = None
-        if indicator.measure != IndicatorMeasure.MANUAL and indicator.entry_kind_id is not None:
+        if indicator.measure == IndicatorMeasure.MANUAL:
+            found = manual.get(indicator.id)
+            actual = found.value if found is not None else 0.0
+        elif indicator.entry_kind_id is not None:
             n, served = totals.get((department_id, indicator.entry_kind_id), (0, 0))
             if indicator.measure == IndicatorMeasure.COUNT:
                 actual = float(n)

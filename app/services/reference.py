@@ -98,6 +98,7 @@ class IndicatorRow:
     entry_kind_id: int | None
     entry_kind_name: str
     sum_field: str
+    value_unit_id: int | None = None  # a manual indicator entered by its department's PC
 
 
 @dataclass(frozen=True)
@@ -374,6 +375,7 @@ def list_indicators(session: Session, duty_id: int) -> list[IndicatorRow]:
             i.entry_kind_id,
             kind_name or "",
             i.sum_field,
+            i.value_unit_id,
         )
         for i, kind_name in session.execute(query)
     ]
@@ -417,8 +419,11 @@ def save_indicator(
     entry_kind_id: int | None,
     sum_field: str = "",
     owner_unit_id: int | None = None,
+    entered_by_department: bool = False,
 ) -> int:
-    """Create or update an indicator after checking every field; return its id."""
+    """Create or update an indicator after checking every field; return its id. A manual
+    indicator's values are entered by the county office, or by the duty's department when
+    ``entered_by_department``."""
     name = name.strip()
     if not name:
         raise ValidationError("指标名称不能为空。", field="name")
@@ -460,6 +465,9 @@ def save_indicator(
     indicator.measure = measure
     indicator.entry_kind_id = entry_kind_id if measure != IndicatorMeasure.MANUAL else None
     indicator.sum_field = sum_field if measure == IndicatorMeasure.SUM else ""
+    department_id = session.scalar(select(Duty.department_id).where(Duty.id == duty_id))
+    manual_by_department = measure == IndicatorMeasure.MANUAL and entered_by_department
+    indicator.value_unit_id = department_id if manual_by_department else None
     session.flush()
     return indicator.id
 

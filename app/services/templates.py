@@ -154,6 +154,10 @@ def _check(data: dict[str, Any], filename: str) -> None:
         for ind in duty["indicators"]:
             need(ind.get("kind") in (None, *kind_codes), f"指标“{ind['name']}”的台账类型不存在")
             need(ind["target"] >= 0, f"指标“{ind['name']}”的目标为负数")
+            need(
+                ind.get("entered_by", "county") in ("county", "department"),
+                f"指标“{ind['name']}”的 entered_by 应为 county 或 department",
+            )
             if ind.get("measure") == "sum":
                 numeric = {"subjects_served"} | {
                     f.name for f in kinds_by_code[ind["kind"]].fields if f.is_numeric
@@ -344,5 +348,6 @@ def _load_duties(
                 measure_unit=ind["unit"], annual_target=ind["target"],
                 weight=ind.get("weight", 0), measure=IndicatorMeasure(ind.get("measure", "count")),
                 entry_kind_id=kind.id if kind else None, sum_field=ind.get("sum_field", ""),
+                value_unit_id=department.id if ind.get("entered_by") == "department" else None,
                 sort_order=ind_order,
             )  # fmt: skip

@@ -47,6 +47,7 @@ from app.services import (
     forms,
     inspections,
     ledger,
+    manual_values,
     meetings,
     reference,
     subjects,
@@ -89,6 +90,7 @@ TEXT_LIMITS: dict[tuple[str, str], int] = {
     ("brands", "outcomes"): brands.MAX_OUTCOMES_CHARS,
     ("brand_milestones", "title"): brands.MAX_MILESTONE_CHARS,
     ("summary_photos", "caption"): summaries.MAX_CAPTION_CHARS,
+    ("manual_values", "note"): manual_values.MAX_NOTE_CHARS,
 }
 
 # Dates the services keep inside a programme's range: (table, column) → purpose. The programme
@@ -112,6 +114,7 @@ PROGRAMME_VIA: dict[str, tuple[str, ...]] = {
     "rectification_updates": ("item_id", "inspection_id"),
     "meeting_decisions": ("meeting_id",),
     "brand_milestones": ("brand_id",),
+    "manual_values": ("indicator_id", "duty_id"),
 }
 
 
@@ -655,6 +658,29 @@ def _adjustment(check: RecordCheck, record: dict[str, Any]) -> None:
         raise _Bad(field, _service_reason(exc, record[field])) from None
 
 
+def _manual_value(check: RecordCheck, record: dict[str, Any]) -> None:
+    """An indicator's value as ``manual_values.record_value`` records it: a number ≥ 0, a
+    note of at most 200 characters, a date inside its programme's periods."""
+    try:
+        manual_values.check_value(record.get("value"), record.get("note") or "")
+    except ValidationError as exc:
+        field = exc.field or "value"
+        raise _Bad(field, _service_reason(exc, record.get(field))) from None
+    programme_id = check.programme_of(record)
+    value = record.get("recorded_on")
+    if programme_id is not None and isinstance(value, str):
+        key = ("manual_value_date", programme_id, value)
+        why = check.verdict(
+            key,
+            lambda v: manual_values.value_dates(check.session, programme_id).check(
+                date.fromisoformat(v), field="recorded_on"
+            ),
+            value,
+        )
+        if why is not None:
+            raise _Bad("recorded_on", why)
+
+
 def _meeting(check: RecordCheck, record: dict[str, Any]) -> None:
     """A meeting's type as ``meetings.save_meeting`` accepts it: one of its programme's
     template's types (a package from a PC that predates types carries none: 月度例会)."""
@@ -671,6 +697,7 @@ def _meeting(check: RecordCheck, record: dict[str, Any]) -> None:
 
 
 _RULES: dict[str, Callable[[RecordCheck, dict[str, Any]], None]] = {
+    "manual_values": _manual_value,
     "meetings": _meeting,
     "score_adjustments": _adjustment,
     "ledger_entries": _ledger_entry,

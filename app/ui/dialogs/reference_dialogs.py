@@ -140,6 +140,10 @@ class IndicatorDialog(FormDialog):
         )
         self._kinds = {k.id: k for k in kinds}
         self.sum_field = QComboBox()
+        self.entered_by = combo_box(
+            [(self.tr("县矫正办录入"), False), (self.tr("本科室自行录入"), True)],
+            bool(indicator and indicator.value_unit_id is not None),
+        )
         self._initial_sum_field = indicator.sum_field if indicator else ""
         self.add_field("name", self.tr("指标名称"), self.name)
         self.add_field("measure_unit", self.tr("计量单位"), self.measure_unit)
@@ -150,6 +154,12 @@ class IndicatorDialog(FormDialog):
         self.add_field("measure", self.tr("计算方式"), self.measure)
         self.add_field("entry_kind", self.tr("计入的台账类型"), self.kind)
         self.add_field("sum_field", self.tr("求和字段"), self.sum_field)
+        self.add_field(
+            "entered_by",
+            self.tr("完成值录入"),
+            self.entered_by,
+            self.tr("人工评定的指标：在“职责与指标”页“录入完成值…”。"),
+        )
         self.measure.currentIndexChanged.connect(self._update_enabled)
         self.kind.currentIndexChanged.connect(self._fill_sum_fields)
         self._fill_sum_fields()
@@ -167,6 +177,7 @@ class IndicatorDialog(FormDialog):
         measure = self.measure.currentData()
         self.kind.setEnabled(measure != IndicatorMeasure.MANUAL)
         self.sum_field.setEnabled(measure == IndicatorMeasure.SUM)
+        self.entered_by.setEnabled(measure == IndicatorMeasure.MANUAL)
 
     def values(self) -> dict:
         return {
@@ -177,4 +188,5 @@ class IndicatorDialog(FormDialog):
             "measure": self.measure.currentData(),
             "entry_kind_id": self.kind.currentData(),
             "sum_field": self.sum_field.currentData() or "",
+            "entered_by_department": bool(self.entered_by.currentData()),
         }

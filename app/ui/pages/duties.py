@@ -5,10 +5,17 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QListView, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from app.models import UnitKind
-from app.services import reference
-from app.services.progress import IndicatorProgress, department_progress, indicator_progress
+from app.models import IndicatorMeasure, UnitKind
+from app.services import manual_values, reference
+from app.services.manual_values import ManualValueRow
+from app.services.progress import (
+    IndicatorProgress,
+    department_progress,
+    indicator_progress,
+    programme_window,
+)
 from app.services.reference import MEASURE_LABELS, DutyRow, IndicatorRow, UnitRow
+from app.ui.dialogs.manual_value_dialog import ManualValueDialog
 from app.ui.dialogs.reference_dialogs import DutyDialog, IndicatorDialog
 from app.ui.messages import confirm
 from app.ui.pages.base import Page, button_row, section_label
@@ -32,6 +39,8 @@ class DutiesPage(Page):
         super().__init__(database, context, parent)
         self.progress: dict[int, IndicatorProgress] = {}
         self.department_completion: dict[int, float] = {}
+        self.latest_values: dict[int, ManualValueRow] = {}
+        self.enterable: set[int] = set()  # manual indicators this PC records values of
         self.departments_model: RowTableModel[UnitRow] = RowTableModel(
             [
                 Column(
@@ -90,6 +99,7 @@ class DutiesPage(Page):
                     foreground=lambda r: progress_colour(self._ratio(r)),
                 ),
                 Column(self.tr("计算方式"), lambda r: MEASURE_LABELS[r.measure]),
+                Column(self.tr("最近录入"), lambda r: self._latest_text(r)),
                 Column(self.tr("计入台账类型"), lambda r: r.entry_kind_name),
             ],
             self,
@@ -98,6 +108,9 @@ class DutiesPage(Page):
         self.add_indicator_button = QPushButton(self.tr("新增指标"))
         self.edit_indicator_button = QPushButton(self.tr("编辑指标"))
         self.delete_indicator_button = QPushButton(self.tr("删除指标"))
+        self.enter_value_button = QPushButton(self.tr("录入完成值…"))
+        self.enter_value_button.setObjectName("enterValueButton")
+        self.enter_value_button.setToolTip(self.tr("人工评定的指标：录入截至某日的完成值"))
         self.weight_label = QLabel()
         self.weight_label.setObjectName("weightLabel")
 
@@ -114,6 +127,7 @@ class DutiesPage(Page):
         indicator_buttons = button_row(
             self.add_indicator_button, self.edit_indicator_button, self.delete_indicator_button
         )
+        indicator_buttons.insertWidget(3, self.enter_value_button)
         indicator_buttons.addWidget(self.weight_label)
         right_layout.addLayout(indicator_buttons)
 
@@ -146,6 +160,7 @@ class DutiesPage(Page):
             lambda: self.edit_indicator(self.indicators_view.selected_row())
         )
         self.delete_indicator_button.clicked.connect(lambda: self.delete_indicator())
+        self.enter_value_button.clicked.connect(lambda: self.enter_value())
         if not context.owns_reference_data:
             self.keep_reference_data_read_only(
                 self.add_duty_button,
@@ -165,6 +180,12 @@ class DutiesPage(Page):
         if self.context.programme_id is None:
             return
         items = indicator_progress(session, self.context.programme_id)
+        manual = [i.indicator_id for i in items if i.measure == IndicatorMeasure.MANUAL]
+        _start, end = programme_window(session, self.context.programme_id)
+        self.latest_values = manual_values.latest_values(session, manual, end)
+        self.enterable = manual_values.enterable(
+            session, self.context.programme_id, self.context.local_unit_id
+        )
         self.progress = {i.indicator_id: i for i in items}
         self.department_completion = {
             d.department_id: d.completion
@@ -188,6 +209,15 @@ class DutiesPage(Page):
     def _actual_text(self, row: IndicatorRow) -> str:
         actual = self._actual(row)
         return "—" if actual is None else format_number(actual)
+
+    def _latest_text(self, row: IndicatorRow) -> str:
+        if row.measure != IndicatorMeasure.MANUAL:
+            return ""
+        latest = self.latest_values.get(row.id)
+        if latest is None:
+            return self.tr("未录入")
+        text = latest.recorded_on.isoformat()
+        return f"{text}　{latest.note}" if latest.note else text
 
     def _ratio(self, row: IndicatorRow) -> float | None:
         item = self.progress.get(row.id)
@@ -270,6 +300,12 @@ class DutiesPage(Page):
         self.add_indicator_button.setEnabled(has_duty)
         self.edit_indicator_button.setEnabled(has_indicator)
         self.delete_indicator_button.setEnabled(has_indicator)
+        # shown where this PC records some manual indicator's value (the county office always)
+        indicator = self.indicators_view.selected_row()
+        self.enter_value_button.setVisible(
+            bool(self.enterable) or self.context.local_unit_kind == UnitKind.COUNTY_OFFICE
+        )
+        self.enter_value_button.setEnabled(indicator is not None and indicator.id in self.enterable)
 
     # ------------------------------------------------------------ editing
 
@@ -348,3 +384,28 @@ class DutiesPage(Page):
         if self.attempt(lambda s: reference.delete_indicator(s, indicator.id), self.tr("删除指标")):
             self._reload_progress()
             self.load_duties(keep_duty_id=duty.id)
+
+    def enter_value(self) -> None:
+        """Open 录入完成值 for the selected manual indicator and record the value on 保存."""
+        indicator = self.indicators_view.selected_row()
+        duty = self.duties_view.selected_row()
+        if indicator is None or duty is None or indicator.id not in self.enterable:
+            return
+        entry = self.run(
+            lambda s: manual_values.value_entry(s, indicator.id), self.tr("录入完成值")
+        )
+        if entry is None:
+            return
+        unit_id = self.context.local_unit_id
+
+        def save(values: dict) -> None:
+            def work(session) -> int:
+                return manual_values.record_value(session, indicator.id, unit_id=unit_id, **values)
+
+            self.save_from_dialog(self.tr("录入完成值"), work)
+
+        dialog = ManualValueDialog(save, entry, self)
+        if dialog.exec():
+            self._reload_progress()
+            self.load_duties(keep_duty_id=duty.id)
+            self.indicators_view.select_where(lambda r: r.id == indicator.id)
