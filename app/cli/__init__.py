@@ -23,7 +23,9 @@ EPILOG = """示例：
   main.py --db bangjiao.db ledger export --out 台账.xlsx --from 2018-01-01 --to 2018-12-31
                                                             把工作台账导出为 Excel 文件
   main.py --db bangjiao.db reminders pdf --all --out 催办单.pdf
-                                                            各单位逾期、即将到期事项的催办单"""
+                                                            各单位逾期、即将到期事项的催办单
+  main.py --db bangjiao.db programme new --year 2019 --copy-from 2018
+                                                            从 2018 年度复制，开始 2019 年度"""
 
 
 class _ChineseHelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -80,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli import reminders
 
     reminders.add_parsers(commands, _parser)
+    from app.cli import programme
+
+    programme.add_parsers(commands, _parser)
     return parser
 
 
@@ -160,6 +165,12 @@ def _reminders(args: argparse.Namespace) -> int:
     return reminders.handle(args, _open_existing)
 
 
+def _programme(args: argparse.Namespace) -> int:
+    from app.cli import programme
+
+    return programme.handle(args, _open_existing)
+
+
 def _summary(args: argparse.Namespace) -> int:
     from app.cli import summary
 
@@ -186,6 +197,7 @@ HANDLERS = {
     "summary": _summary,
     "bulletin": _bulletin,
     "reminders": _reminders,
+    "programme": _programme,
 }
 
 

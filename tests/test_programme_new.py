@@ -1,0 +1,188 @@
+"""Issue 14, next year: `new_programme` copies a year's reference data into a new programme
+(phases shifted by whole years), leaves the earlier year untouched, and refuses bad requests;
+`programme list` / `programme new` on the command line."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.cli import main
+from app.models import (
+    AgreementTemplate,
+    AssessmentScheme,
+    Duty,
+    Goal,
+    Indicator,
+    LedgerEntry,
+    Pairing,
+    Phase,
+    Programme,
+    Unit,
+    UnitKind,
+)
+from app.services.errors import UserError
+from app.services.programme import new_programme
+from app.services.settings import LOCAL_UNIT, current_programme, set_setting
+from tests.helpers import dump
+
+PER_PROGRAMME = ["goals", "phases", "duties", "pairings", "assessment_schemes",
+                 "agreement_templates", "agreements", "phase_summaries", "meetings"]  # fmt: skip
+
+
+def _year_rows(path: Path, year: int) -> dict[str, list[tuple]]:
+    """Every row belonging to the programme of ``year``, by table."""
+    connection = sqlite3.connect(path)
+    try:
+        (pid,) = connection.execute("SELECT id FROM programmes WHERE year = ?", (year,)).fetchone()
+        rows = {"programmes": connection.execute(
+            "SELECT * FROM programmes WHERE id = ?", (pid,)).fetchall()}  # fmt: skip
+        for table in PER_PROGRAMME:
+            rows[table] = connection.execute(
+                f"SELECT * FROM {table} WHERE programme_id = ? ORDER BY id", (pid,)
+            ).fetchall()
+        rows["indicators"] = connection.execute(
+            "SELECT i.* FROM indicators i JOIN duties d ON i.duty_id = d.id "
+            "WHERE d.programme_id = ? ORDER BY i.id", (pid,)).fetchall()  # fmt: skip
+        return rows
+    finally:
+        connection.close()
+
+
+def _count(session, model, programme_id: int) -> int:
+    return len(list(session.scalars(select(model).where(model.programme_id == programme_id))))
+
+
+def test_a_new_year_copies_the_reference_data_with_phases_shifted(database, db_path):
+    before = _year_rows(db_path, 2018)
+    with database.session() as s:
+        old = current_programme(s)
+        old_id = old.id
+        new = new_programme(s, year=2019, copy_from_year=2018)
+        new_id = new.id
+        assert (new.year, new.title) == (2019, old.title)
+        assert new.period == (date(2019, 1, 1), date(2019, 12, 31))
+    with database.session() as s:
+        assert current_programme(s).id == new_id  # the new year is the current programme
+        for model in (Goal, Phase, Duty, Pairing, AssessmentScheme, AgreementTemplate):
+            assert _count(s, model, new_id) == _count(s, model, old_id) > 0, model
+        # phases keep their month and day, one year later
+        old_phases = s.scalars(select(Phase).where(Phase.programme_id == old_id)
+                               .order_by(Phase.sort_order)).all()  # fmt: skip
+        new_phases = s.scalars(select(Phase).where(Phase.programme_id == new_id)
+                               .order_by(Phase.sort_order)).all()  # fmt: skip
+        for o, n in zip(old_phases, new_phases, strict=True):
+            assert (n.name, n.start_date, n.end_date) == (
+                o.name, o.start_date.replace(year=2019), o.end_date.replace(year=2019))  # fmt: skip
+            assert n.deadline == (o.deadline and o.deadline.replace(year=2019))
+            assert n.uuid != o.uuid
+
+        # indicators with their targets and weights, under the new year's duties
+        def indicators(pid: int) -> list[tuple]:
+            query = (select(Duty.text, Duty.department_id, Indicator.name, Indicator.annual_target,
+                            Indicator.weight, Indicator.measure, Indicator.entry_kind_id)
+                     .join(Indicator, Indicator.duty_id == Duty.id)
+                     .where(Duty.programme_id == pid)
+                     .order_by(Duty.sort_order, Duty.id, Indicator.sort_order, Indicator.id))  # fmt: skip
+            return [tuple(r) for r in s.execute(query)]
+
+        assert indicators(new_id) == indicators(old_id) and len(indicators(new_id)) > 5
+        new_duty_ids = set(s.scalars(select(Duty.id).where(Duty.programme_id == new_id)))
+        new_indicator_duties = set(
+            s.scalars(select(Indicator.duty_id).join(Duty).where(Duty.programme_id == new_id))
+        )
+        assert new_indicator_duties <= new_duty_ids
+        county = s.scalar(select(Unit).where(Unit.kind == UnitKind.COUNTY_OFFICE))
+        assert s.get_one(Programme, new_id).owner_unit_id == county.id
+    assert _year_rows(db_path, 2018) == before  # the earlier year is untouched
+    rows_2019 = _year_rows(db_path, 2019)
+    assert rows_2019["agreements"] == rows_2019["phase_summaries"] == rows_2019["meetings"] == []
+
+
+def test_given_start_and_end_and_ledger_is_not_copied(database):
+    with database.session() as s:
+        entries = len(s.scalars(select(LedgerEntry)).all())
+        new = new_programme(
+            s, year=2019, copy_from_year=2018, start=date(2019, 6, 28), end=date(2019, 12, 31)
+        )
+        assert new.period == (date(2019, 6, 28), date(2019, 12, 31))
+    with database.session() as s:
+        assert len(s.scalars(select(LedgerEntry)).all()) == entries
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"year": 2018, "copy_from_year": 2018}, "2018 年度的实施方案已经存在"),
+        ({"year": 2019, "copy_from_year": 2017}, "没有 2017 年度的实施方案"),
+        (
+            {
+                "year": 2019,
+                "copy_from_year": 2018,
+                "start": date(2019, 12, 31),
+                "end": date(2019, 1, 1),
+            },
+            "晚于结束日期",
+        ),
+    ],
+)
+def test_refusals_change_nothing(database, db_path, kwargs, message):
+    before = dump(db_path)
+    with pytest.raises(UserError, match=message), database.session() as s:
+        new_programme(s, **kwargs)
+    assert dump(db_path) == before
+
+
+def test_only_the_county_office_starts_a_new_year(database, db_path):
+    with database.session() as s:
+        department = s.scalar(select(Unit).where(Unit.kind == UnitKind.DEPARTMENT))
+        set_setting(s, LOCAL_UNIT, department.uuid)
+    before = dump(db_path)
+    with pytest.raises(UserError, match="只有县矫正办"), database.session() as s:
+        new_programme(s, year=2019, copy_from_year=2018)
+    assert dump(db_path) == before
+
+
+def test_cli_new_and_list(db_path, capsys):
+    assert main(["--db", str(db_path), "programme", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "2018\t" in out and "2018-06-28 至 2018-12-31\t当前" in out
+    assert main(["--db", str(db_path), "programme", "new", "--year", "2019",
+                 "--copy-from", "2018"]) == 0  # fmt: skip
+    assert "已开始 2019 年度" in capsys.readouterr().out
+    assert main(["--db", str(db_path), "programme", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("2018\t") and not lines[0].endswith("当前")
+    assert lines[1].startswith("2019\t") and lines[1].endswith("2019-01-01 至 2019-12-31\t当前")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--year", "2019", "--copy-from", "2018", "--start", "2019-13-01"], "--start 的日期"),
+        (["--year", "2019", "--copy-from", "2016"], "没有 2016 年度"),
+        (["--year", "2018", "--copy-from", "2018"], "已经存在"),
+        (
+            [
+                "--year",
+                "2019",
+                "--copy-from",
+                "2018",
+                "--start",
+                "2019-09-01",
+                "--end",
+                "2019-08-01",
+            ],
+            "晚于结束日期",
+        ),
+    ],
+)
+def test_cli_bad_input_exits_2_and_changes_nothing(db_path, capsys, args, message):
+    before = dump(db_path)
+    assert main(["--db", str(db_path), "programme", "new", *args]) == 2
+    assert message in capsys.readouterr().err
+    assert dump(db_path) == before
