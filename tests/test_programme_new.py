@@ -186,3 +186,35 @@ def test_cli_bad_input_exits_2_and_changes_nothing(db_path, capsys, args, messag
     assert main(["--db", str(db_path), "programme", "new", *args]) == 2
     assert message in capsys.readouterr().err
     assert dump(db_path) == before
+
+
+def test_new_year_from_the_settings_page(qtbot, gui_app, monkeypatch, dialogs, db_path):
+    from PySide6.QtCore import Qt
+
+    from app.ui.dialogs.programme_dialog import NewYearDialog
+    from tests.helpers import assert_fits_screen, drive_dialog, open_page
+
+    page = open_page(qtbot, db_path, "settings")
+
+    def refused(dialog: NewYearDialog) -> None:
+        assert_fits_screen(dialog)
+        dialog.year.setValue(2018)  # exists already
+
+    seen = drive_dialog(monkeypatch, NewYearDialog, refused)
+    before = dump(db_path)
+    qtbot.mouseClick(page.new_year_button, Qt.MouseButton.LeftButton)
+    assert "2018 年度的实施方案已经存在" in seen[-1].error_text("year")
+    assert dump(db_path) == before
+
+    def fill(dialog: NewYearDialog) -> None:
+        dialog.year.setValue(2019)
+        assert dialog.start.value() == date(2019, 1, 1)
+        dialog.start.setValue(date(2019, 6, 28))
+
+    drive_dialog(monkeypatch, NewYearDialog, fill)
+    qtbot.mouseClick(page.new_year_button, Qt.MouseButton.LeftButton)
+    assert any("已建立 2019 年度" in t for t in dialogs.texts("information"))
+    with page.database.session() as s:
+        programme = current_programme(s)
+        assert programme.year == 2019
+        assert programme.period == (date(2019, 6, 28), date(2019, 12, 31))

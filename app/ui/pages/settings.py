@@ -1,10 +1,11 @@
-"""设置: where the data lives, which unit this PC is, and how many days ahead to remind."""
+"""设置: where the data lives, which unit this PC is, how many days ahead to remind, and (at the
+county office) 开始新年度."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
 
-from app.models import SCHEMA_HEAD
+from app.models import SCHEMA_HEAD, UnitKind
 from app.services.reference import UNIT_KIND_LABELS
 from app.ui.pages.base import Page
 
@@ -41,6 +42,17 @@ class SettingsPage(Page):
         if database.backup_path:
             form.addRow(self.tr("升级前备份："), QLabel(str(database.backup_path)))
         self.layout_.addLayout(form)
+        self.new_year_button: QPushButton | None = None
+        if context.local_unit_kind == UnitKind.COUNTY_OFFICE:
+            self.new_year_button = QPushButton(self.tr("开始新年度…"))
+            self.new_year_button.setToolTip(
+                self.tr("从某年度复制职责、指标、阶段等，建立新年度的实施方案。")
+            )
+            self.new_year_button.clicked.connect(lambda: self.start_new_year())
+            row = QHBoxLayout()
+            row.addWidget(self.new_year_button)
+            row.addStretch(1)
+            self.layout_.addLayout(row)
         self.layout_.addStretch(1)
 
     def save_due_soon_days(self, days: int) -> None:
@@ -48,3 +60,33 @@ class SettingsPage(Page):
         from app.services.reminders import set_due_soon_days
 
         self.attempt(lambda session: set_due_soon_days(session, days), self.tr("提醒天数未保存"))
+
+    def start_new_year(self) -> None:
+        """开始新年度: the dialog; on 保存 the new programme is made the current one."""
+        from app.services.programme import list_programmes, new_programme
+        from app.ui import messages
+        from app.ui.dialogs.programme_dialog import NewYearDialog
+
+        programmes = self.run(list_programmes, self.tr("开始新年度"))
+        if programmes is None:
+            return
+        made: list[tuple[int, str]] = []
+
+        def save(values: dict) -> None:
+            def work(session) -> tuple[int, str]:
+                programme = new_programme(session, **values)
+                first, last = programme.period
+                return programme.year, f"{first.isoformat()} 至 {last.isoformat()}"
+
+            made.append(self.save_from_dialog(self.tr("开始新年度"), work))
+
+        dialog = NewYearDialog(save, programmes, self)
+        if dialog.exec() and made:
+            year, period = made[-1]
+            messages.inform(
+                self,
+                self.tr("开始新年度"),
+                self.tr("已建立 %1 年度的实施方案（%2），并设为当前方案。"
+                        "请关闭并重新打开程序，各页面即按新年度显示。")
+                .replace("%1", str(year)).replace("%2", period),
+            )  # fmt: skip
