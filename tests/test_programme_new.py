@@ -218,3 +218,27 @@ def test_new_year_from_the_settings_page(qtbot, gui_app, monkeypatch, dialogs, d
         programme = current_programme(s)
         assert programme.year == 2019
         assert programme.period == (date(2019, 6, 28), date(2019, 12, 31))
+
+
+def test_the_new_year_keeps_the_templates_wording(database):
+    from app.services.documents import template_section
+    from app.services.summary_reports import full_name
+
+    with database.session() as s:
+        old_id = current_programme(s).id
+        new_id = new_programme(s, year=2019, copy_from_year=2018).id
+        assert s.get_one(Programme, new_id).template_key is None  # the key stays with 2018
+        for section in ("bulletin", "meetings", "minutes"):
+            assert template_section(s, new_id, section) == template_section(s, old_id, section)
+        assert template_section(s, new_id, "meetings")
+        county = s.scalar(select(Unit).where(Unit.kind == UnitKind.COUNTY_OFFICE))
+        assert full_name(s, new_id, county) == full_name(s, old_id, county) != county.name
+
+
+def test_the_new_year_keeps_the_meeting_types(database):
+    from app.services.meetings import DEFAULT_TYPES, meeting_types
+
+    with database.session() as s:
+        old_id = current_programme(s).id
+        new_id = new_programme(s, year=2019, copy_from_year=2018).id
+        assert meeting_types(s, new_id) == meeting_types(s, old_id) != DEFAULT_TYPES

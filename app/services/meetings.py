@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from app.models import Meeting, MeetingDecision, MeetingReport, Phase, Programme, Unit, UnitKind
 from app.models.meeting import DEFAULT_MEETING_TYPE, MEETING_TYPE_LENGTH
 from app.services.dates import DatePurpose, programme_date_range, programme_span
-from app.services.documents import template_section
+from app.services.documents import template_key, template_section
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
 from app.services.period import programme_period
@@ -138,9 +138,10 @@ def meeting_types(session: Session, programme_id: int | None) -> MeetingTypes:
     from app.services import templates
 
     programme = session.get(Programme, programme_id) if programme_id is not None else None
-    if programme is None or not programme.template_key:
+    own_key = template_key(session, programme) if programme is not None else None
+    if programme is None or not own_key:
         return DEFAULT_TYPES
-    key = (templates.TEMPLATES_DIR, programme.template_key)
+    key = (templates.TEMPLATES_DIR, own_key)
     known = _TYPES_READ.get(key)
     if known is not None:
         try:

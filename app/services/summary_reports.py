@@ -302,7 +302,9 @@ def full_name(session: Session, programme_id: int, unit: Unit | None) -> str:
     (e.g. 县矫正办 → 青田县社区矫正工作领导小组办公室), else its name."""
     if unit is None:
         return ""
-    key = session.get_one(Programme, programme_id).template_key
+    from app.services.documents import template_key
+
+    key = template_key(session, session.get_one(Programme, programme_id))
     if key:
         from app.services.templates import find_template, read_template
 

@@ -779,11 +779,12 @@ class ExchangePage(Page):
             return
 
         def work(session, _report) -> Path:
+            from app.services.documents import template_key
             from app.services.settings import current_programme
             from app.sync.registration import write_credential
 
             programme = current_programme(session)
-            template = programme.template_key if programme is not None else None
+            template = template_key(session, programme) if programme is not None else None
             write_credential(session, unit, path, template or "", reissue=reissue)
             return path
 
