@@ -218,6 +218,12 @@ def test_new_year_from_the_settings_page(qtbot, gui_app, monkeypatch, dialogs, d
         programme = current_programme(s)
         assert programme.year == 2019
         assert programme.period == (date(2019, 6, 28), date(2019, 12, 31))
+    window = page.window()
+    qtbot.waitUntil(lambda: window.context.programme_year == 2019)
+    assert "2019年度" in window.banner.text()
+    assert window.stack.currentWidget() is window.pages["settings"] is not page
+    home = window.open_section("home")
+    assert home.context.programme_year == 2019
 
 
 def test_the_new_year_keeps_the_templates_wording(database):

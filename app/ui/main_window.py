@@ -123,6 +123,18 @@ class MainWindow(QMainWindow):
         if remind:
             QTimer.singleShot(0, lambda: self.show_today_panel())
 
+    def reload(self, section: str = "home") -> None:
+        """Rebuild every page on the same database (the current programme changed, e.g. a new
+        year was started) and show ``section``."""
+        if self.database is None:
+            return
+        for page in self.pages.values():
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self.pages.clear()
+        self.attach_database(self.database)
+        self.open_section(section)
+
     def show_today_panel(self, today: date | None = None) -> TodayPanel | None:
         """今日待办: this PC's overdue and due-soon items as of ``today`` (the PC's date by
         default, moved into the programme's year), shown without blocking; None when there are

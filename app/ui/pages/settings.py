@@ -3,6 +3,7 @@ county office) 开始新年度."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
 
 from app.models import SCHEMA_HEAD, UnitKind
@@ -87,6 +88,9 @@ class SettingsPage(Page):
                 self,
                 self.tr("开始新年度"),
                 self.tr("已建立 %1 年度的实施方案（%2），并设为当前方案。"
-                        "请关闭并重新打开程序，各页面即按新年度显示。")
+                        "各页面现按新年度显示；原年度的数据不变。")
                 .replace("%1", str(year)).replace("%2", period),
             )  # fmt: skip
+            window = self.window()
+            if hasattr(window, "reload"):  # after this slot returns: it rebuilds this page too
+                QTimer.singleShot(0, lambda: window.reload("settings"))
