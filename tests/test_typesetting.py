@@ -348,3 +348,15 @@ def test_a_line_after_a_spread_line_keeps_the_body_pitch():
     assert lines[2].text.startswith("效，")
     for line in lines[:3]:
         assert abs(line.chars[-1].x1 - (28 + 156) * 72 / 25.4) < 0.5, line.text
+
+
+def test_unit_names_in_narrow_cells_break_only_between_their_parts():
+    from app.reports.typesetting import unit_name
+
+    def story(st: Styles) -> Story:
+        rows = [["科室"], [unit_name("公证管理科、公证处")], [unit_name("办公室（政治处）")]]
+        return [ruled_table(rows, [22 * mm], st)]
+
+    lines = [line.text for line in pdf_measure.measure(build_pdf("t", "t", story)).lines()]
+    assert "公证管理科、" in lines and "公证处" in lines  # not 公证管理科、公 / 证处
+    assert "办公室" in lines and "（政治处）" in lines  # not 办公室（政治 / 处）

@@ -21,7 +21,7 @@ from app.reports.official import (
     cn_date,
     ruled_table,
 )
-from app.reports.typesetting import Paragraph
+from app.reports.typesetting import Paragraph, unit_name
 from app.services.bulletin import Bulletin
 from app.services.progress import pace_status
 from app.services.wording import signed
@@ -145,7 +145,7 @@ def bulletin_story(b: Bulletin, st: Styles) -> Story:
     rows = [["排名", "科室", "台账（条）", "指标完成率", "时间进度", "得分"]]
     for s in b.scores:
         colour = PACE_COLOURS[pace_status(s.completion, b.year_elapsed)]
-        rows.append([str(s.rank), s.name, str(b.entries.get(s.unit_id, 0)),
+        rows.append([str(s.rank), unit_name(s.name), str(b.entries.get(s.unit_id, 0)),
                      _coloured(f"{s.completion * 100:.0f}%", st["cell_center"], colour),
                      f"{b.year_elapsed * 100:.0f}%", signed(s.total, plus=False)])  # fmt: skip
     story.append(_table(rows, [14 * mm, 50 * mm, 22 * mm, 26 * mm, 22 * mm, 22 * mm], st))
@@ -164,7 +164,7 @@ def bulletin_story(b: Bulletin, st: Styles) -> Story:
     story.append(_p("四、逾期事项", st["heading"]))
     if b.overdue:
         rows = [["类别", "单位", "事项", "期限", "逾期"]]
-        rows += [[i.kind, i.unit, i.text, cn_date(i.due) if i.due else "—",
+        rows += [[i.kind, unit_name(i.unit), i.text, cn_date(i.due) if i.due else "—",
                   f"{i.days_late}天" if i.days_late else "—"] for i in b.overdue]  # fmt: skip
         story.append(_table(rows, [24 * mm, 30 * mm, 58 * mm, 28 * mm, 16 * mm], st))
     else:

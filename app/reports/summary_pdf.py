@@ -53,7 +53,7 @@ from app.reports.official import (
     ruled_table,
     styles,
 )
-from app.reports.typesetting import Paragraph
+from app.reports.typesetting import Paragraph, unit_name
 from app.services.summaries import FROZEN_AT_UPGRADE
 from app.services.summary_reports import (
     ISSUED_ONLY,
@@ -430,7 +430,7 @@ def _indicators(report: CountyReport, st: Styles) -> Story:
     spans: list[tuple[Any, ...]] = []
     for department, indicators in report.indicators:
         for item in indicators:
-            rows.append([department, item.name,
+            rows.append([unit_name(department), item.name,
                          f"{_figure(item.target)}{item.measure_unit}",
                          f"{_figure(item.actual)}{item.measure_unit}" if item.actual is not None else "人工评定",
                          _percent(item.ratio)])  # fmt: skip
@@ -473,7 +473,8 @@ def _ranking(report: CountyReport, st: Styles) -> Story:
     for score in report.ranking:
         others = "；".join(f"{line.label} {signed(line.points)}" for line in score.lines[1:]) or "—"
         total = f"{score.total:.2f}".replace("-", "\u2212")  # a true minus sign
-        rows.append([str(score.rank), score.name, _percent(score.completion), others, total])
+        rows.append([str(score.rank), unit_name(score.name), _percent(score.completion), others,
+                     total])  # fmt: skip
     intro = _p(f"按《{report.scheme_name}》计分，截至{cn_date(report.as_of)}各科室得分和名次如下：",
                st["body"])  # fmt: skip
     note = _p("注：指标完成率为各项量化指标的加权完成率（每项以 100% 为限）；得分为指标得分与"

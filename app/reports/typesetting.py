@@ -22,6 +22,7 @@ drawn in the fallback face of :func:`app.reports.fonts.font_set`, never dropped.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from itertools import groupby
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -52,6 +53,13 @@ _PAIRS = ("——", "……", "──")
 def unbreakable(text: str) -> str:
     """``text`` with :data:`JOIN` between its characters: kept on one line (e.g. a name)."""
     return JOIN.join(text)
+
+
+def unit_name(text: str) -> str:
+    """A unit's name for a narrow cell: it may break only after "、" or before "（" (公证管理科、/
+    公证处, 办公室/（政治处）), never inside a word."""
+    parts = re.split(r"(?<=、)|(?=（)", text)
+    return "".join(unbreakable(part) for part in parts if part)
 
 
 def _is_cjk(ch: str) -> bool:
