@@ -248,3 +248,20 @@ def test_the_new_year_keeps_the_meeting_types(database):
         old_id = current_programme(s).id
         new_id = new_programme(s, year=2019, copy_from_year=2018).id
         assert meeting_types(s, new_id) == meeting_types(s, old_id) != DEFAULT_TYPES
+
+
+def test_the_bulletin_uses_the_programme_whose_period_holds_its_date(db_path, tmp_path):
+    import io
+
+    from pypdf import PdfReader
+
+    assert main(["--db", str(db_path), "programme", "new", "--year", "2019",
+                 "--copy-from", "2018"]) == 0  # fmt: skip  # 2019 is now the current year
+    for day, period in (
+        ("2018-10-20", "2018年6月28日至12月31日"),
+        ("2019-03-01", "2019年1月1日至12月31日"),
+    ):
+        out = tmp_path / f"{day}.pdf"
+        assert main(["--db", str(db_path), "bulletin", "--date", day, "--out", str(out)]) == 0
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(out.read_bytes())).pages)
+        assert period in text.replace(" ", ""), day

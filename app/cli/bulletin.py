@@ -51,7 +51,10 @@ def handle(args: argparse.Namespace, open_existing) -> int:
     database = open_existing(args.db)
     try:
         with database.session() as session:
-            programme = required_programme(session)
+            from app.services.programme import programme_holding
+
+            # the year whose period holds the date, else the current one
+            programme = programme_holding(session, as_of) or required_programme(session)
             bulletin = build_bulletin(session, programme.id, as_of, issue)
         if args.out:
             from app.reports.bulletin_pdf import render_bulletin_pdf

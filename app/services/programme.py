@@ -249,3 +249,15 @@ def list_programmes(session: Session) -> list[ProgrammeRow]:
         start, end = p.period
         rows.append(ProgrammeRow(p.id, p.year, p.title, start, end, current is p))
     return rows
+
+
+def programme_holding(session: Session, day: date) -> Programme | None:
+    """The programme whose own period holds ``day`` (the latest one if periods overlap), or
+    None when none does."""
+    from app.services.period import period_of_programme
+
+    holding = [
+        p for p in session.scalars(select(Programme).where(Programme.deleted.is_(False)))
+        if period_of_programme(p).start <= day <= period_of_programme(p).end
+    ]  # fmt: skip
+    return max(holding, key=lambda p: period_of_programme(p).start, default=None)
