@@ -36,15 +36,10 @@ from app.reports.official import (
 )
 from app.reports.typesetting import Paragraph, unbreakable
 from app.services.agreements import render_text, version_note
+from app.services.wording import figure
 
 if TYPE_CHECKING:
     from reportlab.pdfgen.canvas import Canvas
-
-
-def _figure(value: float) -> str:
-    return (
-        f"{int(value):,}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
-    )
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
@@ -95,11 +90,11 @@ def agreement_story(content: dict[str, Any], st: Styles, *, restart: bool = True
             rows.append([
                 _p(str(n), st["cell_center"]), _p(f"（{cn_numeral(item['duty'])}）", st["cell_center"]),
                 _p(item["name"], st["cell"]), _p(item["unit"], st["cell_center"]),
-                _p(_figure(item["target"]), st["cell_center"]), _p(_figure(item["weight"]), st["cell_center"]),
+                _p(figure(item["target"]), st["cell_center"]), _p(figure(item["weight"]), st["cell_center"]),
             ])  # fmt: skip
         total = sum(float(i["weight"]) for i in content["indicators"])
         rows.append(
-            [_p("合计", st["cell_center"]), "", "", "", "", _p(_figure(total), st["cell_center"])]
+            [_p("合计", st["cell_center"]), "", "", "", "", _p(figure(total), st["cell_center"])]
         )
         widths = [12 * mm, 22 * mm, 58 * mm, 22 * mm, 24 * mm, 18 * mm]
         table = Table(rows, colWidths=widths, repeatRows=1, hAlign="CENTER")

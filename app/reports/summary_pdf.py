@@ -63,7 +63,7 @@ from app.services.summary_reports import (
     DepartmentReport,
     ReportPhoto,
 )
-from app.services.wording import name_list, sentence_of_lines, signed
+from app.services.wording import figure, name_list, percent, sentence_of_lines, signed
 
 if TYPE_CHECKING:
     from app.services.attachments import AttachmentStore
@@ -77,18 +77,6 @@ RED = "#b03a2e"  # what is not achieved, not signed, not held, overdue
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
-
-
-def _figure(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return (
-        f"{int(value):,}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
-    )
-
-
-def _percent(ratio: float | None) -> str:
-    return "—" if ratio is None else f"{ratio * 100:.0f}%"
 
 
 def _table(
@@ -253,13 +241,13 @@ def _statistics(report: DepartmentReport, st: Styles) -> Story:
              else ["合计", f.period_entries, f.period_served])  # fmt: skip
     rows.append(total)
     widths = [40 * mm, 22 * mm, 24 * mm, 35 * mm, 35 * mm] if split else [76 * mm, 40 * mm, 40 * mm]
-    flowables.append(_table([[_figure(c) if isinstance(c, int) else c for c in r] for r in rows],
+    flowables.append(_table([[figure(c) if isinstance(c, int) else c for c in r] for r in rows],
                             widths, st, total_row=True))  # fmt: skip
     if f.indicators:
         flowables.append(Spacer(0, LEADING * 0.4))
         rows = [["量化指标", "年度目标", "已完成", "完成率"]]
-        rows += [[i.name, f"{_figure(i.target)}{i.measure_unit}", f"{_figure(i.actual)}{i.measure_unit}"
-                  if i.actual is not None else "人工评定", _percent(i.ratio)] for i in f.indicators]  # fmt: skip
+        rows += [[i.name, f"{figure(i.target)}{i.measure_unit}", f"{figure(i.actual)}{i.measure_unit}"
+                  if i.actual is not None else "人工评定", percent(i.ratio)] for i in f.indicators]  # fmt: skip
         flowables.append(_table(rows, [66 * mm, 32 * mm, 34 * mm, 24 * mm], st))
     if f.paired_offices:
         each = "；".join(f"{v.office} {v.period_count} 次" for v in f.visits)
@@ -431,9 +419,9 @@ def _indicators(report: CountyReport, st: Styles) -> Story:
     for department, indicators in report.indicators:
         for item in indicators:
             rows.append([unit_name(department), item.name,
-                         f"{_figure(item.target)}{item.measure_unit}",
-                         f"{_figure(item.actual)}{item.measure_unit}" if item.actual is not None else "人工评定",
-                         _percent(item.ratio)])  # fmt: skip
+                         f"{figure(item.target)}{item.measure_unit}",
+                         f"{figure(item.actual)}{item.measure_unit}" if item.actual is not None else "人工评定",
+                         percent(item.ratio)])  # fmt: skip
     # every row names its department: a table continued on the next page stays readable
     if len(rows) == 1:
         return [_p("本方案尚未设置量化指标。", st["body"])]
@@ -473,7 +461,7 @@ def _ranking(report: CountyReport, st: Styles) -> Story:
     for score in report.ranking:
         others = "；".join(f"{line.label} {signed(line.points)}" for line in score.lines[1:]) or "—"
         total = f"{score.total:.2f}".replace("-", "\u2212")  # a true minus sign
-        rows.append([str(score.rank), unit_name(score.name), _percent(score.completion), others,
+        rows.append([str(score.rank), unit_name(score.name), percent(score.completion), others,
                      total])  # fmt: skip
     intro = _p(f"按《{report.scheme_name}》计分，截至{cn_date(report.as_of)}各科室得分和名次如下：",
                st["body"])  # fmt: skip

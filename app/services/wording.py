@@ -48,3 +48,17 @@ def sentence_of_lines(text: str, lead: str = "") -> str:
     if not lines:
         return ""
     return lead + "；".join(lines) + "。"
+
+
+def figure(value: float | None) -> str:
+    """A figure as documents print it: 1,200 / 2.5 / 0.75 (no trailing zeros); "—" for None."""
+    if value is None:
+        return "—"
+    return (
+        f"{int(value):,}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
+    )
+
+
+def percent(ratio: float | None) -> str:
+    """A ratio as a whole percentage (0.305 → 31%); "—" for None."""
+    return "—" if ratio is None else f"{ratio * 100:.0f}%"

@@ -8,16 +8,10 @@ from typing import Any
 
 from app.reports.docx.official_docx import STYLE_PLAIN, OfficialDocx
 from app.services.agreements import render_text, version_note
-from app.services.wording import cn_numeral
+from app.services.wording import cn_numeral, figure
 
 SIGN_COLUMN_CHARS = 13
 """Characters of 3号 on a line of a signature column (78 mm)."""
-
-
-def _figure(value: float) -> str:
-    return (
-        f"{int(value):,}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
-    )
 
 
 class _Headings:
@@ -58,9 +52,9 @@ def indicators(doc: OfficialDocx, content: dict[str, Any], heading: _Headings) -
     rows = [["序号", "对应职责", "指标名称", "计量单位", "年度目标", "权重"]]
     for n, item in enumerate(content["indicators"], start=1):
         rows.append([str(n), f"（{cn_numeral(item['duty'])}）", item["name"], item["unit"],
-                     _figure(item["target"]), _figure(item["weight"])])  # fmt: skip
+                     figure(item["target"]), figure(item["weight"])])  # fmt: skip
     total = sum(float(i["weight"]) for i in content["indicators"])
-    rows.append(["合计", "", "", "", "", _figure(total)])
+    rows.append(["合计", "", "", "", "", figure(total)])
     last = len(rows) - 1
     doc.table(rows, [12, 22, 58, 22, 24, 18], left=(2,), merges=[(last, 0, last, 4)],
               total_row=True)  # fmt: skip

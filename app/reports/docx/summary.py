@@ -25,24 +25,12 @@ from app.services.summary_reports import (
     InspectionLine,
     ReportPhoto,
 )
-from app.services.wording import book_title, cn_date, cn_numeral, signed
+from app.services.wording import book_title, cn_date, cn_numeral, figure, percent, signed
 
 Heading = Callable[[str], None]
 
 APPENDIX_ENTRY = "附件：图片资料"
 """The photo appendix in the contents, as the PDF's contents and bookmark name it."""
-
-
-def _figure(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return (
-        f"{int(value):,}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
-    )
-
-
-def _percent(ratio: float | None) -> str:
-    return "—" if ratio is None else f"{ratio * 100:.0f}%"
 
 
 def photos(doc: OfficialDocx, items: list[ReportPhoto], cache: PhotoCache) -> None:
@@ -63,22 +51,22 @@ def statistics(doc: OfficialDocx, report: DepartmentReport) -> None:
     if split:
         rows = [["工作类型", "本阶段\n（次）", "全年累计\n（次）", "服务对象\n本阶段（人次）",
                  "服务对象\n累计（人次）"]]  # fmt: skip
-        rows += [[k.kind, _figure(k.period_count), _figure(k.year_count),
-                  _figure(k.period_served), _figure(k.year_served)] for k in f.kinds]  # fmt: skip
-        rows.append(["合计", _figure(f.period_entries), _figure(f.year_entries),
-                     _figure(f.period_served), _figure(f.year_served)])  # fmt: skip
+        rows += [[k.kind, figure(k.period_count), figure(k.year_count),
+                  figure(k.period_served), figure(k.year_served)] for k in f.kinds]  # fmt: skip
+        rows.append(["合计", figure(f.period_entries), figure(f.year_entries),
+                     figure(f.period_served), figure(f.year_served)])  # fmt: skip
         widths = [40, 22, 24, 35, 35]
     else:
         rows = [["工作类型", "台账（条）", "服务对象（人次）"]]
-        rows += [[k.kind, _figure(k.period_count), _figure(k.period_served)] for k in f.kinds]
-        rows.append(["合计", _figure(f.period_entries), _figure(f.period_served)])
+        rows += [[k.kind, figure(k.period_count), figure(k.period_served)] for k in f.kinds]
+        rows.append(["合计", figure(f.period_entries), figure(f.period_served)])
         widths = [76, 40, 40]
     doc.table(rows, widths, total_row=True)
     if f.indicators:
         rows = [["量化指标", "年度目标", "已完成", "完成率"]]
-        rows += [[i.name, f"{_figure(i.target)}{i.measure_unit}",
-                  f"{_figure(i.actual)}{i.measure_unit}" if i.actual is not None else "人工评定",
-                  _percent(i.ratio)] for i in f.indicators]  # fmt: skip
+        rows += [[i.name, f"{figure(i.target)}{i.measure_unit}",
+                  f"{figure(i.actual)}{i.measure_unit}" if i.actual is not None else "人工评定",
+                  percent(i.ratio)] for i in f.indicators]  # fmt: skip
         doc.table(rows, [66, 32, 34, 24])
     if f.paired_offices:
         each = "；".join(f"{v.office} {v.period_count} 次" for v in f.visits)
@@ -234,7 +222,7 @@ def ranking(doc: OfficialDocx, report: CountyReport) -> None:
     rows = [["名次", "科室", "指标完成率", "加减分事项", "得分"]]
     for score in report.ranking:
         others = "；".join(f"{line.label} {signed(line.points)}" for line in score.lines[1:])
-        rows.append([str(score.rank), score.name, _percent(score.completion), others or "—",
+        rows.append([str(score.rank), score.name, percent(score.completion), others or "—",
                      f"{score.total:.2f}".replace("-", "\u2212")])  # fmt: skip
     doc.table(rows, [14, 38, 28, 54, 22], left=(1, 3))
     doc.note("注：指标完成率为各项量化指标的加权完成率（每项以 100% 为限）；得分为指标得分与"
@@ -302,9 +290,9 @@ def indicators(doc: OfficialDocx, report: CountyReport) -> None:
         first = len(rows)
         for item in items:
             rows.append([name if len(rows) == first else "", item.name,
-                         f"{_figure(item.target)}{item.measure_unit}",
-                         f"{_figure(item.actual)}{item.measure_unit}" if item.actual is not None
-                         else "人工评定", _percent(item.ratio)])  # fmt: skip
+                         f"{figure(item.target)}{item.measure_unit}",
+                         f"{figure(item.actual)}{item.measure_unit}" if item.actual is not None
+                         else "人工评定", percent(item.ratio)])  # fmt: skip
         if len(rows) - first > 1:
             merges.append((first, 0, len(rows) - 1, 0))
     if len(rows) == 1:
