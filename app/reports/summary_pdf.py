@@ -62,6 +62,7 @@ from app.services.summary_reports import (
     CountyReport,
     DepartmentReport,
     ReportPhoto,
+    meetings_sentence,
 )
 from app.services.wording import figure, name_list, percent, sentence_of_lines, signed
 
@@ -501,14 +502,7 @@ def _signing(report: CountyReport, st: Styles) -> Story:
 
 def _meetings(report: CountyReport, st: Styles) -> Story:
     """The monthly meetings of the period: held (date, units reporting) and missed months."""
-    held = [m for m in report.meetings if m.held_on is not None]
-    missed = [m for m in report.meetings if m.held_on is None]
-    year_held, year_due = report.meetings_year
-    text = f"本期召开大帮教工作中层干部月度例会 {len(held)} 次"
-    if missed:
-        months = "、".join(f"{m.month.year}年{m.month.month}月" for m in missed)
-        text += f"，未召开 {len(missed)} 次（{months}）"
-    text += f"；全年截至{cn_date(report.as_of)}应召开 {year_due} 次，已召开 {year_held} 次。"
+    text = meetings_sentence(report)
     story: Story = [_p(text, st["body"])]
     if report.meetings:
         rows: list[list[object]] = [["月份", "召开情况", "汇报单位（已汇报/应汇报）"]]

@@ -41,6 +41,7 @@ from app.services.summaries import (
     status_of,
     summary_rows,
 )
+from app.services.wording import cn_date
 
 SHOWN = (SummaryStatus.SUBMITTED, SummaryStatus.ACCEPTED)  # what the county report includes
 BRAND_LABELS = {
@@ -405,3 +406,15 @@ def county_summary_pdf(
             programme_id = programme.id
         report = county_report(session, database.attachments, programme_id, phase_id, as_of)
     return render_county_summary(report)
+
+
+def meetings_sentence(report: CountyReport) -> str:
+    """The 月度例会 chapter's sentence: held and missed in the period, due and held in the year."""
+    held = [m for m in report.meetings if m.held_on is not None]
+    missed = [m for m in report.meetings if m.held_on is None]
+    year_held, year_due = report.meetings_year
+    text = f"本期召开大帮教工作中层干部月度例会 {len(held)} 次"
+    if missed:
+        months = "、".join(f"{m.month.year}年{m.month.month}月" for m in missed)
+        text += f"，未召开 {len(missed)} 次（{months}）"
+    return text + f"；全年截至{cn_date(report.as_of)}应召开 {year_due} 次，已召开 {year_held} 次。"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence, Set
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, select
@@ -153,14 +154,10 @@ class _Plan:
         return steps
 
 
-_PLANS: dict[Table, _Plan] = {}
-
-
+@cache
 def _plan(table: Table) -> _Plan:
-    plan = _PLANS.get(table)
-    if plan is None:
-        plan = _PLANS[table] = _Plan(table)
-    return plan
+    """The table's plan, made once."""
+    return _Plan(table)
 
 
 IncomingStep = tuple[str, str, Table | None, Callable[[str], date] | None]

@@ -23,6 +23,7 @@ import math
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -243,14 +244,10 @@ def _quick_look(name: str, steps: list[tuple[str, int, bool, bool, Any]]) -> Cal
     return plausible
 
 
-_PLANS: dict[Table, _Plan] = {}
-
-
+@cache
 def _plan(table: Table) -> _Plan:
-    plan = _PLANS.get(table)
-    if plan is None:
-        plan = _PLANS[table] = _Plan(table)
-    return plan
+    """The table's plan, made once."""
+    return _Plan(table)
 
 
 _TYPE_NAMES = {_TEXT: "文字", _INT: "整数", _FLOAT: "数字", _BOOL: "是或否（true/false）",

@@ -24,6 +24,7 @@ from app.services.summary_reports import (
     DepartmentReport,
     InspectionLine,
     ReportPhoto,
+    meetings_sentence,
 )
 from app.services.wording import book_title, cn_date, cn_numeral, figure, percent, signed
 
@@ -257,14 +258,7 @@ def signing(doc: OfficialDocx, report: CountyReport) -> None:
 
 def meetings(doc: OfficialDocx, report: CountyReport) -> None:
     """月度例会召开情况: held and missed months of the period (missed in red), the year's count."""
-    held = [m for m in report.meetings if m.held_on is not None]
-    missed = [m for m in report.meetings if m.held_on is None]
-    year_held, year_due = report.meetings_year
-    text = f"本期召开大帮教工作中层干部月度例会 {len(held)} 次"
-    if missed:
-        months = "、".join(f"{m.month.year}年{m.month.month}月" for m in missed)
-        text += f"，未召开 {len(missed)} 次（{months}）"
-    text += f"；全年截至{cn_date(report.as_of)}应召开 {year_due} 次，已召开 {year_held} 次。"
+    text = meetings_sentence(report)
     doc.body(text)
     if not report.meetings:
         return
