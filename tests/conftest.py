@@ -135,7 +135,7 @@ class DialogAnswers:
 def dialogs(monkeypatch, gui_app) -> DialogAnswers:
     """Answer the app's message boxes and file dialogs as a clerk would (see DialogAnswers)."""
     from PySide6.QtGui import QDesktopServices
-    from PySide6.QtWidgets import QFileDialog, QMessageBox
+    from PySide6.QtWidgets import QMessageBox
 
     answers = DialogAnswers()
 
@@ -181,10 +181,12 @@ def dialogs(monkeypatch, gui_app) -> DialogAnswers:
             return str(answers.folders.pop(0))
         return str(answers.save_folder) if answers.save_folder is not None else ""
 
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_name))
-    monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(open_names))
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(open_name))
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(folder))
+    from app.ui import files
+
+    monkeypatch.setattr(files, "_save_file_name", save_name)
+    monkeypatch.setattr(files, "_open_file_names", open_names)
+    monkeypatch.setattr(files, "_open_file_name", open_name)
+    monkeypatch.setattr(files, "_existing_directory", folder)
 
     def open_url(url):
         answers.opened.append(url.toLocalFile())

@@ -23,16 +23,16 @@ def _texts(path) -> list[str]:
 
 
 def test_save_as_word_writes_an_editable_agreement(qtbot, monkeypatch, dialogs, db_path, tmp_path):
-    from PySide6.QtWidgets import QFileDialog
+    from app.ui import files
 
     offered: list[str] = []
-    answer = QFileDialog.getSaveFileName  # the fixture's answer, after noting the file types
+    answer = files._save_file_name  # the fixture's answer, after noting the file types
 
     def save_name(*args, **kwargs):
         offered.append(args[3])
         return answer(*args, **kwargs)
 
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_name))
+    monkeypatch.setattr(files, "_save_file_name", save_name)
     page = open_page(qtbot, db_path, "agreements")
     assert isinstance(page, AgreementsPage)
     assert page.view.select_where(lambda r: r.department == "基层科")
@@ -71,13 +71,13 @@ def test_summaries_page_saves_word_copies_of_both_summaries(qtbot, dialogs, db_p
 def test_a_word_save_is_named_as_word_and_cannot_be_printed_here(qtbot, dialogs, db_path, tmp_path):
     """After a PDF, a Word save: titles name neither format, the message names the Word file,
     a PC without WPS/Word is told so (not about a PDF reader), and 打印 is off."""
-    from PySide6.QtWidgets import QFileDialog
+    from app.ui import files
 
     _summary(db_path, AID, submitted_on=date(2018, 10, 14))
     page = _page(qtbot, db_path)
     _select(page, AID)
     titles: list[str] = []
-    answer = QFileDialog.getSaveFileName
+    answer = files._save_file_name
 
     def save_name(*args, **kwargs):
         titles.append(args[1])
@@ -86,7 +86,7 @@ def test_a_word_save_is_named_as_word_and_cannot_be_printed_here(qtbot, dialogs,
     import pytest
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_name))
+        patch.setattr(files, "_save_file_name", save_name)
         pdf, word = tmp_path / "全县.pdf", tmp_path / "全县.docx"
         dialogs.save_paths = [pdf, word, tmp_path / "法援.docx"]
         qtbot.mouseClick(page.county_pdf_button, Qt.MouseButton.LeftButton)

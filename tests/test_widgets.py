@@ -165,7 +165,6 @@ def test_file_dialogs_start_in_documents_then_where_the_clerk_was(
     from pathlib import Path
 
     from PySide6.QtCore import QStandardPaths
-    from PySide6.QtWidgets import QFileDialog
 
     from app.ui import files
 
@@ -177,7 +176,7 @@ def test_file_dialogs_start_in_documents_then_where_the_clerk_was(
         seen.append(directory)
         return str(target), ""
 
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_name))
+    monkeypatch.setattr(files, "_save_file_name", save_name)
     target.parent.mkdir()
     parent = QWidget()
     qtbot.addWidget(parent)

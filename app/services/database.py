@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +22,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from app.models import SCHEMA_HEAD
 from app.paths import default_database_path
 from app.services.errors import DatabaseError
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from app.services.attachments import AttachmentStore
@@ -128,15 +131,38 @@ class Database:
     engine: Engine
     session_factory: sessionmaker[Session]
     backup_path: Path | None = None
+    _wal: bool | None = field(default=None, repr=False)
 
     @property
     def file(self) -> Path | None:
         """The SQLite file, if the database is one."""
         return sqlite_file(self.url)
 
+    def _wal_lost(self) -> bool:
+        """Whether another program deleted our write-ahead log while we hold connections.
+
+        SQLite's POSIX locks are per process: any handle on the database file closed in this
+        process (a library reading the file, a dialog guessing its type) drops them. Another
+        program closing the database then believes it is the last user, checkpoints and deletes
+        the ``-wal`` file, and our pooled connections would go on writing into the deleted file,
+        invisible to every other program and lost if we are killed."""
+        path = self.file
+        if path is None or self.engine.pool.checkedin() == 0:  # type: ignore[attr-defined]
+            return False
+        if self._wal is None:
+            with self.engine.connect() as conn:
+                self._wal = conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        return self._wal and path.exists() and not path.with_name(path.name + "-wal").exists()
+
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session for one user action: committed on success, rolled back on error."""
+        """A session for one user action: committed on success, rolled back on error.
+
+        Pooled connections whose write-ahead log was deleted under them are closed first, so
+        the action runs on fresh connections (and locks) that write where others can see."""
+        if self._wal_lost():
+            log.warning("数据库的预写日志（-wal）被其他程序删除，已重新连接数据库。")
+            self.engine.dispose()
         session = self.session_factory()
         try:
             yield session

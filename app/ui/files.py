@@ -1,14 +1,99 @@
 """Asking the clerk for a file or folder: dialogs that start in the folder used last (at
-first the user's 文档 folder, never the program's own folder) and add a missing extension."""
+first the user's 文档 folder, never the program's own folder) and add a missing extension.
+
+The dialogs never read the files they list. Qt's own dialog (Linux without a desktop theme)
+otherwise opens each file to guess its type for the icon, and closing that handle drops the
+POSIX locks SQLite holds on the open database in the same process: another program could then
+delete the database's write-ahead log under us (see ``Database.session``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtCore import QCoreApplication, QFileInfo, QStandardPaths
+from PySide6.QtGui import QAbstractFileIconProvider, QIcon
+from PySide6.QtWidgets import QFileDialog, QFileIconProvider, QWidget
 
 _last_folder: Path | None = None
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("files", text)
+
+
+class NameOnlyIconProvider(QFileIconProvider):
+    """Icons and type names from a file's name alone: never opens the file."""
+
+    def icon(self, what: object) -> QIcon:  # type: ignore[override]
+        if isinstance(what, QFileInfo):
+            kind = QAbstractFileIconProvider.IconType
+            return super().icon(kind.Folder if what.isDir() else kind.File)
+        return super().icon(what)  # type: ignore[call-overload]
+
+    def type(self, info: QFileInfo) -> str:
+        if info.isDir():
+            return _t("文件夹")
+        suffix = info.suffix().upper()
+        return _t("%1 文件").replace("%1", suffix) if suffix else _t("文件")
+
+
+_icons: NameOnlyIconProvider | None = None
+
+
+def _dialog(parent: QWidget | None, title: str, start: str, file_filter: str) -> QFileDialog:
+    global _icons
+    if _icons is None:
+        _icons = NameOnlyIconProvider()
+    dialog = QFileDialog(parent, title, start, file_filter)
+    dialog.setIconProvider(_icons)
+    return dialog
+
+
+def _save_file_name(
+    parent: QWidget | None, title: str, start: str, file_filter: str
+) -> tuple[str, str]:
+    """Like ``QFileDialog.getSaveFileName`` (``start`` may name the file), without reading files."""
+    start_path = Path(start)
+    folder, name = (start, "") if start_path.is_dir() else (str(start_path.parent), start_path.name)
+    dialog = _dialog(parent, title, folder, file_filter)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    if name:
+        dialog.selectFile(name)
+    if not dialog.exec() or not dialog.selectedFiles():
+        return "", ""
+    return dialog.selectedFiles()[0], dialog.selectedNameFilter()
+
+
+def _open_file_names(
+    parent: QWidget | None, title: str, start: str, file_filter: str
+) -> tuple[list[str], str]:
+    """Like ``QFileDialog.getOpenFileNames``, without reading files."""
+    dialog = _dialog(parent, title, start, file_filter)
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+    if not dialog.exec():
+        return [], ""
+    return dialog.selectedFiles(), dialog.selectedNameFilter()
+
+
+def _open_file_name(
+    parent: QWidget | None, title: str, start: str, file_filter: str
+) -> tuple[str, str]:
+    """Like ``QFileDialog.getOpenFileName``, without reading files."""
+    dialog = _dialog(parent, title, start, file_filter)
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+    if not dialog.exec() or not dialog.selectedFiles():
+        return "", ""
+    return dialog.selectedFiles()[0], dialog.selectedNameFilter()
+
+
+def _existing_directory(parent: QWidget | None, title: str, start: str) -> str:
+    """Like ``QFileDialog.getExistingDirectory``, without reading files."""
+    dialog = _dialog(parent, title, start, "")
+    dialog.setFileMode(QFileDialog.FileMode.Directory)
+    dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+    if not dialog.exec() or not dialog.selectedFiles():
+        return ""
+    return dialog.selectedFiles()[0]
 
 
 def start_folder() -> Path:
@@ -32,7 +117,7 @@ def ask_save_path(
 ) -> Path | None:
     """Where to save a new file (``name`` suggested); ``suffix`` (e.g. ".pdf") is added when
     the clerk left it out. None when cancelled."""
-    chosen, _ = QFileDialog.getSaveFileName(parent, title, str(start_folder() / name), file_filter)
+    chosen, _ = _save_file_name(parent, title, str(start_folder() / name), file_filter)
     if not chosen:
         return None
     path = Path(chosen)
@@ -51,9 +136,7 @@ def ask_save_path_as(
     suffix) pairs, e.g. :data:`PDF_OR_WORD`. The suffix the clerk typed decides; without one of
     them, the chosen file type's suffix is added (else the first). None when cancelled."""
     filters = ";;".join(label for label, _suffix in choices)
-    chosen, selected = QFileDialog.getSaveFileName(
-        parent, title, str(start_folder() / name), filters
-    )
+    chosen, selected = _save_file_name(parent, title, str(start_folder() / name), filters)
     if not chosen:
         return None
     path = Path(chosen)
@@ -65,7 +148,7 @@ def ask_save_path_as(
 
 def ask_open_paths(parent: QWidget, title: str, file_filter: str) -> list[Path]:
     """Files to read (several may be chosen); empty when cancelled."""
-    chosen, _ = QFileDialog.getOpenFileNames(parent, title, str(start_folder()), file_filter)
+    chosen, _ = _open_file_names(parent, title, str(start_folder()), file_filter)
     paths = [Path(p) for p in chosen]
     if paths:
         _remember(paths[0])
@@ -74,11 +157,11 @@ def ask_open_paths(parent: QWidget, title: str, file_filter: str) -> list[Path]:
 
 def ask_open_path(parent: QWidget, title: str, file_filter: str) -> Path | None:
     """One file to read; None when cancelled."""
-    chosen, _ = QFileDialog.getOpenFileName(parent, title, str(start_folder()), file_filter)
+    chosen, _ = _open_file_name(parent, title, str(start_folder()), file_filter)
     return _remember(Path(chosen)) if chosen else None
 
 
 def ask_folder(parent: QWidget, title: str) -> Path | None:
     """A folder (to write into or read from); None when cancelled."""
-    chosen = QFileDialog.getExistingDirectory(parent, title, str(start_folder()))
+    chosen = _existing_directory(parent, title, str(start_folder()))
     return _remember(Path(chosen)) if chosen else None
