@@ -18,3 +18,20 @@ def user_data_dir() -> Path:
 def default_database_path() -> Path:
     """The embedded default database file."""
     return user_data_dir() / "bangjiao.db"
+
+
+def program_version() -> str:
+    """The program's version: the installed package's, else the one in pyproject.toml beside
+    the source (``uv run main.py`` from a checkout), else "未知"."""
+    import tomllib
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("bangjiao-desk")
+    except PackageNotFoundError:
+        pass
+    try:
+        with (RESOURCES_DIR.parent / "pyproject.toml").open("rb") as handle:
+            return str(tomllib.load(handle)["project"]["version"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "未知"

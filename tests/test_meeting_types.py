@@ -256,10 +256,12 @@ def test_a_forum_recorded_through_the_dialog_is_listed_with_its_type(qtbot, monk
         assert [combo.itemText(n) for n in range(combo.count())] == [
             "月度例会", "动员部署会", "座谈会", "推进会"]  # fmt: skip
         assert combo.currentText() == "月度例会" and dialog.type_hint.text() == "计入当月例会"
+        assert dialog.report_rows[0].progress.placeholderText() == "本月工作进展"
         combo.setFocus()
         qtbot.keyClick(combo, Qt.Key.Key_Down)
         qtbot.keyClick(combo, Qt.Key.Key_Down)  # the clerk picks 座谈会 with the keyboard
         assert combo.currentText() == "座谈会" and "不计入当月例会" in dialog.type_hint.text()
+        assert dialog.report_rows[0].progress.placeholderText() == "汇报或发言要点"
         dialog.meeting_date.edit.clear()
         qtbot.keyClicks(dialog.meeting_date.edit, "2018-07-20")
         qtbot.mouseClick(dialog.chair, Qt.MouseButton.LeftButton)

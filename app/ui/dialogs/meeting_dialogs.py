@@ -247,7 +247,9 @@ class MeetingDialog(GuardedDialog):
 
         # reports: one row per unit
         given = {r.unit_id: r for r in data.reports}
-        placeholders = (self.tr("本月工作进展"), self.tr("存在问题（没有可不填）"))
+        monthly = self.meeting_type.currentData() == self._types.monthly
+        prompt = self.tr("本月工作进展") if monthly else self.tr("汇报或发言要点")
+        placeholders = (prompt, self.tr("存在问题（没有可不填）"))
         self.report_rows = [
             ReportRow(u, given.get(u.id), editable, placeholders) for u in reporting
         ]
@@ -343,6 +345,10 @@ class MeetingDialog(GuardedDialog):
         self.type_hint.setToolTip(
             "" if monthly else self.tr("其他类型的会议照常登记、生成纪要，但不算作当月的例会。")
         )
+        prompt = self.tr("本月工作进展") if monthly else self.tr("汇报或发言要点")
+        for row in getattr(self, "report_rows", []):
+            if not row.progress.isReadOnly():
+                row.progress.setPlaceholderText(prompt)
 
     @Slot()
     def _count_reports(self) -> None:

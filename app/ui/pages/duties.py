@@ -306,6 +306,17 @@ class DutiesPage(Page):
             bool(self.enterable) or self.context.local_unit_kind == UnitKind.COUNTY_OFFICE
         )
         self.enter_value_button.setEnabled(indicator is not None and indicator.id in self.enterable)
+        self.enter_value_button.setToolTip(self._enter_value_hint(indicator))
+
+    def _enter_value_hint(self, indicator: IndicatorRow | None) -> str:
+        """Why 录入完成值… is (not) available for the selected indicator."""
+        if indicator is not None and indicator.id in self.enterable:
+            return self.tr("人工评定的指标：录入截至某日的完成值")
+        if indicator is None:
+            return self.tr("先在下方选中一项计算方式为“人工评定”的指标。")
+        if indicator.measure != IndicatorMeasure.MANUAL:
+            return self.tr("该指标的完成值由台账记录自动统计，无需录入。")
+        return self.tr("该指标的完成值由责任科室在本科室的电脑上录入。")
 
     # ------------------------------------------------------------ editing
 

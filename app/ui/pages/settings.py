@@ -7,6 +7,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
 
 from app.models import SCHEMA_HEAD, UnitKind
+from app.paths import program_version
 from app.services.reference import UNIT_KIND_LABELS
 from app.ui.pages.base import Page
 
@@ -25,7 +26,11 @@ class SettingsPage(Page):
         self.location_label.setWordWrap(True)
         kind = UNIT_KIND_LABELS.get(context.local_unit_kind) if context.local_unit_kind else ""
         form.addRow(self.tr("数据库位置："), self.location_label)
-        form.addRow(self.tr("数据结构版本："), QLabel(SCHEMA_HEAD))
+        version = QLabel(program_version())
+        version.setToolTip(
+            self.tr("数据库格式 %1（技术支持人员排查问题时用）").replace("%1", SCHEMA_HEAD)
+        )
+        form.addRow(self.tr("软件版本："), version)
         form.addRow(self.tr("本机所属单位："), QLabel(f"{context.local_unit_name}（{kind}）"))
         from app.services.reminders import MAX_DUE_SOON_DAYS, due_soon_days
 
@@ -39,6 +44,7 @@ class SettingsPage(Page):
             self.tr("截止日期前这么多天起，事项在首页和“今日待办”中以橙色提示；逾期以红色提示。")
         )
         self.due_soon.valueChanged.connect(lambda value: self.save_due_soon_days(value))
+        self.due_soon.setMaximumWidth(self.due_soon.fontMetrics().horizontalAdvance("0000 天") * 2)
         form.addRow(self.tr("到期前提醒："), self.due_soon)
         if database.backup_path:
             form.addRow(self.tr("升级前备份："), QLabel(str(database.backup_path)))
