@@ -56,13 +56,13 @@ from app.reports.official import (
 from app.reports.typesetting import Paragraph, unit_name
 from app.services.summaries import FROZEN_AT_UPGRADE
 from app.services.summary_reports import (
-    ISSUED_ONLY,
-    NOT_ISSUED,
     SIGNED,
     CountyReport,
     DepartmentReport,
     ReportPhoto,
     meetings_sentence,
+    signing_rows,
+    signing_sentence,
 )
 from app.services.wording import figure, name_list, percent, sentence_of_lines, signed
 
@@ -479,22 +479,10 @@ def _signing(report: CountyReport, st: Styles) -> Story:
     """The agreements: a sentence naming who has not signed, then every department's state."""
     if not report.signing:
         return [_p("尚无需要签订责任状的科室。", st["body"])]
-    by_state: dict[str, list[str]] = {}
-    for line in report.signing:
-        by_state.setdefault(line.state, []).append(line.department)
-    text = f"应签订责任状 {len(report.signing)} 个科室，已签署 {len(by_state.get(SIGNED, []))} 个"
-    for state in (ISSUED_ONLY, NOT_ISSUED):
-        if by_state.get(state):
-            text += f"；{state} {len(by_state[state])} 个：{name_list(by_state[state])}"
-    text += "。" if len(by_state.get(SIGNED, [])) < len(report.signing) else "，全部签订。"
-    rows: list[list[object]] = [["科室", "签订情况", "印发日期", "签署日期"]]
-    marks = []
-    for n, line in enumerate(report.signing, start=1):
-        rows.append([line.department, line.state,
-                     cn_date(line.issued_on) if line.issued_on else "—",
-                     cn_date(line.signed_on) if line.signed_on else "—"])  # fmt: skip
-        if line.state != SIGNED:
-            marks.append(("TEXTCOLOR", (1, n), (1, n), colors.HexColor(RED)))
+    text = signing_sentence(report, name_list)
+    rows: list[list[object]] = [list(row) for row in signing_rows(report)]
+    marks = [("TEXTCOLOR", (1, n), (1, n), colors.HexColor(RED))
+             for n, line in enumerate(report.signing, start=1) if line.state != SIGNED]  # fmt: skip
     table = _table(rows, [50 * mm, 36 * mm, 35 * mm, 35 * mm], st)
     table.setStyle(TableStyle(marks))
     return [_p(text, st["body"]), table]

@@ -3,6 +3,7 @@ the city office. Built here from the records; drawn by ``app.reports.summary_pdf
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -418,3 +419,27 @@ def meetings_sentence(report: CountyReport) -> str:
         months = "、".join(f"{m.month.year}年{m.month.month}月" for m in missed)
         text += f"，未召开 {len(missed)} 次（{months}）"
     return text + f"；全年截至{cn_date(report.as_of)}应召开 {year_due} 次，已召开 {year_held} 次。"
+
+
+def signing_sentence(report: CountyReport, names: Callable[[list[str]], str]) -> str:
+    """The 责任状签订情况 chapter's sentence: how many signed, and who has not (``names`` joins
+    the departments' names, e.g. ``wording.name_list``)."""
+    by_state: dict[str, list[str]] = {}
+    for line in report.signing:
+        by_state.setdefault(line.state, []).append(line.department)
+    signed = len(by_state.get(SIGNED, []))
+    text = f"应签订责任状 {len(report.signing)} 个科室，已签署 {signed} 个"
+    for state in (ISSUED_ONLY, NOT_ISSUED):
+        if by_state.get(state):
+            text += f"；{state} {len(by_state[state])} 个：{names(by_state[state])}"
+    return text + ("。" if signed < len(report.signing) else "，全部签订。")
+
+
+def signing_rows(report: CountyReport) -> list[list[str]]:
+    """The chapter's table: a header, then each department's state and dates."""
+    rows = [["科室", "签订情况", "印发日期", "签署日期"]]
+    for line in report.signing:
+        rows.append([line.department, line.state,
+                     cn_date(line.issued_on) if line.issued_on else "—",
+                     cn_date(line.signed_on) if line.signed_on else "—"])  # fmt: skip
+    return rows

@@ -17,14 +17,14 @@ from app.reports.docx.official_docx import BODY_PT, RED, OfficialDocx, chars, se
 from app.reports.summary_pdf import PhotoCache
 from app.services.summaries import FROZEN_AT_UPGRADE
 from app.services.summary_reports import (
-    ISSUED_ONLY,
-    NOT_ISSUED,
     SIGNED,
     CountyReport,
     DepartmentReport,
     InspectionLine,
     ReportPhoto,
     meetings_sentence,
+    signing_rows,
+    signing_sentence,
 )
 from app.services.wording import book_title, cn_date, cn_numeral, figure, percent, signed
 
@@ -236,23 +236,9 @@ def signing(doc: OfficialDocx, report: CountyReport) -> None:
     if not report.signing:
         doc.body("尚无需要签订责任状的科室。")
         return
-    by_state: dict[str, list[str]] = {}
-    for line in report.signing:
-        by_state.setdefault(line.state, []).append(line.department)
-    text = f"应签订责任状 {len(report.signing)} 个科室，已签署 {len(by_state.get(SIGNED, []))} 个"
-    for state in (ISSUED_ONLY, NOT_ISSUED):
-        if by_state.get(state):
-            text += f"；{state} {len(by_state[state])} 个：{'、'.join(by_state[state])}"
-    text += "。" if len(by_state.get(SIGNED, [])) < len(report.signing) else "，全部签订。"
-    doc.body(text)
-    rows = [["科室", "签订情况", "印发日期", "签署日期"]]
-    red = {}
-    for n, line in enumerate(report.signing, start=1):
-        rows.append([line.department, line.state,
-                     cn_date(line.issued_on) if line.issued_on else "—",
-                     cn_date(line.signed_on) if line.signed_on else "—"])  # fmt: skip
-        if line.state != SIGNED:
-            red[(n, 1)] = RED
+    doc.body(signing_sentence(report, "、".join))
+    rows = signing_rows(report)
+    red = {(n, 1): RED for n, line in enumerate(report.signing, start=1) if line.state != SIGNED}
     doc.table(rows, [50, 36, 35, 35], colours=red)
 
 
