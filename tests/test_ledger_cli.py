@@ -290,7 +290,7 @@ def test_export_writes_the_file_with_filters(db_path, photo, tmp_path, capsys):
     "args, message",
     [
         (["--out", "台账.csv"], "应以 .xlsx 结尾"),
-        (["--out", "x.xlsx", "--from", "2018/01/01"], "--from 的日期“2018/01/01”格式不对"),
+        (["--out", "x.xlsx", "--from", "2018/01/01"], "--from 的日期“2018/01/01”无效"),
         (["--out", "x.xlsx", "--from", "2018-12-01", "--to", "2018-01-01"], "晚于截止日期"),
         (["--out", "x.xlsx", "--unit", "火星科"], "没有单位“火星科”"),
         (["--out", "no-such-folder/x.xlsx"], "文件夹"),

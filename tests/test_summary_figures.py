@@ -245,12 +245,15 @@ def test_summary_county_as_of(db_path, tmp_path, capsys):
     assert "统计截至：2018年10月10日" in _text(out.read_bytes())
     assert main(["--db", str(db_path), "summary", "county", "--out", str(out)]) == 0
     assert "统计截至 2018-10-15" in capsys.readouterr().out  # the deadline (today is later)
-    for bad in ("2018-02-30", "2016-05-01"):
+    for bad, said in (
+        ("2018-02-30", "--as-of 的日期“2018-02-30”无效"),
+        ("2016-05-01", "统计截至日期"),
+    ):
         assert (
             main(["--db", str(db_path), "summary", "county", "--as-of", bad, "--out", str(out)])
             == 2
         )
-        assert "统计截至日期" in capsys.readouterr().err
+        assert said in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------- packages

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from app.cli.arguments import day, output_file
 from app.services.errors import UserError
 
 LEDGER_ADD_EPILOG = """说明：
@@ -297,28 +298,15 @@ def _ledger_add(args: argparse.Namespace, open_existing) -> int:
     return 0
 
 
-def _parse_cli_date(text: str | None, option: str):
-    from datetime import date
-
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise UserError(f"{option} 的日期“{text}”格式不对，应为 2018-07-02 这样的形式。") from None
-
-
 def _ledger_export(args: argparse.Namespace, open_existing) -> int:
-    from pathlib import Path
 
     from app.reports.ledger_xlsx import export_ledger_xlsx
     from app.services.ledger import LedgerFilter
 
-    out = Path(args.out).expanduser()
-    if out.suffix.lower() != ".xlsx":
-        raise UserError(f"导出文件名应以 .xlsx 结尾：“{args.out}”。")
-    date_from = _parse_cli_date(args.date_from, "--from")
-    date_to = _parse_cli_date(args.date_to, "--to")
+    out = output_file(args.out, ".xlsx")
+    assert out is not None  # --out is required
+    date_from = day(args.date_from, "--from")
+    date_to = day(args.date_to, "--to")
     if date_from and date_to and date_from > date_to:
         raise UserError(f"起始日期 {date_from} 晚于截止日期 {date_to}。")
     database = open_existing(args.db)

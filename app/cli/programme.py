@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
 
-from app.services.errors import UserError
+from app.cli.arguments import day
 
 
 def add_parsers(commands, make_parser) -> None:
@@ -27,21 +26,12 @@ def add_parsers(commands, make_parser) -> None:
     new.add_argument("--end", metavar="YYYY-MM-DD", help="方案结束日期，默认新年度 12 月 31 日")  # fmt: skip
 
 
-def _day(text: str | None, option: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"{option} 的日期“{text}”无效，应写成 2019-01-01 这样。") from None
-
-
 def handle(args: argparse.Namespace, open_existing) -> int:
     """Run `programme list` or `programme new`."""
     from app.services.programme import list_programmes, new_programme
 
     start, end = (
-        (_day(args.start, "--start"), _day(args.end, "--end"))
+        (day(args.start, "--start"), day(args.end, "--end"))
         if args.programme_command == "new"
         else (None, None)
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
-from pathlib import Path
 
-from app.services.errors import UserError, write_file
+from app.cli.arguments import day as parse_day
+from app.cli.arguments import output_file
+from app.services.errors import write_file
 
 
 def add_parsers(commands, make_parser) -> None:
@@ -25,13 +26,9 @@ def add_parsers(commands, make_parser) -> None:
 
 def handle(args: argparse.Namespace, open_existing) -> int:
     """Run `reminders pdf`."""
-    out = Path(args.out).expanduser()
-    if out.suffix.lower() != ".pdf":
-        raise UserError(f"PDF 文件名应以 .pdf 结尾：“{args.out}”。")
-    try:
-        today = date.fromisoformat(args.date) if args.date else date.today()
-    except ValueError:
-        raise UserError(f"日期“{args.date}”无效，应写成 2018-09-30 这样。") from None
+    out = output_file(args.out, ".pdf")
+    assert out is not None  # --out is required
+    today = parse_day(args.date, "--date") or date.today()
     from app.services.reminders import programme_day, reminder_notices
     from app.services.settings import required_programme
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
-from pathlib import Path
 
+from app.cli.arguments import day, output_file
 from app.cli.word import add_docx_argument, docx_target
 from app.services.errors import UserError, write_file
 
@@ -47,15 +46,8 @@ def handle(args: argparse.Namespace, open_existing) -> int:
     word = docx_target(args)
     if not args.out and word is None:
         raise UserError("请用 --out 指定输出的 PDF 文件（或用 --docx 指定 Word 文件）。")
-    out = Path(args.out).expanduser() if args.out else None
-    if out is not None and out.suffix.lower() != ".pdf":
-        raise UserError(f"输出文件名应以 .pdf 结尾：“{args.out}”。")
-    as_of = None
-    if args.summary_command == "county" and args.as_of:
-        try:
-            as_of = date.fromisoformat(args.as_of)
-        except ValueError:
-            raise UserError(f"统计截至日期“{args.as_of}”无效，应写成 2018-10-15 这样。") from None
+    out = output_file(args.out, ".pdf")
+    as_of = day(args.as_of, "--as-of") if args.summary_command == "county" else None
     from app.reports.docx.summary import render_county_docx, render_department_docx
     from app.reports.summary_pdf import render_county_summary, render_department_summary
     from app.services import summaries

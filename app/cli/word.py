@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from app.services.errors import UserError
+from app.cli.arguments import output_file
 
 
 def add_docx_argument(parser: argparse.ArgumentParser) -> None:
@@ -21,9 +21,4 @@ def add_docx_argument(parser: argparse.ArgumentParser) -> None:
 def docx_target(args: argparse.Namespace) -> Path | None:
     """Where ``--docx`` asks for the Word copy (None when not asked); a name that does not end
     in .docx is refused."""
-    value: str | None = getattr(args, "docx", None)
-    if not value:
-        return None
-    if Path(value).suffix.lower() != ".docx":
-        raise UserError(f"Word 文件名应以 .docx 结尾：“{value}”。")
-    return Path(value).expanduser()
+    return output_file(getattr(args, "docx", None), ".docx")
