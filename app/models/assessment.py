@@ -33,7 +33,9 @@ class AssessmentScheme(SyncedRecord, Base):
     name: Mapped[str] = mapped_column(String(100))
     indicator_points: Mapped[float] = mapped_column(Float, default=100.0)
     rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    categories: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    categories: Mapped[list[dict[str, Any]] | None] = mapped_column(
+        JSON, nullable=True, default=list
+    )
 
 
 class ScoreAdjustment(SyncedRecord, Base):
