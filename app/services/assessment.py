@@ -721,3 +721,42 @@ def record_judgement(
     session.add(row)
     session.flush()
     return row
+
+
+# ---------------------------------------------------------------- 评分表 (the score sheet)
+@dataclass(frozen=True)
+class ScoreSheet:
+    """A department's 评分表 as of a date: the scheme's categories with its results, the
+    county's 加减分, its total and rank, and the 落款 (the county office's full name)."""
+
+    title: str
+    score: DepartmentScore
+    departments: int
+    as_of: date
+    issuer: str
+
+    @property
+    def adjustments(self) -> list[ScoreLine]:
+        """The county's 加减分 (lines outside every category)."""
+        return [line for line in self.score.lines if not line.category]
+
+
+def score_sheets(
+    session: Session, programme_id: int, as_of: date, unit: str | None = None
+) -> list[ScoreSheet]:
+    """The 评分表 of the department named ``unit`` (None: every department, in rank order)
+    as of ``as_of``; UserError for a name that is no department."""
+    from app.models import Unit, UnitKind
+    from app.services.errors import UserError
+    from app.services.summary_reports import full_name
+
+    scores = department_scores(session, programme_id, as_of)
+    if unit is not None:
+        scores = [s for s in scores if s.name == unit]
+        if not scores:
+            raise UserError(f"没有名为“{unit}”的科室（评分表只为局科室生成）。")
+    county = session.scalar(select(Unit).where(Unit.kind == UnitKind.COUNTY_OFFICE))
+    issuer = full_name(session, programme_id, county) or "县矫正办"
+    title = f"{scheme_for(session, programme_id).name}评分表"
+    count = len(departments(session))
+    return [ScoreSheet(title, score, count, as_of, issuer) for score in scores]
