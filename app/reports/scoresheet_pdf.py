@@ -36,7 +36,7 @@ def sheet_story(sheet: ScoreSheet, st: Styles) -> Story:
         _p(sheet.title, st["title"]),
         _p(f"被考核单位：{score.name}　　考核截至：{cn_date(sheet.as_of)}", st["plain"]),
     ]
-    rows: list[list[object]] = [HEAD]
+    rows: list[list[object]] = [list(HEAD)]
     extra: list[tuple[object, ...]] = []
     for result in score.categories:
         category = result.category

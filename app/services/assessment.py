@@ -122,8 +122,11 @@ class CategoryScore:
 
     @property
     def capped(self) -> bool:
-        """已达上限: the category's total or one of its items reached its cap."""
-        return self.points != self.raw or any(i.capped for i in self.items)
+        """已达上限: the category's total reached its 分值 (or went past it), or one of its
+        items went past its own cap."""
+        cap = self.category.cap
+        reached = cap is not None and self.points != 0 and abs(self.points) >= cap
+        return reached or self.points != self.raw or any(i.capped for i in self.items)
 
 
 @dataclass
