@@ -158,32 +158,21 @@ class AssessmentPage(Page):
         self.lines_view = RowTableView(self.lines_model, stretch=1)
         self.lines_view.setSortingEnabled(False)
 
+        # the ranking across the page (a column per category); below it the selected
+        # department's lines beside the 加减分 records
+        self.layout_.addWidget(section_label(self.tr("各科室得分排名（括号内为该类分值）")))
+        self.layout_.addWidget(self.rank_view, 2)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(section_label(self.tr("各科室得分排名")))
-        left_layout.addWidget(self.rank_view)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.lines_title)
-        right_layout.addWidget(self.lines_view)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        self.layout_.addWidget(splitter, 3)
-
-        self.layout_.addWidget(section_label(
-            self.tr("加减分记录（登记后不修改；撤销即另记一条分值相反的记录，两条都保留）")
-        ))  # fmt: skip
+        left_layout.addWidget(self.lines_title)
+        left_layout.addWidget(self.lines_view)
         self.adjustment_model = RowTableModel[AdjustmentRow]([
             Column(self.tr("日期"), lambda a: a.adjusted_on.isoformat(), lambda a: a.adjusted_on),
             Column(self.tr("科室"), lambda a: a.unit),
             Column(self.tr("分值"), lambda a: _points(a.points), lambda a: a.points,
                    align_right=True, foreground=lambda a: _colour(a.points)),
-            Column(self.tr("理由"), lambda a: a.reason),
+            Column(self.tr("理由"), lambda a: a.reason, tooltip=lambda a: a.reason),
             Column(self.tr("登记单位"), lambda a: a.made_by),
             Column(self.tr("状态"), lambda a: self.tr("撤销记录") if a.is_undo
                    else (self.tr("已撤销") if a.undone else ""),
@@ -191,7 +180,19 @@ class AssessmentPage(Page):
         ])  # fmt: skip
         self.adjustment_view = RowTableView(self.adjustment_model, stretch=3)
         self.adjustment_view.selection_changed.connect(self._update_buttons)
-        self.layout_.addWidget(self.adjustment_view, 2)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(section_label(
+            self.tr("加减分记录（登记后不修改；撤销即另记一条分值相反的记录）")
+        ))  # fmt: skip
+        right_layout.addWidget(self.adjustment_view)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.layout_.addWidget(splitter, 3)
         self.refresh()
 
     def _category_column(self, name: str, cap: float | None) -> Column[DepartmentScore]:
