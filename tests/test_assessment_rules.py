@@ -347,3 +347,96 @@ def test_cli_scoresheet(db_path, tmp_path, capsys):
     assert main([*base, str(tmp_path / "x.txt"), "--all"]) == 2
     assert main([*base, str(missing), "--all", "--date", "2018-13-01"]) == 2
     assert not missing.exists()
+
+
+def test_a_database_at_0012_upgrades_and_scores_the_same(db_path):
+    """A database from before categories (schema 0012, its scheme a flat list of rules, a
+    撤销 matched by its reason) opens upgraded and ranks every department as before."""
+    import json
+    import sqlite3
+
+    from app.services.database import open_database
+    from tests.helpers import downgrade_to
+
+    database = open_database(str(db_path))
+    with database.session() as s:
+        programme_id, units = current_programme(s).id, unit_ids(s)
+        _seed_records(s, programme_id, units, overdue=4)
+        entry = assessment.record_adjustment(s, programme_id=programme_id, unit_id=units[AID],
+                                             points=3, reason="表扬", on=date(2018, 9, 1))  # fmt: skip
+        expected = {sc.name: sc.total for sc in department_scores(s, programme_id, AS_OF)}
+    database.close()
+    downgrade_to(db_path, "0012")
+    connection = sqlite3.connect(db_path)  # as the program before this version left it
+    with connection:
+        connection.execute("UPDATE assessment_schemes SET rules = ?", (json.dumps(OLD_RULES),))
+        connection.execute(
+            "INSERT INTO score_adjustments (programme_id, unit_id, points, reason, adjusted_on,"
+            " uuid, created_at, updated_at, revision, deleted, owner_unit_id)"
+            " SELECT programme_id, unit_id, -points, '撤销：' || reason, '2018-09-02', 'u-undo',"
+            " created_at, updated_at, 0, 0, owner_unit_id FROM score_adjustments WHERE id = ?",
+            (entry.id,),
+        )
+    connection.close()
+    database = open_database(str(db_path))
+    try:
+        assert database.backup_path is not None  # upgraded
+        with database.session() as s:
+            assert scheme_for(s, programme_id).categories[2].name == "整改逾期"
+            scores = {sc.name: sc.total for sc in department_scores(s, programme_id, AS_OF)}
+            rows = assessment.adjustment_rows(s, programme_id)
+    finally:
+        database.close()
+    assert scores == {name: total - (3 if name == AID else 0) for name, total in expected.items()}
+    assert [(r.points, r.is_undo, r.undone) for r in rows] == [(3, False, True), (-3, True, False)]
+
+
+def test_a_judgement_travels_down_and_a_forged_one_is_refused(tmp_path):
+    """The county's score reaches a department in its package; a score above the item's
+    maximum (the county's database edited by hand) is refused whole, the department's
+    database unchanged."""
+    import sqlite3
+
+    from app.models import Unit
+    from app.services.errors import UserError
+    from app.services.setup import initialise
+    from app.sync import identity
+    from app.sync.exchange import export_package, import_package
+
+    county = initialise(str(tmp_path / "county.db"), TEMPLATE_KEY, "县矫正办").database
+    unit = initialise(str(tmp_path / "unit.db"), TEMPLATE_KEY, AID).database
+    try:
+        with county.session() as c, unit.session() as u:
+            aid_uuid = c.scalar(select(Unit.uuid).where(Unit.name == AID))
+            county_uuid = c.scalar(select(Unit.uuid).where(Unit.name == "县矫正办"))
+            identity.register_peer(c, aid_uuid, identity.key_pairs(u).public())
+            identity.register_peer(u, county_uuid, identity.key_pairs(c).public())
+        with county.session() as s:
+            programme_id, units = current_programme(s).id, unit_ids(s)
+            record_judgement(s, programme_id=programme_id, unit_id=units[AID], item_key="leadership",
+                             score=4, reason="部署到位", on=date(2018, 9, 1))  # fmt: skip
+        package, _counts = export_package(county, AID, tmp_path / "down.bjpkg")
+        import_package(unit, package)
+        with unit.session() as s:
+            [row] = s.scalars(select(JudgementScore)).all()
+            assert (row.score, row.reason) == (4, "部署到位")
+            score = next(sc for sc in department_scores(s, current_programme(s).id, AS_OF)
+                         if sc.name == AID)  # fmt: skip
+            assert score.category("组织领导").points == 4
+
+        with county.session() as s:
+            record_judgement(s, programme_id=programme_id, unit_id=units[AID], item_key="leadership",
+                             score=5, reason="再评", on=date(2018, 10, 1))  # fmt: skip
+        connection = sqlite3.connect(county.file)
+        with connection:
+            connection.execute("UPDATE judgement_scores SET score = 9 WHERE reason = '再评'")
+        connection.close()
+        before = dump(unit.file)
+        forged, _counts = export_package(county, AID, tmp_path / "forged.bjpkg")
+        with pytest.raises(UserError, match="考核评分") as caught:
+            import_package(unit, forged)
+        assert "score" in str(caught.value) and "0 到 5" in str(caught.value)
+        assert dump(unit.file) == before
+    finally:
+        county.close()
+        unit.close()
