@@ -12,7 +12,16 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Spacer
 
-from app.reports.official import LEADING, Story, Styles, build_pdf, closing, cn_date, ruled_table
+from app.reports.official import (
+    LEADING,
+    RestartPageNumbers,
+    Story,
+    Styles,
+    build_pdf,
+    closing,
+    cn_date,
+    ruled_table,
+)
 from app.reports.typesetting import Paragraph
 from app.services.assessment import ScoreSheet
 
@@ -80,8 +89,8 @@ def render_scoresheet_pdf(sheets: list[ScoreSheet]) -> bytes:
     def story(st: Styles) -> Story:
         flowables: Story = []
         for n, sheet in enumerate(sheets):
-            if n:
-                flowables.append(PageBreak())
+            if n:  # each department's sheet is its own document: its pages count from 1
+                flowables += [PageBreak(), RestartPageNumbers()]
             flowables += sheet_story(sheet, st)
         return flowables
 
