@@ -170,6 +170,9 @@ def seed_everything(db_path: Path, photo_dir: Path) -> Path | None:
             summaries.submit_summary(s, other.id, phase.deadline)
             assessment.record_adjustment(s, programme_id=programme_id, unit_id=units[AID],
                                          points=-1, reason="例会材料迟报", on=date(2018, 8, 1))  # fmt: skip
+            assessment.record_judgement(s, programme_id=programme_id, unit_id=units[AID],
+                                        item_key="leadership", score=4, reason="责任状、台账齐全",
+                                        on=date(2018, 9, 1))  # fmt: skip
         else:  # the county's decision, as its package brings it: returned, to be resubmitted
             summaries.review_summary(s, summary.id, ReviewDecision.RETURNED, "请补充典型案例。",
                                      date(2018, 10, 20), units["县矫正办"])  # fmt: skip

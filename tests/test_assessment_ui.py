@@ -13,7 +13,11 @@ from PySide6.QtWidgets import QAbstractItemView, QPushButton
 from app.services.assessment import record_adjustment
 from app.services.errors import ValidationError
 from app.services.settings import current_programme
-from app.ui.dialogs.assessment_dialogs import AdjustmentDialog
+from app.ui.dialogs.assessment_dialogs import (
+    AdjustmentDialog,
+    JudgementDialog,
+    ScoreSheetUnitDialog,
+)
 from tests.conftest import TEMPLATE_KEY
 from tests.helpers import assert_fits_screen, drive_dialog, dump, open_page, unit_ids
 
@@ -50,7 +54,9 @@ def test_adjustment_changes_the_rank_and_undo_restores_it(qtbot, monkeypatch, di
     last = max(before, key=lambda name: (before[name], name))
     total_before = next(s.total for s in page.rank_model.rows() if s.name == last)
     _click_row(qtbot, page.rank_view, lambda s: s.name == last)
-    assert last in page.lines_title.text() and page.lines_model.rows()[0].label == "量化指标完成"
+    first = page.lines_model.rows()[0]
+    assert last in page.lines_title.text() and first.heading and first.label == "量化指标"
+    assert "分值 100" in first.detail and page.lines_model.rows()[1].label == "量化指标完成"
 
     # no reason: refused beside the field, nothing written
     unchanged = dump(db_path)
@@ -155,3 +161,90 @@ def test_bulletin_from_the_page_counts_to_the_pages_date(qtbot, monkeypatch, dia
     assert proposed == [date(2018, 9, 30)]
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(target.read_bytes())).pages)
     assert "2018年9月30日" in text.replace(" ", "") and dialogs.opened
+
+
+def _judge(unit: str, score: float, reason: str, on: date = AS_OF):
+    def fill(dialog: JudgementDialog) -> None:
+        assert_fits_screen(dialog)
+        dialog.unit.setCurrentIndex(dialog.unit.findText(unit))
+        dialog.item.setCurrentIndex(dialog.item.findData("leadership"))
+        dialog.score.setValue(score)
+        dialog.on.setValue(on)
+        dialog.reason.setText(reason)
+
+    return fill
+
+
+def test_judgement_by_clicking_changes_the_score_and_a_rescore_supersedes(
+    qtbot, monkeypatch, dialogs, db_path
+):
+    page = open_page(qtbot, db_path, "assessment")
+    page.as_of.setValue(AS_OF)
+    assert page.judge_button.isVisible() and page.sheet_button.isVisible()
+    header = page.rank_model.headerData(4, Qt.Orientation.Horizontal)
+    assert header == "量化指标（100）"  # the categories, with their 分值, in the ranking
+    aid = "法律援助中心"
+    before = page.score_of(next(i for n, i in page.units if n == aid)).total
+
+    # no reason: refused beside the field, nothing written
+    unchanged = dump(db_path)
+    seen = drive_dialog(monkeypatch, JudgementDialog, _judge(aid, 3, " "))
+    qtbot.mouseClick(page.judge_button, Qt.MouseButton.LeftButton)
+    assert "理由" in seen[0].error_text("reason") and seen[0].isVisible()
+    seen[0].hide()
+    assert dump(db_path) == unchanged
+
+    seen = drive_dialog(monkeypatch, JudgementDialog, _judge(aid, 3, "台账不全", date(2018, 9, 1)))
+    qtbot.mouseClick(page.judge_button, Qt.MouseButton.LeftButton)
+    assert not seen[0].error_text("reason") and not seen[0].error_text()
+    unit_id = next(i for n, i in page.units if n == aid)
+    assert page.score_of(unit_id).total == pytest.approx(before + 3)
+    seen = drive_dialog(monkeypatch, JudgementDialog, _judge(aid, 5, "全面落实"))
+    qtbot.mouseClick(page.judge_button, Qt.MouseButton.LeftButton)
+    score = page.score_of(unit_id)
+    assert score.total == pytest.approx(before + 5)  # the later score counts, not 3 + 5
+    assert score.category("组织领导").capped  # 5 of 5
+    _click_row(qtbot, page.rank_view, lambda s: s.unit_id == unit_id)
+    rows = page.lines_model.rows()
+    heading = next(r for r in rows if r.heading and r.label == "组织领导")
+    assert "分值 5" in heading.detail and "已达上限" in heading.detail
+    line = next(r for r in rows if r.label == "组织领导和工作落实")
+    assert (
+        line.points == 5 and "全面落实" in line.detail and "取代 2018-09-01 的 3 分" in line.detail
+    )
+    cell = page.rank_model.index(
+        next(n for n, s in enumerate(page.rank_model.rows()) if s.unit_id == unit_id),
+        next(c for c in range(page.rank_model.columnCount())
+             if page.rank_model.headerData(c, Qt.Orientation.Horizontal) == "组织领导（5）"),
+    )  # fmt: skip
+    assert page.rank_model.data(cell) == "5（已达上限）"
+
+
+def test_the_score_sheet_button_saves_the_pdf_in_the_background(qtbot, monkeypatch, dialogs,
+                                                                db_path, tmp_path):  # fmt: skip
+    import io
+
+    from pypdf import PdfReader
+
+    from app.ui.operations import running_tasks
+
+    page = open_page(qtbot, db_path, "assessment")
+    page.as_of.setValue(AS_OF)
+    _click_row(qtbot, page.rank_view, lambda s: s.name == "基层科")
+    chosen: list[str | None] = []
+
+    def fake_exec(dialog: ScoreSheetUnitDialog) -> int:
+        assert_fits_screen(dialog)
+        chosen.append(dialog.choice())  # the selected department, proposed
+        dialog.accept()
+        return dialog.result()
+
+    monkeypatch.setattr(ScoreSheetUnitDialog, "exec", fake_exec)
+    target = tmp_path / "评分表.pdf"
+    dialogs.save_paths = [target]
+    qtbot.mouseClick(page.sheet_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: running_tasks() == 0, timeout=30000)
+    assert chosen == ["基层科"] and dialogs.opened
+    [text] = [p.extract_text() for p in PdfReader(io.BytesIO(target.read_bytes())).pages]
+    flat = text.replace(" ", "").replace("\n", "")
+    assert "被考核单位：基层科" in flat and "2018年10月31日" in flat and "扣分标准" in flat

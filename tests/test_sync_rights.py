@@ -302,6 +302,11 @@ CASES = [
     Case("score_adjustments", lambda c, w: _row(c, "score_adjustments", AID, programme_id=P(c),
                                                 unit_id=_unit(c, AID), points=50.0, reason="?",
                                                 adjusted_on=D), why="局科室不能新增考核加减分"),
+    # a department scoring itself on a judgement item
+    Case("judgement_scores", lambda c, w: _row(c, "judgement_scores", AID, programme_id=P(c),
+                                               unit_id=_unit(c, AID), item_key="leadership",
+                                               score=5.0, reason="?", scored_on=D),
+         why="局科室不能新增考核评分"),
     Case("brand_evidence", lambda c, w: _row(c, "brand_evidence", AID,
                                              brand_id=_id(c, "brands", w.known["brand"]),
                                              entry_id=_id(c, "ledger_entries", w.known["aid_entry"])),

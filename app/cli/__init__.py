@@ -24,6 +24,8 @@ EPILOG = """示例：
                                                             把工作台账导出为 Excel 文件
   main.py --db bangjiao.db reminders pdf --all --out 催办单.pdf
                                                             各单位逾期、即将到期事项的催办单
+  main.py --db bangjiao.db scoresheet --all --out 评分表.pdf --date 2018-12-31
+                                                            各科室的考核评分表
   main.py --db bangjiao.db programme new --year 2019 --copy-from 2018
                                                             从 2018 年度复制，开始 2019 年度"""
 
@@ -82,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli import reminders
 
     reminders.add_parsers(commands, _parser)
+    from app.cli import scoresheet
+
+    scoresheet.add_parsers(commands, _parser)
     from app.cli import programme
 
     programme.add_parsers(commands, _parser)
@@ -165,6 +170,12 @@ def _reminders(args: argparse.Namespace) -> int:
     return reminders.handle(args, _open_existing)
 
 
+def _scoresheet(args: argparse.Namespace) -> int:
+    from app.cli import scoresheet
+
+    return scoresheet.handle(args, _open_existing)
+
+
 def _programme(args: argparse.Namespace) -> int:
     from app.cli import programme
 
@@ -197,6 +208,7 @@ HANDLERS = {
     "summary": _summary,
     "bulletin": _bulletin,
     "reminders": _reminders,
+    "scoresheet": _scoresheet,
     "programme": _programme,
 }
 

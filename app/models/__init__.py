@@ -2,7 +2,7 @@
 
 from app.models.aggregate import AggregateReport
 from app.models.agreement import Agreement, AgreementStatus, AgreementTemplate
-from app.models.assessment import AssessmentScheme, ScoreAdjustment
+from app.models.assessment import AssessmentScheme, JudgementScore, ScoreAdjustment
 from app.models.base import Base, SyncedRecord
 from app.models.brand import Brand, BrandEvidence, BrandMilestone, BrandParticipant, BrandStatus
 from app.models.county_summary import CountySummary
@@ -36,7 +36,7 @@ from app.models.summary import (
 from app.models.unit import Pairing, Unit, UnitKind
 
 # The Alembic revision this code's models correspond to; a test keeps it equal to head.
-SCHEMA_HEAD = "0012"
+SCHEMA_HEAD = "0013"
 
 __all__ = [
     "SCHEMA_HEAD",
@@ -64,6 +64,7 @@ __all__ = [
     "Indicator",
     "IndicatorMeasure",
     "Inspection",
+    "JudgementScore",
     "LedgerEntry",
     "LocalEdit",
     "LocalSetting",

@@ -1,4 +1,5 @@
-"""Annual assessment (年度考核): the scoring scheme, as data, and manual score adjustments."""
+"""Annual assessment (年度考核): the scoring scheme, as data, manual score adjustments and the
+county's scores of judgement items."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import JSON, Date, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, ExchangeRule, SyncedRecord, ToCity
-from app.models.unit import COUNTY_OFFICE
+from app.models.unit import COUNTY_OFFICE, NOBODY
 
 
 class AssessmentScheme(SyncedRecord, Base):
@@ -18,7 +19,9 @@ class AssessmentScheme(SyncedRecord, Base):
     ``indicator_points`` is what full completion of every indicator earns (each indicator's
     share is its weight); ``rules`` lists the items computed from the records, each
     ``{"code", "label", "points", "cap"}`` — e.g. late summaries, overdue rectifications,
-    brands led (see ``app.services.assessment`` for the codes).
+    brands led (see ``app.services.assessment`` for the codes). ``categories`` (考核细则 by
+    工作类别, each with its 分值 cap and items; None for a scheme from before categories, whose
+    rules are read as one category each) supersedes ``rules`` when present.
     """
 
     __tablename__ = "assessment_schemes"
@@ -30,6 +33,9 @@ class AssessmentScheme(SyncedRecord, Base):
     name: Mapped[str] = mapped_column(String(100))
     indicator_points: Mapped[float] = mapped_column(Float, default=100.0)
     rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    categories: Mapped[list[dict[str, Any]] | None] = mapped_column(
+        JSON, nullable=True, default=list
+    )
 
 
 class ScoreAdjustment(SyncedRecord, Base):
@@ -44,3 +50,25 @@ class ScoreAdjustment(SyncedRecord, Base):
     points: Mapped[float] = mapped_column(Float)
     reason: Mapped[str] = mapped_column(Text)
     adjusted_on: Mapped[date] = mapped_column(Date)
+    # the entry a 撤销 counter-entry reverses (None: an entry, or a 撤销 from before the link)
+    reverses_id: Mapped[int | None] = mapped_column(
+        ForeignKey("score_adjustments.id"), nullable=True
+    )
+
+
+class JudgementScore(SyncedRecord, Base):
+    """The county's score of a department on a judgement item of the scheme (an item an
+    inspector scores by judgement), with its reason and date. Never edited: a new score for
+    the same department and item supersedes the earlier ones (the latest by date counts)."""
+
+    __tablename__ = "judgement_scores"
+    __exchange__ = ExchangeRule(
+        create=COUNTY_OFFICE, delete=NOBODY, reason="考核评分由县矫正办登记，登记后不删除"
+    )
+
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    item_key: Mapped[str] = mapped_column(String(50))
+    score: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    scored_on: Mapped[date] = mapped_column(Date)

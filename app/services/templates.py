@@ -132,8 +132,11 @@ def _check(data: dict[str, Any], filename: str) -> None:
 
         problem = check_types_section(data["meetings"])
         need(problem is None, problem or "")
-    from app.services.assessment import RULE_CODES
+    from app.services.assessment import RULE_CODES, check_categories
 
+    if "categories" in data.get("assessment", {}):
+        problem = check_categories(data["assessment"]["categories"])
+        need(problem is None, problem or "")
     for rule in data.get("assessment", {}).get("rules", []):
         need(rule.get("code") in RULE_CODES, f"考核项目“{rule.get('label', '')}”的 code 无效")
         need(
@@ -251,6 +254,10 @@ def load_template(session: Session, info: TemplateInfo) -> tuple[Programme, Load
             programme_id=programme.id, owner_unit_id=owner.id, name=scheme["name"],
             indicator_points=float(scheme.get("indicator_points", 100)),
             rules=[dict(rule) for rule in scheme.get("rules", [])],
+            categories=[
+                {**category, "items": [dict(item) for item in category["items"]]}
+                for category in scheme["categories"]
+            ] if "categories" in scheme else None,
         )  # fmt: skip
     return programme, report
 

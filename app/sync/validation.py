@@ -92,6 +92,7 @@ TEXT_LIMITS: dict[tuple[str, str], int] = {
     ("brand_milestones", "title"): brands.MAX_MILESTONE_CHARS,
     ("summary_photos", "caption"): summaries.MAX_CAPTION_CHARS,
     ("manual_values", "note"): manual_values.MAX_NOTE_CHARS,
+    ("judgement_scores", "reason"): assessment.MAX_JUDGEMENT_REASON,
 }
 
 # Dates the services keep inside a programme's range: (table, column) → purpose. The programme
@@ -655,6 +656,51 @@ def _adjustment(check: RecordCheck, record: dict[str, Any]) -> None:
         raise _Bad(field, _service_reason(exc, record[field])) from None
 
 
+def _scheme(check: RecordCheck, record: dict[str, Any]) -> None:
+    """An assessment scheme's categories as the template loader accepts them (None: a scheme
+    from before categories)."""
+    categories = record.get("categories")
+    if categories is not None:
+        problem = assessment.check_categories(categories)
+        if problem is not None:
+            raise _Bad("categories", problem)
+
+
+def _judgement(check: RecordCheck, record: dict[str, Any]) -> None:
+    """A judgement score as ``assessment.record_judgement`` records it: an item of its
+    programme's scheme scored by judgement, 0 to its maximum, a reason, a date inside the
+    programme's period."""
+    programme_id = check.programme_of(record)
+    if programme_id is None:
+        return
+    scheme = assessment.scheme_for(check.session, programme_id)
+    try:
+        assessment.check_judgement(
+            scheme,
+            str(record.get("item_key")),
+            record.get("score"),
+            str(record.get("reason") or ""),
+        )
+    except ValidationError as exc:
+        field = {"item": "item_key"}.get(exc.field or "", exc.field or "score")
+        raise _Bad(field, _service_reason(exc, record.get(field))) from None
+    value = record.get("scored_on")
+    if isinstance(value, str):
+        from app.services.period import programme_period
+
+        period = programme_period(check.session, programme_id)
+        key = ("judgement_date", programme_id, value)
+        why = check.verdict(
+            key,
+            lambda v: DateRange(earliest=period.start, latest=period.end).check(
+                date.fromisoformat(v), field="scored_on", label="评分日期"
+            ),
+            value,
+        )
+        if why is not None:
+            raise _Bad("scored_on", why)
+
+
 def _manual_value(check: RecordCheck, record: dict[str, Any]) -> None:
     """An indicator's value as ``manual_values.record_value`` records it: a number ≥ 0, a
     note of at most 200 characters, a date inside its programme's periods."""
@@ -694,6 +740,8 @@ def _meeting(check: RecordCheck, record: dict[str, Any]) -> None:
 
 
 _RULES: dict[str, Callable[[RecordCheck, dict[str, Any]], None]] = {
+    "assessment_schemes": _scheme,
+    "judgement_scores": _judgement,
     "manual_values": _manual_value,
     "meetings": _meeting,
     "score_adjustments": _adjustment,

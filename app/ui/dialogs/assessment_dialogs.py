@@ -1,13 +1,24 @@
-"""加减分: the county's manual addition or deduction for a department, with its reason."""
+"""加减分 (the county's manual addition or deduction for a department, with its reason), 评分
+(the county's score of a department on a judgement item) and the choice of department for the
+评分表."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtWidgets import QDoubleSpinBox, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
 
-from app.services.assessment import MAX_ADJUSTMENT_POINTS
+from app.services.assessment import MAX_ADJUSTMENT_POINTS, MAX_JUDGEMENT_REASON
 from app.services.dates import DateRange
 from app.ui.dialogs.form_dialog import FormDialog, combo_box
 from app.ui.widgets.dates import DateField
@@ -44,3 +55,84 @@ class AdjustmentDialog(FormDialog[dict]):
     def values(self) -> dict:
         return {"unit_id": self.unit.currentData(), "points": self.points.value(),
                 "on": self.on.value(), "reason": self.reason.text()}  # fmt: skip
+
+
+class JudgementDialog(FormDialog[dict]):
+    """评分: department, a judgement item of the scheme (``items``: (label, key, maximum)), the
+    score (0 to the item's maximum), the date and the reason (required). ``save`` receives
+    ``{"unit_id", "item_key", "score", "on", "reason"}``; a refusal is shown beside its field.
+    A new score never replaces the record of an earlier one: it supersedes it."""
+
+    def __init__(self, save: Callable[[dict], None], units: list[tuple[str, int]],
+                 items: list[tuple[str, str, float]], dates: DateRange, on: date,
+                 unit_id: int | None = None, parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(self.tr("评分"), save, parent)
+        self.unit = combo_box(units, unit_id)
+        self.item = QComboBox()
+        self.maxima = {key: maximum for _label, key, maximum in items}
+        for label, key, _maximum in items:
+            self.item.addItem(label, key)
+        self.score = QDoubleSpinBox()
+        self.score.setDecimals(1)
+        self.score.setSingleStep(0.5)
+        self.score.setSuffix(self.tr(" 分"))
+        self.item.currentIndexChanged.connect(lambda _index: self._item_changed())
+        self.on = DateField(dates, dates.clamp(on), label=self.tr("评分日期"))
+        self.reason = QLineEdit()
+        self.reason.setMaxLength(MAX_JUDGEMENT_REASON)
+        self.reason.setPlaceholderText(self.tr("如：责任状、结对、台账等工作落实到位"))
+        self.add_field("unit", self.tr("科室"), self.unit)
+        self.add_field("item", self.tr("考核内容"), self.item)
+        self.add_field("score", self.tr("得分"), self.score)
+        self.add_field("on", self.tr("日期"), self.on)
+        self.add_field("reason", self.tr("理由"), self.reason,
+                       self.tr("必填。再次评分另记一条，取代之前的评分（原记录保留）。"))  # fmt: skip
+        self._item_changed()
+
+    def _item_changed(self) -> None:
+        maximum = float(self.maxima.get(self.item.currentData(), 0.0))
+        self.score.setRange(0, maximum)
+        self.score.setToolTip(self.tr("0 到 %1 分").replace("%1", f"{maximum:g}"))
+
+    def values(self) -> dict:
+        return {"unit_id": self.unit.currentData(), "item_key": self.item.currentData() or "",
+                "score": self.score.value(), "on": self.on.value(),
+                "reason": self.reason.text()}  # fmt: skip
+
+
+class ScoreSheetUnitDialog(QDialog):
+    """打印评分表: one department (the selected one by default), or every department (a page
+    each, in rank order)."""
+
+    def __init__(self, units: list[str], chosen: str | None = None,
+                 parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("打印评分表"))
+        form = QFormLayout(self)
+        self.unit = QComboBox()
+        self.unit.addItem(
+            self.tr("全部科室（%1 个，每科室一页）").replace("%1", str(len(units))), None
+        )
+        for name in units:
+            self.unit.addItem(name, name)
+        self.unit.setCurrentIndex(max(self.unit.findData(chosen), 0) if chosen else 0)
+        form.addRow(self.tr("科室："), self.unit)
+        hint = QLabel(
+            self.tr("按考核截至日期列出各类考核内容、扣分标准、分值和得分。下一步选择保存位置。")
+        )
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        form.addRow(hint)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(self.tr("下一步…"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def choice(self) -> str | None:
+        """The department's name, or None for every department."""
+        return self.unit.currentData()

@@ -1,20 +1,38 @@
-"""考核与通报: each department's score and rank as of a date, explained line by line; the
-county's 加减分 (with a reason, undone by a counter-entry, never edited) and its bulletin."""
+"""考核与通报: each department's score and rank as of a date, by category (each with its 分值
+and 已达上限), explained line by line; the county's 加减分 (with a reason, undone by a
+counter-entry, never edited), its 评分 of judgement items (a new score supersedes), the 评分表
+PDF and its bulletin."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.services import assessment
-from app.services.assessment import AdjustmentRow, DepartmentScore, ScoreLine
+from app.services.assessment import AdjustmentRow, DepartmentScore, ExplanationRow
 from app.services.dates import DateRange
+from app.services.errors import write_file
 from app.services.goals import departments
 from app.services.period import programme_period
-from app.ui.dialogs.assessment_dialogs import AdjustmentDialog
+from app.ui.desktop import open_with_system
+from app.ui.dialogs.assessment_dialogs import (
+    AdjustmentDialog,
+    JudgementDialog,
+    ScoreSheetUnitDialog,
+)
 from app.ui.dialogs.bulletin_dialog import make_bulletin
+from app.ui.files import ask_save_path
 from app.ui.messages import confirm
 from app.ui.pages.base import Page, section_label
 from app.ui.table_model import Column, RowTableModel, format_percent
@@ -24,6 +42,8 @@ from app.ui.widgets.dates import DateField
 GREEN = "#1e7d32"
 RED = "#c0392b"
 GREY = "#777777"
+AMBER = "#b26a00"
+HEADING_BACKGROUND = "#eef1f6"
 
 
 def _points(value: float) -> str:
@@ -51,6 +71,12 @@ class AssessmentPage(Page):
             self.editable = assessment.can_adjust(session)
             period = programme_period(session, programme_id) if programme_id else None
             self.units = [(u.name, u.id) for u in departments(session)]
+            scheme = assessment.scheme_for(session, programme_id) if programme_id else None
+        self.categories = [(c.name, c.cap) for c in scheme.categories] if scheme else []
+        self.judgement_items = [
+            (f"{c.name}：{i.label}（满分 {i.points:g}）", i.key, i.points)
+            for c, i in (scheme.judgement_items() if scheme else [])
+        ]
         self.period_range = (
             DateRange(earliest=period.start, latest=period.end) if period else
             context.date_range()
@@ -70,8 +96,20 @@ class AssessmentPage(Page):
             self.tr("县矫正办的进度通报：各科室进度与得分，存为 PDF、Word 或 Excel")
         )
         self.bulletin_button.clicked.connect(lambda: make_bulletin(self, self.as_of_date()))
-        for button in (self.adjust_button, self.undo_button, self.bulletin_button):
+        self.judge_button = QPushButton(self.tr("评分…"))
+        self.judge_button.setToolTip(
+            self.tr(
+                "给所选科室的评分项目（县矫正办督查评定）打分，须写明理由；再次评分取代之前的评分"
+            )
+        )
+        self.judge_button.clicked.connect(lambda: self.add_judgement())
+        self.sheet_button = QPushButton(self.tr("打印评分表…"))
+        self.sheet_button.setToolTip(self.tr("所选科室（或全部科室）的考核评分表 PDF"))
+        self.sheet_button.clicked.connect(lambda: self.make_score_sheet())
+        for button in (self.adjust_button, self.undo_button, self.judge_button,
+                       self.sheet_button, self.bulletin_button):  # fmt: skip
             button.setVisible(self.editable)
+        self.judge_button.setVisible(self.editable and bool(self.judgement_items))
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("考核截至：")))
         top.addWidget(self.as_of)
@@ -83,6 +121,8 @@ class AssessmentPage(Page):
         top.addStretch(1)
         top.addWidget(self.adjust_button)
         top.addWidget(self.undo_button)
+        top.addWidget(self.judge_button)
+        top.addWidget(self.sheet_button)
         top.addWidget(self.bulletin_button)
         self.layout_.addLayout(top)
         if not self.editable:
@@ -103,45 +143,36 @@ class AssessmentPage(Page):
                    lambda s: s.completion, align_right=True),
             Column(self.tr("得分"), lambda s: f"{s.total:.2f}", lambda s: s.total,
                    align_right=True),
+            *(self._category_column(name, cap) for name, cap in self.categories),
         ])  # fmt: skip
         self.rank_view = RowTableView(self.rank_model, stretch=1)
         self.rank_view.selection_changed.connect(self._show_lines)
         self.lines_title = section_label(self.tr("得分说明"))
-        self.lines_model = RowTableModel[ScoreLine]([
-            Column(self.tr("项目"), lambda line: line.label),
-            Column(self.tr("说明"), lambda line: line.detail),
-            Column(self.tr("分值"), lambda line: _points(line.points), lambda line: line.points,
-                   align_right=True, foreground=lambda line: _colour(line.points)),
-        ])  # fmt: skip
+        self.lines_model = RowTableModel[ExplanationRow]([
+            Column(self.tr("项目"), lambda r: f"【{r.label}】" if r.heading else "　" + r.label),
+            Column(self.tr("说明"), lambda r: r.detail, tooltip=lambda r: r.detail,
+                   foreground=lambda r: AMBER if r.heading and r.capped else None),
+            Column(self.tr("分值"), lambda r: _points(r.points), lambda r: r.points,
+                   align_right=True, foreground=lambda r: _colour(r.points)),
+        ], row_background=lambda r: HEADING_BACKGROUND if r.heading else None)  # fmt: skip
         self.lines_view = RowTableView(self.lines_model, stretch=1)
         self.lines_view.setSortingEnabled(False)
 
+        # the ranking across the page (a column per category); below it the selected
+        # department's lines beside the 加减分 records
+        self.layout_.addWidget(section_label(self.tr("各科室得分排名（括号内为该类分值）")))
+        self.layout_.addWidget(self.rank_view, 2)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(section_label(self.tr("各科室得分排名")))
-        left_layout.addWidget(self.rank_view)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.lines_title)
-        right_layout.addWidget(self.lines_view)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        self.layout_.addWidget(splitter, 3)
-
-        self.layout_.addWidget(section_label(
-            self.tr("加减分记录（登记后不修改；撤销即另记一条分值相反的记录，两条都保留）")
-        ))  # fmt: skip
+        left_layout.addWidget(self.lines_title)
+        left_layout.addWidget(self.lines_view)
         self.adjustment_model = RowTableModel[AdjustmentRow]([
             Column(self.tr("日期"), lambda a: a.adjusted_on.isoformat(), lambda a: a.adjusted_on),
             Column(self.tr("科室"), lambda a: a.unit),
             Column(self.tr("分值"), lambda a: _points(a.points), lambda a: a.points,
                    align_right=True, foreground=lambda a: _colour(a.points)),
-            Column(self.tr("理由"), lambda a: a.reason),
+            Column(self.tr("理由"), lambda a: a.reason, tooltip=lambda a: a.reason),
             Column(self.tr("登记单位"), lambda a: a.made_by),
             Column(self.tr("状态"), lambda a: self.tr("撤销记录") if a.is_undo
                    else (self.tr("已撤销") if a.undone else ""),
@@ -149,8 +180,37 @@ class AssessmentPage(Page):
         ])  # fmt: skip
         self.adjustment_view = RowTableView(self.adjustment_model, stretch=3)
         self.adjustment_view.selection_changed.connect(self._update_buttons)
-        self.layout_.addWidget(self.adjustment_view, 2)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(section_label(
+            self.tr("加减分记录（登记后不修改；撤销即另记一条分值相反的记录）")
+        ))  # fmt: skip
+        right_layout.addWidget(self.adjustment_view)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.layout_.addWidget(splitter, 3)
         self.refresh()
+
+    def _category_column(self, name: str, cap: float | None) -> Column[DepartmentScore]:
+        """A category's points in the ranking, its 分值 in the header, 已达上限 when hit."""
+
+        def points(score: DepartmentScore) -> float:
+            result = score.category(name)
+            return result.points if result else 0.0
+
+        def shown(score: DepartmentScore) -> str:
+            result = score.category(name)
+            if result is None:
+                return ""
+            return f"{result.points:g}" + (self.tr("（已达上限）") if result.capped else "")
+
+        header = name + (f"（{cap:g}）" if cap is not None else "")
+        return Column(header, shown, points, align_right=True,
+                      foreground=lambda s: AMBER if (c := s.category(name)) and c.capped else None)  # fmt: skip
 
     def _as_of_changed(self, value: date | None) -> None:
         if value is not None:
@@ -190,7 +250,7 @@ class AssessmentPage(Page):
             self.tr("%1 得分说明：第 %2 名，%3 分").replace("%1", score.name)
             .replace("%2", str(score.rank)).replace("%3", f"{score.total:.2f}")
         )  # fmt: skip
-        self.lines_model.set_rows(score.lines)
+        self.lines_model.set_rows(assessment.explanation(score))
 
     def _update_buttons(self) -> None:
         row = self.adjustment_view.selected_row()
@@ -234,3 +294,56 @@ class AssessmentPage(Page):
                             self.tr("撤销加减分"))  # fmt: skip
         self.refresh()
         return done
+
+    def add_judgement(self) -> bool:
+        """评分 of a department (the selected one by default) on a judgement item; True when
+        saved. A score given before stays recorded; the new one supersedes it."""
+        programme_id = self.context.programme_id
+        if programme_id is None or not self.editable or not self.judgement_items:
+            return False
+        chosen = self.rank_view.selected_row()
+        saved: list[object] = []
+
+        def save(values: dict) -> None:
+            saved.append(self.save_from_dialog(self.tr("评分"),
+                lambda s: assessment.record_judgement(s, programme_id=programme_id,
+                                                      unit_id=values["unit_id"],
+                                                      item_key=values["item_key"],
+                                                      score=values["score"],
+                                                      reason=values["reason"], on=values["on"])))  # fmt: skip
+
+        JudgementDialog(save, self.units, self.judgement_items, self.period_range,
+                        self.as_of_date(), chosen.unit_id if chosen else None, self).exec()  # fmt: skip
+        self.refresh()
+        return bool(saved)
+
+    def make_score_sheet(self) -> object | None:
+        """Ask the department (or all), then where to save the 评分表 PDF as of the page's
+        date; made in the background and opened. None when cancelled."""
+        programme_id = self.context.programme_id
+        if programme_id is None:
+            return None
+        chosen = self.rank_view.selected_row()
+        dialog = ScoreSheetUnitDialog([name for name, _id in self.units],
+                                      chosen.name if chosen else None, self)  # fmt: skip
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        unit, day = dialog.choice(), self.as_of_date()
+        name = f"评分表-{unit or '全部科室'}-{day:%Y%m%d}.pdf"
+        path = ask_save_path(self, self.tr("保存评分表"), name, "PDF (*.pdf)", ".pdf")
+        if path is None:
+            return None
+
+        def work(session, report) -> Path:
+            from app.reports.scoresheet_pdf import render_scoresheet_pdf
+
+            report(1)
+            sheets = assessment.score_sheets(session, programme_id, day, unit)
+            write_file(path, render_scoresheet_pdf(sheets))
+            report(2)
+            return path
+
+        return self.run_in_background(
+            self.tr("打印评分表"), self.tr("正在生成 %1……").replace("%1", path.name), work,
+            total=2, success=lambda saved: open_with_system(self, saved),
+        )  # fmt: skip
