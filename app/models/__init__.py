@@ -4,8 +4,8 @@ from app.models.aggregate import AggregateReport
 from app.models.agreement import Agreement, AgreementStatus, AgreementTemplate
 from app.models.assessment import AssessmentScheme, ScoreAdjustment
 from app.models.base import Base, SyncedRecord
-from app.models.bulletin import IssuedBulletin
 from app.models.brand import Brand, BrandEvidence, BrandMilestone, BrandParticipant, BrandStatus
+from app.models.bulletin import IssuedBulletin
 from app.models.county_summary import CountySummary
 from app.models.duty import Duty, Indicator, IndicatorMeasure
 from app.models.exchange import Direction, ExchangeConflict, LocalEdit, PackageLog

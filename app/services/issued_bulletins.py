@@ -285,7 +285,5 @@ def issued_by_number(session: Session, programme_id: int, number: int) -> Issued
             select(func.count()).select_from(IssuedBulletin)
             .where(IssuedBulletin.programme_id == programme_id, IssuedBulletin.deleted.is_(False))
         )  # fmt: skip
-        raise ValidationError(
-            f"第{number}期通报没有发布过（本年度已发布 {count} 期）。", "number"
-        )
+        raise ValidationError(f"第{number}期通报没有发布过（本年度已发布 {count} 期）。", "number")
     return found
