@@ -51,6 +51,12 @@ class AssessmentPage(Page):
             self.editable = assessment.can_adjust(session)
             period = programme_period(session, programme_id) if programme_id else None
             self.units = [(u.name, u.id) for u in departments(session)]
+        if not self.editable:  # a department's or office's PC: the county's published bulletins
+            from app.ui.pages.bulletin_register import PublishedBulletins
+
+            self.published = PublishedBulletins(self)
+            self.layout_.addWidget(self.published, 1)
+            return
         self.period_range = (
             DateRange(earliest=period.start, latest=period.end) if period else
             context.date_range()
@@ -70,8 +76,6 @@ class AssessmentPage(Page):
             self.tr("县矫正办的进度通报：各科室进度与得分，存为 PDF、Word 或 Excel")
         )
         self.bulletin_button.clicked.connect(lambda: make_bulletin(self, self.as_of_date()))
-        for button in (self.adjust_button, self.undo_button, self.bulletin_button):
-            button.setVisible(self.editable)
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("考核截至：")))
         top.addWidget(self.as_of)
@@ -85,16 +89,6 @@ class AssessmentPage(Page):
         top.addWidget(self.undo_button)
         top.addWidget(self.bulletin_button)
         self.layout_.addLayout(top)
-        if not self.editable:
-            note = QLabel(
-                self.tr(
-                    "考核得分和加减分由县矫正办登记，本机只能查看；本机只有本单位和县矫正办发来的数据，"
-                    "排名仅供参考，以县矫正办的通报为准。"
-                )
-            )
-            note.setObjectName("hint")
-            note.setWordWrap(True)
-            self.layout_.addWidget(note)
 
         self.rank_model = RowTableModel[DepartmentScore]([
             Column(self.tr("名次"), lambda s: s.rank, lambda s: s.rank, align_right=True),
@@ -133,9 +127,6 @@ class AssessmentPage(Page):
         splitter.setStretchFactor(1, 3)
         self.layout_.addWidget(splitter, 3)
 
-        self.layout_.addWidget(section_label(
-            self.tr("加减分记录（登记后不修改；撤销即另记一条分值相反的记录，两条都保留）")
-        ))  # fmt: skip
         self.adjustment_model = RowTableModel[AdjustmentRow]([
             Column(self.tr("日期"), lambda a: a.adjusted_on.isoformat(), lambda a: a.adjusted_on),
             Column(self.tr("科室"), lambda a: a.unit),
@@ -149,7 +140,22 @@ class AssessmentPage(Page):
         ])  # fmt: skip
         self.adjustment_view = RowTableView(self.adjustment_model, stretch=3)
         self.adjustment_view.selection_changed.connect(self._update_buttons)
-        self.layout_.addWidget(self.adjustment_view, 2)
+        adjustments = QWidget()
+        adjustments_layout = QVBoxLayout(adjustments)
+        adjustments_layout.setContentsMargins(0, 0, 0, 0)
+        adjustments_layout.addWidget(section_label(
+            self.tr("加减分记录（登记后不修改；撤销即另记一条分值相反的记录，两条都保留）")
+        ))  # fmt: skip
+        adjustments_layout.addWidget(self.adjustment_view)
+        from app.ui.pages.bulletin_register import IssuedBulletinsPanel
+
+        self.register = IssuedBulletinsPanel(self, self.as_of_date, self.period_range)
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(adjustments)
+        bottom.addWidget(self.register)
+        bottom.setStretchFactor(0, 3)
+        bottom.setStretchFactor(1, 2)
+        self.layout_.addWidget(bottom, 2)
         self.refresh()
 
     def _as_of_changed(self, value: date | None) -> None:
@@ -162,6 +168,9 @@ class AssessmentPage(Page):
 
     def refresh(self) -> None:
         """Recompute the ranking and reload the adjustments, keeping the selection."""
+        if not self.editable:
+            self.published.refresh()
+            return
         programme_id = self.context.programme_id
         if programme_id is None:
             return
@@ -173,6 +182,7 @@ class AssessmentPage(Page):
         if chosen is not None:
             self.rank_view.select_where(lambda s: s.unit_id == chosen.unit_id)
         self.adjustment_model.set_rows(adjustments)
+        self.register.refresh()
         self._show_lines()
         self._update_buttons()
 
