@@ -60,6 +60,8 @@ def test_the_first_number_follows_the_template_then_each_follows_the_last(databa
         assert issued_bulletins.next_number(s, programme, date(2018, 12, 31)) == first + 1
         issued_bulletins.publish(s, programme, date(2018, 10, 31), issued_on=ISSUED)
         rows = issued_bulletins.issued_rows(s, programme)
+        # a draft made afterwards (生成通报…) is numbered after the last published
+        assert build_bulletin(s, programme, date(2018, 12, 31)).issue_number == first + 2
     assert [r.number for r in rows] == [first + 1, first]  # the latest first
     assert rows[0].label == f"第{first + 1}期" and rows[0].as_of == date(2018, 10, 31)
 
