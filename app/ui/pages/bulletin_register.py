@@ -116,7 +116,9 @@ class PublishDialog(FormDialog[dict]):
                               "的数据包发给各科室和司法所。"))  # fmt: skip
         note.setWordWrap(True)
         note.setObjectName("hint")
-        self.form.addRow(note)
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(layout.count() - 1, note)  # above 发布/取消
         self.ok_button.setText(self.tr("发布"))
 
     def values(self) -> dict:
