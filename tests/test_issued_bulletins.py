@@ -161,13 +161,13 @@ def test_a_broken_snapshot_is_named(database, broken):
 
 
 # ---------------------------------------------------------------- down in the county's packages
-def _pair(tmp_path):
-    """The county and 法律援助中心, registered with each other."""
+def _pair(tmp_path, unit: str = DEPARTMENT):
+    """The county and ``unit`` (法律援助中心), registered with each other."""
     from app.services.setup import initialise
     from app.sync import identity
 
     county = initialise(str(tmp_path / "county.db"), TEMPLATE_KEY, "县矫正办").database
-    department = initialise(str(tmp_path / "dept.db"), TEMPLATE_KEY, DEPARTMENT).database
+    department = initialise(str(tmp_path / "dept.db"), TEMPLATE_KEY, unit).database
     with county.session() as a, department.session() as b:
         identity.register_peer(a, local_unit(b).uuid, identity.key_pairs(b).public())
         identity.register_peer(b, local_unit(a).uuid, identity.key_pairs(a).public())

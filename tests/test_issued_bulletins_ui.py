@@ -177,3 +177,25 @@ def test_a_department_without_bulletins_is_told_where_they_come_from(qtbot, gui_
     assert page.published.empty_note.isVisible() and "尚未发布" in page.published.empty_note.text()
     assert not page.published.save_button.isEnabled()
     assert page.published.rank_model.rows() == []
+
+
+def test_a_judicial_office_sees_the_published_ranking_too(qtbot, gui_app, tmp_path):
+    from app.sync.exchange import export_package, import_package
+    from tests.test_issued_bulletins import _pair
+
+    county, office = _pair(tmp_path, "瓯南司法所")
+    try:
+        with county.session() as s:
+            issued_bulletins.publish(s, current_programme(s).id, AS_OF, 5)
+        import_package(office, export_package(county, "瓯南司法所", tmp_path / "o.bjpkg")[0])
+        path = office.file
+    finally:
+        county.close()
+        office.close()
+    page = open_page(qtbot, path, "assessment")
+    view = page.published
+    assert [r.label for r in view.issued_model.rows()] == ["第5期"]
+    assert len(view.rank_model.rows()) == 7  # every department, none of them its own
+    assert view.rank_view.selected_row() == view.rank_model.rows()[0]
+    assert view.lines_model.rows()[0].label == "量化指标完成"
+    assert "（本单位）" not in view.lines_title.text()
