@@ -30,10 +30,12 @@ def _click_row(qtbot, view: QAbstractItemView, predicate) -> None:
                      pos=view.visualRect(index).center())  # fmt: skip
 
 
-def _fill(as_of: date, number: int | None = None):
+def _fill(as_of: date, number: int | None = None, proposals: list[int] | None = None):
     def fill(dialog: PublishDialog) -> None:
         assert_fits_screen(dialog)
         dialog.as_of.setValue(as_of)
+        if proposals is not None:
+            proposals.append(dialog.number.value())  # proposed for that date
         if number is not None:
             dialog.number.setValue(number)
 
@@ -73,28 +75,34 @@ def test_the_county_publishes_in_sequence_and_reprints_the_same(
     assert register.publish_button.isVisible() and not register.reprint_button.isEnabled()
     page.as_of.setValue(AS_OF)
     with page.database.session() as s:
-        proposed = issued_bulletins.next_number(s, current_programme(s).id, AS_OF)
-    seen = drive_dialog(monkeypatch, PublishDialog, _fill(AS_OF))
+        assert issued_bulletins.next_number(s, current_programme(s).id, AS_OF) == 5
+    # the first issue is numbered by its month (the template's 第1期 is June): 9-30 is 第4期
+    first = date(2018, 9, 30)
+    seen = drive_dialog(monkeypatch, PublishDialog, _fill(first))
     qtbot.mouseClick(register.publish_button, Qt.MouseButton.LeftButton)
+    proposed = 4
     assert seen[0].number.value() == proposed and not seen[0].isVisible()
     rows = register.model.rows()
-    assert [(r.number, r.as_of) for r in rows] == [(proposed, AS_OF)]
+    assert [(r.number, r.as_of) for r in rows] == [(proposed, first)]
     assert register.view.selected_row() == rows[0] and register.reprint_button.isEnabled()
 
     # the same 期号 again: refused beside the field, the dialog stays open, nothing written
     unchanged = dump(db_path)
-    seen = drive_dialog(monkeypatch, PublishDialog, _fill(AS_OF, proposed))
+    proposals: list[int] = []
+    seen = drive_dialog(monkeypatch, PublishDialog, _fill(AS_OF, proposed, proposals))
     qtbot.mouseClick(register.publish_button, Qt.MouseButton.LeftButton)
+    assert proposals == [proposed + 1]  # the next in sequence, whatever the date
     assert "已经发布" in seen[0].error_text("number") and seen[0].isVisible()
     seen[0].hide()
     assert dump(db_path) == unchanged and len(register.model.rows()) == 1
 
     # the page's lines as of the bulletin's date, then a 加减分 after publishing
+    page.as_of.setValue(first)
     expected = _page_lines(page.rank_model.rows(), page.lines_model, page.rank_view, qtbot)
     with page.database.session() as s:
         assessment.record_adjustment(s, programme_id=current_programme(s).id,
                                      unit_id=unit_ids(s)[DEPARTMENT], points=30,
-                                     reason="发布后补记", on=date(2018, 10, 20))  # fmt: skip
+                                     reason="发布后补记", on=date(2018, 9, 20))  # fmt: skip
     page.refresh()
     assert "发布后补记" in _page_lines(page.rank_model.rows(), page.lines_model, page.rank_view,
                                   qtbot)  # fmt: skip

@@ -100,12 +100,17 @@ class PublishDialog(FormDialog[dict]):
     """发布通报: the date it counts to and its 期号 (proposed: the next in sequence)."""
 
     def __init__(self, save: Callable[[dict], None], dates: DateRange, as_of: date, number: int,
-                 previous: str, parent: QWidget | None = None) -> None:  # fmt: skip
+                 previous: str, parent: QWidget | None = None,
+                 propose: Callable[[date], int] | None = None) -> None:  # fmt: skip
         super().__init__(self.tr("发布进度通报"), save, parent)
         self.as_of = DateField(dates, dates.clamp(as_of), label=self.tr("通报截至日期"))
         self.number = QSpinBox()
         self.number.setRange(1, 999)
         self.number.setValue(number)
+        if propose is not None:  # the first issue: numbered by its month, as the template says
+            self.as_of.valueChanged.connect(
+                lambda day: self.number.setValue(propose(day)) if day is not None else None
+            )
         self.number.setPrefix(self.tr("第 "))
         self.number.setSuffix(self.tr(" 期"))
         self.add_field("as_of", self.tr("通报截至"), self.as_of,
@@ -194,7 +199,12 @@ class IssuedBulletinsPanel(QWidget):
                 lambda s: issued_bulletins.publish(s, programme_id, values["as_of"],
                                                    values["number"]).id))  # fmt: skip
 
-        PublishDialog(save, self.dates, as_of, number, previous, self).exec()
+        def propose(day: date) -> int:
+            with self.page.database.session() as session:
+                return issued_bulletins.next_number(session, programme_id, day)
+
+        PublishDialog(save, self.dates, as_of, number, previous, self,
+                      None if rows else propose).exec()  # fmt: skip
         self.refresh()
         if published:
             self.view.select_where(lambda r: r.id == published[0])
