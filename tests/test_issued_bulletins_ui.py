@@ -131,6 +131,9 @@ def test_a_department_sees_the_published_bulletins_read_only(qtbot, monkeypatch,
                                          unit_id=unit_ids(s)["基层科"], points=-1,
                                          reason="8月例会材料迟报", on=date(2018, 9, 10))  # fmt: skip
             issued_bulletins.publish(s, programme, date(2018, 9, 30), 4)
+            assessment.record_adjustment(s, programme_id=programme,
+                                         unit_id=unit_ids(s)["基层科"], points=5,
+                                         reason="承办全市现场会", on=date(2018, 10, 10))  # fmt: skip
             issued_bulletins.publish(s, programme, AS_OF, 5)
         import_package(department, export_package(county, DEPARTMENT, tmp_path / "d.bjpkg")[0])
         path = department.file
@@ -157,9 +160,13 @@ def test_a_department_sees_the_published_bulletins_read_only(qtbot, monkeypatch,
     assert view.rank_view.selected_row().unit_id == own
     assert "（本单位）" in view.lines_title.text() and DEPARTMENT in view.lines_title.text()
     assert _shown(model, own_row, 2) == "3"  # its entries, counted at the county
+    # 互比互超: the places each department gained or lost since 第4期
+    moved = {s.name: _shown(model, i, 5) for i, s in enumerate(model.rows())}
+    assert moved["基层科"] == "上升 6 名" and moved[DEPARTMENT] == "下降 1 名"
     # 第4期: another department's line as published
     _click_row(qtbot, view.issued_view, lambda r: r.number == 4)
     assert "第4期" in view.rank_title.text()
+    assert {_shown(model, i, 5) for i in range(model.rowCount())} == {"—"}  # the first one
     _click_row(qtbot, view.rank_view, lambda s: s.name == "基层科")
     assert any("8月例会材料迟报" in line.detail for line in view.lines_model.rows())
 

@@ -226,6 +226,8 @@ class PublishedBulletins(QWidget):
         self.page = page
         self.bulletin: Bulletin | None = None
         self.bulletin_id: int | None = None
+        self.cache: dict[int, Bulletin] = {}  # published bulletins never change
+        self.previous_ranks: dict[int, int] = {}  # unit id → rank in the issue before
         with page.database.session() as session:
             from app.services.settings import local_unit
 
@@ -261,6 +263,10 @@ class PublishedBulletins(QWidget):
                    lambda s: s.completion, align_right=True),
             Column(self.tr("得分"), lambda s: f"{s.total:.2f}", lambda s: s.total,
                    align_right=True),
+            Column(self.tr("较上期"), lambda s: self._change(s), lambda s: self._moved(s) or 0,
+                   align_right=True,
+                   foreground=lambda s: GREEN if (self._moved(s) or 0) > 0 else
+                   (RED if (self._moved(s) or 0) < 0 else None)),
         ], row_background=lambda s: OWN_ROW if s.unit_id == self.own_unit_id else None)  # fmt: skip
         self.rank_view = RowTableView(self.rank_model, stretch=1)
         self.rank_view.selection_changed.connect(self._show_lines)
@@ -311,6 +317,29 @@ class PublishedBulletins(QWidget):
         layout.addWidget(splitter, 1)
         self.refresh()
 
+    def _moved(self, score: DepartmentScore) -> int | None:
+        """Places gained since the issue before (negative: lost); None without one."""
+        before = self.previous_ranks.get(score.unit_id)
+        return None if before is None else before - score.rank
+
+    def _change(self, score: DepartmentScore) -> str:
+        moved = self._moved(score)
+        if moved is None:
+            return "—"
+        return (
+            (self.tr("上升 %1 名") if moved > 0 else self.tr("下降 %1 名")).replace(
+                "%1", str(abs(moved))
+            )
+            if moved
+            else self.tr("持平")
+        )
+
+    def _bulletin(self, issued_id: int) -> Bulletin:
+        if issued_id not in self.cache:
+            with self.page.database.session() as session:
+                self.cache[issued_id] = issued_bulletins.bulletin_of(session, issued_id)
+        return self.cache[issued_id]
+
     def _entries(self, score: DepartmentScore) -> int:
         return self.bulletin.entries.get(score.unit_id, 0) if self.bulletin else 0
 
@@ -336,10 +365,13 @@ class PublishedBulletins(QWidget):
             self.rank_title.setText(self.tr("各科室得分排名"))
             self.rank_model.set_rows([])
             return
-        if self.bulletin is None or self.bulletin_id != row.id:  # an issued one never changes
-            with self.page.database.session() as session:
-                self.bulletin = issued_bulletins.bulletin_of(session, row.id)
-            self.bulletin_id = row.id
+        self.bulletin, self.bulletin_id = self._bulletin(row.id), row.id
+        earlier = [r for r in self.issued_model.rows() if r.number < row.number]
+        self.previous_ranks = (
+            {s.unit_id: s.rank for s in self._bulletin(max(earlier, key=lambda r: r.number).id).scores
+             if s.unit_id > 0}  # (a department not known here has no id to compare by)
+            if earlier else {}
+        )  # fmt: skip
         self.rank_title.setText(
             self.tr("%1 各科室得分排名（截至 %2）").replace("%1", row.label)
             .replace("%2", row.as_of.isoformat())
