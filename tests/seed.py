@@ -17,6 +17,7 @@ from app.services import (
     assessment,
     brands,
     inspections,
+    issued_bulletins,
     ledger,
     manual_values,
     meetings,
@@ -173,6 +174,9 @@ def seed_everything(db_path: Path, photo_dir: Path) -> Path | None:
             assessment.record_judgement(s, programme_id=programme_id, unit_id=units[AID],
                                         item_key="leadership", score=4, reason="责任状、台账齐全",
                                         on=date(2018, 9, 1))  # fmt: skip
+            issued_bulletins.publish(
+                s, programme_id, date(2018, 9, 30), issued_on=date(2018, 10, 8)
+            )
         else:  # the county's decision, as its package brings it: returned, to be resubmitted
             summaries.review_summary(s, summary.id, ReviewDecision.RETURNED, "请补充典型案例。",
                                      date(2018, 10, 20), units["县矫正办"])  # fmt: skip
@@ -233,7 +237,7 @@ def seed_exchange(db_path: Path, work_dir: Path) -> Path | None:
     Returns, at the county, a further package from 法律援助中心 not yet imported."""
     from sqlalchemy import select
 
-    from app.models import LedgerEntry
+    from app.models import LedgerEntry, Unit
     from app.services.setup import initialise
     from app.sync.exchange import export_package, import_package
     from app.sync.registration import join_existing, read_credential, write_credential
@@ -262,7 +266,18 @@ def seed_exchange(db_path: Path, work_dir: Path) -> Path | None:
         import_package(here, second)
         _own_entry(partner, date(2018, 7, 20), "法律援助值班")
         pending: Path | None = export_package(partner, name, work_dir / "seed-3.bjpkg")[0]
-    else:
+    else:  # the county's published bulletin, as its package brings it
+        from app.models import IssuedBulletin
+
+        with partner.session() as s:
+            issued = issued_bulletins.publish(s, current_programme(s).id, date(2018, 9, 30),
+                                              issued_on=date(2018, 10, 8))  # fmt: skip
+            copied = {k: getattr(issued, k) for k in ("uuid", "number", "as_of", "issued_on",
+                                                      "title", "snapshot")}  # fmt: skip
+        with here.session() as s:
+            county_id = s.scalar(select(Unit.id).where(Unit.kind == UnitKind.COUNTY_OFFICE))
+            s.add(IssuedBulletin(programme_id=current_programme(s).id, owner_unit_id=county_id,
+                                 **copied))  # fmt: skip
         pending = None
     partner.close()
     here.close()

@@ -202,6 +202,14 @@ def _programme(c: Connection) -> int:
     return c.scalar(select(T["programmes"].c.id))
 
 
+_EMPTY_BULLETIN = {  # a bulletin's snapshot as issued_bulletins.snapshot_of writes one
+    "version": 1, "issuer": "?", "programme_title": "?", "scheme_name": "?",
+    "as_of": "2018-09-30", "year_elapsed": 0.5, "title": "?", "issue_number": 1,
+    "document_number": "", "copy_to": "", "printed_by": "", "printed_on": None,
+    "period_label": "", "highlights": [], "goals": [], "scores": [], "overdue": [],
+}  # fmt: skip
+
+
 def _row(c: Connection, table: str, owner: str, **values: Any) -> str:
     """Insert a row owned by the unit ``owner``; its uuid (given, or made by the default)."""
     values.setdefault("uuid", new_uuid())
@@ -323,6 +331,10 @@ CASES = [
                                          measure=IndicatorMeasure.MANUAL),
          why="局科室不能新增指标"),
     # a department scoring its own manual indicator, which the county enters
+    Case("issued_bulletins", lambda c, w: _row(c, "issued_bulletins", AID, programme_id=P(c),
+                                               number=1, as_of=D, issued_on=D, title="自拟通报",
+                                               snapshot=_EMPTY_BULLETIN),
+         why="局科室不能新增进度通报"),
     Case("manual_values", lambda c, w: _row(c, "manual_values", AID, value=1.0, recorded_on=D,
                                             note="", indicator_id=_manual_indicator(c)),
          why="只有县矫正办或指标指定的录入科室能录入该指标的完成值"),

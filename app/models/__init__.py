@@ -5,6 +5,7 @@ from app.models.agreement import Agreement, AgreementStatus, AgreementTemplate
 from app.models.assessment import AssessmentScheme, JudgementScore, ScoreAdjustment
 from app.models.base import Base, SyncedRecord
 from app.models.brand import Brand, BrandEvidence, BrandMilestone, BrandParticipant, BrandStatus
+from app.models.bulletin import IssuedBulletin
 from app.models.county_summary import CountySummary
 from app.models.duty import Duty, Indicator, IndicatorMeasure
 from app.models.exchange import Direction, ExchangeConflict, LocalEdit, PackageLog
@@ -36,7 +37,7 @@ from app.models.summary import (
 from app.models.unit import Pairing, Unit, UnitKind
 
 # The Alembic revision this code's models correspond to; a test keeps it equal to head.
-SCHEMA_HEAD = "0013"
+SCHEMA_HEAD = "0015"
 
 __all__ = [
     "SCHEMA_HEAD",
@@ -64,6 +65,7 @@ __all__ = [
     "Indicator",
     "IndicatorMeasure",
     "Inspection",
+    "IssuedBulletin",
     "JudgementScore",
     "LedgerEntry",
     "LocalEdit",

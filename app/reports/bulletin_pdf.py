@@ -22,6 +22,7 @@ from app.reports.official import (
     ruled_table,
 )
 from app.reports.typesetting import Paragraph, unit_name
+from app.services.assessment import explanation
 from app.services.bulletin import Bulletin
 from app.services.progress import pace_status
 from app.services.wording import signed
@@ -32,6 +33,7 @@ RED, AMBER, GREEN = (
     colors.HexColor("#1e7d32"),
 )
 PACE_COLOURS = {"green": GREEN, "amber": AMBER, "red": RED}
+HEADING_SHADE = colors.HexColor("#eef1f6")  # a category's row in 得分说明, as on the page
 IMPRINT_SIZE = 14  # 版记: 4号
 THICK_RULE, THIN_RULE = 0.35 * mm, 0.25 * mm  # 版记's first/last and middle rules
 
@@ -153,13 +155,16 @@ def bulletin_story(b: Bulletin, st: Styles) -> Story:
 
     story.append(_p("三、得分说明", st["heading"]))
     story.append(_p(f"按《{b.scheme_name}》计分。", st["body"]))
-    for s in b.scores:
+    for s in b.scores:  # as the 考核与通报 page explains it: by category, then 加减分
+        explained = explanation(s)
         rows = [["项目", "说明", "分值"]] + [
-            [line.label, line.detail, signed(line.points)] for line in s.lines
+            [row.shown_label, row.detail, signed(row.points)] for row in explained
         ]
         rows.append(["合计", f"第{s.rank}名", signed(s.total, plus=False)])
+        shade = [("BACKGROUND", (0, n), (-1, n), HEADING_SHADE)
+                 for n, row in enumerate(explained, start=1) if row.heading]  # fmt: skip
         story.append(_p(f"{s.name}", st["subheading"]))
-        story.append(_table(rows, [36 * mm, 98 * mm, 22 * mm], st))
+        story.append(_table(rows, [40 * mm, 94 * mm, 22 * mm], st, extra=shade, left=(0, 1)))
 
     story.append(_p("四、逾期事项", st["heading"]))
     if b.overdue:

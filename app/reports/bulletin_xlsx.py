@@ -8,6 +8,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from app.services.assessment import explanation
 from app.services.bulletin import Bulletin
 from app.services.progress import pace_status
 
@@ -45,8 +46,11 @@ def render_bulletin_xlsx(b: Bulletin) -> bytes:
         sheet[f"D{row}"].font = Font(color=COLOURS[pace_status(score.completion, b.year_elapsed)])
     sheet.append([])
     sheet.append([f"截至 {b.as_of:%Y-%m-%d}；按《{b.scheme_name}》计分"])
-    lines = [[s.name, line.label, line.detail, line.points] for s in b.scores for line in s.lines]
-    _sheet(book, "得分明细", ["科室", "项目", "说明", "分值"], [22, 18, 60, 10], lines)
+    lines = [[s.name, row.category, row.label if not row.heading else "（本类小计）", row.detail,
+              row.points] for s in b.scores for row in explanation(s)]  # fmt: skip
+    _sheet(
+        book, "得分明细", ["科室", "工作类别", "项目", "说明", "分值"], [22, 14, 18, 60, 10], lines
+    )
     overdue = [[i.kind, i.unit, i.text, i.due, i.days_late or None] for i in b.overdue]
     _sheet(
         book,

@@ -139,6 +139,7 @@ class DepartmentScore:
     lines: list[ScoreLine] = field(default_factory=list)
     rank: int = 0
     categories: list[CategoryScore] = field(default_factory=list)
+    frozen_rows: list[ExplanationRow] | None = None  # a published bulletin's explanation
 
     @property
     def total(self) -> float:
@@ -501,11 +502,20 @@ class ExplanationRow:
     heading: bool = False
     capped: bool = False
 
+    @property
+    def shown_label(self) -> str:
+        """The 项目 as the page and the bulletin print it: 【组织领导】 for a heading, the item
+        indented under it."""
+        return f"【{self.label}】" if self.heading else "\u3000" + self.label
+
 
 def explanation(score: DepartmentScore) -> list[ExplanationRow]:
     """The department's score line by line, grouped by category: each category's heading with
     its cap and whether it was hit, then every item (those that did not apply at 0, saying
-    why), then the cap's correction; then the county's 加减分."""
+    why), then the cap's correction; then the county's 加减分. A score from a published
+    bulletin gives the rows it was published with."""
+    if score.frozen_rows is not None:
+        return list(score.frozen_rows)
     rows: list[ExplanationRow] = []
     for result in score.categories:
         name, cap = result.category.name, result.category.cap

@@ -2,10 +2,11 @@
 rank, what is overdue, and highlights — fed to the PDF, Word and spreadsheet builders.
 
 Its document elements are data from the template's ``[bulletin]`` table: the title, the issuing
-office's full name (落款), 发文字号, 期号 and the 版记 (抄送, 印发机关, 印发日期). A bulletin is
-not stored, so there is no register to count the ones issued: its 期号 is the number the clerk
-gives (``bulletin --issue N``) or, by default, its month's place in a monthly series whose
-第1期 is the template's ``first_issue`` month.
+office's full name (落款), 发文字号, 期号 and the 版记 (抄送, 印发机关, 印发日期). A bulletin made
+here is a draft until the county publishes it (``app.services.issued_bulletins``: frozen, with
+its 期号 in the register): its 期号 is the number the clerk gives (``bulletin --issue N``), else
+the one after the last published, else its month's place in a monthly series whose 第1期 is the
+template's ``first_issue`` month.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Brand, BrandStatus, LedgerEntry, Programme
+from app.models import Brand, BrandStatus, IssuedBulletin, LedgerEntry, Programme
 from app.services.assessment import DepartmentScore, department_scores, scheme_for
 from app.services.documents import template_section
 from app.services.errors import ValidationError
@@ -96,12 +97,20 @@ def build_bulletin(
     session: Session, programme_id: int, as_of: date, issue_number: int | None = None
 ) -> Bulletin:
     """The bulletin's content as of ``as_of``. ``issue_number`` is the 期号 the clerk gives;
-    without it the template's monthly numbering (``[bulletin] first_issue``) decides."""
+    without it the one after the last published, else the template's monthly numbering
+    (``[bulletin] first_issue``)."""
     programme = session.get_one(Programme, programme_id)
     wording = template_section(session, programme_id, "bulletin")
     if issue_number is not None and issue_number < 1:
         raise ValidationError("期号应是正整数。", "issue")
-    number = issue_number or issue_number_for(wording.get("first_issue", ""), as_of)
+    last_issued = session.scalar(
+        select(func.max(IssuedBulletin.number)).where(
+            IssuedBulletin.programme_id == programme_id, IssuedBulletin.deleted.is_(False)
+        )
+    )
+    number = issue_number or (
+        last_issued + 1 if last_issued else issue_number_for(wording.get("first_issue", ""), as_of)
+    )
     period = programme_period(session, programme_id)
     figures_at = min(as_of, period.end)  # a bulletin dated after the programme: its last day
     items = indicator_progress(session, programme_id, figures_at)

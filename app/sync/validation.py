@@ -109,6 +109,7 @@ DATE_RANGES: dict[tuple[str, str], DatePurpose] = {
     ("brand_milestones", "done_on"): DatePurpose.DEADLINE,
     ("agreements", "issued_on"): DatePurpose.WORK,
     ("agreements", "signed_on"): DatePurpose.WORK,
+    ("issued_bulletins", "as_of"): DatePurpose.WORK,
 }
 # A record without a programme of its own belongs to its parent's: the references to follow.
 PROGRAMME_VIA: dict[str, tuple[str, ...]] = {
@@ -739,9 +740,32 @@ def _meeting(check: RecordCheck, record: dict[str, Any]) -> None:
         raise _Bad("meeting_type", why)
 
 
+def _issued_bulletin(check: RecordCheck, record: dict[str, Any]) -> None:
+    """A published bulletin as ``issued_bulletins.publish`` records it: a 期号 ≥ 1 not used by
+    another bulletin of its programme, and a snapshot of what it prints."""
+    from app.models import IssuedBulletin
+    from app.services import issued_bulletins
+
+    number = record["number"]
+    if number < 1:
+        raise _Bad("number", "应是正整数")
+    programme_id = check.programme_of(record)
+    other = check.session.scalar(
+        select(IssuedBulletin.uuid).where(IssuedBulletin.programme_id == programme_id,
+                                          IssuedBulletin.number == number,
+                                          IssuedBulletin.uuid != record["uuid"])
+    )  # fmt: skip
+    if other is not None:
+        raise _Bad("number", f"与已有的另一期通报（{other}）重号")
+    problem = issued_bulletins.snapshot_problem(record["snapshot"])
+    if problem is not None:
+        raise _Bad("snapshot", problem)
+
+
 _RULES: dict[str, Callable[[RecordCheck, dict[str, Any]], None]] = {
     "assessment_schemes": _scheme,
     "judgement_scores": _judgement,
+    "issued_bulletins": _issued_bulletin,
     "manual_values": _manual_value,
     "meetings": _meeting,
     "score_adjustments": _adjustment,
@@ -768,6 +792,8 @@ def check_frozen(
     """Refuse a package that changes a document once submitted or issued (PackageError naming
     the record, never its content): a summary submitted here and not returned by the county
     keeps its text and its figures — a resubmission after a return is a new version."""
+    if table.name == "issued_bulletins" and existing:
+        _check_issued_unchanged(session, table, batch, existing, sender)
     if table.name != "phase_summaries" or not existing:
         return
     from app.models import ReviewDecision, SummaryReview
@@ -801,3 +827,32 @@ def check_frozen(
                 raise PackageError(check._message(record, _Bad(
                     field, "改动了已提交的总结（已提交的总结及其统计数据不再改动，"
                            "县矫正办退回后才能修改并重新提交）")))  # fmt: skip
+
+
+# A published bulletin never changes, its figures included.
+FROZEN_BULLETIN = ("programme_uuid", "number", "as_of", "issued_on", "title", "snapshot",
+                   "deleted")  # fmt: skip
+
+
+def _check_issued_unchanged(
+    session: Session, table: Table, batch: list[dict[str, Any]], existing: dict[str, Any],
+    sender: str,
+) -> None:  # fmt: skip
+    """Refuse a package that brings a published bulletin here changed in any way."""
+    check = RecordCheck(session, table, UuidMap(session), sender)
+    programmes = table.metadata.tables["programmes"]
+    for record in batch:
+        local = existing.get(record["uuid"])
+        if local is None:
+            continue
+        here = {
+            "programme_uuid": check.ids.uuid_of(programmes, local.programme_id),
+            "number": local.number, "as_of": local.as_of.isoformat(),
+            "issued_on": local.issued_on.isoformat(), "title": local.title,
+            "snapshot": local.snapshot, "deleted": bool(local.deleted),
+        }  # fmt: skip
+        for key in FROZEN_BULLETIN:
+            if record.get(key, here[key] if key == "deleted" else None) != here[key]:
+                raise PackageError(check._message(record, _Bad(
+                    key, "改动了已发布的进度通报（通报发布后不再改动，数字也不变；"
+                         "如需更正请发布下一期）")))  # fmt: skip

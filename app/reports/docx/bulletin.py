@@ -7,6 +7,7 @@ from __future__ import annotations
 from docx.shared import RGBColor
 
 from app.reports.docx.official_docx import AMBER, GREEN, RED, OfficialDocx
+from app.services.assessment import explanation
 from app.services.bulletin import Bulletin
 from app.services.progress import pace_status
 from app.services.wording import cn_date, signed
@@ -60,12 +61,13 @@ def ranking(doc: OfficialDocx, b: Bulletin) -> None:
 
 
 def explanations(doc: OfficialDocx, b: Bulletin) -> None:
-    """三、得分说明: each department's score lines (true minus signs)."""
+    """三、得分说明: each department's score explained as on the page, by category (true minus
+    signs)."""
     doc.heading("三、得分说明")
     doc.body(f"按《{b.scheme_name}》计分。")
     for s in b.scores:
         rows = [["项目", "说明", "分值"]]
-        rows += [[line.label, line.detail, signed(line.points)] for line in s.lines]
+        rows += [[row.shown_label, row.detail, signed(row.points)] for row in explanation(s)]
         rows.append(["合计", f"第{s.rank}名", signed(s.total, plus=False)])
         doc.subheading(s.name)
         doc.table(rows, [36, 98, 22], left=(1,))

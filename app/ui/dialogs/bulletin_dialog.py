@@ -26,8 +26,8 @@ def tr(text: str) -> str:
 
 
 class BulletinDialog(QDialog):
-    """Ask the as-of date (within the programme's year) and the 期号 (0: numbered by month as
-    the template says)."""
+    """Ask the as-of date (within the programme's year) and the 期号 (0: automatic, after the
+    last published, else by month as the template says)."""
 
     def __init__(self, date_range, as_of: date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -37,7 +37,7 @@ class BulletinDialog(QDialog):
         form.addRow(self.tr("通报截至："), self.as_of)
         self.issue = QSpinBox()
         self.issue.setRange(0, 999)
-        self.issue.setSpecialValueText(self.tr("按月自动编号"))
+        self.issue.setSpecialValueText(self.tr("自动编号"))
         self.issue.setPrefix(self.tr("第 "))
         self.issue.setSuffix(self.tr(" 期"))
         form.addRow(self.tr("期号："), self.issue)

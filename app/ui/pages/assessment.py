@@ -54,6 +54,18 @@ def _colour(value: float) -> str | None:
     return GREEN if value > 0 else (RED if value < 0 else None)
 
 
+def explanation_model(owner: QWidget) -> RowTableModel[ExplanationRow]:
+    """A department's score explained (``assessment.explanation`` rows): 项目, 说明, 分值 —
+    the same columns on the county's page and in a published bulletin's view."""
+    return RowTableModel[ExplanationRow]([
+        Column(owner.tr("项目"), lambda r: r.shown_label),
+        Column(owner.tr("说明"), lambda r: r.detail, tooltip=lambda r: r.detail,
+               foreground=lambda r: AMBER if r.heading and r.capped else None),
+        Column(owner.tr("分值"), lambda r: _points(r.points), lambda r: r.points,
+               align_right=True, foreground=lambda r: _colour(r.points)),
+    ], row_background=lambda r: HEADING_BACKGROUND if r.heading else None)  # fmt: skip
+
+
 class AssessmentPage(Page):
     """The ranking as of a date and the selected department's lines; on the county's PC also
     加减分…, 撤销… and 生成通报…."""
@@ -77,6 +89,12 @@ class AssessmentPage(Page):
             (f"{c.name}：{i.label}（满分 {i.points:g}）", i.key, i.points)
             for c, i in (scheme.judgement_items() if scheme else [])
         ]
+        if not self.editable:  # a department's or office's PC: the county's published bulletins
+            from app.ui.pages.bulletin_register import PublishedBulletins
+
+            self.published = PublishedBulletins(self)
+            self.layout_.addWidget(self.published, 1)
+            return
         self.period_range = (
             DateRange(earliest=period.start, latest=period.end) if period else
             context.date_range()
@@ -125,16 +143,6 @@ class AssessmentPage(Page):
         top.addWidget(self.sheet_button)
         top.addWidget(self.bulletin_button)
         self.layout_.addLayout(top)
-        if not self.editable:
-            note = QLabel(
-                self.tr(
-                    "考核得分和加减分由县矫正办登记，本机只能查看；本机只有本单位和县矫正办发来的数据，"
-                    "排名仅供参考，以县矫正办的通报为准。"
-                )
-            )
-            note.setObjectName("hint")
-            note.setWordWrap(True)
-            self.layout_.addWidget(note)
 
         self.rank_model = RowTableModel[DepartmentScore]([
             Column(self.tr("名次"), lambda s: s.rank, lambda s: s.rank, align_right=True),
@@ -148,13 +156,7 @@ class AssessmentPage(Page):
         self.rank_view = RowTableView(self.rank_model, stretch=1)
         self.rank_view.selection_changed.connect(self._show_lines)
         self.lines_title = section_label(self.tr("得分说明"))
-        self.lines_model = RowTableModel[ExplanationRow]([
-            Column(self.tr("项目"), lambda r: f"【{r.label}】" if r.heading else "　" + r.label),
-            Column(self.tr("说明"), lambda r: r.detail, tooltip=lambda r: r.detail,
-                   foreground=lambda r: AMBER if r.heading and r.capped else None),
-            Column(self.tr("分值"), lambda r: _points(r.points), lambda r: r.points,
-                   align_right=True, foreground=lambda r: _colour(r.points)),
-        ], row_background=lambda r: HEADING_BACKGROUND if r.heading else None)  # fmt: skip
+        self.lines_model = explanation_model(self)
         self.lines_view = RowTableView(self.lines_model, stretch=1)
         self.lines_view.setSortingEnabled(False)
 
@@ -180,16 +182,22 @@ class AssessmentPage(Page):
         ])  # fmt: skip
         self.adjustment_view = RowTableView(self.adjustment_model, stretch=3)
         self.adjustment_view.selection_changed.connect(self._update_buttons)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(section_label(
+        adjustments = QWidget()
+        adjustments_layout = QVBoxLayout(adjustments)
+        adjustments_layout.setContentsMargins(0, 0, 0, 0)
+        adjustments_layout.addWidget(section_label(
             self.tr("加减分记录（登记后不修改；撤销即另记一条分值相反的记录）")
         ))  # fmt: skip
-        right_layout.addWidget(self.adjustment_view)
+        adjustments_layout.addWidget(self.adjustment_view)
+        from app.ui.pages.bulletin_register import IssuedBulletinsPanel
+
+        self.register = IssuedBulletinsPanel(self, self.as_of_date, self.period_range)
+        self.records = QSplitter(Qt.Orientation.Vertical)
+        self.records.addWidget(adjustments)
+        self.records.addWidget(self.register)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
-        splitter.addWidget(right)
+        splitter.addWidget(self.records)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         self.layout_.addWidget(splitter, 3)
@@ -222,6 +230,9 @@ class AssessmentPage(Page):
 
     def refresh(self) -> None:
         """Recompute the ranking and reload the adjustments, keeping the selection."""
+        if not self.editable:
+            self.published.refresh()
+            return
         programme_id = self.context.programme_id
         if programme_id is None:
             return
@@ -233,6 +244,7 @@ class AssessmentPage(Page):
         if chosen is not None:
             self.rank_view.select_where(lambda s: s.unit_id == chosen.unit_id)
         self.adjustment_model.set_rows(adjustments)
+        self.register.refresh()
         self._show_lines()
         self._update_buttons()
 
