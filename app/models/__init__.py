@@ -24,6 +24,7 @@ from app.models.ledger import (
 )
 from app.models.manual_value import ManualValue
 from app.models.meeting import Meeting, MeetingDecision, MeetingReport
+from app.models.peer_rating import PeerRating
 from app.models.programme import Goal, GoalMetric, Phase, Programme
 from app.models.settings import LocalSetting
 from app.models.summary import (
@@ -36,7 +37,7 @@ from app.models.summary import (
 from app.models.unit import Pairing, Unit, UnitKind
 
 # The Alembic revision this code's models correspond to; a test keeps it equal to head.
-SCHEMA_HEAD = "0012"
+SCHEMA_HEAD = "0014"
 
 __all__ = [
     "SCHEMA_HEAD",
@@ -73,6 +74,7 @@ __all__ = [
     "MeetingReport",
     "PackageLog",
     "Pairing",
+    "PeerRating",
     "Phase",
     "PhaseSummary",
     "Programme",
