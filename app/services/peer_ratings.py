@@ -292,7 +292,7 @@ def change_rating(
     *,
     unit_id: int | None,
     scores: Mapping[str, object],
-    comment: str = "",
+    comment: str,
     rated_on: date,
 ) -> None:
     """Correct a rating not yet sent (same rules as :func:`record_rating`); refused once it
