@@ -17,6 +17,7 @@ from app.ui.dialogs.assessment_dialogs import AdjustmentDialog
 from app.ui.dialogs.bulletin_dialog import make_bulletin
 from app.ui.messages import confirm
 from app.ui.pages.base import Page, section_label
+from app.ui.pages.peer_ratings import PeerRatingBox
 from app.ui.table_model import Column, RowTableModel, format_percent
 from app.ui.table_view import RowTableView
 from app.ui.widgets.dates import DateField
@@ -84,6 +85,8 @@ class AssessmentPage(Page):
         top.addWidget(self.adjust_button)
         top.addWidget(self.undo_button)
         top.addWidget(self.bulletin_button)
+        self.peer = PeerRatingBox(self, self.today)  # 结对部门评价 (office PC: rate; county: read)
+        top.addWidget(self.peer.rate_button)
         self.layout_.addLayout(top)
         if not self.editable:
             note = QLabel(
@@ -126,12 +129,14 @@ class AssessmentPage(Page):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.lines_title)
         right_layout.addWidget(self.lines_view)
+        right_layout.addWidget(self.peer.received)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         self.layout_.addWidget(splitter, 3)
+        self.layout_.addWidget(self.peer)
 
         self.layout_.addWidget(section_label(
             self.tr("加减分记录（登记后不修改；撤销即另记一条分值相反的记录，两条都保留）")
@@ -173,6 +178,7 @@ class AssessmentPage(Page):
         if chosen is not None:
             self.rank_view.select_where(lambda s: s.unit_id == chosen.unit_id)
         self.adjustment_model.set_rows(adjustments)
+        self.peer.refresh()
         self._show_lines()
         self._update_buttons()
 
@@ -182,6 +188,7 @@ class AssessmentPage(Page):
 
     def _show_lines(self) -> None:
         score = self.rank_view.selected_row()
+        self.peer.show_department(score.unit_id if score else None, score.name if score else "")
         if score is None:
             self.lines_title.setText(self.tr("得分说明（选择左侧的科室）"))
             self.lines_model.set_rows([])
