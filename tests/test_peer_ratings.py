@@ -209,8 +209,9 @@ def _forged_package(office, tmp_path, **values):
         ({"total": 100.0}, "与各项得分之和不符"),
         ({"rated_on": date(2019, 3, 1)}, "rated_on"),
         ({"scores": {"overall": 86}}, "不是本年度评价表中的项目"),
+        ({"scores": {**GOOD, "visits": "18"}}, "各项得分应为数字"),
     ],
-    ids=["unpaired", "another-office", "out-of-range", "total", "date", "items"],
+    ids=["unpaired", "another-office", "out-of-range", "total", "date", "items", "text"],
 )
 def test_a_bad_rating_in_a_package_is_refused_whole(pcs, tmp_path, forged, words):
     county, office = pcs

@@ -698,7 +698,9 @@ def _peer_rating(check: RecordCheck, record: dict[str, Any]) -> None:
     if programme_id is None:
         return
     items = check.peer_rating_items(programme_id)
-    scores = record.get("scores")
+    scores: dict[str, Any] = record["scores"]
+    if any(isinstance(v, bool) or not isinstance(v, int | float) for v in scores.values()):
+        raise _Bad("scores", "中的各项得分应为数字")
     try:
         total = peer_ratings.check_scores(items, scores)
         peer_ratings.check_comment(record.get("comment") or "")
