@@ -4,6 +4,7 @@ it; a package with a rating the office may not have made is refused whole."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -269,3 +270,36 @@ def test_a_rating_is_never_deleted_by_a_package(pcs, tmp_path):
     with pytest.raises(PackageError, match="这类记录登记后不删除"):
         import_package(county, package)
     assert dump(county) == before
+
+
+@pytest.mark.parametrize(
+    ("section", "words"),
+    [
+        (
+            '[[assessment.peer_rating.items]]\ncode = "a"\nname = "协作配合"\nmax = 120\n',
+            "满分（max）应在 0 到 100 之间",
+        ),
+        (
+            '[[assessment.peer_rating.items]]\ncode = "a"\nname = "甲"\nmax = 50\n'
+            '[[assessment.peer_rating.items]]\ncode = "a"\nname = "乙"\nmax = 50\n',
+            "code 缺少或重复",
+        ),
+        ('[[assessment.peer_rating.items]]\ncode = "a"\nmax = 50\n', "缺少名称"),
+    ],
+)
+def test_a_template_with_a_wrong_rating_form_is_refused(database, tmp_path, section, words):
+    from app.services.templates import TEMPLATES_DIR, TemplateInfo, load_template
+
+    text = (TEMPLATES_DIR / "qingtian-2018.toml").read_text(encoding="utf-8")
+    # the template's own form (up to the next table that is not one of its items) replaced
+    form = re.compile(
+        r"^\[assessment\.peer_rating\]\n(?:(?!\[(?!\[assessment\.peer_rating\.items\]\])).*\n?)*",
+        re.M,
+    )
+    assert form.search(text) is not None
+    path = tmp_path / "qingtian-2018.toml"
+    path.write_text(form.sub(lambda _m: "[assessment.peer_rating]\n" + section, text), "utf-8")
+    before = dump(database)
+    with pytest.raises(ValidationError, match=words), database.session() as s:
+        load_template(s, TemplateInfo("qingtian-2018", "青田", path))
+    assert dump(database) == before
