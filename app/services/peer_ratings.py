@@ -14,13 +14,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from app.models import Direction, PackageLog, Pairing, PeerRating, Programme, Unit, UnitKind
+from app.models import Direction, PackageLog, Pairing, PeerRating, Unit, UnitKind
 from app.services.dates import DateRange
 from app.services.errors import ValidationError
 from app.services.period import programme_period
@@ -107,37 +106,15 @@ def items_from_section(section: Mapping[str, Any] | None) -> tuple[RatingItem, .
     return items or DEFAULT_ITEMS
 
 
-_ITEMS_READ: dict[tuple[Path, str], tuple[Path, int, tuple[RatingItem, ...]]] = {}
-
-
 def rating_items(session: Session, programme_id: int) -> tuple[RatingItem, ...]:
-    """The rating form of a programme: its template's items (read once while the file stays
-    as it was: the page asks on every refresh)."""
-    from app.services import templates
-    from app.services.documents import template_key, template_section
+    """The rating form of a programme: its template's items."""
+    from app.services.documents import from_template, template_section
 
-    programme = session.get(Programme, programme_id)
-    own_key = template_key(session, programme) if programme is not None else None
-    if programme is None or not own_key:
-        return DEFAULT_ITEMS
-    key = (templates.TEMPLATES_DIR, own_key)
-    known = _ITEMS_READ.get(key)
-    if known is not None:
-        try:
-            if known[0].stat().st_mtime_ns == known[1]:
-                return known[2]
-        except OSError:
-            pass
-    try:  # the file's time before reading it: a change while reading is read next time
-        path = templates.find_template(own_key, key[0]).path
-        mtime = path.stat().st_mtime_ns
-    except (ValidationError, OSError):
-        path = None
-    section = template_section(session, programme.id, "assessment").get("peer_rating")
-    items = items_from_section(section if isinstance(section, Mapping) else None)
-    if path is not None:
-        _ITEMS_READ[key] = (path, mtime, items)
-    return items
+    def make(s: Session, pid: int) -> tuple[RatingItem, ...]:
+        section = template_section(s, pid, "assessment").get("peer_rating")
+        return items_from_section(section if isinstance(section, Mapping) else None)
+
+    return from_template(session, programme_id, "peer_rating", make, DEFAULT_ITEMS)
 
 
 def full_marks(items: tuple[RatingItem, ...]) -> float:
