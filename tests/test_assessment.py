@@ -198,7 +198,8 @@ def test_bulletin_pdf_and_workbook_show_the_scores(database, seeded):
     ]
     assert book["逾期事项"].max_row == len(bulletin.overdue) + 1
     lines = list(book["得分明细"].iter_rows(min_row=2, values_only=True))
-    assert sum(r[3] for r in lines if r[0] == "法律援助中心") == pytest.approx(legal.total)
+    assert sum(r[4] for r in lines if r[0] == "法律援助中心") == pytest.approx(legal.total)
+    assert {r[1] for r in lines if r[0] == "法律援助中心"} >= {"量化指标", "阶段总结"}  # 工作类别
 
 
 def test_command_line(db_path, tmp_path, capsys):

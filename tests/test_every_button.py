@@ -1,5 +1,6 @@
-"""Every button on every page, clicked as a clerk clicks it, on the county's PC and on a
-department's: no exception, no logged error, and every dialog it opens fits 1366×768.
+"""Every button on every page, clicked as a clerk clicks it, on the county's PC, on a
+department's and on a judicial office's: no exception, no logged error, and every dialog it
+opens fits 1366×768.
 
 Dialogs opened by a button are checked and then cancelled; message boxes are answered "yes";
 files are saved into a temporary folder. The feature tests check what each button does.
@@ -118,6 +119,16 @@ def test_every_button_on_a_departments_pc(qtbot, monkeypatch, dialogs, tmp_path,
     db_path = _department_db(tmp_path)
     seed_everything(db_path, tmp_path)
     _walk(qtbot, monkeypatch, dialogs, db_path, tmp_path, clicked, opened)
+
+
+def test_every_button_on_an_offices_pc(qtbot, monkeypatch, dialogs, tmp_path, clicked, opened):
+    """A township judicial office's PC: its own pages, and 结对部门评价… on 考核与通报."""
+    from app.services.setup import initialise
+
+    db_path = tmp_path / "office.db"
+    initialise(str(db_path), TEMPLATE_KEY, "海口司法所").database.close()
+    _walk(qtbot, monkeypatch, dialogs, db_path, tmp_path, clicked, opened)
+    assert clicked[("assessment", "结对部门评价…")] and "PeerRatingDialog" in opened
 
 
 def test_the_first_run_wizard_fits(qtbot, gui_app, tmp_path):

@@ -272,6 +272,7 @@ class Case:
 
 
 P, D = _programme, date(2018, 9, 1)
+FULL_MARKS = {"pairing_duty": 30.0, "visits": 20.0, "cooperation": 25.0, "results": 25.0}
 CASES = [
     # county-only tables: a department may not create a row at all
     Case("units", lambda c, w: _row(c, "units", AID, name="伪造单位", kind=UnitKind.DEPARTMENT),
@@ -338,6 +339,11 @@ CASES = [
     Case("manual_values", lambda c, w: _row(c, "manual_values", AID, value=1.0, recorded_on=D,
                                             note="", indicator_id=_manual_indicator(c)),
          why="只有县矫正办或指标指定的录入科室能录入该指标的完成值"),
+    # a department rating itself in its paired office's name, which only that office does
+    Case("peer_ratings", lambda c, w: _row(c, "peer_ratings", AID, programme_id=P(c),
+                                           office_id=_unit(c, OUNAN), department_id=_unit(c, AID),
+                                           scores=FULL_MARKS, total=100.0, comment="", rated_on=D),
+         why="局科室不能新增结对部门评价"),
     Case("rectification_items", lambda c, w: _row(c, "rectification_items", AID, finding="?",
                                                   inspection_id=_id(c, "inspections", w.known["inspection"]),
                                                   responsible_unit_id=_unit(c, LAKOU), deadline=D,

@@ -25,6 +25,7 @@ from app.models.ledger import (
 )
 from app.models.manual_value import ManualValue
 from app.models.meeting import Meeting, MeetingDecision, MeetingReport
+from app.models.peer_rating import PeerRating
 from app.models.programme import Goal, GoalMetric, Phase, Programme
 from app.models.settings import LocalSetting
 from app.models.summary import (
@@ -76,6 +77,7 @@ __all__ = [
     "MeetingReport",
     "PackageLog",
     "Pairing",
+    "PeerRating",
     "Phase",
     "PhaseSummary",
     "Programme",

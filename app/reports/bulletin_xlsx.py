@@ -46,8 +46,8 @@ def render_bulletin_xlsx(b: Bulletin) -> bytes:
         sheet[f"D{row}"].font = Font(color=COLOURS[pace_status(score.completion, b.year_elapsed)])
     sheet.append([])
     sheet.append([f"截至 {b.as_of:%Y-%m-%d}；按《{b.scheme_name}》计分"])
-    lines = [[s.name, row.category, row.label if not row.heading else "（本类小计）", row.detail,
-              row.points] for s in b.scores for row in explanation(s)]  # fmt: skip
+    lines = [[s.name, row.category, row.label, row.detail, row.points]  # items only: they sum
+             for s in b.scores for row in explanation(s) if not row.heading]  # fmt: skip
     _sheet(
         book, "得分明细", ["科室", "工作类别", "项目", "说明", "分值"], [22, 14, 18, 60, 10], lines
     )

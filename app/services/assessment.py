@@ -343,17 +343,18 @@ COUNTERS: dict[str, Callable[[Session, int, date], Counter[int | None]]] = {
 }
 
 
-def peer_average(session: Session, programme_id: int, unit_id: int) -> float | None:
-    """The average rating (0–100) of a department by its paired offices, or None when none
-    has rated it (or this version has no ratings: ``app.services.peer_ratings`` absent)."""
-    import importlib
-    import importlib.util
+def peer_average(
+    session: Session, programme_id: int, unit_id: int, as_of: date | None = None
+) -> float | None:
+    """The average rating of a department by its paired offices on a 0–100 scale (the rating
+    form's totals scaled by its full marks), counting ratings given on or before ``as_of``;
+    None when none has rated it."""
+    from app.services import peer_ratings
 
-    if importlib.util.find_spec("app.services.peer_ratings") is None:
-        return None
-    ratings = importlib.import_module("app.services.peer_ratings")
-    average: float | None = ratings.average_rating(session, programme_id, unit_id)
-    return average
+    full = peer_ratings.full_marks(peer_ratings.rating_items(session, programme_id)) or 100.0
+    totals = [r.total for r in peer_ratings.ratings_for(session, programme_id, department_id=unit_id)
+              if as_of is None or r.rated_on <= as_of]  # fmt: skip
+    return round(sum(totals) / len(totals) * 100 / full, 2) if totals else None
 
 
 def _judgements(
@@ -447,7 +448,7 @@ def department_scores(
         completion = done.completion if done else 0.0
         score = DepartmentScore(department.id, department.name, completion)
         met = f"，{done.indicators_met}/{done.indicators} 项达标" if done else "，无量化指标"
-        average = peer_average(session, programme_id, department.id) if rated else None
+        average = peer_average(session, programme_id, department.id, as_of) if rated else None
         for category in scheme.categories:
             results = []
             for item in category.items:

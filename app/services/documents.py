@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,3 +47,44 @@ def template_section(session: Session, programme_id: int, name: str) -> dict[str
         return {}
     section = data.get(name, {})
     return dict(section) if isinstance(section, dict) else {}
+
+
+_T = TypeVar("_T")
+# (templates folder, template key, what) → (its file, the file's mtime, what was made from it):
+# reading a template costs ≈ 10 ms and pages ask on every refresh; an edited file is read again
+_MADE: dict[tuple[Path, str, str], tuple[Path, int, Any]] = {}
+
+
+def from_template(
+    session: Session,
+    programme_id: int | None,
+    what: str,
+    make: Callable[[Session, int], _T],
+    default: _T,
+) -> _T:
+    """``make(session, programme_id)`` — something built from the programme's template (its
+    meeting types, its rating form…; ``what`` names it) — built once while the template file
+    stays as it is; ``default`` for a programme made from no template."""
+    from app.services import templates
+
+    programme = session.get(Programme, programme_id) if programme_id is not None else None
+    own_key = template_key(session, programme) if programme is not None else None
+    if programme is None or not own_key:
+        return default
+    key = (templates.TEMPLATES_DIR, own_key, what)
+    known = _MADE.get(key)
+    if known is not None:
+        try:
+            if known[0].stat().st_mtime_ns == known[1]:
+                made: _T = known[2]
+                return made
+        except OSError:
+            pass
+    try:  # the file's time before reading it: a change while reading is read next time
+        path = templates.find_template(own_key, key[0]).path
+        mtime = path.stat().st_mtime_ns
+    except (ValidationError, OSError):
+        return make(session, programme.id)
+    made = make(session, programme.id)
+    _MADE[key] = (path, mtime, made)
+    return made

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -35,7 +34,7 @@ from sqlalchemy.orm import Session
 from app.models import Meeting, MeetingDecision, MeetingReport, Phase, Programme, Unit, UnitKind
 from app.models.meeting import DEFAULT_MEETING_TYPE, MEETING_TYPE_LENGTH
 from app.services.dates import DatePurpose, programme_date_range, programme_span
-from app.services.documents import template_key, template_section
+from app.services.documents import from_template, template_section
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
 from app.services.period import programme_period
@@ -127,36 +126,13 @@ def check_types_section(section: object) -> str | None:
     return None
 
 
-# (templates folder, template key) → (its file, the file's mtime, the types): reading a template costs ≈ 10 ms and
-# the page, 首页 and the reports ask on every refresh; an edited file is read again
-_TYPES_READ: dict[tuple[Path, str], tuple[Path, int, MeetingTypes]] = {}
-
-
 def meeting_types(session: Session, programme_id: int | None) -> MeetingTypes:
     """The kinds of meeting of a programme: its template's ``[meetings]`` (月度例会 only
     without one)."""
-    from app.services import templates
-
-    programme = session.get(Programme, programme_id) if programme_id is not None else None
-    own_key = template_key(session, programme) if programme is not None else None
-    if programme is None or not own_key:
-        return DEFAULT_TYPES
-    key = (templates.TEMPLATES_DIR, own_key)
-    known = _TYPES_READ.get(key)
-    if known is not None:
-        try:
-            if known[0].stat().st_mtime_ns == known[1]:
-                return known[2]
-        except OSError:
-            pass
-    try:  # the file's time before reading it: a change while reading is read next time
-        path = templates.find_template(key[1], key[0]).path
-        mtime = path.stat().st_mtime_ns
-    except (ValidationError, OSError):
-        return types_from_section(template_section(session, programme.id, "meetings"))
-    types = types_from_section(template_section(session, programme.id, "meetings"))
-    _TYPES_READ[key] = (path, mtime, types)
-    return types
+    return from_template(
+        session, programme_id, "meetings",
+        lambda s, pid: types_from_section(template_section(s, pid, "meetings")), DEFAULT_TYPES,
+    )  # fmt: skip
 
 
 def check_meeting_type(types: MeetingTypes, name: object) -> None:

@@ -143,6 +143,11 @@ def _check(data: dict[str, Any], filename: str) -> None:
             isinstance(rule.get("points"), int | float),
             f"考核项目“{rule.get('label', '')}”缺少分值",
         )
+    if "peer_rating" in data.get("assessment", {}):
+        from app.services.peer_ratings import check_items_section
+
+        problem = check_items_section(data["assessment"]["peer_rating"])
+        need(problem is None, problem or "")
     forms_key = data["template"].get("forms", "")
     need(bool(forms_key), "缺少台账表单定义（[template] forms）")
     kinds_by_code = {k.code: k for k in load_forms_file(forms_key)}

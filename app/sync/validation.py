@@ -50,6 +50,7 @@ from app.services import (
     ledger,
     manual_values,
     meetings,
+    peer_ratings,
     reference,
     subjects,
     summaries,
@@ -93,6 +94,7 @@ TEXT_LIMITS: dict[tuple[str, str], int] = {
     ("summary_photos", "caption"): summaries.MAX_CAPTION_CHARS,
     ("manual_values", "note"): manual_values.MAX_NOTE_CHARS,
     ("judgement_scores", "reason"): assessment.MAX_JUDGEMENT_REASON,
+    ("peer_ratings", "comment"): peer_ratings.MAX_COMMENT_CHARS,
 }
 
 # Dates the services keep inside a programme's range: (table, column) → purpose. The programme
@@ -322,6 +324,8 @@ class RecordCheck:
         self._parents: dict[tuple[str, int], int | None] = {}
         self._people: dict[str, tuple[str, str]] = {}  # id number → (uuid, name) first seen
         self._meeting_types: dict[int | None, meetings.MeetingTypes] = {}
+        self._rating_items: dict[int, tuple[peer_ratings.RatingItem, ...]] = {}
+        self._ratings: dict[tuple[int, int, int], str] = {}  # (programme, office, dept) → uuid
 
     def __call__(self, records: list[dict[str, Any]]) -> None:
         """Check a batch of records; PackageError for the first that breaks a rule."""
@@ -485,6 +489,12 @@ class RecordCheck:
                 self.date_range(programme_id, DatePurpose.FORM_FIELD),
             )
         return found
+
+    def peer_rating_items(self, programme_id: int) -> tuple[peer_ratings.RatingItem, ...]:
+        """The rating form of a programme here (``peer_ratings.rating_items``)."""
+        if programme_id not in self._rating_items:
+            self._rating_items[programme_id] = peer_ratings.rating_items(self.session, programme_id)
+        return self._rating_items[programme_id]
 
     def meeting_types(self, programme_id: int | None) -> meetings.MeetingTypes:
         """The kinds of meeting of a programme here (``meetings.meeting_types``)."""
@@ -725,6 +735,57 @@ def _manual_value(check: RecordCheck, record: dict[str, Any]) -> None:
             raise _Bad("recorded_on", why)
 
 
+def _peer_rating(check: RecordCheck, record: dict[str, Any]) -> None:
+    """A rating as ``peer_ratings.record_rating`` records it: every item of its programme's
+    form scored between 0 and full marks and the total their sum, a comment of at most 300
+    characters, a date inside the programme's periods, a department paired with the rating
+    office (the rights check that the office is the sender), and one rating per programme,
+    office and department."""
+    programme_id = check.programme_of(record)
+    if programme_id is None:
+        return
+    items = check.peer_rating_items(programme_id)
+    scores: dict[str, Any] = record["scores"]
+    if any(isinstance(v, bool) or not isinstance(v, int | float) for v in scores.values()):
+        raise _Bad("scores", "中的各项得分应为数字")
+    try:
+        total = peer_ratings.check_scores(items, scores)
+        peer_ratings.check_comment(record.get("comment") or "")
+    except ValidationError as exc:
+        field = "comment" if exc.field == "comment" else "scores"
+        raise _Bad(field, _service_reason(exc, None)) from None
+    if abs(total - float(record["total"])) > 0.005:
+        raise _Bad("total", "与各项得分之和不符")
+    value = record.get("rated_on")
+    if isinstance(value, str):
+        why = check.verdict(
+            ("peer_rating_date", programme_id, value),
+            lambda v: peer_ratings.rating_dates(check.session, programme_id).check(
+                date.fromisoformat(v), field="rated_on", label="评价日期"
+            ),
+            value,
+        )
+        if why is not None:
+            raise _Bad("rated_on", why)
+    units = check.table.metadata.tables["units"]
+    office = check.ids.id_of(units, record.get("office_uuid"))
+    department = check.ids.id_of(units, record.get("department_uuid"))
+    if office is None or department is None:
+        return  # the columns' check names the missing unit
+    if not peer_ratings.is_paired(check.session, programme_id, office, department):
+        raise _Bad("department_uuid", "不是评价司法所的结对部门（只能评价与本所挂钩结对的部门）")
+    key = (programme_id, office, department)
+    first = check._ratings.setdefault(key, record["uuid"])
+    other = check.session.scalar(
+        select(check.table.c.uuid).where(
+            check.table.c.programme_id == programme_id, check.table.c.office_id == office,
+            check.table.c.department_id == department, check.table.c.uuid != record["uuid"],
+        )
+    )  # fmt: skip
+    if first != record["uuid"] or other is not None:
+        raise _Bad(None, "重复：同一司法所每年度只评价同一结对部门一次")
+
+
 def _meeting(check: RecordCheck, record: dict[str, Any]) -> None:
     """A meeting's type as ``meetings.save_meeting`` accepts it: one of its programme's
     template's types (a package from a PC that predates types carries none: 月度例会)."""
@@ -766,6 +827,7 @@ _RULES: dict[str, Callable[[RecordCheck, dict[str, Any]], None]] = {
     "assessment_schemes": _scheme,
     "judgement_scores": _judgement,
     "issued_bulletins": _issued_bulletin,
+    "peer_ratings": _peer_rating,
     "manual_values": _manual_value,
     "meetings": _meeting,
     "score_adjustments": _adjustment,
@@ -791,9 +853,12 @@ def check_frozen(
 ) -> None:  # fmt: skip
     """Refuse a package that changes a document once submitted or issued (PackageError naming
     the record, never its content): a summary submitted here and not returned by the county
-    keeps its text and its figures — a resubmission after a return is a new version."""
+    keeps its text and its figures — a resubmission after a return is a new version; a
+    published bulletin and a 结对部门评价 received here never change."""
     if table.name == "issued_bulletins" and existing:
         _check_issued_unchanged(session, table, batch, existing, sender)
+    if table.name == "peer_ratings" and existing:
+        _frozen_ratings(session, table, batch, existing, sender)
     if table.name != "phase_summaries" or not existing:
         return
     from app.models import ReviewDecision, SummaryReview
@@ -856,3 +921,32 @@ def _check_issued_unchanged(
                 raise PackageError(check._message(record, _Bad(
                     key, "改动了已发布的进度通报（通报发布后不再改动，数字也不变；"
                          "如需更正请发布下一期）")))  # fmt: skip
+
+
+FROZEN_RATING = ("scores", "total", "comment", "rated_on", "deleted", "programme_uuid",
+                 "office_uuid", "department_uuid")  # fmt: skip
+
+
+def _frozen_ratings(
+    session: Session, table: Table, batch: list[dict[str, Any]], existing: dict[str, Any],
+    sender: str,
+) -> None:  # fmt: skip
+    """A rating received here (it was sent, so it is final) comes again only unchanged."""
+    check = RecordCheck(session, table, UuidMap(session), sender)
+    tables = table.metadata.tables
+    for record in batch:
+        local = existing.get(record["uuid"])
+        if local is None:
+            continue
+        here = {
+            "scores": local.scores, "total": local.total, "comment": local.comment,
+            "rated_on": local.rated_on.isoformat(), "deleted": bool(local.deleted),
+            "programme_uuid": check.ids.uuid_of(tables["programmes"], local.programme_id),
+            "office_uuid": check.ids.uuid_of(tables["units"], local.office_id),
+            "department_uuid": check.ids.uuid_of(tables["units"], local.department_id),
+        }  # fmt: skip
+        for key in FROZEN_RATING:
+            if record.get(key) != here[key] or int(record["revision"]) != local.revision:
+                raise PackageError(check._message(record, _Bad(
+                    key if record.get(key) != here[key] else "revision",
+                    "改动了已报送的结对部门评价（评价报出后不再修改）")))  # fmt: skip

@@ -35,6 +35,7 @@ from app.ui.dialogs.bulletin_dialog import make_bulletin
 from app.ui.files import ask_save_path
 from app.ui.messages import confirm
 from app.ui.pages.base import Page, section_label
+from app.ui.pages.peer_ratings import PeerRatingBox
 from app.ui.table_model import Column, RowTableModel, format_percent
 from app.ui.table_view import RowTableView
 from app.ui.widgets.dates import DateField
@@ -92,8 +93,16 @@ class AssessmentPage(Page):
         if not self.editable:  # a department's or office's PC: the county's published bulletins
             from app.ui.pages.bulletin_register import PublishedBulletins
 
+            self.peer = PeerRatingBox(self, self.today)  # an office's PC rates its departments
+            rate_row = QHBoxLayout()
+            rate_row.addWidget(self.peer.rate_button)
+            rate_row.addStretch(1)
+            if self.peer.office_id is not None:
+                self.layout_.addLayout(rate_row)
+            self.layout_.addWidget(self.peer)
             self.published = PublishedBulletins(self)
             self.layout_.addWidget(self.published, 1)
+            self.peer.refresh()
             return
         self.period_range = (
             DateRange(earliest=period.start, latest=period.end) if period else
@@ -142,6 +151,8 @@ class AssessmentPage(Page):
         top.addWidget(self.judge_button)
         top.addWidget(self.sheet_button)
         top.addWidget(self.bulletin_button)
+        self.peer = PeerRatingBox(self, self.today)  # 结对部门评价 (office PC: rate; county: read)
+        top.addWidget(self.peer.rate_button)
         self.layout_.addLayout(top)
 
         self.rank_model = RowTableModel[DepartmentScore]([
@@ -169,6 +180,7 @@ class AssessmentPage(Page):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.lines_title)
         left_layout.addWidget(self.lines_view)
+        left_layout.addWidget(self.peer.received)
         self.adjustment_model = RowTableModel[AdjustmentRow]([
             Column(self.tr("日期"), lambda a: a.adjusted_on.isoformat(), lambda a: a.adjusted_on),
             Column(self.tr("科室"), lambda a: a.unit),
@@ -232,6 +244,7 @@ class AssessmentPage(Page):
         """Recompute the ranking and reload the adjustments, keeping the selection."""
         if not self.editable:
             self.published.refresh()
+            self.peer.refresh()
             return
         programme_id = self.context.programme_id
         if programme_id is None:
@@ -245,6 +258,7 @@ class AssessmentPage(Page):
             self.rank_view.select_where(lambda s: s.unit_id == chosen.unit_id)
         self.adjustment_model.set_rows(adjustments)
         self.register.refresh()
+        self.peer.refresh()
         self._show_lines()
         self._update_buttons()
 
@@ -254,6 +268,7 @@ class AssessmentPage(Page):
 
     def _show_lines(self) -> None:
         score = self.rank_view.selected_row()
+        self.peer.show_department(score.unit_id if score else None, score.name if score else "")
         if score is None:
             self.lines_title.setText(self.tr("得分说明（选择左侧的科室）"))
             self.lines_model.set_rows([])
