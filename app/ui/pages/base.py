@@ -18,6 +18,9 @@ class Page(QWidget):
     """A page of the main window, working on one database and context."""
 
     title = ""
+    # the page's changes belong to the programme shown: refused while an earlier year is viewed
+    # (see services.context.refuse_changes); 数据交换 and 设置 act on the whole PC instead
+    follows_viewed_year = True
 
     def __init__(
         self, database: Database, context: WorkContext, parent: QWidget | None = None
@@ -49,7 +52,19 @@ class Page(QWidget):
         self.layout_.insertWidget(1, note)
 
     def operation(self, title: str, action: Callable[..., Any], changes: bool = True) -> Operation:
-        """``action(session, ...)`` as a user action on this page's database (see operations)."""
+        """``action(session, ...)`` as a user action on this page's database (see operations);
+        while another year than the current one is viewed, any change it makes is refused
+        (the year is read-only) and nothing is written."""
+        note = self.context.read_only_note if self.follows_viewed_year else ""
+        if note:
+            from app.services.context import refuse_changes
+
+            work = action
+
+            def action(session: Any, *args: Any) -> Any:
+                refuse_changes(session, note)
+                return work(session, *args)
+
         return Operation(self, title, action, database=self.database, changes=changes)
 
     def save_from_dialog(self, title: str, action: Callable[[Any], Any]) -> Any:

@@ -104,6 +104,7 @@ class ExchangePage(Page):
     """Export, import with preview, conflicts, history, joining, registration, aggregate."""
 
     title = "数据交换"
+    follows_viewed_year = False  # imports and exports act on the whole PC, whatever year is shown
 
     def __init__(self, database, context, parent: QWidget | None = None) -> None:
         super().__init__(database, context, parent)

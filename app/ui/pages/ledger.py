@@ -159,6 +159,15 @@ class LedgerPage(Page):
         self.model.rowsInserted.connect(self._update_count)
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.model.modelReset.connect(self._update_buttons)
+        from app.services.programme import entry_window
+
+        with self.database.session() as session:
+            # entries belong to the programme whose period holds their date
+            self.window = entry_window(session, context.programme_id)
+        if context.read_only:  # an earlier year: view and export only
+            self.add_button.setEnabled(False)
+            self.add_button.setToolTip(context.read_only_note)
+            self.edit_button.setText(self.tr("查看"))
         self._load_choices()
         self.apply_filter()
 
@@ -201,6 +210,7 @@ class LedgerPage(Page):
             indicator_id=self.indicator_filter.currentData(),
             paired_office_id=self.office_filter.currentData(),
             text=self.text_filter.text(),
+            window=self.window,
         )
 
     def _date_changed(self, field: DateField) -> None:
@@ -251,7 +261,7 @@ class LedgerPage(Page):
     def _update_buttons(self) -> None:
         selected = self.selected_entry_id() is not None
         self.edit_button.setEnabled(selected)
-        self.delete_button.setEnabled(selected)
+        self.delete_button.setEnabled(selected and not self.context.read_only)
 
     def selected_entry_id(self) -> int | None:
         """The id of the selected entry, or None."""

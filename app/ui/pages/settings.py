@@ -16,6 +16,7 @@ class SettingsPage(Page):
     a deadline from which an item is shown as due soon (amber)."""
 
     title = "设置"
+    follows_viewed_year = False  # settings of the PC, whatever year is shown
 
     def __init__(self, database, context, parent: QWidget | None = None) -> None:
         super().__init__(database, context, parent)
