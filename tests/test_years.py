@@ -275,3 +275,41 @@ def test_only_the_county_pc_edits_a_programme(database, db_path):
     with database.session() as s, pytest.raises(UserError, match="只有县矫正办"):
         edit_programme(s, pid, _edit())
     assert dump(db_path) == before
+
+
+def test_edit_year_dialog_on_the_settings_page(qtbot, gui_app, monkeypatch, dialogs, db_path):
+    from app.services.period import programme_period
+    from app.ui.dialogs.programme_dialog import EditYearDialog
+    from tests.helpers import assert_fits_screen, drive_dialog, open_page
+
+    page = open_page(qtbot, db_path, "settings")
+
+    def refused(dialog: EditYearDialog) -> None:
+        assert_fits_screen(dialog)
+        assert dialog.start.value() == date(2018, 6, 28)
+        dialog.start.setValue(date(2018, 12, 31))
+        dialog.end.setValue(date(2018, 7, 1))
+
+    seen = drive_dialog(monkeypatch, EditYearDialog, refused)
+    before = dump(db_path)
+    qtbot.mouseClick(page.edit_year_button, Qt.MouseButton.LeftButton)
+    assert "晚于结束日期" in seen[-1].error_text("start")
+    assert dump(db_path) == before
+
+    def fill(dialog: EditYearDialog) -> None:
+        dialog.number.setText("青司〔2018〕45号")
+        dialog.start.setValue(date(2018, 7, 1))
+        dialog.assessment_start.setValue(date(2017, 12, 1))
+        dialog.assessment_end.setValue(date(2018, 11, 30))
+
+    drive_dialog(monkeypatch, EditYearDialog, fill)
+    qtbot.mouseClick(page.edit_year_button, Qt.MouseButton.LeftButton)
+    assert any("已保存 2018 年度" in t for t in dialogs.texts("information"))
+    with page.database.session() as s:
+        programme = current_programme(s)
+        assert programme.document_number == "青司〔2018〕45号"
+        period = programme_period(s, programme.id)
+        assert (period.start, period.assessment_start) == (date(2018, 7, 1), date(2017, 12, 1))
+    window = page.window()
+    qtbot.waitUntil(lambda: window.pages.get("settings") not in (None, page))
+    assert window.context.programme_span == (date(2017, 12, 1), date(2018, 12, 31))
