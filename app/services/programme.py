@@ -228,6 +228,24 @@ def new_programme(
     return programme
 
 
+def follow_newest_programme(session: Session) -> Programme | None:
+    """On a PC other than the county office's, make the newest programme the current one when
+    it is a later year than the current one (the county started a new year and sent it down);
+    returns it, or None when nothing changed. The county office chooses its own year."""
+    unit = local_unit(session)
+    if unit is not None and unit.kind == UnitKind.COUNTY_OFFICE:
+        return None
+    session.flush()
+    newest = session.scalar(
+        select(Programme).where(Programme.deleted.is_(False)).order_by(Programme.year.desc())
+    )
+    current = current_programme(session)
+    if newest is None or (current is not None and current.year >= newest.year):
+        return None
+    set_setting(session, CURRENT_PROGRAMME, newest.uuid)
+    return newest
+
+
 @dataclass(frozen=True)
 class ProgrammeRow:
     """A programme for a list: year, title, period, and whether it is the current one."""
