@@ -313,3 +313,84 @@ def test_edit_year_dialog_on_the_settings_page(qtbot, gui_app, monkeypatch, dial
     window = page.window()
     qtbot.waitUntil(lambda: window.pages.get("settings") not in (None, page))
     assert window.context.programme_span == (date(2017, 12, 1), date(2018, 12, 31))
+
+
+# ---------------------------------------------------------------- the first-run wizard
+
+
+def _wizard_to_unit_page(qtbot, tmp_path, today: date, name: str = "new.db"):
+    from PySide6.QtWidgets import QWizard
+
+    from app.ui.setup_wizard import SetupWizard
+
+    wizard = SetupWizard(str(tmp_path / name))
+    wizard.today = today
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.template_page.buttons["qingtian-2018"].setChecked(True)
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+    return wizard
+
+
+def _finish(qtbot, wizard) -> None:
+    from PySide6.QtWidgets import QWizard
+
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton), Qt.MouseButton.LeftButton)
+    assert wizard.database is not None, wizard.unit_page.error.text()
+
+
+def _years(database) -> tuple[list[int], int, tuple[date, date]]:
+    with database.session() as s:
+        programme = current_programme(s)
+        years = sorted(s.scalars(select(Programme.year)))
+        return years, programme.year, programme.period
+
+
+def test_the_wizard_proposes_the_current_year_when_the_templates_is_past(qtbot, gui_app, tmp_path):
+    from tests.helpers import assert_fits_screen
+
+    wizard = _wizard_to_unit_page(qtbot, tmp_path, date(2026, 12, 1))
+    page = wizard.unit_page
+    assert page.year_box.isVisible()
+    assert "模板是 2018 年度的" in page.year_intro.text()
+    assert "2026-06-28 至 2026-12-31" in page.new_year_choice.text()
+    assert page.new_year_choice.isChecked()  # proposed
+    assert_fits_screen(wizard)
+    _finish(qtbot, wizard)
+    try:
+        assert _years(wizard.database) == (
+            [2018, 2026], 2026, (date(2026, 6, 28), date(2026, 12, 31))
+        )  # fmt: skip
+        with wizard.database.session() as s:  # the reference data came with it
+            from app.services.programme import programme_counts
+
+            counts = programme_counts(s, current_programme(s).id)
+            assert counts.duties > 0 and counts.pairings == 9
+    finally:
+        wizard.database.close()
+
+
+def test_the_wizard_keeps_the_templates_year_when_asked(qtbot, gui_app, tmp_path):
+    wizard = _wizard_to_unit_page(qtbot, tmp_path, date(2026, 12, 1))
+    wizard.unit_page.template_year_choice.setChecked(True)
+    _finish(qtbot, wizard)
+    try:
+        assert _years(wizard.database)[:2] == ([2018], 2018)
+    finally:
+        wizard.database.close()
+
+
+def test_the_wizard_proposes_nothing_in_the_templates_year_or_for_another_unit(
+    qtbot, gui_app, tmp_path
+):
+    wizard = _wizard_to_unit_page(qtbot, tmp_path, date(2018, 9, 1))
+    assert not wizard.unit_page.year_box.isVisible()
+    wizard = _wizard_to_unit_page(qtbot, tmp_path, date(2026, 12, 1), "office.db")
+    page = wizard.unit_page
+    page.unit_combo.setCurrentIndex(page.unit_combo.findData("瓯南司法所"))
+    assert not page.new_year_choice.isEnabled() and page.template_year_choice.isChecked()
+    _finish(qtbot, wizard)
+    try:
+        assert _years(wizard.database)[:2] == ([2018], 2018)
+    finally:
+        wizard.database.close()

@@ -101,7 +101,7 @@ def programme_counts(session: Session, programme_id: int) -> ProgrammeCounts:
 # ---------------------------------------------------------------- next year
 
 
-def _shift(day: date, years: int) -> date:
+def shift_years(day: date, years: int) -> date:
     """``day`` moved by whole years (29 February becomes 28 February)."""
     try:
         return day.replace(year=day.year + years)
@@ -110,7 +110,7 @@ def _shift(day: date, years: int) -> date:
 
 
 def _shift_or_none(day: date | None, years: int) -> date | None:
-    return None if day is None else _shift(day, years)
+    return None if day is None else shift_years(day, years)
 
 
 def _copy_rows(
@@ -204,8 +204,8 @@ def new_programme(
         _live(session, Phase, Phase.programme_id == source.id),
         owner,
         programme_id=programme.id,
-        start_date=lambda p: _shift(p.start_date, years),
-        end_date=lambda p: _shift(p.end_date, years),
+        start_date=lambda p: shift_years(p.start_date, years),
+        end_date=lambda p: shift_years(p.end_date, years),
         deadline=lambda p: _shift_or_none(p.deadline, years),
     )
     duties = _copy_rows(
