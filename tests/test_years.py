@@ -394,3 +394,46 @@ def test_the_wizard_proposes_nothing_in_the_templates_year_or_for_another_unit(
         assert _years(wizard.database)[:2] == ([2018], 2018)
     finally:
         wizard.database.close()
+
+
+# ---------------------------------------------------------------- small findings
+
+
+def test_a_reminder_notice_printed_after_the_year_is_dated_the_day_it_is_printed(db_path, tmp_path):
+    from pypdf import PdfReader
+
+    from app.cli import main
+    from tests.test_reminders import AID, seed
+
+    seed(db_path)
+    out = tmp_path / "催办单.pdf"
+    assert main(["--db", str(db_path), "reminders", "pdf", "--unit", AID, "--out", str(out),
+                 "--date", "2026-12-01"]) == 0  # fmt: skip
+    (text,) = [p.extract_text() for p in PdfReader(str(out)).pages]
+    flat = text.replace("\n", "").replace(" ", "")
+    assert "截至2019年1月1日" in flat  # the items as at the close
+    assert flat.rstrip().endswith("2026年12月1日") or "2026年12月1日" in flat[-40:]  # 落款
+    assert "2019年1月1日" not in flat[-40:]
+
+
+@pytest.mark.parametrize(
+    "start, end, today, months",
+    [
+        # a 1 January start counts January, once January is over
+        (date(2019, 1, 1), date(2019, 12, 31), date(2019, 1, 31), []),
+        (date(2019, 1, 1), date(2019, 12, 31), date(2019, 2, 1), [1]),
+        (date(2019, 1, 1), date(2019, 12, 31), date(2019, 3, 15), [1, 2]),
+        # a start after the 1st: its first (partial) month is not due
+        (date(2019, 1, 2), date(2019, 12, 31), date(2019, 3, 1), [2]),
+        # the last month counts once it is over; nothing after the close
+        (date(2019, 1, 1), date(2019, 12, 31), date(2019, 12, 31), list(range(1, 12))),
+        (date(2019, 1, 1), date(2019, 12, 31), date(2020, 1, 1), list(range(1, 13))),
+        (date(2019, 1, 1), date(2019, 12, 31), date(2026, 12, 1), list(range(1, 13))),
+    ],
+)
+def test_due_months_count_the_programmes_first_month(database, start, end, today, months):
+    from app.services.meetings import due_months
+
+    with database.session() as s:
+        pid = new_programme(s, year=2019, copy_from_year=2018, start=start, end=end).id
+        assert due_months(s, pid, today) == [date(2019, m, 1) for m in months]
