@@ -353,7 +353,8 @@ def test_the_wizard_proposes_the_current_year_when_the_templates_is_past(qtbot, 
     page = wizard.unit_page
     assert page.year_box.isVisible()
     assert "模板是 2018 年度的" in page.year_intro.text()
-    assert "2026-06-28 至 2026-12-31" in page.new_year_choice.text()
+    assert "2026-06-28 至 2026-12-31" in page.new_year_detail.text()
+    assert "2026 年度" in page.new_year_choice.text()
     assert page.new_year_choice.isChecked()  # proposed
     assert_fits_screen(wizard)
     _finish(qtbot, wizard)

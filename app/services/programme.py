@@ -448,7 +448,8 @@ def _issued_dates(session: Session, programme_id: int) -> list[tuple[date, str]]
                 column.is_not(None),
             )
         ):
-            found.append((day, label))
+            if day is not None:
+                found.append((day, label))
     return sorted(found)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,12 +34,12 @@ class SetupResult:
     report: LoadReport
 
 
-def template_year(data: dict) -> int:
+def template_year(data: dict[str, Any]) -> int:
     """The year of a template's programme."""
     return int(data["programme"]["year"])
 
 
-def proposed_year(data: dict, today: date) -> int | None:
+def proposed_year(data: dict[str, Any], today: date) -> int | None:
     """The year the wizard proposes when the template's year is past by the PC's clock
     (``today``'s year), else None."""
     year = template_year(data)

@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
         bar_layout.setContentsMargins(0, 0, 18, 0)
         bar_layout.setSpacing(10)
         bar_layout.addWidget(self.banner, 1)
-        bar_layout.addWidget(self.year_note)
+        bar_layout.addWidget(self.year_note, 0, Qt.AlignmentFlag.AlignVCenter)
         year_label = QLabel(_t("查看年度："))
         year_label.setObjectName("bannerLabel")
         bar_layout.addWidget(year_label)

@@ -135,13 +135,17 @@ class UnitPage(QWizardPage):
         self.year_intro = QLabel()
         self.year_intro.setWordWrap(True)
         self.new_year_choice = QRadioButton()
+        self.new_year_detail = QLabel()
+        self.new_year_detail.setObjectName("hint")
+        self.new_year_detail.setWordWrap(True)
+        self.new_year_detail.setContentsMargins(24, 0, 0, 4)
         self.template_year_choice = QRadioButton()
         self.year_hint = QLabel()
         self.year_hint.setObjectName("hint")
         self.year_hint.setWordWrap(True)
         self.year_group = QButtonGroup(self)
-        for widget in (self.year_intro, self.new_year_choice, self.template_year_choice,
-                       self.year_hint):  # fmt: skip
+        for widget in (self.year_intro, self.new_year_choice, self.new_year_detail,
+                       self.template_year_choice, self.year_hint):  # fmt: skip
             year_layout.addWidget(widget)
         self.year_group.addButton(self.new_year_choice)
         self.year_group.addButton(self.template_year_choice)
@@ -175,8 +179,11 @@ class UnitPage(QWizardPage):
             .replace("%1", str(year)).replace("%2", str(self.proposed))
         )  # fmt: skip
         self.new_year_choice.setText(
-            self.tr("建立 %1 年度的实施方案（从模板的 %2 年度复制职责、指标、结对等%3）")
-            .replace("%1", str(self.proposed)).replace("%2", str(year)).replace("%3", period)
+            self.tr("建立 %1 年度的实施方案（推荐）").replace("%1", str(self.proposed))
+        )
+        self.new_year_detail.setText(
+            self.tr("从模板的 %1 年度复制单位结对、职责、指标、阶段、责任状文本和考核方案%2。")
+            .replace("%1", str(year)).replace("%2", period)
         )  # fmt: skip
         self.template_year_choice.setText(
             self.tr("保留模板的 %1 年度（例如补录当年的工作）").replace("%1", str(year))

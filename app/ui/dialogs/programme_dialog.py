@@ -106,6 +106,9 @@ class EditYearDialog(FormDialog):
         self.assessment_end = DateField(
             span, programme.assessment_end, optional=True, label=self.tr("考核期结束")
         )
+        self.form.addRow(
+            self.tr("年度"), QLabel(self.tr("%1 年度").replace("%1", str(programme.year)))
+        )
         self.add_field("title", self.tr("标题"), self.title_edit)
         self.add_field("document_number", self.tr("文号"), self.number)
         self.add_field("start", self.tr("实施期开始"), self.start)

@@ -163,7 +163,7 @@ class LedgerPage(Page):
 
         with self.database.session() as session:
             # entries belong to the programme whose period holds their date
-            self.window = entry_window(session, context.programme_id)
+            self.year_window = entry_window(session, context.programme_id)
         if context.read_only:  # an earlier year: view and export only
             self.add_button.setEnabled(False)
             self.add_button.setToolTip(context.read_only_note)
@@ -210,7 +210,7 @@ class LedgerPage(Page):
             indicator_id=self.indicator_filter.currentData(),
             paired_office_id=self.office_filter.currentData(),
             text=self.text_filter.text(),
-            window=self.window,
+            window=self.year_window,
         )
 
     def _date_changed(self, field: DateField) -> None:
