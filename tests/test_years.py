@@ -97,6 +97,10 @@ def test_an_entry_no_year_holds_is_refused_and_nothing_saved(database, db_path):
         _entry(s, database.attachments, "2017-06-01", "前一年的")
     message = caught.value.errors["entry_date"]
     assert "不属于任何年度的实施方案" in message and "2018年度" in message and "2019年度" in message
+    assert "开始新年度" not in message
+    with database.session() as s, pytest.raises(Exception) as caught:
+        _entry(s, database.attachments, "2020-01-05", "新年度还没开始")
+    assert "请待县矫正办开始新年度" in caught.value.errors["entry_date"]
     assert dump(db_path) == before
 
 

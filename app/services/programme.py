@@ -338,17 +338,19 @@ def no_programme_message(session: Session, day: date) -> str:
     from app.services.wording import cn_date
 
     windows = sorted(entry_windows(session).items(), key=lambda kv: kv[1])
+    later = (
+        "如是新一年度的工作，请待县矫正办开始新年度、导入其数据包后再登记。"
+        if windows and day > windows[-1][1][1]
+        else ""
+    )
     if len(windows) == 1:
         first, last = windows[0][1]
-        return f"日期应在{cn_date(first)}至{cn_date(last)}之间。"
+        return f"日期应在{cn_date(first)}至{cn_date(last)}之间。{later}"
     years = "、".join(
         f"{session.get_one(Programme, pid).year}年度{cn_date(a)}至{cn_date(b)}"
         for pid, (a, b) in windows
     )
-    return (
-        f"日期{cn_date(day)}不属于任何年度的实施方案（已有：{years}），请核对日期；"
-        "如确属新的年度，请县矫正办先开始新年度。"
-    )
+    return f"日期{cn_date(day)}不属于任何年度的实施方案（已有：{years}），请核对日期。{later}"
 
 
 @dataclass(frozen=True)
