@@ -442,3 +442,39 @@ def test_due_months_count_the_programmes_first_month(database, start, end, today
     with database.session() as s:
         pid = new_programme(s, year=2019, copy_from_year=2018, start=start, end=end).id
         assert due_months(s, pid, today) == [date(2019, m, 1) for m in months]
+
+
+def test_a_late_entry_of_last_year_saved_in_the_new_year_goes_to_last_year(
+    qtbot, gui_app, monkeypatch, dialogs, database, db_path
+):
+    from app.services.database import open_database
+    from app.ui.ledger.entry_dialog import EntryDialog
+    from app.ui.main_window import MainWindow
+    from tests.helpers import drive_dialog
+
+    old, _new = _two_years(database)
+    database.close()
+    window = MainWindow(open_database(str(db_path)))
+    qtbot.addWidget(window)
+    window.show()
+    page = window.open_section("ledger")
+    assert page.model.total == 1
+
+    def fill(dialog: EntryDialog) -> None:
+        dialog.kind.setCurrentIndex(dialog.kind.findText("经费保障"))
+        dialog.unit.setCurrentIndex(dialog.unit.findText("办公室（政治处）"))
+        dialog.entry_date.setValue(date(2018, 12, 28))  # 年底补登, typed in 2019
+        dialog.title.setText("年底补登的慰问经费")
+        dialog.fields_widget.set_value("amount", "800")
+        dialog.fields_widget.set_value("purpose", "慰问")
+
+    seen = drive_dialog(monkeypatch, EntryDialog, fill)
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    assert seen[0].result(), seen[0].general_error.text()
+    assert any("已记入 2018 年度的台账" in t for t in dialogs.texts("information"))
+    assert page.model.total == 1  # not in 2019's list
+    with window.database.session() as s:
+        entry = s.scalar(select(LedgerEntry).where(LedgerEntry.title == "年底补登的慰问经费"))
+        assert entry.programme_id == old
+    window.view_programme(old, "ledger")
+    assert window.pages["ledger"].model.total == 2

@@ -396,6 +396,15 @@ def _set_photos(session: Session, entry: LedgerEntry, photos: list[tuple[int, st
     session.flush()
 
 
+def entry_year(session: Session, entry_id: int) -> int | None:
+    """The year of the programme an entry belongs to, or None."""
+    return session.scalar(
+        select(Programme.year)
+        .join(LedgerEntry, LedgerEntry.programme_id == Programme.id)
+        .where(LedgerEntry.id == entry_id)
+    )
+
+
 def delete_entry(session: Session, entry_id: int) -> None:
     """Soft-delete an entry (its photos stay in the store; undo with :func:`restore_entry`)."""
     entry = session.get(LedgerEntry, entry_id)
