@@ -478,3 +478,34 @@ def test_a_late_entry_of_last_year_saved_in_the_new_year_goes_to_last_year(
         assert entry.programme_id == old
     window.view_programme(old, "ledger")
     assert window.pages["ledger"].model.total == 2
+
+
+def test_programme_check_lists_and_fixes_misassigned_entries(database, db_path, capsys):
+    from app.cli import main
+
+    _old, new = _two_years(database)
+    with database.session() as s:
+        entry = s.scalar(select(LedgerEntry).where(LedgerEntry.title == "二〇一八年经费"))
+        entry.programme_id = new
+        entry_id = entry.id
+    database.close()
+    assert main(["--db", str(db_path), "programme", "check"]) == 0
+    out = capsys.readouterr().out
+    assert f"台账 {entry_id}（2018-07-02）：记在2019 年度，应属2018 年度" in out
+    # the county's PC entered it for 办公室（政治处）: that unit's PC corrects it
+    assert main(["--db", str(db_path), "programme", "check", "--fix"]) == 0
+    assert "另有 1 条是其他单位的台账" in capsys.readouterr().out
+    from app.services.database import open_database
+    from app.services.settings import LOCAL_UNIT, set_setting
+
+    db = open_database(str(db_path))
+    with db.session() as s:
+        office = s.scalar(select(LedgerEntry).where(LedgerEntry.id == entry_id)).owner_unit_id
+        from app.models import Unit
+
+        set_setting(s, LOCAL_UNIT, s.get_one(Unit, office).uuid)
+    db.close()
+    assert main(["--db", str(db_path), "programme", "check", "--fix"]) == 0
+    assert "已改正 1 条" in capsys.readouterr().out
+    assert main(["--db", str(db_path), "programme", "check"]) == 0
+    assert "每条台账都记在其日期所在的年度" in capsys.readouterr().out

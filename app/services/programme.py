@@ -388,6 +388,26 @@ def misassigned_entries(session: Session) -> list[MisassignedEntry]:
     return found
 
 
+def fix_entry_assignment(session: Session) -> tuple[int, int]:
+    """Assign this PC's own misassigned entries (:func:`misassigned_entries`) to the programme
+    their date belongs to; returns (fixed, left): entries of other units are left for their
+    own PCs, whose packages bring the correction (a change made here would be a local edit)."""
+    from app.models import LedgerEntry
+
+    here = local_unit(session)
+    fixed = left = 0
+    by_year = {p.year: p.id for p in _live(session, Programme)}
+    for item in misassigned_entries(session):
+        entry = session.get_one(LedgerEntry, item.entry_id)
+        if item.belongs_to_year is None or here is None or entry.owner_unit_id != here.id:
+            left += 1
+            continue
+        entry.programme_id = by_year[item.belongs_to_year]
+        fixed += 1
+    session.flush()
+    return fixed, left
+
+
 # ---------------------------------------------------------------- editing a programme
 
 
