@@ -171,6 +171,8 @@ def test_choosing_2018_after_starting_2019_shows_2018_read_only(
     assert not ledger_page.add_button.isEnabled()
     home = window.open_section("home")
     assert home.context.programme_year == 2018
+    duties = window.open_section("duties")  # the year's reference data: view only
+    assert not duties.add_duty_button.isVisible()
 
     # a change is refused beside the form, the database unchanged
     from app.ui.ledger.entry_dialog import EntryDialog
@@ -193,6 +195,7 @@ def test_choosing_2018_after_starting_2019_shows_2018_read_only(
     qtbot.waitUntil(lambda: window.context.programme_id == new)
     assert not window.year_note.isVisible() and window.viewed_programme_id is None
     assert window.pages["ledger"].add_button.isEnabled()
+    assert window.open_section("duties").add_duty_button.isVisible()
 
 
 # ---------------------------------------------------------------- editing a programme

@@ -46,7 +46,8 @@ class WorkContext:
     programme_issuer: str
     programme_year: int | None
     phases: tuple[PhaseRow, ...] = ()
-    owns_reference_data: bool = True  # this PC's unit keeps the units, duties and indicators
+    # this PC's unit keeps the units, duties and indicators (and the year shown is the current one)
+    owns_reference_data: bool = True
     programme_span: tuple[date, date] | None = None  # its own and assessment periods together
     current_programme_id: int | None = None  # the PC's current programme (设置, 开始新年度)
     read_only_note: str = ""  # viewing another year than the current one: why it is read-only
@@ -102,7 +103,8 @@ def load_context(session: Session, programme_id: int | None = None) -> WorkConte
         programme_issuer=programme.issuer if programme else "",
         programme_year=programme.year if programme else None,
         phases=phases,
-        owns_reference_data=programme is None or unit is None or programme.owner_unit_id == unit.id,
+        owns_reference_data=not note
+        and (programme is None or unit is None or programme.owner_unit_id == unit.id),
         programme_span=programme_span(programme) if programme else None,
         current_programme_id=current.id if current else None,
         read_only_note=note,

@@ -38,15 +38,19 @@ class Page(QWidget):
         """Reload what the page shows from the database."""
 
     def keep_reference_data_read_only(self, *buttons: QPushButton) -> None:
-        """On a PC whose unit does not keep the reference data: hide the editing buttons and
-        say who keeps it (its changes arrive in that office's packages)."""
+        """On a PC whose unit does not keep the reference data, or while an earlier year is
+        shown: hide the editing buttons and say why (who keeps it, or that the year is
+        read-only)."""
         for button in buttons:
             button.setVisible(False)
-        note = QLabel(
-            self.tr(
-                "单位、结对、职责和指标由县矫正办统一维护，本机只能查看；导入县矫正办的数据包后自动更新。"
-            )
+        text = self.tr(
+            "单位、结对、职责和指标由县矫正办统一维护，本机只能查看；导入县矫正办的数据包后自动更新。"
         )
+        if self.context.read_only:  # an earlier year on any PC
+            text = self.tr(
+                "%1：单位、结对、职责和指标只能查看；修改请在窗口顶部切换回当前年度。"
+            ).replace("%1", self.context.read_only_note)
+        note = QLabel(text)
         note.setObjectName("hint")
         note.setWordWrap(True)
         self.layout_.insertWidget(1, note)
