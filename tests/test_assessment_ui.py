@@ -22,6 +22,7 @@ from tests.conftest import TEMPLATE_KEY
 from tests.helpers import assert_fits_screen, drive_dialog, dump, open_page, unit_ids
 
 AS_OF = date(2018, 10, 31)
+END = date(2018, 12, 31)  # the PC's clock is past the programme: today moved into its period
 
 
 def _ranks(page) -> dict[str, int]:
@@ -49,6 +50,8 @@ def _fill(unit: str, points: float, reason: str, on: date = AS_OF):
 def test_adjustment_changes_the_rank_and_undo_restores_it(qtbot, monkeypatch, dialogs, db_path):
     page = open_page(qtbot, db_path, "assessment")
     assert page.adjust_button.isVisible() and page.bulletin_button.isVisible()
+    page.as_of.setValue(END)
+    before_end = _ranks(page)
     page.as_of.setValue(AS_OF)
     before = _ranks(page)
     last = max(before, key=lambda name: (before[name], name))
@@ -92,7 +95,14 @@ def test_adjustment_changes_the_rank_and_undo_restores_it(qtbot, monkeypatch, di
     original, counter = sorted(rows, key=lambda a: a.id)
     assert original.undone and not original.is_undo
     assert counter.is_undo and counter.points == -50 and counter.reason == "撤销：承办全县现场会"
-    assert _ranks(page) == before
+    # dated the day it is made (the PC's date, moved into the period), not the ranking's date
+    with page.database.session() as s:
+        from app.models import ScoreAdjustment
+
+        assert s.get_one(ScoreAdjustment, counter.id).adjusted_on == END
+    assert _ranks(page) == after  # not back-dated into the ranking as of 10-31
+    page.as_of.setValue(END)
+    assert _ranks(page) == before_end
     _click_row(qtbot, page.adjustment_view, lambda a: a.id == original.id)
     assert not page.undo_button.isEnabled()  # undone once only
 

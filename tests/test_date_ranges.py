@@ -56,8 +56,14 @@ def test_ledger_entry_dates_lie_in_the_programme_year(database, ids):
     def save(when: date | str) -> Callable:
         return lambda s: ledger.save_entry(s, database.attachments, None, entry(when))
 
-    for outside in (date(2017, 12, 31), "2019-01-01", "2000-01-01"):
+    for outside in (date(2017, 12, 31), "2000-01-01"):
         assert refusal(database, save(outside)) == {"entry_date": f"日期应在{WORK}之间。"}
+    # after the last year: the same, and what to wait for (test_years.py)
+    later = refusal(database, save("2019-01-01"))
+    assert (
+        later["entry_date"].startswith(f"日期应在{WORK}之间。")
+        and "开始新年度" in later["entry_date"]
+    )
     with database.session() as s:
         first = save(date(2018, 1, 1))(s)
         save("2018-12-31")(s)

@@ -78,7 +78,16 @@ def _name(page, button: QPushButton) -> str:
     return next((k for k, v in vars(page).items() if v is button), button.text())
 
 
-def _walk(qtbot, monkeypatch, dialogs, db_path: Path, tmp_path: Path, clicked, opened) -> None:
+def _walk(
+    qtbot,
+    monkeypatch,
+    dialogs,
+    db_path: Path,
+    tmp_path: Path,
+    clicked,
+    opened,
+    year: int | None = None,
+) -> None:
     def exec_dialog(dialog: QDialog) -> int:
         opened.add(type(dialog).__name__)
         assert_fits_screen(dialog)
@@ -90,6 +99,13 @@ def _walk(qtbot, monkeypatch, dialogs, db_path: Path, tmp_path: Path, clicked, o
     dialogs.save_folder = tmp_path / "out"
     dialogs.save_folder.mkdir(exist_ok=True)
     window = open_page(qtbot, db_path, "home").window()
+    if year is not None:  # an earlier year chosen in the banner: read-only, still printable
+        chooser = window.year_chooser
+        chooser.setFocus()
+        while chooser.currentText() != f"{year}年度":
+            qtbot.keyClick(chooser, Qt.Key.Key_Down)
+        qtbot.waitUntil(lambda: window.context.programme_year == year)
+        assert window.context.read_only and window.year_note.isVisible()
     for key, _title, _description in SECTIONS:
         page = window.open_section(key)
         buttons = [b for b in page.findChildren(QPushButton) if b.isVisibleTo(page)]
@@ -129,6 +145,21 @@ def test_every_button_on_an_offices_pc(qtbot, monkeypatch, dialogs, tmp_path, cl
     initialise(str(db_path), TEMPLATE_KEY, "海口司法所").database.close()
     _walk(qtbot, monkeypatch, dialogs, db_path, tmp_path, clicked, opened)
     assert clicked[("assessment", "结对部门评价…")] and "PeerRatingDialog" in opened
+
+
+def test_every_button_viewing_an_earlier_year(
+    qtbot, monkeypatch, dialogs, db_path, tmp_path, clicked, opened
+):
+    from app.services.programme import new_programme
+
+    seed_everything(db_path, tmp_path)
+    from app.services.database import open_database
+
+    database = open_database(str(db_path))
+    with database.session() as s:
+        new_programme(s, year=2019, copy_from_year=2018)
+    database.close()
+    _walk(qtbot, monkeypatch, dialogs, db_path, tmp_path, clicked, opened, year=2018)
 
 
 def test_the_first_run_wizard_fits(qtbot, gui_app, tmp_path):

@@ -1,4 +1,5 @@
-"""`programme list` and `programme new`: the programmes by year, and starting the next year."""
+"""`programme list`, `programme new` and `programme check`: the programmes by year, starting
+the next year, and the check that every ledger entry belongs to the year its date lies in."""
 
 from __future__ import annotations
 
@@ -24,6 +25,10 @@ def add_parsers(commands, make_parser) -> None:
     )
     new.add_argument("--start", metavar="YYYY-MM-DD", help="方案开始日期，默认新年度 1 月 1 日")
     new.add_argument("--end", metavar="YYYY-MM-DD", help="方案结束日期，默认新年度 12 月 31 日")  # fmt: skip
+    check = make_parser("check", actions, help="检查台账的年度归属",
+                        description="列出记在别的年度名下的工作台账（台账属于其日期所在期间的年度）。"
+                        "统计和列表都按日期计算，不受影响；--fix 改正本机单位自己的台账。")  # fmt: skip
+    check.add_argument("--fix", action="store_true", help="改正本机单位自己的台账的年度归属")
 
 
 def handle(args: argparse.Namespace, open_existing) -> int:
@@ -46,6 +51,8 @@ def handle(args: argparse.Namespace, open_existing) -> int:
                 mark = "\t当前" if row.current else ""
                 print(f"{row.year}\t{row.title}\t{row.start.isoformat()} 至 {row.end.isoformat()}{mark}")  # fmt: skip
             return 0
+        if args.programme_command == "check":
+            return _check(database, args.fix)
         with database.session() as session:
             programme = new_programme(
                 session, year=args.year, copy_from_year=args.copy_from, start=start, end=end
@@ -56,3 +63,28 @@ def handle(args: argparse.Namespace, open_existing) -> int:
         return 0
     finally:
         database.close()
+
+
+def _check(database, fix: bool) -> int:
+    from app.services.programme import fix_entry_assignment, misassigned_entries
+
+    with database.session() as session:
+        found = misassigned_entries(session)
+        for item in found:
+            year = f"{item.programme_year} 年度" if item.programme_year else "没有年度"
+            belongs = f"{item.belongs_to_year} 年度" if item.belongs_to_year else "没有年度"
+            print(
+                f"台账 {item.entry_id}（{item.entry_date.isoformat()}）：记在{year}，应属{belongs}"
+            )
+        if not found:
+            print("每条台账都记在其日期所在的年度。")
+            return 0
+        if not fix:
+            print(f"共 {len(found)} 条；用 --fix 改正本机单位自己的台账。")
+            return 0
+        fixed, left = fix_entry_assignment(session)
+    print(
+        f"已改正 {fixed} 条。"
+        + (f"另有 {left} 条是其他单位的台账，由各单位的电脑改正。" if left else "")
+    )
+    return 0

@@ -37,7 +37,9 @@ def handle(args: argparse.Namespace, open_existing) -> int:
         with database.session() as session:
             programme = required_programme(session)
             day = programme_day(session, programme.id, today)
-            notices = reminder_notices(session, programme.id, day, None if args.all else args.unit)
+            notices = reminder_notices(
+                session, programme.id, day, None if args.all else args.unit, issued_on=today
+            )
         from app.reports.reminder_pdf import render_reminder_pdf
 
         write_file(out, render_reminder_pdf(notices))

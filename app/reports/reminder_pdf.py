@@ -52,7 +52,7 @@ def notice_story(notice: ReminderNotice, st: Styles) -> Story:
         "请你单位高度重视，对已逾期事项立即办理，对即将到期事项按期完成，"
         "并将办理情况及时报送县矫正办。", st["body"],
     )  # fmt: skip
-    return story + closing(last, notice.issuer, cn_date(notice.as_of), st)
+    return story + closing(last, notice.issuer, cn_date(notice.document_date), st)
 
 
 def render_reminder_pdf(notices: list[ReminderNotice]) -> bytes:

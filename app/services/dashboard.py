@@ -93,13 +93,22 @@ def _phase_and_deadline(
     return current, None
 
 
-def latest_entries(session: Session, today: date, limit: int = LATEST) -> list[LatestEntry]:
-    """The newest live entries up to ``today``, by date (then by when they were recorded)."""
+def latest_entries(
+    session: Session, today: date, limit: int = LATEST, programme_id: int | None = None
+) -> list[LatestEntry]:
+    """The newest live entries up to ``today``, by date (then by when they were recorded);
+    with ``programme_id``, only those its period holds (``programme.entry_window``)."""
+    from app.services.programme import entry_window
+
+    window = entry_window(session, programme_id)
+    if window is not None:
+        today = min(today, window[1])
+    first = window[0] if window is not None else date.min
     rows = session.execute(
         select(LedgerEntry.id, LedgerEntry.entry_date, Unit.name, EntryKind.name, LedgerEntry.title)
         .join(Unit, Unit.id == LedgerEntry.owner_unit_id)
         .join(EntryKind, EntryKind.id == LedgerEntry.kind_id)
-        .where(LedgerEntry.deleted.is_(False), LedgerEntry.entry_date <= today)
+        .where(LedgerEntry.deleted.is_(False), LedgerEntry.entry_date.between(first, today))
         .order_by(LedgerEntry.entry_date.desc(), LedgerEntry.id.desc())
         .limit(limit)
     ).all()
@@ -138,6 +147,6 @@ def build_dashboard(session: Session, programme_id: int, today: date) -> Dashboa
     phase, deadline = _phase_and_deadline(session, programme_id, today)
     return Dashboard(
         programme.title, today, elapsed, phase, deadline, goal_figures(session, programme_id, as_of),
-        bars, overdue, latest_entries(session, today), whole_county, period, period.ended(today),
+        bars, overdue, latest_entries(session, today, programme_id=programme_id), whole_county, period, period.ended(today),
         as_of,
     )  # fmt: skip

@@ -36,6 +36,7 @@ from app.models import (
     EntryKind,
     Indicator,
     LedgerEntry,
+    Programme,
     SubjectCategory,
     Unit,
     UnitKind,
@@ -144,6 +145,9 @@ class LedgerFilter:
     paired_office_id: int | None = None
     text: str = ""
     include_deleted: bool = False
+    # the dates of the programme shown (``programme.entry_window``): entries belong to the
+    # programme whose period holds their date, whatever the other conditions
+    window: tuple[date, date] | None = None
 
 
 SORT_KEYS = (
@@ -230,6 +234,33 @@ def kind_fields(session: Session, kind_id: int) -> tuple[EntryKind, list[FieldDe
     return kind, parse_fields(kind.fields)
 
 
+def _dated(
+    session: Session, existing: LedgerEntry | None, data: EntryInput, errors: dict[str, str]
+) -> tuple[date | None, int | None]:
+    """The entry's date and the programme it belongs to: the one whose period holds the date
+    (``programme.programme_for_entry``), whatever year the page shows; an error in ``errors``
+    when no programme's dates reach it."""
+    from app.services.programme import no_programme_message, programme_for_entry
+
+    fallback = (existing.programme_id if existing is not None else None) or data.programme_id
+    try:
+        day = _parse_date(data.entry_date)
+    except ValidationError as exc:
+        errors[exc.field or "entry_date"] = exc.message
+        return None, fallback
+    if session.scalar(select(func.count()).select_from(Programme)) == 0:
+        try:  # no programme yet: the plain range (see services.dates)
+            range_for(session, None, DatePurpose.WORK).check(day, field="entry_date", label="日期")
+        except ValidationError as exc:
+            errors["entry_date"] = exc.message
+        return day, fallback
+    programme = programme_for_entry(session, day)
+    if programme is None:
+        errors["entry_date"] = no_programme_message(session, day)
+        return None, fallback
+    return day, programme.id
+
+
 def save_entry(
     session: Session, store: AttachmentStore, entry_id: int | None, data: EntryInput
 ) -> int:
@@ -272,9 +303,7 @@ def save_entry(
             errors["unit"] = (
                 f"本机是{here.name}的电脑，只能登记{here.name}的台账（其他单位的台账在其电脑上登记，再用数据包报送）。"
             )
-    programme_id = (existing.programme_id if existing is not None else None) or data.programme_id
-    dates = range_for(session, programme_id, DatePurpose.WORK)
-    entry_date = attempt(check_entry_date, data.entry_date, dates)
+    entry_date, programme_id = _dated(session, existing, data, errors)
     title = attempt(check_title, data.title)
     subjects_served = attempt(parse_subjects_served, data.subjects_served)
     if data.paired_office_id is not None:
@@ -326,10 +355,12 @@ def save_entry(
         raise FormErrors(errors)
 
     if existing is None:
-        entry = LedgerEntry(owner_unit_id=unit.id, programme_id=data.programme_id)
+        entry = LedgerEntry(owner_unit_id=unit.id, programme_id=programme_id)
         session.add(entry)
     else:  # the owner stays: a change made here to another unit's entry is a local edit
         entry = existing
+        if entry.programme_id != programme_id:
+            entry.programme_id = programme_id
     entry.kind_id = data.kind_id
     entry.entry_date = entry_date
     entry.title = title
@@ -363,6 +394,15 @@ def _set_photos(session: Session, entry: LedgerEntry, photos: list[tuple[int, st
         if attachment_id not in wanted:
             link.deleted = True
     session.flush()
+
+
+def entry_year(session: Session, entry_id: int) -> int | None:
+    """The year of the programme an entry belongs to, or None."""
+    return session.scalar(
+        select(Programme.year)
+        .join(LedgerEntry, LedgerEntry.programme_id == Programme.id)
+        .where(LedgerEntry.id == entry_id)
+    )
 
 
 def delete_entry(session: Session, entry_id: int) -> None:
@@ -445,6 +485,8 @@ def _filtered(query: Select[*_Ts], flt: LedgerFilter, session: Session) -> Selec
         conditions.append(LedgerEntry.entry_date >= flt.date_from)
     if flt.date_to is not None:
         conditions.append(LedgerEntry.entry_date <= flt.date_to)
+    if flt.window is not None:
+        conditions.append(LedgerEntry.entry_date.between(*flt.window))
     if flt.paired_office_id is not None:
         conditions.append(LedgerEntry.paired_office_id == flt.paired_office_id)
     if flt.indicator_id is not None:

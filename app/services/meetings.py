@@ -548,20 +548,24 @@ def _next_month(month: date) -> date:
 
 def due_months(session: Session, programme_id: int, today: date) -> list[date]:
     """The months (their first days) that should have had a meeting by ``today``: the whole
-    months of the programme's period (from the month after its first day unless that is the
-    1st; not before the first phase's start month), through the month of its last day, each
-    once it is over."""
+    months of the programme's period (its first month when it starts on the 1st, else the
+    month after), through the month of its last day, each once it is over. A programme whose
+    start was never set (a database from before periods) starts with its first phase's month
+    instead, as it always did."""
+    from app.models import Programme
+
     period = programme_period(session, programme_id)
-    first = session.scalar(
-        select(func.min(Phase.start_date)).where(
-            Phase.programme_id == programme_id, Phase.deleted.is_(False)
-        )
-    )
     month = _month_start(period.start)
     if period.start.day != 1:
         month = _next_month(month)
-    if first is not None and period.start <= first <= period.end:
-        month = max(month, _month_start(first))
+    if session.get_one(Programme, programme_id).start_date is None:
+        first = session.scalar(
+            select(func.min(Phase.start_date)).where(
+                Phase.programme_id == programme_id, Phase.deleted.is_(False)
+            )
+        )
+        if first is not None and period.start <= first <= period.end:
+            month = max(month, _month_start(first))
     last = _month_start(period.end)
     months = []
     while month <= last and month < _month_start(today):

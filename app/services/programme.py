@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -100,7 +101,7 @@ def programme_counts(session: Session, programme_id: int) -> ProgrammeCounts:
 # ---------------------------------------------------------------- next year
 
 
-def _shift(day: date, years: int) -> date:
+def shift_years(day: date, years: int) -> date:
     """``day`` moved by whole years (29 February becomes 28 February)."""
     try:
         return day.replace(year=day.year + years)
@@ -109,7 +110,7 @@ def _shift(day: date, years: int) -> date:
 
 
 def _shift_or_none(day: date | None, years: int) -> date | None:
-    return None if day is None else _shift(day, years)
+    return None if day is None else shift_years(day, years)
 
 
 def _copy_rows(
@@ -203,8 +204,8 @@ def new_programme(
         _live(session, Phase, Phase.programme_id == source.id),
         owner,
         programme_id=programme.id,
-        start_date=lambda p: _shift(p.start_date, years),
-        end_date=lambda p: _shift(p.end_date, years),
+        start_date=lambda p: shift_years(p.start_date, years),
+        end_date=lambda p: shift_years(p.end_date, years),
         deadline=lambda p: _shift_or_none(p.deadline, years),
     )
     duties = _copy_rows(
@@ -225,6 +226,24 @@ def new_programme(
     set_setting(session, CURRENT_PROGRAMME, programme.uuid)
     session.flush()
     return programme
+
+
+def follow_newest_programme(session: Session) -> Programme | None:
+    """On a PC other than the county office's, make the newest programme the current one when
+    it is a later year than the current one (the county started a new year and sent it down);
+    returns it, or None when nothing changed. The county office chooses its own year."""
+    unit = local_unit(session)
+    if unit is not None and unit.kind == UnitKind.COUNTY_OFFICE:
+        return None
+    session.flush()
+    newest = session.scalar(
+        select(Programme).where(Programme.deleted.is_(False)).order_by(Programme.year.desc())
+    )
+    current = current_programme(session)
+    if newest is None or (current is not None and current.year >= newest.year):
+        return None
+    set_setting(session, CURRENT_PROGRAMME, newest.uuid)
+    return newest
 
 
 @dataclass(frozen=True)
@@ -261,3 +280,287 @@ def programme_holding(session: Session, day: date) -> Programme | None:
         if period_of_programme(p).start <= day <= period_of_programme(p).end
     ]  # fmt: skip
     return max(holding, key=lambda p: period_of_programme(p).start, default=None)
+
+
+# ---------------------------------------------------------------- entries by period
+
+
+def entry_windows(session: Session) -> dict[int, tuple[date, date]]:
+    """The dates whose ledger entries belong to each live programme, by programme id.
+
+    Each programme's own period holds its entries (where two overlap, the later-starting
+    programme from its first day, as :func:`programme_holding`); a day between two periods goes
+    to the programme whose year it lies in (a 2019 programme from 28 June still holds 2019's
+    earlier days), and the first and last programmes reach to their dates' outer limits
+    (``services.dates``: the calendar year around the period). The windows never overlap.
+    """
+    from app.services.dates import DatePurpose, range_for
+
+    programmes = sorted(_live(session, Programme), key=lambda p: (p.period[0], p.year))
+    outer = [range_for(session, p.id, DatePurpose.WORK) for p in programmes]
+    # the first day of each programme's window after the first one
+    bounds = [
+        min(after.period[0], max(before.period[1] + timedelta(days=1), outer[i + 1].earliest))
+        for i, (before, after) in enumerate(pairwise(programmes))
+    ]
+    windows: dict[int, tuple[date, date]] = {}
+    for i, p in enumerate(programmes):
+        first = max(outer[i].earliest, bounds[i - 1]) if i > 0 else outer[i].earliest
+        last = (
+            min(outer[i].latest, bounds[i] - timedelta(days=1))
+            if i < len(bounds)
+            else outer[i].latest
+        )
+        if first <= last:
+            windows[p.id] = (first, last)
+    return windows
+
+
+def entry_window(session: Session, programme_id: int | None) -> tuple[date, date] | None:
+    """The dates of the entries belonging to ``programme_id`` (:func:`entry_windows`), or None
+    (no programme: every entry)."""
+    if programme_id is None:
+        return None
+    return entry_windows(session).get(programme_id, (date.max, date.min))
+
+
+def programme_for_entry(session: Session, day: date) -> Programme | None:
+    """The programme an entry dated ``day`` belongs to (:func:`entry_windows`), or None when
+    no programme's dates reach it."""
+    for programme_id, (first, last) in entry_windows(session).items():
+        if first <= day <= last:
+            return session.get_one(Programme, programme_id)
+    return None
+
+
+def no_programme_message(session: Session, day: date) -> str:
+    """Why an entry dated ``day`` cannot be saved: no year's dates reach it."""
+    from app.services.wording import cn_date
+
+    windows = sorted(entry_windows(session).items(), key=lambda kv: kv[1])
+    later = (
+        "如是新一年度的工作，请待县矫正办开始新年度、导入其数据包后再登记。"
+        if windows and day > windows[-1][1][1]
+        else ""
+    )
+    if len(windows) == 1:
+        first, last = windows[0][1]
+        return f"日期应在{cn_date(first)}至{cn_date(last)}之间。{later}"
+    years = "、".join(
+        f"{session.get_one(Programme, pid).year}年度{cn_date(a)}至{cn_date(b)}"
+        for pid, (a, b) in windows
+    )
+    return f"日期{cn_date(day)}不属于任何年度的实施方案（已有：{years}），请核对日期。{later}"
+
+
+@dataclass(frozen=True)
+class MisassignedEntry:
+    """A live ledger entry whose programme is not the one its date belongs to."""
+
+    entry_id: int
+    entry_date: date
+    programme_year: int | None
+    belongs_to_year: int | None
+
+
+def misassigned_entries(session: Session) -> list[MisassignedEntry]:
+    """The data check: live entries whose ``programme_id`` differs from the programme their
+    date belongs to (:func:`programme_for_entry`). Lists and figures go by date, so such an
+    entry is counted in the right year anyway; the check finds rows written before entries
+    were assigned by date (or by hand)."""
+    from app.models import LedgerEntry
+
+    windows = entry_windows(session)
+    years = {p.id: p.year for p in _live(session, Programme)}
+    found = []
+    for entry_id, day, programme_id in session.execute(
+        select(LedgerEntry.id, LedgerEntry.entry_date, LedgerEntry.programme_id)
+        .where(LedgerEntry.deleted.is_(False))
+        .order_by(LedgerEntry.entry_date, LedgerEntry.id)
+    ):
+        owner = next((pid for pid, (a, b) in windows.items() if a <= day <= b), None)
+        if owner != programme_id:
+            found.append(
+                MisassignedEntry(
+                    entry_id, day, years.get(programme_id or -1), years.get(owner or -1)
+                )
+            )
+    return found
+
+
+def fix_entry_assignment(session: Session) -> tuple[int, int]:
+    """Assign this PC's own misassigned entries (:func:`misassigned_entries`) to the programme
+    their date belongs to; returns (fixed, left): entries of other units are left for their
+    own PCs, whose packages bring the correction (a change made here would be a local edit)."""
+    from app.models import LedgerEntry
+
+    here = local_unit(session)
+    fixed = left = 0
+    by_year = {p.year: p.id for p in _live(session, Programme)}
+    for item in misassigned_entries(session):
+        entry = session.get_one(LedgerEntry, item.entry_id)
+        if item.belongs_to_year is None or here is None or entry.owner_unit_id != here.id:
+            left += 1
+            continue
+        entry.programme_id = by_year[item.belongs_to_year]
+        fixed += 1
+    session.flush()
+    return fixed, left
+
+
+# ---------------------------------------------------------------- editing a programme
+
+
+@dataclass(frozen=True)
+class ProgrammeEdit:
+    """What 编辑年度… changes: the title, the 文号, the period and the assessment period
+    (None: the programme's own period)."""
+
+    title: str
+    document_number: str
+    start: date | None
+    end: date | None
+    assessment_start: date | None = None
+    assessment_end: date | None = None
+
+
+@dataclass(frozen=True)
+class ProgrammeDetail:
+    """A programme as 编辑年度… shows it."""
+
+    id: int
+    year: int
+    title: str
+    document_number: str
+    start: date
+    end: date
+    assessment_start: date | None
+    assessment_end: date | None
+
+
+def get_programme(session: Session, programme_id: int) -> ProgrammeDetail:
+    """A programme for its edit dialog."""
+    p = session.get(Programme, programme_id)
+    if p is None or p.deleted:
+        raise UserError("该年度的实施方案已不存在。")
+    start, end = p.period
+    return ProgrammeDetail(p.id, p.year, p.title, p.document_number or "", start, end,
+                           p.assessment_start, p.assessment_end)  # fmt: skip
+
+
+def _issued_dates(session: Session, programme_id: int) -> list[tuple[date, str]]:
+    """The dates of the programme's documents already issued or held: agreements issued or
+    signed, meetings, inspections, summaries submitted, score adjustments."""
+    from app.models import Agreement, Inspection, Meeting, PhaseSummary, ScoreAdjustment
+
+    found: list[tuple[date, str]] = []
+    columns = (
+        (Agreement, Agreement.issued_on, "责任状印发"),
+        (Agreement, Agreement.signed_on, "责任状签署"),
+        (Meeting, Meeting.meeting_date, "会议"),
+        (Inspection, Inspection.inspection_date, "督导检查"),
+        (PhaseSummary, PhaseSummary.submitted_on, "阶段总结报送"),
+        (ScoreAdjustment, ScoreAdjustment.adjusted_on, "考核加减分"),
+    )
+    for model, column, label in columns:
+        for day in session.scalars(
+            select(column).where(
+                model.programme_id == programme_id,
+                model.deleted.is_(False),
+                column.is_not(None),
+            )
+        ):
+            if day is not None:
+                found.append((day, label))
+    return sorted(found)
+
+
+def edit_programme(session: Session, programme_id: int, edit: ProgrammeEdit) -> None:
+    """Change a programme's title, 文号, period and assessment period (county PC only).
+
+    Refused (ValidationError naming the field, database unchanged) when the title is empty or
+    longer than 200 characters, the 文号 longer than 100, a start is after its end, either
+    period is not within one year of the programme's year, or the new dates no longer hold a
+    document the programme has already issued or held (an agreement, a meeting, …). The
+    change travels down in the county's packages like any reference data.
+    """
+    from app.services.dates import programme_span
+    from app.services.wording import cn_date
+
+    unit = local_unit(session)
+    if unit is None or unit.kind != UnitKind.COUNTY_OFFICE:
+        raise UserError("只有县矫正办的电脑可以修改年度的实施方案。")
+    programme = session.get(Programme, programme_id)
+    if programme is None or programme.deleted:
+        raise UserError("该年度的实施方案已不存在。")
+    title = " ".join(edit.title.split())
+    if not title:
+        raise ValidationError("请填写实施方案的标题。", "title")
+    if len(title) > 200:
+        raise ValidationError("标题不能超过 200 个字。", "title")
+    number = edit.document_number.strip()
+    if len(number) > 100:
+        raise ValidationError("文号不能超过 100 个字。", "document_number")
+    if edit.start is None or edit.end is None:
+        raise ValidationError(
+            "请填写实施期的开始和结束日期。", "start" if edit.start is None else "end"
+        )
+    if edit.start > edit.end:
+        raise ValidationError(
+            f"开始日期 {edit.start.isoformat()} 晚于结束日期 {edit.end.isoformat()}。", "start"
+        )
+    if (edit.assessment_start is None) != (edit.assessment_end is None):
+        field = "assessment_start" if edit.assessment_start is None else "assessment_end"
+        raise ValidationError("考核期的开始和结束日期要么都填，要么都不填。", field)
+    if (
+        edit.assessment_start is not None
+        and edit.assessment_end is not None
+        and edit.assessment_start > edit.assessment_end
+    ):
+        raise ValidationError(
+            f"考核期开始日期 {edit.assessment_start.isoformat()} 晚于结束日期 "
+            f"{edit.assessment_end.isoformat()}。",
+            "assessment_start",
+        )
+    year = programme.year
+    for field, day in (("start", edit.start), ("end", edit.end),
+                       ("assessment_start", edit.assessment_start),
+                       ("assessment_end", edit.assessment_end)):  # fmt: skip
+        if day is not None and not year - 1 <= day.year <= year + 1:
+            raise ValidationError(
+                f"{cn_date(day)}离 {year} 年度太远：日期应在 {year - 1} 年至 {year + 1} 年之间。",
+                field,
+            )
+    first = min(edit.start, edit.assessment_start or edit.start)
+    last = max(edit.end, edit.assessment_end or edit.end)
+    was_first, was_last = programme_span(programme)
+    # the documents the period held must stay inside it (the new one may hold more)
+    outside = [
+        (day, label)
+        for day, label in _issued_dates(session, programme.id)
+        if was_first <= day <= was_last and not first <= day <= last
+    ]
+    if outside:
+        day, label = outside[0]
+        more = f"等 {len(outside)} 项" if len(outside) > 1 else ""
+        raise ValidationError(
+            f"本年度已有{label}日期为{cn_date(day)}{more}，新的期间"
+            f"（{cn_date(first)}至{cn_date(last)}）不再包含它，请调整开始或结束日期。",
+            "start" if day < first else "end",
+        )
+    for other in _live(session, Programme, Programme.id != programme.id):
+        o_start, o_end = other.period
+        if (other.year < year and edit.start <= o_start) or (
+            other.year > year and edit.end >= o_end
+        ):
+            raise ValidationError(
+                f"新的实施期覆盖了 {other.year} 年度的整个实施期（{cn_date(o_start)}至"
+                f"{cn_date(o_end)}），请调整日期。",
+                "start" if other.year < year else "end",
+            )
+    programme.title = title
+    programme.document_number = number
+    programme.start_date, programme.end_date = edit.start, edit.end
+    programme.assessment_start = edit.assessment_start
+    programme.assessment_end = edit.assessment_end
+    session.flush()

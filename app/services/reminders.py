@@ -239,12 +239,20 @@ def todo_for_pc(session: Session, today: date) -> list[ReminderItem]:
 # ---------------------------------------------------------------- the 催办单
 @dataclass(frozen=True)
 class ReminderNotice:
-    """One unit's 催办单: its items, the issuer's full name and the date."""
+    """One unit's 催办单: its items, the issuer's full name, the date its items are judged at
+    (``as_of``: the programme's close once it is over) and the document's own date (the day
+    it is printed)."""
 
     unit: str
     items: list[ReminderItem]
     issuer: str
     as_of: date
+    issued_on: date | None = None  # None: as_of
+
+    @property
+    def document_date(self) -> date:
+        """The 落款's date: the day the notice is issued."""
+        return self.issued_on or self.as_of
 
 
 def _county_office(session: Session) -> Unit | None:
@@ -270,10 +278,16 @@ def units_to_remind(session: Session, programme_id: int, today: date) -> list[st
 
 
 def reminder_notices(
-    session: Session, programme_id: int, today: date, unit: str | None = None
+    session: Session,
+    programme_id: int,
+    today: date,
+    unit: str | None = None,
+    issued_on: date | None = None,
 ) -> list[ReminderNotice]:
-    """The 催办单 of ``unit`` (a name), or of every unit with items when None; refused in
-    Chinese for an unknown unit or one with nothing to remind."""
+    """The 催办单 of ``unit`` (a name), or of every unit with items when None, its items
+    judged at ``today`` (``programme_day``) and dated ``issued_on`` (the PC's date: a notice
+    printed after the year ended bears the day it is printed, not the day after the close);
+    refused in Chinese for an unknown unit or one with nothing to remind."""
     from app.services.summary_reports import full_name
 
     grouped = _reminded(session, reminder_items(session, programme_id, today))
@@ -289,4 +303,4 @@ def reminder_notices(
             raise UserError(f"截至{today:%Y-%m-%d}各单位都没有逾期或即将到期的事项，无需催办。")
     county = _county_office(session)
     issuer = full_name(session, programme_id, county) or "县矫正办"
-    return [ReminderNotice(name, grouped[name], issuer, today) for name in names]
+    return [ReminderNotice(name, grouped[name], issuer, today, issued_on) for name in names]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from app.models import Unit, UnitKind
+from app.models import Programme, Unit, UnitKind
 from app.services.database import Database, open_database, remove_sqlite_file, sqlite_file
 from app.services.database import database_url as to_url
 from app.services.errors import UserError, ValidationError
@@ -31,6 +34,18 @@ class SetupResult:
     report: LoadReport
 
 
+def template_year(data: dict[str, Any]) -> int:
+    """The year of a template's programme."""
+    return int(data["programme"]["year"])
+
+
+def proposed_year(data: dict[str, Any], today: date) -> int | None:
+    """The year the wizard proposes when the template's year is past by the PC's clock
+    (``today``'s year), else None."""
+    year = template_year(data)
+    return today.year if today.year > year else None
+
+
 def needs_setup(database: Database) -> bool:
     """True while this installation has not chosen its unit."""
     with database.session() as session:
@@ -42,6 +57,8 @@ def initialise(
     template_key: str | None,
     unit_name: str,
     blank_unit_kind: UnitKind | None = None,
+    *,
+    year: int | None = None,
 ) -> SetupResult:
     """Create or complete the database named by ``--db``.
 
@@ -49,6 +66,11 @@ def initialise(
     must be one of its units. Without one (blank), a single unit named ``unit_name`` of
     ``blank_unit_kind`` is created. Everything is checked before the database is touched; a
     database file this call created is removed again if anything fails.
+
+    With ``year`` later than the template's (the wizard's proposal when the template's year is
+    past), the county office's PC also starts the programme of ``year`` from the template's
+    (``programme.new_programme``, its period shifted by whole years) and makes it current; the
+    template's year stays, viewable. Refused for another unit than the county office.
     """
     unit_name = unit_name.strip()
     if not unit_name:
@@ -88,6 +110,8 @@ def initialise(
                     f"本数据库已设为“{current.name}”使用，不能改为“{unit_name}”。", field="unit"
                 )
             set_setting(session, LOCAL_UNIT, unit.uuid)
+            if year is not None and programme is not None and year != programme.year:
+                programme = _start_year(session, programme, unit, year)
             title = programme.title if programme else None
         return SetupResult(database, unit_name, title, report)
     except BaseException:
@@ -96,6 +120,20 @@ def initialise(
         if fresh_file and path is not None:
             remove_sqlite_file(path)
         raise
+
+
+def _start_year(session: Session, template: Programme, unit: Unit, year: int) -> Programme:
+    """The programme of ``year`` copied from the template's, its period shifted."""
+    from app.services.programme import new_programme, shift_years
+
+    if unit.kind != UnitKind.COUNTY_OFFICE:
+        raise ValidationError("只有县矫正办的电脑可以建立新年度的实施方案。", field="year")
+    if year < template.year:
+        raise ValidationError(f"年度不能早于模板的 {template.year} 年度。", field="year")
+    start, end = template.period
+    years = year - template.year
+    return new_programme(session, year=year, copy_from_year=template.year,
+                         start=shift_years(start, years), end=shift_years(end, years))  # fmt: skip
 
 
 __all__ = ["SetupResult", "UserError", "initialise", "needs_setup"]

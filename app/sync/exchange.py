@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from app.models import Attachment, Direction, Unit, UnitKind
 from app.services.database import Database
 from app.services.errors import UserError
+from app.services.programme import follow_newest_programme
 from app.services.settings import local_unit
 from app.sync import conflicts, history, identity, registration, rights, validation, versions
 from app.sync.bulk import ROW_ID, BulkWriter, collector_paused
@@ -88,6 +89,7 @@ class ImportSummary:
     dry_run: bool = False
     data_version: int = 0
     note: str = ""
+    new_year: int | None = None  # the county's new year this PC switched to
 
     def count(self, bucket: dict[str, int], kind: str) -> None:
         """Add one record of ``kind`` to a bucket."""
@@ -103,6 +105,11 @@ class ImportSummary:
             + (f"，冲突 {self.conflicts[k]}" if self.conflicts.get(k) else "")
             for k in kinds
         ]
+        if self.new_year is not None:
+            lines.append(
+                f"县矫正办已开始 {self.new_year} 年度：本机已切换到 {self.new_year} 年度；"
+                "往年的数据不变，可在窗口顶部选择年度查看和打印。"
+            )
         if self.conflict_items:
             lines.append(
                 f"冲突 {len(self.conflict_items)} 条（本机和对方都改过，两个版本都已保留，"
@@ -543,6 +550,9 @@ def _import_package(
             if dry_run:
                 session.rollback()
                 return summary
+            if summary.created.get("programmes"):
+                followed = follow_newest_programme(session)
+                summary.new_year = followed.year if followed is not None else None
             instance = package.sender.get("instance_uuid", "")
             identity.mark_imported(session, sender.uuid, instance, package.sequence)
             identity.owe_ack(session, sender.uuid, instance, package.sequence)

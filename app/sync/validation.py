@@ -823,11 +823,42 @@ def _issued_bulletin(check: RecordCheck, record: dict[str, Any]) -> None:
         raise _Bad("snapshot", problem)
 
 
+def _programme(check: RecordCheck, record: dict[str, Any]) -> None:
+    """A programme's periods as ``programme.edit_programme`` keeps them: each start on or
+    before its end, within a year of the programme's year, the assessment period whole or
+    absent."""
+
+    def day(name: str) -> date | None:
+        value = record.get(name)
+        if value is None:
+            return None
+        try:
+            return date.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            raise _Bad(name, "不是有效的日期") from None
+
+    start, end = day("start_date"), day("end_date")
+    first, last = day("assessment_start"), day("assessment_end")
+    if start is not None and end is not None and start > end:
+        raise _Bad("start_date", "实施期开始日期晚于结束日期")
+    if (first is None) != (last is None):
+        raise _Bad("assessment_start", "考核期的开始和结束日期不全")
+    if first is not None and last is not None and first > last:
+        raise _Bad("assessment_start", "考核期开始日期晚于结束日期")
+    year = record.get("year")
+    if isinstance(year, int):
+        for name, value in (("start_date", start), ("end_date", end),
+                            ("assessment_start", first), ("assessment_end", last)):  # fmt: skip
+            if value is not None and not year - 1 <= value.year <= year + 1:
+                raise _Bad(name, f"离 {year} 年度太远")
+
+
 _RULES: dict[str, Callable[[RecordCheck, dict[str, Any]], None]] = {
     "assessment_schemes": _scheme,
     "judgement_scores": _judgement,
     "issued_bulletins": _issued_bulletin,
     "peer_ratings": _peer_rating,
+    "programmes": _programme,
     "manual_values": _manual_value,
     "meetings": _meeting,
     "score_adjustments": _adjustment,

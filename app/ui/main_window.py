@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Slot
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self.database: Database | None = None
         self.today_panel: TodayPanel | None = None
         self.context: WorkContext | None = None
+        self.viewed_programme_id: int | None = None  # a year chosen in the banner; None: current
         self.pages: dict[str, Page | PlaceholderPage] = {}
         self.setWindowTitle(_t("大帮教工作台"))
         self.resize(QSize(1200, 760))
@@ -86,11 +88,36 @@ class MainWindow(QMainWindow):
 
         self.banner = QLabel(_t("大帮教工作台"))
         self.banner.setObjectName("banner")
+        # the year shown: every page follows it; another year than the current one is read-only
+        self.year_chooser = QComboBox()
+        self.year_chooser.setObjectName("yearChooser")
+        self.year_chooser.setToolTip(
+            _t("选择要查看的年度。往年的数据只能查看和打印；当前年度在“设置”中开始新年度时改变。")
+        )
+        self.year_chooser.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.year_chooser.hide()
+        self.year_chooser.activated.connect(lambda index: self._year_chosen(index))
+        self.year_note = QLabel()
+        self.year_note.setObjectName("yearNote")
+        self.year_note.hide()
+        bar = QWidget()
+        bar.setObjectName("bannerBar")
+        bar_layout = QHBoxLayout(bar)
+        bar_layout.setContentsMargins(0, 0, 18, 0)
+        bar_layout.setSpacing(10)
+        bar_layout.addWidget(self.banner, 1)
+        bar_layout.addWidget(self.year_note, 0, Qt.AlignmentFlag.AlignVCenter)
+        year_label = QLabel(_t("查看年度："))
+        year_label.setObjectName("bannerLabel")
+        bar_layout.addWidget(year_label)
+        bar_layout.addWidget(self.year_chooser)
+        self.year_label = year_label
+        year_label.hide()
         central = QWidget()
         outer = QVBoxLayout(central)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        outer.addWidget(self.banner)
+        outer.addWidget(bar)
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
@@ -107,10 +134,12 @@ class MainWindow(QMainWindow):
         """Build the pages on ``database`` and show the home page; with ``remind`` (the app
         opening, not tests) the 今日待办 panel follows once the window is up."""
         from app.services.context import load_context
+        from app.services.programme import list_programmes
 
         self.database = database
         with database.session() as session:
-            self.context = load_context(session)
+            self.context = load_context(session, self.viewed_programme_id)
+            programmes = list_programmes(session)
         ctx = self.context
         self.setWindowTitle(f"{_t('大帮教工作台')} — {ctx.local_unit_name}")
         banner = _t("大帮教工作台")
@@ -118,16 +147,65 @@ class MainWindow(QMainWindow):
             banner += f"　|　{ctx.programme_issuer} {ctx.programme_year}年度"
         banner += f"　|　{_t('本机单位')}：{ctx.local_unit_name}"
         self.banner.setText(banner)
+        self._fill_year_chooser(programmes)
         self.nav.setCurrentRow(0)
         self._on_nav(0)
         if remind:
             QTimer.singleShot(0, lambda: self.show_today_panel())
 
-    def reload(self, section: str = "home") -> None:
-        """Rebuild every page on the same database (the current programme changed, e.g. a new
-        year was started) and show ``section``."""
+    def _fill_year_chooser(self, programmes: list) -> None:
+        """The banner's years (current one marked) and, for another year, the read-only note."""
+        ctx = self.context
+        assert ctx is not None
+        self.year_chooser.blockSignals(True)
+        self.year_chooser.clear()
+        for p in reversed(programmes):
+            label = _t("%1年度").replace("%1", str(p.year))
+            if p.current:
+                label += _t("（当前）")
+            self.year_chooser.addItem(label, p.id)
+        self.year_chooser.setCurrentIndex(max(self.year_chooser.findData(ctx.programme_id), 0))
+        self.year_chooser.blockSignals(False)
+        several = len(programmes) > 1
+        self.year_chooser.setVisible(several)
+        self.year_label.setVisible(several)
+        self.year_note.setText(
+            _t("正在查看%1年度（只读）").replace("%1", str(ctx.programme_year))
+            if ctx.read_only else ""
+        )  # fmt: skip
+        self.year_note.setToolTip(
+            _t("往年的数据只能查看和打印（责任状、总结、汇总报告、通报仍可生成 PDF）；"
+               "修改请切换回当前年度。")
+        )  # fmt: skip
+        self.year_note.setVisible(ctx.read_only)
+
+    def _year_chosen(self, index: int) -> None:
+        programme_id = self.year_chooser.itemData(index)
+        if self.context is None or programme_id == self.context.programme_id:
+            return
+        key = self.current_section()
+        self.view_programme(programme_id, key)
+
+    def current_section(self) -> str:
+        """The key of the section on screen."""
+        row = self.nav.currentRow()
+        return SECTIONS[row][0] if row >= 0 else "home"
+
+    def view_programme(self, programme_id: int | None, section: str = "home") -> None:
+        """Show every page for the programme ``programme_id`` (None or the current one: the
+        current programme, editable; another: read-only) and open ``section``."""
+        if self.context is not None and programme_id == self.context.current_programme_id:
+            programme_id = None
+        self.reload(section, programme_id=programme_id)
+
+    def reload(self, section: str = "home", *, programme_id: int | None = None) -> None:
+        """Rebuild every page on the same database for ``programme_id`` (None: the current
+        programme, e.g. after a new year was started) and show ``section``."""
         if self.database is None:
             return
+        if self.today_panel is not None:
+            self.today_panel.close()
+        self.viewed_programme_id = programme_id
         for page in self.pages.values():
             self.stack.removeWidget(page)
             page.deleteLater()

@@ -3,6 +3,7 @@ office's PC), or start from a programme template or blank and choose this PC's u
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -127,26 +128,110 @@ class UnitPage(QWizardPage):
         self.stack.addWidget(chooser)
         self.stack.addWidget(namer)
         self.error = _error_label()
+        # the template's year is past by the PC's clock: propose the current year
+        self.year_box = QWidget()
+        year_layout = QVBoxLayout(self.year_box)
+        year_layout.setContentsMargins(0, 8, 0, 0)
+        self.year_intro = QLabel()
+        self.year_intro.setWordWrap(True)
+        self.new_year_choice = QRadioButton()
+        self.new_year_detail = QLabel()
+        self.new_year_detail.setObjectName("hint")
+        self.new_year_detail.setWordWrap(True)
+        self.new_year_detail.setContentsMargins(24, 0, 0, 4)
+        self.template_year_choice = QRadioButton()
+        self.year_hint = QLabel()
+        self.year_hint.setObjectName("hint")
+        self.year_hint.setWordWrap(True)
+        self.year_group = QButtonGroup(self)
+        for widget in (self.year_intro, self.new_year_choice, self.new_year_detail,
+                       self.template_year_choice, self.year_hint):  # fmt: skip
+            year_layout.addWidget(widget)
+        self.year_group.addButton(self.new_year_choice)
+        self.year_group.addButton(self.template_year_choice)
+        self.year_box.hide()
+        self.proposed: int | None = None
+        self.unit_combo.currentIndexChanged.connect(lambda _i: self._unit_changed())
         layout = QVBoxLayout(self)
         layout.addWidget(self.stack)
+        layout.addWidget(self.year_box)
         layout.addWidget(self.error)
         layout.addStretch(1)
+
+    def _offer_year(self, data: dict) -> None:
+        """Propose the PC's current year when the template's is past (county office only)."""
+        from app.services.setup import proposed_year, template_year
+
+        year, self.proposed = template_year(data), proposed_year(data, self._wizard.today)
+        if self.proposed is None:
+            self.year_box.hide()
+            return
+        start, end = data["programme"].get("start"), data["programme"].get("end")
+        period = ""
+        if start and end:
+            period = (
+                self.tr("，起止日期顺延为 %1 至 %2")
+                .replace("%1", start.replace(year=self.proposed).isoformat())
+                .replace("%2", end.replace(year=self.proposed).isoformat())
+            )
+        self.year_intro.setText(
+            self.tr("模板是 %1 年度的，按本机日期现在已是 %2 年。")
+            .replace("%1", str(year)).replace("%2", str(self.proposed))
+        )  # fmt: skip
+        self.new_year_choice.setText(
+            self.tr("建立 %1 年度的实施方案（推荐）").replace("%1", str(self.proposed))
+        )
+        self.new_year_detail.setText(
+            self.tr("从模板的 %1 年度复制单位结对、职责、指标、阶段、责任状文本和考核方案%2。")
+            .replace("%1", str(year)).replace("%2", period)
+        )  # fmt: skip
+        self.template_year_choice.setText(
+            self.tr("保留模板的 %1 年度（例如补录当年的工作）").replace("%1", str(year))
+        )
+        self.year_hint.setText(
+            self.tr("两种方式都保留模板年度的数据；以后可在“设置”中开始新年度或编辑年度。")
+        )
+        self.new_year_choice.setChecked(True)
+        self.year_box.show()
+        self._unit_changed()
+
+    def _unit_changed(self) -> None:
+        """Only the county office starts a new year; other units keep the template's."""
+        county = self.unit_combo.currentData() in self._county_units
+        self.new_year_choice.setEnabled(county)
+        if not county:
+            self.template_year_choice.setChecked(True)
+
+    def chosen_year(self) -> int | None:
+        """The year to start (the proposal when chosen), else None (the template's)."""
+        if self.proposed is None or not self.new_year_choice.isChecked():
+            return None
+        return self.proposed
 
     def initializePage(self) -> None:
         key = self._wizard.template_page.template_key()
         self.error.clear()
+        self._county_units: set[str] = set()
         if key == BLANK:
             self.stack.setCurrentIndex(1)
+            self.proposed = None
+            self.year_box.hide()
             return
         self.stack.setCurrentIndex(0)
         info = next(t for t in self._wizard.templates if t.key == key)
+        data = read_template(info)
+        self._county_units = {u["name"] for u in data["units"]
+                              if UnitKind(u["kind"]) == UnitKind.COUNTY_OFFICE}  # fmt: skip
+        self.unit_combo.blockSignals(True)
         self.unit_combo.clear()
-        for unit in read_template(info)["units"]:
+        for unit in data["units"]:
             kind = UNIT_KIND_LABELS[UnitKind(unit["kind"])]
             label = unit["name"] if unit["name"] == kind else f"{unit['name']}（{kind}）"
             self.unit_combo.addItem(label, unit["name"])
         index = self.unit_combo.findData("县矫正办")
         self.unit_combo.setCurrentIndex(max(index, 0))
+        self.unit_combo.blockSignals(False)
+        self._offer_year(data)
 
     def nextId(self) -> int:
         return -1
@@ -259,6 +344,7 @@ class SetupWizard(QWizard):
         super().__init__(parent)
         self.db = db
         self.database: Database | None = None
+        self.today = date.today()  # the PC's clock: whether the template's year is past
         self.setWindowTitle(self.tr("大帮教工作台 — 首次使用设置"))
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setMinimumSize(640, 460)
@@ -297,7 +383,10 @@ class SetupWizard(QWizard):
                 self.tr("建立数据库"), lambda: initialise(self.db, None, name, kind), page
             )
         unit = page.unit_combo.currentData() or ""
-        return self._create(self.tr("建立数据库"), lambda: initialise(self.db, key, unit), page)
+        year = page.chosen_year()
+        return self._create(
+            self.tr("建立数据库"), lambda: initialise(self.db, key, unit, year=year), page
+        )
 
     def finish_join(self) -> bool:
         """Create the database from the chosen credential, as ``init --credential`` does, and

@@ -1,14 +1,15 @@
-"""开始新年度: the new year, the year it is copied from, and the new programme's period."""
+"""开始新年度 (the new year, the year it is copied from, the new programme's period) and
+编辑年度 (a programme's title, 文号, period and assessment period)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtWidgets import QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QSpinBox, QWidget
 
 from app.services.dates import DateRange
-from app.services.programme import ProgrammeRow
+from app.services.programme import ProgrammeDetail, ProgrammeRow
 from app.ui.dialogs.form_dialog import FormDialog, combo_box
 from app.ui.widgets.dates import DateField
 
@@ -63,4 +64,69 @@ class NewYearDialog(FormDialog):
             "copy_from_year": self.copy_from.currentData(),
             "start": self.start.value(),
             "end": self.end.value(),
+        }
+
+
+class EditYearDialog(FormDialog):
+    """编辑年度: a programme's title, 文号, period and assessment period (services.programme
+    ``edit_programme`` validates them; its refusal is shown beside the field)."""
+
+    def __init__(
+        self,
+        save: Callable[[dict], None],
+        programme: ProgrammeDetail,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(
+            self.tr("编辑年度：%1 年度").replace("%1", str(programme.year)), save, parent
+        )
+        about = QLabel(
+            self.tr(
+                "实施期决定“时间进度”、指标完成值、阶段和逾期的计算，也决定哪些工作台账属于本年度；"
+                "考核期不填则与实施期相同。已印发、召开或报送的文件日期须仍在期间内。"
+                "保存后随县矫正办的数据包发给各单位。"
+            )
+        )
+        about.setWordWrap(True)
+        about.setObjectName("hint")
+        self.form.addRow(about)
+        span = DateRange(
+            earliest=date(programme.year - 1, 1, 1), latest=date(programme.year + 1, 12, 31)
+        )
+        self.title_edit = QLineEdit(programme.title)
+        self.title_edit.setMaxLength(200)
+        self.number = QLineEdit(programme.document_number)
+        self.number.setMaxLength(100)
+        self.number.setPlaceholderText(self.tr("例如 青司〔2018〕45号"))
+        self.start = DateField(span, programme.start, label=self.tr("开始日期"))
+        self.end = DateField(span, programme.end, label=self.tr("结束日期"))
+        self.assessment_start = DateField(
+            span, programme.assessment_start, optional=True, label=self.tr("考核期开始")
+        )
+        self.assessment_end = DateField(
+            span, programme.assessment_end, optional=True, label=self.tr("考核期结束")
+        )
+        self.form.addRow(
+            self.tr("年度"), QLabel(self.tr("%1 年度").replace("%1", str(programme.year)))
+        )
+        self.add_field("title", self.tr("标题"), self.title_edit)
+        self.add_field("document_number", self.tr("文号"), self.number)
+        self.add_field("start", self.tr("实施期开始"), self.start)
+        self.add_field("end", self.tr("实施期结束"), self.end)
+        self.add_field("assessment_start", self.tr("考核期开始"), self.assessment_start)
+        self.add_field(
+            "assessment_end",
+            self.tr("考核期结束"),
+            self.assessment_end,
+            self.tr("例如 12 月 1 日至次年 11 月 30 日；不填则按实施期考核。"),
+        )
+
+    def values(self) -> dict:
+        return {
+            "title": self.title_edit.text(),
+            "document_number": self.number.text(),
+            "start": self.start.value(),
+            "end": self.end.value(),
+            "assessment_start": self.assessment_start.value(),
+            "assessment_end": self.assessment_end.value(),
         }

@@ -304,12 +304,14 @@ class AssessmentPage(Page):
         return bool(saved)
 
     def undo_adjustment(self) -> bool:
-        """Undo the selected 加减分 by a counter-entry dated at the ranking's date; True when
-        done."""
+        """Undo the selected 加减分 by a counter-entry dated the day it is made (today, moved
+        into the programme's period; never before the entry it undoes), whatever date the
+        ranking is shown at: an undo is not back-dated into rankings already published. True
+        when done."""
         row = self.adjustment_view.selected_row()
         if row is None or row.is_undo or row.undone or not self.editable:
             return False
-        on = max(self.as_of_date(), row.adjusted_on)
+        on = max(self.period_range.clamp(self.today), row.adjusted_on)
         question = (
             self.tr("撤销 %1 的加减分“%2”（%3 分）？\n将另记一条 %4 分的撤销记录（%5），原记录保留。")
             .replace("%1", row.unit).replace("%2", row.reason).replace("%3", _points(row.points))

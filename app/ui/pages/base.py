@@ -18,6 +18,9 @@ class Page(QWidget):
     """A page of the main window, working on one database and context."""
 
     title = ""
+    # the page's changes belong to the programme shown: refused while an earlier year is viewed
+    # (see services.context.refuse_changes); 数据交换 and 设置 act on the whole PC instead
+    follows_viewed_year = True
 
     def __init__(
         self, database: Database, context: WorkContext, parent: QWidget | None = None
@@ -35,21 +38,37 @@ class Page(QWidget):
         """Reload what the page shows from the database."""
 
     def keep_reference_data_read_only(self, *buttons: QPushButton) -> None:
-        """On a PC whose unit does not keep the reference data: hide the editing buttons and
-        say who keeps it (its changes arrive in that office's packages)."""
+        """On a PC whose unit does not keep the reference data, or while an earlier year is
+        shown: hide the editing buttons and say why (who keeps it, or that the year is
+        read-only)."""
         for button in buttons:
             button.setVisible(False)
-        note = QLabel(
-            self.tr(
-                "单位、结对、职责和指标由县矫正办统一维护，本机只能查看；导入县矫正办的数据包后自动更新。"
-            )
+        text = self.tr(
+            "单位、结对、职责和指标由县矫正办统一维护，本机只能查看；导入县矫正办的数据包后自动更新。"
         )
+        if self.context.read_only:  # an earlier year on any PC
+            text = self.tr(
+                "%1：单位、结对、职责和指标只能查看；修改请在窗口顶部切换回当前年度。"
+            ).replace("%1", self.context.read_only_note)
+        note = QLabel(text)
         note.setObjectName("hint")
         note.setWordWrap(True)
         self.layout_.insertWidget(1, note)
 
     def operation(self, title: str, action: Callable[..., Any], changes: bool = True) -> Operation:
-        """``action(session, ...)`` as a user action on this page's database (see operations)."""
+        """``action(session, ...)`` as a user action on this page's database (see operations);
+        while another year than the current one is viewed, any change it makes is refused
+        (the year is read-only) and nothing is written."""
+        note = self.context.read_only_note if self.follows_viewed_year else ""
+        if note:
+            from app.services.context import refuse_changes
+
+            work = action
+
+            def action(session: Any, *args: Any) -> Any:
+                refuse_changes(session, note)
+                return work(session, *args)
+
         return Operation(self, title, action, database=self.database, changes=changes)
 
     def save_from_dialog(self, title: str, action: Callable[[Any], Any]) -> Any:

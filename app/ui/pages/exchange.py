@@ -16,6 +16,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -104,6 +105,7 @@ class ExchangePage(Page):
     """Export, import with preview, conflicts, history, joining, registration, aggregate."""
 
     title = "数据交换"
+    follows_viewed_year = False  # imports and exports act on the whole PC, whatever year is shown
 
     def __init__(self, database, context, parent: QWidget | None = None) -> None:
         super().__init__(database, context, parent)
@@ -668,9 +670,18 @@ class ExchangePage(Page):
                 self.tr("\n其中 %1 条记录本机和对方都改过，两个版本都已保留，"
                         "已转到“待处理冲突”，请逐条比较后处理。").replace("%1", str(conflicts))
             )  # fmt: skip
+        new_years = [s.new_year for _p, s in self._done if s.new_year is not None]
+        if new_years:
+            lines.append(
+                self.tr("\n县矫正办已开始 %1 年度：本机已切换到 %1 年度。往年的数据不变，"
+                        "可在窗口顶部选择年度查看和打印。").replace("%1", str(max(new_years)))
+            )  # fmt: skip
         if self._skipped:
             lines.append(self.tr("\n未导入：\n") + "\n".join(self._skipped))
         messages.inform(self, self.tr("数据包已导入"), "\n".join(lines))
+        window = self.window()
+        if new_years and hasattr(window, "reload"):  # every page now shows the new year
+            QTimer.singleShot(0, lambda: window.reload("exchange"))
 
     # ------------------------------------------------------------ conflicts
 

@@ -164,6 +164,7 @@ class HomePage(Page):
         the background and opened. None when cancelled or nothing is to be reminded."""
         programme_id = self.context.programme_id
         assert programme_id is not None  # the county's PC has its programme
+        today = self.today  # the document's date; its items are judged at programme_day
 
         def units(session) -> tuple[date, list[str]]:
             from app.services.reminders import programme_day, units_to_remind
@@ -194,7 +195,7 @@ class HomePage(Page):
             from app.services.reminders import reminder_notices
 
             report(1)
-            notices = reminder_notices(session, programme_id, day, unit)
+            notices = reminder_notices(session, programme_id, day, unit, issued_on=today)
             write_file(path, render_reminder_pdf(notices))
             report(2)
             return path

@@ -129,6 +129,7 @@ class LedgerPage(Page):
         self.exported_file: Path | None = None
         self.layout_.addWidget(self.view, 1)
         self._last_deleted: int | None = None
+        self._saved_year: int | None = None  # the year the last saved entry belongs to
         self.undo_button.setEnabled(False)
 
         self._text_timer = QTimer(self)
@@ -159,6 +160,19 @@ class LedgerPage(Page):
         self.model.rowsInserted.connect(self._update_count)
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.model.modelReset.connect(self._update_buttons)
+        from app.services.programme import entry_window, entry_windows
+
+        with self.database.session() as session:
+            # entries belong to the programme whose period holds their date
+            self.year_window = entry_window(session, context.programme_id)
+            # the current year also takes a late entry of an earlier year (年底补登): saved, it
+            # belongs to the year its date lies in (services.programme.programme_for_entry)
+            windows = entry_windows(session).values()
+            self.earliest_entry = min((first for first, _last in windows), default=None)
+        if context.read_only:  # an earlier year: view and export only
+            self.add_button.setEnabled(False)
+            self.add_button.setToolTip(context.read_only_note)
+            self.edit_button.setText(self.tr("查看"))
         self._load_choices()
         self.apply_filter()
 
@@ -201,6 +215,7 @@ class LedgerPage(Page):
             indicator_id=self.indicator_filter.currentData(),
             paired_office_id=self.office_filter.currentData(),
             text=self.text_filter.text(),
+            window=self.year_window,
         )
 
     def _date_changed(self, field: DateField) -> None:
@@ -251,7 +266,7 @@ class LedgerPage(Page):
     def _update_buttons(self) -> None:
         selected = self.selected_entry_id() is not None
         self.edit_button.setEnabled(selected)
-        self.delete_button.setEnabled(selected)
+        self.delete_button.setEnabled(selected and not self.context.read_only)
 
     def selected_entry_id(self) -> int | None:
         """The id of the selected entry, or None."""
@@ -266,11 +281,16 @@ class LedgerPage(Page):
             return fields, kind.min_photos
 
     def entry_dates(self) -> DateRange:
-        """The dates an entry may have: the programme's year, not after today."""
+        """The dates an entry may have: the programme's year, not after today; in the
+        current year, from the first year's first day too (a late entry of an earlier year is
+        saved into that year)."""
         work = self.context.date_range(DatePurpose.WORK)
+        if not self.context.read_only and self.earliest_entry is not None:
+            work = DateRange(earliest=min(work.earliest, self.earliest_entry),
+                             latest=work.latest, period_end=work.period_end)  # fmt: skip
         today = date.today()
         if work.contains(today):
-            return DateRange(earliest=work.earliest, latest=today)
+            return DateRange(earliest=work.earliest, latest=today, period_end=work.period_end)
         return work
 
     def enters_for_other_units(self) -> bool:
@@ -301,7 +321,9 @@ class LedgerPage(Page):
         def save(data: EntryInput) -> None:
             def work(session) -> int:
                 filled = replace(data, programme_id=programme_id)
-                return ledger_service.save_entry(session, store, entry_id, filled)
+                saved = ledger_service.save_entry(session, store, entry_id, filled)
+                self._saved_year = ledger_service.entry_year(session, saved)
+                return saved
 
             self.save_from_dialog(self.tr("保存台账"), work)
 
@@ -352,8 +374,19 @@ class LedgerPage(Page):
         dialog = self.make_entry_dialog(entry_id)
         if dialog is None:
             return False
+        self._saved_year = None
         if dialog.exec():
             self.model.reload()
+            year = self._saved_year
+            if year is not None and year != self.context.programme_year:
+                from app.ui.messages import inform
+
+                inform(
+                    self,
+                    self.tr("保存台账"),
+                    self.tr("这条台账的日期属于 %1 年度，已记入 %1 年度的台账，不在本年度的列表中；"
+                            "可在窗口顶部选择 %1 年度查看。").replace("%1", str(year)),
+                )  # fmt: skip
             return True
         return False
 

@@ -17,6 +17,7 @@ class SettingsPage(Page):
     a deadline from which an item is shown as due soon (amber)."""
 
     title = "设置"
+    follows_viewed_year = False  # settings of the PC, whatever year is shown
 
     def __init__(self, database, context, parent: QWidget | None = None) -> None:
         super().__init__(database, context, parent)
@@ -50,14 +51,21 @@ class SettingsPage(Page):
             form.addRow(self.tr("升级前备份："), QLabel(str(database.backup_path)))
         self.layout_.addLayout(form)
         self.new_year_button: QPushButton | None = None
+        self.edit_year_button: QPushButton | None = None
         if context.local_unit_kind == UnitKind.COUNTY_OFFICE:
             self.new_year_button = QPushButton(self.tr("开始新年度…"))
             self.new_year_button.setToolTip(
                 self.tr("从某年度复制职责、指标、阶段等，建立新年度的实施方案。")
             )
             self.new_year_button.clicked.connect(lambda: self.start_new_year())
+            self.edit_year_button = QPushButton(self.tr("编辑年度…"))
+            self.edit_year_button.setToolTip(
+                self.tr("修改所查看年度的标题、文号、实施期和考核期，随数据包发给各单位。")
+            )
+            self.edit_year_button.clicked.connect(lambda: self.edit_year())
             row = QHBoxLayout()
             row.addWidget(self.new_year_button)
+            row.addWidget(self.edit_year_button)
             row.addStretch(1)
             self.layout_.addLayout(row)
         self.layout_.addStretch(1)
@@ -100,3 +108,38 @@ class SettingsPage(Page):
             window = self.window()
             if hasattr(window, "reload"):  # after this slot returns: it rebuilds this page too
                 QTimer.singleShot(0, lambda: window.reload("settings"))
+
+    def edit_year(self) -> None:
+        """编辑年度: the programme shown (the banner's year) in its dialog; on 保存 every page is
+        rebuilt with the new period."""
+        from app.services.programme import ProgrammeEdit, edit_programme, get_programme
+        from app.ui import messages
+        from app.ui.dialogs.programme_dialog import EditYearDialog
+
+        programme_id = self.context.programme_id
+        if programme_id is None:
+            return
+        detail = self.run(lambda s: get_programme(s, programme_id), self.tr("编辑年度"))
+        if detail is None:
+            return
+        saved: list[bool] = []
+
+        def save(values: dict) -> None:
+            edit = ProgrammeEdit(**values)
+            self.save_from_dialog(
+                self.tr("编辑年度"), lambda s: edit_programme(s, programme_id, edit)
+            )
+            saved.append(True)
+
+        dialog = EditYearDialog(save, detail, self)
+        if dialog.exec() and saved:
+            messages.inform(
+                self,
+                self.tr("编辑年度"),
+                self.tr("已保存 %1 年度的实施方案。下次导出数据包时发给各单位。")
+                .replace("%1", str(detail.year)),
+            )  # fmt: skip
+            window = self.window()
+            if hasattr(window, "reload"):  # after this slot returns: it rebuilds this page too
+                viewed = getattr(window, "viewed_programme_id", None)
+                QTimer.singleShot(0, lambda: window.reload("settings", programme_id=viewed))
