@@ -254,8 +254,8 @@ class AssessmentPage(Page):
             self.scores = assessment.department_scores(session, programme_id, self.as_of_date())
             adjustments = assessment.adjustment_rows(session, programme_id)
         self.rank_model.set_rows(self.scores)
-        if chosen is not None:
-            self.rank_view.select_where(lambda s: s.unit_id == chosen.unit_id)
+        if chosen is None or not self.rank_view.select_where(lambda s: s.unit_id == chosen.unit_id):
+            self.rank_view.selectRow(0)  # the first in the ranking explained, not an empty table
         self.adjustment_model.set_rows(adjustments)
         self.register.refresh()
         self.peer.refresh()
@@ -270,7 +270,7 @@ class AssessmentPage(Page):
         score = self.rank_view.selected_row()
         self.peer.show_department(score.unit_id if score else None, score.name if score else "")
         if score is None:
-            self.lines_title.setText(self.tr("得分说明（选择左侧的科室）"))
+            self.lines_title.setText(self.tr("得分说明（在上方的排名中选择科室）"))
             self.lines_model.set_rows([])
             return
         self.lines_title.setText(
