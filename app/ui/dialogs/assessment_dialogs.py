@@ -9,11 +9,7 @@ from datetime import date
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
-    QFormLayout,
-    QLabel,
     QLineEdit,
     QWidget,
 )
@@ -21,6 +17,7 @@ from PySide6.QtWidgets import (
 from app.services.assessment import MAX_ADJUSTMENT_POINTS, MAX_JUDGEMENT_REASON
 from app.services.dates import DateRange
 from app.ui.dialogs.form_dialog import FormDialog, combo_box
+from app.ui.dialogs.unit_choice import UnitChoiceDialog
 from app.ui.widgets.dates import DateField
 
 MAX_REASON = 200
@@ -100,39 +97,14 @@ class JudgementDialog(FormDialog[dict]):
                 "reason": self.reason.text()}  # fmt: skip
 
 
-class ScoreSheetUnitDialog(QDialog):
+class ScoreSheetUnitDialog(UnitChoiceDialog):
     """打印评分表: one department (the selected one by default), or every department (a page
     each, in rank order)."""
 
     def __init__(self, units: list[str], chosen: str | None = None,
                  parent: QWidget | None = None) -> None:  # fmt: skip
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("打印评分表"))
-        form = QFormLayout(self)
-        self.unit = QComboBox()
-        self.unit.addItem(
-            self.tr("全部科室（%1 个，每科室一页）").replace("%1", str(len(units))), None
-        )
-        for name in units:
-            self.unit.addItem(name, name)
-        self.unit.setCurrentIndex(max(self.unit.findData(chosen), 0) if chosen else 0)
-        form.addRow(self.tr("科室："), self.unit)
-        hint = QLabel(
-            self.tr("按考核截至日期列出各类考核内容、扣分标准、分值和得分。下一步选择保存位置。")
-        )
-        hint.setObjectName("hint")
-        hint.setWordWrap(True)
-        form.addRow(hint)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(self.tr("下一步…"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def choice(self) -> str | None:
-        """The department's name, or None for every department."""
-        return self.unit.currentData()
+        super().__init__(
+            self.tr("打印评分表"), self.tr("科室："), self.tr("全部科室（%1 个，每科室一页）"),
+            self.tr("按考核截至日期列出各类考核内容、扣分标准、分值和得分。下一步选择保存位置。"),
+            units, chosen, parent,
+        )  # fmt: skip

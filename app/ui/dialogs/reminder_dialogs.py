@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -18,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from app.services.reminders import ReminderItem
 from app.ui.charts import STATUS_COLOURS
+from app.ui.dialogs.unit_choice import UnitChoiceDialog
 from app.ui.table_model import Column, RowTableModel
 from app.ui.table_view import RowTableView
 
@@ -89,34 +87,11 @@ class TodayPanel(QDialog):
         self.close()
 
 
-class ReminderUnitDialog(QDialog):
+class ReminderUnitDialog(UnitChoiceDialog):
     """打印催办单: one unit, or every unit with items (a page each)."""
 
     def __init__(self, units: list[str], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("打印催办单"))
-        form = QFormLayout(self)
-        self.unit = QComboBox()
-        self.unit.addItem(
-            self.tr("全部单位（%1 个，每单位一页）").replace("%1", str(len(units))), None
-        )
-        for name in units:
-            self.unit.addItem(name, name)
-        form.addRow(self.tr("催办单位："), self.unit)
-        hint = QLabel(self.tr("列出该单位逾期和即将到期的事项。下一步选择保存位置。"))
-        hint.setObjectName("hint")
-        hint.setWordWrap(True)
-        form.addRow(hint)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(self.tr("下一步…"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def choice(self) -> str | None:
-        """The unit's name, or None for every unit."""
-        return self.unit.currentData()
+        super().__init__(
+            self.tr("打印催办单"), self.tr("催办单位："), self.tr("全部单位（%1 个，每单位一页）"),
+            self.tr("列出该单位逾期和即将到期的事项。下一步选择保存位置。"), units, None, parent,
+        )  # fmt: skip
