@@ -102,6 +102,10 @@ class ExchangeRule:
     # one about a row the recipient has not (the sender keeps it on the recipient's behalf)
     # is left out there on import, not refused (app.sync.exchange)
     about: str | None = None
+    # optional (nullable) reference columns whose row the recipient may not have, e.g. a value's
+    # evidence: another unit's ledger entry, which travels only to the county. Imported empty
+    # there (app.sync.exchange); other references must point at rows the recipient has
+    may_lack: tuple[str, ...] = ()
     # rows named by their content (an attachment's uuid comes from its SHA-256): a copy sent
     # by another unit than the one whose row is here is the same file, not a change
     shared_content: bool = False

@@ -292,7 +292,7 @@ def _apply_table(
     for a person to settle.
     """
     apply = _TableImport(session, table, ids, sender, summary)
-    records = _without_set_aside(table, records, ids, summary)
+    records = _fitted(table, records, ids, summary)
     for batch in validation.checked(session, table, ids, _batches(records), sender.name):
         existing = _local_rows(session, table, [r["uuid"] for r in batch])
         allowed.check(table, batch, existing)
@@ -308,28 +308,42 @@ def _apply_table(
     apply.link_to_own_rows()
 
 
-def _without_set_aside(
+def _fitted(
     table: Table, records: Iterable[dict[str, Any]], ids: UuidMap, summary: ImportSummary
 ) -> Iterator[dict[str, Any]]:
-    """The records of ``table`` less those about a record of this unit that is not here.
+    """The records of ``table`` fitted to what this unit can have (``ExchangeRule.about`` and
+    ``may_lack``); a well-formed reference only is judged here, anything else goes on to the
+    checks that refuse the package.
 
     A row whose model declares ``about`` (a brand's evidence, a summary's review) goes only to
     the unit that owns the row it is about. Such a row may be about a record the sender keeps
     on this unit's behalf (the county records entries and summaries for a unit): that record
     never comes here, since only its owner sends it, so the row has nothing to attach to here.
-    It is left out and counted (``summary.set_aside``), nothing else: a record that is no valid
-    row at all, or a malformed reference, still goes on to the checks that refuse the package.
+    It is left out and counted (``summary.set_aside``).
+
+    A ``may_lack`` reference (a manual value's evidence entry) that points at a row not here is
+    imported empty: the record itself is for every unit, the row it cites is not.
     """
-    column = rights.rule_for(table).about
-    if column is None:
+    rule = rights.rule_for(table)
+    if rule.about is None and not rule.may_lack:
         yield from records
         return
-    target, key = foreign_keys(table)[column], ref_key(column)
+    keys = foreign_keys(table)
+    about = (keys[rule.about], ref_key(rule.about)) if rule.about is not None else None
+    optional = [(keys[column], ref_key(column)) for column in rule.may_lack]
+
+    def missing(record: dict[str, Any], target: Table, key: str) -> bool:
+        ref = record.get(key)
+        return validation.is_uuid(ref) and ids.id_of(target, ref) is None
+
     for record in records:
-        ref = record.get(key) if type(record) is dict else None
-        if validation.is_uuid(ref) and ids.id_of(target, ref) is None:
-            summary.count(summary.set_aside, table.name)
-            continue
+        if type(record) is dict:
+            if about is not None and missing(record, *about):
+                summary.count(summary.set_aside, table.name)
+                continue
+            lacking = [key for target, key in optional if missing(record, target, key)]
+            if lacking:
+                record = {**record, **dict.fromkeys(lacking)}
         yield record
 
 
