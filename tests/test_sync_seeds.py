@@ -2,7 +2,8 @@
 package made by normal use is refused.
 
 What made such packages refused before: a brand's evidence on an entry the county recorded for
-the department (the entry stays at the county: only its owner sends it), and a manual value
+the department (the entry stays at the county: only its owner sends it; so does a review of a
+summary the county wrote for it), and a manual value
 whose evidence is one department's entry, sent to every unit. The first is now left out at the
 department and counted, the second arrives without its evidence."""
 
@@ -20,10 +21,13 @@ from app.models import (
     IndicatorMeasure,
     LedgerEntry,
     ManualValue,
+    PhaseSummary,
+    ReviewDecision,
+    SummaryReview,
     Unit,
     UnitKind,
 )
-from app.services import brands, ledger, manual_values, reference
+from app.services import brands, ledger, manual_values, reference, summaries
 from app.services.database import Database, open_database
 from app.services.ledger import EntryInput
 from app.services.settings import current_programme, local_unit
@@ -102,15 +106,23 @@ def test_the_county_worlds_packages_reach_its_departments_and_come_back(tmp_path
             manual_values.record_value(s, indicator, 2, date(2018, 10, 10), "已进驻两个所",
                                        unit_id=local_unit(s).id,
                                        evidence_entry_id=entry_ids["法律援助进司法所（中心报送）"])  # fmt: skip
+            # and accepts 法律援助中心's summary, which seed_county_world wrote on the county's PC
+            summary_id = s.scalar(
+                select(PhaseSummary.id).where(PhaseSummary.owner_unit_id == units[AID])
+            )
+            summaries.review_summary(s, summary_id, ReviewDecision.ACCEPTED, "", date(2018, 10, 20),
+                                     units["县矫正办"])  # fmt: skip
         at_county = {
             model: _uuids(county, model, model.owner_unit_id == units["县矫正办"])
             for model in (Brand, ManualValue, Indicator)
         }
 
         summary = _send(county, aid, AID, tmp_path)  # accepted: no refusal raised
-        assert summary.set_aside == {"brand_evidence": 1}  # the entry the county keeps for it
+        # the entry and the summary the county keeps for it: their links are left out
+        assert summary.set_aside == {"brand_evidence": 1, "summary_reviews": 1}
         assert any("品牌佐证 1 条未导入" in line and "县矫正办代为登记" in line
                    for line in summary.lines())  # fmt: skip
+        assert _uuids(aid, SummaryReview) == set()
         assert _evidence(aid) == {"法律援助进司法所（中心报送）"}  # its own entry, linked
         summary = _send(county, grassroots, "基层科", tmp_path)
         assert summary.set_aside == {}  # 基层科's entries are not evidence: nothing about it
