@@ -2,10 +2,10 @@
 package made by normal use is refused.
 
 What made such packages refused before: a brand's evidence on an entry the county recorded for
-the department (the entry stays at the county: only its owner sends it; so does a review of a
-summary the county wrote for it), and a manual value
-whose evidence is one department's entry, sent to every unit. The first is now left out at the
-department and counted, the second arrives without its evidence."""
+the department (the entry stays at the county: only its owner sends it), likewise a review of a
+summary the county wrote for it, and a manual value whose evidence is one department's entry,
+sent to every unit. The first two are now left out at the department and counted, the last
+arrives elsewhere without its evidence."""
 
 from __future__ import annotations
 
