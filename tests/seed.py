@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import select
+
 from app.models import (
     BrandStatus,
+    Indicator,
     IndicatorMeasure,
+    LedgerEntry,
     RectificationStatus,
     ReviewDecision,
     UnitKind,
@@ -180,36 +184,61 @@ def seed_everything(db_path: Path, photo_dir: Path) -> Path | None:
         else:  # the county's decision, as its package brings it: returned, to be resubmitted
             summaries.review_summary(s, summary.id, ReviewDecision.RETURNED, "请补充典型案例。",
                                      date(2018, 10, 20), units["县矫正办"])  # fmt: skip
-        _manual_indicator(s, programme_id, here.id, county, units[AID], entry_ids[0])
+        if county:
+            _manual_indicator(s, programme_id, here.id, units[AID], entry_ids[0])
     db.close()
     pending = seed_exchange(db_path, photo_dir)
     seed_new_keys(db_path, photo_dir)
     return pending
 
 
-def _manual_indicator(
-    s, programme_id: int, here_id: int, county: bool, aid_id: int, aid_entry_id: int
-) -> None:
-    """A manual indicator with a value: on the county's PC where the button crawl leaves the
-    职责与指标 page (the first department, its last duty: the crawl clicks the duties, then the
-    indicators, then the departments); on 法律援助中心's PC one of its own,
-    which the template lets it enter, with one of its entries as evidence."""
-    if county:
-        departments = reference.list_units(s, UnitKind.DEPARTMENT)
-        department_id = departments[0].id
-    else:
-        department_id = aid_id
+def _manual_indicator(s, programme_id: int, here_id: int, aid_id: int, aid_entry_id: int) -> None:
+    """At the county, a manual indicator with a value where the button crawl leaves the 职责与指标
+    page (the first department, its last duty: the crawl clicks the duties, then the indicators,
+    then the departments), with one of 法律援助中心's entries as evidence when that department
+    comes first."""
+    department_id = reference.list_units(s, UnitKind.DEPARTMENT)[0].id
     duties = reference.list_duties(s, programme_id, department_id)
     duty = duties[min(len(duties), 12) - 1]
     indicator_id = reference.save_indicator(
         s, None, duty_id=duty.id, name="纳入年度工作计划", measure_unit="项", annual_target=1,
         weight=0, measure=IndicatorMeasure.MANUAL, entry_kind_id=None, owner_unit_id=here_id,
-        entered_by_department=not county,
     )  # fmt: skip
     manual_values.record_value(
         s, indicator_id, 1, date(2018, 7, 5), "已纳入", unit_id=here_id,
-        evidence_entry_id=None if county and department_id != aid_id else aid_entry_id,
+        evidence_entry_id=aid_entry_id if department_id == aid_id else None,
     )  # fmt: skip
+
+
+def _department_indicator(county_db, department_db, work_dir: Path, department: str) -> None:
+    """A manual indicator the department enters itself, as the county makes one (reference
+    data is the county's: a department's PC only reads it) and sends it down in a real package;
+    then the department records its value with one of its own entries as evidence."""
+    from app.sync.exchange import export_package, import_package
+
+    with county_db.session() as s:
+        programme_id = current_programme(s).id
+        duties = reference.list_duties(s, programme_id, unit_ids(s)[department])
+        indicator_id = reference.save_indicator(
+            s, None, duty_id=duties[min(len(duties), 12) - 1].id, name="纳入年度工作计划",
+            measure_unit="项", annual_target=1, weight=0, measure=IndicatorMeasure.MANUAL,
+            entry_kind_id=None, owner_unit_id=local_unit(s).id, entered_by_department=True,
+        )  # fmt: skip
+        s.flush()
+        indicator_uuid = s.get_one(Indicator, indicator_id).uuid
+    down = export_package(county_db, department, work_dir / "seed-down.bjpkg")[0]
+    import_package(department_db, down)
+    with department_db.session() as s:
+        here = local_unit(s)
+        evidence = s.scalar(
+            select(LedgerEntry.id)
+            .where(LedgerEntry.owner_unit_id == here.id, LedgerEntry.deleted.is_(False))
+            .order_by(LedgerEntry.entry_date)
+        )
+        manual_values.record_value(
+            s, s.scalar(select(Indicator.id).where(Indicator.uuid == indicator_uuid)), 1,
+            date(2018, 7, 5), "已纳入", unit_id=here.id, evidence_entry_id=evidence,
+        )  # fmt: skip
 
 
 def _own_entry(database, day: date, title: str) -> None:
@@ -232,12 +261,12 @@ def _own_entry(database, day: date, title: str) -> None:
 def seed_exchange(db_path: Path, work_dir: Path) -> Path | None:
     """A real partner PC joined to this one by credential and packages, so that 数据交换 has a
     recipient to export to: at the county, 法律援助中心's PC, whose ledger entry both sides
-    then changed (a conflict waits to be settled); at a department, the county's PC.
+    then changed (a conflict waits to be settled); at a department, the county's PC, which
+    received the department's first package and sent down a manual indicator the department
+    enters (:func:`_department_indicator`).
 
     Returns, at the county, a further package from 法律援助中心 not yet imported."""
-    from sqlalchemy import select
-
-    from app.models import LedgerEntry, Unit
+    from app.models import Unit
     from app.services.setup import initialise
     from app.sync.exchange import export_package, import_package
     from app.sync.registration import join_existing, read_credential, write_credential
@@ -255,6 +284,10 @@ def seed_exchange(db_path: Path, work_dir: Path) -> Path | None:
         write_credential(s, joiner, credential, template)
     with joining.session() as s:
         join_existing(s, read_credential(credential))
+    if not county:  # the department's first package, then the county's indicator for it
+        first, _counts = export_package(here, partner_name, work_dir / "seed-up.bjpkg")
+        import_package(partner, first)
+        _department_indicator(partner, here, work_dir, name)
     if county:
         _own_entry(partner, date(2018, 7, 9), "普法宣传")
         first, _counts = export_package(partner, name, work_dir / "seed-1.bjpkg")

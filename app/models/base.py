@@ -98,8 +98,14 @@ class ExchangeRule:
     change: frozenset[UnitKind] | None = None
     delete: frozenset[UnitKind] | None = None
     to_city: ToCity = ToCity.NO
-    # a reference column: the rows go down only to the unit that owns the row it points at
+    # a reference column: the rows go down only to the unit that owns the row it points at;
+    # one about a row the recipient has not (the sender keeps it on the recipient's behalf)
+    # is left out there on import, not refused (app.sync.exchange)
     about: str | None = None
+    # optional (nullable) reference columns whose row the recipient may not have, e.g. a value's
+    # evidence: another unit's ledger entry, which travels only to the county. Imported empty
+    # there (app.sync.exchange); other references must point at rows the recipient has
+    may_lack: tuple[str, ...] = ()
     # rows named by their content (an attachment's uuid comes from its SHA-256): a copy sent
     # by another unit than the one whose row is here is the same file, not a change
     shared_content: bool = False

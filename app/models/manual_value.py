@@ -26,6 +26,9 @@ class ManualValue(SyncedRecord, Base):
     __exchange__ = ExchangeRule(
         create=frozenset({UnitKind.COUNTY_OFFICE, UnitKind.DEPARTMENT}),
         delete=NOBODY,  # a wrong value is superseded by a later entry, never removed
+        # the value goes to every unit; its evidence, one department's entry, is at the county
+        # and that department only (if it recorded it itself): elsewhere the value has none
+        may_lack=("evidence_entry_id",),
         reason="人工评定指标的完成值由县矫正办（或指标指定的科室）录入，录入后不删除",
         references={
             "indicator_id": Touch(

@@ -84,6 +84,9 @@ class ImportSummary:
     deleted: dict[str, int] = field(default_factory=dict)
     conflicts: dict[str, int] = field(default_factory=dict)
     conflict_items: list[str] = field(default_factory=list)
+    # rows about one of this unit's records that is not here (the sender recorded it on this
+    # unit's behalf, and only a record's owner sends it), left out on import
+    set_aside: dict[str, int] = field(default_factory=dict)
     summary_photos: list[str] = field(default_factory=list)  # attachment uuids chosen for summaries
     files: int = 0
     dry_run: bool = False
@@ -105,6 +108,11 @@ class ImportSummary:
             + (f"，冲突 {self.conflicts[k]}" if self.conflicts.get(k) else "")
             for k in kinds
         ]
+        lines.extend(
+            f"{KIND_LABELS.get(k, k)} {n} 条未导入：所指的本单位记录是{self.sender}代为登记的，"
+            "本机没有（只在对方电脑上）"
+            for k, n in self.set_aside.items()
+        )
         if self.new_year is not None:
             lines.append(
                 f"县矫正办已开始 {self.new_year} 年度：本机已切换到 {self.new_year} 年度；"
@@ -125,6 +133,7 @@ class ImportSummary:
         return {
             "created": self.created, "updated": self.updated, "deleted": self.deleted,
             "unchanged": self.unchanged, "conflicts": self.conflicts, "files": self.files,
+            "set_aside": self.set_aside,
         }  # fmt: skip
 
 
@@ -283,6 +292,7 @@ def _apply_table(
     for a person to settle.
     """
     apply = _TableImport(session, table, ids, sender, summary)
+    records = _fitted(table, records, ids, summary)
     for batch in validation.checked(session, table, ids, _batches(records), sender.name):
         existing = _local_rows(session, table, [r["uuid"] for r in batch])
         allowed.check(table, batch, existing)
@@ -296,6 +306,45 @@ def _apply_table(
         apply.insert(new)  # then the updates: the order the UNIQUE constraints see them in
         apply.update(updates)
     apply.link_to_own_rows()
+
+
+def _fitted(
+    table: Table, records: Iterable[dict[str, Any]], ids: UuidMap, summary: ImportSummary
+) -> Iterator[dict[str, Any]]:
+    """The records of ``table`` fitted to what this unit can have (``ExchangeRule.about`` and
+    ``may_lack``); a well-formed reference only is judged here, anything else goes on to the
+    checks that refuse the package.
+
+    A row whose model declares ``about`` (a brand's evidence, a summary's review) goes only to
+    the unit that owns the row it is about. Such a row may be about a record the sender keeps
+    on this unit's behalf (the county records entries and summaries for a unit): that record
+    never comes here, since only its owner sends it, so the row has nothing to attach to here.
+    It is left out and counted (``summary.set_aside``).
+
+    A ``may_lack`` reference (a manual value's evidence entry) that points at a row not here is
+    imported empty: the record itself is for every unit, the row it cites is not.
+    """
+    rule = rights.rule_for(table)
+    if rule.about is None and not rule.may_lack:
+        yield from records
+        return
+    keys = foreign_keys(table)
+    about = (keys[rule.about], ref_key(rule.about)) if rule.about is not None else None
+    optional = [(keys[column], ref_key(column)) for column in rule.may_lack]
+
+    def missing(record: dict[str, Any], target: Table, key: str) -> bool:
+        ref = record.get(key)
+        return validation.is_uuid(ref) and ids.id_of(target, ref) is None
+
+    for record in records:
+        if type(record) is dict:
+            if about is not None and missing(record, *about):
+                summary.count(summary.set_aside, table.name)
+                continue
+            lacking = [key for target, key in optional if missing(record, target, key)]
+            if lacking:
+                record = {**record, **dict.fromkeys(lacking)}
+        yield record
 
 
 def _local_rows(session: Session, table: Table, uuids: list[str]) -> dict[str, Any]:

@@ -259,6 +259,11 @@ _TYPE_NAMES = {_TEXT: "文字", _INT: "整数", _FLOAT: "数字", _BOOL: "是或
                _SELF_REF: "记录编号（UUID）"}  # fmt: skip
 
 
+def is_uuid(value: object) -> bool:
+    """Whether ``value`` is a record number as packages write them (a lower-case UUID)."""
+    return type(value) is str and _UUID.fullmatch(value) is not None
+
+
 def checked(
     session: Session,
     table: Table,
