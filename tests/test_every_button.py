@@ -29,6 +29,7 @@ OPENED_ELSEWHERE = {
     "SetupWizard": "test_the_first_run_wizard_fits (below)",
     "FormDialog": "a base class",
     "GuardedDialog": "a base class",
+    "UnitChoiceDialog": "a base class (ReminderUnitDialog, ScoreSheetUnitDialog are opened)",
     "TodayPanel": "shown when the window opens: test_reminders_ui.py (fits, not modal)",
 }
 
