@@ -62,6 +62,8 @@ def test_saves_after_another_program_deleted_the_log_reach_the_file(tmp_path):
 
 
 def test_a_file_dialog_listing_the_database_folder_keeps_the_log(qtbot, gui_app, tmp_path):
+    from PySide6.QtCore import QFileInfo
+
     from app.ui import files
 
     path = tmp_path / "county.db"
@@ -71,8 +73,15 @@ def test_a_file_dialog_listing_the_database_folder_keeps_the_log(qtbot, gui_app,
         _save(database, "一")
         dialog = files._dialog(None, "导出", str(tmp_path), "")
         qtbot.addWidget(dialog)
+        label = dialog.labelText
+        assert (label(dialog.DialogLabel.LookIn), label(dialog.DialogLabel.FileType)) == (
+            "查找范围：", "文件类型(&T)：")  # fmt: skip
         dialog.show()
         qtbot.wait(1500)  # the dialog lists the folder and fetches its icons
+        icons = dialog.iconProvider()
+        assert (
+            icons is not None and icons.type(QFileInfo(str(tmp_path / "数据包.bjpkg"))) == "数据包"
+        )
         dialog.close()
         assert _outside_read(path) == "一"
         assert _wal(path).exists()  # the app's locks held: the other program left the log alone

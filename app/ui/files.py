@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QFileInfo, QStandardPaths
 from PySide6.QtGui import QAbstractFileIconProvider, QIcon
-from PySide6.QtWidgets import QFileDialog, QFileIconProvider, QWidget
+from PySide6.QtWidgets import QFileDialog, QFileIconProvider, QHeaderView, QTreeView, QWidget
 
 _last_folder: Path | None = None
 
@@ -33,8 +33,17 @@ class NameOnlyIconProvider(QFileIconProvider):
     def type(self, info: QFileInfo) -> str:
         if info.isDir():
             return _t("文件夹")
+        named = _KNOWN_TYPES.get(info.suffix().lower())
+        if named:
+            return _t(named)
         suffix = info.suffix().upper()
         return _t("%1 文件").replace("%1", suffix) if suffix else _t("文件")
+
+
+_KNOWN_TYPES = {  # the files a clerk meets, by their suffix
+    "bjpkg": "数据包", "cred": "接入凭证", "pdf": "PDF 文档", "docx": "Word 文档",
+    "xlsx": "Excel 表格", "jpg": "照片", "jpeg": "照片", "png": "图片", "db": "数据库",
+}  # fmt: skip
 
 
 _icons: NameOnlyIconProvider | None = None
@@ -46,6 +55,16 @@ def _dialog(parent: QWidget | None, title: str, start: str, file_filter: str) ->
         _icons = NameOnlyIconProvider()
     dialog = QFileDialog(parent, title, start, file_filter)
     dialog.setIconProvider(_icons)
+    # Qt's own translation lacks these two labels of its dialog (they would show in English)
+    dialog.setLabelText(QFileDialog.DialogLabel.LookIn, _t("查找范围："))
+    dialog.setLabelText(QFileDialog.DialogLabel.FileType, _t("文件类型(&T)："))
+    for view in dialog.findChildren(QTreeView):  # sizes and types shown whole, names get the rest
+        header = view.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, header.count()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+    dialog.resize(900, 520)
     return dialog
 
 
