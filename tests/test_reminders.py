@@ -194,3 +194,19 @@ def test_cli_refuses_in_chinese(db_path, tmp_path, capsys):
     assert "应以 .pdf 结尾" in capsys.readouterr().err
     assert main([*base, str(out), "--all", "--date", "2018-13-01"]) == 2
     assert "日期" in capsys.readouterr().err and not out.exists()
+
+
+def test_a_departments_home_lists_only_its_own_items_not_the_countys_missed_meetings(tmp_path):
+    from app.services.setup import initialise
+    from tests.conftest import TEMPLATE_KEY
+
+    day = date(2018, 9, 20)  # July and August have passed without a 例会
+    lists = {}
+    for unit in ("县矫正办", "法律援助中心"):
+        database = initialise(str(tmp_path / f"{unit}.db"), TEMPLATE_KEY, unit).database
+        with database.session() as s:
+            items, _days = reminders.home_items(s, current_programme(s).id, day)
+            lists[unit] = [(i.kind, i.unit) for i in items]
+        database.close()
+    assert ("月度例会", "县矫正办") in lists["县矫正办"]
+    assert all(unit == "法律援助中心" for _kind, unit in lists["法律援助中心"])

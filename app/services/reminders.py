@@ -211,15 +211,15 @@ def items_for_unit(items: list[ReminderItem], unit: Unit | None) -> list[Reminde
 
 def home_items(session: Session, programme_id: int, today: date) -> tuple[list[ReminderItem], int]:
     """首页's 待办与逾期 as of ``today`` (moved into the programme's year) and N: every item on the
-    county's PC; on a department's or office's its own items and the missed meetings (as the
-    dashboard's overdue list)."""
+    county's PC; on a department's or office's only its own items (a missed 例会 is the county
+    office's to hold, not theirs)."""
     from app.services.settings import local_unit
 
     day = programme_day(session, programme_id, today)
     items = reminder_items(session, programme_id, day)
     here = local_unit(session)
     if here is not None and here.kind not in WHOLE_COUNTY:
-        items = [i for i in items if i.unit == here.name or i.kind == "月度例会"]
+        items = [i for i in items if i.unit == here.name]
     return items, due_soon_days(session)
 
 

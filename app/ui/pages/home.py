@@ -250,7 +250,9 @@ class HomePage(Page):
             self.tr(
                 "绿色：完成率不低于时间进度（%1%）；橙色：达到时间进度的八成；红色：落后。"
             ).replace("%1", f"{data.year_elapsed * 100:.0f}")
-        )
+            if data.bars else
+            self.tr("本机单位没有量化指标。各科室的进度和排名见“考核与通报”中县矫正办发布的通报。")
+        )  # fmt: skip
         with self.database.session() as session:
             from app.services.reminders import home_items
 

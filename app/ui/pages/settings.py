@@ -32,7 +32,11 @@ class SettingsPage(Page):
             self.tr("数据库格式 %1（技术支持人员排查问题时用）").replace("%1", SCHEMA_HEAD)
         )
         form.addRow(self.tr("软件版本："), version)
-        form.addRow(self.tr("本机所属单位："), QLabel(f"{context.local_unit_name}（{kind}）"))
+        unit = context.local_unit_name or ""
+        shown = (
+            unit if not kind or kind in unit else f"{unit}（{kind}）"
+        )  # not 县矫正办（县矫正办）
+        form.addRow(self.tr("本机所属单位："), QLabel(shown))
         from app.services.reminders import MAX_DUE_SOON_DAYS, due_soon_days
 
         with database.session() as session:
