@@ -249,6 +249,32 @@ def test_a_fields_error_goes_away_when_the_clerk_changes_it(qtbot, dialogs):
     assert dialog.error_text("short") == "请填写简称。"  # the other field still needs it
 
 
+def test_a_dialog_grows_to_show_its_messages_without_scrolling(qtbot, dialogs):
+    from app.ui.dialogs.form_dialog import FormDialog
+    from app.ui.dialogs.guarded import screen_limit
+
+    class _Many(FormDialog):
+        def __init__(self) -> None:
+            super().__init__("加减分", lambda values: None)
+            self.edits = [QLineEdit() for _ in range(5)]
+            for n, edit in enumerate(self.edits):
+                self.add_field(f"f{n}", f"第{n}项", edit)
+
+        def values(self) -> dict:
+            return {}
+
+    dialog = _Many()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    before = dialog.height()
+    long = "这一项需要修改：" + "说明文字较长，" * 12
+    dialog.show_errors({f"f{n}": long for n in range(5)})
+    assert before < dialog.height() <= screen_limit(dialog)[1]
+    qtbot.wait(50)
+    assert dialog.form_scroll.verticalScrollBar().maximum() == 0  # every field and message seen
+
+
 def test_garbage_is_collected_in_the_ui_thread_only(qtbot, gui_app):
     import gc
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
-from app.ui.dialogs.guarded import GuardedDialog
+from app.ui.dialogs.guarded import GuardedDialog, screen_limit
 from app.ui.widgets.changes import on_change
 from app.ui.widgets.dates import check_dates
 from app.ui.widgets.scrolling import reveal, scroll_area
@@ -71,7 +71,8 @@ class FormDialog(GuardedDialog, Generic[_Values]):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.general_error)
-        layout.addWidget(scroll_area(self.form_container), 1)
+        self.form_scroll = scroll_area(self.form_container)
+        layout.addWidget(self.form_scroll, 1)
         layout.addWidget(self.buttons)
 
     def add_field(self, name: str, label: str, widget: QWidget, hint: str = "") -> None:
@@ -131,11 +132,20 @@ class FormDialog(GuardedDialog, Generic[_Values]):
         if general:
             self.general_error.setText("\n".join(general))
             self.general_error.show()
+        self._grow_to_fit()
         first = next((name for name in self._fields if name in errors), None)
         if first is not None:
             box = self._errors[first].parentWidget()  # the field with its message
             reveal(box or self._fields[first], focus=False)
             self._fields[first].setFocus()
+
+    def _grow_to_fit(self) -> None:
+        """Taller by what the messages added, within the screen (beyond it the form scrolls)."""
+        self.form_container.adjustSize()
+        extra = self.form_container.sizeHint().height() - self.form_scroll.viewport().height()
+        if extra > 0 and self.isVisible():
+            _width, limit = screen_limit(self)
+            self.resize(self.width(), min(self.height() + extra, limit))
 
     def show_extra_error(self, field: str, message: str) -> bool:
         """Subclasses with fields of their own show the message there and return True."""
