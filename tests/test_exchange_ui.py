@@ -450,3 +450,19 @@ def test_cancel_in_the_progress_dialog_stops_the_imports_and_changes_nothing(
     assert len(seen) == 1  # the second package is not looked at after a cancel
     assert dialogs.shown == [] and dump(county) == before
     assert page.import_folder_button.isEnabled()
+
+
+def test_a_package_with_nothing_new_says_so_instead_of_an_empty_table(qtbot, gui_app):
+    from app.sync.exchange import ImportSummary
+
+    empty = ImportPreviewDialog(
+        "法律援助中心-至-县矫正办-第1号.bjpkg", ImportSummary("法律援助中心", 1)
+    )
+    qtbot.addWidget(empty)
+    assert not empty.empty_note.isHidden() and empty.table.isHidden()
+    assert "没有新的或改动的记录" in empty.empty_note.text()
+    some = ImportPreviewDialog(
+        "x.bjpkg", ImportSummary("法律援助中心", 2, created={"ledger_entries": 3})
+    )
+    qtbot.addWidget(some)
+    assert some.empty_note.isHidden() and not some.table.isHidden()

@@ -80,9 +80,18 @@ class ImportPreviewDialog(QDialog):
                                foreground=lambda r: "#c0392b" if r.conflicts else None),
         ]  # fmt: skip
         self.model = RowTableModel(columns, self)
-        self.model.set_rows(preview_rows(summary))
+        rows = preview_rows(summary)
+        self.model.set_rows(rows)
         self.table = RowTableView(self.model, self, stretch=0)
         layout.addWidget(self.table, 1)
+        self.empty_note = QLabel(
+            self.tr("这个数据包没有新的或改动的记录（例如对方电脑接入后的第一个数据包，"
+                    "或对方自上次以来没有新的工作）。可以放心导入。")
+        )  # fmt: skip
+        self.empty_note.setWordWrap(True)
+        self.empty_note.setVisible(not rows)
+        layout.addWidget(self.empty_note)
+        self.table.setVisible(bool(rows))
         extra = []
         if summary.files:
             extra.append(
