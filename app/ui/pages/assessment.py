@@ -254,6 +254,7 @@ class AssessmentPage(Page):
             self.scores = assessment.department_scores(session, programme_id, self.as_of_date())
             adjustments = assessment.adjustment_rows(session, programme_id)
         self.rank_model.set_rows(self.scores)
+        self._fit_ranking()
         if chosen is None or not self.rank_view.select_where(lambda s: s.unit_id == chosen.unit_id):
             self.rank_view.selectRow(0)  # the first in the ranking explained, not an empty table
         self.adjustment_model.set_rows(adjustments)
@@ -261,6 +262,14 @@ class AssessmentPage(Page):
         self.peer.refresh()
         self._show_lines()
         self._update_buttons()
+
+    def _fit_ranking(self) -> None:
+        """Room for every department's row (up to ten), so none is cut at 1366×768."""
+        view = self.rank_view
+        rows = min(max(len(self.scores), 1), 10)
+        height = (view.horizontalHeader().height() + rows * view.verticalHeader().defaultSectionSize()
+                  + 2 * view.frameWidth() + 2)  # fmt: skip
+        view.setMinimumHeight(height)
 
     def score_of(self, unit_id: int) -> DepartmentScore | None:
         """The department's score as shown."""
