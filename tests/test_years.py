@@ -410,14 +410,15 @@ def test_the_wizard_proposes_the_current_year_when_the_templates_is_past(qtbot, 
     page = wizard.unit_page
     assert page.year_box.isVisible()
     assert "模板是 2018 年度的" in page.year_intro.text()
-    assert "2026-06-28 至 2026-12-31" in page.new_year_detail.text()
+    # the calendar year, as 开始新年度 proposes (not the template's 06-28 shifted)
+    assert "实施期为 2026-01-01 至 2026-12-31" in page.new_year_detail.text()
     assert "2026 年度" in page.new_year_choice.text()
     assert page.new_year_choice.isChecked()  # proposed
     assert_fits_screen(wizard)
     _finish(qtbot, wizard)
     try:
         assert _years(wizard.database) == (
-            [2018, 2026], 2026, (date(2026, 6, 28), date(2026, 12, 31))
+            [2018, 2026], 2026, (date(2026, 1, 1), date(2026, 12, 31))
         )  # fmt: skip
         with wizard.database.session() as s:  # the reference data came with it
             from app.services.programme import programme_counts

@@ -138,6 +138,12 @@ def _live(session: Session, model: type[Any], *where: Any) -> list[Any]:
     return list(session.scalars(select(model).where(*where, model.deleted.is_(False))))
 
 
+def default_period(year: int) -> tuple[date, date]:
+    """The period a new year's programme is proposed (开始新年度, the first-run wizard): the
+    calendar year, 1 January → 31 December."""
+    return date(year, 1, 1), date(year, 12, 31)
+
+
 def check_no_overlap(
     session: Session, start: date, end: date, *, other_than: int | None = None
 ) -> None:
@@ -186,8 +192,8 @@ def new_programme(
     source = next((p for p in programmes if p.year == copy_from_year), None)
     if source is None:
         raise ValidationError(f"没有 {copy_from_year} 年度的实施方案，无法从它复制。", "copy_from")
-    start = start or date(year, 1, 1)
-    end = end or date(year, 12, 31)
+    start = start or default_period(year)[0]
+    end = end or default_period(year)[1]
     if start > end:
         raise ValidationError(
             f"开始日期 {start.isoformat()} 晚于结束日期 {end.isoformat()}。", "start"
