@@ -68,6 +68,32 @@ def test_the_first_number_follows_the_template_then_each_follows_the_last(databa
     assert rows[0].label == f"第{first + 1}期" and rows[0].as_of == date(2018, 10, 31)
 
 
+def test_a_new_years_first_bulletin_is_number_one(database):
+    """The clerk's finding: 2019's first bulletin was offered 第8期 (as of 31 January) or
+    第19期 (31 December), continuing the template's 2018 monthly series."""
+    from app.services.bulletin import first_issue_number
+    from app.services.programme import new_programme
+
+    with database.session() as s:
+        old = _programme(s)
+        new = new_programme(s, year=2019, copy_from_year=2018).id
+        # 2018 keeps the template's monthly numbering (2018-06 is 第1期)
+        assert issued_bulletins.next_number(s, old, date(2018, 9, 30)) == 4
+        assert build_bulletin(s, old, date(2018, 9, 30)).issue_number == 4
+        for as_of in (date(2019, 1, 31), date(2019, 12, 31)):
+            assert issued_bulletins.next_number(s, new, as_of) == 1
+            assert build_bulletin(s, new, as_of).issue_number == 1  # the draft too
+        issued = issued_bulletins.publish(s, new, date(2019, 1, 31), issued_on=date(2019, 2, 3))
+        assert issued.number == 1 and issued.snapshot["issue_number"] == 1
+        assert issued_bulletins.next_number(s, new, date(2019, 2, 28)) == 2
+        assert build_bulletin(s, new, date(2019, 2, 28)).issue_number == 2
+        # 2018's own series is untouched by 2019's
+        assert issued_bulletins.next_number(s, old, date(2018, 12, 31)) == 7
+    assert first_issue_number("2018-06", 2018, date(2019, 1, 2)) == 8  # 2018's assessment
+    assert first_issue_number("2018-06", 2020, date(2020, 5, 31)) == 1
+    assert first_issue_number("", 2019, date(2019, 5, 31)) is None
+
+
 @pytest.mark.parametrize(
     ("number", "as_of", "field", "words"),
     [

@@ -128,6 +128,10 @@ def test_given_start_and_end_and_ledger_is_not_copied(database):
             },
             "晚于结束日期",
         ),
+        (
+            {"year": 2019, "copy_from_year": 2018, "start": date(2018, 12, 1)},
+            "与 2018 年度的实施期（2018年6月28日至2018年12月31日）重叠",
+        ),
     ],
 )
 def test_refusals_change_nothing(database, db_path, kwargs, message):
@@ -179,6 +183,7 @@ def test_cli_new_and_list(db_path, capsys):
             ],
             "晚于结束日期",
         ),
+        (["--year", "2019", "--copy-from", "2018", "--start", "2018-12-31"], "重叠"),
     ],
 )
 def test_cli_bad_input_exits_2_and_changes_nothing(db_path, capsys, args, message):
@@ -204,6 +209,15 @@ def test_new_year_from_the_settings_page(qtbot, gui_app, monkeypatch, dialogs, d
     before = dump(db_path)
     qtbot.mouseClick(page.new_year_button, Qt.MouseButton.LeftButton)
     assert "2018 年度的实施方案已经存在" in seen[-1].error_text("year")
+    assert dump(db_path) == before
+
+    def overlapping(dialog: NewYearDialog) -> None:
+        dialog.year.setValue(2019)
+        dialog.start.setValue(date(2018, 12, 20))
+
+    seen = drive_dialog(monkeypatch, NewYearDialog, overlapping)
+    qtbot.mouseClick(page.new_year_button, Qt.MouseButton.LeftButton)
+    assert "与 2018 年度的实施期" in seen[-1].error_text("start")
     assert dump(db_path) == before
 
     def fill(dialog: NewYearDialog) -> None:

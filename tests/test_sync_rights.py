@@ -279,7 +279,8 @@ CASES = [
          why="局科室不能新增单位"),
     Case("entry_kinds", lambda c, w: _row(c, "entry_kinds", AID, code="forged", name="伪造类型"),
          why="局科室不能新增台账类型"),
-    Case("programmes", lambda c, w: _row(c, "programmes", AID, title="伪造", issuer="?", year=2018),
+    # a year of its own: a second 2018 would share 2018's days, refused before its rights
+    Case("programmes", lambda c, w: _row(c, "programmes", AID, title="伪造", issuer="?", year=2030),
          why="局科室不能新增实施方案"),
     Case("aggregate_reports", lambda c, w: _row(c, "aggregate_reports", AID, programme_id=P(c),
                                                 as_of=D), why="只报送市矫正办", altered=True),

@@ -269,6 +269,32 @@ def test_the_period_must_still_hold_the_documents_already_issued(database, db_pa
         edit_programme(s, pid, _edit(start=date(2018, 7, 3)))
 
 
+def test_a_period_overlapping_another_years_is_refused(database, db_path):
+    """The clerk's finding: 2019 moved to start on 1 December 2018 overlapped 2018 and took
+    2018's December entries into 2019's ledger."""
+    old, new = _two_years(database)
+    with database.session() as s:
+        december = _entry(s, database.attachments, "2018-12-20", "十二月经费")
+    before = dump(db_path)
+    edit_2019 = dict(title="2019年度实施方案", start=date(2018, 12, 1), end=date(2019, 12, 31))
+    with database.session() as s, pytest.raises(ValidationError) as caught:
+        edit_programme(s, new, _edit(**edit_2019))
+    assert caught.value.field == "start"
+    assert "与 2018 年度的实施期（2018年6月28日至2018年12月31日）重叠" in caught.value.message
+    # 2018 reaching into 2019 is refused on its end
+    with database.session() as s, pytest.raises(ValidationError) as caught:
+        edit_programme(s, old, _edit(end=date(2019, 1, 1)))
+    assert caught.value.field == "end"
+    assert "与 2019 年度的实施期（2019年1月1日至2019年12月31日）重叠" in caught.value.message
+    assert dump(db_path) == before
+    with database.session() as s:
+        assert s.get_one(LedgerEntry, december).programme_id == old
+        assert programme_for_entry(s, date(2018, 12, 20)).id == old
+        # touching without overlapping is fine
+        edit_programme(s, new, _edit(**{**edit_2019, "start": date(2019, 1, 1)}))
+        edit_programme(s, old, _edit(end=date(2018, 12, 31)))
+
+
 def test_only_the_county_pc_edits_a_programme(database, db_path):
     from app.services.settings import LOCAL_UNIT, set_setting
 
@@ -322,6 +348,30 @@ def test_edit_year_dialog_on_the_settings_page(qtbot, gui_app, monkeypatch, dial
     assert window.context.programme_span == (date(2017, 12, 1), date(2018, 12, 31))
 
 
+def test_edit_year_dialog_names_the_overlapped_year(
+    qtbot, gui_app, monkeypatch, dialogs, database, db_path
+):
+    from app.ui.dialogs.programme_dialog import EditYearDialog
+    from tests.helpers import drive_dialog, open_page
+
+    _two_years(database)  # 2019 is the current programme
+    database.close()
+    page = open_page(qtbot, db_path, "settings")
+
+    def overlapping(dialog: EditYearDialog) -> None:
+        assert dialog.start.value() == date(2019, 1, 1)
+        dialog.start.setValue(date(2018, 12, 1))
+
+    seen = drive_dialog(monkeypatch, EditYearDialog, overlapping)
+    before = dump(db_path)
+    qtbot.mouseClick(page.edit_year_button, Qt.MouseButton.LeftButton)
+    assert "与 2018 年度的实施期（2018年6月28日至2018年12月31日）重叠" in seen[-1].error_text(
+        "start"
+    )
+    assert dump(db_path) == before
+    assert not dialogs.texts("information")
+
+
 # ---------------------------------------------------------------- the first-run wizard
 
 
@@ -360,14 +410,15 @@ def test_the_wizard_proposes_the_current_year_when_the_templates_is_past(qtbot, 
     page = wizard.unit_page
     assert page.year_box.isVisible()
     assert "模板是 2018 年度的" in page.year_intro.text()
-    assert "2026-06-28 至 2026-12-31" in page.new_year_detail.text()
+    # the calendar year, as 开始新年度 proposes (not the template's 06-28 shifted)
+    assert "实施期为 2026-01-01 至 2026-12-31" in page.new_year_detail.text()
     assert "2026 年度" in page.new_year_choice.text()
     assert page.new_year_choice.isChecked()  # proposed
     assert_fits_screen(wizard)
     _finish(qtbot, wizard)
     try:
         assert _years(wizard.database) == (
-            [2018, 2026], 2026, (date(2026, 6, 28), date(2026, 12, 31))
+            [2018, 2026], 2026, (date(2026, 1, 1), date(2026, 12, 31))
         )  # fmt: skip
         with wizard.database.session() as s:  # the reference data came with it
             from app.services.programme import programme_counts

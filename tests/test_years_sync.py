@@ -152,3 +152,61 @@ def test_a_programme_whose_period_runs_backwards_is_refused(tmp_path):
     finally:
         county.close()
         department.close()
+
+
+def test_a_programme_overlapping_another_years_is_refused_on_import(tmp_path):
+    """A package may move two years' boundary together, but never leave a day in two years
+    (an insider's SQLite editor made 2019 start on 1 December 2018, inside 2018)."""
+    import sqlite3
+
+    import pytest
+
+    from app.services.errors import UserError
+    from tests.helpers import dump
+
+    county = initialise(str(tmp_path / "county.db"), TEMPLATE_KEY, "县矫正办").database
+    with county.session() as s:
+        write_credential(s, UNIT, tmp_path / "unit.cred", TEMPLATE_KEY)
+    department = initialise(str(tmp_path / "unit.db"), TEMPLATE_KEY, UNIT).database
+    with department.session() as s:
+        join_with_credential(s, read_credential(tmp_path / "unit.cred"))
+    try:
+        export_package(department, "县矫正办", tmp_path / "up.bjpkg")
+        import_package(county, tmp_path / "up.bjpkg")
+        with county.session() as s:
+            new_programme(s, year=2019, copy_from_year=2018)
+        export_package(county, UNIT, tmp_path / "down1.bjpkg")
+        import_package(department, tmp_path / "down1.bjpkg")
+
+        # both ends moved in one package: 2018 ends 30 November, 2019 starts 1 December
+        with county.session() as s:
+            by_year = {p.year: p.id for p in s.scalars(select(Programme))}
+            edit_programme(s, by_year[2018], ProgrammeEdit(
+                title="2018年大帮教实施方案", document_number="", start=date(2018, 6, 28),
+                end=date(2018, 11, 30)))  # fmt: skip
+            edit_programme(s, by_year[2019], ProgrammeEdit(
+                title="2019年大帮教实施方案", document_number="", start=date(2018, 12, 1),
+                end=date(2019, 12, 31)))  # fmt: skip
+        export_package(county, UNIT, tmp_path / "down2.bjpkg")
+        import_package(department, tmp_path / "down2.bjpkg")
+        with department.session() as s:
+            periods = {p.year: p.period for p in s.scalars(select(Programme))}
+        assert periods == {2018: (date(2018, 6, 28), date(2018, 11, 30)),
+                           2019: (date(2018, 12, 1), date(2019, 12, 31))}  # fmt: skip
+
+        # an insider stretches 2019 back into 2018 with a SQLite editor, then exports
+        connection = sqlite3.connect(tmp_path / "county.db")
+        with connection:
+            connection.execute("UPDATE programmes SET start_date = '2018-11-01', "
+                               "revision = revision + 1 WHERE year = 2019")  # fmt: skip
+        connection.close()
+        export_package(county, UNIT, tmp_path / "down3.bjpkg", full=True)
+        before = dump(tmp_path / "unit.db")
+        with pytest.raises(
+            UserError, match="与 2018 年度的实施期（2018年6月28日至2018年11月30日）重叠"
+        ):
+            import_package(department, tmp_path / "down3.bjpkg")
+        assert dump(tmp_path / "unit.db") == before
+    finally:
+        county.close()
+        department.close()

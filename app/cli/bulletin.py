@@ -19,7 +19,7 @@ def add_parsers(commands, make_parser) -> None:
     bulletin.add_argument("--date", metavar="YYYY-MM-DD", help="通报截至日期，默认今天")
     bulletin.add_argument(
         "--issue", metavar="N",
-        help="期号（第 N 期）；不指定时接着已发布的最后一期，尚未发布时按模板 [bulletin] first_issue 起每月一期编号",
+        help="期号（第 N 期）；不指定时接着已发布的最后一期，尚未发布时按模板 [bulletin] first_issue 起每月一期编号（其他年度从第 1 期起）",
     )  # fmt: skip
     bulletin.add_argument("--out", metavar="FILE.pdf", help="PDF 文件")
     bulletin.add_argument("--xlsx", metavar="FILE.xlsx", help="Excel 文件")

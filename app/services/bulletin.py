@@ -5,8 +5,9 @@ Its document elements are data from the template's ``[bulletin]`` table: the tit
 office's full name (落款), 发文字号, 期号 and the 版记 (抄送, 印发机关, 印发日期). A bulletin made
 here is a draft until the county publishes it (``app.services.issued_bulletins``: frozen, with
 its 期号 in the register): its 期号 is the number the clerk gives (``bulletin --issue N``), else
-the one after the last published, else its month's place in a monthly series whose 第1期 is the
-template's ``first_issue`` month.
+the one after the last published, else (:func:`first_issue_number`) its month's place in a
+monthly series whose 第1期 is the template's ``first_issue`` month — for the programme of that
+month's year; a later year's series restarts at 第1期.
 """
 
 from __future__ import annotations
@@ -93,12 +94,26 @@ def issue_number_for(first_issue: str, as_of: date) -> int | None:
     return number if number >= 1 else None
 
 
+def first_issue_number(first_issue: str, programme_year: int, as_of: date) -> int | None:
+    """The 期号 of a programme's first bulletin (none published yet) as of ``as_of``: for the
+    programme of ``first_issue``'s year, the monthly numbering (:func:`issue_number_for`); for
+    a programme of another year 第1期 (a new year's series restarts); None without a (valid)
+    first month."""
+    try:
+        first_year = int(str(first_issue).split("-")[0])
+    except ValueError:
+        return None
+    if first_year != programme_year:
+        return 1
+    return issue_number_for(first_issue, as_of)
+
+
 def build_bulletin(
     session: Session, programme_id: int, as_of: date, issue_number: int | None = None
 ) -> Bulletin:
     """The bulletin's content as of ``as_of``. ``issue_number`` is the 期号 the clerk gives;
-    without it the one after the last published, else the template's monthly numbering
-    (``[bulletin] first_issue``)."""
+    without it the one after the last published, else :func:`first_issue_number` (the
+    template's ``[bulletin] first_issue``)."""
     programme = session.get_one(Programme, programme_id)
     wording = template_section(session, programme_id, "bulletin")
     if issue_number is not None and issue_number < 1:
@@ -109,7 +124,9 @@ def build_bulletin(
         )
     )
     number = issue_number or (
-        last_issued + 1 if last_issued else issue_number_for(wording.get("first_issue", ""), as_of)
+        last_issued + 1
+        if last_issued
+        else first_issue_number(wording.get("first_issue", ""), programme.year, as_of)
     )
     period = programme_period(session, programme_id)
     figures_at = min(as_of, period.end)  # a bulletin dated after the programme: its last day

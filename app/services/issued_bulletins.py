@@ -9,7 +9,8 @@ record travels down to every department and office in the county's packages, whe
 考核与通报 page shows it read-only.
 
 期号 run on without gaps or repeats within a programme: the next is the last + 1 (the first
-follows the template's monthly numbering, ``[bulletin] first_issue``, else 1); a bulletin counts
+follows the template's monthly numbering, ``[bulletin] first_issue``, in that month's year, and
+is 第1期 in any other year or without it; ``bulletin.first_issue_number``); a bulletin counts
 to a date in the programme's period and not earlier than the previous one's.
 """
 
@@ -25,10 +26,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import IssuedBulletin, Unit
+from app.models import IssuedBulletin, Programme, Unit
 from app.models.programme import GoalMetric
 from app.services.assessment import DepartmentScore, ExplanationRow, ScoreLine, explanation
-from app.services.bulletin import Bulletin, build_bulletin, issue_number_for
+from app.services.bulletin import Bulletin, build_bulletin, first_issue_number
 from app.services.documents import template_section
 from app.services.errors import ValidationError
 from app.services.goals import GoalFigure
@@ -186,12 +187,14 @@ def _last(session: Session, programme_id: int) -> IssuedBulletin | None:
 
 def next_number(session: Session, programme_id: int, as_of: date) -> int:
     """The 期号 发布 proposes: the last issued + 1; for the first, the template's monthly
-    numbering from ``first_issue`` (else 1)."""
+    numbering from ``first_issue`` in that month's year, else 1 (a later year's series
+    restarts: ``bulletin.first_issue_number``)."""
     last = _last(session, programme_id)
     if last is not None:
         return last.number + 1
     wording = template_section(session, programme_id, "bulletin")
-    return issue_number_for(wording.get("first_issue", ""), as_of) or 1
+    year = session.get_one(Programme, programme_id).year
+    return first_issue_number(wording.get("first_issue", ""), year, as_of) or 1
 
 
 def check_issue(session: Session, programme_id: int, number: int, as_of: date) -> None:

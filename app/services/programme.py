@@ -138,6 +138,32 @@ def _live(session: Session, model: type[Any], *where: Any) -> list[Any]:
     return list(session.scalars(select(model).where(*where, model.deleted.is_(False))))
 
 
+def default_period(year: int) -> tuple[date, date]:
+    """The period a new year's programme is proposed (开始新年度, the first-run wizard): the
+    calendar year, 1 January → 31 December."""
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def check_no_overlap(
+    session: Session, start: date, end: date, *, other_than: int | None = None
+) -> None:
+    """Refuse (ValidationError on "start" or "end", naming the other year and its period) a
+    period ``start`` → ``end`` that shares a day with another live programme's period: each
+    day belongs to one year, whose ledger, figures and bulletins hold it."""
+    from app.services.wording import cn_date
+
+    for other in sorted(_live(session, Programme), key=lambda p: p.period):
+        if other.id == other_than:
+            continue
+        o_start, o_end = other.period
+        if start <= o_end and o_start <= end:
+            raise ValidationError(
+                f"实施期（{cn_date(start)}至{cn_date(end)}）与 {other.year} 年度的实施期"
+                f"（{cn_date(o_start)}至{cn_date(o_end)}）重叠，请调整日期：每一天只属于一个年度。",
+                "start" if o_start <= start else "end",
+            )
+
+
 def new_programme(
     session: Session,
     *,
@@ -152,7 +178,8 @@ def new_programme(
     targets and weights, the agreement wording and the assessment scheme; ledger entries,
     agreements, summaries and meetings stay with the earlier year, which is not changed. The
     new programme runs ``start`` → ``end`` (default 1 January → 31 December of ``year``) and
-    becomes the current programme. Refused (UserError) on a PC other than the county office's.
+    becomes the current programme. Refused (UserError) on a PC other than the county office's,
+    and (ValidationError) when the period overlaps another programme's (:func:`check_no_overlap`).
     """
     unit = local_unit(session)
     if unit is None or unit.kind != UnitKind.COUNTY_OFFICE:
@@ -165,12 +192,13 @@ def new_programme(
     source = next((p for p in programmes if p.year == copy_from_year), None)
     if source is None:
         raise ValidationError(f"没有 {copy_from_year} 年度的实施方案，无法从它复制。", "copy_from")
-    start = start or date(year, 1, 1)
-    end = end or date(year, 12, 31)
+    start = start or default_period(year)[0]
+    end = end or default_period(year)[1]
     if start > end:
         raise ValidationError(
             f"开始日期 {start.isoformat()} 晚于结束日期 {end.isoformat()}。", "start"
         )
+    check_no_overlap(session, start, end)
     years = year - copy_from_year
     owner = unit.id
     programme: Programme = _copy_rows(
@@ -481,7 +509,8 @@ def edit_programme(session: Session, programme_id: int, edit: ProgrammeEdit) -> 
     Refused (ValidationError naming the field, database unchanged) when the title is empty or
     longer than 200 characters, the 文号 longer than 100, a start is after its end, either
     period is not within one year of the programme's year, or the new dates no longer hold a
-    document the programme has already issued or held (an agreement, a meeting, …). The
+    document the programme has already issued or held (an agreement, a meeting, …), or the
+    period overlaps another programme's (:func:`check_no_overlap`). The
     change travels down in the county's packages like any reference data.
     """
     from app.services.dates import programme_span
@@ -548,16 +577,7 @@ def edit_programme(session: Session, programme_id: int, edit: ProgrammeEdit) -> 
             f"（{cn_date(first)}至{cn_date(last)}）不再包含它，请调整开始或结束日期。",
             "start" if day < first else "end",
         )
-    for other in _live(session, Programme, Programme.id != programme.id):
-        o_start, o_end = other.period
-        if (other.year < year and edit.start <= o_start) or (
-            other.year > year and edit.end >= o_end
-        ):
-            raise ValidationError(
-                f"新的实施期覆盖了 {other.year} 年度的整个实施期（{cn_date(o_start)}至"
-                f"{cn_date(o_end)}），请调整日期。",
-                "start" if other.year < year else "end",
-            )
+    check_no_overlap(session, edit.start, edit.end, other_than=programme.id)
     programme.title = title
     programme.document_number = number
     programme.start_date, programme.end_date = edit.start, edit.end

@@ -69,8 +69,9 @@ def initialise(
 
     With ``year`` later than the template's (the wizard's proposal when the template's year is
     past), the county office's PC also starts the programme of ``year`` from the template's
-    (``programme.new_programme``, its period shifted by whole years) and makes it current; the
-    template's year stays, viewable. Refused for another unit than the county office.
+    (``programme.new_programme``: the calendar year, as 开始新年度 proposes) and makes it
+    current; the template's year stays, viewable. Refused for another unit than the county
+    office.
     """
     unit_name = unit_name.strip()
     if not unit_name:
@@ -123,17 +124,15 @@ def initialise(
 
 
 def _start_year(session: Session, template: Programme, unit: Unit, year: int) -> Programme:
-    """The programme of ``year`` copied from the template's, its period shifted."""
-    from app.services.programme import new_programme, shift_years
+    """The programme of ``year`` copied from the template's, running the calendar year
+    (``programme.default_period``, as 开始新年度)."""
+    from app.services.programme import new_programme
 
     if unit.kind != UnitKind.COUNTY_OFFICE:
         raise ValidationError("只有县矫正办的电脑可以建立新年度的实施方案。", field="year")
     if year < template.year:
         raise ValidationError(f"年度不能早于模板的 {template.year} 年度。", field="year")
-    start, end = template.period
-    years = year - template.year
-    return new_programme(session, year=year, copy_from_year=template.year,
-                         start=shift_years(start, years), end=shift_years(end, years))  # fmt: skip
+    return new_programme(session, year=year, copy_from_year=template.year)
 
 
 __all__ = ["SetupResult", "UserError", "initialise", "needs_setup"]

@@ -348,6 +348,9 @@ class RecordCheck:
             if self.table.name == "correction_subjects":
                 record = None
                 _one_person_per_number(self, records)
+            if self.table.name == "programmes":
+                record = None
+                _programmes_apart(self, records)
         except _Bad as bad:
             raise PackageError(self._message(record, bad)) from None
 
@@ -831,7 +834,7 @@ def _issued_bulletin(check: RecordCheck, record: dict[str, Any]) -> None:
 def _programme(check: RecordCheck, record: dict[str, Any]) -> None:
     """A programme's periods as ``programme.edit_programme`` keeps them: each start on or
     before its end, within a year of the programme's year, the assessment period whole or
-    absent."""
+    absent (and, for the batch, :func:`_programmes_apart`)."""
 
     def day(name: str) -> date | None:
         value = record.get(name)
@@ -856,6 +859,61 @@ def _programme(check: RecordCheck, record: dict[str, Any]) -> None:
                             ("assessment_start", first), ("assessment_end", last)):  # fmt: skip
             if value is not None and not year - 1 <= value.year <= year + 1:
                 raise _Bad(name, f"离 {year} 年度太远")
+
+
+def _record_period(record: dict[str, Any]) -> tuple[int, date, date]:
+    """A checked programme record's year and period, as ``Programme.period`` works it out."""
+    year = int(record["year"])
+
+    def day(name: str) -> date | None:
+        value = record.get(name)
+        try:
+            return date.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            return None
+
+    issued = day("issue_date")
+    start = day("start_date") or (issued if issued is not None and issued.year == year else None)
+    return year, start or date(year, 1, 1), day("end_date") or date(year, 12, 31)
+
+
+def _programmes_apart(check: RecordCheck, records: list[dict[str, Any]]) -> None:
+    """No two programmes' periods share a day (``programme.check_no_overlap``): the live
+    programmes here, as the package leaves them. An overlap that is already here between the
+    same two programmes is not the package's doing and does not refuse it."""
+    from app.models import Programme
+    from app.services.wording import cn_date
+
+    here = {
+        p.uuid: (p.year, *p.period)
+        for p in check.session.scalars(select(Programme).where(Programme.deleted.is_(False)))
+    }
+    after = dict(here)
+    for record in records:
+        if record.get("deleted"):
+            after.pop(record["uuid"], None)
+        else:
+            after[record["uuid"]] = _record_period(record)
+
+    def overlap(a: tuple[int, date, date], b: tuple[int, date, date]) -> bool:
+        return a[1] <= b[2] and b[1] <= a[2]
+
+    # a programme the package moves is named before one it leaves where it was
+    moved = sorted((r["uuid"] for r in records if r["uuid"] in after),
+                   key=lambda u: here.get(u) == after[u])  # fmt: skip
+    for uuid in moved:
+        mine = after[uuid]
+        for other_uuid, other in sorted(after.items(), key=lambda kv: kv[1][1]):
+            if other_uuid == uuid or not overlap(mine, other):
+                continue
+            if uuid in here and other_uuid in here and overlap(here[uuid], here[other_uuid]):
+                continue
+            raise _Bad(
+                "start_date" if other[1] <= mine[1] else "end_date",
+                f"与 {other[0]} 年度的实施期（{cn_date(other[1])}至{cn_date(other[2])}）重叠"
+                "（每一天只属于一个年度）",
+                uuid,
+            )
 
 
 _RULES: dict[str, Callable[[RecordCheck, dict[str, Any]], None]] = {

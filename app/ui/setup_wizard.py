@@ -160,20 +160,19 @@ class UnitPage(QWizardPage):
 
     def _offer_year(self, data: dict) -> None:
         """Propose the PC's current year when the template's is past (county office only)."""
+        from app.services.programme import default_period
         from app.services.setup import proposed_year, template_year
 
         year, self.proposed = template_year(data), proposed_year(data, self._wizard.today)
         if self.proposed is None:
             self.year_box.hide()
             return
-        start, end = data["programme"].get("start"), data["programme"].get("end")
-        period = ""
-        if start and end:
-            period = (
-                self.tr("，起止日期顺延为 %1 至 %2")
-                .replace("%1", start.replace(year=self.proposed).isoformat())
-                .replace("%2", end.replace(year=self.proposed).isoformat())
-            )
+        start, end = default_period(self.proposed)
+        period = (
+            self.tr("，实施期为 %1 至 %2（整个日历年度，与“开始新年度”相同）")
+            .replace("%1", start.isoformat())
+            .replace("%2", end.isoformat())
+        )
         self.year_intro.setText(
             self.tr("模板是 %1 年度的，按本机日期现在已是 %2 年。")
             .replace("%1", str(year)).replace("%2", str(self.proposed))
@@ -189,7 +188,7 @@ class UnitPage(QWizardPage):
             self.tr("保留模板的 %1 年度（例如补录当年的工作）").replace("%1", str(year))
         )
         self.year_hint.setText(
-            self.tr("两种方式都保留模板年度的数据；以后可在“设置”中开始新年度或编辑年度。")
+            self.tr("两种方式都保留模板年度的数据；实施期以后可在“设置 → 编辑年度…”中修改。")
         )
         self.new_year_choice.setChecked(True)
         self.year_box.show()
