@@ -258,4 +258,4 @@ def test_the_score_sheet_button_saves_the_pdf_in_the_background(qtbot, monkeypat
     assert chosen == ["基层科"] and dialogs.opened
     [text] = [p.extract_text() for p in PdfReader(io.BytesIO(target.read_bytes())).pages]
     flat = text.replace(" ", "").replace("\n", "")
-    assert "被考核单位：基层科" in flat and "2018年10月31日" in flat and "扣分标准" in flat
+    assert "被考核单位：基层科" in flat and "2018年10月31日" in flat and "评分标准" in flat

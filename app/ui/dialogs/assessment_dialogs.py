@@ -21,6 +21,7 @@ from app.ui.dialogs.unit_choice import UnitChoiceDialog
 from app.ui.widgets.dates import DateField
 
 MAX_REASON = 200
+MAX_TYPED_SCORE = 999  # what the 得分 box takes; the item's maximum is checked on 保存
 
 
 class AdjustmentDialog(FormDialog[dict]):
@@ -70,6 +71,9 @@ class JudgementDialog(FormDialog[dict]):
         for label, key, _maximum in items:
             self.item.addItem(label, key)
         self.score = QDoubleSpinBox()
+        # any figure may be typed (a spin box limited to the item's maximum silently refuses
+        # the keystroke); one above the maximum is refused beside the field on 保存
+        self.score.setRange(0, MAX_TYPED_SCORE)
         self.score.setDecimals(1)
         self.score.setSingleStep(0.5)
         self.score.setSuffix(self.tr(" 分"))
@@ -88,7 +92,6 @@ class JudgementDialog(FormDialog[dict]):
 
     def _item_changed(self) -> None:
         maximum = float(self.maxima.get(self.item.currentData(), 0.0))
-        self.score.setRange(0, maximum)
         self.score.setToolTip(self.tr("0 到 %1 分").replace("%1", f"{maximum:g}"))
 
     def values(self) -> dict:
@@ -105,6 +108,6 @@ class ScoreSheetUnitDialog(UnitChoiceDialog):
                  parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(
             self.tr("打印评分表"), self.tr("科室："), self.tr("全部科室（%1 个，每科室一页）"),
-            self.tr("按考核截至日期列出各类考核内容、扣分标准、分值和得分。下一步选择保存位置。"),
+            self.tr("按考核截至日期列出各类考核内容、评分标准、分值和得分。下一步选择保存位置。"),
             units, chosen, parent,
         )  # fmt: skip

@@ -125,8 +125,8 @@ class PeerRatingBox(QWidget):
         """Rate the chosen paired department (else the first not yet rated), or correct its
         rating while it has not been sent; True when saved."""
         programme_id = self.page.context.programme_id
-        if programme_id is None or self.office_id is None:
-            return False
+        if programme_id is None or self.office_id is None or not self.rate_button.isEnabled():
+            return False  # (disabled while an earlier year is viewed)
         self.refresh()
         mine = [p for p in self.rows if p.office_id == self.office_id]
         if not mine:
