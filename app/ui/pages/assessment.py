@@ -159,7 +159,7 @@ class AssessmentPage(Page):
         self.rank_model = RowTableModel[DepartmentScore]([
             Column(self.tr("名次"), lambda s: s.rank, lambda s: s.rank, align_right=True),
             Column(self.tr("科室"), lambda s: s.name),
-            Column(self.tr("指标完成率"), lambda s: format_percent(s.completion),
+            Column(self.tr("指标\n完成率"), lambda s: format_percent(s.completion),
                    lambda s: s.completion, align_right=True),
             Column(self.tr("得分"), lambda s: f"{s.total:.2f}", lambda s: s.total,
                    align_right=True),
@@ -249,7 +249,7 @@ class AssessmentPage(Page):
                 return ""
             return f"{result.points:g}" + (self.tr("（已达上限）") if result.capped else "")
 
-        header = name + (f"（{limit}）" if limit else "")
+        header = name + (f"\n（{limit}）" if limit else "")  # two lines: the ranking fits 1366
         return Column(header, shown, points, align_right=True,
                       foreground=lambda s: AMBER if (c := s.category(name)) and c.capped else None)  # fmt: skip
 
