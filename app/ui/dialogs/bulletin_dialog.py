@@ -32,6 +32,7 @@ class BulletinDialog(QDialog):
     def __init__(self, date_range, as_of: date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("预览进度通报"))
+        self.setMinimumWidth(460)
         form = QFormLayout(self)
         self.as_of = DateField(date_range, as_of, label=self.tr("通报截至日期"))
         form.addRow(self.tr("通报截至："), self.as_of)
