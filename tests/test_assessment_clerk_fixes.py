@@ -281,3 +281,23 @@ def test_the_offices_state_column_is_not_clipped(qtbot, monkeypatch, dialogs, tm
     needed = view.fontMetrics().horizontalAdvance(text)
     assert view.columnWidth(column) >= needed + 16, (view.columnWidth(column), needed)  # room
     _shot(window, "office-state.png")
+
+
+def test_an_adjustment_typed_past_the_limit_is_refused_beside_the_field(
+    qtbot, monkeypatch, dialogs, db_path
+):
+    page = open_page(qtbot, db_path, "assessment")
+
+    def fill(dialog: AdjustmentDialog) -> None:
+        dialog.unit.setCurrentIndex(dialog.unit.findText(AID))
+        dialog.points.lineEdit().selectAll()
+        qtbot.keyClicks(dialog.points.lineEdit(), "150")
+        dialog.reason.setText("承办现场会")
+        dialog.show()
+
+    unchanged = dump(db_path)
+    seen = drive_dialog(monkeypatch, AdjustmentDialog, fill)
+    qtbot.mouseClick(page.adjust_button, Qt.MouseButton.LeftButton)
+    assert seen[0].points.value() == 150  # as typed
+    assert seen[0].error_text("points") == "加减分应在 -100 到 100 之间且不为 0。"
+    assert not seen[0].result() and dump(db_path) == unchanged

@@ -14,14 +14,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.assessment import MAX_ADJUSTMENT_POINTS, MAX_JUDGEMENT_REASON
+from app.services.assessment import MAX_JUDGEMENT_REASON
 from app.services.dates import DateRange
 from app.ui.dialogs.form_dialog import FormDialog, combo_box
 from app.ui.dialogs.unit_choice import UnitChoiceDialog
 from app.ui.widgets.dates import DateField
 
 MAX_REASON = 200
-MAX_TYPED_SCORE = 999  # what the 得分 box takes; the item's maximum is checked on 保存
+MAX_TYPED_SCORE = 999  # what the points boxes take; the limits are checked on 保存
 
 
 class AdjustmentDialog(FormDialog[dict]):
@@ -35,7 +35,9 @@ class AdjustmentDialog(FormDialog[dict]):
         super().__init__(self.tr("加减分"), save, parent)
         self.unit = combo_box(units, unit_id)
         self.points = QDoubleSpinBox()
-        self.points.setRange(-MAX_ADJUSTMENT_POINTS, MAX_ADJUSTMENT_POINTS)
+        # wider than allowed: a figure past ±100 is refused beside the field on 保存, not
+        # silently dropped as it is typed
+        self.points.setRange(-MAX_TYPED_SCORE, MAX_TYPED_SCORE)
         self.points.setDecimals(1)
         self.points.setSingleStep(0.5)
         self.points.setSuffix(self.tr(" 分"))
