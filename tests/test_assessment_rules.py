@@ -5,7 +5,9 @@ databases scoring as before, the 撤销 link, the 评分表 PDF and its command.
 from __future__ import annotations
 
 import io
+import os
 from datetime import date
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -123,7 +125,8 @@ def test_per_occurrence_items_and_category_caps_both_ways(database, overdue):
     assert rectification.items[0].capped == (2 * n_overdue > 8)
     rows = {r.label: r for r in explanation(lawyers)}
     heading = next(r for r in explanation(lawyers) if r.heading and r.label == "督查整改")
-    assert "分值 5" in heading.detail and ("已达上限" in heading.detail) == rectification.capped
+    assert "最多扣 5 分" in heading.detail  # deductions only: not a 分值 nobody gets
+    assert ("已达上限" in heading.detail) == rectification.capped
     if raw < -5:
         assert rows["已达上限"].points == -5 - raw and "按 -5 分计" in rows["已达上限"].detail
     indicator = lawyers.category("量化指标").points
@@ -133,6 +136,17 @@ def test_per_occurrence_items_and_category_caps_both_ways(database, overdue):
     legal = scores[AID].category("品牌创建")
     assert (legal.raw, legal.points, legal.capped) == (5 * led, 6, True)
     assert [line.points for line in scores[AID].lines if line.category == "品牌创建"] == [10, -4]
+    headings = {r.label: r.detail for r in explanation(scores[AID]) if r.heading}
+    assert headings["品牌创建"].startswith("最多加 6 分，")  # additions only
+    assert headings["量化指标"].startswith("分值 ")  # scored out of full marks
+    assert "，最多加 6 分，按 +6 分计" in next(
+        line.detail for line in scores[AID].lines if line.label == "已达上限"
+    )
+    categories = {c.category.name: c.category for c in scores[AID].categories}
+    assert (categories["督查整改"].short_limit, categories["品牌创建"].short_limit) == (
+        "最多扣5",
+        "最多加6",
+    )  # the ranking's column headers
     # 2 joined × 2 = 4 = the item's cap exactly: not capped, and within the category's 6
     base = scores[BASE].category("品牌创建")
     assert (base.raw, base.points, base.capped) == (2 * joined, 4, False)
@@ -303,14 +317,34 @@ def test_the_score_sheet_pdf_shows_categories_caps_and_the_closing(database):
         _seed_records(s, programme_id, units, overdue=3)
         record_judgement(s, programme_id=programme_id, unit_id=units[LAWYERS], item_key="leadership",
                          score=4, reason="部署到位", on=date(2018, 9, 1))  # fmt: skip
+        late = assessment.record_adjustment(s, programme_id=programme_id, unit_id=units[LAWYERS],
+                                            points=-1.5, reason="10月例会材料迟报",
+                                            on=date(2018, 10, 1))  # fmt: skip
+        assessment.record_adjustment(s, programme_id=programme_id, unit_id=units[LAWYERS],
+                                     points=2, reason="承办现场会", on=date(2018, 10, 2))  # fmt: skip
+        assessment.undo_adjustment(s, late.id, date(2018, 10, 3))
+        [before_undo] = assessment.score_sheets(s, programme_id, date(2018, 10, 2), LAWYERS)
         [sheet] = assessment.score_sheets(s, programme_id, AS_OF, LAWYERS)
         every = assessment.score_sheets(s, programme_id, AS_OF)
     pdf = render_scoresheet_pdf([sheet])
+    if os.environ.get("SHEET_PDF"):
+        Path(os.environ["SHEET_PDF"]).write_bytes(pdf)
     [text] = _pdf_text(pdf)
     for expected in ("评分表", f"被考核单位：{LAWYERS}", "2018年10月31日", "工作类别", "考核内容",
-                     "扣分标准", "分值", "得分", "督查整改", "逾期未整改的，每项扣2分", "已达上限",
-                     "组织领导", "青田县社区矫正工作领导小组办公室", f"{sheet.score.total:.2f}"):  # fmt: skip
+                     "评分标准", "分值", "得分", "督查整改", "逾期未整改的，每项扣2分", "已达上限",
+                     "组织领导", "青田县社区矫正工作领导小组办公室", f"{sheet.score.total:.2f}",
+                     "最多扣5分", "评分理由：部署到位"):  # fmt: skip
         assert expected in text, expected
+    assert "扣分标准" not in text  # a bonus row has no 扣分 standard
+    # the revoked 加减分 and its 撤销 are marked as such; the one kept is plain
+    assert [line.undo for line in sheet.adjustments] == ["已撤销", "", "撤销"]
+    assert "10月例会材料迟报（县矫正办登记）【已撤销：与其撤销记录相抵，不计分】" in text
+    assert "撤销：10月例会材料迟报（县矫正办登记）【撤销记录】" in text
+    assert "承办现场会（县矫正办登记）—+2" in text  # the one kept: no mark
+    # as of a date before the 撤销, the entry was not yet revoked
+    assert [line.undo for line in before_undo.adjustments] == ["", ""]
+    # the footnote and the 落款 are on the table's page (one page: ``[text]`` above)
+    assert text.index("合计") < text.index("注：") < text.index("青田县社区矫正工作领导小组办公室")
     reader = PdfReader(io.BytesIO(pdf))
     fonts = [f.get_object() for page in reader.pages for f in page["/Resources"]["/Font"].values()]
     assert fonts

@@ -193,7 +193,7 @@ def test_judgement_by_clicking_changes_the_score_and_a_rescore_supersedes(
     page.as_of.setValue(AS_OF)
     assert page.judge_button.isVisible() and page.sheet_button.isVisible()
     header = page.rank_model.headerData(4, Qt.Orientation.Horizontal)
-    assert header == "量化指标（100）"  # the categories, with their 分值, in the ranking
+    assert header == "量化指标\n（100）"  # the categories, with their 分值, in the ranking
     aid = "法律援助中心"
     before = page.score_of(next(i for n, i in page.units if n == aid)).total
 
@@ -226,7 +226,7 @@ def test_judgement_by_clicking_changes_the_score_and_a_rescore_supersedes(
     cell = page.rank_model.index(
         next(n for n, s in enumerate(page.rank_model.rows()) if s.unit_id == unit_id),
         next(c for c in range(page.rank_model.columnCount())
-             if page.rank_model.headerData(c, Qt.Orientation.Horizontal) == "组织领导（5）"),
+             if page.rank_model.headerData(c, Qt.Orientation.Horizontal) == "组织领导\n（5）"),
     )  # fmt: skip
     assert page.rank_model.data(cell) == "5（已达上限）"
 
@@ -258,4 +258,4 @@ def test_the_score_sheet_button_saves_the_pdf_in_the_background(qtbot, monkeypat
     assert chosen == ["基层科"] and dialogs.opened
     [text] = [p.extract_text() for p in PdfReader(io.BytesIO(target.read_bytes())).pages]
     flat = text.replace(" ", "").replace("\n", "")
-    assert "被考核单位：基层科" in flat and "2018年10月31日" in flat and "扣分标准" in flat
+    assert "被考核单位：基层科" in flat and "2018年10月31日" in flat and "评分标准" in flat

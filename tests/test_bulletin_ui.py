@@ -1,5 +1,5 @@
-"""生成进度通报… on the county's 首页: the date and 期号 asked first, then where and in which
-format; the file is made in the background and opened."""
+"""预览进度通报… on the county's 首页: the date asked first, then where and in which format; the
+draft (征求意见稿, no 期号) is made in the background and opened."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from app.ui.operations import running_tasks
 from tests.helpers import assert_fits_screen, open_page
 
 
-def _answer(monkeypatch, as_of: date, issue: int) -> list[BulletinDialog]:
+def _answer(monkeypatch, as_of: date) -> list[BulletinDialog]:
     """Fill the real dialog and click its 下一步… button instead of blocking."""
     seen: list[BulletinDialog] = []
 
@@ -25,7 +25,6 @@ def _answer(monkeypatch, as_of: date, issue: int) -> list[BulletinDialog]:
         dialog.show()
         assert_fits_screen(dialog)
         dialog.as_of.setValue(as_of)
-        dialog.issue.setValue(issue)
         box = dialog.findChild(QDialogButtonBox)
         box.button(QDialogButtonBox.StandardButton.Ok).click()
         seen.append(dialog)
@@ -40,7 +39,7 @@ def test_the_county_makes_a_bulletin_as_pdf_word_and_excel(
 ):
     page = open_page(qtbot, db_path, "home")
     assert page.bulletin_button.isVisible()
-    seen = _answer(monkeypatch, date(2018, 10, 20), 3)
+    seen = _answer(monkeypatch, date(2018, 10, 20))
     targets = [tmp_path / "通报.pdf", tmp_path / "通报.docx", tmp_path / "通报.xlsx"]
     dialogs.save_paths = list(targets)
     for _ in targets:
@@ -48,9 +47,10 @@ def test_the_county_makes_a_bulletin_as_pdf_word_and_excel(
         qtbot.waitUntil(lambda: running_tasks() == 0, timeout=30000)
     assert len(seen) == 3
     pdf = "".join(p.extract_text() for p in PdfReader(io.BytesIO(targets[0].read_bytes())).pages)
-    assert "第3期" in pdf.replace(" ", "") and "2018年10月20日" in pdf.replace(" ", "")
+    flat = pdf.replace(" ", "")
+    assert "征求意见稿" in flat and "2018年10月20日" in flat and "期）" not in flat
     word = [p.text for p in Document(str(targets[1])).paragraphs]
-    assert any("第3期" in t.replace(" ", "") for t in word)
+    assert any("征求意见稿（未发布，不编期号）" in t.replace(" ", "") for t in word)
     assert load_workbook(targets[2]).sheetnames  # a real workbook
     assert len(dialogs.opened) == 3  # each opened for the clerk
 

@@ -13,7 +13,7 @@ def add_parsers(commands, make_parser) -> None:
     """Add `scoresheet` to the subcommands."""
     sheet = make_parser("scoresheet", commands, help="考核评分表 PDF",
                         description="生成某科室（或全部科室，每科室一页）的考核评分表 PDF："
-                                    "工作类别、考核内容、扣分标准、分值、得分。")  # fmt: skip
+                                    "工作类别、考核内容、评分标准、分值、得分。")  # fmt: skip
     which = sheet.add_mutually_exclusive_group(required=True)
     which.add_argument("--unit", metavar="名称", help="科室名称，如 法律援助中心")
     which.add_argument("--all", action="store_true", help="全部科室（按名次，每科室一页）")

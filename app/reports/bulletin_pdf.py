@@ -16,6 +16,7 @@ from app.reports.official import (
     TEXT_WIDTH,
     Story,
     Styles,
+    Watermark,
     build_pdf,
     closing,
     cn_date,
@@ -123,7 +124,7 @@ def imprint(copy_line: str, printed_by: str, printed_on: str, st: Styles) -> Flo
 
 def bulletin_story(b: Bulletin, st: Styles) -> Story:
     """The bulletin's flowables."""
-    story: Story = []
+    story: Story = [Watermark("草稿")] if b.draft else []
     if b.document_number:
         story.append(_p(b.document_number, st["center"]))
     story.append(_p(b.title, st["title"]))

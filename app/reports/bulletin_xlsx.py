@@ -45,7 +45,8 @@ def render_bulletin_xlsx(b: Bulletin) -> bytes:
             sheet[f"{column}{row}"].number_format = "0%"
         sheet[f"D{row}"].font = Font(color=COLOURS[pace_status(score.completion, b.year_elapsed)])
     sheet.append([])
-    sheet.append([f"截至 {b.as_of:%Y-%m-%d}；按《{b.scheme_name}》计分"])
+    draft = f"{b.issue_label}；" if b.draft else ""
+    sheet.append([f"{draft}截至 {b.as_of:%Y-%m-%d}；按《{b.scheme_name}》计分"])
     lines = [[s.name, row.category, row.label, row.detail, row.points]  # items only: they sum
              for s in b.scores for row in explanation(s) if not row.heading]  # fmt: skip
     _sheet(

@@ -10,7 +10,7 @@ capped, plus the county's manual adjustments. The scheme is data (the template's
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -54,6 +54,7 @@ class ScoreLine:
     detail: str
     points: float
     category: str = ""
+    undo: str = ""  # a 加减分's: 已撤销 (a counter-entry reverses it), 撤销 (it is one), or ""
 
 
 ITEM_KINDS = {
@@ -69,7 +70,7 @@ class Item:
     """One item (考核内容) of a category. ``points``: a rule's points per occurrence (negative
     deducts), an indicator item's points for full completion, a judgement or peer-rating item's
     maximum; ``cap``: a rule's limit on its total (absolute); ``key``: the item's identity in
-    the scheme (a judgement item's scores name it); ``standard``: its 扣分标准 as printed."""
+    the scheme (a judgement item's scores name it); ``standard``: its 评分标准 as printed."""
 
     kind: str
     key: str
@@ -97,6 +98,34 @@ class Category:
     cap: float | None
     items: tuple[Item, ...]
 
+    @property
+    def sign(self) -> int:
+        """-1 when every item only deducts (rules of negative points), +1 when every item
+        only adds (rules of positive points), else 0 (scored out of full marks)."""
+        rules = [i.points for i in self.items if i.kind == "rule"]
+        if not rules or len(rules) != len(self.items):
+            return 0
+        if all(p < 0 for p in rules):
+            return -1
+        return 1 if all(p > 0 for p in rules) else 0
+
+    @property
+    def limit(self) -> str:
+        """The category's 分值 as said to the clerk: 最多扣 4 分 for deductions only, 最多加 14
+        分 for additions only, else 分值 100 (不设上限 without a cap)."""
+        if self.cap is None:
+            return "不设上限"
+        verb = {-1: "最多扣", 1: "最多加"}.get(self.sign)
+        return f"{verb} {self.cap:g} 分" if verb else f"分值 {self.cap:g}"
+
+    @property
+    def short_limit(self) -> str:
+        """The 分值 in a column header's brackets: 100, 最多扣4, 最多加14 ("" without a cap)."""
+        if self.cap is None:
+            return ""
+        verb = {-1: "最多扣", 1: "最多加"}.get(self.sign, "")
+        return f"{verb}{self.cap:g}"
+
 
 @dataclass(frozen=True)
 class ItemScore:
@@ -108,6 +137,7 @@ class ItemScore:
     detail: str
     applied: bool
     capped: bool = False
+    reason: str = ""  # a judgement's 评分理由
 
 
 @dataclass
@@ -145,6 +175,12 @@ class DepartmentScore:
     def total(self) -> float:
         """The score: the sum of its lines, to two decimals."""
         return round(sum(line.points for line in self.lines), 2)
+
+    @property
+    def adjustment_points(self) -> float:
+        """The county's 加减分 (lines outside every category) together: with every category's
+        points they add up to :attr:`total`."""
+        return round(sum(line.points for line in self.lines if not line.category), 2)
 
     def category(self, name: str) -> CategoryScore | None:
         """The result of the category named ``name``."""
@@ -399,7 +435,7 @@ def _judgement_score(item: Item, scores: list[JudgementScore]) -> ItemScore:
         detail += "；取代 " + "、".join(
             f"{e.scored_on:%Y-%m-%d} 的 {e.score:g} 分" for e in reversed(earlier)
         )
-    return ItemScore(item, last.score, detail, True)
+    return ItemScore(item, last.score, detail, True, reason=last.reason)
 
 
 def _peer_score(item: Item, average: float | None) -> ItemScore:
@@ -442,6 +478,7 @@ def department_scores(
                                       ScoreAdjustment.adjusted_on <= as_of)
         .order_by(ScoreAdjustment.adjusted_on, ScoreAdjustment.id)
     ).all()  # fmt: skip
+    undo = _undo_marks(session, programme_id, adjustments)
     scores = []
     for department in departments(session):
         done = progress.get(department.id)
@@ -472,7 +509,7 @@ def department_scores(
             if result.points != result.raw:
                 score.lines.append(ScoreLine(
                     "已达上限",
-                    f"{category.name}合计 {result.raw:+g} 分，分值 {category.cap:g}，"
+                    f"{category.name}合计 {result.raw:+g} 分，{category.limit}，"
                     f"按 {result.points:+g} 分计",
                     round(result.points - result.raw, 2), category.name,
                 ))  # fmt: skip
@@ -482,13 +519,41 @@ def department_scores(
                 detail = f"{adjustment.adjusted_on:%Y-%m-%d} {adjustment.reason}" + (
                     f"（{maker}登记）" if maker else ""
                 )
-                score.lines.append(ScoreLine("县矫正办加减分", detail, adjustment.points))
+                score.lines.append(ScoreLine("县矫正办加减分", detail, adjustment.points,
+                                             undo=undo.get(adjustment.id, "")))  # fmt: skip
         scores.append(score)
     scores.sort(key=lambda s: (-s.total, s.name))
     for position, score in enumerate(scores):
         tied = position and scores[position - 1].total == score.total
         score.rank = scores[position - 1].rank if tied else position + 1
     return scores
+
+
+def _undo_marks(
+    session: Session, programme_id: int, counted: Sequence[ScoreAdjustment]
+) -> dict[int, str]:
+    """Of the 加减分 ``counted`` (those up to a date): id → 撤销 for a counter-entry, 已撤销 for
+    one whose counter-entry is counted too."""
+    listed = {r.id: r for r in adjustment_rows(session, programme_id)}
+    undone = {a.reverses_id for a in counted if a.reverses_id is not None}
+    legacy = Counter(
+        (a.unit_id, round(-a.points, 2), a.reason[len(UNDO_PREFIX) :])
+        for a in counted
+        if a.reverses_id is None and a.reason.startswith(UNDO_PREFIX)
+    )
+    marks: dict[int, str] = {}
+    for adjustment in counted:
+        row = listed.get(adjustment.id)
+        if row is None:
+            continue
+        if row.is_undo:
+            marks[adjustment.id] = "撤销"
+        elif adjustment.id in undone:
+            marks[adjustment.id] = "已撤销"
+        elif row.undone and legacy[_undo_key(adjustment)] > 0:
+            legacy[_undo_key(adjustment)] -= 1
+            marks[adjustment.id] = "已撤销"
+    return marks
 
 
 @dataclass(frozen=True)
@@ -519,8 +584,7 @@ def explanation(score: DepartmentScore) -> list[ExplanationRow]:
         return list(score.frozen_rows)
     rows: list[ExplanationRow] = []
     for result in score.categories:
-        name, cap = result.category.name, result.category.cap
-        limit = f"分值 {cap:g}" if cap is not None else "不设上限"
+        name, limit = result.category.name, result.category.limit
         hit = "，已达上限" if result.capped else ""
         rows.append(ExplanationRow(name, name, f"{limit}，本类得分 {result.points:g}{hit}",
                                    result.points, heading=True, capped=result.capped))  # fmt: skip

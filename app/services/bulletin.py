@@ -29,6 +29,7 @@ from app.services.progress import IndicatorProgress, indicator_progress
 from app.services.wording import book_title, cn_date, signed
 
 DEFAULT_TITLE = "社区矫正“大帮教”工作进度通报"
+DRAFT_LABEL = "征求意见稿（未发布，不编期号）"
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Bulletin:
     printed_by: str = ""  # 版记: 印发机关
     printed_on: date | None = None  # 版记: 印发日期 (the bulletin's date)
     period_label: str = ""  # the assessment period "time gone" is measured on
+    draft: bool = False  # a preview (征求意见稿): not published, no 期号 nor 发文字号
 
     @property
     def elapsed_sentence(self) -> str:
@@ -64,7 +66,9 @@ class Bulletin:
 
     @property
     def issue_label(self) -> str:
-        """第5期, or "" without an issue number."""
+        """第5期, or "" without an issue number; a draft's says it is one (no 期号)."""
+        if self.draft:
+            return DRAFT_LABEL
         return f"第{self.issue_number}期" if self.issue_number else ""
 
     @property
@@ -158,6 +162,14 @@ def build_bulletin(
         period_label=period.assessment_label,
     )  # fmt: skip
     bulletin.highlights = _highlights(session, programme_id, items, scores)
+    return bulletin
+
+
+def draft_bulletin(session: Session, programme_id: int, as_of: date) -> Bulletin:
+    """The bulletin as of ``as_of`` as a preview (征求意见稿): without 期号 or 发文字号, so it
+    cannot pass as an issue of 通报记录 (those are made by ``issued_bulletins.publish``)."""
+    bulletin = build_bulletin(session, programme_id, as_of)
+    bulletin.issue_number, bulletin.document_number, bulletin.draft = None, "", True
     return bulletin
 
 

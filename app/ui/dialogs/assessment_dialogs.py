@@ -14,13 +14,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.assessment import MAX_ADJUSTMENT_POINTS, MAX_JUDGEMENT_REASON
+from app.services.assessment import MAX_JUDGEMENT_REASON
 from app.services.dates import DateRange
 from app.ui.dialogs.form_dialog import FormDialog, combo_box
 from app.ui.dialogs.unit_choice import UnitChoiceDialog
 from app.ui.widgets.dates import DateField
 
 MAX_REASON = 200
+MAX_TYPED_SCORE = 999  # what the points boxes take; the limits are checked on 保存
 
 
 class AdjustmentDialog(FormDialog[dict]):
@@ -34,7 +35,9 @@ class AdjustmentDialog(FormDialog[dict]):
         super().__init__(self.tr("加减分"), save, parent)
         self.unit = combo_box(units, unit_id)
         self.points = QDoubleSpinBox()
-        self.points.setRange(-MAX_ADJUSTMENT_POINTS, MAX_ADJUSTMENT_POINTS)
+        # wider than allowed: a figure past ±100 is refused beside the field on 保存, not
+        # silently dropped as it is typed
+        self.points.setRange(-MAX_TYPED_SCORE, MAX_TYPED_SCORE)
         self.points.setDecimals(1)
         self.points.setSingleStep(0.5)
         self.points.setSuffix(self.tr(" 分"))
@@ -70,6 +73,9 @@ class JudgementDialog(FormDialog[dict]):
         for label, key, _maximum in items:
             self.item.addItem(label, key)
         self.score = QDoubleSpinBox()
+        # any figure may be typed (a spin box limited to the item's maximum silently refuses
+        # the keystroke); one above the maximum is refused beside the field on 保存
+        self.score.setRange(0, MAX_TYPED_SCORE)
         self.score.setDecimals(1)
         self.score.setSingleStep(0.5)
         self.score.setSuffix(self.tr(" 分"))
@@ -88,7 +94,6 @@ class JudgementDialog(FormDialog[dict]):
 
     def _item_changed(self) -> None:
         maximum = float(self.maxima.get(self.item.currentData(), 0.0))
-        self.score.setRange(0, maximum)
         self.score.setToolTip(self.tr("0 到 %1 分").replace("%1", f"{maximum:g}"))
 
     def values(self) -> dict:
@@ -105,6 +110,6 @@ class ScoreSheetUnitDialog(UnitChoiceDialog):
                  parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(
             self.tr("打印评分表"), self.tr("科室："), self.tr("全部科室（%1 个，每科室一页）"),
-            self.tr("按考核截至日期列出各类考核内容、扣分标准、分值和得分。下一步选择保存位置。"),
+            self.tr("按考核截至日期列出各类考核内容、评分标准、分值和得分。下一步选择保存位置。"),
             units, chosen, parent,
         )  # fmt: skip

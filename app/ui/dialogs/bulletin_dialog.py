@@ -1,5 +1,6 @@
-"""生成进度通报: the date the bulletin counts to and its 期号, before the file is chosen; and
-the whole flow (:func:`make_bulletin`), shared by 首页 and 考核与通报."""
+"""预览进度通报: the date the draft bulletin (征求意见稿, no 期号: it is not in 通报记录) counts
+to, before the file is chosen; and the whole flow (:func:`make_bulletin`), shared by 首页 and
+考核与通报. An issue is published with 发布通报… (app.ui.pages.bulletin_register)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QWidget
 
 from app.services.dates import DatePurpose
 from app.services.errors import write_file
@@ -26,23 +27,21 @@ def tr(text: str) -> str:
 
 
 class BulletinDialog(QDialog):
-    """Ask the as-of date (within the programme's year) and the 期号 (0: automatic, after the
-    last published, else by month as the template says)."""
+    """Ask the as-of date (within the programme's year) of the draft; it has no 期号."""
 
     def __init__(self, date_range, as_of: date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("生成进度通报"))
+        self.setWindowTitle(self.tr("预览进度通报"))
+        self.setMinimumWidth(460)
         form = QFormLayout(self)
         self.as_of = DateField(date_range, as_of, label=self.tr("通报截至日期"))
         form.addRow(self.tr("通报截至："), self.as_of)
-        self.issue = QSpinBox()
-        self.issue.setRange(0, 999)
-        self.issue.setSpecialValueText(self.tr("自动编号"))
-        self.issue.setPrefix(self.tr("第 "))
-        self.issue.setSuffix(self.tr(" 期"))
-        form.addRow(self.tr("期号："), self.issue)
-        hint = QLabel(self.tr("下一步选择保存位置和格式：PDF、Word（可修改）或 Excel。"))
+        hint = QLabel(self.tr(
+            "这是未发布的通报稿（征求意见稿），不编期号，不编入通报记录；正式印发请用"
+            "考核与通报页的“发布通报…”。\n下一步选择保存位置和格式：PDF、Word（可修改）或 Excel。"
+        ))  # fmt: skip
         hint.setObjectName("hint")
+        hint.setWordWrap(True)
         form.addRow(hint)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -58,34 +57,35 @@ class BulletinDialog(QDialog):
         if check_dates(self):
             super().accept()
 
-    def choice(self) -> tuple[date, int | None]:
-        """(as-of date, 期号 or None for automatic numbering)."""
+    def choice(self) -> date:
+        """The as-of date."""
         value = self.as_of.value()
         assert value is not None  # checked on accept
-        return value, self.issue.value() or None
+        return value
 
 
 def make_bulletin(page: Page, today: date) -> object | None:
-    """生成进度通报 on ``page`` (首页, 考核与通报): ask the date (``today`` within the
-    programme's year by default) and 期号, then where to save (PDF, Word or Excel); made in the background
-    and opened. None when the clerk cancels."""
+    """预览进度通报 on ``page`` (首页, 考核与通报): ask the date (``today`` within the
+    programme's year by default), then where to save the draft (征求意见稿, no 期号) as PDF,
+    Word or Excel; made in the background and opened. None when the clerk cancels."""
     dates = page.context.date_range(DatePurpose.WORK)
     dialog = BulletinDialog(dates, dates.clamp(today), page)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
-    as_of, issue = dialog.choice()
+    as_of = dialog.choice()
     choices = (*PDF_OR_WORD, ("Excel 表格 (*.xlsx)", ".xlsx"))
-    path = ask_save_path_as(page, tr("保存进度通报"), f"进度通报-{as_of:%Y%m%d}.pdf", choices)
+    name = f"进度通报-征求意见稿-{as_of:%Y%m%d}.pdf"
+    path = ask_save_path_as(page, tr("保存进度通报（征求意见稿）"), name, choices)
     if path is None:
         return None
     programme_id = page.context.programme_id
     assert programme_id is not None  # the county's PC has its programme
 
     def work(session, report) -> Path:
-        from app.services.bulletin import build_bulletin
+        from app.services.bulletin import draft_bulletin
 
         report(1)
-        bulletin = build_bulletin(session, programme_id, as_of, issue)
+        bulletin = draft_bulletin(session, programme_id, as_of)
         report(2)
         suffix = path.suffix.lower()
         if suffix == ".docx":
@@ -105,6 +105,6 @@ def make_bulletin(page: Page, today: date) -> object | None:
         return path
 
     return page.run_in_background(
-        tr("生成进度通报"), tr("正在生成 %1……").replace("%1", path.name), work,
+        tr("预览进度通报"), tr("正在生成 %1……").replace("%1", path.name), work,
         total=3, success=lambda saved: open_with_system(page, saved),
     )  # fmt: skip

@@ -67,6 +67,7 @@ class PeerRatingDialog(FormDialog[dict]):
             )
         self.total = QLabel()
         self.total.setObjectName("sectionTitle")
+        self.total.setWordWrap(True)
         self.form.addRow(self.tr("合计"), self.total)
         self.comment = QPlainTextEdit(rating.comment if rating is not None else "")
         self.comment.setPlaceholderText(
@@ -84,14 +85,26 @@ class PeerRatingDialog(FormDialog[dict]):
         self._update_total()
 
     def _update_total(self) -> None:
-        total, missing = 0.0, 0
-        for edit in self.scores.values():
-            try:
-                total += float(edit.text().strip())
-            except ValueError:
+        """The live 合计 of the valid scores only; an item not scored, or whose value is no
+        number from 0 to its full marks, is named instead of counted."""
+        total, missing, invalid = 0.0, 0, []
+        for item in self.items:
+            text = self.scores[item.code].text().strip()
+            if not text:
                 missing += 1
+                continue
+            try:
+                value = float(text)
+            except ValueError:
+                value = -1.0
+            if not 0 <= value <= item.max:  # also NaN
+                invalid.append(item.name)
+                continue
+            total += value
         text = self.tr("%1 分（满分 %2）").replace("%1", _figure(round(total, 2)))
         text = text.replace("%2", _figure(self.full))
+        if invalid:
+            text += self.tr("，不含超出范围的“%1”").replace("%1", "”“".join(invalid))
         if missing:
             text += self.tr("，尚有 %1 项未打分").replace("%1", str(missing))
         self.total.setText(text)

@@ -69,7 +69,7 @@ def explanation_model(owner: QWidget) -> RowTableModel[ExplanationRow]:
 
 class AssessmentPage(Page):
     """The ranking as of a date and the selected department's lines; on the county's PC also
-    加减分…, 撤销… and 生成通报…."""
+    加减分…, 撤销…, 评分…, 预览通报… and 发布通报…."""
 
     title = "考核与通报"
 
@@ -85,7 +85,7 @@ class AssessmentPage(Page):
             period = programme_period(session, programme_id) if programme_id else None
             self.units = [(u.name, u.id) for u in departments(session)]
             scheme = assessment.scheme_for(session, programme_id) if programme_id else None
-        self.categories = [(c.name, c.cap) for c in scheme.categories] if scheme else []
+        self.categories = [(c.name, c.short_limit) for c in scheme.categories] if scheme else []
         self.judgement_items = [
             (f"{c.name}：{i.label}（满分 {i.points:g}）", i.key, i.points)
             for c, i in (scheme.judgement_items() if scheme else [])
@@ -102,6 +102,7 @@ class AssessmentPage(Page):
             self.layout_.addWidget(self.peer)
             self.published = PublishedBulletins(self)
             self.layout_.addWidget(self.published, 1)
+            self._keep_read_only(self.peer.rate_button)
             self.peer.refresh()
             return
         self.period_range = (
@@ -118,9 +119,9 @@ class AssessmentPage(Page):
         self.undo_button = QPushButton(self.tr("撤销…"))
         self.undo_button.setToolTip(self.tr("撤销所选的加减分：另记一条分值相反的记录，原记录保留"))
         self.undo_button.clicked.connect(lambda: self.undo_adjustment())
-        self.bulletin_button = QPushButton(self.tr("生成通报…"))
+        self.bulletin_button = QPushButton(self.tr("预览通报…"))
         self.bulletin_button.setToolTip(
-            self.tr("县矫正办的进度通报：各科室进度与得分，存为 PDF、Word 或 Excel")
+            self.tr("未发布的通报稿，不编入通报记录；正式印发请用“发布通报…”")
         )
         self.bulletin_button.clicked.connect(lambda: make_bulletin(self, self.as_of_date()))
         self.judge_button = QPushButton(self.tr("评分…"))
@@ -158,11 +159,14 @@ class AssessmentPage(Page):
         self.rank_model = RowTableModel[DepartmentScore]([
             Column(self.tr("名次"), lambda s: s.rank, lambda s: s.rank, align_right=True),
             Column(self.tr("科室"), lambda s: s.name),
-            Column(self.tr("指标完成率"), lambda s: format_percent(s.completion),
+            Column(self.tr("指标\n完成率"), lambda s: format_percent(s.completion),
                    lambda s: s.completion, align_right=True),
             Column(self.tr("得分"), lambda s: f"{s.total:.2f}", lambda s: s.total,
                    align_right=True),
-            *(self._category_column(name, cap) for name, cap in self.categories),
+            *(self._category_column(name, limit) for name, limit in self.categories),
+            Column(self.tr("加减分"), lambda s: _points(s.adjustment_points),
+                   lambda s: s.adjustment_points, align_right=True,
+                   foreground=lambda s: _colour(s.adjustment_points)),
         ])  # fmt: skip
         self.rank_view = RowTableView(self.rank_model, stretch=1)
         self.rank_view.selection_changed.connect(self._show_lines)
@@ -173,7 +177,9 @@ class AssessmentPage(Page):
 
         # the ranking across the page (a column per category); below it the selected
         # department's lines beside the 加减分 records
-        self.layout_.addWidget(section_label(self.tr("各科室得分排名（括号内为该类分值）")))
+        self.layout_.addWidget(section_label(
+            self.tr("各科室得分排名（括号内为该类分值；各类得分与加减分之和为得分）")
+        ))  # fmt: skip
         self.layout_.addWidget(self.rank_view, 2)
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -213,10 +219,25 @@ class AssessmentPage(Page):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         self.layout_.addWidget(splitter, 3)
+        self._keep_read_only(self.adjust_button, self.undo_button, self.judge_button,
+                             self.register.publish_button)  # fmt: skip
         self.refresh()
 
-    def _category_column(self, name: str, cap: float | None) -> Column[DepartmentScore]:
-        """A category's points in the ranking, its 分值 in the header, 已达上限 when hit."""
+    def _keep_read_only(self, *buttons: QPushButton) -> None:
+        """While an earlier year is viewed: the buttons that change it disabled, their tooltip
+        saying why (printing stays)."""
+        if not self.context.read_only:
+            return
+        tip = self.tr("%1：只能查看和打印，不能修改；修改请在窗口顶部切换回当前年度。").replace(
+            "%1", self.context.read_only_note
+        )
+        for button in buttons:
+            button.setEnabled(False)
+            button.setToolTip(tip)
+
+    def _category_column(self, name: str, limit: str) -> Column[DepartmentScore]:
+        """A category's points in the ranking, its 分值 in the header (``limit``: 100,
+        最多扣4, 最多加14), 已达上限 when hit."""
 
         def points(score: DepartmentScore) -> float:
             result = score.category(name)
@@ -228,7 +249,7 @@ class AssessmentPage(Page):
                 return ""
             return f"{result.points:g}" + (self.tr("（已达上限）") if result.capped else "")
 
-        header = name + (f"（{cap:g}）" if cap is not None else "")
+        header = name + (f"\n（{limit}）" if limit else "")  # two lines: the ranking fits 1366
         return Column(header, shown, points, align_right=True,
                       foreground=lambda s: AMBER if (c := s.category(name)) and c.capped else None)  # fmt: skip
 
@@ -290,7 +311,9 @@ class AssessmentPage(Page):
 
     def _update_buttons(self) -> None:
         row = self.adjustment_view.selected_row()
-        self.undo_button.setEnabled(row is not None and not row.is_undo and not row.undone)
+        self.undo_button.setEnabled(
+            row is not None and not row.is_undo and not row.undone and not self.context.read_only
+        )
 
     def add_adjustment(self) -> bool:
         """加减分 for a department (the selected one by default); True when saved."""

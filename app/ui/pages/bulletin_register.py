@@ -226,14 +226,20 @@ class PublishedBulletins(QWidget):
         self.cache: dict[int, Bulletin] = {}  # published bulletins never change
         self.previous_ranks: dict[int, int] = {}  # unit id → rank in the issue before
         with page.database.session() as session:
+            from app.models import UnitKind
             from app.services.settings import local_unit
 
             me = local_unit(session)
             self.own_unit_id = me.id if me is not None else None
-        note = QLabel(self.tr(
+            ranked = me is not None and me.kind == UnitKind.DEPARTMENT  # a row of its own
+        text = self.tr(
             "考核得分和排名以县矫正办发布的进度通报为准：以下是已发布的各期通报（只读），"
-            "导入县矫正办的数据包后更新。本单位所在的行以黄色标出。"
-        ))  # fmt: skip
+            "导入县矫正办的数据包后更新。"
+        )
+        if ranked:
+            text += self.tr("本单位所在的行以黄色标出。")
+        self.note = QLabel(text)
+        note = self.note
         note.setObjectName("hint")
         note.setWordWrap(True)
         self.empty_note = QLabel(self.tr(

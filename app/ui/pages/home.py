@@ -69,10 +69,11 @@ class HomePage(Page):
         self.summary = QLabel()
         self.summary.setObjectName("homeSummary")
         self.summary.setWordWrap(True)
-        self.bulletin_button = QPushButton(self.tr("生成进度通报…"))
+        self.bulletin_button = QPushButton(self.tr("预览进度通报…"))
         self.bulletin_button.setToolTip(
             self.tr(
-                "县矫正办的进度通报：工作目标、各科室进度与得分、逾期事项，存为 PDF、Word 或 Excel"
+                "未发布的通报稿（工作目标、各科室进度与得分、逾期事项），不编入通报记录；"
+                "正式印发请用考核与通报页的“发布通报…”"
             )
         )
         self.bulletin_button.setVisible(context.local_unit_kind == UnitKind.COUNTY_OFFICE)
@@ -156,7 +157,8 @@ class HomePage(Page):
         self.refresh()
 
     def make_bulletin(self) -> object | None:
-        """生成进度通报 as of a chosen date (see :func:`make_bulletin`); None when cancelled."""
+        """预览进度通报 (a draft) as of a chosen date (see :func:`make_bulletin`); None when
+        cancelled."""
         return make_bulletin(self, self.today)
 
     def make_reminders(self) -> object | None:

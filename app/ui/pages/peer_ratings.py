@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.models import UnitKind
 from app.services import peer_ratings
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from app.ui.pages.base import Page
 
 GREY = "#777777"
+STATE_COLUMN = 3  # 状态
+CELL_ROOM = 10  # pixels each side of the 状态 text
 
 
 def _figure(value: float) -> str:
@@ -59,6 +61,15 @@ class PeerRatingBox(QWidget):
             Column(self.tr("评价意见"), lambda p: p.rating.comment if p.rating else ""),
         ])  # fmt: skip
         self.view = RowTableView(self.model, stretch=4)
+        # 状态 wide enough for its longest wording with room either side (sized to its
+        # contents it ended flush against the grid line and read as cut off)
+        states = (self.tr("未评价"), self.tr("已报送县矫正办"), self.tr("未报送（可修改）"))
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(STATE_COLUMN, QHeaderView.ResizeMode.Fixed)
+        self.view.setColumnWidth(
+            STATE_COLUMN,
+            max(self.view.fontMetrics().horizontalAdvance(s) for s in states) + 2 * CELL_ROOM,
+        )
         self.view.row_activated.connect(lambda _row: self.rate())
         self.view.setMaximumHeight(150)
         layout = QVBoxLayout(self)
@@ -125,8 +136,8 @@ class PeerRatingBox(QWidget):
         """Rate the chosen paired department (else the first not yet rated), or correct its
         rating while it has not been sent; True when saved."""
         programme_id = self.page.context.programme_id
-        if programme_id is None or self.office_id is None:
-            return False
+        if programme_id is None or self.office_id is None or not self.rate_button.isEnabled():
+            return False  # (disabled while an earlier year is viewed)
         self.refresh()
         mine = [p for p in self.rows if p.office_id == self.office_id]
         if not mine:
