@@ -107,10 +107,10 @@ def test_a_judgement_typed_above_the_maximum_is_refused_beside_the_field(
     seen[0].hide()
     assert dump(db_path) == unchanged and page.score_of(unit_id).total == before
 
-    seen = drive_dialog(monkeypatch, JudgementDialog, typed("4.5"))
+    seen = drive_dialog(monkeypatch, JudgementDialog, typed("4.75"))  # two decimals kept
     qtbot.mouseClick(page.judge_button, Qt.MouseButton.LeftButton)
     assert seen[0].result() and not seen[0].error_text("score")
-    assert page.score_of(unit_id).total == pytest.approx(before + 4.5)
+    assert page.score_of(unit_id).total == pytest.approx(before + 4.75)
 
 
 def test_the_live_total_leaves_out_a_value_out_of_range(qtbot, monkeypatch, dialogs, tmp_path):

@@ -38,7 +38,7 @@ class AdjustmentDialog(FormDialog[dict]):
         # wider than allowed: a figure past ±100 is refused beside the field on 保存, not
         # silently dropped as it is typed
         self.points.setRange(-MAX_TYPED_SCORE, MAX_TYPED_SCORE)
-        self.points.setDecimals(1)
+        self.points.setDecimals(2)
         self.points.setSingleStep(0.5)
         self.points.setSuffix(self.tr(" 分"))
         self.on = DateField(dates, dates.clamp(on), label=self.tr("加减分日期"))
@@ -76,7 +76,7 @@ class JudgementDialog(FormDialog[dict]):
         # any figure may be typed (a spin box limited to the item's maximum silently refuses
         # the keystroke); one above the maximum is refused beside the field on 保存
         self.score.setRange(0, MAX_TYPED_SCORE)
-        self.score.setDecimals(1)
+        self.score.setDecimals(2)
         self.score.setSingleStep(0.5)
         self.score.setSuffix(self.tr(" 分"))
         self.item.currentIndexChanged.connect(lambda _index: self._item_changed())
