@@ -91,6 +91,7 @@ def test_a_judgement_typed_above_the_maximum_is_refused_beside_the_field(
             dialog.unit.setCurrentIndex(dialog.unit.findText(AID))
             dialog.item.setCurrentIndex(dialog.item.findData("leadership"))  # 满分 5
             dialog.score.lineEdit().selectAll()
+            qtbot.keyClick(dialog.score.lineEdit(), Qt.Key.Key_Delete)  # the field emptied
             qtbot.keyClicks(dialog.score.lineEdit(), text)
             dialog.reason.setText("台账齐全")
             dialog.show()
@@ -106,6 +107,13 @@ def test_a_judgement_typed_above_the_maximum_is_refused_beside_the_field(
     _shot(seen[0], "judgement-7.png")
     seen[0].hide()
     assert dump(db_path) == unchanged and page.score_of(unit_id).total == before
+
+    for text in ("-1", ""):  # a minus, or nothing: refused, never saved as 0
+        seen = drive_dialog(monkeypatch, JudgementDialog, typed(text))
+        qtbot.mouseClick(page.judge_button, Qt.MouseButton.LeftButton)
+        assert "之间" in seen[0].error_text("score") and not seen[0].result(), text
+        seen[0].hide()
+        assert dump(db_path) == unchanged
 
     seen = drive_dialog(monkeypatch, JudgementDialog, typed("4.75"))  # two decimals kept
     qtbot.mouseClick(page.judge_button, Qt.MouseButton.LeftButton)

@@ -9,7 +9,6 @@ from datetime import date
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QLineEdit,
     QWidget,
 )
@@ -19,9 +18,9 @@ from app.services.dates import DateRange
 from app.ui.dialogs.form_dialog import FormDialog, combo_box
 from app.ui.dialogs.unit_choice import UnitChoiceDialog
 from app.ui.widgets.dates import DateField
+from app.ui.widgets.number import NumberField
 
 MAX_REASON = 200
-MAX_TYPED_SCORE = 999  # what the points boxes take; the limits are checked on 保存
 
 
 class AdjustmentDialog(FormDialog[dict]):
@@ -34,19 +33,14 @@ class AdjustmentDialog(FormDialog[dict]):
                  parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(self.tr("加减分"), save, parent)
         self.unit = combo_box(units, unit_id)
-        self.points = QDoubleSpinBox()
-        # wider than allowed: a figure past ±100 is refused beside the field on 保存, not
-        # silently dropped as it is typed
-        self.points.setRange(-MAX_TYPED_SCORE, MAX_TYPED_SCORE)
-        self.points.setDecimals(2)
-        self.points.setSingleStep(0.5)
-        self.points.setSuffix(self.tr(" 分"))
+        self.points = NumberField()  # past ±100 is refused beside the field on 保存
+        self.points.setPlaceholderText(self.tr("如 2 或 -1.5"))
         self.on = DateField(dates, dates.clamp(on), label=self.tr("加减分日期"))
         self.reason = QLineEdit()
         self.reason.setMaxLength(MAX_REASON)
         self.reason.setPlaceholderText(self.tr("如：8月例会材料迟报"))
         self.add_field("unit", self.tr("科室"), self.unit)
-        self.add_field("points", self.tr("分值"), self.points,
+        self.add_field("points", self.tr("分值（分）"), self.points,
                        self.tr("正数为加分，负数为扣分。"))  # fmt: skip
         self.add_field("on", self.tr("日期"), self.on)
         self.add_field("reason", self.tr("理由"), self.reason,
@@ -72,13 +66,7 @@ class JudgementDialog(FormDialog[dict]):
         self.maxima = {key: maximum for _label, key, maximum in items}
         for label, key, _maximum in items:
             self.item.addItem(label, key)
-        self.score = QDoubleSpinBox()
-        # any figure may be typed (a spin box limited to the item's maximum silently refuses
-        # the keystroke); one above the maximum is refused beside the field on 保存
-        self.score.setRange(0, MAX_TYPED_SCORE)
-        self.score.setDecimals(2)
-        self.score.setSingleStep(0.5)
-        self.score.setSuffix(self.tr(" 分"))
+        self.score = NumberField()  # above the item's maximum is refused beside the field on 保存
         self.item.currentIndexChanged.connect(lambda _index: self._item_changed())
         self.on = DateField(dates, dates.clamp(on), label=self.tr("评分日期"))
         self.reason = QLineEdit()
@@ -86,7 +74,7 @@ class JudgementDialog(FormDialog[dict]):
         self.reason.setPlaceholderText(self.tr("如：责任状、结对、台账等工作落实到位"))
         self.add_field("unit", self.tr("科室"), self.unit)
         self.add_field("item", self.tr("考核内容"), self.item)
-        self.add_field("score", self.tr("得分"), self.score)
+        self.add_field("score", self.tr("得分（分）"), self.score)
         self.add_field("on", self.tr("日期"), self.on)
         self.add_field("reason", self.tr("理由"), self.reason,
                        self.tr("必填。再次评分另记一条，取代之前的评分（原记录保留）。"))  # fmt: skip
@@ -95,6 +83,7 @@ class JudgementDialog(FormDialog[dict]):
     def _item_changed(self) -> None:
         maximum = float(self.maxima.get(self.item.currentData(), 0.0))
         self.score.setToolTip(self.tr("0 到 %1 分").replace("%1", f"{maximum:g}"))
+        self.score.setPlaceholderText(self.tr("0 到 %1").replace("%1", f"{maximum:g}"))
 
     def values(self) -> dict:
         return {"unit_id": self.unit.currentData(), "item_key": self.item.currentData() or "",
