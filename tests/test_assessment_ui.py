@@ -103,6 +103,10 @@ def test_adjustment_changes_the_rank_and_undo_restores_it(qtbot, monkeypatch, di
     assert _ranks(page) == after  # not back-dated into the ranking as of 10-31
     page.as_of.setValue(END)
     assert _ranks(page) == before_end
+    _click_row(qtbot, page.rank_view, lambda sc: sc.unit_id == original.unit_id)
+    explained = [r.detail for r in page.lines_model.rows() if r.category == "县矫正办加减分"]
+    assert any("承办全县现场会" in d and d.endswith("【已撤销】") for d in explained)
+    assert any(d.endswith("【撤销】") for d in explained)  # the pair marked, as on the 评分表
     _click_row(qtbot, page.adjustment_view, lambda a: a.id == original.id)
     assert not page.undo_button.isEnabled()  # undone once only
 

@@ -269,10 +269,33 @@ def test_a_dialog_grows_to_show_its_messages_without_scrolling(qtbot, dialogs):
     qtbot.waitExposed(dialog)
     before = dialog.height()
     long = "这一项需要修改：" + "说明文字较长，" * 12
-    dialog.show_errors({f"f{n}": long for n in range(5)})
+    dialog.show_errors({**{f"f{n}": long for n in range(5)}, "elsewhere": long})  # one on top
     assert before < dialog.height() <= screen_limit(dialog)[1]
     qtbot.wait(50)
     assert dialog.form_scroll.verticalScrollBar().maximum() == 0  # every field and message seen
+
+
+def test_a_dialog_grows_when_its_date_field_says_what_is_wrong(qtbot, dialogs):
+    from datetime import date
+
+    from app.services.dates import DateRange
+    from app.ui.dialogs.assessment_dialogs import AdjustmentDialog
+
+    dates = DateRange(earliest=date(2019, 1, 1), latest=date(2019, 12, 31))
+    dialog = AdjustmentDialog(lambda values: None, [("公证管理科、公证处", 1)], dates,
+                              date(2019, 6, 1))  # fmt: skip
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    qtbot.wait(50)
+    before = dialog.height()
+    dialog.on.edit.clear()
+    qtbot.keyClicks(dialog.on.edit, "2018-12-15")  # outside the year: the field says so
+    dialog.on.edit.editingFinished.emit()  # leaving the field (offscreen has no focus to move)
+    assert dialog.on.error.isVisible()
+    qtbot.waitUntil(lambda: dialog.height() > before, timeout=2000)
+    qtbot.wait(50)
+    assert dialog.form_scroll.verticalScrollBar().maximum() == 0
 
 
 def test_garbage_is_collected_in_the_ui_thread_only(qtbot, gui_app):

@@ -428,9 +428,7 @@ def _judgement_score(item: Item, scores: list[JudgementScore]) -> ItemScore:
     if not scores:
         return ItemScore(item, 0.0, f"未评分（满分 {item.points:g}）", False)
     *earlier, last = scores
-    detail = (
-        f"{last.scored_on:%Y-%m-%d} 评 {last.score:g} 分（满分 {item.points:g}）：{last.reason}"
-    )
+    detail = f"{last.scored_on:%Y-%m-%d} 县矫正办评 {last.score:g} 分（满分 {item.points:g}）：{last.reason}"
     if earlier:
         detail += "；取代 " + "、".join(
             f"{e.scored_on:%Y-%m-%d} 的 {e.score:g} 分" for e in reversed(earlier)
@@ -597,8 +595,9 @@ def explanation(score: DepartmentScore) -> list[ExplanationRow]:
         total = round(sum(line.points for line in adjustments), 2)
         rows.append(ExplanationRow("县矫正办加减分", "县矫正办加减分",
                                    f"{len(adjustments)} 条，合计 {total:+g} 分", total, heading=True))  # fmt: skip
-        rows += [ExplanationRow("县矫正办加减分", line.label, line.detail, line.points)
-                 for line in adjustments]  # fmt: skip
+        rows += [ExplanationRow("县矫正办加减分", line.label,
+                                line.detail + (f"【{line.undo}】" if line.undo else ""),
+                                line.points) for line in adjustments]  # fmt: skip
     return rows
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDialogButtonBox,
@@ -73,6 +74,8 @@ class FormDialog(GuardedDialog, Generic[_Values]):
         layout.addWidget(self.general_error)
         self.form_scroll = scroll_area(self.form_container)
         layout.addWidget(self.form_scroll, 1)
+        # a message a field shows by itself (the date field's) makes room as show_errors does
+        self.form_container.installEventFilter(self)
         layout.addWidget(self.buttons)
 
     def add_field(self, name: str, label: str, widget: QWidget, hint: str = "") -> None:
@@ -139,8 +142,16 @@ class FormDialog(GuardedDialog, Generic[_Values]):
             reveal(box or self._fields[first], focus=False)
             self._fields[first].setFocus()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.form_container and event.type() == QEvent.Type.LayoutRequest:
+            QTimer.singleShot(0, self._grow_to_fit)
+        return super().eventFilter(watched, event)
+
     def _grow_to_fit(self) -> None:
         """Taller by what the messages added, within the screen (beyond it the form scrolls)."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()  # the messages at the top take their room first
         self.form_container.adjustSize()
         extra = self.form_container.sizeHint().height() - self.form_scroll.viewport().height()
         if extra > 0 and self.isVisible():
