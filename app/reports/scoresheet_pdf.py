@@ -47,7 +47,8 @@ def sheet_story(sheet: ScoreSheet, st: Styles) -> Story:
     score = sheet.score
     story: Story = [
         _p(sheet.title, st["title"]),
-        _p(f"被考核单位：{score.name}　　考核截至：{cn_date(sheet.as_of)}", st["plain"]),
+        _p(f"被考核单位：{score.name}", st["plain"]),
+        _p(f"考核截至：{cn_date(sheet.as_of)}", st["plain"]),
     ]
     rows: list[list[object]] = [list(HEAD)]
     extra: list[tuple[object, ...]] = list(COMPACT)  # rows a little tighter: one page
