@@ -166,3 +166,26 @@ def test_edit_year_dialog_refuses_cutting_off_a_published_bulletin(
     assert "已发布的第7期进度通报（截至2018年12月31日）" in seen[-1].error_text("assessment_end")
     assert dump(db_path) == before
     assert not dialogs.texts("information")
+
+
+def test_the_assessment_period_is_shown_where_it_differs(qtbot, gui_app, database, db_path):
+    from tests.helpers import open_page
+
+    with database.session() as s:
+        edit_programme(s, current_programme(s).id, _edit(assessment_start=date(2017, 12, 1),
+                                                         assessment_end=date(2018, 11, 30)))  # fmt: skip
+    database.close()
+    shown = "本年度：2018年6月28日至12月31日；考核期：2017年12月1日至2018年11月30日"
+    page = open_page(qtbot, db_path, "assessment")
+    assert page.period_note.text() == shown
+    home = page.window().open_section("home")
+    assert shown in home.summary.text()
+
+
+def test_the_assessment_period_is_not_repeated_when_it_is_the_programmes(qtbot, gui_app, db_path):
+    from tests.helpers import open_page
+
+    page = open_page(qtbot, db_path, "assessment")
+    assert page.period_note.text() == "本年度：2018年6月28日至12月31日"
+    home = page.window().open_section("home")
+    assert "考核期" not in home.summary.text()
