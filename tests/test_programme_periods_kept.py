@@ -189,3 +189,28 @@ def test_the_assessment_period_is_not_repeated_when_it_is_the_programmes(qtbot, 
     assert page.period_note.text() == "本年度：2018年6月28日至12月31日"
     home = page.window().open_section("home")
     assert "考核期" not in home.summary.text()
+
+
+def test_new_year_dialog_shows_an_overlapping_assessment_period_at_the_top(
+    qtbot, gui_app, monkeypatch, dialogs, database, db_path
+):
+    """The 开始新年度 dialog has no 考核期 fields: the refusal of the copied (shifted) one is
+    shown at its top."""
+    from app.ui.dialogs.programme_dialog import NewYearDialog
+    from tests.helpers import drive_dialog, open_page
+
+    with database.session() as s:
+        edit_programme(s, current_programme(s).id, _edit(assessment_start=date(2018, 1, 1),
+                                                         assessment_end=date(2019, 1, 31)))  # fmt: skip
+    database.close()
+    page = open_page(qtbot, db_path, "settings")
+
+    def accept_defaults(dialog: NewYearDialog) -> None:
+        assert dialog.year.value() == 2019
+
+    seen = drive_dialog(monkeypatch, NewYearDialog, accept_defaults)
+    before = dump(db_path)
+    qtbot.mouseClick(page.new_year_button, Qt.MouseButton.LeftButton)
+    assert "与 2018 年度的考核期（2018年1月1日至2019年1月31日）重叠" in seen[-1].error_text()
+    assert dump(db_path) == before
+    assert not dialogs.texts("information")
