@@ -61,6 +61,19 @@ class ProgrammePeriod:
         """The assessment period, as :attr:`label`."""
         return span_label(self.assessment_start, self.assessment_end)
 
+    @property
+    def assessed_apart(self) -> bool:
+        """Whether the assessment period differs from the programme's period."""
+        return (self.assessment_start, self.assessment_end) != (self.start, self.end)
+
+    @property
+    def periods_label(self) -> str:
+        """The programme's period, and its assessment period where that differs:
+        2019年1月1日至12月31日；考核期：2018年12月1日至2019年11月30日."""
+        if not self.assessed_apart:
+            return self.label
+        return f"{self.label}；考核期：{self.assessment_label}"
+
 
 def span_label(start: date, end: date) -> str:
     """2018年6月28日至12月31日 (the year repeated only when it changes)."""

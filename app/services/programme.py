@@ -145,22 +145,35 @@ def default_period(year: int) -> tuple[date, date]:
 
 
 def check_no_overlap(
-    session: Session, start: date, end: date, *, other_than: int | None = None
+    session: Session,
+    start: date,
+    end: date,
+    *,
+    other_than: int | None = None,
+    assessment: bool = False,
 ) -> None:
     """Refuse (ValidationError on "start" or "end", naming the other year and its period) a
     period ``start`` → ``end`` that shares a day with another live programme's period: each
-    day belongs to one year, whose ledger, figures and bulletins hold it."""
+    day belongs to one year, whose ledger, figures and bulletins hold it. With ``assessment``
+    the same for the assessment period (考核期, the programme's period where it has none),
+    refused on "assessment_start" or "assessment_end": each day's work is assessed once."""
     from app.services.wording import cn_date
 
-    for other in sorted(_live(session, Programme), key=lambda p: p.period):
+    def span(p: Programme) -> tuple[date, date]:
+        return p.assessment_period if assessment else p.period
+
+    name = "考核期" if assessment else "实施期"
+    first, last = ("assessment_start", "assessment_end") if assessment else ("start", "end")
+    for other in sorted(_live(session, Programme), key=span):
         if other.id == other_than:
             continue
-        o_start, o_end = other.period
+        o_start, o_end = span(other)
         if start <= o_end and o_start <= end:
             raise ValidationError(
-                f"实施期（{cn_date(start)}至{cn_date(end)}）与 {other.year} 年度的实施期"
-                f"（{cn_date(o_start)}至{cn_date(o_end)}）重叠，请调整日期：每一天只属于一个年度。",
-                "start" if o_start <= start else "end",
+                f"{name}（{cn_date(start)}至{cn_date(end)}）与 {other.year} 年度的{name}"
+                f"（{cn_date(o_start)}至{cn_date(o_end)}）重叠，请调整日期："
+                + ("每一天的工作只在一个年度考核。" if assessment else "每一天只属于一个年度。"),
+                first if o_start <= start else last,
             )
 
 
@@ -179,7 +192,8 @@ def new_programme(
     agreements, summaries and meetings stay with the earlier year, which is not changed. The
     new programme runs ``start`` → ``end`` (default 1 January → 31 December of ``year``) and
     becomes the current programme. Refused (UserError) on a PC other than the county office's,
-    and (ValidationError) when the period overlaps another programme's (:func:`check_no_overlap`).
+    and (ValidationError) when the period, or the assessment period (the source's shifted by
+    whole years), overlaps another programme's (:func:`check_no_overlap`).
     """
     unit = local_unit(session)
     if unit is None or unit.kind != UnitKind.COUNTY_OFFICE:
@@ -200,6 +214,9 @@ def new_programme(
         )
     check_no_overlap(session, start, end)
     years = year - copy_from_year
+    assessed = (_shift_or_none(source.assessment_start, years),
+                _shift_or_none(source.assessment_end, years))  # fmt: skip
+    check_no_overlap(session, assessed[0] or start, assessed[1] or end, assessment=True)
     owner = unit.id
     programme: Programme = _copy_rows(
         session,
@@ -214,8 +231,8 @@ def new_programme(
         issue_date=None,
         start_date=start,
         end_date=end,
-        assessment_start=lambda p: _shift_or_none(p.assessment_start, years),
-        assessment_end=lambda p: _shift_or_none(p.assessment_end, years),
+        assessment_start=assessed[0],
+        assessment_end=assessed[1],
     )[source.id]
     of_source = (source.id,)
     for model in (Goal, Pairing, AssessmentScheme, AgreementTemplate):
@@ -478,8 +495,9 @@ def get_programme(session: Session, programme_id: int) -> ProgrammeDetail:
 
 def _issued_dates(session: Session, programme_id: int) -> list[tuple[date, str]]:
     """The dates of the programme's documents already issued or held: agreements issued or
-    signed, meetings, inspections, summaries submitted, score adjustments."""
-    from app.models import Agreement, Inspection, Meeting, PhaseSummary, ScoreAdjustment
+    signed, meetings, inspections, summaries submitted (its assessment records:
+    :func:`_assessment_dates`)."""
+    from app.models import Agreement, Inspection, Meeting, PhaseSummary
 
     found: list[tuple[date, str]] = []
     columns = (
@@ -488,7 +506,6 @@ def _issued_dates(session: Session, programme_id: int) -> list[tuple[date, str]]
         (Meeting, Meeting.meeting_date, "会议"),
         (Inspection, Inspection.inspection_date, "督导检查"),
         (PhaseSummary, PhaseSummary.submitted_on, "阶段总结报送"),
-        (ScoreAdjustment, ScoreAdjustment.adjusted_on, "考核加减分"),
     )
     for model, column, label in columns:
         for day in session.scalars(
@@ -503,14 +520,67 @@ def _issued_dates(session: Session, programme_id: int) -> list[tuple[date, str]]
     return sorted(found)
 
 
+def _assessment_dates(session: Session, programme_id: int) -> list[tuple[date, str]]:
+    """What the programme's assessment already rests on, by date and as a clerk reads it:
+    the as-of dates of its published bulletins, its 加减分, judgement scores and peer
+    ratings."""
+    from app.models import IssuedBulletin, JudgementScore, PeerRating, ScoreAdjustment
+    from app.services.wording import cn_date
+
+    found = [
+        (day, f"已发布的第{number}期进度通报（截至{cn_date(day)}）")
+        for number, day in session.execute(
+            select(IssuedBulletin.number, IssuedBulletin.as_of).where(
+                IssuedBulletin.programme_id == programme_id, IssuedBulletin.deleted.is_(False)
+            )
+        )
+    ]
+    columns = (
+        (ScoreAdjustment, ScoreAdjustment.adjusted_on, "考核加减分"),
+        (JudgementScore, JudgementScore.scored_on, "考核评分"),
+        (PeerRating, PeerRating.rated_on, "结对司法所的评价"),
+    )
+    for model, column, label in columns:
+        for day in session.scalars(
+            select(column).where(model.programme_id == programme_id, model.deleted.is_(False))
+        ):
+            found.append((day, f"{cn_date(day)}的{label}"))
+    return sorted(found)
+
+
+def _check_still_held(
+    records: list[tuple[date, str]],
+    was: tuple[date, date],
+    now: tuple[date, date],
+    name: str,
+    fields: tuple[str, str],
+) -> None:
+    """Refuse (ValidationError on the start or end field of the period ``name``) a period
+    ``now`` that no longer holds a record the period ``was`` held."""
+    from app.services.wording import cn_date
+
+    outside = [(day, text) for day, text in records
+               if was[0] <= day <= was[1] and not now[0] <= day <= now[1]]  # fmt: skip
+    if outside:
+        day, text = outside[0] if outside[0][0] < now[0] else outside[-1]
+        more = f"等 {len(outside)} 项" if len(outside) > 1 else ""
+        raise ValidationError(
+            f"本年度已有{text}{more}，新的{name}（{cn_date(now[0])}至{cn_date(now[1])}）"
+            f"不再包含它，请调整{name}的开始或结束日期。",
+            fields[0] if day < now[0] else fields[1],
+        )
+
+
 def edit_programme(session: Session, programme_id: int, edit: ProgrammeEdit) -> None:
     """Change a programme's title, 文号, period and assessment period (county PC only).
 
     Refused (ValidationError naming the field, database unchanged) when the title is empty or
     longer than 200 characters, the 文号 longer than 100, a start is after its end, either
     period is not within one year of the programme's year, or the new dates no longer hold a
-    document the programme has already issued or held (an agreement, a meeting, …), or the
-    period overlaps another programme's (:func:`check_no_overlap`). The
+    document the programme has already issued or held (an agreement, a meeting, …), or either
+    period no longer holds what the assessment rests on (a published bulletin's as-of date, a
+    加减分, a judgement score, a peer rating: :func:`_assessment_dates`), or either period
+    overlaps another programme's (:func:`check_no_overlap`). The
     change travels down in the county's packages like any reference data.
     """
     from app.services.dates import programme_span
@@ -577,7 +647,14 @@ def edit_programme(session: Session, programme_id: int, edit: ProgrammeEdit) -> 
             f"（{cn_date(first)}至{cn_date(last)}）不再包含它，请调整开始或结束日期。",
             "start" if day < first else "end",
         )
+    assessed = _assessment_dates(session, programme.id)
+    _check_still_held(assessed, programme.period, (edit.start, edit.end), "实施期",
+                      ("start", "end"))  # fmt: skip
+    new_assessment = (edit.assessment_start or edit.start, edit.assessment_end or edit.end)
+    _check_still_held(assessed, programme.assessment_period, new_assessment, "考核期",
+                      ("assessment_start", "assessment_end"))  # fmt: skip
     check_no_overlap(session, edit.start, edit.end, other_than=programme.id)
+    check_no_overlap(session, *new_assessment, other_than=programme.id, assessment=True)
     programme.title = title
     programme.document_number = number
     programme.start_date, programme.end_date = edit.start, edit.end

@@ -142,7 +142,7 @@ class AssessmentPage(Page):
         top.addWidget(QLabel(self.tr("考核截至：")))
         top.addWidget(self.as_of)
         self.period_note = QLabel(
-            self.tr("本年度：%1").replace("%1", period.label) if period else ""
+            self.tr("本年度：%1").replace("%1", period.periods_label) if period else ""
         )
         self.period_note.setObjectName("hint")
         top.addWidget(self.period_note)

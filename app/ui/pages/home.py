@@ -223,6 +223,8 @@ class HomePage(Page):
             f"{ctx.programme_issuer}《{ctx.programme_title}》（{ctx.programme_year}年度）　{unit}　"
             + self.tr("今天：%1").replace("%1", _date(self.today))
         )
+        if data.period is not None and data.period.assessed_apart:
+            summary += "\n" + self.tr("本年度：%1").replace("%1", data.period.periods_label)
         if data.ended and data.period is not None:
             summary += "\n" + self.tr(
                 "本年度已结束（%1）：以下为年度结束时的完成情况和逾期事项。"
