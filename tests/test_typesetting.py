@@ -360,3 +360,21 @@ def test_unit_names_in_narrow_cells_break_only_between_their_parts():
     lines = [line.text for line in pdf_measure.measure(build_pdf("t", "t", story)).lines()]
     assert "公证管理科、" in lines and "公证处" in lines  # not 公证管理科、公 / 证处
     assert "办公室" in lines and "（政治处）" in lines  # not 办公室（政治 / 处）
+
+
+def test_a_pcs_font_that_cannot_be_embedded_gives_way_to_the_shipped_one(tmp_path, monkeypatch):
+    """A 仿宋 on the PC that ReportLab cannot use (a .TTF with PostScript outlines, or a damaged
+    file) must not stop every PDF: the next candidate, the shipped FandolFang, is used."""
+    from app.reports import fonts
+
+    broken = tmp_path / "simfang.ttf"
+    broken.write_bytes(b"OTTO" + b"\0" * 400)  # a CFF-flavoured header: not embeddable here
+    candidates = dict(fonts.CANDIDATES)
+    candidates["body"] = [(broken, 0), (fonts.FONTS_DIR / "FandolFang-Regular.ttf", 0)]
+    monkeypatch.setattr(fonts, "CANDIDATES", candidates)
+    fonts.font_set.cache_clear()
+    try:
+        chosen = fonts.font_set()
+        assert chosen.body == "BJ-FandolFang-Regular-0"
+    finally:
+        fonts.font_set.cache_clear()

@@ -11,12 +11,15 @@ title subset cover GB 2312 and a little more) get per-character fallback in
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from app.paths import RESOURCES_DIR
+
+log = logging.getLogger(__name__)
 
 FONTS_DIR = RESOURCES_DIR / "fonts"
 WINDOWS_FONTS = Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts"
@@ -81,14 +84,28 @@ def _register(path: str, index: int) -> str:
     return name
 
 
+def _usable(path: Path, index: int) -> str | None:
+    """The registered name of the font at ``path``, or None when it is absent or cannot be
+    used (e.g. a PC's .TTF with PostScript outlines, which ReportLab cannot embed): then the
+    next candidate, in the end the shipped font, is used, never a document without text."""
+    if not path.exists():
+        return None
+    try:
+        return _register(str(path), index)
+    except Exception as exc:  # ReportLab raises TTFError, struct.error, OSError…
+        log.warning("字体“%s”无法使用（%s），改用下一个候选字体。", path, exc)
+        return None
+
+
 @cache
 def font_set() -> FontSet:
     """Register (once) and return the fonts for official documents."""
     chosen = {}
     for role, candidates in CANDIDATES.items():
         for path, index in candidates:
-            if path.exists():
-                chosen[role] = _register(str(path), index)
+            name = _usable(path, index)
+            if name is not None:
+                chosen[role] = name
                 break
         else:
             from app.services.errors import UserError
