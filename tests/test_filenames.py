@@ -132,3 +132,25 @@ def test_package_names_keep_their_number_whatever_the_unit_names():
     name = package_file_name("很长的单位名称" * 10, "CON", 12, date(2018, 10, 12))
     assert name.endswith("-20181012-第12号.bjpkg") and "-至-_CON-" in name
     assert len(name.encode("utf-8")) < 200
+
+
+def test_temporary_copies_are_new_each_time_and_old_ones_are_tidied(monkeypatch, tmp_path):
+    import os
+    import tempfile
+    import time
+
+    from app.ui import desktop
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    root = tmp_path / desktop.TEMPORARY_FOLDER
+    old, recent = root / "view-old", root / "view-recent"
+    for folder in (old, recent):
+        folder.mkdir(parents=True)
+        (folder / "责任状.pdf").write_bytes(b"old")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+    first = desktop.temporary_copy(b"1", "责任状-A:B.pdf")
+    second = desktop.temporary_copy(b"2", "责任状-A:B.pdf")
+    assert first != second and first.name == "责任状-A：B.pdf"
+    assert (first.read_bytes(), second.read_bytes()) == (b"1", b"2")
+    assert not old.exists() and recent.exists()
