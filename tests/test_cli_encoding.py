@@ -63,3 +63,16 @@ def test_refusal_message_under_cp1252_is_readable(db_path):
                   "--kind", "funding", "--date", "2018-03-01", "--title", TITLE)  # fmt: skip
     assert result.returncode == 2
     assert "错误" in result.stderr.decode("utf-8")
+
+
+def test_output_that_cannot_be_written_does_not_undo_a_save(db_path):
+    """stdout on a full disk (/dev/full): the entry is saved once and the command succeeds."""
+    before = len(_entries(db_path))
+    with open("/dev/full", "wb") as full:
+        result = _run(
+            "--db", str(db_path), "ledger", "add", "--unit", "办公室（政治处）",
+            "--kind", "funding", "--date", "2018-03-01", "--title", TITLE,
+            "--field", "amount=1,500", "--field", "purpose=专项经费", stdout=full,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
+    assert _entries(db_path).count(TITLE) == 1 and len(_entries(db_path)) == before + 1
