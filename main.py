@@ -3,10 +3,12 @@
 import sys
 
 from app.cli import build_parser, run
+from app.cli.console import forgiving_output
 
 
 def main() -> int:
     """The GUI without a subcommand, else the subcommand."""
+    forgiving_output()
     args = build_parser().parse_args()
     if args.command is None:
         from app.ui.application import run_gui

@@ -245,6 +245,9 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a subcommand from ``argv`` (the GUI is started by ``main.py``)."""
+    from app.cli.console import use_utf8_output
+
+    use_utf8_output()
     args = build_parser().parse_args(argv)
     if args.command is None:
         build_parser().print_help()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from app.cli.word import add_docx_argument, docx_target
 from app.services.errors import UserError, file_problem, write_file
+from app.services.filenames import safe_file_name
 
 COMBINED_NAME = "责任状汇编.pdf"
 
@@ -102,7 +103,7 @@ def handle(args: argparse.Namespace, open_existing) -> int:
             for department, data in agreements.department_pdfs(
                 session, database.attachments, programme.id
             ):
-                write_file(folder / f"责任状-{department}.pdf", data)
+                write_file(folder / safe_file_name(f"责任状-{department}.pdf"), data)
                 written += 1
             book = agreements.compilation(session, programme.id, include_drafts=args.include_drafts)
             if not book["agreements"]:

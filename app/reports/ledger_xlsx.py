@@ -9,7 +9,6 @@ Identity numbers are written masked only (the list rows already carry the masked
 from __future__ import annotations
 
 import contextlib
-import os
 import unicodedata
 import uuid
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from app.models import EntryKind, Indicator, LedgerEntry, Unit
 from app.services.errors import ValidationError
+from app.services.files import replace_file
 from app.services.forms import FieldDef, parse_fields
 from app.services.ledger import EntryRow, LedgerFilter, entry_extras, entry_kind_ids, iter_entries
 
@@ -372,7 +372,7 @@ def export_ledger_xlsx(
     temp = folder / f".{out_path.stem}.{uuid.uuid4().hex[:8]}.part.xlsx"
     try:
         workbook.save(temp)
-        os.replace(temp, out_path)
+        replace_file(temp, out_path)
     except PermissionError:
         raise ValidationError(
             f"无法写入“{out_path.name}”：没有权限，或文件正在被 Excel 等程序打开。请关闭后重试。",

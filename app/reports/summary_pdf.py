@@ -54,6 +54,8 @@ from app.reports.official import (
     styles,
 )
 from app.reports.typesetting import Paragraph, unit_name
+from app.services.errors import UserError
+from app.services.files import replace_file
 from app.services.summaries import FROZEN_AT_UPGRADE
 from app.services.summary_reports import (
     SIGNED,
@@ -128,8 +130,8 @@ class PhotoCache:
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.part")
             partial.write_bytes(data)
-            os.replace(partial, target)
-        except OSError:  # a read-only store: keep the copy for this document only
+            replace_file(partial, target)
+        except (OSError, UserError):  # a read-only store: keep the copy for this document only
             target = self._target(ReportPhoto(photo.path, photo.caption, photo.department))
             target.write_bytes(data)
         return target, width, height

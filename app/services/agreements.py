@@ -36,6 +36,7 @@ from app.models import (
 from app.services.attachments import AttachmentStore, check_file
 from app.services.dates import DatePurpose, range_for
 from app.services.errors import ValidationError
+from app.services.filenames import safe_file_name
 from app.services.settings import local_unit
 from app.services.wording import book_title, cn_date
 
@@ -404,7 +405,7 @@ def _store_bytes(
     session: Session, store: AttachmentStore, data: bytes, name: str, owner: int | None
 ) -> str:
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
+        path = Path(folder) / safe_file_name(name)
         path.write_bytes(data)
         return store.add(session, path, owner).sha256
 

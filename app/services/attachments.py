@@ -25,7 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Attachment
-from app.services.errors import ValidationError, file_problem
+from app.services.errors import UserError, ValidationError, file_problem
+from app.services.files import replace_file
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -184,7 +185,7 @@ class AttachmentStore:
         os.close(fd)
         try:
             shutil.copyfile(source, temp)
-            os.replace(temp, target)
+            replace_file(temp, target)
         finally:
             Path(temp).unlink(missing_ok=True)
 
@@ -260,7 +261,7 @@ class AttachmentStore:
                     f"数据包中的附件 {attachment_uuid(sha256)} 不能存入：{exc.message}"
                     "已拒绝整个数据包，数据库保持原样，没有任何改动。"
                 ) from None
-            os.replace(temp, target)
+            replace_file(temp, target)
         finally:
             Path(temp).unlink(missing_ok=True)
 
@@ -353,10 +354,10 @@ def _save_preview(image: Image.Image, target: Path, original: Path, quality: int
         try:
             with os.fdopen(fd, "wb") as out:
                 image.save(out, "JPEG", quality=quality, optimize=True)
-            os.replace(temp, target)
+            replace_file(temp, target)
         finally:
             Path(temp).unlink(missing_ok=True)
-    except (OSError, ValueError):
+    except (OSError, ValueError, UserError):
         _NO_PREVIEW.add(str(original))
         return False
     return True

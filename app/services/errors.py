@@ -38,11 +38,22 @@ def file_problem(exc: OSError, path: object, writing: bool = False) -> str:
 
 
 def write_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path``; a failure is a UserError with :func:`file_problem`'s sentence."""
+    """Write ``data`` to ``path`` whole or not at all: a temporary file beside it, then put in
+    place (waiting out an antivirus scan or a viewer holding the old file). A failure is a
+    UserError with :func:`file_problem`'s sentence and leaves ``path`` as it was."""
+    import uuid
+
+    from app.services.files import replace_file
+
+    path = Path(path)
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
     try:
-        Path(path).write_bytes(data)
+        temp.write_bytes(data)
+        replace_file(temp, path)
     except OSError as exc:
         raise UserError(file_problem(exc, path, writing=True)) from None
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------- the PC's environment

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from app.models import Attachment, Direction, Unit, UnitKind
 from app.services.database import Database
 from app.services.errors import UserError
+from app.services.filenames import safe_file_name
 from app.services.programme import follow_newest_programme
 from app.services.settings import local_unit
 from app.sync import conflicts, history, identity, registration, rights, validation, versions
@@ -153,7 +154,10 @@ def _unit_by_name(session: Session, name: str) -> Unit:
 
 def package_file_name(sender: str, recipient: str, sequence: int, on: date) -> str:
     """法律援助中心-至-县矫正办-20181012-第3号.bjpkg: who sends to whom, when, which number."""
-    parts = [_NOT_IN_FILE_NAMES.sub("_", name).strip("_") for name in (sender, recipient)]
+    parts = [
+        safe_file_name(_NOT_IN_FILE_NAMES.sub("_", name).strip("_"), max_length=30)
+        for name in (sender, recipient)
+    ]
     return f"{parts[0]}-至-{parts[1]}-{on:%Y%m%d}-第{sequence}号{PACKAGE_SUFFIX}"
 
 

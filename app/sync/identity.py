@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import socket
 import uuid
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.services.files import replace_file
 from app.services.settings import get_setting, set_setting
 from app.sync.crypto import KeyPairs, PublicKeys
 
@@ -318,7 +318,7 @@ def remember_issued(session: Session, database_file: Path | None) -> None:
     data = {"instance": instance_uuid(session), "issued": _sequences(session)}
     temporary = target.with_name(target.name + ".tmp")
     temporary.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(temporary, target)
+    replace_file(temporary, target)
 
 
 def confirmed(session: Session, recipient_uuid: str) -> int | None:

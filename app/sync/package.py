@@ -37,6 +37,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TypeGuard
 
 from app.services.errors import UserError
+from app.services.files import replace_file
 from app.sync.crypto import CryptoError, KeyPairs, seal, verify
 
 FORMAT = "bangjiao-package"
@@ -326,7 +327,7 @@ class PackageWriter:
         self._zip.writestr(MANIFEST, data)
         self._zip.writestr(SIGNATURE, self.keys.sign(data))
         self._zip.close()
-        self._temp.replace(self.path)
+        replace_file(self._temp, self.path)
         return self.path
 
 

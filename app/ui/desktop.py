@@ -3,6 +3,7 @@ there is none."""
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from PySide6.QtCore import QCoreApplication, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
 
+from app.services.filenames import safe_file_name
 from app.ui import messages
 
 
@@ -72,10 +74,28 @@ def show_in_folder(parent: QWidget | None, path: Path) -> bool:
     return False
 
 
+TEMPORARY_FOLDER = "BangjiaoDesk"
+TEMPORARY_KEPT = 24 * 3600  # seconds a copy made for viewing is kept before it is tidied away
+
+
 def temporary_copy(data: bytes, name: str) -> Path:
-    """Write ``data`` to a file called ``name`` in the app's temporary folder; its path."""
-    folder = Path(tempfile.gettempdir()) / "BangjiaoDesk"
-    folder.mkdir(exist_ok=True)
-    path = folder / name
+    """Write ``data`` to a new file called ``name`` (made safe as a file name) in a folder of
+    its own under the app's temporary folder; its path. Never the same path twice: WPS or
+    Adobe may still hold the last copy open, which cannot be overwritten on Windows. Copies
+    older than a day are removed where nothing holds them."""
+    import time
+
+    root = Path(tempfile.gettempdir()) / TEMPORARY_FOLDER
+    root.mkdir(exist_ok=True)
+    for old in root.iterdir():
+        try:
+            if time.time() - old.stat().st_mtime > TEMPORARY_KEPT:
+                if old.is_dir():
+                    shutil.rmtree(old)
+                else:
+                    old.unlink()
+        except OSError:
+            pass  # still open in a viewer: tried again next time
+    path = Path(tempfile.mkdtemp(dir=root, prefix="view-")) / safe_file_name(name)
     path.write_bytes(data)
     return path

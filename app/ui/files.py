@@ -14,6 +14,8 @@ from PySide6.QtCore import QCoreApplication, QFileInfo, QStandardPaths
 from PySide6.QtGui import QAbstractFileIconProvider, QIcon
 from PySide6.QtWidgets import QFileDialog, QFileIconProvider, QHeaderView, QTreeView, QWidget
 
+from app.services.filenames import safe_file_name
+
 _last_folder: Path | None = None
 
 
@@ -136,7 +138,9 @@ def ask_save_path(
 ) -> Path | None:
     """Where to save a new file (``name`` suggested); ``suffix`` (e.g. ".pdf") is added when
     the clerk left it out. None when cancelled."""
-    chosen, _ = _save_file_name(parent, title, str(start_folder() / name), file_filter)
+    chosen, _ = _save_file_name(
+        parent, title, str(start_folder() / safe_file_name(name)), file_filter
+    )
     if not chosen:
         return None
     path = Path(chosen)
@@ -155,7 +159,9 @@ def ask_save_path_as(
     suffix) pairs, e.g. :data:`PDF_OR_WORD`. The suffix the clerk typed decides; without one of
     them, the chosen file type's suffix is added (else the first). None when cancelled."""
     filters = ";;".join(label for label, _suffix in choices)
-    chosen, selected = _save_file_name(parent, title, str(start_folder() / name), filters)
+    chosen, selected = _save_file_name(
+        parent, title, str(start_folder() / safe_file_name(name)), filters
+    )
     if not chosen:
         return None
     path = Path(chosen)

@@ -20,6 +20,7 @@ from app.services import agreements
 from app.services.agreements import AgreementRow
 from app.services.dates import DatePurpose
 from app.services.errors import write_file
+from app.services.filenames import safe_file_name
 from app.ui import messages
 from app.ui.desktop import open_with_system, show_in_folder, temporary_copy
 from app.ui.dialogs.agreement_dialogs import IssueDialog, SignDialog, VoidDialog
@@ -465,7 +466,7 @@ class AgreementsPage(Page):
             written: list[Path] = []
             for department, data in agreements.department_pdfs(session, store, programme_id,
                                                                report):  # fmt: skip
-                written.append(folder / f"责任状-{department}.pdf")
+                written.append(folder / safe_file_name(f"责任状-{department}.pdf"))
                 write_file(written[-1], data)
             book = agreements.compilation(session, programme_id, include_drafts=drafts)
             held = {"agreements": len(book["agreements"]), "drafts": book["drafts"],
