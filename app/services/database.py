@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,15 +31,21 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
+def sqlite_url(path: Path) -> str:
+    """The URL of the SQLite file ``path``, escaped so that any name (``%``, ``#``, ``?``,
+    spaces, Chinese) opens exactly that file: ``a%41b`` must not become ``aAb``."""
+    return URL.create(drivername="sqlite", database=str(path)).render_as_string(hide_password=False)
+
+
 def database_url(db: str | None) -> str:
     """Turn the ``--db`` argument (a path or any SQLAlchemy URL) into a URL."""
     if not db:
         path = default_database_path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{path}"
+        return sqlite_url(path)
     if "://" in db:
         return db
-    return f"sqlite:///{Path(db).expanduser().resolve()}"
+    return sqlite_url(Path(db).expanduser().resolve())
 
 
 def sqlite_file(url: str) -> Path | None:
