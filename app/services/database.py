@@ -26,6 +26,8 @@ from app.services.errors import DatabaseError
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from alembic.config import Config
+
     from app.services.attachments import AttachmentStore
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -102,17 +104,31 @@ def backup_sqlite_file(path: Path) -> Path:
     return target
 
 
+def alembic_config() -> Config:
+    """Alembic's configuration for the shipped migrations. ``sourceless``: a frozen or
+    bytecode-only install may ship the migrations as ``.pyc`` files without their sources."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sourceless", "true")
+    return config
+
+
 def _known_revisions() -> set[str]:
-    return {p.stem.split("_", 1)[0] for p in (MIGRATIONS_DIR / "versions").glob("*.py")}
+    """Every revision the shipped migrations know, as Alembic itself finds them (by their
+    ``revision`` identifiers, from sources or compiled files alike, never by file names)."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return {script.revision for script in scripts.walk_revisions()}
 
 
 def upgrade_schema(engine: Engine) -> None:
     """Apply every pending Alembic migration on this engine."""
     from alembic import command
-    from alembic.config import Config
 
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config = alembic_config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
