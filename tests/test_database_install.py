@@ -8,10 +8,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import sessionmaker
 
 from app.models import SCHEMA_HEAD
 from app.services import database as database_module
-from app.services.database import DatabaseError, database_url, open_database, sqlite_file
+from app.services.database import Database, DatabaseError, database_url, open_database, sqlite_file
 from app.services.settings import set_setting
 from tests.conftest import DATA_DIR
 
@@ -79,3 +81,77 @@ def test_a_newer_database_is_still_refused_with_compiled_migrations(db_path, com
 def test_known_revisions_come_from_the_scripts_not_file_names(compiled_migrations):
     known = database_module._known_revisions()
     assert SCHEMA_HEAD in known and "0001" in known and "9999" not in known
+
+
+def _header_journal(path: Path) -> int:
+    """The file format byte SQLite keeps at offset 18: 2 for WAL, 1 for the rollback journal."""
+    return path.read_bytes()[18]
+
+
+def test_where_wal_is_refused_the_rollback_journal_is_used_safely(tmp_path, caplog):
+    """A VFS without shared memory (``unix-none``) refuses WAL as a file system can: the app
+    goes on in the rollback journal with synchronous=FULL, says so, and saves what it writes."""
+    path = tmp_path / "无共享内存.db"
+    url = f"sqlite:///file:{path}?vfs=unix-none&uri=true"
+    engine = database_module.create_db_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE notes (text TEXT)")
+            conn.exec_driver_sql("INSERT INTO notes VALUES ('保存了')")
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "delete"
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        database = Database(url=url, engine=engine, session_factory=sessionmaker(engine))
+        assert database.journal_mode == "delete"
+    finally:
+        engine.dispose()
+    assert "不支持预写日志（WAL），改用回滚日志" in caplog.text
+    assert not path.with_name(path.name + "-wal").exists()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT text FROM notes").fetchall() == [("保存了",)]
+
+
+def test_a_database_on_a_network_share_uses_the_rollback_journal(db_path, monkeypatch, caplog):
+    """On an NFS/SMB mount WAL would let two PCs corrupt the file: the rollback journal is used
+    (the WAL file made on a local disk is converted), and the log guard stands down."""
+    mounts = f"/dev/sda1 / ext4 rw 0 0\n//server/共享 {db_path.parent} cifs rw 0 0\n"
+    monkeypatch.setattr(database_module, "_mount_table", lambda: mounts)
+    assert _header_journal(db_path) == 2  # the template database is in WAL
+    db = open_database(str(db_path))
+    try:
+        assert db.journal_mode == "delete"
+        with db.session() as s:
+            set_setting(s, "share", "网络")
+        assert not db_path.with_name(db_path.name + "-wal").exists()
+        assert db._wal_lost() is False
+    finally:
+        db.close()
+    assert _header_journal(db_path) == 1
+    assert "网络共享文件夹" in caplog.text
+    with sqlite3.connect(db_path) as conn:
+        row = conn.execute("SELECT value FROM local_settings WHERE key = 'share'").fetchone()
+    assert row == ("网络",)
+
+
+def test_network_shares_are_recognised(tmp_path):
+    mounts = (
+        "/dev/sda1 / ext4 rw 0 0\n"
+        "server:/export /mnt/nfs nfs4 rw 0 0\n"
+        "//pc/共享 /mnt/市局\\040共享 cifs rw 0 0\n"
+        "tmpfs /mnt/nfs/local tmpfs rw 0 0\n"
+    )
+    kind = database_module._filesystem_type
+    assert kind(Path("/mnt/nfs/a.db"), mounts) == "nfs4"
+    assert kind(Path("/mnt/市局 共享/数据/a.db"), mounts) == "cifs"
+    assert kind(Path("/mnt/nfs/local/a.db"), mounts) == "tmpfs"  # the longest mount point wins
+    assert kind(Path("/mnt/nfsx/a.db"), mounts) == "ext4"
+    assert database_module._windows_remote(Path("\\\\server\\share\\bangjiao.db"))
+    assert database_module.journal_mode_for(tmp_path / "local.db") == "wal"
+    assert database_module.journal_mode_for(None) == "wal"
+
+
+def test_a_file_that_cannot_be_locked_is_refused_in_chinese():
+    for detail in ("locking protocol", "disk I/O error"):
+        error = OperationalError("SELECT 1", {}, sqlite3.OperationalError(detail))
+        message = database_module._explain(error, "Z:/bangjiao.db")
+        assert "不支持数据库所需的文件锁" in message and "本机硬盘" in message
