@@ -7,12 +7,15 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from app import paths
+from app.models import EntryKind
 from app.services import meetings, templates
 from app.services.errors import ValidationError
 from app.services.forms import load_forms_file
 from app.services.settings import current_programme
+from app.services.setup import initialise
 
 SHIPPED = templates.TEMPLATES_DIR / "qingtian-2018.toml"
 SHIPPED_NAME = "青田县司法局 2018 大帮教实施方案"
@@ -103,3 +106,22 @@ def test_a_copy_put_in_the_data_folder_is_used_at_once(database, data_dir):
         )
         (data_dir / "templates" / "qingtian-2018.toml").write_text(text, encoding="utf-8")
         assert meetings.meeting_types(s, programme_id).names[-1] == "表彰会"
+
+
+def test_a_database_is_set_up_from_the_users_template_and_forms(tmp_path, data_dir):
+    """``init --template`` with a county's own template and forms file, both in the data
+    folder (one with a BOM, as Notepad saves): the database gets the county's programme."""
+    forms = (templates.RESOURCES_DIR / "forms" / "standard.toml").read_text(encoding="utf-8")
+    forms = forms.replace('name = "经费保障"', 'name = "某县经费保障"')
+    (data_dir / "forms" / "某县.toml").write_text(forms, encoding="utf-8-sig")
+    text = _text("某县司法局 2026 大帮教实施方案", forms="某县")
+    (data_dir / "templates" / "mouxian-2026.toml").write_text(text, encoding="utf-8")
+    result = initialise(str(tmp_path / "某县.db"), "mouxian-2026", "县矫正办")
+    try:
+        with result.database.session() as s:
+            programme = current_programme(s)
+            assert programme.template_key == "mouxian-2026"
+            first_kind = s.scalars(select(EntryKind).order_by(EntryKind.sort_order)).first()
+            assert first_kind is not None and first_kind.name == "某县经费保障"
+    finally:
+        result.database.close()
