@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,18 @@ from app.services.setup import initialise
 
 DATA_DIR = Path(__file__).parent / "data"
 TEMPLATE_KEY = "qingtian-2018"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_real_user_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A user data folder of the test run's own: templates or forms a developer keeps in the
+    real one (they win over the shipped ones) must not change what the tests see."""
+    from app import paths
+
+    folder = tmp_path_factory.mktemp("user-data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(paths, "user_data_dir", lambda: folder)
+        yield folder
 
 
 @pytest.fixture(scope="session")

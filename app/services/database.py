@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,9 +26,17 @@ from app.services.errors import DatabaseError
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from alembic.config import Config
+
     from app.services.attachments import AttachmentStore
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def sqlite_url(path: Path) -> str:
+    """The URL of the SQLite file ``path``, escaped so that any name (``%``, ``#``, ``?``,
+    spaces, Chinese) opens exactly that file: ``a%41b`` must not become ``aAb``."""
+    return URL.create(drivername="sqlite", database=str(path)).render_as_string(hide_password=False)
 
 
 def database_url(db: str | None) -> str:
@@ -36,10 +44,10 @@ def database_url(db: str | None) -> str:
     if not db:
         path = default_database_path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{path}"
+        return sqlite_url(path)
     if "://" in db:
         return db
-    return f"sqlite:///{Path(db).expanduser().resolve()}"
+    return sqlite_url(Path(db).expanduser().resolve())
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -51,23 +59,123 @@ def sqlite_file(url: str) -> Path | None:
 
 
 BUSY_TIMEOUT_MS = 5000  # how long a write waits for another program's lock before giving up
+WAL = "wal"
+ROLLBACK = "delete"
+# file systems reached over a network: SQLite's WAL needs shared memory between every program
+# using the file, which these cannot give to programs on two PCs
+NETWORK_FILESYSTEMS = frozenset(
+    {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs", "lustre",
+     "gpfs", "ncpfs", "davfs", "fuse.sshfs", "fuse.davfs2", "fuse.glusterfs", "fuse.rclone",
+     "fuse.s3fs", "fuse.gvfsd-fuse", "fuse.cifs"}
+)  # fmt: skip
 
 
-def _set_sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _mount_table() -> str:
+    """The running system's mount table (Linux), or "" where there is none."""
+    try:
+        return Path("/proc/self/mounts").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _filesystem_type(path: Path, mounts: str) -> str:
+    """The type of the file system holding ``path``, by the longest mount point above it."""
+    best, kind = -1, ""
+    for line in mounts.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ").replace("\\011", "\t").replace("\\134", "\\")
+        if (path == Path(point) or Path(point) in path.parents) and len(point) > best:
+            best, kind = len(point), fields[2]
+    return kind
+
+
+def _windows_remote(path: Path) -> bool:
+    """Whether a Windows path is a UNC share (``\\\\server\\share``) or a mapped network drive."""
+    text = str(path)
+    if text.startswith(("\\\\", "//")):
+        return True
+    import ctypes
+
+    drive_remote = 4
+    root = Path(path.anchor or text[:3])
+    windll = getattr(ctypes, "windll", None)
+    return windll is not None and windll.kernel32.GetDriveTypeW(str(root)) == drive_remote
+
+
+def on_network_share(path: Path) -> bool:
+    """Whether the database file lies on a network share (a mapped drive, ``\\\\server``, an
+    NFS or SMB mount)."""
+    if os.name == "nt":
+        return _windows_remote(path)
+    return _filesystem_type(path.resolve(), _mount_table()) in NETWORK_FILESYSTEMS
+
+
+def journal_mode_for(path: Path | None) -> str:
+    """The journal mode to ask for: WAL, except on a network share.
+
+    WAL keeps readers and the writer apart and survives power loss with
+    ``synchronous=NORMAL``, but needs shared memory that every program using the file can see:
+    over a network share two PCs would each write their own log and corrupt the file. There
+    the rollback journal (DELETE) is used with ``synchronous=FULL``, which relies only on file
+    locks. Where even those fail, SQLite reports "locking protocol" or "disk I/O error" and
+    the database is refused (:func:`_explain`) rather than written unsafely."""
+    if path is not None and on_network_share(path):
+        return ROLLBACK
+    return WAL
+
+
+def set_journal_mode(cursor: Any, wanted: str) -> str:
+    """Ask for ``wanted`` and return the journal mode SQLite granted. When WAL is refused (a
+    file system or VFS without shared memory), the rollback journal is kept: it is safe, only
+    slower. The synchronous level follows the mode granted: NORMAL is safe only with WAL."""
+    granted = str(cursor.execute(f"PRAGMA journal_mode={wanted}").fetchone()[0]).lower()
+    cursor.execute("PRAGMA synchronous=NORMAL" if granted == WAL else "PRAGMA synchronous=FULL")
+    return granted
+
+
+def _pragmas_for(url: str) -> Callable[[DBAPIConnection, ConnectionPoolEntry], None]:
+    path = sqlite_file(url)
+    wanted = journal_mode_for(path)
+    if wanted != WAL:
+        log.warning(
+            "数据库“%s”在网络共享文件夹上，不用预写日志（WAL），改用回滚日志："
+            "请勿在两台电脑上同时打开它。",
+            path,
+        )
+    told: set[str] = set()  # what was logged already: once per engine, not per connection
+
+    def set_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        granted = set_journal_mode(cursor, wanted)
+        cursor.close()
+        if granted not in (wanted, "memory") and granted not in told:
+            told.add(granted)
+            if wanted == WAL:
+                log.warning(
+                    "数据库“%s”不支持预写日志（WAL），改用回滚日志（%s）继续：数据安全，写入稍慢。",
+                    path or url,
+                    granted,
+                )
+            else:
+                log.warning(
+                    "数据库“%s”的日志模式仍是 %s（要求 %s）。", path or url, granted, wanted
+                )
+
+    return set_pragmas
 
 
 def create_db_engine(url: str) -> Engine:
-    """An engine with foreign keys on and WAL mode for SQLite. Its errors never quote the
-    statement's values (``hide_parameters``): they are logged, and values are personal data."""
+    """An engine with foreign keys on and, for SQLite, the journal mode of
+    :func:`journal_mode_for` (WAL, or the rollback journal where WAL cannot work). Its errors
+    never quote the statement's values (``hide_parameters``): they are logged, and values are
+    personal data."""
     engine = create_engine(url, hide_parameters=True)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _set_sqlite_pragmas)
+        event.listen(engine, "connect", _pragmas_for(url))
     return engine
 
 
@@ -96,17 +204,31 @@ def backup_sqlite_file(path: Path) -> Path:
     return target
 
 
+def alembic_config() -> Config:
+    """Alembic's configuration for the shipped migrations. ``sourceless``: a frozen or
+    bytecode-only install may ship the migrations as ``.pyc`` files without their sources."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sourceless", "true")
+    return config
+
+
 def _known_revisions() -> set[str]:
-    return {p.stem.split("_", 1)[0] for p in (MIGRATIONS_DIR / "versions").glob("*.py")}
+    """Every revision the shipped migrations know, as Alembic itself finds them (by their
+    ``revision`` identifiers, from sources or compiled files alike, never by file names)."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return {script.revision for script in scripts.walk_revisions()}
 
 
 def upgrade_schema(engine: Engine) -> None:
     """Apply every pending Alembic migration on this engine."""
     from alembic import command
-    from alembic.config import Config
 
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config = alembic_config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
@@ -131,12 +253,21 @@ class Database:
     engine: Engine
     session_factory: sessionmaker[Session]
     backup_path: Path | None = None
-    _wal: bool | None = field(default=None, repr=False)
+    _journal_mode: str | None = field(default=None, repr=False)
 
     @property
     def file(self) -> Path | None:
         """The SQLite file, if the database is one."""
         return sqlite_file(self.url)
+
+    @property
+    def journal_mode(self) -> str:
+        """The journal mode SQLite granted (``wal``, or ``delete`` where WAL cannot work, see
+        :func:`journal_mode_for`), as the connections report it."""
+        if self._journal_mode is None:
+            with self.engine.connect() as conn:
+                self._journal_mode = str(conn.exec_driver_sql("PRAGMA journal_mode").scalar())
+        return self._journal_mode.lower()
 
     def _wal_lost(self) -> bool:
         """Whether another program deleted our write-ahead log while we hold connections.
@@ -145,14 +276,14 @@ class Database:
         process (a library reading the file, a dialog guessing its type) drops them. Another
         program closing the database then believes it is the last user, checkpoints and deletes
         the ``-wal`` file, and our pooled connections would go on writing into the deleted file,
-        invisible to every other program and lost if we are killed."""
+        invisible to every other program and lost if we are killed. In the rollback journal
+        (a network share, a file system without WAL) there is no log to lose."""
         path = self.file
         if path is None or self.engine.pool.checkedin() == 0:  # type: ignore[attr-defined]
             return False
-        if self._wal is None:
-            with self.engine.connect() as conn:
-                self._wal = conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        return self._wal and path.exists() and not path.with_name(path.name + "-wal").exists()
+        if self.journal_mode != WAL:
+            return False
+        return path.exists() and not path.with_name(path.name + "-wal").exists()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -207,6 +338,11 @@ def _explain(exc: SQLAlchemyError, where: object) -> str:
         return f"“{where}”不是大帮教工作台的数据库文件，或文件已损坏。"
     if "unable to open database file" in detail:
         return f"无法打开数据库“{where}”：文件或文件夹不可访问。"
+    if "locking protocol" in detail or "disk I/O error" in detail:
+        return (
+            f"无法在“{where}”上安全地读写数据库：磁盘出错，或该位置（多为网络共享文件夹）"
+            "不支持数据库所需的文件锁。为免数据损坏，请把数据库放在本机硬盘上再打开。"
+        )
     if "locked" in detail:
         return f"数据库“{where}”正被另一个程序使用，请关闭后重试。"
     return f"无法打开数据库“{where}”。（技术信息：{detail}）"

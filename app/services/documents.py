@@ -42,7 +42,7 @@ def template_section(session: Session, programme_id: int, name: str) -> dict[str
     if not key:
         return {}
     try:
-        data = templates.read_template(templates.find_template(key, templates.TEMPLATES_DIR))
+        data = templates.read_template(templates.find_template(key))
     except ValidationError:
         return {}
     section = data.get(name, {})
@@ -50,9 +50,10 @@ def template_section(session: Session, programme_id: int, name: str) -> dict[str
 
 
 _T = TypeVar("_T")
-# (templates folder, template key, what) → (its file, the file's mtime, what was made from it):
-# reading a template costs ≈ 10 ms and pages ask on every refresh; an edited file is read again
-_MADE: dict[tuple[Path, str, str], tuple[Path, int, Any]] = {}
+# (templates folders, template key, what) → (its file, the file's mtime, what was made from it):
+# reading a template costs ≈ 10 ms and pages ask on every refresh; an edited file is read again,
+# and so is a copy the user puts in the data folder (it wins over the shipped file)
+_MADE: dict[tuple[tuple[Path, ...], str, str], tuple[Path, int, Any]] = {}
 
 
 def from_template(
@@ -71,17 +72,19 @@ def from_template(
     own_key = template_key(session, programme) if programme is not None else None
     if programme is None or not own_key:
         return default
-    key = (templates.TEMPLATES_DIR, own_key, what)
+    folders = templates.template_folders()
+    key = (tuple(folders), own_key, what)
     known = _MADE.get(key)
     if known is not None:
         try:
-            if known[0].stat().st_mtime_ns == known[1]:
+            winner = templates.template_file(own_key)
+            if winner == known[0] and known[0].stat().st_mtime_ns == known[1]:
                 made: _T = known[2]
                 return made
         except OSError:
             pass
     try:  # the file's time before reading it: a change while reading is read next time
-        path = templates.find_template(own_key, key[0]).path
+        path = templates.find_template(own_key).path
         mtime = path.stat().st_mtime_ns
     except (ValidationError, OSError):
         return make(session, programme.id)

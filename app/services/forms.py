@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.paths import RESOURCES_DIR
+from app.services.datafiles import data_folders, find_data_file, read_toml
 from app.services.errors import UserError, ValidationError
 from app.services.wording import cn_date
 
@@ -101,16 +101,15 @@ def parse_fields(stored: list[dict[str, Any]] | None) -> list[FieldDef]:
     return [FieldDef.from_dict(d) for d in stored or []]
 
 
-def load_forms_file(key: str, directory: Path = FORMS_DIR) -> list[KindDef]:
-    """The kinds defined in ``resources/forms/<key>.toml``, checked."""
-    path = directory / f"{key}.toml"
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ValidationError(f"找不到台账表单定义文件 {path.name}。") from None
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ValidationError(f"台账表单定义文件 {path.name} 无法读取：{exc}") from exc
+def load_forms_file(key: str, directory: Path | None = None) -> list[KindDef]:
+    """The kinds defined in ``<key>.toml``, checked: from ``directory`` if given, else from
+    the user's ``forms`` folder in the data folder or, if not there, ``resources/forms``."""
+    name = f"{key}.toml"
+    if directory is not None:
+        path = directory / name
+    else:
+        path = find_data_file(name, data_folders("forms", FORMS_DIR)) or FORMS_DIR / name
+    data = read_toml(path, "台账表单定义文件")
     kinds = []
     codes: set[str] = set()
     for raw in data.get("kinds", []):

@@ -8,7 +8,7 @@ the same template agree on every record's identity.
 
 from __future__ import annotations
 
-import tomllib
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,10 +35,12 @@ from app.models import (
     UnitKind,
 )
 from app.paths import RESOURCES_DIR
+from app.services.datafiles import data_folders, find_data_file, read_toml
 from app.services.errors import ValidationError
 from app.services.forms import load_forms_file
 
 TEMPLATES_DIR = RESOURCES_DIR / "templates"
+log = logging.getLogger(__name__)
 _NAMESPACE = uuid.UUID("6f1c2a8e-5b0d-4c1e-9a63-2d7f0b8e4c11")
 
 
@@ -65,20 +67,42 @@ class LoadReport:
         bucket[kind] = bucket.get(kind, 0) + 1
 
 
-def available_templates(directory: Path = TEMPLATES_DIR) -> list[TemplateInfo]:
-    """Every template in the folder, by file name."""
+def template_folders() -> list[Path]:
+    """Where templates are looked for: ``resources/templates``, then the user's ``templates``
+    folder in the data folder (a county's own templates; its copy wins on the same key)."""
+    return data_folders("templates", TEMPLATES_DIR)
+
+
+def available_templates(directory: Path | None = None) -> list[TemplateInfo]:
+    """Every template (in ``directory`` if given, else in :func:`template_folders`), by key.
+    A file that cannot be read is left out of the list (and logged); choosing it by key with
+    :func:`find_template` says what is wrong with it."""
+    paths: dict[str, Path] = {}
+    for folder in [directory] if directory is not None else template_folders():
+        for path in sorted(folder.glob("*.toml")):
+            paths[path.stem] = path
     found = []
-    for path in sorted(directory.glob("*.toml")):
-        data = _read(path)
-        found.append(TemplateInfo(path.stem, data["template"]["name"], path))
+    for key, path in sorted(paths.items()):
+        try:
+            data = _read(path)
+        except ValidationError as exc:
+            log.warning("%s", exc)
+            continue
+        found.append(TemplateInfo(key, data["template"]["name"], path))
     return found
 
 
-def find_template(key: str, directory: Path = TEMPLATES_DIR) -> TemplateInfo:
+def template_file(key: str, directory: Path | None = None) -> Path | None:
+    """The file of the template ``key`` that wins (the user's copy over the shipped one)."""
+    folders = [directory] if directory is not None else template_folders()
+    return find_data_file(f"{key}.toml", folders)
+
+
+def find_template(key: str, directory: Path | None = None) -> TemplateInfo:
     """The template named ``key``, or a ValidationError listing the ones that exist."""
-    for info in available_templates(directory):
-        if info.key == key:
-            return info
+    path = template_file(key, directory)
+    if path is not None:
+        return TemplateInfo(key, _read(path)["template"]["name"], path)
     names = "、".join(t.key for t in available_templates(directory)) or "（无）"
     raise ValidationError(f"找不到模板“{key}”。可用的模板：{names}", field="template")
 
@@ -96,11 +120,7 @@ def template_unit_names(data: dict[str, Any]) -> list[str]:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ValidationError(f"模板文件 {path.name} 无法读取：{exc}") from exc
+    return read_toml(path, "模板文件")
 
 
 def _check(data: dict[str, Any], filename: str) -> None:
