@@ -81,6 +81,16 @@ def test_a_template_saved_as_gbk_gets_a_chinese_message(data_dir, caplog):
     assert "不是 UTF-8 编码" in caplog.text
 
 
+def test_the_templates_command_says_why_a_countys_own_file_is_not_listed(data_dir, capsys):
+    from app.cli import main
+
+    (data_dir / "templates" / "gbk.toml").write_bytes(_text("GBK 方案").encode("gbk"))
+    assert main(["templates"]) == 0
+    out, err = capsys.readouterr()
+    assert "qingtian-2018" in out and "gbk" not in out
+    assert "未列出“gbk”：模板文件 gbk.toml 不是 UTF-8 编码" in err
+
+
 def test_a_forms_file_saved_as_gbk_or_utf16_gets_a_chinese_message(data_dir):
     forms = (templates.RESOURCES_DIR / "forms" / "standard.toml").read_text(encoding="utf-8")
     (data_dir / "forms" / "gbk.toml").write_bytes(forms.encode("gbk"))

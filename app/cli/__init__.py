@@ -129,10 +129,12 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _templates(_args: argparse.Namespace) -> int:
-    from app.services.templates import available_templates
+    from app.services.templates import available_templates, unreadable_templates
 
     for info in available_templates():
         print(f"{info.key}\t{info.name}")
+    for key, problem in unreadable_templates():  # a county's own file that cannot be used
+        print(f"未列出“{key}”：{problem}", file=sys.stderr)
     return 0
 
 

@@ -73,16 +73,20 @@ def template_folders() -> list[Path]:
     return data_folders("templates", TEMPLATES_DIR)
 
 
-def available_templates(directory: Path | None = None) -> list[TemplateInfo]:
-    """Every template (in ``directory`` if given, else in :func:`template_folders`), by key.
-    A file that cannot be read is left out of the list (and logged); choosing it by key with
-    :func:`find_template` says what is wrong with it."""
+def _template_paths(directory: Path | None) -> dict[str, Path]:
     paths: dict[str, Path] = {}
     for folder in [directory] if directory is not None else template_folders():
         for path in sorted(folder.glob("*.toml")):
             paths[path.stem] = path
+    return paths
+
+
+def available_templates(directory: Path | None = None) -> list[TemplateInfo]:
+    """Every template (in ``directory`` if given, else in :func:`template_folders`), by key.
+    A file that cannot be read is left out of the list (and logged); choosing it by key with
+    :func:`find_template` says what is wrong with it, as :func:`unreadable_templates` does."""
     found = []
-    for key, path in sorted(paths.items()):
+    for key, path in sorted(_template_paths(directory).items()):
         try:
             data = _read(path)
         except ValidationError as exc:
@@ -90,6 +94,18 @@ def available_templates(directory: Path | None = None) -> list[TemplateInfo]:
             continue
         found.append(TemplateInfo(key, data["template"]["name"], path))
     return found
+
+
+def unreadable_templates(directory: Path | None = None) -> list[tuple[str, str]]:
+    """The templates left out of :func:`available_templates`: (key, what is wrong), in
+    Chinese, so a county that added its own is told why it is not offered."""
+    problems = []
+    for key, path in sorted(_template_paths(directory).items()):
+        try:
+            _read(path)
+        except ValidationError as exc:
+            problems.append((key, str(exc)))
+    return problems
 
 
 def template_file(key: str, directory: Path | None = None) -> Path | None:
