@@ -379,18 +379,27 @@ COUNTERS: dict[str, Callable[[Session, int, date], Counter[int | None]]] = {
 }
 
 
-def peer_average(
-    session: Session, programme_id: int, unit_id: int, as_of: date | None = None
-) -> float | None:
-    """The average rating of a department by its paired offices on a 0–100 scale (the rating
-    form's totals scaled by its full marks), counting ratings given on or before ``as_of``;
-    None when none has rated it."""
+def peer_averages(
+    session: Session, programme_id: int, as_of: date | None = None
+) -> dict[int, float]:
+    """Each rated department's average rating by its paired offices on a 0–100 scale (the
+    rating form's totals scaled by its full marks), counting ratings given on or before
+    ``as_of``; departments nobody has rated are absent. One query for every department."""
     from app.services import peer_ratings
 
     full = peer_ratings.full_marks(peer_ratings.rating_items(session, programme_id)) or 100.0
-    totals = [r.total for r in peer_ratings.ratings_for(session, programme_id, department_id=unit_id)
-              if as_of is None or r.rated_on <= as_of]  # fmt: skip
-    return round(sum(totals) / len(totals) * 100 / full, 2) if totals else None
+    totals: dict[int, list[float]] = {}
+    for rating in peer_ratings.ratings_for(session, programme_id):
+        if as_of is None or rating.rated_on <= as_of:
+            totals.setdefault(rating.department_id, []).append(rating.total)
+    return {unit: round(sum(t) / len(t) * 100 / full, 2) for unit, t in totals.items()}
+
+
+def peer_average(
+    session: Session, programme_id: int, unit_id: int, as_of: date | None = None
+) -> float | None:
+    """One department's average of :func:`peer_averages`, None when none has rated it."""
+    return peer_averages(session, programme_id, as_of).get(unit_id)
 
 
 def _judgements(
@@ -469,6 +478,7 @@ def department_scores(
                for code in codes if code in COUNTERS}  # fmt: skip
     judged = _judgements(session, programme_id, as_of)
     rated = any(i.kind == "peer_rating" for c in scheme.categories for i in c.items)
+    averages = peer_averages(session, programme_id, as_of) if rated else {}
     makers = _unit_names(session)
     adjustments = session.scalars(
         select(ScoreAdjustment).where(ScoreAdjustment.programme_id == programme_id,
@@ -483,7 +493,7 @@ def department_scores(
         completion = done.completion if done else 0.0
         score = DepartmentScore(department.id, department.name, completion)
         met = f"，{done.indicators_met}/{done.indicators} 项达标" if done else "，无量化指标"
-        average = peer_average(session, programme_id, department.id, as_of) if rated else None
+        average = averages.get(department.id)
         for category in scheme.categories:
             results = []
             for item in category.items:
