@@ -22,6 +22,17 @@ class GoalMetric(enum.StrEnum):
     PAIRING_COVERAGE = "pairing_coverage"  # 挂钩结对覆盖率
 
 
+def period_of(
+    year: int, issue_date: date | None, start_date: date | None, end_date: date | None
+) -> tuple[date, date]:
+    """A programme's first and last day from its fields: its own dates, else its issue date
+    (in its year) or 1 January, to 31 December (``Programme.period``; packages' records too)."""
+    start = start_date
+    if start is None:
+        start = issue_date if issue_date is not None and issue_date.year == year else None
+    return start or date(year, 1, 1), end_date or date(year, 12, 31)
+
+
 class Programme(SyncedRecord, Base):
     """An implementation plan issued by a bureau for one year."""
 
@@ -54,11 +65,7 @@ class Programme(SyncedRecord, Base):
     def period(self) -> tuple[date, date]:
         """The programme's first and last day: its own dates, else its issue date (in its
         year) or 1 January, to 31 December."""
-        start = self.start_date
-        if start is None:
-            issued = self.issue_date
-            start = issued if issued is not None and issued.year == self.year else None
-        return start or date(self.year, 1, 1), self.end_date or date(self.year, 12, 31)
+        return period_of(self.year, self.issue_date, self.start_date, self.end_date)
 
     @property
     def assessment_period(self) -> tuple[date, date]:

@@ -872,9 +872,9 @@ def _record_period(record: dict[str, Any]) -> tuple[int, date, date]:
         except ValueError:
             return None
 
-    issued = day("issue_date")
-    start = day("start_date") or (issued if issued is not None and issued.year == year else None)
-    return year, start or date(year, 1, 1), day("end_date") or date(year, 12, 31)
+    from app.models.programme import period_of
+
+    return year, *period_of(year, day("issue_date"), day("start_date"), day("end_date"))
 
 
 def _programmes_apart(check: RecordCheck, records: list[dict[str, Any]]) -> None:
