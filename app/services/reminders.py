@@ -216,10 +216,7 @@ def home_items(session: Session, programme_id: int, today: date) -> tuple[list[R
     from app.services.settings import local_unit
 
     day = programme_day(session, programme_id, today)
-    items = reminder_items(session, programme_id, day)
-    here = local_unit(session)
-    if here is not None and here.kind not in WHOLE_COUNTY:
-        items = [i for i in items if i.unit == here.name]
+    items = items_for_unit(reminder_items(session, programme_id, day), local_unit(session))
     return items, due_soon_days(session)
 
 
