@@ -154,3 +154,24 @@ def test_temporary_copies_are_new_each_time_and_old_ones_are_tidied(monkeypatch,
     assert first != second and first.name == "责任状-A：B.pdf"
     assert (first.read_bytes(), second.read_bytes()) == (b"1", b"2")
     assert not old.exists() and recent.exists()
+
+
+def test_the_print_dialog_offers_a_file_name_without_a_slash(qtbot, gui_app, monkeypatch):
+    """Printing to a file, Qt's dialog proposes the document's name: 办公室/政治处 must not
+    become a folder that does not exist (a clerk saw 「…不可写入」)."""
+    from PySide6.QtPrintSupport import QPrintDialog
+    from PySide6.QtWidgets import QWidget
+
+    from app.ui.printing import choose_printer
+
+    offered: list[str] = []
+
+    def answer(dialog: QPrintDialog) -> int:
+        offered.append(dialog.printer().docName())
+        return 0  # the clerk cancels
+
+    monkeypatch.setattr(QPrintDialog, "exec", answer)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    assert choose_printer(parent, "责任状-办公室/政治处-第1版") is None
+    assert offered == ["责任状-办公室／政治处-第1版"]

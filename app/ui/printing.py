@@ -10,6 +10,7 @@ from PySide6.QtGui import QPainter
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QWidget
 
+from app.services.filenames import safe_file_name
 from app.ui.background import BackgroundTask
 from app.ui.operations import Operation
 from app.ui.pdf_pages import page_count, render_pages
@@ -53,7 +54,9 @@ def print_pdf(printer: QPrinter, data: bytes, report: Callable[[int], None] | No
 def choose_printer(parent: QWidget, title: str) -> QPrinter | None:
     """Qt's print dialog for a document called ``title``; the printer, or None when cancelled."""
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    printer.setDocName(title)
+    # the print dialog offers the document's name as the file name when printing to a file:
+    # a unit name such as 办公室/政治处 must not become a folder that does not exist
+    printer.setDocName(safe_file_name(title))
     dialog = QPrintDialog(printer, parent)
     dialog.setWindowTitle(_t("打印：%1").replace("%1", title))
     return printer if dialog.exec() else None
