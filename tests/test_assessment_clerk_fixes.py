@@ -112,6 +112,7 @@ def test_a_judgement_typed_above_the_maximum_is_refused_beside_the_field(
         seen = drive_dialog(monkeypatch, JudgementDialog, typed(text))
         qtbot.mouseClick(page.judge_button, Qt.MouseButton.LeftButton)
         assert "之间" in seen[0].error_text("score") and not seen[0].result(), text
+        assert seen[0].error_text("score").startswith("请填写") == (text == ""), text
         seen[0].hide()
         assert dump(db_path) == unchanged
 

@@ -774,7 +774,11 @@ def check_judgement(scheme: Scheme, item_key: str, score: Any, reason: str) -> I
     if item is None or item.kind != "judgement":
         raise ValidationError("请选择要评分的考核内容（考核方案中由县矫正办评分的项目）。", "item")
     value = _number(score)
-    if value is None or not 0 <= value <= item.points:
+    if value is None:
+        raise ValidationError(
+            f"请填写“{item.label}”的得分（0 到 {item.points:g} 分之间）。", "score"
+        )
+    if not 0 <= value <= item.points:
         raise ValidationError(f"“{item.label}”的得分应在 0 到 {item.points:g} 分之间。", "score")
     if not reason.strip():
         raise ValidationError("请写明评分的理由。", "reason")
