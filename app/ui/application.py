@@ -59,7 +59,10 @@ _QT_LEVELS = {
 
 def _qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
     logging.getLogger("bangjiao.qt").log(
-        _QT_LEVELS.get(kind, logging.WARNING), "%s (%s)", message, context.category or "qt"
+        _QT_LEVELS.get(kind, logging.WARNING),
+        "%s (%s)",
+        message,
+        getattr(context, "category", None) or "qt",  # PySide6 6.9's stubs omit category
     )
 
 
