@@ -1,7 +1,22 @@
-"""Start-up time of the main window against a bare PySide6 QMainWindow (median of N runs).
+"""Start-up time of the app against a bare PySide6 QMainWindow (median of N runs).
 
-Run: uv run python bench/startup.py [--runs 7]
-Each run is a fresh interpreter; times are from process spawn to the event named.
+Run: uv run python bench/startup.py [--runs 7] [--db FILE] [--exe PATH]
+
+Each run is a fresh process started the way a clerk starts the app (``main.py --db FILE``, or
+with ``--exe`` a frozen binary: ``PATH --db FILE``), offscreen. The app is told, through the
+environment variable ``BANGJIAO_STARTUP_PROBE=<file>`` (app/ui/application.py ``_probe``), to
+append the moments below to that file and to quit once its data is ready; nothing else changes.
+Times are from process spawn:
+
+- shown: the main window painted;
+- figures: 首页 painted from the snapshot of its last figures (marked 正在更新…); absent at a
+  first start, and on the first run of each series, which writes the snapshot;
+- ready: the database open and 首页 painted with its real figures.
+
+Without ``--db`` a fresh database is made (``init``, no ledger entries); for the issue's figure
+use one made by ``bench/generate_ledger.py --entries 100000``. Whether bytecode is cached
+changes everything: the environment here sets PYTHONDONTWRITEBYTECODE=1 (FACTS.md), so run
+once with ``env -u PYTHONDONTWRITEBYTECODE`` to write it, and say which way a figure was taken.
 """
 
 from __future__ import annotations
@@ -16,6 +31,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PROBE = "BANGJIAO_STARTUP_PROBE"
 
 BARE = """
 import time
@@ -25,61 +41,73 @@ w = QMainWindow(); w.resize(1200, 760); w.show(); app.processEvents()
 print("shown", time.time())
 """
 
-APP = """
-import sys, time
-sys.path.insert(0, {root!r})
-from app.ui.application import create_application, _open_into
-from app.ui.main_window import MainWindow
-app = create_application([])
-w = MainWindow(); w.show(); app.processEvents()
-print("shown", time.time())
-_open_into(w, {db!r}); app.processEvents()
-print("ready", time.time())
-"""
+
+def _env() -> dict[str, str]:
+    return dict(os.environ, QT_QPA_PLATFORM="offscreen")
 
 
-def _run(code: str) -> dict[str, float]:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+def _bare() -> float:
     start = time.time()
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+        [sys.executable, "-c", BARE], capture_output=True, text=True, env=_env(), check=True
     )
-    return {line.split()[0]: float(line.split()[1]) - start for line in out.stdout.splitlines()}
+    return float(out.stdout.split()[1]) - start
+
+
+def _app(command: list[str], probe: Path) -> dict[str, float]:
+    """One start of the app: the moments it reported, from spawn."""
+    probe.unlink(missing_ok=True)
+    env = dict(_env(), **{PROBE: str(probe)})
+    start = time.time()
+    subprocess.run(command, capture_output=True, env=env, check=True, timeout=120)
+    moments = {}
+    for line in probe.read_text(encoding="utf-8").splitlines():
+        name, at = line.split()
+        moments[name] = float(at) - start
+    if "ready" not in moments:
+        raise SystemExit(f"the app did not report ready: {moments}")
+    return moments
+
+
+def _median(runs: list[dict[str, float]], name: str) -> float | None:
+    values = [r[name] for r in runs if name in r]
+    return statistics.median(values) if values else None
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    """Measure and print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
-    runs = parser.parse_args().runs
+    parser.add_argument("--db", type=Path, help="the database to open (default: a fresh one)")
+    parser.add_argument("--exe", type=Path, help="a frozen build's binary, instead of main.py")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        db = str(Path(tmp) / "bench.db")
-        subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "main.py"),
-                "--db",
-                db,
-                "init",
-                "--template",
-                "qingtian-2018",
-                "--unit",
-                "县矫正办",
-            ],
-            check=True,
-            capture_output=True,
-        )
-        _run(BARE), _run(APP.format(root=str(ROOT), db=db))  # warm the file cache
-        bare = [_run(BARE)["shown"] for _ in range(runs)]
-        app = [_run(APP.format(root=str(ROOT), db=db)) for _ in range(runs)]
-    med = statistics.median
-    print(f"runs: {runs} each, median, from process spawn")
-    print(f"bare PySide6 QMainWindow shown:          {med(bare) * 1000:7.0f} ms")
-    print(
-        f"大帮教工作台 main window shown:            {med(a['shown'] for a in app) * 1000:7.0f} ms"
-    )
-    print(
-        f"大帮教工作台 database open, home page shown: {med(a['ready'] for a in app) * 1000:7.0f} ms"
-    )
+        db = args.db.resolve() if args.db else Path(tmp) / "bench.db"
+        if not args.db:
+            subprocess.run(
+                [sys.executable, str(ROOT / "main.py"), "--db", str(db), "init",
+                 "--template", "qingtian-2018", "--unit", "县矫正办"],
+                check=True, capture_output=True,
+            )  # fmt: skip
+        if args.exe:
+            command = [str(args.exe.resolve()), "--db", str(db)]
+        else:
+            command = [sys.executable, str(ROOT / "main.py"), "--db", str(db)]
+        probe = Path(tmp) / "probe.txt"
+        _bare(), _app(command, probe)  # warm the file cache; the app writes its snapshot
+        bare = [_bare() for _ in range(args.runs)]
+        app = [_app(command, probe) for _ in range(args.runs)]
+    base = statistics.median(bare)
+    print(f"runs: {args.runs} each, median, from process spawn; {' '.join(command[:-2])}")
+    print(f"bare PySide6 QMainWindow shown:            {base * 1000:7.0f} ms")
+    for name, what in (
+        ("shown", "main window shown"),
+        ("figures", "首页 from its snapshot (正在更新…)"),
+        ("ready", "database open, 首页 with real figures"),
+    ):
+        value = _median(app, name)
+        if value is not None:
+            print(f"大帮教工作台 {what}: {value * 1000:7.0f} ms = {value / base:4.2f}× bare")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import threading
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, cast
@@ -11,14 +14,17 @@ from typing import TYPE_CHECKING, cast
 from PySide6.QtCore import (
     QLockFile,
     QMessageLogContext,
+    QObject,
     QTimer,
     QtMsgType,
     QTranslator,
+    Signal,
     qInstallMessageHandler,
 )
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.paths import RESOURCES_DIR
+from app.services.home_snapshot import Snapshot, read_snapshot
 from app.ui.i18n import choose_ui_font, install_translators
 from app.ui.main_window import MainWindow
 from app.ui.widgets.wheel import install_wheel_guard
@@ -154,25 +160,140 @@ def _run_wizard(db: str | None) -> Database | None:
     return None
 
 
-def _open_into(window: MainWindow, db: str | None) -> None:
+def _load_database(db: str | None) -> tuple[Database, bool]:
+    """Import the database layer and open the database (in the loader's thread): the open
+    database, and whether it still needs the first-run wizard. Also imports what 首页 needs
+    and configures the mappers, so that the window thread only builds and paints."""
+    from sqlalchemy.orm import configure_mappers
+
     from app.services.database import open_database
-    from app.services.errors import UserError
     from app.services.setup import needs_setup
 
-    database: Database | None
+    configure_mappers()
+    database = open_database(db)
     try:
-        database = open_database(db)
-    except UserError as exc:
-        QMessageBox.critical(window, window.tr("无法打开数据库"), str(exc))
+        setup = needs_setup(database)
+        if not setup:
+            import app.services.dashboard
+            import app.services.reminders
+            import app.ui.pages.home  # noqa: F401  (classes only: no widget is made here)
+    except BaseException:
+        database.close()
+        raise
+    return database, setup
+
+
+class DatabaseLoader(QObject):
+    """Opens the database in a worker thread while the window stays responsive.
+
+    The thread is not a daemon: closing the window while it runs lets a schema upgrade (with
+    its backup copy) finish before the process ends. ``finished`` carries the open database
+    and whether it needs the wizard, or the exception raised."""
+
+    finished = Signal(object)
+
+    def __init__(self, db: str | None) -> None:
+        super().__init__()
+        self.db = db
+        self.worker = threading.Thread(target=self._work, name="database-loader")
+
+    def start(self) -> None:
+        """Begin opening the database."""
+        self.worker.start()
+
+    def _work(self) -> None:
+        result: object
+        try:
+            result = _load_database(self.db)
+        except BaseException as exc:  # handed to the window's thread, which tells the clerk
+            result = exc
+        try:
+            self.finished.emit(result)
+        except RuntimeError:  # the application has gone meanwhile
+            if isinstance(result, tuple):
+                result[0].close()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the thread; True once it has ended."""
+        self.worker.join(timeout)
+        return not self.worker.is_alive()
+
+
+def _opened(window: MainWindow, db: str | None, result: object) -> None:
+    """Attach what the loader opened, or tell the clerk why it could not be opened."""
+    from app.services.errors import UserError
+
+    window.loading_database = False
+    if isinstance(result, BaseException):
+        if isinstance(result, UserError):
+            QMessageBox.critical(window, window.tr("无法打开数据库"), str(result))
+        else:
+            sys.excepthook(type(result), result, result.__traceback__)
         window.close()
         return
-    if needs_setup(database):
+    database, setup = cast("tuple[Database, bool]", result)
+    if not window.isVisible():  # closed while the database was opening
         database.close()
-        database = _run_wizard(db)
-        if database is None:
+        return
+    if setup:
+        database.close()
+        wizard_database = _run_wizard(db)
+        if wizard_database is None:
             window.close()
             return
+        database = wizard_database
     window.attach_database(database, remind=True)
+    _probe("ready")
+
+
+def open_in_background(window: MainWindow, db: str | None) -> DatabaseLoader:
+    """Open ``db`` in a worker thread and attach it to ``window`` when open; until then the
+    window shows the snapshot (or 正在打开数据库……) and queues what is clicked."""
+    loader = DatabaseLoader(db)
+    window.loading_database = True
+    window.loader = loader
+    loader.finished.connect(lambda result: _opened(window, db, result))
+    loader.start()
+    return loader
+
+
+def _open_into(window: MainWindow, db: str | None) -> None:
+    """Open ``db`` in this thread and attach it (the same steps as :func:`open_in_background`)."""
+    result: object
+    try:
+        result = _load_database(db)
+    except BaseException as exc:
+        result = exc
+    _opened(window, db, result)
+
+
+def _snapshot_for(db: str | None) -> Snapshot | None:
+    """首页's snapshot of the database file, if there is one that can be trusted."""
+    if db and "://" in db:
+        return None
+    from app.paths import default_database_path
+
+    path = Path(db).expanduser() if db else default_database_path()
+    return read_snapshot(path)
+
+
+PROBE = "BANGJIAO_STARTUP_PROBE"  # a file: start-up moments are appended, then the app quits
+
+
+def _probe(moment: str) -> None:
+    """For bench/startup.py: with ``BANGJIAO_STARTUP_PROBE=FILE`` in the environment, paint what
+    is pending, append "<moment> <time.time()>" to FILE, and quit after "ready". Without
+    it, nothing."""
+    target = os.environ.get(PROBE)
+    if not target:
+        return
+    app = QApplication.instance()
+    if app is not None:
+        app.processEvents()
+    with open(target, "a", encoding="utf-8") as out:
+        out.write(f"{moment} {time.time()}\n")
+    if moment == "ready" and app is not None:
+        QTimer.singleShot(0, app.quit)
 
 
 def run_gui(db: str | None = None) -> int:
@@ -197,6 +318,12 @@ def run_gui(db: str | None = None) -> int:
         show_main_window(window)
         return app.exec()
     window = MainWindow()
+    snapshot = _snapshot_for(db)
+    if snapshot is not None:  # 首页 as it was last time, marked 正在更新…
+        window.show_snapshot(snapshot)
     show_main_window(window)  # the window appears before SQLAlchemy and Alembic are imported
-    QTimer.singleShot(0, lambda: _open_into(window, db))
+    _probe("shown")
+    if snapshot is not None:
+        _probe("figures")
+    open_in_background(window, db)
     return app.exec()

@@ -24,8 +24,11 @@ from app.ui.pages.placeholder import PlaceholderPage
 if TYPE_CHECKING:  # the database layer is imported after the window is shown
     from app.services.context import WorkContext
     from app.services.database import Database
+    from app.services.home_snapshot import Snapshot
+    from app.ui.application import DatabaseLoader
     from app.ui.dialogs.reminder_dialogs import TodayPanel
     from app.ui.pages.base import Page
+    from app.ui.pages.home_view import HomePreview
 
 
 def _t(text: str) -> str:
@@ -57,6 +60,60 @@ SECTIONS: list[tuple[str, str, str]] = [
 ]
 
 
+def page_class(key: str) -> type[Page] | None:
+    """The page class of a section, its module imported only now (on the section's first
+    visit); the imports are spelled out so that a frozen build finds them."""
+    if key == "home":
+        from app.ui.pages.home import HomePage
+
+        return HomePage
+    if key == "organisation":
+        from app.ui.pages.organisation import OrganisationPage
+
+        return OrganisationPage
+    if key == "duties":
+        from app.ui.pages.duties import DutiesPage
+
+        return DutiesPage
+    if key == "ledger":
+        from app.ui.pages.ledger import LedgerPage
+
+        return LedgerPage
+    if key == "agreements":
+        from app.ui.pages.agreements import AgreementsPage
+
+        return AgreementsPage
+    if key == "inspections":
+        from app.ui.pages.inspections import InspectionsPage
+
+        return InspectionsPage
+    if key == "meetings":
+        from app.ui.pages.meetings import MeetingsPage
+
+        return MeetingsPage
+    if key == "brands":
+        from app.ui.pages.brands import BrandsPage
+
+        return BrandsPage
+    if key == "summaries":
+        from app.ui.pages.summaries import SummariesPage
+
+        return SummariesPage
+    if key == "assessment":
+        from app.ui.pages.assessment import AssessmentPage
+
+        return AssessmentPage
+    if key == "exchange":
+        from app.ui.pages.exchange import ExchangePage
+
+        return ExchangePage
+    if key == "settings":
+        from app.ui.pages.settings import SettingsPage
+
+        return SettingsPage
+    return None
+
+
 class MainWindow(QMainWindow):
     """Shows the sections; pages appear once a database is attached.
 
@@ -71,6 +128,12 @@ class MainWindow(QMainWindow):
         self.context: WorkContext | None = None
         self.viewed_programme_id: int | None = None  # a year chosen in the banner; None: current
         self.pages: dict[str, Page | PlaceholderPage] = {}
+        self.loading_database = False  # the database is being opened in the background
+        self.loader: DatabaseLoader | None = None
+        self.preview: HomePreview | None = (
+            None  # 首页 from its snapshot, until the database is open
+        )
+        self.pending: tuple[str, dict | None] | None = None  # clicked while the database opened
         self.setWindowTitle(_t("大帮教工作台"))
         self.resize(QSize(1200, 760))
 
@@ -140,18 +203,59 @@ class MainWindow(QMainWindow):
         with database.session() as session:
             self.context = load_context(session, self.viewed_programme_id)
             programmes = list_programmes(session)
-        ctx = self.context
-        self.setWindowTitle(f"{_t('大帮教工作台')} — {ctx.local_unit_name}")
-        banner = _t("大帮教工作台")
-        if ctx.programme_title:
-            banner += f"　|　{ctx.programme_issuer} {ctx.programme_year}年度"
-        banner += f"　|　{_t('本机单位')}：{ctx.local_unit_name}"
+        from app.ui.pages.home_view import window_titles
+
+        title, banner = window_titles(self.context)
+        self.setWindowTitle(title)
         self.banner.setText(banner)
         self._fill_year_chooser(programmes)
+        pending, self.pending = self.pending, None
         self.nav.setCurrentRow(0)
         self._on_nav(0)
+        if self.preview is not None:  # the real 首页 replaces the snapshot's
+            self.stack.removeWidget(self.preview)
+            self.preview.deleteLater()
+            self.preview = None
+        if pending is not None:
+            self.go_to(*pending)
         if remind:
             QTimer.singleShot(0, lambda: self.show_today_panel())
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        """Paint 首页 from the snapshot of its last figures (marked 正在更新…) while the
+        database opens; its figures' clicks are queued like the navigation's."""
+        from app.ui.pages.home_view import CARD_SECTIONS, HomePreview
+
+        self.preview = HomePreview(snapshot)
+        self.preview.view.card_clicked.connect(lambda key: self.go_to(CARD_SECTIONS[key]))
+        self.preview.view.bar_clicked.connect(
+            lambda unit_id: self.go_to("ledger", {"unit_id": unit_id})
+        )
+        self.stack.addWidget(self.preview)
+        self.stack.setCurrentWidget(self.preview)
+        if snapshot.figures.window_title:
+            self.setWindowTitle(snapshot.figures.window_title)
+        if snapshot.figures.banner:
+            self.banner.setText(snapshot.figures.banner)
+        self.nav.blockSignals(True)
+        self.nav.setCurrentRow(0)
+        self.nav.blockSignals(False)
+
+    def _queue(self, key: str, records: dict | None = None) -> None:
+        """While the database opens: remember the section asked for, open it afterwards."""
+        row = next(i for i, s in enumerate(SECTIONS) if s[0] == key)
+        self.pending = None if key == "home" and not records else (key, records)
+        self.nav.blockSignals(True)
+        self.nav.setCurrentRow(row)
+        self.nav.blockSignals(False)
+        title = _t(SECTIONS[row][1]) if self.pending is not None else ""
+        if self.preview is not None:
+            self.preview.set_pending(title)
+        else:
+            self.loading.setText(
+                _t("正在打开数据库……")
+                + (_t("随后打开“%1”。").replace("%1", title) if title else "")
+            )
 
     def _fill_year_chooser(self, programmes: list) -> None:
         """The banner's years (current one marked) and, for another year, the read-only note."""
@@ -262,43 +366,21 @@ class MainWindow(QMainWindow):
 
     def _make_page(self, key: str) -> Page | PlaceholderPage:
         assert self.database is not None and self.context is not None
-        from app.ui.pages.agreements import AgreementsPage
-        from app.ui.pages.assessment import AssessmentPage
-        from app.ui.pages.brands import BrandsPage
-        from app.ui.pages.duties import DutiesPage
-        from app.ui.pages.exchange import ExchangePage
-        from app.ui.pages.home import HomePage
-        from app.ui.pages.inspections import InspectionsPage
-        from app.ui.pages.ledger import LedgerPage
-        from app.ui.pages.meetings import MeetingsPage
-        from app.ui.pages.organisation import OrganisationPage
-        from app.ui.pages.settings import SettingsPage
-        from app.ui.pages.summaries import SummariesPage
-
-        builders = {
-            "home": HomePage,
-            "organisation": OrganisationPage,
-            "duties": DutiesPage,
-            "ledger": LedgerPage,
-            "agreements": AgreementsPage,
-            "inspections": InspectionsPage,
-            "meetings": MeetingsPage,
-            "brands": BrandsPage,
-            "summaries": SummariesPage,
-            "assessment": AssessmentPage,
-            "exchange": ExchangePage,
-            "settings": SettingsPage,
-        }
-        if key in builders:
-            page = builders[key](self.database, self.context)
+        cls = page_class(key)
+        if cls is not None:
+            page = cls(self.database, self.context)
             if key == "home":
-                page.navigate.connect(self.go_to)
+                page.navigate.connect(self.go_to)  # type: ignore[attr-defined]
             return page
         _key, title, description = next(s for s in SECTIONS if s[0] == key)
         return PlaceholderPage(_t(title), _t(description))
 
     def open_section(self, key: str) -> QWidget:
-        """Select a section in the navigation and return its page."""
+        """Select a section in the navigation and return its page (while the database opens:
+        the section is opened once it is open, and the page on screen is returned)."""
+        if self.database is None:
+            self._queue(key)
+            return self.stack.currentWidget()
         row = next(i for i, s in enumerate(SECTIONS) if s[0] == key)
         self.nav.setCurrentRow(row)
         return self.page(key)
@@ -306,7 +388,11 @@ class MainWindow(QMainWindow):
     @Slot(str, object)
     def go_to(self, key: str, records: dict | None = None) -> QWidget:
         """Open a section showing the records a dashboard figure stands for: ``unit_id`` or
-        ``entry_id`` on the ledger, ``record_id`` on pages that can select one."""
+        ``entry_id`` on the ledger, ``record_id`` on pages that can select one (while the
+        database opens: once it is open)."""
+        if self.database is None:
+            self._queue(key, records)
+            return self.stack.currentWidget()
         page = self.open_section(key)
         records = {k: v for k, v in (records or {}).items() if v is not None}
         if records and hasattr(page, "show_records"):
@@ -315,7 +401,11 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _on_nav(self, row: int) -> None:
-        if self.database is None or row < 0:
+        if row < 0:
+            return
+        if self.database is None:
+            if self.loading_database:
+                self._queue(SECTIONS[row][0])
             return
         key = SECTIONS[row][0]
         existed = key in self.pages

@@ -8,27 +8,21 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
-    QDialog,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QWidget
 
 from app.models import GoalMetric, UnitKind
 from app.services.dashboard import Dashboard, LatestEntry, build_dashboard
 from app.services.errors import write_file
+from app.services.home_snapshot import BarFigure, CardFigure, HomeFigures, save_home_snapshot
 from app.services.wording import cn_date
-from app.ui.charts import Bar, FigureCard, ProgressBars
+from app.ui.charts import FigureCard
 from app.ui.desktop import open_with_system
 from app.ui.dialogs.bulletin_dialog import make_bulletin
 from app.ui.dialogs.reminder_dialogs import ReminderUnitDialog, reminder_model
 from app.ui.files import ask_save_path
 from app.ui.messages import inform
-from app.ui.pages.base import Page, section_label
+from app.ui.pages.base import Page
+from app.ui.pages.home_view import PHASE, HomeView, window_titles
 from app.ui.table_model import Column, RowTableModel
 from app.ui.table_view import RowTableView
 
@@ -38,16 +32,17 @@ GOAL_TARGETS: dict[GoalMetric, tuple[str, dict[str, object]]] = {  # where a goa
     GoalMetric.BRAND_COUNT: ("brands", {}),
     GoalMetric.PAIRING_COVERAGE: ("organisation", {}),
 }
-GOAL_CAPTIONS = {
-    GoalMetric.PARTICIPATION_RATE: "科室参与率",
-    GoalMetric.SIGNING_RATE: "责任状签订率",
-    GoalMetric.BRAND_COUNT: "创新品牌",
-    GoalMetric.PAIRING_COVERAGE: "挂钩结对覆盖",
-}
 
 
 def _date(value: date | None) -> str:
     return cn_date(value) if value else ""
+
+
+def card_target(key: str) -> tuple[str, dict[str, object]]:
+    """Where a figure card (a goal metric's value, or ``phase``) leads."""
+    if key == PHASE:
+        return "summaries", {}
+    return GOAL_TARGETS[GoalMetric(key)]
 
 
 class HomePage(Page):
@@ -66,69 +61,24 @@ class HomePage(Page):
         super().__init__(database, context, parent)
         self.today = today or date.today()
         self.data: Dashboard | None = None
-        self.summary = QLabel()
-        self.summary.setObjectName("homeSummary")
-        self.summary.setWordWrap(True)
-        self.bulletin_button = QPushButton(self.tr("预览进度通报…"))
-        self.bulletin_button.setToolTip(
-            self.tr(
-                "未发布的通报稿（工作目标、各科室进度与得分、逾期事项），不编入通报记录；"
-                "正式印发请用考核与通报页的“发布通报…”"
-            )
-        )
-        self.bulletin_button.setVisible(context.local_unit_kind == UnitKind.COUNTY_OFFICE)
+        self.figures: HomeFigures | None = None
+        self.view = HomeView()
+        self.layout_.addWidget(self.view, 1)
+        view = self.view
+        self.summary, self.legend, self.bars = view.summary, view.legend, view.bars
+        self.scope_note, self.overdue_title = view.scope_note, view.overdue_title
+        self.bulletin_button, self.reminder_button = view.bulletin_button, view.reminder_button
+        self.goal_cards: dict[GoalMetric, FigureCard] = {
+            metric: view.cards[metric.value] for metric in GOAL_TARGETS
+        }
+        self.phase_card = view.cards[PHASE]
+        county = context.local_unit_kind == UnitKind.COUNTY_OFFICE
+        self.bulletin_button.setVisible(county)
+        self.reminder_button.setVisible(county)
         self.bulletin_button.clicked.connect(lambda: self.make_bulletin())
-        self.reminder_button = QPushButton(self.tr("打印催办单…"))
-        self.reminder_button.setToolTip(
-            self.tr("给有逾期或即将到期事项的单位打印催办单（PDF），可选一个单位或全部单位")
-        )
-        self.reminder_button.setVisible(context.local_unit_kind == UnitKind.COUNTY_OFFICE)
         self.reminder_button.clicked.connect(lambda: self.make_reminders())
-        top = QHBoxLayout()
-        top.addWidget(self.summary, 1)
-        top.addWidget(self.bulletin_button)
-        top.addWidget(self.reminder_button)
-        self.layout_.addLayout(top)
-
-        cards = QGridLayout()
-        cards.setHorizontalSpacing(10)
-        self.goal_cards: dict[GoalMetric, FigureCard] = {}
-        for column, metric in enumerate(GOAL_TARGETS):
-            card = FigureCard(self.tr(GOAL_CAPTIONS[metric]))
-            card.clicked.connect(lambda m=metric: self.navigate.emit(*GOAL_TARGETS[m]))
-            self.goal_cards[metric] = card
-            cards.addWidget(card, 0, column)
-        self.phase_card = FigureCard(self.tr("当前阶段"))
-        self.phase_card.clicked.connect(lambda: self.navigate.emit("summaries", {}))
-        cards.addWidget(self.phase_card, 0, len(GOAL_TARGETS))
-        self.layout_.addLayout(cards)
-        self.scope_note = QLabel(
-            self.tr(
-                "本机只有本单位的台账：上面的全县目标数字以县矫正办的汇总为准，下面只列本单位的进度和逾期事项。"
-            )
-        )
-        self.scope_note.setObjectName("hint")
-        self.scope_note.setWordWrap(True)
-        self.scope_note.setVisible(False)
-        self.layout_.addWidget(self.scope_note)
-
-        middle = QHBoxLayout()
-        left = QVBoxLayout()
-        left.addWidget(section_label(self.tr("各科室量化指标完成进度（点击查看台账）")))
-        self.bars = ProgressBars()
-        self.bars.bar_clicked.connect(
-            lambda unit_id: self.navigate.emit("ledger", {"unit_id": unit_id})
-        )
-        left.addWidget(self.bars)
-        self.legend = QLabel()
-        self.legend.setObjectName("hint")
-        self.legend.setWordWrap(True)
-        left.addWidget(self.legend)
-        left.addStretch(1)
-        middle.addLayout(left, 3)
-        right = QVBoxLayout()
-        self.overdue_title = section_label(self.tr("待办与逾期"))
-        right.addWidget(self.overdue_title)
+        view.card_clicked.connect(lambda key: self.navigate.emit(*card_target(key)))
+        view.bar_clicked.connect(lambda unit_id: self.navigate.emit("ledger", {"unit_id": unit_id}))
         self.overdue_model = reminder_model(
             self, with_due=False
         )  # red: overdue; amber: due within N days
@@ -138,11 +88,7 @@ class HomePage(Page):
                 item.section, {"record_id": item.record_id, "unit_id": item.unit_id}
             )
         )
-        right.addWidget(self.overdue_view, 1)
-        middle.addLayout(right, 2)
-        self.layout_.addLayout(middle, 3)
-
-        self.layout_.addWidget(section_label(self.tr("最新台账（双击打开）")))
+        view.overdue_box.addWidget(self.overdue_view, 1)
         self.latest_model = RowTableModel[LatestEntry]([
             Column(self.tr("日期"), lambda e: e.entry_date.isoformat(), lambda e: e.entry_date),
             Column(self.tr("单位"), lambda e: e.unit),
@@ -153,7 +99,7 @@ class HomePage(Page):
         self.latest_view.row_activated.connect(
             lambda entry: self.navigate.emit("ledger", {"entry_id": entry.entry_id})
         )
-        self.layout_.addWidget(self.latest_view, 2)
+        view.latest_box.addWidget(self.latest_view, 1)
         self.refresh()
 
     def make_bulletin(self) -> object | None:
@@ -208,7 +154,7 @@ class HomePage(Page):
         )  # fmt: skip
 
     def refresh(self) -> None:
-        """Recompute every figure."""
+        """Recompute every figure (and keep them as the snapshot for the next start)."""
         ctx = self.context
         unit = self.tr("本机单位：%1").replace("%1", ctx.local_unit_name or self.tr("（未设定）"))
         if ctx.programme_id is None:
@@ -216,9 +162,24 @@ class HomePage(Page):
                 unit + "\n" + self.tr("尚未建立实施方案。可由县矫正办发来的参考数据包导入。")
             )
             return
+        from app.services.reminders import home_items
+
         with self.database.session() as session:
             data = build_dashboard(session, ctx.programme_id, self.today)
+            items, days = home_items(session, ctx.programme_id, self.today)
         self.data = data
+        self.figures = self._figures(data, items, days)
+        self.view.show_figures(self.figures)
+        self.view.set_updating(None)
+        self.overdue_model.set_rows(items)
+        self.latest_model.set_rows(data.latest)
+        if not ctx.read_only:
+            save_home_snapshot(self.database, self.figures)
+
+    def _figures(self, data: Dashboard, items: list, days: int) -> HomeFigures:
+        """What the view paints (and the snapshot keeps): display text, no personal data."""
+        ctx = self.context
+        unit = self.tr("本机单位：%1").replace("%1", ctx.local_unit_name or self.tr("（未设定）"))
         summary = (
             f"{ctx.programme_issuer}《{ctx.programme_title}》（{ctx.programme_year}年度）　{unit}　"
             + self.tr("今天：%1").replace("%1", _date(self.today))
@@ -229,12 +190,12 @@ class HomePage(Page):
             summary += "\n" + self.tr(
                 "本年度已结束（%1）：以下为年度结束时的完成情况和逾期事项。"
             ).replace("%1", data.period.label)
-        self.summary.setText(summary)
-        for goal in data.goals:
-            card = self.goal_cards.get(goal.metric)
-            if card is not None:
-                card.show_figure(goal.actual_text, self.tr("目标 %1").replace("%1", goal.target_text),
-                                 "green" if goal.met else "red")  # fmt: skip
+        cards = [
+            CardFigure(goal.metric.value, goal.actual_text,
+                       self.tr("目标 %1").replace("%1", goal.target_text),
+                       "green" if goal.met else "red")
+            for goal in data.goals if goal.metric in GOAL_TARGETS
+        ]  # fmt: skip
         if data.next_deadline is not None:
             left = data.next_deadline.days_from(self.today)
             detail = self.tr("距 %1（%2）还有 %3 天").replace("%1", _date(data.next_deadline.due)) \
@@ -242,35 +203,35 @@ class HomePage(Page):
             status = "red" if left <= 7 else ("amber" if left <= 30 else None)
         else:
             detail, status = self.tr("本年度已无截止事项"), None
-        self.phase_card.show_figure(data.phase or "—", detail, status)
-        self.scope_note.setVisible(not data.whole_county)
-        self.bars.set_bars(
-            [Bar(b.unit_id, b.name, b.completion, b.status,
-                 self.tr("%1：%2/%3 项指标达标").replace("%1", b.name).replace("%2", str(b.met))
-                 .replace("%3", str(b.indicators))) for b in data.bars],
-            data.year_elapsed,
-        )  # fmt: skip
-        self.legend.setText(
+        cards.append(CardFigure(PHASE, data.phase or "—", detail, status))
+        bars = [
+            BarFigure(b.unit_id, b.name, b.completion, b.status,
+                      self.tr("%1：%2/%3 项指标达标").replace("%1", b.name)
+                      .replace("%2", str(b.met)).replace("%3", str(b.indicators)))
+            for b in data.bars
+        ]  # fmt: skip
+        legend = (
             self.tr(
                 "绿色：完成率不低于时间进度（%1%）；橙色：达到时间进度的八成；红色：落后。"
             ).replace("%1", f"{data.year_elapsed * 100:.0f}")
             if data.bars else
             self.tr("本机单位没有量化指标。各科室的进度和排名见“考核与通报”中县矫正办发布的通报。")
         )  # fmt: skip
-        with self.database.session() as session:
-            from app.services.reminders import home_items
-
-            items, days = home_items(session, ctx.programme_id, self.today)
-        self.overdue_model.set_rows(items)
         overdue = sum(1 for i in items if i.overdue)
         if data.ended:  # what was left undone when the year closed, days counted to its close
-            self.overdue_title.setText(
-                self.tr("逾期事项（截至年度结束 %1 项，双击查看）").replace("%1", str(overdue))
+            overdue_title = self.tr("逾期事项（截至年度结束 %1 项，双击查看）").replace(
+                "%1", str(overdue)
             )
         else:
-            self.overdue_title.setText(
+            overdue_title = (
                 self.tr("待办与逾期（逾期 %1 项，%2 天内到期 %3 项，双击查看）")
                 .replace("%1", str(overdue)).replace("%2", str(days))
                 .replace("%3", str(len(items) - overdue))
             )  # fmt: skip
-        self.latest_model.set_rows(data.latest)
+        window_title, banner = window_titles(ctx)
+        return HomeFigures(
+            window_title=window_title, banner=banner, summary=summary, cards=cards, bars=bars,
+            year_elapsed=data.year_elapsed, legend=legend, scope_note=not data.whole_county,
+            overdue_title=overdue_title,
+            county_buttons=ctx.local_unit_kind == UnitKind.COUNTY_OFFICE,
+        )  # fmt: skip
