@@ -115,8 +115,11 @@ def latest_entries(
     return [LatestEntry(*row) for row in rows]
 
 
-def build_dashboard(session: Session, programme_id: int, today: date) -> Dashboard:
-    """Everything 首页 shows, as of ``today``.
+def build_dashboard(
+    session: Session, programme_id: int, today: date, *, with_overdue: bool = True
+) -> Dashboard:
+    """Everything 首页 shows, as of ``today`` (``overdue`` left empty without
+    ``with_overdue``: 首页 lists them from ``reminders.home_items``, with the due-soon ones).
 
     On a PC of the county (or the city) every department is shown. A department's or judicial
     office's PC holds only its own ledger, so there the bars and the overdue list are its own
@@ -141,7 +144,7 @@ def build_dashboard(session: Session, programme_id: int, today: date) -> Dashboa
         bars.append(DepartmentBar(department.id, department.name, completion,
                                   done.indicators if done else 0, done.indicators_met if done else 0,
                                   pace_status(completion, elapsed)))  # fmt: skip
-    overdue = overdue_items(session, programme_id, period.closing(today))
+    overdue = overdue_items(session, programme_id, period.closing(today)) if with_overdue else []
     if not whole_county and here is not None:
         overdue = [i for i in overdue if i.unit == here.name or i.kind == "月度例会"]
     phase, deadline = _phase_and_deadline(session, programme_id, today)

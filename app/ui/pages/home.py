@@ -165,7 +165,7 @@ class HomePage(Page):
         from app.services.reminders import home_items
 
         with self.database.session() as session:
-            data = build_dashboard(session, ctx.programme_id, self.today)
+            data = build_dashboard(session, ctx.programme_id, self.today, with_overdue=False)
             items, days = home_items(session, ctx.programme_id, self.today)
         self.data = data
         self.figures = self._figures(data, items, days)

@@ -1,0 +1,303 @@
+"""Fast start: 首页 painted from the snapshot of its last figures (marked 正在更新…) while the
+database opens in a worker thread, then the real figures; a snapshot that does not belong to
+the database as it is now is ignored; clicks meanwhile are queued; errors still reach the
+clerk."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from app.services import ledger
+from app.services.database import open_database
+from app.services.home_snapshot import (
+    FORMAT,
+    read_snapshot,
+    snapshot_path,
+)
+from app.services.ledger import EntryInput
+from app.services.programme import new_programme
+from app.services.setup import initialise
+from app.ui import application
+from app.ui.main_window import SECTIONS, MainWindow
+from tests.conftest import TEMPLATE_KEY
+from tests.helpers import kind_ids, open_page, unit_ids
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = Path("/work/notes/shots")
+PRIVATE_TITLE = "走访矫正对象王喆堃"  # a name that must never reach the snapshot
+
+
+def _entry(db_path: Path, title: str = PRIVATE_TITLE) -> None:
+    db = open_database(str(db_path))
+    with db.session() as s:
+        units, kinds = unit_ids(s), kind_ids(s)
+        ledger.save_entry(
+            s, db.attachments, None,
+            EntryInput(kind_id=kinds["hotline"], unit_id=units["法律援助中心"],
+                       entry_date=date(2018, 7, 2), title=title, subjects_served=1,
+                       values={"calls": 1}),
+        )  # fmt: skip
+    db.close()
+
+
+def _write_snapshot(qtbot, db_path: Path):
+    """Open 首页 on the database (which writes the snapshot) and close it again."""
+    home = open_page(qtbot, db_path, "home")
+    figures = home.figures
+    window = home.window()
+    window.close()
+    return figures
+
+
+def _nav_click(qtbot, window: MainWindow, key: str) -> None:
+    row = next(i for i, s in enumerate(SECTIONS) if s[0] == key)
+    rect = window.nav.visualItemRect(window.nav.item(row))
+    qtbot.mouseClick(window.nav.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+@pytest.fixture
+def held_loader(monkeypatch):
+    """The loader thread waits for ``release.set()`` before it opens the database, so that a
+    test can click while the database is still opening."""
+    release = threading.Event()
+    real = application._load_database
+
+    def slow(db):
+        assert release.wait(30)
+        return real(db)
+
+    monkeypatch.setattr(application, "_load_database", slow)
+    yield release
+    release.set()
+
+
+def _start(qtbot, db_path: Path) -> MainWindow:
+    """As run_gui: the window, the snapshot if trusted, then the database in the background."""
+    window = MainWindow()
+    qtbot.addWidget(window)
+    snapshot = read_snapshot(db_path)
+    if snapshot is not None:
+        window.show_snapshot(snapshot)
+    window.resize(1366, 740)
+    window.show()
+    application.open_in_background(window, str(db_path))
+    return window
+
+
+def _wait_open(qtbot, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: window.database is not None, timeout=20000)
+    assert window.loader is not None
+    assert window.loader.wait(10)
+
+
+def test_snapshot_is_written_after_a_refresh_and_painted_at_the_next_start(
+    qtbot, gui_app, db_path, held_loader
+):
+    _entry(db_path)
+    figures = _write_snapshot(qtbot, db_path)
+    path = snapshot_path(db_path)
+    assert path.exists() and figures is not None
+    text = path.read_text(encoding="utf-8")
+    assert PRIVATE_TITLE not in text and "王喆堃" not in text  # figures only, no entries
+    assert json.loads(text)["figures"]["summary"] == figures.summary
+
+    # the snapshot is made to differ from what the database now says: the start paints it
+    # (marked 正在更新…), and the refresh replaces it with the real figures
+    data = json.loads(text)
+    data["figures"]["cards"][0]["value"] = "99%（旧）"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    window = _start(qtbot, db_path)
+    preview = window.preview
+    assert preview is not None and window.stack.currentWidget() is preview
+    assert window.database is None
+    assert preview.view.cards["participation_rate"].value.text() == "99%（旧）"
+    assert "正在更新" in preview.view.updating.text() and preview.view.updating.isVisible()
+    assert "县矫正办" in window.banner.text() and "县矫正办" in window.windowTitle()
+    assert not preview.view.reminder_button.isEnabled()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(SHOTS / "fast-snapshot.png"))
+
+    held_loader.set()
+    _wait_open(qtbot, window)
+    home = window.pages["home"]
+    assert window.stack.currentWidget() is home and window.preview is None
+    assert home.view.cards["participation_rate"].value.text() == figures.cards[0].value
+    assert not home.view.updating.isVisible()
+    assert home.view.summary.text() == figures.summary
+    window.grab().save(str(SHOTS / "fast-refreshed.png"))
+    again = read_snapshot(db_path)  # the refresh wrote the real figures back
+    assert again is not None and again.figures.cards[0].value == figures.cards[0].value
+
+
+def test_the_snapshot_path_imports_no_database_layer(qtbot, gui_app, db_path):
+    _write_snapshot(qtbot, db_path)
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from app.ui.application import create_application, _snapshot_for\n"
+        "from app.ui.main_window import MainWindow\n"
+        "app = create_application([])\n"
+        f"snapshot = _snapshot_for({str(db_path)!r})\n"
+        "assert snapshot is not None\n"
+        "w = MainWindow(); w.show_snapshot(snapshot); w.show(); app.processEvents()\n"
+        "assert w.preview.view.summary.text() == snapshot.figures.summary\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in"
+        " ('sqlalchemy', 'alembic', 'reportlab', 'openpyxl', 'docx', 'pypdfium2', 'PIL')))\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def _tamper(db_path: Path, change) -> None:
+    path = snapshot_path(db_path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def test_a_stale_or_foreign_snapshot_is_ignored(qtbot, gui_app, db_path, tmp_path):
+    _write_snapshot(qtbot, db_path)
+    good = snapshot_path(db_path).read_text(encoding="utf-8")
+    assert read_snapshot(db_path) is not None
+
+    def restore() -> None:
+        snapshot_path(db_path).write_text(good, encoding="utf-8")
+
+    # written by another (older or newer) program, or in another format
+    for change in (
+        lambda d: d.update(program="source:1"),
+        lambda d: d.update(format=FORMAT + 1),
+        lambda d: d["key"].update(schema="0014"),
+    ):
+        _tamper(db_path, change)
+        assert read_snapshot(db_path) is None
+        restore()
+    # unreadable
+    snapshot_path(db_path).write_text("{not json", encoding="utf-8")
+    assert read_snapshot(db_path) is None
+    restore()
+    snapshot_path(db_path).write_text('{"format": 1, "figures": 3}', encoding="utf-8")
+    assert read_snapshot(db_path) is None
+    restore()
+
+    # another database: a unit's PC (another unit) with this snapshot put beside it
+    other = tmp_path / "unit" / "bangjiao.db"
+    other.parent.mkdir()
+    initialise(str(other), TEMPLATE_KEY, "法律援助中心").database.close()
+    snapshot_path(other).write_text(good, encoding="utf-8")
+    assert read_snapshot(other) is None
+
+    # the same database, another year made current (here: the programme's year changed)
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE programmes SET year = year + 1")
+    conn.close()
+    assert read_snapshot(db_path) is None
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE programmes SET year = year - 1")
+    conn.close()
+    assert read_snapshot(db_path) is not None
+
+    # a new year started (it becomes the current programme)
+    db = open_database(str(db_path))
+    with db.session() as s:
+        new_programme(s, year=2019, copy_from_year=2018)
+    db.close()
+    assert read_snapshot(db_path) is None
+
+
+def test_clicks_while_the_database_opens_are_queued(qtbot, gui_app, db_path, held_loader):
+    _write_snapshot(qtbot, db_path)
+    window = _start(qtbot, db_path)
+    assert window.preview is not None
+    # a figure card of the snapshot: its section opens once the database is open
+    card = window.preview.view.cards["signing_rate"]
+    qtbot.mouseClick(card, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
+    assert window.pending == ("agreements", None)
+    assert "责任状" in window.preview.view.updating.text()
+    # then the navigation: the last click wins
+    _nav_click(qtbot, window, "ledger")
+    assert window.pending == ("ledger", None) and window.database is None
+    assert "工作台账" in window.preview.view.updating.text()
+    qtbot.mouseClick(window.preview.view.bulletin_button, Qt.MouseButton.LeftButton)  # disabled
+    held_loader.set()
+    _wait_open(qtbot, window)
+    assert window.current_section() == "ledger"
+    assert window.stack.currentWidget() is window.pages["ledger"]
+    assert "home" in window.pages and window.preview is None  # 首页 refreshed the snapshot
+
+
+def test_clicks_without_a_snapshot_are_queued_too(qtbot, gui_app, db_path, held_loader):
+    assert read_snapshot(db_path) is None  # a first start: nothing painted yet
+    window = _start(qtbot, db_path)
+    assert window.preview is None and window.stack.currentWidget() is window.loading
+    _nav_click(qtbot, window, "meetings")
+    assert "例会" in window.loading.text()
+    held_loader.set()
+    _wait_open(qtbot, window)
+    assert window.current_section() == "meetings"
+    assert snapshot_path(db_path).exists()
+
+
+def test_closing_while_the_database_opens(qtbot, gui_app, db_path, held_loader):
+    _write_snapshot(qtbot, db_path)
+    window = _start(qtbot, db_path)
+    window.close()
+    loader = window.loader
+    assert loader is not None
+    held_loader.set()
+    assert loader.wait(20)
+    qtbot.wait(50)  # the loader's result arrives after the window closed
+    assert window.database is None and not window.isVisible()
+
+
+def test_open_errors_still_reach_the_clerk(qtbot, gui_app, db_path, dialogs):
+    _write_snapshot(qtbot, db_path)
+    with sqlite3.connect(db_path) as conn:  # a database from a newer program
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    conn.close()
+    assert read_snapshot(db_path) is None  # its schema is no longer the snapshot's
+    window = _start(qtbot, db_path)
+    qtbot.waitUntil(lambda: bool(dialogs.shown), timeout=20000)
+    kind, title, text = dialogs.shown[0]
+    assert kind == "critical" and title == "无法打开数据库" and "比本程序新" in text
+    qtbot.waitUntil(lambda: not window.isVisible())
+    assert window.database is None
+
+
+def test_snapshot_permissions_follow_the_database(qtbot, gui_app, db_path):
+    if os.name != "posix":
+        pytest.skip("POSIX permissions")
+    os.chmod(db_path, 0o600)
+    _write_snapshot(qtbot, db_path)
+    assert snapshot_path(db_path).stat().st_mode & 0o777 == 0o600
+
+
+def test_the_start_up_probe_reports_and_quits(gui_app, db_path, tmp_path):
+    """bench/startup.py's probe on the real start (main.py): the window, then (from the second
+    start on) the snapshot's figures, then the real ones; the app quits by itself."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    moments = []
+    for run in range(2):
+        probe = tmp_path / f"probe{run}.txt"
+        env[application.PROBE] = str(probe)
+        subprocess.run(
+            [sys.executable, str(ROOT / "main.py"), "--db", str(db_path)],
+            env=env, check=True, timeout=120, capture_output=True,
+        )  # fmt: skip
+        moments.append([line.split()[0] for line in probe.read_text().splitlines()])
+    assert moments == [["shown", "ready"], ["shown", "figures", "ready"]]
