@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from sqlalchemy import text
 
 from app.services import ledger
 from app.services.database import open_database
@@ -301,3 +302,21 @@ def test_the_start_up_probe_reports_and_quits(gui_app, db_path, tmp_path):
         )  # fmt: skip
         moments.append([line.split()[0] for line in probe.read_text().splitlines()])
     assert moments == [["shown", "ready"], ["shown", "figures", "ready"]]
+
+
+def test_home_data_read_by_the_loader_is_used_only_for_its_day(qtbot, gui_app, db_path):
+    from app.services.dashboard import home_data
+
+    db = open_database(str(db_path))
+    with db.session() as s:
+        programme_id = s.scalar(text("SELECT id FROM programmes"))
+        other_day = home_data(s, programme_id, date(2018, 7, 1))  # the phase 动员部署 then
+        today = home_data(s, programme_id, date.today())
+    for given, used in ((other_day, False), (today, True)):
+        window = MainWindow()
+        qtbot.addWidget(window)
+        window.attach_database(db, home=given)
+        home = window.pages["home"]
+        assert (home.data is given.dashboard) is used  # another day's data is read again
+        assert home.data.today == date.today() and home.prefetched is None
+        window.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +16,9 @@ from app.services.overdue import OverdueItem, overdue_items
 from app.services.period import ProgrammePeriod, programme_period
 from app.services.progress import department_progress, indicator_progress, pace_status
 from app.services.settings import local_unit
+
+if TYPE_CHECKING:
+    from app.services.reminders import ReminderItem
 
 LATEST = 12
 
@@ -153,3 +157,24 @@ def build_dashboard(
         bars, overdue, latest_entries(session, today, programme_id=programme_id), whole_county, period, period.ended(today),
         as_of,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class HomeData:
+    """What 首页 shows for a programme on a day: the dashboard (without its overdue list) and
+    the 待办与逾期 list with its N days (``reminders.home_items``)."""
+
+    programme_id: int
+    today: date
+    dashboard: Dashboard
+    items: list[ReminderItem]
+    due_soon_days: int
+
+
+def home_data(session: Session, programme_id: int, today: date) -> HomeData:
+    """Everything 首页 shows for ``programme_id`` as of ``today``, read in one session."""
+    from app.services.reminders import home_items
+
+    board = build_dashboard(session, programme_id, today, with_overdue=False)
+    items, days = home_items(session, programme_id, today)
+    return HomeData(programme_id, today, board, items, days)

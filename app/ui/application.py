@@ -7,6 +7,7 @@ import os
 import sys
 import threading
 import time
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, cast
@@ -30,6 +31,7 @@ from app.ui.main_window import MainWindow
 from app.ui.widgets.wheel import install_wheel_guard
 
 if TYPE_CHECKING:
+    from app.services.dashboard import HomeData
     from app.services.database import Database
 
 STYLE_SHEET = RESOURCES_DIR / "style.qss"
@@ -160,10 +162,10 @@ def _run_wizard(db: str | None) -> Database | None:
     return None
 
 
-def _load_database(db: str | None) -> tuple[Database, bool]:
+def _load_database(db: str | None) -> tuple[Database, bool, HomeData | None]:
     """Import the database layer and open the database (in the loader's thread): the open
-    database, and whether it still needs the first-run wizard. Also imports what 首页 needs
-    and configures the mappers, so that the window thread only builds and paints."""
+    database, whether it still needs the first-run wizard, and 首页's data for today (read
+    here, so that the window's thread only builds and paints)."""
     from sqlalchemy.orm import configure_mappers
 
     from app.services.database import open_database
@@ -171,16 +173,22 @@ def _load_database(db: str | None) -> tuple[Database, bool]:
 
     configure_mappers()
     database = open_database(db)
+    home = None
     try:
         setup = needs_setup(database)
         if not setup:
-            import app.services.dashboard
-            import app.services.reminders
             import app.ui.pages.home  # noqa: F401  (classes only: no widget is made here)
+            from app.services.context import load_context
+            from app.services.dashboard import home_data
+
+            with database.session() as session:
+                programme_id = load_context(session).programme_id
+                if programme_id is not None:
+                    home = home_data(session, programme_id, date.today())
     except BaseException:
         database.close()
         raise
-    return database, setup
+    return database, setup, home
 
 
 class DatabaseLoader(QObject):
@@ -231,7 +239,7 @@ def _opened(window: MainWindow, db: str | None, result: object) -> None:
             sys.excepthook(type(result), result, result.__traceback__)
         window.close()
         return
-    database, setup = cast("tuple[Database, bool]", result)
+    database, setup, home = cast("tuple[Database, bool, HomeData | None]", result)
     if not window.isVisible():  # closed while the database was opening
         database.close()
         return
@@ -241,8 +249,8 @@ def _opened(window: MainWindow, db: str | None, result: object) -> None:
         if wizard_database is None:
             window.close()
             return
-        database = wizard_database
-    window.attach_database(database, remind=True)
+        database, home = wizard_database, None
+    window.attach_database(database, remind=True, home=home)
     _probe("ready")
 
 

@@ -23,6 +23,7 @@ from app.ui.pages.placeholder import PlaceholderPage
 
 if TYPE_CHECKING:  # the database layer is imported after the window is shown
     from app.services.context import WorkContext
+    from app.services.dashboard import HomeData
     from app.services.database import Database
     from app.services.home_snapshot import Snapshot
     from app.ui.application import DatabaseLoader
@@ -134,6 +135,7 @@ class MainWindow(QMainWindow):
             None  # 首页 from its snapshot, until the database is open
         )
         self.pending: tuple[str, dict | None] | None = None  # clicked while the database opened
+        self.prefetched_home: HomeData | None = None  # 首页's data read by the loader
         self.setWindowTitle(_t("大帮教工作台"))
         self.resize(QSize(1200, 760))
 
@@ -193,9 +195,13 @@ class MainWindow(QMainWindow):
         if database is not None:
             self.attach_database(database, remind=remind)
 
-    def attach_database(self, database: Database, *, remind: bool = False) -> None:
-        """Build the pages on ``database`` and show the home page; with ``remind`` (the app
-        opening, not tests) the 今日待办 panel follows once the window is up."""
+    def attach_database(
+        self, database: Database, *, remind: bool = False, home: HomeData | None = None
+    ) -> None:
+        """Build the pages on ``database`` and show the home page (painted from ``home`` when
+        that was read while the database opened); with ``remind`` (the app opening, not
+        tests) the 今日待办 panel follows once the window is up."""
+        self.prefetched_home = home
         from app.services.context import load_context
         from app.services.programme import list_programmes
 
@@ -368,7 +374,11 @@ class MainWindow(QMainWindow):
         assert self.database is not None and self.context is not None
         cls = page_class(key)
         if cls is not None:
-            page = cls(self.database, self.context)
+            if key == "home":
+                home, self.prefetched_home = self.prefetched_home, None
+                page = cls(self.database, self.context, prefetched=home)  # type: ignore[call-arg]
+            else:
+                page = cls(self.database, self.context)
             if key == "home":
                 page.navigate.connect(self.go_to)  # type: ignore[attr-defined]
             return page

@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
 from app.models import GoalMetric, UnitKind
-from app.services.dashboard import Dashboard, LatestEntry, build_dashboard
+from app.services.dashboard import Dashboard, HomeData, LatestEntry, home_data
 from app.services.errors import write_file
 from app.services.home_snapshot import BarFigure, CardFigure, HomeFigures, save_home_snapshot
 from app.services.wording import cn_date
@@ -56,10 +56,17 @@ class HomePage(Page):
     navigate = Signal(str, object)
 
     def __init__(
-        self, database, context, parent: QWidget | None = None, today: date | None = None
+        self,
+        database,
+        context,
+        parent: QWidget | None = None,
+        today: date | None = None,
+        *,
+        prefetched: HomeData | None = None,
     ) -> None:
         super().__init__(database, context, parent)
         self.today = today or date.today()
+        self.prefetched = prefetched  # read while the database opened: the first paint uses it
         self.data: Dashboard | None = None
         self.figures: HomeFigures | None = None
         self.view = HomeView()
@@ -162,11 +169,11 @@ class HomePage(Page):
                 unit + "\n" + self.tr("尚未建立实施方案。可由县矫正办发来的参考数据包导入。")
             )
             return
-        from app.services.reminders import home_items
-
-        with self.database.session() as session:
-            data = build_dashboard(session, ctx.programme_id, self.today, with_overdue=False)
-            items, days = home_items(session, ctx.programme_id, self.today)
+        home, self.prefetched = self.prefetched, None
+        if home is None or (home.programme_id, home.today) != (ctx.programme_id, self.today):
+            with self.database.session() as session:
+                home = home_data(session, ctx.programme_id, self.today)
+        data, items, days = home.dashboard, home.items, home.due_soon_days
         self.data = data
         self.figures = self._figures(data, items, days)
         self.view.show_figures(self.figures)
