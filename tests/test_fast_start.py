@@ -320,3 +320,16 @@ def test_home_data_read_by_the_loader_is_used_only_for_its_day(qtbot, gui_app, d
         assert (home.data is given.dashboard) is used  # another day's data is read again
         assert home.data.today == date.today() and home.prefetched is None
         window.close()
+
+
+def test_a_file_that_is_no_database_is_told_in_chinese(qtbot, gui_app, tmp_path, dialogs):
+    path = tmp_path / "bangjiao.db"
+    path.write_bytes(b"not a database at all" * 100)
+    snapshot_path(path).write_text('{"format": 1}', encoding="utf-8")
+    assert read_snapshot(path) is None
+    window = _start(qtbot, path)
+    assert window.preview is None
+    qtbot.waitUntil(lambda: bool(dialogs.shown), timeout=20000)
+    kind, _title, text = dialogs.shown[0]
+    assert kind == "critical" and "不是大帮教工作台的数据库文件" in text
+    assert path.read_bytes() == b"not a database at all" * 100  # left as it was
