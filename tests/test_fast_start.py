@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QLabel
 from sqlalchemy import text
 
 from app.services import ledger
@@ -122,7 +123,7 @@ def test_snapshot_is_written_after_a_refresh_and_painted_at_the_next_start(
     assert preview is not None and window.stack.currentWidget() is preview
     assert window.database is None
     assert preview.view.cards["participation_rate"].value.text() == "99%（旧）"
-    assert "正在更新" in preview.view.updating.text() and preview.view.updating.isVisible()
+    assert "正在更新" in preview.note.text() and preview.note.isVisible()
     assert "县矫正办" in window.banner.text() and "县矫正办" in window.windowTitle()
     assert not preview.view.reminder_button.isEnabled()
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -133,7 +134,7 @@ def test_snapshot_is_written_after_a_refresh_and_painted_at_the_next_start(
     home = window.pages["home"]
     assert window.stack.currentWidget() is home and window.preview is None
     assert home.view.cards["participation_rate"].value.text() == figures.cards[0].value
-    assert not home.view.updating.isVisible()
+    assert not any("正在更新" in label.text() for label in home.findChildren(QLabel))
     assert home.view.summary.text() == figures.summary
     window.grab().save(str(SHOTS / "fast-refreshed.png"))
     again = read_snapshot(db_path)  # the refresh wrote the real figures back
@@ -229,11 +230,11 @@ def test_clicks_while_the_database_opens_are_queued(qtbot, gui_app, db_path, hel
     card = window.preview.view.cards["signing_rate"]
     qtbot.mouseClick(card, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
     assert window.pending == ("agreements", None)
-    assert "责任状" in window.preview.view.updating.text()
+    assert "责任状" in window.preview.note.text()
     # then the navigation: the last click wins
     _nav_click(qtbot, window, "ledger")
     assert window.pending == ("ledger", None) and window.database is None
-    assert "工作台账" in window.preview.view.updating.text()
+    assert "工作台账" in window.preview.note.text()
     qtbot.mouseClick(window.preview.view.bulletin_button, Qt.MouseButton.LeftButton)  # disabled
     held_loader.set()
     _wait_open(qtbot, window)

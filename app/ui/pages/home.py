@@ -177,7 +177,6 @@ class HomePage(Page):
         self.data = data
         self.figures = self._figures(data, items, days)
         self.view.show_figures(self.figures)
-        self.view.set_updating(None)
         self.overdue_model.set_rows(items)
         self.latest_model.set_rows(data.latest)
         if not ctx.read_only:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -74,14 +74,6 @@ class HomeView(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.updating = QLabel()
-        self.updating.setObjectName("updatingNote")
-        self.updating.setStyleSheet(
-            "QLabel#updatingNote { background: #fff4d6; color: #7a4b00; padding: 4px 8px; }"
-        )
-        self.updating.setWordWrap(True)
-        self.updating.hide()
-        layout.addWidget(self.updating)
         self.summary = QLabel()
         self.summary.setObjectName("homeSummary")
         self.summary.setWordWrap(True)
@@ -158,11 +150,6 @@ class HomeView(QWidget):
         self.bulletin_button.setVisible(figures.county_buttons)
         self.reminder_button.setVisible(figures.county_buttons)
 
-    def set_updating(self, text: str | None) -> None:
-        """Show (or with None hide) the note that the figures are being updated."""
-        self.updating.setText(text or "")
-        self.updating.setVisible(bool(text))
-
 
 class HomePreview(QWidget):
     """首页 painted from the snapshot of its last figures while the database opens: marked
@@ -176,7 +163,18 @@ class HomePreview(QWidget):
         layout.setContentsMargins(18, 14, 18, 14)  # as pages.base.Page
         heading = QLabel(_t("首页"))
         heading.setObjectName("pageTitle")
-        layout.addWidget(heading)
+        # the note sits beside the title, so that the figures do not move when it goes
+        self.note = QLabel()
+        self.note.setObjectName("updatingNote")
+        self.note.setStyleSheet(
+            "QLabel#updatingNote { background: #fff4d6; color: #7a4b00; padding: 2px 8px; }"
+        )
+        title_row = QHBoxLayout()
+        title_row.addWidget(heading)
+        title_row.addSpacing(12)
+        title_row.addWidget(self.note, 0, Qt.AlignmentFlag.AlignVCenter)
+        title_row.addStretch(1)
+        layout.addLayout(title_row)
         self.view = HomeView()
         layout.addWidget(self.view, 1)
         self.view.show_figures(snapshot.figures)
@@ -197,4 +195,4 @@ class HomePreview(QWidget):
         )
         if section:
             text += _t("随后打开“%1”。").replace("%1", section)
-        self.view.set_updating(text)
+        self.note.setText(text)
