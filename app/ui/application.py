@@ -330,6 +330,7 @@ def run_gui(db: str | None = None) -> int:
     if snapshot is not None:  # 首页 as it was last time, marked 正在更新…
         window.show_snapshot(snapshot)
     show_main_window(window)  # the window appears before SQLAlchemy and Alembic are imported
+    app.processEvents()  # painted before the loader's thread competes for the interpreter
     _probe("shown")
     if snapshot is not None:
         _probe("figures")
