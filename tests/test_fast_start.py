@@ -263,8 +263,8 @@ def test_closing_while_the_database_opens(qtbot, gui_app, db_path, held_loader):
     assert loader is not None
     held_loader.set()
     assert loader.wait(20)
-    qtbot.wait(50)  # the loader's result arrives after the window closed
-    assert window.database is None and not window.isVisible()
+    qtbot.waitUntil(lambda: not window.loading_database)  # its result, after the close
+    assert window.database is None and not window.isVisible() and window.pages == {}
 
 
 def test_open_errors_still_reach_the_clerk(qtbot, gui_app, db_path, dialogs):

@@ -232,6 +232,16 @@ def _opened(window: MainWindow, db: str | None, result: object) -> None:
     from app.services.errors import UserError
 
     window.loading_database = False
+    if isinstance(result, BaseException) and not window.isVisible():  # closed meanwhile
+        log = logging.getLogger("bangjiao")
+        if isinstance(result, UserError):
+            log.info("数据库未能打开（窗口已关闭）：%s", result)
+        else:
+            log.error(
+                "数据库未能打开（窗口已关闭）",
+                exc_info=(type(result), result, result.__traceback__),
+            )
+        return
     if isinstance(result, BaseException):
         if isinstance(result, UserError):
             QMessageBox.critical(window, window.tr("无法打开数据库"), str(result))
@@ -334,5 +344,9 @@ def run_gui(db: str | None = None) -> int:
     _probe("shown")
     if snapshot is not None:
         _probe("figures")
-    open_in_background(window, db)
-    return app.exec()
+    loader = open_in_background(window, db)
+    code = app.exec()
+    if window.loading_database:  # closed while opening: let it finish, then close it
+        loader.wait()
+        app.processEvents()
+    return code
