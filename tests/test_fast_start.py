@@ -334,3 +334,27 @@ def test_a_file_that_is_no_database_is_told_in_chinese(qtbot, gui_app, tmp_path,
     kind, _title, text = dialogs.shown[0]
     assert kind == "critical" and "不是大帮教工作台的数据库文件" in text
     assert path.read_bytes() == b"not a database at all" * 100  # left as it was
+
+
+def test_the_opened_window_imports_no_document_libraries(qtbot, gui_app, db_path):
+    """With 首页 ready, nothing for documents (PDF, Excel, Word, images) nor Alembic (the
+    schema is at head) nor another page's module has been imported: they come when used."""
+    code = (
+        "import sys\n"
+        "from app.ui.application import create_application, _open_into\n"
+        "from app.ui.main_window import MainWindow\n"
+        "app = create_application([])\n"
+        "w = MainWindow(); w.show()\n"
+        f"_open_into(w, {str(db_path)!r}); app.processEvents()\n"
+        "assert w.pages['home'].data is not None\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'reportlab',"
+        " 'openpyxl', 'docx', 'pypdfium2', 'PIL', 'pypdf') or m.startswith('app.ui.pages.')"
+        " and m.split('.')[3] not in ('base', 'home', 'home_view', 'placeholder')))\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
