@@ -358,3 +358,19 @@ def test_the_opened_window_imports_no_document_libraries(qtbot, gui_app, db_path
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_the_program_is_known_by_its_build(monkeypatch, tmp_path):
+    """A snapshot from another build is ignored: a frozen build is known by its executable (a
+    new install or upgrade rewrites it), a source checkout by its newest module."""
+    from app.services import home_snapshot
+
+    version = home_snapshot.program_version.__wrapped__
+    assert version().startswith("source:")
+    exe = tmp_path / "bangjiao-desk"
+    exe.write_bytes(b"build 1")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(exe))
+    first = version()
+    exe.write_bytes(b"build two")  # upgraded
+    assert first.startswith("frozen:") and version() != first
