@@ -35,7 +35,7 @@ from tests.conftest import TEMPLATE_KEY
 from tests.helpers import kind_ids, open_page, unit_ids
 
 ROOT = Path(__file__).resolve().parent.parent
-SHOTS = Path("/work/notes/shots")
+SHOTS = os.environ.get("BANGJIAO_SHOTS")  # a folder: the two states are saved there as PNG
 PRIVATE_TITLE = "走访矫正对象王喆堃"  # a name that must never reach the snapshot
 
 
@@ -126,8 +126,8 @@ def test_snapshot_is_written_after_a_refresh_and_painted_at_the_next_start(
     assert "正在更新" in preview.note.text() and preview.note.isVisible()
     assert "县矫正办" in window.banner.text() and "县矫正办" in window.windowTitle()
     assert not preview.view.reminder_button.isEnabled()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    window.grab().save(str(SHOTS / "fast-snapshot.png"))
+    if SHOTS:
+        window.grab().save(str(Path(SHOTS) / "fast-snapshot.png"))
 
     held_loader.set()
     _wait_open(qtbot, window)
@@ -136,7 +136,8 @@ def test_snapshot_is_written_after_a_refresh_and_painted_at_the_next_start(
     assert home.view.cards["participation_rate"].value.text() == figures.cards[0].value
     assert not any("正在更新" in label.text() for label in home.findChildren(QLabel))
     assert home.view.summary.text() == figures.summary
-    window.grab().save(str(SHOTS / "fast-refreshed.png"))
+    if SHOTS:
+        window.grab().save(str(Path(SHOTS) / "fast-refreshed.png"))
     again = read_snapshot(db_path)  # the refresh wrote the real figures back
     assert again is not None and again.figures.cards[0].value == figures.cards[0].value
 
