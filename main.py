@@ -2,12 +2,30 @@
 
 import sys
 
-from app.cli import build_parser, run
-from app.cli.console import forgiving_output
+
+def _window_only(argv: list[str]) -> tuple[bool, str | None]:
+    """Whether the arguments only start the window (none, or ``--db PATH``), and the database:
+    then the command line's parser is not even imported (a faster start), nor its console
+    wrapper (the window prints nothing; stderr already replaces what it cannot encode)."""
+    if not argv:
+        return True, None
+    if len(argv) == 2 and argv[0] == "--db" and not argv[1].startswith("-"):
+        return True, argv[1]
+    if len(argv) == 1 and argv[0].startswith("--db=") and len(argv[0]) > 5:
+        return True, argv[0][5:]
+    return False, None
 
 
 def main() -> int:
     """The GUI without a subcommand, else the subcommand."""
+    window, db = _window_only(sys.argv[1:])
+    if window:
+        from app.ui.application import run_gui
+
+        return run_gui(db)
+    from app.cli import build_parser, run
+    from app.cli.console import forgiving_output
+
     forgiving_output()
     args = build_parser().parse_args()
     if args.command is None:

@@ -375,3 +375,13 @@ def test_the_program_is_known_by_its_build(monkeypatch, tmp_path):
     first = version()
     exe.write_bytes(b"build two")  # upgraded
     assert first.startswith("frozen:") and version() != first
+
+
+def test_only_the_window_skips_the_command_line_parser():
+    from main import _window_only
+
+    assert _window_only([]) == (True, None)
+    assert _window_only(["--db", "D:/数据/bangjiao.db"]) == (True, "D:/数据/bangjiao.db")
+    assert _window_only(["--db=a.db"]) == (True, "a.db")
+    for argv in (["--help"], ["--db", "a.db", "init"], ["--db"], ["--db", "--help"], ["x.bjpkg"]):
+        assert _window_only(argv)[0] is False  # the parser decides (and explains)

@@ -7,7 +7,6 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.services.errors import UserError
-from app.services.forms import FormErrors
 
 
 def confirm(parent: QWidget | None, title: str, text: str) -> bool:
@@ -57,6 +56,8 @@ def show_bug(parent: QWidget | None, title: str) -> None:
 
 def error_messages(exc: UserError) -> dict[str, str]:
     """Field → Chinese message of a refused action ("" for a message about no one field)."""
+    from app.services.forms import FormErrors  # imported when first needed (start-up)
+
     if isinstance(exc, FormErrors):
         return dict(exc.errors)
     return {getattr(exc, "field", None) or "": str(exc)}
