@@ -385,3 +385,15 @@ def test_only_the_window_skips_the_command_line_parser():
     assert _window_only(["--db=a.db"]) == (True, "a.db")
     for argv in (["--help"], ["--db", "a.db", "init"], ["--db"], ["--db", "--help"], ["x.bjpkg"]):
         assert _window_only(argv)[0] is False  # the parser decides (and explains)
+
+
+def test_a_snapshot_beside_a_database_in_an_awkward_folder(qtbot, gui_app, db_path, tmp_path):
+    """A folder name with %, #, ? and Chinese reaches SQLite unchanged (not as URL syntax)."""
+    folder = tmp_path / "数据 a%41b #?"
+    folder.mkdir()
+    moved = folder / "bangjiao.db"
+    db_path.rename(moved)
+    figures = _write_snapshot(qtbot, moved)
+    snapshot = read_snapshot(moved)
+    assert snapshot is not None and snapshot.figures.summary == figures.summary
+    assert not (tmp_path / "数据 aAb #").exists()

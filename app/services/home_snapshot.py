@@ -23,7 +23,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 FORMAT = 1  # raise when what a snapshot holds, or how it is painted, changes
 SUFFIX = ".home.json"
@@ -120,7 +119,7 @@ def database_key(connection: Any) -> dict[str, str]:
 
 def _read_key(db_file: Path) -> dict[str, str] | None:
     """:func:`database_key` of a database file opened read-only, or None if it cannot be."""
-    uri = "file:" + quote(str(db_file.resolve())) + "?mode=ro"
+    uri = db_file.resolve().as_uri() + "?mode=ro"  # file:///C:/… on Windows; % # ? escaped
     try:
         connection = sqlite3.connect(uri, uri=True, timeout=0.5)
     except sqlite3.Error:
