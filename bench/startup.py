@@ -59,7 +59,12 @@ def _app(command: list[str], probe: Path) -> dict[str, float]:
     probe.unlink(missing_ok=True)
     env = dict(_env(), **{PROBE: str(probe)})
     start = time.time()
-    subprocess.run(command, capture_output=True, env=env, check=True, timeout=120)
+    try:
+        subprocess.run(command, capture_output=True, env=env, check=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        raise SystemExit(
+            f"{command[0]} did not quit by itself within 60 s: a build from before {PROBE}?"
+        ) from None
     moments = {}
     for line in probe.read_text(encoding="utf-8").splitlines():
         name, at = line.split()
