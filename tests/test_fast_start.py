@@ -397,3 +397,29 @@ def test_a_snapshot_beside_a_database_in_an_awkward_folder(qtbot, gui_app, db_pa
     snapshot = read_snapshot(moved)
     assert snapshot is not None and snapshot.figures.summary == figures.summary
     assert not (tmp_path / "数据 aAb #").exists()
+
+
+def test_a_database_locked_by_another_program_is_told_in_chinese(qtbot, gui_app, db_path, dialogs):
+    """Another program holds the file's lock: the window stays responsive while the open waits
+    for it, then the clerk is told, in Chinese, and the database is left as it was."""
+    before = db_path.read_bytes()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sqlite3, sys, time\n"
+         f"c = sqlite3.connect({str(db_path)!r}, isolation_level=None)\n"
+         "c.execute('PRAGMA locking_mode=EXCLUSIVE'); c.execute('BEGIN EXCLUSIVE')\n"
+         "print('locked', flush=True); time.sleep(60)\n"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        window = _start(qtbot, db_path)
+        qtbot.wait(200)
+        assert window.isVisible() and window.loading_database  # still waiting, not frozen
+        qtbot.waitUntil(lambda: bool(dialogs.shown), timeout=30000)
+    finally:
+        holder.kill()
+        holder.wait()
+    kind, _title, text = dialogs.shown[0]
+    assert kind == "critical" and "正被另一个程序使用" in text
+    assert db_path.read_bytes() == before
