@@ -27,7 +27,9 @@ EPILOG = """示例：
   main.py --db bangjiao.db scoresheet --all --out 评分表.pdf --date 2018-12-31
                                                             各科室的考核评分表
   main.py --db bangjiao.db programme new --year 2019 --copy-from 2018
-                                                            从 2018 年度复制，开始 2019 年度"""
+                                                            从 2018 年度复制，开始 2019 年度
+  main.py --db bangjiao.db backup --out E:\\                 备份到 U 盘（加密；密码见 backup --help）
+  main.py --db bangjiao.db restore E:\\大帮教备份-….bjbak     从备份恢复（先显示内容、先备份当前数据）"""
 
 
 class _ChineseHelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -90,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli import programme
 
     programme.add_parsers(commands, _parser)
+    from app.cli import backup
+
+    backup.add_parsers(commands, _parser)
     return parser
 
 
@@ -190,6 +195,12 @@ def _summary(args: argparse.Namespace) -> int:
     return summary.handle(args, _open_existing)
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from app.cli import backup
+
+    return backup.handle(args, _open_existing)
+
+
 def _exchange(args: argparse.Namespace) -> int:
     from app.cli import exchange
 
@@ -212,6 +223,8 @@ HANDLERS = {
     "reminders": _reminders,
     "scoresheet": _scoresheet,
     "programme": _programme,
+    "backup": _backup,
+    "restore": _backup,
 }
 
 
