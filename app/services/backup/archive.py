@@ -294,7 +294,7 @@ def write_backup(
                 writer.finish()
                 raw.flush()
                 os.fsync(raw.fileno())
-            checked = read_backup(temporary, Secret(stored=master))
+            checked = read_backup(temporary, Secret(stored=master), restoring=False)
             if checked.manifest != manifest:
                 raise BackupError("备份写入后核对不一致，备份未完成。")
             replace_file(temporary, out)
@@ -378,12 +378,14 @@ def read_backup(
     staging: Path | None = None,
     store: AttachmentStore | None = None,
     report: Report = _nothing,
+    restoring: bool = True,
 ) -> ReadResult:
     """Read a backup to its end and check everything: the envelope, the manifest (refusing a
     newer program's), ``PRAGMA integrity_check`` and the row counts of its database, every
     photo's SHA-256. The database is left at ``staging/database.sqlite`` when ``staging`` is
     given; with ``store``, originals it lacks are put there (each only once its content is
-    checked). Any problem is a BackupError in Chinese."""
+    checked). Any problem is a BackupError in Chinese. ``restoring=False``: the check after
+    writing, which does not judge the schema."""
     manifest: Manifest | None = None
     exchange: bytes | None = None
     seen: set[str] = set()
@@ -400,7 +402,8 @@ def read_backup(
                             if member.name != MANIFEST:
                                 raise BackupError("备份文件已损坏（没有清单）。")
                             manifest = Manifest.from_json(handle.read())
-                            refuse_newer(manifest)
+                            if restoring:
+                                refuse_newer(manifest)
                         elif member.name == DATABASE:
                             with gzip.open(handle, "rb") as unzipped, database.open("wb") as out:
                                 shutil.copyfileobj(unzipped, out, CHUNK)
