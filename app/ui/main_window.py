@@ -57,6 +57,9 @@ SECTIONS: list[tuple[str, str, str]] = [
 ]
 
 
+BACKUP_DELAY_MS = 3000  # the daily backup starts this long after the window opened
+
+
 class MainWindow(QMainWindow):
     """Shows the sections; pages appear once a database is attached.
 
@@ -152,6 +155,16 @@ class MainWindow(QMainWindow):
         self._on_nav(0)
         if remind:
             QTimer.singleShot(0, lambda: self.show_today_panel())
+            QTimer.singleShot(BACKUP_DELAY_MS, lambda: self.start_daily_backup())
+
+    def start_daily_backup(self) -> object | None:
+        """The day's automatic backup, in the background without a dialog, once the window is
+        up (see app.ui.backup_runner); the running task, or None when not due."""
+        from app.ui.backup_runner import start_daily_backup
+
+        if self.database is None:
+            return None
+        return start_daily_backup(self, self.database)
 
     def _fill_year_chooser(self, programmes: list) -> None:
         """The banner's years (current one marked) and, for another year, the read-only note."""

@@ -140,11 +140,11 @@ class Operation(Generic[T]):
         self._succeeded(result)
         return True, result
 
-    def in_background(self, label: str, total: int = 0) -> BackgroundTask:
+    def in_background(self, label: str, total: int = 0, *, quiet: bool = False) -> BackgroundTask:
         """Do the work in a thread as ``work([session,] report)`` with a progress dialog of
-        ``total`` steps (0: busy indicator); returns the running task (its ``finished``
-        signal fires after the callbacks)."""
-        task = BackgroundTask(self.parent, self.title, label, total, self._call)
+        ``total`` steps (0: busy indicator; ``quiet``: none, for work the clerk did not
+        start); returns the running task (its ``finished`` signal fires after the callbacks)."""
+        task = BackgroundTask(self.parent, self.title, label, total, self._call, quiet)
         task.succeeded.connect(self._succeeded)
         task.failed.connect(self._failed)
         self.task = task

@@ -89,6 +89,15 @@ class HomePage(Page):
         top.addWidget(self.bulletin_button)
         top.addWidget(self.reminder_button)
         self.layout_.addLayout(top)
+        self.backup_warning = QLabel()  # no backup for a week (app.services.backup.schedule)
+        self.backup_warning.setObjectName("backupWarning")
+        self.backup_warning.setWordWrap(True)
+        self.backup_warning.setStyleSheet(
+            "color: #b3261e; background: #fdecea; border: 1px solid #f4b4ae; padding: 6px;"
+        )
+        self.backup_warning.linkActivated.connect(lambda _link: self.navigate.emit("settings", {}))
+        self.backup_warning.hide()
+        self.layout_.addWidget(self.backup_warning)
 
         cards = QGridLayout()
         cards.setHorizontalSpacing(10)
@@ -207,8 +216,24 @@ class HomePage(Page):
             total=2, success=lambda saved: open_with_system(self, saved),
         )  # fmt: skip
 
+    def refresh_backup_warning(self) -> None:
+        """Warn when no backup succeeded for a week (or none ever, once there is data)."""
+        from datetime import datetime
+
+        from app.services.backup.schedule import warning
+
+        if self.database.file is None:
+            return
+        with self.database.session() as session:
+            text = warning(session, datetime.now())
+        self.backup_warning.setText(
+            f"{text}　<a href='settings'>{self.tr('打开设置')}</a>" if text else ""
+        )
+        self.backup_warning.setVisible(bool(text))
+
     def refresh(self) -> None:
         """Recompute every figure."""
+        self.refresh_backup_warning()
         ctx = self.context
         unit = self.tr("本机单位：%1").replace("%1", ctx.local_unit_name or self.tr("（未设定）"))
         if ctx.programme_id is None:
