@@ -325,13 +325,16 @@ def dump_settings(session) -> list[tuple[str, str]]:
     return [(r.key, r.value) for r in session.scalars(select(LocalSetting))]
 
 
-def _cli(*args: str, password: str | None = PASSWORD) -> subprocess.CompletedProcess[str]:
+def _cli(
+    *args: str, password: str | None = PASSWORD, answer: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     env.pop("BANGJIAO_BACKUP_PASSWORD", None)
     if password is not None:
         env["BANGJIAO_BACKUP_PASSWORD"] = password
     return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, encoding="utf-8")  # fmt: skip
+                          capture_output=True, text=True, encoding="utf-8",
+                          input=answer)  # fmt: skip
 
 
 def test_the_commands_back_up_and_restore(seeded, tmp_path):
@@ -351,6 +354,14 @@ def test_the_commands_back_up_and_restore(seeded, tmp_path):
     refused = _cli("--db", str(target), "restore", str(out), "--yes", password="别的密码-12345")
     assert refused.returncode == 2 and "备份密码不对" in refused.stderr
     assert dump(target) == before
+    declined = _cli("--db", str(target), "restore", str(out), answer="n\n")
+    assert declined.returncode == 2 and "未恢复" in declined.stdout
+    assert dump(target) == before
+    folder = tmp_path / "U盘"
+    folder.mkdir()
+    named = _cli("--db", str(seeded), "backup", "--out", str(folder))
+    assert named.returncode == 0, named.stderr
+    assert [stamp_of(p.name) is not None for p in folder.iterdir()] == [True]
     missing = _cli("--db", str(seeded), "backup", "--out", str(out), password=None)
     assert missing.returncode == 2 and "BANGJIAO_BACKUP_PASSWORD" in missing.stderr
 

@@ -4,6 +4,7 @@ tar stream inside the sealed envelope of :mod:`app.services.backup.container`.""
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import io
@@ -299,6 +300,11 @@ def write_backup(
                 raise BackupError("备份写入后核对不一致，备份未完成。")
             replace_file(temporary, out)
         except OSError as exc:
+            if exc.errno == errno.EFBIG:  # FAT32: no file of 4 GiB or more
+                raise UserError(
+                    "备份未完成：备份文件超过 4 GB，而备份位置（多为 FAT32 格式的 U 盘）不能存放这么大的"
+                    "文件。请换用 NTFS 或 exFAT 格式的 U 盘或移动硬盘。"
+                ) from None
             raise UserError("备份未完成：" + file_problem(exc, out, writing=True)) from None
         finally:
             temporary.unlink(missing_ok=True)
