@@ -59,7 +59,8 @@ def test_settings_sets_folder_and_password_backs_up_and_restores(
 
     dialogs.folders = [usb]
     _click(qtbot, page.folder_button)
-    assert page.backup_folder_label.text() == str(usb)
+    assert page.backup_folder_label.toolTip() == str(usb)
+    assert page.backup_folder_label.text().endswith("U盘")
 
     typed: list[BackupPasswordDialog] = []
 
@@ -143,6 +144,8 @@ def test_a_missing_folder_is_told_on_settings_not_as_a_traceback(qtbot, dialogs,
     assert any("U 盘没有插好" in text for text in dialogs.texts("warning"))
     assert "未完成" in page.backup_result_label.text()
     assert "U 盘没有插好" in page.backup_result_label.text()
+    page.window().resize(1366, 768)
+    _shoot(page.window(), "backup-settings-missing-folder.png")
 
 
 def test_the_daily_backup_runs_once_in_the_background(qtbot, gui_app, db_path, tmp_path, caplog):

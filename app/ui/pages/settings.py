@@ -89,8 +89,7 @@ class SettingsPage(Page):
     def _add_backup_section(self) -> None:
         self.layout_.addWidget(section_label(self.tr("数据备份")))
         form = QFormLayout()
-        self.backup_folder_label = QLabel()
-        self.backup_folder_label.setWordWrap(True)
+        self.backup_folder_label = QLabel()  # one line: the button stays beside the path
         self.folder_button = QPushButton(self.tr("选择文件夹…"))
         self.folder_button.setToolTip(
             self.tr("自动备份存放的文件夹：最好是另一块硬盘或 U 盘，不要和数据库在同一块硬盘上。")
@@ -152,7 +151,9 @@ class SettingsPage(Page):
             folder = self.tr("%1（现在无法访问：U 盘没有插好？）").replace("%1", str(state.folder))
         else:
             folder = str(state.folder)
-        self.backup_folder_label.setText(folder)
+        shown = folder if len(folder) <= 72 else folder[:30] + "…" + folder[-40:]
+        self.backup_folder_label.setText(shown)  # a long path does not widen the window
+        self.backup_folder_label.setToolTip(folder)
         self.backup_password_label.setText(
             self.tr("已设置") if state.has_password else self.tr("未设置（设置后才能备份）")
         )
