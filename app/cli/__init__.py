@@ -272,11 +272,16 @@ def run(args: argparse.Namespace) -> int:
     other failure is a bug: logged with its traceback, and the message names the log, exit 1."""
     import logging
 
+    from app.reports.glyphs import missing_glyphs_warning, watching_glyphs
     from app.services.errors import environment_problem
 
     log = logging.getLogger("bangjiao.cli")
     try:
-        return HANDLERS[args.command](args)
+        with watching_glyphs() as missing:  # characters no font could print
+            code = HANDLERS[args.command](args)
+        if missing:
+            print(f"注意：{missing_glyphs_warning(missing)}", file=sys.stderr)
+        return code
     except UserError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
