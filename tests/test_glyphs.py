@@ -93,3 +93,20 @@ def test_the_clerk_is_told_when_a_document_had_such_a_character(qtbot, dialogs):
         parent, "生成名单", lambda: made.append(build_pdf("名单", "县", _roster([f"王{RARE}"])))
     ).run()
     assert ok and len(dialogs.texts("warning")) == 1  # a character a shipped face has: silent
+
+
+def test_the_command_line_says_so_on_stderr_and_still_succeeds(monkeypatch, capsys, tmp_path):
+    import argparse
+
+    from app import cli
+
+    out = tmp_path / "名单.pdf"
+
+    def roster(_args: argparse.Namespace) -> int:  # a command that prints a PDF of names
+        out.write_bytes(build_pdf("名单", "县", _roster([f"张{NOWHERE}"])))
+        return 0
+
+    monkeypatch.setitem(cli.HANDLERS, "roster", roster)
+    assert cli.run(argparse.Namespace(command="roster")) == 0
+    error = capsys.readouterr().err
+    assert error.startswith("注意：") and NOWHERE in error and out.is_file()

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -106,6 +107,10 @@ def forward_to_running(
 ) -> bool:
     """Hand ``package`` (or only a request to come forward) to the program listening on
     ``name``; True once it has answered."""
+    if sys.platform == "win32":  # let the open window come in front of this one's caller
+        import ctypes
+
+        ctypes.windll.user32.AllowSetForegroundWindow(-1)  # type: ignore[attr-defined]  # ASFW_ANY
     socket = QLocalSocket()
     socket.connectToServer(name)
     if not socket.waitForConnected(timeout_ms):
