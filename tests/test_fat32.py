@@ -165,3 +165,24 @@ def test_a_write_the_file_system_stops_part_way_leaves_nothing_behind(tmp_path):
     (written,) = out.iterdir()
     assert written.name.endswith("第1号.bjpkg")  # the failed export used no number
     assert main(["--db", str(county), "import", str(written)]) == 0
+
+
+def test_the_clerk_exporting_to_a_fat_stick_is_told_what_to_do(
+    qtbot, monkeypatch, dialogs, tmp_path
+):
+    from PySide6.QtCore import Qt
+
+    from app.ui.operations import running_tasks
+    from tests.helpers import open_page
+
+    _county, unit = _pair_with_photo(tmp_path)
+    stick = _fat_stick(monkeypatch, tmp_path)
+    monkeypatch.setattr(filesystems, "FAT_MAX_FILE", 1024 * 1024)
+    page = open_page(qtbot, unit, "exchange")
+    page.full_export.setChecked(True)
+    dialogs.save_folder = stick
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: running_tasks() == 0 and not page._busy, timeout=60000)
+    told = dialogs.texts("warning")[-1]
+    assert "FAT32" in told and "取消勾选“导出全部记录”" in told
+    assert list(stick.iterdir()) == []
