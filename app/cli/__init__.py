@@ -14,6 +14,8 @@ DESCRIPTION = """大帮教工作台 —— 县司法局社区矫正“大帮教�
 EPILOG = """示例：
   main.py                                                   打开图形界面（默认数据库）
   main.py --db D:\\bangjiao.db                              用指定的数据库文件打开图形界面
+  main.py [--db D:\\bangjiao.db] D:\\数据包.bjpkg             打开图形界面并预览导入这个数据包
+                                                            （双击 .bjpkg 文件时即是如此）
   main.py --db bangjiao.db init --template qingtian-2018 --unit 县矫正办
                                                             按模板建立数据库并设定本机单位
   main.py templates                                         列出可用的方案模板
@@ -96,6 +98,55 @@ def build_parser() -> argparse.ArgumentParser:
 
     backup.add_parsers(commands, _parser)
     return parser
+
+
+def command_names(parser: argparse.ArgumentParser | None = None) -> set[str]:
+    """The subcommands' names (``init``, ``ledger``…)."""
+    parser = parser or build_parser()
+    return {
+        name
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name in action.choices
+    }
+
+
+def split_package_argument(argv: Sequence[str]) -> tuple[list[str], str | None]:
+    """``argv`` without a package file named on its own, and that file: ``main.py [--db PATH]
+    FILE.bjpkg`` (what a double-click on a package runs) opens the app on the package's import
+    preview. A subcommand's name is never taken for a file, nor is anything after one; a word
+    that is neither a subcommand nor looks like a file (``main.py ledgr``) is left for the
+    parser to refuse."""
+    args = list(argv)
+    positions: list[int] = []
+    skip = False
+    for index, arg in enumerate(args):
+        if skip:
+            skip = False
+            continue
+        if arg == "--db":
+            skip = True
+        elif arg.startswith("-"):
+            if arg.startswith("--db="):
+                continue
+            return args, None  # --help and the like: for the parser
+        else:
+            positions.append(index)
+    if len(positions) != 1:
+        return args, None
+    candidate = args[positions[0]]
+    if candidate in command_names():
+        return args, None
+    from pathlib import Path
+
+    looks_like_file = (
+        candidate.lower().endswith(".bjpkg")
+        or any(sep in candidate for sep in ("/", "\\", ":"))
+        or Path(candidate).exists()
+    )
+    if not looks_like_file:
+        return args, None
+    return args[: positions[0]] + args[positions[0] + 1 :], candidate
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -234,11 +285,16 @@ def run(args: argparse.Namespace) -> int:
     other failure is a bug: logged with its traceback, and the message names the log, exit 1."""
     import logging
 
+    from app.reports.glyphs import missing_glyphs_warning, watching_glyphs
     from app.services.errors import environment_problem
 
     log = logging.getLogger("bangjiao.cli")
     try:
-        return HANDLERS[args.command](args)
+        with watching_glyphs() as missing:  # characters no font could print
+            code = HANDLERS[args.command](args)
+        if missing:
+            print(f"注意：{missing_glyphs_warning(missing)}", file=sys.stderr)
+        return code
     except UserError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

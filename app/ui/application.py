@@ -175,12 +175,41 @@ def _open_into(window: MainWindow, db: str | None) -> None:
     window.attach_database(database, remind=True)
 
 
-def run_gui(db: str | None = None) -> int:
-    """Run the app until its window closes; return the exit code."""
+_instance_server: object | None = None  # the InstanceServer of this program, kept alive
+
+
+def _listen_for_later_starts(db: str | None, window: MainWindow) -> None:
+    """A later start on this database (a double-click on a package) brings this window
+    forward and shows the package's import preview here."""
+    global _instance_server
+    from app.ui.instance import InstanceServer, server_name
+
+    server = InstanceServer(server_name(db), window)
+    if server.listen():
+        server.requested.connect(lambda path: _requested(window, path))
+        _instance_server = server
+
+
+def _requested(window: MainWindow, path: str) -> None:
+    window.come_forward()
+    if path:
+        window.open_package(path)
+
+
+def start_gui(db: str | None = None, package: str | None = None) -> MainWindow | int:
+    """Everything :func:`run_gui` does before Qt's event loop: the window (with ``package``'s
+    import preview to follow once the database is open), or an exit code when it does not
+    open. When another program on this PC already has the database open, the package (or a
+    request to come forward) is handed to it instead and 0 returned."""
     app = create_application()
     set_up_logging()
     lock = lock_database(db)
     if lock is None and not (db and "://" in db):
+        from app.ui.instance import forward_to_running, server_name
+
+        if forward_to_running(server_name(db), package):
+            logging.getLogger("bangjiao").info("数据库已在本机打开：已转交给已打开的窗口")
+            return 0
         logging.getLogger("bangjiao").warning("数据库已被本机另一个程序打开，不再打开")
         _refuse_second_copy()
         return 1
@@ -195,8 +224,21 @@ def run_gui(db: str | None = None) -> int:
             return 0
         window = MainWindow(database, remind=True)
         show_main_window(window)
-        return app.exec()
-    window = MainWindow()
-    show_main_window(window)  # the window appears before SQLAlchemy and Alembic are imported
-    QTimer.singleShot(0, lambda: _open_into(window, db))
+    else:
+        window = MainWindow()
+        show_main_window(window)  # the window appears before SQLAlchemy and Alembic are imported
+        QTimer.singleShot(0, lambda: _open_into(window, db))
+    _listen_for_later_starts(db, window)
+    if package:
+        window.open_package(package)  # waits for the database when it is not open yet
+    return window
+
+
+def run_gui(db: str | None = None, package: str | None = None) -> int:
+    """Run the app until its window closes; return the exit code. ``package`` (a .bjpkg file
+    named on the command line, as a double-click does) opens on its import preview."""
+    started = start_gui(db, package)
+    if isinstance(started, int):
+        return started
+    app = cast(QApplication, QApplication.instance())
     return app.exec()
