@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.distribution import MINIMUM_GLIBC  # noqa: E402
+from app.distribution import MINIMUM_GLIBC
 
 REQUIRED = re.compile(r"\*UND\*.*\(GLIBC_(\d+(?:\.\d+)+)\)")
 INTERPRETER_LIBS = ("libpython", "libffi.", "libssl.", "libcrypto.", "libsqlite3.", "libz.",
@@ -41,7 +41,7 @@ class Finding:
 
 
 def parse_version(text: str) -> tuple[int, ...]:
-    """"2.28" → (2, 28)."""
+    """ "2.28" → (2, 28)."""
     return tuple(int(part) for part in text.split("."))
 
 
