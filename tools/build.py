@@ -50,6 +50,7 @@ def build_environment() -> Path:
     if wanted is not None:
         command += ["--python-platform", wanted]
     env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(VENV)}
+    env.pop("VIRTUAL_ENV", None)  # `uv run`'s own environment, not the one built here
     subprocess.run(command, cwd=ROOT, env=env, check=True)
     scripts = "Scripts" if sys.platform == "win32" else "bin"
     return VENV / scripts / ("python.exe" if sys.platform == "win32" else "python")
