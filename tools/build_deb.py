@@ -172,7 +172,16 @@ def main() -> int:
     (root / "DEBIAN" / "control").write_text(control(bundle, installed // 1024), encoding="utf-8")
     out = ROOT / "dist" / f"{dist.PACKAGE_NAME}_{version()}_amd64.deb"
     subprocess.run(
-        ["dpkg-deb", "--root-owner-group", "-Zxz", "-z6", "--threads-max=2", "--build", str(root), str(out)],
+        [
+            "dpkg-deb",
+            "--root-owner-group",
+            "-Zxz",
+            "-z6",
+            "--threads-max=2",
+            "--build",
+            str(root),
+            str(out),
+        ],
         check=True,
     )
     print((root / "DEBIAN" / "control").read_text(encoding="utf-8"))
