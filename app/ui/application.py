@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from types import TracebackType
@@ -16,6 +17,7 @@ from PySide6.QtCore import (
     QTranslator,
     qInstallMessageHandler,
 )
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.paths import RESOURCES_DIR
@@ -27,6 +29,10 @@ if TYPE_CHECKING:
     from app.services.database import Database
 
 STYLE_SHEET = RESOURCES_DIR / "style.qss"
+WINDOW_ICON = RESOURCES_DIR / "icons" / "bangjiao-desk.png"
+# Set (to anything) by the installed package's smoke test: once the main window has a database
+# open, log it and quit, so a script can check that the window opens (tools/smoke_installed.py).
+QUIT_AFTER_OPEN = "BANGJIAO_QUIT_AFTER_OPEN"
 _translators: list[QTranslator] = []  # the installed translators, kept alive here
 
 
@@ -38,6 +44,9 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     )  # this program's Qt application is always a QApplication
     app.setApplicationName("大帮教工作台")
     app.setOrganizationName("BangjiaoDesk")
+    app.setDesktopFileName("bangjiao-desk")  # the .deb's desktop entry: taskbars match the icon
+    if WINDOW_ICON.exists():
+        app.setWindowIcon(QIcon(str(WINDOW_ICON)))
     _translators = install_translators(app)  # keep them alive
     font = choose_ui_font()
     if font is not None:
@@ -173,6 +182,14 @@ def _open_into(window: MainWindow, db: str | None) -> None:
             window.close()
             return
     window.attach_database(database, remind=True)
+    _quit_if_asked(window)
+
+
+def _quit_if_asked(window: MainWindow) -> None:
+    """With BANGJIAO_QUIT_AFTER_OPEN set, note the open window in the log and quit."""
+    if os.environ.get(QUIT_AFTER_OPEN) and window.database is not None:
+        logging.getLogger("bangjiao").info("窗口已打开数据库：%s", window.windowTitle())
+        QTimer.singleShot(200, QApplication.quit)
 
 
 _instance_server: object | None = None  # the InstanceServer of this program, kept alive
