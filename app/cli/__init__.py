@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 
@@ -10,6 +11,17 @@ from app.services.errors import UserError
 
 DESCRIPTION = """大帮教工作台 —— 县司法局社区矫正“大帮教”机制的办公程序。
 不带子命令时打开图形界面；子命令供信息管理员和脚本使用。"""
+
+
+def program_name() -> str:
+    """The name the program is started by: the frozen executable's (bangjiao-desk,
+    bangjiao.exe), else main.py from a checkout."""
+    if getattr(sys, "frozen", False):
+        from pathlib import Path
+
+        return Path(sys.executable).name
+    return "main.py"
+
 
 EPILOG = """示例：
   main.py                                                   打开图形界面（默认数据库）
@@ -47,9 +59,26 @@ def _parser(name: str, parent=None, **kwargs) -> argparse.ArgumentParser:
     return parser
 
 
+def _examples_for(name: str) -> str:
+    """EPILOG with the program's own name, its columns kept aligned."""
+    extra = len(name) - len("main.py")
+    lines = []
+    for line in EPILOG.splitlines():
+        if line.startswith("  main.py"):
+            line = "  " + name + line[len("  main.py") :]
+            if extra > 0:
+                line = re.sub(f" {{{extra + 2},}}(?=\\S)", lambda m: m[0][extra:], line, count=1)
+        elif line.startswith("          --") and extra > 0:
+            line = " " * extra + line
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with every subcommand documented."""
-    parser = _parser("main.py", description=DESCRIPTION, epilog=EPILOG)
+    name = program_name()
+    epilog = _examples_for(name)
+    parser = _parser(name, description=DESCRIPTION, epilog=epilog)
     parser.add_argument(
         "--db",
         metavar="PATH或URL",
