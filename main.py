@@ -17,21 +17,23 @@ def _window_only(argv: list[str]) -> tuple[bool, str | None]:
 
 
 def main() -> int:
-    """The GUI without a subcommand, else the subcommand."""
+    """The GUI without a subcommand (on a package's import preview when one is named, as a
+    double-click on a .bjpkg file does), else the subcommand."""
     window, db = _window_only(sys.argv[1:])
     if window:
         from app.ui.application import run_gui
 
         return run_gui(db)
-    from app.cli import build_parser, run
+    from app.cli import build_parser, run, split_package_argument
     from app.cli.console import forgiving_output
 
     forgiving_output()
-    args = build_parser().parse_args()
+    argv, package = split_package_argument(sys.argv[1:])
+    args = build_parser().parse_args(argv)
     if args.command is None:
         from app.ui.application import run_gui
 
-        return run_gui(args.db)
+        return run_gui(args.db, package)
     from app.logs import configure_logging
 
     configure_logging()

@@ -131,3 +131,15 @@ def test_a_locked_database_in_a_command_is_explained(monkeypatch, capsys, db_pat
     monkeypatch.setitem(cli.HANDLERS, "templates", locked)
     assert cli.main(["--db", str(db_path), "templates"]) == 3
     assert "正被另一个程序占用" in capsys.readouterr().err
+
+
+def test_help_names_the_frozen_executable(monkeypatch):
+    """The installed program's help shows the name it is started by, not main.py."""
+    from app.cli import build_parser
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", "/opt/bangjiao-desk/bangjiao-desk")
+    text = build_parser().format_help()
+    assert "用法：bangjiao-desk" in text
+    assert "  bangjiao-desk --db bangjiao.db init --template" in text
+    assert "main.py" not in text

@@ -15,6 +15,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrintDialog
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QPushButton
 
+from app.services.attachments import store_for
+from app.services.backup.archive import write_backup
+from app.services.backup.container import MasterKey
 from app.ui.main_window import SECTIONS
 from app.ui.operations import running_tasks
 from tests.conftest import TEMPLATE_KEY
@@ -128,7 +131,9 @@ def test_every_button_on_the_countys_pc(
 ):
     pending = seed_everything(db_path, tmp_path)
     assert pending is not None
-    dialogs.open_paths = [[pending]]  # 导入数据包文件… previews a real package
+    backup = tmp_path / "备份.bjbak"  # 设置's 恢复… shows what a real backup holds
+    write_backup(db_path, store_for(db_path), backup, MasterKey.from_password("纸上的密码-2018"))
+    dialogs.open_paths = [[pending], [backup]]  # 导入数据包文件… previews a real package
     _walk(qtbot, monkeypatch, dialogs, db_path, tmp_path, clicked, opened)
 
 

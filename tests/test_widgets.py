@@ -166,9 +166,11 @@ def test_file_dialogs_start_in_documents_then_where_the_clerk_was(
 
     from PySide6.QtCore import QStandardPaths
 
+    from app import paths
     from app.ui import files
 
     monkeypatch.setattr(files, "_last_folder", None)
+    monkeypatch.setattr(paths, "user_data_dir", lambda: tmp_path / "data")  # no folder kept yet
     seen: list[str] = []
     target = tmp_path / "usb" / "台账"
 

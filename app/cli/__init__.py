@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 
@@ -11,9 +12,22 @@ from app.services.errors import UserError
 DESCRIPTION = """大帮教工作台 —— 县司法局社区矫正“大帮教”机制的办公程序。
 不带子命令时打开图形界面；子命令供信息管理员和脚本使用。"""
 
+
+def program_name() -> str:
+    """The name the program is started by: the frozen executable's (bangjiao-desk,
+    bangjiao.exe), else main.py from a checkout."""
+    if getattr(sys, "frozen", False):
+        from pathlib import Path
+
+        return Path(sys.executable).name
+    return "main.py"
+
+
 EPILOG = """示例：
   main.py                                                   打开图形界面（默认数据库）
   main.py --db D:\\bangjiao.db                              用指定的数据库文件打开图形界面
+  main.py [--db D:\\bangjiao.db] D:\\数据包.bjpkg             打开图形界面并预览导入这个数据包
+                                                            （双击 .bjpkg 文件时即是如此）
   main.py --db bangjiao.db init --template qingtian-2018 --unit 县矫正办
                                                             按模板建立数据库并设定本机单位
   main.py templates                                         列出可用的方案模板
@@ -27,7 +41,9 @@ EPILOG = """示例：
   main.py --db bangjiao.db scoresheet --all --out 评分表.pdf --date 2018-12-31
                                                             各科室的考核评分表
   main.py --db bangjiao.db programme new --year 2019 --copy-from 2018
-                                                            从 2018 年度复制，开始 2019 年度"""
+                                                            从 2018 年度复制，开始 2019 年度
+  main.py --db bangjiao.db backup --out E:\\                 备份到 U 盘（加密；密码见 backup --help）
+  main.py --db bangjiao.db restore E:\\大帮教备份-….bjbak     从备份恢复（先显示内容、先备份当前数据）"""
 
 
 class _ChineseHelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -43,9 +59,26 @@ def _parser(name: str, parent=None, **kwargs) -> argparse.ArgumentParser:
     return parser
 
 
+def _examples_for(name: str) -> str:
+    """EPILOG with the program's own name, its columns kept aligned."""
+    extra = len(name) - len("main.py")
+    lines = []
+    for line in EPILOG.splitlines():
+        if line.startswith("  main.py"):
+            line = "  " + name + line[len("  main.py") :]
+            if extra > 0:
+                line = re.sub(f" {{{extra + 2},}}(?=\\S)", lambda m: m[0][extra:], line, count=1)
+        elif line.startswith("          --") and extra > 0:
+            line = " " * extra + line
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with every subcommand documented."""
-    parser = _parser("main.py", description=DESCRIPTION, epilog=EPILOG)
+    name = program_name()
+    epilog = _examples_for(name)
+    parser = _parser(name, description=DESCRIPTION, epilog=epilog)
     parser.add_argument(
         "--db",
         metavar="PATH或URL",
@@ -90,7 +123,59 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli import programme
 
     programme.add_parsers(commands, _parser)
+    from app.cli import backup
+
+    backup.add_parsers(commands, _parser)
     return parser
+
+
+def command_names(parser: argparse.ArgumentParser | None = None) -> set[str]:
+    """The subcommands' names (``init``, ``ledger``…)."""
+    parser = parser or build_parser()
+    return {
+        name
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name in action.choices
+    }
+
+
+def split_package_argument(argv: Sequence[str]) -> tuple[list[str], str | None]:
+    """``argv`` without a package file named on its own, and that file: ``main.py [--db PATH]
+    FILE.bjpkg`` (what a double-click on a package runs) opens the app on the package's import
+    preview. A subcommand's name is never taken for a file, nor is anything after one; a word
+    that is neither a subcommand nor looks like a file (``main.py ledgr``) is left for the
+    parser to refuse."""
+    args = list(argv)
+    positions: list[int] = []
+    skip = False
+    for index, arg in enumerate(args):
+        if skip:
+            skip = False
+            continue
+        if arg == "--db":
+            skip = True
+        elif arg.startswith("-"):
+            if arg.startswith("--db="):
+                continue
+            return args, None  # --help and the like: for the parser
+        else:
+            positions.append(index)
+    if len(positions) != 1:
+        return args, None
+    candidate = args[positions[0]]
+    if candidate in command_names():
+        return args, None
+    from pathlib import Path
+
+    looks_like_file = (
+        candidate.lower().endswith(".bjpkg")
+        or any(sep in candidate for sep in ("/", "\\", ":"))
+        or Path(candidate).exists()
+    )
+    if not looks_like_file:
+        return args, None
+    return args[: positions[0]] + args[positions[0] + 1 :], candidate
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -190,6 +275,12 @@ def _summary(args: argparse.Namespace) -> int:
     return summary.handle(args, _open_existing)
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from app.cli import backup
+
+    return backup.handle(args, _open_existing)
+
+
 def _exchange(args: argparse.Namespace) -> int:
     from app.cli import exchange
 
@@ -212,6 +303,8 @@ HANDLERS = {
     "reminders": _reminders,
     "scoresheet": _scoresheet,
     "programme": _programme,
+    "backup": _backup,
+    "restore": _backup,
 }
 
 
@@ -221,11 +314,16 @@ def run(args: argparse.Namespace) -> int:
     other failure is a bug: logged with its traceback, and the message names the log, exit 1."""
     import logging
 
+    from app.reports.glyphs import missing_glyphs_warning, watching_glyphs
     from app.services.errors import environment_problem
 
     log = logging.getLogger("bangjiao.cli")
     try:
-        return HANDLERS[args.command](args)
+        with watching_glyphs() as missing:  # characters no font could print
+            code = HANDLERS[args.command](args)
+        if missing:
+            print(f"注意：{missing_glyphs_warning(missing)}", file=sys.stderr)
+        return code
     except UserError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

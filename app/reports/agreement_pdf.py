@@ -34,7 +34,7 @@ from app.reports.official import (
     cn_numeral,
     styles,
 )
-from app.reports.typesetting import Paragraph, unbreakable
+from app.reports.typesetting import Paragraph, draw_left, text_width, unbreakable
 from app.services.agreements import render_text, version_note
 from app.services.wording import figure
 
@@ -294,10 +294,10 @@ class ContentsLine(Flowable):  # type: ignore[misc]  # reportlab is untyped
         canvas, size = self.canv, BODY_SIZE
         number = str(self.page) if self.page is not None else ""
         baseline = (LEADING - size) / 2 + size * 0.12
+        draw_left(canvas, 0, baseline, self.text, self.font, size)  # rare characters kept
         canvas.setFont(self.font, size)
-        canvas.drawString(0, baseline, self.text)
         canvas.drawRightString(self.width, baseline, number)
-        start = stringWidth(self.text, self.font, size) + size / 2
+        start = text_width(self.text, self.font, size) + size / 2
         end = self.width - stringWidth(number, self.font, size) - size / 2
         canvas.saveState()
         canvas.setDash(0.8, 3.2)

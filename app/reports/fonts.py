@@ -22,7 +22,15 @@ from app.paths import RESOURCES_DIR
 log = logging.getLogger(__name__)
 
 FONTS_DIR = RESOURCES_DIR / "fonts"
-WINDOWS_FONTS = Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts"
+
+
+def windows_fonts_dir() -> Path:
+    """Windows' font folder, ``%WINDIR%\\Fonts`` (``C:\\Windows\\Fonts`` when WINDIR is unset;
+    on other systems it does not exist and the shipped fonts are used)."""
+    return Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts"
+
+
+WINDOWS_FONTS = windows_fonts_dir()
 
 # role → candidates (file, sub-font index), first found wins; every shipped file exists
 CANDIDATES: dict[str, list[tuple[Path, int]]] = {
@@ -51,6 +59,15 @@ CANDIDATES: dict[str, list[tuple[Path, int]]] = {
     ],
 }
 
+# for a character even the fallback face lacks (CJK Extension B–F, rare name characters): the
+# first of these that has it, registered only when such a character is met
+FALLBACKS: list[tuple[Path, int]] = [
+    (FONTS_DIR / "NotoSerifSC-Regular.ttf", 0),  # the fallback face above
+    (WINDOWS_FONTS / "simsunb.ttf", 0),  # SimSun-ExtB, on Windows: Extension B
+    (FONTS_DIR / "LXGWWenKai-Regular.ttf", 0),  # ≈ 940 more, Extensions B–F
+    (FONTS_DIR / "wqy-microhei.ttc", 0),
+]
+
 
 @dataclass(frozen=True)
 class FontSet:
@@ -74,10 +91,28 @@ class FontSet:
         return self.body
 
 
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """ReportLab's ToUnicode map of a font subset with every code point written as UTF-16BE,
+    as PDF requires: ReportLab writes one beyond U+FFFF (CJK Extension B–F, rare name
+    characters) as five hex digits, which readers reject, so such a name could not be copied,
+    searched or extracted from the PDF."""
+    lines = [
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
+        f"<< /Registry ({fontname})", f"/Ordering ({fontname})", "/Supplement 0", ">> def",
+        f"/CMapName /{fontname} def", "/CMapType 2 def", "1 begincodespacerange",
+        f"<00> <{len(subset) - 1:02X}>", "endcodespacerange", f"{len(subset)} beginbfchar",
+        *(f"<{i:02X}> <{chr(v).encode('utf-16-be').hex().upper()}>" for i, v in enumerate(subset)),
+        "endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end",
+    ]  # fmt: skip
+    return "\n".join(lines)
+
+
 @cache
 def _register(path: str, index: int) -> str:
-    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase import pdfmetrics, ttfonts
     from reportlab.pdfbase.ttfonts import TTFont
+
+    ttfonts.makeToUnicodeCMap = _to_unicode_cmap  # see _to_unicode_cmap
 
     name = f"BJ-{Path(path).stem}-{index}"
     pdfmetrics.registerFont(TTFont(name, path, subfontIndex=index))
@@ -95,6 +130,14 @@ def _usable(path: Path, index: int) -> str | None:
     except Exception as exc:  # ReportLab raises TTFError, struct.error, OSError…
         log.warning("字体“%s”无法使用（%s），改用下一个候选字体。", path, exc)
         return None
+
+
+@cache
+def fallback_face(position: int) -> str | None:
+    """The registered name of the ``position``-th face of :data:`FALLBACKS`, None when it is
+    absent or cannot be used."""
+    path, index = FALLBACKS[position]
+    return _usable(path, index)
 
 
 @cache

@@ -17,7 +17,9 @@ the documents import it from here). Its line breaking, for every paragraph and t
 A style's ``tracking`` (points added after every character, negative to tighten) sets the
 character pitch: the body style uses it so that 28 characters of 3号 fill the 156 mm line.
 Characters that the style's face lacks (rare name characters such as 喆 in a GB 2312 face) are
-drawn in the fallback face of :func:`app.reports.fonts.font_set`, never dropped.
+drawn in the fallback face of :func:`app.reports.fonts.font_set`, or the first face of
+:data:`app.reports.fonts.FALLBACKS` that has them (CJK Extensions B–F), never dropped; one no
+font has is printed as 〓 and told to the clerk (:mod:`app.reports.glyphs`), never a blank box.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from reportlab.lib.enums import TA_JUSTIFY
 from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.platypus import paragraph as _rl
 from reportlab.rl_config import _FUZZ
+
+from app.reports.glyphs import MISSING_MARK, note_missing
 
 CANNOT_START = (
     "，。、；：？！）》」』”’〕］｝〉】〗…—·％‰℃,.;:?!)]}%"
@@ -106,24 +110,59 @@ def _fallback_name() -> str:
     return font_set().fallback
 
 
+@cache
+def face_having(code: int) -> str | None:
+    """The first fallback face (:data:`app.reports.fonts.FALLBACKS`) that has the character
+    ``code``; None when no font here has it."""
+    from app.reports.fonts import FALLBACKS, fallback_face
+
+    for position in range(len(FALLBACKS)):
+        name = fallback_face(position)
+        cover = _coverage(name) if name is not None else None
+        if cover is not None and code in cover:
+            return name
+    return None
+
+
+_MISSING = ""  # the face of a character no font has: printed as MISSING_MARK, and told
+
+
+def _split(text: str, font: str, cover: frozenset[int]) -> list[tuple[str, str]]:
+    """``text`` as (face, piece) runs: its own ``font`` where it has the character, else the
+    first fallback face that has it; a character none has becomes :data:`MISSING_MARK` (in the
+    fallback face) and is noted for the clerk (:mod:`app.reports.glyphs`)."""
+
+    def face(char: str) -> str:
+        if ord(char) in cover or char.isspace() or char == JOIN:
+            return font
+        found = face_having(ord(char))
+        if found is None:
+            note_missing(char, text)
+            return _MISSING
+        return found
+
+    parts = []
+    for name, chars in groupby(text, key=face):
+        piece = "".join(chars)
+        if name == _MISSING:
+            name, piece = _fallback_name(), MISSING_MARK * len(piece)
+        parts.append((name, piece))
+    return parts
+
+
 def with_fallback(frags: list[Any]) -> list[Any]:
-    """``frags`` with every run of characters its font lacks moved to the fallback face."""
+    """``frags`` with every run of characters its font lacks moved to a face that has them."""
     out: list[Any] = []
-    fallback: str | None = None
     for frag in frags:
         text: str = getattr(frag, "text", None) or ""
         cover = _coverage(frag.fontName) if text and not hasattr(frag, "cbDefn") else None
         if cover is None or all(ord(c) in cover or c == JOIN for c in text):
             out.append(frag)
             continue
-        fallback = fallback or _fallback_name()
-        known = cover
-        pieces = groupby(text, key=lambda c: ord(c) in known or c.isspace() or c == JOIN)
-        parts = [(has, "".join(chars)) for has, chars in pieces]
-        for n, (has, chars) in enumerate(parts):
+        parts = _split(text, frag.fontName, cover)
+        for n, (name, chars) in enumerate(parts):
             piece = frag.clone(text=chars)
-            if not has:
-                piece.fontName = fallback
+            piece.fontName = name
             if n < len(parts) - 1 and hasattr(piece, "lineBreak"):
                 del piece.lineBreak  # only the last piece ends a <br/> line
             out.append(piece)
@@ -131,20 +170,25 @@ def with_fallback(frags: list[Any]) -> list[Any]:
 
 
 def runs(text: str, font: str) -> list[tuple[str, str]]:
-    """``text`` as (piece, font) runs: characters ``font`` lacks go to the fallback face."""
+    """``text`` as (piece, font) runs: characters ``font`` lacks go to a face that has them."""
     cover = _coverage(font)
     if cover is None or all(ord(c) in cover for c in text):
         return [(text, font)] if text else []
-    fallback = _fallback_name()
-    return [
-        ("".join(chars), font if has else fallback)
-        for has, chars in groupby(text, key=lambda c: ord(c) in cover or c.isspace())
-    ]
+    return [(piece, name) for name, piece in _split(text, font, cover)]
 
 
 def text_width(text: str, font: str, size: float) -> float:
     """Width of ``text`` as :func:`draw_right` draws it (with fallback)."""
     return float(sum(stringWidth(piece, name, size) for piece, name in runs(text, font)))
+
+
+def draw_left(canvas: Any, x: float, y: float, text: str, font: str, size: float) -> None:
+    """Draw ``text`` starting at ``x`` (like ``drawString``), never dropping a character its
+    font lacks."""
+    for piece, name in runs(text, font):
+        canvas.setFont(name, size)
+        canvas.drawString(x, y, piece)
+        x += stringWidth(piece, name, size)
 
 
 def draw_right(canvas: Any, x: float, y: float, text: str, font: str, size: float) -> None:

@@ -32,17 +32,26 @@ from app.models import Attachment, Direction, Unit, UnitKind
 from app.services.database import Database
 from app.services.errors import UserError
 from app.services.filenames import safe_file_name
+from app.services.filesystems import (
+    check_fits,
+    file_system,
+    is_too_large_error,
+    size_limit,
+    too_large_message,
+)
 from app.services.programme import follow_newest_programme
 from app.services.settings import local_unit
 from app.sync import conflicts, history, identity, registration, rights, validation, versions
 from app.sync.bulk import ROW_ID, BulkWriter, collector_paused
 from app.sync.keys import NewKeysPresented, SenderTrust, announcements
 from app.sync.package import (
+    FRAME_PLAINTEXT,
     PackageError,
     PackageWriter,
     Party,
     VerifiedPackage,
     open_package,
+    padded_length,
     read_envelope,
 )
 from app.sync.records import (
@@ -185,73 +194,118 @@ def export_package(
     each of the :func:`steps` kinds of record; an exception it raises (a cancel) stops the
     export with nothing written or recorded."""
     store = database.attachments
-    with database.session() as session:
-        me = _me(session)
-        identity.check_instance(session, database.file)
-        recipient = _unit_by_name(session, recipient_name)
-        keys = identity.key_pairs(session)
-        recipient_keys = identity.peer_keys(session, recipient.uuid)
-        if recipient_keys is None:
-            raise UserError(
-                f"“{recipient.name}”还没有接入，不能给它导出数据包：请先为它生成接入凭证，"
-                "在它的电脑上接入，再导入它发来的第一个数据包。"
-            )
-        to_city = recipient.kind == UnitKind.CITY_OFFICE
-        if to_city and me.kind == UnitKind.COUNTY_OFFICE:
-            from app.services.aggregate import refresh_aggregate
+    written: Path | None = None  # the finished package, removed if it is not recorded
+    try:
+        with database.session() as session:
+            me = _me(session)
+            identity.check_instance(session, database.file)
+            recipient = _unit_by_name(session, recipient_name)
+            keys = identity.key_pairs(session)
+            recipient_keys = identity.peer_keys(session, recipient.uuid)
+            if recipient_keys is None:
+                raise UserError(
+                    f"“{recipient.name}”还没有接入，不能给它导出数据包：请先为它生成接入凭证，"
+                    "在它的电脑上接入，再导入它发来的第一个数据包。"
+                )
+            to_city = recipient.kind == UnitKind.CITY_OFFICE
+            if to_city and me.kind == UnitKind.COUNTY_OFFICE:
+                from app.services.aggregate import refresh_aggregate
 
-            refresh_aggregate(session, me)
-        sequence = identity.next_sequence(session, recipient.uuid)
-        if Path(out).is_dir():
-            out = Path(out) / package_file_name(me.name, recipient.name, sequence, date.today())
-        ids = UuidMap(session)
-        instance = identity.instance_uuid(session)
-        sender = Party(me.uuid, me.name, instance)
-        intro = registration.introduction(session)
-        since = None if full else identity.export_since(session, recipient.uuid)
-        confirmed = None if since is None else identity.confirmed(session, recipient.uuid)
-        version = versions.publish(session, me)
-        began = datetime.now(UTC)
-        identity.record_export(session, recipient.uuid, sequence, began.isoformat())
-        extra: dict[str, Any] = {"acknowledges": identity.acks_for(session, recipient.uuid),
-                                 "changed_since": since,
-                                 "data_version": versions.block(session, recipient.uuid, confirmed, version)}  # fmt: skip
-        if intro:
-            extra["introduction"] = intro
-        extra.update(announcements(session))
-        with PackageWriter(Path(out), sender=sender, recipient=Party(recipient.uuid, recipient.name),
-                           sequence=sequence, keys=keys, recipient_encryption_key=recipient_keys.encryption,
-                           extra=extra) as writer:  # fmt: skip
-            files: list[str] = []
-            for step, table in enumerate(travelling_tables(), 1):
-                if progress is not None:
-                    progress(step)
-                conditions = rights.export_conditions(table, me, recipient)
-                if conditions is None:  # not for this recipient (models' __exchange__)
-                    continue
-                query = select(table).where(table.c.owner_unit_id == me.id, *conditions)
-                query = query.order_by(table.c.id)
-                if since is not None:
-                    query = query.where(table.c.updated_at > datetime.fromisoformat(since))
-                rows = session.execute(query)
-                records = (to_record(table, row, ids) for row in rows)
-                if table.name == "attachments":
-                    kept = list(records)
-                    files = [r["sha256"] for r in kept]
-                    writer.add_records(table.name, kept)
-                else:
-                    writer.add_records(table.name, records)
-            for sha in files:
-                if store.has(sha):
-                    writer.add_file(store.original_path(sha), sha)
-        history.log_package(
-            session, Direction.SENT, recipient.uuid, recipient.name, sequence=sequence,
-            instance=instance, file_name=Path(out).name, reference_version=version,
-            details={"records": writer.counts, "files": len(files)}, full=since is None,
-        )  # fmt: skip
+                refresh_aggregate(session, me)
+            sequence = identity.next_sequence(session, recipient.uuid)
+            if Path(out).is_dir():
+                out = Path(out) / package_file_name(me.name, recipient.name, sequence, date.today())
+            ids = UuidMap(session)
+            instance = identity.instance_uuid(session)
+            sender = Party(me.uuid, me.name, instance)
+            intro = registration.introduction(session)
+            since = None if full else identity.export_since(session, recipient.uuid)
+            confirmed = None if since is None else identity.confirmed(session, recipient.uuid)
+            version = versions.publish(session, me)
+            began = datetime.now(UTC)
+            identity.record_export(session, recipient.uuid, sequence, began.isoformat())
+            extra: dict[str, Any] = {"acknowledges": identity.acks_for(session, recipient.uuid),
+                                     "changed_since": since,
+                                     "data_version": versions.block(session, recipient.uuid, confirmed, version)}  # fmt: skip
+            if intro:
+                extra["introduction"] = intro
+            extra.update(announcements(session))
+            kind = file_system(Path(out))
+            if size_limit(kind) is not None:  # FAT32: refused before writing when it cannot fit
+                check_fits(Path(out), _estimated_size(session, store, me, recipient, since),
+                           full=full, kind=kind)  # fmt: skip
+            with PackageWriter(Path(out), sender=sender, recipient=Party(recipient.uuid, recipient.name),
+                               sequence=sequence, keys=keys, recipient_encryption_key=recipient_keys.encryption,
+                               extra=extra) as writer:  # fmt: skip
+                files: list[str] = []
+                for step, table in enumerate(travelling_tables(), 1):
+                    if progress is not None:
+                        progress(step)
+                    query = _export_query(table, me, recipient, since)
+                    if query is None:  # not for this recipient (models' __exchange__)
+                        continue
+                    rows = session.execute(query)
+                    records = (to_record(table, row, ids) for row in rows)
+                    if table.name == "attachments":
+                        kept = list(records)
+                        files = [r["sha256"] for r in kept]
+                        writer.add_records(table.name, kept)
+                    else:
+                        writer.add_records(table.name, records)
+                for sha in files:
+                    if store.has(sha):
+                        writer.add_file(store.original_path(sha), sha)
+            written = Path(out)
+            history.log_package(
+                session, Direction.SENT, recipient.uuid, recipient.name, sequence=sequence,
+                instance=instance, file_name=Path(out).name, reference_version=version,
+                details={"records": writer.counts, "files": len(files)}, full=since is None,
+            )  # fmt: skip
+    except BaseException as exc:
+        if written is not None:  # written but not recorded: its number would be used again
+            written.unlink(missing_ok=True)
+        if is_too_large_error(exc):  # FAT32's 4 GiB, met although the estimate fitted
+            raise UserError(too_large_message(Path(out), None, full=full)) from exc
+        raise
     with database.session() as session:  # only once the export is committed
         identity.remember_issued(session, database.file)
     return Path(out), writer.counts
+
+
+def _export_query(table: Table, me: Unit, recipient: Unit, since: str | None) -> Any:
+    """The rows of ``table`` an export to ``recipient`` carries (None: none of its kind)."""
+    conditions = rights.export_conditions(table, me, recipient)
+    if conditions is None:
+        return None
+    query = select(table).where(table.c.owner_unit_id == me.id, *conditions)
+    query = query.order_by(table.c.id)
+    if since is not None:
+        query = query.where(table.c.updated_at > datetime.fromisoformat(since))
+    return query
+
+
+FRAME_OVERHEAD = 64  # bytes a sealed frame adds (length, HPKE key and tag), rounded up
+ZIP_ENTRY_OVERHEAD = 256  # a member's local header, data descriptor and directory entry
+
+
+def _estimated_size(
+    session: Session, store: Any, me: Unit, recipient: Unit, since: str | None
+) -> int:
+    """Bytes the photos and scans of an export take in the package (padded, sealed): most
+    of a large package; the records, deflated, add comparatively little."""
+    table = next(t for t in travelling_tables() if t.name == "attachments")
+    query = _export_query(table, me, recipient, since)
+    if query is None:
+        return 0
+    total, seen = 0, set()
+    for sha in session.scalars(query.with_only_columns(table.c.sha256)):
+        if sha in seen or not store.has(sha):
+            continue
+        seen.add(sha)
+        padded = padded_length(store.original_path(sha).stat().st_size)
+        frames = max(1, -(-padded // FRAME_PLAINTEXT))
+        total += padded + frames * FRAME_OVERHEAD + ZIP_ENTRY_OVERHEAD
+    return total
 
 
 def steps() -> int:

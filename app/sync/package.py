@@ -19,6 +19,7 @@ manifest nor the zip's directory tells someone holding a photo whether it is in 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import io
@@ -179,7 +180,19 @@ class PackageWriter:
         if exc_type is None:
             self.close()
         else:
+            self._discard()
+
+    def _discard(self) -> None:
+        """Remove the partly written file (whatever closing it says: a full disk, FAT32's
+        4 GiB): no ``.part`` file is ever left behind."""
+        try:
             self._zip.close()
+        except Exception:  # the file is thrown away: the first error is the one reported
+            handle = getattr(self._zip, "fp", None)  # still open (Windows cannot delete it then)
+            if handle is not None:
+                with contextlib.suppress(Exception):
+                    handle.close()
+        finally:
             self._temp.unlink(missing_ok=True)
 
     def _record(self, name: str, digest: str, size: int) -> None:
@@ -302,7 +315,14 @@ class PackageWriter:
 
     def close(self) -> Path:
         """Write the sealed index (format 3), the envelope, and the signed manifest, then move
-        the finished file into place."""
+        the finished file into place; on any failure the partly written file is removed."""
+        try:
+            return self._finish()
+        except BaseException:
+            self._discard()
+            raise
+
+    def _finish(self) -> Path:
         if self._files:
             index = json.dumps({"key": self._file_key.hex(), "files": self._files}, sort_keys=True)
             text = index.encode("ascii")

@@ -22,6 +22,7 @@ from PySide6.QtCore import (
     Signal,
     qInstallMessageHandler,
 )
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.paths import RESOURCES_DIR
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
     from app.services.database import Database
 
 STYLE_SHEET = RESOURCES_DIR / "style.qss"
+WINDOW_ICON = RESOURCES_DIR / "icons" / "bangjiao-desk.png"
+# Set (to anything) by the installed package's smoke test: once the main window has a database
+# open, log it and quit, so a script can check that the window opens (tools/smoke_installed.py).
+QUIT_AFTER_OPEN = "BANGJIAO_QUIT_AFTER_OPEN"
 _translators: list[QTranslator] = []  # the installed translators, kept alive here
 
 
@@ -46,6 +51,9 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     )  # this program's Qt application is always a QApplication
     app.setApplicationName("大帮教工作台")
     app.setOrganizationName("BangjiaoDesk")
+    app.setDesktopFileName("bangjiao-desk")  # the .deb's desktop entry: taskbars match the icon
+    if WINDOW_ICON.exists():
+        app.setWindowIcon(QIcon(str(WINDOW_ICON)))
     _translators = install_translators(app)  # keep them alive
     font = choose_ui_font()
     if font is not None:
@@ -262,6 +270,7 @@ def _opened(window: MainWindow, db: str | None, result: object) -> None:
         database, home = wizard_database, None
     window.attach_database(database, remind=True, home=home)
     _probe("ready")
+    _quit_if_asked(window)
 
 
 def open_in_background(window: MainWindow, db: str | None) -> DatabaseLoader:
@@ -314,12 +323,48 @@ def _probe(moment: str) -> None:
         QTimer.singleShot(0, app.quit)
 
 
-def run_gui(db: str | None = None) -> int:
-    """Run the app until its window closes; return the exit code."""
+def _quit_if_asked(window: MainWindow) -> None:
+    """With BANGJIAO_QUIT_AFTER_OPEN set, note the open window in the log and quit."""
+    if os.environ.get(QUIT_AFTER_OPEN) and window.database is not None:
+        logging.getLogger("bangjiao").info("窗口已打开数据库：%s", window.windowTitle())
+        QTimer.singleShot(200, QApplication.quit)
+
+
+_instance_server: object | None = None  # the InstanceServer of this program, kept alive
+
+
+def _listen_for_later_starts(db: str | None, window: MainWindow) -> None:
+    """A later start on this database (a double-click on a package) brings this window
+    forward and shows the package's import preview here."""
+    global _instance_server
+    from app.ui.instance import InstanceServer, server_name
+
+    server = InstanceServer(server_name(db), window)
+    if server.listen():
+        server.requested.connect(lambda path: _requested(window, path))
+        _instance_server = server
+
+
+def _requested(window: MainWindow, path: str) -> None:
+    window.come_forward()
+    if path:
+        window.open_package(path)
+
+
+def start_gui(db: str | None = None, package: str | None = None) -> MainWindow | int:
+    """Everything :func:`run_gui` does before Qt's event loop: the window (with ``package``'s
+    import preview to follow once the database is open), or an exit code when it does not
+    open. When another program on this PC already has the database open, the package (or a
+    request to come forward) is handed to it instead and 0 returned."""
     app = create_application()
     set_up_logging()
     lock = lock_database(db)
     if lock is None and not (db and "://" in db):
+        from app.ui.instance import forward_to_running, server_name
+
+        if forward_to_running(server_name(db), package):
+            logging.getLogger("bangjiao").info("数据库已在本机打开：已转交给已打开的窗口")
+            return 0
         logging.getLogger("bangjiao").warning("数据库已被本机另一个程序打开，不再打开")
         _refuse_second_copy()
         return 1
@@ -334,19 +379,33 @@ def run_gui(db: str | None = None) -> int:
             return 0
         window = MainWindow(database, remind=True)
         show_main_window(window)
-        return app.exec()
-    window = MainWindow()
-    snapshot = _snapshot_for(db)
-    if snapshot is not None:  # 首页 as it was last time, marked 正在更新…
-        window.show_snapshot(snapshot)
-    show_main_window(window)  # the window appears before SQLAlchemy and Alembic are imported
-    app.processEvents()  # painted before the loader's thread competes for the interpreter
-    _probe("shown")
-    if snapshot is not None:
-        _probe("figures")
-    loader = open_in_background(window, db)
+    else:
+        window = MainWindow()
+        snapshot = _snapshot_for(db)
+        if snapshot is not None:  # 首页 as it was last time, marked 正在更新…
+            window.show_snapshot(snapshot)
+        show_main_window(window)  # the window appears before SQLAlchemy and Alembic are imported
+        app.processEvents()  # painted before the loader's thread competes for the interpreter
+        _probe("shown")
+        if snapshot is not None:
+            _probe("figures")
+    _listen_for_later_starts(db, window)
+    if window.database is None:
+        open_in_background(window, db)
+    if package:
+        window.open_package(package)  # waits for the database when it is not open yet
+    return window
+
+
+def run_gui(db: str | None = None, package: str | None = None) -> int:
+    """Run the app until its window closes; return the exit code. ``package`` (a .bjpkg file
+    named on the command line, as a double-click does) opens on its import preview."""
+    started = start_gui(db, package)
+    if isinstance(started, int):
+        return started
+    app = cast(QApplication, QApplication.instance())
     code = app.exec()
-    if window.loading_database:  # closed while opening: let it finish, then close it
-        loader.wait()
-        app.processEvents()
+    if started.loading_database and started.loader is not None:  # closed while opening:
+        started.loader.wait()  # let it finish (a schema upgrade is never cut short)
+        app.processEvents()  # and close what it opened
     return code

@@ -40,7 +40,8 @@ class _Worker(QObject):
 
 class BackgroundTask(QObject):
     """Runs ``task(report)`` in a thread; ``report(n)`` moves the progress bar (of ``total``;
-    0 shows a busy bar). Use it through :class:`app.ui.operations.Operation`.
+    0 shows a busy bar; ``quiet``: no dialog at all, for work the clerk did not start, such
+    as the daily automatic backup). Use it through :class:`app.ui.operations.Operation`.
 
     Signals:
         succeeded(object): the task's result, in the UI thread.
@@ -59,6 +60,7 @@ class BackgroundTask(QObject):
         label: str,
         total: int,
         task: Callable[[Callable[[int], None]], Any],
+        quiet: bool = False,
     ) -> None:
         super().__init__(parent)
         self.dialog = QProgressDialog(label, self.tr("取消"), 0, max(total, 0), parent)
@@ -66,11 +68,15 @@ class BackgroundTask(QObject):
         self.dialog.setMinimumDuration(400)
         self.dialog.setAutoClose(False)
         self.dialog.setAutoReset(False)
+        self.quiet = quiet
         self.worker_thread = QThread(self)
         self.worker = _Worker(task)
         self.worker.moveToThread(self.worker_thread)
         self.worker_thread.started.connect(self.worker.run)
-        self.worker.progressed.connect(self.dialog.setValue)
+        if quiet:
+            self.dialog.reset()  # stops the timer that would show it after minimumDuration
+        else:
+            self.worker.progressed.connect(self.dialog.setValue)
         self.worker.succeeded.connect(self._succeeded)
         self.worker.failed.connect(self._failed)
         self.dialog.canceled.connect(self.cancel)

@@ -1,5 +1,6 @@
-"""Asking the clerk for a file or folder: dialogs that start in the folder used last (at
-first the user's 文档 folder, never the program's own folder) and add a missing extension.
+"""Asking the clerk for a file or folder: dialogs that start in the folder used last (kept
+across starts in ``dialogs.ini`` in the user data folder; at first, or when that folder is gone,
+the user's 文档 folder, never the program's own folder) and add a missing extension.
 
 The dialogs never read the files they list. Qt's own dialog (Linux without a desktop theme)
 otherwise opens each file to guess its type for the icon, and closing that handle drops the
@@ -10,13 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QFileInfo, QStandardPaths
+from PySide6.QtCore import QCoreApplication, QFileInfo, QSettings, QStandardPaths
 from PySide6.QtGui import QAbstractFileIconProvider, QIcon
 from PySide6.QtWidgets import QFileDialog, QFileIconProvider, QHeaderView, QTreeView, QWidget
 
 from app.services.filenames import safe_file_name
 
-_last_folder: Path | None = None
+_last_folder: Path | None = None  # this run's; at first the one kept from an earlier run
+LAST_FOLDER_KEY = "files/last_folder"
 
 
 def _t(text: str) -> str:
@@ -117,10 +119,25 @@ def _existing_directory(parent: QWidget | None, title: str, start: str) -> str:
     return dialog.selectedFiles()[0]
 
 
+def _settings() -> QSettings:
+    """This user's dialog settings: ``dialogs.ini`` in the user data folder (a file on every
+    system, so a test or a portable copy never touches the registry)."""
+    from app import paths
+
+    return QSettings(str(paths.user_data_dir() / "dialogs.ini"), QSettings.Format.IniFormat)
+
+
+def _kept_folder() -> Path | None:
+    value = _settings().value(LAST_FOLDER_KEY)
+    return Path(value) if isinstance(value, str) and value else None
+
+
 def start_folder() -> Path:
-    """Where the next file dialog opens: the folder used last, else 文档 (Documents)."""
-    if _last_folder is not None and _last_folder.is_dir():
-        return _last_folder
+    """Where the next file dialog opens: the folder used last (in this run or an earlier one),
+    else 文档 (Documents); a remembered folder that is gone (a USB stick pulled out) is skipped."""
+    last = _last_folder if _last_folder is not None else _kept_folder()
+    if last is not None and last.is_dir():
+        return last
     documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     if documents and Path(documents).is_dir():
         return Path(documents)
@@ -130,6 +147,9 @@ def start_folder() -> Path:
 def _remember(path: Path) -> Path:
     global _last_folder
     _last_folder = path if path.is_dir() else path.parent
+    settings = _settings()
+    settings.setValue(LAST_FOLDER_KEY, str(_last_folder))
+    settings.sync()  # kept for the next start; a read-only profile only loses the convenience
     return path
 
 

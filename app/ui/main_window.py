@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Slot
@@ -115,6 +116,9 @@ def page_class(key: str) -> type[Page] | None:
     return None
 
 
+BACKUP_DELAY_MS = 3000  # the daily backup starts this long after the window opened
+
+
 class MainWindow(QMainWindow):
     """Shows the sections; pages appear once a database is attached.
 
@@ -134,6 +138,7 @@ class MainWindow(QMainWindow):
         self.preview: HomePreview | None = None  # 首页 from its snapshot, while opening
         self.pending: tuple[str, dict | None] | None = None  # clicked while the database opened
         self.prefetched_home: HomeData | None = None  # 首页's data read by the loader
+        self._pending_package: str | None = None  # named before the database was open
         self.setWindowTitle(_t("大帮教工作台"))
         self.resize(QSize(1200, 760))
 
@@ -224,6 +229,19 @@ class MainWindow(QMainWindow):
             self.go_to(*pending)
         if remind:
             QTimer.singleShot(0, lambda: self.show_today_panel())
+            QTimer.singleShot(BACKUP_DELAY_MS, lambda: self.start_daily_backup())
+        if self._pending_package is not None:
+            package, self._pending_package = self._pending_package, None
+            QTimer.singleShot(0, lambda: self.open_package(package))
+
+    def start_daily_backup(self) -> object | None:
+        """The day's automatic backup, in the background without a dialog, once the window is
+        up (see app.ui.backup_runner); the running task, or None when not due."""
+        from app.ui.backup_runner import start_daily_backup
+
+        if self.database is None:
+            return None
+        return start_daily_backup(self, self.database)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         """Paint 首页 from the snapshot of its last figures (marked 正在更新…) while the
@@ -320,6 +338,52 @@ class MainWindow(QMainWindow):
         self.pages.clear()
         self.attach_database(self.database)
         self.open_section(section)
+
+    def come_forward(self) -> None:
+        """Bring the window in front of the others (asked by a second start of the program)."""
+        if self.isMinimized():
+            self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def open_package(self, path: str) -> None:
+        """Show the import preview of the package file ``path`` on 数据交换 (what double-clicking
+        a .bjpkg file does), as 导入数据包文件… would: nothing is imported until the clerk
+        chooses 导入. Before the database is open the package waits for it."""
+        if self.database is None or self.context is None:
+            self._pending_package = path
+            return
+        from app.ui.messages import show_error
+
+        title = _t("打开数据包")
+        file = Path(path)
+        problem = None
+        if not file.exists():
+            problem = _t("找不到文件“%1”：它可能已被移动或删除，或所在的 U 盘已拔出。")
+        elif file.is_dir():
+            problem = _t("“%1”是文件夹，不是数据包文件。要导入文件夹中的数据包，请在“数据交换”"
+                         "页面点“导入文件夹（如 U 盘）…”。")  # fmt: skip
+        else:
+            try:
+                with file.open("rb") as handle:
+                    handle.read(1)
+            except OSError:
+                problem = _t("无法读取文件“%1”：没有读取权限，或文件正被其他程序占用。"
+                             "请把它复制到本机的文件夹后再打开。")  # fmt: skip
+        if problem is not None:
+            show_error(self, title, problem.replace("%1", str(file)))
+            return
+        if self.context.read_only:  # an earlier year on screen: imports go to the current one
+            self.view_programme(None, "exchange")
+        page = self.open_section("exchange")
+        if getattr(page, "_busy", False) or not hasattr(page, "import_paths"):
+            show_error(
+                self, title,
+                _t("“数据交换”页面正在处理其他操作。请等它完成后，再打开数据包“%1”。")
+                .replace("%1", file.name),
+            )  # fmt: skip
+            return
+        page.import_paths([file])
 
     def show_today_panel(self, today: date | None = None) -> TodayPanel | None:
         """今日待办: this PC's overdue and due-soon items as of ``today`` (the PC's date by

@@ -101,6 +101,7 @@ class Operation(Generic[T]):
         self._success: Callable[[T], Any] | None = None
         self._failure: Callable[[BaseException], Any] | None = None
         self.task: BackgroundTask | None = None
+        self._missing_glyphs: dict[str, str] = {}
 
     def success(self, callback: Callable[[T], Any]) -> Operation[T]:
         """Call ``callback(result)`` after the work succeeded (in the UI thread)."""
@@ -113,14 +114,27 @@ class Operation(Generic[T]):
         return self
 
     def _call(self, *extra: Any) -> T:
-        if self._database is None:
-            return self._work(*extra)
-        with self._database.session() as session:
-            return self._work(session, *extra)
+        from app.reports.glyphs import watching_glyphs
+
+        with watching_glyphs() as missing:  # characters no font could print (a PDF's names)
+            if self._database is None:
+                result = self._work(*extra)
+            else:
+                with self._database.session() as session:
+                    result = self._work(session, *extra)
+        self._missing_glyphs = dict(missing)
+        return result
 
     def _succeeded(self, result: T) -> None:
         if self._success is not None:
             self._success(result)
+        if self._missing_glyphs:  # printed as 〓: the clerk is told, never a silent blank
+            from app.reports.glyphs import missing_glyphs_warning
+            from app.ui import messages
+
+            messages.show_error(
+                self.parent, self.title, missing_glyphs_warning(self._missing_glyphs)
+            )
         if self._changes:
             notifier().changed.emit(self.parent)
 
@@ -140,11 +154,11 @@ class Operation(Generic[T]):
         self._succeeded(result)
         return True, result
 
-    def in_background(self, label: str, total: int = 0) -> BackgroundTask:
+    def in_background(self, label: str, total: int = 0, *, quiet: bool = False) -> BackgroundTask:
         """Do the work in a thread as ``work([session,] report)`` with a progress dialog of
-        ``total`` steps (0: busy indicator); returns the running task (its ``finished``
-        signal fires after the callbacks)."""
-        task = BackgroundTask(self.parent, self.title, label, total, self._call)
+        ``total`` steps (0: busy indicator; ``quiet``: none, for work the clerk did not
+        start); returns the running task (its ``finished`` signal fires after the callbacks)."""
+        task = BackgroundTask(self.parent, self.title, label, total, self._call, quiet)
         task.succeeded.connect(self._succeeded)
         task.failed.connect(self._failed)
         self.task = task

@@ -86,6 +86,8 @@ class HomePage(Page):
         self.reminder_button.clicked.connect(lambda: self.make_reminders())
         view.card_clicked.connect(lambda key: self.navigate.emit(*card_target(key)))
         view.bar_clicked.connect(lambda unit_id: self.navigate.emit("ledger", {"unit_id": unit_id}))
+        self.backup_warning = view.backup_warning  # no backup for a week (backup.schedule)
+        self.backup_warning.linkActivated.connect(lambda _link: self.navigate.emit("settings", {}))
         self.overdue_model = reminder_model(
             self, with_due=False
         )  # red: overdue; amber: due within N days
@@ -160,8 +162,24 @@ class HomePage(Page):
             total=2, success=lambda saved: open_with_system(self, saved),
         )  # fmt: skip
 
+    def refresh_backup_warning(self) -> None:
+        """Warn when no backup succeeded for a week (or none ever, once there is data)."""
+        from datetime import datetime
+
+        from app.services.backup.schedule import warning
+
+        if self.database.file is None:
+            return
+        with self.database.session() as session:
+            text = warning(session, datetime.now())
+        self.backup_warning.setText(
+            f"{text}　<a href='settings'>{self.tr('打开设置')}</a>" if text else ""
+        )
+        self.backup_warning.setVisible(bool(text))
+
     def refresh(self) -> None:
         """Recompute every figure (and keep them as the snapshot for the next start)."""
+        self.refresh_backup_warning()
         ctx = self.context
         unit = self.tr("本机单位：%1").replace("%1", ctx.local_unit_name or self.tr("（未设定）"))
         if ctx.programme_id is None:

@@ -93,6 +93,14 @@ class HomeView(QWidget):
         top.addWidget(self.bulletin_button)
         top.addWidget(self.reminder_button)
         layout.addLayout(top)
+        self.backup_warning = QLabel()  # set by the page: no backup for a week
+        self.backup_warning.setObjectName("backupWarning")
+        self.backup_warning.setWordWrap(True)
+        self.backup_warning.setStyleSheet(
+            "color: #b3261e; background: #fdecea; border: 1px solid #f4b4ae; padding: 6px;"
+        )
+        self.backup_warning.hide()
+        layout.addWidget(self.backup_warning)
 
         cards = QGridLayout()
         cards.setHorizontalSpacing(10)

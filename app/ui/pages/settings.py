@@ -1,15 +1,25 @@
-"""设置: where the data lives, which unit this PC is, how many days ahead to remind, and (at the
-county office) 开始新年度."""
+"""设置: where the data lives, which unit this PC is, how many days ahead to remind, backups
+(folder, 备份密码, last result, 立即备份, 恢复…) and (at the county office) 开始新年度."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
 
 from app.models import SCHEMA_HEAD, UnitKind
 from app.paths import program_version
 from app.services.reference import UNIT_KIND_LABELS
-from app.ui.pages.base import Page
+from app.ui.pages.base import Page, button_row, section_label
 
 
 class SettingsPage(Page):
@@ -54,6 +64,7 @@ class SettingsPage(Page):
         if database.backup_path:
             form.addRow(self.tr("升级前备份："), QLabel(str(database.backup_path)))
         self.layout_.addLayout(form)
+        self._add_backup_section()
         self.new_year_button: QPushButton | None = None
         self.edit_year_button: QPushButton | None = None
         if context.local_unit_kind == UnitKind.COUNTY_OFFICE:
@@ -67,12 +78,200 @@ class SettingsPage(Page):
                 self.tr("修改所查看年度的标题、文号、实施期和考核期，随数据包发给各单位。")
             )
             self.edit_year_button.clicked.connect(lambda: self.edit_year())
+            self.layout_.addWidget(section_label(self.tr("年度")))
             row = QHBoxLayout()
             row.addWidget(self.new_year_button)
             row.addWidget(self.edit_year_button)
             row.addStretch(1)
             self.layout_.addLayout(row)
         self.layout_.addStretch(1)
+
+    def _add_backup_section(self) -> None:
+        self.layout_.addWidget(section_label(self.tr("数据备份")))
+        form = QFormLayout()
+        self.backup_folder_label = QLabel()  # one line: the button stays beside the path
+        self.folder_button = QPushButton(self.tr("选择文件夹…"))
+        self.folder_button.setToolTip(
+            self.tr("自动备份存放的文件夹：最好是另一块硬盘或 U 盘，不要和数据库在同一块硬盘上。")
+        )
+        self.folder_button.clicked.connect(lambda: self.choose_backup_folder())
+        row = QHBoxLayout()
+        row.addWidget(self.backup_folder_label)
+        row.addWidget(self.folder_button)
+        row.addStretch(1)
+        form.addRow(self.tr("备份文件夹："), row)
+        self.backup_password_label = QLabel()
+        self.password_button = QPushButton(self.tr("设置备份密码…"))
+        self.password_button.clicked.connect(lambda: self.set_backup_password())
+        row = QHBoxLayout()
+        row.addWidget(self.backup_password_label)
+        row.addWidget(self.password_button)
+        row.addStretch(1)
+        form.addRow(self.tr("备份密码："), row)
+        self.backup_last_label = QLabel()
+        self.backup_last_label.setWordWrap(True)
+        form.addRow(self.tr("上次成功备份："), self.backup_last_label)
+        self.backup_result_label = QLabel()
+        self.backup_result_label.setWordWrap(True)
+        form.addRow(self.tr("最近一次结果："), self.backup_result_label)
+        self.layout_.addLayout(form)
+        self.backup_now_button = QPushButton(self.tr("立即备份"))
+        self.backup_now_button.setToolTip(
+            self.tr("把数据库、照片、数据交换状态和本机密钥加密备份到备份文件夹，写完后核对。")
+        )
+        self.backup_now_button.clicked.connect(lambda: self.backup_now())
+        self.restore_button = QPushButton(self.tr("恢复…"))
+        self.restore_button.setToolTip(
+            self.tr(
+                "从备份文件恢复：先显示备份的单位、时间和记录数，确认后先备份现在的数据再恢复。"
+            )
+        )
+        self.restore_button.clicked.connect(lambda: self.restore_backup())
+        self.layout_.addLayout(button_row(self.backup_now_button, self.restore_button))
+        note = QLabel(
+            self.tr(
+                "每天第一次打开程序时自动备份一次；保留最近 7 天每天一份、4 周每周一份、"
+                "12 个月每月一份。备份文件加密，恢复时要输入备份密码。"
+            )
+        )
+        note.setObjectName("hint")
+        note.setWordWrap(True)
+        self.layout_.addWidget(note)
+        self.refresh_backup()
+
+    def refresh_backup(self) -> None:
+        """Show the backup folder, whether a 备份密码 is set and the last result."""
+        from app.services.backup.schedule import status
+
+        with self.database.session() as session:
+            state = status(session)
+        if state.folder is None:
+            folder = self.tr("未选择（请选择另一块硬盘或 U 盘上的文件夹）")
+        elif not state.folder.is_dir():
+            folder = self.tr("%1（现在无法访问：U 盘没有插好？）").replace("%1", str(state.folder))
+        else:
+            folder = str(state.folder)
+        shown = folder if len(folder) <= 72 else folder[:30] + "…" + folder[-40:]
+        self.backup_folder_label.setText(shown)  # a long path does not widen the window
+        self.backup_folder_label.setToolTip(folder)
+        self.backup_password_label.setText(
+            self.tr("已设置") if state.has_password else self.tr("未设置（设置后才能备份）")
+        )
+        self.backup_last_label.setText(
+            f"{state.last_success:%Y-%m-%d %H:%M}" if state.last_success else self.tr("从未备份")
+        )
+        result = state.last_result or self.tr("—")
+        if state.last_attempt is not None:
+            result = f"{state.last_attempt:%Y-%m-%d %H:%M}　{result}"
+        self.backup_result_label.setText(result)
+        self.backup_result_label.setStyleSheet(
+            "" if state.last_ok or state.last_attempt is None else "color: #b3261e;"
+        )
+
+    def refresh(self) -> None:
+        """Reload the backup figures (another PC action may have run a backup)."""
+        self.refresh_backup()
+
+    def choose_backup_folder(self) -> None:
+        """选择文件夹: where automatic backups go."""
+        from app.services.backup.schedule import set_folder
+        from app.ui.files import ask_folder
+
+        folder = ask_folder(self, self.tr("选择备份文件夹（另一块硬盘或 U 盘）"))
+        if folder is None:
+            return
+        database_file = self.database.file
+        if database_file is not None and folder.resolve() == database_file.parent.resolve():
+            from app.ui import messages
+
+            messages.show_error(
+                self,
+                self.tr("选择备份文件夹"),
+                self.tr("备份文件夹不能是数据库所在的文件夹：硬盘损坏时会一起丢失。请另选一个。"),
+            )
+            return
+        if self.attempt(lambda s: set_folder(s, folder), self.tr("备份文件夹未保存")):
+            self.refresh_backup()
+
+    def set_backup_password(self) -> None:
+        """设置备份密码…: the dialog with its warning; only the derived key is stored."""
+        from app.services.backup.schedule import set_password, status
+        from app.ui.dialogs.backup_dialogs import BackupPasswordDialog
+
+        with self.database.session() as session:
+            has_password = status(session).has_password
+        dialog = BackupPasswordDialog(
+            lambda password, repeated: self.save_from_dialog(
+                self.tr("设置备份密码"), lambda s: set_password(s, password, repeated)
+            ),
+            has_password,
+            self,
+        )
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.refresh_backup()
+
+    def backup_now(self) -> Any:
+        """立即备份: in the background with a progress dialog; the result is shown here."""
+        from app.ui import messages
+        from app.ui.backup_runner import start_backup
+
+        def after(result: Any) -> None:
+            self.refresh_backup()
+            if result is not None:
+                messages.inform(
+                    self,
+                    self.tr("立即备份"),
+                    self.tr("已备份并核对：%1").replace("%1", str(result.path)),
+                )
+
+        return start_backup(self, self.database, automatic=False, after=after)
+
+    def restore_backup(self) -> Any:
+        """恢复…: choose a backup file, see what it holds (after its password), confirm; the
+        restore runs in the background, then every page is rebuilt on the restored data."""
+        from app.services.backup.archive import read_manifest
+        from app.services.backup.container import MasterKey, Secret
+        from app.services.backup.restore import restore_backup
+        from app.services.backup.schedule import stored_key
+        from app.ui.dialogs.backup_dialogs import RestoreDialog
+        from app.ui.files import ask_open_path
+        from app.ui.operations import Operation
+
+        database_file = self.database.file
+        if database_file is None:
+            return None
+        path = ask_open_path(self, self.tr("选择备份文件"), self.tr("大帮教备份 (*.bjbak)"))
+        if path is None:
+            return None
+        with self.database.session() as session:
+            stored = stored_key(session)
+        dialog = RestoreDialog(path, lambda password: read_manifest(path, Secret(password)), self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        password = dialog.password_text()
+        database = self.database
+
+        def work(report) -> Any:
+            safety = stored or MasterKey.from_password(password)
+            return restore_backup(path, database_file, Secret(password), safety, report=report)
+
+        def done(result: Any) -> None:
+            from app.ui import messages
+
+            database.engine.dispose()  # fresh connections on the restored file
+            text = self.tr("已从备份恢复（%1，%2）。").replace("%1", result.manifest.unit_name)
+            text = text.replace("%2", result.manifest.created.replace("T", " ")[:16])
+            if result.safety_copy is not None:
+                text += self.tr("恢复前的数据已备份到：%1。").replace("%1", str(result.safety_copy))
+            if result.upgraded:
+                text += self.tr("备份来自较早版本的程序，已升级。")
+            messages.inform(self, self.tr("从备份恢复"), text)
+            window = self.window()
+            if hasattr(window, "reload"):
+                QTimer.singleShot(0, lambda: window.reload("settings"))
+
+        operation = Operation(self, self.tr("从备份恢复"), work, changes=True).success(done)
+        return operation.in_background(self.tr("正在恢复数据和照片……"))
 
     def save_due_soon_days(self, days: int) -> None:
         """Store N (see app.services.reminders)."""
