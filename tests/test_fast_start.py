@@ -11,7 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -423,3 +423,24 @@ def test_a_database_locked_by_another_program_is_told_in_chinese(qtbot, gui_app,
     kind, _title, text = dialogs.shown[0]
     assert kind == "critical" and "正被另一个程序使用" in text
     assert db_path.read_bytes() == before
+
+
+def test_the_backup_warning_is_in_the_snapshot_too(qtbot, gui_app, db_path, held_loader):
+    """首页's warning of no backup for a week is painted from the snapshot as well, so that
+    the figures do not move when the real page replaces it."""
+    _entry(db_path)
+    old = (datetime.now() - timedelta(days=10)).isoformat(sep=" ")
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE ledger_entries SET created_at = ?", (old,))
+    conn.close()
+    _write_snapshot(qtbot, db_path)
+    window = _start(qtbot, db_path)
+    assert window.preview is not None
+    warning = window.preview.view.backup_warning
+    assert warning.isVisible() and "从未备份" in warning.text() and "王喆堃" not in warning.text()
+    top = window.preview.view.cards["phase"].mapTo(window, QPoint(0, 0)).y()
+    held_loader.set()
+    _wait_open(qtbot, window)
+    home = window.pages["home"]
+    assert home.backup_warning.isVisible() and "从未备份" in home.backup_warning.text()
+    assert home.view.cards["phase"].mapTo(window, QPoint(0, 0)).y() == top  # nothing moved

@@ -66,6 +66,7 @@ class HomeFigures:
     scope_note: bool = False
     overdue_title: str = ""
     county_buttons: bool = False  # 预览进度通报 and 打印催办单 (the county office's PC)
+    backup_warning: str = ""  # no backup for a week (app.services.backup.schedule)
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,7 @@ class HomePage(Page):
         view.card_clicked.connect(lambda key: self.navigate.emit(*card_target(key)))
         view.bar_clicked.connect(lambda unit_id: self.navigate.emit("ledger", {"unit_id": unit_id}))
         self.backup_warning = view.backup_warning  # no backup for a week (backup.schedule)
+        self.backup_warning_text = ""
         self.backup_warning.linkActivated.connect(lambda _link: self.navigate.emit("settings", {}))
         self.overdue_model = reminder_model(
             self, with_due=False
@@ -172,6 +173,7 @@ class HomePage(Page):
             return
         with self.database.session() as session:
             text = warning(session, datetime.now())
+        self.backup_warning_text = text or ""  # kept in the snapshot too
         self.backup_warning.setText(
             f"{text}　<a href='settings'>{self.tr('打开设置')}</a>" if text else ""
         )
@@ -258,4 +260,5 @@ class HomePage(Page):
             year_elapsed=data.year_elapsed, legend=legend, scope_note=not data.whole_county,
             overdue_title=overdue_title,
             county_buttons=ctx.local_unit_kind == UnitKind.COUNTY_OFFICE,
+            backup_warning=self.backup_warning_text,
         )  # fmt: skip

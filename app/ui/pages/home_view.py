@@ -188,6 +188,8 @@ class HomePreview(QWidget):
         self.view.show_figures(snapshot.figures)
         for button in (self.view.bulletin_button, self.view.reminder_button):
             button.setEnabled(False)
+        self.view.backup_warning.setText(snapshot.figures.backup_warning)
+        self.view.backup_warning.setVisible(bool(snapshot.figures.backup_warning))
         for box in (self.view.overdue_box, self.view.latest_box):
             waiting = QLabel(_t("正在读取……"))
             waiting.setObjectName("hint")
