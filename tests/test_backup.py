@@ -371,3 +371,28 @@ def test_manifest_summary_names_unit_date_and_counts(seeded, tmp_path, master):
     text = "\n".join(manifest.summary())
     assert "单位：县矫正办" in text and "备份时间" in text and "工作台账 " in text
     assert Manifest.from_json(manifest.to_json()) == manifest
+
+
+def test_restore_refused_while_a_window_has_the_database_open(seeded, tmp_path):
+    """The command line does not replace a database under an open window (another process
+    holding the window's lock file); once the window is gone the lock left behind is no bar."""
+    out = tmp_path / "w.bjbak"
+    assert _cli("--db", str(seeded), "backup", "--out", str(out)).returncode == 0
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys; from PySide6.QtCore import QLockFile; l = QLockFile(sys.argv[1]); "
+         "assert l.tryLock(1000); print('held', flush=True); sys.stdin.read()",
+         str(seeded) + ".lock"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        before = dump(seeded)
+        refused = _cli("--db", str(seeded), "restore", str(out), "--yes")
+        assert refused.returncode == 2 and "请先关闭窗口" in refused.stderr
+        assert dump(seeded) == before
+    finally:
+        holder.communicate("")
+    Path(str(seeded) + ".lock").write_text("12345\npython\nsomewhere\n")  # left by a crash
+    done = _cli("--db", str(seeded), "restore", str(out), "--yes")
+    assert done.returncode == 0, done.stderr

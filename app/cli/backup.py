@@ -134,6 +134,13 @@ def _restore(args: argparse.Namespace) -> int:
     database_file = _database_file(args.db)
     if not database_file.parent.is_dir():
         raise UserError(f"文件夹“{database_file.parent}”不存在。")
+    from app.services.database import open_in_window
+
+    if open_in_window(database_file):
+        raise UserError(
+            "大帮教工作台的窗口正打开着这个数据库：请先关闭窗口，再恢复"
+            "（或在窗口的“设置 → 恢复…”里恢复）。数据未改动。"
+        )
     path = Path(args.path).expanduser()
     password = _password_for_restore()
     secret = Secret(password)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -381,6 +382,32 @@ def open_database(db: str | None = None) -> Database:
     return Database(url=url, engine=engine, session_factory=factory, backup_path=backup)
 
 
+def open_in_window(path: Path) -> bool:
+    """Whether a window of this program has the database file open on this PC: it holds
+    ``<file>.lock`` (QLockFile: locked with flock on Linux, opened without write sharing on
+    Windows) for as long as it runs. A lock file left by a program that ended is not held."""
+    lock = path.with_name(path.name + ".lock")
+    try:
+        descriptor = os.open(lock, os.O_RDWR if sys.platform == "win32" else os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    except PermissionError:
+        return sys.platform == "win32"
+    try:
+        if sys.platform == "win32":
+            return False
+        import fcntl
+
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(descriptor)
+
+
 def remove_sqlite_file(path: Path) -> None:
     """Remove a SQLite file with its WAL and shared-memory companions."""
     for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
@@ -392,5 +419,6 @@ __all__ = [
     "backup_sqlite_file",
     "database_url",
     "open_database",
+    "open_in_window",
     "remove_sqlite_file",
 ]
