@@ -1,0 +1,59 @@
+"""What a new clerk (and IT staff) met on the installed program (issue 15): the backup
+password dialog keeping its fields readable under a refusal, and ``restore`` run from a
+script without ``--yes`` refused in Chinese rather than crashing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from app.services.attachments import store_for
+from app.services.backup.archive import write_backup
+from app.services.backup.container import MasterKey
+from app.services.errors import UserError
+from app.ui.dialogs.backup_dialogs import BackupPasswordDialog
+from tests.helpers import dump
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "清田县-备份-2026"
+
+
+def test_a_refused_password_leaves_the_fields_full_height(qtbot, gui_app, dialogs):
+    def refuse(password: str, repeated: str) -> None:
+        raise UserError("两次输入的备份密码不一致。备份密码至少要 8 个字符，请重新输入后再保存。")
+
+    dialog = BackupPasswordDialog(refuse, False)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    full = dialog.password.sizeHint().height()
+    assert dialog.password.height() >= full
+    qtbot.keyClicks(dialog.password, "abc123")
+    qtbot.keyClicks(dialog.repeated, "abc124")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.error.isVisible())
+    gui_app.processEvents()
+    assert dialog.password.height() >= full
+    assert dialog.repeated.height() >= full
+    assert dialog.error.height() >= dialog.error.heightForWidth(dialog.error.width())
+
+
+def test_restore_from_a_script_without_yes_is_refused_not_a_crash(db_path, tmp_path):
+    master = MasterKey.from_password(PASSWORD)
+    backup = tmp_path / "b.bjbak"
+    write_backup(db_path, store_for(db_path), backup, master)
+    before = dump(db_path)
+    env = dict(os.environ, BANGJIAO_BACKUP_PASSWORD=PASSWORD)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--db", str(db_path), "restore", str(backup)],
+        env=env, cwd=ROOT, capture_output=True, text=True, encoding="utf-8",
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "--yes" in done.stderr and "未恢复" in done.stderr
+    assert "意外错误" not in done.stderr
+    assert dump(db_path) == before
