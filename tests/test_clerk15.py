@@ -57,3 +57,21 @@ def test_restore_from_a_script_without_yes_is_refused_not_a_crash(db_path, tmp_p
     assert "--yes" in done.stderr and "未恢复" in done.stderr
     assert "意外错误" not in done.stderr
     assert dump(db_path) == before
+
+
+def test_the_wizard_hint_for_the_county_sits_under_the_templates_not_under_blank(
+    qtbot, gui_app, tmp_path
+):
+    from app.ui.setup_wizard import BLANK, SetupWizard
+
+    wizard = SetupWizard(str(tmp_path / "new.db"))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    qtbot.waitExposed(wizard)
+    page = wizard.template_page
+    templates = [b for key, b in page.buttons.items() if key != BLANK]
+    blank = page.buttons[BLANK]
+    hint = page.template_hint
+    assert "内置模板" in hint.text() and hint.isVisible()
+    assert max(b.geometry().bottom() for b in templates) <= hint.geometry().top()
+    assert hint.geometry().bottom() <= blank.geometry().top()
