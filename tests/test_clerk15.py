@@ -75,3 +75,20 @@ def test_the_wizard_hint_for_the_county_sits_under_the_templates_not_under_blank
     assert "内置模板" in hint.text() and hint.isVisible()
     assert max(b.geometry().bottom() for b in templates) <= hint.geometry().top()
     assert hint.geometry().bottom() <= blank.geometry().top()
+
+
+def test_organisation_names_each_pairing_once_when_the_pc_holds_two_years(qtbot, dialogs, db_path):
+    from app.services.database import open_database
+    from app.services.programme import new_programme
+    from app.ui.pages.organisation import OrganisationPage
+    from tests.helpers import open_page
+
+    database = open_database(str(db_path))
+    with database.session() as s:
+        new_programme(s, year=2019, copy_from_year=2018)
+    database.close()
+    page = open_page(qtbot, db_path, "organisation")
+    assert isinstance(page, OrganisationPage)
+    rows = {row.name: row.paired_with for row in page.units_model.rows()}
+    assert rows["基层科"] == "东源司法所、北山司法所"
+    assert rows["东源司法所"] == "基层科"
