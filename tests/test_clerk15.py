@@ -92,3 +92,23 @@ def test_organisation_names_each_pairing_once_when_the_pc_holds_two_years(qtbot,
     rows = {row.name: row.paired_with for row in page.units_model.rows()}
     assert rows["基层科"] == "东源司法所、北山司法所"
     assert rows["东源司法所"] == "基层科"
+
+
+def test_the_command_lines_own_errors_are_chinese(capsys):
+    import pytest
+
+    from app.cli import build_parser
+
+    cases = {
+        ("bogus",): "子命令：无效的选择 'bogus'",
+        ("--db", "x.db", "backup"): "缺少必须给出的参数：--out",
+        ("--version",): "无法识别的参数：--version",
+        ("--db", "x.db", "ledger", "add", "--unit"): "参数 --unit：后面要给出一个值",
+    }
+    for argv, expected in cases.items():
+        with pytest.raises(SystemExit) as exit_info:
+            build_parser().parse_args(list(argv))
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert "用法：" in err and "错误：" in err and expected in err, err
+        assert "error:" not in err and "required" not in err and "invalid" not in err
