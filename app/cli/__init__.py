@@ -51,8 +51,40 @@ class _ChineseHelpFormatter(argparse.RawDescriptionHelpFormatter):
         super().add_usage(usage, actions, groups, prefix="用法：" if prefix is None else prefix)
 
 
+# argparse's own messages (Python 3.11+), in the Chinese the rest of the help uses.
+_ARGPARSE_MESSAGES: tuple[tuple[str, str], ...] = (
+    (r"^the following arguments are required: (.*)$", r"缺少必须给出的参数：\1"),
+    (r"^unrecognized arguments: (.*)$", r"无法识别的参数：\1（可用 --help 查看用法）"),
+    (r"^one of the arguments (.*) is required$", r"以下参数必须给出一个：\1"),
+    (r"^ambiguous option: (\S+) could match (.*)$", r"选项 \1 不明确，可能是：\2"),
+    (r"^argument command: ", "子命令："),
+    (r"^argument ([^:]+): ", r"参数 \1："),
+    (r"invalid choice: (.*) \(choose from (.*)\)$", r"无效的选择 \1（可选：\2）"),
+    (r"expected one argument$", "后面要给出一个值"),
+    (r"expected at least one argument$", "后面至少要给出一个值"),
+    (r"expected at most one argument$", "后面最多给出一个值"),
+    (r"invalid (\w+) value: (.*)$", r"无效的值 \2"),
+    (r"not allowed with argument (.*)$", r"不能与参数 \1 同时使用"),
+)
+
+
+def chinese_argparse_message(message: str) -> str:
+    """argparse's English message (a missing or unknown argument…) in Chinese."""
+    for pattern, replacement in _ARGPARSE_MESSAGES:
+        message = re.sub(pattern, replacement, message)
+    return message
+
+
+class _ChineseParser(argparse.ArgumentParser):
+    """An argument parser whose own error messages are Chinese (usage, then 错误：…)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：错误：{chinese_argparse_message(message)}\n")
+
+
 def _parser(name: str, parent=None, **kwargs) -> argparse.ArgumentParser:
-    make = parent.add_parser if parent is not None else argparse.ArgumentParser
+    make = parent.add_parser if parent is not None else _ChineseParser
     parser = make(name, add_help=False, formatter_class=_ChineseHelpFormatter, **kwargs)
     parser._optionals.title = "选项"
     parser.add_argument("-h", "--help", action="help", help="显示本帮助并退出")

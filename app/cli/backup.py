@@ -149,7 +149,13 @@ def _restore(args: argparse.Namespace) -> int:
     for line in manifest.summary():
         print(f"  {line}")
     if not args.yes:
-        answer = input(f"用这个备份替换“{database_file}”中的数据？当前数据会先备份。输入 y 确认：")
+        try:
+            answer = input(
+                f"用这个备份替换“{database_file}”中的数据？当前数据会先备份。输入 y 确认："
+            )
+        except EOFError:  # a script or a pipe with nothing to answer
+            print()
+            raise UserError("未恢复：没有收到确认。在脚本中运行时请加 --yes。") from None
         if answer.strip().lower() not in ("y", "yes", "是"):
             print("未恢复。")
             return 2

@@ -126,8 +126,11 @@ def _alive(model: type[SyncedRecord]) -> ColumnElement[bool]:
 # ---------------------------------------------------------------- units
 
 
-def list_units(session: Session, kind: UnitKind | None = None) -> list[UnitRow]:
-    """Every unit (optionally of one kind) in display order, with its pairings."""
+def list_units(
+    session: Session, kind: UnitKind | None = None, programme_id: int | None = None
+) -> list[UnitRow]:
+    """Every unit (optionally of one kind) in display order, with its pairings in
+    ``programme_id`` (each partner named once, whichever years it was paired in when None)."""
     parent = aliased(Unit)
     query = (
         select(Unit, parent.name)
@@ -138,9 +141,11 @@ def list_units(session: Session, kind: UnitKind | None = None) -> list[UnitRow]:
     if kind is not None:
         query = query.where(Unit.kind == kind)
     partners: dict[int, list[str]] = {}
-    for row in list_pairings(session):
-        partners.setdefault(row.department_id, []).append(row.office)
-        partners.setdefault(row.office_id, []).append(row.department)
+    for row in list_pairings(session, programme_id):
+        for unit_id, partner in ((row.department_id, row.office), (row.office_id, row.department)):
+            names = partners.setdefault(unit_id, [])
+            if partner not in names:  # the same pairing copied into each year
+                names.append(partner)
     return [
         UnitRow(
             unit.id,

@@ -80,11 +80,13 @@ class TemplatePage(QWizardPage):
         )  # fmt: skip
         template_hint.setObjectName("hint")
         template_hint.setWordWrap(True)
-        template_hint.setContentsMargins(24, 0, 0, 0)
-        for button in self.buttons.values():
+        template_hint.setContentsMargins(24, 0, 0, 8)
+        self.template_hint = template_hint
+        for key, button in self.buttons.items():
             self.group.addButton(button)
+            if key == BLANK:  # the hint belongs under the templates, not under 空白
+                layout.addWidget(template_hint)
             layout.addWidget(button)
-        layout.addWidget(template_hint)
         layout.addStretch(1)
         self.credential_choice.setChecked(True)
 

@@ -24,6 +24,23 @@ from app.ui.dialogs.guarded import GuardedDialog
 WARNING_STYLE = "color: #b3261e; font-weight: bold;"
 
 
+def grow_to_fit(dialog: QWidget) -> None:
+    """Make ``dialog`` tall enough for what its layout now holds (a message just shown):
+    Qt keeps a shown window's height and squeezes the fields instead."""
+    layout = dialog.layout()
+    if layout is None:
+        return
+    layout.activate()
+    width = dialog.width()
+    needed = (
+        layout.totalHeightForWidth(width)
+        if layout.hasHeightForWidth()
+        else layout.totalSizeHint().height()
+    )
+    if dialog.height() < needed:
+        dialog.resize(width, needed)
+
+
 def _password_field() -> QLineEdit:
     field = QLineEdit()
     field.setEchoMode(QLineEdit.EchoMode.Password)
@@ -98,6 +115,7 @@ class BackupPasswordDialog(GuardedDialog):
         except UserError as exc:
             self.error.setText(str(exc))
             self.error.show()
+            grow_to_fit(self)
             return
         self.mark_unchanged()
         self.accept()

@@ -93,7 +93,7 @@ class OrganisationPage(Page):
     def refresh(self) -> None:
         """Reload units and pairings."""
         with self.database.session() as session:
-            units = reference.list_units(session)
+            units = reference.list_units(session, programme_id=self.context.programme_id)
             pairings = reference.list_pairings(session, self.context.programme_id)
         self.units_model.set_rows(units)
         self.pairings_model.set_rows(pairings)
