@@ -242,15 +242,18 @@ def test_rotation_keeps_7_daily_4_weekly_12_monthly():
     start = datetime(2018, 1, 1, 9, 0)
     stamps = [start + timedelta(days=n) for n in range(400)]
     stamps += [start + timedelta(days=399, hours=3)]  # a second backup on the last day
+    stamps += [start + timedelta(days=398, hours=3)]  # and on the day before
     keep = to_keep(stamps)
     last = start + timedelta(days=399, hours=3)
     days = sorted({s.date() for s in keep})
-    assert last in keep and start + timedelta(days=399) not in keep  # the day's newest only
+    assert last in keep and start + timedelta(days=399) in keep  # the newest day: all of them
+    day_before = start + timedelta(days=398)
+    assert day_before + timedelta(hours=3) in keep and day_before not in keep  # its newest only
     recent = [last.date() - timedelta(days=n) for n in range(7)]
     assert set(recent) <= set(days)
     weeks = {s.isocalendar()[:2] for s in keep}
     months = {(s.year, s.month) for s in keep}
-    assert len(months) == 12 and len(keep) <= 7 + 4 + 12
+    assert len(months) == 12 and len(keep) <= 2 + 7 + 4 + 12
     assert len(weeks) >= 4
     # the newest of each of the 12 last months is kept: month ends, bar the current month
     for year, month in sorted(months)[:-1]:
@@ -396,3 +399,24 @@ def test_restore_refused_while_a_window_has_the_database_open(seeded, tmp_path):
     Path(str(seeded) + ".lock").write_text("12345\npython\nsomewhere\n")  # left by a crash
     done = _cli("--db", str(seeded), "restore", str(out), "--yes")
     assert done.returncode == 0, done.stderr
+
+
+def test_a_failure_shown_before_the_settings_changed_waits_for_the_next_try(db_path, tmp_path):
+    """设置's 最近一次结果 no longer shows an old refusal (no folder, no password) as the
+    present state once the clerk has fixed it."""
+    from app.services.backup.schedule import record, set_folder, set_password, status
+    from app.services.database import open_database
+
+    database = open_database(str(db_path))
+    try:
+        with database.session() as session:
+            record(session, datetime(2018, 7, 1, 8, 0), False, "还没有设置备份密码")
+            assert status(session).last_ok is False
+            set_password(session, "一二三四五六七八", "一二三四五六七八")
+            state = status(session)
+            assert state.last_ok and "请点“立即备份”试一次" in (state.last_result or "")
+            record(session, datetime(2018, 7, 1, 8, 5), True, "成功：x")
+            set_folder(session, tmp_path)
+            assert status(session).last_result == "成功：x"  # a success is left as it was
+    finally:
+        database.close()

@@ -69,7 +69,7 @@ def status(session: Session) -> BackupStatus:
         get_setting(session, LAST_FILE),
         _when(get_setting(session, LAST_ATTEMPT)),
         get_setting(session, LAST_RESULT),
-        get_setting(session, LAST_OK) == "1",
+        get_setting(session, LAST_OK) != "0",  # "" after the settings changed: not red
     )
 
 
@@ -81,6 +81,7 @@ def set_password(session: Session, password: str, repeated: str | None = None) -
         raise UserError("两次输入的备份密码不一致。")
     master = MasterKey.from_password(password)
     set_setting(session, KEY, master.to_json())
+    _settings_changed(session)
     return master
 
 
@@ -93,6 +94,15 @@ def stored_key(session: Session) -> MasterKey | None:
 def set_folder(session: Session, folder: Path) -> None:
     """Where automatic backups go (a second disk or a USB stick)."""
     set_setting(session, FOLDER, str(folder))
+    _settings_changed(session)
+
+
+def _settings_changed(session: Session) -> None:
+    """A failure recorded before the folder or password changed may no longer hold: it is
+    shown as waiting for the next try instead of as the present state."""
+    if get_setting(session, LAST_OK) == "0":
+        set_setting(session, LAST_RESULT, "上次备份失败后已更改了设置，请点“立即备份”试一次。")
+        set_setting(session, LAST_OK, "")
 
 
 def record(session: Session, at: datetime, ok: bool, text: str, file: Path | None = None) -> None:
@@ -138,10 +148,13 @@ def to_keep(
     weekly: int = KEEP_WEEKLY,
     monthly: int = KEEP_MONTHLY,
 ) -> set[datetime]:
-    """The backups rotation keeps: the newest of each of the last ``daily`` days that have
-    one, of the last ``weekly`` ISO weeks and of the last ``monthly`` months."""
+    """The backups rotation keeps: every one of the newest day (a 立即备份 before a risky
+    change does not delete the morning's), then the newest of each of the last ``daily`` days
+    that have one, of the last ``weekly`` ISO weeks and of the last ``monthly`` months."""
     ordered = sorted(set(stamps), reverse=True)
-    keep: set[datetime] = set()
+    keep: set[datetime] = (
+        {s for s in ordered if s.date() == ordered[0].date()} if ordered else set()
+    )
     periods: list[tuple[Callable[[datetime], object], int]] = [
         (lambda s: s.date(), daily),
         (lambda s: s.isocalendar()[:2], weekly),

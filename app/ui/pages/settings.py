@@ -157,6 +157,9 @@ class SettingsPage(Page):
         self.backup_password_label.setText(
             self.tr("已设置") if state.has_password else self.tr("未设置（设置后才能备份）")
         )
+        self.password_button.setText(
+            self.tr("修改备份密码…") if state.has_password else self.tr("设置备份密码…")
+        )
         self.backup_last_label.setText(
             f"{state.last_success:%Y-%m-%d %H:%M}" if state.last_success else self.tr("从未备份")
         )
