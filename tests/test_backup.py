@@ -420,3 +420,36 @@ def test_a_failure_shown_before_the_settings_changed_waits_for_the_next_try(db_p
             assert status(session).last_result == "成功：x"  # a success is left as it was
     finally:
         database.close()
+
+
+def test_after_restoring_an_older_backup_a_later_credential_is_explained(
+    tmp_path, monkeypatch, capsys
+):
+    """A department that joined after the backup the county restored is not called forged:
+    the county is told its data was replaced and to issue the credential again."""
+    from app.cli import main
+
+    monkeypatch.setenv("BANGJIAO_BACKUP_PASSWORD", PASSWORD)
+    county, unit, usb = tmp_path / "county.db", tmp_path / "unit.db", tmp_path / "usb"
+    usb.mkdir()
+    assert (
+        main(["--db", str(county), "init", "--template", "qingtian-2018", "--unit", "县矫正办"])
+        == 0
+    )
+    assert main(["--db", str(county), "backup", "--out", str(usb / "早.bjbak")]) == 0
+    cred = usb / "法律援助中心.cred"
+    assert (
+        main(["--db", str(county), "credential", "--unit", "法律援助中心", "--out", str(cred)]) == 0
+    )
+    assert main(["--db", str(unit), "init", "--credential", str(cred)]) == 0
+    package = usb / "1.bjpkg"
+    assert main(["--db", str(unit), "export", "--to", "县矫正办", "--out", str(package)]) == 0
+    assert main(["--db", str(county), "restore", str(usb / "早.bjbak"), "--yes"]) == 0
+    capsys.readouterr()
+    before = dump(county)
+    assert main(["--db", str(county), "import", str(package)]) == 2
+    captured = capsys.readouterr()
+    said = captured.out + captured.err
+    assert "可能是伪造的" not in said
+    assert "本机的数据曾被替换" in said and "重新发放接入凭证" in said
+    assert dump(county) == before

@@ -382,6 +382,14 @@ class SenderTrust:
                     f"又为{name}生成了一份新的接入凭证，之前的凭证随之失效。已拒绝，本机数据没有任何改动。"
                     f"请把最新的接入凭证交给{name}，让它用新凭证重新接入后再导出数据包。"
                 )
+            restored = get_setting(self.session, identity.MOVED)
+            if restored:
+                return PackageError(
+                    f"发送单位“{name}”在本机没有登记，不能导入它的数据包：本机的数据曾被替换"
+                    f"（{restored}），{name}的接入凭证可能是在所恢复的备份之后发放的，"
+                    "恢复后本机已不记得它。已拒绝，本机数据没有任何改动。"
+                    f"请在“数据交换”页面为{name}重新发放接入凭证，让它用新凭证重新接入后再导出数据包。"
+                )
             return PackageError(
                 f"发送单位“{name}”尚未登记，不能导入它的数据包：它所用的接入凭证不是本机为{name}"
                 "发放的任何一份（可能是伪造的，或是别的电脑生成的）。已拒绝，本机数据没有任何改动。"

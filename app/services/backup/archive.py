@@ -96,17 +96,26 @@ class Manifest:
             f"单位：{self.unit_name}"
             + (f"（{self.unit_kind}）" if self.unit_kind not in self.unit_name else ""),
             f"备份时间：{made:%Y年%m月%d日 %H:%M}",
-            f"程序版本：{self.program_version}（数据库结构 {self.schema_revision or '无'}）",
+            f"制作备份的程序：{self.program_version} 版（数据格式 {_format_number(self.schema_revision)}）",
         ]
         counts = [f"{label} {self.tables[t]}" for t, label in COUNTED.items() if t in self.tables]
         lines.append("内容：" + "，".join(counts))
         size = self.attachment_bytes / (1 << 20)
         lines.append(f"照片和文件原件：{len(self.attachments)} 个，共 {size:.1f} MB")
-        lines.append(
-            f"本机密钥：{'有' if self.keys else '无'}；登记的其他单位公钥：{self.peers} 个；"
-            f"数据交换状态文件：{'有' if self.exchange_state else '无'}"
-        )
+        if self.keys:
+            lines.append(
+                f"数据交换：本机的数据交换密钥和已接入的 {self.peers} 个单位的登记都在备份中"
+            )
+        else:
+            lines.append("数据交换：本机当时还没有数据交换密钥（恢复后第一次导出时生成）")
         return lines
+
+
+def _format_number(revision: str | None) -> str:
+    """A schema revision as a clerk reads it: 0015 → 第 15 版."""
+    if revision and revision.isdigit():
+        return f"第 {int(revision)} 版"
+    return revision or "未知"
 
 
 @dataclass(frozen=True)
