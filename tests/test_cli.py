@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from app.cli import main
@@ -143,3 +144,13 @@ def test_help_names_the_frozen_executable(monkeypatch):
     assert "用法：bangjiao-desk" in text
     assert "  bangjiao-desk --db bangjiao.db init --template" in text
     assert "main.py" not in text
+
+
+def test_version_is_printed(capsys):
+    from app.cli import build_parser
+    from app.paths import program_version
+
+    with pytest.raises(SystemExit) as done:
+        build_parser().parse_args(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"大帮教工作台 {program_version()}"

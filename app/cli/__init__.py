@@ -111,6 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
     name = program_name()
     epilog = _examples_for(name)
     parser = _parser(name, description=DESCRIPTION, epilog=epilog)
+    from app.paths import program_version
+
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"大帮教工作台 {program_version()}",
+        help="显示程序版本并退出",
+    )
     parser.add_argument(
         "--db",
         metavar="PATH或URL",
