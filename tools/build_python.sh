@@ -103,12 +103,14 @@ make install >/dev/null
 cd /build
 mkdir cpython && tar -xzf python3.11_*.orig.tar.gz -C cpython --strip-components=1
 cd cpython
+export LD_LIBRARY_PATH="$prefix/lib"  # configure bakes it into the build's import checks
 ./configure --prefix="$prefix" --enable-shared --without-ensurepip --enable-loadable-sqlite-extensions \
   CPPFLAGS="-I$prefix/include" LDFLAGS="-L$prefix/lib" \
   py_cv_module__tkinter=n/a py_cv_module_readline=n/a py_cv_module__curses=n/a \
   py_cv_module__curses_panel=n/a py_cv_module__dbm=n/a py_cv_module__gdbm=n/a >/dev/null
-LD_LIBRARY_PATH="$prefix/lib" make -j"$jobs" >/dev/null
-LD_LIBRARY_PATH="$prefix/lib" make install >/dev/null
+make -j"$jobs" >/dev/null
+make install >/dev/null
+unset LD_LIBRARY_PATH
 cd "$prefix"
 rm -rf lib/python3.11/test lib/python3.11/idlelib lib/python3.11/tkinter lib/python3.11/turtledemo \
   lib/python3.11/lib2to3/tests lib/pkgconfig share include/sqlite3*.h bin/sqlite3 lib/libsqlite3.la
