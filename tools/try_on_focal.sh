@@ -2,22 +2,31 @@
 # Install the built .deb on Ubuntu 20.04 (focal, glibc 2.31: the base of 银河麒麟 V10) in a
 # chroot and run the smoke test of the installed program there.
 #
-#     tools/try_on_focal.sh [dist/bangjiao-desk_0.1.0_amd64.deb]
+#     tools/try_on_focal.sh [dist/bangjiao-desk_0.1.0_amd64.deb] [--display :65]
 #
 # The chroot (debootstrap, minbase) is kept in $BANGJIAO_BUILD_CACHE/focal (default
 # ~/.cache/bangjiao-build) and reset to its freshly bootstrapped state for every run, so the .deb is
 # always installed on a clean system: `apt-get install ./the.deb` inside it pulls the Depends from
 # focal's archive, which proves focal has every package the .deb names. tools/smoke_installed.py
 # runs here (it needs the source tree) and starts the program inside the chroot through a
-# wrapper; its home folder is bind-mounted at the same path inside. Needs root and the network
-# (archive.ubuntu.com).
+# wrapper; its home folder is bind-mounted at the same path inside. With --display (a running X
+# server, e.g. Xvfb) the window is also opened through Qt's xcb plugin with focal's X libraries.
+# Needs root and the network (archive.ubuntu.com).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root_dir="$PWD"
 if [ "$(id -u)" -ne 0 ]; then
   exec sudo env "PATH=$PATH" "$0" "$@"
 fi
-deb="$(readlink -f "${1:-$(ls dist/bangjiao-desk_*_amd64.deb | tail -1)}")"
+deb=""
+display=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --display) display="$2"; shift 2 ;;
+    *) deb="$1"; shift ;;
+  esac
+done
+deb="$(readlink -f "${deb:-$(ls dist/bangjiao-desk_*_amd64.deb | tail -1)}")"
 cache="${BANGJIAO_BUILD_CACHE:-$HOME/.cache/bangjiao-build}"
 MIRROR=http://archive.ubuntu.com/ubuntu
 KEYRING_DEB="ubuntu-keyring_2018.09.18.1~18.04.2_all.deb"
@@ -55,10 +64,10 @@ cleanup() {
   [ -n "${work:-}" ] && rm -rf "$work"
 }
 trap cleanup EXIT
-for m in "$focal/proc" "$focal/dev" "$focal/sys"; do
-  mountpoint -q "$m" && umount -l "$m"
-done
-rm -rf "$focal" && mkdir -p "$focal" && tar -C "$focal" -xf "$base"
+mounted_inside() { awk -v r="$focal/" 'index($2, r) == 1 {print $2}' /proc/mounts | sort -r; }
+for m in $(mounted_inside); do umount -l "$m"; done  # left by an interrupted run
+[ -z "$(mounted_inside)" ] || { echo "still mounted in $focal: $(mounted_inside)"; exit 1; }
+rm -rf --one-file-system "$focal" && mkdir -p "$focal" && tar -C "$focal" -xf "$base"
 mount -t proc proc "$focal/proc" && mounts+=("$focal/proc")
 mount --bind /dev "$focal/dev" && mounts+=("$focal/dev")
 cp /etc/resolv.conf "$focal/etc/resolv.conf"
@@ -70,6 +79,11 @@ chroot "$focal" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTE
   apt-get install -y -qq --no-install-recommends "/tmp/$(basename "$deb")"
 chroot "$focal" dpkg-query -W -f='${Package} ${Version} ${Status}\n' bangjiao-desk
 echo "focal: glibc $(chroot "$focal" ldd --version | head -1 | awk '{print $NF}'), installed in $((SECONDS - step)) s"
+# every bundled ELF file finds its libraries on focal
+missing="$(chroot "$focal" /bin/sh -c 'cd /opt/bangjiao-desk && find . -type f -name "*.so*" |
+  while read -r f; do LD_LIBRARY_PATH=_internal ldd "$f" 2>/dev/null | grep "not found" | sed "s|^|$f: |"; done' | sort -u)"
+[ -z "$missing" ] || { echo "libraries not found on focal:"; echo "$missing"; exit 1; }
+echo "focal: every bundled library's dependencies found (ldd)"
 
 # 3. the smoke test, the program run inside focal
 work="$(mktemp -d /tmp/bangjiao-focal.XXXXXX)"
@@ -84,3 +98,14 @@ step=$SECONDS
 uv run --project "$root_dir" python "$root_dir/tools/smoke_installed.py" \
   --binary "$work/bangjiao-desk" --home "$work/home"
 echo "focal: smoke test $((SECONDS - step)) s; whole run $((SECONDS - started)) s"
+
+if [ -n "$display" ]; then  # the window through xcb, with focal's X libraries
+  mkdir -p "$focal/tmp/.X11-unix" && mount --bind /tmp/.X11-unix "$focal/tmp/.X11-unix"
+  mounts+=("$focal/tmp/.X11-unix")
+  chroot "$focal" /usr/bin/env HOME=/tmp/xcb-home DISPLAY="$display" QT_QPA_PLATFORM=xcb \
+    /usr/bin/bangjiao-desk init --template qingtian-2018 --unit 县矫正办 >/dev/null
+  chroot "$focal" /usr/bin/env HOME=/tmp/xcb-home DISPLAY="$display" QT_QPA_PLATFORM=xcb \
+    BANGJIAO_QUIT_AFTER_OPEN=1 /usr/bin/bangjiao-desk
+  grep -h "窗口已打开数据库" "$focal/tmp/xcb-home/.local/share/BangjiaoDesk/logs/bangjiao.log"
+  echo "focal: the window opened through xcb on $display"
+fi
