@@ -63,7 +63,10 @@ if [ ! -f "$chroot_dir/.bangjiao-ready-$chroot_key" ]; then
   rm -rf "$keyring_dir" && dpkg-deb -x "$cache/src/$KEYRING_DEB" "$keyring_dir"
   keyring="$keyring_dir/usr/share/keyrings/ubuntu-archive-keyring.gpg"
   if [ ! -f "$chroot_dir/.bangjiao-debootstrap" ]; then
-    rm -rf "$chroot_dir"
+    for m in $(awk -v r="$chroot_dir/" 'index($2, r) == 1 {print $2}' /proc/mounts | sort -r); do
+      umount -l "$m"  # left by an interrupted run: never delete through a mount
+    done
+    rm -rf --one-file-system "$chroot_dir" "$chroot_dir.tmp"
     log "debootstrap bionic into $chroot_dir"
     debootstrap --variant=minbase --arch=amd64 --keyring="$keyring" bionic "$chroot_dir.tmp" "$MIRROR" >&2
     mv "$chroot_dir.tmp" "$chroot_dir"
@@ -138,6 +141,7 @@ cleanup() {
 trap cleanup EXIT
 for fs in proc dev; do
   mkdir -p "$chroot_dir/$fs"
+  if mountpoint -q "$chroot_dir/$fs"; then umount -l "$chroot_dir/$fs"; fi
   if [ "$fs" = proc ]; then mount -t proc proc "$chroot_dir/proc"; else mount --bind /dev "$chroot_dir/dev"; fi
   mount_points+=("$chroot_dir/$fs")
 done
