@@ -88,8 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     started = time.monotonic()
-    portable = sys.platform.startswith("linux") and not args.host_python
-    python = build_environment(portable_python() if portable else None)
+    python = None  # Windows: the Python uv finds
+    if sys.platform.startswith("linux"):
+        # the environment is remade when its interpreter changes (uv sync --python)
+        host = Path(getattr(sys, "_base_executable", sys.executable))
+        python = host if args.host_python else portable_python()
+    python = build_environment(python)
     command = [
         str(python), "-m", "PyInstaller", str(ROOT / "packaging" / "bangjiao.spec"),
         "--noconfirm", "--clean", "--log-level", "WARN",
