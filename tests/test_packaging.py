@@ -199,6 +199,8 @@ OBJDUMP_T = """
 0000000000000000      DF *UND*\t0000000000000000 (GLIBCXX_3.4.9) _ZdlPv
 0000000000000000      DF *UND*\t0000000000000000 (GLIBCXX_3.4.26) _ZNSt7__cxx1118basic_stringstream
 0000000000000000      DF *UND*\t0000000000000000 (CXXABI_1.3.11) __cxa_init_primary_exception
+0000000000000000      DF *UND*\t0000000000000000 (GCC_4.2.0) _Unwind_GetIPInfo
+0000000000000000      DF *UND*\t0000000000000000 (GCC_3.0) _Unwind_Resume
 0000000000000000  w   D  *UND*\t0000000000000000  Base        __gmon_start__
 00000000000a1b20 g    DF .text\t0000000000000042  GLIBCXX_3.4.30 _ZdefinedHere
 """
@@ -208,14 +210,19 @@ def test_the_glibc_check_reads_every_symbol_family_and_compares_numerically():
     check = _tool("check_glibc")
     needs = check.parse_required(OBJDUMP_T)
     # numeric, not textual: 2.28 > 2.17 > 2.2.5 and 3.4.26 > 3.4.9; defined symbols don't count
-    assert needs == {"GLIBC": (2, 28), "GLIBCXX": (3, 4, 26), "CXXABI": (1, 3, 11)}
-    gcc8 = {"GLIBC": (2, 28), "GLIBCXX": (3, 4, 25), "CXXABI": (1, 3, 11)}
+    assert needs == {
+        "GLIBC": (2, 28),
+        "GLIBCXX": (3, 4, 26),
+        "CXXABI": (1, 3, 11),
+        "GCC": (4, 2, 0),
+    }
+    gcc8 = {"GLIBC": (2, 28), "GLIBCXX": (3, 4, 25), "CXXABI": (1, 3, 11), "GCC": (8, 0, 0)}
     assert check.over_limits(needs, gcc8) == {"GLIBCXX": (3, 4, 26)}
     assert check.over_limits(needs, {**gcc8, "GLIBCXX": (3, 4, 26)}) == {}
     assert check.over_limits(needs, {"GLIBC": (2, 27)}) == {"GLIBC": (2, 28)}
     assert check.parse_required("no versioned symbols") == {}
-    # the limits are gcc 8's libstdc++ (Debian 10 = 统信UOS V20)
-    assert check.LIBSTDCXX_LIMITS == {"GLIBCXX": "3.4.25", "CXXABI": "1.3.11"}
+    # the limits are gcc 8's libstdc++ and libgcc_s (Debian 10 = 统信UOS V20)
+    assert check.LIBSTDCXX_LIMITS == {"GLIBCXX": "3.4.25", "CXXABI": "1.3.11", "GCC": "8.0.0"}
 
 
 @pytest.mark.skipif(shutil.which("objdump") is None, reason="binutils")

@@ -27,16 +27,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.distribution import MINIMUM_GLIBC
 
-REQUIRED = re.compile(r"\*UND\*.*\((GLIBC|GLIBCXX|CXXABI)_(\d+(?:\.\d+)+)\)")
-# The newest libstdc++ symbol versions of gcc 8 (Debian 10 / 统信UOS V20; Ubuntu 20.04 has gcc 10).
-LIBSTDCXX_LIMITS = {"GLIBCXX": "3.4.25", "CXXABI": "1.3.11"}
+REQUIRED = re.compile(r"\*UND\*.*\((GLIBC|GLIBCXX|CXXABI|GCC)_(\d+(?:\.\d+)+)\)")
+# The newest symbol versions of gcc 8's libstdc++ and libgcc_s (Debian 10 / 统信UOS V20; Ubuntu
+# 20.04 has gcc 10's), which the program uses from the system.
+LIBSTDCXX_LIMITS = {"GLIBCXX": "3.4.25", "CXXABI": "1.3.11", "GCC": "8.0.0"}
 INTERPRETER_LIBS = ("libpython", "libffi.", "libssl.", "libcrypto.", "libsqlite3.", "libz.",
                     "libbz2.", "liblzma.", "libexpat.", "libmpdec.", "libuuid.")  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One ELF file and the newest version of each symbol family (GLIBC, GLIBCXX, CXXABI)
+    """One ELF file and the newest version of each symbol family (GLIBC, GLIBCXX, CXXABI, GCC)
     it requires."""
 
     path: Path
@@ -60,8 +61,8 @@ def show(version: tuple[int, ...]) -> str:
 
 
 def parse_required(objdump: str) -> dict[str, tuple[int, ...]]:
-    """The newest version of each family among the undefined symbols of ``objdump -T`` output,
-    e.g. {"GLIBC": (2, 17), "GLIBCXX": (3, 4, 21)}."""
+    """The newest version of each family (GLIBC, GLIBCXX, CXXABI, GCC) among the undefined
+    symbols of ``objdump -T`` output, e.g. {"GLIBC": (2, 17), "GLIBCXX": (3, 4, 21)}."""
     needs: dict[str, tuple[int, ...]] = {}
     for match in REQUIRED.finditer(objdump):
         family, version = match.group(1), parse_version(match.group(2))
