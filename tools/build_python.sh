@@ -10,8 +10,10 @@
 # libffi from bionic, a newer SQLite built here, liblzma, libbz2, zlib, libuuid) are copied into
 # <prefix>/lib. No tkinter, readline, curses or dbm (the program uses none).
 # Sources, all checked by SHA-256: CPython's and SQLite's release tarballs from Debian's pool
-# (deb.debian.org, the .orig tarballs of bookworm's python3.11 and trixie's sqlite3), bionic's
-# packages through apt (signed by Ubuntu's archive key, ubuntu-keyring from archive.ubuntu.com).
+# (deb.debian.org, the .orig tarballs of bookworm's python3.11 and trixie's sqlite3) and the
+# security fixes Debian 12 applies to its 3.11.2 (its debian/patches, from CVE-2024-0450 on);
+# bionic's packages through apt (signed by Ubuntu's archive key, ubuntu-keyring from
+# archive.ubuntu.com).
 # Needs root (debootstrap, chroot; sudo otherwise), and the network on the first run only.
 # Cached in $BANGJIAO_BUILD_CACHE (default ~/.cache/bangjiao-build): the chroot by its package
 # list, the interpreter by this script's hash, so a second run only prints the prefix.
@@ -38,6 +40,10 @@ KEYRING_SHA=5d8609563fb3074026b254d7d5248f90d393c7dbafcac48916f333bf3c90fed9
 PYTHON_VERSION=3.11.2
 PYTHON_TAR=python3.11_3.11.2.orig.tar.gz
 PYTHON_SHA=2411c74bda5bbcfcddaf4531f66d1adc73f247f529aee981b029513aefdbf849
+# Debian 12's packaging of it: its security fixes (CVE-2023-… to CVE-2026-…) are applied
+PYTHON_DEBIAN=python3.11_3.11.2-6+deb12u8.debian.tar.xz
+PYTHON_DEBIAN_SHA=ece2d63c70ac0b7a401fbe6b51b0103be997c294a01a3865549be1862794ba97
+FIRST_SECURITY_PATCH=CVE-2024-0450.patch  # debian/patches/series from here on, in order
 SQLITE_TAR=sqlite3_3.46.1.orig.tar.xz
 SQLITE_SHA=d0cdd2ece271b29e7ce18095745d892517ee26d0f270065b3a25c2e9eb11639c
 PACKAGES="build-essential pkg-config patchelf xz-utils tcl libssl-dev libffi-dev zlib1g-dev
@@ -85,9 +91,11 @@ fi
 
 # 2. the sources
 fetch "http://deb.debian.org/debian/pool/main/p/python3.11/$PYTHON_TAR" "$PYTHON_TAR" "$PYTHON_SHA"
+fetch "http://deb.debian.org/debian/pool/main/p/python3.11/$PYTHON_DEBIAN" "$PYTHON_DEBIAN" "$PYTHON_DEBIAN_SHA"
 fetch "http://deb.debian.org/debian/pool/main/s/sqlite3/$SQLITE_TAR" "$SQLITE_TAR" "$SQLITE_SHA"
 rm -rf "$chroot_dir/build" && mkdir -p "$chroot_dir/build"
-cp "$cache/src/$PYTHON_TAR" "$cache/src/$SQLITE_TAR" "$chroot_dir/build/"
+cp "$cache/src/$PYTHON_TAR" "$cache/src/$PYTHON_DEBIAN" "$cache/src/$SQLITE_TAR" "$chroot_dir/build/"
+echo "$FIRST_SECURITY_PATCH" >"$chroot_dir/build/first-patch"
 
 # 3. SQLite and CPython, built and installed into /opt/python inside the chroot
 cat >"$chroot_dir/build/build.sh" <<'EOF'
@@ -105,7 +113,15 @@ make -j"$jobs" >/dev/null
 make install >/dev/null
 cd /build
 mkdir cpython && tar -xzf python3.11_*.orig.tar.gz -C cpython --strip-components=1
+tar -xJf python3.11_*.debian.tar.xz
 cd cpython
+first=$(cat /build/first-patch)
+sed -n "/^$first\$/,\$p" /build/debian/patches/series | grep -v '^#' | while read -r name; do
+  patch -p1 --forward --silent <"/build/debian/patches/$name" || exit 1
+done
+# Debian builds pyexpat into libpython; here it is a module, which may use the core headers
+# that CVE-2026-4224's fix includes (as pyexpat.c does upstream from 3.12 on)
+sed -i '1i #ifndef Py_BUILD_CORE_BUILTIN\n#  define Py_BUILD_CORE_MODULE 1\n#endif' Modules/pyexpat.c
 export LD_LIBRARY_PATH="$prefix/lib"  # configure bakes it into the build's import checks
 ./configure --prefix="$prefix" --enable-shared --without-ensurepip --enable-loadable-sqlite-extensions \
   CPPFLAGS="-I$prefix/include" LDFLAGS="-L$prefix/lib" \
