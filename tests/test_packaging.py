@@ -192,6 +192,60 @@ def test_the_glibc_check_fails_a_dependency_newer_than_the_minimum(tmp_path, cap
     assert check.main([str(bundle), "--max", check.show(needed)]) == 0
 
 
+OBJDUMP_T = """
+0000000000000000      DF *UND*\t0000000000000000 (GLIBC_2.2.5) free
+0000000000000000      DF *UND*\t0000000000000000 (GLIBC_2.28) fcntl64
+0000000000000000      DF *UND*\t0000000000000000 (GLIBC_2.17) clock_gettime
+0000000000000000      DF *UND*\t0000000000000000 (GLIBCXX_3.4.9) _ZdlPv
+0000000000000000      DF *UND*\t0000000000000000 (GLIBCXX_3.4.26) _ZNSt7__cxx1118basic_stringstream
+0000000000000000      DF *UND*\t0000000000000000 (CXXABI_1.3.11) __cxa_init_primary_exception
+0000000000000000      DF *UND*\t0000000000000000 (GCC_4.2.0) _Unwind_GetIPInfo
+0000000000000000      DF *UND*\t0000000000000000 (GCC_3.0) _Unwind_Resume
+0000000000000000  w   D  *UND*\t0000000000000000  Base        __gmon_start__
+00000000000a1b20 g    DF .text\t0000000000000042  GLIBCXX_3.4.30 _ZdefinedHere
+"""
+
+
+def test_the_glibc_check_reads_every_symbol_family_and_compares_numerically():
+    check = _tool("check_glibc")
+    needs = check.parse_required(OBJDUMP_T)
+    # numeric, not textual: 2.28 > 2.17 > 2.2.5 and 3.4.26 > 3.4.9; defined symbols don't count
+    assert needs == {
+        "GLIBC": (2, 28),
+        "GLIBCXX": (3, 4, 26),
+        "CXXABI": (1, 3, 11),
+        "GCC": (4, 2, 0),
+    }
+    gcc8 = {"GLIBC": (2, 28), "GLIBCXX": (3, 4, 25), "CXXABI": (1, 3, 11), "GCC": (8, 0, 0)}
+    assert check.over_limits(needs, gcc8) == {"GLIBCXX": (3, 4, 26)}
+    assert check.over_limits(needs, {**gcc8, "GLIBCXX": (3, 4, 26)}) == {}
+    assert check.over_limits(needs, {"GLIBC": (2, 27)}) == {"GLIBC": (2, 28)}
+    assert check.parse_required("no versioned symbols") == {}
+    # the limits are gcc 8's libstdc++ and libgcc_s (Debian 10 = 统信UOS V20)
+    assert check.LIBSTDCXX_LIMITS == {"GLIBCXX": "3.4.25", "CXXABI": "1.3.11", "GCC": "8.0.0"}
+
+
+@pytest.mark.skipif(shutil.which("objdump") is None, reason="binutils")
+def test_the_glibc_check_fails_a_library_needing_a_newer_libstdcxx(tmp_path, capsys):
+    check = _tool("check_glibc")
+    # a C++ library of this machine (Debian 12's ICU needs GLIBCXX_3.4.30, gcc 12's)
+    users = [
+        p for p in Path("/usr/lib/x86_64-linux-gnu").glob("libicuuc.so.*") if not p.is_symlink()
+    ]
+    if not users:
+        pytest.skip("no C++ library to check")
+    needs = check.required_versions(users[0])
+    assert "GLIBCXX" in needs
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    shutil.copy(users[0], bundle / "libfromawheel.so")
+    over = check.over_limits(needs, {"GLIBCXX": (3, 4, 25)})
+    assert check.main([str(bundle), "--max", "9.99", "--strict"]) == (1 if over else 0)
+    out = capsys.readouterr().out
+    assert f"newest GLIBCXX_{check.show(needs['GLIBCXX'])}" in out
+    assert ("FAIL libfromawheel.so needs GLIBCXX_" in out) == bool(over)
+
+
 def test_the_window_reports_itself_open_and_quits_when_asked(db_path, tmp_path):
     """BANGJIAO_QUIT_AFTER_OPEN (the installed package's smoke test) opens the window on the
     database, logs it and quits by itself."""
