@@ -120,3 +120,25 @@ def test_command_output_under_an_ansi_code_page_is_utf8_and_saves_once(db_path, 
     with db.session() as s:
         assert list(s.scalars(select(LedgerEntry.title))).count(TITLE) == 1
     db.close()
+
+
+UI_FONT_REPORT = """
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QApplication
+from app.ui.i18n import choose_ui_font
+app = QApplication([])
+font = choose_ui_font()
+print(font.family(), all(QFontMetrics(font).inFont(c) for c in "大帮教工作台"))
+"""
+
+
+def test_a_linux_without_chinese_fonts_shows_the_window_in_the_shipped_one(tmp_path):
+    """A minimal 统信UOS/麒麟 install (or a bare chroot) with no Chinese font: the window's
+    labels use the shipped WenQuanYi Micro Hei instead of boxes."""
+    empty = tmp_path / "fonts.conf"  # fontconfig that knows no font folder at all
+    empty.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">'
+        f"<fontconfig><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>"
+    )
+    env = {"FONTCONFIG_FILE": str(empty), "QT_QPA_PLATFORM": "offscreen"}
+    assert _python(UI_FONT_REPORT, env) == "WenQuanYi Micro Hei True"

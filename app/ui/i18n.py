@@ -38,11 +38,23 @@ def install_translators(app: QApplication) -> list[QTranslator]:
 
 
 def choose_ui_font() -> QFont | None:
-    """The first installed Chinese UI font, at the default size."""
+    """The first installed Chinese UI font, at the default size; else any installed family that
+    writes Simplified Chinese; else the shipped WenQuanYi Micro Hei (a minimal Linux install
+    with no Chinese font would otherwise show every label as boxes)."""
     installed = set(QFontDatabase.families())
-    for family in UI_FONT_FAMILIES:
-        if family in installed:
-            font = QFont(family)
-            font.setPointSize(10)
-            return font
-    return None
+    chosen = next((family for family in UI_FONT_FAMILIES if family in installed), None)
+    if chosen is None:
+        chinese = QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese)
+        chosen = chinese[0] if chinese else _shipped_family()
+    if chosen is None:
+        return None
+    font = QFont(chosen)
+    font.setPointSize(10)
+    return font
+
+
+def _shipped_family() -> str | None:
+    """Load the shipped WenQuanYi Micro Hei into the application; its family, or None."""
+    font_id = QFontDatabase.addApplicationFont(str(RESOURCES_DIR / "fonts" / "wqy-microhei.ttc"))
+    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    return families[0] if families else None
