@@ -130,7 +130,7 @@ class SettingsPage(Page):
         self.layout_.addLayout(button_row(self.backup_now_button, self.restore_button))
         note = QLabel(
             self.tr(
-                "每天第一次打开程序时自动备份一次；保留最近 7 天每天一份、4 周每周一份、"
+                "每天第一次打开程序时自动备份一次；当天的备份全部保留，此前保留最近 7 天每天一份、4 周每周一份、"
                 "12 个月每月一份。备份文件加密，恢复时要输入备份密码。"
             )
         )
