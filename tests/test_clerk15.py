@@ -102,7 +102,7 @@ def test_the_command_lines_own_errors_are_chinese(capsys):
     cases = {
         ("bogus",): "子命令：无效的选择 'bogus'",
         ("--db", "x.db", "backup"): "缺少必须给出的参数：--out",
-        ("--version",): "无法识别的参数：--version",
+        ("--verbose",): "无法识别的参数：--verbose",
         ("--db", "x.db", "ledger", "add", "--unit"): "参数 --unit：后面要给出一个值",
     }
     for argv, expected in cases.items():

@@ -27,7 +27,7 @@ from app import distribution as dist  # noqa: E402
 LINUX = ROOT / "packaging" / "linux"
 ICONS = ROOT / "resources" / "icons"
 # Debian 12 names → what also installs on Debian 10 / Ubuntu 20.04 (libgcc1 before bullseye).
-ALTERNATIVES = {"libgcc-s1": "libgcc-s1 | libgcc1"}  # libxcb-util1: Debian 10 has only .so.0
+ALTERNATIVES = {"libgcc-s1": "libgcc-s1 | libgcc1"}  # libxcb-util.so.1 is bundled (the spec)
 # Always needed by Qt's xcb platform plugin (FACTS: Qt blames xcb-cursor0 for any missing one),
 # kept even if ldd resolved them through another path.
 XCB = [
