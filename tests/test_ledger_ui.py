@@ -272,12 +272,12 @@ def test_cancelling_an_export_writes_no_file_and_says_so(
     _window, page = _page(qtbot, db_path)
     real, started = ledger_xlsx.export_ledger_xlsx, threading.Event()
 
-    def slow(session, flt, path, *, progress):  # a long export: it reports progress for a while
+    def slow(session, flt, path, *, progress, full_names):  # a long export: reports progress
         started.set()
         for _ in range(1000):
             progress(0)
             time.sleep(0.01)
-        return real(session, flt, path, progress=progress)
+        return real(session, flt, path, progress=progress, full_names=full_names)
 
     monkeypatch.setattr(ledger_xlsx, "export_ledger_xlsx", slow)
     out = tmp_path / "台账.xlsx"
