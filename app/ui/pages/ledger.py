@@ -121,7 +121,7 @@ class LedgerPage(Page):
             self.undo_button,
             self.export_button,
         )
-        row.addWidget(self.full_names_box)
+        row.insertWidget(row.indexOf(self.export_button) + 1, self.full_names_box)
         row.addWidget(self.count_label)
         self.layout_.addLayout(row)
         self.export_status = QLabel()
