@@ -200,10 +200,16 @@ def test_photo_store_backups_exchange_state_snapshot_and_log_are_owner_only(
     assert (mode(kept.parent), mode(kept)) == (0o700, 0o600)
     assert kept.parent.name == "恢复前备份"
 
-    from app.logs import configure_logging
+    from app.logs import configure_logging, log
 
     log_file = tmp_path / "数据" / "logs" / "bangjiao.log"
-    configure_logging(log_file)
+    try:
+        configure_logging(log_file)
+    finally:
+        for handler in list(log.handlers):
+            if isinstance(handler, logging.FileHandler):
+                log.removeHandler(handler)
+                handler.close()
     assert mode(log_file.parent) == 0o700
 
 
