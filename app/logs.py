@@ -19,6 +19,7 @@ from types import TracebackType
 
 from app.paths import user_data_dir
 from app.services.idcard import mask_id_number
+from app.services.private_files import private_folder
 
 LOGGER_NAME = "bangjiao"
 LOG_FILE_NAME = "bangjiao.log"
@@ -62,8 +63,11 @@ def configure_logging(path: Path | None = None, level: int = logging.INFO) -> Pa
     Returns the file's path; safe to call more than once.
     """
     global _log_file
+    default = path is None or path == default_log_file()
     path = path or default_log_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # owner only (the log names records by id only, but is nobody else's), and so is the user
+    # data folder above the default one
+    private_folder(path.parent, top=user_data_dir() if default else None)
     for handler in list(log.handlers):
         if isinstance(handler, RotatingFileHandler):
             log.removeHandler(handler)

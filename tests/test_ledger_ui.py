@@ -245,7 +245,7 @@ def test_export_excel_asks_for_the_file_writes_it_in_the_background_and_says_whe
     qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: running_tasks() == 0 and page.export_button.isEnabled(), timeout=20000)
     written = folder / "台账.xlsx"
-    assert page.export_status.text() == f"已导出 10 条台账到：{written}"
+    assert page.export_status.text() == f"已导出 10 条台账到：{written}（姓名、身份证号码已脱敏）"
     assert page.export_status.isVisible() and page.open_folder_button.isVisible()
     sheet = load_workbook(written, read_only=True)["工作台账"]
     titles = [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)]
@@ -272,12 +272,12 @@ def test_cancelling_an_export_writes_no_file_and_says_so(
     _window, page = _page(qtbot, db_path)
     real, started = ledger_xlsx.export_ledger_xlsx, threading.Event()
 
-    def slow(session, flt, path, *, progress):  # a long export: it reports progress for a while
+    def slow(session, flt, path, *, progress, full_names):  # a long export: reports progress
         started.set()
         for _ in range(1000):
             progress(0)
             time.sleep(0.01)
-        return real(session, flt, path, progress=progress)
+        return real(session, flt, path, progress=progress, full_names=full_names)
 
     monkeypatch.setattr(ledger_xlsx, "export_ledger_xlsx", slow)
     out = tmp_path / "台账.xlsx"

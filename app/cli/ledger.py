@@ -79,7 +79,8 @@ def add_parsers(commands, make_parser) -> None:
         "export",
         actions,
         help="把工作台账导出为 Excel 文件（.xlsx）",
-        description="把工作台账（按日期排序）导出为 Excel 文件；身份证号码脱敏。"
+        description="把工作台账（按日期排序）导出为 Excel 文件；社区矫正对象的姓名（如“王*”）和"
+        "身份证号码脱敏。"
         "不加条件时导出全部未删除的台账。",
     )
     export.add_argument("--out", required=True, metavar="文件.xlsx", help="导出的文件")
@@ -92,6 +93,11 @@ def add_parsers(commands, make_parser) -> None:
         "--to", dest="date_to", metavar="日期", help="截止日期（含），如 2018-12-31"
     )
     export.add_argument("--text", default="", metavar="关键词", help="标题或情况说明中含有的文字")
+    export.add_argument(
+        "--full-names",
+        action="store_true",
+        help="写出社区矫正对象的完整姓名（默认脱敏为“王*”）；文件须妥善保管",
+    )
 
 
 # What the form's error keys are called on the command line: label and option.
@@ -319,8 +325,12 @@ def _ledger_export(args: argparse.Namespace, open_existing) -> int:
                 date_to=date_to,
                 text=args.text,
             )
-            rows = export_ledger_xlsx(session, flt, out)
+            rows = export_ledger_xlsx(session, flt, out, full_names=args.full_names)
         print(f"已导出 {rows} 条台账到 {out}")
+        if args.full_names:
+            print("注意：文件中含社区矫正对象的完整姓名，请妥善保管，不得外传。")
+        else:
+            print("社区矫正对象的姓名和身份证号码已脱敏（要写出完整姓名，加 --full-names）。")
     finally:
         database.close()
     return 0

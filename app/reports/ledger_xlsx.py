@@ -3,7 +3,11 @@
 One row per entry, the header in row 1 (so the sheet re-imports cleanly), the common items
 first and then one column per form field of the kinds exported. Rows are streamed from the
 database in batches into a write-only workbook, so 100,000 entries need little memory.
-Identity numbers are written masked only (the list rows already carry the masked form).
+Identity numbers are written masked only (the list rows already carry the masked form), and
+correction subjects' names masked too (王*), also where a title, text field, description or
+photo name repeats them, unless the clerk asks for full names (``full_names``, which
+:func:`app.services.privacy.may_export_full_names` must allow). The file is readable by its
+owner only where the platform allows.
 """
 
 from __future__ import annotations
@@ -27,18 +31,22 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import EntryKind, Indicator, LedgerEntry, Unit
-from app.services.errors import ValidationError
+from app.models import CorrectionSubject, EntryKind, Indicator, LedgerEntry, Unit
+from app.services.errors import UserError, ValidationError
 from app.services.files import replace_file
 from app.services.forms import FieldDef, parse_fields
 from app.services.ledger import EntryRow, LedgerFilter, entry_extras, entry_kind_ids, iter_entries
+from app.services.privacy import FULL_NAMES_REFUSED, mask_name, may_export_full_names, name_masker
+from app.services.private_files import create_private_file
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 SHEET_TITLE = "工作台账"
 NOTES_TITLE = "导出说明"
-MASK_NOTE = "身份证号码已脱敏"
+MASK_NOTE = "社区矫正对象姓名、身份证号码已脱敏"
+FULL_NAMES_NOTE = "身份证号码已脱敏；含社区矫正对象完整姓名（经确认导出），请妥善保管，不得外传"
+TEXT_FIELDS = frozenset({"text", "longtext"})  # free text, where a name may be repeated
 BATCH_SIZE = 1000
 DATE_FORMAT = "yyyy-mm-dd"
 AMOUNT_FORMAT = "#,##0.00"
@@ -207,6 +215,25 @@ class _Cells:
 _Named = TypeVar("_Named", Unit, EntryKind, Indicator)
 
 
+def _subject_names(session: Session, ids: list[int]) -> dict[int, str]:
+    """The correction subject's name of each of these entries that has one."""
+    query = (
+        select(LedgerEntry.id, CorrectionSubject.name)
+        .join(CorrectionSubject, LedgerEntry.subject_id == CorrectionSubject.id)
+        .where(LedgerEntry.id.in_(ids))
+    )
+    return {entry_id: name for entry_id, name in session.execute(query) if name}
+
+
+def _masked_subject(label: str, name: str | None) -> str:
+    """The subject column's text (name, category, masked number) with the name masked."""
+    if not name or not label:
+        return label
+    if label.startswith(name):
+        return mask_name(name) + label[len(name) :]
+    return name_masker([name])(label)
+
+
 def _filter_words(session: Session, flt: LedgerFilter) -> list[tuple[str, str]]:
     """The filter as a person reads it."""
 
@@ -249,8 +276,10 @@ def _write_ledger_sheet(
     sheet: WriteOnlyWorksheet,
     batch_size: int,
     progress: Callable[[int], None] | None,
+    seen_names: set[str] | None,
 ) -> int:
-    """Write the header and every row; return the number of rows written."""
+    """Write the header and every row; return the number of rows written. ``seen_names``:
+    None for full names, else a set that receives the names masked."""
     cells = _Cells(sheet)
     field_columns, per_kind = _plan_field_columns(_kinds_exported(session, flt))
     headers = [(h, w) for h, w in LEADING_COLUMNS]
@@ -278,11 +307,25 @@ def _write_ledger_sheet(
                 select(LedgerEntry.id, LedgerEntry.kind_id).where(LedgerEntry.id.in_(ids))
             ).all()
         )
+        names = _subject_names(session, ids) if seen_names is not None else {}
+        if seen_names is not None:
+            seen_names.update(names.values())
+        hide = name_masker(names.values())  # nothing to hide with full names
+
+        def hidden(value: Any) -> Any:
+            return hide(value) if isinstance(value, str) else value
+
         for row in batch:
             body, values, photos = extras.get(row.id, ("", {}, []))
             field_cells: list[Any] = [None] * n_fields
             for index, f in per_kind.get(kind_of[row.id], []):  # every row's kind was just read
-                field_cells[index] = cells.field(f, values.get(f.name))
+                value = values.get(f.name)
+                field_cells[index] = cells.field(
+                    f, hidden(value) if f.type in TEXT_FIELDS else value
+                )
+            subject = row.subject
+            if seen_names is not None:
+                subject = _masked_subject(subject, names.get(row.id))
             written += 1
             sheet.append(
                 [
@@ -290,13 +333,13 @@ def _write_ledger_sheet(
                     cells.date(row.entry_date),
                     cells.text(row.unit),
                     cells.text(row.kind),
-                    cells.text(row.title),
+                    cells.text(hidden(row.title)),
                     cells.text(row.paired_office),
                     int(row.subjects_served or 0),
-                    cells.text(row.subject),
+                    cells.text(subject),
                     *field_cells,
-                    cells.text(body),
-                    cells.text(PHOTO_SEPARATOR.join(photos)),
+                    cells.text(hidden(body)),
+                    cells.text(hidden(PHOTO_SEPARATOR.join(photos))),
                 ]
             )
         if progress is not None:
@@ -315,17 +358,22 @@ def _write_ledger_sheet(
 
 
 def _write_notes_sheet(
-    session: Session, flt: LedgerFilter, sheet: WriteOnlyWorksheet, rows: int
+    session: Session,
+    flt: LedgerFilter,
+    sheet: WriteOnlyWorksheet,
+    rows: int,
+    seen_names: set[str] | None,
 ) -> None:
+    hide = name_masker(seen_names or ())  # a keyword may be a subject's name
     cells = _Cells(sheet)
     sheet.column_dimensions["A"].width = 14
     sheet.column_dimensions["B"].width = 48
     sheet.append([cells.header("项目"), cells.header("内容")])
     sheet.append(["导出时间", cells.datetime(datetime.now().replace(microsecond=0))])
     for label, words in _filter_words(session, flt):
-        sheet.append([label, cells.text(words)])
+        sheet.append([label, cells.text(hide(words))])
     sheet.append(["台账条数", rows])
-    sheet.append(["说明", MASK_NOTE])
+    sheet.append(["说明", MASK_NOTE if seen_names is not None else FULL_NAMES_NOTE])
     sheet.append(["导出程序", "大帮教工作台"])
 
 
@@ -347,6 +395,7 @@ def export_ledger_xlsx(
     *,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
+    full_names: bool = False,
 ) -> int:
     """Write the filtered ledger (sorted by date) to an .xlsx file; return the rows written.
 
@@ -354,7 +403,14 @@ def export_ledger_xlsx(
     an exception it raises (e.g. the user cancelled) stops the export. The file is written
     beside its destination first and then moved into place, so a failed or cancelled export
     never leaves half a file (nor replaces a good one).
+
+    Correction subjects' names are masked (王*) unless ``full_names``, which the acting user
+    must be allowed (:func:`~app.services.privacy.may_export_full_names`, else UserError
+    before anything is written).
     """
+    if full_names and not may_export_full_names(session):
+        raise UserError(FULL_NAMES_REFUSED)
+    seen_names: set[str] | None = None if full_names else set()
     out_path = Path(out_path)
     folder = out_path.parent
     if not folder.is_dir():
@@ -364,13 +420,16 @@ def export_ledger_xlsx(
     workbook.properties.title = SHEET_TITLE
     try:
         ledger_sheet = workbook.create_sheet(SHEET_TITLE)
-        rows = _write_ledger_sheet(session, flt, ledger_sheet, max(1, batch_size), progress)
-        _write_notes_sheet(session, flt, workbook.create_sheet(NOTES_TITLE), rows)
+        rows = _write_ledger_sheet(
+            session, flt, ledger_sheet, max(1, batch_size), progress, seen_names
+        )
+        _write_notes_sheet(session, flt, workbook.create_sheet(NOTES_TITLE), rows, seen_names)
     except BaseException:
         _discard(workbook)
         raise
     temp = folder / f".{out_path.stem}.{uuid.uuid4().hex[:8]}.part.xlsx"
     try:
+        create_private_file(temp)  # personal data: owner only; openpyxl's save keeps the mode
         workbook.save(temp)
         replace_file(temp, out_path)
     except PermissionError:

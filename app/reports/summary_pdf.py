@@ -56,6 +56,7 @@ from app.reports.official import (
 from app.reports.typesetting import Paragraph, unit_name
 from app.services.errors import UserError
 from app.services.files import replace_file
+from app.services.private_files import private_folder, write_private_bytes
 from app.services.summaries import FROZEN_AT_UPGRADE
 from app.services.summary_reports import (
     SIGNED,
@@ -127,9 +128,9 @@ class PhotoCache:
             return None
         data, width, height = made
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(target.parent, top=target.parents[2])  # <store>/print/ab/x.jpg
             partial = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.part")
-            partial.write_bytes(data)
+            write_private_bytes(partial, data)
             replace_file(partial, target)
         except (OSError, UserError):  # a read-only store: keep the copy for this document only
             target = self._target(ReportPhoto(photo.path, photo.caption, photo.department))

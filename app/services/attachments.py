@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from app.models import Attachment
 from app.services.errors import UserError, ValidationError, file_problem
 from app.services.files import replace_file
+from app.services.private_files import private_folder
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -178,9 +179,8 @@ class AttachmentStore:
             record.id, sha, record.original_name, record.media_type, record.size_bytes
         )
 
-    @staticmethod
-    def _copy_in(source: Path, target: Path) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
+    def _copy_in(self, source: Path, target: Path) -> None:
+        private_folder(target.parent, top=self.root)
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         os.close(fd)
         try:
@@ -249,7 +249,7 @@ class AttachmentStore:
         target = self.original_path(sha256)
         if target.exists():
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(target.parent, top=self.root)
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         os.close(fd)
         try:
@@ -349,7 +349,7 @@ def _needs_reduced_copy(original: Path) -> bool | None:
 def _save_preview(image: Image.Image, target: Path, original: Path, quality: int) -> bool:
     """Write a preview JPEG atomically; False (remembered for ``original``) if it cannot be."""
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(target.parent, top=target.parents[2])  # <store>/reduced/ab/x.jpg
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as out:

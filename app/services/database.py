@@ -23,6 +23,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from app.models import SCHEMA_HEAD
 from app.paths import default_database_path
 from app.services.errors import DatabaseError
+from app.services.private_files import create_private_file, private_folder, protect_database_file
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def database_url(db: str | None) -> str:
     """Turn the ``--db`` argument (a path or any SQLAlchemy URL) into a URL."""
     if not db:
         path = default_database_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         return sqlite_url(path)
     if "://" in db:
         return db
@@ -193,6 +194,7 @@ def backup_sqlite_file(path: Path) -> Path:
     """Copy a SQLite database (consistently, WAL included) next to itself; return the copy."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.stem}.backup-{stamp}{path.suffix}")
+    create_private_file(target)
     source = sqlite3.connect(path)
     try:
         dest = sqlite3.connect(target)
@@ -353,10 +355,14 @@ def open_database(db: str | None = None) -> Database:
     """Open (creating if needed) and upgrade the database named by ``--db``.
 
     A file that already holds data is copied before any migration runs. A database made by
-    a newer version of the program is refused rather than damaged.
+    a newer version of the program is refused rather than damaged. The file is created
+    readable by its owner only, and an existing one readable by others is tightened
+    (:func:`~app.services.private_files.protect_database_file`).
     """
     url = database_url(db)
     _check_location(sqlite_file(url))
+    if (file := sqlite_file(url)) is not None:
+        protect_database_file(file)
     engine = create_db_engine(url)
     backup: Path | None = None
     try:

@@ -4,7 +4,7 @@
 The snapshot is ``<database file>.home.json``: display text and numbers of 首页's top half only
 (the programme line, the goal and phase cards, each department's bar, the legend and the count
 of overdue items). It never holds a ledger entry, an overdue item's text or anything about a
-correction subject, and it gets the database file's permissions. It is used only when it was
+correction subject, and it is readable by its owner only (as the database file is). It is used only when it was
 written by this program (``FORMAT`` and version) for the same database, unit, programme and year
 and schema (:func:`database_key`, read with the standard library's ``sqlite3``, so nothing here
 imports SQLAlchemy); anything else, or anything unreadable, is ignored.
@@ -12,7 +12,6 @@ imports SQLAlchemy); anything else, or anything unreadable, is ignored.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import logging
@@ -23,6 +22,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from app.services.private_files import write_private_text
 
 FORMAT = 1  # raise when what a snapshot holds, or how it is painted, changes
 SUFFIX = ".home.json"
@@ -146,9 +147,7 @@ def write_snapshot(db_file: Path, key: dict[str, str], figures: HomeFigures) -> 
     }
     temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        temp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        with contextlib.suppress(OSError):  # no wider than the database
-            os.chmod(temp, db_file.stat().st_mode & 0o666)
+        write_private_text(temp, json.dumps(data, ensure_ascii=False))  # owner only
         os.replace(temp, path)
     except OSError as exc:
         log.info("首页快照未能保存：%s", type(exc).__name__)

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.services.files import replace_file
+from app.services.private_files import write_private_text
 from app.services.settings import get_setting, set_setting
 from app.sync.crypto import KeyPairs, PublicKeys
 
@@ -317,7 +318,7 @@ def remember_issued(session: Session, database_file: Path | None) -> None:
     target = ledger_file(database_file)
     data = {"instance": instance_uuid(session), "issued": _sequences(session)}
     temporary = target.with_name(target.name + ".tmp")
-    temporary.write_text(json.dumps(data), encoding="utf-8")
+    write_private_text(temporary, json.dumps(data))  # owner only, as the database
     replace_file(temporary, target)
 
 

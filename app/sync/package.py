@@ -39,6 +39,7 @@ from typing import Any, TypeGuard
 
 from app.services.errors import UserError
 from app.services.files import replace_file
+from app.services.private_files import create_private_file
 from app.sync.crypto import CryptoError, KeyPairs, seal, verify
 
 FORMAT = "bangjiao-package"
@@ -169,6 +170,8 @@ class PackageWriter:
         self._file_key = secrets.token_bytes(32)
         self._files: dict[str, dict[str, Any]] = {}  # keyed member name → real sha256, size
         self._temp = self.path.with_name(f".{self.path.name}.part")
+        self._temp.unlink(missing_ok=True)
+        create_private_file(self._temp)  # owner only; ZipFile's "w" keeps the mode
         self._zip = zipfile.ZipFile(
             self._temp, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True
         )

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from app.models import Unit, UnitKind
 from app.services.database import database_url, remove_sqlite_file, sqlite_file
 from app.services.errors import UserError, ValidationError, file_problem
+from app.services.private_files import write_private_text
 from app.services.settings import get_setting, local_unit, set_setting
 from app.services.setup import SetupResult, initialise
 from app.services.templates import find_template
@@ -105,7 +106,8 @@ def write_credential(
         "unit": {"unit_uuid": unit.uuid, "unit_name": unit.name},
         "token": token,
     }
-    Path(out).write_text(json.dumps(credential, ensure_ascii=False, indent=1), encoding="utf-8")
+    # its token lets a PC join as the unit: readable by its owner only
+    write_private_text(Path(out), json.dumps(credential, ensure_ascii=False, indent=1))
     return credential
 
 

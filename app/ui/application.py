@@ -128,7 +128,12 @@ def lock_database(db: str | None) -> QLockFile | None:
     from app.paths import default_database_path
 
     path = Path(db).expanduser().resolve() if db else default_database_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if db:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        from app.services.private_files import private_folder
+
+        private_folder(path.parent)  # the user data folder: owner only
     lock = QLockFile(str(path) + ".lock")
     lock.setStaleLockTime(0)  # only a lock whose program is gone is stale
     if lock.tryLock(200):

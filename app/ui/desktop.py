@@ -86,7 +86,7 @@ def temporary_copy(data: bytes, name: str) -> Path:
     import time
 
     root = Path(tempfile.gettempdir()) / TEMPORARY_FOLDER
-    root.mkdir(exist_ok=True)
+    root.mkdir(mode=0o700, exist_ok=True)  # copies of documents: their owner's only
     for old in root.iterdir():
         try:
             if time.time() - old.stat().st_mtime > TEMPORARY_KEPT:

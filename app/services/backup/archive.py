@@ -35,6 +35,7 @@ from app.services.backup.container import (
 )
 from app.services.errors import UserError, file_problem
 from app.services.files import replace_file
+from app.services.private_files import create_private_file, open_private, private_folder
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,7 @@ def snapshot_database(database_file: Path, target: Path) -> None:
     """A consistent copy of a live SQLite database (WAL included) by the online backup API."""
     if not database_file.is_file():
         raise UserError(f"数据库文件“{database_file}”不存在。")
+    create_private_file(target)
     with (
         closing(sqlite3.connect(database_file)) as source,
         closing(sqlite3.connect(target)) as copy,
@@ -291,7 +293,7 @@ def write_backup(
         snapshot.unlink()
         temporary = temporary_name(out)
         try:
-            with temporary.open("wb") as raw:
+            with open_private(temporary) as raw:
                 writer = SealedWriter(raw, master)
                 with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
                     _add_bytes(tar, MANIFEST, manifest.to_json())
@@ -367,7 +369,7 @@ def _copy_checked(source: BinaryIO, target: Path | None, expected: str) -> None:
     the target appears only when the content is right."""
     digest = hashlib.sha256()
     temporary = temporary_name(target) if target is not None else None
-    handle = temporary.open("wb") if temporary is not None else None
+    handle = open_private(temporary) if temporary is not None else None
     try:
         while block := source.read(CHUNK):
             digest.update(block)
@@ -420,7 +422,7 @@ def read_backup(
                             if restoring:
                                 refuse_newer(manifest)
                         elif member.name == DATABASE:
-                            with gzip.open(handle, "rb") as unzipped, database.open("wb") as out:
+                            with gzip.open(handle, "rb") as unzipped, open_private(database) as out:
                                 shutil.copyfileobj(unzipped, out, CHUNK)
                         elif member.name == EXCHANGE:
                             exchange = handle.read()
@@ -431,7 +433,7 @@ def read_backup(
                             target = None
                             if store is not None and not store.has(name):
                                 target = store.original_path(name)
-                                target.parent.mkdir(parents=True, exist_ok=True)
+                                private_folder(target.parent, top=store.root)
                             _copy_checked(handle, target, manifest.attachments[name])
                             seen.add(name)
                             report(len(seen))

@@ -23,6 +23,11 @@ from app.services.backup.archive import (
 )
 from app.services.backup.container import BackupError, MasterKey, Secret
 from app.services.files import replace_file
+from app.services.private_files import (
+    create_private_file,
+    private_folder,
+    protect_database_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +120,9 @@ def _copy_into(staged: Path, database_file: Path) -> None:
 def _replace_whole(staged: Path, database_file: Path) -> None:
     """A missing or unreadable database file replaced by the staged copy."""
     temporary = database_file.with_name(f".{database_file.name}.restoring")
-    shutil.copyfile(staged, temporary)
+    temporary.unlink(missing_ok=True)
+    create_private_file(temporary)
+    shutil.copyfile(staged, temporary)  # into the owner-only file: copyfile keeps its mode
     for companion in ("-wal", "-shm"):
         database_file.with_name(database_file.name + companion).unlink(missing_ok=True)
     replace_file(temporary, database_file)
@@ -124,14 +131,14 @@ def _replace_whole(staged: Path, database_file: Path) -> None:
 def safety_copy(database_file: Path, master: MasterKey, now: datetime) -> Path:
     """Back up the current state into the data folder (``恢复前备份/``) before a restore; a
     database too damaged to back up is copied aside as it is."""
-    folder = database_file.parent / SAFETY_FOLDER
-    folder.mkdir(exist_ok=True)
+    folder = private_folder(database_file.parent / SAFETY_FOLDER)
     stamp = f"{now:%Y%m%d-%H%M%S}"
     if _readable(database_file):
         target = folder / f"恢复前-{database_file.stem}-{stamp}{SUFFIX}"
         write_backup(database_file, store_for(database_file), target, master, now=now)
         return target
     target = folder / f"恢复前-{database_file.stem}-{stamp}-原文件{database_file.suffix}"
+    create_private_file(target)
     shutil.copyfile(database_file, target)
     log.warning("恢复前数据库无法读取，已原样复制到 %s", target)
     return target
@@ -168,6 +175,7 @@ def restore_backup(
         saved = safety_copy(database_file, safety_key, when) if database_file.exists() else None
         read_backup(path, secret, store=store_for(database_file), report=report)
         if readable:
+            protect_database_file(database_file)
             _copy_into(staged, database_file)
         else:
             _replace_whole(staged, database_file)

@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QGridLayout,
     QHBoxLayout,
@@ -25,12 +26,13 @@ from app.services import ledger as ledger_service
 from app.services import reference
 from app.services.dates import DatePurpose, DateRange
 from app.services.ledger import ENTERS_FOR_OTHER_UNITS, EntryInput, LedgerFilter
+from app.services.privacy import FULL_NAMES_REFUSED, may_export_full_names
 from app.ui.background import BackgroundTask, Cancelled
 from app.ui.desktop import show_in_folder
 from app.ui.files import ask_save_path
 from app.ui.ledger.entry_dialog import EntryDialog
 from app.ui.ledger.table_model import TITLE_COLUMN, LedgerTableModel
-from app.ui.messages import confirm
+from app.ui.messages import confirm, show_error
 from app.ui.operations import report_failure
 from app.ui.pages.base import Page, button_row
 from app.ui.table_model import ROW_ROLE
@@ -104,6 +106,12 @@ class LedgerPage(Page):
         self.undo_button = QPushButton(self.tr("撤销删除"))
         self.export_button = QPushButton(self.tr("导出 Excel…"))
         self.export_button.setToolTip(self.tr("把按上面的条件筛选出的台账导出为 Excel 文件"))
+        self.full_names_box = QCheckBox(self.tr("导出完整姓名"))
+        self.full_names_box.setToolTip(
+            self.tr(
+                "默认导出的社区矫正对象姓名脱敏（如“王*”）；勾选并确认后，这一次导出写出完整姓名"
+            )
+        )
         self.count_label = QLabel()
         self.count_label.setObjectName("countLabel")
         row = button_row(
@@ -113,6 +121,7 @@ class LedgerPage(Page):
             self.undo_button,
             self.export_button,
         )
+        row.insertWidget(row.indexOf(self.export_button) + 1, self.full_names_box)
         row.addWidget(self.count_label)
         self.layout_.addLayout(row)
         self.export_status = QLabel()
@@ -155,6 +164,7 @@ class LedgerPage(Page):
         self.delete_button.clicked.connect(lambda: self.delete_selected())
         self.undo_button.clicked.connect(lambda: self.undo_delete())
         self.export_button.clicked.connect(lambda: self.export())
+        self.full_names_box.clicked.connect(lambda: self._full_names_clicked())
         self.open_folder_button.clicked.connect(lambda: self.open_export_folder())
         self.model.modelReset.connect(self._update_count)
         self.model.rowsInserted.connect(self._update_count)
@@ -436,22 +446,42 @@ class LedgerPage(Page):
         )
         return self.export_to(path) if path is not None else None
 
+    def _full_names_clicked(self) -> None:
+        """Ticking 导出完整姓名 asks first (and needs the permission); unticking does not."""
+        if not self.full_names_box.isChecked():
+            return
+        with self.database.session() as session:
+            allowed = may_export_full_names(session)
+        if not allowed:
+            self.full_names_box.setChecked(False)
+            show_error(self, self.tr("导出完整姓名"), FULL_NAMES_REFUSED)
+            return
+        question = self.tr(
+            "导出的 Excel 文件将含社区矫正对象的完整姓名。社区矫正对象的信息依法保密，"
+            "文件须妥善保管，不得外传。\n\n确定要在这次导出中写出完整姓名吗？"
+        )
+        if not confirm(self, self.tr("导出完整姓名"), question):
+            self.full_names_box.setChecked(False)
+
     def export_to(self, path: Path) -> BackgroundTask:
         """Export the entries the filters select to ``path`` in the background, with progress
-        and 取消; afterwards the line under the buttons says what was written where. Returns
-        the running task (its ``finished`` fires after the line is set)."""
+        and 取消; afterwards the line under the buttons says what was written where. Names are
+        masked unless 导出完整姓名 was ticked (and confirmed), which holds for this one export.
+        Returns the running task (its ``finished`` fires after the line is set)."""
         flt, total = self.current_filter(), self.model.total
+        full_names = self.full_names_box.isChecked()
+        self.full_names_box.setChecked(False)
 
         def work(session, report) -> int:
             from app.reports.ledger_xlsx import export_ledger_xlsx
 
-            return export_ledger_xlsx(session, flt, path, progress=report)
+            return export_ledger_xlsx(session, flt, path, progress=report, full_names=full_names)
 
         title = self.tr("导出工作台账")
         self.export_button.setEnabled(False)
         self._show_export_status(self.tr("正在导出……"), None)
         operation = self.operation(title, work, changes=False)
-        operation.success(lambda count: self._exported(count, path))
+        operation.success(lambda count: self._exported(count, path, full_names))
         operation.failure(lambda error: self._export_failed(title, error))
         task = operation.in_background(
             self.tr("正在导出 %1 条台账……").replace("%1", f"{total:,}"), total
@@ -459,9 +489,14 @@ class LedgerPage(Page):
         task.finished.connect(lambda: self.export_button.setEnabled(True))
         return task
 
-    def _exported(self, count: int, path: Path) -> None:
+    def _exported(self, count: int, path: Path, full_names: bool) -> None:
         text = (
             self.tr("已导出 %1 条台账到：%2").replace("%1", f"{count:,}").replace("%2", str(path))
+        )
+        text += (
+            self.tr("（含完整姓名，请妥善保管）")
+            if full_names
+            else self.tr("（姓名、身份证号码已脱敏）")
         )
         self._show_export_status(text, path)
 
