@@ -354,3 +354,17 @@ def test_the_audit_log_dialog_filters_checks_and_exports(
     _sql(db_path, "UPDATE audit_entries SET description = '篡改' WHERE seq = 2")
     qtbot.mouseClick(dialog.verify_button, Qt.MouseButton.LeftButton)
     assert dialog.check_label.text() == "第 2 条记录的内容被改动。"
+
+
+def test_a_ledger_export_is_recorded(database, tmp_path):
+    from app.reports.ledger_xlsx import export_ledger_xlsx
+    from app.services.ledger import LedgerFilter
+
+    with database.session() as s:
+        ledger.save_entry(s, database.attachments, None, _entry(s))
+    with database.session() as s:
+        s.info["actor"] = CLERK
+        rows = export_ledger_xlsx(s, LedgerFilter(), tmp_path / "台账.xlsx")
+    last = _lines(database)[-1]
+    assert (last.kind, last.user_name) == ("export", "wangfang")
+    assert last.description == f"导出工作台账 Excel（{rows} 条，身份证号码已脱敏）" and rows == 1

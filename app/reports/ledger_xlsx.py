@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import EntryKind, Indicator, LedgerEntry, Unit
+from app.services import audit
 from app.services.errors import ValidationError
 from app.services.files import replace_file
 from app.services.forms import FieldDef, parse_fields
@@ -382,4 +383,5 @@ def export_ledger_xlsx(
         raise ValidationError(f"无法写入“{out_path.name}”：{exc.strerror or exc}", "out") from None
     finally:
         temp.unlink(missing_ok=True)
+    audit.record(session, "export", f"导出工作台账 Excel（{rows} 条，身份证号码已脱敏）")
     return rows
