@@ -368,3 +368,12 @@ def test_a_ledger_export_is_recorded(database, tmp_path):
     last = _lines(database)[-1]
     assert (last.kind, last.user_name) == ("export", "wangfang")
     assert last.description == f"导出工作台账 Excel（{rows} 条，身份证号码已脱敏）" and rows == 1
+
+
+def test_the_log_stays_on_this_pc():
+    from app.sync import rights
+    from app.sync.records import travelling_tables
+
+    names = [table.name for table in travelling_tables()]
+    assert "audit_entries" not in names and "local_settings" not in names
+    assert rights.undeclared(travelling_tables()) == []  # nothing to declare: it never travels
