@@ -254,6 +254,15 @@ def test_the_chain_finds_an_edited_a_removed_middle_and_a_removed_last_line(db_p
     assert "第 7 条记录缺失" in _verify(middle).message
     assert (_verify(last).ok, _verify(last).broken_at) == (False, count)
     assert "最后 1 条记录缺失" in _verify(last).message
+    # the whole log emptied, its head setting too: the migration's first line is missing
+    emptied = db_path.with_name("emptied.db")
+    emptied.write_bytes(db_path.read_bytes())
+    _sql(emptied, "DELETE FROM audit_entries")
+    _sql(emptied, "DELETE FROM local_settings WHERE key = 'audit.head'")
+    assert (_verify(emptied).ok, _verify(emptied).message) == (
+        False,
+        "审计日志的全部记录都缺失（被删除）。",
+    )
     # an edit that recomputes the line's own hash still breaks the next line's link
     with closing(sqlite3.connect(edited)) as connection:
         connection.row_factory = sqlite3.Row

@@ -39,6 +39,7 @@ QUIET = "audit.quiet"  # session.info flag: the caller records one line itself (
 
 # The kinds of action, with their Chinese labels (the page's filter and the export).
 KIND_LABELS: dict[str, str] = {
+    "start": "启用审计日志",
     "create": "新建",
     "change": "修改",
     "delete": "删除",
@@ -303,7 +304,7 @@ def verify_chain(session: Session) -> ChainCheck:
     result = connection.execute(
         select(AuditEntry.__table__).order_by(AuditEntry.seq).execution_options(yield_per=2000)
     )
-    for mapping in result.mappings():
+    for mapping in result.mappings():  # the first line is written by the migration (0017)
         row = {name: mapping[name] for name in _COLUMNS}
         seq = int(row["seq"])
         if seq != expected:
@@ -317,9 +318,9 @@ def verify_chain(session: Session) -> ChainCheck:
         previous, expected, count = row["hash"], expected + 1, count + 1
     head = session.scalar(select(LocalSetting.value).where(LocalSetting.key == HEAD_KEY))
     if head is None:
-        if count:
-            return ChainCheck(False, count, count, "审计日志的校验记录缺失（被删除）。")
-        return ChainCheck(True, 0, None, "审计日志为空。")
+        if not count:
+            return ChainCheck(False, 0, 1, "审计日志的全部记录都缺失（被删除）。")
+        return ChainCheck(False, count, count, "审计日志的校验记录缺失（被删除）。")
     seq_text, _, head_hash = head.partition(":")
     try:
         head_seq = int(seq_text)
