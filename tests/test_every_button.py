@@ -135,6 +135,8 @@ def test_every_button_on_the_countys_pc(
     write_backup(db_path, store_for(db_path), backup, MasterKey.from_password("纸上的密码-2018"))
     dialogs.open_paths = [[pending], [backup]]  # 导入数据包文件… previews a real package
     _walk(qtbot, monkeypatch, dialogs, db_path, tmp_path, clicked, opened)
+    # 设置's 审计日志… opened its dialog over the seed's lines (it fits: checked in exec_dialog)
+    assert clicked[("settings", "audit_button")] and "AuditLogDialog" in opened
 
 
 def test_every_button_on_a_departments_pc(qtbot, monkeypatch, dialogs, tmp_path, clicked, opened):

@@ -166,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli import backup
 
     backup.add_parsers(commands, _parser)
+    from app.cli import audit
+
+    audit.add_parsers(commands, _parser)
     return parser
 
 
@@ -321,6 +324,12 @@ def _backup(args: argparse.Namespace) -> int:
     return backup.handle(args, _open_existing)
 
 
+def _audit(args: argparse.Namespace) -> int:
+    from app.cli import audit
+
+    return audit.handle(args, _open_existing)
+
+
 def _exchange(args: argparse.Namespace) -> int:
     from app.cli import exchange
 
@@ -345,6 +354,7 @@ HANDLERS = {
     "programme": _programme,
     "backup": _backup,
     "restore": _backup,
+    "audit": _audit,
 }
 
 

@@ -3,6 +3,7 @@
 from app.models.aggregate import AggregateReport
 from app.models.agreement import Agreement, AgreementStatus, AgreementTemplate
 from app.models.assessment import AssessmentScheme, JudgementScore, ScoreAdjustment
+from app.models.audit import AuditEntry
 from app.models.base import Base, SyncedRecord
 from app.models.brand import Brand, BrandEvidence, BrandMilestone, BrandParticipant, BrandStatus
 from app.models.bulletin import IssuedBulletin
@@ -38,7 +39,7 @@ from app.models.summary import (
 from app.models.unit import Pairing, Unit, UnitKind
 
 # The Alembic revision this code's models correspond to; a test keeps it equal to head.
-SCHEMA_HEAD = "0015"
+SCHEMA_HEAD = "0017"
 
 __all__ = [
     "SCHEMA_HEAD",
@@ -48,6 +49,7 @@ __all__ = [
     "AgreementTemplate",
     "AssessmentScheme",
     "Attachment",
+    "AuditEntry",
     "Base",
     "Brand",
     "BrandEvidence",

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import CorrectionSubject, EntryKind, Indicator, LedgerEntry, Unit
+from app.services import audit
 from app.services.errors import UserError, ValidationError
 from app.services.files import replace_file
 from app.services.forms import FieldDef, parse_fields
@@ -441,4 +442,6 @@ def export_ledger_xlsx(
         raise ValidationError(f"无法写入“{out_path.name}”：{exc.strerror or exc}", "out") from None
     finally:
         temp.unlink(missing_ok=True)
+    what = "含社区矫正对象完整姓名，身份证号码已脱敏" if full_names else MASK_NOTE
+    audit.record(session, "export", f"导出工作台账 Excel（{rows} 条，{what}）")
     return rows

@@ -33,6 +33,7 @@ from app.models import (
     Unit,
     UnitKind,
 )
+from app.services import audit
 from app.services.attachments import AttachmentStore, check_file
 from app.services.dates import DatePurpose, range_for
 from app.services.errors import ValidationError
@@ -398,6 +399,8 @@ def issue(session: Session, store: AttachmentStore, agreement_id: int, issued_on
         if old is not None and old.status in (AgreementStatus.ISSUED, AgreementStatus.SIGNED):
             old.status = AgreementStatus.VOID
             old.void_reason = f"已由第{agreement.version}版取代"
+            audit.record(session, "void", f"作废责任状第{old.version}版（由新版取代）", record=old)
+    audit.record(session, "issue", f"印发责任状第{agreement.version}版", record=agreement)
     return stored
 
 
@@ -475,6 +478,7 @@ def sign(
     agreement.party_a_signatory = party_a_signatory.strip()
     agreement.party_b_signatory = party_b_signatory.strip()
     agreement.scan_attachment_id = stored.attachment_id
+    audit.record(session, "sign", f"登记责任状第{agreement.version}版签署", record=agreement)
 
 
 def void(session: Session, agreement_id: int, reason: str) -> None:
@@ -487,6 +491,7 @@ def void(session: Session, agreement_id: int, reason: str) -> None:
         raise ValidationError("请填写作废原因。", "reason")
     agreement.status = AgreementStatus.VOID
     agreement.void_reason = reason.strip()
+    audit.record(session, "void", f"作废责任状第{agreement.version}版", record=agreement)
 
 
 def new_version(session: Session, agreement_id: int, owner_unit_id: int | None = None) -> int:

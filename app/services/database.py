@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
+import app.services.audit  # noqa: F401  (registers the audit log's flush listener)
 from app.models import SCHEMA_HEAD
 from app.paths import default_database_path
 from app.services.errors import DatabaseError

@@ -41,6 +41,7 @@ from app.models import (
     Unit,
     UnitKind,
 )
+from app.services import audit
 from app.services.attachments import AttachmentStore
 from app.services.dates import DatePurpose, DateRange, range_for
 from app.services.errors import ValidationError
@@ -430,6 +431,9 @@ def get_entry(session: Session, entry_id: int) -> EntryDetail:
         subject = SubjectInput(
             name=s.name, category=s.category.value, id_number=s.id_number, office_id=s.office_id
         )
+        if s.id_number:  # the entry's own form shows it whole
+            audit.record(session, "show_id_number", "在台账表单中显示社区矫正对象的完整身份证号",
+                         record=s)  # fmt: skip
     photos = tuple(
         PhotoView(a.id, a.sha256, a.original_name, a.media_type, link.caption)
         for link, a in session.execute(

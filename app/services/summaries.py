@@ -30,6 +30,7 @@ from app.models import (
     SummaryStatus,
     Unit,
 )
+from app.services import audit
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
 from app.services.goals import departments
@@ -641,6 +642,7 @@ def submit_summary(session: Session, summary_id: int, on: date) -> None:
     summary.status = SummaryStatus.SUBMITTED
     summary.submitted_on = on
     session.flush()
+    audit.record(session, "submit", "提交阶段总结", record=summary)
 
 
 def review_summary(
@@ -658,6 +660,9 @@ def review_summary(
                            owner_unit_id=reviewer_unit_id)  # fmt: skip
     session.add(review)
     session.flush()
+    adopted = decision != ReviewDecision.RETURNED
+    audit.record(session, "adopt" if adopted else "return",
+                 "采用阶段总结" if adopted else "退回阶段总结", record=summary)  # fmt: skip
     return review
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models import Attachment, Direction, Unit, UnitKind
+from app.services import audit
 from app.services.database import Database
 from app.services.errors import UserError
 from app.services.filenames import safe_file_name
@@ -260,6 +261,11 @@ def export_package(
                 session, Direction.SENT, recipient.uuid, recipient.name, sequence=sequence,
                 instance=instance, file_name=Path(out).name, reference_version=version,
                 details={"records": writer.counts, "files": len(files)}, full=since is None,
+            )  # fmt: skip
+            audit.record(
+                session, "export",
+                f"导出数据包给{recipient.name}（第 {sequence} 号，{sum(writer.counts.values())} 条记录，"
+                f"{len(files)} 个文件{'，全量' if since is None else ''}）",
             )  # fmt: skip
     except BaseException as exc:
         if written is not None:  # written but not recorded: its number would be used again
@@ -642,7 +648,7 @@ def _import_package(
             summary = ImportSummary(sender.name, package.sequence, dry_run=dry_run, note=note or "")
             ids = UuidMap(session)
             allowed = rights.ImportRights(session, sender, _me(session))
-            with collector_paused():
+            with collector_paused(), audit.quiet(session):  # one line for the package, below
                 for step, table in enumerate(travelling_tables(), 1):
                     if progress is not None:
                         progress(step)
@@ -673,6 +679,12 @@ def _import_package(
                 session, Direction.RECEIVED, sender.uuid, sender.name, sequence=package.sequence,
                 instance=instance, file_name=Path(path).name, reference_version=summary.data_version,
                 details=summary.totals(), full=package.manifest.get("changed_since") is None,
+            )  # fmt: skip
+            audit.record(
+                session, "import",
+                f"导入{sender.name}的数据包（第 {package.sequence} 号）：新增 {sum(summary.created.values())}，"
+                f"更新 {sum(summary.updated.values())}，删除 {sum(summary.deleted.values())}，"
+                f"冲突 {sum(summary.conflicts.values())}，文件 {summary.files}",
             )  # fmt: skip
             session.flush()
             for sha in missing:  # decrypted straight into the store, checked against its name

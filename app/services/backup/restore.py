@@ -183,6 +183,12 @@ def restore_backup(
     try:
         with Session(engine) as session, session.begin():
             identity.remember_issued(session, database_file)
+            from app.services import audit
+
+            audit.record(
+                session, "restore",
+                f"从备份恢复数据库（{checked.manifest.unit_name}，{checked.manifest.created}）",
+            )  # fmt: skip
     finally:
         engine.dispose()
     log.info("已从备份恢复数据库（%s，%s）", checked.manifest.unit_name, checked.manifest.created)

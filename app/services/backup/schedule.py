@@ -114,6 +114,9 @@ def record(session: Session, at: datetime, ok: bool, text: str, file: Path | Non
         set_setting(session, LAST_SUCCESS, at.isoformat(timespec="seconds"))
         if file is not None:
             set_setting(session, LAST_FILE, str(file))
+        from app.services import audit
+
+        audit.record(session, "backup", "备份数据库" + (f"到“{file.name}”" if file else ""))
 
 
 def success_text(result: BackupResult) -> str:

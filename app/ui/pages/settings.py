@@ -65,6 +65,7 @@ class SettingsPage(Page):
             form.addRow(self.tr("升级前备份："), QLabel(str(database.backup_path)))
         self.layout_.addLayout(form)
         self._add_backup_section()
+        self._add_audit_section()
         self.new_year_button: QPushButton | None = None
         self.edit_year_button: QPushButton | None = None
         if context.local_unit_kind == UnitKind.COUNTY_OFFICE:
@@ -85,6 +86,22 @@ class SettingsPage(Page):
             row.addStretch(1)
             self.layout_.addLayout(row)
         self.layout_.addStretch(1)
+
+    def _add_audit_section(self) -> None:
+        self.layout_.addWidget(section_label(self.tr("审计日志")))
+        self.audit_button = QPushButton(self.tr("审计日志…"))
+        self.audit_button.setToolTip(
+            self.tr("查看谁在何时新建、修改、删除、提交、印发、导入、导出、备份了什么（不含个人信息），"
+                    "按用户、日期和操作筛选，核对完整性，导出 Excel。")
+        )  # fmt: skip
+        self.audit_button.clicked.connect(lambda: self.show_audit_log())
+        self.layout_.addLayout(button_row(self.audit_button))
+
+    def show_audit_log(self) -> None:
+        """Open the 审计日志 dialog."""
+        from app.ui.dialogs.audit_dialog import open_audit_log
+
+        open_audit_log(self.database, self)
 
     def _add_backup_section(self) -> None:
         self.layout_.addWidget(section_label(self.tr("数据备份")))
