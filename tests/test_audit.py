@@ -376,7 +376,14 @@ def test_a_ledger_export_is_recorded(database, tmp_path):
         rows = export_ledger_xlsx(s, LedgerFilter(), tmp_path / "台账.xlsx")
     last = _lines(database)[-1]
     assert (last.kind, last.user_name) == ("export", "wangfang")
-    assert last.description == f"导出工作台账 Excel（{rows} 条，身份证号码已脱敏）" and rows == 1
+    assert (
+        last.description == f"导出工作台账 Excel（{rows} 条，社区矫正对象姓名、身份证号码已脱敏）"
+    )
+    assert rows == 1
+    with database.session() as s:
+        s.info["actor"] = CLERK
+        export_ledger_xlsx(s, LedgerFilter(), tmp_path / "全名.xlsx", full_names=True)
+    assert "含社区矫正对象完整姓名" in _lines(database)[-1].description
 
 
 def test_the_log_stays_on_this_pc():
