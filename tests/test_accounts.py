@@ -83,7 +83,9 @@ def test_recovery_code_sets_a_new_admin_password_and_is_used_up(database):
     with database.session() as s, pytest.raises(ValidationError, match="恢复码不正确"):
         accounts.recover_with_code(s, "AAAA-BBBB-CCCC-DDDD-EEEE", ADMIN_NAME, "new-password-1")
     with database.session() as s:
-        new_code = accounts.recover_with_code(s, code.lower().replace("-", " "), "Admin", "new-pw-123")
+        new_code = accounts.recover_with_code(
+            s, code.lower().replace("-", " "), "Admin", "new-pw-123"
+        )
     assert new_code != code
     assert login(database, ADMIN_NAME, "new-pw-123").role == "管理员"
     with pytest.raises(UserError):
@@ -132,7 +134,10 @@ def test_non_admin_cannot_manage_users_and_database_is_unchanged(database, db_pa
         accounts.add_user(s, "viewer", "viewer-pass-1", "查看")
     database.actor = login(database, "viewer", "viewer-pass-1")
     before = dump(db_path)
-    with pytest.raises(UserError, match="当前用户（角色：查看）无权管理用户"), database.session() as s:
+    with (
+        pytest.raises(UserError, match="当前用户（角色：查看）无权管理用户"),
+        database.session() as s,
+    ):
         accounts.add_user(s, "x", "xxxxxxxx-1", "管理员")
     assert dump(db_path) == before
     with database.session() as s:
