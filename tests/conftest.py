@@ -19,6 +19,19 @@ from app.services.setup import initialise
 
 DATA_DIR = Path(__file__).parent / "data"
 TEMPLATE_KEY = "qingtian-2018"
+# the first 管理员 of every test database; the command line logs in with these
+TEST_USER = "admin"
+TEST_PASSWORD = "test-pass-2018"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def command_line_login() -> Iterator[None]:
+    """BANGJIAO_USER / BANGJIAO_PASSWORD for the test run (commands and subprocesses log in
+    with them; ``init`` of a new database creates its first 管理员 from them)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BANGJIAO_USER", TEST_USER)
+        patch.setenv("BANGJIAO_PASSWORD", TEST_PASSWORD)
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -38,8 +51,19 @@ def template_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database filled from the built-in template once per run (for copying)."""
     path = tmp_path_factory.mktemp("template") / "template.db"
     result = initialise(str(path), TEMPLATE_KEY, "县矫正办")
+    from app.services.accounts import create_first_admin
+
+    with result.database.session() as session:
+        _user, code = create_first_admin(session, TEST_USER, TEST_PASSWORD, "测试管理员")
+    path.with_suffix(".code").write_text(code, encoding="utf-8")
     result.database.close()
     return path
+
+
+@pytest.fixture
+def recovery_code(template_db_file: Path) -> str:
+    """The recovery code printed when the template database's first 管理员 was set up."""
+    return template_db_file.with_suffix(".code").read_text(encoding="utf-8")
 
 
 @pytest.fixture

@@ -12,18 +12,15 @@ from app.models import LocalSetting, User
 from app.services import accounts
 from app.services.errors import UserError, ValidationError
 from app.services.passwords import hash_secret, verify_secret
+from tests.conftest import TEST_PASSWORD as ADMIN_PASSWORD
+from tests.conftest import TEST_USER as ADMIN_NAME
 from tests.helpers import dump
 
-ADMIN_NAME = "admin"
-ADMIN_PASSWORD = "Admin-pass-2018"
 
-
-def first_admin(database) -> str:
+def first_admin(database) -> None:
+    """The fixture's database has its first 管理员 already."""
     with database.session() as s:
-        if accounts.has_users(s):
-            return ""
-        _user, code = accounts.create_first_admin(s, ADMIN_NAME, ADMIN_PASSWORD, "张管理")
-    return code
+        assert accounts.has_users(s)
 
 
 def login(database, name: str, password: str) -> accounts.Actor:
@@ -42,8 +39,10 @@ def test_hash_is_salted_scrypt_with_its_parameters_and_fast_enough():
     assert elapsed < 0.5
 
 
-def test_first_admin_logs_in_case_insensitively_and_password_is_not_stored(database, db_path):
-    code = first_admin(database)
+def test_first_admin_logs_in_case_insensitively_and_password_is_not_stored(
+    database, db_path, recovery_code
+):
+    code = recovery_code
     assert len(code.replace("-", "")) == 20
     actor = login(database, "ADMIN", ADMIN_PASSWORD)
     assert actor.role == "管理员" and actor.may("users.manage") and not actor.may("ledger.edit")
@@ -78,8 +77,8 @@ def test_five_wrong_passwords_lock_the_account_for_five_minutes(database):
         assert accounts.authenticate(s, ADMIN_NAME, ADMIN_PASSWORD, now=later).user_name == "admin"
 
 
-def test_recovery_code_sets_a_new_admin_password_and_is_used_up(database):
-    code = first_admin(database)
+def test_recovery_code_sets_a_new_admin_password_and_is_used_up(database, recovery_code):
+    code = recovery_code
     with database.session() as s, pytest.raises(ValidationError, match="恢复码不正确"):
         accounts.recover_with_code(s, "AAAA-BBBB-CCCC-DDDD-EEEE", ADMIN_NAME, "new-password-1")
     with database.session() as s:

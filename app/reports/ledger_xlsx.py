@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import EntryKind, Indicator, LedgerEntry, Unit
+from app.services.accounts import require
 from app.services.errors import ValidationError
 from app.services.files import replace_file
 from app.services.forms import FieldDef, parse_fields
@@ -355,6 +356,7 @@ def export_ledger_xlsx(
     beside its destination first and then moved into place, so a failed or cancelled export
     never leaves half a file (nor replaces a good one).
     """
+    require(session, "ledger.export")
     out_path = Path(out_path)
     folder = out_path.parent
     if not folder.is_dir():

@@ -135,6 +135,21 @@ def require(session: Session, permission: str) -> None:
     raise UserError(f"当前用户（角色：{actor.role}）无权{what}。请由有此权限的用户登录后办理。")
 
 
+def refuse_read_only_writes(session: Session, _context: object, _instances: object) -> None:
+    """``before_flush``: a user whose role only reads (查看) writes nothing, whichever service
+    is called — only their own account's row (a login, their password) may change."""
+    actor = current_actor(session)
+    if actor is None or actor.permissions - {"read"}:
+        return
+    touched = [*session.new, *session.dirty, *session.deleted]
+    if any(
+        not isinstance(obj, User)
+        for obj in touched
+        if session.is_modified(obj) or obj in session.new or obj in session.deleted
+    ):
+        raise UserError(f"当前用户（角色：{actor.role}）只能查看，不能修改数据。")
+
+
 # --- users -----------------------------------------------------------------------------------
 
 
@@ -169,7 +184,8 @@ def _check_name(session: Session, name: str, exclude: int | None = None) -> str:
     return name
 
 
-def _check_password(password: str) -> None:
+def check_password(password: str) -> None:
+    """Refuse a password too short, or with spaces at its ends."""
     if len(password) < MIN_PASSWORD:
         raise ValidationError(f"密码至少 {MIN_PASSWORD} 位。", "password")
     if password.strip() != password:
@@ -224,7 +240,7 @@ def add_user(
     if check:
         require(session, "users.manage")
     name = _check_name(session, name)
-    _check_password(password)
+    check_password(password)
     _check_role(role)
     user = User(
         name=name,
@@ -315,7 +331,7 @@ def change_password(session: Session, user_id: int, old: str, new: str) -> None:
     user = _user(session, user_id)
     if not verify_secret(old, user.password_hash):
         raise ValidationError("原密码不正确。", "old")
-    _check_password(new)
+    check_password(new)
     user.password_hash = hash_secret(new)
     session.flush()
 
@@ -324,7 +340,7 @@ def reset_password(session: Session, user_id: int, new: str) -> None:
     """A 管理员 sets another user's password (and lifts a lock)."""
     require(session, "users.manage")
     user = _user(session, user_id)
-    _check_password(new)
+    check_password(new)
     user.password_hash = hash_secret(new)
     user.failed_attempts = 0
     user.locked_until = None
@@ -340,7 +356,7 @@ def recover_with_code(session: Session, code: str, admin_name: str, new_password
     user = find_user(session, admin_name)
     if user is None or user.role != ADMIN:
         raise ValidationError("请填写一位管理员的用户名。", "name")
-    _check_password(new_password)
+    check_password(new_password)
     user.password_hash = hash_secret(new_password)
     user.failed_attempts = 0
     user.locked_until = None

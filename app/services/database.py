@@ -385,6 +385,9 @@ def open_database(db: str | None = None) -> Database:
         engine.dispose()
         raise
     factory = sessionmaker(engine, expire_on_commit=False)
+    from app.services.accounts import refuse_read_only_writes
+
+    event.listen(factory, "before_flush", refuse_read_only_writes)
     return Database(url=url, engine=engine, session_factory=factory, backup_path=backup)
 
 
