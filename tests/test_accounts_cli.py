@@ -11,6 +11,7 @@ from pathlib import Path
 from app.cli import main
 from app.services import accounts
 from app.services.database import open_database
+from tests.conftest import TEST_USER
 from tests.helpers import dump
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +45,7 @@ def test_a_wrong_password_is_refused_and_counted(db_path, tmp_path, monkeypatch,
     db = open_database(str(db_path))
     try:
         with db.session() as s:
-            user = accounts.find_user(s, "admin")
+            user = accounts.find_user(s, TEST_USER)
             assert user is not None and user.failed_attempts == 1
     finally:
         db.close()

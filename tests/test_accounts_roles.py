@@ -14,6 +14,8 @@ from app.services.ledger import LedgerFilter
 from app.services.settings import required_programme, set_setting
 from tests.helpers import dump
 
+pytestmark = pytest.mark.usefixtures("shipped_roles")
+
 
 def act_as(database, role: str) -> None:
     """Add a user of ``role`` (as the program itself) and log in as them."""

@@ -18,12 +18,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import LocalSetting, User
+from app.paths import RESOURCES_DIR
 from app.services.datafiles import data_folders, find_data_file, read_toml
 from app.services.errors import UserError, ValidationError
 from app.services.passwords import hash_secret, new_recovery_code, normalise_code, verify_secret
 
 ROLES_FILE = "roles.toml"
-RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
+RESOURCES = RESOURCES_DIR
 ADMIN = "管理员"
 MAX_ATTEMPTS = 5
 LOCK_MINUTES = 5
@@ -282,6 +283,11 @@ def set_active(session: Session, user_id: int, active: bool) -> User:
     user.active = active
     session.flush()
     return user
+
+
+def toggle_active(session: Session, user_id: int) -> User:
+    """停用 an active account, 启用 a deactivated one (see :func:`set_active`)."""
+    return set_active(session, user_id, not _user(session, user_id).active)
 
 
 def _user(session: Session, user_id: int) -> User:
