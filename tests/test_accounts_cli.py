@@ -105,3 +105,20 @@ def test_init_again_with_a_wrong_password_changes_nothing(db_path, monkeypatch, 
     assert [line for line in after if "failed_attempts" not in line and "users" not in line] == [
         line for line in before if "users" not in line
     ]
+
+
+def test_users_commands_for_it_staff(db_path, monkeypatch, capsys, shipped_roles):
+    db = ["--db", str(db_path)]
+    monkeypatch.setenv("BANGJIAO_NEW_PASSWORD", "clerk-pass-1")
+    assert main([*db, "users", "add", "--name", "li", "--role", "填报员", "--display", "李"]) == 0
+    assert main([*db, "users", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "li\t李\t填报员\t在用" in listed
+    assert main([*db, "users", "deactivate", "--name", "admin"]) == 2
+    assert "最后一位" in capsys.readouterr().err
+    monkeypatch.setenv("BANGJIAO_USER", "li")
+    monkeypatch.setenv("BANGJIAO_PASSWORD", "clerk-pass-1")
+    before = dump(db_path)
+    assert main([*db, "users", "add", "--name", "x", "--role", "管理员"]) == 2
+    assert "无权管理用户" in capsys.readouterr().err
+    assert dump(db_path) == before

@@ -166,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli import backup
 
     backup.add_parsers(commands, _parser)
+    from app.cli import users
+
+    users.add_parsers(commands, _parser)
     return parser
 
 
@@ -375,6 +378,12 @@ def _backup(args: argparse.Namespace) -> int:
     return backup.handle(args, _open_existing)
 
 
+def _users(args: argparse.Namespace) -> int:
+    from app.cli import users
+
+    return users.handle(args, _open_existing)
+
+
 def _exchange(args: argparse.Namespace) -> int:
     from app.cli import exchange
 
@@ -383,6 +392,7 @@ def _exchange(args: argparse.Namespace) -> int:
 
 HANDLERS = {
     "init": _init,
+    "users": _users,
     "templates": _templates,
     "ledger": _ledger,
     "agreement": _agreement,
