@@ -122,3 +122,20 @@ def test_users_commands_for_it_staff(db_path, monkeypatch, capsys, shipped_roles
     assert main([*db, "users", "add", "--name", "x", "--role", "管理员"]) == 2
     assert "无权管理用户" in capsys.readouterr().err
     assert dump(db_path) == before
+
+
+def test_a_clerk_cannot_make_a_backup_on_the_command_line(
+    db_path, tmp_path, monkeypatch, capsys, shipped_roles
+):
+    db = open_database(str(db_path))
+    try:
+        with db.session() as s:
+            accounts.add_user(s, "li", "clerk-pass-1", "填报员")
+    finally:
+        db.close()
+    monkeypatch.setenv("BANGJIAO_USER", "li")
+    monkeypatch.setenv("BANGJIAO_PASSWORD", "clerk-pass-1")
+    monkeypatch.setenv("BANGJIAO_BACKUP_PASSWORD", "备份密码-Passw0rd")
+    assert main(["--db", str(db_path), "backup", "--out", str(tmp_path)]) == 2
+    assert "无权备份与恢复" in capsys.readouterr().err
+    assert list(tmp_path.glob("*.bjbak")) == []
