@@ -212,3 +212,22 @@ def test_settings_sets_up_the_first_admin_of_a_database_without_users(
     assert page.database.actor is not None and page.database.actor.role == "管理员"
     with page.database.session() as s:
         accounts.recover_with_code(s, codes[0], "王管理", "new-office-pw-1")
+
+
+def test_the_ledger_page_disables_what_a_viewer_may_not_do(qtbot, gui_app, db_path, shipped_roles):
+    from app.services.database import open_database
+    from app.ui.pages.ledger import LedgerPage
+
+    clerk_page = open_page(qtbot, db_path, "ledger")
+    assert clerk_page.add_button.isEnabled() and clerk_page.export_button.isEnabled()
+    viewer_db = open_database(str(db_path))
+    with viewer_db.session() as s:
+        accounts.add_user(s, "viewer", "viewer-pass-1", "查看")
+    with viewer_db.session() as s:
+        viewer_db.actor = accounts.authenticate(s, "viewer", "viewer-pass-1")
+    page = LedgerPage(viewer_db, clerk_page.context)
+    qtbot.addWidget(page)
+    page.show()
+    assert not page.add_button.isEnabled() and not page.export_button.isEnabled()
+    assert "角色" in page.add_button.toolTip()
+    viewer_db.close()
