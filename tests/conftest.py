@@ -19,6 +19,49 @@ from app.services.setup import initialise
 
 DATA_DIR = Path(__file__).parent / "data"
 TEMPLATE_KEY = "qingtian-2018"
+# the first 管理员 of every test database; the command line logs in as this user. In the test
+# run's roles file 管理员 holds every permission, so the existing tests of every command keep
+# running; the role tests use the shipped roles (fixture ``shipped_roles``)
+ADMIN_USER = TEST_USER = "admin"
+TEST_PASSWORD = "test-pass-2018"
+
+
+def _write_test_roles(folder: Path) -> None:
+    import tomllib
+
+    from app.services.accounts import ADMIN, PERMISSION_NAMES, RESOURCES, ROLES_FILE
+
+    shipped = tomllib.loads((RESOURCES / ROLES_FILE).read_text(encoding="utf-8"))["roles"]
+    lines = []
+    for name, body in shipped.items():
+        permissions = list(PERMISSION_NAMES) if name == ADMIN else body["permissions"]
+        lines.append(f'[roles."{name}"]\npermissions = {permissions!r}\n'.replace("'", '"'))
+    (folder / "roles").mkdir(parents=True, exist_ok=True)
+    (folder / "roles" / ROLES_FILE).write_text("\n".join(lines), encoding="utf-8")
+
+
+@pytest.fixture
+def shipped_roles(no_real_user_data: Path) -> Iterator[None]:
+    """The shipped roles file in force (the test run's own gives 管理员 every permission)."""
+    from app.services.accounts import RESOURCES, ROLES_FILE
+
+    path = no_real_user_data / "roles" / ROLES_FILE
+    kept = path.read_bytes()
+    path.write_bytes((RESOURCES / ROLES_FILE).read_bytes())
+    try:
+        yield
+    finally:
+        path.write_bytes(kept)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def command_line_login() -> Iterator[None]:
+    """BANGJIAO_USER / BANGJIAO_PASSWORD for the test run (commands and subprocesses log in
+    with them; ``init`` of a new database creates its first 管理员 from them)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BANGJIAO_USER", TEST_USER)
+        patch.setenv("BANGJIAO_PASSWORD", TEST_PASSWORD)
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -27,9 +70,13 @@ def no_real_user_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
     real one (they win over the shipped ones) must not change what the tests see."""
     from app import paths
 
-    folder = tmp_path_factory.mktemp("user-data")
+    xdg = tmp_path_factory.mktemp("user-data")
+    folder = xdg / "BangjiaoDesk"  # where platformdirs puts it under XDG_DATA_HOME (Linux)
+    folder.mkdir()
+    _write_test_roles(folder)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(paths, "user_data_dir", lambda: folder)
+        patch.setenv("XDG_DATA_HOME", str(xdg))  # the same folder for commands run as programs
         yield folder
 
 
@@ -38,8 +85,19 @@ def template_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database filled from the built-in template once per run (for copying)."""
     path = tmp_path_factory.mktemp("template") / "template.db"
     result = initialise(str(path), TEMPLATE_KEY, "县矫正办")
+    from app.services.accounts import create_first_admin
+
+    with result.database.session() as session:
+        _user, code = create_first_admin(session, ADMIN_USER, TEST_PASSWORD, "测试管理员")
+    path.with_suffix(".code").write_text(code, encoding="utf-8")
     result.database.close()
     return path
+
+
+@pytest.fixture
+def recovery_code(template_db_file: Path) -> str:
+    """The recovery code printed when the template database's first 管理员 was set up."""
+    return template_db_file.with_suffix(".code").read_text(encoding="utf-8")
 
 
 @pytest.fixture

@@ -34,6 +34,12 @@ OPENED_ELSEWHERE = {
     "GuardedDialog": "a base class",
     "UnitChoiceDialog": "a base class (ReminderUnitDialog, ScoreSheetUnitDialog are opened)",
     "TodayPanel": "shown when the window opens: test_reminders_ui.py (fits, not modal)",
+    "LoginDialog": "before the window and at the idle lock: test_accounts_ui.py",
+    "RecoveryDialog": "from the login dialog: test_accounts_ui.py",
+    "RecoveryCodeDialog": "after a recovery: test_accounts_ui.py",
+    "UserDialog": "from 用户管理: test_accounts_ui.py",
+    "_AccountDialog": "a base class",
+    "FirstAdminDialog": "设置 on a database without users: test_accounts_ui.py",
 }
 
 

@@ -50,6 +50,9 @@ class Smoke:
             "XDG_CONFIG_HOME": str(home / ".config"),
             "QT_QPA_PLATFORM": "offscreen",
             "BANGJIAO_BACKUP_PASSWORD": "冒烟测试-Passw0rd",
+            # init makes the first 管理员 from these; every other command logs in with them
+            "BANGJIAO_USER": "smoke",
+            "BANGJIAO_PASSWORD": "冒烟测试-login-1",
         }
         self.env.pop("PYTHONPATH", None)
         self.env.pop("VIRTUAL_ENV", None)

@@ -169,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli import audit
 
     audit.add_parsers(commands, _parser)
+    from app.cli import users
+
+    users.add_parsers(commands, _parser)
     return parser
 
 
@@ -221,9 +224,54 @@ def split_package_argument(argv: Sequence[str]) -> tuple[list[str], str | None]:
     return args[: positions[0]] + args[positions[0] + 1 :], candidate
 
 
+def _first_admin_credentials(db: str | None) -> tuple[str, str] | None:
+    """For ``init``, checked before anything is written: on a new database the first
+    管理员's name and password (required); on one with users a login (refused when missing
+    or wrong); on an existing one without users the variables if given (optional)."""
+    from app.cli.login import NO_CREDENTIALS, credentials
+    from app.services import accounts
+    from app.services.database import database_url, sqlite_file
+
+    path = sqlite_file(database_url(db))
+    if path is None or path.exists():
+        database = _open_existing(db)  # logs in where the database has users
+        try:
+            with database.session() as session:
+                if accounts.has_users(session):
+                    return None
+        finally:
+            database.close()
+        given = credentials(ask=False)
+    else:
+        given = credentials(ask=False)
+        if given is None:
+            raise UserError(
+                NO_CREDENTIALS.replace("需要登录", "新数据库要设立第一位管理员")
+                + "这两个变量即管理员的用户名和密码。"
+            )
+    if given is not None:
+        accounts.check_password(given[1])
+    return given
+
+
+def _create_first_admin(database, admin: tuple[str, str] | None) -> None:
+    """After ``init``: create the first 管理员 and print the recovery code, once."""
+    from app.services import accounts
+
+    if admin is None:
+        return
+    with database.session() as session:
+        if accounts.has_users(session):
+            return
+        _user, code = accounts.create_first_admin(session, *admin)
+    print(f"已设立第一位管理员：{admin[0]}")
+    print(f"恢复码（只显示这一次，请抄写或打印后存放在保险柜，忘记所有密码时凭它恢复）：{code}")
+
+
 def _init(args: argparse.Namespace) -> int:
     from app.services.setup import initialise
 
+    admin = _first_admin_credentials(args.db)
     credential = None
     if args.credential:
         from pathlib import Path
@@ -237,6 +285,7 @@ def _init(args: argparse.Namespace) -> int:
     else:
         result = initialise(args.db, args.template, args.unit)
     try:
+        _create_first_admin(result.database, admin)
         if credential is not None:
             print(
                 f"已接入：信任县矫正办“{credential['county']['unit_name']}”的密钥，首个数据包将登记本机密钥。"
@@ -273,7 +322,15 @@ def _open_existing(db: str | None):
     path = sqlite_file(database_url(db))
     if path is not None and not path.exists():
         raise UserError(f"数据库文件“{path}”不存在。请先用 init 子命令建立数据库。")
-    return open_database(db)
+    from app.cli.login import log_in
+
+    database = open_database(db)
+    try:
+        log_in(database)
+    except BaseException:
+        database.close()
+        raise
+    return database
 
 
 def _ledger(args: argparse.Namespace) -> int:
@@ -330,6 +387,12 @@ def _audit(args: argparse.Namespace) -> int:
     return audit.handle(args, _open_existing)
 
 
+def _users(args: argparse.Namespace) -> int:
+    from app.cli import users
+
+    return users.handle(args, _open_existing)
+
+
 def _exchange(args: argparse.Namespace) -> int:
     from app.cli import exchange
 
@@ -338,6 +401,7 @@ def _exchange(args: argparse.Namespace) -> int:
 
 HANDLERS = {
     "init": _init,
+    "users": _users,
     "templates": _templates,
     "ledger": _ledger,
     "agreement": _agreement,

@@ -54,6 +54,7 @@ def _database_file(db: str | None) -> Path:
 
 
 def _backup(args: argparse.Namespace, open_existing) -> int:
+    from app.services.accounts import require
     from app.services.backup.archive import write_backup
     from app.services.backup.container import MasterKey, check_password
     from app.services.backup.schedule import PASSWORD_ENV, backup_name, record, stored_key
@@ -63,6 +64,7 @@ def _backup(args: argparse.Namespace, open_existing) -> int:
     database = open_existing(args.db)
     try:
         with database.session() as session:
+            require(session, "backup.run")
             stored = stored_key(session)
             unit = local_unit(session)
         password = _env_password()

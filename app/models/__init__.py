@@ -37,6 +37,7 @@ from app.models.summary import (
     SummaryStatus,
 )
 from app.models.unit import Pairing, Unit, UnitKind
+from app.models.user import User
 
 # The Alembic revision this code's models correspond to; a test keeps it equal to head.
 SCHEMA_HEAD = "0017"
@@ -95,4 +96,5 @@ __all__ = [
     "SyncedRecord",
     "Unit",
     "UnitKind",
+    "User",
 ]

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from app.models import CorrectionSubject, EntryKind, Indicator, LedgerEntry, Unit
 from app.services import audit
+from app.services.accounts import require
 from app.services.errors import UserError, ValidationError
 from app.services.files import replace_file
 from app.services.forms import FieldDef, parse_fields
@@ -409,6 +410,7 @@ def export_ledger_xlsx(
     must be allowed (:func:`~app.services.privacy.may_export_full_names`, else UserError
     before anything is written).
     """
+    require(session, "ledger.export")
     if full_names and not may_export_full_names(session):
         raise UserError(FULL_NAMES_REFUSED)
     seen_names: set[str] | None = None if full_names else set()

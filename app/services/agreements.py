@@ -34,6 +34,7 @@ from app.models import (
     UnitKind,
 )
 from app.services import audit
+from app.services.accounts import may, require
 from app.services.attachments import AttachmentStore, check_file
 from app.services.dates import DatePurpose, range_for
 from app.services.errors import ValidationError
@@ -284,7 +285,7 @@ def versions(session: Session, programme_id: int, department_id: int) -> list[Ag
 def can_manage(session: Session) -> bool:
     """True on a PC of 社区矫正科 or 县矫正办, which draft, issue, sign and void agreements."""
     me = local_unit(session)
-    return me is not None and me.kind in KEEPERS
+    return me is not None and me.kind in KEEPERS and may(session, "agreement.issue")
 
 
 def _check_keeper(session: Session, action: str) -> None:
@@ -372,6 +373,7 @@ def issue(session: Session, store: AttachmentStore, agreement_id: int, issued_on
 
     An older issued or signed version of the same department becomes void.
     """
+    require(session, "agreement.issue")
     from app.reports.agreement_pdf import render_agreement_pdf
 
     _check_keeper(session, "印发责任状")
@@ -437,6 +439,7 @@ def sign(
 ) -> None:
     """Record the signing: date, both signatories and the scanned copy (a PDF, or images
     that are combined into one PDF). Only an issued agreement can be signed."""
+    require(session, "agreement.issue")
     _check_keeper(session, "登记责任状签署")
     agreement = _get(session, agreement_id)
     if agreement.status != AgreementStatus.ISSUED:
@@ -483,6 +486,7 @@ def sign(
 
 def void(session: Session, agreement_id: int, reason: str) -> None:
     """Void an agreement, with a reason."""
+    require(session, "agreement.issue")
     _check_keeper(session, "作废责任状")
     agreement = _get(session, agreement_id)
     if agreement.status == AgreementStatus.VOID:
@@ -497,6 +501,7 @@ def void(session: Session, agreement_id: int, reason: str) -> None:
 def new_version(session: Session, agreement_id: int, owner_unit_id: int | None = None) -> int:
     """Draft the next version of an issued or signed agreement (the old one stays valid until
     the new one is issued)."""
+    require(session, "agreement.issue")
     _check_keeper(session, "建立责任状新版本")
     agreement = _get(session, agreement_id)
     if agreement.status == AgreementStatus.DRAFT:

@@ -28,6 +28,7 @@ from app.models import (
     MeetingReport,
     ScoreAdjustment,
 )
+from app.services.accounts import may, require
 from app.services.goals import departments
 from app.services.progress import IndicatorProgress, department_progress, indicator_progress
 
@@ -633,6 +634,7 @@ def add_adjustment(
 ) -> ScoreAdjustment:  # fmt: skip
     """Record a manual addition (positive) or deduction (negative) with its reason
     (``reverses_id``: the entry a 撤销 counter-entry reverses)."""
+    require(session, "assessment.adjust")
     check_adjustment(points, reason)
     adjustment = ScoreAdjustment(programme_id=programme_id, unit_id=unit_id, points=float(points),
                                  reason=reason.strip(), adjusted_on=on, owner_unit_id=owner_unit_id,
@@ -673,7 +675,9 @@ def can_adjust(session: Session) -> bool:
     from app.services.settings import local_unit
 
     me = local_unit(session)
-    return me is not None and me.kind == UnitKind.COUNTY_OFFICE
+    return (
+        me is not None and me.kind == UnitKind.COUNTY_OFFICE and may(session, "assessment.adjust")
+    )
 
 
 def _county_unit_id(session: Session, what: str = "考核加减分") -> int:
@@ -727,6 +731,7 @@ def record_adjustment(
 ) -> ScoreAdjustment:
     """The county's 加减分 for a department, dated within the programme's period, with a
     reason; refused (ValidationError naming the field) on any other PC or with bad input."""
+    require(session, "assessment.adjust")
     from app.models import Unit, UnitKind
     from app.services.dates import DateRange
     from app.services.errors import ValidationError
@@ -745,6 +750,7 @@ def record_adjustment(
 def undo_adjustment(session: Session, adjustment_id: int, on: date) -> ScoreAdjustment:
     """Undo a 加减分 by a counter-entry (opposite points, reason 撤销：<原因>) dated ``on`` (not
     before the entry itself): both stay listed, nothing is edited. County only."""
+    require(session, "assessment.adjust")
     from app.services.errors import ValidationError
 
     county = _county_unit_id(session)
@@ -794,6 +800,7 @@ def record_judgement(
     """The county's score of a department on a judgement item, with its reason, dated within
     the programme's period. A new record each time: a later score supersedes the earlier
     (both kept). Refused (ValidationError naming the field) on another PC or with bad input."""
+    require(session, "assessment.adjust")
     from app.models import Unit, UnitKind
     from app.services.dates import DateRange
     from app.services.errors import ValidationError

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 if TYPE_CHECKING:
     from alembic.config import Config
 
+    from app.services.accounts import Actor
     from app.services.attachments import AttachmentStore
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -257,6 +258,9 @@ class Database:
     engine: Engine
     session_factory: sessionmaker[Session]
     backup_path: Path | None = None
+    # the logged-in user (an ``accounts.Actor``), put into every session's ``info["actor"]``;
+    # None: the program itself
+    actor: Actor | None = None
     _journal_mode: str | None = field(default=None, repr=False)
 
     @property
@@ -299,6 +303,8 @@ class Database:
             log.warning("数据库的预写日志（-wal）被其他程序删除，已重新连接数据库。")
             self.engine.dispose()
         session = self.session_factory()
+        if self.actor is not None:
+            session.info["actor"] = self.actor
         try:
             yield session
             session.commit()
@@ -386,6 +392,9 @@ def open_database(db: str | None = None) -> Database:
         engine.dispose()
         raise
     factory = sessionmaker(engine, expire_on_commit=False)
+    from app.services.accounts import refuse_read_only_writes
+
+    event.listen(factory, "before_flush", refuse_read_only_writes)
     return Database(url=url, engine=engine, session_factory=factory, backup_path=backup)
 
 

@@ -32,6 +32,7 @@ from app.models import (
     Unit,
     UnitKind,
 )
+from app.services.accounts import require
 from app.services.dates import DatePurpose, DateRange, range_for
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
@@ -133,6 +134,7 @@ def record_inspection(
 ) -> Inspection:
     """Record an inspection by this PC's unit and a rectification item for every finding marked
     ``rectify``. Every problem is named (a finding's as ``finding_N``); nothing is saved."""
+    require(session, "inspection.edit")
     errors: dict[str, str] = {}
     if owner_unit_id is None:
         errors[""] = "本机尚未设定所属单位，不能登记督查。"
@@ -200,6 +202,7 @@ def add_item(
     deadline: date | None, by_unit_id: int | None,
 ) -> RectificationItem:  # fmt: skip
     """Add a rectification item to an inspection recorded by ``by_unit_id``."""
+    require(session, "inspection.edit")
     inspection = _owned_inspection(session, inspection_id, by_unit_id)
     errors = _item_problems(session, finding, responsible_unit_id, deadline,
                             inspection.inspection_date, inspection.programme_id)  # fmt: skip
@@ -242,6 +245,7 @@ def update_inspection(
     """Correct an inspection recorded by ``by_unit_id``: its date (not after its items'
     deadlines or the reports on them), inspectors, inspected unit and findings. Every problem
     is named (FormErrors); nothing is saved then."""
+    require(session, "inspection.edit")
     inspection = _owned_inspection(session, inspection_id, by_unit_id, "修改这次督查")
     errors: dict[str, str] = {}
     problem = _inspection_date_problem(session, inspection.programme_id, data.inspection_date)
@@ -273,6 +277,7 @@ def update_inspection(
 def delete_inspection(session: Session, inspection_id: int, by_unit_id: int | None) -> None:
     """Delete (soft) an inspection recorded by ``by_unit_id``; its items vanish with it (undo
     with :func:`restore_inspection`). Refused when one of its items is closed (已销号)."""
+    require(session, "inspection.edit")
     inspection = _owned_inspection(session, inspection_id, by_unit_id, "删除这次督查")
     if any(i.status == RectificationStatus.CLOSED for i in inspection.items if not i.deleted):
         raise ValidationError("这次督查有已销号的整改事项，不能删除。", "status")
@@ -282,6 +287,7 @@ def delete_inspection(session: Session, inspection_id: int, by_unit_id: int | No
 
 def restore_inspection(session: Session, inspection_id: int, by_unit_id: int | None) -> None:
     """Undo :func:`delete_inspection` (its items come back as they were)."""
+    require(session, "inspection.edit")
     inspection = session.get(Inspection, inspection_id)
     if inspection is None:
         raise ValidationError("没有这次督查。")
@@ -303,6 +309,7 @@ def update_item(
 ) -> None:  # fmt: skip
     """Correct a rectification item's finding, responsible unit or deadline (not once closed,
     nor its unit once that unit has reported on it)."""
+    require(session, "inspection.edit")
     item = _owned_item(session, item_id, by_unit_id, "修改这项整改事项")
     if item.status == RectificationStatus.CLOSED:
         raise ValidationError("这项整改已销号，不能修改。", "status")
@@ -326,6 +333,7 @@ def update_item(
 
 def delete_item(session: Session, item_id: int, by_unit_id: int | None) -> None:
     """Delete (soft) a rectification item that is not closed (undo with :func:`restore_item`)."""
+    require(session, "inspection.edit")
     item = _owned_item(session, item_id, by_unit_id, "删除这项整改事项")
     if item.status == RectificationStatus.CLOSED:
         raise ValidationError("这项整改已销号，不能删除。", "status")
@@ -335,6 +343,7 @@ def delete_item(session: Session, item_id: int, by_unit_id: int | None) -> None:
 
 def restore_item(session: Session, item_id: int, by_unit_id: int | None) -> None:
     """Undo :func:`delete_item`."""
+    require(session, "inspection.edit")
     item = session.get(RectificationItem, item_id)
     if item is None:
         raise ValidationError("没有这项整改事项。")
@@ -414,6 +423,7 @@ def report_progress(
 ) -> RectificationUpdate:  # fmt: skip
     """The responsible unit reports 整改中, or 已整改 with its evidence and date. The update is
     the responsible unit's even when the inspecting office records it on the unit's behalf."""
+    require(session, "inspection.edit")
     item = _item(session, item_id)
     if by_unit_id is None or by_unit_id not in (item.responsible_unit_id, item.owner_unit_id):
         raise ValidationError(
@@ -467,6 +477,7 @@ def _decidable(session: Session, item_id: int, by_unit_id: int | None, action: s
 def close_item(session: Session, item_id: int, on: date | None, by_unit_id: int | None) -> None:
     """销号: the inspecting office accepts the reported rectification; the item keeps the
     evidence and date it accepted."""
+    require(session, "inspection.close")
     item, latest = _decidable(session, item_id, by_unit_id, "销号")
     problem = _date_problem(session, item, on, latest, "销号日期")
     if problem:
@@ -481,6 +492,7 @@ def send_back(
 ) -> RectificationUpdate:
     """退回整改: the inspecting office refuses to close the item; it is 整改中 again, with the
     reason (the office's own update, which travels down to the unit)."""
+    require(session, "inspection.close")
     item, latest = _decidable(session, item_id, by_unit_id, "退回整改")
     errors: dict[str, str] = {}
     text = reason.strip()

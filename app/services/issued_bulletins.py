@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from app.models import IssuedBulletin, Programme, Unit
 from app.models.programme import GoalMetric
+from app.services.accounts import may, require
 from app.services.assessment import DepartmentScore, ExplanationRow, ScoreLine, explanation
 from app.services.bulletin import Bulletin, build_bulletin, first_issue_number
 from app.services.documents import template_section
@@ -246,7 +247,7 @@ def can_publish(session: Session) -> bool:
     from app.services.settings import local_unit
 
     me = local_unit(session)
-    return me is not None and me.kind == UnitKind.COUNTY_OFFICE
+    return me is not None and me.kind == UnitKind.COUNTY_OFFICE and may(session, "bulletin.publish")
 
 
 def publish(
@@ -256,6 +257,7 @@ def publish(
     """发布: build the bulletin as of ``as_of`` with 期号 ``number`` (default: the next one),
     freeze it and record it as the county's (issued ``issued_on``, default today). Refused
     (ValidationError) on any other PC, or with a 期号 or date :func:`check_issue` refuses."""
+    require(session, "bulletin.publish")
     from app.services.settings import local_unit
 
     me = local_unit(session)

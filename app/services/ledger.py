@@ -42,6 +42,7 @@ from app.models import (
     UnitKind,
 )
 from app.services import audit
+from app.services.accounts import require
 from app.services.attachments import AttachmentStore
 from app.services.dates import DatePurpose, DateRange, range_for
 from app.services.errors import ValidationError
@@ -270,6 +271,7 @@ def save_entry(
     Raises FormErrors naming every bad field. New photo files are checked and copied into
     the store; the caller's session decides whether the records are committed.
     """
+    require(session, "ledger.edit")
     errors: dict[str, str] = {}
 
     def attempt(fn: Callable[..., _T], *args: Any) -> _T | None:
@@ -408,6 +410,7 @@ def entry_year(session: Session, entry_id: int) -> int | None:
 
 def delete_entry(session: Session, entry_id: int) -> None:
     """Soft-delete an entry (its photos stay in the store; undo with :func:`restore_entry`)."""
+    require(session, "ledger.edit")
     entry = session.get(LedgerEntry, entry_id)
     if entry is not None:
         entry.deleted = True
@@ -415,6 +418,7 @@ def delete_entry(session: Session, entry_id: int) -> None:
 
 def restore_entry(session: Session, entry_id: int) -> None:
     """Undo a delete."""
+    require(session, "ledger.edit")
     entry = session.get(LedgerEntry, entry_id)
     if entry is not None:
         entry.deleted = False

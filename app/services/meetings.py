@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Meeting, MeetingDecision, MeetingReport, Phase, Programme, Unit, UnitKind
 from app.models.meeting import DEFAULT_MEETING_TYPE, MEETING_TYPE_LENGTH
+from app.services.accounts import require
 from app.services.dates import DatePurpose, programme_date_range, programme_span
 from app.services.documents import from_template, template_section
 from app.services.errors import ValidationError
@@ -312,6 +313,7 @@ def save_meeting(
     chair, location, attendees, notes, reports, decisions); nothing is saved then. A report with neither
     progress nor problems is no report. Reports and decisions left out are deleted (soft).
     """
+    require(session, "meeting.edit")
     meeting = None if meeting_id is None else _live_meeting(session, meeting_id)
     if meeting is not None:
         _check_owner(meeting, local_unit_id)
@@ -432,6 +434,7 @@ def _live_decisions(session: Session, meeting_id: int) -> list[MeetingDecision]:
 
 def delete_meeting(session: Session, meeting_id: int, local_unit_id: int | None) -> None:
     """Delete (soft) a meeting with its reports and decisions."""
+    require(session, "meeting.edit")
     meeting = _live_meeting(session, meeting_id)
     _check_owner(meeting, local_unit_id)
     meeting.deleted = True
@@ -448,6 +451,7 @@ def mark_decision_done(
     session: Session, decision_id: int, local_unit_id: int | None, done: bool = True
 ) -> None:
     """Mark a decision done (or open again)."""
+    require(session, "meeting.edit")
     decision = session.get(MeetingDecision, decision_id)
     if decision is None or decision.deleted or decision.meeting.deleted:
         raise ValidationError("这项议定事项已被删除。", "decision")

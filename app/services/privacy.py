@@ -44,9 +44,10 @@ def name_masker(names: Iterable[str]) -> Callable[[str], str]:
 
 def may_export_full_names(session: Session) -> bool:
     """Whether the acting user (``session.info["actor"]``) may export correction subjects' full
-    names. Every user may until accounts exist; the accounts' permission check replaces this."""
-    del session  # the actor travels with the session once accounts exist
-    return True
+    names: the role's ``ledger.export_full_names`` permission (the program itself may)."""
+    from app.services.accounts import may
+
+    return may(session, "ledger.export_full_names")
 
 
 __all__ = [

@@ -23,6 +23,7 @@ from app.models import (
     Unit,
     UnitKind,
 )
+from app.services.accounts import require
 from app.services.errors import ValidationError
 from app.services.forms import COMMON_SUM_FIELDS, FieldDef, parse_fields
 
@@ -186,6 +187,7 @@ def save_unit(
     owner_unit_id: int | None = None,
 ) -> int:
     """Create (``unit_id`` None) or update a unit; return its id."""
+    require(session, "reference.edit")
     name = check_unit_name(name)
     clash = session.scalar(select(Unit).where(Unit.name == name, Unit.id != (unit_id or 0)))
     if clash is not None:
@@ -209,6 +211,7 @@ def save_unit(
 
 def delete_unit(session: Session, unit_id: int) -> None:
     """Soft-delete a unit that has no duties or pairings left."""
+    require(session, "reference.edit")
     in_use = session.scalar(
         select(func.count())
         .select_from(Pairing)
@@ -252,6 +255,7 @@ def add_pairing(
     owner_unit_id: int | None,
 ) -> int:
     """Pair a department with a judicial office."""
+    require(session, "reference.edit")
     department, office = session.get(Unit, department_id), session.get(Unit, office_id)
     if department is None or department.kind != UnitKind.DEPARTMENT:
         raise ValidationError("请选择一个局科室。", field="department")
@@ -282,6 +286,7 @@ def add_pairing(
 
 def delete_pairing(session: Session, pairing_id: int) -> None:
     """Soft-delete a pairing."""
+    require(session, "reference.edit")
     pairing = session.get(Pairing, pairing_id)
     if pairing is not None:
         pairing.deleted = True
@@ -320,6 +325,7 @@ def save_duty(
     owner_unit_id: int | None = None,
 ) -> int:
     """Create or update a duty's text; return its id."""
+    require(session, "reference.edit")
     text = " ".join(text.split())
     if not text:
         raise ValidationError("职责内容不能为空。", field="text")
@@ -352,6 +358,7 @@ def save_duty(
 
 def delete_duty(session: Session, duty_id: int) -> None:
     """Soft-delete a duty together with its indicators."""
+    require(session, "reference.edit")
     duty = session.get(Duty, duty_id)
     if duty is None:
         return
@@ -429,6 +436,7 @@ def save_indicator(
     """Create or update an indicator after checking every field; return its id. A manual
     indicator's values are entered by the county office, or by the duty's department when
     ``entered_by_department``."""
+    require(session, "reference.edit")
     name = name.strip()
     if not name:
         raise ValidationError("指标名称不能为空。", field="name")
@@ -479,6 +487,7 @@ def save_indicator(
 
 def delete_indicator(session: Session, indicator_id: int) -> None:
     """Soft-delete an indicator."""
+    require(session, "reference.edit")
     indicator = session.get(Indicator, indicator_id)
     if indicator is not None:
         indicator.deleted = True

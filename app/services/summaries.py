@@ -31,6 +31,7 @@ from app.models import (
     Unit,
 )
 from app.services import audit
+from app.services.accounts import require
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
 from app.services.goals import departments
@@ -504,6 +505,7 @@ def start_summary(
 ) -> PhaseSummary:  # fmt: skip
     """The department's summary for the period, started as a pre-filled draft (figures up to
     ``today``) if need be."""
+    require(session, "summary.draft")
     found = find_summary(session, programme_id, department_id, phase_id)
     if found is not None:
         return found
@@ -594,6 +596,7 @@ def save_summary(
 ) -> None:
     """Save the text and the chosen photos ``(attachment id, caption)`` of a draft (or of a
     returned summary, which becomes a draft again). Every problem is named; nothing is saved."""
+    require(session, "summary.draft")
     summary = session.get_one(PhaseSummary, summary_id)
     _editable(session, summary)
     errors = section_problems(sections)
@@ -630,6 +633,7 @@ def save_summary(
 def submit_summary(session: Session, summary_id: int, on: date) -> None:
     """Freeze the summary — its text and a snapshot of its figures up to ``on`` — and date it
     (late when after the deadline)."""
+    require(session, "summary.submit")
     summary = session.get_one(PhaseSummary, summary_id)
     _editable(session, summary)
     missing = {name: f"请填写“{name}”。" for name in REQUIRED_SECTIONS
@@ -650,6 +654,7 @@ def review_summary(
     reviewer_unit_id: int | None,
 ) -> SummaryReview:  # fmt: skip
     """The county returns (with a comment) or accepts the submitted summary."""
+    require(session, "summary.review")
     summary = session.get(PhaseSummary, summary_id)
     if summary is None or status_of(session, summary) != SummaryStatus.SUBMITTED:
         raise ValidationError("只能审核已提交、尚未处理的总结。", "status")

@@ -273,7 +273,14 @@ def _opened(window: MainWindow, db: str | None, result: object) -> None:
             window.close()
             return
         database, home = wizard_database, None
+    from app.ui.login import IdleLock, log_in
+
+    if not log_in(database, window):
+        database.close()
+        window.close()
+        return
     window.attach_database(database, remind=True, home=home)
+    window.idle_lock = IdleLock(window, database)
     _probe("ready")
     _quit_if_asked(window)
 
@@ -304,8 +311,11 @@ def _snapshot_for(db: str | None) -> Snapshot | None:
     if db and "://" in db:
         return None
     from app.paths import default_database_path
+    from app.ui.login import environment_login, file_has_users
 
     path = Path(db).expanduser() if db else default_database_path()
+    if not environment_login() and file_has_users(path):
+        return None  # no figures before a login (app/ui/login.py)
     return read_snapshot(path)
 
 

@@ -135,6 +135,7 @@ class MainWindow(QMainWindow):
         self.pages: dict[str, Page | PlaceholderPage] = {}
         self.loading_database = False  # the database is being opened in the background
         self.loader: DatabaseLoader | None = None
+        self.idle_lock: object | None = None  # app.ui.login.IdleLock once logged in
         self.preview: HomePreview | None = None  # 首页 from its snapshot, while opening
         self.pending: tuple[str, dict | None] | None = None  # clicked while the database opened
         self.prefetched_home: HomeData | None = None  # 首页's data read by the loader

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.services.accounts import require
 from app.services.attachments import AttachmentStore
 from app.services.backup.archive import SUFFIX, BackupResult, Report, write_backup
 from app.services.backup.container import MasterKey, check_password
@@ -76,6 +77,7 @@ def status(session: Session) -> BackupStatus:
 def set_password(session: Session, password: str, repeated: str | None = None) -> MasterKey:
     """Set the 备份密码: only the key scrypt derives from it is kept (for automatic backups);
     backups made before keep opening with the password they were made with."""
+    require(session, "backup.run")
     check_password(password)
     if repeated is not None and repeated != password:
         raise UserError("两次输入的备份密码不一致。")
@@ -93,6 +95,7 @@ def stored_key(session: Session) -> MasterKey | None:
 
 def set_folder(session: Session, folder: Path) -> None:
     """Where automatic backups go (a second disk or a USB stick)."""
+    require(session, "backup.run")
     set_setting(session, FOLDER, str(folder))
     _settings_changed(session)
 

@@ -99,6 +99,7 @@ class LedgerPage(Page):
         filters.setColumnStretch(3, 1)
         self.layout_.addLayout(filters)
 
+        self.may_edit = True  # set from the role below
         self.add_button = QPushButton(self.tr("新增台账"))
         self.add_button.setObjectName("primaryButton")
         self.edit_button = QPushButton(self.tr("查看/编辑"))
@@ -179,6 +180,16 @@ class LedgerPage(Page):
             # belongs to the year its date lies in (services.programme.programme_for_entry)
             windows = entry_windows(session).values()
             self.earliest_entry = min((first for first, _last in windows), default=None)
+            from app.services.accounts import may
+
+            self.may_edit = may(session, "ledger.edit")  # the logged-in user's role
+            may_export = may(session, "ledger.export")
+        if not self.may_edit:
+            self.add_button.setEnabled(False)
+            self.add_button.setToolTip(self.tr("当前用户的角色不能编辑工作台账。"))
+        if not may_export:
+            self.export_button.setEnabled(False)
+            self.export_button.setToolTip(self.tr("当前用户的角色不能导出工作台账。"))
         if context.read_only:  # an earlier year: view and export only
             self.add_button.setEnabled(False)
             self.add_button.setToolTip(context.read_only_note)
@@ -276,7 +287,7 @@ class LedgerPage(Page):
     def _update_buttons(self) -> None:
         selected = self.selected_entry_id() is not None
         self.edit_button.setEnabled(selected)
-        self.delete_button.setEnabled(selected and not self.context.read_only)
+        self.delete_button.setEnabled(selected and not self.context.read_only and self.may_edit)
 
     def selected_entry_id(self) -> int | None:
         """The id of the selected entry, or None."""

@@ -64,6 +64,7 @@ class SettingsPage(Page):
         if database.backup_path:
             form.addRow(self.tr("升级前备份："), QLabel(str(database.backup_path)))
         self.layout_.addLayout(form)
+        self._add_accounts_section()
         self._add_backup_section()
         self._add_audit_section()
         self.new_year_button: QPushButton | None = None
@@ -102,6 +103,80 @@ class SettingsPage(Page):
         from app.ui.dialogs.audit_dialog import open_audit_log
 
         open_audit_log(self.database, self)
+
+    def _add_accounts_section(self) -> None:
+        """用户与安全: 修改密码, 用户管理 (管理员), the idle lock's minutes."""
+        from app.services import accounts
+
+        self.layout_.addWidget(section_label(self.tr("用户与安全")))
+        actor = self.database.actor
+        with self.database.session() as session:
+            minutes = accounts.idle_minutes(session)
+            manage = accounts.may(session, "users.manage")
+            settings = accounts.may(session, "settings.manage")
+        who = (
+            self.tr("当前用户：%1（%2）")
+            .replace("%1", actor.display_name)
+            .replace("%2", actor.role)
+            if actor is not None
+            else self.tr("本机未登录（尚未设立用户时无需登录）")
+        )
+        self.password_change_button = QPushButton(self.tr("修改密码…"))
+        self.password_change_button.clicked.connect(lambda: self.change_password())
+        self.users_button = QPushButton(self.tr("用户管理…"))
+        self.users_button.clicked.connect(lambda: self.manage_users())
+        self.users_button.setVisible(manage)
+        with self.database.session() as session:
+            no_users = not accounts.has_users(session)
+        self.first_admin_button = QPushButton(self.tr("设立第一位管理员…"))
+        self.first_admin_button.clicked.connect(lambda: self.set_up_first_admin())
+        self.first_admin_button.setVisible(no_users)
+        row = QHBoxLayout()
+        row.addWidget(QLabel(who))
+        row.addWidget(self.first_admin_button)
+        row.addWidget(self.password_change_button)
+        row.addWidget(self.users_button)
+        row.addStretch(1)
+        self.layout_.addLayout(row)
+        self.idle = QSpinBox()
+        self.idle.setRange(0, 240)
+        self.idle.setSuffix(self.tr(" 分钟"))
+        self.idle.setSpecialValueText(self.tr("不锁定"))
+        self.idle.setValue(minutes)
+        self.idle.setEnabled(settings)
+        self.idle.setToolTip(self.tr("这么久没有操作键盘鼠标，窗口自动锁定，需重新输入密码。"))
+        self.idle.valueChanged.connect(lambda value: self.save_idle_minutes(value))
+        form = QFormLayout()
+        form.addRow(self.tr("自动锁定："), self.idle)
+        self.layout_.addLayout(form)
+
+    def change_password(self) -> None:
+        """修改密码 of the logged-in user."""
+        from app.ui import messages
+        from app.ui.dialogs.account_dialogs import ChangePasswordDialog
+
+        if ChangePasswordDialog(self.database, self).exec():
+            messages.inform(self, self.tr("修改密码"), self.tr("密码已修改，下次登录请用新密码。"))
+
+    def set_up_first_admin(self) -> None:
+        """设立第一位管理员 (a database without users), then show the recovery code."""
+        from app.ui.dialogs.account_dialogs import FirstAdminDialog
+
+        unit = self.context.local_unit_name or ""
+        if FirstAdminDialog(self.database, unit, self).exec():
+            self.first_admin_button.hide()
+
+    def manage_users(self) -> None:
+        """用户管理 (管理员)."""
+        from app.ui.dialogs.account_dialogs import UsersDialog
+
+        UsersDialog(self.database, self).exec()
+
+    def save_idle_minutes(self, minutes: int) -> None:
+        """Store the idle lock's minutes."""
+        from app.services.accounts import set_idle_minutes
+
+        self.attempt(lambda session: set_idle_minutes(session, minutes), self.tr("未能保存"))
 
     def _add_backup_section(self) -> None:
         self.layout_.addWidget(section_label(self.tr("数据备份")))

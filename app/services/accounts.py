@@ -1,0 +1,391 @@
+"""Accounts of this PC: the first 管理员, logging in (with a lockout), passwords, the recovery
+code, managing users, and the permission check every service makes.
+
+The acting user travels with the session: ``session.info["actor"]`` (an :class:`Actor`, set by
+``Database.session()`` from ``Database.actor``). No actor means the program itself (migrations,
+automatic backups, package import internals, tests of a service's own rules): allowed.
+Roles are data (``resources/roles.toml``, a county's copy in the user data folder's ``roles``
+folder wins)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import LocalSetting, User
+from app.paths import RESOURCES_DIR
+from app.services.datafiles import data_folders, find_data_file, read_toml
+from app.services.errors import UserError, ValidationError
+from app.services.passwords import hash_secret, new_recovery_code, normalise_code, verify_secret
+
+ROLES_FILE = "roles.toml"
+RESOURCES = RESOURCES_DIR
+ADMIN = "管理员"
+MAX_ATTEMPTS = 5
+LOCK_MINUTES = 5
+MIN_PASSWORD = 8
+RECOVERY_KEY = "accounts.recovery_code_hash"
+IDLE_KEY = "accounts.idle_minutes"
+DEFAULT_IDLE_MINUTES = 15
+BAD_LOGIN = "用户名或密码不正确。"
+
+PERMISSION_NAMES = {
+    "read": "查看",
+    "users.manage": "管理用户",
+    "settings.manage": "修改设置",
+    "reference.edit": "修改基础数据",
+    "backup.run": "备份与恢复",
+    "agreement.issue": "印发、签署或作废责任状",
+    "summary.review": "采纳或退回阶段总结",
+    "summary.submit": "提交阶段总结",
+    "summary.draft": "编辑阶段总结草稿",
+    "assessment.adjust": "录入加减分",
+    "inspection.close": "督导问题销号",
+    "inspection.edit": "登记督导记录",
+    "bulletin.publish": "发布进度通报",
+    "ledger.edit": "编辑工作台账",
+    "ledger.export": "导出工作台账",
+    "ledger.export_full_names": "导出含完整姓名的台账",
+    "meeting.edit": "登记会议",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The logged-in user as the services see it."""
+
+    user_id: int
+    user_name: str
+    display_name: str
+    role: str
+    permissions: frozenset[str]
+
+    def may(self, permission: str) -> bool:
+        """Whether this user's role grants ``permission``."""
+        return permission in self.permissions
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role from the roles file."""
+
+    name: str
+    description: str
+    permissions: frozenset[str]
+
+
+def roles_path() -> Path:
+    """The roles file in use: the user data folder's copy, else the shipped one."""
+    return find_data_file(ROLES_FILE, data_folders("roles", RESOURCES)) or RESOURCES / ROLES_FILE
+
+
+@cache
+def _roles_from(path: Path, _mtime: float) -> dict[str, Role]:
+    data = read_toml(path, "角色文件")
+    roles: dict[str, Role] = {}
+    for name, body in (data.get("roles") or {}).items():
+        if not isinstance(body, dict) or not isinstance(body.get("permissions", []), list):
+            raise ValidationError(f"角色文件 {path.name} 中角色“{name}”的写法不对。")
+        roles[name] = Role(
+            name,
+            str(body.get("description", "")),
+            frozenset(str(p) for p in body.get("permissions", [])) | {"read"},
+        )
+    if ADMIN not in roles or "users.manage" not in roles[ADMIN].permissions:
+        raise ValidationError(f"角色文件 {path.name} 必须有角色“{ADMIN}”，且它能管理用户。")
+    return roles
+
+
+def roles() -> dict[str, Role]:
+    """Every role by name, in the file's order."""
+    path = roles_path()
+    return _roles_from(path, path.stat().st_mtime)
+
+
+def actor_for(user: User) -> Actor:
+    """The :class:`Actor` of ``user`` with its role's current permissions."""
+    role = roles().get(user.role)
+    permissions = role.permissions if role else frozenset({"read"})
+    return Actor(user.id, user.name, user.display_name or user.name, user.role, permissions)
+
+
+def current_actor(session: Session) -> Actor | None:
+    """The user acting in ``session`` (None: the program itself)."""
+    actor = session.info.get("actor")
+    return actor if isinstance(actor, Actor) else None
+
+
+def may(session: Session, permission: str) -> bool:
+    """Whether the acting user may do ``permission`` (the program itself may do anything)."""
+    actor = current_actor(session)
+    return actor is None or actor.may(permission)
+
+
+def require(session: Session, permission: str) -> None:
+    """Refuse (UserError, before anything is written) unless the acting user may
+    ``permission``."""
+    actor = current_actor(session)
+    if actor is None or actor.may(permission):
+        return
+    what = PERMISSION_NAMES.get(permission, permission)
+    raise UserError(f"当前用户（角色：{actor.role}）无权{what}。请由有此权限的用户登录后办理。")
+
+
+def refuse_read_only_writes(session: Session, _context: object, _instances: object) -> None:
+    """``before_flush``: a user whose role only reads (查看) writes nothing, whichever service
+    is called — only their own account's row (a login, their password) may change."""
+    actor = current_actor(session)
+    if actor is None or actor.permissions - {"read"}:
+        return
+    touched = [*session.new, *session.dirty, *session.deleted]
+    if any(
+        not isinstance(obj, User)
+        for obj in touched
+        if session.is_modified(obj) or obj in session.new or obj in session.deleted
+    ):
+        raise UserError(f"当前用户（角色：{actor.role}）只能查看，不能修改数据。")
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+def _key(name: str) -> str:
+    return name.strip().casefold()
+
+
+def has_users(session: Session) -> bool:
+    """Whether this database has any account (then everyone must log in)."""
+    return bool(session.scalar(select(func.count()).select_from(User)))
+
+
+def find_user(session: Session, name: str) -> User | None:
+    """The account called ``name`` (case-insensitive), or None."""
+    return session.scalar(select(User).where(User.name_key == _key(name)))
+
+
+def list_users(session: Session) -> list[User]:
+    """Every account, active first, by name."""
+    return list(session.scalars(select(User).order_by(User.active.desc(), User.name_key)))
+
+
+def _check_name(session: Session, name: str, exclude: int | None = None) -> str:
+    name = name.strip()
+    if not name:
+        raise ValidationError("请填写用户名。", "name")
+    if len(name) > 50:
+        raise ValidationError("用户名不能超过 50 个字。", "name")
+    other = find_user(session, name)
+    if other is not None and other.id != exclude:
+        raise ValidationError(f"用户名“{name}”已有人使用。", "name")
+    return name
+
+
+def check_password(password: str) -> None:
+    """Refuse a password too short, or with spaces at its ends."""
+    if len(password) < MIN_PASSWORD:
+        raise ValidationError(f"密码至少 {MIN_PASSWORD} 位。", "password")
+    if password.strip() != password:
+        raise ValidationError("密码首尾不能有空格。", "password")
+
+
+def _check_role(role: str) -> None:
+    if role not in roles():
+        raise ValidationError(f"没有角色“{role}”。可选：{'、'.join(roles())}。", "role")
+
+
+def _active_admins(session: Session) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).select_from(User).where(User.active, User.role == ADMIN)
+        )
+        or 0
+    )
+
+
+def _set_recovery_code(session: Session) -> str:
+    code = new_recovery_code()
+    row = session.get(LocalSetting, RECOVERY_KEY)
+    if row is None:
+        session.add(LocalSetting(key=RECOVERY_KEY, value=hash_secret(normalise_code(code))))
+    else:
+        row.value = hash_secret(normalise_code(code))
+    return code
+
+
+def create_first_admin(
+    session: Session, name: str, password: str, display_name: str = ""
+) -> tuple[User, str]:
+    """Create the first 管理员 and the recovery code (returned once, stored only as a hash).
+    Refused when the database already has users."""
+    if has_users(session):
+        raise UserError("本机已有用户，不能再次设立第一位管理员。")
+    user = add_user(session, name, password, ADMIN, display_name, check=False)
+    return user, _set_recovery_code(session)
+
+
+def add_user(
+    session: Session,
+    name: str,
+    password: str,
+    role: str,
+    display_name: str = "",
+    *,
+    check: bool = True,
+) -> User:
+    """Add an account (管理员 only)."""
+    if check:
+        require(session, "users.manage")
+    name = _check_name(session, name)
+    check_password(password)
+    _check_role(role)
+    user = User(
+        name=name,
+        name_key=_key(name),
+        display_name=display_name.strip()[:50],
+        role=role,
+        password_hash=hash_secret(password),
+        failed_attempts=0,
+        active=True,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def edit_user(
+    session: Session, user_id: int, *, display_name: str | None = None, role: str | None = None
+) -> User:
+    """Change an account's display name or role (管理员 only); the last active 管理员 keeps it."""
+    require(session, "users.manage")
+    user = _user(session, user_id)
+    if role is not None and role != user.role:
+        _check_role(role)
+        if user.role == ADMIN and user.active and _active_admins(session) <= 1:
+            raise UserError("这是最后一位在用的管理员，不能改为其他角色。")
+        user.role = role
+    if display_name is not None:
+        user.display_name = display_name.strip()[:50]
+    session.flush()
+    return user
+
+
+def set_active(session: Session, user_id: int, active: bool) -> User:
+    """Deactivate (or reactivate) an account (管理员 only); never the last active 管理员."""
+    require(session, "users.manage")
+    user = _user(session, user_id)
+    if not active and user.active and user.role == ADMIN and _active_admins(session) <= 1:
+        raise UserError("这是最后一位在用的管理员，不能停用。")
+    user.active = active
+    session.flush()
+    return user
+
+
+def toggle_active(session: Session, user_id: int) -> User:
+    """停用 an active account, 启用 a deactivated one (see :func:`set_active`)."""
+    return set_active(session, user_id, not _user(session, user_id).active)
+
+
+def _user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserError("找不到这个用户。")
+    return user
+
+
+def authenticate(session: Session, name: str, password: str, now: datetime | None = None) -> Actor:
+    """Check a login and return its :class:`Actor`. Five wrong passwords in a row lock the
+    account for five minutes. The messages never tell whether the user name exists. The
+    failed-attempt count is committed before the refusal is raised, so that the caller's
+    rollback does not undo it: use a session of its own for a login."""
+    now = now or datetime.now(UTC)
+    user = find_user(session, name) if name.strip() else None
+    if user is None:
+        verify_secret(password, _dummy_hash())  # same time as a wrong password
+        raise UserError(BAD_LOGIN)
+    locked = user.locked_until
+    if locked is not None and locked.tzinfo is None:
+        locked = locked.replace(tzinfo=UTC)
+    if locked is not None and locked > now:
+        minutes = max(1, int((locked - now).total_seconds() + 59) // 60)
+        raise UserError(f"密码错误次数过多，请 {minutes} 分钟后再试。")
+    if not verify_secret(password, user.password_hash) or not user.active:
+        user.failed_attempts = (user.failed_attempts or 0) + 1
+        if user.failed_attempts >= MAX_ATTEMPTS:
+            user.failed_attempts = 0
+            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+            session.commit()
+            raise UserError(f"密码错误次数过多，请 {LOCK_MINUTES} 分钟后再试。")
+        session.commit()
+        raise UserError(BAD_LOGIN)
+    user.failed_attempts = 0
+    user.locked_until = None
+    return actor_for(user)
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_secret("not a password")
+
+
+def change_password(session: Session, user_id: int, old: str, new: str) -> None:
+    """A user changes their own password (the old one asked again)."""
+    user = _user(session, user_id)
+    if not verify_secret(old, user.password_hash):
+        raise ValidationError("原密码不正确。", "old")
+    check_password(new)
+    user.password_hash = hash_secret(new)
+    session.flush()
+
+
+def reset_password(session: Session, user_id: int, new: str) -> None:
+    """A 管理员 sets another user's password (and lifts a lock)."""
+    require(session, "users.manage")
+    user = _user(session, user_id)
+    check_password(new)
+    user.password_hash = hash_secret(new)
+    user.failed_attempts = 0
+    user.locked_until = None
+    session.flush()
+
+
+def recover_with_code(session: Session, code: str, admin_name: str, new_password: str) -> str:
+    """With the printed recovery code, set a new password for the 管理员 ``admin_name``
+    (reactivated and unlocked). Returns the new recovery code: the old one is used up."""
+    stored = session.get(LocalSetting, RECOVERY_KEY)
+    if stored is None or not verify_secret(normalise_code(code), stored.value):
+        raise ValidationError("恢复码不正确。请核对打印的恢复码单。", "code")
+    user = find_user(session, admin_name)
+    if user is None or user.role != ADMIN:
+        raise ValidationError("请填写一位管理员的用户名。", "name")
+    check_password(new_password)
+    user.password_hash = hash_secret(new_password)
+    user.failed_attempts = 0
+    user.locked_until = None
+    user.active = True
+    return _set_recovery_code(session)
+
+
+def idle_minutes(session: Session) -> int:
+    """Minutes without input after which the window locks (0: never)."""
+    row = session.get(LocalSetting, IDLE_KEY)
+    try:
+        return max(0, int(row.value)) if row else DEFAULT_IDLE_MINUTES
+    except ValueError:
+        return DEFAULT_IDLE_MINUTES
+
+
+def set_idle_minutes(session: Session, minutes: int) -> None:
+    """Set the idle lock (管理员: a setting of this PC)."""
+    require(session, "settings.manage")
+    if not 0 <= minutes <= 240:
+        raise ValidationError("自动锁定时间应在 0（不锁定）到 240 分钟之间。", "idle")
+    row = session.get(LocalSetting, IDLE_KEY)
+    if row is None:
+        session.add(LocalSetting(key=IDLE_KEY, value=str(minutes)))
+    else:
+        row.value = str(minutes)
