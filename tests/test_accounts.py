@@ -163,3 +163,26 @@ def test_a_county_roles_file_in_the_user_data_folder_wins(no_real_user_data):
     finally:
         (folder / "roles.toml").write_bytes(kept)
     assert "负责人" in accounts.roles()
+
+
+def test_logins_failed_logins_and_role_changes_are_in_the_audit_log(database, shipped_roles):
+    from app.models import AuditEntry
+    from app.services.audit import verify_chain
+
+    database.actor = login(database, ADMIN_NAME, ADMIN_PASSWORD)
+    with database.session() as s:
+        clerk_id = accounts.add_user(s, "li", "clerk-pass-1", "填报员", "李填报").id
+        accounts.edit_user(s, clerk_id, role="查看")
+    for name in ("li", "nobody"):
+        with pytest.raises(UserError):
+            login(database, name, "wrong-password")
+    with database.session() as s:
+        lines = [
+            (e.kind, e.description) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.seq))
+        ]
+        assert ("login", f"登录：{ADMIN_NAME}（管理员）") in lines
+        assert ("role_change", "li 的角色：填报员 → 查看") in lines
+        assert ("login_failed", "登录失败：用户 li 第 1 次") in lines
+        assert ("login_failed", "登录失败：没有这个用户名") in lines
+        assert not any("wrong-password" in d or "clerk-pass" in d for _, d in lines)
+        assert verify_chain(s).ok

@@ -267,6 +267,7 @@ def edit_user(
         _check_role(role)
         if user.role == ADMIN and user.active and _active_admins(session) <= 1:
             raise UserError("这是最后一位在用的管理员，不能改为其他角色。")
+        _audit(session, "role_change", f"{user.name} 的角色：{user.role} → {role}", user)
         user.role = role
     if display_name is not None:
         user.display_name = display_name.strip()[:50]
@@ -306,15 +307,25 @@ def authenticate(session: Session, name: str, password: str, now: datetime | Non
     user = find_user(session, name) if name.strip() else None
     if user is None:
         verify_secret(password, _dummy_hash())  # same time as a wrong password
+        _audit(session, "login_failed", "登录失败：没有这个用户名")
+        session.commit()
         raise UserError(BAD_LOGIN)
     locked = user.locked_until
     if locked is not None and locked.tzinfo is None:
         locked = locked.replace(tzinfo=UTC)
     if locked is not None and locked > now:
         minutes = max(1, int((locked - now).total_seconds() + 59) // 60)
+        _audit(session, "login_failed", f"登录失败：用户 {user.name} 已锁定", user)
+        session.commit()
         raise UserError(f"密码错误次数过多，请 {minutes} 分钟后再试。")
     if not verify_secret(password, user.password_hash) or not user.active:
         user.failed_attempts = (user.failed_attempts or 0) + 1
+        _audit(
+            session,
+            "login_failed",
+            f"登录失败：用户 {user.name} 第 {user.failed_attempts} 次",
+            user,
+        )
         if user.failed_attempts >= MAX_ATTEMPTS:
             user.failed_attempts = 0
             user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
@@ -324,7 +335,17 @@ def authenticate(session: Session, name: str, password: str, now: datetime | Non
         raise UserError(BAD_LOGIN)
     user.failed_attempts = 0
     user.locked_until = None
-    return actor_for(user)
+    actor = actor_for(user)
+    session.info["actor"] = actor
+    _audit(session, "login", f"登录：{user.name}（{user.role}）", user)
+    return actor
+
+
+def _audit(session: Session, kind: str, description: str, user: User | None = None) -> None:
+    """One line of the audit log about an account (never a password)."""
+    from app.services import audit
+
+    audit.record(session, kind, description, table="users", record=user)
 
 
 @cache
