@@ -92,8 +92,10 @@ def assert_fits_screen(dialog) -> None:
 
 def dump(source, *, refusals: bool = False) -> list[str]:
     """Every row of every table as SQL text (``source``: a database file or a Database):
-    equal dumps mean an unchanged database. A refused package's line in the 收发记录 is left
-    out unless ``refusals``: recording the refusal is the one write a refusal makes."""
+    equal dumps mean an unchanged database. A refused package's line in the 收发记录 and the
+    audit log (its lines and head: a command's login is recorded even when the command is
+    then refused) are left out unless ``refusals``: recording is the one write a refusal
+    makes."""
     import sqlite3
 
     path = getattr(source, "file", source)
@@ -105,7 +107,9 @@ def dump(source, *, refusals: bool = False) -> list[str]:
     if refusals:
         return lines
     return [line for line in lines if not (
-        line.startswith('INSERT INTO "package_log"') and "'refused'" in line
+        (line.startswith('INSERT INTO "package_log"') and "'refused'" in line)
+        or line.startswith('INSERT INTO "audit_entries"')
+        or line.startswith('INSERT INTO "local_settings" VALUES(\'audit.head\'')
     )]  # fmt: skip
 
 
