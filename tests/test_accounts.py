@@ -45,7 +45,7 @@ def test_first_admin_logs_in_case_insensitively_and_password_is_not_stored(
     code = recovery_code
     assert len(code.replace("-", "")) == 20
     actor = login(database, "ADMIN", ADMIN_PASSWORD)
-    assert actor.role == "管理员" and actor.may("users.manage") and not actor.may("ledger.edit")
+    assert actor.role == "管理员" and actor.may("users.manage") and not actor.may("agreement.issue")
     assert ADMIN_PASSWORD.encode() not in db_path.read_bytes()
     with database.session() as s:
         stored = s.get(LocalSetting, accounts.RECOVERY_KEY)

@@ -91,14 +91,22 @@ def test_head_may_not_manage_users_or_reference_data(database, db_path):
         assessment.add_adjustment(s, programme_id, unit_id, 1.0, "表扬", date(2018, 9, 30), None)
 
 
-def test_admin_may_not_edit_the_ledger(database, db_path):
+def test_admin_fills_in_but_may_not_export_full_names(database, db_path, tmp_path):
+    """管理员 may also fill in (a one-person PC needs no second account), but the 负责人's
+    acts stay the 负责人's: full names in an export, for one."""
+    from app.reports.ledger_xlsx import export_ledger_xlsx
+    from app.services.ledger import LedgerFilter
+
     act_as(database, "管理员")
+    assert database.actor is not None and database.actor.may("ledger.edit")
+    assert not database.actor.may("agreement.issue")
     refused(
         database,
         db_path,
-        lambda s: ledger.delete_entry(s, 1),
-        r"当前用户（角色：管理员）无权编辑工作台账",
+        lambda s: export_ledger_xlsx(s, LedgerFilter(), tmp_path / "全名.xlsx", full_names=True),
+        "完整姓名",
     )
+    assert not (tmp_path / "全名.xlsx").exists()
 
 
 def test_no_actor_is_the_program_itself(database):
