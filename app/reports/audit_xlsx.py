@@ -3,16 +3,15 @@ with the filter and the result of the chain check. The export itself is recorded
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
+from app.reports.xlsx_file import save_workbook
 from app.services import audit
-from app.services.errors import ValidationError, file_problem
-from app.services.files import replace_file
+from app.services.errors import ValidationError
 
 SHEET_TITLE = "审计日志"
 NOTES_TITLE = "导出说明"
@@ -78,18 +77,6 @@ def write_audit_xlsx(session: Session, out_path: Path, flt: audit.AuditFilter) -
         notes.append(line)
     workbook.properties.creator = "大帮教工作台"
     workbook.properties.title = SHEET_TITLE
-    temp = folder / f".{out_path.stem}.{uuid.uuid4().hex[:8]}.part.xlsx"
-    try:
-        workbook.save(temp)
-        replace_file(temp, out_path)
-    except PermissionError:
-        raise ValidationError(
-            f"无法写入“{out_path.name}”：没有权限，或文件正在被 Excel 等程序打开。请关闭后重试。",
-            "out",
-        ) from None
-    except OSError as exc:
-        raise ValidationError(file_problem(exc, out_path, writing=True), "out") from None
-    finally:
-        temp.unlink(missing_ok=True)
+    save_workbook(workbook, out_path)
     audit.record(session, "export", f"导出审计日志（{len(rows)} 条，{_filter_text(flt)}）")
     return len(rows)

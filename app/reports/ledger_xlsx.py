@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import unicodedata
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,14 +31,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import CorrectionSubject, EntryKind, Indicator, LedgerEntry, Unit
+from app.reports.xlsx_file import save_workbook
 from app.services import audit
 from app.services.accounts import require
 from app.services.errors import UserError, ValidationError
-from app.services.files import replace_file
 from app.services.forms import FieldDef, parse_fields
 from app.services.ledger import EntryRow, LedgerFilter, entry_extras, entry_kind_ids, iter_entries
 from app.services.privacy import FULL_NAMES_REFUSED, mask_name, may_export_full_names, name_masker
-from app.services.private_files import create_private_file
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -430,20 +428,7 @@ def export_ledger_xlsx(
     except BaseException:
         _discard(workbook)
         raise
-    temp = folder / f".{out_path.stem}.{uuid.uuid4().hex[:8]}.part.xlsx"
-    try:
-        create_private_file(temp)  # personal data: owner only; openpyxl's save keeps the mode
-        workbook.save(temp)
-        replace_file(temp, out_path)
-    except PermissionError:
-        raise ValidationError(
-            f"无法写入“{out_path.name}”：没有权限，或文件正在被 Excel 等程序打开。请关闭后重试。",
-            "out",
-        ) from None
-    except OSError as exc:
-        raise ValidationError(f"无法写入“{out_path.name}”：{exc.strerror or exc}", "out") from None
-    finally:
-        temp.unlink(missing_ok=True)
+    save_workbook(workbook, out_path, private=True)
     what = "含社区矫正对象完整姓名，身份证号码已脱敏" if full_names else MASK_NOTE
     audit.record(session, "export", f"导出工作台账 Excel（{rows} 条，{what}）")
     return rows
