@@ -186,3 +186,18 @@ def test_logins_failed_logins_and_role_changes_are_in_the_audit_log(database, sh
         assert ("login_failed", "登录失败：没有这个用户名") in lines
         assert not any("wrong-password" in d or "clerk-pass" in d for _, d in lines)
         assert verify_chain(s).ok
+
+
+def test_account_changes_are_in_the_audit_log(database, shipped_roles):
+    from app.models import AuditEntry
+
+    database.actor = login(database, ADMIN_NAME, ADMIN_PASSWORD)
+    with database.session() as s:
+        clerk_id = accounts.add_user(s, "zhao", "clerk-pass-1", "填报员").id
+        accounts.reset_password(s, clerk_id, "clerk-pass-2")
+        accounts.set_active(s, clerk_id, False)
+    with database.session() as s:
+        lines = [e.description for e in s.scalars(select(AuditEntry).order_by(AuditEntry.seq))]
+    assert "新增用户 zhao（填报员）" in lines and "重设 zhao 的密码" in lines
+    assert "停用用户 zhao" in lines
+    assert not any("clerk-pass" in line for line in lines)

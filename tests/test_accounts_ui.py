@@ -133,6 +133,10 @@ def test_settings_shows_user_management_to_the_admin_only(qtbot, gui_app, db_pat
     page.show()
     assert not page.users_button.isVisibleTo(page) and not page.idle.isEnabled()
     assert admin_page.users_button.isVisibleTo(admin_page)
+    # a 查看 user can neither back up nor restore (restore would replace every record)
+    assert not page.restore_button.isEnabled() and not page.backup_now_button.isEnabled()
+    assert "角色" in page.restore_button.toolTip()
+    assert admin_page.restore_button.isEnabled()
     viewer_db.close()
 
 

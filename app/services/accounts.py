@@ -254,6 +254,7 @@ def add_user(
     )
     session.add(user)
     session.flush()
+    _audit(session, "create", f"新增用户 {user.name}（{user.role}）", user)
     return user
 
 
@@ -282,6 +283,7 @@ def set_active(session: Session, user_id: int, active: bool) -> User:
     if not active and user.active and user.role == ADMIN and _active_admins(session) <= 1:
         raise UserError("这是最后一位在用的管理员，不能停用。")
     user.active = active
+    _audit(session, "change", f"{'启用' if active else '停用'}用户 {user.name}", user)
     session.flush()
     return user
 
@@ -360,6 +362,7 @@ def change_password(session: Session, user_id: int, old: str, new: str) -> None:
         raise ValidationError("原密码不正确。", "old")
     check_password(new)
     user.password_hash = hash_secret(new)
+    _audit(session, "change", f"{user.name} 修改了自己的密码", user)
     session.flush()
 
 
@@ -371,6 +374,7 @@ def reset_password(session: Session, user_id: int, new: str) -> None:
     user.password_hash = hash_secret(new)
     user.failed_attempts = 0
     user.locked_until = None
+    _audit(session, "change", f"重设 {user.name} 的密码", user)
     session.flush()
 
 
@@ -388,6 +392,7 @@ def recover_with_code(session: Session, code: str, admin_name: str, new_password
     user.failed_attempts = 0
     user.locked_until = None
     user.active = True
+    _audit(session, "change", f"用恢复码重设 {user.name} 的密码", user)
     return _set_recovery_code(session)
 
 

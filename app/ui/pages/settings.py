@@ -233,10 +233,18 @@ class SettingsPage(Page):
 
     def refresh_backup(self) -> None:
         """Show the backup folder, whether a 备份密码 is set and the last result."""
+        from app.services.accounts import may
         from app.services.backup.schedule import status
 
         with self.database.session() as session:
             state = status(session)
+            allowed = may(session, "backup.run")
+        for button in (
+            self.folder_button, self.password_button, self.backup_now_button, self.restore_button
+        ):  # fmt: skip
+            button.setEnabled(allowed)
+            if not allowed:
+                button.setToolTip(self.tr("当前用户的角色不能备份或恢复。"))
         if state.folder is None:
             folder = self.tr("未选择（请选择另一块硬盘或 U 盘上的文件夹）")
         elif not state.folder.is_dir():
@@ -324,14 +332,21 @@ class SettingsPage(Page):
     def restore_backup(self) -> Any:
         """恢复…: choose a backup file, see what it holds (after its password), confirm; the
         restore runs in the background, then every page is rebuilt on the restored data."""
+        from app.services.accounts import may
         from app.services.backup.archive import read_manifest
         from app.services.backup.container import MasterKey, Secret
         from app.services.backup.restore import restore_backup
         from app.services.backup.schedule import stored_key
+        from app.ui import messages
         from app.ui.dialogs.backup_dialogs import RestoreDialog
         from app.ui.files import ask_open_path
         from app.ui.operations import Operation
 
+        with self.database.session() as session:
+            allowed = may(session, "backup.run")  # a 查看 user never replaces the data
+        if not allowed:
+            messages.show_error(self, self.tr("恢复"), self.tr("当前用户的角色不能恢复备份。"))
+            return None
         database_file = self.database.file
         if database_file is None:
             return None
