@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from app.models._enum import enum_column_type
 from app.models.base import Base, SyncedRecord, utcnow
+from app.models.sealed import SealedText
 
 
 class Direction(enum.StrEnum):
@@ -73,7 +74,8 @@ class ExchangeConflict(Base):
     record_uuid: Mapped[str] = mapped_column(String(36))
     sender_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     package_sequence: Mapped[int] = mapped_column(Integer)
-    incoming: Mapped[str] = mapped_column(Text)
+    # a whole record (a subject's name and number too): sealed like the subject's columns
+    incoming: Mapped[str] = mapped_column(SealedText("exchange_conflicts.incoming", False))
     incoming_revision: Mapped[int] = mapped_column(Integer)
     local_revision: Mapped[int] = mapped_column(Integer)
     detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models._enum import enum_column_type
 from app.models.base import Base, ExchangeRule, Personal, SyncedRecord, ToCity, Touch
+from app.models.sealed import SealedText
 from app.models.unit import COUNTY_OFFICE, COUNTY_UNITS, NOBODY, Unit
 
 HELD_FILE = Touch(
@@ -61,9 +62,10 @@ class CorrectionSubject(SyncedRecord, Base):
         reason="社区矫正对象由登记台账的单位随台账登记，登记后不删除",
     )  # fmt: skip
 
-    name: Mapped[str] = mapped_column(String(50))
+    # sealed under the database's data key (app.models.sealed): equal values still match in SQL
+    name: Mapped[str] = mapped_column(SealedText("correction_subjects.name"))
     category: Mapped[SubjectCategory] = mapped_column(enum_column_type(SubjectCategory, 16))
-    id_number: Mapped[str] = mapped_column(String(18), default="")
+    id_number: Mapped[str] = mapped_column(SealedText("correction_subjects.id_number"), default="")
     office_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
 
     office: Mapped[Unit | None] = relationship(foreign_keys=[office_id])

@@ -25,6 +25,8 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(50), default="")
     role: Mapped[str] = mapped_column(String(30))
     password_hash: Mapped[str] = mapped_column(Text)
+    # the data key wrapped by this user's password (app.services.vault); "" before the vault
+    wrapped_key: Mapped[str] = mapped_column(Text, default="", server_default="")
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

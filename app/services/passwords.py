@@ -22,33 +22,51 @@ CODE_GROUP_LENGTH = 4
 
 
 def _derive(secret: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    """Two keys from one scrypt run: the first half is the stored hash, the second the key
+    that unwraps the data key (``app.services.vault``). scrypt ends in PBKDF2, whose output
+    blocks are independent, so the first half is exactly the 32-byte hash stored before, and
+    the stored hash tells nothing about the second half."""
     from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-    return Scrypt(salt=salt, length=KEY_BYTES, n=n, r=r, p=p).derive(secret.encode("utf-8"))
+    data = secret.encode("utf-8")
+    return Scrypt(salt=salt, length=2 * KEY_BYTES, n=n, r=r, p=p).derive(data)
 
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+def hash_secret_with_key(secret: str) -> tuple[str, bytes]:
+    """``scrypt$n$r$p$salt$hash`` (base64) of ``secret`` with a fresh random salt, and the
+    wrapping key the same run gives (never stored)."""
+    salt = os.urandom(SALT_BYTES)
+    derived = _derive(secret, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    stored = f"{PREFIX}${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(derived[:KEY_BYTES])}"
+    return stored, derived[KEY_BYTES:]
+
+
 def hash_secret(secret: str) -> str:
     """``scrypt$n$r$p$salt$hash`` (base64) of ``secret`` with a fresh random salt."""
-    salt = os.urandom(SALT_BYTES)
-    key = _derive(secret, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
-    return f"{PREFIX}${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(key)}"
+    return hash_secret_with_key(secret)[0]
+
+
+def unlock_secret(secret: str, stored: str) -> bytes | None:
+    """The wrapping key of ``secret`` when it matches the stored hash (compared in constant
+    time), else None."""
+    try:
+        prefix, n, r, p, salt, key = stored.split("$")
+        if prefix != PREFIX:
+            return None
+        expected = base64.b64decode(key)
+        derived = _derive(secret, base64.b64decode(salt), int(n), int(r), int(p))
+    except (ValueError, TypeError):
+        return None
+    return derived[KEY_BYTES:] if hmac.compare_digest(expected, derived[:KEY_BYTES]) else None
 
 
 def verify_secret(secret: str, stored: str) -> bool:
     """Whether ``secret`` matches the stored hash (compared in constant time)."""
-    try:
-        prefix, n, r, p, salt, key = stored.split("$")
-        if prefix != PREFIX:
-            return False
-        expected = base64.b64decode(key)
-        actual = _derive(secret, base64.b64decode(salt), int(n), int(r), int(p))
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(expected, actual)
+    return unlock_secret(secret, stored) is not None
 
 
 def new_recovery_code() -> str:

@@ -13,6 +13,8 @@ from app.services.errors import ValidationError
 from app.services.forms import FormErrors
 from app.services.idcard import mask_id_number, normalise_id_number
 
+MAX_NAME_CHARS = 50
+
 
 @dataclass(frozen=True, kw_only=True)
 class SubjectInput:
@@ -51,8 +53,8 @@ def check_subject_input(data: SubjectInput) -> tuple[str, SubjectCategory, str]:
     name = data.name.strip()
     if not name:
         errors["subject_name"] = "请填写社区矫正对象姓名。"
-    elif len(name) > 50:
-        errors["subject_name"] = "姓名不能超过 50 个字。"
+    elif len(name) > MAX_NAME_CHARS:
+        errors["subject_name"] = f"姓名不能超过 {MAX_NAME_CHARS} 个字。"
     category = None
     try:
         category = SubjectCategory(data.category)

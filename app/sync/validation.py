@@ -39,6 +39,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator
 
 from app.models import EntryKind, SummaryStatus, Unit, UnitKind
 from app.services import (
@@ -71,6 +72,8 @@ _TEXT, _INT, _FLOAT, _BOOL, _DATE, _DATETIME, _CHOICE, _JSON, _REF, _SELF_REF = 
 # Text limits the services apply beyond the column's own length (Text columns have none).
 TEXT_LIMITS: dict[tuple[str, str], int] = {
     ("ledger_entries", "title"): ledger.MAX_TITLE_CHARS,
+    ("correction_subjects", "name"): subjects.MAX_NAME_CHARS,
+    ("correction_subjects", "id_number"): 18,
     ("ledger_entries", "body"): ledger.MAX_BODY_CHARS,
     ("entry_attachments", "caption"): ledger.MAX_CAPTION_CHARS,
     ("units", "name"): reference.MAX_UNIT_NAME_CHARS,
@@ -162,6 +165,8 @@ class _Plan:
             required = not nullable and column.server_default is None
             target = fks.get(name)
             kind = column.type
+            if isinstance(kind, TypeDecorator):  # a sealed column: checked as its values are
+                kind = kind.impl_instance
             argument: Any = None
             if target is not None:
                 how = _SELF_REF if target is table else _REF
