@@ -14,6 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
+from app.models.sealed import LOCKED, DataKey, attach, key_state
 from app.services.database import Database, open_database
 from app.services.setup import initialise
 
@@ -90,8 +91,41 @@ def template_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with result.database.session() as session:
         _user, code = create_first_admin(session, ADMIN_USER, TEST_PASSWORD, "测试管理员")
     path.with_suffix(".code").write_text(code, encoding="utf-8")
+    assert isinstance(key_state(result.database.engine), DataKey)  # encrypted by its 管理员
     result.database.close()
     return path
+
+
+def unlock(database: Database) -> Database:
+    """Unlock a test's database as its 管理员's login (the test run's ``ADMIN_USER`` and
+    ``TEST_PASSWORD``) would, without logging anybody in or writing anything; a database
+    without a vault stays as it is."""
+    if key_state(database.engine) is LOCKED:
+        attach(database.engine, _admin_key(database))
+    return database
+
+
+_KEYS: dict[str, DataKey] = {}  # by wrapped key: each database's key unwrapped once
+
+
+def _admin_key(database: Database) -> DataKey:
+    from app.services.passwords import unlock_secret
+    from app.services.vault import user_context
+
+    with database.engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            "SELECT id, password_hash, wrapped_key FROM users WHERE name_key = ?", (ADMIN_USER,)
+        ).one()
+    if row.wrapped_key not in _KEYS:
+        wrapping_key = unlock_secret(TEST_PASSWORD, row.password_hash)
+        assert wrapping_key is not None
+        _KEYS[row.wrapped_key] = DataKey.unwrap(row.wrapped_key, wrapping_key, user_context(row.id))
+    return _KEYS[row.wrapped_key]
+
+
+def open_unlocked(db: str) -> Database:
+    """``open_database`` of a test's copy of the template database, unlocked (:func:`unlock`)."""
+    return unlock(open_database(db))
 
 
 @pytest.fixture
@@ -112,6 +146,7 @@ def db_path(tmp_path: Path, template_db_file: Path) -> Path:
 def database(db_path: Path) -> Database:
     """The copied template database, opened; closed after the test."""
     db = open_database(str(db_path))
+    unlock(db)
     yield db
     db.close()
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.models import EntryKind, Unit
 from app.services.idcard import check_digit
+from tests.conftest import open_unlocked
 
 
 def make_jpeg(
@@ -65,10 +66,9 @@ _open_windows: list = []  # a page has no Python owner but its window: keep wind
 
 def open_page(qtbot, db_path, key: str):
     """A shown main window on ``db_path`` and the page of section ``key``."""
-    from app.services.database import open_database
     from app.ui.main_window import MainWindow
 
-    window = MainWindow(open_database(str(db_path)))
+    window = MainWindow(open_unlocked(str(db_path)))
     _open_windows.append(window)
     qtbot.addWidget(window)
     window.show()

@@ -29,11 +29,11 @@ from app.services import (
     summaries,
 )
 from app.services.brands import BrandInput
-from app.services.database import open_database
 from app.services.inspections import FindingInput, InspectionInput
 from app.services.ledger import EntryInput, PhotoInput
 from app.services.meetings import DecisionInput, MeetingInput, ReportInput
 from app.services.settings import current_programme, local_unit
+from tests.conftest import open_unlocked
 from tests.helpers import kind_ids, make_jpeg, make_pdf, unit_ids
 
 AID = "法律援助中心"
@@ -45,7 +45,7 @@ def seed_everything(db_path: Path, photo_dir: Path) -> Path | None:
     PC) and a summary (on a
     department's PC returned by the county), each owned by this PC's unit where the rules ask
     for it."""
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     with db.session() as s:
         units, kinds = unit_ids(s), kind_ids(s)
         here = local_unit(s)
@@ -271,7 +271,7 @@ def seed_exchange(db_path: Path, work_dir: Path) -> Path | None:
     from app.sync.exchange import export_package, import_package
     from app.sync.registration import join_existing, read_credential, write_credential
 
-    here = open_database(str(db_path))
+    here = open_unlocked(str(db_path))
     with here.session() as s:
         name, template = local_unit(s).name, current_programme(s).template_key
     county = name == "县矫正办"
@@ -328,7 +328,7 @@ def seed_new_keys(db_path: Path, work_dir: Path) -> None:
         write_credential,
     )
 
-    here = open_database(str(db_path))
+    here = open_unlocked(str(db_path))
     with here.session() as s:
         county, template = local_unit(s).name == "县矫正办", current_programme(s).template_key
     if not county:

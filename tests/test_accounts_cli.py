@@ -11,7 +11,7 @@ from pathlib import Path
 from app.cli import main
 from app.services import accounts
 from app.services.database import open_database
-from tests.conftest import TEST_USER
+from tests.conftest import TEST_USER, open_unlocked
 from tests.helpers import dump
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,7 @@ def test_a_wrong_password_is_refused_and_counted(db_path, tmp_path, monkeypatch,
     assert main(["--db", str(db_path), *LEDGER_EXPORT, str(out)]) == 2
     assert "用户名或密码不正确" in capsys.readouterr().err
     assert not out.exists()
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     try:
         with db.session() as s:
             user = accounts.find_user(s, TEST_USER)
@@ -84,7 +84,7 @@ def test_init_creates_the_first_admin_and_prints_the_recovery_code_once(
     code = printed.split("恢复码", 1)[1].split("：", 1)[1].split()[0]
     assert main(args) == 0  # a second run logs in and creates nobody
     assert "恢复码" not in capsys.readouterr().out
-    db = open_database(str(path))
+    db = open_database(str(path))  # locked: the recovery code opens it
     try:
         with db.session() as s:
             assert [u.name for u in accounts.list_users(s)] == ["王管理"]
@@ -127,7 +127,7 @@ def test_users_commands_for_it_staff(db_path, monkeypatch, capsys, shipped_roles
 def test_a_clerk_cannot_make_a_backup_on_the_command_line(
     db_path, tmp_path, monkeypatch, capsys, shipped_roles
 ):
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     try:
         with db.session() as s:
             accounts.add_user(s, "li", "clerk-pass-1", "填报员")

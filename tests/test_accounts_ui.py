@@ -17,7 +17,7 @@ from app.ui.dialogs.account_dialogs import (
     UsersDialog,
 )
 from tests.conftest import ADMIN_USER as TEST_USER
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, open_unlocked
 from tests.helpers import assert_fits_screen, open_page
 
 SHOTS = os.environ.get("BANGJIAO_SHOTS", "")
@@ -115,15 +115,14 @@ def test_users_dialog_adds_a_user_changes_a_role_and_keeps_the_last_admin(qtbot,
 
 
 def test_settings_shows_user_management_to_the_admin_only(qtbot, gui_app, db_path, shipped_roles):
-    from app.services.database import open_database
 
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     with db.session() as s:
         accounts.add_user(s, "viewer", "viewer-pass-1", "查看")
     db.close()
     admin_page = open_page(qtbot, db_path, "settings")
     admin_page.database.actor = None  # the program itself: everything
-    viewer_db = open_database(str(db_path))
+    viewer_db = open_unlocked(str(db_path))
     with viewer_db.session() as s:
         viewer_db.actor = accounts.authenticate(s, "viewer", "viewer-pass-1")
     from app.ui.pages.settings import SettingsPage
@@ -219,12 +218,11 @@ def test_settings_sets_up_the_first_admin_of_a_database_without_users(
 
 
 def test_the_ledger_page_disables_what_a_viewer_may_not_do(qtbot, gui_app, db_path, shipped_roles):
-    from app.services.database import open_database
     from app.ui.pages.ledger import LedgerPage
 
     clerk_page = open_page(qtbot, db_path, "ledger")
     assert clerk_page.add_button.isEnabled() and clerk_page.export_button.isEnabled()
-    viewer_db = open_database(str(db_path))
+    viewer_db = open_unlocked(str(db_path))
     with viewer_db.session() as s:
         accounts.add_user(s, "viewer", "viewer-pass-1", "查看")
     with viewer_db.session() as s:

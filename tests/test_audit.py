@@ -28,7 +28,7 @@ from app.services.setup import initialise
 from app.services.subjects import SubjectInput
 from app.sync import identity
 from app.sync.exchange import export_package, import_package
-from tests.conftest import TEMPLATE_KEY
+from tests.conftest import TEMPLATE_KEY, open_unlocked
 from tests.helpers import (
     assert_fits_screen,
     kind_ids,
@@ -220,9 +220,8 @@ def _unit_uuid(session, name: str) -> str:
 
 
 def _verify(path) -> audit.ChainCheck:
-    from app.services.database import open_database
 
-    database = open_database(str(path))
+    database = open_unlocked(str(path))
     try:
         with database.session() as s:
             return audit.verify_chain(s)
@@ -306,10 +305,9 @@ def test_the_cli_exports_the_log_and_verifies_it(db_path, tmp_path, capsys):
 def test_the_audit_log_dialog_filters_checks_and_exports(
     qtbot, monkeypatch, dialogs, db_path, tmp_path
 ):
-    from app.services.database import open_database
     from app.ui.dialogs.audit_dialog import AuditLogDialog
 
-    database = open_database(str(db_path))
+    database = open_unlocked(str(db_path))
     with database.session() as s:
         s.info["actor"] = CLERK
         ledger.save_entry(s, database.attachments, None, _entry(s))

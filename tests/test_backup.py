@@ -33,9 +33,9 @@ from app.services.backup.schedule import (
     to_keep,
     warning,
 )
-from app.services.database import open_database
 from app.services.errors import UserError
 from app.sync import identity
+from tests.conftest import open_unlocked
 from tests.helpers import downgrade_to, dump
 from tests.seed import seed_everything
 
@@ -101,7 +101,7 @@ def test_round_trip_restores_rows_photos_keys_and_renews_the_identity(seeded, tm
     assert _setting(target, identity.INSTANCE) not in (None, old_instance)
     assert "从备份恢复" in _setting(target, identity.MOVED)
     assert identity.ledger_file(target).is_file()
-    database = open_database(str(target))  # opens as any database does
+    database = open_unlocked(str(target))  # opens as any database does
     database.close()
 
 
@@ -110,7 +110,7 @@ def test_restore_over_changed_data_keeps_the_current_state_first(seeded, tmp_pat
 
     rows = _rows(seeded)
     write_backup(seeded, store_for(seeded), tmp_path / "b.bjbak", master)
-    database = open_database(str(seeded))
+    database = open_unlocked(str(seeded))
     with database.session() as s:
         set_password(s, PASSWORD)
         set_folder(s, tmp_path)
@@ -212,7 +212,7 @@ def _big_store(db_path: Path, count: int, size: int) -> None:
 
 def test_kill_during_a_backup_leaves_the_database_and_the_earlier_backup(db_path, tmp_path, master):
     _big_store(db_path, 200, 1 << 20)
-    database = open_database(str(db_path))
+    database = open_unlocked(str(db_path))
     with database.session() as s:
         set_password(s, PASSWORD)
     database.close()
@@ -408,9 +408,8 @@ def test_a_failure_shown_before_the_settings_changed_waits_for_the_next_try(db_p
     """设置's 最近一次结果 no longer shows an old refusal (no folder, no password) as the
     present state once the clerk has fixed it."""
     from app.services.backup.schedule import record, set_folder, set_password, status
-    from app.services.database import open_database
 
-    database = open_database(str(db_path))
+    database = open_unlocked(str(db_path))
     try:
         with database.session() as session:
             record(session, datetime(2018, 7, 1, 8, 0), False, "还没有设置备份密码")

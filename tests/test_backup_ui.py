@@ -17,9 +17,9 @@ from app.services.attachments import store_for
 from app.services.backup.archive import write_backup
 from app.services.backup.container import MasterKey
 from app.services.backup.schedule import record, set_folder, set_password
-from app.services.database import open_database
 from app.ui.dialogs.backup_dialogs import BackupPasswordDialog, RestoreDialog
 from app.ui.operations import running_tasks
+from tests.conftest import open_unlocked
 from tests.helpers import assert_fits_screen, dump, open_page
 from tests.seed import _own_entry, seed_everything
 
@@ -39,7 +39,7 @@ def _shoot(widget, name: str) -> None:
 
 
 def _configure(db_path: Path, folder: Path | None) -> None:
-    database = open_database(str(db_path))
+    database = open_unlocked(str(db_path))
     with database.session() as s:
         set_password(s, PASSWORD)
         if folder is not None:
@@ -154,7 +154,7 @@ def test_the_daily_backup_runs_once_in_the_background(qtbot, gui_app, db_path, t
     usb = tmp_path / "U盘"
     usb.mkdir()
     _configure(db_path, usb)
-    window = MainWindow(open_database(str(db_path)), remind=True)  # as the app opens
+    window = MainWindow(open_unlocked(str(db_path)), remind=True)  # as the app opens
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: len(list(usb.glob("*.bjbak"))) == 1, timeout=30000)
@@ -168,7 +168,7 @@ def test_a_missing_folder_at_start_is_logged_in_chinese(qtbot, gui_app, db_path,
     from app.ui.main_window import MainWindow
 
     _configure(db_path, tmp_path / "拔掉的U盘")
-    window = MainWindow(open_database(str(db_path)))
+    window = MainWindow(open_unlocked(str(db_path)))
     qtbot.addWidget(window)
     window.show()
     with caplog.at_level(logging.WARNING):
@@ -182,7 +182,7 @@ def test_a_missing_folder_at_start_is_logged_in_chinese(qtbot, gui_app, db_path,
 
 
 def test_home_warns_after_a_week_without_a_backup(qtbot, gui_app, db_path, tmp_path):
-    database = open_database(str(db_path))
+    database = open_unlocked(str(db_path))
     _own_entry(database, datetime(2018, 9, 1).date(), "一条台账")
     database.close()
     page = open_page(qtbot, db_path, "home")

@@ -20,7 +20,7 @@ from app.services.backup.archive import write_backup
 from app.services.backup.container import MasterKey
 from app.ui.main_window import SECTIONS
 from app.ui.operations import running_tasks
-from tests.conftest import TEMPLATE_KEY
+from tests.conftest import TEMPLATE_KEY, open_unlocked
 from tests.helpers import assert_fits_screen, open_page
 from tests.seed import seed_everything
 
@@ -167,9 +167,8 @@ def test_every_button_viewing_an_earlier_year(
     from app.services.programme import new_programme
 
     seed_everything(db_path, tmp_path)
-    from app.services.database import open_database
 
-    database = open_database(str(db_path))
+    database = open_unlocked(str(db_path))
     with database.session() as s:
         new_programme(s, year=2019, copy_from_year=2018)
     database.close()

@@ -14,9 +14,9 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from app.cli import main
-from app.services.database import open_database
 from app.sync import identity
 from app.ui.dialogs.exchange_dialogs import KeyConfirmDialog
+from tests.conftest import open_unlocked
 from tests.helpers import assert_fits_screen
 from tests.test_exchange_ui import UNIT, _click, _entries, _joined, _page, _previews, dump, pair
 
@@ -31,7 +31,7 @@ def _shot(widget, name: str) -> None:
 
 
 def _code(path: Path) -> str:
-    db = open_database(str(path))
+    db = open_unlocked(str(path))
     with db.session() as s:
         found = identity.key_pairs(s).public().fingerprint()
     db.close()

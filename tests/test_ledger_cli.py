@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from app.cli import main
 from app.models import Attachment, CorrectionSubject, EntryAttachment, LedgerEntry
 from app.services.attachments import store_for
-from app.services.database import open_database
 from app.services.idcard import check_digit, mask_id_number
 from app.services.settings import current_programme
+from tests.conftest import open_unlocked
 
 ROOT = Path(__file__).resolve().parent.parent
 ID_NUMBER = "33112119800101001" + check_digit("33112119800101001")
@@ -43,7 +43,7 @@ def ledger(db_path: Path, *args: str) -> int:
 
 
 def counts(db_path: Path) -> dict[str, int]:
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     try:
         with db.session() as s:
             return {
@@ -74,7 +74,7 @@ def test_add_legal_aid_with_subject_and_photo(db_path, photo, capsys):
     assert "已保存台账，编号 1" in out
     assert "张三 缓刑 " + mask_id_number(ID_NUMBER) in out
     assert ID_NUMBER not in out
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     try:
         with db.session() as s:
             entry = s.scalars(select(LedgerEntry)).one()
@@ -109,7 +109,7 @@ def test_add_several_kinds_by_name_or_code(db_path, photo, capsys):
     assert ledger(db_path, "add", *notary) == 0
     assert ledger(db_path, "add", *event) == 0
     assert "法制宣传科　普法宣传活动" in capsys.readouterr().out
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     try:
         with db.session() as s:
             funding, notary, event = s.scalars(select(LedgerEntry).order_by(LedgerEntry.id))

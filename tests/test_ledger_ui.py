@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 
 from app.models import LedgerEntry
 from app.services import ledger
-from app.services.database import open_database
 from app.services.ledger import EntryInput
 from app.ui.ledger.entry_dialog import EntryDialog
 from app.ui.ledger.table_model import PAGE_SIZE, LedgerTableModel
 from app.ui.main_window import MainWindow
 from app.ui.operations import running_tasks
 from app.ui.pages.ledger import LedgerPage
+from tests.conftest import open_unlocked
 from tests.helpers import (
     assert_fits_screen,
     drive_dialog,
@@ -28,7 +28,7 @@ from tests.helpers import (
 
 
 def _page(qtbot, db_path) -> tuple[MainWindow, LedgerPage]:
-    window = MainWindow(open_database(str(db_path)))
+    window = MainWindow(open_unlocked(str(db_path)))
     qtbot.addWidget(window)
     window.show()
     page = window.open_section("ledger")
@@ -122,14 +122,14 @@ def test_bad_input_shows_chinese_messages_beside_fields_and_saves_nothing(
     assert dialog._subject_errors["id_number"].text() == "身份证号码校验位不正确，请核对。"
     assert dialog._subject_errors["subject_category"].text().startswith("请选择矫正类别")
     assert "处需要修改" in dialog.general_error.text()
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(LedgerEntry)) == 0
     db.close()
 
 
 def test_identity_numbers_are_masked_in_the_list_but_not_in_the_form(qtbot, gui_app, db_path):
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     number = valid_id_number()
     with db.session() as s:
         units, kinds = unit_ids(s), kind_ids(s)
@@ -168,7 +168,7 @@ def test_identity_numbers_are_masked_in_the_list_but_not_in_the_form(qtbot, gui_
 
 
 def _many_entries(db_path, n: int) -> None:
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     with db.session() as s:
         units, kinds = unit_ids(s), kind_ids(s)
         for i in range(n):
@@ -221,7 +221,7 @@ def test_delete_asks_and_undo_brings_it_back(qtbot, monkeypatch, gui_app, db_pat
 
 def test_ledger_model_passes_qt_model_checks(qtmodeltester, gui_app, db_path):
     _many_entries(db_path, 5)
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     model = LedgerTableModel(db)
     model.reload()
     assert model.rowCount() == 5
@@ -306,7 +306,7 @@ def test_an_export_that_cannot_be_written_is_explained(qtbot, dialogs, db_path, 
 
 
 def _entry_count(db_path) -> int:
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     with db.session() as s:
         count = s.scalar(select(func.count()).select_from(LedgerEntry))
     db.close()
@@ -433,7 +433,7 @@ def test_a_single_error_below_the_fold_is_scrolled_into_view(qtbot, monkeypatch,
 
 
 def _department_entry(db_path) -> int:
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     with db.session() as s:
         units, kinds = unit_ids(s), kind_ids(s)
         entry_id = ledger.save_entry(s, db.attachments, None, EntryInput(
@@ -469,7 +469,7 @@ def test_the_reporting_unit_is_locked_when_editing_and_the_county_is_told_who_ow
     page.view.selectRow(0)
     qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
     assert seen[0].result()
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     with db.session() as s:
         stored = s.get(LedgerEntry, entry_id)
         assert stored.title == "走访瓯南司法所（县里补充）"

@@ -26,7 +26,7 @@ from app.services.attachments import store_for
 from app.services.backup.archive import write_backup
 from app.services.backup.container import MasterKey
 from app.services.backup.restore import safety_copy
-from app.services.database import backup_sqlite_file, open_database
+from app.services.database import backup_sqlite_file
 from app.services.errors import UserError
 from app.services.home_snapshot import HomeFigures, snapshot_path, write_snapshot
 from app.services.idcard import mask_id_number
@@ -36,6 +36,7 @@ from app.services.subjects import SubjectInput
 from app.sync import identity
 from app.ui.operations import running_tasks
 from app.ui.pages.ledger import LedgerPage
+from tests.conftest import open_unlocked
 from tests.helpers import kind_ids, make_jpeg, open_page, unit_ids, valid_id_number
 
 posix_only = pytest.mark.skipif(
@@ -88,7 +89,7 @@ def test_name_masker_hides_names_inside_text_longest_first():
 @posix_only
 def test_a_new_database_and_its_wal_and_shm_are_owner_only(tmp_path, usual_umask):
     path = tmp_path / "新库.db"
-    database = open_database(str(path))
+    database = open_unlocked(str(path))
     try:
         with database.engine.begin() as connection:  # a write: SQLite makes -wal and -shm
             connection.exec_driver_sql("CREATE TABLE probe (a)")
@@ -109,7 +110,7 @@ def test_a_new_database_and_its_wal_and_shm_are_owner_only(tmp_path, usual_umask
 @posix_only
 def test_a_rollback_journal_follows_the_database_file(tmp_path, usual_umask):
     path = tmp_path / "journal.db"
-    database = open_database(str(path))
+    database = open_unlocked(str(path))
     database.close()
     seen = []
     with closing(sqlite3.connect(path)) as connection:
@@ -144,7 +145,7 @@ def test_an_existing_database_readable_by_others_is_tightened_on_open(
     os.chmod(unrelated, 0o644)
 
     with caplog.at_level(logging.INFO, logger="app.services.private_files"):
-        database = open_database(str(db_path))
+        database = open_unlocked(str(db_path))
     assert mode(db_path) == 0o600
     assert {p.name: mode(p) for p in [*beside, old_copy]} == {
         p.name: 0o600 for p in [*beside, old_copy]

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.cli import main
 from app.models import Direction, LedgerEntry, PackageLog, Unit
-from app.services.database import Database, open_database
+from app.services.database import Database
 from app.services.errors import UserError
 from app.services.setup import initialise
 from app.sync import identity, keys
@@ -31,7 +31,7 @@ from app.sync.registration import (
     read_credential,
     write_credential,
 )
-from tests.conftest import TEMPLATE_KEY
+from tests.conftest import TEMPLATE_KEY, open_unlocked
 from tests.helpers import dump
 from tests.test_sync_identity import add_entry, copy_database
 
@@ -79,8 +79,8 @@ class Offices:
         self.county_file, self.unit_file = folder / "county.db", folder / "unit.db"
         shutil.copy(blank / "county.db", self.county_file)
         shutil.copy(blank / "unit.db", self.unit_file)
-        self.county = open_database(str(self.county_file))
-        self.unit = open_database(str(self.unit_file))
+        self.county = open_unlocked(str(self.county_file))
+        self.unit = open_unlocked(str(self.unit_file))
         with self.county.session() as s:
             write_credential(s, UNIT, folder / "unit.cred", TEMPLATE_KEY)
         with self.unit.session() as s:
@@ -262,7 +262,7 @@ def test_the_county_rotates_its_keys_and_units_follow_then_refuse_the_old_key(of
     import_package(county, offices.package(unit, COUNTY))  # sealed to the new key
     assert "轮换后的台账" in entries(county)
 
-    old_county = open_database(str(backup))
+    old_county = open_unlocked(str(backup))
     stale = offices.folder / "old-key.bjpkg"
     export_package(old_county, UNIT, stale)
     old_county.close()
@@ -324,7 +324,7 @@ def test_the_command_line_reissues_confirms_and_rotates(offices, capsys):
     assert "来自一台新的电脑" in out and "keys confirm" in out
     assert main([*county, "keys", "list"]) == 0
     listing = capsys.readouterr().out
-    new_db = open_database(str(new_file))
+    new_db = open_unlocked(str(new_file))
     new_code = code(new_db)
     new_db.close()
     assert f"{UNIT}　新电脑识别码 {new_code}" in listing
@@ -408,8 +408,8 @@ def test_a_revoked_pc_coming_back_with_a_later_credential_stays_refused(offices)
 def test_a_package_under_a_credential_made_again_says_the_credential_was_replaced(tmp_path, blank):
     shutil.copy(blank / "county.db", tmp_path / "county.db")
     shutil.copy(blank / "unit.db", tmp_path / "unit.db")
-    county = open_database(str(tmp_path / "county.db"))
-    unit = open_database(str(tmp_path / "unit.db"))
+    county = open_unlocked(str(tmp_path / "county.db"))
+    unit = open_unlocked(str(tmp_path / "unit.db"))
     try:
         with county.session() as s:
             write_credential(s, UNIT, tmp_path / "first.cred", TEMPLATE_KEY)

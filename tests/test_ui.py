@@ -7,7 +7,6 @@ from PySide6.QtWidgets import QDialogButtonBox, QLabel, QWizard
 from sqlalchemy import select
 
 from app.models import Duty, Indicator, Unit
-from app.services.database import open_database
 from app.services.settings import local_unit
 from app.ui import messages
 from app.ui.dialogs.reference_dialogs import DutyDialog, IndicatorDialog, UnitDialog
@@ -16,6 +15,7 @@ from app.ui.pages.duties import DutiesPage
 from app.ui.pages.organisation import OrganisationPage
 from app.ui.setup_wizard import BLANK, SetupWizard
 from app.ui.table_model import Column, RowTableModel
+from tests.conftest import open_unlocked
 from tests.helpers import drive_dialog
 
 
@@ -24,7 +24,7 @@ def _drive(monkeypatch, dialog_class, fill):
 
 
 def _window(qtbot, path):
-    window = MainWindow(open_database(str(path)))
+    window = MainWindow(open_unlocked(str(path)))
     qtbot.addWidget(window)
     window.show()
     return window
@@ -165,7 +165,7 @@ def test_invalid_duty_and_indicator_input_is_refused_in_chinese(
     assert not seen[0].result()
     window.close()
 
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     with db.session() as s:
         assert s.get(Duty, duty.id).text == duty.text
         stored = s.get(Indicator, indicator.id)

@@ -50,3 +50,11 @@ def log_in(database: Database) -> None:
         raise UserError(NO_CREDENTIALS)
     with database.session() as session:
         database.actor = accounts.authenticate(session, *given)
+    with database.session() as session:
+        if not (accounts.needs_encryption(session) and database.actor.role == accounts.ADMIN):
+            return
+        code = accounts.encrypt_with_admin(session, database.actor.user_id, given[1])
+    print(
+        "本机数据是在加密功能之前保存的，已用管理员的密码为社区矫正对象的个人信息和本机密钥加密。"
+    )
+    print(f"新的恢复码（只显示这一次，原恢复码作废，请打印或抄写后存放在保险柜）：{code}")

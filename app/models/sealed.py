@@ -42,6 +42,7 @@ from sqlalchemy.types import TypeDecorator
 from app.services.errors import UserError
 
 PREFIX = "enc1:"  # a sealed text value
+RANDOM_MARK = "~"  # after PREFIX: AES-GCM with a nonce (never in base64, which SIV uses)
 FILE_MAGIC = b"BJENC1\n"  # a sealed file
 DATA_KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -115,13 +116,13 @@ class DataKey:
         if deterministic:
             return PREFIX + _b64(self._siv.encrypt(data, [aad]))
         nonce = os.urandom(NONCE_BYTES)
-        return PREFIX + "r" + _b64(nonce + self._gcm.encrypt(nonce, data, aad))
+        return PREFIX + RANDOM_MARK + _b64(nonce + self._gcm.encrypt(nonce, data, aad))
 
     def open_text(self, sealed: str, purpose: str) -> str:
         """The value :meth:`seal_text` sealed; VaultError when it does not open."""
         body, aad = sealed[len(PREFIX) :], purpose.encode("utf-8")
         try:
-            if body.startswith("r"):
+            if body.startswith(RANDOM_MARK):
                 blob = _unb64(body[1:])
                 data = self._gcm.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
             else:
@@ -204,6 +205,14 @@ def forget(engine: Engine) -> None:
     """Lock an unlocked database again (logging out)."""
     if engine.dialect in _KEYS:
         _KEYS[engine.dialect] = LOCKED
+
+
+def restore_state(engine: Engine, state: DataKey | _Locked | None) -> None:
+    """Put back a state read with :func:`key_state` (undoing a key that was never kept)."""
+    if state is None:
+        _KEYS.pop(engine.dialect, None)
+    else:
+        _KEYS[engine.dialect] = state
 
 
 def attach(bind: Engine | Session, key: DataKey) -> None:

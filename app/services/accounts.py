@@ -9,6 +9,7 @@ folder wins)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -19,9 +20,17 @@ from sqlalchemy.orm import Session
 
 from app.models import LocalSetting, User
 from app.paths import RESOURCES_DIR
+from app.services import vault
 from app.services.datafiles import data_folders, find_data_file, read_toml
 from app.services.errors import UserError, ValidationError
-from app.services.passwords import hash_secret, new_recovery_code, normalise_code, verify_secret
+from app.services.passwords import (
+    hash_secret,
+    hash_secret_with_key,
+    new_recovery_code,
+    normalise_code,
+    unlock_secret,
+    verify_secret,
+)
 
 ROLES_FILE = "roles.toml"
 RESOURCES = RESOURCES_DIR
@@ -208,24 +217,77 @@ def _active_admins(session: Session) -> int:
 
 
 def _set_recovery_code(session: Session) -> str:
+    """A new recovery code: its hash stored, the data key wrapped for it (with a vault)."""
     code = new_recovery_code()
+    stored, wrapping_key = hash_secret_with_key(normalise_code(code))
     row = session.get(LocalSetting, RECOVERY_KEY)
     if row is None:
-        session.add(LocalSetting(key=RECOVERY_KEY, value=hash_secret(normalise_code(code))))
+        session.add(LocalSetting(key=RECOVERY_KEY, value=stored))
     else:
-        row.value = hash_secret(normalise_code(code))
+        row.value = stored
+    vault.wrap_recovery(session, wrapping_key)
     return code
+
+
+def _set_password(session: Session, user: User, password: str) -> None:
+    """Store a new password's hash and the data key wrapped for it (``user`` has an id)."""
+    stored, wrapping_key = hash_secret_with_key(password)
+    user.password_hash = stored
+    user.wrapped_key = vault.wrap_for(session, user.id, wrapping_key)
 
 
 def create_first_admin(
     session: Session, name: str, password: str, display_name: str = ""
 ) -> tuple[User, str]:
     """Create the first 管理员 and the recovery code (returned once, stored only as a hash).
+    The database is encrypted now (``vault``): a fresh data key, wrapped for this 管理员 and
+    for the recovery code; what was kept in clear is sealed (a copy made first, removed
+    once the sealed database is checked: see ``vault.finish_sealing``, run after the commit).
     Refused when the database already has users."""
     if has_users(session):
         raise UserError("本机已有用户，不能再次设立第一位管理员。")
-    user = add_user(session, name, password, ADMIN, display_name, check=False)
-    return user, _set_recovery_code(session)
+    _check_name(session, name)
+    check_password(password)
+    return encrypt_database(session, lambda: add_user(session, name, password, ADMIN,
+                                                      display_name, check=False))  # fmt: skip
+
+
+def encrypt_database(session: Session, make_admin: Callable[[], User]) -> tuple[User, str]:
+    """Set up the vault with the 管理员 ``make_admin`` creates (or returns): the data key is
+    held from now on, existing values are sealed, the recovery code is new. The files and
+    the clean-up follow the commit."""
+    if vault.has_vault(session):
+        raise UserError("本机数据已经加密。")
+    vault.begin(session)
+    report = vault.seal_existing(session, vault.database_file(session))
+    user = make_admin()
+    code = _set_recovery_code(session)
+    vault.after_commit_finish(session, report)
+    return user, code
+
+
+def encrypt_with_admin(session: Session, user_id: int, password: str) -> str:
+    """A database made before encryption (users but no vault): encrypt it now with the
+    logged-in 管理员 ``user_id`` (their password given again). Returns the new recovery code:
+    the old one no longer opens anything. Other users need a password reset by a 管理员."""
+    user = _user(session, user_id)
+    if user.role != ADMIN:
+        raise UserError("只有管理员可以为本机数据加密。")
+    if unlock_secret(password, user.password_hash) is None:
+        raise ValidationError("密码不正确。", "password")
+
+    def admin() -> User:
+        _set_password(session, user, password)
+        _audit(session, "change", f"{user.name} 为本机数据加密", user)
+        return user
+
+    return encrypt_database(session, admin)[1]
+
+
+def needs_encryption(session: Session) -> bool:
+    """Whether this database has users but keeps personal data in clear (made before
+    encryption): a 管理员 encrypts it at the next login."""
+    return has_users(session) and not vault.has_vault(session)
 
 
 def add_user(
@@ -248,12 +310,13 @@ def add_user(
         name_key=_key(name),
         display_name=display_name.strip()[:50],
         role=role,
-        password_hash=hash_secret(password),
+        password_hash="",
         failed_attempts=0,
         active=True,
     )
     session.add(user)
     session.flush()
+    _set_password(session, user, password)
     _audit(session, "create", f"新增用户 {user.name}（{user.role}）", user)
     return user
 
@@ -320,7 +383,8 @@ def authenticate(session: Session, name: str, password: str, now: datetime | Non
         _audit(session, "login_failed", f"登录失败：用户 {user.name} 已锁定", user)
         session.commit()
         raise UserError(f"密码错误次数过多，请 {minutes} 分钟后再试。")
-    if not verify_secret(password, user.password_hash) or not user.active:
+    wrapping_key = unlock_secret(password, user.password_hash)
+    if wrapping_key is None or not user.active:
         user.failed_attempts = (user.failed_attempts or 0) + 1
         _audit(
             session,
@@ -335,6 +399,12 @@ def authenticate(session: Session, name: str, password: str, now: datetime | Non
             raise UserError(f"密码错误次数过多，请 {LOCK_MINUTES} 分钟后再试。")
         session.commit()
         raise UserError(BAD_LOGIN)
+    try:
+        vault.unlock_for(session, user.id, user.wrapped_key, wrapping_key)
+    except UserError:
+        _audit(session, "login_failed", f"登录失败：用户 {user.name} 没有数据钥匙", user)
+        session.commit()
+        raise
     user.failed_attempts = 0
     user.locked_until = None
     actor = actor_for(user)
@@ -358,10 +428,12 @@ def _dummy_hash() -> str:
 def change_password(session: Session, user_id: int, old: str, new: str) -> None:
     """A user changes their own password (the old one asked again)."""
     user = _user(session, user_id)
-    if not verify_secret(old, user.password_hash):
+    old_key = unlock_secret(old, user.password_hash)
+    if old_key is None:
         raise ValidationError("原密码不正确。", "old")
     check_password(new)
-    user.password_hash = hash_secret(new)
+    vault.unlock_for(session, user.id, user.wrapped_key, old_key)
+    _set_password(session, user, new)
     _audit(session, "change", f"{user.name} 修改了自己的密码", user)
     session.flush()
 
@@ -371,7 +443,7 @@ def reset_password(session: Session, user_id: int, new: str) -> None:
     require(session, "users.manage")
     user = _user(session, user_id)
     check_password(new)
-    user.password_hash = hash_secret(new)
+    _set_password(session, user, new)
     user.failed_attempts = 0
     user.locked_until = None
     _audit(session, "change", f"重设 {user.name} 的密码", user)
@@ -382,13 +454,15 @@ def recover_with_code(session: Session, code: str, admin_name: str, new_password
     """With the printed recovery code, set a new password for the 管理员 ``admin_name``
     (reactivated and unlocked). Returns the new recovery code: the old one is used up."""
     stored = session.get(LocalSetting, RECOVERY_KEY)
-    if stored is None or not verify_secret(normalise_code(code), stored.value):
+    code_key = unlock_secret(normalise_code(code), stored.value) if stored is not None else None
+    if code_key is None:
         raise ValidationError("恢复码不正确。请核对打印的恢复码单。", "code")
     user = find_user(session, admin_name)
     if user is None or user.role != ADMIN:
         raise ValidationError("请填写一位管理员的用户名。", "name")
     check_password(new_password)
-    user.password_hash = hash_secret(new_password)
+    vault.unlock_with_recovery(session, code_key)
+    _set_password(session, user, new_password)
     user.failed_attempts = 0
     user.locked_until = None
     user.active = True

@@ -154,6 +154,9 @@ def _pragmas_for(url: str) -> Callable[[DBAPIConnection, ConnectionPoolEntry], N
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # what is deleted or overwritten (a value before it was sealed) is zeroed, not left
+        # in free pages of the file
+        cursor.execute("PRAGMA secure_delete=ON")
         granted = set_journal_mode(cursor, wanted)
         cursor.close()
         if granted not in (wanted, "memory") and granted not in told:
@@ -325,6 +328,23 @@ class Database:
         """Release every connection (lets the file be copied or removed)."""
         self.engine.dispose()
 
+    def log_out(self) -> None:
+        """Nobody is logged in any more: the actor is gone and sealed data lock again."""
+        from app.models.sealed import forget
+
+        self.actor = None
+        forget(self.engine)
+
+    def replaced(self) -> None:
+        """The file was replaced under this object (a restore): fresh connections, nobody
+        logged in, and the key state of the new file (locked when it is sealed)."""
+        from app.models.sealed import restore_state
+
+        self.engine.dispose()
+        self.actor = None
+        restore_state(self.engine, None)
+        _lock_if_sealed(self.engine)
+
 
 def _check_location(path: Path | None) -> None:
     """Refuse, in Chinese, a SQLite file that cannot be opened for writing."""
@@ -356,6 +376,19 @@ def _explain(exc: SQLAlchemyError, where: object) -> str:
     if "locked" in detail:
         return f"数据库“{where}”正被另一个程序使用，请关闭后重试。"
     return f"无法打开数据库“{where}”。（技术信息：{detail}）"
+
+
+def _lock_if_sealed(engine: Engine) -> None:
+    """A database whose personal data are sealed opens locked: a login unlocks it."""
+    from app.models.sealed import mark_locked
+    from app.services.vault import VAULT_KEY
+
+    with engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT 1 FROM local_settings WHERE key = :key"), {"key": VAULT_KEY}
+        ).first()
+    if found is not None:
+        mark_locked(engine)
 
 
 def open_database(db: str | None = None) -> Database:
@@ -391,6 +424,7 @@ def open_database(db: str | None = None) -> Database:
     except DatabaseError:
         engine.dispose()
         raise
+    _lock_if_sealed(engine)
     factory = sessionmaker(engine, expire_on_commit=False)
     from app.services.accounts import refuse_read_only_writes
 

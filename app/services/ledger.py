@@ -19,6 +19,7 @@ from sqlalchemy import (
     SQLColumnExpression,
     Subquery,
     and_,
+    case,
     func,
     literal,
     literal_column,
@@ -547,6 +548,17 @@ def _photo_counts(entry_ids: list[int] | None = None) -> Subquery:
     return query.group_by(EntryAttachment.entry_id).subquery()
 
 
+def _subject_rank(
+    session: Session, subject_id: SQLColumnExpression[Any]
+) -> SQLColumnExpression[Any]:
+    """Each subject's place in the order of their names (entries without one first)."""
+    names = session.execute(select(CorrectionSubject.id, CorrectionSubject.name)).all()
+    ranked = sorted(names, key=lambda row: (row.name, row.id))
+    if not ranked:
+        return literal(0)
+    return case({row.id: place for place, row in enumerate(ranked, 1)}, value=subject_id, else_=0)
+
+
 def _ordered_ids(
     session: Session, flt: LedgerFilter, sort_key: str, descending: bool
 ) -> Select[int]:
@@ -565,8 +577,9 @@ def _ordered_ids(
         query = query.outerjoin(office, LedgerEntry.paired_office_id == office.id)
         column = office.sort_order
     elif sort_key == "subject":
-        query = query.outerjoin(CorrectionSubject, LedgerEntry.subject_id == CorrectionSubject.id)
-        column = CorrectionSubject.name
+        # names are sealed (app.models.sealed): SQL cannot order them, so the few subjects
+        # are put in order here and the entries sorted by their subject's place
+        column = _subject_rank(session, LedgerEntry.subject_id)
     elif sort_key == "photo_count":
         counts = (
             select(EntryAttachment.entry_id, func.count().label("n"))

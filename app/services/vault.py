@@ -5,11 +5,29 @@ unlocked at each login. How values and files are sealed: ``app.models.sealed``."
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine, bindparam, event, select, text, update
 from sqlalchemy.orm import Session
 
+from app.models.sealed import (
+    DataKey,
+    DataLocked,
+    VaultError,
+    attach,
+    data_key,
+    is_sealed_text,
+    key_state,
+    restore_state,
+)
+from app.services.errors import UserError
+
+log = logging.getLogger(__name__)
 VAULT_KEY = "crypto.vault"  # local setting: JSON {"version", "created", "recovery": wrap}
 
 
@@ -58,3 +76,239 @@ RECOVERY_CONTEXT = "bangjiao recovery code"
 def user_context(user_id: int) -> str:
     """What a user's wrapped key is bound to (it cannot be copied to another account)."""
     return f"bangjiao user {user_id}"
+
+
+# ---------------------------------------------------------------- keys for users and the code
+
+
+def wrap_for(session: Session, user_id: int, wrapping_key: bytes) -> str:
+    """The database's data key wrapped for a user ("" for a database without a vault)."""
+    key = data_key(session)
+    return key.wrap(wrapping_key, user_context(user_id)) if key is not None else ""
+
+
+def unlock_for(session: Session, user_id: int, wrapped: str, wrapping_key: bytes) -> None:
+    """Unlock the database with a user's wrapped key (nothing to do without a vault).
+    UserError when the account has no key yet (made before the database was encrypted)."""
+    if not has_vault(session):
+        return
+    if not wrapped:
+        raise UserError(NO_KEY_MESSAGE)
+    attach(session, DataKey.unwrap(wrapped, wrapping_key, user_context(user_id)))
+
+
+NO_KEY_MESSAGE = (
+    "这个账号是在本机数据加密之前设立的，还不能打开加密的数据。"
+    "请管理员在“设置 → 用户管理”中为它重设密码，然后用新密码登录。"
+)
+
+
+def wrap_recovery(session: Session, wrapping_key: bytes) -> None:
+    """Wrap the data key for a new recovery code (nothing without a vault)."""
+    key = data_key(session)
+    if key is None:
+        return
+    record = vault_record(session) or new_vault_record("")
+    record["recovery"] = key.wrap(wrapping_key, RECOVERY_CONTEXT)
+    write_vault_record(session, record)
+
+
+def unlock_with_recovery(session: Session, wrapping_key: bytes) -> None:
+    """Unlock the database with the recovery code's key (nothing without a vault)."""
+    record = vault_record(session)
+    if record is None:
+        return
+    attach(session, DataKey.unwrap(record["recovery"], wrapping_key, RECOVERY_CONTEXT))
+
+
+# ---------------------------------------------------------------- settings that hold secrets
+
+
+def seal_setting(session: Session, value: str, purpose: str) -> str:
+    """A secret setting's value as stored (sealed when the database has a vault)."""
+    key = data_key(session)
+    return key.seal_text(value, purpose, deterministic=False) if key is not None else value
+
+
+def open_setting(session: Session, stored: str, purpose: str) -> str:
+    """A secret setting's value from :func:`seal_setting` (a plain one as it is)."""
+    if not is_sealed_text(stored):
+        return stored
+    key = data_key(session)
+    if key is None:
+        raise DataLocked()
+    return key.open_text(stored, purpose)
+
+
+SECRET_SETTINGS = ("exchange.keys", "exchange.keys_retired")  # this PC's private keys
+
+
+# ---------------------------------------------------------------- setting up the vault
+
+
+def begin(session: Session) -> DataKey:
+    """A fresh data key held for the database of ``session`` from now on (values written are
+    sealed with it); forgotten again if the session rolls back."""
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    previous = key_state(engine)
+    key = DataKey.generate()
+    attach(engine, key)
+
+    def undo(_session: Session) -> None:
+        if key_state(engine) is key:
+            restore_state(engine, previous)
+
+    def keep(_session: Session) -> None:
+        if event.contains(session, "after_rollback", undo):
+            event.remove(session, "after_rollback", undo)
+
+    event.listen(session, "after_rollback", undo, once=True)
+    event.listen(session, "after_commit", keep, once=True)
+    return key
+
+
+@dataclass
+class SealingReport:
+    """What encrypting a database in place did."""
+
+    subjects: int = 0
+    conflicts: int = 0
+    settings: int = 0
+    backup: Path | None = None  # the copy made first (removed once the sealed one is checked)
+    removed_copies: list[Path] = field(default_factory=list)
+    files: int = 0
+
+
+def seal_existing(session: Session, database_file: Path | None) -> SealingReport:
+    """Encrypt, in this session's transaction, every value still kept in clear: subjects'
+    names and identity numbers, conflicts' waiting records, this PC's private keys. A copy of
+    the database is made first (when it has any); after the commit
+    (:func:`finish_sealing`) the copy and the program's earlier plain copies are removed and
+    the file is rewritten so that no plain page is left in it or in its write-ahead log."""
+    from app.models import Base, LocalSetting
+
+    key = data_key(session)
+    assert key is not None, "begin() first"
+    report = SealingReport()
+    subjects = Base.metadata.tables["correction_subjects"]
+    conflicts = Base.metadata.tables["exchange_conflicts"]
+    plain_subjects = [
+        row
+        for row in session.execute(
+            text("SELECT id, name, id_number FROM correction_subjects")
+        ).all()
+        if not is_sealed_text(row.name) or (row.id_number and not is_sealed_text(row.id_number))
+    ]
+    plain_conflicts = [
+        row
+        for row in session.execute(text("SELECT id, incoming FROM exchange_conflicts")).all()
+        if row.incoming and not is_sealed_text(row.incoming)
+    ]
+    secrets = [
+        row
+        for row in session.execute(
+            text(
+                "SELECT key, value FROM local_settings WHERE key IN ('exchange.keys', 'exchange.keys_retired')"
+            )
+        ).all()
+        if row.value and not is_sealed_text(row.value)
+    ]
+    if database_file is not None and database_file.exists() and (plain_subjects or plain_conflicts):
+        from app.services.database import backup_sqlite_file
+
+        report.backup = backup_sqlite_file(database_file)
+    if plain_subjects:
+        session.execute(
+            update(subjects)
+            .where(subjects.c.id == bindparam("row_id"))
+            .values(name=bindparam("new_name"), id_number=bindparam("new_number")),
+            [
+                {"row_id": r.id, "new_name": r.name, "new_number": r.id_number}
+                for r in plain_subjects
+            ],
+        )
+    if plain_conflicts:
+        session.execute(
+            update(conflicts)
+            .where(conflicts.c.id == bindparam("row_id"))
+            .values(incoming=bindparam("new_incoming")),
+            [{"row_id": r.id, "new_incoming": r.incoming} for r in plain_conflicts],
+        )
+    for row in secrets:
+        setting = session.get(LocalSetting, row.key)
+        assert setting is not None
+        setting.value = seal_setting(session, row.value, row.key)
+    session.flush()
+    session.expire_all()
+    # read back through the key: every value must open to what it was
+    stored = {
+        r.id: (r.name, r.id_number)
+        for r in session.execute(select(subjects.c.id, subjects.c.name, subjects.c.id_number))
+    }
+    for row in plain_subjects:
+        if stored.get(row.id) != (row.name, row.id_number):
+            raise VaultError("加密社区矫正对象信息后核对不符，已撤销，数据库保持原样。")
+    report.subjects, report.conflicts, report.settings = (
+        len(plain_subjects),
+        len(plain_conflicts),
+        len(secrets),
+    )
+    return report
+
+
+def plain_copies(database_file: Path) -> list[Path]:
+    """The copies of a database the program made beside it before upgrades
+    (``database.backup_sqlite_file``)."""
+    return sorted(database_file.parent.glob(f"{database_file.stem}.backup-*{database_file.suffix}"))
+
+
+def finish_sealing(engine: Engine, database_file: Path | None, report: SealingReport) -> None:
+    """After :func:`seal_existing` committed: rewrite the file and empty its write-ahead log
+    (with ``secure_delete`` on, no plain page is left behind), then remove the copy made first
+    and the program's earlier plain copies of the database (they would give away what the
+    encryption protects)."""
+    if database_file is None:
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = sqlite3.connect(database_file, isolation_level=None)
+    try:
+        raw.execute("PRAGMA secure_delete = ON")
+        raw.execute("VACUUM")
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()
+    for copy in plain_copies(database_file):
+        for part in (copy, copy.with_name(copy.name + "-wal"), copy.with_name(copy.name + "-shm")):
+            part.unlink(missing_ok=True)
+        report.removed_copies.append(copy)
+
+
+def after_commit_finish(session: Session, report: SealingReport) -> None:
+    """Run :func:`finish_sealing` (and seal the file store) once ``session`` commits; a
+    failure there is logged (the database is encrypted already) and tried again at the next
+    login (:func:`finish_pending`)."""
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    database_file = _sqlite_file(engine)
+
+    def finish(_session: Session) -> None:
+        try:
+            finish_sealing(engine, database_file, report)
+        except (OSError, sqlite3.Error):
+            log.exception("加密后清理数据库文件或旧副本时出错（下次登录时再试）")
+
+    event.listen(session, "after_commit", finish, once=True)
+
+
+def database_file(session: Session) -> Path | None:
+    """The SQLite file of ``session``'s database, if it is one."""
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    return _sqlite_file(engine)
+
+
+def _sqlite_file(engine: Engine) -> Path | None:
+    name = engine.url.database if engine.dialect.name == "sqlite" else None
+    return Path(name) if name and name != ":memory:" else None

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.services import vault
 from app.services.files import replace_file
 from app.services.private_files import write_private_text
 from app.services.settings import get_setting, set_setting
@@ -50,7 +51,10 @@ def new_instance(session: Session) -> str:
 
 
 def _retired_pairs(session: Session) -> list[dict[str, str]]:
-    retired: list[dict[str, str]] = json.loads(get_setting(session, KEYS_RETIRED) or "[]")
+    stored = get_setting(session, KEYS_RETIRED)
+    retired: list[dict[str, str]] = json.loads(
+        vault.open_setting(session, stored, KEYS_RETIRED) if stored else "[]"
+    )
     return retired
 
 
@@ -60,7 +64,7 @@ def key_pairs(session: Session) -> KeyPairs:
     value = get_setting(session, KEYS)
     retired = tuple(pair["encryption_private"] for pair in reversed(_retired_pairs(session)))
     if value:
-        stored = json.loads(value)
+        stored = json.loads(vault.open_setting(session, value, KEYS))
         return KeyPairs(stored["signing_private"], stored["encryption_private"], retired)
     keys = KeyPairs.generate()
     _store_pairs(session, keys)
@@ -68,8 +72,9 @@ def key_pairs(session: Session) -> KeyPairs:
 
 
 def _store_pairs(session: Session, keys: KeyPairs) -> None:
-    set_setting(session, KEYS, json.dumps({"signing_private": keys.signing_private,
-                                           "encryption_private": keys.encryption_private}))  # fmt: skip
+    pairs = json.dumps({"signing_private": keys.signing_private,
+                        "encryption_private": keys.encryption_private})  # fmt: skip
+    set_setting(session, KEYS, vault.seal_setting(session, pairs, KEYS))
 
 
 def replace_key_pairs(session: Session, at: str) -> tuple[KeyPairs, KeyPairs]:
@@ -81,7 +86,9 @@ def replace_key_pairs(session: Session, at: str) -> tuple[KeyPairs, KeyPairs]:
         {"signing_private": old.signing_private, "encryption_private": old.encryption_private,
          "until": at}
     )  # fmt: skip
-    set_setting(session, KEYS_RETIRED, json.dumps(retired))
+    set_setting(
+        session, KEYS_RETIRED, vault.seal_setting(session, json.dumps(retired), KEYS_RETIRED)
+    )
     _store_pairs(session, KeyPairs.generate())
     return old, key_pairs(session)
 

@@ -98,6 +98,7 @@ class LoginDialog(_AccountDialog):
         locking = user_name is not None
         super().__init__(database, "已锁定：请输入密码" if locking else "登录大帮教工作台", parent)
         self.actor: accounts.Actor | None = None
+        self.new_code = ""  # the recovery code when this login encrypted the database
         self.name = QLineEdit(user_name or "")
         self.name.setMaxLength(50)
         self.name.setReadOnly(locking)
@@ -114,10 +115,30 @@ class LoginDialog(_AccountDialog):
 
     def work(self, session: Any) -> None:
         self.actor = accounts.authenticate(session, self.name.text(), self.password.text())
+        self.new_code = ""
+        if self.actor.role == accounts.ADMIN and accounts.needs_encryption(session):
+            # a database from before encryption: its 管理员's login encrypts it
+            self.new_code = accounts.encrypt_with_admin(
+                session, self.actor.user_id, self.password.text()
+            )
 
     def _accept(self) -> None:
         super()._accept()
         self.password.clear()
+
+    def accept(self) -> None:
+        super().accept()
+        if self.new_code:
+            messages.inform(
+                self,
+                self.tr("本机数据已加密"),
+                self.tr(
+                    "本机数据是在加密功能之前保存的，现已为社区矫正对象的个人信息、照片和本机密钥"
+                    "加密。原恢复码作废，请打印或抄写下一页显示的新恢复码。其他用户需由管理员"
+                    "在“用户管理”中重设密码后才能登录。"
+                ),
+            )
+            RecoveryCodeDialog(self.new_code, self.name.text().strip(), "", self).exec()
 
     def recover(self) -> None:
         """Open the recovery dialog; on success the new code is shown and 用户名 filled."""

@@ -368,7 +368,7 @@ class SettingsPage(Page):
         def done(result: Any) -> None:
             from app.ui import messages
 
-            database.engine.dispose()  # fresh connections on the restored file
+            database.replaced()  # fresh connections; the restored file's users log in again
             text = self.tr("已从备份恢复（%1，%2）。").replace("%1", result.manifest.unit_name)
             text = text.replace("%2", result.manifest.created.replace("T", " ")[:16])
             if result.safety_copy is not None:
@@ -377,6 +377,11 @@ class SettingsPage(Page):
                 text += self.tr("备份来自较早版本的程序，已升级。")
             messages.inform(self, self.tr("从备份恢复"), text)
             window = self.window()
+            from app.ui.login import log_in
+
+            if not log_in(database, window):  # the restored data's users and passwords
+                window.close()
+                return
             if hasattr(window, "reload"):
                 QTimer.singleShot(0, lambda: window.reload("settings"))
 

@@ -1,0 +1,320 @@
+"""Encryption at rest: what a copied database, its write-ahead log and its backups reveal of a
+correction subject and of this PC's private keys (nothing), logins that unlock it, the
+recovery code, and a database kept in clear encrypted in place when its first 管理员 is set
+up (from every stored schema)."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.models import CorrectionSubject, LocalSetting, SubjectCategory, User
+from app.models.sealed import LOCKED, DataKey, DataLocked, key_state
+from app.services import accounts, vault
+from app.services.database import Database, backup_sqlite_file, open_database
+from app.services.errors import UserError
+from app.services.subjects import SubjectInput, find_or_create_subject
+from app.sync import identity
+from tests.conftest import ADMIN_USER, DATA_DIR, TEST_PASSWORD
+from tests.helpers import valid_id_number
+
+NAME = "欧阳秘密"
+NUMBER = valid_id_number()
+
+
+def _add_subject(database: Database, name: str = NAME, number: str = NUMBER) -> int:
+    with database.session() as s:
+        return find_or_create_subject(
+            s, SubjectInput(name=name, category=SubjectCategory.PROBATION.value, id_number=number),
+            None,
+        )  # fmt: skip
+
+
+def _private_key_texts(database: Database) -> list[bytes]:
+    """This PC's private keys as they would appear in clear (base64 text and raw bytes)."""
+    with database.session() as s:
+        pairs = identity.key_pairs(s)
+    found = []
+    for text in (pairs.signing_private, pairs.encryption_private):
+        found += [text.encode(), base64.b64decode(text)]
+    return found
+
+
+def _files_of(path: Path) -> list[Path]:
+    return [p for p in (path, path.with_name(path.name + "-wal")) if p.exists()]
+
+
+def _search(files: list[Path], needles: list[bytes]) -> list[str]:
+    """What of ``needles`` (and the name in UTF-8 and UTF-16) is in any of ``files``."""
+    hits = []
+    for file in files:
+        data = file.read_bytes()
+        for needle in needles:
+            if needle in data:
+                hits.append(f"{file.name}: {needle[:12]!r}")
+    return hits
+
+
+def _needles(name: str, number: str) -> list[bytes]:
+    return [name.encode("utf-8"), name.encode("utf-16-le"), number.encode("ascii")]
+
+
+def _login(database: Database, name: str = ADMIN_USER, password: str = TEST_PASSWORD) -> None:
+    with database.session() as s:
+        database.actor = accounts.authenticate(s, name, password)
+
+
+def test_a_raw_byte_search_of_database_wal_and_backups_finds_no_subject_or_private_key(
+    database, db_path, tmp_path, capsys
+):
+    subject_id = _add_subject(database)
+    secrets = _private_key_texts(database)
+    with database.session() as s:  # a change in the WAL, not yet checkpointed
+        subject = s.get(CorrectionSubject, subject_id)
+        assert subject is not None and subject.name == NAME and subject.id_number == NUMBER
+    assert db_path.with_name(db_path.name + "-wal").exists()
+    copy = backup_sqlite_file(db_path)  # the copy an upgrade makes
+    from app.services.backup.archive import read_backup, write_backup
+    from app.services.backup.container import MasterKey, Secret
+
+    archive = tmp_path / "backup.bjbak"
+    write_backup(db_path, database.attachments, archive, MasterKey.from_password("backup-pass-1"))
+    staging = tmp_path / "opened"
+    staging.mkdir()
+    opened = read_backup(archive, Secret("backup-pass-1"), staging=staging, restoring=False)
+    assert opened.database is not None  # the backup's database, its password taken off
+    files = [*_files_of(db_path), copy, archive, opened.database]
+    hits = _search(files, [*_needles(NAME, NUMBER), *secrets])
+    with capsys.disabled():
+        sizes = ", ".join(f"{f.name} {f.stat().st_size} B" for f in files)
+        print(f"\n[byte search] {sizes}: name/number/private keys found {len(hits)} times")
+    assert hits == []
+
+
+def test_identity_numbers_are_still_found_and_names_read_after_a_login(database, db_path):
+    subject_id = _add_subject(database)
+    database.close()
+    reopened = open_database(str(db_path))
+    try:
+        assert key_state(reopened.engine) is LOCKED
+        with pytest.raises(DataLocked, match="请先登录"), reopened.session() as s:
+            s.scalars(select(CorrectionSubject.name)).all()
+        _login(reopened)
+        assert isinstance(key_state(reopened.engine), DataKey)
+        # the same number finds the same person (a keyed hash, not the number, is compared)
+        assert _add_subject(reopened) == subject_id
+        with reopened.session() as s:
+            found = s.scalar(select(CorrectionSubject).where(CorrectionSubject.id_number == NUMBER))
+            assert found is not None and found.name == NAME
+        with pytest.raises(UserError, match="已登记为"):
+            _add_subject(reopened, name="另一个人")
+    finally:
+        reopened.close()
+
+
+def test_a_wrong_password_unlocks_nothing(db_path):
+    database = open_database(str(db_path))
+    try:
+        with pytest.raises(UserError), database.session() as s:
+            accounts.authenticate(s, ADMIN_USER, "wrong-password")
+        assert key_state(database.engine) is LOCKED
+    finally:
+        database.close()
+
+
+def test_users_a_manager_adds_or_resets_open_the_data_and_so_does_a_changed_password(db_path):
+    database = open_database(str(db_path))
+    try:
+        _login(database)
+        _add_subject(database)
+        with database.session() as s:
+            clerk = accounts.add_user(s, "clerk", "clerk-password-1", "填报员")
+            clerk_id = clerk.id
+        database.close()
+        database = open_database(str(db_path))
+        _login(database, "clerk", "clerk-password-1")
+        with database.session() as s:
+            accounts.change_password(s, clerk_id, "clerk-password-1", "clerk-password-2")
+        database.close()
+        database = open_database(str(db_path))
+        _login(database, "clerk", "clerk-password-2")
+        with database.session() as s:
+            assert s.scalar(select(CorrectionSubject.name)) == NAME
+            assert TEST_PASSWORD not in (s.get(User, clerk_id).wrapped_key or "")
+    finally:
+        database.close()
+
+
+def test_the_recovery_code_opens_the_data_when_every_password_is_forgotten(db_path, recovery_code):
+    database = open_database(str(db_path))
+    try:
+        _login(database)
+        _add_subject(database)
+        database.close()
+        database = open_database(str(db_path))
+        with database.session() as s:
+            new_code = accounts.recover_with_code(s, recovery_code, ADMIN_USER, "new-password-9")
+        assert new_code != recovery_code
+        database.close()
+        database = open_database(str(db_path))
+        _login(database, ADMIN_USER, "new-password-9")
+        with database.session() as s:
+            assert s.scalar(select(CorrectionSubject.name)) == NAME
+        database.close()
+        database = open_database(str(db_path))  # the old code is used up, the new one works
+        with pytest.raises(UserError, match="恢复码不正确"), database.session() as s:
+            accounts.recover_with_code(s, recovery_code, ADMIN_USER, "other-password-9")
+        with database.session() as s:
+            accounts.recover_with_code(s, new_code, ADMIN_USER, "other-password-9")
+    finally:
+        database.close()
+
+
+def test_a_user_made_before_the_encryption_is_told_to_ask_for_a_reset(db_path):
+    database = open_database(str(db_path))
+    try:
+        with database.session() as s:  # as a database of the version before encryption had it
+            s.add(User(name="old", name_key="old", display_name="", role="填报员",
+                       password_hash=accounts.hash_secret("old-password-1"), active=True))  # fmt: skip
+        with pytest.raises(UserError, match="重设密码"), database.session() as s:
+            accounts.authenticate(s, "old", "old-password-1")
+    finally:
+        database.close()
+
+
+def _plain_database(path: Path) -> Database:
+    """A database as the version before accounts left it: in clear, without users."""
+    from app.services.setup import initialise
+    from tests.conftest import TEMPLATE_KEY
+
+    result = initialise(str(path), TEMPLATE_KEY, "县矫正办")
+    with result.database.session() as s:
+        identity.key_pairs(s)
+    return result.database
+
+
+def test_a_database_kept_in_clear_is_encrypted_in_place_when_its_first_manager_is_set_up(tmp_path):
+    path = tmp_path / "old.db"
+    database = _plain_database(path)
+    try:
+        assert key_state(database.engine) is None
+        _add_subject(database)
+        secrets = _private_key_texts(database)
+        assert _search(_files_of(path), _needles(NAME, NUMBER)) != []  # in clear before
+        upgrade_copy = backup_sqlite_file(path)  # as an upgrade of the schema leaves beside it
+        with database.session() as s:
+            accounts.create_first_admin(s, "admin", "admin-password-1")
+        assert not upgrade_copy.exists()  # the plain copies are gone
+        assert list(path.parent.glob("old.backup-*")) == []
+        assert _search(_files_of(path), [*_needles(NAME, NUMBER), *secrets]) == []
+        with database.session() as s:
+            assert s.scalar(select(CorrectionSubject.name)) == NAME  # still unlocked
+        database.close()
+        database = open_database(str(path))
+        _login(database, "admin", "admin-password-1")
+        with database.session() as s:
+            subject = s.scalar(select(CorrectionSubject))
+            assert subject is not None and (subject.name, subject.id_number) == (NAME, NUMBER)
+            assert _private_key_texts(database) == secrets  # the same keys, now sealed
+            stored = s.get(LocalSetting, "exchange.keys")
+            assert stored is not None and vault.is_sealed_text(stored.value)
+    finally:
+        database.close()
+
+
+def test_a_failed_encryption_leaves_the_database_as_it_was(tmp_path):
+    path = tmp_path / "old.db"
+    database = _plain_database(path)
+    try:
+        _add_subject(database)
+        database.close()
+        with sqlite3.connect(path) as conn:
+            plain = conn.execute("SELECT name, id_number FROM correction_subjects").fetchall()
+        database = open_database(str(path))
+        with pytest.raises(UserError), database.session() as s:
+            accounts.create_first_admin(s, "admin", "short")  # refused: password too short
+        assert key_state(database.engine) is None
+        with sqlite3.connect(path) as conn:
+            assert (
+                conn.execute("SELECT name, id_number FROM correction_subjects").fetchall() == plain
+            )
+            assert conn.execute("SELECT COUNT(*) FROM users").fetchone() == (0,)
+    finally:
+        database.close()
+
+
+def _revisions() -> list[str]:
+    from alembic.script import ScriptDirectory
+
+    from app.services.database import alembic_config
+
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return sorted(script.revision for script in scripts.walk_revisions())[:-1]  # not the head
+
+
+def _database_at(revision: str, path: Path) -> None:
+    """An empty database at schema ``revision`` (as that version of the program made it)."""
+    from alembic import command
+
+    from app.services.database import alembic_config, create_db_engine, sqlite_url
+
+    engine = create_db_engine(sqlite_url(path))
+    try:
+        config = alembic_config()
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+    finally:
+        engine.dispose()
+
+
+PEOPLE = [("欧阳秘密", NUMBER), ("司马无号", "")]
+
+
+def _insert_subjects(path: Path) -> None:
+    """Two subjects in clear, written as the older program wrote them."""
+    import uuid
+
+    with sqlite3.connect(path) as conn:
+        for name, number in PEOPLE:
+            conn.execute(
+                "INSERT INTO correction_subjects (uuid, revision, created_at, updated_at, deleted,"
+                " name, category, id_number) VALUES (?, 1, '2018-05-01 00:00:00',"
+                " '2018-05-01 00:00:00', 0, ?, 'PROBATION', ?)",
+                (str(uuid.uuid4()), name, number),
+            )
+
+
+@pytest.mark.parametrize(
+    "source", [*(f"file:{p.name}" for p in sorted(DATA_DIR.glob("schema-*.db"))), *_revisions()]
+)
+def test_every_stored_schema_upgrades_and_is_encrypted_with_its_subjects(tmp_path, source):
+    """Each released schema file, and a database at each earlier revision: upgraded, then
+    encrypted in place by its first 管理员, with its subjects readable after a login."""
+    path = tmp_path / "old.db"
+    if source.startswith("file:"):
+        shutil.copy(DATA_DIR / source[5:], path)
+    else:
+        _database_at(source, path)
+    _insert_subjects(path)
+    database = open_database(str(path))
+    try:
+        assert database.backup_path is not None  # the upgrade copied the file first
+        with database.session() as s:
+            accounts.create_first_admin(s, "admin", "admin-password-1")
+        needles = [n for name, number in PEOPLE for n in _needles(name, number or "-") if n != b"-"]
+        assert _search(_files_of(path), needles) == []
+        assert list(path.parent.glob("old.backup-*")) == []  # no plain copy is left
+        database.close()
+        database = open_database(str(path))
+        _login(database, "admin", "admin-password-1")
+        with database.session() as s:
+            rows = s.execute(select(CorrectionSubject.name, CorrectionSubject.id_number)).all()
+        assert sorted(map(tuple, rows)) == sorted(PEOPLE)
+    finally:
+        database.close()
