@@ -5,7 +5,7 @@ Run: uv run python bench/sealed_bench.py [--db FILE] [--repeats 7]
 
 Without --db a temporary database (100,000 entries, 300 subjects: bench/generate_ledger.py) is
 made in clear, as a database from before encryption, and removed at the end; with --db an
-existing file in clear is encrypted in place (a copy of it is kept untouched beside it as
+existing file in clear (generated there if missing) is encrypted in place (a copy of it is kept untouched beside it as
 FILE.plain.db for another run). Figures are medians of --repeats calls, each in a fresh session
 (time.perf_counter, after one warm-up). The ledger page is the page the 工作台账 list reads:
 200 rows of ids first, then only those rows (their subjects' names and numbers decrypted).
@@ -79,6 +79,9 @@ def main() -> None:
     else:
         path = args.db
         plain = path.with_suffix(".plain.db")
+        if not path.exists() and not plain.exists():
+            print("generating 100,000 entries in clear …", flush=True)
+            gen.generate_ledger(path, 100_000)
         if plain.exists():
             shutil.copy(plain, path)
         else:
