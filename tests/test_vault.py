@@ -318,3 +318,51 @@ def test_every_stored_schema_upgrades_and_is_encrypted_with_its_subjects(tmp_pat
         assert sorted(map(tuple, rows)) == sorted(PEOPLE)
     finally:
         database.close()
+
+
+def test_a_managers_login_encrypts_a_database_that_has_users_but_no_vault(
+    qtbot, gui_app, tmp_path, monkeypatch, dialogs
+):
+    """A database from the build with accounts but before encryption: the 管理员's login in
+    the window encrypts it and shows the new recovery code; other users are told to get a
+    new password."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from app.ui.dialogs.account_dialogs import LoginDialog, RecoveryCodeDialog
+
+    path = tmp_path / "accounts-in-clear.db"
+    database = _plain_database(path)
+    _add_subject(database)
+    with database.session() as s:  # as that build made them: hashes, no wrapped keys
+        for name, role in (("boss", "管理员"), ("clerk", "填报员")):
+            s.add(User(name=name, name_key=name, display_name="", role=role,
+                       password_hash=accounts.hash_secret(f"{name}-password-1"), active=True))  # fmt: skip
+    database.close()
+    database = open_database(str(path))
+    try:
+        with database.session() as s:
+            assert accounts.needs_encryption(s)
+        shown: list[str] = []
+        monkeypatch.setattr(RecoveryCodeDialog, "exec", lambda self: shown.append(self.code) or 1)
+        dialog = LoginDialog(database)
+        qtbot.addWidget(dialog)
+        dialog.name.setText("boss")
+        dialog.password.setText("boss-password-1")
+        ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+        assert dialog.result() == LoginDialog.DialogCode.Accepted
+        (told,) = dialogs.texts("information")
+        assert "现已为社区矫正对象的个人信息" in told and "重设密码" in told
+        assert len(shown) == 1 and len(shown[0]) == 24  # the new code, shown once
+        assert _search(_files_of(path), _needles(NAME, NUMBER)) == []
+        with database.session() as s:
+            assert vault.has_vault(s) and s.scalar(select(CorrectionSubject.name)) == NAME
+        database.close()
+        database = open_database(str(path))
+        with pytest.raises(UserError, match="重设密码"), database.session() as s:
+            accounts.authenticate(s, "clerk", "clerk-password-1")
+        with database.session() as s:
+            accounts.recover_with_code(s, shown[0], "boss", "boss-password-2")
+    finally:
+        database.close()
