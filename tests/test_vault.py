@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import shutil
 import sqlite3
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -366,3 +367,26 @@ def test_a_managers_login_encrypts_a_database_that_has_users_but_no_vault(
             accounts.recover_with_code(s, shown[0], "boss", "boss-password-2")
     finally:
         database.close()
+
+
+def test_the_ledger_sorts_by_the_subjects_sealed_names(database):
+    from app.models import LedgerEntry
+    from app.services import ledger
+    from app.services.ledger import LedgerFilter
+    from tests.helpers import kind_ids, unit_ids
+
+    people = {"丙": "", "甲": "", "乙": valid_id_number("33112719900101123")}
+    ids = {name: _add_subject(database, name, number) for name, number in people.items()}
+    with database.session() as s:
+        kind, unit = next(iter(kind_ids(s).values())), unit_ids(s)["县矫正办"]
+        for name, subject_id in [*ids.items(), ("", None)]:
+            s.add(LedgerEntry(entry_date=date(2018, 6, 1), kind_id=kind, owner_unit_id=unit,
+                              title=f"走访{name}", subject_id=subject_id))  # fmt: skip
+    with database.session() as s:
+        raw = s.execute(select(CorrectionSubject.id)).all()
+        assert len(raw) == 3
+        rows = ledger.list_entries(s, LedgerFilter(), "subject", False)
+        names = [row.title.removeprefix("走访") for row in rows]
+        backwards = ledger.list_entries(s, LedgerFilter(), "subject", True)
+    assert names == ["", *sorted(people)]  # no subject first, then by name
+    assert [row.title for row in backwards] == [row.title for row in reversed(rows)]
