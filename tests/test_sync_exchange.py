@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Attachment, CorrectionSubject, LedgerEntry
-from app.services import ledger
+from app.services import ledger, vault
 from app.services.ledger import EntryInput, PhotoInput
 from app.services.setup import initialise
 from app.services.subjects import SubjectInput
@@ -28,10 +28,18 @@ LEGAL_AID = {
 }
 
 
-@pytest.fixture
-def offices(tmp_path):
+@pytest.fixture(params=["in clear", "sealed"])
+def offices(tmp_path, request):
+    """The county's and a unit's PCs; "sealed": each encrypted by its first 管理员 (its own
+    data key), so that every exchange runs between two differently keyed databases too."""
     county = initialise(str(tmp_path / "county.db"), TEMPLATE_KEY, "县矫正办").database
     unit = initialise(str(tmp_path / "unit.db"), TEMPLATE_KEY, "法律援助中心").database
+    if request.param == "sealed":
+        from app.services.accounts import create_first_admin
+
+        for db in (county, unit):
+            with db.session() as s:
+                create_first_admin(s, "admin", "sealed-pass-1")
     with county.session() as c, unit.session() as u:  # the registration, done by hand for now
         units = unit_ids(c)
         identity.register_peer(c, _uuid(c, "法律援助中心"), identity.key_pairs(u).public())
@@ -110,6 +118,11 @@ def test_a_units_records_reach_the_county_with_photos_and_sealed_subjects(office
         assert entry.title == "劳动争议法律援助" and entry.subject.id_number == valid_id_number()
         sha = s.scalar(select(Attachment.sha256))
     assert county.attachments.has(sha) and county.attachments.thumbnail_path(sha) is not None
+    with county.session() as s:
+        sealed = vault.has_vault(s)
+    if sealed:  # stored under the county's own key: the number is nowhere in its files
+        for file in (county.file, county.file.with_name(county.file.name + "-wal")):
+            assert valid_id_number().encode() not in file.read_bytes()
 
     with pytest.raises(PackageError, match="已经导入过"):
         import_package(county, package)
