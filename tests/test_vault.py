@@ -390,3 +390,20 @@ def test_the_ledger_sorts_by_the_subjects_sealed_names(database):
         backwards = ledger.list_entries(s, LedgerFilter(), "subject", True)
     assert names == ["", *sorted(people)]  # no subject first, then by name
     assert [row.title for row in backwards] == [row.title for row in reversed(rows)]
+
+
+def test_the_clean_up_after_encrypting_is_marked_done(tmp_path):
+    path = tmp_path / "old.db"
+    database = _plain_database(path)
+    try:
+        _add_subject(database)
+        with database.session() as s:
+            accounts.create_first_admin(s, "admin", "admin-password-1")
+        with sqlite3.connect(path) as conn:
+            (value,) = conn.execute(
+                "SELECT value FROM local_settings WHERE key = ?", (vault.VAULT_KEY,)
+            ).fetchone()
+        assert '"clean": true' in value  # else the next login would try it again
+        assert path.with_name(path.name + "-wal").stat().st_size == 0
+    finally:
+        database.close()

@@ -67,6 +67,7 @@ def new_vault_record(recovery_wrap: str) -> dict[str, Any]:
         "version": 1,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "recovery": recovery_wrap,
+        "clean": False,  # True once finish_sealing has left no plain copy or page behind
     }
 
 
@@ -95,6 +96,8 @@ def unlock_for(session: Session, user_id: int, wrapped: str, wrapping_key: bytes
     if not wrapped:
         raise UserError(NO_KEY_MESSAGE)
     attach(session, DataKey.unwrap(wrapped, wrapping_key, user_context(user_id)))
+    if (vault_record(session) or {}).get("clean") is False:  # interrupted last time: again
+        after_commit_finish(session, SealingReport())
 
 
 NO_KEY_MESSAGE = (
@@ -264,31 +267,41 @@ def plain_copies(database_file: Path) -> list[Path]:
 
 
 def finish_sealing(engine: Engine, database_file: Path | None, report: SealingReport) -> None:
-    """After :func:`seal_existing` committed: rewrite the file and empty its write-ahead log
-    (with ``secure_delete`` on, no plain page is left behind), then remove the copy made first
-    and the program's earlier plain copies of the database (they would give away what the
-    encryption protects)."""
+    """After :func:`seal_existing` committed: remove the copy made first and the program's
+    earlier plain copies of the database (they would give away what the encryption protects),
+    then rewrite the file and empty its write-ahead log (with ``secure_delete`` on, no plain
+    page is left behind), and mark the vault clean. sqlite3.Error when another connection
+    keeps the file busy (tried again at the next login)."""
     if database_file is None:
         return
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    raw = sqlite3.connect(database_file, isolation_level=None)
-    try:
-        raw.execute("PRAGMA secure_delete = ON")
-        raw.execute("VACUUM")
-        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        raw.close()
     for copy in plain_copies(database_file):
         for part in (copy, copy.with_name(copy.name + "-wal"), copy.with_name(copy.name + "-shm")):
             part.unlink(missing_ok=True)
         report.removed_copies.append(copy)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = sqlite3.connect(database_file, isolation_level=None, timeout=10)
+    try:
+        raw.execute("PRAGMA secure_delete = ON")
+        raw.execute("VACUUM")
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        row = raw.execute("SELECT value FROM local_settings WHERE key = ?", (VAULT_KEY,)).fetchone()
+        if row is not None:
+            record = json.loads(row[0])
+            record["clean"] = True
+            raw.execute(
+                "UPDATE local_settings SET value = ? WHERE key = ?",
+                (json.dumps(record, sort_keys=True), VAULT_KEY),
+            )
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()
 
 
 def after_commit_finish(session: Session, report: SealingReport) -> None:
     """Run :func:`finish_sealing` (and seal the file store) once ``session`` commits; a
     failure there is logged (the database is encrypted already) and tried again at the next
-    login (:func:`finish_pending`)."""
+    login (:func:`unlock_for`)."""
     engine = session.get_bind()
     assert isinstance(engine, Engine)
     database_file = _sqlite_file(engine)
@@ -297,7 +310,7 @@ def after_commit_finish(session: Session, report: SealingReport) -> None:
         try:
             finish_sealing(engine, database_file, report)
         except (OSError, sqlite3.Error):
-            log.exception("加密后清理数据库文件或旧副本时出错（下次登录时再试）")
+            log.warning("加密后清理数据库文件或旧副本时出错，下次登录时再试。", exc_info=True)
 
     event.listen(session, "after_commit", finish, once=True)
 
