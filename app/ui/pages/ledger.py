@@ -513,9 +513,9 @@ class LedgerPage(Page):
 
     def _export_failed(self, title: str, error: BaseException) -> None:
         if isinstance(error, Cancelled):
-            self._show_export_status(self.tr("已取消导出，没有写出文件。"), None)
+            self._show_export_status(self.tr("已取消，本次未导出。"), None)
             return
-        self._show_export_status(self.tr("导出没有完成，没有写出文件。"), None)
+        self._show_export_status(self.tr("导出未完成，未生成文件。"), None)
         report_failure(self, title, error)
 
     def _show_export_status(self, text: str, path: Path | None) -> None:
