@@ -48,6 +48,25 @@ def _error_label() -> QLabel:
     return label
 
 
+def least_writing_role() -> str:
+    """The role a new account gets by default: the one granting the fewest permissions beyond
+    reading (填报员 in the shipped roles), else the first."""
+    roles = accounts.roles()
+    writing = [role for role in roles.values() if role.permissions - {"read"}]
+    if not writing:
+        return next(iter(roles))
+    return min(writing, key=lambda role: len(role.permissions)).name
+
+
+def role_combo() -> QComboBox:
+    """The roles in the file's order, each with its description as a tooltip."""
+    combo = QComboBox()
+    for role in accounts.roles().values():
+        combo.addItem(role.name)
+        combo.setItemData(combo.count() - 1, role.description, Qt.ItemDataRole.ToolTipRole)
+    return combo
+
+
 class _AccountDialog(QDialog):
     """A small dialog whose 确定 runs a service in its own session; a refusal is shown in
     the dialog (nothing was written)."""
@@ -284,16 +303,28 @@ class UserDialog(_AccountDialog):
         self.reset_for = reset_for
         self.name = QLineEdit()
         self.display = QLineEdit()
-        self.role = QComboBox()
-        self.role.addItems(list(accounts.roles()))
+        self.role = role_combo()
+        self.role.setCurrentText(least_writing_role())  # never 管理员 by default
+        self.role_description = QLabel()
+        self.role_description.setObjectName("hint")
+        self.role_description.setWordWrap(True)
+        self.role.currentIndexChanged.connect(lambda _index: self._show_role_description())
+        self._show_role_description()
         self.password = _password_field()
         self.repeat = _password_field()
         if reset_for is None:
             self.form.addRow(self.tr("用户名"), self.name)
             self.form.addRow(self.tr("姓名"), self.display)
             self.form.addRow(self.tr("角色"), self.role)
+            self.form.addRow("", self.role_description)
         self.form.addRow(self.tr("密码"), self.password)
         self.form.addRow(self.tr("再输一次"), self.repeat)
+
+    def _show_role_description(self) -> None:
+        role = accounts.roles().get(self.role.currentText())
+        self.role_description.setText(
+            self.tr("可以：%1").replace("%1", role.description) if role and role.description else ""
+        )
 
     def work(self, session: Any) -> None:
         if self.password.text() != self.repeat.text():
@@ -321,8 +352,7 @@ class UsersDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.role = QComboBox()
-        self.role.addItems(list(accounts.roles()))
+        self.role = role_combo()
         self.add = QPushButton(self.tr("添加用户…"))
         self.set_role = QPushButton(self.tr("改为所选角色"))
         self.reset = QPushButton(self.tr("重设密码…"))

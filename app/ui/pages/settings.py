@@ -146,6 +146,8 @@ class SettingsPage(Page):
         self.idle.setEnabled(settings)
         self.idle.setToolTip(self.tr("这么久没有操作键盘鼠标，窗口自动锁定，需重新输入密码。"))
         self.idle.valueChanged.connect(lambda value: self.save_idle_minutes(value))
+        # as wide as its text, not the page (like 到期前提醒)
+        self.idle.setMaximumWidth(self.idle.fontMetrics().horizontalAdvance("240 分钟") * 2)
         form = QFormLayout()
         form.addRow(self.tr("自动锁定："), self.idle)
         self.layout_.addLayout(form)
