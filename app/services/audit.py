@@ -31,10 +31,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, UOWTransaction
 
 from app.models import AuditEntry, LocalSetting, SyncedRecord
+from app.services.accounts import require
 
 HEAD_KEY = "audit.head"  # "<seq>:<hash>" of the newest line
 GENESIS = "0" * 64  # the previous hash of the first line
 PROGRAM = "程序"  # the actor when no user is logged in (migrations, automatic backup, imports)
+READ = "audit.read"  # the permission to read, check and export the log
 QUIET = "audit.quiet"  # session.info flag: the caller records one line itself (package import)
 
 # The kinds of action, with their Chinese labels (the page's filter and the export).
@@ -298,7 +300,9 @@ _COLUMNS = [c.name for c in AuditEntry.__table__.columns]
 def verify_chain(session: Session) -> ChainCheck:
     """Check the whole log: numbers without gaps from 1, each line's hash over its content
     and the previous hash, and the newest line against the head kept in ``local_settings``
-    (so removing the last lines is found too). Reports the first broken or missing line."""
+    (so removing the last lines is found too). Reports the first broken or missing line.
+    Needs the permission to read the log (管理员, 负责人)."""
+    require(session, READ)
     connection = session.connection()
     expected, previous, count = 1, GENESIS, 0
     result = connection.execute(
@@ -373,7 +377,8 @@ def _utc_bound(day: date) -> str:
 
 
 def list_lines(session: Session, flt: AuditFilter = AuditFilter()) -> list[AuditRow]:
-    """The lines matching ``flt``, newest first."""
+    """The lines matching ``flt``, newest first (管理员 and 负责人 read the log)."""
+    require(session, READ)
     query = select(AuditEntry).order_by(AuditEntry.seq.desc())
     if flt.user == PROGRAM:
         query = query.where(AuditEntry.user_name == "")
@@ -407,6 +412,7 @@ def list_lines(session: Session, flt: AuditFilter = AuditFilter()) -> list[Audit
 
 def users(session: Session) -> list[tuple[str, str]]:
     """(user name, display name) of everyone in the log; the program as (PROGRAM, PROGRAM)."""
+    require(session, READ)
     found: dict[str, str] = {}
     for name, display in session.execute(
         select(AuditEntry.user_name, func.max(AuditEntry.display_name)).group_by(

@@ -52,7 +52,7 @@ def least_writing_role() -> str:
     """The role a new account gets by default: the one granting the fewest permissions beyond
     reading (填报员 in the shipped roles), else the first."""
     roles = accounts.roles()
-    writing = [role for role in roles.values() if role.permissions - {"read"}]
+    writing = [role for role in roles.values() if role.permissions - {"read", "audit.read"}]
     if not writing:
         return next(iter(roles))
     return min(writing, key=lambda role: len(role.permissions)).name
