@@ -172,3 +172,51 @@ def test_the_audit_command_needs_the_permission(db_path, tmp_path, monkeypatch, 
     monkeypatch.setenv("BANGJIAO_USER", "admin")
     monkeypatch.setenv("BANGJIAO_PASSWORD", "test-pass-2018")
     assert main(["--db", str(db_path), "audit", "--verify"]) == 0
+
+
+def test_switching_user_logs_out_audited_and_rebuilds_the_pages_for_the_new_role(
+    qtbot, dialogs, db_path, shipped_roles, monkeypatch
+):
+    from app.services import audit
+    from app.ui.dialogs.account_dialogs import LoginDialog
+
+    window = _window_as(qtbot, db_path, "chief", "管理员")
+    database = window.database
+    with database.session() as s:
+        accounts.add_user(s, "filler", "filler-pass-1", "填报员")
+    before = window.open_section("settings")
+    assert before.audit_button.isEnabled()
+    assert window.user_label.text() == "当前用户：chief（管理员）"
+    assert window.switch_user_button.isVisible()
+    _shot(window, "ui16-banner-user.png")
+    seen: list[tuple[bool, object]] = []
+
+    def answer(dialog) -> int:
+        seen.append((window.centralWidget().isVisible(), database.actor))
+        dialog.name.setText("filler")
+        dialog.password.setText("filler-pass-1")
+        _ok(qtbot, dialog)
+        return dialog.result()
+
+    monkeypatch.setattr(LoginDialog, "exec", answer)
+    qtbot.mouseClick(window.switch_user_button, Qt.MouseButton.LeftButton)
+    assert seen == [(False, None)]  # logged out, the contents hidden behind the login
+    assert database.actor is not None and database.actor.user_name == "filler"
+    assert window.centralWidget().isVisible()
+    assert window.user_label.text() == "当前用户：filler（填报员）"
+    assert window.current_section() == "settings"
+    after = window.pages["settings"]
+    assert after is not before and not after.audit_button.isEnabled()  # rebuilt for 填报员
+    filler, database.actor = database.actor, None  # the program reads the whole log
+    with database.session() as s:
+        lines = audit.list_lines(s, audit.AuditFilter(limit=2))
+    database.actor = filler
+    assert [(line.kind, line.user_name) for line in lines] == [
+        ("login", "filler"),
+        ("logout", "chief"),
+    ]
+    assert lines[1].description == "退出登录：chief" and lines[1].kind_label == "退出登录"
+
+    monkeypatch.setattr(LoginDialog, "exec", lambda dialog: 0)  # 退出程序
+    qtbot.mouseClick(window.switch_user_button, Qt.MouseButton.LeftButton)
+    assert not window.isVisible()

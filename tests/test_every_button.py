@@ -176,6 +176,29 @@ def test_every_button_viewing_an_earlier_year(
     _walk(qtbot, monkeypatch, dialogs, db_path, tmp_path, clicked, opened, year=2018)
 
 
+def test_the_banners_switch_user_button(qtbot, monkeypatch, dialogs, db_path, clicked, opened):
+    """退出登录/切换用户… in the banner of a logged-in window: the login dialog (fits) asks for
+    the next user; 退出程序 (the dialog cancelled) closes the window."""
+    from app.services.accounts import authenticate
+    from tests.conftest import TEST_PASSWORD, TEST_USER
+
+    def exec_dialog(dialog: QDialog) -> int:
+        opened.add(type(dialog).__name__)
+        assert_fits_screen(dialog)
+        dialog.hide()
+        return 0
+
+    monkeypatch.setattr(QDialog, "exec", exec_dialog)
+    window = open_page(qtbot, db_path, "home").window()
+    with window.database.session() as s:
+        window.database.actor = authenticate(s, TEST_USER, TEST_PASSWORD)
+    window.reload("home")
+    assert window.switch_user_button.isVisible()
+    qtbot.mouseClick(window.switch_user_button, Qt.MouseButton.LeftButton)
+    clicked[("banner", "switch_user_button")] = True
+    assert "LoginDialog" in opened and not window.isVisible()
+
+
 def test_the_first_run_wizard_fits(qtbot, gui_app, tmp_path):
     from app.ui.setup_wizard import SetupWizard
 

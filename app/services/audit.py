@@ -61,6 +61,7 @@ KIND_LABELS: dict[str, str] = {
     "restore": "恢复",
     "login": "登录",
     "login_failed": "登录失败",
+    "logout": "退出登录",
     "role_change": "角色变更",
     "show_id_number": "显示完整身份证号",
 }
@@ -348,6 +349,19 @@ def record(
           "record_uuid": record_uuid, "description": description}],
     )  # fmt: skip
     _note_head(session, connection)
+
+
+def record_logout(session: Session) -> None:
+    """One line for the session's user logging out (退出登录 / 切换用户); none for the program."""
+    who = actor_of(session)
+    if who.user_name:
+        record(
+            session,
+            "logout",
+            f"退出登录：{who.user_name}",
+            table="users",
+            record=who.user_id or None,
+        )
 
 
 def _audited(obj: object) -> bool:
