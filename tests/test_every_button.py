@@ -199,12 +199,34 @@ def test_the_banners_switch_user_button(qtbot, monkeypatch, dialogs, db_path, cl
     assert "LoginDialog" in opened and not window.isVisible()
 
 
-def test_the_first_run_wizard_fits(qtbot, gui_app, tmp_path):
+def test_the_first_run_wizard_fits(qtbot, dialogs, tmp_path):
+    """Every page of the wizard fits; the 管理员 and recovery-code pages' buttons are clicked
+    (their behaviour: test_wizard_admin.py)."""
+    from PySide6.QtWidgets import QWizard
+
     from app.ui.setup_wizard import SetupWizard
+    from tests.helpers import finish_wizard_admin
 
     wizard = SetupWizard(str(tmp_path / "new.db"))
     qtbot.addWidget(wizard)
     assert_fits_screen(wizard)
+    wizard.template_page.buttons[TEMPLATE_KEY].setChecked(True)
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+    assert_fits_screen(wizard)
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.CommitButton), Qt.MouseButton.LeftButton)
+    assert_fits_screen(wizard)  # 设立管理员
+    dialogs.save_paths.append(tmp_path / "恢复码单.pdf")
+    original = wizard.recovery_page.initializePage
+
+    def then_save() -> None:  # 保存恢复码单 on the recovery-code page, once it is shown
+        original()
+        assert_fits_screen(wizard)
+        qtbot.mouseClick(wizard.recovery_page.save_button, Qt.MouseButton.LeftButton)
+
+    wizard.recovery_page.initializePage = then_save
+    finish_wizard_admin(qtbot, wizard)
+    assert (tmp_path / "恢复码单.pdf").is_file()
+    wizard.database.close()
 
 
 def test_no_button_was_left_unclicked(clicked):

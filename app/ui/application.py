@@ -393,6 +393,9 @@ def start_gui(db: str | None = None, package: str | None = None) -> MainWindow |
         if database is None:
             return 0
         window = MainWindow(database, remind=True)
+        from app.ui.login import IdleLock
+
+        window.idle_lock = IdleLock(window, database)  # the wizard logged its 管理员 in
         show_main_window(window)
     else:
         window = MainWindow()

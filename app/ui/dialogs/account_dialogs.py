@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -217,21 +218,35 @@ class RecoveryCodeDialog(QDialog):
 
     def save_sheet(self) -> None:
         """Ask where, then write the recovery-code sheet as a PDF."""
-        from app.reports.recovery_sheet import recovery_sheet_pdf
-        from app.services.errors import write_file
-        from app.ui.files import ask_save_path
+        saved = save_recovery_sheet(self, self.code, self.admin_name, self.unit_name)
+        if saved is not None:
+            self.saved_to = str(saved)
 
-        path = ask_save_path(self, self.tr("保存恢复码单"), "恢复码单.pdf", "PDF (*.pdf)", ".pdf")
-        if path is None:
-            return
-        try:
-            write_file(path, recovery_sheet_pdf(self.unit_name, self.admin_name, self.code,
-                                                date.today()))  # fmt: skip
-        except UserError as exc:
-            messages.show_error(self, self.tr("未能保存"), str(exc))
-            return
-        self.saved_to = str(path)
-        messages.inform(self, self.tr("已保存"), self.tr("恢复码单已保存到：") + str(path))
+
+def save_recovery_sheet(parent: QWidget, code: str, admin_name: str, unit_name: str) -> Path | None:
+    """Ask where, write the recovery-code sheet (PDF, to print and keep in the office safe)
+    and say where it went; None when cancelled or not written (the reason shown)."""
+    from app.reports.recovery_sheet import recovery_sheet_pdf
+    from app.services.errors import write_file
+    from app.ui.files import ask_save_path
+
+    title = QCoreApplication.translate("RecoveryCode", "保存恢复码单")
+    path = ask_save_path(parent, title, "恢复码单.pdf", "PDF (*.pdf)", ".pdf")
+    if path is None:
+        return None
+    try:
+        write_file(path, recovery_sheet_pdf(unit_name, admin_name, code, date.today()))
+    except UserError as exc:
+        messages.show_error(
+            parent, QCoreApplication.translate("RecoveryCode", "未能保存"), str(exc)
+        )
+        return None
+    messages.inform(
+        parent,
+        QCoreApplication.translate("RecoveryCode", "已保存"),
+        QCoreApplication.translate("RecoveryCode", "恢复码单已保存到：") + str(path),
+    )
+    return path
 
 
 class FirstAdminDialog(_AccountDialog):
