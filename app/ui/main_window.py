@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the database layer is imported after the window is shown
     from app.services.database import Database
     from app.services.home_snapshot import Snapshot
     from app.ui.application import DatabaseLoader
+    from app.ui.dialogs.account_dialogs import LoginDialog
     from app.ui.dialogs.reminder_dialogs import TodayPanel
     from app.ui.pages.base import Page
     from app.ui.pages.home_view import HomePreview
@@ -137,6 +138,8 @@ class MainWindow(QMainWindow):
         self.loading_database = False  # the database is being opened in the background
         self.loader: DatabaseLoader | None = None
         self.idle_lock: object | None = None  # app.ui.login.IdleLock once logged in
+        # the login dialog shown at start before this window (a database with users)
+        self.early_login: LoginDialog | None = None
         self.preview: HomePreview | None = None  # 首页 from its snapshot, while opening
         self.pending: tuple[str, dict | None] | None = None  # clicked while the database opened
         self.prefetched_home: HomeData | None = None  # 首页's data read by the loader

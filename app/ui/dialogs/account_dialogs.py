@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QFont
@@ -25,12 +25,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services import accounts
 from app.services.errors import UserError
 from app.ui import messages
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
+    from app.services import accounts
     from app.services.database import Database
+
+
+def _accounts() -> ModuleType:
+    """app.services.accounts, imported on first use: the login dialog appears at start before
+    the database layer (SQLAlchemy) is imported (see app.ui.application)."""
+    from app.services import accounts
+
+    return accounts
 
 
 def _password_field() -> QLineEdit:
@@ -52,7 +62,7 @@ def _error_label() -> QLabel:
 def least_writing_role() -> str:
     """The role a new account gets by default: the one granting the fewest permissions beyond
     reading (填报员 in the shipped roles), else the first."""
-    roles = accounts.roles()
+    roles = _accounts().roles()
     writing = [role for role in roles.values() if role.permissions - {"read", "audit.read"}]
     if not writing:
         return next(iter(roles))
@@ -62,7 +72,7 @@ def least_writing_role() -> str:
 def role_combo() -> QComboBox:
     """The roles in the file's order, each with its description as a tooltip."""
     combo = QComboBox()
-    for role in accounts.roles().values():
+    for role in _accounts().roles().values():
         combo.addItem(role.name)
         combo.setItemData(combo.count() - 1, role.description, Qt.ItemDataRole.ToolTipRole)
     return combo
@@ -110,13 +120,23 @@ class _AccountDialog(QDialog):
 
 
 class LoginDialog(_AccountDialog):
-    """用户名 and 密码 before the main window (or, with ``user_name``, to unlock it)."""
+    """用户名 and 密码 before the main window (or, with ``user_name``, to unlock it).
+
+    At start the dialog appears before the database is open (``database`` None): the clerk
+    types meanwhile, and 登录 clicked before it is open logs in as soon as
+    :meth:`attach_database` brings it."""
 
     def __init__(
-        self, database: Database, parent: QWidget | None = None, user_name: str | None = None
+        self,
+        database: Database | None,
+        parent: QWidget | None = None,
+        user_name: str | None = None,
     ) -> None:
         locking = user_name is not None
-        super().__init__(database, "已锁定：请输入密码" if locking else "登录大帮教工作台", parent)
+        title = "已锁定：请输入密码" if locking else "登录大帮教工作台"
+        super().__init__(cast("Database", database), title, parent)
+        self.opened = database is not None  # the database is open (else: attach_database)
+        self.waiting = False  # 登录 was clicked before the database was open
         self.actor: accounts.Actor | None = None
         self.name = QLineEdit(user_name or "")
         self.name.setMaxLength(50)
@@ -130,12 +150,32 @@ class LoginDialog(_AccountDialog):
         self.forgot.setFlat(True)
         self.forgot.clicked.connect(lambda: self.recover())
         self.box.insertWidget(2, self.forgot, 0, Qt.AlignmentFlag.AlignLeft)
+        self.opening = QLabel(self.tr("正在打开数据库……"))
+        self.opening.setObjectName("hint")
+        self.box.insertWidget(3, self.opening)
+        self.opening.setVisible(not self.opened)
+        self.forgot.setEnabled(self.opened)
         (self.password if locking else self.name).setFocus()
 
+    def attach_database(self, database: Database) -> None:
+        """The database is open: 忘记密码 works, and a 登录 already clicked is done now."""
+        self.database, self.opened = database, True
+        self.forgot.setEnabled(True)
+        self.opening.setText("")  # kept (empty): the dialog does not change size under the clerk
+        if self.waiting:
+            self.waiting = False
+            self.ok_button().setEnabled(True)
+            self._accept()
+
     def work(self, session: Any) -> None:
-        self.actor = accounts.authenticate(session, self.name.text(), self.password.text())
+        self.actor = _accounts().authenticate(session, self.name.text(), self.password.text())
 
     def _accept(self) -> None:
+        if not self.opened:  # log in once the database is open
+            self.waiting = True
+            self.ok_button().setEnabled(False)
+            self.opening.setText(self.tr("正在打开数据库，打开后自动登录……"))
+            return
         super()._accept()
         self.password.clear()
 
@@ -169,7 +209,7 @@ class RecoveryDialog(_AccountDialog):
     def work(self, session: Any) -> None:
         if self.password.text() != self.repeat.text():
             raise UserError("两次输入的新密码不一致。")
-        self.new_code = accounts.recover_with_code(
+        self.new_code = _accounts().recover_with_code(
             session, self.code.text(), self.name.text(), self.password.text()
         )
 
@@ -276,10 +316,10 @@ class FirstAdminDialog(_AccountDialog):
     def work(self, session: Any) -> None:
         if self.password.text() != self.repeat.text():
             raise UserError("两次输入的密码不一致。")
-        user, self.code = accounts.create_first_admin(
+        user, self.code = _accounts().create_first_admin(
             session, self.name.text(), self.password.text(), self.display.text()
         )
-        self.actor = accounts.actor_for(user)
+        self.actor = _accounts().actor_for(user)
 
     def accept(self) -> None:
         super().accept()
@@ -305,7 +345,7 @@ class ChangePasswordDialog(_AccountDialog):
             raise UserError("本机尚未设立用户，无需密码。")
         if self.new.text() != self.repeat.text():
             raise UserError("两次输入的新密码不一致。")
-        accounts.change_password(session, actor.user_id, self.old.text(), self.new.text())
+        _accounts().change_password(session, actor.user_id, self.old.text(), self.new.text())
 
 
 class UserDialog(_AccountDialog):
@@ -336,7 +376,7 @@ class UserDialog(_AccountDialog):
         self.form.addRow(self.tr("再输一次"), self.repeat)
 
     def _show_role_description(self) -> None:
-        role = accounts.roles().get(self.role.currentText())
+        role = _accounts().roles().get(self.role.currentText())
         self.role_description.setText(
             self.tr("可以：%1").replace("%1", role.description) if role and role.description else ""
         )
@@ -345,9 +385,9 @@ class UserDialog(_AccountDialog):
         if self.password.text() != self.repeat.text():
             raise UserError("两次输入的密码不一致。")
         if self.reset_for is not None:
-            accounts.reset_password(session, self.reset_for, self.password.text())
+            _accounts().reset_password(session, self.reset_for, self.password.text())
         else:
-            accounts.add_user(session, self.name.text(), self.password.text(),
+            _accounts().add_user(session, self.name.text(), self.password.text(),
                               self.role.currentText(), self.display.text())  # fmt: skip
 
 
@@ -396,7 +436,7 @@ class UsersDialog(QDialog):
         """Re-read the accounts."""
         with self.database.session() as session:
             users = [(u.id, u.name, u.display_name, u.role, u.active)
-                     for u in accounts.list_users(session)]  # fmt: skip
+                     for u in _accounts().list_users(session)]  # fmt: skip
         self.ids = [u[0] for u in users]
         self.table.setRowCount(len(users))
         for row, (_id, name, display, role, active) in enumerate(users):
@@ -421,10 +461,10 @@ class UsersDialog(QDialog):
             self._dialog(user_id)
 
     def _set_role(self, session: Any, user_id: int) -> None:
-        accounts.edit_user(session, user_id, role=self.role.currentText())
+        _accounts().edit_user(session, user_id, role=self.role.currentText())
 
     def _toggle(self, session: Any, user_id: int) -> None:
-        accounts.toggle_active(session, user_id)
+        _accounts().toggle_active(session, user_id)
 
     def _change(self, work: Callable[[Any, int], None]) -> None:
         user_id = self.selected()
