@@ -369,6 +369,8 @@ class AdminPage(QWizardPage):
         hint.setObjectName("hint")
         hint.setWordWrap(True)
         self.error = _error_label()
+        for field in (self.name, self.password, self.repeat):  # a refusal goes once retyped
+            field.textEdited.connect(lambda _text: self.error.clear())
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(hint)
