@@ -144,3 +144,29 @@ def downgrade_to(db_path, revision: str) -> None:
             command.downgrade(config, revision)
     finally:
         engine.dispose()
+
+
+def finish_wizard_admin(qtbot, wizard, name: str = "wizard-admin", password: str = "wizard-pass-1"):
+    """Past the first-run wizard's database step: set up the first 管理员 on its page, tick
+    "我已打印或抄写恢复码" and click 完成, as the clerk does. Returns the recovery code shown."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtWidgets import QWizard
+
+    from app.ui.setup_wizard import ADMIN_PAGE, RECOVERY_PAGE
+
+    assert wizard.currentId() == ADMIN_PAGE, wizard.currentId()
+    page = wizard.admin_page
+    page.name.setText(name)
+    page.display.setText("向导管理员")
+    page.password.setText(password)
+    page.repeat.setText(password)
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.CommitButton), Qt.MouseButton.LeftButton)
+    assert wizard.currentId() == RECOVERY_PAGE, page.error.text()
+    code = wizard.recovery_page.code.text()
+    finish = wizard.button(QWizard.WizardButton.FinishButton)
+    assert not finish.isEnabled()  # not before the recovery code is kept
+    box = wizard.recovery_page.confirmed  # on its box, not the middle of the wide row
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+    assert wizard.recovery_page.confirmed.isChecked() and finish.isEnabled(), finish.isVisible()
+    qtbot.mouseClick(finish, Qt.MouseButton.LeftButton)
+    return code

@@ -99,7 +99,7 @@ def test_create_change_delete_are_recorded_with_the_actor_and_no_personal_values
     assert [line.kind for line in entry_lines] == ["create", "change", "delete"]
     assert {line.record_id for line in entry_lines} == {str(entry_id)}
     assert (
-        entry_lines[1].description.startswith("修改台账") and "title" in entry_lines[1].description
+        entry_lines[1].description.startswith("修改台账") and "标题" in entry_lines[1].description
     )
     assert any(line.table_name == "correction_subjects" and line.kind == "create" for line in lines)
     assert {(line.user_id, line.user_name, line.display_name) for line in lines} == {

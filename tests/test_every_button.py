@@ -175,12 +175,57 @@ def test_every_button_viewing_an_earlier_year(
     _walk(qtbot, monkeypatch, dialogs, db_path, tmp_path, clicked, opened, year=2018)
 
 
-def test_the_first_run_wizard_fits(qtbot, gui_app, tmp_path):
+def test_the_banners_switch_user_button(qtbot, monkeypatch, dialogs, db_path, clicked, opened):
+    """退出登录/切换用户… in the banner of a logged-in window: the login dialog (fits) asks for
+    the next user; 退出程序 (the dialog cancelled) closes the window."""
+    from app.services.accounts import authenticate
+    from tests.conftest import TEST_PASSWORD, TEST_USER
+
+    def exec_dialog(dialog: QDialog) -> int:
+        opened.add(type(dialog).__name__)
+        assert_fits_screen(dialog)
+        dialog.hide()
+        return 0
+
+    monkeypatch.setattr(QDialog, "exec", exec_dialog)
+    window = open_page(qtbot, db_path, "home").window()
+    with window.database.session() as s:
+        window.database.actor = authenticate(s, TEST_USER, TEST_PASSWORD)
+    window.reload("home")
+    assert window.switch_user_button.isVisible()
+    qtbot.mouseClick(window.switch_user_button, Qt.MouseButton.LeftButton)
+    clicked[("banner", "switch_user_button")] = True
+    assert "LoginDialog" in opened and not window.isVisible()
+
+
+def test_the_first_run_wizard_fits(qtbot, dialogs, tmp_path):
+    """Every page of the wizard fits; the 管理员 and recovery-code pages' buttons are clicked
+    (their behaviour: test_wizard_admin.py)."""
+    from PySide6.QtWidgets import QWizard
+
     from app.ui.setup_wizard import SetupWizard
+    from tests.helpers import finish_wizard_admin
 
     wizard = SetupWizard(str(tmp_path / "new.db"))
     qtbot.addWidget(wizard)
     assert_fits_screen(wizard)
+    wizard.template_page.buttons[TEMPLATE_KEY].setChecked(True)
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+    assert_fits_screen(wizard)
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.CommitButton), Qt.MouseButton.LeftButton)
+    assert_fits_screen(wizard)  # 设立管理员
+    dialogs.save_paths.append(tmp_path / "恢复码单.pdf")
+    original = wizard.recovery_page.initializePage
+
+    def then_save() -> None:  # 保存恢复码单 on the recovery-code page, once it is shown
+        original()
+        assert_fits_screen(wizard)
+        qtbot.mouseClick(wizard.recovery_page.save_button, Qt.MouseButton.LeftButton)
+
+    wizard.recovery_page.initializePage = then_save
+    finish_wizard_admin(qtbot, wizard)
+    assert (tmp_path / "恢复码单.pdf").is_file()
+    wizard.database.close()
 
 
 def test_no_button_was_left_unclicked(clicked):

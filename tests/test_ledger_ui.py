@@ -290,7 +290,7 @@ def test_cancelling_an_export_writes_no_file_and_says_so(
     cancel = next(b for b in progress.findChildren(QPushButton) if b.text() == "取消")
     qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: running_tasks() == 0 and page.export_button.isEnabled(), timeout=20000)
-    assert page.export_status.text() == "已取消导出，没有写出文件。"
+    assert page.export_status.text() == "已取消，本次未导出。"
     assert not page.open_folder_button.isVisible()
     assert list(tmp_path.glob("*.xlsx")) == [] and not dialogs.texts("warning")
 
@@ -302,7 +302,7 @@ def test_an_export_that_cannot_be_written_is_explained(qtbot, dialogs, db_path, 
     qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: running_tasks() == 0 and page.export_button.isEnabled(), timeout=20000)
     assert dialogs.texts("warning") == [f"文件夹“{tmp_path / '不存在的文件夹'}”不存在，无法导出。"]
-    assert page.export_status.text() == "导出没有完成，没有写出文件。"
+    assert page.export_status.text() == "导出未完成，未生成文件。"
 
 
 def _entry_count(db_path) -> int:

@@ -315,7 +315,7 @@ def test_full_names_refused_without_the_permission_writes_nothing(
 ):
     monkeypatch.setattr(ledger_xlsx, "may_export_full_names", lambda _session: False)
     out = tmp_path / "台账.xlsx"
-    with with_subjects.session() as s, pytest.raises(UserError, match="没有导出社区矫正对象完整姓名的权限"):  # fmt: skip
+    with with_subjects.session() as s, pytest.raises(UserError, match="只有负责人可以导出完整姓名。本次未导出。"):  # fmt: skip
         export_ledger_xlsx(s, LedgerFilter(), out, full_names=True)
     assert list(tmp_path.glob("*.xlsx")) == [] and not list(tmp_path.glob(".*part*"))
 
@@ -378,7 +378,10 @@ def test_ledger_page_refuses_the_box_without_the_permission(qtbot, dialogs, monk
     page = open_page(qtbot, db_path, "ledger")
     qtbot.mouseClick(page.full_names_box, Qt.MouseButton.LeftButton)
     assert not page.full_names_box.isChecked() and not dialogs.texts("question")
-    assert any("没有导出社区矫正对象完整姓名的权限" in t for t in dialogs.texts("warning"))
+    assert dialogs.texts("warning") == [
+        "只有负责人可以导出完整姓名。本次未导出。"
+        "如需导出，请取消勾选“导出完整姓名”，将按打码姓名导出。"
+    ]
 
 
 def test_every_unit_name_stays_whole(with_subjects, tmp_path):

@@ -19,7 +19,7 @@ from app.sync.registration import write_credential
 from app.ui.main_window import MainWindow
 from app.ui.setup_wizard import CREDENTIAL_PAGE, SetupWizard
 from tests.conftest import TEMPLATE_KEY
-from tests.helpers import assert_fits_screen
+from tests.helpers import assert_fits_screen, finish_wizard_admin
 
 UNIT = "法律援助中心"
 
@@ -58,15 +58,17 @@ def test_a_department_joins_the_county_from_the_wizard(
     wizard = _wizard(qtbot, target)
     _to_credential_page(qtbot, wizard)
     assert_fits_screen(wizard)
-    finish = wizard.button(QWizard.WizardButton.FinishButton)
+    finish = wizard.button(QWizard.WizardButton.CommitButton)  # 建立数据库 >
     assert not finish.isEnabled()  # nothing chosen yet
     dialogs.open_paths = [[credential]]
     _click(qtbot, wizard.credential_page.choose_button)
     details = wizard.credential_page.details.text()
     assert "本机单位：法律援助中心" in details and "发放单位：县矫正办" in details
     assert "实施方案：青田县司法局 2018 大帮教实施方案" in details
-    assert not target.exists()  # nothing is created before 完成
+    assert not target.exists()  # nothing is created before 建立数据库
     _click(qtbot, finish)
+    assert target.exists()
+    finish_wizard_admin(qtbot, wizard)
     assert wizard.result() == QWizard.DialogCode.Accepted
     assert "本机已设为“法律援助中心”使用，并已接入县矫正办" in dialogs.texts("information")[0]
     with database.session() as c:
@@ -102,7 +104,7 @@ def test_a_wrong_damaged_or_mismatched_credential_is_explained_and_creates_nothi
     wizard = _wizard(qtbot, target)
     _to_credential_page(qtbot, wizard)
     page = wizard.credential_page
-    finish = wizard.button(QWizard.WizardButton.FinishButton)
+    finish = wizard.button(QWizard.WizardButton.CommitButton)  # 建立数据库 >
 
     dialogs.open_paths = [[garbage]]
     _click(qtbot, page.choose_button)
@@ -125,6 +127,7 @@ def test_a_wrong_damaged_or_mismatched_credential_is_explained_and_creates_nothi
     dialogs.open_paths = [[credential]]  # the right file after all
     _click(qtbot, page.choose_button)
     _click(qtbot, finish)
+    finish_wizard_admin(qtbot, wizard)
     assert wizard.result() == QWizard.DialogCode.Accepted and target.exists()
     assert not dialogs.texts("warning")  # every problem was told on the page
     wizard.database.close()

@@ -43,7 +43,7 @@ def test_wizard_creates_the_database_and_opens_the_main_window(qtbot, gui_app, t
     combo = wizard.unit_page.unit_combo
     assert combo.count() == 19 and combo.currentData() == "县矫正办"
     combo.setCurrentIndex(combo.findData("瓯南司法所"))
-    wizard.button(QWizard.WizardButton.FinishButton).click()
+    wizard.button(QWizard.WizardButton.CommitButton).click()
     assert wizard.database is not None and path.exists()
     window = MainWindow(wizard.database)
     qtbot.addWidget(window)
@@ -63,11 +63,11 @@ def test_wizard_blank_start_needs_a_unit_name(qtbot, gui_app, tmp_path):
     wizard.show()
     wizard.template_page.buttons[BLANK].setChecked(True)
     wizard.next()
-    wizard.button(QWizard.WizardButton.FinishButton).click()
+    wizard.button(QWizard.WizardButton.CommitButton).click()
     assert wizard.unit_page.error.text() == "请填写本机所属单位。"
     assert wizard.database is None and not path.exists()
     wizard.unit_page.blank_name.setText("莲都区矫正办")
-    wizard.button(QWizard.WizardButton.FinishButton).click()
+    wizard.button(QWizard.WizardButton.CommitButton).click()
     with wizard.database.session() as s:
         assert local_unit(s).name == "莲都区矫正办"
     wizard.database.close()

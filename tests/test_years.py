@@ -392,7 +392,7 @@ def _wizard_to_unit_page(qtbot, tmp_path, today: date, name: str = "new.db"):
 def _finish(qtbot, wizard) -> None:
     from PySide6.QtWidgets import QWizard
 
-    qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.CommitButton), Qt.MouseButton.LeftButton)
     assert wizard.database is not None, wizard.unit_page.error.text()
 
 

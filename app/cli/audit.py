@@ -33,6 +33,10 @@ def handle(args: argparse.Namespace, open_existing) -> int:
 
     database = open_existing(args.db)
     try:
+        from app.services.accounts import require
+
+        with database.session() as session:
+            require(session, audit.READ)  # 管理员 and 负责人: refused with exit code 2
         code = 0
         if args.verify:
             with database.session() as session:

@@ -128,7 +128,39 @@ def _safety_key(database_file: Path, password: str):
     return MasterKey.from_json(row[0]) if row else MasterKey.from_password(password)
 
 
-def _restore(args: argparse.Namespace) -> int:
+def _has_users(database_file: Path) -> bool:
+    """Whether the database file there has accounts (read with sqlite3: a file that cannot
+    be opened as a database has none, and is what a restore is for)."""
+    import sqlite3
+    from contextlib import closing
+
+    if not database_file.is_file():
+        return False
+    try:
+        uri = database_file.resolve().as_uri() + "?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True)) as connection:
+            row = connection.execute("SELECT COUNT(*) FROM users").fetchone()
+    except sqlite3.DatabaseError:
+        return False
+    return bool(row and row[0])
+
+
+def _require_restore_permission(args: argparse.Namespace, open_existing) -> None:
+    """A database with users is replaced only by a user whose role may back up and restore
+    (管理员), logged in as every command logs in; refused with exit code 2 otherwise."""
+    if not _has_users(_database_file(args.db)):
+        return
+    from app.services.accounts import require
+
+    database = open_existing(args.db)  # logs in from BANGJIAO_USER / BANGJIAO_PASSWORD
+    try:
+        with database.session() as session:
+            require(session, "backup.run")
+    finally:
+        database.close()
+
+
+def _restore(args: argparse.Namespace, open_existing) -> int:
     from app.services.backup.archive import read_manifest
     from app.services.backup.container import Secret
     from app.services.backup.restore import restore_backup
@@ -143,6 +175,7 @@ def _restore(args: argparse.Namespace) -> int:
             "大帮教工作台的窗口正打开着这个数据库：请先关闭窗口，再恢复"
             "（或在窗口的“设置 → 恢复…”里恢复）。数据未改动。"
         )
+    _require_restore_permission(args, open_existing)  # as the window's 恢复… does
     path = Path(args.path).expanduser()
     password = _password_for_restore()
     secret = Secret(password)
@@ -179,4 +212,4 @@ def handle(args: argparse.Namespace, open_existing) -> int:
     """Run ``backup`` or ``restore``."""
     if args.command == "backup":
         return _backup(args, open_existing)
-    return _restore(args)
+    return _restore(args, open_existing)

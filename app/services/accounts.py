@@ -61,6 +61,7 @@ PERMISSION_NAMES = {
     "ledger.export": "导出工作台账",
     "ledger.export_full_names": "导出含完整姓名的台账",
     "meeting.edit": "登记会议",
+    "audit.read": "查看审计日志",
 }
 
 

@@ -19,10 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -31,10 +35,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, UOWTransaction
 
 from app.models import AuditEntry, LocalSetting, SyncedRecord
+from app.services.accounts import require
 
 HEAD_KEY = "audit.head"  # "<seq>:<hash>" of the newest line
 GENESIS = "0" * 64  # the previous hash of the first line
 PROGRAM = "程序"  # the actor when no user is logged in (migrations, automatic backup, imports)
+READ = "audit.read"  # the permission to read, check and export the log
 QUIET = "audit.quiet"  # session.info flag: the caller records one line itself (package import)
 
 # The kinds of action, with their Chinese labels (the page's filter and the export).
@@ -55,6 +61,7 @@ KIND_LABELS: dict[str, str] = {
     "restore": "恢复",
     "login": "登录",
     "login_failed": "登录失败",
+    "logout": "退出登录",
     "role_change": "角色变更",
     "show_id_number": "显示完整身份证号",
 }
@@ -77,6 +84,140 @@ TABLE_LABELS: dict[str, str] = {
 
 # Bookkeeping columns left out of "修改…（字段：…）"
 _QUIET_COLUMNS = frozenset({"updated_at", "revision"})
+
+# Columns in Chinese for "修改台账（日期、正文）": the exchange's labels (sync.conflicts.FIELD_LABELS)
+# first, then these for the columns it does not name.
+COLUMN_LABELS: dict[str, str] = {
+    "adjusted_on": "加减分日期",
+    "as_of": "统计截至日期",
+    "assessment_end": "考核期结束",
+    "assessment_start": "考核期开始",
+    "attachment_id": "附件",
+    "attendees": "参会人员",
+    "basis": "依据",
+    "brand_id": "品牌",
+    "categories": "类别",
+    "chair": "主持人",
+    "closed_on": "销号日期",
+    "code": "编号",
+    "comment": "意见",
+    "content": "内容",
+    "created_at": "建立时间",
+    "deadline_task": "限期任务",
+    "decided_on": "议定日期",
+    "decision": "决定",
+    "department_id": "科室",
+    "document_number": "文号",
+    "done": "已完成",
+    "done_on": "完成日期",
+    "due_date": "完成时限",
+    "duty_id": "职责",
+    "entry_id": "台账",
+    "entry_kind_id": "台账类型",
+    "evidence": "佐证",
+    "evidence_entry_id": "佐证台账",
+    "fields": "表单字段",
+    "figures": "数据",
+    "finding": "问题",
+    "findings": "发现问题",
+    "id": "编号",
+    "indicator_id": "指标",
+    "indicator_points": "指标得分",
+    "inspected_unit_id": "被督查单位",
+    "inspection_date": "督查日期",
+    "inspection_id": "督查",
+    "inspectors": "督查人员",
+    "issue_date": "印发日期",
+    "issued_on": "印发日期",
+    "issuer": "发文单位",
+    "item_id": "整改事项",
+    "item_key": "项目",
+    "kind": "类别",
+    "lead_unit_id": "牵头单位",
+    "location": "地点",
+    "measure": "措施",
+    "measure_unit": "计量单位",
+    "media_type": "文件类型",
+    "meeting_date": "会议日期",
+    "meeting_id": "例会",
+    "meeting_type": "会议类型",
+    "metric": "统计口径",
+    "min_photos": "最少照片数",
+    "note": "备注",
+    "notes": "备注",
+    "number": "编号",
+    "office_id": "司法所",
+    "original_name": "原文件名",
+    "outcomes": "成效",
+    "owner_unit_id": "登记单位",
+    "parent_id": "上级",
+    "party_a_id": "甲方",
+    "party_a_signatory": "甲方签署人",
+    "party_b_signatory": "乙方签署人",
+    "pdf_sha256": "PDF 校验值",
+    "phase_id": "阶段",
+    "phone": "电话",
+    "points": "分值",
+    "problems": "问题",
+    "programme_id": "实施方案",
+    "progress": "进展",
+    "rated_on": "评价日期",
+    "reason": "理由",
+    "recipient_unit_id": "接收单位",
+    "recorded_on": "登记日期",
+    "rectified_on": "整改日期",
+    "reported_on": "报告日期",
+    "responsible_person": "责任人",
+    "responsible_unit_id": "责任单位",
+    "reverses_id": "冲销记录",
+    "review_comment": "审核意见",
+    "rules": "规则",
+    "scan_attachment_id": "签署扫描件",
+    "score": "得分",
+    "scored_on": "评分日期",
+    "scores": "得分",
+    "sections": "各部分内容",
+    "sha256": "校验值",
+    "signed_on": "签署日期",
+    "size_bytes": "文件大小",
+    "snapshot": "快照",
+    "submitted_on": "提交日期",
+    "sum_field": "汇总字段",
+    "summary_id": "阶段总结",
+    "summary_revision": "总结版本",
+    "supersedes_id": "取代的记录",
+    "target_max": "目标上限",
+    "target_min": "目标下限",
+    "template_key": "模板",
+    "total": "合计",
+    "uuid": "全局编号",
+    "value": "数值",
+    "value_unit_id": "数值单位",
+    "version": "版本",
+    "void_reason": "作废理由",
+    "year": "年度",
+    "display_name": "显示名",
+    "role": "角色",
+    "active": "在用",
+    "password_hash": "密码",
+    "failed_attempts": "密码错误次数",
+    "locked_until": "锁定至",
+    "name_key": "用户名",
+    "updated_at": "修改时间",
+    "revision": "修订号",
+}  # fmt: skip
+
+
+@cache
+def _column_labels() -> dict[str, str]:
+    from app.sync.conflicts import FIELD_LABELS  # the exchange's labels (imported on first use)
+
+    return {**COLUMN_LABELS, **FIELD_LABELS}
+
+
+def column_label(column: str) -> str:
+    """A column's name in Chinese for the log's descriptions (the name where none is known)."""
+    return _column_labels().get(column, column)
 
 
 def table_label(table: str) -> str:
@@ -176,6 +317,7 @@ def _append(connection: Connection, who: Who, lines: Iterable[dict[str, str]]) -
     connection.execute(
         upsert.on_conflict_do_update(index_elements=["key"], set_={"value": upsert.excluded.value})
     )
+    connection.info[PENDING_HEAD] = f"{seq}:{previous}"  # for the session's commit (below)
     return len(rows)
 
 
@@ -199,12 +341,27 @@ def record(
             table = table or str(getattr(type(record), "__tablename__", ""))
             record_id = str(state.dict.get("id", "") or "")
             record_uuid = str(state.dict.get("uuid", "") or "")
+    connection = session.connection()
     _append(
-        session.connection(),
+        connection,
         actor_of(session),
         [{"kind": kind, "table_name": table, "record_id": record_id,
           "record_uuid": record_uuid, "description": description}],
     )  # fmt: skip
+    _note_head(session, connection)
+
+
+def record_logout(session: Session) -> None:
+    """One line for the session's user logging out (退出登录 / 切换用户); none for the program."""
+    who = actor_of(session)
+    if who.user_name:
+        record(
+            session,
+            "logout",
+            f"退出登录：{who.user_name}",
+            table="users",
+            record=who.user_id or None,
+        )
 
 
 def _audited(obj: object) -> bool:
@@ -251,7 +408,8 @@ def flush_lines(session: Session) -> Iterator[dict[str, str]]:
             gone = bool(inspect(obj).dict.get("deleted"))
             yield _line(obj, "delete" if gone else "change", ("删除" if gone else "恢复") + table)
             continue
-        yield _line(obj, "change", f"修改{table}（{'、'.join(columns)}）")
+        named = "、".join(dict.fromkeys(column_label(c) for c in columns))
+        yield _line(obj, "change", f"修改{table}（{named}）")
     for obj in session.deleted:
         if _audited(obj):
             table = str(getattr(type(obj), "__tablename__", ""))
@@ -264,7 +422,108 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
         return
     lines = list(flush_lines(session))
     if lines:
-        _append(session.connection(), actor_of(session), lines)
+        connection = session.connection()
+        _append(connection, actor_of(session), lines)
+        _note_head(session, connection)
+
+
+def _note_head(session: Session, connection: Connection) -> None:
+    """Move the head just written from the connection to the session, which copies it to the
+    head file once its transaction commits (see :func:`_after_commit`) — unless the file's
+    head is no longer a line of this chain: that file is evidence of lines removed or
+    rewritten and stays as it is (a restore starts it anew: :data:`NEW_HEAD`)."""
+    head = connection.info.pop(PENDING_HEAD, None)
+    if head is None:
+        return
+    if not session.info.get(NEW_HEAD):
+        copied = _file_head(session)
+        if copied is not None and not _on_chain(connection, copied[1]):
+            logging.getLogger("bangjiao.audit").warning(
+                "审计日志与另存的校验记录 %s 不符：校验记录保持不变", copied[0]
+            )
+            session.info.pop(PENDING_HEAD, None)
+            return
+    session.info[PENDING_HEAD] = head
+
+
+def _on_chain(connection: Connection, head: tuple[int, str] | None) -> bool:
+    """Whether ``head`` (from the head file) is a line of the log as it is now."""
+    if head is None:
+        return False
+    found = connection.execute(select(AuditEntry.hash).where(AuditEntry.seq == head[0])).first()
+    return found is not None and found[0] == head[1]
+
+
+# --- the head copied outside the database ------------------------------------------------------
+# Removing the last lines and rewriting the head in local_settings (anyone who can edit the file
+# can) leaves a chain that checks. So the head is also copied, after each commit that moved it,
+# into a small owner-only file beside the database ("bangjiao.db.audit-head"); the check
+# requires the file's head to be a line of the chain (an older one is fine: another program on
+# the same database, or a crash between the commit and the copy).
+
+HEAD_FILE_SUFFIX = ".audit-head"
+PENDING_HEAD = "audit.pending_head"  # the head written, not yet copied to the file
+NEW_HEAD = "audit.new_head"  # session.info: the log was replaced (a restore): copy its head
+
+
+def head_file(database_file: Path) -> Path:
+    """The copy of the chain's head beside the database file."""
+    return database_file.with_name(database_file.name + HEAD_FILE_SUFFIX)
+
+
+def _database_file(session: Session) -> Path | None:
+    """The SQLite file the session works on (None: in memory or another database)."""
+    bind = session.get_bind()
+    url = bind.engine.url if isinstance(bind, Connection) else bind.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(str(url.database))
+
+
+def forget_head_file(database_file: Path) -> None:
+    """Remove the head file of a database file that is created anew (its log starts again)."""
+    head_file(database_file).unlink(missing_ok=True)
+
+
+def write_head_file(database_file: Path, head: str) -> None:
+    """Write ``head`` ("<seq>:<hash>") to the head file (owner-only; replaced whole). A
+    folder that cannot be written is logged, never a failure of the action itself."""
+    from app.services.private_files import write_private_text
+
+    target = head_file(database_file)
+    staged = target.with_name(target.name + ".new")
+    try:
+        write_private_text(staged, head + "\n")
+        os.replace(staged, target)
+    except OSError:
+        logging.getLogger("bangjiao.audit").warning("审计日志校验记录未能另存到 %s", target)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    head = session.info.pop(PENDING_HEAD, None)
+    path = _database_file(session) if head is not None else None
+    if path is not None and head is not None:
+        write_head_file(path, head)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, _previous: object) -> None:
+    session.info.pop(PENDING_HEAD, None)
+
+
+def _file_head(session: Session) -> tuple[Path, tuple[int, str] | None] | None:
+    """The head file of the session's database and its head (None when unreadable); None
+    when there is no such file (a database from before it, or in memory)."""
+    path = _database_file(session)
+    if path is None or not head_file(path).is_file():
+        return None
+    target = head_file(path)
+    try:
+        seq_text, _, head_hash = target.read_text(encoding="utf-8").strip().partition(":")
+        return target, (int(seq_text), head_hash)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return target, None
 
 
 @contextmanager
@@ -298,8 +557,12 @@ _COLUMNS = [c.name for c in AuditEntry.__table__.columns]
 def verify_chain(session: Session) -> ChainCheck:
     """Check the whole log: numbers without gaps from 1, each line's hash over its content
     and the previous hash, and the newest line against the head kept in ``local_settings``
-    (so removing the last lines is found too). Reports the first broken or missing line."""
+    (so removing the last lines is found too). Reports the first broken or missing line.
+    Needs the permission to read the log (管理员, 负责人)."""
+    require(session, READ)
     connection = session.connection()
+    copied = _file_head(session)
+    file_hash = ""  # the chain's hash at the head file's number
     expected, previous, count = 1, GENESIS, 0
     result = connection.execute(
         select(AuditEntry.__table__).order_by(AuditEntry.seq).execution_options(yield_per=2000)
@@ -316,6 +579,8 @@ def verify_chain(session: Session) -> ChainCheck:
         if line_hash(row) != row["hash"]:
             return ChainCheck(False, count, seq, f"第 {seq} 条记录的内容被改动。")
         previous, expected, count = row["hash"], expected + 1, count + 1
+        if copied is not None and copied[1] is not None and copied[1][0] == seq:
+            file_hash = previous
     head = session.scalar(select(LocalSetting.value).where(LocalSetting.key == HEAD_KEY))
     if head is None:
         if not count:
@@ -335,7 +600,41 @@ def verify_chain(session: Session) -> ChainCheck:
         )
     if head_seq != count or head_hash != previous:
         return ChainCheck(False, count, count, "审计日志的校验记录与日志不符（日志被改动）。")
+    if copied is not None:
+        problem = _against_file(copied[0].name, copied[1], count, file_hash)
+        if problem is not None:
+            return problem
     return ChainCheck(True, count, None, f"审计日志完整：共 {count} 条记录，未发现删除或改动。")
+
+
+def _against_file(
+    name: str, head: tuple[int, str] | None, count: int, chain_hash: str
+) -> ChainCheck | None:
+    """The chain (intact in itself) against the head copied into the file ``name``: None
+    when the file's head is a line of the chain, else what disagrees."""
+    if head is None:
+        return ChainCheck(
+            False, count, count, f"本机另存的审计日志校验记录（文件 {name}）已损坏或被改动。"
+        )
+    seq, head_hash = head
+    if seq > count:
+        return ChainCheck(
+            False,
+            count,
+            count + 1,
+            f"审计日志与本机另存的校验记录（文件 {name}）不符：校验记录表明至少有 {seq} 条记录，"
+            f"数据库中只有 {count} 条：记录被删除（至少 {seq - count} 条），数据库中的校验记录"
+            "被改写。",
+        )
+    if head_hash != chain_hash:
+        return ChainCheck(
+            False,
+            count,
+            seq,
+            f"审计日志与本机另存的校验记录（文件 {name}）不符：第 {seq} 条记录已不是当时的记录，"
+            "日志被改动后重新计算了校验值。",
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -373,7 +672,8 @@ def _utc_bound(day: date) -> str:
 
 
 def list_lines(session: Session, flt: AuditFilter = AuditFilter()) -> list[AuditRow]:
-    """The lines matching ``flt``, newest first."""
+    """The lines matching ``flt``, newest first (管理员 and 负责人 read the log)."""
+    require(session, READ)
     query = select(AuditEntry).order_by(AuditEntry.seq.desc())
     if flt.user == PROGRAM:
         query = query.where(AuditEntry.user_name == "")
@@ -407,6 +707,7 @@ def list_lines(session: Session, flt: AuditFilter = AuditFilter()) -> list[Audit
 
 def users(session: Session) -> list[tuple[str, str]]:
     """(user name, display name) of everyone in the log; the program as (PROGRAM, PROGRAM)."""
+    require(session, READ)
     found: dict[str, str] = {}
     for name, display in session.execute(
         select(AuditEntry.user_name, func.max(AuditEntry.display_name)).group_by(

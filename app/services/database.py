@@ -407,6 +407,10 @@ def open_database(db: str | None = None) -> Database:
     backup: Path | None = None
     try:
         revision, has_tables = current_revision(engine)
+        if not has_tables and (new_file := sqlite_file(url)) is not None:
+            from app.services.audit import forget_head_file
+
+            forget_head_file(new_file)  # a new database's log starts again
         if revision != SCHEMA_HEAD:
             if revision is not None and revision not in _known_revisions():
                 raise DatabaseError(

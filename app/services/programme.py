@@ -193,8 +193,12 @@ def new_programme(
     new programme runs ``start`` → ``end`` (default 1 January → 31 December of ``year``) and
     becomes the current programme. Refused (UserError) on a PC other than the county office's,
     and (ValidationError) when the period, or the assessment period (the source's shifted by
-    whole years), overlaps another programme's (:func:`check_no_overlap`).
+    whole years), overlaps another programme's (:func:`check_no_overlap`); refused for a
+    role that does not keep the reference data (管理员 does).
     """
+    from app.services.accounts import require
+
+    require(session, "reference.edit")
     unit = local_unit(session)
     if unit is None or unit.kind != UnitKind.COUNTY_OFFICE:
         raise UserError("只有县矫正办的电脑可以开始新年度。")
@@ -581,9 +585,13 @@ def edit_programme(session: Session, programme_id: int, edit: ProgrammeEdit) -> 
     period no longer holds what the assessment rests on (a published bulletin's as-of date, a
     加减分, a judgement score, a peer rating: :func:`_assessment_dates`), or either period
     overlaps another programme's (:func:`check_no_overlap`). The
-    change travels down in the county's packages like any reference data.
+    change travels down in the county's packages like any reference data. Refused for a
+    role that does not keep the reference data (管理员 does).
     """
+    from app.services.accounts import require
     from app.services.dates import programme_span
+
+    require(session, "reference.edit")
     from app.services.wording import cn_date
 
     unit = local_unit(session)

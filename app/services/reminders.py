@@ -69,7 +69,10 @@ def due_soon_days(session: Session) -> int:
 
 
 def set_due_soon_days(session: Session, days: int) -> None:
-    """Store N; refused in Chinese outside 0…60."""
+    """Store N (a setting of this PC: 管理员); refused in Chinese outside 0…60."""
+    from app.services.accounts import require
+
+    require(session, "settings.manage")
     if not 0 <= days <= MAX_DUE_SOON_DAYS:
         raise UserError(f"提前提醒天数应在 0 至 {MAX_DUE_SOON_DAYS} 天之间。")
     set_setting(session, DUE_SOON_DAYS, str(days))

@@ -34,6 +34,7 @@ from app.ui.widgets.wheel import install_wheel_guard
 if TYPE_CHECKING:
     from app.services.dashboard import HomeData
     from app.services.database import Database
+    from app.ui.dialogs.account_dialogs import LoginDialog
 
 STYLE_SHEET = RESOURCES_DIR / "style.qss"
 WINDOW_ICON = RESOURCES_DIR / "icons" / "bangjiao-desk.png"
@@ -241,11 +242,18 @@ class DatabaseLoader(QObject):
 
 
 def _opened(window: MainWindow, db: str | None, result: object) -> None:
-    """Attach what the loader opened, or tell the clerk why it could not be opened."""
+    """Attach what the loader opened, or tell the clerk why it could not be opened. With the
+    login dialog shown first (a database with users), the window appears after the login."""
     from app.services.errors import UserError
 
     window.loading_database = False
-    if isinstance(result, BaseException) and not window.isVisible():  # closed meanwhile
+    early = window.early_login
+    gone = (
+        not window.isVisible()
+        if early is None
+        else not early.isVisible() and early.actor is None  # 退出程序 at the login
+    )
+    if isinstance(result, BaseException) and gone:  # closed meanwhile
         log = logging.getLogger("bangjiao")
         if isinstance(result, UserError):
             log.info("数据库未能打开（窗口已关闭）：%s", result)
@@ -256,15 +264,23 @@ def _opened(window: MainWindow, db: str | None, result: object) -> None:
             )
         return
     if isinstance(result, BaseException):
+        if early is not None:
+            window.early_login = None
+            early.hide()
         if isinstance(result, UserError):
             QMessageBox.critical(window, window.tr("无法打开数据库"), str(result))
         else:
             sys.excepthook(type(result), result, result.__traceback__)
         window.close()
+        if early is not None:  # no window was shown: the program ends here
+            QApplication.quit()
         return
     database, setup, home = cast("tuple[Database, bool, HomeData | None]", result)
-    if not window.isVisible():  # closed while the database was opening
+    if gone:  # closed while the database was opening
         database.close()
+        return
+    if early is not None:
+        _log_in_first(window, database, home, early)
         return
     if setup:
         database.close()
@@ -273,13 +289,45 @@ def _opened(window: MainWindow, db: str | None, result: object) -> None:
             window.close()
             return
         database, home = wizard_database, None
-    from app.ui.login import IdleLock, log_in
+    from app.ui.login import log_in
 
     if not log_in(database, window):
         database.close()
         window.close()
         return
+    _ready(window, database, home)
+
+
+def _log_in_first(
+    window: MainWindow, database: Database, home: HomeData | None, dialog: LoginDialog
+) -> None:
+    """The login dialog shown at start gets the open database (a 登录 already clicked is done
+    now); once someone has logged in, the window opens on 首页; 退出程序 ends the program."""
+
+    def done(_result: int) -> None:
+        window.early_login = None
+        if dialog.actor is None:
+            database.close()
+            window.close()
+            QApplication.quit()
+            return
+        database.actor = dialog.actor
+        _ready(window, database, home)
+
+    dialog.finished.connect(done)
+    dialog.attach_database(database)
+
+
+def _ready(window: MainWindow, database: Database, home: HomeData | None) -> None:
+    """Fill the window with the open (and logged-in) database and show it."""
+    from app.ui.login import IdleLock
+
     window.attach_database(database, remind=True, home=home)
+    if not window.isVisible():
+        show_main_window(window)  # after the login: nothing of the data before it
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        app.setQuitOnLastWindowClosed(True)
     window.idle_lock = IdleLock(window, database)
     _probe("ready")
     _quit_if_asked(window)
@@ -304,6 +352,43 @@ def _open_into(window: MainWindow, db: str | None) -> None:
     except BaseException as exc:
         result = exc
     _opened(window, db, result)
+
+
+def _login_first(db: str | None) -> bool:
+    """Whether the database file has users and no login comes from the environment: then
+    the login dialog comes first and the window after it (read with sqlite3 only)."""
+    if db and "://" in db:
+        return False
+    from app.paths import default_database_path
+    from app.ui.login import environment_login, file_has_users
+
+    path = Path(db).expanduser() if db else default_database_path()
+    return not environment_login() and file_has_users(path)
+
+
+def login_before_window() -> MainWindow:
+    """A database with users: the login dialog first — it appears at once, before SQLAlchemy
+    is imported, and logs in once the database is open (:func:`_log_in_first`) — and the
+    main window, returned unshown, only after the login."""
+    from app.ui.dialogs.account_dialogs import LoginDialog
+
+    window = MainWindow()
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        app.setQuitOnLastWindowClosed(False)  # the dialog closes before the window shows
+    dialog = LoginDialog(None)
+    dialog.rejected.connect(lambda: _gave_up_at_login(window))
+    window.early_login = dialog
+    dialog.show()
+    return window
+
+
+def _gave_up_at_login(window: MainWindow) -> None:
+    """退出程序 in the login dialog shown first: the program ends (once the database has
+    opened, in the loader, it is closed there)."""
+    if window.database is None and not window.isVisible():
+        window.close()
+        QApplication.quit()
 
 
 def _snapshot_for(db: str | None) -> Snapshot | None:
@@ -393,7 +478,14 @@ def start_gui(db: str | None = None, package: str | None = None) -> MainWindow |
         if database is None:
             return 0
         window = MainWindow(database, remind=True)
+        from app.ui.login import IdleLock
+
+        window.idle_lock = IdleLock(window, database)  # the wizard logged its 管理员 in
         show_main_window(window)
+    elif _login_first(db):
+        window = login_before_window()
+        app.processEvents()
+        _probe("shown")
     else:
         window = MainWindow()
         snapshot = _snapshot_for(db)

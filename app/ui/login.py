@@ -54,6 +54,8 @@ def log_in(database: Database, parent: QWidget | None) -> bool:
     from app.services import accounts
     from app.services.errors import UserError
 
+    if database.actor is not None:  # logged in already (the first-run wizard's 管理员)
+        return True
     with database.session() as session:
         if not accounts.has_users(session):
             return True

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # the database layer is imported after the window is shown
     from app.services.database import Database
     from app.services.home_snapshot import Snapshot
     from app.ui.application import DatabaseLoader
+    from app.ui.dialogs.account_dialogs import LoginDialog
     from app.ui.dialogs.reminder_dialogs import TodayPanel
     from app.ui.pages.base import Page
     from app.ui.pages.home_view import HomePreview
@@ -136,6 +138,8 @@ class MainWindow(QMainWindow):
         self.loading_database = False  # the database is being opened in the background
         self.loader: DatabaseLoader | None = None
         self.idle_lock: object | None = None  # app.ui.login.IdleLock once logged in
+        # the login dialog shown at start before this window (a database with users)
+        self.early_login: LoginDialog | None = None
         self.preview: HomePreview | None = None  # 首页 from its snapshot, while opening
         self.pending: tuple[str, dict | None] | None = None  # clicked while the database opened
         self.prefetched_home: HomeData | None = None  # 首页's data read by the loader
@@ -182,6 +186,18 @@ class MainWindow(QMainWindow):
         bar_layout.addWidget(self.year_chooser)
         self.year_label = year_label
         year_label.hide()
+        # who is logged in, and 切换用户 (退出登录, then the login dialog for the next user)
+        self.user_label = QLabel()
+        self.user_label.setObjectName("bannerLabel")
+        self.switch_user_button = QPushButton(_t("退出登录/切换用户…"))
+        self.switch_user_button.setObjectName("bannerButton")
+        self.switch_user_button.setToolTip(_t("退出当前用户，由另一位用户登录；不必关闭程序。"))
+        self.switch_user_button.clicked.connect(lambda: self.switch_user())
+        bar_layout.addSpacing(12)
+        bar_layout.addWidget(self.user_label)
+        bar_layout.addWidget(self.switch_user_button)
+        self.user_label.hide()
+        self.switch_user_button.hide()
         central = QWidget()
         outer = QVBoxLayout(central)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -218,6 +234,7 @@ class MainWindow(QMainWindow):
         title, banner = window_titles(self.context)
         self.setWindowTitle(title)
         self.banner.setText(banner)
+        self._show_user()
         self._fill_year_chooser(programmes)
         pending, self.pending = self.pending, None
         self.nav.setCurrentRow(0)
@@ -234,6 +251,52 @@ class MainWindow(QMainWindow):
         if self._pending_package is not None:
             package, self._pending_package = self._pending_package, None
             QTimer.singleShot(0, lambda: self.open_package(package))
+
+    def _show_user(self) -> None:
+        """The logged-in user in the banner, with 退出登录/切换用户 (hidden without accounts)."""
+        actor = self.database.actor if self.database is not None else None
+        if actor is not None:
+            self.user_label.setText(
+                _t("当前用户：%1（%2）").replace("%1", actor.display_name).replace("%2", actor.role)
+            )
+        self.user_label.setVisible(actor is not None)
+        self.switch_user_button.setVisible(actor is not None)
+
+    def switch_user(self) -> bool:
+        """退出登录/切换用户: log the current user out (audited), hide the window's contents and
+        ask for a login; every page is then rebuilt for the new user's role. 退出程序 in the
+        login dialog closes the window. True when someone logged in."""
+        from app.ui.messages import show_error
+
+        database = self.database
+        if database is None or database.actor is None:
+            return False
+        if running_tasks():
+            show_error(
+                self,
+                _t("切换用户"),
+                _t("还有操作在后台进行（例如导出或生成 PDF），请等它完成或取消后再切换用户。"),
+            )
+            return False
+        from app.services.audit import record_logout
+        from app.ui.dialogs.account_dialogs import LoginDialog
+        from app.ui.operations import Operation
+
+        Operation(self, _t("退出登录"), record_logout, database=database, changes=False).run()
+        section = self.current_section()
+        database.log_out()  # the data key is forgotten too: the next login unwraps it again
+        if self.today_panel is not None:
+            self.today_panel.close()
+        central = self.centralWidget()
+        central.hide()
+        dialog = LoginDialog(database, self)
+        if not (dialog.exec() and dialog.actor is not None):
+            self.close()
+            return False
+        database.actor = dialog.actor
+        central.show()
+        self.reload(section, programme_id=self.viewed_programme_id)
+        return True
 
     def start_daily_backup(self) -> object | None:
         """The day's automatic backup, in the background without a dialog, once the window is

@@ -1,5 +1,7 @@
 """First-run wizard: join with the credential the county issued (a department's or judicial
-office's PC), or start from a programme template or blank and choose this PC's unit."""
+office's PC), or start from a programme template or blank and choose this PC's unit; then set
+up the first 管理员 and show the recovery code (to print or copy before 完成), and log that
+管理员 in."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -36,7 +39,7 @@ from app.ui.files import ask_open_path
 from app.ui.operations import Operation, report_failure
 
 BLANK = ""
-START_PAGE, UNIT_PAGE, CREDENTIAL_PAGE = range(3)
+START_PAGE, UNIT_PAGE, CREDENTIAL_PAGE, ADMIN_PAGE, RECOVERY_PAGE = range(5)
 
 
 def _error_label() -> QLabel:
@@ -235,7 +238,7 @@ class UnitPage(QWizardPage):
         self._offer_year(data)
 
     def nextId(self) -> int:
-        return -1
+        return ADMIN_PAGE
 
     def validatePage(self) -> bool:
         return self._wizard.finish_setup()
@@ -323,10 +326,122 @@ class CredentialPage(QWizardPage):
         return self.credential is not None
 
     def nextId(self) -> int:
-        return -1
+        return ADMIN_PAGE
 
     def validatePage(self) -> bool:
         return self._wizard.finish_join()
+
+
+def _commits(page: QWizardPage, text: str) -> None:
+    """``page`` creates something when left: no way back, its button says what it does."""
+    page.setCommitPage(True)
+    page.setButtonText(QWizard.WizardButton.CommitButton, text)
+
+
+class AdminPage(QWizardPage):
+    """The first 管理员 of this PC: 用户名, 显示名 and the password twice."""
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.setTitle(self.tr("设立管理员"))
+        self.setSubTitle(
+            self.tr("本机的第一位用户是管理员：管理用户、设置和备份。以后每次打开程序都要登录；"
+                    "管理员可在“设置 → 用户管理”中为同事添加用户。")
+        )  # fmt: skip
+        self.name = QLineEdit()
+        self.name.setMaxLength(50)
+        self.name.setPlaceholderText(self.tr("登录时输入，例如 wangfang"))
+        self.display = QLineEdit()
+        self.display.setMaxLength(50)
+        self.display.setPlaceholderText(self.tr("显示在窗口和审计日志中，例如 王芳"))
+        self.password = QLineEdit()
+        self.repeat = QLineEdit()
+        for field in (self.password, self.repeat):
+            field.setEchoMode(QLineEdit.EchoMode.Password)
+            field.setMaxLength(128)
+        form = QFormLayout()
+        form.addRow(self.tr("用户名："), self.name)
+        form.addRow(self.tr("显示名："), self.display)
+        form.addRow(self.tr("密码："), self.password)
+        form.addRow(self.tr("再输一次："), self.repeat)
+        hint = QLabel(self.tr("密码至少 8 位。请记住密码；忘记时可凭下一步显示的恢复码重设。"))
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        self.error = _error_label()
+        for field in (self.name, self.password, self.repeat):  # a refusal goes once retyped
+            field.textEdited.connect(lambda _text: self.error.clear())
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(hint)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+        _commits(self, self.tr("设立管理员 >"))
+
+    def nextId(self) -> int:
+        return RECOVERY_PAGE
+
+    def validatePage(self) -> bool:
+        return self._wizard.create_admin()
+
+
+class RecoveryPage(QWizardPage):
+    """The recovery code, shown once: save or print its sheet, or copy it by hand, and say so
+    before 完成."""
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.setTitle(self.tr("恢复码"))
+        self.setSubTitle(
+            self.tr("所有密码都忘记时，只有凭恢复码才能重设管理员密码。请打印恢复码单或抄写下来，"
+                    "存放在单位保险柜。恢复码只显示这一次。")
+        )  # fmt: skip
+        from PySide6.QtGui import QFont
+
+        self.code = QLabel()
+        font = QFont(self.code.font())
+        font.setPointSize(font.pointSize() + 8)
+        font.setBold(True)
+        self.code.setFont(font)
+        self.code.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.save_button = QPushButton(self.tr("保存恢复码单（PDF，打印用）…"))
+        self.save_button.clicked.connect(lambda: self.save_sheet())
+        self.saved = QLabel()
+        self.saved.setObjectName("hint")
+        self.saved.setWordWrap(True)
+        self.confirmed = QCheckBox(self.tr("我已打印或抄写恢复码"))
+        self.confirmed.toggled.connect(lambda _checked: self.completeChanged.emit())
+        row = QHBoxLayout()
+        row.addWidget(self.save_button)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.code)
+        layout.addLayout(row)
+        layout.addWidget(self.saved)
+        layout.addStretch(1)
+        layout.addWidget(self.confirmed)
+
+    def initializePage(self) -> None:
+        self.code.setText(self._wizard.recovery_code)
+        self._wizard.setOption(QWizard.WizardOption.NoCancelButton, True)  # the admin exists
+
+    def save_sheet(self) -> None:
+        """Save the recovery-code sheet as a PDF (as 设置's 设立第一位管理员 does)."""
+        from app.ui.dialogs.account_dialogs import save_recovery_sheet
+
+        wizard = self._wizard
+        path = save_recovery_sheet(self, wizard.recovery_code, wizard.admin_name, wizard.unit_name)
+        if path is not None:
+            self.saved.setText(self.tr("恢复码单已保存到：%1。请打印后存放在单位保险柜。")
+                               .replace("%1", str(path)))  # fmt: skip
+
+    def isComplete(self) -> bool:
+        return self.confirmed.isChecked()
+
+    def nextId(self) -> int:
+        return -1
 
 
 def show_problem(page: QWidget, label: QLabel, title: str, error: BaseException) -> None:
@@ -353,10 +468,74 @@ class SetupWizard(QWizard):
         self.template_page = TemplatePage(self.templates)
         self.unit_page = UnitPage(self)
         self.credential_page = CredentialPage(self)
+        self.admin_page = AdminPage(self)
+        self.recovery_page = RecoveryPage(self)
+        for page in (self.unit_page, self.credential_page):
+            _commits(page, self.tr("建立数据库 >"))
         self.setPage(START_PAGE, self.template_page)
         self.setPage(UNIT_PAGE, self.unit_page)
         self.setPage(CREDENTIAL_PAGE, self.credential_page)
+        self.setPage(ADMIN_PAGE, self.admin_page)
+        self.setPage(RECOVERY_PAGE, self.recovery_page)
         self.setStartId(START_PAGE)
+        self.recovery_code = ""
+        self.admin_name = ""
+        self.unit_name = ""
+
+    def create_admin(self) -> bool:
+        """Create the first 管理员 from the admin page (refusals in Chinese on the page, nothing
+        created), keep the recovery code for the next page and log the 管理员 in."""
+        from app.services import accounts
+        from app.services.errors import ValidationError
+        from app.services.settings import local_unit
+
+        page = self.admin_page
+        page.error.clear()
+        database = self.database
+        if database is None:
+            return False
+        name, password = page.name.text().strip(), page.password.text()
+        problem = ""
+        if not name:
+            problem = self.tr("请填写用户名。")
+        elif password != page.repeat.text():
+            problem = self.tr("两次输入的密码不一致。")
+        else:
+            try:
+                accounts.check_password(password)
+            except ValidationError as exc:
+                problem = str(exc)
+        if problem:
+            page.error.setText(problem)
+            return False
+        display = page.display.text()
+
+        def work(session: Any) -> tuple[str, str]:
+            _user, code = accounts.create_first_admin(session, name, password, display)
+            unit = local_unit(session)
+            return code, unit.name if unit is not None else ""
+
+        title = self.tr("设立管理员")
+        ok, result = (
+            Operation(self, title, work, database=database)
+            .failure(lambda error: show_problem(page, page.error, title, error))
+            .run()
+        )
+        if not ok or result is None:
+            return False
+        self.recovery_code, self.unit_name = result
+        self.admin_name = name
+        with database.session() as session:  # the wizard logs the new 管理员 in
+            database.actor = accounts.authenticate(session, name, password)
+        page.password.clear()
+        page.repeat.clear()
+        return True
+
+    def reject(self) -> None:
+        """Cancel: not once the 管理员 exists and the recovery code is not yet confirmed."""
+        if self.currentId() == RECOVERY_PAGE and not self.recovery_page.confirmed.isChecked():
+            return
+        super().reject()
 
     def _create(self, title: str, work, page: UnitPage | CredentialPage) -> bool:
         page.error.clear()

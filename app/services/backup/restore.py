@@ -185,6 +185,7 @@ def restore_backup(
             identity.remember_issued(session, database_file)
             from app.services import audit
 
+            session.info[audit.NEW_HEAD] = True  # the restored log's head replaces the copy
             audit.record(
                 session, "restore",
                 f"从备份恢复数据库（{checked.manifest.unit_name}，{checked.manifest.created}）",

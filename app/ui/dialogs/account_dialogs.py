@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,12 +25,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services import accounts
 from app.services.errors import UserError
 from app.ui import messages
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
+    from app.services import accounts
     from app.services.database import Database
+
+
+def _accounts() -> ModuleType:
+    """app.services.accounts, imported on first use: the login dialog appears at start before
+    the database layer (SQLAlchemy) is imported (see app.ui.application)."""
+    from app.services import accounts
+
+    return accounts
 
 
 def _password_field() -> QLineEdit:
@@ -46,6 +57,25 @@ def _error_label() -> QLabel:
     label.setWordWrap(True)
     label.hide()
     return label
+
+
+def least_writing_role() -> str:
+    """The role a new account gets by default: the one granting the fewest permissions beyond
+    reading (填报员 in the shipped roles), else the first."""
+    roles = _accounts().roles()
+    writing = [role for role in roles.values() if role.permissions - {"read", "audit.read"}]
+    if not writing:
+        return next(iter(roles))
+    return min(writing, key=lambda role: len(role.permissions)).name
+
+
+def role_combo() -> QComboBox:
+    """The roles in the file's order, each with its description as a tooltip."""
+    combo = QComboBox()
+    for role in _accounts().roles().values():
+        combo.addItem(role.name)
+        combo.setItemData(combo.count() - 1, role.description, Qt.ItemDataRole.ToolTipRole)
+    return combo
 
 
 class _AccountDialog(QDialog):
@@ -90,13 +120,23 @@ class _AccountDialog(QDialog):
 
 
 class LoginDialog(_AccountDialog):
-    """用户名 and 密码 before the main window (or, with ``user_name``, to unlock it)."""
+    """用户名 and 密码 before the main window (or, with ``user_name``, to unlock it).
+
+    At start the dialog appears before the database is open (``database`` None): the clerk
+    types meanwhile, and 登录 clicked before it is open logs in as soon as
+    :meth:`attach_database` brings it."""
 
     def __init__(
-        self, database: Database, parent: QWidget | None = None, user_name: str | None = None
+        self,
+        database: Database | None,
+        parent: QWidget | None = None,
+        user_name: str | None = None,
     ) -> None:
         locking = user_name is not None
-        super().__init__(database, "已锁定：请输入密码" if locking else "登录大帮教工作台", parent)
+        title = "已锁定：请输入密码" if locking else "登录大帮教工作台"
+        super().__init__(cast("Database", database), title, parent)
+        self.opened = database is not None  # the database is open (else: attach_database)
+        self.waiting = False  # 登录 was clicked before the database was open
         self.actor: accounts.Actor | None = None
         self.new_code = ""  # the recovery code when this login encrypted the database
         self.name = QLineEdit(user_name or "")
@@ -111,9 +151,25 @@ class LoginDialog(_AccountDialog):
         self.forgot.setFlat(True)
         self.forgot.clicked.connect(lambda: self.recover())
         self.box.insertWidget(2, self.forgot, 0, Qt.AlignmentFlag.AlignLeft)
+        self.opening = QLabel(self.tr("正在打开数据库……"))
+        self.opening.setObjectName("hint")
+        self.box.insertWidget(3, self.opening)
+        self.opening.setVisible(not self.opened)
+        self.forgot.setEnabled(self.opened)
         (self.password if locking else self.name).setFocus()
 
+    def attach_database(self, database: Database) -> None:
+        """The database is open: 忘记密码 works, and a 登录 already clicked is done now."""
+        self.database, self.opened = database, True
+        self.forgot.setEnabled(True)
+        self.opening.setText("")  # kept (empty): the dialog does not change size under the clerk
+        if self.waiting:
+            self.waiting = False
+            self.ok_button().setEnabled(True)
+            self._accept()
+
     def work(self, session: Any) -> None:
+        accounts = _accounts()
         self.actor = accounts.authenticate(session, self.name.text(), self.password.text())
         self.new_code = ""
         if self.actor.role == accounts.ADMIN and accounts.needs_encryption(session):
@@ -123,6 +179,11 @@ class LoginDialog(_AccountDialog):
             )
 
     def _accept(self) -> None:
+        if not self.opened:  # log in once the database is open
+            self.waiting = True
+            self.ok_button().setEnabled(False)
+            self.opening.setText(self.tr("正在打开数据库，打开后自动登录……"))
+            return
         super()._accept()
         self.password.clear()
 
@@ -170,7 +231,7 @@ class RecoveryDialog(_AccountDialog):
     def work(self, session: Any) -> None:
         if self.password.text() != self.repeat.text():
             raise UserError("两次输入的新密码不一致。")
-        self.new_code = accounts.recover_with_code(
+        self.new_code = _accounts().recover_with_code(
             session, self.code.text(), self.name.text(), self.password.text()
         )
 
@@ -219,21 +280,35 @@ class RecoveryCodeDialog(QDialog):
 
     def save_sheet(self) -> None:
         """Ask where, then write the recovery-code sheet as a PDF."""
-        from app.reports.recovery_sheet import recovery_sheet_pdf
-        from app.services.errors import write_file
-        from app.ui.files import ask_save_path
+        saved = save_recovery_sheet(self, self.code, self.admin_name, self.unit_name)
+        if saved is not None:
+            self.saved_to = str(saved)
 
-        path = ask_save_path(self, self.tr("保存恢复码单"), "恢复码单.pdf", "PDF (*.pdf)", ".pdf")
-        if path is None:
-            return
-        try:
-            write_file(path, recovery_sheet_pdf(self.unit_name, self.admin_name, self.code,
-                                                date.today()))  # fmt: skip
-        except UserError as exc:
-            messages.show_error(self, self.tr("未能保存"), str(exc))
-            return
-        self.saved_to = str(path)
-        messages.inform(self, self.tr("已保存"), self.tr("恢复码单已保存到：") + str(path))
+
+def save_recovery_sheet(parent: QWidget, code: str, admin_name: str, unit_name: str) -> Path | None:
+    """Ask where, write the recovery-code sheet (PDF, to print and keep in the office safe)
+    and say where it went; None when cancelled or not written (the reason shown)."""
+    from app.reports.recovery_sheet import recovery_sheet_pdf
+    from app.services.errors import write_file
+    from app.ui.files import ask_save_path
+
+    title = QCoreApplication.translate("RecoveryCode", "保存恢复码单")
+    path = ask_save_path(parent, title, "恢复码单.pdf", "PDF (*.pdf)", ".pdf")
+    if path is None:
+        return None
+    try:
+        write_file(path, recovery_sheet_pdf(unit_name, admin_name, code, date.today()))
+    except UserError as exc:
+        messages.show_error(
+            parent, QCoreApplication.translate("RecoveryCode", "未能保存"), str(exc)
+        )
+        return None
+    messages.inform(
+        parent,
+        QCoreApplication.translate("RecoveryCode", "已保存"),
+        QCoreApplication.translate("RecoveryCode", "恢复码单已保存到：") + str(path),
+    )
+    return path
 
 
 class FirstAdminDialog(_AccountDialog):
@@ -263,10 +338,10 @@ class FirstAdminDialog(_AccountDialog):
     def work(self, session: Any) -> None:
         if self.password.text() != self.repeat.text():
             raise UserError("两次输入的密码不一致。")
-        user, self.code = accounts.create_first_admin(
+        user, self.code = _accounts().create_first_admin(
             session, self.name.text(), self.password.text(), self.display.text()
         )
-        self.actor = accounts.actor_for(user)
+        self.actor = _accounts().actor_for(user)
 
     def accept(self) -> None:
         super().accept()
@@ -292,7 +367,7 @@ class ChangePasswordDialog(_AccountDialog):
             raise UserError("本机尚未设立用户，无需密码。")
         if self.new.text() != self.repeat.text():
             raise UserError("两次输入的新密码不一致。")
-        accounts.change_password(session, actor.user_id, self.old.text(), self.new.text())
+        _accounts().change_password(session, actor.user_id, self.old.text(), self.new.text())
 
 
 class UserDialog(_AccountDialog):
@@ -305,24 +380,36 @@ class UserDialog(_AccountDialog):
         self.reset_for = reset_for
         self.name = QLineEdit()
         self.display = QLineEdit()
-        self.role = QComboBox()
-        self.role.addItems(list(accounts.roles()))
+        self.role = role_combo()
+        self.role.setCurrentText(least_writing_role())  # never 管理员 by default
+        self.role_description = QLabel()
+        self.role_description.setObjectName("hint")
+        self.role_description.setWordWrap(True)
+        self.role.currentIndexChanged.connect(lambda _index: self._show_role_description())
+        self._show_role_description()
         self.password = _password_field()
         self.repeat = _password_field()
         if reset_for is None:
             self.form.addRow(self.tr("用户名"), self.name)
             self.form.addRow(self.tr("姓名"), self.display)
             self.form.addRow(self.tr("角色"), self.role)
+            self.form.addRow("", self.role_description)
         self.form.addRow(self.tr("密码"), self.password)
         self.form.addRow(self.tr("再输一次"), self.repeat)
+
+    def _show_role_description(self) -> None:
+        role = _accounts().roles().get(self.role.currentText())
+        self.role_description.setText(
+            self.tr("可以：%1").replace("%1", role.description) if role and role.description else ""
+        )
 
     def work(self, session: Any) -> None:
         if self.password.text() != self.repeat.text():
             raise UserError("两次输入的密码不一致。")
         if self.reset_for is not None:
-            accounts.reset_password(session, self.reset_for, self.password.text())
+            _accounts().reset_password(session, self.reset_for, self.password.text())
         else:
-            accounts.add_user(session, self.name.text(), self.password.text(),
+            _accounts().add_user(session, self.name.text(), self.password.text(),
                               self.role.currentText(), self.display.text())  # fmt: skip
 
 
@@ -342,8 +429,7 @@ class UsersDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.role = QComboBox()
-        self.role.addItems(list(accounts.roles()))
+        self.role = role_combo()
         self.add = QPushButton(self.tr("添加用户…"))
         self.set_role = QPushButton(self.tr("改为所选角色"))
         self.reset = QPushButton(self.tr("重设密码…"))
@@ -372,7 +458,7 @@ class UsersDialog(QDialog):
         """Re-read the accounts."""
         with self.database.session() as session:
             users = [(u.id, u.name, u.display_name, u.role, u.active)
-                     for u in accounts.list_users(session)]  # fmt: skip
+                     for u in _accounts().list_users(session)]  # fmt: skip
         self.ids = [u[0] for u in users]
         self.table.setRowCount(len(users))
         for row, (_id, name, display, role, active) in enumerate(users):
@@ -397,10 +483,10 @@ class UsersDialog(QDialog):
             self._dialog(user_id)
 
     def _set_role(self, session: Any, user_id: int) -> None:
-        accounts.edit_user(session, user_id, role=self.role.currentText())
+        _accounts().edit_user(session, user_id, role=self.role.currentText())
 
     def _toggle(self, session: Any, user_id: int) -> None:
-        accounts.toggle_active(session, user_id)
+        _accounts().toggle_active(session, user_id)
 
     def _change(self, work: Callable[[Any, int], None]) -> None:
         user_id = self.selected()

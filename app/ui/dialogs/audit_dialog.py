@@ -188,7 +188,14 @@ class AuditLogDialog(QDialog):
 
 
 def open_audit_log(database, parent: QWidget) -> int:
-    """Show the 审计日志 dialog (modal)."""
+    """Show the 审计日志 dialog (modal); a role that may not read the log is told why."""
+    from app.ui.messages import show_error
+    from app.ui.pages.base import permission_note
+
+    allowed, why = permission_note(database, "audit.read")
+    if not allowed:
+        show_error(parent, parent.tr("审计日志"), why)
+        return 0
     return AuditLogDialog(database, parent).exec()
 
 

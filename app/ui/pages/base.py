@@ -33,6 +33,30 @@ class Page(QWidget):
         heading = QLabel(self.title)
         heading.setObjectName("pageTitle")
         self.layout_.addWidget(heading)
+        self.forbidden: dict[QWidget, str] = {}  # controls the user's role may not use: why
+
+    def forbid_unless(self, permission: str, *controls: QWidget) -> bool:
+        """Whether the logged-in user's role grants ``permission``; when it does not, the
+        ``controls`` are disabled for the page's life with a tooltip saying why (pages enable
+        them through :meth:`enable`, which keeps them so). The services refuse it too."""
+        allowed, why = permission_note(self.database, permission)
+        if not allowed:
+            for control in controls:
+                self.forbidden[control] = why
+                control.setEnabled(False)
+                control.setToolTip(why)
+        return allowed
+
+    def enable(self, control: QWidget, enabled: bool, tooltip: str | None = None) -> None:
+        """Enable ``control`` when ``enabled`` and the user's role allows it (see
+        :meth:`forbid_unless`); ``tooltip``, when given, is shown unless the role's reason
+        is."""
+        why = self.forbidden.get(control)
+        control.setEnabled(enabled and why is None)
+        if why is not None:
+            control.setToolTip(why)
+        elif tooltip is not None:
+            control.setToolTip(tooltip)
 
     def refresh(self) -> None:
         """Reload what the page shows from the database."""
@@ -100,6 +124,23 @@ class Page(QWidget):
         if success is not None:
             op.success(success)
         return op.in_background(label, total)
+
+
+def permission_note(database: Database, permission: str) -> tuple[bool, str]:
+    """Whether the logged-in user's role grants ``permission``, and (when not) a tooltip
+    saying so in Chinese: "当前用户的角色（查看）不能编辑工作台账。"."""
+    from PySide6.QtCore import QCoreApplication
+
+    from app.services.accounts import PERMISSION_NAMES, current_actor, may
+
+    with database.session() as session:
+        allowed = may(session, permission)
+        actor = current_actor(session)
+    if allowed or actor is None:
+        return True, ""
+    what = PERMISSION_NAMES.get(permission, permission)
+    why = QCoreApplication.translate("Page", "当前用户的角色（%1）不能%2。")
+    return False, why.replace("%1", actor.role).replace("%2", what)
 
 
 def button_row(*buttons: QPushButton) -> QHBoxLayout:

@@ -170,6 +170,13 @@ class InspectionsPage(Page):
         self.close_button.clicked.connect(lambda: self.close_selected())
         self.send_back_button.clicked.connect(lambda: self.send_back_selected())
         self.delete_item_button.clicked.connect(lambda: self.delete_item())
+        # the logged-in user's role: what it may not do is disabled, the tooltip says why
+        self.forbid_unless(
+            "inspection.edit", self.new_button, self.edit_button, self.delete_button,
+            self.undo_button, self.add_item_button, self.edit_item_button,
+            self.delete_item_button, self.report_button,
+        )  # fmt: skip
+        self.forbid_unless("inspection.close", self.close_button, self.send_back_button)
         self.refresh()
 
     # ------------------------------------------------------------ loading
@@ -253,10 +260,11 @@ class InspectionsPage(Page):
         mine = self._inspects(inspection)
         closed = bool(inspection and inspection.items > inspection.open)
         for button in (self.add_item_button, self.edit_button):
-            button.setEnabled(mine)
-        self.delete_button.setEnabled(mine and not closed)
-        self.delete_button.setToolTip(
-            self.tr("这次督查有已销号的整改事项，不能删除。") if mine and closed else ""
+            self.enable(button, mine)
+        self.enable(
+            self.delete_button,
+            mine and not closed,
+            self.tr("这次督查有已销号的整改事项，不能删除。") if mine and closed else "",
         )
         self._item_changed()
 
@@ -282,15 +290,15 @@ class InspectionsPage(Page):
     def _item_changed(self) -> None:
         item = self.selected_item()
         for button in (self.edit_item_button, self.delete_item_button):
-            button.setEnabled(self._may_correct(item))
-            button.setToolTip(
+            self.enable(
+                button, self._may_correct(item),
                 self.tr("已销号的整改事项不能修改或删除。")
-                if item is not None and item.status == S.CLOSED else ""
+                if item is not None and item.status == S.CLOSED else "",
             )  # fmt: skip
-        self.undo_button.setEnabled(self._deleted is not None)
-        self.report_button.setEnabled(self._may_report(item))
-        self.close_button.setEnabled(self._may_decide(item))
-        self.send_back_button.setEnabled(self._may_decide(item))
+        self.enable(self.undo_button, self._deleted is not None)
+        self.enable(self.report_button, self._may_report(item))
+        self.enable(self.close_button, self._may_decide(item))
+        self.enable(self.send_back_button, self._may_decide(item))
         self.history.setHtml(self._history_html(item))
 
     def _history_html(self, item: ItemRow | None) -> str:

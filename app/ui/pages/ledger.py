@@ -180,16 +180,9 @@ class LedgerPage(Page):
             # belongs to the year its date lies in (services.programme.programme_for_entry)
             windows = entry_windows(session).values()
             self.earliest_entry = min((first for first, _last in windows), default=None)
-            from app.services.accounts import may
-
-            self.may_edit = may(session, "ledger.edit")  # the logged-in user's role
-            may_export = may(session, "ledger.export")
-        if not self.may_edit:
-            self.add_button.setEnabled(False)
-            self.add_button.setToolTip(self.tr("当前用户的角色不能编辑工作台账。"))
-        if not may_export:
-            self.export_button.setEnabled(False)
-            self.export_button.setToolTip(self.tr("当前用户的角色不能导出工作台账。"))
+        # the logged-in user's role: disabled, the tooltip says why
+        self.may_edit = self.forbid_unless("ledger.edit", self.add_button, self.delete_button)
+        self.forbid_unless("ledger.export", self.export_button, self.full_names_box)
         if context.read_only:  # an earlier year: view and export only
             self.add_button.setEnabled(False)
             self.add_button.setToolTip(context.read_only_note)
@@ -287,7 +280,7 @@ class LedgerPage(Page):
     def _update_buttons(self) -> None:
         selected = self.selected_entry_id() is not None
         self.edit_button.setEnabled(selected)
-        self.delete_button.setEnabled(selected and not self.context.read_only and self.may_edit)
+        self.enable(self.delete_button, selected and not self.context.read_only)
 
     def selected_entry_id(self) -> int | None:
         """The id of the selected entry, or None."""
@@ -497,7 +490,7 @@ class LedgerPage(Page):
         task = operation.in_background(
             self.tr("正在导出 %1 条台账……").replace("%1", f"{total:,}"), total
         )
-        task.finished.connect(lambda: self.export_button.setEnabled(True))
+        task.finished.connect(lambda: self.enable(self.export_button, True))
         return task
 
     def _exported(self, count: int, path: Path, full_names: bool) -> None:
@@ -513,9 +506,9 @@ class LedgerPage(Page):
 
     def _export_failed(self, title: str, error: BaseException) -> None:
         if isinstance(error, Cancelled):
-            self._show_export_status(self.tr("已取消导出，没有写出文件。"), None)
+            self._show_export_status(self.tr("已取消，本次未导出。"), None)
             return
-        self._show_export_status(self.tr("导出没有完成，没有写出文件。"), None)
+        self._show_export_status(self.tr("导出未完成，未生成文件。"), None)
         report_failure(self, title, error)
 
     def _show_export_status(self, text: str, path: Path | None) -> None:

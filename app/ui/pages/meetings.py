@@ -162,6 +162,10 @@ class MeetingsPage(Page):
         self.pdf_button.clicked.connect(lambda: self.minutes_pdf())
         self.print_button.clicked.connect(lambda: self.print_minutes())
         self.done_button.clicked.connect(lambda: self.mark_selected_done())
+        # the logged-in user's role: what it may not do is disabled, the tooltip says why
+        self.may_edit = self.forbid_unless(
+            "meeting.edit", self.new_button, self.delete_button, self.done_button
+        )
         self.refresh()
 
     # ------------------------------------------------------------ loading
@@ -258,24 +262,26 @@ class MeetingsPage(Page):
         row = self.selected()
         meeting = self.selected_meeting()
         has_programme = self.context.programme_id is not None
-        self.new_button.setEnabled(has_programme)
+        self.enable(self.new_button, has_programme)
         self.new_button.setText(
             self.tr("登记%1例会…").replace("%1", meetings.month_label(row.month))
             if isinstance(row, MonthGap) else self.tr("登记会议…")
         )  # fmt: skip
         self.edit_button.setEnabled(meeting is not None)
         self.edit_button.setText(
-            self.tr("查看…") if meeting and not self._own(meeting) else self.tr("查看/修改…")
+            self.tr("查看…")
+            if meeting and not (self._own(meeting) and self.may_edit)
+            else self.tr("查看/修改…")
         )
-        self.delete_button.setEnabled(self._own(meeting))
+        self.enable(self.delete_button, self._own(meeting))
         busy = self._task is not None
         self.pdf_button.setEnabled(meeting is not None and not busy)
         self.print_button.setEnabled(meeting is not None and not busy)
         decision = self.decisions_view.selected_row()
-        self.done_button.setEnabled(self._own(decision))
-        self.done_button.setToolTip(
+        self.enable(
+            self.done_button, self._own(decision),
             "" if decision is None or self._own(decision)
-            else self.tr("这项事项由其他单位登记，只能在登记单位的电脑上标记完成。")
+            else self.tr("这项事项由其他单位登记，只能在登记单位的电脑上标记完成。"),
         )  # fmt: skip
 
     # ------------------------------------------------------------ editing
@@ -337,7 +343,9 @@ class MeetingsPage(Page):
             data = meetings.load_meeting(session, row.id)
         own = self._own(row)
         note = "" if own else self.tr("这次例会由其他单位登记，只能查看。")
-        self._dialog(data, row.id, own, note).exec()
+        if own and not self.may_edit:
+            note = self.forbidden[self.new_button]
+        self._dialog(data, row.id, own and self.may_edit, note).exec()
         self.refresh()
 
     @Slot()

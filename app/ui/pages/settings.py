@@ -61,6 +61,7 @@ class SettingsPage(Page):
         self.due_soon.valueChanged.connect(lambda value: self.save_due_soon_days(value))
         self.due_soon.setMaximumWidth(self.due_soon.fontMetrics().horizontalAdvance("0000 天") * 2)
         form.addRow(self.tr("到期前提醒："), self.due_soon)
+        self.forbid_unless("settings.manage", self.due_soon)  # disabled, saying why
         if database.backup_path:
             form.addRow(self.tr("升级前备份："), QLabel(str(database.backup_path)))
         self.layout_.addLayout(form)
@@ -80,6 +81,7 @@ class SettingsPage(Page):
                 self.tr("修改所查看年度的标题、文号、实施期和考核期，随数据包发给各单位。")
             )
             self.edit_year_button.clicked.connect(lambda: self.edit_year())
+            self.forbid_unless("reference.edit", self.new_year_button, self.edit_year_button)
             self.layout_.addWidget(section_label(self.tr("年度")))
             row = QHBoxLayout()
             row.addWidget(self.new_year_button)
@@ -96,6 +98,7 @@ class SettingsPage(Page):
                     "按用户、日期和操作筛选，核对完整性，导出 Excel。")
         )  # fmt: skip
         self.audit_button.clicked.connect(lambda: self.show_audit_log())
+        self.forbid_unless("audit.read", self.audit_button)
         self.layout_.addLayout(button_row(self.audit_button))
 
     def show_audit_log(self) -> None:
@@ -113,7 +116,6 @@ class SettingsPage(Page):
         with self.database.session() as session:
             minutes = accounts.idle_minutes(session)
             manage = accounts.may(session, "users.manage")
-            settings = accounts.may(session, "settings.manage")
         who = (
             self.tr("当前用户：%1（%2）")
             .replace("%1", actor.display_name)
@@ -143,9 +145,11 @@ class SettingsPage(Page):
         self.idle.setSuffix(self.tr(" 分钟"))
         self.idle.setSpecialValueText(self.tr("不锁定"))
         self.idle.setValue(minutes)
-        self.idle.setEnabled(settings)
         self.idle.setToolTip(self.tr("这么久没有操作键盘鼠标，窗口自动锁定，需重新输入密码。"))
+        self.forbid_unless("settings.manage", self.idle)
         self.idle.valueChanged.connect(lambda value: self.save_idle_minutes(value))
+        # as wide as its text, not the page (like 到期前提醒)
+        self.idle.setMaximumWidth(self.idle.fontMetrics().horizontalAdvance("240 分钟") * 2)
         form = QFormLayout()
         form.addRow(self.tr("自动锁定："), self.idle)
         self.layout_.addLayout(form)
@@ -233,18 +237,14 @@ class SettingsPage(Page):
 
     def refresh_backup(self) -> None:
         """Show the backup folder, whether a 备份密码 is set and the last result."""
-        from app.services.accounts import may
         from app.services.backup.schedule import status
 
         with self.database.session() as session:
             state = status(session)
-            allowed = may(session, "backup.run")
-        for button in (
-            self.folder_button, self.password_button, self.backup_now_button, self.restore_button
-        ):  # fmt: skip
-            button.setEnabled(allowed)
-            if not allowed:
-                button.setToolTip(self.tr("当前用户的角色不能备份或恢复。"))
+        self.forbid_unless(
+            "backup.run",
+            self.folder_button, self.password_button, self.backup_now_button, self.restore_button,
+        )  # fmt: skip
         if state.folder is None:
             folder = self.tr("未选择（请选择另一块硬盘或 U 盘上的文件夹）")
         elif not state.folder.is_dir():

@@ -149,6 +149,10 @@ class SummariesPage(Page):
         self.county_pdf_button.clicked.connect(lambda: self.county_pdf())
         self.narrative_button.clicked.connect(lambda: self.edit_narrative())
         self.print_button.clicked.connect(lambda: self.print_last())
+        # the logged-in user's role: what it may not do is disabled, the tooltip says why
+        self.may_draft = self.forbid_unless("summary.draft", self.narrative_button)
+        self.forbid_unless("summary.submit", self.submit_button)
+        self.forbid_unless("summary.review", self.return_button, self.accept_button)
         self.refresh()
 
     # ------------------------------------------------------------ loading
@@ -244,25 +248,31 @@ class SummariesPage(Page):
 
     def _selection_changed(self) -> None:
         row = self.selected()
-        writable = self._own(row) and row.status in EDITABLE
+        writable = self._writable(row)
         self.edit_button.setText(self.tr("编写/修改总结…") if writable else self.tr("查看总结…"))
         self.edit_button.setEnabled(writable or bool(row and row.summary_id))
-        self.submit_button.setEnabled(
-            self._own(row) and row.status in (SummaryStatus.DRAFT, SummaryStatus.RETURNED)
+        self.enable(
+            self.submit_button,
+            self._own(row) and row.status in (SummaryStatus.DRAFT, SummaryStatus.RETURNED),
         )
         waiting = bool(row and row.status == SummaryStatus.SUBMITTED)
-        self.return_button.setEnabled(self.is_county and waiting)
-        self.accept_button.setEnabled(self.is_county and waiting)
+        self.enable(self.return_button, self.is_county and waiting)
+        self.enable(self.accept_button, self.is_county and waiting)
         self.pdf_button.setEnabled(bool(row and row.summary_id))
         self.county_pdf_button.setEnabled(self.context.programme_id is not None)
-        self.narrative_button.setEnabled(self.is_county and self.context.programme_id is not None)
+        self.enable(self.narrative_button, self.is_county and self.context.programme_id is not None)
+
+    def _writable(self, row: SummaryRow | None) -> TypeGuard[SummaryRow]:
+        """Whether this PC writes ``row``'s summary now (its own, a draft or returned, and a
+        role that drafts)."""
+        return self._own(row) and row.status in EDITABLE and self.may_draft
 
     # ------------------------------------------------------------ writing and reviewing
 
     def _editor_data(self, row: SummaryRow) -> EditorData | None:
         """What the editor shows, read in one user action (which starts the department's draft
         when it writes its own); None when there is nothing to show or it failed (explained)."""
-        writable = self._own(row) and row.status in EDITABLE
+        writable = self._writable(row)
         programme_id, phase_id = self.context.programme_id, self.phase_id()
         if programme_id is None:
             return None
@@ -295,6 +305,8 @@ class SummariesPage(Page):
             return comment + (self.tr("　（修改并保存后可重新提交）") if writable else "")
         if writable:
             return ""
+        if self._own(row) and row.status in EDITABLE:  # a role that does not draft
+            return self.forbidden.get(self.narrative_button, "")
         if row.status == SummaryStatus.SUBMITTED and self.is_county:
             return self.tr(
                 "%1已提交这份总结，等待审核：看完后在列表下方点“退回…”或“采用”。"
