@@ -113,3 +113,16 @@ def test_no_actor_is_the_program_itself(database):
     with database.session() as s:
         assert accounts.current_actor(s) is None and accounts.may(s, "users.manage")
         accounts.require(s, "ledger.edit")
+
+
+def test_a_role_that_may_only_read_and_see_the_audit_log_writes_nothing(database):
+    from app.models import LocalSetting
+    from app.services.accounts import Actor
+    from app.services.errors import UserError
+
+    auditor = Actor(99, "auditor", "审计员", "审计", frozenset({"read", "audit.read"}))
+    with pytest.raises(UserError, match="只能查看"), database.session() as s:
+        s.info["actor"] = auditor
+        s.add(LocalSetting(key="anything", value="1"))
+    with database.session() as s:
+        assert s.get(LocalSetting, "anything") is None

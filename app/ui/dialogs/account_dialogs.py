@@ -63,7 +63,8 @@ def least_writing_role() -> str:
     """The role a new account gets by default: the one granting the fewest permissions beyond
     reading (填报员 in the shipped roles), else the first."""
     roles = _accounts().roles()
-    writing = [role for role in roles.values() if role.permissions - {"read", "audit.read"}]
+    reading = _accounts().READING_PERMISSIONS
+    writing = [role for role in roles.values() if role.permissions - reading]
     if not writing:
         return next(iter(roles))
     return min(writing, key=lambda role: len(role.permissions)).name
