@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from app.services import accounts
 from app.ui.dialogs.account_dialogs import UserDialog
+from tests.conftest import open_unlocked
 from tests.helpers import assert_fits_screen, open_page
 
 SHOTS = os.environ.get("BANGJIAO_SHOTS", "")
@@ -61,11 +62,10 @@ def test_the_idle_lock_box_is_as_wide_as_its_text(qtbot, gui_app, db_path):
 
 def _window_as(qtbot, db_path, user: str, role: str):
     """A shown main window on ``db_path`` with ``user`` (a new account of ``role``) logged in."""
-    from app.services.database import open_database
     from app.ui.main_window import MainWindow
     from tests import helpers
 
-    database = open_database(str(db_path))
+    database = open_unlocked(str(db_path))
     with database.session() as s:
         accounts.add_user(s, user, f"{user}-pass-1", role)
     with database.session() as s:
@@ -153,10 +153,9 @@ def test_a_manager_reads_the_audit_log(qtbot, dialogs, db_path, shipped_roles, m
 
 def test_the_audit_command_needs_the_permission(db_path, tmp_path, monkeypatch, capsys):
     from app.cli import main
-    from app.services.database import open_database
     from tests.helpers import dump
 
-    database = open_database(str(db_path))
+    database = open_unlocked(str(db_path))
     with database.session() as s:
         accounts.add_user(s, "filler", "filler-pass-1", "填报员")
     database.close()

@@ -11,8 +11,7 @@ from app.services import accounts
 from app.services.attachments import store_for
 from app.services.backup.archive import write_backup
 from app.services.backup.container import MasterKey
-from app.services.database import open_database
-from tests.conftest import TEST_PASSWORD, TEST_USER
+from tests.conftest import TEST_PASSWORD, TEST_USER, open_unlocked
 from tests.helpers import dump
 
 PASSWORD = "纸上的密码-2018"
@@ -26,7 +25,7 @@ def _backup(db_path: Path, tmp_path: Path) -> Path:
 
 def test_restore_needs_a_user_who_may_back_up(db_path, tmp_path, monkeypatch, capsys):
     backup = _backup(db_path, tmp_path)
-    database = open_database(str(db_path))
+    database = open_unlocked(str(db_path))
     with database.session() as s:
         accounts.add_user(s, "filler", "filler-pass-1", "填报员")
         accounts.add_user(s, "viewer", "viewer-pass-1", "查看")
@@ -51,7 +50,7 @@ def test_restore_needs_a_user_who_may_back_up(db_path, tmp_path, monkeypatch, ca
     monkeypatch.setenv("BANGJIAO_PASSWORD", TEST_PASSWORD)
     assert main(["--db", str(db_path), "restore", str(backup), "--yes"]) == 0
     assert "已恢复" in capsys.readouterr().out
-    database = open_database(str(db_path))
+    database = open_unlocked(str(db_path))
     try:
         with database.session() as s:
             assert accounts.find_user(s, "filler") is None  # the backup's accounts
