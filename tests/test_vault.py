@@ -407,3 +407,54 @@ def test_the_clean_up_after_encrypting_is_marked_done(tmp_path):
         assert path.with_name(path.name + "-wal").stat().st_size == 0
     finally:
         database.close()
+
+
+def test_a_clerk_opening_a_database_from_before_accounts_sets_up_the_first_manager(
+    qtbot, gui_app, tmp_path, monkeypatch
+):
+    """At start, without the login variables, a database without users asks for its first
+    管理员 before any data shows (and is encrypted by it); 退出程序 there opens nothing."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from app.ui.dialogs.account_dialogs import FirstAdminDialog, RecoveryCodeDialog
+    from app.ui.login import log_in
+
+    monkeypatch.delenv("BANGJIAO_USER", raising=False)
+    monkeypatch.delenv("BANGJIAO_PASSWORD", raising=False)
+    path = tmp_path / "before-accounts.db"
+    database = _plain_database(path)
+    _add_subject(database)
+    codes: list[str] = []
+    monkeypatch.setattr(RecoveryCodeDialog, "exec", lambda self: codes.append(self.code) or 1)
+    seen: list[FirstAdminDialog] = []
+
+    def give_up(dialog: FirstAdminDialog) -> int:
+        seen.append(dialog)
+        cancel = dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        assert cancel.text() == "退出程序"
+        notes = [label.text() for label in dialog.findChildren(type(dialog.error))]
+        assert any("请先设立第一位管理员" in text for text in notes)
+        qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+        return dialog.result()
+
+    monkeypatch.setattr(FirstAdminDialog, "exec", give_up)
+    try:
+        assert log_in(database, None) is False
+        assert len(seen) == 1 and database.actor is None
+
+        def set_up(dialog: FirstAdminDialog) -> int:
+            dialog.name.setText("admin")
+            dialog.password.setText("admin-password-1")
+            dialog.repeat.setText("admin-password-1")
+            ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+            qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+            return dialog.result()
+
+        monkeypatch.setattr(FirstAdminDialog, "exec", set_up)
+        assert log_in(database, None) is True
+        assert database.actor is not None and database.actor.role == "管理员"
+        assert len(codes) == 1
+        assert _search(_files_of(path), _needles(NAME, NUMBER)) == []
+    finally:
+        database.close()

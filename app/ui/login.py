@@ -50,15 +50,23 @@ def file_has_users(path: Path) -> bool:
 
 def log_in(database: Database, parent: QWidget | None) -> bool:
     """Set ``database.actor`` when the database has users: from the environment variables
-    when they are right, else through the login dialog. False when the clerk gave up."""
+    when they are right, else through the login dialog. A database without users asks for
+    its first 管理员 (unless the variables are set). False when the clerk gave up."""
     from app.services import accounts
     from app.services.errors import UserError
+    from app.services.settings import local_unit
 
     if database.actor is not None:  # logged in already (the first-run wizard's 管理员)
         return True
     with database.session() as session:
-        if not accounts.has_users(session):
-            return True
+        users = accounts.has_users(session)
+        unit = local_unit(session)
+        unit_name = unit.name if unit is not None else ""
+    if not users:
+        # from before accounts (or the wizard was left before its 管理员): a clerk must set up
+        # the first 管理员 now, which encrypts the data; scripts with the login variables go
+        # on as before (``init`` sets up the 管理员 for them)
+        return environment_login() or _first_admin(database, parent, unit_name)
     if environment_login():
         try:
             with database.session() as session:
@@ -75,6 +83,14 @@ def log_in(database: Database, parent: QWidget | None) -> bool:
         database.actor = dialog.actor
         return True
     return False
+
+
+def _first_admin(database: Database, parent: QWidget | None, unit_name: str) -> bool:
+    """设立第一位管理员 before the window shows any data; False when the clerk gave up."""
+    from app.ui.dialogs.account_dialogs import FirstAdminDialog
+
+    dialog = FirstAdminDialog(database, unit_name, parent, required=True)
+    return bool(dialog.exec() and database.actor is not None)
 
 
 class IdleLock(QObject):

@@ -316,12 +316,25 @@ class FirstAdminDialog(_AccountDialog):
     """设立第一位管理员 on a database without users (one from before accounts, or set up
     before any): then the recovery code is shown once and the 管理员 is logged in."""
 
-    def __init__(self, database: Database, unit_name: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        unit_name: str,
+        parent: QWidget | None = None,
+        *,
+        required: bool = False,
+    ) -> None:
         super().__init__(database, "设立第一位管理员", parent)
         self.unit_name = unit_name
-        note = QLabel(
-            self.tr("设立后，每次打开程序都要登录；管理员可在“用户管理”中为同事添加用户。")
-        )
+        text = self.tr("设立后，每次打开程序都要登录；管理员可在“用户管理”中为同事添加用户。")
+        if required:  # at start, on a database from before accounts: no way round it
+            text = self.tr(
+                "本机还没有管理员。社区矫正对象的个人信息须加密保存、凭密码查看，"
+                "请先设立第一位管理员：设立后本机已有的数据随即加密，每次打开程序都要登录。"
+            )
+            cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+            cancel.setText(self.tr("退出程序"))
+        note = QLabel(text)
         note.setWordWrap(True)
         self.name = QLineEdit()
         self.name.setMaxLength(50)
