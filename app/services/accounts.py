@@ -265,6 +265,9 @@ def encrypt_database(session: Session, make_admin: Callable[[], User]) -> tuple[
     user = make_admin()
     code = _set_recovery_code(session)
     vault.after_commit_finish(session, report)
+    _audit(session, "change", f"本机数据改为加密保存（已加密社区矫正对象 {report.subjects} 名、"
+                              f"待处理冲突 {report.conflicts} 项、本机密钥 {report.settings} 项）",
+           user)  # fmt: skip
     return user, code
 
 
@@ -280,7 +283,6 @@ def encrypt_with_admin(session: Session, user_id: int, password: str) -> str:
 
     def admin() -> User:
         _set_password(session, user, password)
-        _audit(session, "change", f"{user.name} 为本机数据加密", user)
         return user
 
     return encrypt_database(session, admin)[1]
