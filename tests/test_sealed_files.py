@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import shutil
+import time
 from datetime import date
 from pathlib import Path
 
@@ -178,8 +180,12 @@ def test_sealing_a_plain_store_in_place(database, tmp_path):
     _add_entry(database, [jpeg, png], "县矫正办")
     store = database.attachments
     assert not store.is_sealed(_sha(jpeg)) and store.thumbnail_bytes(_sha(jpeg))
+    left = store.original_path(_sha(jpeg)).with_name(".incoming-cut-off")  # a write cut off
+    left.write_bytes(jpeg.read_bytes())
+    os.utime(left, (time.time() - 3600, time.time() - 3600))
     key = _seal(database)  # the database is encrypted: its store follows
     assert seal_store_files(store, key) == 2
+    assert not left.exists()
     files = _assert_nothing_readable(database)
     assert {p.relative_to(store.root).parts[0] for p in files} == {"originals"}  # previews gone
     assert not [p for p in store.root.rglob(".*") if p.is_file()]  # no temporary file left

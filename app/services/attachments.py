@@ -27,6 +27,7 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -61,6 +62,7 @@ PDF_TYPE = "application/pdf"
 MEDIA_TYPES = frozenset({*IMAGE_TYPES.values(), PDF_TYPE})  # what check_file can answer
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 SEALED_OVERHEAD = len(FILE_MAGIC) + NONCE_BYTES + 16  # header, nonce and AES-GCM tag
+STALE_TEMPORARY_SECONDS = 60  # a temporary file this old belongs to no write under way
 
 KeyProvider = Callable[[], DataKey | None]
 """Gives the data key of the store's database (None: it has no vault, files stay plain);
@@ -498,7 +500,8 @@ def _needs_reduced_copy(data: bytes, verdict: str) -> bool | None:
 def seal_store_files(store: AttachmentStore, key: DataKey) -> int:
     """Seal a store whose database was just encrypted: every plain original is sealed in
     place (written under a temporary name, then replacing it), and plain previews and print
-    copies are removed (made again, sealed, when next asked for). Files already sealed are
+    copies are removed (made again, sealed, when next asked for), as are temporary files an
+    interrupted write left (older than a minute). Files already sealed are
     left as they are, so running it again does nothing. Returns how many originals it sealed.
     The store's own key provider is not used: ``key`` is the database's new key."""
     sealer = AttachmentStore(store.root, key=lambda: key)
@@ -513,6 +516,10 @@ def seal_store_files(store: AttachmentStore, key: DataKey) -> int:
             for path in store._stored(folder):
                 if not is_sealed_file(_head(path)):
                     path.unlink(missing_ok=True)
+        stale = time.time() - STALE_TEMPORARY_SECONDS
+        for path in store.root.glob("*/*/.*"):  # left by a write that was cut off: in clear
+            if path.is_file() and path.stat().st_mtime < stale:
+                path.unlink(missing_ok=True)
     return sealed
 
 

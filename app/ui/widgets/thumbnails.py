@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QPixmap
 
+from app.models.sealed import DataLocked
 from app.services.errors import UserError
 
 if TYPE_CHECKING:
     from app.services.attachments import AttachmentStore
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bangjiao.ui")
+_REPORTED: set[str] = set()
 
 
 def thumbnail_pixmap(store: AttachmentStore, sha256: str) -> QPixmap | None:
@@ -21,8 +23,12 @@ def thumbnail_pixmap(store: AttachmentStore, sha256: str) -> QPixmap | None:
     read, or a sealed one while the database is locked: the caller shows its placeholder)."""
     try:
         data = store.thumbnail_bytes(sha256)
+    except DataLocked:
+        return None  # expected while nobody is logged in: the window is hidden then
     except (OSError, UserError) as exc:
-        log.warning("照片 %s… 的缩略图无法显示：%s", sha256[:12], exc)
+        if sha256 not in _REPORTED:  # once, not on every repaint of the row
+            _REPORTED.add(sha256)
+            log.warning("照片 %s… 的缩略图无法显示：%s", sha256[:12], exc)
         return None
     if data is None:
         return None
