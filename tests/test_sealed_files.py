@@ -364,3 +364,26 @@ def test_the_ledger_page_paints_sealed_thumbnails(qtbot, monkeypatch, gui_app, d
     shot = page.view.viewport().grab().toImage()
     assert _magenta_pixels(shot) > 50  # the decrypted thumbnail is on screen
     window.grab().save(str(tmp_path / "ledger-sealed.png"))
+
+
+def test_an_issued_agreement_and_its_signed_scan_are_sealed(database, tmp_path):
+    from app.services import agreements
+
+    _seal(database)
+    store = database.attachments
+    with database.session() as s:
+        programme_id, units = current_programme(s).id, unit_ids(s)
+        agreement_id = agreements.create_draft(s, programme_id, units["法律援助中心"])
+        sha = agreements.issue(s, store, agreement_id, date(2018, 6, 28))
+    scan = make_jpeg(tmp_path / "签署页.jpg", size=(1240, 1754), colour=(250, 250, 245))
+    with database.session() as s:
+        agreements.sign(s, store, agreement_id, signed_on=date(2018, 7, 2), party_a_signatory="张主任",
+                        party_b_signatory="李主任", scans=[scan])  # fmt: skip
+    assert store.original_path(sha).read_bytes().startswith(FILE_MAGIC)
+    with database.session() as s:
+        pdf = agreements.agreement_pdf(s, store, agreement_id)
+        signed = agreements.scan_bytes(s, store, agreement_id)
+    assert pdf.startswith(b"%PDF-") and hashlib.sha256(pdf).hexdigest() == sha
+    assert "法律援助中心" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert signed == scan.read_bytes()
+    _assert_nothing_readable(database)

@@ -409,10 +409,7 @@ def issue(session: Session, store: AttachmentStore, agreement_id: int, issued_on
 def _store_bytes(
     session: Session, store: AttachmentStore, data: bytes, name: str, owner: int | None
 ) -> str:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / safe_file_name(name)
-        path.write_bytes(data)
-        return store.add(session, path, owner).sha256
+    return store.add_bytes(session, data, safe_file_name(name), owner).sha256
 
 
 def _combine_images(paths: list[Path], folder: Path) -> Path:

@@ -24,7 +24,6 @@ import hashlib
 import io
 import os
 import re
-import shutil
 import tempfile
 import threading
 import time
@@ -278,16 +277,24 @@ class AttachmentStore:
         path = Path(path)
         media_type = check_file(path)
         try:
-            size = path.stat().st_size
-            digest = hashlib.sha256()
-            with path.open("rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(chunk)
+            data = path.read_bytes()  # at most 20 MB (checked)
         except OSError as exc:
             raise ValidationError(f"文件“{path.name}”无法读取：{exc.strerror or exc}") from None
-        sha = digest.hexdigest()
+        return self._keep(session, data, path.name, media_type, owner_unit_id)
+
+    def add_bytes(
+        self, session: Session, data: bytes, name: str, owner_unit_id: int | None
+    ) -> StoredFile:
+        """Check, store (once) and record content made by the program (an issued PDF) under
+        the file name ``name``, never written anywhere in clear."""
+        return self._keep(session, data, name, check_content(data, name), owner_unit_id)
+
+    def _keep(
+        self, session: Session, data: bytes, name: str, media_type: str, owner_unit_id: int | None
+    ) -> StoredFile:
+        sha = hashlib.sha256(data).hexdigest()
         if not self.has(sha):
-            self._copy_in(path, sha)
+            self._write(self.original_path(sha), data, ORIGINAL, sha)
         if media_type.startswith("image/"):
             self.make_previews(sha)
         record = session.scalar(select(Attachment).where(Attachment.sha256 == sha))
@@ -295,9 +302,9 @@ class AttachmentStore:
             record = Attachment(
                 uuid=attachment_uuid(sha),
                 sha256=sha,
-                original_name=path.name[:255],
+                original_name=name[:255],
                 media_type=media_type,
-                size_bytes=size,
+                size_bytes=len(data),
                 owner_unit_id=owner_unit_id,
             )
             session.add(record)
@@ -306,26 +313,11 @@ class AttachmentStore:
             record.id, sha, record.original_name, record.media_type, record.size_bytes
         )
 
-    def _copy_in(self, source: Path, sha256: str) -> None:
-        """Copy a file the caller has hashed into its place (sealed with the key, if any)."""
-        target = self.original_path(sha256)
-        if self._key() is not None:
-            self._write(target, source.read_bytes(), ORIGINAL, sha256)
-            return
-        private_folder(target.parent, top=self.root)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        os.close(fd)
-        try:
-            shutil.copyfile(source, temp)
-            replace_file(temp, target)
-        finally:
-            Path(temp).unlink(missing_ok=True)
-
     def add_verified(self, path: Path, sha256: str) -> None:
         """Put a file whose hash is already verified (from a package) into the store; its
         previews are made when first asked for (``thumbnail_bytes``, ``reduced_bytes``)."""
         if not self.has(sha256):
-            self._copy_in(Path(path), sha256)
+            self._write(self.original_path(sha256), Path(path).read_bytes(), ORIGINAL, sha256)
 
     def receive(self, sha256: str, write: Callable[[BinaryIO], None]) -> None:
         """Put a file from an exchange package into the store by having ``write(out)`` write
