@@ -8,6 +8,7 @@ import io
 import os
 import shutil
 import time
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from sqlalchemy import select
 
 from app.models import Attachment, Phase, sealed
 from app.models.sealed import FILE_MAGIC, DataKey, DataLocked, VaultError
+from app.reports.docx.summary import render_department_docx
 from app.reports.summary_pdf import PHOTO_MAX_SIDE, render_department_summary
 from app.services import ledger, summaries
 from app.services.attachments import seal_store_files
@@ -216,6 +218,11 @@ def test_a_summary_pdf_embeds_the_sealed_photo(database, tmp_path):
             render_department_summary(department_report(s, database.attachments, summary.id))
             for _ in range(2)  # the second from the kept print copy
         ]
+        docx = render_department_docx(department_report(s, database.attachments, summary.id))
+    with zipfile.ZipFile(io.BytesIO(docx)) as word:
+        (media,) = [n for n in word.namelist() if n.startswith("word/media/")]
+        with Image.open(io.BytesIO(word.read(media))) as embedded:  # the Word file has it too
+            assert embedded.format == "JPEG" and max(embedded.size) == PHOTO_MAX_SIDE
     store = database.attachments
     copy = store.print_copy_path(photo.sha256)
     assert copy.read_bytes().startswith(FILE_MAGIC)  # the print copy is sealed too

@@ -87,7 +87,7 @@ class PhotoCard(QFrame):
         if thumb is not None:
             self.image.setPixmap(
                 thumb.scaled(THUMB, Qt.AspectRatioMode.KeepAspectRatio,
-                                           Qt.TransformationMode.SmoothTransformation)
+                             Qt.TransformationMode.SmoothTransformation)
             )  # fmt: skip
         else:
             self.image.setText(self.tr("（无法显示）"))
