@@ -374,7 +374,7 @@ def first_look(database: Database, photos: int = FIRST_LOOK) -> dict[str, Any]:
             session.scalars(select(Attachment.sha256).order_by(Attachment.id).limit(photos))
         )
     start = time.perf_counter()
-    made = sum(store.thumbnail_path(sha) is not None for sha in shas)
+    made = sum(store.thumbnail_bytes(sha) is not None for sha in shas)
     return {"look_seconds": time.perf_counter() - start, "look_thumbs": made}
 
 

@@ -149,7 +149,7 @@ def test_lifecycle_and_refusals(database, ctx, tmp_path):
     with database.session() as s:
         agreements.sign(s, store, agreement_id, signed_on=date(2018, 7, 2), party_a_signatory="张主任",
                         party_b_signatory="李主任", scans=pages)  # fmt: skip
-        scan = agreements.scan_path(s, store, agreement_id)
+        scan = io.BytesIO(agreements.scan_bytes(s, store, agreement_id))
         rate = agreements.signing_rate(s, programme_id)
     assert len(PdfReader(scan).pages) == 2  # the photographed pages, combined into one PDF
     assert (rate.signed, rate.required) == (1, 7)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from datetime import date
 
 import pytest
@@ -27,10 +28,11 @@ def test_a_photo_is_stored_once_with_reduced_copy_and_thumbnail(database, tmp_pa
         assert s.scalar(select(func.count()).select_from(Attachment)) == 1
     assert first.attachment_id == second.attachment_id
     assert first.media_type == "image/jpeg" and first.original_name == "IMG_0001.JPG"
-    assert store.original_path(first.sha256).read_bytes() == big.read_bytes()
-    with Image.open(store.reduced_path(first.sha256)) as reduced:
+    assert store.original_path(first.sha256).read_bytes() == big.read_bytes()  # no vault: plain
+    assert store.read_original(first.sha256) == big.read_bytes()
+    with Image.open(io.BytesIO(store.reduced_bytes(first.sha256))) as reduced:
         assert max(reduced.size) == REDUCED_MAX_SIDE
-    with Image.open(store.thumbnail_path(first.sha256)) as thumb:
+    with Image.open(io.BytesIO(store.thumbnail_bytes(first.sha256))) as thumb:
         assert max(thumb.size) <= 240
     assert store.root == database.file.with_name("bangjiao-files")
 
@@ -39,9 +41,9 @@ def test_a_small_photo_is_shown_from_the_original(database, tmp_path):
     small = make_jpeg(tmp_path / "small.jpg", size=(800, 600))
     with database.session() as s:
         stored = database.attachments.add(s, small, None)
-    assert database.attachments.reduced_path(stored.sha256) == database.attachments.original_path(
-        stored.sha256
-    )
+    store = database.attachments
+    assert not store.has_reduced_copy(stored.sha256)
+    assert store.reduced_bytes(stored.sha256) == small.read_bytes()
 
 
 def test_pdfs_are_accepted(tmp_path):
@@ -116,23 +118,24 @@ def _stored_without_previews(store, source):
 def test_previews_are_made_on_first_request_from_an_original_that_has_none(database, tmp_path):
     store = database.attachments
     sha = _stored_without_previews(store, make_jpeg(tmp_path / "导入.jpg", size=(4000, 3000)))
-    thumb = store.thumbnail_path(sha)
-    assert thumb is not None and thumb != store.original_path(sha)
-    with Image.open(thumb) as image:
+    thumb = store.thumbnail_bytes(sha)
+    assert thumb is not None
+    with Image.open(io.BytesIO(thumb)) as image:
         assert image.format == "JPEG" and image.size == (240, 180)
-    reduced = store.reduced_path(sha)
-    assert reduced != store.original_path(sha)
-    with Image.open(reduced) as image:
+    reduced = store.reduced_bytes(sha)
+    assert store.has_reduced_copy(sha)
+    with Image.open(io.BytesIO(reduced)) as image:
         assert image.format == "JPEG" and image.size == (REDUCED_MAX_SIDE, 1200)
-    assert store.thumbnail_path(sha) == thumb and store.reduced_path(sha) == reduced  # kept
+    assert store.thumbnail_bytes(sha) == thumb and store.reduced_bytes(sha) == reduced  # kept
     assert not list(store.root.rglob("*.tmp"))
 
 
 def test_a_small_imported_photo_gets_a_thumbnail_and_is_its_own_reduced_copy(database, tmp_path):
     store = database.attachments
     sha = _stored_without_previews(store, make_jpeg(tmp_path / "小.jpg", size=(800, 600)))
-    assert store.reduced_path(sha) == store.original_path(sha)
-    with Image.open(store.thumbnail_path(sha)) as image:
+    assert store.reduced_bytes(sha) == store.read_original(sha)
+    assert not store.has_reduced_copy(sha)
+    with Image.open(io.BytesIO(store.thumbnail_bytes(sha))) as image:
         assert image.format == "JPEG" and image.size == (240, 180)
 
 
@@ -143,29 +146,29 @@ def test_a_preview_follows_the_photos_orientation(database, tmp_path):
     Image.new("RGB", (2000, 1000), (200, 90, 40)).save(source, "JPEG", exif=exif)
     store = database.attachments
     sha = _stored_without_previews(store, source)
-    with Image.open(store.thumbnail_path(sha)) as image:
+    with Image.open(io.BytesIO(store.thumbnail_bytes(sha))) as image:
         assert image.size == (120, 240)
-    with Image.open(store.reduced_path(sha)) as image:
+    with Image.open(io.BytesIO(store.reduced_bytes(sha))) as image:
         assert image.size == (800, REDUCED_MAX_SIDE)
 
 
 def test_no_preview_for_pdfs_broken_or_absent_files(database, tmp_path):
     store = database.attachments
     pdf = _stored_without_previews(store, make_pdf(tmp_path / "扫描件.pdf"))
-    assert store.thumbnail_path(pdf) is None
-    assert store.reduced_path(pdf) == store.original_path(pdf)
+    assert store.thumbnail_bytes(pdf) is None
+    assert store.reduced_bytes(pdf) == store.read_original(pdf)
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(make_jpeg(tmp_path / "whole.jpg").read_bytes()[:300])
     bad = _stored_without_previews(store, broken)
-    assert store.thumbnail_path(bad) is None and store.thumbnail_path(bad) is None
-    assert store.reduced_path(bad) == store.original_path(bad)
+    assert store.thumbnail_bytes(bad) is None and store.thumbnail_bytes(bad) is None
+    assert store.reduced_bytes(bad) == broken.read_bytes()
     assert not list(store.root.rglob("*.tmp"))
     # a photo not in the store yet has no thumbnail, and gets one once it arrives
     later = make_jpeg(tmp_path / "later.jpg", size=(1000, 800))
     sha = hashlib.sha256(later.read_bytes()).hexdigest()
-    assert store.thumbnail_path(sha) is None
+    assert store.thumbnail_bytes(sha) is None
     store.add_verified(later, sha)
-    assert store.thumbnail_path(sha) is not None
+    assert store.thumbnail_bytes(sha) is not None
 
 
 def test_threads_asking_for_the_same_thumbnail_all_get_the_finished_file(database, tmp_path):
@@ -175,9 +178,9 @@ def test_threads_asking_for_the_same_thumbnail_all_get_the_finished_file(databas
     photos = [make_jpeg(tmp_path / f"{i}.jpg", (1600, 1200), (80 * i, 100, 200)) for i in range(3)]
     shas = [_stored_without_previews(store, photo) for photo in photos]
     with ThreadPoolExecutor(8) as pool:
-        found = list(pool.map(lambda i: store.thumbnail_path(shas[i % 3]), range(24)))
-    assert all(path is not None for path in found) and len(set(found)) == 3
-    for path in set(found):
-        with Image.open(path) as image:
+        found = list(pool.map(lambda i: store.thumbnail_bytes(shas[i % 3]), range(24)))
+    assert all(data is not None for data in found) and len(set(found)) == 3
+    for data in set(found):
+        with Image.open(io.BytesIO(data)) as image:
             image.load()
             assert image.size == (240, 180)

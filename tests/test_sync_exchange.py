@@ -117,12 +117,13 @@ def test_a_units_records_reach_the_county_with_photos_and_sealed_subjects(office
         entry = s.scalar(select(LedgerEntry))
         assert entry.title == "劳动争议法律援助" and entry.subject.id_number == valid_id_number()
         sha = s.scalar(select(Attachment.sha256))
-    assert county.attachments.has(sha) and county.attachments.thumbnail_path(sha) is not None
+    assert county.attachments.has(sha) and county.attachments.thumbnail_bytes(sha) is not None
     with county.session() as s:
         sealed = vault.has_vault(s)
-    if sealed:  # stored under the county's own key: the number is nowhere in its files
+    if sealed:  # stored under the county's own key: the number and the photo are nowhere
         for file in (county.file, county.file.with_name(county.file.name + "-wal")):
             assert valid_id_number().encode() not in file.read_bytes()
+        assert county.attachments.is_sealed(sha)
 
     with pytest.raises(PackageError, match="已经导入过"):
         import_package(county, package)

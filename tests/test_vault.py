@@ -458,3 +458,25 @@ def test_a_clerk_opening_a_database_from_before_accounts_sets_up_the_first_manag
         assert _search(_files_of(path), _needles(NAME, NUMBER)) == []
     finally:
         database.close()
+
+
+def test_photos_stored_in_clear_are_sealed_when_the_database_is_encrypted(tmp_path):
+    from app.services.attachments import store_for
+    from tests.helpers import make_jpeg
+
+    path = tmp_path / "old.db"
+    database = _plain_database(path)
+    try:
+        with database.session() as s:
+            stored = database.attachments.add(s, make_jpeg(tmp_path / "p.jpg"), None)
+        original = store_for(path).original_path(stored.sha256)
+        plain = original.read_bytes()
+        assert plain.startswith(b"\xff\xd8")
+        with database.session() as s:
+            accounts.create_first_admin(s, "admin", "admin-password-1")
+        assert not original.read_bytes().startswith(b"\xff\xd8")  # sealed in place
+        for file in (store_for(path).root).rglob("*"):
+            assert not file.is_file() or b"JFIF" not in file.read_bytes()
+        assert database.attachments.read_original(stored.sha256) == plain
+    finally:
+        database.close()

@@ -8,20 +8,19 @@ photos stays small.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
 import os
-import tempfile
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from itertools import count
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
@@ -36,6 +35,7 @@ from reportlab.platypus import (
 from reportlab.platypus.frames import Frame
 from reportlab.platypus.tableofcontents import TableOfContents
 
+from app.models.sealed import VaultError
 from app.reports.official import (
     BOTTOM,
     LEADING,
@@ -55,8 +55,6 @@ from app.reports.official import (
 )
 from app.reports.typesetting import Paragraph, unit_name
 from app.services.errors import UserError
-from app.services.files import replace_file
-from app.services.private_files import private_folder, write_private_bytes
 from app.services.summaries import FROZEN_AT_UPGRADE
 from app.services.summary_reports import (
     SIGNED,
@@ -92,91 +90,80 @@ def _table(
 
 
 # ---------------------------------------------------------------- photos
+PrintCopy = tuple[bytes, int, int]
+"""A photo's print-sized JPEG, its width and height in pixels."""
+
+
 class PhotoCache:
-    """Print-sized JPEG copies of photos, made once (in parallel by ``prefetch``) and kept on
-    disk: beside the attachment store when the photo says where, else in a temporary folder.
-    ReportLab embeds a JPEG file as it is, keyed by its name (no decoding, no hashing)."""
+    """Print-sized JPEG copies of photos, made once (in parallel by ``prefetch``) and kept in
+    the photo's store (sealed there when its database has a key), held in memory for the
+    document being built: a copy is ≈ 0.1 MB. The store decrypts the original for them."""
 
     def __init__(self) -> None:
-        self._done: dict[Path, tuple[Path, int, int] | None] = {}
-        self._scratch: tempfile.TemporaryDirectory[str] | None = None
-        self._numbers = count()
+        self._done: dict[str, PrintCopy | None] = {}
 
     def close(self) -> None:
-        """Remove the temporary copies (those not kept beside the store)."""
-        if self._scratch is not None:
-            self._scratch.cleanup()
+        """Let go of the copies held for the document."""
+        self._done.clear()
 
-    def _target(self, photo: ReportPhoto) -> Path:
-        if photo.print_copy is not None:
-            return photo.print_copy
-        if self._scratch is None:
-            self._scratch = tempfile.TemporaryDirectory(prefix="bangjiao-print-")
-        return Path(self._scratch.name) / f"{next(self._numbers)}.jpg"
-
-    def _make(self, photo: ReportPhoto, target: Path) -> tuple[Path, int, int] | None:
+    def _make(self, photo: ReportPhoto) -> PrintCopy | None:
         from PIL import Image as PILImage
 
+        store, sha = photo.store, photo.sha256
         try:
-            if target.exists():
-                with PILImage.open(target) as image:
-                    return target, image.width, image.height
-        except OSError:
+            kept = store.print_copy_bytes(sha)
+            if kept is not None:
+                with PILImage.open(io.BytesIO(kept)) as image:
+                    return kept, image.width, image.height
+        except (OSError, VaultError):
             pass  # a damaged copy: made again
-        made = _downscaled(photo)
+        try:
+            original = store.read_original(sha)
+        except (OSError, VaultError):  # lost or altered: the cell says it cannot be read
+            return None
+        made = _downscaled(original)
         if made is None:
             return None
-        data, width, height = made
-        try:
-            private_folder(target.parent, top=target.parents[2])  # <store>/print/ab/x.jpg
-            partial = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.part")
-            write_private_bytes(partial, data)
-            replace_file(partial, target)
-        except (OSError, UserError):  # a read-only store: keep the copy for this document only
-            target = self._target(ReportPhoto(photo.path, photo.caption, photo.department))
-            target.write_bytes(data)
-        return target, width, height
+        with contextlib.suppress(OSError, UserError):  # read-only store: for this document only
+            store.save_print_copy(sha, made[0])
+        return made
 
     def prefetch(self, photos: Iterable[ReportPhoto]) -> None:
-        """Make every copy not yet made, on all cores (Pillow releases the GIL)."""
-        todo = {p.path: p for p in photos if p.path not in self._done}
+        """Make every copy not yet made, on all cores (Pillow and AES release the GIL)."""
+        todo = {p.sha256: p for p in photos if p.sha256 not in self._done}
         if not todo:
             return
-        jobs = [(photo, self._target(photo)) for photo in todo.values()]
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-            for (photo, _target), made in zip(
-                jobs, pool.map(lambda job: self._make(*job), jobs), strict=True
-            ):
-                self._done[photo.path] = made
+            for sha, made in zip(todo, pool.map(self._make, todo.values()), strict=True):
+                self._done[sha] = made
 
-    def get(self, photo: ReportPhoto) -> tuple[Path, int, int] | None:
-        """(the print copy, its width, height), or None when the photo cannot be read."""
-        if photo.path not in self._done:
-            self._done[photo.path] = self._make(photo, self._target(photo))
-        return self._done[photo.path]
+    def get(self, photo: ReportPhoto) -> PrintCopy | None:
+        """(the print copy's JPEG, its width, height), or None when the photo cannot be read."""
+        if photo.sha256 not in self._done:
+            self._done[photo.sha256] = self._make(photo)
+        return self._done[photo.sha256]
 
 
 def make_print_copies(store: AttachmentStore, shas: Iterable[str]) -> int:
     """Make the print copies of these photos in ``store`` (those not made yet); how many exist."""
-    photos = [ReportPhoto(store.original_path(sha), "", "", store.print_copy_path(sha))
-              for sha in shas if store.has(sha)]  # fmt: skip
+    photos = [ReportPhoto(store, sha, "", "") for sha in shas if store.has(sha)]
     cache = PhotoCache()
     try:
         cache.prefetch(photos)
     finally:
         cache.close()
-    return sum(1 for photo in photos if photo.print_copy and photo.print_copy.exists())
+    return sum(1 for photo in photos if store.print_copy_path(photo.sha256).exists())
 
 
-def _downscaled(photo: ReportPhoto) -> tuple[bytes, int, int] | None:
+def _downscaled(original: bytes) -> PrintCopy | None:
     from PIL import Image as PILImage
     from PIL import ImageOps
 
     image: PILImage.Image
     try:
-        with PILImage.open(photo.path) as image:
+        with PILImage.open(io.BytesIO(original)) as image:
             width, height = image.size
             scale = PHOTO_MAX_SIDE / max(width, height)
             if scale < 1:  # JPEG: decode at 1/2, 1/4 or 1/8 scale, still at least the target size
@@ -192,16 +179,39 @@ def _downscaled(photo: ReportPhoto) -> tuple[bytes, int, int] | None:
         return None
 
 
+class _JpegReader(ImageReader):  # type: ignore[misc]  # ReportLab has no type hints
+    """A JPEG in memory, embedded as it is. ReportLab names an ImageReader's picture by a
+    digest of its decoded pixels (decoding every photo and keeping the pixels, ≈ 2 MB each,
+    as long as the story lives); the JPEG's own hash names it here instead."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(io.BytesIO(data))
+        self._dataA = None
+        self._name = hashlib.sha256(data).digest()
+
+    def getRGBData(self) -> bytes:
+        if self.jpeg_fh() is not None:  # only names the picture: the JPEG itself is embedded
+            return self._name
+        return super().getRGBData()  # type: ignore[no-any-return]
+
+
+def picture(data: bytes, width: float, height: float) -> Image:
+    """A platypus picture of a JPEG held in memory, drawn ``width`` × ``height``."""
+    flowable = Image(io.BytesIO(data), width=width, height=height)
+    flowable._img = _JpegReader(data)
+    return flowable
+
+
 def _photo_cell(photo: ReportPhoto, cache: PhotoCache, st: Styles) -> Story:
     made = cache.get(photo)
     box_w, box_h = PHOTO_BOX
     if made is None:
-        picture: Flowable = _p("（照片文件无法读取）", st["cell_center"])
+        flowable: Flowable = _p("（照片文件无法读取）", st["cell_center"])
     else:
-        path, width, height = made
+        data, width, height = made
         scale = min(box_w / width, box_h / height)
-        picture = Image(str(path), width=width * scale, height=height * scale)
-    return [picture, Spacer(0, 2 * mm), _p(photo.caption, st["caption"])]
+        flowable = picture(data, width * scale, height * scale)
+    return [flowable, Spacer(0, 2 * mm), _p(photo.caption, st["caption"])]
 
 
 def photo_pages(photos: list[ReportPhoto], cache: PhotoCache, st: Styles) -> Story:

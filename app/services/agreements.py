@@ -409,10 +409,7 @@ def issue(session: Session, store: AttachmentStore, agreement_id: int, issued_on
 def _store_bytes(
     session: Session, store: AttachmentStore, data: bytes, name: str, owner: int | None
 ) -> str:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / safe_file_name(name)
-        path.write_bytes(data)
-        return store.add(session, path, owner).sha256
+    return store.add_bytes(session, data, safe_file_name(name), owner).sha256
 
 
 def _combine_images(paths: list[Path], folder: Path) -> Path:
@@ -533,21 +530,21 @@ def agreement_pdf(session: Session, store: AttachmentStore, agreement_id: int) -
     """The agreement as a PDF: the stored issued file, or a fresh rendering of a draft."""
     agreement = _get(session, agreement_id)
     if agreement.pdf_sha256 and store.has(agreement.pdf_sha256):
-        return store.original_path(agreement.pdf_sha256).read_bytes()
+        return store.read_original(agreement.pdf_sha256)
     from app.reports.agreement_pdf import render_agreement_pdf
 
     return render_agreement_pdf(current_content(session, agreement))
 
 
-def scan_path(session: Session, store: AttachmentStore, agreement_id: int) -> Path | None:
-    """Where the signed scan is stored, if any."""
+def scan_bytes(session: Session, store: AttachmentStore, agreement_id: int) -> bytes | None:
+    """The signed scan's content (a PDF, or a photo), None when the agreement has none."""
     agreement = _get(session, agreement_id)
     if agreement.scan_attachment_id is None:
         return None
     sha = session.scalar(
         select(Attachment.sha256).where(Attachment.id == agreement.scan_attachment_id)
     )
-    return store.original_path(sha) if sha else None
+    return store.read_original(sha) if sha else None
 
 
 def department_id_by_name(session: Session, name: str) -> int:

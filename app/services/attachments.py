@@ -1,30 +1,50 @@
 """Content-addressed store for photos and PDFs, beside the database.
 
-Files are named by their SHA-256 and stored once however often they are used. Large photos
-are kept as they are; a reduced copy (for screens and printing) and a thumbnail are made
-next to them when first asked for (right away for a photo a user adds; an import leaves them
-to the first look). Content is checked, not the file name: only real JPEG/PNG images and PDFs
-pass.
+Files are named by their SHA-256 (of the plain content) and stored once however often they are
+used. Large photos are kept as they are; a reduced copy (for screens and printing) and a
+thumbnail are made next to them when first asked for (right away for a photo a user adds; an
+import leaves them to the first look). Content is checked, not the file name: only real
+JPEG/PNG images and PDFs pass.
+
+Sealed at rest: when the database has a data key (``app.models.sealed``), every file the store
+writes — originals, reduced copies, thumbnails, print copies — is sealed with it (AES-GCM
+behind the header ``FILE_MAGIC``; each kind of file has its own purpose, bound to the hash, so
+a file cannot stand in for another). Readers never open the files themselves: they ask the
+store for plain bytes (:meth:`AttachmentStore.read_original`, :meth:`~AttachmentStore.
+thumbnail_bytes`, …), which opens a sealed file with the key (``DataLocked`` when nobody is
+logged in) and reads a plain one as it is. A database without a vault keeps plain files, as
+before. :func:`seal_store_files` seals a store in place when its database is first encrypted.
+Backups copy the stored files as they are (ciphertext, under the key the restored database
+holds).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
-import shutil
 import tempfile
 import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Attachment
+from app.models.sealed import (
+    FILE_MAGIC,
+    NONCE_BYTES,
+    DataKey,
+    DataLocked,
+    VaultError,
+    is_sealed_file,
+)
 from app.services.errors import UserError, ValidationError, file_problem
 from app.services.files import replace_file
 from app.services.private_files import private_folder
@@ -40,6 +60,24 @@ IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
 PDF_TYPE = "application/pdf"
 MEDIA_TYPES = frozenset({*IMAGE_TYPES.values(), PDF_TYPE})  # what check_file can answer
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+SEALED_OVERHEAD = len(FILE_MAGIC) + NONCE_BYTES + 16  # header, nonce and AES-GCM tag
+STALE_TEMPORARY_SECONDS = 60  # a temporary file this old belongs to no write under way
+
+KeyProvider = Callable[[], DataKey | None]
+"""Gives the data key of the store's database (None: it has no vault, files stay plain);
+raises ``DataLocked`` when the database is locked."""
+
+# each kind of stored file is sealed for its own purpose, bound to the photo's hash
+ORIGINAL, REDUCED, THUMBNAIL, PRINT = "original", "reduced", "thumbnail", "print"
+NO_KEY_MESSAGE = "照片库中的文件已加密，而这个数据库没有数据钥匙，无法打开。"
+
+
+def _no_key() -> DataKey | None:
+    return None
+
+
+def _purpose(kind: str, sha256: str) -> str:
+    return f"{kind} {sha256}"
 
 
 @dataclass(frozen=True)
@@ -84,27 +122,35 @@ def check_file(path: Path) -> str:
     """The real media type of a file a user picked, or ValidationError saying what is wrong."""
     path = Path(path)
     try:
-        return _sniff(path, path.stat().st_size)
+        size = path.stat().st_size
+        check_size(size, path.name)
+        with path.open("rb") as fh:
+            return _sniff(fh, size, path.name)
     except OSError as exc:
         raise ValidationError(file_problem(exc, path)) from None
 
 
-def _sniff(path: Path, size: int, name: str | None = None) -> str:
-    """The real media type of a file, or ValidationError with a Chinese message naming the
-    file ``name`` (its file name when None)."""
-    name = path.name if name is None else name
-    check_size(size, name)
-    with path.open("rb") as fh:
-        head = fh.read(8)
-        if head.startswith(b"%PDF-"):
-            fh.seek(max(0, size - 2048))
-            if b"%%EOF" not in fh.read():
-                raise ValidationError(f"文件“{name}”不是完整的 PDF 文件（可能已损坏或未传完）。")
-            return PDF_TYPE
+def check_content(data: bytes, name: str) -> str:
+    """The real media type of a file's content (named ``name`` in messages), or
+    ValidationError saying what is wrong."""
+    check_size(len(data), name)
+    return _sniff(io.BytesIO(data), len(data), name)
+
+
+def _sniff(fh: BinaryIO, size: int, name: str) -> str:
+    """The real media type of an open file of ``size`` bytes, or ValidationError with a
+    Chinese message naming the file ``name``."""
+    head = fh.read(8)
+    if head.startswith(b"%PDF-"):
+        fh.seek(max(0, size - 2048))
+        if b"%%EOF" not in fh.read():
+            raise ValidationError(f"文件“{name}”不是完整的 PDF 文件（可能已损坏或未传完）。")
+        return PDF_TYPE
+    fh.seek(0)
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
+        with Image.open(fh) as image:
             kind = image.format
             image.verify()
     except (UnidentifiedImageError, Image.DecompressionBombError):
@@ -116,51 +162,139 @@ def _sniff(path: Path, size: int, name: str | None = None) -> str:
     return IMAGE_TYPES[kind]
 
 
-class AttachmentStore:
-    """Files under ``root``: originals/, reduced/ and thumbs/, each split by hash prefix."""
+def _head(path: Path) -> bytes:
+    with path.open("rb") as fh:
+        return fh.read(len(FILE_MAGIC))
 
-    def __init__(self, root: Path) -> None:
+
+class AttachmentStore:
+    """Files under ``root``: originals/, reduced/, thumbs/ and print/, each split by hash
+    prefix; sealed with the key ``key()`` gives (plain when it gives None)."""
+
+    def __init__(self, root: Path, key: KeyProvider = _no_key) -> None:
         self.root = root
+        self._key = key
+
+    # ------------------------------------------------------------ where files are kept
 
     def original_path(self, sha256: str) -> Path:
-        """Where the file itself is kept."""
+        """Where the file itself is kept — sealed when the database has a key: read it with
+        :meth:`read_original` (backups copy it as it is)."""
         return self.root / "originals" / sha256[:2] / sha256
 
-    def reduced_path(self, sha256: str) -> Path:
-        """A photo reduced for screens and printing (the original if already small, or not a
-        photo). Made on first request when the original is large and has none yet."""
-        reduced = self._reduced_file(sha256)
-        if reduced.exists() or not self._make_reduced(sha256):
-            return reduced if reduced.exists() else self.original_path(sha256)
-        return reduced
+    def print_copy_path(self, sha256: str) -> Path:
+        """Where the summaries' print-sized copy of a photo is kept once made (possibly
+        sealed: read it with :meth:`print_copy_bytes`)."""
+        return self.root / "print" / sha256[:2] / f"{sha256}.jpg"
 
-    def thumbnail_path(self, sha256: str) -> Path | None:
-        """A small preview of a photo, made on first request; None for PDFs, files that are
-        not here, and photos that cannot be read."""
-        thumb = self._thumb_file(sha256)
-        if thumb.exists() or self._make_thumbnail(sha256):
-            return thumb
-        return None
+    def _reduced_file(self, sha256: str) -> Path:
+        return self.root / "reduced" / sha256[:2] / f"{sha256}.jpg"
+
+    def _thumb_file(self, sha256: str) -> Path:
+        return self.root / "thumbs" / sha256[:2] / f"{sha256}.jpg"
 
     def has(self, sha256: str) -> bool:
         """Whether the file is in the store."""
         return self.original_path(sha256).exists()
+
+    # ------------------------------------------------------------ reading and writing
+
+    def _read(self, path: Path, kind: str, sha256: str) -> bytes:
+        """The plain content of a stored file: opened with the key when sealed."""
+        data = path.read_bytes()
+        if not is_sealed_file(data):
+            return data
+        key = self._key()
+        if key is None:
+            raise VaultError(NO_KEY_MESSAGE)
+        return key.open_bytes(data, _purpose(kind, sha256))
+
+    def _write(self, target: Path, data: bytes, kind: str, sha256: str) -> None:
+        """Write ``data`` to ``target`` atomically (temporary name, then replace), sealed
+        when the database has a key."""
+        key = self._key()
+        if key is not None:
+            data = key.seal_bytes(data, _purpose(kind, sha256))
+        private_folder(target.parent, top=self.root)
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            replace_file(temp, target)
+        finally:
+            Path(temp).unlink(missing_ok=True)
+
+    def read_original(self, sha256: str) -> bytes:
+        """The file's plain content (OSError when it is not here; DataLocked when it is
+        sealed and nobody is logged in; VaultError when it does not open)."""
+        return self._read(self.original_path(sha256), ORIGINAL, sha256)
+
+    def plain_size(self, sha256: str) -> int:
+        """The size of the file's plain content, without reading it all."""
+        path = self.original_path(sha256)
+        size = path.stat().st_size
+        return size - SEALED_OVERHEAD if is_sealed_file(_head(path)) else size
+
+    def is_sealed(self, sha256: str) -> bool:
+        """Whether the stored original is sealed."""
+        return is_sealed_file(_head(self.original_path(sha256)))
+
+    def thumbnail_bytes(self, sha256: str) -> bytes | None:
+        """A small JPEG preview of a photo, made on first request; None for PDFs, files that
+        are not here, and photos that cannot be read."""
+        thumb = self._thumb_file(sha256)
+        if thumb.exists() or self._make_thumbnail(sha256):
+            return self._read(thumb, THUMBNAIL, sha256)
+        return None
+
+    def reduced_bytes(self, sha256: str) -> bytes:
+        """A photo reduced for screens and printing (the original's content if already small,
+        or not a photo). Made on first request when the original is large and has none yet."""
+        reduced = self._reduced_file(sha256)
+        if reduced.exists() or self._make_reduced(sha256):
+            return self._read(reduced, REDUCED, sha256)
+        return self.read_original(sha256)
+
+    def has_reduced_copy(self, sha256: str) -> bool:
+        """Whether a reduced copy of the photo was made (a small photo is its own)."""
+        return self._reduced_file(sha256).exists()
+
+    def print_copy_bytes(self, sha256: str) -> bytes | None:
+        """The print-sized JPEG the summaries made of a photo, None when not made yet."""
+        path = self.print_copy_path(sha256)
+        if not path.exists():
+            return None
+        return self._read(path, PRINT, sha256)
+
+    def save_print_copy(self, sha256: str, data: bytes) -> None:
+        """Keep a photo's print-sized JPEG (sealed when the database has a key)."""
+        self._write(self.print_copy_path(sha256), data, PRINT, sha256)
+
+    # ------------------------------------------------------------ adding files
 
     def add(self, session: Session, path: Path, owner_unit_id: int | None) -> StoredFile:
         """Check, copy in (once) and record a file; return the stored attachment."""
         path = Path(path)
         media_type = check_file(path)
         try:
-            size = path.stat().st_size
-            digest = hashlib.sha256()
-            with path.open("rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(chunk)
+            data = path.read_bytes()  # at most 20 MB (checked)
         except OSError as exc:
             raise ValidationError(f"文件“{path.name}”无法读取：{exc.strerror or exc}") from None
-        sha = digest.hexdigest()
+        return self._keep(session, data, path.name, media_type, owner_unit_id)
+
+    def add_bytes(
+        self, session: Session, data: bytes, name: str, owner_unit_id: int | None
+    ) -> StoredFile:
+        """Check, store (once) and record content made by the program (an issued PDF) under
+        the file name ``name``, never written anywhere in clear."""
+        return self._keep(session, data, name, check_content(data, name), owner_unit_id)
+
+    def _keep(
+        self, session: Session, data: bytes, name: str, media_type: str, owner_unit_id: int | None
+    ) -> StoredFile:
+        sha = hashlib.sha256(data).hexdigest()
         if not self.has(sha):
-            self._copy_in(path, self.original_path(sha))
+            self._write(self.original_path(sha), data, ORIGINAL, sha)
         if media_type.startswith("image/"):
             self.make_previews(sha)
         record = session.scalar(select(Attachment).where(Attachment.sha256 == sha))
@@ -168,9 +302,9 @@ class AttachmentStore:
             record = Attachment(
                 uuid=attachment_uuid(sha),
                 sha256=sha,
-                original_name=path.name[:255],
+                original_name=name[:255],
                 media_type=media_type,
-                size_bytes=size,
+                size_bytes=len(data),
                 owner_unit_id=owner_unit_id,
             )
             session.add(record)
@@ -179,91 +313,33 @@ class AttachmentStore:
             record.id, sha, record.original_name, record.media_type, record.size_bytes
         )
 
-    def _copy_in(self, source: Path, target: Path) -> None:
-        private_folder(target.parent, top=self.root)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        os.close(fd)
-        try:
-            shutil.copyfile(source, temp)
-            replace_file(temp, target)
-        finally:
-            Path(temp).unlink(missing_ok=True)
-
-    # ------------------------------------------------------------ previews, made on request
-
-    def _reduced_file(self, sha256: str) -> Path:
-        return self.root / "reduced" / sha256[:2] / f"{sha256}.jpg"
-
-    def _thumb_file(self, sha256: str) -> Path:
-        return self.root / "thumbs" / sha256[:2] / f"{sha256}.jpg"
-
-    def _make_thumbnail(self, sha256: str) -> bool:
-        """Make the thumbnail if missing; whether it exists now."""
-        thumb = self._thumb_file(sha256)
-        original = self.original_path(sha256)
-        if str(original) in _NO_PREVIEW:
-            return False
-        with _PREVIEW_LOCK:
-            if thumb.exists():  # made meanwhile by another thread
-                return True
-            # JPEG: decode at 1/2 to 1/8 scale, no smaller than twice the thumbnail (quality)
-            image = _decoded_photo(original, 2 * THUMBNAIL_MAX_SIDE)
-            if image is None:
-                return False
-            image.thumbnail((THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE))
-            return _save_preview(image, thumb, original, quality=80)
-
-    def _make_reduced(self, sha256: str) -> bool:
-        """Make the reduced copy if the photo needs one and has none; whether it exists now."""
-        reduced = self._reduced_file(sha256)
-        original = self.original_path(sha256)
-        key = str(original)
-        if key in _NO_PREVIEW or key in _SMALL:
-            return False
-        with _PREVIEW_LOCK:
-            if reduced.exists():
-                return True
-            needed = _needs_reduced_copy(original)
-            if needed is False:
-                _SMALL.add(key)
-            if not needed:
-                return False
-            image = _decoded_photo(original, REDUCED_MAX_SIDE)
-            if image is None:
-                return False
-            image.thumbnail((REDUCED_MAX_SIDE, REDUCED_MAX_SIDE))
-            return _save_preview(image, reduced, original, quality=85)
-
     def add_verified(self, path: Path, sha256: str) -> None:
         """Put a file whose hash is already verified (from a package) into the store; its
-        previews are made when first asked for (``thumbnail_path``, ``reduced_path``)."""
+        previews are made when first asked for (``thumbnail_bytes``, ``reduced_bytes``)."""
         if not self.has(sha256):
-            self._copy_in(Path(path), self.original_path(sha256))
+            self._write(self.original_path(sha256), Path(path).read_bytes(), ORIGINAL, sha256)
 
-    def receive(self, sha256: str, write: Callable[[Path], None]) -> None:
-        """Put a file from an exchange package into the store by having ``write(path)`` write it
-        straight into a temporary file beside its place (no second copy); the caller vouches
-        for the hash. Its content is checked as a file a clerk attaches is (:func:`check_file`):
+    def receive(self, sha256: str, write: Callable[[BinaryIO], None]) -> None:
+        """Put a file from an exchange package into the store by having ``write(out)`` write
+        its plain content (in memory; files are at most 20 MB); the caller vouches for the
+        hash. Its content is checked as a file a clerk attaches is (:func:`check_file`):
         anything but a real photo (JPEG, PNG) or PDF is not stored and raises ValidationError
-        naming the attachment by its uuid."""
-        target = self.original_path(sha256)
-        if target.exists():
+        naming the attachment by its uuid. Stored sealed when the database has a key."""
+        if self.has(sha256):
             return
-        private_folder(target.parent, top=self.root)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        os.close(fd)
+        buffer = io.BytesIO()
+        write(buffer)
+        data = buffer.getvalue()
         try:
-            write(Path(temp))
-            try:
-                _sniff(Path(temp), Path(temp).stat().st_size, f"{sha256[:12]}…")
-            except ValidationError as exc:
-                raise ValidationError(
-                    f"数据包中的附件 {attachment_uuid(sha256)} 不能存入：{exc.message}"
-                    "已拒绝整个数据包，数据库保持原样，没有任何改动。"
-                ) from None
-            replace_file(temp, target)
-        finally:
-            Path(temp).unlink(missing_ok=True)
+            check_content(data, f"{sha256[:12]}…")
+        except ValidationError as exc:
+            raise ValidationError(
+                f"数据包中的附件 {attachment_uuid(sha256)} 不能存入：{exc.message}"
+                "已拒绝整个数据包，数据库保持原样，没有任何改动。"
+            ) from None
+        self._write(self.original_path(sha256), data, ORIGINAL, sha256)
+
+    # ------------------------------------------------------------ previews, made on request
 
     def make_previews(self, sha256: str) -> None:
         """Make the reduced copy and thumbnail of a stored photo now (nothing for PDFs or odd
@@ -271,9 +347,69 @@ class AttachmentStore:
         self._make_reduced(sha256)
         self._make_thumbnail(sha256)
 
-    def print_copy_path(self, sha256: str) -> Path:
-        """Where the summary PDFs keep a photo's print-sized copy once they have made it."""
-        return self.root / "print" / sha256[:2] / f"{sha256}.jpg"
+    def _original_if_here(self, sha256: str) -> bytes | None:
+        """The original's plain content, None when it is not (yet) in the store."""
+        try:
+            return self.read_original(sha256)
+        except FileNotFoundError:
+            return None
+
+    def _make_thumbnail(self, sha256: str) -> bool:
+        """Make the thumbnail if missing; whether it exists now."""
+        thumb = self._thumb_file(sha256)
+        verdict = str(self.original_path(sha256))
+        if verdict in _NO_PREVIEW:
+            return False
+        with _PREVIEW_LOCK:
+            if thumb.exists():  # made meanwhile by another thread
+                return True
+            data = self._original_if_here(sha256)
+            if data is None:
+                return False
+            # JPEG: decode at 1/2 to 1/8 scale, no smaller than twice the thumbnail (quality)
+            image = _decoded_photo(data, verdict, 2 * THUMBNAIL_MAX_SIDE)
+            if image is None:
+                return False
+            image.thumbnail((THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE))
+            return self._save_preview(image, thumb, verdict, THUMBNAIL, sha256, quality=80)
+
+    def _make_reduced(self, sha256: str) -> bool:
+        """Make the reduced copy if the photo needs one and has none; whether it exists now."""
+        reduced = self._reduced_file(sha256)
+        verdict = str(self.original_path(sha256))
+        if verdict in _NO_PREVIEW or verdict in _SMALL:
+            return False
+        with _PREVIEW_LOCK:
+            if reduced.exists():
+                return True
+            data = self._original_if_here(sha256)
+            if data is None:
+                return False
+            needed = _needs_reduced_copy(data, verdict)
+            if needed is False:
+                _SMALL.add(verdict)
+            if not needed:
+                return False
+            image = _decoded_photo(data, verdict, REDUCED_MAX_SIDE)
+            if image is None:
+                return False
+            image.thumbnail((REDUCED_MAX_SIDE, REDUCED_MAX_SIDE))
+            return self._save_preview(image, reduced, verdict, REDUCED, sha256, quality=85)
+
+    def _save_preview(
+        self, image: Image.Image, target: Path, verdict: str, kind: str, sha256: str, quality: int
+    ) -> bool:
+        """Write a preview JPEG atomically; False (remembered for the photo) if it cannot be."""
+        try:
+            out = io.BytesIO()
+            image.save(out, "JPEG", quality=quality, optimize=True)
+            self._write(target, out.getvalue(), kind, sha256)
+        except DataLocked:
+            raise  # not the photo's fault: made once somebody logs in
+        except (OSError, ValueError, UserError):
+            _NO_PREVIEW.add(verdict)
+            return False
+        return True
 
     def remove_files(self, sha256: str) -> None:
         """Delete a file and its previews from disk (the caller checks nothing uses it)."""
@@ -289,6 +425,12 @@ class AttachmentStore:
             _NO_PREVIEW.discard(str(original))
             _SMALL.discard(str(original))
 
+    def _stored(self, folder: str) -> Iterator[Path]:
+        """The files under one of the store's folders (not temporary ones)."""
+        top = self.root / folder
+        if top.is_dir():
+            yield from (p for p in sorted(top.glob("*/*")) if p.is_file() and p.name[0] != ".")
+
 
 # Previews are made on first request, possibly from more than one thread (the GUI and a
 # worker): one lock serialises making them, and each file is written under a temporary name
@@ -296,77 +438,88 @@ class AttachmentStore:
 # process so that a list repainting its rows does not try again on every paint: originals that
 # are no photo, cannot be read or whose preview cannot be written, and photos small enough to
 # be their own reduced copy (a stored file's content never changes: it is named by its hash).
+# They are keyed by the original's path.
 _PREVIEW_LOCK = threading.Lock()
 _NO_PREVIEW: set[str] = set()
 _SMALL: set[str] = set()
 _UNREADABLE = (ValidationError, OSError, ValueError, SyntaxError)
 
 
-def _is_photo(original: Path) -> bool:
+def _is_photo(data: bytes, verdict: str) -> bool:
     """Whether a stored file is a photo previews can be made of (False remembered)."""
     try:
-        if check_file(original).startswith("image/"):
+        if check_content(data, verdict).startswith("image/"):
             return True
     except ValidationError:
         pass
-    _NO_PREVIEW.add(str(original))
+    _NO_PREVIEW.add(verdict)
     return False
 
 
-def _decoded_photo(original: Path, at_least: int) -> Image.Image | None:
+def _decoded_photo(data: bytes, verdict: str, at_least: int) -> Image.Image | None:
     """The photo as an upright RGB image, decoded (JPEG) at the smallest scale that keeps
-    ``at_least`` pixels on each side; None when the file is no readable photo (remembered)
-    or not (yet) in the store (not remembered)."""
+    ``at_least`` pixels on each side; None when the content is no readable photo
+    (remembered)."""
     from PIL import Image, ImageOps
 
-    if not original.exists() or not _is_photo(original):
+    if not _is_photo(data, verdict):
         return None
     try:
-        with Image.open(original) as opened:
+        with Image.open(io.BytesIO(data)) as opened:
             opened.draft("RGB", (at_least, at_least))
             return ImageOps.exif_transpose(opened).convert("RGB")
     except (*_UNREADABLE, Image.DecompressionBombError):
-        _NO_PREVIEW.add(str(original))
+        _NO_PREVIEW.add(verdict)
         return None
 
 
-def _needs_reduced_copy(original: Path) -> bool | None:
+def _needs_reduced_copy(data: bytes, verdict: str) -> bool | None:
     """Whether a photo is too large to be shown and printed as it is (from its header only);
-    None when the file is no readable photo (remembered) or not (yet) in the store."""
+    None when the content is no readable photo (remembered)."""
     from PIL import Image
 
-    if not original.exists() or not _is_photo(original):
+    if not _is_photo(data, verdict):
         return None
     try:
-        with Image.open(original) as opened:
+        with Image.open(io.BytesIO(data)) as opened:
             side = max(opened.size)
-        return side > REDUCED_MAX_SIDE or original.stat().st_size > 1_500_000
+        return side > REDUCED_MAX_SIDE or len(data) > 1_500_000
     except (*_UNREADABLE, Image.DecompressionBombError):
-        _NO_PREVIEW.add(str(original))
+        _NO_PREVIEW.add(verdict)
         return None
 
 
-def _save_preview(image: Image.Image, target: Path, original: Path, quality: int) -> bool:
-    """Write a preview JPEG atomically; False (remembered for ``original``) if it cannot be."""
-    try:
-        private_folder(target.parent, top=target.parents[2])  # <store>/reduced/ab/x.jpg
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                image.save(out, "JPEG", quality=quality, optimize=True)
-            replace_file(temp, target)
-        finally:
-            Path(temp).unlink(missing_ok=True)
-    except (OSError, ValueError, UserError):
-        _NO_PREVIEW.add(str(original))
-        return False
-    return True
+def seal_store_files(store: AttachmentStore, key: DataKey) -> int:
+    """Seal a store whose database was just encrypted: every plain original is sealed in
+    place (written under a temporary name, then replacing it), and plain previews and print
+    copies are removed (made again, sealed, when next asked for), as are temporary files an
+    interrupted write left (older than a minute). Files already sealed are
+    left as they are, so running it again does nothing. Returns how many originals it sealed.
+    The store's own key provider is not used: ``key`` is the database's new key."""
+    sealer = AttachmentStore(store.root, key=lambda: key)
+    sealed = 0
+    for path in store._stored("originals"):
+        if not is_sha256(path.name) or is_sealed_file(_head(path)):
+            continue
+        sealer._write(path, path.read_bytes(), ORIGINAL, path.name)
+        sealed += 1
+    with _PREVIEW_LOCK:
+        for folder in ("reduced", "thumbs", "print"):
+            for path in store._stored(folder):
+                if not is_sealed_file(_head(path)):
+                    path.unlink(missing_ok=True)
+        stale = time.time() - STALE_TEMPORARY_SECONDS
+        for path in store.root.glob("*/*/.*"):  # left by a write that was cut off: in clear
+            if path.is_file() and path.stat().st_mtime < stale:
+                path.unlink(missing_ok=True)
+    return sealed
 
 
-def store_for(database_file: Path | None) -> AttachmentStore:
-    """The store beside a SQLite file (``bangjiao.db`` → ``bangjiao-files/``)."""
+def store_for(database_file: Path | None, key: KeyProvider = _no_key) -> AttachmentStore:
+    """The store beside a SQLite file (``bangjiao.db`` → ``bangjiao-files/``), sealing with
+    the key ``key()`` gives (``Database.attachments`` passes the database's)."""
     if database_file is not None:
-        return AttachmentStore(database_file.with_name(f"{database_file.stem}-files"))
+        return AttachmentStore(database_file.with_name(f"{database_file.stem}-files"), key)
     from app.paths import user_data_dir
 
-    return AttachmentStore(user_data_dir() / "attachments")
+    return AttachmentStore(user_data_dir() / "attachments", key)

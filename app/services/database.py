@@ -319,10 +319,12 @@ class Database:
 
     @property
     def attachments(self) -> AttachmentStore:
-        """The photo and PDF store that belongs to this database."""
+        """The photo and PDF store that belongs to this database, sealing its files with the
+        database's data key when it has one (``sealed.data_key``: DataLocked while locked)."""
+        from app.models import sealed
         from app.services.attachments import store_for
 
-        return store_for(self.file)
+        return store_for(self.file, key=lambda: sealed.data_key(self.engine))
 
     def close(self) -> None:
         """Release every connection (lets the file be copied or removed)."""

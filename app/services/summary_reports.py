@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -58,13 +57,13 @@ RECTIFICATION_LABELS = {
 
 @dataclass(frozen=True)
 class ReportPhoto:
-    """A photo to print: its file (the original in the store), its caption, and where the
-    print-sized copy is kept once made (beside the store's other previews)."""
+    """A photo to print: the stored photo (its SHA-256 in ``store``, which opens it when it is
+    sealed and keeps its print-sized copy) and its caption."""
 
-    path: Path
+    store: AttachmentStore = field(compare=False, repr=False)
+    sha256: str
     caption: str
     department: str
-    print_copy: Path | None = None
 
 
 @dataclass
@@ -191,12 +190,7 @@ def _photos(
     session: Session, store: AttachmentStore, summary: PhaseSummary, department: str
 ) -> list[ReportPhoto]:
     return [
-        ReportPhoto(
-            store.original_path(sha),
-            photo.caption,
-            department,
-            store.print_copy_path(sha),
-        )
+        ReportPhoto(store, sha, photo.caption, department)
         for photo, sha in chosen_photos(session, summary)
         if store.has(sha)
     ]

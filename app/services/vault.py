@@ -299,7 +299,8 @@ def finish_sealing(engine: Engine, database_file: Path | None, report: SealingRe
 
 
 def after_commit_finish(session: Session, report: SealingReport) -> None:
-    """Run :func:`finish_sealing` (and seal the file store) once ``session`` commits; a
+    """Seal the file store (``attachments.seal_store_files``, never before the key is
+    committed) and run :func:`finish_sealing` once ``session`` commits; a
     failure there is logged (the database is encrypted already) and tried again at the next
     login (:func:`unlock_for`)."""
     engine = session.get_bind()
@@ -308,6 +309,11 @@ def after_commit_finish(session: Session, report: SealingReport) -> None:
 
     def finish(_session: Session) -> None:
         try:
+            key = key_state(engine)
+            if isinstance(key, DataKey) and database_file is not None:  # its photos and scans
+                from app.services.attachments import seal_store_files, store_for
+
+                report.files = seal_store_files(store_for(database_file, lambda: key), key)
             finish_sealing(engine, database_file, report)
         except (OSError, sqlite3.Error):
             log.warning("加密后清理数据库文件或旧副本时出错，下次登录时再试。", exc_info=True)

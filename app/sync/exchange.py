@@ -255,7 +255,7 @@ def export_package(
                         writer.add_records(table.name, records)
                 for sha in files:
                     if store.has(sha):
-                        writer.add_file(store.original_path(sha), sha)
+                        writer.add_file(store.read_original(sha), sha)  # plain, sealed anew
             written = Path(out)
             history.log_package(
                 session, Direction.SENT, recipient.uuid, recipient.name, sequence=sequence,
@@ -308,7 +308,7 @@ def _estimated_size(
         if sha in seen or not store.has(sha):
             continue
         seen.add(sha)
-        padded = padded_length(store.original_path(sha).stat().st_size)
+        padded = padded_length(store.plain_size(sha))
         frames = max(1, -(-padded // FRAME_PLAINTEXT))
         total += padded + frames * FRAME_OVERHEAD + ZIP_ENTRY_OVERHEAD
     return total

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, TypeGuard
+from typing import Any, BinaryIO, TypeGuard
 
 from app.services.errors import UserError
 from app.services.files import replace_file
@@ -267,9 +267,10 @@ class PackageWriter:
         self.counts[kind] = self.counts.get(kind, 0) + count
         return count
 
-    def add_file(self, path: Path, sha256: str) -> None:
-        """A stored photo or scan, whose plaintext's SHA-256 is ``sha256``: in format 3 as
-        ``files/<keyed name>``, padded, in format 2 as ``files/<sha256>``."""
+    def add_file(self, path: Path | bytes, sha256: str) -> None:
+        """A stored photo or scan (a file, or its plain content), whose plaintext's SHA-256 is
+        ``sha256``: in format 3 as ``files/<keyed name>``, padded, in format 2 as
+        ``files/<sha256>``."""
         keyed = self.version >= 3
         name = keyed_file_name(self._file_key, sha256) if keyed else f"files/{sha256}"
         if name in self.members:
@@ -283,7 +284,7 @@ class PackageWriter:
 
         def chunks() -> Iterator[bytes]:
             nonlocal length
-            with Path(path).open("rb") as source:
+            with io.BytesIO(path) if isinstance(path, bytes) else Path(path).open("rb") as source:
                 for chunk in iter(lambda: source.read(FRAME_PLAINTEXT), b""):
                     plain.update(chunk)
                     length += len(chunk)
@@ -298,7 +299,8 @@ class PackageWriter:
         pieces = _pieces(chunks(), FRAME_PLAINTEXT) if keyed else chunks()
         digest, size = self._write_frames(name, pieces, compress=False, info=self._stored(name))
         if plain.hexdigest() != sha256:
-            raise PackageError(f"附件 {Path(path).name} 在存储中已损坏（内容与其 SHA-256 不符）。")
+            shown = f"{sha256[:12]}…" if isinstance(path, bytes) else Path(path).name
+            raise PackageError(f"附件 {shown} 在存储中已损坏（内容与其 SHA-256 不符）。")
         self._record(name, digest, size)
         if keyed:
             self._files[name] = {"sha256": sha256, "size": length}
@@ -580,15 +582,17 @@ class VerifiedPackage:
         """The SHA-256 of each file carried."""
         return list(self._file_index(keys))
 
-    def extract_file(self, sha256: str, target: Path, keys: KeyPairs) -> None:
-        """Decrypt the file whose SHA-256 is ``sha256`` to ``target`` (without its padding),
-        checking the plaintext is what the package says."""
+    def extract_file(self, sha256: str, target: Path | BinaryIO, keys: KeyPairs) -> None:
+        """Decrypt the file whose SHA-256 is ``sha256`` to ``target`` (a file, or an open
+        binary stream) without its padding, checking the plaintext is what the package says."""
         found = self._file_index(keys).get(sha256)
         if found is None:
             raise PackageError(f"数据包中没有文件“{sha256[:12]}…”。")
         name, size = found
         digest, written = hashlib.sha256(), 0
-        with Path(target).open("wb") as out:
+        with contextlib.ExitStack() as stack:
+            out = (stack.enter_context(Path(target).open("wb"))
+                   if isinstance(target, str | os.PathLike) else target)  # fmt: skip
             for frame in self._frames(name, keys):
                 if size is not None and written + len(frame) > size:
                     frame = frame[: size - written]  # the rest is padding

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QPixmapCache
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -285,6 +286,7 @@ class MainWindow(QMainWindow):
         Operation(self, _t("退出登录"), record_logout, database=database, changes=False).run()
         section = self.current_section()
         database.log_out()  # the data key is forgotten too: the next login unwraps it again
+        QPixmapCache.clear()  # decrypted thumbnails go with the user
         if self.today_panel is not None:
             self.today_panel.close()
         central = self.centralWidget()

@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from docx import Document
@@ -749,12 +748,10 @@ class OfficialDocx:
         self.apply_style(paragraph, STYLE_NOTE)
         paragraph.paragraph_format.space_after = Pt(0)
 
-    def pictures(self, items: Sequence[tuple[Path | None, str]], width_mm: float = 72,
-                 height_mm: float = 74) -> None:  # fmt: skip
-        """Pictures two across, each scaled into its box with its caption under it; an item
-        whose file is None (unreadable) says so."""
-        from PIL import Image as PILImage
-
+    def pictures(self, items: Sequence[tuple[tuple[bytes, int, int] | None, str]],
+                 width_mm: float = 72, height_mm: float = 74) -> None:  # fmt: skip
+        """Pictures two across, each scaled into its box with its caption under it: each item
+        is (JPEG bytes, width, height in pixels) and a caption; None (unreadable) says so."""
         for start in range(0, len(items), 2):
             pair = items[start : start + 2]
             table = self.doc.add_table(rows=1, cols=2)
@@ -762,20 +759,19 @@ class OfficialDocx:
             table.autofit = False  # two equal columns, whatever the pictures' shapes
             for column in table.columns:
                 column.width = Mm(TEXT_WIDTH_MM / 2)
-            for c, (path, caption) in enumerate(pair):
+            for c, (made, caption) in enumerate(pair):
                 cell = table.rows[0].cells[c]
                 cell.width = Mm(TEXT_WIDTH_MM / 2)
                 picture = cell.paragraphs[0]
                 self.apply_style(picture, STYLE_CELL)
                 picture.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
                 picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
-                if path is None:
+                if made is None:
                     picture.add_run("（照片文件无法读取）")
                 else:
-                    with PILImage.open(path) as image:
-                        w, h = image.size
+                    data, w, h = made
                     scale = min(width_mm / w, height_mm / h)
-                    picture.add_run().add_picture(str(path), width=Mm(w * scale),
+                    picture.add_run().add_picture(io.BytesIO(data), width=Mm(w * scale),
                                                   height=Mm(h * scale))  # fmt: skip
                 label = cell.add_paragraph(caption)
                 self.apply_style(label, STYLE_CELL)

@@ -36,8 +36,7 @@ APPENDIX_ENTRY = "附件：图片资料"
 
 def photos(doc: OfficialDocx, items: list[ReportPhoto], cache: PhotoCache) -> None:
     """Photos two across with their captions, from the print-sized copies."""
-    made = [(cache.get(p), p.caption) for p in items]
-    doc.pictures([(m[0] if m else None, caption) for m, caption in made])
+    doc.pictures([(cache.get(p), p.caption) for p in items])
 
 
 # ---------------------------------------------------------------- a department's summary

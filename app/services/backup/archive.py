@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from app.models.sealed import FILE_MAGIC, is_sealed_file
 from app.services.attachments import AttachmentStore, is_sha256
 from app.services.backup.container import (
     CHUNK,
@@ -214,6 +215,12 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _sealed(path: Path) -> bool:
+    """Whether a stored original is sealed (its name is the hash of its plain content)."""
+    with path.open("rb") as handle:
+        return is_sealed_file(handle.read(len(FILE_MAGIC)))
+
+
 def describe_database(
     snapshot: Path, store_root: Path, exchange_state: bool, created: datetime
 ) -> Manifest:
@@ -236,7 +243,7 @@ def describe_database(
     for path in _originals(store_root):
         hashes[path.name] = _sha256(path)
         size += path.stat().st_size
-        if hashes[path.name] != path.name:
+        if hashes[path.name] != path.name and not _sealed(path):  # a sealed one: not checkable
             notes.append(f"照片库中的文件 {path.name[:12]}… 内容与名称不符（备份前已损坏）")
             log.warning("备份：照片库文件 %s 的内容与名称不符", path.name)
     return Manifest(program_version(), revision, unit_name, unit_kind,

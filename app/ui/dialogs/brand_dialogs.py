@@ -8,7 +8,7 @@ from datetime import date
 from typing import cast
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Slot
-from PySide6.QtGui import QBrush, QColor, QPixmap
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -43,6 +43,7 @@ from app.ui.messages import error_text
 from app.ui.table_model import Column, RowTableModel
 from app.ui.table_view import RowTableView
 from app.ui.widgets.dates import DISPLAY_FORMAT, DateField
+from app.ui.widgets.thumbnails import thumbnail_pixmap
 
 KIND_HEADINGS = {
     UnitKind.DEPARTMENT: "局科室",
@@ -369,10 +370,10 @@ class EvidencePicker(GuardedDialog):
         self.preview_caption.setText(
             f"{row.entry_date:%Y-%m-%d}　{row.unit}\n{row.title}" if row else ""
         )
-        thumb = (self._store.thumbnail_path(row.first_photo_sha)
+        thumb = (thumbnail_pixmap(self._store, row.first_photo_sha)
                  if row and row.first_photo_sha and self._store else None)  # fmt: skip
         if thumb is not None:
-            self.preview.setPixmap(QPixmap(str(thumb)).scaled(
+            self.preview.setPixmap(thumb.scaled(
                 PREVIEW, Qt.AspectRatioMode.KeepAspectRatio,
                 Qt.TransformationMode.SmoothTransformation))  # fmt: skip
         else:

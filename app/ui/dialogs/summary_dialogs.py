@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from html import escape
 
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialogButtonBox,
@@ -43,6 +42,7 @@ from app.ui.dialogs.guarded import GuardedDialog
 from app.ui.messages import error_messages
 from app.ui.table_model import format_number, format_percent
 from app.ui.widgets.scrolling import reveal, scroll_area
+from app.ui.widgets.thumbnails import thumbnail_pixmap
 
 THUMB = QSize(168, 126)
 CARD_WIDTH = THUMB.width() + 14
@@ -83,11 +83,11 @@ class PhotoCard(QFrame):
         self.image = QLabel()
         self.image.setFixedSize(THUMB)
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        thumb = store.thumbnail_path(photo.sha256)
+        thumb = thumbnail_pixmap(store, photo.sha256)
         if thumb is not None:
             self.image.setPixmap(
-                QPixmap(str(thumb)).scaled(THUMB, Qt.AspectRatioMode.KeepAspectRatio,
-                                           Qt.TransformationMode.SmoothTransformation)
+                thumb.scaled(THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+                             Qt.TransformationMode.SmoothTransformation)
             )  # fmt: skip
         else:
             self.image.setText(self.tr("（无法显示）"))

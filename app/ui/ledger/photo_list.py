@@ -23,6 +23,7 @@ from app.services.errors import ValidationError
 from app.services.ledger import PhotoInput, PhotoView
 from app.ui.dialogs.form_dialog import ERROR_STYLE
 from app.ui.files import ask_open_paths
+from app.ui.widgets.thumbnails import thumbnail_pixmap
 
 PHOTO_ROLE = Qt.ItemDataRole.UserRole + 10
 ICON = QSize(120, 90)
@@ -79,9 +80,9 @@ class PhotoListWidget(QWidget):
             )
 
     def _stored_icon(self, photo: PhotoView) -> QIcon:
-        thumb = self.store.thumbnail_path(photo.sha256)
+        thumb = thumbnail_pixmap(self.store, photo.sha256)
         if thumb is not None:
-            return QIcon(QPixmap(str(thumb)))
+            return QIcon(thumb)
         return self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
 
     def _add_item(self, photo: PhotoInput, name: str, icon: QIcon) -> None:

@@ -8,6 +8,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QPixmap, QPixmapCache
 
 from app.ui.table_model import ROW_ROLE
+from app.ui.widgets.thumbnails import thumbnail_pixmap
 
 if TYPE_CHECKING:
     from app.services.database import Database
@@ -171,11 +172,8 @@ class LedgerTableModel(QAbstractTableModel):
         cached = QPixmapCache.find(key)  # type: ignore[call-overload]  # stub lacks find(key) -> QPixmap
         if cached is not None and not cached.isNull():
             return cached
-        path = self._store.thumbnail_path(sha256)
-        if path is None:
-            return None
-        pixmap = QPixmap(str(path))
-        if pixmap.isNull():
+        pixmap = thumbnail_pixmap(self._store, sha256)
+        if pixmap is None:
             return None
         pixmap = pixmap.scaledToHeight(THUMB_HEIGHT, Qt.TransformationMode.SmoothTransformation)
         QPixmapCache.insert(key, pixmap)

@@ -434,10 +434,10 @@ class AgreementsPage(Page):
         name = f"签署扫描件-{row.department}"
 
         def copy(session: Session) -> Path | None:
-            path = agreements.scan_path(session, store, agreement_id)
-            if path is None:
+            # a lost file is explained by the one error policy
+            data = agreements.scan_bytes(session, store, agreement_id)
+            if data is None:
                 return None
-            data = path.read_bytes()  # a lost file is explained by the one error policy
             return temporary_copy(data, name + _suffix(data))
 
         ok, path = self.operation(self.tr("查看扫描件"), copy, changes=False).run()
