@@ -12,14 +12,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
 from app.services import agreements
-from app.services.database import open_database
 from app.services.errors import ValidationError
 from app.services.setup import initialise
 from app.ui.dialogs.agreement_dialogs import IssueDialog, SignDialog, VoidDialog
 from app.ui.operations import running_tasks
 from app.ui.pages.agreements import AgreementsPage
 from app.ui.printing import print_pdf
-from tests.conftest import TEMPLATE_KEY
+from tests.conftest import TEMPLATE_KEY, open_unlocked
 from tests.helpers import drive_dialog, make_pdf, open_page
 
 
@@ -192,7 +191,7 @@ def test_a_typed_1900_or_impossible_issue_date_is_refused(qtbot, monkeypatch, di
     assert "“2018-02-30”不是有效的日期" in seen[0].issued_on.error.text()
     assert page.selected().status_label == "未建立" and dialogs.shown == []
 
-    db = open_database(str(db_path))  # the service refuses it too
+    db = open_unlocked(str(db_path))  # the service refuses it too
     with db.session() as s, pytest.raises(ValidationError, match="印发日期应在"):
         draft = agreements.create_draft(s, page.context.programme_id, page.selected().department_id)
         agreements.issue(s, db.attachments, draft, date(1900, 11, 30))
@@ -211,7 +210,7 @@ def test_a_departments_pc_cannot_issue_sign_or_void(qtbot, dialogs, tmp_path):
     qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)  # it still saves
     assert "乙方：法律援助中心" in PdfReader(tmp_path / "法援.pdf").pages[0].extract_text()
 
-    db = open_database(str(path))
+    db = open_unlocked(str(path))
     with db.session() as s, pytest.raises(ValidationError, match="本机单位（法律援助中心）不能"):
         agreements.create_draft(s, page.context.programme_id, page.selected().department_id)
     db.close()
@@ -259,7 +258,7 @@ def test_a_failing_save_is_explained_and_the_dialog_keeps_what_was_typed(
 def test_export_all_says_how_many_agreements_the_compilation_holds(
     qtbot, dialogs, db_path, tmp_path
 ):
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     with db.session() as s:
         from app.services.settings import current_programme
         from tests.helpers import unit_ids

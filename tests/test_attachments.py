@@ -28,7 +28,8 @@ def test_a_photo_is_stored_once_with_reduced_copy_and_thumbnail(database, tmp_pa
         assert s.scalar(select(func.count()).select_from(Attachment)) == 1
     assert first.attachment_id == second.attachment_id
     assert first.media_type == "image/jpeg" and first.original_name == "IMG_0001.JPG"
-    assert store.original_path(first.sha256).read_bytes() == big.read_bytes()  # no vault: plain
+    assert store.is_sealed(first.sha256)  # the template database is encrypted: so are its files
+    assert store.original_path(first.sha256).read_bytes()[:2] != big.read_bytes()[:2]
     assert store.read_original(first.sha256) == big.read_bytes()
     with Image.open(io.BytesIO(store.reduced_bytes(first.sha256))) as reduced:
         assert max(reduced.size) == REDUCED_MAX_SIDE

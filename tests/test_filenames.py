@@ -11,10 +11,10 @@ from sqlalchemy import select
 from app.cli import main
 from app.models import Unit
 from app.services import agreements
-from app.services.database import open_database
 from app.services.filenames import safe_file_name
 from app.services.settings import current_programme
 from app.sync.exchange import package_file_name
+from tests.conftest import open_unlocked
 
 SLASHED = "办公室/政治处"
 
@@ -65,7 +65,7 @@ def test_package_names_are_safe():
 
 
 def _slash_the_office(db_path) -> tuple[int, int]:
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     try:
         with db.session() as s:
             unit = s.scalars(select(Unit).where(Unit.name == "办公室（政治处）")).one()
@@ -77,7 +77,7 @@ def _slash_the_office(db_path) -> tuple[int, int]:
 
 def test_an_agreement_for_a_slashed_unit_is_issued_and_written(db_path, tmp_path, capsys):
     programme_id, unit_id = _slash_the_office(db_path)
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     try:
         with db.session() as s:
             agreement_id = agreements.create_draft(s, programme_id, unit_id)

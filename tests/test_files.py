@@ -89,4 +89,4 @@ def test_the_photo_store_uses_the_retry(tmp_path, held, database):
         stored = database.attachments.add(s, photo, None)
     assert fake.calls >= 3  # the original's two refusals waited out, then its previews
     assert database.attachments.has(stored.sha256)
-    assert database.attachments.original_path(stored.sha256).read_bytes() == photo.read_bytes()
+    assert database.attachments.read_original(stored.sha256) == photo.read_bytes()

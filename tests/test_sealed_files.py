@@ -164,7 +164,19 @@ def test_a_locked_database_refuses_to_read_or_add_photos(database, tmp_path):
         assert s.scalar(select(Attachment.id).where(Attachment.sha256 == _sha(png))) is None
 
 
-def test_a_database_without_a_vault_keeps_plain_files(database, tmp_path):
+@pytest.fixture
+def plain_database(tmp_path):
+    """A database without a vault (as before accounts): nothing sealed."""
+    from app.services.setup import initialise
+    from tests.conftest import TEMPLATE_KEY
+
+    db = initialise(str(tmp_path / "plain.db"), TEMPLATE_KEY, "县矫正办").database
+    yield db
+    db.close()
+
+
+def test_a_database_without_a_vault_keeps_plain_files(plain_database, tmp_path):
+    database = plain_database
     assert sealed.key_state(database.engine) is None
     jpeg, png = _photos(tmp_path)
     _add_entry(database, [jpeg, png], "县矫正办")
@@ -177,7 +189,8 @@ def test_a_database_without_a_vault_keeps_plain_files(database, tmp_path):
     assert not store.is_sealed(_sha(jpeg))
 
 
-def test_sealing_a_plain_store_in_place(database, tmp_path):
+def test_sealing_a_plain_store_in_place(plain_database, tmp_path):
+    database = plain_database
     jpeg, png = _photos(tmp_path)
     _add_entry(database, [jpeg, png], "县矫正办")
     store = database.attachments

@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from app.models import Unit
 from app.services import ledger, summaries
-from app.services.database import open_database
 from app.services.ledger import EntryInput, PhotoInput
 from app.services.settings import LOCAL_UNIT, set_setting
 from app.ui.dialogs.summary_dialogs import ReturnDialog, SummaryDialog
 from app.ui.operations import running_tasks
 from app.ui.pages.summaries import OVERDUE_BACKGROUND, SummariesPage
+from tests.conftest import open_unlocked
 from tests.helpers import assert_fits_screen, drive_dialog, kind_ids, make_jpeg, open_page, unit_ids
 
 DEPARTMENTS = ["办公室（政治处）", "法制宣传科", "行政法制科", "基层科", "公证管理科、公证处",
@@ -24,7 +24,7 @@ MARK = 4  # the 提示 column
 
 
 def _as_unit(db_path, name: str) -> None:
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     with db.session() as s:
         set_setting(s, LOCAL_UNIT, s.scalar(select(Unit).where(Unit.name == name)).uuid)
     db.close()
@@ -40,7 +40,7 @@ def _page(qtbot, db_path, unit: str | None = None) -> SummariesPage:
 
 def _summary(db_path, department: str, submitted_on: date | None = None) -> int:
     """Start (and maybe submit) a department's 总结提升 summary through the service."""
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     with db.session() as s:
         programme_id, phase_id = _period(s)
         summary = summaries.start_summary(s, programme_id, unit_ids(s)[department], phase_id)
@@ -59,7 +59,7 @@ def _period(session) -> tuple[int, int]:
 
 
 def _stored(db_path, department: str = AID):
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     with db.session() as s:
         programme_id, phase_id = _period(s)
         summary = summaries.find_summary(s, programme_id, unit_ids(s)[department], phase_id)
@@ -142,7 +142,7 @@ def test_a_too_long_section_is_refused_and_nothing_saved(qtbot, monkeypatch, gui
 
 
 def test_photos_are_chosen_with_captions_in_order(qtbot, monkeypatch, gui_app, db_path, tmp_path):
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     with db.session() as s:
         for day, title in (
             ("2018-09-20", "法治讲座进社区"),
@@ -203,7 +203,7 @@ def test_save_then_submit(qtbot, monkeypatch, gui_app, db_path):
 
 def test_submit_without_required_text_is_refused(qtbot, monkeypatch, gui_app, db_path):
     summary_id = _summary(db_path, AID)
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     with db.session() as s:
         summaries.save_summary(s, summary_id, {"基本情况": ""}, [])
     db.close()
@@ -326,7 +326,7 @@ def test_a_pdf_that_cannot_be_written_is_explained(qtbot, dialogs, db_path, tmp_
 
 
 def _photos(db_path, tmp_path, count: int) -> None:
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     with db.session() as s:
         for n in range(count):
             photo = make_jpeg(tmp_path / f"p{n}.jpg", colour=(40 + 20 * n, 120, 60))
@@ -419,7 +419,7 @@ def test_esc_on_a_changed_editor_asks_before_discarding(qtbot, monkeypatch, dial
 
 def test_the_period_shows_the_days_the_summary_counts_not_the_phase_dates(qtbot, db_path):
     page = _page(qtbot, db_path)
-    db = open_database(str(db_path))
+    db = open_unlocked(str(db_path))
     with db.session() as s:
         programme_id, phase_id = _period(s)
         _name, start, end = summaries.period_of(s, programme_id, phase_id)
