@@ -14,7 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
-from app.models.sealed import LOCKED, DataKey, attach, key_state
+from app.models.sealed import LOCKED, DataKey, key_state
 from app.services.database import Database, open_database
 from app.services.setup import initialise
 
@@ -101,7 +101,11 @@ def unlock(database: Database) -> Database:
     ``TEST_PASSWORD``) would, without logging anybody in or writing anything; a database
     without a vault stays as it is."""
     if key_state(database.engine) is LOCKED:
-        attach(database.engine, _admin_key(database))
+        from app.services.vault import hold
+
+        key = _admin_key(database)
+        with database.session() as session:
+            hold(session, key)
     return database
 
 

@@ -128,7 +128,7 @@ def test_identity_number_masked_everywhere(database, filled, tmp_path):
     aid = next(r for r in rows if r["活动类型"].value == "法律援助")
     assert aid["社区矫正对象"].value == "王* 缓刑 " + mask_id_number(ID_NUMBER)
     notes = dict(workbook["导出说明"].iter_rows(min_row=2, values_only=True))
-    assert notes["说明"] == "社区矫正对象姓名、身份证号码已脱敏"
+    assert notes["说明"] == "社区矫正对象姓名、身份证号码及表单中的个人信息（如申请人）已脱敏"
 
 
 def test_deleted_entries_are_left_out(database, filled, tmp_path):

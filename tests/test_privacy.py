@@ -282,9 +282,9 @@ def test_ledger_export_masks_names_and_identity_numbers_by_default(
         "王* 假释",
     ]
     assert rows[0]["标题"] == "为欧阳**提供法律援助" and rows[0]["申请人"] == "欧阳**"
-    assert rows[0]["情况说明"] == "欧阳**已签收。" and rows[1]["申请人"] == "李律师"
+    assert rows[0]["情况说明"] == "欧阳**已签收。" and rows[1]["申请人"] == "李**"  # personal
     notes = dict(book["导出说明"].iter_rows(min_row=2, values_only=True))
-    assert notes["说明"] == "社区矫正对象姓名、身份证号码已脱敏"
+    assert notes["说明"] == "社区矫正对象姓名、身份证号码及表单中的个人信息（如申请人）已脱敏"
     raw = workbook_bytes(out)
     for secret in (NAME, OTHER, ID_NUMBER, ID_NUMBER[6:14]):
         assert secret.encode("utf-8") not in raw, secret

@@ -122,8 +122,13 @@ def test_a_units_records_reach_the_county_with_photos_and_sealed_subjects(office
         sealed = vault.has_vault(s)
     if sealed:  # stored under the county's own key: the number and the photo are nowhere
         for file in (county.file, county.file.with_name(county.file.name + "-wal")):
-            assert valid_id_number().encode() not in file.read_bytes()
+            data = file.read_bytes()
+            assert valid_id_number().encode() not in data
+            for name in ("李玥".encode(), b"\\u674e\\u73a5"):  # UTF-8, and as JSON writes it
+                assert name not in data  # the subject, and the 申请人 (a personal field)
         assert county.attachments.is_sealed(sha)
+        with county.session() as s:
+            assert s.scalar(select(LedgerEntry)).values["applicant"] == "李玥"
 
     with pytest.raises(PackageError, match="已经导入过"):
         import_package(county, package)

@@ -6,13 +6,14 @@ up (from every stored schema)."""
 from __future__ import annotations
 
 import base64
+import json
 import shutil
 import sqlite3
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.models import CorrectionSubject, LocalSetting, SubjectCategory, User
 from app.models.sealed import LOCKED, DataKey, DataLocked, key_state
@@ -41,8 +42,8 @@ def _private_key_texts(database: Database) -> list[bytes]:
     with database.session() as s:
         pairs = identity.key_pairs(s)
     found = []
-    for text in (pairs.signing_private, pairs.encryption_private):
-        found += [text.encode(), base64.b64decode(text)]
+    for value in (pairs.signing_private, pairs.encryption_private):
+        found += [value.encode(), base64.b64decode(value)]
     return found
 
 
@@ -62,7 +63,9 @@ def _search(files: list[Path], needles: list[bytes]) -> list[str]:
 
 
 def _needles(name: str, number: str) -> list[bytes]:
-    return [name.encode("utf-8"), name.encode("utf-16-le"), number.encode("ascii")]
+    """A name in UTF-8, UTF-16 and as JSON writes it (``\\u6b27…``), and a number."""
+    escaped = json.dumps(name)[1:-1].encode("ascii")
+    return [name.encode("utf-8"), name.encode("utf-16-le"), escaped, number.encode("ascii")]
 
 
 def _login(database: Database, name: str = ADMIN_USER, password: str = TEST_PASSWORD) -> None:
@@ -478,5 +481,67 @@ def test_photos_stored_in_clear_are_sealed_when_the_database_is_encrypted(tmp_pa
         for file in (store_for(path).root).rglob("*"):
             assert not file.is_file() or b"JFIF" not in file.read_bytes()
         assert database.attachments.read_original(stored.sha256) == plain
+    finally:
+        database.close()
+
+
+APPLICANT = "慕容申请"
+
+
+def _legal_aid(database: Database, tmp_path: Path) -> int:
+    """A 法律援助 entry whose 申请人 (a field the form marks personal) is a person's name."""
+    from app.services import ledger
+    from app.services.ledger import EntryInput
+    from tests.helpers import kind_ids, unit_ids
+
+    with database.session() as s:
+        units, kinds = unit_ids(s), kind_ids(s)
+        return ledger.save_entry(
+            s, database.attachments, None,
+            EntryInput(
+                kind_id=kinds["legal_aid"], unit_id=units["法律援助中心"],
+                entry_date=date(2018, 8, 3), title="法律援助",
+                values={"applicant": APPLICANT, "relation": "配偶", "case_type": "民事",
+                        "approved_on": "2018-08-01", "result": "办理中"},
+                subject=SubjectInput(name=NAME, category="缓刑", id_number=NUMBER,
+                                     office_id=units["瓯南司法所"]),
+            ),
+        )  # fmt: skip
+
+
+def test_a_personal_form_field_is_sealed_and_still_reads_back(database, db_path, tmp_path):
+    from app.models import LedgerEntry
+
+    entry_id = _legal_aid(database, tmp_path)
+    assert (
+        _search(_files_of(db_path), [*_needles(APPLICANT, "-")[:3], *_needles(NAME, NUMBER)]) == []
+    )
+    with database.session() as s:
+        entry = s.get(LedgerEntry, entry_id)
+        assert entry is not None and entry.values["applicant"] == APPLICANT
+        assert entry.values["case_type"] == "民事"
+        raw = s.execute(
+            text('SELECT "values" FROM ledger_entries WHERE id = :i'), {"i": entry_id}
+        ).scalar()
+    stored = json.loads(raw)
+    assert stored["case_type"] == "民事"  # only the personal field is sealed
+    assert vault.is_sealed_text(stored["applicant"])
+
+
+def test_personal_form_fields_kept_in_clear_are_sealed_with_the_first_manager(tmp_path):
+    path = tmp_path / "old.db"
+    database = _plain_database(path)
+    try:
+        _legal_aid(database, tmp_path)
+        assert _search(_files_of(path), _needles(APPLICANT, "-")[:3]) != []  # in clear before
+        with database.session() as s:
+            accounts.create_first_admin(s, "admin", "admin-password-1")
+        assert (
+            _search(_files_of(path), [*_needles(APPLICANT, "-")[:3], *_needles(NAME, NUMBER)]) == []
+        )
+        from app.models import LedgerEntry
+
+        with database.session() as s:
+            assert s.scalar(select(LedgerEntry)).values["applicant"] == APPLICANT
     finally:
         database.close()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models._enum import enum_column_type
 from app.models.base import Base, ExchangeRule, Personal, SyncedRecord, ToCity, Touch
-from app.models.sealed import SealedText
+from app.models.sealed import SealedText, SealedValues
 from app.models.unit import COUNTY_OFFICE, COUNTY_UNITS, NOBODY, Unit
 
 HELD_FILE = Touch(
@@ -131,7 +131,10 @@ class LedgerEntry(SyncedRecord, Base):
     paired_office_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
     subjects_served: Mapped[int] = mapped_column(Integer, default=0)
     body: Mapped[str] = mapped_column(Text, default="")
-    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # personal fields (申请人…) sealed under the database's key (app.models.sealed)
+    values: Mapped[dict[str, Any]] = mapped_column(
+        SealedValues("ledger_entries.values"), default=dict
+    )
     subject_id: Mapped[int | None] = mapped_column(
         ForeignKey("correction_subjects.id"), nullable=True
     )

@@ -35,7 +35,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, AESSIV
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Dialect, Engine, Text
+from sqlalchemy import JSON, Dialect, Engine, Text
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
@@ -222,6 +222,18 @@ def attach(bind: Engine | Session, key: DataKey) -> None:
 
 # ---------------------------------------------------------------- column types
 
+_PERSONAL: weakref.WeakKeyDictionary[Dialect, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def set_personal_fields(bind: Engine | Session, names: frozenset[str]) -> None:
+    """The form fields (by name) whose values :class:`SealedValues` seals in this database."""
+    _PERSONAL[_dialect(bind)] = names
+
+
+def personal_fields(bind: Engine | Session | Dialect) -> frozenset[str]:
+    """The names :func:`set_personal_fields` gave (none before a login)."""
+    return _PERSONAL.get(_dialect(bind), frozenset())
+
 
 class SealedText(TypeDecorator[str]):
     """A text column stored sealed when the database has a vault (see the module's notes).
@@ -261,3 +273,56 @@ class SealedText(TypeDecorator[str]):
 
     def copy(self, **kw: Any) -> SealedText:
         return SealedText(self.purpose, self.deterministic)
+
+
+class SealedValues(TypeDecorator[dict[str, Any]]):
+    """A form's values (JSON) whose personal fields (``personal = true`` in the form
+    definitions, see :func:`set_personal_fields`) are stored sealed (AES-GCM, bound to the
+    field's name) when the database has a key; every other value stays as it is, so that
+    numeric fields still add up in SQL. Reading opens whatever is sealed."""
+
+    impl = JSON
+    cache_ok = True
+
+    def __init__(self, purpose: str) -> None:
+        super().__init__()
+        self.purpose = purpose
+
+    def process_bind_param(
+        self, value: dict[str, Any] | None, dialect: Dialect
+    ) -> dict[str, Any] | None:
+        if not value:
+            return value
+        state = _KEYS.get(dialect)
+        if state is None:
+            return value
+        names = _PERSONAL.get(dialect, frozenset())
+        personal = [k for k, v in value.items() if k in names and isinstance(v, str) and v]
+        if not personal:
+            return value
+        if isinstance(state, _Locked):
+            raise DataLocked()
+        sealed = dict(value)
+        for name in personal:
+            sealed[name] = state.seal_text(value[name], f"{self.purpose}.{name}", False)
+        return sealed
+
+    def process_result_value(
+        self, value: dict[str, Any] | None, dialect: Dialect
+    ) -> dict[str, Any] | None:
+        if not value or not isinstance(value, dict):
+            return value
+        if not any(is_sealed_text(v) for v in value.values()):
+            return value
+        state = _KEYS.get(dialect)
+        if state is None:
+            return value
+        if isinstance(state, _Locked):
+            raise DataLocked()
+        return {
+            k: state.open_text(v, f"{self.purpose}.{k}") if is_sealed_text(v) else v
+            for k, v in value.items()
+        }
+
+    def copy(self, **kw: Any) -> SealedValues:
+        return SealedValues(self.purpose)

@@ -44,8 +44,8 @@ if TYPE_CHECKING:
 
 SHEET_TITLE = "工作台账"
 NOTES_TITLE = "导出说明"
-MASK_NOTE = "社区矫正对象姓名、身份证号码已脱敏"
-FULL_NAMES_NOTE = "身份证号码已脱敏；含社区矫正对象完整姓名（经确认导出），请妥善保管，不得外传"
+MASK_NOTE = "社区矫正对象姓名、身份证号码及表单中的个人信息（如申请人）已脱敏"
+FULL_NAMES_NOTE = "身份证号码已脱敏；含社区矫正对象完整姓名及表单中的个人信息（经确认导出），请妥善保管，不得外传"
 TEXT_FIELDS = frozenset({"text", "longtext"})  # free text, where a name may be repeated
 BATCH_SIZE = 1000
 DATE_FORMAT = "yyyy-mm-dd"
@@ -320,6 +320,8 @@ def _write_ledger_sheet(
             field_cells: list[Any] = [None] * n_fields
             for index, f in per_kind.get(kind_of[row.id], []):  # every row's kind was just read
                 value = values.get(f.name)
+                if f.personal and seen_names is not None and isinstance(value, str) and value:
+                    value = mask_name(value)  # a person's data (申请人…): masked like names
                 field_cells[index] = cells.field(
                     f, hidden(value) if f.type in TEXT_FIELDS else value
                 )

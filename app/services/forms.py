@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +52,7 @@ class FieldDef:
     max_length: int | None = None
     choices: tuple[str, ...] = ()
     help: str = ""
+    personal: bool = False  # a person's data (e.g. 申请人): sealed at rest, masked in exports
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FieldDef:
@@ -65,6 +67,7 @@ class FieldDef:
             max_length=data.get("max_length"),
             choices=tuple(data.get("choices", ())),
             help=data.get("help", ""),
+            personal=bool(data.get("personal", False)),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -77,6 +80,8 @@ class FieldDef:
                 out[key] = getattr(self, key)
         if self.choices:
             out["choices"] = list(self.choices)
+        if self.personal:
+            out["personal"] = True
         return out
 
     @property
@@ -129,6 +134,27 @@ def load_forms_file(key: str, directory: Path | None = None) -> list[KindDef]:
         codes.add(kind.code)
         kinds.append(kind)
     return kinds
+
+
+@cache
+def _personal_in(path: Path, _mtime: float) -> frozenset[str]:
+    data = read_toml(path, "台账表单定义文件")
+    return frozenset(
+        str(f.get("name"))
+        for kind in data.get("kinds", [])
+        for f in kind.get("fields", [])
+        if isinstance(f, dict) and f.get("personal")
+    )
+
+
+def personal_field_names() -> frozenset[str]:
+    """The names of fields marked ``personal`` in any form definition file on this PC
+    (shipped or the user's), whose values are sealed at rest (``app.models.sealed``)."""
+    names: set[str] = set()
+    for folder in data_folders("forms", FORMS_DIR):
+        for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+            names |= _personal_in(path, path.stat().st_mtime)
+    return frozenset(names)
 
 
 def check_kind(kind: KindDef) -> str | None:

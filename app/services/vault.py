@@ -23,7 +23,9 @@ from app.models.sealed import (
     data_key,
     is_sealed_text,
     key_state,
+    personal_fields,
     restore_state,
+    set_personal_fields,
 )
 from app.services.errors import UserError
 
@@ -82,6 +84,22 @@ def user_context(user_id: int) -> str:
 # ---------------------------------------------------------------- keys for users and the code
 
 
+def hold(session: Session, key: DataKey) -> None:
+    """Hold ``key`` for the database of ``session`` (values are sealed and opened with it),
+    with the names of the form fields marked personal: in the form files on this PC and in
+    the entry kinds this database keeps."""
+    from app.models import EntryKind
+    from app.services.forms import personal_field_names
+
+    attach(session, key)
+    names = set(personal_field_names())
+    for fields in session.scalars(select(EntryKind.fields)):
+        names |= {
+            str(f.get("name")) for f in fields or [] if isinstance(f, dict) and f.get("personal")
+        }
+    set_personal_fields(session, frozenset(names))
+
+
 def wrap_for(session: Session, user_id: int, wrapping_key: bytes) -> str:
     """The database's data key wrapped for a user ("" for a database without a vault)."""
     key = data_key(session)
@@ -95,7 +113,7 @@ def unlock_for(session: Session, user_id: int, wrapped: str, wrapping_key: bytes
         return
     if not wrapped:
         raise UserError(NO_KEY_MESSAGE)
-    attach(session, DataKey.unwrap(wrapped, wrapping_key, user_context(user_id)))
+    hold(session, DataKey.unwrap(wrapped, wrapping_key, user_context(user_id)))
     if (vault_record(session) or {}).get("clean") is False:  # interrupted last time: again
         after_commit_finish(session, SealingReport())
 
@@ -121,7 +139,7 @@ def unlock_with_recovery(session: Session, wrapping_key: bytes) -> None:
     record = vault_record(session)
     if record is None:
         return
-    attach(session, DataKey.unwrap(record["recovery"], wrapping_key, RECOVERY_CONTEXT))
+    hold(session, DataKey.unwrap(record["recovery"], wrapping_key, RECOVERY_CONTEXT))
 
 
 # ---------------------------------------------------------------- settings that hold secrets
@@ -156,7 +174,7 @@ def begin(session: Session) -> DataKey:
     assert isinstance(engine, Engine)
     previous = key_state(engine)
     key = DataKey.generate()
-    attach(engine, key)
+    hold(session, key)
 
     def undo(_session: Session) -> None:
         if key_state(engine) is key:
@@ -176,6 +194,7 @@ class SealingReport:
     """What encrypting a database in place did."""
 
     subjects: int = 0
+    entries: int = 0  # ledger entries with a personal form field
     conflicts: int = 0
     settings: int = 0
     backup: Path | None = None  # the copy made first (removed once the sealed one is checked)
@@ -217,7 +236,7 @@ def seal_existing(session: Session, database_file: Path | None) -> SealingReport
         ).all()
         if row.value and not is_sealed_text(row.value)
     ]
-    if database_file is not None and database_file.exists() and (plain_subjects or plain_conflicts):
+    if database_file is not None and database_file.exists():
         from app.services.database import backup_sqlite_file
 
         report.backup = backup_sqlite_file(database_file)
@@ -238,6 +257,24 @@ def seal_existing(session: Session, database_file: Path | None) -> SealingReport
             .values(incoming=bindparam("new_incoming")),
             [{"row_id": r.id, "new_incoming": r.incoming} for r in plain_conflicts],
         )
+    entries = Base.metadata.tables["ledger_entries"]
+    personal = personal_fields(session)
+    values_column = entries.c["values"]  # (``.c.values`` is the collection's method)
+    plain_entries = [
+        (entry_id, values)
+        for entry_id, values in session.execute(select(entries.c.id, values_column)).all()
+        if isinstance(values, dict)
+        and any(k in personal and isinstance(v, str) and v and not is_sealed_text(v)
+                for k, v in values.items())
+    ]  # fmt: skip
+    if plain_entries:
+        session.execute(
+            update(entries)
+            .where(entries.c.id == bindparam("row_id"))
+            .values({values_column: bindparam("new_values")}),
+            [{"row_id": entry_id, "new_values": values} for entry_id, values in plain_entries],
+        )
+    report.entries = len(plain_entries)
     for row in secrets:
         setting = session.get(LocalSetting, row.key)
         assert setting is not None
