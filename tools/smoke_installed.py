@@ -181,7 +181,11 @@ def steps(s: Smoke) -> None:
     s.run("--db", str(old), "init", "--template", "qingtian-2018", "--unit", COUNTY)
     version = query(old, "SELECT version_num FROM alembic_version")
     check(version == [(SCHEMA_HEAD,)], f"0012 not upgraded to {SCHEMA_HEAD}: {version}")
-    check(any(s.work.glob("旧版-0012.backup-*.db")), "no copy made before the upgrade")
+    # init set up its first 管理员, who encrypted it: the plain copy made before the upgrade
+    # (and before the encryption) is removed once the sealed database is checked
+    vault = query(old, "SELECT count(*) FROM local_settings WHERE key = 'crypto.vault'")
+    check(vault == [(1,)], "init's first 管理员 did not encrypt the upgraded database")
+    check(not any(s.work.glob("旧版-0012.backup-*.db")), "a plain copy was left after encrypting")
     oldest = s.work / "旧版-0001.db"
     shutil.copy(ROOT / "tests" / "data" / "schema-0001.db", oldest)
     s.run("--db", str(oldest), "ledger", "export", "--out", str(s.work / "旧版台账.xlsx"))
