@@ -63,6 +63,19 @@ def test_wrong_password_and_unknown_user_get_the_same_message(database):
     assert str(wrong.value) == str(unknown.value) == accounts.BAD_LOGIN
 
 
+def test_a_name_no_account_has_answers_like_a_real_one_lockout_included(database):
+    """Six tries each: a real account and an unknown name get the same messages in turn."""
+    answers = {}
+    for name in (ADMIN_NAME, "nobody"):
+        answers[name] = []
+        for _ in range(6):
+            with pytest.raises(UserError) as refused:
+                login(database, name, "wrong-password")
+            answers[name].append(str(refused.value))
+    assert answers[ADMIN_NAME] == answers["nobody"]
+    assert answers["nobody"][4:] == ["密码错误次数过多，请 5 分钟后再试。"] * 2
+
+
 def test_five_wrong_passwords_lock_the_account_for_five_minutes(database):
     first_admin(database)
     for _ in range(4):

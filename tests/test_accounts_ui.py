@@ -233,3 +233,50 @@ def test_the_ledger_page_disables_what_a_viewer_may_not_do(qtbot, gui_app, db_pa
     assert not page.add_button.isEnabled() and not page.export_button.isEnabled()
     assert "角色" in page.add_button.toolTip()
     viewer_db.close()
+
+
+def test_a_viewer_double_clicking_an_entry_sees_it_read_only_with_the_number_masked(
+    qtbot, gui_app, db_path, shipped_roles, monkeypatch
+):
+    from datetime import date
+
+    from app.services import ledger
+    from app.services.idcard import mask_id_number
+    from app.services.ledger import EntryInput
+    from app.services.subjects import SubjectInput
+    from app.ui.ledger.entry_dialog import EntryDialog
+    from app.ui.pages.ledger import LedgerPage
+    from tests.helpers import kind_ids, unit_ids, valid_id_number
+
+    database = open_unlocked(str(db_path))
+    with database.session() as s:
+        units, kinds = unit_ids(s), kind_ids(s)
+        ledger.save_entry(s, database.attachments, None, EntryInput(
+            kind_id=kinds["legal_aid"], unit_id=units["法律援助中心"], entry_date=date(2018, 8, 3),
+            title="法律援助", values={"applicant": "李玥", "relation": "本人", "case_type": "民事",
+                                      "approved_on": "2018-08-01", "result": "办理中"},
+            subject=SubjectInput(name="李玥", category="缓刑", id_number=valid_id_number(),
+                                 office_id=units["瓯南司法所"]),
+        ))  # fmt: skip
+        accounts.add_user(s, "viewer", "viewer-pass-1", "查看")
+    with database.session() as s:
+        database.actor = accounts.authenticate(s, "viewer", "viewer-pass-1")
+    from app.services.context import load_context
+
+    with database.session() as s:
+        context = load_context(s)
+    page = LedgerPage(database, context)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1)
+    seen: list[EntryDialog] = []
+    monkeypatch.setattr(EntryDialog, "exec", lambda dialog: seen.append(dialog) or 0)
+    rect = page.view.visualRect(page.view.model().index(0, 2))
+    qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    (dialog,) = seen
+    assert dialog.windowTitle() == "查看台账" and not dialog.ok_button.isVisible()
+    assert dialog.cancel_button.text() == "关闭" and dialog.subject_name.isReadOnly()
+    assert dialog.subject_id_number.text() == mask_id_number(valid_id_number())
+    assert not dialog.photos.isEnabled() or not dialog.kind.isEnabled()
+    database.close()

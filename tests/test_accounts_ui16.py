@@ -219,3 +219,22 @@ def test_switching_user_logs_out_audited_and_rebuilds_the_pages_for_the_new_role
     monkeypatch.setattr(LoginDialog, "exec", lambda dialog: 0)  # 退出程序
     qtbot.mouseClick(window.switch_user_button, Qt.MouseButton.LeftButton)
     assert not window.isVisible()
+
+
+def test_a_long_display_name_keeps_the_banner_within_the_screen(qtbot, db_path, shipped_roles):
+    database = open_unlocked(str(db_path))
+    with database.session() as s:
+        accounts.add_user(s, "long", "long-pass-12", "填报员", "李填报" * 12)
+    database.close()
+    window = _window_as(qtbot, db_path, "long2", "填报员")
+    with window.database.session() as s:
+        window.database.actor = accounts.authenticate(s, "long", "long-pass-12")
+    window._show_user()
+    window.resize(1366, 740)
+    qtbot.wait(20)
+    assert window.width() <= 1366 and window.minimumSizeHint().width() <= 1366
+    assert window.user_label.text().endswith("…（填报员）")
+    assert window.user_label.toolTip() == "李填报" * 12 + "（填报员）"
+    button = window.switch_user_button
+    right = button.mapTo(window, button.rect().topRight()).x()
+    assert button.isVisible() and right <= window.width()

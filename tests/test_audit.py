@@ -375,7 +375,8 @@ def test_a_ledger_export_is_recorded(database, tmp_path):
     last = _lines(database)[-1]
     assert (last.kind, last.user_name) == ("export", "wangfang")
     assert (
-        last.description == f"导出工作台账 Excel（{rows} 条，社区矫正对象姓名、身份证号码及表单中的个人信息（如申请人）已脱敏）"
+        last.description
+        == f"导出工作台账 Excel（{rows} 条，社区矫正对象姓名、身份证号码及表单中的个人信息（如申请人）已脱敏）"
     )
     assert rows == 1
     with database.session() as s:

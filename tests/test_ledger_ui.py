@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QProgressDialog
+from PySide6.QtWidgets import QLabel, QProgressDialog
 from sqlalchemy import func, select
 
 from app.models import LedgerEntry
@@ -20,6 +20,7 @@ from tests.conftest import open_unlocked
 from tests.helpers import (
     assert_fits_screen,
     drive_dialog,
+    dump,
     kind_ids,
     make_jpeg,
     unit_ids,
@@ -582,3 +583,26 @@ def test_photos_are_added_and_removed_with_the_buttons(
     qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
     assert counts == [1, 0] and seen[0].result()
     assert page.model.row_at(0).photo_count == 0
+
+
+def test_an_identity_number_without_a_name_is_asked_for_not_dropped(
+    qtbot, monkeypatch, gui_app, db_path
+):
+    _window, page = _page(qtbot, db_path)
+    before = dump(db_path)
+
+    def fill(dialog: EntryDialog) -> None:
+        _choose(dialog.kind, "司法鉴定便利服务")
+        dialog.entry_date.setValue(date(2018, 7, 12))
+        dialog.title.setText("鉴定便利服务")
+        dialog.fields_widget.set_value("service", "鉴定")
+        dialog.subject_name.setText("   ")  # no name, but a number
+        dialog.subject_id_number.setText(valid_id_number())
+
+    seen = _drive(monkeypatch, fill)
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    (dialog,) = seen
+    assert dialog.result() == 0  # not saved: the name is asked for
+    errors = [label.text() for label in dialog.findChildren(QLabel) if label.isVisibleTo(dialog)]
+    assert any("请填写社区矫正对象姓名" in text for text in errors), errors
+    assert dump(db_path) == before

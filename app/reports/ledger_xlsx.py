@@ -45,7 +45,9 @@ if TYPE_CHECKING:
 SHEET_TITLE = "工作台账"
 NOTES_TITLE = "导出说明"
 MASK_NOTE = "社区矫正对象姓名、身份证号码及表单中的个人信息（如申请人）已脱敏"
-FULL_NAMES_NOTE = "身份证号码已脱敏；含社区矫正对象完整姓名及表单中的个人信息（经确认导出），请妥善保管，不得外传"
+FULL_NAMES_NOTE = (
+    "身份证号码已脱敏；含社区矫正对象完整姓名及表单中的个人信息（经确认导出），请妥善保管，不得外传"
+)
 TEXT_FIELDS = frozenset({"text", "longtext"})  # free text, where a name may be repeated
 BATCH_SIZE = 1000
 DATE_FORMAT = "yyyy-mm-dd"

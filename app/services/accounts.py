@@ -9,11 +9,13 @@ folder wins)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -377,8 +379,9 @@ def authenticate(session: Session, name: str, password: str, now: datetime | Non
     if user is None:
         verify_secret(password, _dummy_hash())  # same time as a wrong password
         _audit(session, "login_failed", "登录失败：没有这个用户名")
+        message = _unknown_name_failed(session, name, now)  # the same answers as a real name
         session.commit()
-        raise UserError(BAD_LOGIN)
+        raise UserError(message)
     locked = user.locked_until
     if locked is not None and locked.tzinfo is None:
         locked = locked.replace(tzinfo=UTC)
@@ -415,6 +418,38 @@ def authenticate(session: Session, name: str, password: str, now: datetime | Non
     session.info["actor"] = actor
     _audit(session, "login", f"登录：{user.name}（{user.role}）", user)
     return actor
+
+
+UNKNOWN_FAILURES = "accounts.unknown_failures"  # name → [failures, locked until]: see below
+UNKNOWN_KEPT = 50
+
+
+def _unknown_name_failed(session: Session, name: str, now: datetime) -> str:
+    """A login with a name no account has answers as a wrong password for a real account
+    would, lockout included, so that the answers never tell which names exist. Counted per
+    name in a local setting (the last ``UNKNOWN_KEPT`` names)."""
+    row = session.get(LocalSetting, UNKNOWN_FAILURES)
+    seen: dict[str, list[Any]] = json.loads(row.value) if row is not None and row.value else {}
+    key = _key(name)
+    count, until = seen.pop(key, [0, ""])
+    locked = datetime.fromisoformat(until) if until else None
+    if locked is not None and locked > now:
+        minutes = max(1, int((locked - now).total_seconds() + 59) // 60)
+        message = f"密码错误次数过多，请 {minutes} 分钟后再试。"
+    else:
+        count += 1
+        message = BAD_LOGIN
+        until = ""
+        if count >= MAX_ATTEMPTS:
+            count, until = 0, (now + timedelta(minutes=LOCK_MINUTES)).isoformat()
+            message = f"密码错误次数过多，请 {LOCK_MINUTES} 分钟后再试。"
+    seen[key] = [count, until]
+    value = json.dumps(dict(list(seen.items())[-UNKNOWN_KEPT:]), ensure_ascii=False)
+    if row is None:
+        session.add(LocalSetting(key=UNKNOWN_FAILURES, value=value))
+    else:
+        row.value = value
+    return message
 
 
 def _audit(session: Session, kind: str, description: str, user: User | None = None) -> None:

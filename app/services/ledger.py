@@ -47,7 +47,7 @@ from app.models import (
     UnitKind,
 )
 from app.services import audit
-from app.services.accounts import require
+from app.services.accounts import may, require
 from app.services.attachments import AttachmentStore
 from app.services.dates import DatePurpose, DateRange, range_for
 from app.services.errors import ValidationError
@@ -437,10 +437,12 @@ def get_entry(session: Session, entry_id: int) -> EntryDetail:
     subject = None
     if entry.subject is not None:
         s = entry.subject
+        whole = may(session, "ledger.edit")  # who may not edit it sees the number masked
+        number = s.id_number if whole else mask_id_number(s.id_number)
         subject = SubjectInput(
-            name=s.name, category=s.category.value, id_number=s.id_number, office_id=s.office_id
+            name=s.name, category=s.category.value, id_number=number, office_id=s.office_id
         )
-        if s.id_number:  # the entry's own form shows it whole
+        if s.id_number and whole:  # the entry's own form shows it whole
             audit.record(session, "show_id_number", "在台账表单中显示社区矫正对象的完整身份证号",
                          record=s)  # fmt: skip
     photos = tuple(

@@ -122,6 +122,9 @@ def page_class(key: str) -> type[Page] | None:
 BACKUP_DELAY_MS = 3000  # the daily backup starts this long after the window opened
 
 
+USER_NAME_PX = 160  # the widest a user's display name is shown in the banner
+
+
 class MainWindow(QMainWindow):
     """Shows the sections; pages appear once a database is attached.
 
@@ -257,9 +260,14 @@ class MainWindow(QMainWindow):
         """The logged-in user in the banner, with 退出登录/切换用户 (hidden without accounts)."""
         actor = self.database.actor if self.database is not None else None
         if actor is not None:
+            # a long display name is cut short (whole in the tooltip): the banner never pushes
+            # 退出登录 off a 1366-pixel screen
+            metrics = self.user_label.fontMetrics()
+            name = metrics.elidedText(actor.display_name, Qt.TextElideMode.ElideRight, USER_NAME_PX)
             self.user_label.setText(
-                _t("当前用户：%1（%2）").replace("%1", actor.display_name).replace("%2", actor.role)
+                _t("当前用户：%1（%2）").replace("%1", name).replace("%2", actor.role)
             )
+            self.user_label.setToolTip(f"{actor.display_name}（{actor.role}）")
         self.user_label.setVisible(actor is not None)
         self.switch_user_button.setVisible(actor is not None)
 

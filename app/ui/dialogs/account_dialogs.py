@@ -339,6 +339,7 @@ class FirstAdminDialog(_AccountDialog):
         self.name = QLineEdit()
         self.name.setMaxLength(50)
         self.display = QLineEdit()
+        self.display.setMaxLength(50)
         self.password = _password_field()
         self.repeat = _password_field()
         self.actor: accounts.Actor | None = None
@@ -394,6 +395,7 @@ class UserDialog(_AccountDialog):
         self.reset_for = reset_for
         self.name = QLineEdit()
         self.display = QLineEdit()
+        self.display.setMaxLength(50)
         self.role = role_combo()
         self.role.setCurrentText(least_writing_role())  # never 管理员 by default
         self.role_description = QLabel()

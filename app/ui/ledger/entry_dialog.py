@@ -8,11 +8,14 @@ from typing import cast
 
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
     QFormLayout,
     QGroupBox,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -59,6 +62,7 @@ class EntryDialog(FormDialog[EntryInput]):
         entry_dates: DateRange | None = None,
         field_dates: DateRange | None = None,
         note: str = "",
+        read_only: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(self.tr("编辑台账") if entry else self.tr("新增台账"), save, parent)
@@ -141,6 +145,23 @@ class EntryDialog(FormDialog[EntryInput]):
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.unit.currentIndexChanged.connect(self._suggest_office)
         self._kind_changed(keep_values=entry.values if entry else None)
+        if read_only:
+            self.show_read_only()
+
+    def show_read_only(self) -> None:
+        """For a role that may not edit the ledger, or an earlier year: the entry shown, no
+        field editable, no 保存."""
+        self.setWindowTitle(self.tr("查看台账"))
+        for widget in self.findChildren(QWidget):
+            if isinstance(widget, (QLineEdit, QPlainTextEdit)):
+                widget.setReadOnly(True)
+            elif isinstance(
+                widget, (QSpinBox, QComboBox, DateField, QPushButton, QCheckBox)
+            ) and not self.buttons.isAncestorOf(widget):
+                widget.setEnabled(False)
+        self.fields_box.setEnabled(False)
+        self.ok_button.hide()
+        self.cancel_button.setText(self.tr("关闭"))
 
     def _error_row(self, form: QFormLayout, label: str, widget: QWidget) -> QLabel:
         box = QWidget()
@@ -196,7 +217,10 @@ class EntryDialog(FormDialog[EntryInput]):
     def values(self) -> EntryInput:
         subject = None
         if self.subject_box.isVisibleTo(self) and (
-            self.subject_name.text().strip() or self.subject_required
+            self.subject_name.text().strip()
+            or self.subject_required
+            # a number without a name is a subject to ask the name of, never dropped silently
+            or self.subject_id_number.text().strip()
         ):
             subject = SubjectInput(
                 name=self.subject_name.text(),

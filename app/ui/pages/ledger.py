@@ -355,6 +355,7 @@ class LedgerPage(Page):
             entry_dates=self.entry_dates(),
             field_dates=self.context.date_range(DatePurpose.FORM_FIELD),
             note=self._ownership_note(entry),
+            read_only=entry is not None and (not self.may_edit or self.context.read_only),
             parent=self,
         )
 
