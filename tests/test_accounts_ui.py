@@ -81,6 +81,8 @@ def test_recovery_code_sheet_is_saved_as_a_pdf(qtbot, gui_app, dialogs, tmp_path
 
     text = PdfReader(sheet.saved_to).pages[0].extract_text()
     assert "7KQ2-M9XH-ABCD-EFGH-JKMN" in text and "恢复码" in text
+    if os.name == "posix":  # the code opens every account's data: owner-only
+        assert Path(sheet.saved_to).stat().st_mode & 0o777 == 0o600
 
 
 def test_users_dialog_adds_a_user_changes_a_role_and_keeps_the_last_admin(qtbot, gui_app, database):

@@ -4,6 +4,7 @@ values; the hash chain finds an edited, a removed middle and a removed last line
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
@@ -285,6 +286,8 @@ def test_the_cli_exports_the_log_and_verifies_it(db_path, tmp_path, capsys):
     assert rows[0][:5] == ("序号", "时间", "用户名", "姓名", "操作")
     assert len(rows) > 10 and any(r[3] == "程序" and r[4] == "新建" for r in rows[1:])
     assert f"已导出审计日志 {len(rows) - 1} 条" in printed
+    if os.name == "posix":  # who did what: owner-only, like the ledger's export
+        assert out.stat().st_mode & 0o777 == 0o600
     notes = dict(load_workbook(out)["导出说明"].iter_rows(values_only=True))
     assert notes["完整性核对"].startswith("审计日志完整")
     # nothing in an empty range; the export itself is recorded
@@ -392,3 +395,19 @@ def test_the_log_stays_on_this_pc():
     names = [table.name for table in travelling_tables()]
     assert "audit_entries" not in names and "local_settings" not in names
     assert rights.undeclared(travelling_tables()) == []  # nothing to declare: it never travels
+
+
+def test_settings_of_this_pc_are_audited_never_the_backup_password(database, tmp_path):
+    from app.services.accounts import set_idle_minutes
+    from app.services.backup.schedule import set_folder, set_password
+
+    with database.session() as s:
+        set_idle_minutes(s, 30)
+        set_folder(s, tmp_path)
+        set_password(s, "backup-secret-1")
+    with database.session() as s:
+        lines = audit.list_lines(s, audit.AuditFilter())[:3]
+    texts = [line.description for line in lines]
+    assert any("修改自动锁定：15 分钟 → 30 分钟" in t for t in texts), texts
+    assert any(t.startswith("修改备份文件夹") for t in texts) and "设置备份密码" in texts
+    assert not any("backup-secret-1" in t for t in texts)

@@ -77,6 +77,6 @@ def write_audit_xlsx(session: Session, out_path: Path, flt: audit.AuditFilter) -
         notes.append(line)
     workbook.properties.creator = "大帮教工作台"
     workbook.properties.title = SHEET_TITLE
-    save_workbook(workbook, out_path)
+    save_workbook(workbook, out_path, private=True)  # who did what: for the office only
     audit.record(session, "export", f"导出审计日志（{len(rows)} 条，{_filter_text(flt)}）")
     return len(rows)

@@ -523,8 +523,15 @@ def set_idle_minutes(session: Session, minutes: int) -> None:
     require(session, "settings.manage")
     if not 0 <= minutes <= 240:
         raise ValidationError("自动锁定时间应在 0（不锁定）到 240 分钟之间。", "idle")
+    before = idle_minutes(session)
     row = session.get(LocalSetting, IDLE_KEY)
     if row is None:
         session.add(LocalSetting(key=IDLE_KEY, value=str(minutes)))
     else:
         row.value = str(minutes)
+    if minutes != before:
+        from app.services import audit
+
+        shown = {0: "不锁定"}
+        audit.record(session, "change", f"修改自动锁定：{shown.get(before, f'{before} 分钟')} → "
+                                        f"{shown.get(minutes, f'{minutes} 分钟')}", table="local_settings")  # fmt: skip

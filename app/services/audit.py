@@ -68,7 +68,7 @@ KIND_LABELS: dict[str, str] = {
 
 # Record kinds in Chinese, for descriptions (the exchange's labels, plus local tables).
 TABLE_LABELS: dict[str, str] = {
-    "units": "单位", "attachments": "附件", "correction_subjects": "社区矫正对象",
+    "units": "单位", "attachments": "附件", "correction_subjects": "社区矫正对象", "local_settings": "本机设置",
     "entry_kinds": "台账类型", "programmes": "实施方案", "agreement_templates": "责任状文本",
     "agreements": "责任状", "brands": "品牌", "duties": "职责", "goals": "目标", "inspections": "督查",
     "ledger_entries": "台账", "meetings": "例会", "pairings": "挂钩结对", "phases": "阶段",

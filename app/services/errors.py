@@ -37,10 +37,11 @@ def file_problem(exc: OSError, path: object, writing: bool = False) -> str:
     return f"无法{verb}“{path}”：{exc.strerror or exc}"
 
 
-def write_file(path: Path, data: bytes) -> None:
+def write_file(path: Path, data: bytes, *, private: bool = False) -> None:
     """Write ``data`` to ``path`` whole or not at all: a temporary file beside it, then put in
-    place (waiting out an antivirus scan or a viewer holding the old file). A failure is a
-    UserError with :func:`file_problem`'s sentence and leaves ``path`` as it was."""
+    place (waiting out an antivirus scan or a viewer holding the old file). ``private`` makes
+    it owner-only (a recovery code, personal data). A failure is a UserError with
+    :func:`file_problem`'s sentence and leaves ``path`` as it was."""
     import uuid
 
     from app.services.files import replace_file
@@ -48,7 +49,12 @@ def write_file(path: Path, data: bytes) -> None:
     path = Path(path)
     temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
     try:
-        temp.write_bytes(data)
+        if private:
+            from app.services.private_files import write_private_bytes
+
+            write_private_bytes(temp, data)
+        else:
+            temp.write_bytes(data)
         replace_file(temp, path)
     except OSError as exc:
         raise UserError(file_problem(exc, path, writing=True)) from None

@@ -84,7 +84,14 @@ def set_password(session: Session, password: str, repeated: str | None = None) -
     master = MasterKey.from_password(password)
     set_setting(session, KEY, master.to_json())
     _settings_changed(session)
+    _audit(session, "设置备份密码")  # never the password
     return master
+
+
+def _audit(session: Session, description: str) -> None:
+    from app.services import audit
+
+    audit.record(session, "change", description, table="local_settings")
 
 
 def stored_key(session: Session) -> MasterKey | None:
@@ -98,6 +105,7 @@ def set_folder(session: Session, folder: Path) -> None:
     require(session, "backup.run")
     set_setting(session, FOLDER, str(folder))
     _settings_changed(session)
+    _audit(session, f"修改备份文件夹：{folder}")
 
 
 def _settings_changed(session: Session) -> None:

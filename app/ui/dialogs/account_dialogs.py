@@ -298,7 +298,9 @@ def save_recovery_sheet(parent: QWidget, code: str, admin_name: str, unit_name: 
     if path is None:
         return None
     try:
-        write_file(path, recovery_sheet_pdf(unit_name, admin_name, code, date.today()))
+        write_file(
+            path, recovery_sheet_pdf(unit_name, admin_name, code, date.today()), private=True
+        )
     except UserError as exc:
         messages.show_error(
             parent, QCoreApplication.translate("RecoveryCode", "未能保存"), str(exc)

@@ -379,9 +379,14 @@ class SettingsPage(Page):
             window = self.window()
             from app.ui.login import log_in
 
+            central = getattr(window, "centralWidget", lambda: None)()
+            if central is not None:  # nothing of the old session shows behind the login
+                central.hide()
             if not log_in(database, window):  # the restored data's users and passwords
                 window.close()
                 return
+            if central is not None:
+                central.show()
             if hasattr(window, "reload"):
                 QTimer.singleShot(0, lambda: window.reload("settings"))
 
