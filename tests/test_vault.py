@@ -545,3 +545,32 @@ def test_personal_form_fields_kept_in_clear_are_sealed_with_the_first_manager(tm
             assert s.scalar(select(LedgerEntry)).values["applicant"] == APPLICANT
     finally:
         database.close()
+
+
+def test_a_backup_from_before_the_encryption_is_not_restored_over_it(tmp_path):
+    """Restoring it would leave the photos sealed under a key the restored database lacks."""
+    from app.services.backup.archive import write_backup
+    from app.services.backup.container import MasterKey, Secret
+    from app.services.backup.restore import restore_backup
+    from tests.helpers import dump, make_jpeg
+
+    path = tmp_path / "old.db"
+    database = _plain_database(path)
+    master = MasterKey.from_password("backup-pass-1")
+    try:
+        with database.session() as s:
+            database.attachments.add(s, make_jpeg(tmp_path / "p.jpg"), None)
+        before_encryption = tmp_path / "before.bjbak"
+        write_backup(path, database.attachments, before_encryption, master)
+        with database.session() as s:
+            accounts.create_first_admin(s, "admin", "admin-password-1")
+        after_encryption = tmp_path / "after.bjbak"
+        write_backup(path, database.attachments, after_encryption, master)
+        database.close()
+        state = dump(path)
+        with pytest.raises(UserError, match="加密之前做的"):
+            restore_backup(before_encryption, path, Secret("backup-pass-1"), master)
+        assert dump(path) == state
+        restore_backup(after_encryption, path, Secret("backup-pass-1"), master)  # fine
+    finally:
+        database.close()

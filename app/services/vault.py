@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import uuid
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,6 +69,7 @@ def new_vault_record(recovery_wrap: str) -> dict[str, Any]:
     """A vault setting for a fresh data key wrapped by the recovery code."""
     return {
         "version": 1,
+        "id": str(uuid.uuid4()),  # the data key's identity: a restore must keep to it
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "recovery": recovery_wrap,
         "clean": False,  # True once finish_sealing has left no plain copy or page behind
@@ -368,3 +371,37 @@ def database_file(session: Session) -> Path | None:
 def _sqlite_file(engine: Engine) -> Path | None:
     name = engine.url.database if engine.dialect.name == "sqlite" else None
     return Path(name) if name and name != ":memory:" else None
+
+
+def vault_identity(database_file: Path) -> str | None:
+    """Which data key a database file's vault holds (read with sqlite3), None without one."""
+    try:
+        with closing(sqlite3.connect(database_file)) as connection:
+            row = connection.execute(
+                "SELECT value FROM local_settings WHERE key = ?", (VAULT_KEY,)
+            ).fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    if row is None:
+        return None
+    record = json.loads(row[0])
+    return str(record.get("id") or record.get("created") or "")
+
+
+def check_restore(current: Path, restored: Path) -> None:
+    """Refuse (UserError) a restore that would leave the photo store sealed under a data key
+    the restored database does not hold: a backup made before this database was encrypted,
+    or one of another encrypted database."""
+    here = vault_identity(current) if current.is_file() else None
+    there = vault_identity(restored)
+    if here is None or here == there:
+        return
+    if there is None:
+        raise UserError(
+            "这个备份是在本机数据加密之前做的。恢复它之后，加密后保存的照片将无法打开，"
+            "所以没有恢复，数据库保持原样。请选择加密之后做的备份。"
+        )
+    raise UserError(
+        "这个备份来自另一个加密的数据库（不是本机数据库的备份），恢复后本机的照片将无法打开，"
+        "所以没有恢复，数据库保持原样。"
+    )

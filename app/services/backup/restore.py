@@ -169,6 +169,9 @@ def restore_backup(
         checked = read_backup(path, secret, staging=staging)
         staged = checked.database
         assert staged is not None
+        from app.services.vault import check_restore
+
+        check_restore(database_file, staged)
         readable = _readable(database_file)
         kept = _pc_settings(database_file) if readable else []
         upgraded = _prepare(staged, database_file, kept, f"{when:%Y-%m-%d %H:%M}")
