@@ -38,9 +38,10 @@ from app.models.summary import (
 )
 from app.models.unit import Pairing, Unit, UnitKind
 from app.models.user import User
+from app.models.verification import DoubtAnswer, EntryVerification, VerificationStatus
 
 # The Alembic revision this code's models correspond to; a test keeps it equal to head.
-SCHEMA_HEAD = "0018"
+SCHEMA_HEAD = "0021"
 
 __all__ = [
     "SCHEMA_HEAD",
@@ -60,9 +61,11 @@ __all__ = [
     "CorrectionSubject",
     "CountySummary",
     "Direction",
+    "DoubtAnswer",
     "Duty",
     "EntryAttachment",
     "EntryKind",
+    "EntryVerification",
     "ExchangeConflict",
     "Goal",
     "GoalMetric",
@@ -97,4 +100,5 @@ __all__ = [
     "Unit",
     "UnitKind",
     "User",
+    "VerificationStatus",
 ]

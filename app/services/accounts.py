@@ -63,6 +63,7 @@ PERMISSION_NAMES = {
     "ledger.edit": "编辑工作台账",
     "ledger.export": "导出工作台账",
     "ledger.export_full_names": "导出含完整姓名的台账",
+    "ledger.verify": "核实台账（已核实、存疑）",
     "meeting.edit": "登记会议",
     "audit.read": "查看审计日志",
 }

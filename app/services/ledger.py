@@ -8,7 +8,7 @@ once (FormErrors) and nothing is saved. Lists are read in pages with SQL sorting
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar, TypeVarTuple
@@ -39,6 +39,7 @@ from app.models import (
     Duty,
     EntryAttachment,
     EntryKind,
+    EntryVerification,
     Indicator,
     LedgerEntry,
     Programme,
@@ -55,6 +56,7 @@ from app.services.forms import FieldDef, FormErrors, clean_values, parse_date_te
 from app.services.idcard import mask_id_number
 from app.services.settings import local_unit
 from app.services.subjects import SubjectInput, check_subject_input, find_or_create_subject
+from app.services.verification import verifications
 
 MAX_SUBJECTS_SERVED = 10000
 MAX_TITLE_CHARS = 200
@@ -138,6 +140,7 @@ class EntryRow:
     photo_count: int
     first_photo_sha: str | None
     deleted: bool
+    verification: str = ""  # the county's 核实: 已核实, 存疑, 存疑（已说明）, or ""
 
 
 @dataclass(kw_only=True)
@@ -166,6 +169,7 @@ SORT_KEYS = (
     "subjects_served",
     "subject",
     "photo_count",
+    "verification",
 )
 
 
@@ -602,6 +606,9 @@ def _ordered_ids(
         # are put in order here and the entries sorted by their subject's place
         joined, column = _subject_rank(session, LedgerEntry.subject_id)
         query = query.outerjoin(_SUBJECT_ORDER, joined)
+    elif sort_key == "verification":
+        query = query.outerjoin(EntryVerification, EntryVerification.entry_id == LedgerEntry.id)
+        column = func.coalesce(EntryVerification.status, "")
     elif sort_key == "photo_count":
         counts = (
             select(EntryAttachment.entry_id, func.count().label("n"))
@@ -645,7 +652,12 @@ def _rows_for(session: Session, entry_ids: list[int]) -> list[EntryRow]:
         .where(LedgerEntry.id.in_(entry_ids))
     )  # fmt: skip
     by_id = {row[0]: _row(tuple(row)) for row in session.execute(query)}
-    return [by_id[i] for i in entry_ids if i in by_id]
+    marks = verifications(session, entry_ids)
+    return [
+        replace(by_id[i], verification=marks[i].label()) if i in marks else by_id[i]
+        for i in entry_ids
+        if i in by_id
+    ]
 
 
 # id, date, unit, kind, title, paired office, served, subject's name, category and identity

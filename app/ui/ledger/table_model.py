@@ -27,7 +27,10 @@ COLUMNS = [
     ("服务对象数", "subjects_served"),
     ("社区矫正对象", "subject"),
     ("照片", "photo_count"),
+    ("核实", "verification"),
 ]
+VERIFICATION_COLUMN = 8
+VERIFICATION_COLOURS = {"已核实": "#1e7d32", "存疑": "#c0392b", "存疑（已说明）": "#b36b00"}
 TITLE_COLUMN = 3
 RIGHT_ALIGNED = {5, 7}
 
@@ -141,6 +144,9 @@ class LedgerTableModel(QAbstractTableModel):
             return self._thumbnail(row.first_photo_sha)
         if role == Qt.ItemDataRole.ForegroundRole and row.deleted:
             return QBrush(QColor("#999999"))
+        if role == Qt.ItemDataRole.ForegroundRole and column == VERIFICATION_COLUMN:
+            colour = VERIFICATION_COLOURS.get(row.verification)
+            return QBrush(QColor(colour)) if colour else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             horizontal = (
                 Qt.AlignmentFlag.AlignRight
@@ -164,6 +170,7 @@ class LedgerTableModel(QAbstractTableModel):
             str(row.subjects_served) if row.subjects_served else "",
             row.subject,
             str(row.photo_count) if row.photo_count else "",
+            row.verification,
         )
         return values[column]
 

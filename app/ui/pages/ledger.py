@@ -25,7 +25,7 @@ from app.models import UnitKind
 from app.services import ledger as ledger_service
 from app.services import reference
 from app.services.dates import DatePurpose, DateRange
-from app.services.ledger import ENTERS_FOR_OTHER_UNITS, EntryInput, LedgerFilter
+from app.services.ledger import ENTERS_FOR_OTHER_UNITS, EntryInput, EntryRow, LedgerFilter
 from app.services.privacy import FULL_NAMES_REFUSED, may_export_full_names
 from app.ui.background import BackgroundTask, Cancelled
 from app.ui.desktop import show_in_folder
@@ -105,6 +105,10 @@ class LedgerPage(Page):
         self.edit_button = QPushButton(self.tr("查看/编辑"))
         self.delete_button = QPushButton(self.tr("删除"))
         self.undo_button = QPushButton(self.tr("撤销删除"))
+        self.verify_button = QPushButton(self.tr("核实…"))
+        self.verify_button.setToolTip(self.tr("标记所选台账已核实或存疑（县矫正办）"))
+        self.answer_button = QPushButton(self.tr("说明存疑…"))
+        self.answer_button.setToolTip(self.tr("对县矫正办标记存疑的本单位台账作出说明"))
         self.export_button = QPushButton(self.tr("导出 Excel…"))
         self.export_button.setToolTip(self.tr("把按上面的条件筛选出的台账导出为 Excel 文件"))
         self.full_names_box = QCheckBox(self.tr("导出完整姓名"))
@@ -120,6 +124,8 @@ class LedgerPage(Page):
             self.edit_button,
             self.delete_button,
             self.undo_button,
+            self.verify_button,
+            self.answer_button,
             self.export_button,
         )
         row.insertWidget(row.indexOf(self.export_button) + 1, self.full_names_box)
@@ -164,6 +170,8 @@ class LedgerPage(Page):
         self.view.doubleClicked.connect(lambda index: self.open_entry(index.data(ROW_ROLE).id))
         self.delete_button.clicked.connect(lambda: self.delete_selected())
         self.undo_button.clicked.connect(lambda: self.undo_delete())
+        self.verify_button.clicked.connect(lambda: self.verify_selected())
+        self.answer_button.clicked.connect(lambda: self.answer_selected())
         self.export_button.clicked.connect(lambda: self.export())
         self.full_names_box.clicked.connect(lambda: self._full_names_clicked())
         self.open_folder_button.clicked.connect(lambda: self.open_export_folder())
@@ -183,6 +191,12 @@ class LedgerPage(Page):
         # the logged-in user's role: disabled, the tooltip says why
         self.may_edit = self.forbid_unless("ledger.edit", self.add_button, self.delete_button)
         self.forbid_unless("ledger.export", self.export_button, self.full_names_box)
+        # 核实 is the county's; explaining a doubt is the unit's (whose entry it is)
+        county = context.local_unit_kind == UnitKind.COUNTY_OFFICE
+        self.verify_button.setVisible(county)
+        self.answer_button.setVisible(not county)
+        self.forbid_unless("ledger.verify", self.verify_button)
+        self.forbid_unless("ledger.edit", self.answer_button)
         if context.read_only:  # an earlier year: view and export only
             self.add_button.setEnabled(False)
             self.add_button.setToolTip(context.read_only_note)
@@ -281,6 +295,60 @@ class LedgerPage(Page):
         selected = self.selected_entry_id() is not None
         self.edit_button.setEnabled(selected)
         self.enable(self.delete_button, selected and not self.context.read_only)
+        row = self.selected_row()
+        self.enable(self.verify_button, row is not None and not row.deleted)
+        doubted = row is not None and row.verification.startswith("存疑")
+        own = row is not None and row.unit == self.context.local_unit_name
+        self.enable(self.answer_button, doubted and own)
+
+    def selected_row(self) -> EntryRow | None:
+        """The selected list row, or None."""
+        rows = self.view.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def verify_selected(self) -> None:
+        """核实…: mark the selected entry 已核实 or 存疑 (the county)."""
+        from app.services import verification
+        from app.ui.dialogs.verification_dialogs import MarkDialog
+
+        row = self.selected_row()
+        if row is None:
+            return
+        today = date.today()
+
+        def save(values: dict) -> None:
+            self.save_from_dialog(
+                self.tr("核实台账"),
+                lambda s: verification.mark_entry(
+                    s, row.id, values["status"], values["reason"], today
+                ),
+            )
+
+        if MarkDialog(save, row.title, self).exec():
+            self.model.reload(recount=False)
+
+    def answer_selected(self) -> None:
+        """说明存疑…: explain a doubt about one of this unit's entries."""
+        from app.services import verification
+        from app.ui.dialogs.verification_dialogs import AnswerDialog
+
+        row = self.selected_row()
+        if row is None:
+            return
+        marks = self.run(lambda s: verification.verifications(s, [row.id]), self.tr("说明存疑"))
+        mark = (marks or {}).get(row.id)
+        if mark is None:
+            return
+        today = date.today()
+
+        def save(values: dict) -> None:
+            self.save_from_dialog(
+                self.tr("说明存疑"),
+                lambda s: verification.answer_doubt(s, row.id, values["answer"], today),
+            )
+
+        if AnswerDialog(save, row.title, mark.reason, self).exec():
+            self.model.reload(recount=False)
 
     def selected_entry_id(self) -> int | None:
         """The id of the selected entry, or None."""
