@@ -27,6 +27,7 @@ from app.models.ledger import (
 from app.models.manual_value import ManualValue
 from app.models.meeting import Meeting, MeetingDecision, MeetingReport
 from app.models.peer_rating import PeerRating
+from app.models.period_lock import PeriodUnlock
 from app.models.programme import Goal, GoalMetric, Phase, Programme
 from app.models.settings import LocalSetting
 from app.models.summary import (
@@ -84,6 +85,7 @@ __all__ = [
     "PackageLog",
     "Pairing",
     "PeerRating",
+    "PeriodUnlock",
     "Phase",
     "PhaseSummary",
     "Programme",

@@ -65,12 +65,13 @@ KIND_LABELS: dict[str, str] = {
     "role_change": "角色变更",
     "show_id_number": "显示完整身份证号",
     "verify": "核实",
+    "unlock": "解锁",
 }
 
 # Record kinds in Chinese, for descriptions (the exchange's labels, plus local tables).
 TABLE_LABELS: dict[str, str] = {
     "units": "单位", "attachments": "附件", "correction_subjects": "社区矫正对象", "local_settings": "本机设置",
-    "entry_verifications": "台账核实", "doubt_answers": "存疑说明",
+    "entry_verifications": "台账核实", "doubt_answers": "存疑说明", "period_unlocks": "阶段解锁",
     "entry_kinds": "台账类型", "programmes": "实施方案", "agreement_templates": "责任状文本",
     "agreements": "责任状", "brands": "品牌", "duties": "职责", "goals": "目标", "inspections": "督查",
     "ledger_entries": "台账", "meetings": "例会", "pairings": "挂钩结对", "phases": "阶段",

@@ -47,7 +47,7 @@ from app.models import (
     Unit,
     UnitKind,
 )
-from app.services import audit
+from app.services import audit, period_locks
 from app.services.accounts import may, require
 from app.services.attachments import AttachmentStore
 from app.services.dates import DatePurpose, DateRange, range_for
@@ -316,6 +316,10 @@ def save_entry(
                 f"本机是{here.name}的电脑，只能登记{here.name}的台账（其他单位的台账在其电脑上登记，再用数据包报送）。"
             )
     entry_date, programme_id = _dated(session, existing, data, errors)
+    if unit is not None and "unit" not in errors and entry_date is not None:
+        # a period whose summary the county adopted is closed (services.period_locks)
+        days = [entry_date] + ([existing.entry_date] if existing is not None else [])
+        period_locks.check_open(session, unit.id, *days)
     title = attempt(check_title, data.title)
     subjects_served = attempt(parse_subjects_served, data.subjects_served)
     if data.paired_office_id is not None:
@@ -422,6 +426,7 @@ def delete_entry(session: Session, entry_id: int) -> None:
     require(session, "ledger.edit")
     entry = session.get(LedgerEntry, entry_id)
     if entry is not None:
+        period_locks.check_open(session, entry.owner_unit_id or 0, entry.entry_date)
         entry.deleted = True
 
 
@@ -430,6 +435,7 @@ def restore_entry(session: Session, entry_id: int) -> None:
     require(session, "ledger.edit")
     entry = session.get(LedgerEntry, entry_id)
     if entry is not None:
+        period_locks.check_open(session, entry.owner_unit_id or 0, entry.entry_date)
         entry.deleted = False
 
 

@@ -1,5 +1,5 @@
-"""the county's 核实 of ledger entries (entry_verifications) and units' answers to doubts
-(doubt_answers)
+"""the county's 核实 of ledger entries (entry_verifications), units' answers to doubts
+(doubt_answers), and the county's unlocks of periods whose summary it adopted (period_unlocks)
 
 Revision ID: 0021
 Revises: 0018
@@ -17,7 +17,7 @@ branch_labels = None
 depends_on = None
 
 
-def _synced(table: str) -> list[sa.schema.SchemaItem]:
+def _synced(table: str, about: str = "entry_id", target: str = "ledger_entries") -> list[sa.schema.SchemaItem]:
     return [
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("uuid", sa.String(length=36), nullable=False),
@@ -28,8 +28,8 @@ def _synced(table: str) -> list[sa.schema.SchemaItem]:
         sa.Column("owner_unit_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["owner_unit_id"], ["units.id"],
                                 name=op.f(f"fk_{table}_owner_unit_id_units"), ondelete="RESTRICT"),
-        sa.ForeignKeyConstraint(["entry_id"], ["ledger_entries.id"],
-                                name=op.f(f"fk_{table}_entry_id_ledger_entries")),
+        sa.ForeignKeyConstraint([about], [f"{target}.id"],
+                                name=op.f(f"fk_{table}_{about}_{target}")),
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}")),
         sa.UniqueConstraint("uuid", name=op.f(f"uq_{table}_uuid")),
     ]  # fmt: skip
@@ -53,7 +53,19 @@ def upgrade() -> None:
         sa.Column("answered_on", sa.Date(), nullable=False),
         *_synced("doubt_answers"),
     )
-    for table in ("entry_verifications", "doubt_answers"):
+    op.create_table(
+        "period_unlocks",
+        sa.Column("summary_id", sa.Integer(), nullable=False),
+        sa.Column("summary_revision", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("unlocked_on", sa.Date(), nullable=False),
+        *_synced("period_unlocks", "summary_id", "phase_summaries"),
+    )
+    with op.batch_alter_table("period_unlocks", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_period_unlocks_summary_id"), ["summary_id"], unique=False
+        )
+    for table in ("entry_verifications", "doubt_answers", "period_unlocks"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.create_index(
                 batch_op.f(f"ix_{table}_owner_unit_id"), ["owner_unit_id"], unique=False
@@ -63,5 +75,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("period_unlocks")
     op.drop_table("doubt_answers")
     op.drop_table("entry_verifications")

@@ -403,3 +403,20 @@ class ReturnDialog(FormDialog):
 
     def values(self) -> dict:
         return {"comment": self.comment.toPlainText()}
+
+
+class UnlockDialog(FormDialog):
+    """解锁台账: why the county reopens a department's entries of an adopted summary's period."""
+
+    def __init__(self, save: Callable[[dict], None], department: str,
+                 parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(self.tr("解锁台账 — %1").replace("%1", department), save, parent)
+        self.ok_button.setText(self.tr("解锁"))
+        self.reason = QPlainTextEdit()
+        self.reason.setPlaceholderText(self.tr("例如：补充遗漏的活动照片。"))
+        self.reason.setMinimumHeight(110)
+        self.add_field("reason", self.tr("解锁原因"), self.reason,
+                       self.tr("原因记入审计日志，并随数据包告知该科室；总结再次采用后重新锁定。"))  # fmt: skip
+
+    def values(self) -> dict:
+        return {"reason": self.reason.toPlainText()}

@@ -101,6 +101,10 @@ class SummariesPage(Page):
         self.submit_button = QPushButton(self.tr("提交"))
         self.return_button = QPushButton(self.tr("退回…"))
         self.accept_button = QPushButton(self.tr("采用"))
+        self.unlock_button = QPushButton(self.tr("解锁台账…"))
+        self.unlock_button.setToolTip(
+            self.tr("采用总结后，该科室本阶段的台账即锁定；确需修改时在此写明原因后解锁")
+        )
         self.pdf_button = QPushButton(self.tr("生成总结 PDF…"))
         self.county_pdf_button = QPushButton(self.tr("生成全县汇总 PDF…"))
         self.narrative_button = QPushButton(self.tr("编写全县总结…"))
@@ -114,7 +118,8 @@ class SummariesPage(Page):
         self.status = QLabel()
         self.status.setStyleSheet("color: #555;")
         self.layout_.addLayout(button_row(self.edit_button, self.submit_button,
-                                          self.return_button, self.accept_button))  # fmt: skip
+                                          self.return_button, self.accept_button,
+                                          self.unlock_button))  # fmt: skip
         self.print_button = QPushButton(self.tr("打印刚生成的 PDF…"))
         self.print_button.setEnabled(False)
         self._last_pdf: tuple[bytes, str] | None = None
@@ -131,7 +136,8 @@ class SummariesPage(Page):
         if self.is_department:
             self.status.setText(self.tr("写好后点“提交”，再到“数据交换”导出数据包发给县矫正办。"))
         self.submit_button.setVisible(self.is_department)
-        for widget in (self.return_button, self.accept_button, self.county_pdf_button,
+        for widget in (self.return_button, self.accept_button, self.unlock_button,
+                       self.county_pdf_button,
                        self.narrative_button, self.as_of_label, self.as_of):  # fmt: skip
             widget.setVisible(self.is_county)
 
@@ -145,6 +151,7 @@ class SummariesPage(Page):
         self.submit_button.clicked.connect(lambda: self.submit_selected())
         self.return_button.clicked.connect(lambda: self.return_selected())
         self.accept_button.clicked.connect(lambda: self.accept_selected())
+        self.unlock_button.clicked.connect(lambda: self.unlock_selected())
         self.pdf_button.clicked.connect(lambda: self.department_pdf())
         self.county_pdf_button.clicked.connect(lambda: self.county_pdf())
         self.narrative_button.clicked.connect(lambda: self.edit_narrative())
@@ -152,7 +159,8 @@ class SummariesPage(Page):
         # the logged-in user's role: what it may not do is disabled, the tooltip says why
         self.may_draft = self.forbid_unless("summary.draft", self.narrative_button)
         self.forbid_unless("summary.submit", self.submit_button)
-        self.forbid_unless("summary.review", self.return_button, self.accept_button)
+        self.forbid_unless("summary.review", self.return_button, self.accept_button,
+                           self.unlock_button)  # fmt: skip
         self.refresh()
 
     # ------------------------------------------------------------ loading
@@ -258,6 +266,8 @@ class SummariesPage(Page):
         waiting = bool(row and row.status == SummaryStatus.SUBMITTED)
         self.enable(self.return_button, self.is_county and waiting)
         self.enable(self.accept_button, self.is_county and waiting)
+        adopted = bool(row and row.status == SummaryStatus.ACCEPTED)
+        self.enable(self.unlock_button, self.is_county and adopted)
         self.pdf_button.setEnabled(bool(row and row.summary_id))
         self.county_pdf_button.setEnabled(self.context.programme_id is not None)
         self.enable(self.narrative_button, self.is_county and self.context.programme_id is not None)
@@ -409,6 +419,31 @@ class SummariesPage(Page):
 
         if ReturnDialog(save, row.department, self).exec():
             self.status.setText(self.tr("已退回%1的总结。").replace("%1", row.department))
+        self.refresh()
+
+    def unlock_selected(self) -> None:
+        """解锁台账…: let the department change its entries of the adopted summary's period,
+        for a reason (audited, sent down with the next package)."""
+        from app.services import period_locks
+        from app.ui.dialogs.summary_dialogs import UnlockDialog
+
+        row = self.selected()
+        if row is None or row.summary_id is None:
+            return
+        summary_id, today = row.summary_id, self.today()
+
+        def save(values: dict) -> None:
+            self.save_from_dialog(
+                self.tr("解锁台账"),
+                lambda s: period_locks.unlock_period(s, summary_id, values["reason"], today),
+            )
+
+        if UnlockDialog(save, row.department, self).exec():
+            self.status.setText(
+                self.tr("已解锁%1本阶段的台账；请在“数据交换”中导出数据包发给该科室。").replace(
+                    "%1", row.department
+                )
+            )
         self.refresh()
 
     def accept_selected(self) -> None:

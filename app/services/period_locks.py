@@ -1,0 +1,112 @@
+"""Period locking: once the county adopts a department's phase summary (已采用), that
+department's ledger entries of the phase (or of the year, for a whole-year summary) are
+locked: no new entry, change or deletion dated in it. The county lifts the lock for a
+reason (:func:`unlock_period`, recorded and audited, travelling down with its package); a
+later adoption of the summary locks the period again. Derived from the summaries and their
+reviews, which travel already, so the lock itself needs no package of its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import PeriodUnlock, PhaseSummary, Programme, SummaryStatus, UnitKind
+from app.services import audit
+from app.services.accounts import require
+from app.services.dates import programme_span
+from app.services.errors import UserError, ValidationError
+from app.services.settings import local_unit
+from app.services.wording import cn_date
+
+MAX_REASON_CHARS = 500
+
+
+@dataclass(frozen=True)
+class LockedPeriod:
+    """A period closed by an adopted summary."""
+
+    summary_id: int
+    name: str  # 第一阶段 / 2018 年度
+    start: date
+    end: date
+
+
+def _period(session: Session, summary: PhaseSummary) -> tuple[str, date, date] | None:
+    if summary.phase is not None:
+        return summary.phase.name, summary.phase.start_date, summary.phase.end_date
+    programme = session.get(Programme, summary.programme_id)
+    if programme is None:
+        return None
+    start, end = programme_span(programme)
+    return f"{programme.year} 年度", start, end
+
+
+def _unlocked(session: Session, summary: PhaseSummary) -> bool:
+    return (
+        session.scalar(
+            select(PeriodUnlock.id).where(
+                PeriodUnlock.summary_id == summary.id,
+                PeriodUnlock.summary_revision == summary.revision,
+                PeriodUnlock.deleted.is_(False),
+            )
+        )
+        is not None
+    )
+
+
+def locked_periods(session: Session, unit_id: int) -> list[LockedPeriod]:
+    """The periods of ``unit_id`` closed by an adopted summary and not unlocked."""
+    from app.services.summaries import status_of
+
+    found = []
+    for summary in session.scalars(
+        select(PhaseSummary).where(
+            PhaseSummary.department_id == unit_id, PhaseSummary.deleted.is_(False)
+        )
+    ):
+        if status_of(session, summary) != SummaryStatus.ACCEPTED or _unlocked(session, summary):
+            continue
+        period = _period(session, summary)
+        if period is not None:
+            found.append(LockedPeriod(summary.id, *period))
+    return found
+
+
+def check_open(session: Session, unit_id: int, *days: date) -> None:
+    """Refuse (UserError, before anything is written) an entry of ``unit_id`` dated in a
+    locked period."""
+    for period in locked_periods(session, unit_id):
+        for day in days:
+            if period.start <= day <= period.end:
+                raise UserError(
+                    f"{cn_date(day)}属于{period.name}（{cn_date(period.start)}至"
+                    f"{cn_date(period.end)}），该阶段总结已被县矫正办采用，本阶段台账已锁定，"
+                    "不能新增、修改或删除。如确需修改，请县矫正办在“阶段总结”中解锁。"
+                )
+
+
+def unlock_period(session: Session, summary_id: int, reason: str, today: date) -> PeriodUnlock:
+    """The county unlocks the period of an adopted summary, for a reason (audited)."""
+    require(session, "summary.review")
+    here = local_unit(session)
+    if here is None or here.kind != UnitKind.COUNTY_OFFICE:
+        raise UserError("阶段台账由县矫正办解锁，本机不能解锁。")
+    summary = session.get(PhaseSummary, summary_id)
+    if summary is None or summary.deleted:
+        raise UserError("找不到这份阶段总结。")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("请写明解锁的原因（将记入审计日志并告知该科室）。", "reason")
+    if len(reason) > MAX_REASON_CHARS:
+        raise ValidationError(f"原因不能超过 {MAX_REASON_CHARS} 个字。", "reason")
+    if not any(p.summary_id == summary.id for p in locked_periods(session, summary.department_id)):
+        raise UserError("这份总结所属阶段的台账没有锁定，不需要解锁。")
+    row = PeriodUnlock(summary_id=summary.id, summary_revision=summary.revision, reason=reason,
+                       unlocked_on=today, owner_unit_id=here.id)  # fmt: skip
+    session.add(row)
+    session.flush()
+    audit.record(session, "unlock", "解锁已采用总结的阶段台账", record=summary)
+    return row
