@@ -100,6 +100,18 @@ def test_the_lock_and_the_unlock_travel_down_to_the_department(tmp_path):
             summaries.review_summary(s, there.id, ReviewDecision.ACCEPTED, "", date(2018, 10, 20),
                                      unit_ids(s)["县矫正办"])  # fmt: skip
             county_summary = there.id
+        # the department changes the entry before the adoption reaches it: the county, whose
+        # period is closed, refuses the change whole and keeps its database as it was
+        with unit.session() as s:
+            ledger.save_entry(s, unit.attachments, entry_id, replace(data, title="采用后才改"))
+        late = export_package(unit, "县矫正办", tmp_path / "u2.bjpkg")[0]
+        from app.sync.package import PackageError
+        from tests.helpers import dump
+
+        before = dump(county.file)
+        with pytest.raises(PackageError, match="已锁定"):
+            import_package(county, late)
+        assert dump(county.file) == before
         import_package(unit, export_package(county, "法律援助中心", tmp_path / "c1.bjpkg")[0])
         with pytest.raises(UserError, match="已锁定"), unit.session() as s:
             ledger.save_entry(s, unit.attachments, entry_id, replace(data, title="改过"))

@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
-from app.models import EntryKind, SummaryStatus, Unit, UnitKind
+from app.models import EntryKind, LedgerEntry, SummaryStatus, Unit, UnitKind
 from app.services import (
     assessment,
     attachments,
@@ -52,6 +52,7 @@ from app.services import (
     manual_values,
     meetings,
     peer_ratings,
+    period_locks,
     reference,
     subjects,
     summaries,
@@ -323,6 +324,7 @@ class RecordCheck:
 
     def __init__(self, session: Session, table: Table, ids: UuidMap, sender: str = "") -> None:
         self.session, self.table, self.ids, self.sender = session, table, ids, sender
+        self._locks: dict[str, list[period_locks.LockedPeriod]] = {}
         self.plan = _plan(table)
         self.rule = _RULES.get(table.name)
         self._unit_kinds: dict[str, UnitKind] | None = None
@@ -486,6 +488,15 @@ class RecordCheck:
             self._unit_kinds = {uuid: kind for uuid, kind in rows}
         return self._unit_kinds.get(unit_uuid)
 
+    def locked_periods(self, unit_uuid: str) -> list[period_locks.LockedPeriod]:
+        """The periods of a unit here closed by an adopted summary (remembered per package)."""
+        found = self._locks.get(unit_uuid)
+        if found is None:
+            unit_id = self.session.scalar(select(Unit.id).where(Unit.uuid == unit_uuid))
+            found = period_locks.locked_periods(self.session, unit_id) if unit_id else []
+            self._locks[unit_uuid] = found
+        return found
+
     def entry_form(self, kind_uuid: str, programme_uuid: str | None) -> _EntryForm:
         """The form of a ledger entry kind here, for entries of a programme."""
         key = (kind_uuid, programme_uuid)
@@ -549,6 +560,7 @@ def _ledger_entry(check: RecordCheck, record: dict[str, Any]) -> None:
         raise _Bad("subject_uuid", "所属台账类型的表单没有社区矫正对象一项")
     if not has_subject and form.missing_subject:
         raise _Bad("subject_uuid", "不符合填写规则：" + form.missing_subject.rstrip("。"))
+    _open_period(check, record, day)
     problem = form.values.problem(record["values"])
     if problem is not None:
         name, why = problem
@@ -556,6 +568,33 @@ def _ledger_entry(check: RecordCheck, record: dict[str, Any]) -> None:
         label = next((f.label for f in form.fields if f.name == name), None)
         field = f"values.{name}（{label}）" if name is not None else "values"
         raise _Bad(field, _service_reason(ValidationError(why), value))
+
+
+def _open_period(check: RecordCheck, record: dict[str, Any], day: Any) -> None:
+    """A new or changed entry dated in a period the county closed (an adopted summary,
+    ``period_locks``) is refused; the same version sent again is not a change."""
+    owner = record.get("owner_unit_uuid")
+    if not isinstance(owner, str):
+        return
+    day = day if isinstance(day, date) else _as_date(day)
+    closed = next((p for p in check.locked_periods(owner) if day and p.start <= day <= p.end), None)
+    if closed is None:
+        return
+    local = check.session.scalar(
+        select(LedgerEntry.revision).where(LedgerEntry.uuid == record["uuid"])
+    )
+    if local is not None and local >= int(record.get("revision") or 0):
+        return
+    raise _Bad(
+        "entry_date", f"属于{closed.name}，该阶段总结已被县矫正办采用，台账已锁定，不能新增或修改"
+    )
+
+
+def _as_date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
 
 
 _SUBJECT_FIELDS = {"subject_name": "name", "subject_category": "category", "id_number": "id_number"}
