@@ -204,3 +204,39 @@ def test_the_county_marks_a_doubt_on_the_page_and_the_unit_explains_it(
     drive_dialog(monkeypatch, AnswerDialog, explain)
     qtbot.mouseClick(unit_page.answer_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: unit_page.model.row_at(0).verification == "存疑（已说明）")
+
+
+def test_an_indicator_the_scheme_counts_by_verification_counts_only_verified_entries(database):
+    from app.models import Indicator
+    from app.services import progress
+    from app.services.settings import current_programme
+
+    with database.session() as s:
+        units, kinds = unit_ids(s), kind_ids(s)
+        programme_id = current_programme(s).id
+        indicator = s.scalar(select(Indicator).where(Indicator.entry_kind_id == kinds["hotline"]))
+        assert indicator is not None
+        department = indicator.duty.department_id
+        ids = [
+            ledger.save_entry(s, database.attachments, None, EntryInput(
+                kind_id=kinds["hotline"], unit_id=department, entry_date=date(2018, 7, day),
+                title=f"热线 {day}", values={"calls": 1}, subjects_served=2,
+            ))
+            for day in (2, 3, 4)
+        ]  # fmt: skip
+        indicator_id = indicator.id
+
+    def actual() -> float | None:
+        with database.session() as s:
+            rows = progress.indicator_progress(s, programme_id)
+        return next(r.actual for r in rows if r.indicator_id == indicator_id)
+
+    counted = actual()
+    with database.session() as s:
+        s.get(Indicator, indicator_id).verified_only = True
+    assert actual() == 0.0 < (counted or 0)  # nothing verified yet
+    with database.session() as s:
+        verification.mark_entry(s, ids[0], "已核实", "", TODAY)
+        verification.mark_entry(s, ids[1], "存疑", "照片不清", TODAY)
+    assert actual() in (1.0, 2.0)  # one entry (or its 2 subjects served), not the doubted one
+    assert units

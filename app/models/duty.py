@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models._enum import enum_column_type
@@ -62,6 +62,8 @@ class Indicator(SyncedRecord, Base):
     )
     entry_kind_id: Mapped[int | None] = mapped_column(ForeignKey("entry_kinds.id"), nullable=True)
     sum_field: Mapped[str] = mapped_column(String(50), default="")
+    # counts only entries the county marked 已核实 (the scheme says so: 以核实为准)
+    verified_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # a manual indicator's value is entered on this unit's PC (its department, when the
     # template says ``entered_by = "department"``); None: the county office's
     value_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)

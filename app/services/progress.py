@@ -14,7 +14,15 @@ from datetime import date
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from app.models import Duty, Indicator, IndicatorMeasure, LedgerEntry, Unit
+from app.models import (
+    Duty,
+    EntryVerification,
+    Indicator,
+    IndicatorMeasure,
+    LedgerEntry,
+    Unit,
+    VerificationStatus,
+)
 from app.services.manual_values import latest_values
 from app.services.period import programme_period
 
@@ -117,6 +125,23 @@ def indicator_progress(
             dead_n, dead_served = dead.get(key, (0, 0))
             totals[key] = (n - dead_n, served - dead_served)
 
+    def verified(department_id: int, kind_id: int) -> tuple[int, int]:
+        """Count and subjects served of the entries the county marked 已核实 (the few
+        indicators whose scheme counts only those)."""
+        row = session.execute(
+            select(func.count(), func.sum(LedgerEntry.subjects_served))
+            .join(EntryVerification, EntryVerification.entry_id == LedgerEntry.id)
+            .where(
+                *window,
+                LedgerEntry.deleted.is_(False),
+                LedgerEntry.owner_unit_id == department_id,
+                LedgerEntry.kind_id == kind_id,
+                EntryVerification.status == VerificationStatus.VERIFIED,
+                EntryVerification.deleted.is_(False),
+            )
+        ).one()
+        return int(row[0] or 0), int(row[1] or 0)
+
     def field_sum(department_id: int, kind_id: int, field: str) -> float:
         query = select(func.sum(LedgerEntry.values[field].as_float())).where(
             LedgerEntry.deleted.is_(False),
@@ -136,7 +161,11 @@ def indicator_progress(
             found = manual.get(indicator.id)
             actual = found.value if found is not None else 0.0
         elif indicator.entry_kind_id is not None:
-            n, served = totals.get((department_id, indicator.entry_kind_id), (0, 0))
+            n, served = (
+                verified(department_id, indicator.entry_kind_id)
+                if indicator.verified_only
+                else totals.get((department_id, indicator.entry_kind_id), (0, 0))
+            )
             if indicator.measure == IndicatorMeasure.COUNT:
                 actual = float(n)
             elif indicator.sum_field in COLUMN_FIELDS:

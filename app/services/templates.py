@@ -396,6 +396,7 @@ def _load_duties(
                 measure_unit=ind["unit"], annual_target=ind["target"],
                 weight=ind.get("weight", 0), measure=IndicatorMeasure(ind.get("measure", "count")),
                 entry_kind_id=kind.id if kind else None, sum_field=ind.get("sum_field", ""),
+                verified_only=bool(ind.get("verified_only", False)),
                 value_unit_id=department.id if ind.get("entered_by") == "department" else None,
                 sort_order=ind_order,
             )  # fmt: skip

@@ -1,5 +1,6 @@
 """the county's 核实 of ledger entries (entry_verifications), units' answers to doubts
-(doubt_answers), and the county's unlocks of periods whose summary it adopted (period_unlocks)
+(doubt_answers), the county's unlocks of periods whose summary it adopted (period_unlocks),
+and indicators that count only verified entries (indicators.verified_only)
 
 Revision ID: 0021
 Revises: 0018
@@ -65,6 +66,10 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_period_unlocks_summary_id"), ["summary_id"], unique=False
         )
+    with op.batch_alter_table("indicators", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("verified_only", sa.Boolean(), server_default="0", nullable=False)
+        )
     for table in ("entry_verifications", "doubt_answers", "period_unlocks"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.create_index(
@@ -75,6 +80,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("indicators", schema=None) as batch_op:
+        batch_op.drop_column("verified_only")
     op.drop_table("period_unlocks")
     op.drop_table("doubt_answers")
     op.drop_table("entry_verifications")
