@@ -19,7 +19,7 @@ from sqlalchemy import select
 from app.cli import main
 from app.models import Phase, PhaseSummary, ReviewDecision
 from app.reports.summary_pdf import render_county_summary, render_department_summary
-from app.services import ledger, summaries
+from app.services import ledger, period_locks, summaries
 from app.services.aggregate import aggregate_figures
 from app.services.errors import UserError
 from app.services.ledger import EntryInput, PhotoInput
@@ -154,6 +154,8 @@ def test_figures_stay_as_submitted_in_every_later_pdf(database, ledger_2018, tmp
         2018, 10, 12
     )
     assert (frozen.period_entries, frozen.period_served) == (4, 6)
+    with database.session() as s:  # the adopted period is closed: the county reopens it
+        period_locks.unlock_period(s, summary_id, "补登遗漏的工作", date(2018, 10, 15))
     with database.session() as s:  # work recorded after the submission, in the period and after
         for when, served in (
             (date(2018, 10, 13), 20),

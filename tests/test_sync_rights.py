@@ -35,6 +35,7 @@ from app.models import (
     SummaryStatus,
     SyncedRecord,
     UnitKind,
+    VerificationStatus,
 )
 from app.models.base import ExchangeRule, ToCity, new_uuid
 from app.services import brands, inspections, ledger, meetings, summaries
@@ -355,6 +356,20 @@ CASES = [
                                               summary_id=_id(c, "phase_summaries", w.known["aid_summary"]),
                                               decision=ReviewDecision.ACCEPTED, decided_on=D),
          why="局科室不能新增总结审核", altered=True),  # (goes only to the summary's unit)
+    # a department marking its own entry 已核实, and unlocking its own adopted period
+    Case("entry_verifications", lambda c, w: _row(
+        c, "entry_verifications", AID, entry_id=_id(c, "ledger_entries", w.known["aid_entry"]),
+        status=VerificationStatus.VERIFIED, reason="", marked_on=D),
+         why="局科室不能新增台账核实", altered=True),
+    Case("period_unlocks", lambda c, w: _row(
+        c, "period_unlocks", AID, summary_id=_id(c, "phase_summaries", w.known["aid_summary"]),
+        summary_revision=1, reason="自行解锁", unlocked_on=D),
+         why="局科室不能新增阶段解锁", altered=True),
+    # an answer to a doubt about another unit's entry
+    Case("doubt_answers", lambda c, w: _row(
+        c, "doubt_answers", AID, entry_id=_copy_of_lakou_entry(c, w), verification_revision=1,
+        answer="代为说明", answered_on=D),
+         why="只能说明发送单位自己的台账"),
     # tables a unit writes, each with what it may not do
     Case("attachments", _forge_delete("attachments", "aid_photo"), why="局科室不能删除附件"),
     Case("correction_subjects", _forge_delete("correction_subjects", "aid_subject"),

@@ -91,6 +91,12 @@ _QUIET_COLUMNS = frozenset({"updated_at", "revision"})
 # Columns in Chinese for "修改台账（日期、正文）": the exchange's labels (sync.conflicts.FIELD_LABELS)
 # first, then these for the columns it does not name.
 COLUMN_LABELS: dict[str, str] = {
+    "answer": "说明",
+    "answered_on": "说明日期",
+    "marked_on": "核实日期",
+    "unlocked_on": "解锁日期",
+    "verification_revision": "核实版本",
+    "verified_only": "只计已核实台账",
     "adjusted_on": "加减分日期",
     "as_of": "统计截至日期",
     "assessment_end": "考核期结束",
