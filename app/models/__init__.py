@@ -9,6 +9,7 @@ from app.models.brand import Brand, BrandEvidence, BrandMilestone, BrandParticip
 from app.models.bulletin import IssuedBulletin
 from app.models.county_summary import CountySummary
 from app.models.duty import Duty, Indicator, IndicatorMeasure
+from app.models.evidence import EvidenceFlag, PhotoHash
 from app.models.exchange import Direction, ExchangeConflict, LocalEdit, PackageLog
 from app.models.inspection import (
     Inspection,
@@ -40,7 +41,7 @@ from app.models.unit import Pairing, Unit, UnitKind
 from app.models.user import User
 
 # The Alembic revision this code's models correspond to; a test keeps it equal to head.
-SCHEMA_HEAD = "0018"
+SCHEMA_HEAD = "0020"
 
 __all__ = [
     "SCHEMA_HEAD",
@@ -63,6 +64,7 @@ __all__ = [
     "Duty",
     "EntryAttachment",
     "EntryKind",
+    "EvidenceFlag",
     "ExchangeConflict",
     "Goal",
     "GoalMetric",
@@ -83,6 +85,7 @@ __all__ = [
     "PeerRating",
     "Phase",
     "PhaseSummary",
+    "PhotoHash",
     "Programme",
     "RectificationItem",
     "RectificationStatus",
