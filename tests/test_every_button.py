@@ -40,6 +40,8 @@ OPENED_ELSEWHERE = {
     "UserDialog": "from 用户管理: test_accounts_ui.py",
     "_AccountDialog": "a base class",
     "FirstAdminDialog": "设置 on a database without users: test_accounts_ui.py",
+    "ExplainDialog": "核查's 标记已说明…: test_evidence_check_ui.py",
+    "RaiseDialog": "核查's 提出整改…: test_evidence_check_ui.py",
 }
 
 

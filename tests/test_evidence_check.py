@@ -72,6 +72,11 @@ def save(database, unit: str, day: str, title: str, photos: list[Path], body: st
 @pytest.fixture
 def seeded(database, tmp_path):
     """Entries over the four photo cases, identical texts and one clean entry."""
+    return seed_cases(database, tmp_path)
+
+
+def seed_cases(database, tmp_path: Path) -> dict[str, int]:
+    """Seed the cases (see :func:`seeded`); entry ids by case."""
     p1 = photo(tmp_path / "p1.jpg", 1, taken="2018:07:12 10:00:00")
     p1_copy = copy_resized(p1, tmp_path / "p1-small.jpg", 0.5, 70)
     p2 = photo(tmp_path / "p2.jpg", 2, taken="2018:08:20 09:30:00")  # 19 days after the entry

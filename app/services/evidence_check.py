@@ -492,7 +492,10 @@ def raise_rectification(
     assert decision is not None
     decision.state, decision.decided_at = RECTIFICATION, datetime.now(UTC)
     decision.rectification_item_id = inspection.items[0].id
-    decision.note = f"台账核查：{data.finding.strip()}"[:MAX_NOTE_CHARS]
+    responsible = session.get(Unit, data.responsible_unit_id)
+    assert data.deadline is not None  # checked by record_inspection
+    decision.note = (f"已向{responsible.name if responsible else ''}提出整改，"
+                     f"整改期限{cn_date(data.deadline)}")  # fmt: skip
     session.flush()
     return decision
 
