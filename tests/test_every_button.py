@@ -43,6 +43,8 @@ OPENED_ELSEWHERE = {
     "_AccountDialog": "a base class",
     "FirstAdminDialog": "设置 on a database without users: test_accounts_ui.py",
     "AnswerDialog": "after the county's doubt arrives: test_verification.py",
+    "ExplainDialog": "核查's 标记已说明…: test_evidence_check_ui.py",
+    "RaiseDialog": "核查's 提出整改…: test_evidence_check_ui.py",
 }
 
 

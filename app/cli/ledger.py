@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from app.cli import evidence
 from app.cli.arguments import day, output_file
 from app.services.errors import UserError
 
@@ -98,6 +99,7 @@ def add_parsers(commands, make_parser) -> None:
         action="store_true",
         help="写出社区矫正对象的完整姓名（默认脱敏为“王*”）；文件须妥善保管",
     )
+    evidence.add_parser(actions, make_parser)
 
 
 # What the form's error keys are called on the command line: label and option.
@@ -336,7 +338,7 @@ def _ledger_export(args: argparse.Namespace, open_existing) -> int:
     return 0
 
 
-LEDGER_HANDLERS = {"add": _ledger_add, "export": _ledger_export}
+LEDGER_HANDLERS = {"add": _ledger_add, "export": _ledger_export, "check": evidence.run}
 
 
 def handle(args: argparse.Namespace, open_existing) -> int:

@@ -9,6 +9,7 @@ from app.models.brand import Brand, BrandEvidence, BrandMilestone, BrandParticip
 from app.models.bulletin import IssuedBulletin
 from app.models.county_summary import CountySummary
 from app.models.duty import Duty, Indicator, IndicatorMeasure
+from app.models.evidence import EvidenceFlag, PhotoHash
 from app.models.exchange import Direction, ExchangeConflict, LocalEdit, PackageLog
 from app.models.inspection import (
     Inspection,
@@ -67,6 +68,7 @@ __all__ = [
     "EntryAttachment",
     "EntryKind",
     "EntryVerification",
+    "EvidenceFlag",
     "ExchangeConflict",
     "Goal",
     "GoalMetric",
@@ -88,6 +90,7 @@ __all__ = [
     "PeriodUnlock",
     "Phase",
     "PhaseSummary",
+    "PhotoHash",
     "Programme",
     "RectificationItem",
     "RectificationStatus",

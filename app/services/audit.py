@@ -82,7 +82,7 @@ TABLE_LABELS: dict[str, str] = {
     "rectification_updates": "整改进展", "assessment_schemes": "考核方案",
     "score_adjustments": "考核加减分", "county_summaries": "全县总结", "judgement_scores": "考核评分",
     "manual_values": "指标完成值", "issued_bulletins": "进度通报", "peer_ratings": "结对部门评价",
-    "users": "用户", "roles": "角色",
+    "users": "用户", "roles": "角色", "evidence_flags": "核查标记",
 }  # fmt: skip
 
 # Bookkeeping columns left out of "修改…（字段：…）"
@@ -113,6 +113,7 @@ COLUMN_LABELS: dict[str, str] = {
     "content": "内容",
     "created_at": "建立时间",
     "deadline_task": "限期任务",
+    "decided_at": "处理时间",
     "decided_on": "议定日期",
     "decision": "决定",
     "department_id": "科室",
@@ -141,6 +142,7 @@ COLUMN_LABELS: dict[str, str] = {
     "issuer": "发文单位",
     "item_id": "整改事项",
     "item_key": "项目",
+    "key": "核查标识",
     "kind": "类别",
     "lead_unit_id": "牵头单位",
     "location": "地点",
@@ -174,6 +176,7 @@ COLUMN_LABELS: dict[str, str] = {
     "reason": "理由",
     "recipient_unit_id": "接收单位",
     "recorded_on": "登记日期",
+    "rectification_item_id": "整改事项",
     "rectified_on": "整改日期",
     "reported_on": "报告日期",
     "responsible_person": "责任人",
@@ -190,6 +193,7 @@ COLUMN_LABELS: dict[str, str] = {
     "signed_on": "签署日期",
     "size_bytes": "文件大小",
     "snapshot": "快照",
+    "state": "处理状态",
     "submitted_on": "提交日期",
     "sum_field": "汇总字段",
     "summary_id": "阶段总结",

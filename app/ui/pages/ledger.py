@@ -111,6 +111,10 @@ class LedgerPage(Page):
         self.answer_button.setToolTip(self.tr("对县矫正办标记存疑的本单位台账作出说明"))
         self.export_button = QPushButton(self.tr("导出 Excel…"))
         self.export_button.setToolTip(self.tr("把按上面的条件筛选出的台账导出为 Excel 文件"))
+        self.check_button = QPushButton(self.tr("核查…"))
+        self.check_button.setToolTip(
+            self.tr("台账核查：同一照片重复使用、拍摄日期不符、内容相同等，可标记已说明或提出整改")
+        )
         self.full_names_box = QCheckBox(self.tr("导出完整姓名"))
         self.full_names_box.setToolTip(
             self.tr(
@@ -129,6 +133,7 @@ class LedgerPage(Page):
             self.export_button,
         )
         row.insertWidget(row.indexOf(self.export_button) + 1, self.full_names_box)
+        row.insertWidget(row.indexOf(self.full_names_box) + 1, self.check_button)
         row.addWidget(self.count_label)
         self.layout_.addLayout(row)
         self.export_status = QLabel()
@@ -173,6 +178,7 @@ class LedgerPage(Page):
         self.verify_button.clicked.connect(lambda: self.verify_selected())
         self.answer_button.clicked.connect(lambda: self.answer_selected())
         self.export_button.clicked.connect(lambda: self.export())
+        self.check_button.clicked.connect(lambda: self.open_check())
         self.full_names_box.clicked.connect(lambda: self._full_names_clicked())
         self.open_folder_button.clicked.connect(lambda: self.open_export_folder())
         self.model.modelReset.connect(self._update_count)
@@ -503,6 +509,16 @@ class LedgerPage(Page):
         if self.attempt(lambda s: ledger_service.restore_entry(s, entry_id), self.tr("撤销删除")):
             self._last_deleted = None
             self.undo_button.setEnabled(False)
+        self.model.reload()
+
+    def open_check(self) -> None:
+        """核查…: the evidence-integrity list of the year shown (worked out in the
+        background); entries opened from it are reloaded here afterwards."""
+        from app.ui.dialogs.evidence_dialog import EvidenceCheckDialog
+
+        dialog = EvidenceCheckDialog(self)
+        dialog.load()
+        dialog.exec()
         self.model.reload()
 
     # ------------------------------------------------------------ export

@@ -1,0 +1,340 @@
+"""台账核查: the evidence-integrity flags of the year shown, from the 工作台账 page (核查…).
+
+The list is worked out in the background (photos are read once, then remembered); each flag
+lists its entries, which open in the entry form. The inspector marks a flag 已说明 with a note
+or raises a rectification item from it, and saves the list as Excel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.models import UnitKind
+from app.services import evidence_check
+from app.services.dates import DateRange
+from app.services.evidence_check import Flag, RectificationInput
+from app.ui.dialogs.form_dialog import FormDialog, combo_box
+from app.ui.dialogs.guarded import fit_to_screen
+from app.ui.files import ask_save_path
+from app.ui.operations import Operation
+from app.ui.widgets.dates import DateField
+
+if TYPE_CHECKING:
+    from app.ui.pages.ledger import LedgerPage
+
+COLUMNS = ("核查类型", "情况", "涉及单位", "台账", "处理状态")
+STATE_COLOURS = {evidence_check.OPEN: "#b00020", evidence_check.EXPLAINED: "#2e7d32",
+                 evidence_check.RECTIFICATION: "#8a5a00"}  # fmt: skip
+
+
+class ExplainDialog(FormDialog):
+    """标记已说明: the note saying how the flag was explained."""
+
+    def __init__(self, save: Callable[[dict], None], flag: Flag, parent: QWidget | None = None
+                 ) -> None:  # fmt: skip
+        super().__init__(self.tr("标记已说明 — %1").replace("%1", flag.kind_label), save, parent)
+        summary = QLabel(flag.description)
+        summary.setWordWrap(True)
+        self.form.addRow(summary)
+        self.note = QPlainTextEdit(flag.note)
+        self.note.setPlaceholderText(self.tr("核实情况，如：两场活动分别在上午和下午举行"))
+        self.note.setMinimumHeight(90)
+        self.note.setTabChangesFocus(True)
+        self.add_field("note", self.tr("说明"), self.note)
+
+    def values(self) -> dict:
+        return {"note": self.note.toPlainText()}
+
+
+class RaiseDialog(FormDialog):
+    """提出整改: the problem, the responsible unit and deadline, and the 台账核查 inspection
+    (date and inspectors) the item is recorded under."""
+
+    def __init__(self, save: Callable[[dict], None], flag: Flag,
+                 units: Sequence[tuple[str, int]], work: DateRange, deadlines: DateRange,
+                 today: date, parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(self.tr("提出整改 — %1").replace("%1", flag.kind_label), save, parent)
+        self.finding = QPlainTextEdit(evidence_check.finding_text(flag))
+        self.finding.setMinimumHeight(110)
+        self.finding.setTabChangesFocus(True)
+        own = [(n, i) for n, i in units if i in flag.unit_ids]
+        rest = [(n, i) for n, i in units if i not in flag.unit_ids]
+        self.responsible_unit = combo_box([*own, *rest], flag.unit_ids[0])
+        inspected = work.default(today)
+        self.inspection_date = DateField(work, inspected, label=self.tr("核查日期"))
+        self.deadline = DateField(deadlines, deadlines.clamp(inspected.fromordinal(
+            inspected.toordinal() + 30)), label=self.tr("整改期限"))  # fmt: skip
+        self.inspectors = QLineEdit()
+        self.inspectors.setPlaceholderText(self.tr("如：县矫正办 李明、王芳"))
+        self.add_field("finding", self.tr("问题"), self.finding)
+        self.add_field("responsible_unit", self.tr("责任单位"), self.responsible_unit)
+        self.add_field("deadline", self.tr("整改期限"), self.deadline)
+        self.add_field("inspection_date", self.tr("核查日期"), self.inspection_date,
+                       self.tr("整改事项记在这一天对责任单位的“台账核查”督查下，可在“督查整改”中查看。"))  # fmt: skip
+        self.add_field("inspectors", self.tr("核查人员"), self.inspectors)
+
+    def values(self) -> dict:
+        return {
+            "finding": self.finding.toPlainText(),
+            "responsible_unit_id": self.responsible_unit.currentData(),
+            "deadline": self.deadline.value(),
+            "inspection_date": self.inspection_date.value(),
+            "inspectors": self.inspectors.text(),
+        }
+
+
+class EvidenceCheckDialog(QDialog):
+    """The 核查 list: flags above, the selected flag's entries below."""
+
+    def __init__(self, page: LedgerPage) -> None:
+        super().__init__(page)
+        self.page = page
+        self.database = page.database
+        self.flags: list[Flag] = []
+        self.setWindowTitle(self.tr("台账核查"))
+        self.resize(1180, 640)
+
+        self.days = QSpinBox()
+        self.days.setRange(1, evidence_check.MAX_EXIF_DAYS)
+        self.days.setSuffix(self.tr(" 天"))
+        self.days.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        with self.database.session() as session:
+            self.days.setValue(evidence_check.exif_days(session))
+        self.recheck_button = QPushButton(self.tr("重新核查"))
+        self.recheck_button.setToolTip(self.tr("按新的天数保存设置并重新核查"))
+        self.export_button = QPushButton(self.tr("导出 Excel…"))
+        top = QHBoxLayout()
+        top.addWidget(QLabel(self.tr("照片拍摄日期与活动日期相差超过")))
+        top.addWidget(self.days)
+        top.addWidget(QLabel(self.tr("即提示")))
+        top.addWidget(self.recheck_button)
+        top.addStretch(1)
+        top.addWidget(self.export_button)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("countLabel")
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 170), (2, 170), (3, 60), (4, 90)):
+            self.table.setColumnWidth(column, width)
+
+        self.entries = QListWidget()
+        self.entries.setStyleSheet("QListWidget { color: #0b57d0; }")
+        self.entries.setToolTip(self.tr("双击打开台账"))
+        self.note_label = QLabel()
+        self.note_label.setWordWrap(True)
+        self.open_button = QPushButton(self.tr("打开台账"))
+        self.explain_button = QPushButton(self.tr("标记已说明…"))
+        self.raise_button = QPushButton(self.tr("提出整改…"))
+        self.close_button = QPushButton(self.tr("关闭"))
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(QLabel(self.tr("涉及的台账（双击打开）：")))
+        lower_layout.addWidget(self.entries, 1)
+        lower_layout.addWidget(self.note_label)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(lower)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        buttons = QHBoxLayout()
+        for button in (self.open_button, self.explain_button, self.raise_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.count_label)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(buttons)
+
+        self.recheck_button.clicked.connect(lambda: self.recheck())
+        self.export_button.clicked.connect(lambda: self.export())
+        self.open_button.clicked.connect(lambda: self.open_selected_entry())
+        self.entries.itemDoubleClicked.connect(lambda _item: self.open_selected_entry())
+        self.explain_button.clicked.connect(lambda: self.explain())
+        self.raise_button.clicked.connect(lambda: self.raise_rectification())
+        self.close_button.clicked.connect(lambda: self.accept())
+        self.table.itemSelectionChanged.connect(lambda: self._show_selected())
+        may_decide = page.forbid_unless("inspection.edit", self.explain_button,
+                                        self.raise_button, self.recheck_button)  # fmt: skip
+        self.may_decide = may_decide
+        self._show_selected()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        fit_to_screen(self)
+
+    # ------------------------------------------------------------ the list
+
+    def load(self) -> Any:
+        """Work the list out in the background (photos read once); returns the task."""
+        programme_id = self.page.context.programme_id
+        days = self.days.value()
+
+        def work(session: Any, report: Callable[[int], None]) -> list[Flag]:
+            return evidence_check.check(session, self.database.attachments, days, programme_id,
+                                        lambda done, _total: report(done))  # fmt: skip
+
+        self.count_label.setText(self.tr("正在核查……"))
+        self.recheck_button.setEnabled(False)
+        operation = Operation(self, self.tr("台账核查"), work, database=self.database,
+                              changes=False)  # fmt: skip
+        operation.success(lambda flags: self._loaded(flags))
+        task = operation.in_background(self.tr("正在核查台账照片……"), 0)
+        task.finished.connect(lambda: self.page.enable(self.recheck_button, self.may_decide))
+        return task
+
+    def recheck(self) -> Any:
+        """Keep the number of days as the setting, then work the list out again."""
+        days = self.days.value()
+        if not self.page.attempt(lambda s: evidence_check.set_exif_days(s, days),
+                                 self.tr("台账核查")):  # fmt: skip
+            return None
+        return self.load()
+
+    def _loaded(self, flags: list[Flag]) -> None:
+        selected = self.selected_flag()
+        self.flags = flags
+        self.table.setRowCount(len(flags))
+        for row, flag in enumerate(flags):
+            cells = (flag.kind_label, flag.description, "、".join(flag.unit_names),
+                     self.tr("%1 条").replace("%1", str(len(flag.entries))), flag.state_label)  # fmt: skip
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                if column == 4:
+                    item.setForeground(QBrush(QColor(STATE_COLOURS[flag.state])))
+                self.table.setItem(row, column, item)
+        self.table.resizeRowsToContents()
+        waiting = sum(1 for f in flags if f.state == evidence_check.OPEN)
+        self.count_label.setText(
+            self.tr("共 %1 处，待处理 %2 处").replace("%1", str(len(flags))).replace(
+                "%2", str(waiting))
+            if flags else self.tr("未发现问题。")
+        )  # fmt: skip
+        keys = [f.key for f in flags]
+        if selected is not None and selected.key in keys:
+            self.table.selectRow(keys.index(selected.key))
+        elif flags:
+            self.table.selectRow(0)
+        self._show_selected()
+
+    def selected_flag(self) -> Flag | None:
+        """The flag of the selected row."""
+        rows = self.table.selectionModel().selectedRows()
+        return self.flags[rows[0].row()] if rows and rows[0].row() < len(self.flags) else None
+
+    def _show_selected(self) -> None:
+        flag = self.selected_flag()
+        self.entries.clear()
+        if flag is not None:
+            for entry in flag.entries:
+                item = QListWidgetItem(f"{entry.label}（编号 {entry.entry_id}）")
+                item.setData(Qt.ItemDataRole.UserRole, entry.entry_id)
+                self.entries.addItem(item)
+            self.entries.setCurrentRow(0)
+        self.note_label.setText(
+            self.tr("处理：%1").replace("%1", flag.note) if flag is not None and flag.note else ""
+        )
+        open_flag = flag is not None and flag.state != evidence_check.RECTIFICATION
+        self.open_button.setEnabled(flag is not None)
+        self.page.enable(self.explain_button, open_flag and self.may_decide)
+        self.page.enable(self.raise_button, open_flag and self.may_decide)
+
+    # ------------------------------------------------------------ actions
+
+    def open_selected_entry(self) -> None:
+        """Open the chosen entry of the selected flag in the entry form."""
+        item = self.entries.currentItem()
+        if item is not None:
+            self.page.open_entry(int(item.data(Qt.ItemDataRole.UserRole)))
+
+    def explain(self) -> None:
+        """标记已说明…: the note, then the list again."""
+        flag = self.selected_flag()
+        if flag is None:
+            return
+        saved: list[bool] = []
+
+        def save(values: dict) -> None:
+            self.page.save_from_dialog(self.tr("标记已说明"), lambda s: evidence_check.explain(
+                s, flag.key, flag.kind, values["note"]))  # fmt: skip
+            saved.append(True)
+
+        ExplainDialog(save, flag, self).exec()
+        if saved:
+            self.load()
+
+    def raise_rectification(self) -> None:
+        """提出整改…: the item's problem, unit and deadline, then the list again."""
+        flag = self.selected_flag()
+        if flag is None:
+            return
+        saved: list[bool] = []
+
+        def save(values: dict) -> None:
+            data = RectificationInput(**values)
+            self.page.save_from_dialog(self.tr("提出整改"), lambda s: evidence_check.
+                                       raise_rectification(s, flag.key, flag.kind, data))  # fmt: skip
+            saved.append(True)
+
+        from app.services import reference
+        from app.services.dates import DatePurpose
+
+        with self.database.session() as session:
+            units = [(u.name, u.id) for u in reference.list_units(session)
+                     if u.kind != UnitKind.CITY_OFFICE]  # fmt: skip
+        context = self.page.context
+        RaiseDialog(save, flag, units, context.date_range(DatePurpose.WORK),
+                    context.date_range(DatePurpose.DEADLINE), date.today(), self).exec()  # fmt: skip
+        if saved:
+            self.load()
+
+    def export(self) -> None:
+        """导出 Excel…: the list as shown."""
+        path = ask_save_path(self, self.tr("导出核查清单"), f"台账核查-{date.today():%Y%m%d}.xlsx",
+                             self.tr("Excel 工作簿 (*.xlsx)"), ".xlsx")  # fmt: skip
+        if path is None:
+            return
+        flags, days = list(self.flags), self.days.value()
+
+        def work(_session: Any) -> int:
+            from app.reports.evidence_xlsx import write_evidence_xlsx
+
+            return write_evidence_xlsx(flags, path, days)
+
+        if self.page.attempt(work, self.tr("导出核查清单")):
+            self.count_label.setText(self.tr("已导出到：%1").replace("%1", str(path)))
