@@ -64,6 +64,7 @@ KIND_LABELS: dict[str, str] = {
     "logout": "退出登录",
     "role_change": "角色变更",
     "show_id_number": "显示完整身份证号",
+    "ledger_import": "导入台账",
 }
 
 # Record kinds in Chinese, for descriptions (the exchange's labels, plus local tables).
