@@ -167,3 +167,71 @@ def test_command_line_writes_the_error_workbook_and_exits_2(db_path, tmp_path, c
     assert dump(db_path) == before
     assert main(["--db", str(db_path), "ledger", "import", str(good)]) == 0
     assert "已导入：新增台账 1 条" in capsys.readouterr().out
+
+
+def test_an_export_with_full_names_edited_and_imported_back(database, tmp_path):
+    from PIL import Image
+
+    from app.reports.ledger_xlsx import export_ledger_xlsx
+    from app.services.ledger import EntryInput, LedgerFilter, PhotoInput, save_entry
+    from app.services.subjects import SubjectInput
+    from tests.test_ledger_export import _ids
+
+    photo = tmp_path / "现场.jpg"
+    Image.new("RGB", (40, 30), (30, 120, 200)).save(photo, "JPEG")
+    with database.session() as s:
+        from app.models import EntryKind, Unit
+
+        legal, funding = _ids(s, EntryKind, "legal_aid", "funding")
+        aid_centre, office, heche = _ids(s, Unit, "法律援助中心", "办公室（政治处）", "鹤城司法所")
+        save_entry(s, database.attachments, None, EntryInput(
+            kind_id=funding, unit_id=office, entry_date="2018-03-01", title="拨付经费",
+            values={"amount": "1500", "purpose": "专项经费"}))  # fmt: skip
+        save_entry(s, database.attachments, None, EntryInput(
+            kind_id=legal, unit_id=aid_centre, entry_date="2018-07-02", title="法律援助",
+            subjects_served=1, body="已指派律师。",
+            values={"applicant": "王五", "relation": "本人", "case_type": "民事",
+                    "approved_on": "2018-07-01", "result": "办理中"},
+            subject=SubjectInput(name="王五", category="缓刑", id_number=ID_NUMBER, office_id=heche),
+            photos=[PhotoInput(path=photo, caption="现场")]))  # fmt: skip
+    exported = tmp_path / "导出" / "台账.xlsx"
+    exported.parent.mkdir()
+    with database.session() as s:
+        export_ledger_xlsx(s, LedgerFilter(), exported, full_names=True)
+    before = dump(database)
+    with database.session() as s:  # imported back unchanged: nothing changes
+        result = import_ledger_workbook(s, database.attachments, exported)
+    assert (result.created, result.changed, result.subjects_created) == (0, 2, 0)
+    assert [line for line in dump(database) if "ledger_entries" in line] == [
+        line for line in before if "ledger_entries" in line
+    ]
+
+    book = openpyxl.load_workbook(exported)
+    funding_sheet = book["经费保障"]
+    header = headers(funding_sheet)
+    funding_sheet.cell(2, header.index("金额（元）") + 1, 2000)
+    new_row = [None, "2018-04-01", "办公室（政治处）", "新增经费", None, 0, 300, "办公经费"]
+    for column, value in enumerate(new_row, 1):
+        funding_sheet.cell(3, column, value)
+    book.save(exported)
+    with database.session() as s:
+        result = import_ledger_workbook(s, database.attachments, exported)
+    assert (result.created, result.changed) == (1, 2)
+    with database.session() as s:
+        entries = {e.title: e for e in s.scalars(select(LedgerEntry))}
+        assert entries["拨付经费"].values["amount"] == "2000.00"
+        assert entries["新增经费"].values["amount"] == "300.00"
+        aid = entries["法律援助"]
+        assert aid.subject.name == "王五" and aid.subject.id_number == ID_NUMBER
+        assert [(link.caption, link.deleted) for link in aid.attachments] == [("现场", False)]
+        assert s.scalar(select(func.count()).select_from(CorrectionSubject)) == 1
+
+    masked = tmp_path / "导出" / "打码.xlsx"
+    with database.session() as s:
+        export_ledger_xlsx(s, LedgerFilter(), masked)
+    before = dump(database)
+    with pytest.raises(ImportRefused) as refused, database.session() as s:
+        import_ledger_workbook(s, database.attachments, masked)
+    assert refused.value.result.errors[0][:3] == ("导出说明", None, "")
+    assert "姓名打码的导出文件" in refused.value.result.errors[0][3]
+    assert dump(database) == before

@@ -28,6 +28,7 @@ from app.services.forms import FormErrors
 from app.services.idcard import mask_id_number
 from app.services.ledger import EntryInput, PhotoInput, save_entry
 from app.services.ledger_columns import (
+    EXPORT_NOTES_TITLE,
     FIELD_PREFIX,
     NON_ENTRY_SHEETS,
     PHOTO_SEPARATOR,
@@ -39,6 +40,10 @@ from app.services.ledger_columns import (
 from app.services.subjects import SubjectInput
 
 MAX_ROWS = 20_000  # rows of one workbook at most
+MASKED_EXPORT = (
+    "这是姓名打码的导出文件，导入会把打码的姓名写回台账，因此不能导入。"
+    "请在工作台账页勾选“导出完整姓名”重新导出（或使用导入模板），编辑后再导入。"
+)
 ImportProblem = tuple[
     str, int | None, str, str
 ]  # sheet, row (1-based as Excel shows), column, message
@@ -316,6 +321,16 @@ class _Reader:
         return photos
 
 
+def _masked_export(sheet: Any) -> bool:
+    """Whether an export's 导出说明 says its names are masked (王*): importing it back would
+    write the masked names over the real ones."""
+    for values in sheet.iter_rows(values_only=True):
+        text = "".join(_text(v) for v in values)
+        if "已脱敏" in text and "完整姓名" not in text:
+            return True
+    return False
+
+
 def read_rows(sheet: Any) -> tuple[tuple[Any, ...], list[tuple[int, tuple[Any, ...]]]]:
     """A sheet's header and its non-empty rows with their row numbers."""
     rows = sheet.iter_rows(values_only=True)
@@ -347,6 +362,8 @@ def import_ledger_workbook(
         reader.result.dry_run = dry_run
         work: list[tuple[KindSheet, tuple[Any, ...], list[tuple[int, tuple[Any, ...]]]]] = []
         for ws in workbook.worksheets:
+            if ws.title == EXPORT_NOTES_TITLE and _masked_export(ws):
+                reader.problem(ws.title, None, "", MASKED_EXPORT)
             if ws.title in NON_ENTRY_SHEETS:
                 continue
             headers, rows = read_rows(ws)
