@@ -235,3 +235,50 @@ def test_an_export_with_full_names_edited_and_imported_back(database, tmp_path):
     assert refused.value.result.errors[0][:3] == ("导出说明", None, "")
     assert "姓名打码的导出文件" in refused.value.result.errors[0][3]
     assert dump(database) == before
+
+
+def test_the_ledger_page_downloads_the_template_and_imports_with_an_error_workbook(
+    qtbot, dialogs, db_path, tmp_path
+):
+    from PySide6.QtCore import Qt
+
+    from app.ui.operations import running_tasks
+    from tests.conftest import open_unlocked
+    from tests.test_ledger_ui import _page
+
+    _window, page = _page(qtbot, db_path)
+    assert page.import_button.isEnabled() and page.template_button.isEnabled()
+    dialogs.save_paths = [tmp_path / "模板"]  # typed without .xlsx
+    qtbot.mouseClick(page.template_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: running_tasks() == 0, timeout=20000)
+    written = tmp_path / "模板.xlsx"
+    assert "经费保障" in openpyxl.load_workbook(written).sheetnames
+    assert str(written) in page.export_status.text()
+
+    wrong = funding_row(1)
+    wrong[5] = -3
+    bad = fill(written, tmp_path / "台账.xlsx", "经费保障", [funding_row(0), wrong])
+    before = dump(db_path)
+    dialogs.open_paths = [[bad]]
+    dialogs.save_paths = [tmp_path / "错误清单.xlsx"]
+    qtbot.mouseClick(page.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: running_tasks() == 0 and page.import_button.isEnabled(), timeout=20000)
+    assert dump(db_path) == before
+    (message,) = dialogs.texts("warning") or dialogs.texts("critical")
+    assert "全部台账均未导入" in message and "经费保障 第 3 行“金额（元）”" in message
+    errors = openpyxl.load_workbook(tmp_path / "错误清单.xlsx")["错误"]
+    assert [c.value for c in errors[2]] == ["经费保障", 3, "金额（元）", "“金额（元）”不能小于 0。"]
+    assert "错误清单已保存到" in page.export_status.text()
+
+    good = fill(written, tmp_path / "好.xlsx", "经费保障", [funding_row(0), funding_row(1)])
+    dialogs.open_paths = [[good]]
+    qtbot.mouseClick(page.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: running_tasks() == 0 and page.import_button.isEnabled(), timeout=20000)
+    assert dialogs.texts("information")[-1] == "已导入：新增台账 2 条。"
+    assert page.model.total == 2
+    database = open_unlocked(str(db_path))
+    try:
+        with database.session() as s:
+            assert s.scalar(select(func.count()).select_from(LedgerEntry)) == 2
+    finally:
+        database.close()
