@@ -383,7 +383,7 @@ def _ledger_import(args: argparse.Namespace, open_existing) -> int:
     )
 
     source = Path(args.file)
-    errors_out = output_file(args.errors, ".xlsx") if args.errors else default_errors_path(source)
+    errors_out = output_file(args.errors, ".xlsx") or default_errors_path(source)
     database = open_existing(args.db)
     try:
         try:

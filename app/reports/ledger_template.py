@@ -8,6 +8,8 @@ ranges, and a 填写说明 sheet first.
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,15 @@ def style_header(cell: Any, required: bool = False) -> None:
     cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
+def fit_row_height(sheet: Worksheet, row: int, text: str, width: int) -> None:
+    """Give a row with wrapped ``text`` in a column ``width`` characters wide the height of its
+    lines (spreadsheet programs do not always grow a row for wrapped text themselves)."""
+    chars = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    lines = max(1, math.ceil(chars / max(1, width - 2)))
+    if lines > 1:
+        sheet.row_dimensions[row].height = 15 * lines
+
+
 def set_print_layout(sheet: Worksheet) -> None:
     """Landscape A4, header row repeated, fit to the page width (any number of pages tall)."""
     sheet.freeze_panes = "A2"
@@ -75,7 +86,8 @@ def _instructions(sheet: Worksheet, sheets: Sequence[KindSheet]) -> None:
     sheet["A1"].font = Font(bold=True, size=14)
     for number, line in enumerate(lines, 1):
         sheet.append([f"{number}.", line])
-        sheet.cell(sheet.max_row, 2).alignment = WRAP
+        sheet.cell(sheet.max_row, 1).alignment = sheet.cell(sheet.max_row, 2).alignment = WRAP
+        fit_row_height(sheet, sheet.max_row, line, 90)
     sheet.append([])
     sheet.append(["工作表（活动类型）", "说明与必填项"])
     style_header(sheet.cell(sheet.max_row, 1))
@@ -88,7 +100,12 @@ def _instructions(sheet: Worksheet, sheets: Sequence[KindSheet]) -> None:
         if kind.min_photos:
             text += f"至少附 {kind.min_photos} 张照片。"
         sheet.append([kind.title, text])
-        sheet.cell(sheet.max_row, 2).alignment = WRAP
+        sheet.cell(sheet.max_row, 1).alignment = sheet.cell(sheet.max_row, 2).alignment = WRAP
+        fit_row_height(sheet, sheet.max_row, text, 90)
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 class _ChoiceLists:
@@ -189,7 +206,10 @@ def write_errors(errors: Sequence[tuple[str, int | None, str, str]], out_path: P
         sheet.column_dimensions[get_column_letter(index)].width = width
     for sheet_name, row, column, message in errors:
         sheet.append([sheet_name, row, column, message])
-        sheet.cell(sheet.max_row, 4).alignment = WRAP
+        sheet.cell(sheet.max_row, 2).alignment = Alignment(horizontal="center", vertical="top")
+        for index in (1, 3, 4):
+            sheet.cell(sheet.max_row, index).alignment = WRAP
+        fit_row_height(sheet, sheet.max_row, message, 70)
     sheet.auto_filter.ref = f"A1:D{max(1, len(errors) + 1)}"
     set_print_layout(sheet)
     save_workbook(workbook, Path(out_path), private=True)

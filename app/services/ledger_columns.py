@@ -36,7 +36,7 @@ NON_ENTRY_SHEETS = frozenset({INSTRUCTIONS_TITLE, CHOICES_TITLE, EXPORT_NOTES_TI
 
 FIELD_WIDTHS = {
     "text": 20,
-    "longtext": 48,
+    "longtext": 36,
     "integer": 10,
     "amount": 14,
     "date": 12,
@@ -126,7 +126,7 @@ def _kind_sheet(
     columns += [
         Column("entry_date", "日期", "date", True, help="活动日期，如 2018-07-02", width=12),
         Column("unit", "填报单位", "choice", True, tuple(units), "从列表中选择", width=20),
-        Column("title", "标题", "text", True, help=f"不超过 {MAX_TITLE_CHARS} 字", width=36),
+        Column("title", "标题", "text", True, help=f"不超过 {MAX_TITLE_CHARS} 字", width=30),
         Column("paired_office", "结对司法所", "choice", False, tuple(offices), width=14),
         Column(
             "subjects_served", "服务矫正对象人数", "integer", help="整数，不填为 0", width=10,
@@ -159,7 +159,7 @@ def _kind_sheet(
             Column("subject_office", "矫正对象所属司法所", "choice", False, tuple(offices), width=16),
         ]  # fmt: skip
     columns += [
-        Column("body", "情况说明", "longtext", help=f"不超过 {MAX_BODY_CHARS} 字", width=50),
+        Column("body", "情况说明", "longtext", help=f"不超过 {MAX_BODY_CHARS} 字", width=40),
         Column(
             "photos", "照片文件", "text", kind.min_photos > 0,
             help=f"照片或 PDF 的文件名，多个用“{PHOTO_SEPARATOR}”分隔；文件放在工作簿所在的文件夹中",
