@@ -201,7 +201,8 @@ def test_an_export_with_full_names_edited_and_imported_back(database, tmp_path):
     before = dump(database)
     with database.session() as s:  # imported back unchanged: nothing changes
         result = import_ledger_workbook(s, database.attachments, exported)
-    assert (result.created, result.changed, result.subjects_created) == (0, 2, 0)
+    assert (result.created, result.changed, result.unchanged) == (0, 0, 2)
+    assert result.subjects_created == 0 and "2 条与原台账相同" in result.summary()
     assert [line for line in dump(database) if "ledger_entries" in line] == [
         line for line in before if "ledger_entries" in line
     ]
@@ -216,7 +217,7 @@ def test_an_export_with_full_names_edited_and_imported_back(database, tmp_path):
     book.save(exported)
     with database.session() as s:
         result = import_ledger_workbook(s, database.attachments, exported)
-    assert (result.created, result.changed) == (1, 2)
+    assert (result.created, result.changed, result.unchanged) == (1, 1, 1)
     with database.session() as s:
         entries = {e.title: e for e in s.scalars(select(LedgerEntry))}
         assert entries["拨付经费"].values["amount"] == "2000.00"

@@ -55,6 +55,7 @@ class ImportResult:
 
     created: int = 0
     changed: int = 0
+    unchanged: int = 0  # rows of an export imported back as they were
     subjects_created: int = 0
     per_sheet: dict[str, int] = field(default_factory=dict)
     errors: list[ImportProblem] = field(default_factory=list)
@@ -76,6 +77,8 @@ class ImportResult:
         what = f"新增台账 {self.created} 条"
         if self.changed:
             what += f"，修改 {self.changed} 条"
+        if self.unchanged:
+            what += f"，{self.unchanged} 条与原台账相同（未改动）"
         if self.subjects_created:
             what += f"，新登记社区矫正对象 {self.subjects_created} 人"
         if self.dry_run:
@@ -229,6 +232,7 @@ class _Reader:
             subject=subject,
             photos=photos,
         )
+        before = self._state(entry_id)
         savepoint = self.session.begin_nested()
         try:
             save_entry(self.session, self.store, entry_id, data)
@@ -244,9 +248,29 @@ class _Reader:
         savepoint.commit()
         if entry_id is None:
             self.result.created += 1
+        elif self._state(entry_id) == before:
+            self.result.unchanged += 1
+            return
         else:
             self.result.changed += 1
         self.result.per_sheet[kind.title] = self.result.per_sheet.get(kind.title, 0) + 1
+
+    def _state(self, entry_id: int | None) -> tuple[Any, ...] | None:
+        """What an existing entry holds (to tell a changed row from one imported back as it
+        was); None for a new one."""
+        if entry_id is None:
+            return None
+        entry = self.session.get_one(LedgerEntry, entry_id)
+        photos = self.session.execute(
+            select(EntryAttachment.attachment_id, EntryAttachment.caption)
+            .where(EntryAttachment.entry_id == entry_id, EntryAttachment.deleted.is_(False))
+            .order_by(EntryAttachment.sort_order)
+        ).all()
+        return (
+            entry.kind_id, entry.entry_date, entry.title, entry.paired_office_id,
+            entry.subjects_served, entry.body, dict(entry.values or {}), entry.subject_id,
+            tuple(tuple(p) for p in photos),
+        )  # fmt: skip
 
     def _unit(self, name: str, what: str, problems: list[tuple[str, str]]) -> int | None:
         if not name:
@@ -404,6 +428,7 @@ def import_ledger_workbook(
     audit.record(
         session, "ledger_import",
         f"从 Excel 导入工作台账：新增 {result.created} 条，修改 {result.changed} 条，"
+        f"未改动 {result.unchanged} 条，"
         f"新登记社区矫正对象 {result.subjects_created} 人（{counts}）",
     )  # fmt: skip
     return result
