@@ -137,6 +137,27 @@ def _walk(
             clicked[(key, _name(page, button))] = True
 
 
+def _ledger_workbook_with_a_bad_row(db_path: Path, tmp_path: Path) -> Path:
+    """The import template with one row whose amount is not a number."""
+    import openpyxl
+
+    from app.reports.ledger_template import write_template
+
+    database = open_unlocked(str(db_path))
+    try:
+        with database.session() as s:
+            write_template(s, tmp_path / "模板.xlsx")
+    finally:
+        database.close()
+    book = openpyxl.load_workbook(tmp_path / "模板.xlsx")
+    for column, value in enumerate(
+        ["2018-07-01", "办公室（政治处）", "拨付经费", None, 0, "很多"], 1
+    ):
+        book["经费保障"].cell(2, column, value)
+    book.save(tmp_path / "台账导入.xlsx")
+    return tmp_path / "台账导入.xlsx"
+
+
 def test_every_button_on_the_countys_pc(
     qtbot, monkeypatch, dialogs, db_path, tmp_path, clicked, opened
 ):
@@ -144,8 +165,12 @@ def test_every_button_on_the_countys_pc(
     assert pending is not None
     backup = tmp_path / "备份.bjbak"  # 设置's 恢复… shows what a real backup holds
     write_backup(db_path, store_for(db_path), backup, MasterKey.from_password("纸上的密码-2018"))
-    dialogs.open_paths = [[pending], [backup]]  # 导入数据包文件… previews a real package
+    workbook = _ledger_workbook_with_a_bad_row(db_path, tmp_path)
+    # 工作台账's 导入 Excel… refuses the workbook (its error list saved); 导入数据包文件…
+    # previews a real package
+    dialogs.open_paths = [[workbook], [pending], [backup]]
     _walk(qtbot, monkeypatch, dialogs, db_path, tmp_path, clicked, opened)
+    assert (tmp_path / "out" / "台账导入-错误清单.xlsx").is_file()
     # 设置's 审计日志… opened its dialog over the seed's lines (it fits: checked in exec_dialog)
     assert clicked[("settings", "audit_button")] and "AuditLogDialog" in opened
 

@@ -265,17 +265,18 @@ def test_export_writes_the_file_with_filters(db_path, photo, tmp_path, capsys):
     everything = tmp_path / "全部台账.xlsx"
     assert ledger(db_path, "export", "--out", str(everything)) == 0
     assert "已导出 2 条台账" in capsys.readouterr().out
-    sheet = openpyxl.load_workbook(everything)["工作台账"]
-    rows = list(sheet.iter_rows(values_only=True))
-    assert [r[3] for r in rows[1:]] == ["经费保障", "法律援助"]  # by date
-    assert "现场照片.jpg" in rows[2] and "张* 缓刑 " + mask_id_number(ID_NUMBER) in rows[2]
+    book = openpyxl.load_workbook(everything)
+    assert book.sheetnames == ["经费保障", "法律援助", "导出说明"]  # a sheet per kind
+    rows = list(book["法律援助"].iter_rows(values_only=True))
+    assert "现场照片.jpg" in rows[1] and mask_id_number(ID_NUMBER) in rows[1]
+    assert "张*" in rows[1] and "缓刑" in rows[1]
 
     only_aid = tmp_path / "援助.xlsx"
     args = ["--out", str(only_aid), "--unit", "法律援助中心", "--from", "2018-07-01", "--to", "2018-07-31"]  # fmt: skip
     assert ledger(db_path, "export", *args) == 0
     assert "已导出 1 条台账" in capsys.readouterr().out
     workbook = openpyxl.load_workbook(only_aid)
-    assert [r[4] for r in workbook["工作台账"].iter_rows(min_row=2, values_only=True)] == [
+    assert [r[3] for r in workbook["法律援助"].iter_rows(min_row=2, values_only=True)] == [
         "为矫正对象张某提供法律援助"
     ]
     notes = dict(workbook["导出说明"].iter_rows(min_row=2, values_only=True))

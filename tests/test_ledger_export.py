@@ -18,7 +18,7 @@ from app.services.ledger import EntryInput, LedgerFilter, PhotoInput, delete_ent
 from app.services.subjects import SubjectInput
 
 ID_NUMBER = "33112119850315002" + check_digit("33112119850315002")
-FIXED_HEADERS = ["序号", "日期", "填报单位", "活动类型", "标题", "结对司法所", "服务矫正对象人数", "社区矫正对象"]  # fmt: skip
+FIXED_HEADERS = ["序号", "日期", "填报单位", "标题", "结对司法所", "服务矫正对象人数"]
 
 
 def _ids(session, model, *names: str) -> list[int]:
@@ -81,27 +81,44 @@ def export(database, tmp_path: Path, flt: LedgerFilter | None = None, **kw):
     with database.session() as s:
         count = export_ledger_xlsx(s, flt or LedgerFilter(), out, **kw)
     workbook = openpyxl.load_workbook(out)
-    sheet = workbook["工作台账"]
-    header = [c.value for c in sheet[1]]
-    rows = [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2)]
-    return count, workbook, header, rows
+    headers: dict[str, list[str]] = {}
+    rows = []
+    for sheet in workbook.worksheets:
+        if sheet.title == "导出说明":
+            continue
+        header = headers[sheet.title] = [c.value for c in sheet[1]]
+        for r in sheet.iter_rows(min_row=2):
+            rows.append({"活动类型": sheet.title, **dict(zip(header, r, strict=True))})
+    rows.sort(key=lambda r: (r["日期"].value, r["台账编号"].value))
+    return count, workbook, headers, rows
 
 
 def test_headers_and_typed_cells(database, filled, tmp_path):
-    count, workbook, header, rows = export(database, tmp_path)
-    assert workbook.sheetnames == ["工作台账", "导出说明"]
-    sheet = workbook["工作台账"]
-    assert sheet.freeze_panes == "A2"
-    assert header[:8] == FIXED_HEADERS and header[-2:] == ["情况说明", "照片文件"]
-    assert len(header) == len(set(header))  # 参加人次 of two kinds gets the kinds' names
-    assert header.count("金额（元）") == 1 and header.count("社区矫正对象") == 1
-    assert "参加人次（培训与考试）" in header and "参加人次（修心教育法律讲座）" in header
+    count, workbook, headers, rows = export(database, tmp_path)
+    # one sheet per kind exported, in the kinds' order, each with only its own columns
+    assert workbook.sheetnames == [
+        "经费保障", "培训与考试", "普法宣传活动", "修心教育法律讲座", "公证服务", "法律援助", "导出说明",
+    ]  # fmt: skip
+    for title, header in headers.items():
+        sheet = workbook[title]
+        assert sheet.freeze_panes == "A2" and sheet.print_title_rows == "$1:$1"
+        assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert header[:6] == FIXED_HEADERS and header[-3:] == ["情况说明", "照片文件", "台账编号"]
+        assert len(header) == len(set(header))
+    assert headers["经费保障"][6:9] == ["金额（元）", "用途", "文件或凭证号"]
+    assert "申请人" not in headers["经费保障"] and "参加人次" in headers["培训与考试"]
+    assert headers["法律援助"][-7:-3] == [
+        "社区矫正对象姓名",
+        "矫正类别",
+        "身份证号码",
+        "矫正对象所属司法所",
+    ]
     assert count == len(rows) == 6
 
     by_title = {r["标题"].value: r for r in rows}
-    assert [r["序号"].value for r in rows] == [1, 2, 3, 4, 5, 6]
-    assert [r["日期"].value.date() for r in rows] == sorted(r["日期"].value.date() for r in rows)
+    assert all(r["序号"].value == 1 for r in rows)  # numbered within each sheet
     aid = by_title["为矫正对象提供法律援助"]
+    assert aid["情况说明"].alignment.wrap_text
     assert isinstance(aid["日期"].value, datetime) and aid["日期"].value.date() == date(2018, 7, 2)
     assert aid["日期"].number_format == "yyyy-mm-dd"
     assert aid["批准日期"].value == datetime(2018, 7, 1)
@@ -113,20 +130,21 @@ def test_headers_and_typed_cells(database, filled, tmp_path):
     assert isinstance(funding["金额（元）"].value, int | float)
     assert funding["金额（元）"].value == 1500
     assert funding["金额（元）"].number_format == "#,##0.00"
-    assert funding["申请人"].value is None
     publicity = by_title["社区矫正法宣传"]
     assert publicity["受教育人次"].value == 350 and publicity["结对司法所"].value == "鹤城司法所"
     assert by_title["=1+2 公证"]["减免公证费"].value == "是"
     assert by_title["=1+2 公证"]["标题"].data_type == "s"  # text, never a formula
-    assert by_title["修心讲座"]["参加人次（修心教育法律讲座）"].value == 25
+    assert by_title["修心讲座"]["参加人次"].value == 25
 
 
 def test_identity_number_masked_everywhere(database, filled, tmp_path):
     _, workbook, _, rows = export(database, tmp_path)
     values = [str(cell.value) for sheet in workbook for row in sheet.iter_rows() for cell in row]
     assert not any(ID_NUMBER in v for v in values)
-    aid = next(r for r in rows if r["活动类型"].value == "法律援助")
-    assert aid["社区矫正对象"].value == "王* 缓刑 " + mask_id_number(ID_NUMBER)
+    aid = next(r for r in rows if r["活动类型"] == "法律援助")
+    assert aid["社区矫正对象姓名"].value == "王*" and aid["矫正类别"].value == "缓刑"
+    assert aid["身份证号码"].value == mask_id_number(ID_NUMBER)
+    assert aid["矫正对象所属司法所"].value == "鹤城司法所"
     notes = dict(workbook["导出说明"].iter_rows(min_row=2, values_only=True))
     assert notes["说明"] == "社区矫正对象姓名、身份证号码及表单中的个人信息（如申请人）已脱敏"
 
@@ -143,9 +161,9 @@ def test_filters_are_respected_and_described(database, filled, tmp_path):
     with database.session() as s:
         (unit_id,) = _ids(s, Unit, "法律援助中心")
     flt = LedgerFilter(unit_id=unit_id, date_from=date(2018, 7, 1), date_to=date(2018, 7, 31))
-    count, workbook, header, rows = export(database, tmp_path, flt)
+    count, workbook, headers, rows = export(database, tmp_path, flt)
     assert count == 1 and [r["标题"].value for r in rows] == ["为矫正对象提供法律援助"]
-    assert "金额（元）" not in header and "申请人" in header  # only the exported kinds' fields
+    assert list(headers) == ["法律援助"]  # only the exported kinds' sheets
     notes = dict(workbook["导出说明"].iter_rows(min_row=2, values_only=True))
     assert notes["单位"] == "法律援助中心"
     assert notes["活动类型"] == "全部类型"
@@ -162,9 +180,11 @@ def test_small_batches_keep_every_row_and_its_extras(database, filled, tmp_path)
     _, _, _, whole = export(database, tmp_path)
     count, _, _, batched = export(database, tmp_path, batch_size=2)
     assert count == 6
-    assert [[c.value for c in r.values()] for r in batched] == [
-        [c.value for c in r.values()] for r in whole
-    ]
+
+    def values(rows):
+        return [[getattr(c, "value", c) for c in r.values()] for r in rows]
+
+    assert values(batched) == values(whole)
 
 
 def test_progress_is_reported_and_a_cancelled_export_leaves_no_file(database, filled, tmp_path):
@@ -185,9 +205,9 @@ def test_progress_is_reported_and_a_cancelled_export_leaves_no_file(database, fi
 
 
 def test_empty_export_has_the_header_only(database, tmp_path):
-    count, _, header, rows = export(database, tmp_path)
-    assert count == 0 and rows == []
-    assert header == [*FIXED_HEADERS, "情况说明", "照片文件"]
+    count, workbook, headers, rows = export(database, tmp_path)
+    assert count == 0 and rows == [] and headers == {}
+    assert workbook.sheetnames == ["导出说明"]
 
 
 def test_missing_folder_is_refused_and_nothing_written(database, tmp_path):

@@ -248,8 +248,8 @@ def test_export_excel_asks_for_the_file_writes_it_in_the_background_and_says_whe
     written = folder / "台账.xlsx"
     assert page.export_status.text() == f"已导出 10 条台账到：{written}（姓名、身份证号码已脱敏）"
     assert page.export_status.isVisible() and page.open_folder_button.isVisible()
-    sheet = load_workbook(written, read_only=True)["工作台账"]
-    titles = [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    book = load_workbook(written, read_only=True)
+    titles = [row[3] for ws in book.worksheets[:-1] for row in ws.iter_rows(min_row=2, values_only=True)]  # fmt: skip
     assert sorted(titles) == [f"第{i:03d}条" for i in range(10)]
     qtbot.mouseClick(page.open_folder_button, Qt.MouseButton.LeftButton)
     assert dialogs.opened == [str(folder)]

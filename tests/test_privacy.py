@@ -275,11 +275,11 @@ def test_ledger_export_masks_names_and_identity_numbers_by_default(
         assert export_ledger_xlsx(s, flt, out) == 1
         assert export_ledger_xlsx(s, LedgerFilter(), out) == 2
     book = openpyxl.load_workbook(out)
-    header = [c.value for c in book["工作台账"][1]]
-    rows = [dict(zip(header, r, strict=True)) for r in book["工作台账"].iter_rows(min_row=2, values_only=True)]  # fmt: skip
-    assert [r["社区矫正对象"] for r in rows] == [
-        "欧阳** 缓刑 " + mask_id_number(ID_NUMBER),
-        "王* 假释",
+    header = [c.value for c in book["法律援助"][1]]
+    rows = [dict(zip(header, r, strict=True)) for r in book["法律援助"].iter_rows(min_row=2, values_only=True)]  # fmt: skip
+    assert [(r["社区矫正对象姓名"], r["矫正类别"], r["身份证号码"]) for r in rows] == [
+        ("欧阳**", "缓刑", mask_id_number(ID_NUMBER)),
+        ("王*", "假释", None),
     ]
     assert rows[0]["标题"] == "为欧阳**提供法律援助" and rows[0]["申请人"] == "欧阳**"
     assert rows[0]["情况说明"] == "欧阳**已签收。" and rows[1]["申请人"] == "李**"  # personal
@@ -302,8 +302,10 @@ def test_ledger_export_with_full_names_writes_them_and_says_so(with_subjects, tm
     with with_subjects.session() as s:
         export_ledger_xlsx(s, LedgerFilter(), out, full_names=True)
     book = openpyxl.load_workbook(out)
-    subjects = [r[7] for r in book["工作台账"].iter_rows(min_row=2, values_only=True)]
-    assert subjects == [f"{NAME} 缓刑 {mask_id_number(ID_NUMBER)}", f"{OTHER} 假释"]
+    header = [c.value for c in book["法律援助"][1]]
+    rows = [dict(zip(header, r, strict=True)) for r in book["法律援助"].iter_rows(min_row=2, values_only=True)]  # fmt: skip
+    subjects = [(r["社区矫正对象姓名"], r["矫正类别"], r["身份证号码"]) for r in rows]
+    assert subjects == [(NAME, "缓刑", mask_id_number(ID_NUMBER)), (OTHER, "假释", None)]
     notes = dict(book["导出说明"].iter_rows(min_row=2, values_only=True))
     assert "完整姓名" in notes["说明"]
     raw = workbook_bytes(out)
@@ -390,5 +392,5 @@ def test_every_unit_name_stays_whole(with_subjects, tmp_path):
     with with_subjects.session() as s:
         export_ledger_xlsx(s, LedgerFilter(), out)
         offices = {u.name for u in s.scalars(select(Unit))}
-    rows = list(openpyxl.load_workbook(out)["工作台账"].iter_rows(min_row=2, values_only=True))
+    rows = list(openpyxl.load_workbook(out)["法律援助"].iter_rows(min_row=2, values_only=True))
     assert {r[2] for r in rows} == {"法律援助中心"} and {r[2] for r in rows} <= offices

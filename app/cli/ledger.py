@@ -30,8 +30,8 @@ def add_parsers(commands, make_parser) -> None:
     ledger = make_parser(
         "ledger",
         commands,
-        help="工作台账：登记（add）、导出为 Excel（export）",
-        description="工作台账：登记一条台账，或把台账导出为 Excel 文件。",
+        help="工作台账：登记（add）、导出为 Excel（export）、导入模板（template）、从 Excel 导入（import）",
+        description="工作台账：登记一条台账，把台账导出为 Excel 文件，或从 Excel 工作簿批量导入。",
     )
     ledger.set_defaults(ledger_help=ledger.print_help)
     actions = ledger.add_subparsers(dest="ledger_command", title="子命令")
@@ -100,6 +100,27 @@ def add_parsers(commands, make_parser) -> None:
         help="写出社区矫正对象的完整姓名（默认脱敏为“王*”）；文件须妥善保管",
     )
     evidence.add_parser(actions, make_parser)
+
+    template = make_parser(
+        "template",
+        actions,
+        help="生成台账导入模板（.xlsx）",
+        description="按台账表单定义生成导入模板：每种活动类型一个工作表，选项为下拉列表，附填写说明。",
+    )
+    template.add_argument("--out", required=True, metavar="文件.xlsx", help="模板文件")
+
+    importer = make_parser(
+        "import",
+        actions,
+        help="从 Excel 工作簿导入台账（全部成功才保存）",
+        description="从导入模板（或含完整姓名的导出文件）导入台账。每行按表单同样校验；任何一行有错，"
+        "全部不导入，并在工作簿旁生成逐行列明错误的工作簿，退出码 2。",
+    )
+    importer.add_argument("file", metavar="文件.xlsx", help="要导入的工作簿")
+    importer.add_argument("--dry-run", action="store_true", help="只检查，不保存")
+    importer.add_argument(
+        "--errors", metavar="文件.xlsx", help="错误清单的文件（默认：工作簿旁的“…-错误清单.xlsx”）"
+    )
 
 
 # What the form's error keys are called on the command line: label and option.
@@ -338,7 +359,62 @@ def _ledger_export(args: argparse.Namespace, open_existing) -> int:
     return 0
 
 
-LEDGER_HANDLERS = {"add": _ledger_add, "export": _ledger_export, "check": evidence.run}
+def _ledger_template(args: argparse.Namespace, open_existing) -> int:
+    from app.reports.ledger_template import write_template
+
+    out = output_file(args.out, ".xlsx")
+    assert out is not None  # --out is required
+    database = open_existing(args.db)
+    try:
+        with database.session() as session:
+            titles = write_template(session, out)
+        print(f"已生成台账导入模板 {out}（{len(titles)} 种活动类型：{'、'.join(titles)}）")
+    finally:
+        database.close()
+    return 0
+
+
+def _ledger_import(args: argparse.Namespace, open_existing) -> int:
+    from pathlib import Path
+
+    from app.reports.ledger_template import write_errors
+    from app.services.ledger_import import (
+        ImportRefused,
+        default_errors_path,
+        import_ledger_workbook,
+    )
+
+    source = Path(args.file)
+    errors_out = output_file(args.errors, ".xlsx") or default_errors_path(source)
+    database = open_existing(args.db)
+    try:
+        try:
+            with database.session() as session:
+                result = import_ledger_workbook(
+                    session, database.attachments, source, dry_run=args.dry_run
+                )
+        except ImportRefused as exc:
+            write_errors(exc.result.errors, errors_out)
+            lines = [str(exc), f"错误清单：{errors_out}"]
+            for sheet, row, column, message in exc.result.errors[:10]:
+                where = f"{sheet} 第 {row} 行" if row else sheet
+                lines.append(f"  {where}{'“' + column + '”' if column else ''}：{message}")
+            if len(exc.result.errors) > 10:
+                lines.append(f"  ……共 {len(exc.result.errors)} 处，详见错误清单。")
+            raise UserError("\n".join(lines)) from None
+        print(result.summary())
+    finally:
+        database.close()
+    return 0
+
+
+LEDGER_HANDLERS = {
+    "add": _ledger_add,
+    "export": _ledger_export,
+    "template": _ledger_template,
+    "import": _ledger_import,
+    "check": evidence.run,
+}
 
 
 def handle(args: argparse.Namespace, open_existing) -> int:

@@ -1,8 +1,10 @@
 """Work ledger (工作台账) as an Excel workbook.
 
-One row per entry, the header in row 1 (so the sheet re-imports cleanly), the common items
-first and then one column per form field of the kinds exported. Rows are streamed from the
-database in batches into a write-only workbook, so 100,000 entries need little memory.
+One sheet per entry kind exported, with only that kind's columns, in the shape of the import
+template (``app.services.ledger_columns``: 序号 first and 台账编号 last), so that an export with
+full names can be edited and imported back (``ledger import``); long text wrapped, each sheet
+fit to the page width when printed. Rows are streamed from the database in date order, in
+batches, into a write-only workbook, so 100,000 entries need little memory.
 Identity numbers are written masked only (the list rows already carry the masked form), and
 correction subjects' names masked too (王*), also where a title, text field, description or
 photo name repeats them, unless the clerk asks for full names (``full_names``, which
@@ -13,7 +15,6 @@ owner only where the platform allows.
 from __future__ import annotations
 
 import contextlib
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,26 +25,34 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.models import CorrectionSubject, EntryKind, Indicator, LedgerEntry, Unit
+from app.reports.ledger_template import set_print_layout, style_header
 from app.reports.xlsx_file import save_workbook
 from app.services import audit
 from app.services.accounts import require
 from app.services.errors import UserError, ValidationError
-from app.services.forms import FieldDef, parse_fields
+from app.services.forms import FieldDef
+from app.services.idcard import mask_id_number
 from app.services.ledger import EntryRow, LedgerFilter, entry_extras, entry_kind_ids, iter_entries
+from app.services.ledger_columns import (
+    EXPORT_NOTES_TITLE,
+    FIELD_PREFIX,
+    PHOTO_SEPARATOR,
+    Column,
+    KindSheet,
+    kind_sheets,
+)
 from app.services.privacy import FULL_NAMES_REFUSED, mask_name, may_export_full_names, name_masker
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-SHEET_TITLE = "工作台账"
-NOTES_TITLE = "导出说明"
+NOTES_TITLE = EXPORT_NOTES_TITLE
 MASK_NOTE = "社区矫正对象姓名、身份证号码及表单中的个人信息（如申请人）已脱敏"
 FULL_NAMES_NOTE = (
     "身份证号码已脱敏；含社区矫正对象完整姓名及表单中的个人信息（经确认导出），请妥善保管，不得外传"
@@ -52,95 +61,7 @@ TEXT_FIELDS = frozenset({"text", "longtext"})  # free text, where a name may be 
 BATCH_SIZE = 1000
 DATE_FORMAT = "yyyy-mm-dd"
 AMOUNT_FORMAT = "#,##0.00"
-PHOTO_SEPARATOR = "、"
-
-# Common columns before the form fields, and the two after them: header and width.
-LEADING_COLUMNS = (
-    ("序号", 7),
-    ("日期", 12),
-    ("填报单位", 18),
-    ("活动类型", 18),
-    ("标题", 36),
-    ("结对司法所", 12),
-    ("服务矫正对象人数", 10),
-    ("社区矫正对象", 30),
-)
-TRAILING_COLUMNS = (("情况说明", 50), ("照片文件", 30))
-FIELD_WIDTHS = {
-    "text": 20,
-    "longtext": 40,
-    "integer": 10,
-    "amount": 14,
-    "date": 12,
-    "choice": 14,
-    "bool": 8,
-}
-MAX_HEADER_WIDTH = 30
-
-
-@dataclass
-class _FieldColumn:
-    """A column for one form field (shared by kinds whose field has the same name and label)."""
-
-    name: str
-    label: str
-    type: str
-    header: str
-    kind_names: list[str]
-
-
-def _display_width(text: str) -> int:
-    """Width in Latin characters: Chinese characters count twice."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _kinds_exported(session: Session, flt: LedgerFilter) -> list[EntryKind]:
-    """The entry kinds (in their display order) that have at least one exported entry."""
-    kind_ids = entry_kind_ids(session, flt)
-    query = (
-        select(EntryKind)
-        .where(EntryKind.id.in_(kind_ids))
-        .order_by(EntryKind.sort_order, EntryKind.id)
-    )
-    return list(session.scalars(query))
-
-
-def _plan_field_columns(
-    kinds: list[EntryKind],
-) -> tuple[list[_FieldColumn], dict[int, list[tuple[int, FieldDef]]]]:
-    """The form-field columns, and for each kind id: (column index, field) pairs."""
-    columns: list[_FieldColumn] = []
-    by_key: dict[tuple[str, str], int] = {}
-    per_kind: dict[int, list[tuple[int, FieldDef]]] = {}
-    for kind in kinds:
-        placed = []
-        for f in parse_fields(kind.fields):
-            if f.type == "subject":
-                continue
-            key = (f.name, f.label)
-            if key not in by_key:
-                by_key[key] = len(columns)
-                columns.append(_FieldColumn(f.name, f.label, f.type, f.label, []))
-            index = by_key[key]
-            if kind.name not in columns[index].kind_names:
-                columns[index].kind_names.append(kind.name)
-            placed.append((index, f))
-        per_kind[kind.id] = placed
-    # Different fields with the same label (e.g. 参加人次 of two kinds) get the kinds' names
-    # added, so that every header is unique; so does a label equal to a common column.
-    taken = {h for h, _ in LEADING_COLUMNS + TRAILING_COLUMNS}
-    label_count: dict[str, int] = {}
-    for column in columns:
-        label_count[column.label] = label_count.get(column.label, 0) + 1
-    for index, column in enumerate(columns):
-        if label_count[column.label] > 1 or column.label in taken:
-            column.header = f"{column.label}（{'、'.join(column.kind_names)}）"
-            if column.header in taken:
-                column.header = f"{column.label}（{column.name}）"
-        if column.header in taken:
-            column.header = f"{column.header}（{index + 1}）"
-        taken.add(column.header)
-    return columns, per_kind
+WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 def _clean_text(value: Any) -> str:
@@ -182,11 +103,19 @@ class _Cells:
         cell.number_format = AMOUNT_FORMAT
         return cell
 
-    def header(self, value: str) -> Any:
+    def header(self, value: str, required: bool = False) -> Any:
         cell = WriteOnlyCell(self.sheet, value)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        style_header(cell, required)
+        return cell
+
+    def wrapped(self, value: Any) -> Any:
+        """Long text, wrapped in its cell; None when empty."""
+        cell = self.text(value)
+        if cell is None:
+            return None
+        if isinstance(cell, str):
+            cell = WriteOnlyCell(self.sheet, cell)
+        cell.alignment = WRAP
         return cell
 
     def field(self, f: FieldDef, value: Any) -> Any:
@@ -217,23 +146,33 @@ class _Cells:
 _Named = TypeVar("_Named", Unit, EntryKind, Indicator)
 
 
-def _subject_names(session: Session, ids: list[int]) -> dict[int, str]:
-    """The correction subject's name of each of these entries that has one."""
+@dataclass(frozen=True)
+class _Subject:
+    name: str
+    category: str
+    masked_number: str
+    office: str
+
+
+def _subjects(session: Session, ids: list[int]) -> dict[int, _Subject]:
+    """The correction subject of each of these entries that has one (number masked)."""
+    office = aliased(Unit)
     query = (
-        select(LedgerEntry.id, CorrectionSubject.name)
+        select(
+            LedgerEntry.id, CorrectionSubject.name, CorrectionSubject.category,
+            CorrectionSubject.id_number, office.name,
+        )
         .join(CorrectionSubject, LedgerEntry.subject_id == CorrectionSubject.id)
+        .outerjoin(office, CorrectionSubject.office_id == office.id)
         .where(LedgerEntry.id.in_(ids))
-    )
-    return {entry_id: name for entry_id, name in session.execute(query) if name}
-
-
-def _masked_subject(label: str, name: str | None) -> str:
-    """The subject column's text (name, category, masked number) with the name masked."""
-    if not name or not label:
-        return label
-    if label.startswith(name):
-        return mask_name(name) + label[len(name) :]
-    return name_masker([name])(label)
+    )  # fmt: skip
+    return {
+        entry_id: _Subject(
+            name or "", category.value if category else "", mask_id_number(number or ""),
+            office_name or "",
+        )
+        for entry_id, name, category, number, office_name in session.execute(query)
+    }  # fmt: skip
 
 
 def _filter_words(session: Session, flt: LedgerFilter) -> list[tuple[str, str]]:
@@ -272,80 +211,70 @@ def _filter_words(session: Session, flt: LedgerFilter) -> list[tuple[str, str]]:
     return words
 
 
-def _write_ledger_sheet(
+def _start_sheet(sheet: WriteOnlyWorksheet, kind: KindSheet) -> None:
+    """Widths, print layout and the header row of a kind's sheet."""
+    for index, column in enumerate(kind.columns, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    set_print_layout(sheet)
+    cells = _Cells(sheet)
+    sheet.append([cells.header(c.header, c.required) for c in kind.columns])
+
+
+def _write_ledger_sheets(
     session: Session,
     flt: LedgerFilter,
-    sheet: WriteOnlyWorksheet,
+    workbook: Workbook,
     batch_size: int,
     progress: Callable[[int], None] | None,
     seen_names: set[str] | None,
 ) -> int:
-    """Write the header and every row; return the number of rows written. ``seen_names``:
-    None for full names, else a set that receives the names masked."""
-    cells = _Cells(sheet)
-    field_columns, per_kind = _plan_field_columns(_kinds_exported(session, flt))
-    headers = [(h, w) for h, w in LEADING_COLUMNS]
-    for column in field_columns:
-        width = max(FIELD_WIDTHS.get(column.type, 14), _display_width(column.header) // 2 + 2)
-        headers.append((column.header, min(width, MAX_HEADER_WIDTH)))
-    headers += list(TRAILING_COLUMNS)
-    for index, (_, width) in enumerate(headers, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.print_title_rows = "1:1"  # the header repeats on every printed page
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    sheet.append([cells.header(h) for h, _ in headers])
-
-    n_fields = len(field_columns)
+    """Write one sheet per exported kind and every row; return the number of rows written.
+    ``seen_names``: None for full names, else a set that receives the names masked."""
+    exported = entry_kind_ids(session, flt)
+    sheets: dict[int, tuple[KindSheet, WriteOnlyWorksheet, _Cells]] = {}
+    for kind in kind_sheets(session, export=True):
+        if kind.kind_id in exported:
+            sheet = workbook.create_sheet(kind.title)
+            _start_sheet(sheet, kind)
+            sheets[kind.kind_id] = (kind, sheet, _Cells(sheet))
+    per_sheet: dict[int, int] = dict.fromkeys(sheets, 0)
     written = 0
 
     def flush(batch: list[EntryRow]) -> None:
         nonlocal written
         ids = [row.id for row in batch]
         extras = entry_extras(session, ids)
-        kind_of = dict(
-            session.execute(
-                select(LedgerEntry.id, LedgerEntry.kind_id).where(LedgerEntry.id.in_(ids))
-            ).all()
-        )
-        names = _subject_names(session, ids) if seen_names is not None else {}
+        details = {
+            entry_id: (kind_id, uuid)
+            for entry_id, kind_id, uuid in session.execute(
+                select(LedgerEntry.id, LedgerEntry.kind_id, LedgerEntry.uuid).where(
+                    LedgerEntry.id.in_(ids)
+                )
+            )
+        }
+        subjects = _subjects(session, ids)
+        names = [x.name for x in subjects.values() if x.name] if seen_names is not None else []
         if seen_names is not None:
-            seen_names.update(names.values())
-        hide = name_masker(names.values())  # nothing to hide with full names
+            seen_names.update(names)
+        hide = name_masker(names)  # nothing to hide with full names
 
         def hidden(value: Any) -> Any:
             return hide(value) if isinstance(value, str) else value
 
         for row in batch:
-            body, values, photos = extras.get(row.id, ("", {}, []))
-            field_cells: list[Any] = [None] * n_fields
-            for index, f in per_kind.get(kind_of[row.id], []):  # every row's kind was just read
-                value = values.get(f.name)
-                if f.personal and seen_names is not None and isinstance(value, str) and value:
-                    value = mask_name(value)  # a person's data (申请人…): masked like names
-                field_cells[index] = cells.field(
-                    f, hidden(value) if f.type in TEXT_FIELDS else value
-                )
-            subject = row.subject
-            if seen_names is not None:
-                subject = _masked_subject(subject, names.get(row.id))
-            written += 1
+            kind_id, uuid = details[row.id]
+            if kind_id not in sheets:  # a kind deleted since: not exported
+                continue
+            kind, sheet, cells = sheets[kind_id]
+            per_sheet[kind_id] += 1
             sheet.append(
                 [
-                    written,
-                    cells.date(row.entry_date),
-                    cells.text(row.unit),
-                    cells.text(row.kind),
-                    cells.text(hidden(row.title)),
-                    cells.text(row.paired_office),
-                    int(row.subjects_served or 0),
-                    cells.text(subject),
-                    *field_cells,
-                    cells.text(hidden(body)),
-                    cells.text(hidden(PHOTO_SEPARATOR.join(photos))),
+                    _cell(cells, column, row, extras.get(row.id, ("", {}, [])),
+                          subjects.get(row.id), uuid, per_sheet[kind_id], hidden, seen_names)
+                    for column in kind.columns
                 ]
-            )
+            )  # fmt: skip
+            written += 1
         if progress is not None:
             progress(written)
 
@@ -357,8 +286,59 @@ def _write_ledger_sheet(
             batch = []
     if batch:
         flush(batch)
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{written + 1}"
+    for kind_id, (kind, sheet, _cells) in sheets.items():
+        last = get_column_letter(len(kind.columns))
+        sheet.auto_filter.ref = f"A1:{last}{per_sheet[kind_id] + 1}"
     return written
+
+
+def _cell(
+    cells: _Cells,
+    column: Column,
+    row: EntryRow,
+    extras: tuple[str, dict[str, Any], list[str]],
+    subject: _Subject | None,
+    uuid: str,
+    serial: int,
+    hidden: Callable[[Any], Any],
+    seen_names: set[str] | None,
+) -> Any:
+    """The cell of one column of an entry's row (names masked unless ``seen_names`` is None)."""
+    key = column.key
+    body, values, photos = extras
+    if key.startswith(FIELD_PREFIX):
+        f = column.field
+        assert f is not None  # a form field's column
+        value = values.get(f.name)
+        if f.personal and seen_names is not None and isinstance(value, str) and value:
+            value = mask_name(value)  # a person's data (申请人…): masked like names
+        if f.type in TEXT_FIELDS:
+            value = hidden(value)
+        if f.type == "longtext":
+            return cells.wrapped(value)
+        return cells.field(f, value)
+    name = subject.name if subject is not None else ""
+    if name and seen_names is not None:
+        name = mask_name(name)
+    plain: dict[str, Any] = {
+        "serial": serial,
+        "unit": row.unit,
+        "title": hidden(row.title),
+        "paired_office": row.paired_office,
+        "subjects_served": int(row.subjects_served or 0),
+        "subject_name": name,
+        "subject_category": subject.category if subject is not None else "",
+        "id_number": subject.masked_number if subject is not None else "",
+        "subject_office": subject.office if subject is not None else "",
+        "photos": hidden(PHOTO_SEPARATOR.join(photos)),
+        "uuid": uuid,
+    }
+    if key == "entry_date":
+        return cells.date(row.entry_date)
+    if key == "body":
+        return cells.wrapped(hidden(body))
+    value = plain.get(key)
+    return value if isinstance(value, int) else cells.text(value)
 
 
 def _write_notes_sheet(
@@ -422,11 +402,10 @@ def export_ledger_xlsx(
         raise ValidationError(f"文件夹“{folder}”不存在，无法导出。", "out")
     workbook = Workbook(write_only=True)
     workbook.properties.creator = "大帮教工作台"
-    workbook.properties.title = SHEET_TITLE
+    workbook.properties.title = "工作台账"
     try:
-        ledger_sheet = workbook.create_sheet(SHEET_TITLE)
-        rows = _write_ledger_sheet(
-            session, flt, ledger_sheet, max(1, batch_size), progress, seen_names
+        rows = _write_ledger_sheets(
+            session, flt, workbook, max(1, batch_size), progress, seen_names
         )
         _write_notes_sheet(session, flt, workbook.create_sheet(NOTES_TITLE), rows, seen_names)
     except BaseException:

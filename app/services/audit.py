@@ -66,6 +66,7 @@ KIND_LABELS: dict[str, str] = {
     "show_id_number": "显示完整身份证号",
     "verify": "核实",
     "unlock": "解锁",
+    "ledger_import": "导入台账",
 }
 
 # Record kinds in Chinese, for descriptions (the exchange's labels, plus local tables).

@@ -1,4 +1,5 @@
-"""工作台账: filter, list (paged), add/edit/delete with undo, export to Excel."""
+"""工作台账: filter, list (paged), add/edit/delete with undo, export to Excel, import from an
+Excel workbook (with its template)."""
 
 from __future__ import annotations
 
@@ -29,10 +30,10 @@ from app.services.ledger import ENTERS_FOR_OTHER_UNITS, EntryInput, EntryRow, Le
 from app.services.privacy import FULL_NAMES_REFUSED, may_export_full_names
 from app.ui.background import BackgroundTask, Cancelled
 from app.ui.desktop import show_in_folder
-from app.ui.files import ask_save_path
+from app.ui.files import ask_open_path, ask_save_path
 from app.ui.ledger.entry_dialog import EntryDialog
 from app.ui.ledger.table_model import TITLE_COLUMN, LedgerTableModel
-from app.ui.messages import confirm, show_error
+from app.ui.messages import confirm, inform, show_error
 from app.ui.operations import report_failure
 from app.ui.pages.base import Page, button_row
 from app.ui.table_model import ROW_ROLE
@@ -115,6 +116,14 @@ class LedgerPage(Page):
         self.check_button.setToolTip(
             self.tr("台账核查：同一照片重复使用、拍摄日期不符、内容相同等，可标记已说明或提出整改")
         )
+        self.import_button = QPushButton(self.tr("导入 Excel…"))
+        self.import_button.setToolTip(
+            self.tr("从导入模板（或含完整姓名的导出文件）批量导入台账；有任何错误则全部不导入")
+        )
+        self.template_button = QPushButton(self.tr("下载导入模板…"))
+        self.template_button.setToolTip(
+            self.tr("生成台账导入模板：每种活动类型一个工作表，选项为下拉列表")
+        )
         self.full_names_box = QCheckBox(self.tr("导出完整姓名"))
         self.full_names_box.setToolTip(
             self.tr(
@@ -133,7 +142,9 @@ class LedgerPage(Page):
             self.export_button,
         )
         row.insertWidget(row.indexOf(self.export_button) + 1, self.full_names_box)
-        row.insertWidget(row.indexOf(self.full_names_box) + 1, self.check_button)
+        row.insertWidget(row.indexOf(self.full_names_box) + 1, self.import_button)
+        row.insertWidget(row.indexOf(self.import_button) + 1, self.template_button)
+        row.insertWidget(row.indexOf(self.template_button) + 1, self.check_button)
         row.addWidget(self.count_label)
         self.layout_.addLayout(row)
         self.export_status = QLabel()
@@ -181,6 +192,8 @@ class LedgerPage(Page):
         self.check_button.clicked.connect(lambda: self.open_check())
         self.full_names_box.clicked.connect(lambda: self._full_names_clicked())
         self.open_folder_button.clicked.connect(lambda: self.open_export_folder())
+        self.import_button.clicked.connect(lambda: self.import_workbook())
+        self.template_button.clicked.connect(lambda: self.save_template())
         self.model.modelReset.connect(self._update_count)
         self.model.rowsInserted.connect(self._update_count)
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
@@ -195,7 +208,9 @@ class LedgerPage(Page):
             windows = entry_windows(session).values()
             self.earliest_entry = min((first for first, _last in windows), default=None)
         # the logged-in user's role: disabled, the tooltip says why
-        self.may_edit = self.forbid_unless("ledger.edit", self.add_button, self.delete_button)
+        self.may_edit = self.forbid_unless(
+            "ledger.edit", self.add_button, self.delete_button, self.import_button
+        )
         self.forbid_unless("ledger.export", self.export_button, self.full_names_box)
         # 核实 is the county's; explaining a doubt is the unit's (whose entry it is)
         county = context.local_unit_kind == UnitKind.COUNTY_OFFICE
@@ -204,8 +219,9 @@ class LedgerPage(Page):
         self.forbid_unless("ledger.verify", self.verify_button)
         self.forbid_unless("ledger.edit", self.answer_button)
         if context.read_only:  # an earlier year: view and export only
-            self.add_button.setEnabled(False)
-            self.add_button.setToolTip(context.read_only_note)
+            for button in (self.add_button, self.import_button):
+                button.setEnabled(False)
+                button.setToolTip(context.read_only_note)
             self.edit_button.setText(self.tr("查看"))
         self._load_choices()
         self.apply_filter()
@@ -606,3 +622,107 @@ class LedgerPage(Page):
         """Show the folder of the file exported last in the PC's file manager."""
         if self.exported_file is not None:
             show_in_folder(self, self.exported_file)
+
+    # ------------------------------------------------------------ import
+
+    def save_template(self) -> BackgroundTask | None:
+        """Ask where to save the import template, then write it (in the background)."""
+        path = ask_save_path(
+            self,
+            self.tr("下载导入模板"),
+            self.tr("工作台账导入模板.xlsx"),
+            self.tr("Excel 工作簿 (*.xlsx)"),
+            ".xlsx",
+        )
+        if path is None:
+            return None
+
+        def work(session, _report) -> list[str]:
+            from app.reports.ledger_template import write_template
+
+            return write_template(session, path)
+
+        def done(titles: list[str]) -> None:
+            text = self.tr("已生成导入模板（%1 种活动类型）：%2")
+            self._show_export_status(
+                text.replace("%1", str(len(titles))).replace("%2", str(path)), path
+            )
+
+        return self.run_in_background(
+            self.tr("下载导入模板"), self.tr("正在生成导入模板……"), work, success=done
+        )
+
+    def import_workbook(self) -> BackgroundTask | None:
+        """Ask for a workbook and import it in the background: every row saved or none; on
+        errors the row-by-row error workbook is offered to save, with a summary."""
+        path = ask_open_path(self, self.tr("导入工作台账"), self.tr("Excel 工作簿 (*.xlsx)"))
+        return self.import_from(path) if path is not None else None
+
+    def import_from(self, path: Path) -> BackgroundTask:
+        """Import ``path`` in the background with progress (see :meth:`import_workbook`)."""
+
+        def work(session, report):
+            from app.services.ledger_import import import_ledger_workbook
+
+            return import_ledger_workbook(
+                session, self.database.attachments, path,
+                progress=lambda done, _total: report(done),
+            )  # fmt: skip
+
+        title = self.tr("导入工作台账")
+        self.import_button.setEnabled(False)
+        operation = self.operation(title, work, changes=True)
+        operation.success(lambda result: self._imported(title, result))
+        operation.failure(lambda error: self._import_failed(title, path, error))
+        task = operation.in_background(self.tr("正在检查并导入台账……"), 0)
+        task.finished.connect(
+            lambda: self.enable(self.import_button, self.may_edit and not self.context.read_only)
+        )
+        return task
+
+    def _imported(self, title: str, result) -> None:
+        self._show_export_status(result.summary(), None)
+        self.refresh()
+        inform(self, title, result.summary())
+
+    def _import_failed(self, title: str, path: Path, error: BaseException) -> None:
+        from app.services.ledger_import import ImportRefused, default_errors_path
+
+        if isinstance(error, Cancelled):
+            self._show_export_status(self.tr("已取消，本次未导入任何台账。"), None)
+            return
+        if not isinstance(error, ImportRefused):
+            self._show_export_status(self.tr("导入未完成，未导入任何台账。"), None)
+            report_failure(self, title, error)
+            return
+        result = error.result
+        lines = [str(error)]
+        for sheet, row, column, message in result.errors[:5]:
+            where = self.tr("%1 第 %2 行").replace("%1", sheet).replace("%2", str(row))
+            lines.append(
+                f"· {where if row else sheet}{'“' + column + '”' if column else ''}：{message}"
+            )
+        if len(result.errors) > 5:
+            lines.append(self.tr("……共 %1 处。").replace("%1", str(len(result.errors))))
+        lines.append(self.tr("\n请保存错误清单（Excel），按其逐行改正后重新导入。"))
+        show_error(self, title, "\n".join(lines))
+        self._show_export_status(str(error), None)
+        out = ask_save_path(
+            self, self.tr("保存错误清单"), default_errors_path(path).name,
+            self.tr("Excel 工作簿 (*.xlsx)"), ".xlsx",
+        )  # fmt: skip
+        if out is None:
+            return
+
+        def write() -> Path:
+            from app.reports.ledger_template import write_errors
+
+            write_errors(result.errors, out)
+            return out
+
+        ok, _ = self.operation(
+            self.tr("保存错误清单"), lambda _session: write(), changes=False
+        ).run()
+        if ok:
+            text = self.tr("全部台账均未导入。错误清单已保存到：%1").replace("%1", str(out))
+            self._show_export_status(text, out)
