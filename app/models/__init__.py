@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
 from app.models.aggregate import AggregateReport
+from app.models.archive import ArchiveNumber
 from app.models.agreement import Agreement, AgreementStatus, AgreementTemplate
 from app.models.assessment import AssessmentScheme, JudgementScore, ScoreAdjustment
 from app.models.audit import AuditEntry
@@ -40,11 +41,12 @@ from app.models.unit import Pairing, Unit, UnitKind
 from app.models.user import User
 
 # The Alembic revision this code's models correspond to; a test keeps it equal to head.
-SCHEMA_HEAD = "0018"
+SCHEMA_HEAD = "0019"
 
 __all__ = [
     "SCHEMA_HEAD",
     "AggregateReport",
+    "ArchiveNumber",
     "Agreement",
     "AgreementStatus",
     "AgreementTemplate",
