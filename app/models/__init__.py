@@ -1,8 +1,8 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
 from app.models.aggregate import AggregateReport
-from app.models.archive import ArchiveNumber
 from app.models.agreement import Agreement, AgreementStatus, AgreementTemplate
+from app.models.archive import ArchiveNumber
 from app.models.assessment import AssessmentScheme, JudgementScore, ScoreAdjustment
 from app.models.audit import AuditEntry
 from app.models.base import Base, SyncedRecord
@@ -46,10 +46,10 @@ SCHEMA_HEAD = "0019"
 __all__ = [
     "SCHEMA_HEAD",
     "AggregateReport",
-    "ArchiveNumber",
     "Agreement",
     "AgreementStatus",
     "AgreementTemplate",
+    "ArchiveNumber",
     "AssessmentScheme",
     "Attachment",
     "AuditEntry",

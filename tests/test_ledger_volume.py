@@ -1,0 +1,202 @@
+"""台账卷 (issue 17): the volume PDF read back, 档号 stable and continued, names masked."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from app.models import ArchiveNumber, LedgerEntry
+from app.reports.ledger_volume import render_volume
+from app.services import ledger, volumes
+from app.services.errors import UserError
+from app.services.ledger import EntryInput, PhotoInput
+from app.services.subjects import SubjectInput
+from tests.helpers import kind_ids, make_jpeg, unit_ids, valid_id_number
+
+SUBJECT_NAME = "李玥珺"
+SUBJECT_ID = valid_id_number("33112719850312123")
+UNIT = "法律援助中心"
+LEGAL_AID = {
+    "applicant": SUBJECT_NAME,
+    "relation": "本人",
+    "case_type": "民事",
+    "approved_on": "2018-08-01",
+    "result": "办理中",
+}
+FROM, TO = date(2018, 7, 1), date(2018, 12, 31)
+
+
+def _add(database, tmp_path: Path, n: int, day: date, photos: int = 1, size=(2400, 1800)) -> int:
+    with database.session() as s:
+        units, kinds = unit_ids(s), kind_ids(s)
+        files = [
+            PhotoInput(
+                caption=f"第{n}条现场{k}",
+                path=make_jpeg(tmp_path / f"p{n}-{k}.jpg", size, (40 * k % 255, 120, 60 + n)),
+            )
+            for k in range(photos)
+        ]
+        subject = None
+        values: dict[str, object] = {}
+        kind = "hotline"
+        if n % 3 == 0:
+            kind, values = "legal_aid", dict(LEGAL_AID)
+            subject = SubjectInput(
+                name=SUBJECT_NAME, category="缓刑", id_number=SUBJECT_ID,
+                office_id=units["鹤城司法所"],
+            )  # fmt: skip
+        return ledger.save_entry(
+            s,
+            database.attachments,
+            None,
+            EntryInput(
+                kind_id=kinds[kind],
+                unit_id=units[UNIT],
+                entry_date=day,
+                title=f"第{n}件 为{SUBJECT_NAME}办理法律援助"
+                if subject
+                else f"第{n}件 法律咨询热线值班",
+                body=f"情况说明第{n}条。{SUBJECT_NAME}到场，身份证号码{SUBJECT_ID}。" * (1 + n % 4),
+                values=values if subject else {"calls": n, "topic": "婚姻家庭"},
+                subject=subject,
+                photos=files,
+            ),
+        )
+
+
+def _volume_pdf(database, volume_number: int = 1) -> tuple[bytes, volumes.Volume]:
+    with database.session() as s:
+        units = unit_ids(s)
+        volume = volumes.build_volume(
+            s, database.attachments, units[UNIT], FROM, TO, volume_number, made_on=date(2019, 1, 5)
+        )
+    return render_volume(volume), volume
+
+
+def _pages(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def _entries_kind(database) -> dict[str, object]:
+    with database.session() as s:
+        return kind_ids(s)
+
+
+@pytest.fixture
+def filled(database, tmp_path):
+    days = [date(2018, 7, 2 + i) for i in range(7)]
+    ids = [_add(database, tmp_path, n, d, photos=1 + n % 3) for n, d in enumerate(days, 1)]
+    return ids
+
+
+def test_contents_page_numbers_lead_to_each_entry(database, filled):
+    pdf, volume = _volume_pdf(database)
+    pages = _pages(pdf)
+    assert len(volume.entries) == len(filled)
+    # pages numbered from the first entry: "— n —" at the foot
+    numbered = {}
+    for index, text in enumerate(pages):
+        found = re.search(r"— (\d+) —", text)
+        if found:
+            numbered[int(found.group(1))] = index
+    assert numbered and min(numbered) == 1
+    contents = "\n".join(p for p in pages if "卷 内 目 录" in p)
+    listed = _contents_pages(contents)
+    assert list(listed) == [e.archive_number for e in volume.entries]
+    for entry in volume.entries:
+        page = listed[entry.archive_number]
+        target = pages[numbered[page]]  # the page the contents gives
+        assert f"档号：{entry.archive_number}" in target, (entry.archive_number, page)
+        assert entry.title in target.replace("\n", "")
+    # the first entry begins right after the contents, numbered 1; the others follow in order
+    assert listed[volume.entries[0].archive_number] == 1
+    assert sorted(listed.values()) == list(listed.values())
+    assert len(set(listed.values())) == len(listed)
+
+
+ARCHIVE = re.compile(r"\d{4}-[A-Z0-9]+-[A-Z0-9]+-\d{4}")
+
+
+def _contents_pages(contents: str) -> dict[str, int]:
+    """档号 → the page the contents gives (the first number alone on a line after it)."""
+    lines = [line.strip() for line in contents.splitlines()]
+    found: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        if ARCHIVE.fullmatch(line):
+            found[line] = int(next(x for x in lines[i + 1 :] if x.isdigit()))
+    return found
+
+
+def test_every_entry_is_present_masked_with_fonts_and_reduced_photos(database, filled):
+    pdf, volume = _volume_pdf(database)
+    text = "\n".join(_pages(pdf))
+    for entry in volume.entries:
+        assert entry.archive_number in text
+    assert "李**" in text
+    assert SUBJECT_NAME not in text
+    assert SUBJECT_ID not in text
+    assert SUBJECT_ID[:4] + "*" * 10 + SUBJECT_ID[-4:] in text
+    assert "法律援助中心" in text and "第1卷" in text and "定期10年" in text
+    assert "装" in _pages(pdf)[0]
+    reader = PdfReader(io.BytesIO(pdf))
+    images = 0
+    fonts: set[str] = set()
+    for page in reader.pages:
+        resources = page["/Resources"]
+        for name, font in (resources.get("/Font") or {}).items():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            descriptor = (
+                descendants[0].get_object()["/FontDescriptor"]
+                if descendants
+                else font.get("/FontDescriptor")
+            )
+            assert descriptor is not None, name
+            descriptor = descriptor.get_object()
+            assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), name
+            fonts.add(str(font["/BaseFont"]))
+        for image in page.images:
+            images += 1
+            assert max(image.image.size) <= 1600
+    assert fonts
+    assert images == volume.photo_count == sum(1 + n % 3 for n in range(1, len(filled) + 1))
+
+
+def test_archive_numbers_stay_and_continue(database, filled, tmp_path):
+    _, first = _volume_pdf(database)
+    numbers = [e.archive_number for e in first.entries]
+    assert numbers[0] == "2018-D10-FLYZ-0001"
+    assert numbers == [f"2018-D10-FLYZ-{n:04d}" for n in range(1, len(filled) + 1)]
+    # an entry added later, dated before the others, gets the next 件号; a deleted one keeps its
+    late = _add(database, tmp_path, 99, date(2018, 7, 1))
+    with database.session() as s:
+        ledger.delete_entry(s, filled[1])
+    _, second = _volume_pdf(database)
+    by_title = {e.title: e.archive_number for e in second.entries}
+    assert second.entries[0].archive_number == f"2018-D10-FLYZ-{len(filled) + 1:04d}"
+    assert numbers[1] not in by_title.values()
+    kept = [e.archive_number for e in second.entries[1:]]
+    assert kept == [n for i, n in enumerate(numbers) if i != 1]
+    with database.session() as s:
+        rows = s.scalars(select(ArchiveNumber)).all()
+        assert len(rows) == len(filled) + 1
+        assert {r.entry_id for r in rows} >= {late, filled[1]}
+
+
+def test_nothing_to_bind_is_refused_and_nothing_written(database, filled):
+    from tests.helpers import dump
+
+    before = dump(database)
+    with database.session() as s, pytest.raises(UserError, match="没有台账"):
+        volumes.build_volume(s, database.attachments, unit_ids(s)["律师管理科"], FROM, TO)
+    with database.session() as s, pytest.raises(UserError, match="晚于"):
+        volumes.build_volume(s, database.attachments, unit_ids(s)[UNIT], TO, FROM)
+    assert dump(database) == before
+    with database.session() as s:
+        assert s.scalar(select(LedgerEntry.id).limit(1)) is not None
