@@ -200,3 +200,56 @@ def test_nothing_to_bind_is_refused_and_nothing_written(database, filled):
     assert dump(database) == before
     with database.session() as s:
         assert s.scalar(select(LedgerEntry.id).limit(1)) is not None
+
+
+def test_command_line_writes_the_volume_and_keeps_numbers(db_path, tmp_path, capsys):
+    from app.cli import main
+    from tests.conftest import open_unlocked
+    from tests.helpers import dump
+
+    database = open_unlocked(str(db_path))
+    try:
+        for n in range(1, 4):
+            _add(database, tmp_path, n, date(2018, 8, n), photos=1)
+    finally:
+        database.close()
+    out = tmp_path / "台账卷.pdf"
+    args = ["--db", str(db_path), "ledger", "volume", "--unit", UNIT]
+    dates = ["--from", "2018-07-01", "--to", "2018-12-31"]
+    assert main([*args, *dates, "--out", str(out), "--volume", "2"]) == 0
+    said = capsys.readouterr().out
+    assert "第2卷" in said and "3件" in said and "2018-D10-FLYZ-0001 至 2018-D10-FLYZ-0003" in said
+    text = "\n".join(_pages(out.read_bytes()))
+    assert "第2卷" in text and "2018-D10-FLYZ-0003" in text and SUBJECT_NAME not in text
+    again = tmp_path / "again.pdf"
+    assert main([*args, *dates, "--out", str(again)]) == 0
+    assert "2018-D10-FLYZ-0001 至 2018-D10-FLYZ-0003" in capsys.readouterr().out
+    # refusals: exit 2, a Chinese message, no file, the database as it was
+    before = dump(db_path)
+    for bad, message in [
+        (["--unit", "火星科", *dates], "火星科"),
+        (["--unit", UNIT, "--from", "2018-12-31", "--to", "2018-07-01"], "晚于"),
+        (["--unit", UNIT, "--from", "2018-13-01", "--to", "2018-12-31"], "无效"),
+        (["--unit", "律师管理科", *dates], "没有台账"),
+        (["--unit", UNIT, *dates, "--volume", "零"], "卷号"),
+    ]:
+        bad_out = tmp_path / "bad.pdf"
+        code = main(["--db", str(db_path), "ledger", "volume", *bad, "--out", str(bad_out)])
+        assert code == 2, bad
+        assert message in capsys.readouterr().err
+        assert not bad_out.exists()
+    assert dump(db_path) == before
+
+
+def test_a_role_without_export_binds_nothing(database, filled):
+    from app.services import accounts
+    from tests.helpers import dump
+
+    with database.session() as s:
+        accounts.add_user(s, "viewer", "role-pass-1", "查看", check=False)
+    with database.session() as s:
+        database.actor = accounts.authenticate(s, "viewer", "role-pass-1")
+    before = dump(database)
+    with database.session() as s, pytest.raises(UserError, match="无权"):
+        volumes.build_volume(s, database.attachments, unit_ids(s)[UNIT], FROM, TO)
+    assert dump(database) == before
