@@ -361,8 +361,7 @@ def _ledger_export(args: argparse.Namespace, open_existing) -> int:
 
 def _ledger_volume(args: argparse.Namespace, open_existing) -> int:
     """`ledger volume`: the unit's entries of the period bound as a PDF volume."""
-    from app.reports.ledger_volume import render_volume
-    from app.services.errors import write_file
+    from app.reports.ledger_volume import write_volume
     from app.services.volumes import build_volume
 
     out = output_file(args.out, ".pdf")
@@ -382,7 +381,7 @@ def _ledger_volume(args: argparse.Namespace, open_existing) -> int:
             volume = build_volume(
                 session, database.attachments, unit.id, date_from, date_to, number
             )
-            write_file(out, render_volume(volume))
+            write_volume(volume, out)
         first, last = volume.entries[0].archive_number, volume.entries[-1].archive_number
         print(
             f"已生成台账卷（{volume.unit}，第{volume.volume_number}卷，{len(volume.entries)}件，"
