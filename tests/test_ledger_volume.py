@@ -253,3 +253,91 @@ def test_a_role_without_export_binds_nothing(database, filled):
     with database.session() as s, pytest.raises(UserError, match="无权"):
         volumes.build_volume(s, database.attachments, unit_ids(s)[UNIT], FROM, TO)
     assert dump(database) == before
+
+
+def _fill_db(db_path: Path, tmp_path: Path, count: int = 3) -> None:
+    from tests.conftest import open_unlocked
+
+    database = open_unlocked(str(db_path))
+    try:
+        for n in range(1, count + 1):
+            _add(database, tmp_path, n, date(2018, 8, n), photos=1)
+    finally:
+        database.close()
+
+
+def test_the_ledger_page_prints_a_volume_in_the_background(
+    qtbot, dialogs, monkeypatch, db_path, tmp_path
+):
+    from PySide6.QtCore import Qt
+
+    from app.ui.dialogs.volume_dialog import VolumeDialog
+    from app.ui.operations import running_tasks
+    from tests.helpers import assert_fits_screen, drive_dialog, open_page
+
+    _fill_db(db_path, tmp_path)
+    page = open_page(qtbot, db_path, "ledger")
+    assert page.volume_button.isEnabled()
+
+    def fill(dialog: VolumeDialog) -> None:
+        assert_fits_screen(dialog)
+        dialog.unit.setCurrentIndex(dialog.unit.findText(UNIT))
+        dialog.date_from.setValue(date(2018, 7, 1))
+        dialog.date_to.setValue(date(2018, 12, 31))
+        dialog.volume.setValue(3)
+
+    driven = drive_dialog(monkeypatch, VolumeDialog, fill)
+    folder = tmp_path / "卷"
+    folder.mkdir()
+    dialogs.save_paths = [folder / "台账卷"]  # typed without .pdf
+    qtbot.mouseClick(page.volume_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: running_tasks() == 0, timeout=30000)
+    written = folder / "台账卷.pdf"
+    assert driven and written.exists()
+    text = "\n".join(_pages(written.read_bytes()))
+    assert "第3卷" in text and "2018-D10-FLYZ-0003" in text and SUBJECT_NAME not in text
+    assert dialogs.opened == [str(written)]
+    assert not dialogs.texts("warning") and not dialogs.texts("critical")
+
+
+def test_a_reversed_period_keeps_the_dialog_and_writes_nothing(
+    qtbot, dialogs, monkeypatch, db_path, tmp_path
+):
+    from PySide6.QtCore import Qt
+
+    from app.ui.dialogs.volume_dialog import VolumeDialog
+    from app.ui.operations import running_tasks
+    from tests.helpers import drive_dialog, dump, open_page
+
+    _fill_db(db_path, tmp_path, 1)
+    page = open_page(qtbot, db_path, "ledger")
+
+    def fill(dialog: VolumeDialog) -> None:
+        dialog.unit.setCurrentIndex(dialog.unit.findText(UNIT))
+        dialog.date_from.setValue(date(2018, 12, 31))
+        dialog.date_to.setValue(date(2018, 7, 1))
+
+    driven = drive_dialog(monkeypatch, VolumeDialog, fill)
+    before = dump(db_path)
+    qtbot.mouseClick(page.volume_button, Qt.MouseButton.LeftButton)
+    assert running_tasks() == 0
+    assert driven[0].problem.text() == "起始日期晚于截止日期，请改正。"
+    assert not dialogs.save_paths and dump(db_path) == before
+
+
+def test_a_viewer_may_not_print_a_volume(qtbot, db_path):
+    from app.services import accounts
+    from app.ui.main_window import MainWindow
+    from tests.conftest import open_unlocked
+
+    database = open_unlocked(str(db_path))
+    with database.session() as s:
+        accounts.add_user(s, "viewer", "role-pass-1", "查看", check=False)
+    with database.session() as s:
+        database.actor = accounts.authenticate(s, "viewer", "role-pass-1")
+    window = MainWindow(database)
+    qtbot.addWidget(window)
+    window.show()
+    page = window.open_section("ledger")
+    assert not page.volume_button.isEnabled()
+    assert "查看" in page.volume_button.toolTip()
