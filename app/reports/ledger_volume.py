@@ -30,6 +30,7 @@ from reportlab.pdfbase.pdfdoc import PDFImageXObject
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
+    KeepTogether,
     NextPageTemplate,
     PageBreak,
     PageTemplate,
@@ -48,6 +49,7 @@ from app.reports.official import (
     PAGE_NUMBER_SIZE,
     TEXT_HEIGHT,
     TEXT_WIDTH,
+    TOP,
     OfficialDocument,
     RestartPageNumbers,
     Story,
@@ -268,9 +270,10 @@ class EntryStart(Flowable):  # type: ignore[misc]  # reportlab is untyped
     """Zero-size marker where an entry begins: defines its page number for the contents (right-
     aligned at the form's origin) and adds its bookmark."""
 
-    def __init__(self, index: int, label: str, font: str, size: float) -> None:
+    def __init__(self, index: int, label: str, archive_number: str, font: str, size: float) -> None:
         super().__init__()
         self.index, self.label, self.font, self.size = index, label, font, size
+        self.archive_number = archive_number
 
     def wrap(self, *_args: float) -> tuple[float, float]:
         return 0, 0
@@ -279,6 +282,7 @@ class EntryStart(Flowable):  # type: ignore[misc]  # reportlab is untyped
         canvas = self.canv
         doc = canvas._doctemplate
         number = canvas.getPageNumber() - doc.number_offset
+        doc.entry_started = (self.archive_number, canvas.getPageNumber())
         key = f"entry{self.index}"
         canvas.bookmarkPage(key)
         canvas.addOutlineEntry(self.label, key, level=0)
@@ -296,6 +300,7 @@ class VolumeDocument(OfficialDocument):
         super().__init__(target, title, author)
         cover = Frame(LEFT, BOTTOM, TEXT_WIDTH, TEXT_HEIGHT, 0, 0, 0, 0, id="cover")
         self.pageTemplates.insert(0, PageTemplate("cover", [cover], onPageEnd=self._binding))
+        self.entry_started: tuple[str, int] = ("", 0)  # the entry being laid out, its first page
 
     def _binding(self, canvas: Canvas, _doc: BaseDocTemplate | None = None) -> None:
         """The 装订线: a dashed line with 装 订 线 along it."""
@@ -317,6 +322,14 @@ class VolumeDocument(OfficialDocument):
 
     def _page_end(self, canvas: Canvas, _doc: BaseDocTemplate) -> None:
         self._binding(canvas)
+        number, first_page = self.entry_started
+        if number and canvas.getPageNumber() != first_page:  # an entry's next page: whose
+            canvas.saveState()
+            canvas.setFont(self.fonts.song, 10.5)
+            canvas.drawRightString(
+                LEFT + TEXT_WIDTH, PAGE_HEIGHT - TOP + 6 * mm, f"档号：{number}（续）"
+            )
+            canvas.restoreState()
         number = canvas.getPageNumber() - self.number_offset
         canvas.saveState()
         canvas.setFont(self.fonts.song, PAGE_NUMBER_SIZE)
@@ -418,7 +431,9 @@ def _contents(volume: Volume, st: Styles) -> Story:
 def _entry(n: int, entry: VolumeEntry, st: Styles, photos: VolumePhotos) -> Story:
     font, size = st["toc_cell"].fontName, st["toc_cell"].fontSize
     story: Story = [
-        EntryStart(n, f"{entry.entry_date.isoformat()} {entry.title}", font, size),
+        EntryStart(
+            n, f"{entry.entry_date.isoformat()} {entry.title}", entry.archive_number, font, size
+        ),
         _p(f"档号：{entry.archive_number}　　第{n}件", st["number"]),
         _p(entry.title, st["entry_title"]),
     ]
@@ -438,10 +453,10 @@ def _entry(n: int, entry: VolumeEntry, st: Styles, photos: VolumePhotos) -> Stor
         story.append(_p("情况说明", st["heading"]))
         story += [_p(line, st["body"]) for line in entry.body.split("\n") if line.strip()]
     pictures = [p for p in entry.photos if p.is_image]
-    if pictures:
-        story.append(CondPageBreak(90 * mm))
-        story.append(_p(f"图片资料（{len(pictures)}张）", st["heading"]))
-        story += _photo_rows(pictures, photos, st)
+    if pictures:  # the heading kept with the first row of photos, not a fixed height
+        rows = _photo_rows(pictures, photos, st)
+        story.append(KeepTogether([_p(f"图片资料（{len(pictures)}张）", st["heading"]), rows[0]]))
+        story += rows[1:]
     others = [p.name for p in entry.photos if not p.is_image]
     if others:
         story.append(_p("其他附件（未印入本卷）：" + "、".join(others), st["small"]))
