@@ -482,12 +482,12 @@ def volume_title(volume: Volume) -> str:
 
 def render_volume(volume: Volume, target: IO[bytes] | None = None) -> bytes:
     """The volume as PDF bytes; written to ``target`` instead when given (b"" returned)."""
-    buffer = io.BytesIO() if target is None else target
-    doc = VolumeDocument(buffer, volume_title(volume), volume.unit)
+    buffer = io.BytesIO()
+    doc = VolumeDocument(buffer if target is None else target, volume_title(volume), volume.unit)
     photos = VolumePhotos(volume.store)
     photos.prefetch(p.sha256 for e in volume.entries for p in e.photos if p.is_image)
     doc.build(volume_story(volume, _styles(doc), photos))
-    return buffer.getvalue() if target is None else b""
+    return buffer.getvalue()
 
 
 def write_volume(volume: Volume, path: Path) -> None:
