@@ -321,7 +321,8 @@ def test_a_reversed_period_keeps_the_dialog_and_writes_nothing(
     before = dump(db_path)
     qtbot.mouseClick(page.volume_button, Qt.MouseButton.LeftButton)
     assert running_tasks() == 0
-    assert driven[0].problem.text() == "起始日期晚于截止日期，请改正。"
+    assert driven[0].date_to.error.text() == "截止日期早于起始日期，请改正。"
+    assert not driven[0].result()
     assert not dialogs.save_paths and dump(db_path) == before
 
 

@@ -53,11 +53,6 @@ class VolumeDialog(QDialog):
         note.setObjectName("hint")
         note.setWordWrap(True)
         form.addRow(note)
-        self.problem = QLabel()
-        self.problem.setObjectName("error")
-        self.problem.setWordWrap(True)
-        self.problem.hide()
-        form.addRow(self.problem)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -77,8 +72,7 @@ class VolumeDialog(QDialog):
                 return
         start, end = self.date_from.value(), self.date_to.value()
         if start is not None and end is not None and start > end:
-            self.problem.setText(self.tr("起始日期晚于截止日期，请改正。"))
-            self.problem.show()
+            self.date_to.show_problem(self.tr("截止日期早于起始日期，请改正。"))
             return
         self.accept()
 
