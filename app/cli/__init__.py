@@ -36,6 +36,8 @@ EPILOG = """示例：
                                                             登记一条工作台账（详见 ledger add --help）
   main.py --db bangjiao.db ledger export --out 台账.xlsx --from 2018-01-01 --to 2018-12-31
                                                             把工作台账导出为 Excel 文件
+  main.py --db bangjiao.db ledger volume --unit 法律援助中心 --from 2018-07-01 --to 2018-12-31 \\
+          --out 台账卷.pdf                                   把一个单位的台账装订成台账卷（PDF）
   main.py --db bangjiao.db reminders pdf --all --out 催办单.pdf
                                                             各单位逾期、即将到期事项的催办单
   main.py --db bangjiao.db scoresheet --all --out 评分表.pdf --date 2018-12-31

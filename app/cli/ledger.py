@@ -1,4 +1,5 @@
-"""`ledger` subcommands: add an entry (checked as the GUI's form checks it), export to Excel."""
+"""`ledger` subcommands: add an entry (checked as the GUI's form checks it), export to Excel,
+bind a unit's entries of a period as a 台账卷 PDF."""
 
 from __future__ import annotations
 
@@ -26,12 +27,12 @@ LEDGER_ADD_EPILOG = """说明：
 
 
 def add_parsers(commands, make_parser) -> None:
-    """Add `ledger add` and `ledger export` to the subcommands."""
+    """Add `ledger add`, `ledger export` and `ledger volume` to the subcommands."""
     ledger = make_parser(
         "ledger",
         commands,
-        help="工作台账：登记（add）、导出为 Excel（export）、导入模板（template）、从 Excel 导入（import）",
-        description="工作台账：登记一条台账，把台账导出为 Excel 文件，或从 Excel 工作簿批量导入。",
+        help="工作台账：登记（add）、导出为 Excel（export）、导入模板（template）、从 Excel 导入（import）、核查（check）、打印台账卷（volume）",
+        description="工作台账：登记一条台账，把台账导出为 Excel 文件，从 Excel 工作簿批量导入，核查照片与内容，或把一个单位一段时间的台账装订成卷（PDF）。",
     )
     ledger.set_defaults(ledger_help=ledger.print_help)
     actions = ledger.add_subparsers(dest="ledger_command", title="子命令")
@@ -121,6 +122,28 @@ def add_parsers(commands, make_parser) -> None:
     importer.add_argument(
         "--errors", metavar="文件.xlsx", help="错误清单的文件（默认：工作簿旁的“…-错误清单.xlsx”）"
     )
+
+    volume = make_parser(
+        "volume",
+        actions,
+        help="把一个单位一段时间的台账装订成台账卷（PDF）",
+        description="把一个单位一段时间的台账装订成台账卷（PDF）：封面、卷内目录，每件台账一页起，"
+        "附照片；每件台账第一次装订时给定档号（年度-保管期限-机构代码-件号），以后不变。"
+        "社区矫正对象的姓名和身份证号码脱敏。",
+    )
+    volume.add_argument("--unit", required=True, metavar="单位", help="填报单位，如 法律援助中心")
+    volume.add_argument(
+        "--from",
+        dest="date_from",
+        required=True,
+        metavar="日期",
+        help="起始日期（含），如 2018-07-01",
+    )
+    volume.add_argument(
+        "--to", dest="date_to", required=True, metavar="日期", help="截止日期（含），如 2018-12-31"
+    )
+    volume.add_argument("--out", required=True, metavar="文件.pdf", help="台账卷 PDF 文件")
+    volume.add_argument("--volume", default="1", metavar="卷号", help="卷号（默认 1）")
 
 
 # What the form's error keys are called on the command line: label and option.
@@ -359,6 +382,40 @@ def _ledger_export(args: argparse.Namespace, open_existing) -> int:
     return 0
 
 
+def _ledger_volume(args: argparse.Namespace, open_existing) -> int:
+    """`ledger volume`: the unit's entries of the period bound as a PDF volume."""
+    from app.reports.ledger_volume import write_volume
+    from app.services.volumes import build_volume
+
+    out = output_file(args.out, ".pdf")
+    assert out is not None  # --out is required
+    date_from = day(args.date_from, "--from")
+    date_to = day(args.date_to, "--to")
+    assert date_from is not None and date_to is not None  # both required
+    try:
+        number = int(str(args.volume).strip())
+    except ValueError:
+        raise UserError(f"卷号“{args.volume}”无效，应为 1 到 9999 之间的整数。") from None
+    database = open_existing(args.db)
+    try:
+        # one transaction: the 档号 given are kept only when the file is written
+        with database.session() as session:
+            unit = _find_unit(session, args.unit)
+            volume = build_volume(
+                session, database.attachments, unit.id, date_from, date_to, number
+            )
+            write_volume(volume, out)
+        first, last = volume.entries[0].archive_number, volume.entries[-1].archive_number
+        print(
+            f"已生成台账卷（{volume.unit}，第{volume.volume_number}卷，{len(volume.entries)}件，"
+            f"照片{volume.photo_count}张，档号 {first} 至 {last}）：{out}"
+        )
+        print("社区矫正对象的姓名和身份证号码已脱敏。")
+    finally:
+        database.close()
+    return 0
+
+
 def _ledger_template(args: argparse.Namespace, open_existing) -> int:
     from app.reports.ledger_template import write_template
 
@@ -414,6 +471,7 @@ LEDGER_HANDLERS = {
     "template": _ledger_template,
     "import": _ledger_import,
     "check": evidence.run,
+    "volume": _ledger_volume,
 }
 
 

@@ -2,6 +2,7 @@
 
 from app.models.aggregate import AggregateReport
 from app.models.agreement import Agreement, AgreementStatus, AgreementTemplate
+from app.models.archive import ArchiveNumber
 from app.models.assessment import AssessmentScheme, JudgementScore, ScoreAdjustment
 from app.models.audit import AuditEntry
 from app.models.base import Base, SyncedRecord
@@ -51,6 +52,7 @@ __all__ = [
     "Agreement",
     "AgreementStatus",
     "AgreementTemplate",
+    "ArchiveNumber",
     "AssessmentScheme",
     "Attachment",
     "AuditEntry",

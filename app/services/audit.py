@@ -83,7 +83,7 @@ TABLE_LABELS: dict[str, str] = {
     "rectification_updates": "整改进展", "assessment_schemes": "考核方案",
     "score_adjustments": "考核加减分", "county_summaries": "全县总结", "judgement_scores": "考核评分",
     "manual_values": "指标完成值", "issued_bulletins": "进度通报", "peer_ratings": "结对部门评价",
-    "users": "用户", "roles": "角色", "evidence_flags": "核查标记",
+    "users": "用户", "roles": "角色", "evidence_flags": "核查标记", "archive_numbers": "档号",
 }  # fmt: skip
 
 # Bookkeeping columns left out of "修改…（字段：…）"

@@ -1,7 +1,7 @@
 """evidence integrity (台账核查): photos' perceptual hashes, inspectors' decisions on flags
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-01 12:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

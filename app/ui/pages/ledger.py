@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -124,6 +125,12 @@ class LedgerPage(Page):
         self.template_button.setToolTip(
             self.tr("生成台账导入模板：每种活动类型一个工作表，选项为下拉列表")
         )
+        self.volume_button = QPushButton(self.tr("打印台账卷…"))
+        self.volume_button.setToolTip(
+            self.tr(
+                "把一个单位一段时间的台账装订成卷（PDF）：封面、卷内目录、每件台账附照片，供检查翻阅"
+            )
+        )
         self.full_names_box = QCheckBox(self.tr("导出完整姓名"))
         self.full_names_box.setToolTip(
             self.tr(
@@ -145,6 +152,7 @@ class LedgerPage(Page):
         row.insertWidget(row.indexOf(self.full_names_box) + 1, self.import_button)
         row.insertWidget(row.indexOf(self.import_button) + 1, self.template_button)
         row.insertWidget(row.indexOf(self.template_button) + 1, self.check_button)
+        row.insertWidget(row.indexOf(self.check_button) + 1, self.volume_button)
         row.addWidget(self.count_label)
         self.layout_.addLayout(row)
         self.export_status = QLabel()
@@ -191,6 +199,7 @@ class LedgerPage(Page):
         self.export_button.clicked.connect(lambda: self.export())
         self.check_button.clicked.connect(lambda: self.open_check())
         self.full_names_box.clicked.connect(lambda: self._full_names_clicked())
+        self.volume_button.clicked.connect(lambda: self.print_volume())
         self.open_folder_button.clicked.connect(lambda: self.open_export_folder())
         self.import_button.clicked.connect(lambda: self.import_workbook())
         self.template_button.clicked.connect(lambda: self.save_template())
@@ -211,7 +220,9 @@ class LedgerPage(Page):
         self.may_edit = self.forbid_unless(
             "ledger.edit", self.add_button, self.delete_button, self.import_button
         )
-        self.forbid_unless("ledger.export", self.export_button, self.full_names_box)
+        self.forbid_unless(
+            "ledger.export", self.export_button, self.full_names_box, self.volume_button
+        )
         # 核实 is the county's; explaining a doubt is the unit's (whose entry it is)
         county = context.local_unit_kind == UnitKind.COUNTY_OFFICE
         self.verify_button.setVisible(county)
@@ -593,6 +604,47 @@ class LedgerPage(Page):
         )
         task.finished.connect(lambda: self.enable(self.export_button, True))
         return task
+
+    def print_volume(self) -> BackgroundTask | None:
+        """打印台账卷…: ask the unit, period and 卷号, then where to save the PDF; bound in the
+        background (the 档号 given are kept once the file is written) and opened. None when
+        the clerk cancelled."""
+        from app.ui.desktop import open_with_system
+        from app.ui.dialogs.volume_dialog import VolumeDialog
+
+        units = [(self.unit_filter.itemText(i), self.unit_filter.itemData(i))
+                 for i in range(1, self.unit_filter.count())]  # fmt: skip
+        chosen = self.unit_filter.currentData() or self.context.local_unit_id
+        work = self.context.date_range(DatePurpose.WORK)
+        start = self.date_from.value() or work.earliest
+        end = self.date_to.value() or min(work.latest, max(date.today(), work.earliest))
+        dialog = VolumeDialog(
+            units, chosen, self.context.date_range(DatePurpose.FORM_FIELD), start, end, self
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        unit_id, first, last, number = dialog.choice()
+        unit = dialog.unit.currentText()
+        name = f"台账卷-{unit}-{first:%Y%m%d}-{last:%Y%m%d}-第{number}卷.pdf"
+        path = ask_save_path(self, self.tr("保存台账卷"), name, "PDF (*.pdf)", ".pdf")
+        if path is None:
+            return None
+
+        def bind(session, report) -> Path:
+            from app.reports.ledger_volume import write_volume
+            from app.services.volumes import build_volume
+
+            report(1)
+            volume = build_volume(session, self.database.attachments, unit_id, first, last, number)
+            report(2)
+            write_volume(volume, path)  # in the transaction: no file, no 档号 kept
+            report(3)
+            return path
+
+        return self.run_in_background(
+            self.tr("打印台账卷"), self.tr("正在生成 %1……").replace("%1", path.name), bind,
+            total=3, success=lambda saved: open_with_system(self, saved), changes=True,
+        )  # fmt: skip
 
     def _exported(self, count: int, path: Path, full_names: bool) -> None:
         text = (
