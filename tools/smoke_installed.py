@@ -135,6 +135,23 @@ def steps(s: Smoke) -> None:
     check(query(unit, "SELECT count(*) FROM ledger_entries")[0][0] == 1, "no ledger entry saved")
     check(query(unit, "SELECT count(*) FROM attachments")[0][0] == 1, "no photo stored")
 
+    print("ledger check, volume and template (the libraries they bundle)")
+    checked = s.work / "核查.xlsx"
+    s.run("--db", str(unit), "ledger", "check", "--out", str(checked))
+    check(checked.exists(), "ledger check wrote no workbook")
+    hashes = query(unit, "SELECT count(*) FROM photo_hashes")[0][0]
+    check(hashes == 1, f"the photo's perceptual hash was not kept (imagehash): {hashes}")
+    volume = s.work / "台账卷.pdf"
+    s.run("--db", str(unit), "ledger", "volume", "--unit", DEPARTMENT, "--from", "2018-07-01",
+          "--to", "2018-12-31", "--out", str(volume))  # fmt: skip
+    text = subprocess.run(["pdftotext", str(volume), "-"], capture_output=True, text=True).stdout
+    check(
+        TITLE in text and "卷内目录" in text.replace(" ", ""), "the volume's text is not in the PDF"
+    )
+    template = s.work / "导入模板.xlsx"
+    s.run("--db", str(unit), "ledger", "template", "--out", str(template))
+    check(template.exists(), "ledger template wrote no workbook")
+
     print("agreement pdf (text and fonts)")
     pdf = s.work / "责任状.pdf"
     s.run("agreement", "pdf", "--department", DEPARTMENT, "--out", str(pdf))
