@@ -38,7 +38,8 @@ def test_an_adopted_summary_locks_its_periods_entries_until_the_county_unlocks(d
     before = dump(db_path)
     with pytest.raises(UserError, match="本阶段台账已锁定") as refused, database.session() as s:
         ledger.save_entry(s, database.attachments, entry_id, replace(data, title="改过的标题"))
-    assert "2018 年度" in str(refused.value) and "请县矫正办" in str(refused.value)
+    assert "全年" in str(refused.value) and "请县矫正办" in str(refused.value)
+    assert "2018年6月28日至2018年10月14日" in str(refused.value)  # what the summary reported on
     with pytest.raises(UserError, match="已锁定"), database.session() as s:
         ledger.delete_entry(s, entry_id)
     with pytest.raises(UserError, match="已锁定"), database.session() as s:  # nor a new one
@@ -56,6 +57,9 @@ def test_an_adopted_summary_locks_its_periods_entries_until_the_county_unlocks(d
 
 def test_entries_outside_the_period_and_of_other_units_stay_open(database):
     _entry_id, _summary_id, data = _adopted(database)
+    with database.session() as s:  # after the reported period (submitted 10-14): still open
+        ledger.save_entry(s, database.attachments, None,
+                          replace(data, entry_date=date(2018, 11, 20), title="十一月热线"))  # fmt: skip
     with database.session() as s:
         other = unit_ids(s)["基层科"]
         ledger.save_entry(s, database.attachments, None,

@@ -62,9 +62,9 @@ def _send(sender: Database, recipient: Database, to: str, folder: Path) -> Impor
 def _own_entry(db: Database, title: str) -> str:
     with db.session() as s:
         entry_id = ledger.save_entry(s, db.attachments, None, EntryInput(
-            # September: 总结提升 (from October) is closed at the county, whose adoption of the
-            # summary it keeps for 法律援助中心 locks that period (services.period_locks)
-            kind_id=kind_ids(s)["other"], unit_id=local_unit(s).id, entry_date=date(2018, 9, 20),
+            # after 10-15: the county's adoption of the summary it keeps for 法律援助中心 closed
+            # what that summary reported on, up to then (services.period_locks)
+            kind_id=kind_ids(s)["other"], unit_id=local_unit(s).id, entry_date=date(2018, 10, 20),
             title=title, programme_id=current_programme(s).id))  # fmt: skip
         s.flush()
         return s.get_one(LedgerEntry, entry_id).uuid

@@ -1,6 +1,6 @@
 """Period locking: once the county adopts a department's phase summary (已采用), that
-department's ledger entries of the phase (or of the year, for a whole-year summary) are
-locked: no new entry, change or deletion dated in it. The county lifts the lock for a
+department's ledger entries of the period the summary reported on (its 统计期间, frozen at
+submission) are locked: no new entry, change or deletion dated in it. The county lifts the lock for a
 reason (:func:`unlock_period`, recorded and audited, travelling down with its package); a
 later adoption of the summary locks the period again. Derived from the summaries and their
 reviews, which travel already, so the lock itself needs no package of its own."""
@@ -13,10 +13,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import PeriodUnlock, PhaseSummary, Programme, SummaryStatus, UnitKind
+from app.models import PeriodUnlock, PhaseSummary, SummaryStatus, UnitKind
 from app.services import audit
 from app.services.accounts import require
-from app.services.dates import programme_span
 from app.services.errors import UserError, ValidationError
 from app.services.settings import local_unit
 from app.services.wording import cn_date
@@ -35,13 +34,13 @@ class LockedPeriod:
 
 
 def _period(session: Session, summary: PhaseSummary) -> tuple[str, date, date] | None:
-    if summary.phase is not None:
-        return summary.phase.name, summary.phase.start_date, summary.phase.end_date
-    programme = session.get(Programme, summary.programme_id)
-    if programme is None:
-        return None
-    start, end = programme_span(programme)
-    return f"{programme.year} 年度", start, end
+    """The dates the adopted summary reported on: its 统计期间 (the figures frozen when it was
+    submitted), not the phase's calendar, so that work after the report stays open."""
+    from app.services.summaries import figures_of
+
+    figures = figures_of(session, summary)
+    name = summary.phase.name if summary.phase is not None else figures.period_name
+    return name, figures.period_start, figures.period_end
 
 
 def _unlocked(session: Session, summary: PhaseSummary) -> bool:
