@@ -283,3 +283,21 @@ def test_the_ledger_page_downloads_the_template_and_imports_with_an_error_workbo
             assert s.scalar(select(func.count()).select_from(LedgerEntry)) == 2
     finally:
         database.close()
+
+
+def test_a_missing_photo_does_not_hide_the_rows_other_errors(database, tmp_path):
+    """Every error of a row is reported in one go, a missing photo file among them."""
+    blank = template(database, tmp_path)
+    names = headers(openpyxl.load_workbook(blank)["经费保障"])
+    row: list[object] = [None] * len(names)
+    row[names.index("日期")] = date(2018, 7, 2)
+    row[names.index("填报单位")] = "办公室（政治处）"
+    row[names.index("金额（元）")] = "一千五"  # not a number
+    row[names.index("照片文件")] = "missing.jpg"  # no such file beside the workbook
+    bad = fill(blank, tmp_path / "台账.xlsx", "经费保障", [row])
+    before = dump(database)
+    with pytest.raises(ImportRefused) as refused, database.session() as s:
+        import_ledger_workbook(s, database.attachments, bad)
+    columns = {column for _sheet, _row, column, _message in refused.value.result.errors}
+    assert {"照片文件", "金额（元）", "标题"} <= columns, refused.value.result.errors
+    assert dump(database) == before

@@ -10,7 +10,7 @@ The problems come back row by row in Chinese (sheet, row, column, message).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -216,10 +216,6 @@ class _Reader:
         subject = self._subject(kind, text, problems)
         entry_id, photos = self._existing(kind, text, problems)
         photos += self._photos(text.get("photos", ""), entry_id, problems)
-        if problems:
-            for column_header, message in problems:
-                self.problem(kind.title, number, column_header, message)
-            return
         data = EntryInput(
             kind_id=kind.kind_id,
             unit_id=unit_id,
@@ -232,6 +228,26 @@ class _Reader:
             subject=subject,
             photos=photos,
         )
+        if problems:
+            # the form's own rules too, tried and undone without the photos (no file is
+            # copied), so that the clerk sees every error of the row in one go
+            reported = {header for header, _message in problems}
+            trial = self.session.begin_nested()
+            try:
+                save_entry(self.session, self.store, entry_id, replace(data, photos=[]))
+            except FormErrors as exc:
+                problems += [(_header(kind, key), message) for key, message in exc.errors.items()
+                             if _header(kind, key) not in reported]  # fmt: skip
+            except ValidationError as exc:
+                if _header(kind, exc.field or "") not in reported:
+                    problems.append((_header(kind, exc.field or ""), exc.message))
+            except UserError as exc:  # e.g. a closed period: said once, with the row's others
+                problems.append(("", str(exc)))
+            finally:
+                trial.rollback()
+            for column_header, message in problems:
+                self.problem(kind.title, number, column_header, message)
+            return
         before = self._state(entry_id)
         savepoint = self.session.begin_nested()
         try:
