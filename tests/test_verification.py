@@ -240,3 +240,36 @@ def test_an_indicator_the_scheme_counts_by_verification_counts_only_verified_ent
         verification.mark_entry(s, ids[1], "存疑", "照片不清", TODAY)
     assert actual() in (1.0, 2.0)  # one entry (or its 2 subjects served), not the doubted one
     assert units
+
+
+def test_a_verified_only_indicator_that_sums_a_field_sums_only_verified_entries(database):
+    from app.models import Indicator
+    from app.services import progress
+    from app.services.settings import current_programme
+
+    with database.session() as s:
+        kinds = kind_ids(s)
+        programme_id = current_programme(s).id
+        indicator = s.scalar(select(Indicator).where(Indicator.entry_kind_id == kinds["funding"]))
+        assert indicator is not None and indicator.sum_field == "amount"
+        department = indicator.duty.department_id
+        ids = [
+            ledger.save_entry(s, database.attachments, None, EntryInput(
+                kind_id=kinds["funding"], unit_id=department, entry_date=date(2018, 7, day),
+                title=f"经费拨付 {day}", values={"amount": amount, "purpose": "矫正经费"},
+            ))
+            for day, amount in ((2, 1000), (3, 20000), (4, 300000))
+        ]  # fmt: skip
+        indicator.verified_only = True
+        indicator_id = indicator.id
+
+    def actual() -> float | None:
+        with database.session() as s:
+            rows = progress.indicator_progress(s, programme_id)
+        return next(r.actual for r in rows if r.indicator_id == indicator_id)
+
+    assert actual() == 0.0  # nothing verified: nothing summed
+    with database.session() as s:
+        verification.mark_entry(s, ids[0], "已核实", "", TODAY)
+        verification.mark_entry(s, ids[2], "存疑", "凭证缺失", TODAY)
+    assert actual() == 1000.0  # the verified entry's amount, not the doubted or unmarked ones

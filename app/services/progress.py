@@ -142,13 +142,20 @@ def indicator_progress(
         ).one()
         return int(row[0] or 0), int(row[1] or 0)
 
-    def field_sum(department_id: int, kind_id: int, field: str) -> float:
+    def field_sum(department_id: int, kind_id: int, field: str, verified_only: bool) -> float:
         query = select(func.sum(LedgerEntry.values[field].as_float())).where(
             LedgerEntry.deleted.is_(False),
             LedgerEntry.entry_date.between(start, end),
             LedgerEntry.owner_unit_id == department_id,
             LedgerEntry.kind_id == kind_id,
         )
+        if verified_only:  # only what the county marked 已核实, as the count above
+            query = query.join(
+                EntryVerification, EntryVerification.entry_id == LedgerEntry.id
+            ).where(
+                EntryVerification.status == VerificationStatus.VERIFIED,
+                EntryVerification.deleted.is_(False),
+            )
         return float(session.scalar(query) or 0)
 
     manual = latest_values(
@@ -172,7 +179,12 @@ def indicator_progress(
                 actual = float(served)
             else:
                 actual = (
-                    field_sum(department_id, indicator.entry_kind_id, indicator.sum_field)
+                    field_sum(
+                        department_id,
+                        indicator.entry_kind_id,
+                        indicator.sum_field,
+                        indicator.verified_only,
+                    )
                     if n
                     else 0.0
                 )
