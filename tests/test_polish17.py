@@ -73,3 +73,77 @@ def test_a_file_opens_where_the_pc_has_a_program_for_it(qtbot, dialogs, tmp_path
     assert has_program_for(saved)
     assert open_with_system(parent, saved)
     assert dialogs.opened == [str(saved)] and not dialogs.shown
+
+
+# 2. an entry of a closed period shows it before 保存 -------------------------------------
+
+
+def _select_title(qtbot, page, title: str):
+    """Select the list row of the entry called ``title``; the row."""
+    for n, row in enumerate(page.model.loaded_rows()):
+        if row.title == title:
+            index = page.model.index(n, 0)
+            page.view.scrollTo(index)
+            rect = page.view.visualRect(page.model.index(n, 3))
+            qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+            return n
+    raise AssertionError(f"no row {title}")
+
+
+def test_an_entry_of_a_closed_period_says_so_and_cannot_be_saved_or_deleted(
+    qtbot, dialogs, monkeypatch, database, db_path
+):
+    from app.ui.ledger.entry_dialog import EntryDialog
+    from tests.helpers import assert_fits_screen, open_page
+    from tests.test_period_locks import _adopted
+
+    _adopted(database)  # 热线咨询 of 法律援助中心, 2018-07-02, its whole-year summary adopted
+    page = open_page(qtbot, db_path, "ledger")
+    n = _select_title(qtbot, page, "热线咨询")
+    date_cell = page.model.index(n, 0)
+    assert date_cell.data(Qt.ItemDataRole.DecorationRole) is not None  # the padlock
+    assert "已由县矫正办采用并锁定" in date_cell.data(Qt.ItemDataRole.ToolTipRole)
+    assert not page.delete_button.isEnabled()
+    assert "锁定" in page.delete_button.toolTip()
+    _shot(page.window(), "ledger-locked-row")
+
+    seen = []
+
+    def look(dialog):
+        dialog.show()
+        assert_fits_screen(dialog)
+        _shot(dialog, "entry-locked")
+        seen.append(dialog)
+        return 0
+
+    monkeypatch.setattr(EntryDialog, "exec", look)
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    dialog = seen[0]
+    assert dialog.lock_note.isVisible()
+    text = dialog.lock_note.text()
+    assert text.startswith("本条记录所在的") and "已由县矫正办采用并锁定" in text
+    assert "解锁" in text
+    assert dialog.ok_button.isVisible() and not dialog.ok_button.isEnabled()
+    assert dialog.title.isReadOnly()
+
+
+def test_an_open_entry_has_no_lock_note(qtbot, dialogs, monkeypatch, database, db_path):
+    from dataclasses import replace
+
+    from app.services import ledger
+    from app.ui.ledger.entry_dialog import EntryDialog
+    from tests.helpers import open_page
+    from tests.test_period_locks import _adopted
+
+    _entry, _summary, data = _adopted(database)
+    with database.session() as s:  # after the period the summary reported on: open
+        ledger.save_entry(s, database.attachments, None,
+                          replace(data, entry_date=date(2018, 11, 20), title="十一月热线"))  # fmt: skip
+    page = open_page(qtbot, db_path, "ledger")
+    n = _select_title(qtbot, page, "十一月热线")
+    assert page.model.index(n, 0).data(Qt.ItemDataRole.DecorationRole) is None
+    assert page.delete_button.isEnabled()
+    seen = []
+    monkeypatch.setattr(EntryDialog, "exec", lambda d: seen.append(d) or 0)
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    assert not hasattr(seen[0], "lock_note") and seen[0].ok_button.isEnabled()

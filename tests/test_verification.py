@@ -205,6 +205,19 @@ def test_the_county_marks_a_doubt_on_the_page_and_the_unit_explains_it(
     qtbot.mouseClick(unit_page.answer_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: unit_page.model.row_at(0).verification == "存疑（已说明）")
 
+    # the county sees its reason and the unit's answer in the 核实 column (polish 17)
+    import_package(county, export_package(unit, "县矫正办", tmp_path / "u2.bjpkg")[0])
+    page.refresh()
+    cell = page.model.index(0, 8)
+    assert cell.data(Qt.ItemDataRole.DisplayRole).startswith("存疑（已说明）：照片与活动内容不符")
+    tip = cell.data(Qt.ItemDataRole.ToolTipRole)
+    assert "原因：照片与活动内容不符，请补充签到表。" in tip
+    assert "单位说明" in tip and "已补充活动签到表照片。" in tip
+    page.view.setColumnWidth(8, 260)
+    from tests.test_polish17 import _shot
+
+    _shot(page, "county-doubt-column")
+
 
 def test_an_indicator_the_scheme_counts_by_verification_counts_only_verified_entries(database):
     from app.models import Indicator
