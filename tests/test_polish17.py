@@ -147,3 +147,63 @@ def test_an_open_entry_has_no_lock_note(qtbot, dialogs, monkeypatch, database, d
     monkeypatch.setattr(EntryDialog, "exec", lambda d: seen.append(d) or 0)
     qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
     assert not hasattr(seen[0], "lock_note") and seen[0].ok_button.isEnabled()
+
+
+# 3./4. 阶段总结: an unlocked adoption, and why 解锁台账… is disabled --------------------------
+
+
+def _summaries_row(qtbot, page, department: str) -> int:
+    page.period.setCurrentIndex(page.period.findData(None))  # the whole year
+    n = next(i for i, r in enumerate(page.model.rows()) if r.department == department)
+    rect = page.view.visualRect(page.view.model().index(n, 0))
+    qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    return n
+
+
+def test_an_unlocked_adoption_reads_so_and_the_unlock_button_says_why_it_is_disabled(
+    qtbot, dialogs, monkeypatch, database, db_path
+):
+    from app.ui.dialogs.summary_dialogs import UnlockDialog
+    from tests.helpers import drive_dialog, open_page
+    from tests.test_period_locks import _adopted
+
+    _adopted(database)
+    page = open_page(qtbot, db_path, "summaries")
+    _summaries_row(qtbot, page, "基层科")  # not started: nothing to unlock
+    assert not page.unlock_button.isEnabled()
+    assert "只有已采用的总结才能解锁其台账" in page.unlock_button.toolTip()
+    assert "采纳或退回" not in page.unlock_button.toolTip()
+    n = _summaries_row(qtbot, page, "法律援助中心")
+    state = page.view.model().index(n, 1)
+    assert state.data(Qt.ItemDataRole.DisplayRole) == "已采用"
+    assert page.unlock_button.isEnabled()
+
+    drive_dialog(monkeypatch, UnlockDialog, lambda d: d.reason.setPlainText("补充遗漏的照片"))
+    qtbot.mouseClick(page.unlock_button, Qt.MouseButton.LeftButton)
+    n = _summaries_row(qtbot, page, "法律援助中心")
+    state = page.view.model().index(n, 1)
+    assert state.data(Qt.ItemDataRole.DisplayRole) == "已采用（已解锁）"
+    assert "已解锁" in state.data(Qt.ItemDataRole.ToolTipRole)
+    assert not page.unlock_button.isEnabled()
+    assert "已解锁" in page.unlock_button.toolTip()
+    _shot(page.window(), "summaries-unlocked")
+
+
+def test_a_role_that_may_not_unlock_is_told_so_in_the_buttons_words(qtbot, db_path):
+    from app.services import accounts
+    from app.ui.main_window import MainWindow
+    from tests.conftest import open_unlocked
+
+    database = open_unlocked(str(db_path))
+    with database.session() as s:
+        accounts.add_user(s, "viewer", "role-pass-1", "查看", check=False)
+    with database.session() as s:
+        database.actor = accounts.authenticate(s, "viewer", "role-pass-1")
+    window = MainWindow(database)
+    qtbot.addWidget(window)
+    window.show()
+    page = window.open_section("summaries")
+    assert not page.unlock_button.isEnabled()
+    tip = page.unlock_button.toolTip()
+    assert "查看" in tip and "不能解锁台账" in tip and "采纳或退回" not in tip
+    assert "采纳或退回" in page.accept_button.toolTip()  # the others keep the permission's words
