@@ -207,3 +207,49 @@ def test_a_role_that_may_not_unlock_is_told_so_in_the_buttons_words(qtbot, db_pa
     tip = page.unlock_button.toolTip()
     assert "查看" in tip and "不能解锁台账" in tip and "采纳或退回" not in tip
     assert "采纳或退回" in page.accept_button.toolTip()  # the others keep the permission's words
+
+
+# 6. 核查: rows that say what differs, with the photo in question ------------------------------
+
+
+def test_the_check_list_names_the_entries_and_shows_the_photos(
+    qtbot, monkeypatch, dialogs, db_path, database, tmp_path
+):
+    from PySide6.QtWidgets import QDialog
+
+    from app.services.evidence_check import SAME_PHOTO, SAME_TEXT
+    from app.ui.dialogs.evidence_dialog import (
+        ENTRIES_COLUMN,
+        PHOTO_COLUMN,
+        EvidenceCheckDialog,
+    )
+    from app.ui.operations import running_tasks
+    from tests.helpers import assert_fits_screen, open_page
+    from tests.test_evidence_check import seed_cases
+
+    seed_cases(database, tmp_path)
+    page = open_page(qtbot, db_path, "ledger")
+    shown: list[QDialog] = []
+    monkeypatch.setattr(EvidenceCheckDialog, "exec", lambda d: shown.append(d) or d.show() or 0)
+    qtbot.mouseClick(page.check_button, Qt.MouseButton.LeftButton)
+    check = shown[0]
+    qtbot.addWidget(check)
+    qtbot.waitUntil(lambda: running_tasks() == 0 and check.table.rowCount() > 0, timeout=30000)
+    assert_fits_screen(check)
+    rows = {f.kind: n for n, f in enumerate(check.flags)}
+    same = check.table.item(rows[SAME_PHOTO], ENTRIES_COLUMN).text()
+    assert "7月12日 律师管理科：修心教育法律讲座" in same and "法律援助中心" in same
+    texts = [check.table.item(r, ENTRIES_COLUMN).text() for r in range(check.table.rowCount())]
+    assert len(set(texts)) > 1 and all(texts)  # rows tell their entries apart
+    photo = check.table.item(rows[SAME_PHOTO], PHOTO_COLUMN)
+    assert photo.data(Qt.ItemDataRole.DecorationRole) is not None  # the thumbnail
+    assert check.table.item(rows[SAME_TEXT], PHOTO_COLUMN).data(
+        Qt.ItemDataRole.DecorationRole) is None  # fmt: skip
+
+    check.table.selectRow(rows[SAME_PHOTO])
+    flag = check.flags[rows[SAME_PHOTO]]
+    assert check.photos.isVisible() and check.photos.count() == len(flag.photos) >= 2
+    assert all(not check.photos.item(i).icon().isNull() for i in range(check.photos.count()))
+    _shot(check, "evidence-check")
+    check.table.selectRow(rows[SAME_TEXT])
+    assert not check.photos.isVisible()
