@@ -7,6 +7,7 @@ import logging
 from datetime import date
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 
 SHOTS = Path("/work/notes/shots")
@@ -253,3 +254,41 @@ def test_the_check_list_names_the_entries_and_shows_the_photos(
     _shot(check, "evidence-check")
     check.table.selectRow(rows[SAME_TEXT])
     assert not check.photos.isVisible()
+
+
+# 7. the import template offers only the units that keep a ledger ---------------------------
+
+
+def test_the_template_offers_only_ledger_units_and_the_import_refuses_the_others(
+    database, tmp_path
+):
+    import openpyxl
+
+    from app.services.ledger_import import ImportRefused, import_ledger_workbook
+    from tests.helpers import dump
+    from tests.test_ledger_import import fill, funding_row, template
+
+    path = template(database, tmp_path)
+    book = openpyxl.load_workbook(path)
+    sheet = book["经费保障"]
+    lists = {str(dv.sqref): dv for dv in sheet.data_validations.dataValidation}
+    cells = lists["B2:B1001"].formula1.split("!")[1].replace("$", "")
+    offered = [row[0].value for row in book["选项"][cells]]
+    assert "办公室（政治处）" in offered and "腊口司法所" in offered
+    assert not {"市矫正办", "县矫正办", "社区矫正科"} & set(offered)
+
+    rows = [funding_row(1), funding_row(2)]
+    rows[1][1] = "市矫正办"  # typed over the drop-down
+    bad = fill(path, tmp_path / "台账.xlsx", "经费保障", rows)
+    before = dump(database)
+    with pytest.raises(ImportRefused) as refused, database.session() as s:
+        import_ledger_workbook(s, database.attachments, bad)
+    assert refused.value.result.errors == [
+        (
+            "经费保障",
+            3,
+            "填报单位",
+            "“市矫正办”不填报工作台账，填报单位请从下拉列表中选择局科室或司法所。",
+        )
+    ]
+    assert dump(database) == before
