@@ -292,3 +292,32 @@ def test_the_template_offers_only_ledger_units_and_the_import_refuses_the_others
         )
     ]
     assert dump(database) == before
+
+
+# 8. the first 管理员's intro stays whole when the error line shows ----------------------------
+
+
+def test_the_first_admin_intro_stays_whole_under_an_error(qtbot, gui_app, tmp_path):
+    from app.services.setup import initialise
+    from app.ui.dialogs.account_dialogs import FirstAdminDialog
+    from tests.helpers import assert_fits_screen
+
+    path = tmp_path / "old.db"
+    database = initialise(str(path), "qingtian-2018", "县矫正办").database  # no users yet
+    dialog = FirstAdminDialog(database, "县矫正办", required=True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    intro = dialog.intro
+    assert intro.height() >= intro.heightForWidth(intro.width())
+    dialog.name.setText("王管理")
+    dialog.password.setText("office-pass-1")
+    dialog.repeat.setText("office-pass-2")
+    qtbot.mouseClick(dialog.ok_button(), Qt.MouseButton.LeftButton)
+    assert dialog.error.isVisible() and "不一致" in dialog.error.text()
+    qtbot.wait(50)  # the layout settles
+    assert intro.height() >= intro.heightForWidth(intro.width())  # every line of it shown
+    assert dialog.error.height() >= dialog.error.heightForWidth(dialog.error.width())
+    assert_fits_screen(dialog)
+    _shot(dialog, "first-admin-error")
+    database.close()
