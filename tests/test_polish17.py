@@ -321,3 +321,34 @@ def test_the_first_admin_intro_stays_whole_under_an_error(qtbot, gui_app, tmp_pa
     assert_fits_screen(dialog)
     _shot(dialog, "first-admin-error")
     database.close()
+
+
+# 9. the command line's --out, one helper for ledger and ledger check ----------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "suffix"),
+    [
+        (["check"], ".xlsx"),
+        (["export"], ".xlsx"),
+        (["template"], ".xlsx"),
+        (
+            ["volume", "--unit", "法律援助中心", "--from", "2018-07-01", "--to", "2018-12-31"],
+            ".pdf",
+        ),
+    ],
+)
+def test_every_ledger_command_checks_its_out_file_alike(db_path, tmp_path, capsys, command, suffix):
+    from app.cli import main
+    from tests.helpers import dump
+
+    wrong = tmp_path / "结果.txt"
+    before = dump(db_path)
+    assert main(["--db", str(db_path), "ledger", *command, "--out", str(wrong)]) == 2
+    message = capsys.readouterr().err
+    assert f"文件名应以 {suffix} 结尾：“{wrong}”" in message
+    assert not wrong.exists() and dump(db_path) == before
+    right = tmp_path / f"结果{suffix}"
+    if command[0] in ("check", "template"):
+        assert main(["--db", str(db_path), "ledger", *command, "--out", str(right)]) == 0
+        assert right.exists() and str(right) in capsys.readouterr().out
