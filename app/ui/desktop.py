@@ -75,7 +75,11 @@ def open_with_system(parent: QWidget | None, path: Path, *, temporary: bool = Fa
     it."""
     if has_program_for(path) and QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
         return True
-    log.warning("文件没有自动打开（本机没有可打开%s的程序）：%s", path.suffix.lower() or "它", path)
+    log.warning(
+        "文件已保存，没有自动打开（本机没有可打开 %s 文件的程序）：%s",
+        path.suffix.lower() or "这种",
+        path,
+    )
     program = _program_for(path)
     if temporary:
         messages.show_error(
