@@ -241,8 +241,18 @@ class DialogAnswers:
         return [text for k, _title, text in self.shown if kind is None or k == kind]
 
 
+OPENED_TYPES = (
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "image/jpeg",
+    "image/png",
+    "text/plain",
+)
+
+
 @pytest.fixture
-def dialogs(monkeypatch, gui_app) -> DialogAnswers:
+def dialogs(monkeypatch, gui_app, tmp_path_factory: pytest.TempPathFactory) -> DialogAnswers:
     """Answer the app's message boxes and file dialogs as a clerk would (see DialogAnswers)."""
     from PySide6.QtGui import QDesktopServices
     from PySide6.QtWidgets import QMessageBox
@@ -301,6 +311,20 @@ def dialogs(monkeypatch, gui_app) -> DialogAnswers:
     def open_url(url):
         answers.opened.append(url.toLocalFile())
         return answers.viewer_installed
+
+    # The PC has programs for what the app opens (xdg-mime names one, as on a Linux desktop
+    # with a PDF reader and WPS): ``viewer_installed`` then says whether opening works.
+    config = tmp_path_factory.mktemp("xdg-config")
+    (config / "mimeapps.list").write_text(
+        "[Default Applications]\n" + "".join(f"{mime}=viewer.desktop\n" for mime in OPENED_TYPES),
+        encoding="utf-8",
+    )
+    (config / "applications").mkdir()
+    (config / "applications" / "viewer.desktop").write_text(
+        "[Desktop Entry]\nType=Application\nName=viewer\nExec=true %f\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    monkeypatch.setenv("XDG_DATA_DIRS", f"{config}:/usr/local/share:/usr/share")
 
     monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(open_url))
     return answers

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 from sqlalchemy import select
@@ -170,3 +173,44 @@ def finish_wizard_admin(qtbot, wizard, name: str = "wizard-admin", password: str
     assert wizard.recovery_page.confirmed.isChecked() and finish.isEnabled(), finish.isVisible()
     qtbot.mouseClick(finish, Qt.MouseButton.LeftButton)
     return code
+
+
+def unit_uuid(session, name: str) -> str:
+    """The UUID of the unit called ``name`` (the same on every PC of the template)."""
+    return session.scalar(select(Unit.uuid).where(Unit.name == name))
+
+
+def register_peers(first, first_name: str, second, second_name: str) -> None:
+    """Register two PCs' databases with each other (each holds the other's public keys), as
+    the first exchange of registration files does: packages between them then open."""
+    from app.sync import identity
+
+    with first.session() as a, second.session() as b:
+        identity.register_peer(a, unit_uuid(a, second_name), identity.key_pairs(b).public())
+        identity.register_peer(b, unit_uuid(b, first_name), identity.key_pairs(a).public())
+
+
+@contextmanager
+def county_and_unit(
+    folder: Path, unit_name: str = "法律援助中心", *, first_admin: bool = False
+) -> Iterator[tuple[Any, Any]]:
+    """The county's PC and a unit's (``county.db`` and ``unit.db`` in ``folder``, from the
+    test template), registered with each other, closed afterwards. ``first_admin``: each is
+    encrypted by its own first 管理员 before the registration (its own data key)."""
+    from app.services.setup import initialise
+    from tests.conftest import TEMPLATE_KEY
+
+    county = initialise(str(folder / "county.db"), TEMPLATE_KEY, "县矫正办").database
+    unit = initialise(str(folder / "unit.db"), TEMPLATE_KEY, unit_name).database
+    try:
+        if first_admin:
+            from app.services.accounts import create_first_admin
+
+            for db in (county, unit):
+                with db.session() as s:
+                    create_first_admin(s, "admin", "sealed-pass-1")
+        register_peers(county, "县矫正办", unit, unit_name)
+        yield county, unit
+    finally:
+        county.close()
+        unit.close()

@@ -70,22 +70,11 @@ def test_entries_outside_the_period_and_of_other_units_stay_open(database):
 def test_the_lock_and_the_unlock_travel_down_to_the_department(tmp_path):
     from sqlalchemy import select
 
-    from app.models import PhaseSummary, Unit
-    from app.services.setup import initialise
-    from app.sync import identity
+    from app.models import PhaseSummary
     from app.sync.exchange import export_package, import_package
-    from tests.conftest import TEMPLATE_KEY
+    from tests.helpers import county_and_unit
 
-    county = initialise(str(tmp_path / "county.db"), TEMPLATE_KEY, "县矫正办").database
-    unit = initialise(str(tmp_path / "unit.db"), TEMPLATE_KEY, "法律援助中心").database
-    try:
-        with county.session() as c, unit.session() as u:
-
-            def uuid_of(session, name: str) -> str:
-                return session.scalar(select(Unit.uuid).where(Unit.name == name))
-
-            identity.register_peer(c, uuid_of(c, "法律援助中心"), identity.key_pairs(u).public())
-            identity.register_peer(u, uuid_of(u, "县矫正办"), identity.key_pairs(c).public())
+    with county_and_unit(tmp_path) as (county, unit):
         with unit.session() as s:
             units, kinds = unit_ids(s), kind_ids(s)
             data = EntryInput(kind_id=kinds["hotline"], unit_id=units["法律援助中心"],
@@ -124,9 +113,6 @@ def test_the_lock_and_the_unlock_travel_down_to_the_department(tmp_path):
         import_package(unit, export_package(county, "法律援助中心", tmp_path / "c2.bjpkg")[0])
         with unit.session() as s:
             ledger.save_entry(s, unit.attachments, entry_id, replace(data, title="改过"))
-    finally:
-        county.close()
-        unit.close()
 
 
 def test_the_county_unlocks_on_the_summaries_page(qtbot, gui_app, db_path, monkeypatch):

@@ -29,10 +29,9 @@ from app.services.settings import current_programme
 from app.services.setup import initialise
 from app.services.subjects import SubjectInput
 from app.services.summary_reports import department_report
-from app.sync import identity
 from app.sync.exchange import export_package, import_package
 from tests.conftest import TEMPLATE_KEY
-from tests.helpers import kind_ids, make_jpeg, unit_ids, valid_id_number
+from tests.helpers import county_and_unit, kind_ids, make_jpeg, unit_ids, valid_id_number
 
 JPEG_MAGIC, PNG_MAGIC = b"\xff\xd8", b"\x89PNG"
 PASSWORD = "纸上的密码-2018"
@@ -167,8 +166,6 @@ def test_a_locked_database_refuses_to_read_or_add_photos(database, tmp_path):
 @pytest.fixture
 def plain_database(tmp_path):
     """A database without a vault (as before accounts): nothing sealed."""
-    from app.services.setup import initialise
-    from tests.conftest import TEMPLATE_KEY
 
     db = initialise(str(tmp_path / "plain.db"), TEMPLATE_KEY, "县矫正办").database
     yield db
@@ -254,21 +251,9 @@ def test_a_summary_pdf_embeds_the_sealed_photo(database, tmp_path):
 @pytest.fixture
 def offices(tmp_path):
     """A county and a unit, each with its own data key, registered with each other."""
-    county = initialise(str(tmp_path / "county.db"), TEMPLATE_KEY, "县矫正办").database
-    unit = initialise(str(tmp_path / "unit.db"), TEMPLATE_KEY, "法律援助中心").database
-    with county.session() as c, unit.session() as u:
-
-        def uuid_of(session, name: str) -> str:
-            from app.models import Unit
-
-            return session.scalar(select(Unit.uuid).where(Unit.name == name))
-
-        identity.register_peer(c, uuid_of(c, "法律援助中心"), identity.key_pairs(u).public())
-        identity.register_peer(u, uuid_of(u, "县矫正办"), identity.key_pairs(c).public())
-    keys = _seal(county), _seal(unit)
-    yield county, unit, keys
-    county.close()
-    unit.close()
+    with county_and_unit(tmp_path) as (county, unit):
+        keys = _seal(county), _seal(unit)
+        yield county, unit, keys
 
 
 def test_a_package_between_sealed_databases_carries_the_photos(offices, tmp_path):

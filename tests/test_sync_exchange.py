@@ -17,7 +17,15 @@ from app.sync import identity
 from app.sync.exchange import export_package, import_package
 from app.sync.package import PackageError, PackageWriter, Party
 from tests.conftest import TEMPLATE_KEY
-from tests.helpers import kind_ids, make_jpeg, unit_ids, valid_id_number
+from tests.helpers import (
+    county_and_unit,
+    kind_ids,
+    make_jpeg,
+    register_peers,
+    unit_ids,
+    unit_uuid,
+    valid_id_number,
+)
 
 LEGAL_AID = {
     "applicant": "李玥",
@@ -32,28 +40,8 @@ LEGAL_AID = {
 def offices(tmp_path, request):
     """The county's and a unit's PCs; "sealed": each encrypted by its first 管理员 (its own
     data key), so that every exchange runs between two differently keyed databases too."""
-    county = initialise(str(tmp_path / "county.db"), TEMPLATE_KEY, "县矫正办").database
-    unit = initialise(str(tmp_path / "unit.db"), TEMPLATE_KEY, "法律援助中心").database
-    if request.param == "sealed":
-        from app.services.accounts import create_first_admin
-
-        for db in (county, unit):
-            with db.session() as s:
-                create_first_admin(s, "admin", "sealed-pass-1")
-    with county.session() as c, unit.session() as u:  # the registration, done by hand for now
-        units = unit_ids(c)
-        identity.register_peer(c, _uuid(c, "法律援助中心"), identity.key_pairs(u).public())
-        identity.register_peer(u, _uuid(u, "县矫正办"), identity.key_pairs(c).public())
-        assert units
-    yield county, unit
-    county.close()
-    unit.close()
-
-
-def _uuid(session, name: str) -> str:
-    from app.models import Unit
-
-    return session.scalar(select(Unit.uuid).where(Unit.name == name))
+    with county_and_unit(tmp_path, first_admin=request.param == "sealed") as pair:
+        yield pair
 
 
 def _counts(db) -> tuple[int, int, int]:
@@ -157,10 +145,10 @@ def test_a_record_of_another_unit_refuses_the_whole_package(offices, tmp_path):
     county, unit = offices
     _add(unit, tmp_path, "正常")
     with unit.session() as s:
-        me = Party(_uuid(s, "法律援助中心"), "法律援助中心", identity.instance_uuid(s))
+        me = Party(unit_uuid(s, "法律援助中心"), "法律援助中心", identity.instance_uuid(s))
         keys = identity.key_pairs(s)
-        seq = identity.next_sequence(s, _uuid(s, "县矫正办"))
-        other = _uuid(s, "基层科")
+        seq = identity.next_sequence(s, unit_uuid(s, "县矫正办"))
+        other = unit_uuid(s, "基层科")
         from app.sync.records import UuidMap, to_record, travelling_tables
 
         tables = {t.name: t for t in travelling_tables()}
@@ -183,16 +171,14 @@ def test_a_record_of_another_unit_refuses_the_whole_package(offices, tmp_path):
 
 def _uuid_of(db, name: str) -> str:
     with db.session() as s:
-        return _uuid(s, name)
+        return unit_uuid(s, name)
 
 
 def test_the_same_photo_from_two_units_is_one_file_and_refuses_nothing(offices, tmp_path):
     county, unit = offices
     other = initialise(str(tmp_path / "other.db"), TEMPLATE_KEY, "基层科").database
     try:
-        with county.session() as c, other.session() as o:
-            identity.register_peer(c, _uuid(c, "基层科"), identity.key_pairs(o).public())
-            identity.register_peer(o, _uuid(o, "县矫正办"), identity.key_pairs(c).public())
+        register_peers(county, "县矫正办", other, "基层科")
         shared = make_jpeg(tmp_path / "合影.jpg", colour=(10, 120, 200))
         for db, name in ((unit, "法律援助中心"), (other, "基层科")):
             with db.session() as s:

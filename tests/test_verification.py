@@ -12,32 +12,17 @@ from app.models import LedgerEntry, VerificationStatus
 from app.services import ledger, verification
 from app.services.errors import UserError, ValidationError
 from app.services.ledger import EntryInput
-from app.services.setup import initialise
 from app.sync import identity
 from app.sync.exchange import export_package, import_package
-from tests.conftest import TEMPLATE_KEY
-from tests.helpers import dump, kind_ids, unit_ids
+from tests.helpers import county_and_unit, dump, kind_ids, unit_ids, unit_uuid
 
 TODAY = date(2018, 9, 1)
 
 
 @pytest.fixture
 def offices(tmp_path):
-    county = initialise(str(tmp_path / "county.db"), TEMPLATE_KEY, "县矫正办").database
-    unit = initialise(str(tmp_path / "unit.db"), TEMPLATE_KEY, "法律援助中心").database
-    with county.session() as c, unit.session() as u:
-        c_units, u_units = unit_ids(c), unit_ids(u)
-        from app.models import Unit
-
-        def uuid_of(session, name: str) -> str:
-            return session.scalar(select(Unit.uuid).where(Unit.name == name))
-
-        identity.register_peer(c, uuid_of(c, "法律援助中心"), identity.key_pairs(u).public())
-        identity.register_peer(u, uuid_of(u, "县矫正办"), identity.key_pairs(c).public())
-        assert c_units and u_units
-    yield county, unit
-    county.close()
-    unit.close()
+    with county_and_unit(tmp_path) as pair:
+        yield pair
 
 
 def _entry(unit, title: str = "热线咨询") -> int:
@@ -109,7 +94,6 @@ def test_a_unit_cannot_send_a_mark_of_its_own(offices, tmp_path):
     was."""
     from uuid import uuid4
 
-    from app.models import Unit
     from app.sync.package import PackageError, PackageWriter, Party
     from app.sync.records import UuidMap, to_record, travelling_tables
 
@@ -117,13 +101,10 @@ def test_a_unit_cannot_send_a_mark_of_its_own(offices, tmp_path):
     unit_entry = _entry(unit)
     import_package(county, export_package(unit, "县矫正办", tmp_path / "u1.bjpkg")[0])
 
-    def uuid_of(session, name: str) -> str:
-        return session.scalar(select(Unit.uuid).where(Unit.name == name))
-
     with unit.session() as s:
-        me = Party(uuid_of(s, "法律援助中心"), "法律援助中心", identity.instance_uuid(s))
+        me = Party(unit_uuid(s, "法律援助中心"), "法律援助中心", identity.instance_uuid(s))
         keys = identity.key_pairs(s)
-        seq = identity.next_sequence(s, uuid_of(s, "县矫正办"))
+        seq = identity.next_sequence(s, unit_uuid(s, "县矫正办"))
         tables = {t.name: t for t in travelling_tables()}
         entry = to_record(tables["ledger_entries"], s.execute(
             select(tables["ledger_entries"]).where(tables["ledger_entries"].c.id == unit_entry)
@@ -134,7 +115,7 @@ def test_a_unit_cannot_send_a_mark_of_its_own(offices, tmp_path):
                 "reason": "", "marked_on": "2018-09-01"}  # fmt: skip
     with county.session() as c:
         county_key = identity.key_pairs(c).public().encryption
-        county_party = Party(uuid_of(c, "县矫正办"), "县矫正办")
+        county_party = Party(unit_uuid(c, "县矫正办"), "县矫正办")
     path = tmp_path / "forged.bjpkg"
     with PackageWriter(path, sender=me, recipient=county_party, sequence=seq, keys=keys,
                        recipient_encryption_key=county_key) as writer:  # fmt: skip
@@ -204,6 +185,19 @@ def test_the_county_marks_a_doubt_on_the_page_and_the_unit_explains_it(
     drive_dialog(monkeypatch, AnswerDialog, explain)
     qtbot.mouseClick(unit_page.answer_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: unit_page.model.row_at(0).verification == "存疑（已说明）")
+
+    # the county sees its reason and the unit's answer in the 核实 column (polish 17)
+    import_package(county, export_package(unit, "县矫正办", tmp_path / "u2.bjpkg")[0])
+    page.refresh()
+    cell = page.model.index(0, 8)
+    assert cell.data(Qt.ItemDataRole.DisplayRole).startswith("存疑（已说明）：照片与活动内容不符")
+    tip = cell.data(Qt.ItemDataRole.ToolTipRole)
+    assert "原因：照片与活动内容不符，请补充签到表。" in tip
+    assert "单位说明" in tip and "已补充活动签到表照片。" in tip
+    page.view.setColumnWidth(8, 260)
+    from tests.test_polish17 import _shot
+
+    _shot(page, "county-doubt-column")
 
 
 def test_an_indicator_the_scheme_counts_by_verification_counts_only_verified_entries(database):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.arguments import output_file
+from app.cli.arguments import add_out_option, opened_database, required_output
 from app.services.errors import UserError
 
 
@@ -18,7 +18,7 @@ def add_parser(actions, make_parser) -> None:
         "活动日期相差过多、拍摄晚于台账登记、缺少拍摄信息、同日台账内容相同；"
         "把核查清单写成 Excel 文件（含已说明、已提出整改的处理状态）。",
     )
-    check.add_argument("--out", required=True, metavar="文件.xlsx", help="核查清单文件")
+    add_out_option(check, ".xlsx", "核查清单文件")
     check.add_argument(
         "--days",
         metavar="天数",
@@ -35,8 +35,7 @@ def run(args: argparse.Namespace, open_existing) -> int:
     from app.services import evidence_check
     from app.services.settings import current_programme
 
-    out = output_file(args.out, ".xlsx")
-    assert out is not None  # --out is required
+    out = required_output(args, ".xlsx")
     days = None
     if args.days is not None:
         try:
@@ -45,17 +44,13 @@ def run(args: argparse.Namespace, open_existing) -> int:
             raise UserError(f"--days 应为天数（整数），不能是“{args.days}”。") from None
         if not 1 <= days <= evidence_check.MAX_EXIF_DAYS:
             raise UserError(f"--days 应在 1 到 {evidence_check.MAX_EXIF_DAYS} 之间。")
-    database = open_existing(args.db)
-    try:
-        with database.session() as session:
-            programme = None if args.all_years else current_programme(session)
-            days = evidence_check.exif_days(session) if days is None else days
-            flags = evidence_check.check(
-                session, database.attachments, days, programme.id if programme else None
-            )
-            count = write_evidence_xlsx(flags, out, days)
-        open_count = sum(1 for f in flags if f.state == evidence_check.OPEN)
-        print(f"核查发现 {count} 处问题（待处理 {open_count} 处），已写入 {out}")
-    finally:
-        database.close()
+    with opened_database(open_existing, args.db) as database, database.session() as session:
+        programme = None if args.all_years else current_programme(session)
+        days = evidence_check.exif_days(session) if days is None else days
+        flags = evidence_check.check(
+            session, database.attachments, days, programme.id if programme else None
+        )
+        count = write_evidence_xlsx(flags, out, days)
+    open_count = sum(1 for f in flags if f.state == evidence_check.OPEN)
+    print(f"核查发现 {count} 处问题（待处理 {open_count} 处），已写入 {out}")
     return 0

@@ -6,7 +6,13 @@ from __future__ import annotations
 import argparse
 
 from app.cli import evidence
-from app.cli.arguments import day, output_file
+from app.cli.arguments import (
+    add_out_option,
+    day,
+    opened_database,
+    output_file,
+    required_output,
+)
 from app.services.errors import UserError
 
 LEDGER_ADD_EPILOG = """说明：
@@ -85,7 +91,7 @@ def add_parsers(commands, make_parser) -> None:
         "身份证号码脱敏。"
         "不加条件时导出全部未删除的台账。",
     )
-    export.add_argument("--out", required=True, metavar="文件.xlsx", help="导出的文件")
+    add_out_option(export, ".xlsx", "导出的文件")
     export.add_argument("--unit", metavar="单位", help="只导出该单位填报的台账")
     export.add_argument("--kind", metavar="活动类型", help="只导出该活动类型（名称或代码）")
     export.add_argument(
@@ -108,7 +114,7 @@ def add_parsers(commands, make_parser) -> None:
         help="生成台账导入模板（.xlsx）",
         description="按台账表单定义生成导入模板：每种活动类型一个工作表，选项为下拉列表，附填写说明。",
     )
-    template.add_argument("--out", required=True, metavar="文件.xlsx", help="模板文件")
+    add_out_option(template, ".xlsx", "模板文件")
 
     importer = make_parser(
         "import",
@@ -142,7 +148,7 @@ def add_parsers(commands, make_parser) -> None:
     volume.add_argument(
         "--to", dest="date_to", required=True, metavar="日期", help="截止日期（含），如 2018-12-31"
     )
-    volume.add_argument("--out", required=True, metavar="文件.pdf", help="台账卷 PDF 文件")
+    add_out_option(volume, ".pdf", "台账卷 PDF 文件")
     volume.add_argument("--volume", default="1", metavar="卷号", help="卷号（默认 1）")
 
 
@@ -355,30 +361,25 @@ def _ledger_export(args: argparse.Namespace, open_existing) -> int:
     from app.reports.ledger_xlsx import export_ledger_xlsx
     from app.services.ledger import LedgerFilter
 
-    out = output_file(args.out, ".xlsx")
-    assert out is not None  # --out is required
+    out = required_output(args, ".xlsx")
     date_from = day(args.date_from, "--from")
     date_to = day(args.date_to, "--to")
     if date_from and date_to and date_from > date_to:
         raise UserError(f"起始日期 {date_from} 晚于截止日期 {date_to}。")
-    database = open_existing(args.db)
-    try:
-        with database.session() as session:
-            flt = LedgerFilter(
-                unit_id=_find_unit(session, args.unit).id if args.unit else None,
-                kind_id=_find_kind(session, args.kind).id if args.kind else None,
-                date_from=date_from,
-                date_to=date_to,
-                text=args.text,
-            )
-            rows = export_ledger_xlsx(session, flt, out, full_names=args.full_names)
-        print(f"已导出 {rows} 条台账到 {out}")
-        if args.full_names:
-            print("注意：文件中含社区矫正对象的完整姓名，请妥善保管，不得外传。")
-        else:
-            print("社区矫正对象的姓名和身份证号码已脱敏（要写出完整姓名，加 --full-names）。")
-    finally:
-        database.close()
+    with opened_database(open_existing, args.db) as database, database.session() as session:
+        flt = LedgerFilter(
+            unit_id=_find_unit(session, args.unit).id if args.unit else None,
+            kind_id=_find_kind(session, args.kind).id if args.kind else None,
+            date_from=date_from,
+            date_to=date_to,
+            text=args.text,
+        )
+        rows = export_ledger_xlsx(session, flt, out, full_names=args.full_names)
+    print(f"已导出 {rows} 条台账到 {out}")
+    if args.full_names:
+        print("注意：文件中含社区矫正对象的完整姓名，请妥善保管，不得外传。")
+    else:
+        print("社区矫正对象的姓名和身份证号码已脱敏（要写出完整姓名，加 --full-names）。")
     return 0
 
 
@@ -387,8 +388,7 @@ def _ledger_volume(args: argparse.Namespace, open_existing) -> int:
     from app.reports.ledger_volume import write_volume
     from app.services.volumes import build_volume
 
-    out = output_file(args.out, ".pdf")
-    assert out is not None  # --out is required
+    out = required_output(args, ".pdf")
     date_from = day(args.date_from, "--from")
     date_to = day(args.date_to, "--to")
     assert date_from is not None and date_to is not None  # both required
@@ -396,38 +396,27 @@ def _ledger_volume(args: argparse.Namespace, open_existing) -> int:
         number = int(str(args.volume).strip())
     except ValueError:
         raise UserError(f"卷号“{args.volume}”无效，应为 1 到 9999 之间的整数。") from None
-    database = open_existing(args.db)
-    try:
-        # one transaction: the 档号 given are kept only when the file is written
-        with database.session() as session:
-            unit = _find_unit(session, args.unit)
-            volume = build_volume(
-                session, database.attachments, unit.id, date_from, date_to, number
-            )
-            write_volume(volume, out)
-        first, last = volume.entries[0].archive_number, volume.entries[-1].archive_number
-        print(
-            f"已生成台账卷（{volume.unit}，第{volume.volume_number}卷，{len(volume.entries)}件，"
-            f"照片{volume.photo_count}张，档号 {first} 至 {last}）：{out}"
-        )
-        print("社区矫正对象的姓名和身份证号码已脱敏。")
-    finally:
-        database.close()
+    # one transaction: the 档号 given are kept only when the file is written
+    with opened_database(open_existing, args.db) as database, database.session() as session:
+        unit = _find_unit(session, args.unit)
+        volume = build_volume(session, database.attachments, unit.id, date_from, date_to, number)
+        write_volume(volume, out)
+    first, last = volume.entries[0].archive_number, volume.entries[-1].archive_number
+    print(
+        f"已生成台账卷（{volume.unit}，第{volume.volume_number}卷，{len(volume.entries)}件，"
+        f"照片{volume.photo_count}张，档号 {first} 至 {last}）：{out}"
+    )
+    print("社区矫正对象的姓名和身份证号码已脱敏。")
     return 0
 
 
 def _ledger_template(args: argparse.Namespace, open_existing) -> int:
     from app.reports.ledger_template import write_template
 
-    out = output_file(args.out, ".xlsx")
-    assert out is not None  # --out is required
-    database = open_existing(args.db)
-    try:
-        with database.session() as session:
-            titles = write_template(session, out)
-        print(f"已生成台账导入模板 {out}（{len(titles)} 种活动类型：{'、'.join(titles)}）")
-    finally:
-        database.close()
+    out = required_output(args, ".xlsx")
+    with opened_database(open_existing, args.db) as database, database.session() as session:
+        titles = write_template(session, out)
+    print(f"已生成台账导入模板 {out}（{len(titles)} 种活动类型：{'、'.join(titles)}）")
     return 0
 
 

@@ -141,6 +141,8 @@ class EntryRow:
     first_photo_sha: str | None
     deleted: bool
     verification: str = ""  # the county's 核实: 已核实, 存疑, 存疑（已说明）, or ""
+    verification_note: str = ""  # its date, reason and the unit's answer (VerificationView.note)
+    verification_reason: str = ""  # the county's reason (a doubt's), or ""
 
 
 @dataclass(kw_only=True)
@@ -660,7 +662,14 @@ def _rows_for(session: Session, entry_ids: list[int]) -> list[EntryRow]:
     by_id = {row[0]: _row(tuple(row)) for row in session.execute(query)}
     marks = verifications(session, entry_ids)
     return [
-        replace(by_id[i], verification=marks[i].label()) if i in marks else by_id[i]
+        replace(
+            by_id[i],
+            verification=marks[i].label(),
+            verification_note=marks[i].note(),
+            verification_reason=marks[i].reason,
+        )
+        if i in marks
+        else by_id[i]
         for i in entry_ids
         if i in by_id
     ]

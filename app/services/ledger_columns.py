@@ -95,12 +95,22 @@ def sheet_title(name: str, taken: set[str]) -> str:
     return title
 
 
+# the units that keep a work ledger (the template's unit kinds): 局科室 and 司法所; the city and
+# county offices and 社区矫正科 organise and check it, so the template offers only these
+LEDGER_UNIT_KINDS = frozenset({UnitKind.DEPARTMENT, UnitKind.JUDICIAL_OFFICE})
+NOT_A_LEDGER_UNIT = "“{name}”不填报工作台账，{what}请从下拉列表中选择局科室或司法所。"
+
+
 def unit_names(session: Session) -> tuple[list[str], list[str]]:
-    """The live units' names (填报单位) and the judicial offices' (结对司法所, 所属司法所)."""
+    """The names of the live units that keep a ledger (填报单位, ``LEDGER_UNIT_KINDS``) and
+    of the judicial offices (结对司法所, 所属司法所)."""
     units = session.execute(
         select(Unit.name, Unit.kind).where(Unit.deleted.is_(False)).order_by(Unit.sort_order)
     ).all()
-    return [n for n, _ in units], [n for n, k in units if k == UnitKind.JUDICIAL_OFFICE]
+    return (
+        [n for n, k in units if k in LEDGER_UNIT_KINDS],
+        [n for n, k in units if k == UnitKind.JUDICIAL_OFFICE],
+    )
 
 
 def kind_sheets(session: Session, *, export: bool = False) -> list[KindSheet]:

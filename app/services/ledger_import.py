@@ -30,7 +30,9 @@ from app.services.ledger import EntryInput, PhotoInput, save_entry
 from app.services.ledger_columns import (
     EXPORT_NOTES_TITLE,
     FIELD_PREFIX,
+    LEDGER_UNIT_KINDS,
     NON_ENTRY_SHEETS,
+    NOT_A_LEDGER_UNIT,
     PHOTO_SEPARATOR,
     SERIAL_HEADER,
     UUID_KEY,
@@ -147,8 +149,11 @@ class _Reader:
         self.session = session
         self.store = store
         self.folder = folder
-        units = session.execute(select(Unit.name, Unit.id).where(Unit.deleted.is_(False))).all()
-        self.units = {name: unit_id for name, unit_id in units}
+        units = session.execute(
+            select(Unit.name, Unit.id, Unit.kind).where(Unit.deleted.is_(False))
+        ).all()
+        self.units = {name: unit_id for name, unit_id, _kind in units}
+        self.ledger_units = {name for name, _id, kind in units if kind in LEDGER_UNIT_KINDS}
         subjects = session.execute(
             select(CorrectionSubject.name, CorrectionSubject.id_number).where(
                 CorrectionSubject.deleted.is_(False)
@@ -212,6 +217,10 @@ class _Reader:
             else:
                 values[name] = text[column.key]
         unit_id = self._unit(text.get("unit", ""), "填报单位", problems)
+        if unit_id is not None and text.get("unit", "") not in self.ledger_units:
+            problems.append(
+                ("填报单位", NOT_A_LEDGER_UNIT.format(name=text["unit"], what="填报单位"))
+            )
         office_id = self._unit(text.get("paired_office", ""), "结对司法所", problems)
         subject = self._subject(kind, text, problems)
         entry_id, photos = self._existing(kind, text, problems)

@@ -683,11 +683,18 @@ class SummaryRow:
     deadline: date | None
     submitted_on: date | None
     comment: str
+    unlocked: bool = False  # adopted, and its period's entries unlocked by the county since
 
     @property
     def status_label(self) -> str:
         """草稿, 已提交…"""
         return STATUS_LABELS[self.status]
+
+    @property
+    def state_label(self) -> str:
+        """What the list shows: the status, and 已采用（已解锁） once the county has unlocked
+        the adopted summary's entries (services.period_locks)."""
+        return "已采用（已解锁）" if self.unlocked else self.status_label
 
     @property
     def late(self) -> bool:
@@ -702,17 +709,25 @@ class SummaryRow:
 
 def summary_rows(session: Session, programme_id: int, phase_id: int | None) -> list[SummaryRow]:
     """Every department with its summary's status for the period (started or not)."""
+    from app.services.period_locks import locked_periods
+
     deadline = deadline_for(session, programme_id, phase_id)
     rows = []
     for department in departments(session):
         summary = find_summary(session, programme_id, department.id, phase_id)
         status = status_of(session, summary)
         review = latest_review(session, summary) if summary else None
+        # an adopted summary locks its period unless the county unlocked it since
+        unlocked = (
+            summary is not None
+            and status == SummaryStatus.ACCEPTED
+            and all(p.summary_id != summary.id for p in locked_periods(session, department.id))
+        )
         rows.append(
             SummaryRow(
                 department.id, department.name, summary.id if summary else None, status,
                 deadline, summary.submitted_on if summary and status != SummaryStatus.DRAFT else None,
-                review.comment if review else "",
+                review.comment if review else "", unlocked,
             )
         )  # fmt: skip
     return rows

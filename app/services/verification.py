@@ -25,6 +25,7 @@ from app.services import audit
 from app.services.accounts import require
 from app.services.errors import UserError, ValidationError
 from app.services.settings import local_unit
+from app.services.wording import cn_date
 
 MAX_REASON_CHARS = 500
 
@@ -50,6 +51,20 @@ class VerificationView:
         if self.status == VerificationStatus.DOUBTFUL and self.answer:
             return "存疑（已说明）"
         return self.status.value
+
+    def note(self) -> str:
+        """The mark with its reason and the unit's answer, as the list's tooltip shows it
+        (on the county's PC and the unit's alike)."""
+        lines = [f"{self.status.value}（{cn_date(self.marked_on)}）"]
+        if self.reason:
+            lines.append(f"原因：{self.reason}")
+        if self.status == VerificationStatus.DOUBTFUL:
+            if self.answer:
+                when = f"（{cn_date(self.answered_on)}）" if self.answered_on else ""
+                lines.append(f"单位说明{when}：{self.answer}")
+            else:
+                lines.append("单位尚未说明。")
+        return "\n".join(lines)
 
 
 def _entry(session: Session, entry_id: int) -> LedgerEntry:

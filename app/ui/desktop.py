@@ -3,20 +3,59 @@ there is none."""
 
 from __future__ import annotations
 
+import logging
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QUrl
+from PySide6.QtCore import QCoreApplication, QMimeDatabase, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
 
 from app.services.filenames import safe_file_name
 from app.ui import messages
 
+log = logging.getLogger("bangjiao.ui")
+
 
 def _t(text: str) -> str:
     return QCoreApplication.translate("desktop", text)
+
+
+def _kind_of(path: Path) -> str:
+    """What ``path`` is, for the notice (“本机没有可打开 PDF 的程序”)."""
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return _t("PDF")
+    if suffix == ".docx":
+        return _t("Word 文档")
+    if suffix == ".xlsx":
+        return _t("Excel 表格")
+    return _t("这种文件")
+
+
+def has_program_for(path: Path) -> bool:
+    """Whether the PC has a program for ``path``. Only a freedesktop PC (Linux, 统信UOS,
+    麒麟) can tell us too late: Qt starts ``xdg-open`` and reports success even when no program
+    is set for the file's type, so ask ``xdg-mime`` first. Windows and macOS answer through
+    ``openUrl`` itself."""
+    if sys.platform.startswith(("win", "darwin")):
+        return True
+    by_name = QMimeDatabase.MatchMode.MatchExtension
+    mime = QMimeDatabase().mimeTypeForFile(str(path), by_name).name()
+    try:
+        found = subprocess.run(
+            ["xdg-mime", "query", "default", mime],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return True  # no xdg-mime: let openUrl say
+    return bool(found.stdout.strip())
 
 
 def _program_for(path: Path) -> str:
@@ -34,8 +73,13 @@ def open_with_system(parent: QWidget | None, path: Path, *, temporary: bool = Fa
     or no WPS/Word for a .docx), say so plainly: a saved file is still saved (an information,
     not a failure); a ``temporary`` copy made only for viewing is not kept, so say how to keep
     it."""
-    if QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+    if has_program_for(path) and QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
         return True
+    log.warning(
+        "文件已保存，没有自动打开（本机没有可打开 %s 文件的程序）：%s",
+        path.suffix.lower() or "这种",
+        path,
+    )
     program = _program_for(path)
     if temporary:
         messages.show_error(
@@ -51,9 +95,10 @@ def open_with_system(parent: QWidget | None, path: Path, *, temporary: bool = Fa
             parent,
             _t("文件已保存"),
             _t(
-                "文件已保存在：\n%1\n\n本机没有安装能打开它的程序（%2），"
-                "所以没有自动打开。可以请技术人员安装，或把文件复制到其他电脑上查看、打印。"
+                "已保存到：\n%1\n\n（本机没有可打开 %3 的程序，所以没有自动打开。"
+                "可以请技术人员安装一个（%2），或把文件复制到其他电脑上查看、打印。）"
             )
+            .replace("%3", _kind_of(path))
             .replace("%2", program)
             .replace("%1", str(path)),
         )

@@ -112,8 +112,22 @@ class _AccountDialog(QDialog):
         except UserError as exc:
             self.error.setText(str(exc))
             self.error.show()
+            self.fit_contents()
             return
         self.accept()
+
+    def fit_contents(self) -> None:
+        """Grow to what the wrapped texts need at the dialog's width (an error line shown
+        under the fields must not squeeze the intro above them), within the screen."""
+        from app.ui.dialogs.guarded import screen_limit
+
+        layout = self.layout()
+        width = self.width()
+        needed = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else -1
+        needed = max(needed, layout.totalMinimumSize().height())
+        _max_width, max_height = screen_limit(self)
+        if needed > self.height():
+            self.resize(width, min(needed, max_height))
 
     def work(self, session: Any) -> None:
         """What 确定 does (raises UserError to refuse)."""
@@ -336,7 +350,7 @@ class FirstAdminDialog(_AccountDialog):
             )
             cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
             cancel.setText(self.tr("退出程序"))
-        note = QLabel(text)
+        note = self.intro = QLabel(text)
         note.setWordWrap(True)
         self.name = QLineEdit()
         self.name.setMaxLength(50)

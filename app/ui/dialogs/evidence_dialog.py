@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -33,8 +33,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.models import UnitKind
+from app.models.sealed import DataLocked
 from app.services import evidence_check
 from app.services.dates import DateRange
+from app.services.errors import UserError
 from app.services.evidence_check import Flag, RectificationInput
 from app.ui.dialogs.form_dialog import FormDialog, combo_box
 from app.ui.dialogs.guarded import fit_to_screen
@@ -45,7 +47,34 @@ from app.ui.widgets.dates import DateField
 if TYPE_CHECKING:
     from app.ui.pages.ledger import LedgerPage
 
-COLUMNS = ("核查类型", "情况", "涉及单位", "台账", "处理状态")
+COLUMNS = ("核查类型", "照片", "情况", "涉及台账", "处理状态")
+PHOTO_COLUMN, ENTRIES_COLUMN, STATE_COLUMN = 1, 3, 4
+THUMB_SIDE = 56  # the row's picture of a photo flag
+LARGE_THUMB_SIDE = 96  # the selected flag's photos below the list
+ENTRIES_SHOWN = 3  # entries named in a row (all in its tooltip and below the list)
+
+
+def entries_text(flag: Flag, limit: int | None = ENTRIES_SHOWN) -> str:
+    """The flag's entries, one a line: short date, unit and title — what tells rows of one
+    kind apart."""
+    lines = [
+        f"{e.entry_date.month}月{e.entry_date.day}日 {e.unit_name}：{e.title}" for e in flag.entries
+    ]
+    if limit is not None and len(lines) > limit:
+        lines = [*lines[: limit - 1], f"……等 {len(lines)} 条"]
+    return "\n".join(lines)
+
+
+def _pixmap(data: bytes | None, side: int) -> QPixmap | None:
+    if not data:
+        return None
+    pixmap = QPixmap()
+    if not pixmap.loadFromData(data):
+        return None
+    return pixmap.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                         Qt.TransformationMode.SmoothTransformation)  # fmt: skip
+
+
 STATE_COLOURS = {evidence_check.OPEN: "#b00020", evidence_check.EXPLAINED: "#2e7d32",
                  evidence_check.RECTIFICATION: "#8a5a00"}  # fmt: skip
 
@@ -114,6 +143,7 @@ class EvidenceCheckDialog(QDialog):
         self.page = page
         self.database = page.database
         self.flags: list[Flag] = []
+        self.thumbnails: dict[str, bytes] = {}  # sha256 → the store's thumbnail JPEG
         self.setWindowTitle(self.tr("台账核查"))
         self.resize(1180, 640)
 
@@ -144,13 +174,25 @@ class EvidenceCheckDialog(QDialog):
         self.table.setWordWrap(True)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 170), (2, 170), (3, 60), (4, 90)):
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(ENTRIES_COLUMN, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 150), (PHOTO_COLUMN, THUMB_SIDE + 12), (STATE_COLUMN, 90)):
             self.table.setColumnWidth(column, width)
+        self.table.setIconSize(QSize(THUMB_SIDE, THUMB_SIDE))
 
         self.entries = QListWidget()
         self.entries.setStyleSheet("QListWidget { color: #0b57d0; }")
         self.entries.setToolTip(self.tr("双击打开台账"))
+        self.entries.setMinimumHeight(84)  # four entries without scrolling
+        self.entries.setMaximumHeight(120)  # the list of flags above keeps the room
+        self.photos = QListWidget()
+        self.photos.setViewMode(QListWidget.ViewMode.IconMode)
+        self.photos.setIconSize(QSize(LARGE_THUMB_SIDE, LARGE_THUMB_SIDE))
+        self.photos.setFlow(QListWidget.Flow.LeftToRight)
+        self.photos.setWrapping(False)
+        self.photos.setFixedHeight(LARGE_THUMB_SIDE + 28)
+        self.photos.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.photos_label = QLabel(self.tr("涉及的照片："))
         self.note_label = QLabel()
         self.note_label.setWordWrap(True)
         self.open_button = QPushButton(self.tr("打开台账"))
@@ -161,9 +203,12 @@ class EvidenceCheckDialog(QDialog):
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
         lower_layout.addWidget(QLabel(self.tr("涉及的台账（双击打开）：")))
-        lower_layout.addWidget(self.entries, 1)
+        lower_layout.addWidget(self.entries)
+        lower_layout.addWidget(self.photos_label)
+        lower_layout.addWidget(self.photos)
         lower_layout.addWidget(self.note_label)
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        lower_layout.addStretch(1)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(lower)
         splitter.setStretchFactor(0, 3)
@@ -196,6 +241,9 @@ class EvidenceCheckDialog(QDialog):
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         fit_to_screen(self)
+        lower = self.splitter.widget(1).minimumSizeHint().height() + 8
+        total = sum(self.splitter.sizes())
+        self.splitter.setSizes([max(total - lower, total // 2), min(lower, total // 2)])
 
     # ------------------------------------------------------------ the list
 
@@ -204,15 +252,26 @@ class EvidenceCheckDialog(QDialog):
         programme_id = self.page.context.programme_id
         days = self.days.value()
 
-        def work(session: Any, report: Callable[[int], None]) -> list[Flag]:
-            return evidence_check.check(session, self.database.attachments, days, programme_id,
-                                        lambda done, _total: report(done))  # fmt: skip
+        store = self.database.attachments
+
+        def work(session: Any, report: Callable[[int], None]) -> tuple[list[Flag], dict]:
+            flags = evidence_check.check(session, store, days, programme_id,
+                                         lambda done, _total: report(done))  # fmt: skip
+            thumbnails = {}  # read here, not in the window: the first look makes them
+            for sha in {sha for flag in flags for sha in flag.photos}:
+                try:
+                    data = store.thumbnail_bytes(sha)
+                except (OSError, UserError, DataLocked):
+                    data = None  # the row shows no picture; its text still tells it apart
+                if data:
+                    thumbnails[sha] = data
+            return flags, thumbnails
 
         self.count_label.setText(self.tr("正在核查……"))
         self.recheck_button.setEnabled(False)
         operation = Operation(self, self.tr("台账核查"), work, database=self.database,
                               changes=False)  # fmt: skip
-        operation.success(lambda flags: self._loaded(flags))
+        operation.success(lambda found: self._loaded(*found))
         task = operation.in_background(self.tr("正在核查台账照片……"), 0)
         task.finished.connect(lambda: self.page.enable(self.recheck_button, self.may_decide))
         return task
@@ -225,18 +284,20 @@ class EvidenceCheckDialog(QDialog):
             return None
         return self.load()
 
-    def _loaded(self, flags: list[Flag]) -> None:
+    def _loaded(self, flags: list[Flag], thumbnails: dict[str, bytes] | None = None) -> None:
         selected = self.selected_flag()
         self.flags = flags
+        self.thumbnails = thumbnails or {}
         self.table.setRowCount(len(flags))
         for row, flag in enumerate(flags):
-            cells = (flag.kind_label, flag.description, "、".join(flag.unit_names),
-                     self.tr("%1 条").replace("%1", str(len(flag.entries))), flag.state_label)  # fmt: skip
+            cells = (flag.kind_label, "", flag.description, entries_text(flag), flag.state_label)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
-                if column == 4:
+                item.setToolTip(entries_text(flag, None) if column == ENTRIES_COLUMN else text)
+                if column == STATE_COLUMN:
                     item.setForeground(QBrush(QColor(STATE_COLOURS[flag.state])))
+                if column == PHOTO_COLUMN:
+                    self._set_photo(item, flag)
                 self.table.setItem(row, column, item)
         self.table.resizeRowsToContents()
         waiting = sum(1 for f in flags if f.state == evidence_check.OPEN)
@@ -252,6 +313,18 @@ class EvidenceCheckDialog(QDialog):
             self.table.selectRow(0)
         self._show_selected()
 
+    def _set_photo(self, item: QTableWidgetItem, flag: Flag) -> None:
+        """The row's picture: the flag's first photo (the one in question)."""
+        pixmap = next(
+            (p for p in (_pixmap(self.thumbnails.get(s), THUMB_SIDE) for s in flag.photos) if p),
+            None,
+        )
+        if pixmap is not None:
+            item.setData(Qt.ItemDataRole.DecorationRole, pixmap)
+            item.setToolTip(
+                self.tr("%1 张照片，选中后在下方查看").replace("%1", str(len(flag.photos)))
+            )
+
     def selected_flag(self) -> Flag | None:
         """The flag of the selected row."""
         rows = self.table.selectionModel().selectedRows()
@@ -266,6 +339,17 @@ class EvidenceCheckDialog(QDialog):
                 item.setData(Qt.ItemDataRole.UserRole, entry.entry_id)
                 self.entries.addItem(item)
             self.entries.setCurrentRow(0)
+        self.photos.clear()
+        for number, sha in enumerate(flag.photos if flag is not None else [], start=1):
+            pixmap = _pixmap(self.thumbnails.get(sha), LARGE_THUMB_SIDE)
+            item = QListWidgetItem(self.tr("照片 %1").replace("%1", str(number)))
+            if pixmap is not None:
+                item.setIcon(QIcon(pixmap))
+            item.setToolTip(self.tr("SHA-256 %1…").replace("%1", sha[:12]))
+            self.photos.addItem(item)
+        has_photos = flag is not None and bool(flag.photos)
+        self.photos.setVisible(has_photos)
+        self.photos_label.setVisible(has_photos)
         self.note_label.setText(
             self.tr("处理：%1").replace("%1", flag.note) if flag is not None and flag.note else ""
         )

@@ -148,6 +148,24 @@ class EntryDialog(FormDialog[EntryInput]):
         if read_only:
             self.show_read_only()
 
+    def show_locked(self, text: str) -> None:
+        """An entry dated in a closed period (services.period_locks): ``text`` at the top says
+        so and who can unlock it; nothing is editable and 保存 is disabled, before the clerk
+        types anything the service would refuse."""
+        self.show_read_only()
+        self.setWindowTitle(self.tr("查看台账（已锁定）"))
+        self.lock_note = QLabel(text)
+        self.lock_note.setObjectName("lockNote")
+        self.lock_note.setWordWrap(True)
+        self.lock_note.setStyleSheet(
+            "QLabel#lockNote { background: #fdecea; color: #8a1f11; border: 1px solid #e6a39a;"
+            " padding: 6px 10px; font-weight: bold; }"
+        )
+        cast(QVBoxLayout, self.layout()).insertWidget(0, self.lock_note)
+        self.ok_button.show()
+        self.ok_button.setEnabled(False)
+        self.ok_button.setToolTip(text)
+
     def show_read_only(self) -> None:
         """For a role that may not edit the ledger, or an earlier year: the entry shown, no
         field editable, no 保存."""

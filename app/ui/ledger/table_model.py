@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QPixmap, QPixmapCache
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPixmap, QPixmapCache
 
 from app.ui.table_model import ROW_ROLE
 from app.ui.widgets.thumbnails import thumbnail_pixmap
@@ -32,7 +32,31 @@ COLUMNS = [
 VERIFICATION_COLUMN = 8
 VERIFICATION_COLOURS = {"已核实": "#1e7d32", "存疑": "#c0392b", "存疑（已说明）": "#b36b00"}
 TITLE_COLUMN = 3
+DATE_COLUMN = 0
 RIGHT_ALIGNED = {5, 7}
+LOCKED_COLOUR = "#6b6b6b"
+REASON_SHOWN = 12  # characters of a doubt's reason shown in the 核实 column (all in its tooltip)
+
+
+def lock_icon(size: int = 14) -> QPixmap:
+    """A small padlock drawn once (no icon file, no emoji font needed)."""
+    key = f"ledger-lock-{size}"
+    cached = QPixmapCache.find(key)  # type: ignore[call-overload]
+    if cached is not None and not cached.isNull():
+        return cached
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    colour = QColor(LOCKED_COLOUR)
+    painter.setPen(QPen(colour, max(1.5, size / 9)))
+    painter.drawArc(int(size * 0.25), 1, int(size * 0.5), int(size * 0.6), 0, 180 * 16)
+    painter.drawLine(int(size * 0.25), int(size * 0.3), int(size * 0.25), int(size * 0.5))
+    painter.drawLine(int(size * 0.75), int(size * 0.3), int(size * 0.75), int(size * 0.5))
+    painter.fillRect(int(size * 0.12), int(size * 0.45), int(size * 0.76), int(size * 0.5), colour)
+    painter.end()
+    QPixmapCache.insert(key, pixmap)
+    return pixmap
 
 
 class LedgerTableModel(QAbstractTableModel):
@@ -50,6 +74,17 @@ class LedgerTableModel(QAbstractTableModel):
         self._loaded = False
         self._rows: list[EntryRow] = []
         self._store = database.attachments
+        # unit name → its closed periods (services.period_locks.LockedPeriod), set by the
+        # page once per load: a row dated in one is shown locked (grey, a padlock)
+        self.locked_periods: dict[str, list[Any]] = {}
+        self.county = False  # the county's PC (it unlocks; a unit asks it to)
+
+    def lock_of(self, row: EntryRow) -> Any | None:
+        """The closed period ``row`` lies in (services.period_locks.LockedPeriod), or None."""
+        for period in self.locked_periods.get(row.unit, ()):
+            if period.start <= row.entry_date <= period.end:
+                return period
+        return None
 
     # ------------------------------------------------------------ loading
 
@@ -142,11 +177,20 @@ class LedgerTableModel(QAbstractTableModel):
             and row.first_photo_sha
         ):
             return self._thumbnail(row.first_photo_sha)
+        if role == Qt.ItemDataRole.DecorationRole and column == DATE_COLUMN:
+            return lock_icon() if self.lock_of(row) is not None else None
         if role == Qt.ItemDataRole.ForegroundRole and row.deleted:
             return QBrush(QColor("#999999"))
         if role == Qt.ItemDataRole.ForegroundRole and column == VERIFICATION_COLUMN:
             colour = VERIFICATION_COLOURS.get(row.verification)
             return QBrush(QColor(colour)) if colour else None
+        if role == Qt.ItemDataRole.ForegroundRole and self.lock_of(row) is not None:
+            return QBrush(QColor(LOCKED_COLOUR))
+        if role == Qt.ItemDataRole.ToolTipRole and column == VERIFICATION_COLUMN:
+            return row.verification_note or None
+        if role == Qt.ItemDataRole.ToolTipRole and column == DATE_COLUMN:
+            period = self.lock_of(row)
+            return locked_text(period, county=self.county) if period is not None else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             horizontal = (
                 Qt.AlignmentFlag.AlignRight
@@ -170,7 +214,7 @@ class LedgerTableModel(QAbstractTableModel):
             str(row.subjects_served) if row.subjects_served else "",
             row.subject,
             str(row.photo_count) if row.photo_count else "",
-            row.verification,
+            _verification_text(row),
         )
         return values[column]
 
@@ -185,3 +229,29 @@ class LedgerTableModel(QAbstractTableModel):
         pixmap = pixmap.scaledToHeight(THUMB_HEIGHT, Qt.TransformationMode.SmoothTransformation)
         QPixmapCache.insert(key, pixmap)
         return pixmap
+
+
+def _verification_text(row: EntryRow) -> str:
+    """The 核实 column: the mark, and the start of a doubt's reason (the rest in the tooltip)."""
+    if not row.verification.startswith("存疑") or not row.verification_reason:
+        return row.verification
+    reason = row.verification_reason.replace("\n", " ")
+    if len(reason) > REASON_SHOWN:
+        reason = reason[:REASON_SHOWN] + "…"
+    return f"{row.verification}：{reason}"
+
+
+def locked_text(period: Any, county: bool) -> str:
+    """What the entry form and the list say of an entry in a closed period
+    (services.period_locks.LockedPeriod): who locked it and who can unlock it."""
+    name = period.name
+    if name == "全年":
+        name = f"{period.start.year} 年度"
+    elif not name[:1].isdigit():
+        name = f"{period.start.year} 年{name}"
+    how = (
+        "如需修改，请先在“阶段总结”页对这份总结点“解锁台账…”"
+        if county
+        else "如需修改请联系县矫正办解锁"
+    )
+    return f"本条记录所在的 {name}已由县矫正办采用并锁定，{how}。"

@@ -33,7 +33,7 @@ from app.ui.background import BackgroundTask, Cancelled
 from app.ui.desktop import show_in_folder
 from app.ui.files import ask_open_path, ask_save_path
 from app.ui.ledger.entry_dialog import EntryDialog
-from app.ui.ledger.table_model import TITLE_COLUMN, LedgerTableModel
+from app.ui.ledger.table_model import TITLE_COLUMN, LedgerTableModel, locked_text
 from app.ui.messages import confirm, inform, show_error
 from app.ui.operations import report_failure
 from app.ui.pages.base import Page, button_row
@@ -234,10 +234,22 @@ class LedgerPage(Page):
                 button.setEnabled(False)
                 button.setToolTip(context.read_only_note)
             self.edit_button.setText(self.tr("查看"))
+        self.model.county = county
         self._load_choices()
+        self._load_locks()
         self.apply_filter()
 
-    # ------------------------------------------------------------ filters
+    def _load_locks(self) -> None:
+        """The closed periods of every unit listed, once per page load (not per row)."""
+        from app.services.period_locks import locked_periods
+
+        units = [u for u in self.units if u.kind != UnitKind.CITY_OFFICE]
+
+        def work(session) -> dict[str, list]:
+            found = {u.name: locked_periods(session, u.id) for u in units}
+            return {name: periods for name, periods in found.items() if periods}
+
+        self.model.locked_periods = self.run(work, self.tr("工作台账")) or {}
 
     def _load_choices(self) -> None:
         with self.database.session() as session:
@@ -313,6 +325,7 @@ class LedgerPage(Page):
         """Reload choices (units or indicators may have changed) and the list."""
         current = self.current_filter()
         self._load_choices()
+        self._load_locks()
         for combo, value in ((self.unit_filter, current.unit_id), (self.kind_filter, current.kind_id),
                              (self.indicator_filter, current.indicator_id),
                              (self.office_filter, current.paired_office_id)):  # fmt: skip
@@ -327,8 +340,13 @@ class LedgerPage(Page):
     def _update_buttons(self) -> None:
         selected = self.selected_entry_id() is not None
         self.edit_button.setEnabled(selected)
-        self.enable(self.delete_button, selected and not self.context.read_only)
         row = self.selected_row()
+        period = self.model.lock_of(row) if row is not None else None
+        self.enable(
+            self.delete_button,
+            selected and not self.context.read_only and period is None,
+            locked_text(period, self.model.county) if period is not None else "",
+        )
         self.enable(self.verify_button, row is not None and not row.deleted)
         doubted = row is not None and row.verification.startswith("存疑")
         own = row is not None and row.unit == self.context.local_unit_name
@@ -419,16 +437,22 @@ class LedgerPage(Page):
 
         def load(session):
             entry = ledger_service.get_entry(session, entry_id) if entry_id is not None else None
+            lock = None
+            if entry is not None and entry.unit_id is not None and not entry.deleted:
+                from app.services.period_locks import locked_periods
+
+                periods = locked_periods(session, entry.unit_id)
+                lock = next((p for p in periods if p.start <= entry.entry_date <= p.end), None)
             pairings: dict[int, list[int]] = {}
             for p in reference.list_pairings(session, self.context.programme_id):
                 pairings.setdefault(p.department_id, []).append(p.office_id)
                 pairings.setdefault(p.office_id, []).append(p.department_id)
-            return entry, pairings
+            return entry, pairings, lock
 
         ok, loaded = self.operation(self.tr("打开台账"), load, changes=False).run()
         if not ok or loaded is None:
             return None
-        entry, pairings = loaded
+        entry, pairings, lock = loaded
         units = [u for u in self.units if u.kind != UnitKind.CITY_OFFICE]
         store = self.database.attachments
         programme_id = self.context.programme_id
@@ -442,7 +466,7 @@ class LedgerPage(Page):
 
             self.save_from_dialog(self.tr("保存台账"), work)
 
-        return EntryDialog(
+        dialog = EntryDialog(
             save,
             kinds=self.kinds,
             kind_fields=self._kind_fields,
@@ -459,6 +483,9 @@ class LedgerPage(Page):
             read_only=entry is not None and (not self.may_edit or self.context.read_only),
             parent=self,
         )
+        if lock is not None:
+            dialog.show_locked(locked_text(lock, self.model.county))
+        return dialog
 
     def _ownership_note(self, entry) -> str:
         """On the county's PC, what an edit of another unit's entry does."""

@@ -83,8 +83,9 @@ class SummariesPage(Page):
         self.model = RowTableModel(
             [
                 Column(self.tr("科室"), lambda r: r.department),
-                Column(self.tr("状态"), lambda r: r.status_label,
-                       foreground=lambda r: STATUS_COLOURS[r.status_label]),
+                Column(self.tr("状态"), lambda r: r.state_label,
+                       foreground=lambda r: STATUS_COLOURS[r.status_label],
+                       tooltip=lambda r: self._state_tip(r)),
                 Column(self.tr("截止日期"), lambda r: _date(r.deadline)),
                 Column(self.tr("提交日期"), lambda r: _date(r.submitted_on),
                        sort_key=lambda r: r.submitted_on or date.min),
@@ -102,9 +103,7 @@ class SummariesPage(Page):
         self.return_button = QPushButton(self.tr("退回…"))
         self.accept_button = QPushButton(self.tr("采用"))
         self.unlock_button = QPushButton(self.tr("解锁台账…"))
-        self.unlock_button.setToolTip(
-            self.tr("采用总结后，该科室本阶段的台账即锁定；确需修改时在此写明原因后解锁")
-        )
+        self.unlock_button.setToolTip(self._usable_unlock_tip())
         self.pdf_button = QPushButton(self.tr("生成总结 PDF…"))
         self.county_pdf_button = QPushButton(self.tr("生成全县汇总 PDF…"))
         self.narrative_button = QPushButton(self.tr("编写全县总结…"))
@@ -159,8 +158,16 @@ class SummariesPage(Page):
         # the logged-in user's role: what it may not do is disabled, the tooltip says why
         self.may_draft = self.forbid_unless("summary.draft", self.narrative_button)
         self.forbid_unless("summary.submit", self.submit_button)
-        self.forbid_unless("summary.review", self.return_button, self.accept_button,
-                           self.unlock_button)  # fmt: skip
+        self.forbid_unless("summary.review", self.return_button, self.accept_button)
+        if not self.forbid_unless("summary.review", self.unlock_button):
+            # in the words of this button, not of 采纳或退回 (the permission's name)
+            from app.services.accounts import PERMISSION_NAMES
+
+            why = self.forbidden[self.unlock_button].replace(
+                PERMISSION_NAMES["summary.review"], self.tr("解锁台账（解锁由负责人办理）")
+            )
+            self.forbidden[self.unlock_button] = why
+            self.unlock_button.setToolTip(why)
         self.refresh()
 
     # ------------------------------------------------------------ loading
@@ -267,10 +274,41 @@ class SummariesPage(Page):
         self.enable(self.return_button, self.is_county and waiting)
         self.enable(self.accept_button, self.is_county and waiting)
         adopted = bool(row and row.status == SummaryStatus.ACCEPTED)
-        self.enable(self.unlock_button, self.is_county and adopted)
+        locked = adopted and not (row and row.unlocked)
+        self.enable(self.unlock_button, self.is_county and locked, self._unlock_tip(row))
         self.pdf_button.setEnabled(bool(row and row.summary_id))
         self.county_pdf_button.setEnabled(self.context.programme_id is not None)
         self.enable(self.narrative_button, self.is_county and self.context.programme_id is not None)
+
+    def _usable_unlock_tip(self) -> str:
+        """解锁台账…'s tooltip when it can be used."""
+        return self.tr("采用总结后，该科室本阶段的台账即锁定；确需修改时在此写明原因后解锁")
+
+    def _unlock_tip(self, row: SummaryRow | None) -> str:
+        """Why 解锁台账… is disabled for ``row`` (in this page's words), or what it does."""
+        if row is None:
+            return self.tr("请先在列表中选择一个科室的总结。")
+        if row.unlocked:
+            return self.tr("%1的这份总结已解锁，台账可以修改；再次采用后重新锁定。").replace(
+                "%1", row.department
+            )
+        if row.status != SummaryStatus.ACCEPTED:
+            return (
+                self.tr("只有已采用的总结才能解锁其台账（%1的总结现为“%2”）。")
+                .replace("%1", row.department)
+                .replace("%2", row.status_label)
+            )
+        return self._usable_unlock_tip()
+
+    def _state_tip(self, row: SummaryRow) -> str:
+        """The 状态 column's tooltip."""
+        if row.unlocked:
+            return self.tr(
+                "总结已采用，县矫正办已解锁本阶段台账，科室可以修改；再次采用后重新锁定。"
+            )
+        if row.status == SummaryStatus.ACCEPTED:
+            return self.tr("总结已采用，本阶段台账已锁定。")
+        return ""
 
     def _writable(self, row: SummaryRow | None) -> TypeGuard[SummaryRow]:
         """Whether this PC writes ``row``'s summary now (its own, a draft or returned, and a
@@ -323,6 +361,8 @@ class SummariesPage(Page):
             ).replace("%1", row.department)
         if row.status == SummaryStatus.SUBMITTED:
             return self.tr("总结已提交，等待县矫正办审核，不能修改；退回后才能修改。")
+        if row.unlocked:
+            return self.tr("总结已被县矫正办采用，本阶段台账已由县矫正办解锁，可以修改。")
         if row.status == SummaryStatus.ACCEPTED:
             return self.tr("总结已被县矫正办采用。")
         return self.tr("这是%1的总结，只能查看。").replace("%1", row.department)
