@@ -13,7 +13,7 @@ from app.services.forms import FormErrors
 from app.services.ledger import EntryInput, LedgerFilter, PhotoInput
 from app.services.progress import department_progress, indicator_progress
 from app.services.subjects import SubjectInput
-from tests.helpers import kind_ids, make_jpeg, unit_ids, valid_id_number
+from tests.helpers import dump, kind_ids, make_jpeg, unit_ids, valid_id_number
 
 LECTURE = {
     "lecturer": "王律师",
@@ -401,3 +401,20 @@ def test_a_units_pc_records_only_its_own_entries(tmp_path):
             )
     finally:
         db.close()
+
+
+def test_the_city_office_keeps_no_ledger_and_the_form_says_so(database):
+    from app.services.forms import FormErrors
+
+    with database.session() as s:
+        units, kinds = unit_ids(s), kind_ids(s)
+        before = dump(database)
+        with pytest.raises(FormErrors) as refused:
+            ledger.save_entry(s, database.attachments, None, ledger.EntryInput(
+                kind_id=kinds["hotline"], unit_id=units["市矫正办"],
+                entry_date=date(2018, 8, 3), title="代登", values={"calls": 1},
+            ))  # fmt: skip
+        assert refused.value.errors["unit"] == (
+            "“市矫正办”不填报工作台账，填报单位请从下拉列表中选择本县的单位。"
+        )
+    assert dump(database) == before

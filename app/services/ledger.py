@@ -65,6 +65,18 @@ MAX_CAPTION_CHARS = 200  # a photo's caption on an entry
 PAIRED_OFFICE_KIND = UnitKind.JUDICIAL_OFFICE  # an entry's 结对司法所
 ENTERS_FOR_OTHER_UNITS = (UnitKind.COUNTY_OFFICE, UnitKind.CITY_OFFICE)
 """The PCs that register entries for other units (any other PC only for its own unit)."""
+LEDGER_UNIT_KINDS = frozenset(
+    {
+        UnitKind.DEPARTMENT,
+        UnitKind.JUDICIAL_OFFICE,
+        UnitKind.CORRECTION_SECTION,
+        UnitKind.COUNTY_OFFICE,
+    }
+)
+"""The units that keep a work ledger (填报单位): every unit of the county, 局科室, 司法所,
+社区矫正科 and 县矫正办 alike; the city office only receives the county's figures. The form, the
+import template and the service offer the same ones."""
+NOT_A_LEDGER_UNIT = "“{name}”不填报工作台账，{what}请从下拉列表中选择本县的单位。"
 
 _T = TypeVar("_T")
 _Ts = TypeVarTuple("_Ts")
@@ -317,6 +329,8 @@ def save_entry(
             errors["unit"] = (
                 f"本机是{here.name}的电脑，只能登记{here.name}的台账（其他单位的台账在其电脑上登记，再用数据包报送）。"
             )
+        elif existing is None and unit.kind not in LEDGER_UNIT_KINDS:
+            errors["unit"] = NOT_A_LEDGER_UNIT.format(name=unit.name, what="填报单位")
     entry_date, programme_id = _dated(session, existing, data, errors)
     if unit is not None and "unit" not in errors and entry_date is not None:
         # a period whose summary the county adopted is closed (services.period_locks)

@@ -18,7 +18,12 @@ from sqlalchemy.orm import Session
 
 from app.models import EntryKind, SubjectCategory, Unit, UnitKind
 from app.services.forms import FieldDef, parse_fields
-from app.services.ledger import MAX_BODY_CHARS, MAX_SUBJECTS_SERVED, MAX_TITLE_CHARS
+from app.services.ledger import (
+    LEDGER_UNIT_KINDS,
+    MAX_BODY_CHARS,
+    MAX_SUBJECTS_SERVED,
+    MAX_TITLE_CHARS,
+)
 
 SERIAL_HEADER = "序号"  # the export's row number: ignored by the import
 UUID_KEY = "uuid"
@@ -93,12 +98,6 @@ def sheet_title(name: str, taken: set[str]) -> str:
         number += 1
     taken.add(title)
     return title
-
-
-# the units that keep a work ledger (the template's unit kinds): 局科室 and 司法所; the city and
-# county offices and 社区矫正科 organise and check it, so the template offers only these
-LEDGER_UNIT_KINDS = frozenset({UnitKind.DEPARTMENT, UnitKind.JUDICIAL_OFFICE})
-NOT_A_LEDGER_UNIT = "“{name}”不填报工作台账，{what}请从下拉列表中选择局科室或司法所。"
 
 
 def unit_names(session: Session) -> tuple[list[str], list[str]]:

@@ -26,13 +26,17 @@ from app.services.attachments import AttachmentStore
 from app.services.errors import UserError, ValidationError
 from app.services.forms import FormErrors
 from app.services.idcard import mask_id_number
-from app.services.ledger import EntryInput, PhotoInput, save_entry
+from app.services.ledger import (
+    LEDGER_UNIT_KINDS,
+    NOT_A_LEDGER_UNIT,
+    EntryInput,
+    PhotoInput,
+    save_entry,
+)
 from app.services.ledger_columns import (
     EXPORT_NOTES_TITLE,
     FIELD_PREFIX,
-    LEDGER_UNIT_KINDS,
     NON_ENTRY_SHEETS,
-    NOT_A_LEDGER_UNIT,
     PHOTO_SEPARATOR,
     SERIAL_HEADER,
     UUID_KEY,

@@ -70,6 +70,7 @@ class EntryDialog(FormDialog[EntryInput]):
         self.resize(860, 680)
         self._kind_fields = kind_fields
         self._pairings = pairings
+        self._suggested: int | None = None  # the office suggested from the unit's pairing
         self._entry = entry
         self._entry_dates = entry_dates or unbounded_range(date.today())
         self._field_dates = field_dates or self._entry_dates
@@ -226,11 +227,14 @@ class EntryDialog(FormDialog[EntryInput]):
         self._suggest_office()
 
     def _suggest_office(self) -> None:
-        if self._entry is not None or self.office.currentData() is not None:
+        """Suggest the unit's first paired office, unless the clerk chose one: a suggestion
+        follows the unit when it changes."""
+        current = self.office.currentData()
+        if self._entry is not None or (current is not None and current != self._suggested):
             return
         offices = self._pairings.get(self.unit.currentData(), [])
-        if offices:
-            self.office.setCurrentIndex(max(self.office.findData(offices[0]), 0))
+        self._suggested = offices[0] if offices else None
+        self.office.setCurrentIndex(max(self.office.findData(self._suggested), 0))
 
     def values(self) -> EntryInput:
         subject = None

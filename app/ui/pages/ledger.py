@@ -453,7 +453,11 @@ class LedgerPage(Page):
         if not ok or loaded is None:
             return None
         entry, pairings, lock = loaded
-        units = [u for u in self.units if u.kind != UnitKind.CITY_OFFICE]
+        units = [  # an older entry of another unit still shows whose it is
+            u
+            for u in self.units
+            if u.kind in ledger_service.LEDGER_UNIT_KINDS or (entry and u.id == entry.unit_id)
+        ]
         store = self.database.attachments
         programme_id = self.context.programme_id
 
