@@ -246,3 +246,33 @@ def test_xlsx_bad_folder_is_told_and_nothing_written(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="不存在"):
         write_statistics_xlsx(make_table(), tmp_path / "missing" / "t.xlsx")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_pdf_many_figures_are_set_smaller_within_the_turned_page(tmp_path: Path) -> None:
+    from app.reports.official import styles
+    from app.reports.statistics_pdf import CELL_SIZE, TURNED_WIDTH, layout
+
+    labels = ["走访次数", "帮教人数", "个别谈话", "公益活动时长", "帮扶资金", "联席会议",
+              "安置帮教人数", "重新犯罪人数", "心理辅导", "技能培训", "就业推荐", "法治宣传"]  # fmt: skip
+    columns = tuple(FigureColumn(f"k{n}", label, "人次") for n, label in enumerate(labels))
+    rows = tuple(
+        StatisticsRow(f"第{n}司法所", tuple(1000.5 * n + k for k in range(12)), "已提交",
+                      date(2018, 10, 3), True)
+        for n in range(1, 6)
+    )  # fmt: skip
+    totals = tuple(sum(r.values[k] for r in rows) for k in range(12))  # type: ignore[misc]
+    table = make_table()
+    table = StatisticsTable(
+        **{**table.__dict__, "columns": columns, "rows": rows, "totals": totals}
+    )
+    how = layout(table, styles())
+    assert how.turned and how.size < CELL_SIZE
+    assert sum(how.widths) == pytest.approx(TURNED_WIDTH)  # nothing past the text block
+    out = tmp_path / "t.pdf"
+    write_statistics_pdf(table, out)
+    text = _flat(PdfReader(out).pages[0].extract_text())
+    for label in labels:
+        assert f"{label}（人次）" in text
+    assert f"{totals[-1]:.1f}" in text
+    # four figures fit the turned page in 五号
+    assert layout(make_table(), styles()).size == CELL_SIZE

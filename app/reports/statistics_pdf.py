@@ -11,6 +11,7 @@ the 落款, so the seal never sits on a page of its own. Fonts are embedded (sub
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape
@@ -56,12 +57,13 @@ TURNED_WIDTH, TURNED_HEIGHT = TEXT_HEIGHT, TEXT_WIDTH
 TURNED_TOP = 28 * mm
 TURNED_LEFT = (landscape(A4)[0] - TURNED_WIDTH) / 2
 
-CELL_SIZE, CELL_LEADING = 10.5, 13.5  # 五号
+CELL_SIZE, MIN_CELL_SIZE = 10.5, 6.5  # 五号, and no smaller than 小六
+LEADING_RATIO = 13.5 / 10.5
 LINE_SIZE = 14  # 4号: the period and on-time lines
 PADDING = 4  # points each side of a cell's text
-FIXED_MM = {"序号": 12, "状态": 16, "报送日期": 24, "是否按时": 19}
-UNIT_MIN_MM = 40
-FIGURE_MIN_MM, FIGURE_MAX_MM = 17, 28
+UNIT_MIN_CHARS, UNIT_MAX_CHARS = 6, 16  # the unit column's width in characters; longer wraps
+FIGURE_MAX_MM = 28
+SHORT_WORD = 4  # a label this short is never broken
 TAIL_ROWS = 3  # the 合计 row and the two rows before it stay with the 落款
 RED = colors.HexColor("#c00000")
 NOT_REPORTED_SHADE = colors.HexColor("#d9d9d9")
@@ -143,11 +145,26 @@ class TableWithEnding(Flowable):  # type: ignore[misc]  # reportlab is untyped
         return [self.table, *self.ending]  # taller than a page even so: the table as it splits
 
 
-def _cell_styles(st: Styles) -> Styles:
-    """The table's cells in 五号 (10.5 pt), with right-aligned figures and the red of 逾期."""
+@dataclass(frozen=True)
+class Layout:
+    """How the table is set: column widths (points), whether the page is turned, the cells'
+    font size (五号, smaller only when even the turned page cannot hold the columns)."""
+
+    widths: list[float]
+    turned: bool
+    size: float = CELL_SIZE
+
+    @property
+    def frame_height(self) -> float:
+        """The text block's height."""
+        return float(TURNED_HEIGHT if self.turned else TEXT_HEIGHT)
+
+
+def _cell_styles(st: Styles, size: float) -> Styles:
+    """The table's cells in ``size`` (五号), with right-aligned figures and the red of 逾期."""
     compact = {
-        name: ParagraphStyle(f"{name}_stats", parent=st[name], fontSize=CELL_SIZE,
-                             leading=CELL_LEADING)
+        name: ParagraphStyle(f"{name}_stats", parent=st[name], fontSize=size,
+                             leading=size * LEADING_RATIO)
         for name in ("cell", "cell_center", "cell_head")
     }  # fmt: skip
     compact["cell_right"] = ParagraphStyle("cell_right", parent=compact["cell"], alignment=TA_RIGHT)
@@ -158,19 +175,83 @@ def _cell_styles(st: Styles) -> Styles:
     return st | compact
 
 
-def _widths(table: StatisticsTable) -> tuple[list[float], bool]:
-    """Column widths in points and whether the page must be turned: upright when every figure
-    gets :data:`FIGURE_MIN_MM` beside the fixed columns in 156 mm, else across 225 mm."""
-    figures = len(table.columns)
-    fixed = sum(FIXED_MM.values()) + UNIT_MIN_MM
-    turned = fixed + figures * FIGURE_MIN_MM > TEXT_WIDTH / mm
-    block = (TURNED_WIDTH if turned else TEXT_WIDTH) / mm
-    share = (block - fixed) / figures if figures else 0
-    figure = min(share, FIGURE_MAX_MM)
-    unit = block - fixed + UNIT_MIN_MM - figure * figures
-    widths = [FIXED_MM["序号"], unit, *([figure] * figures)]
-    widths += [FIXED_MM["状态"], FIXED_MM["报送日期"], FIXED_MM["是否按时"]]
-    return [w * mm for w in widths], turned
+@dataclass(frozen=True)
+class _Needs:
+    """What the columns' text needs at :data:`CELL_SIZE`, padding left out: each column at its
+    narrowest (``least``); a figure column with its label on one line (``comfortable``); the
+    unit column with its longest name on one line (``unit``, at most :data:`UNIT_MAX_CHARS`)."""
+
+    least: list[float]
+    comfortable: list[float]
+    unit: float
+
+
+def _needs(table: StatisticsTable, st: Styles) -> _Needs:
+    body, head = st["cell"].fontName, st["cell_head"].fontName
+
+    def width(texts: list[str], font: str) -> float:
+        return max((text_width(t, font, CELL_SIZE) for t in texts if t), default=0.0)
+
+    decimals = column_decimals(table)
+    least, comfortable = [], []
+    for i, column in enumerate(table.columns):
+        shown = [figure_text(value_at(r.values, i), decimals[i]) for r in table.rows]
+        total = figure_text(value_at(table.totals, i), decimals[i])
+        unit = f"（{column.unit}）" if column.unit else ""
+        # a label may take two lines, but a word of four characters or fewer stays whole
+        line = column.label[: max(min(len(column.label), SHORT_WORD), -(-len(column.label) // 2))]
+        least.append(max(width(shown, body), width([total, unit, line], head)))
+        comfortable.append(max(least[-1], width([column.label], head)))
+    narrowest = UNIT_MIN_CHARS * CELL_SIZE
+    longest = width([r.unit for r in table.rows], body)
+    fixed_before = [width(["序号", str(len(table.rows))], head), narrowest]
+    fixed_after = [
+        width(["状态", *(r.status for r in table.rows)], head),
+        width(["报送日期", "2018-10-10"], head),
+        width(["是否按时", "未到期"], head),
+    ]
+    return _Needs(
+        [*fixed_before, *least, *fixed_after],
+        [*fixed_before, *comfortable, *fixed_after],
+        min(max(longest, narrowest), UNIT_MAX_CHARS * CELL_SIZE),
+    )
+
+
+def layout(table: StatisticsTable, st: Styles) -> Layout:
+    """Upright when every column's text fits the 156 mm text block, else turned (225 mm). The
+    room left goes to the figures (up to their labels on one line, at most
+    :data:`FIGURE_MAX_MM`), then to the unit column (up to its longest name), then to every
+    column alike. Columns too many even for the turned page are set smaller, down to
+    :data:`MIN_CELL_SIZE`."""
+    needs = _needs(table, st)
+    content = needs.least
+    padding = 2 * PADDING * len(content)
+    turned = sum(content) + padding > TEXT_WIDTH
+    block = TURNED_WIDTH if turned else TEXT_WIDTH
+    size = CELL_SIZE
+    if sum(content) + padding > block:
+        size = max(MIN_CELL_SIZE, CELL_SIZE * (block - padding) / sum(content))
+    scale = size / CELL_SIZE
+    widths = [w * scale + 2 * PADDING for w in content]
+    spare = block - sum(widths)
+    figures = range(2, 2 + len(table.columns))
+    wanted = [
+        max(0.0, min(needs.comfortable[i] * scale + 2 * PADDING, FIGURE_MAX_MM * mm) - widths[i])
+        for i in figures
+    ]
+    if spare > 0 and sum(wanted) > 0:
+        part = min(1.0, spare / sum(wanted))
+        for i, want in zip(figures, wanted, strict=True):
+            widths[i] += want * part
+        spare -= sum(wanted) * part
+    if spare > 0:
+        grow = min(spare, (needs.unit - needs.least[1]) * scale)
+        widths[1] += grow
+        spare -= grow
+    if spare > 0:  # every column a little wider, as it is
+        total = sum(widths)
+        widths = [w + spare * w / total for w in widths]
+    return Layout(widths, turned, size)
 
 
 def _unit_cell(name: str, width: float, style: ParagraphStyle) -> Paragraph:
@@ -222,10 +303,10 @@ def _rows(table: StatisticsTable, st: Styles, widths: list[float]) -> tuple[list
     return rows, extra
 
 
-def statistics_story(table: StatisticsTable, st: Styles, frame_height: float) -> Story:
-    """The document's flowables."""
-    cells = _cell_styles(st)
-    widths = _widths(table)[0]
+def statistics_story(table: StatisticsTable, st: Styles, how: Layout) -> Story:
+    """The document's flowables, the table set as ``how`` says."""
+    cells = _cell_styles(st, how.size)
+    widths = how.widths
     line = ParagraphStyle("stats_line", parent=st["plain"], fontSize=LINE_SIZE,
                           leading=LINE_SIZE * 1.6, tracking=0)  # fmt: skip
     subtitle = ParagraphStyle("stats_subtitle", parent=line, fontName=st["heading2"].fontName,
@@ -252,21 +333,18 @@ def statistics_story(table: StatisticsTable, st: Styles, frame_height: float) ->
         Paragraph(escape(table.title), title),
         Paragraph(escape(f"（{table.period_label}）"), subtitle),
         heading,
-        TableWithEnding(ruled, [rate, note, Spacer(0, LEADING * 0.2), seal], frame_height),
+        TableWithEnding(ruled, [rate, note, Spacer(0, LEADING * 0.2), seal], how.frame_height),
     ]
 
 
 def render_statistics_pdf(table: StatisticsTable, target: IO[bytes]) -> None:
     """Write the table's PDF to ``target``."""
-    turned = _widths(table)[1]
+    st = styles()
+    how = layout(table, st)
     title = f"{table.title}（{table.period_label}）"
-    doc = (
-        TurnedDocument(target, title, table.issuer)
-        if turned
-        else OfficialDocument(target, title, table.issuer)
-    )
-    frame_height = TURNED_HEIGHT if turned else TEXT_HEIGHT
-    doc.build(statistics_story(table, styles(doc.fonts), frame_height))
+    document = TurnedDocument if how.turned else OfficialDocument
+    doc = document(target, title, table.issuer)
+    doc.build(statistics_story(table, st, how))
 
 
 def write_statistics_pdf(table: StatisticsTable, path: Path | str) -> None:
