@@ -63,6 +63,12 @@ def _number_format(decimals: int) -> str:
     return "0" if decimals == 0 else "0." + "0" * decimals
 
 
+def _number(value: int | float | None) -> int | float | None:
+    """A figure as stored: a float without the noise of binary sums (14.999999999999998 is
+    15.0), so a copied cell or a formula over it gives what the table shows."""
+    return round(value, 9) if isinstance(value, float) else value
+
+
 def _display_width(text: str) -> int:
     """Width in Excel's character units (a Chinese character counts two)."""
     return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
@@ -135,8 +141,7 @@ def fill_statistics_sheet(sheet: Worksheet, table: StatisticsTable) -> None:
         sheet.cell(row_number, 1, number).alignment = CENTRE
         sheet.cell(row_number, 2, line.unit).alignment = CELL_LEFT
         for index in range(figures):
-            value = value_at(line.values, index)
-            cell = sheet.cell(row_number, 3 + index, value)
+            cell = sheet.cell(row_number, 3 + index, _number(value_at(line.values, index)))
             cell.number_format, cell.alignment = formats[index], RIGHT
         status = sheet.cell(row_number, status_column, line.status)
         status.alignment = CENTRE
@@ -161,7 +166,7 @@ def fill_statistics_sheet(sheet: Worksheet, table: StatisticsTable) -> None:
     sheet.merge_cells(start_row=total_row, start_column=1, end_row=total_row, end_column=2)
     sheet.cell(total_row, 1, "合计")
     for index in range(figures):
-        cell = sheet.cell(total_row, 3 + index, value_at(table.totals, index))
+        cell = sheet.cell(total_row, 3 + index, _number(value_at(table.totals, index)))
         cell.number_format, cell.alignment = formats[index], RIGHT
     for column in range(1, last + 1):
         cell = sheet.cell(total_row, column)
