@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from app.cli.arguments import day, output_file
 from app.services.errors import UserError
@@ -36,20 +35,6 @@ def add_parsers(commands, make_parser) -> None:
     statistics.set_defaults(statistics_help=statistics.print_help)
 
 
-def table_writers() -> tuple[Any, Any]:
-    """The builders ``write_statistics_pdf(table, path)`` and ``write_statistics_xlsx(table,
-    path)`` (app.reports.statistics_pdf / statistics_xlsx); UserError when this build has
-    none."""
-    try:
-        from app.reports.statistics_pdf import write_statistics_pdf
-        from app.reports.statistics_xlsx import write_statistics_xlsx
-    except ImportError:
-        raise UserError(
-            "本程序还不能生成统计汇总表文件（缺少汇总表的 PDF、Excel 模块）。"
-        ) from None
-    return write_statistics_pdf, write_statistics_xlsx
-
-
 def handle(args: argparse.Namespace, open_existing) -> int:
     """Run a `statistics` subcommand."""
     if args.statistics_command is None:
@@ -62,8 +47,9 @@ def handle(args: argparse.Namespace, open_existing) -> int:
     xlsx = output_file(args.xlsx, ".xlsx")
     if pdf is None and xlsx is None:
         raise UserError("请用 --out 指定输出的 PDF 文件，或用 --xlsx 指定 Excel 文件。")
-    write_pdf, write_xlsx = table_writers()
     from app.services import statistics_reports as sr
+
+    write_pdf, write_xlsx = sr.table_writers()
 
     database = open_existing(args.db)
     try:
