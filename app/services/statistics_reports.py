@@ -342,6 +342,21 @@ def _indicator_in_period(
     return int(value) if float(value).is_integer() else round(value, 2)
 
 
+def source_hint(session: Session, figure: Figure) -> str:
+    """Where the figure's pre-filled value comes from, for the clerk: 按台账预填：本期“法律援助”
+    台账条数 / 请填写."""
+    if figure.source == "manual":
+        return "请填写"
+    what = SOURCES[figure.source]
+    if figure.kinds:
+        names = dict(session.execute(select(EntryKind.code, EntryKind.name)).tuples().all())
+        kinds = "、".join(f"“{names.get(code, code)}”" for code in figure.kinds)
+        what = what.replace("本期", f"本期{kinds}", 1)
+    elif figure.source == "indicator":
+        what = f"量化指标“{figure.indicator}”本期完成数"
+    return f"按台账预填：{what}"
+
+
 # ---------------------------------------------------------------- values and their rules
 def parse_values(form: ReportForm, raw: dict[str, Any]) -> dict[str, int | float | None]:
     """The typed values (text from a form, numbers from a package) checked by the form's

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit, QPlainTextEdi
 
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
-from app.services.statistics_reports import SOURCES, Figure
+from app.services.statistics_reports import Figure
 from app.ui.dialogs.form_dialog import FormDialog
 from app.ui.messages import confirm
 
@@ -30,6 +30,7 @@ class ReportData:
     note: str
     writable: bool
     message: str = ""  # a return's reason, or why it is read-only
+    hints: dict[str, str] | None = None  # figure key → where its pre-filled value comes from
 
 
 def _text(value: int | float | None) -> str:
@@ -53,9 +54,11 @@ class StatisticsReportDialog(FormDialog):
         self._submit = submit
         self.submitted = False
         heading = QLabel(
-            self.tr("%1　%2　状态：%3").replace("%1", data.period_label)
-            .replace("%2", data.due_text).replace("%3", data.status)
+            self.tr("%1　%2　%3（%4）　状态：%5").replace("%1", data.unit)
+            .replace("%2", data.period_label).replace("%3", data.form_name)
+            .replace("%4", data.due_text).replace("%5", data.status)
         )  # fmt: skip
+        heading.setWordWrap(True)
         heading.setObjectName("sectionTitle")
         self.form.addRow(heading)
         if data.message:
@@ -71,8 +74,9 @@ class StatisticsReportDialog(FormDialog):
             field.setReadOnly(not data.writable)
             self.inputs[figure.key] = field
             label = f"{figure.label}（{figure.unit}）" if figure.unit else figure.label
-            hint = (self.tr("按台账预填：%1").replace("%1", SOURCES[figure.source])
-                    if figure.source != "manual" else self.tr("请填写"))  # fmt: skip
+            hint = (data.hints or {}).get(figure.key) or (
+                self.tr("按台账预填") if figure.source != "manual" else self.tr("请填写")
+            )
             if not figure.integer:
                 hint += self.tr("，可填小数")
             self.add_field(figure.key, label, field, hint)

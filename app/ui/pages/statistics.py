@@ -178,7 +178,7 @@ class StatisticsPage(Page):
                 rate = sr.on_time_rate(rows, today)
                 reported = sum(r.status in sr.COUNTED for r in rows)
                 text = (
-                    self.tr("%1 %2前报送；已报 %3/%4；本期%5；全县累计%6")
+                    self.tr("%1：%2前报送；已报 %3/%4；本期%5；全县累计%6")
                     .replace("%1", period.label).replace("%2", cn_date(period.due_on))
                     .replace("%3", str(reported)).replace("%4", str(len(rows)))
                     .replace("%5", rate.text).replace("%6", overall.text)
@@ -212,7 +212,8 @@ class StatisticsPage(Page):
         row = self.selected()
         writable = self._writable(row)
         if not self.is_county:
-            self.fill_button.setText(self.tr("填报…") if writable else self.tr("查看…"))
+            viewing = row is not None and not writable
+            self.fill_button.setText(self.tr("查看…") if viewing else self.tr("填报…"))
         self.fill_button.setEnabled(writable or bool(row and row.report_id))
         waiting = bool(row and row.status == sr.SUBMITTED)
         self.enable(self.accept_button, self.is_county and waiting)
@@ -249,9 +250,11 @@ class StatisticsPage(Page):
             )
             form = sr.report_form(session, programme_id, row.form_key)
             due = self.tr("%1前报送").replace("%1", cn_date(row.due_on))
-            return ReportData(report.id, row.unit, form.name, row.period.label, due, row.status,
-                              form.figures, dict(report.values or {}), report.note, writable,
-                              message)  # fmt: skip
+            hints = {f.key: sr.source_hint(session, f) for f in form.figures}
+            return ReportData(report.id, row.unit, form.name, row.period.label, due,
+                              sr.status_of(session, report), form.figures,
+                              dict(report.values or {}), report.note, writable, message,
+                              hints)  # fmt: skip
 
         return self.run(read, self.tr("打开统计报表"))
 
