@@ -652,6 +652,14 @@ def start_report(
     return report
 
 
+def report_by_id(session: Session, report_id: int) -> StatisticsReport:
+    """A report by its id (UserError when it is not there)."""
+    report = session.get(StatisticsReport, report_id)
+    if report is None or report.deleted:
+        raise UserError("找不到这份统计报表。")
+    return report
+
+
 def _editable(session: Session, report: StatisticsReport) -> None:
     status = status_of(session, report)
     if status == SUBMITTED:
@@ -816,8 +824,13 @@ def table_writers() -> tuple[Any, Any]:
     path)`` (``app.reports.statistics_pdf`` / ``statistics_xlsx``); UserError when this build
     has none."""
     try:
-        from app.reports.statistics_pdf import write_statistics_pdf
-        from app.reports.statistics_xlsx import write_statistics_xlsx
+        # (the builders arrive with their own branch: until then this build has none)
+        from app.reports.statistics_pdf import (  # type: ignore[import-not-found,unused-ignore]
+            write_statistics_pdf,
+        )
+        from app.reports.statistics_xlsx import (  # type: ignore[import-not-found,unused-ignore]
+            write_statistics_xlsx,
+        )
     except ImportError:
         raise UserError(
             "本程序还不能生成统计汇总表文件（缺少汇总表的 PDF、Excel 模块）。"

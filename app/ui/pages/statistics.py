@@ -69,7 +69,7 @@ class StatisticsPage(Page):
         top.addWidget(self.info, 1)
         self.layout_.addLayout(top)
 
-        first = (
+        first: Column[ReportRow] = (
             Column(self.tr("单位"), lambda r: r.unit)
             if self.is_county
             else Column(self.tr("报表"), lambda r: r.form_name)
@@ -246,7 +246,7 @@ class StatisticsPage(Page):
             report = (
                 sr.start_report(session, programme_id, row.unit_id, row.form_key, row.period.start)
                 if writable
-                else session.get_one(sr.StatisticsReport, row.report_id)
+                else sr.report_by_id(session, row.report_id or 0)
             )
             form = sr.report_form(session, programme_id, row.form_key)
             due = self.tr("%1前报送").replace("%1", cn_date(row.due_on))
