@@ -249,3 +249,19 @@ def test_only_the_county_reviews_and_a_unit_that_owes_nothing_cannot_start(datab
         with pytest.raises(UserError, match="本机不能办理"):
             sr.review_report(s, report_id, StatisticsDecision.ACCEPTED, "", date(2018, 10, 8))
         s.rollback()
+
+
+def test_an_indicator_figure_counts_the_indicators_actual_in_the_period(database):
+    """The template's 12348 热线 indicator of 法律援助中心 sums the people served: its actual
+    at the end of September less its actual at the end of August."""
+    programme_id, _report_id = _september(database)
+    figure = sr.Figure("hotline", "热线服务人次", "人次", "indicator",
+                       indicator="12348热线为社区矫正对象服务")  # fmt: skip
+    form = sr.ReportForm("q", "季报", "quarter", 10, ("department",), (figure,))
+    with database.session() as s:
+        aid, lakou = unit_ids(s)[AID], unit_ids(s)["腊口司法所"]
+        september = sr.prefill(s, programme_id, form, aid, date(2018, 9, 1), date(2018, 9, 30))
+        august = sr.prefill(s, programme_id, form, aid, date(2018, 8, 1), date(2018, 8, 31))
+        none = sr.prefill(s, programme_id, form, lakou, date(2018, 9, 1), date(2018, 9, 30))
+        assert "“12348热线为社区矫正对象服务”" in sr.source_hint(s, figure)
+    assert (september, august, none) == ({"hotline": 7}, {"hotline": 9}, {"hotline": 0})

@@ -349,7 +349,9 @@ def source_hint(session: Session, figure: Figure) -> str:
         return "请填写"
     what = SOURCES[figure.source]
     if figure.kinds:
-        names = dict(session.execute(select(EntryKind.code, EntryKind.name)).tuples().all())
+        names = {
+            code: name for code, name in session.execute(select(EntryKind.code, EntryKind.name))
+        }
         kinds = "、".join(f"“{names.get(code, code)}”" for code in figure.kinds)
         what = what.replace("本期", f"本期{kinds}", 1)
     elif figure.source == "indicator":
