@@ -180,3 +180,29 @@ def test_the_county_accepts_returns_unlocks_and_exports(
     assert path == tmp_path / "九月汇总.xlsx" and path.is_file()
     assert table.period_label == "2018年9月" and (table.reported, table.expected) == (1, 16)
     assert "已保存全县统计汇总表" in page.status.text()
+
+
+def test_a_draft_is_recalculated_from_the_ledger_on_request(qtbot, monkeypatch, gui_app, db_path):
+    _as_unit(db_path, AID)
+    page = _page(qtbot, db_path, date(2018, 10, 3))
+    _click(qtbot, page, _september)
+    drive_dialog(monkeypatch, StatisticsReportDialog, lambda d: d.inputs["volunteers"].setText("5"))
+    qtbot.mouseClick(page.fill_button, Qt.MouseButton.LeftButton)  # the draft, saved
+    assert _stored(db_path).values["served"] == 6
+    db = open_unlocked(str(db_path))
+    with db.session() as s:  # work recorded after the draft was started
+        _hotline(s, db.attachments, date(2018, 9, 28), 3, title="补登")
+    db.close()
+    seen = []
+
+    def refill(dialog: StatisticsReportDialog) -> int:
+        assert dialog.inputs["served"].text() == "6"  # the draft as saved
+        qtbot.mouseClick(dialog.refill_button, Qt.MouseButton.LeftButton)
+        seen.append({k: f.text() for k, f in dialog.inputs.items()})
+        return 0
+
+    monkeypatch.setattr(StatisticsReportDialog, "exec", refill)
+    _click(qtbot, page, _september)
+    qtbot.mouseClick(page.fill_button, Qt.MouseButton.LeftButton)
+    assert seen[0]["served"] == "9" and seen[0]["activities"] == "3"
+    assert seen[0]["volunteers"] == "5"  # typed by the clerk: kept

@@ -46,6 +46,7 @@ class StatisticsReportDialog(FormDialog):
     def __init__(
         self, data: ReportData, save: Callable[[dict], None], submit: Callable[[dict], None],
         parent: QWidget | None = None,
+        refill: Callable[[], dict[str, int | float] | None] | None = None,
     ) -> None:  # fmt: skip
         title = self.tr("%1 — %2 %3").replace("%1", data.form_name).replace("%2", data.unit)
         super().__init__(title.replace("%3", data.period_label), save, parent)
@@ -91,6 +92,15 @@ class StatisticsReportDialog(FormDialog):
         )
         self.submit_button.setToolTip(self.tr("提交后报表即固定，县矫正办退回后才能修改"))
         self.submit_button.clicked.connect(lambda: self._try_submit())
+        self._refill = refill
+        self.refill_button = self.buttons.addButton(
+            self.tr("按台账重新计算"), QDialogButtonBox.ButtonRole.ResetRole
+        )
+        self.refill_button.setToolTip(
+            self.tr("按台账现有的记录重新算出各项数字（“请填写”的项目保留所填）")
+        )
+        self.refill_button.clicked.connect(lambda: self._refill_figures())
+        self.refill_button.setVisible(data.writable and refill is not None)
         if not data.writable:
             self.ok_button.hide()
             self.submit_button.hide()
@@ -101,6 +111,17 @@ class StatisticsReportDialog(FormDialog):
             "values": {key: field.text() for key, field in self.inputs.items()},
             "note": self.note.toPlainText(),
         }
+
+    def _refill_figures(self) -> None:
+        """Put the figures the ledger gives now into the fields (manual ones kept)."""
+        if self._refill is None:
+            return
+        fresh = self._refill()
+        if fresh is None:
+            return
+        for figure in self.data.figures:
+            if figure.source != "manual" and figure.key in fresh:
+                self.inputs[figure.key].setText(_text(fresh[figure.key]))
 
     def _try_submit(self) -> None:
         """Confirm, then save and submit; problems are shown beside their fields."""

@@ -282,7 +282,20 @@ class StatisticsPage(Page):
 
             self.save_from_dialog(self.tr("提交统计报表"), work)
 
-        dialog = StatisticsReportDialog(data, save, submit, self)
+        programme_id, unit_id = self.context.programme_id, row.unit_id
+        start, end = row.period.start, row.period.end
+
+        def refill() -> dict[str, int | float] | None:
+            if programme_id is None:
+                return None
+            return self.operation(
+                self.tr("按台账重新计算"),
+                lambda s: sr.prefill(s, programme_id, sr.report_form(s, programme_id, row.form_key),
+                                     unit_id, start, end),
+                changes=False,
+            ).run()[1]  # fmt: skip
+
+        dialog = StatisticsReportDialog(data, save, submit, self, refill=refill)
         if not self.may_submit:
             dialog.submit_button.setEnabled(False)
         if dialog.exec():
