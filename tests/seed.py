@@ -186,10 +186,26 @@ def seed_everything(db_path: Path, photo_dir: Path) -> Path | None:
                                      date(2018, 10, 20), units["县矫正办"])  # fmt: skip
         if county:
             _manual_indicator(s, programme_id, here.id, units[AID], entry_ids[0])
+            _statistics_reports(s, programme_id, units)
     db.close()
     pending = seed_exchange(db_path, photo_dir)
     seed_new_keys(db_path, photo_dir)
     return pending
+
+
+def _statistics_reports(s, programme_id: int, units: dict[str, int]) -> None:
+    """December's monthly reports (the period the county's 统计报表 page opens on): 基层科's
+    accepted (解锁台账… has one), 律师管理科's and 法律援助中心's submitted (受理, 退回…)."""
+    from app.models import StatisticsDecision
+    from app.services import statistics_reports
+
+    for name in ("基层科", "律师管理科", AID):
+        report = statistics_reports.start_report(s, programme_id, units[name], "monthly",
+                                                 date(2018, 12, 1))  # fmt: skip
+        statistics_reports.submit_report(s, report.id, date(2019, 1, 4))
+        if name == "基层科":
+            statistics_reports.review_report(s, report.id, StatisticsDecision.ACCEPTED, "",
+                                             date(2019, 1, 8))  # fmt: skip
 
 
 def _manual_indicator(s, programme_id: int, here_id: int, aid_id: int, aid_entry_id: int) -> None:

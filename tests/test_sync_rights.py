@@ -240,6 +240,13 @@ def _copy_of_office_summary(c: Connection, w: World) -> int:
     return _id(c, "phase_summaries", w.known["office_summary"])
 
 
+def _aid_report(c: Connection) -> str:
+    """法律援助中心's own (valid) monthly report of September 2018: its uuid."""
+    return _row(c, "statistics_reports", AID, programme_id=_programme(c), unit_id=_unit(c, AID),
+                report_key="monthly", period_start=date(2018, 9, 1), period_end=date(2018, 9, 30),
+                status="draft", values={}, note="")  # fmt: skip
+
+
 def _unpaired_office(c: Connection) -> int:
     pairings, units = T["pairings"], T["units"]
     paired = select(pairings.c.office_id).where(pairings.c.department_id == _unit(c, AID))
@@ -365,6 +372,22 @@ CASES = [
         c, "period_unlocks", AID, summary_id=_id(c, "phase_summaries", w.known["aid_summary"]),
         summary_revision=1, reason="自行解锁", unlocked_on=D),
          why="局科室不能新增阶段解锁", altered=True),
+    # statistics reports: a department reporting for another unit; deciding on, or unlocking,
+    # its own report (the county's to do)
+    Case("statistics_reports", lambda c, w: _row(c, "statistics_reports", AID, programme_id=P(c),
+                                                 unit_id=_unit(c, OFFICE), report_key="monthly",
+                                                 period_start=date(2018, 9, 1),
+                                                 period_end=date(2018, 9, 30), status="draft",
+                                                 values={}, note=""),
+         why="每个单位只能报送本单位的统计报表"),
+    Case("statistics_reviews", lambda c, w: _row(c, "statistics_reviews", AID, report_revision=1,
+                                                 report_id=_id(c, "statistics_reports", _aid_report(c)),
+                                                 decision="accepted", reason="", decided_on=D),
+         why="局科室不能新增统计报表审核", altered=True),
+    Case("statistics_unlocks", lambda c, w: _row(c, "statistics_unlocks", AID, report_revision=1,
+                                                 report_id=_id(c, "statistics_reports", _aid_report(c)),
+                                                 reason="自行解锁", unlocked_on=D),
+         why="局科室不能新增统计期间解锁", altered=True),
     # an answer to a doubt about another unit's entry
     Case("doubt_answers", lambda c, w: _row(
         c, "doubt_answers", AID, entry_id=_copy_of_lakou_entry(c, w), verification_revision=1,

@@ -153,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli import summary
 
     summary.add_parsers(commands, _parser)
+    from app.cli import statistics
+
+    statistics.add_parsers(commands, _parser)
     from app.cli import bulletin
 
     bulletin.add_parsers(commands, _parser)
@@ -377,6 +380,12 @@ def _summary(args: argparse.Namespace) -> int:
     return summary.handle(args, _open_existing)
 
 
+def _statistics(args: argparse.Namespace) -> int:
+    from app.cli import statistics
+
+    return statistics.handle(args, _open_existing)
+
+
 def _backup(args: argparse.Namespace) -> int:
     from app.cli import backup
 
@@ -414,6 +423,7 @@ HANDLERS = {
     "join": _exchange,
     "keys": _exchange,
     "summary": _summary,
+    "statistics": _statistics,
     "bulletin": _bulletin,
     "reminders": _reminders,
     "scoresheet": _scoresheet,

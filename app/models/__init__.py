@@ -32,6 +32,13 @@ from app.models.peer_rating import PeerRating
 from app.models.period_lock import PeriodUnlock
 from app.models.programme import Goal, GoalMetric, Phase, Programme
 from app.models.settings import LocalSetting
+from app.models.statistics_report import (
+    ReportStatus,
+    StatisticsDecision,
+    StatisticsReport,
+    StatisticsReview,
+    StatisticsUnlock,
+)
 from app.models.summary import (
     PhaseSummary,
     ReviewDecision,
@@ -44,7 +51,7 @@ from app.models.user import User
 from app.models.verification import DoubtAnswer, EntryVerification, VerificationStatus
 
 # The Alembic revision this code's models correspond to; a test keeps it equal to head.
-SCHEMA_HEAD = "0021"
+SCHEMA_HEAD = "0022"
 
 __all__ = [
     "SCHEMA_HEAD",
@@ -97,8 +104,13 @@ __all__ = [
     "RectificationItem",
     "RectificationStatus",
     "RectificationUpdate",
+    "ReportStatus",
     "ReviewDecision",
     "ScoreAdjustment",
+    "StatisticsDecision",
+    "StatisticsReport",
+    "StatisticsReview",
+    "StatisticsUnlock",
     "SubjectCategory",
     "SummaryPhoto",
     "SummaryReview",

@@ -65,6 +65,9 @@ PERMISSION_NAMES = {
     "ledger.export_full_names": "导出含完整姓名的台账",
     "ledger.verify": "核实台账（已核实、存疑）",
     "meeting.edit": "登记会议",
+    "statistics.draft": "填写统计报表",
+    "statistics.submit": "提交统计报表",
+    "statistics.review": "受理或退回统计报表，解锁已受理期间的台账",
     "audit.read": "查看审计日志",
 }
 

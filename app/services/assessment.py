@@ -38,6 +38,7 @@ RULE_CODES = {
     "brand_lead": "牵头创建品牌（已创建，每个）",
     "brand_participant": "参与创建品牌（已创建，每个）",
     "missing_meeting_report": "月度例会未汇报（每次）",
+    "late_statistics_report": "统计报表逾期报送或逾期未报（每份）",
 }
 DEFAULT_RULES = [
     {"code": "late_summary", "label": "阶段总结逾期", "points": -2, "cap": 4},
@@ -371,12 +372,21 @@ def _missing_reports(session: Session, programme_id: int, as_of: date) -> Counte
     return counts
 
 
+def _late_statistics(session: Session, programme_id: int, as_of: date) -> Counter[int | None]:
+    """Per unit: statistics reports (月报/季报) due before ``as_of`` that came late or have
+    not come (``statistics_reports.late_counts``)."""
+    from app.services.statistics_reports import late_counts
+
+    return late_counts(session, programme_id, as_of)
+
+
 COUNTERS: dict[str, Callable[[Session, int, date], Counter[int | None]]] = {
     "late_summary": _late_summaries,
     "overdue_rectification": _overdue_rectifications,
     "brand_lead": lambda s, p, d: _brands(s, p, d, lead=True),
     "brand_participant": lambda s, p, d: _brands(s, p, d, lead=False),
     "missing_meeting_report": _missing_reports,
+    "late_statistics_report": _late_statistics,
 }
 
 

@@ -67,12 +67,15 @@ KIND_LABELS: dict[str, str] = {
     "verify": "核实",
     "unlock": "解锁",
     "ledger_import": "导入台账",
+    "accept": "受理",
 }
 
 # Record kinds in Chinese, for descriptions (the exchange's labels, plus local tables).
 TABLE_LABELS: dict[str, str] = {
     "units": "单位", "attachments": "附件", "correction_subjects": "社区矫正对象", "local_settings": "本机设置",
     "entry_verifications": "台账核实", "doubt_answers": "存疑说明", "period_unlocks": "阶段解锁",
+    "statistics_reports": "统计报表", "statistics_reviews": "统计报表审核",
+    "statistics_unlocks": "统计期间解锁",
     "entry_kinds": "台账类型", "programmes": "实施方案", "agreement_templates": "责任状文本",
     "agreements": "责任状", "brands": "品牌", "duties": "职责", "goals": "目标", "inspections": "督查",
     "ledger_entries": "台账", "meetings": "例会", "pairings": "挂钩结对", "phases": "阶段",
@@ -93,6 +96,11 @@ _QUIET_COLUMNS = frozenset({"updated_at", "revision"})
 # first, then these for the columns it does not name.
 COLUMN_LABELS: dict[str, str] = {
     "answer": "说明",
+    "period_end": "统计期间止",
+    "period_start": "统计期间起",
+    "report_id": "统计报表",
+    "report_key": "报表",
+    "report_revision": "报表版本",
     "answered_on": "说明日期",
     "marked_on": "核实日期",
     "unlocked_on": "解锁日期",

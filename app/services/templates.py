@@ -179,6 +179,11 @@ def _check(data: dict[str, Any], filename: str) -> None:
             isinstance(rule.get("points"), int | float),
             f"考核项目“{rule.get('label', '')}”缺少分值",
         )
+    if "statistics" in data:
+        from app.services.statistics_reports import check_statistics_section
+
+        problem = check_statistics_section(data["statistics"])
+        need(problem is None, problem or "")
     if "peer_rating" in data.get("assessment", {}):
         from app.services.peer_ratings import check_items_section
 

@@ -78,7 +78,8 @@ KIND_LABELS = {
     "meeting_decisions": "例会议定事项", "meeting_reports": "例会汇报", "phase_summaries": "阶段总结",
     "rectification_items": "整改事项", "summary_photos": "总结照片", "aggregate_reports": "县级汇总",
     "summary_reviews": "总结审核", "entry_verifications": "台账核实", "doubt_answers": "存疑说明",
-    "period_unlocks": "阶段解锁", "rectification_updates": "整改进展", "assessment_schemes": "考核方案",
+    "period_unlocks": "阶段解锁", "statistics_reports": "统计报表", "statistics_reviews": "统计报表审核",
+    "statistics_unlocks": "统计期间解锁", "rectification_updates": "整改进展", "assessment_schemes": "考核方案",
     "score_adjustments": "考核加减分", "county_summaries": "全县总结", "judgement_scores": "考核评分",
     "manual_values": "指标完成值", "issued_bulletins": "进度通报", "peer_ratings": "结对部门评价",
 }  # fmt: skip

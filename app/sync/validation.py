@@ -585,9 +585,7 @@ def _open_period(check: RecordCheck, record: dict[str, Any], day: Any) -> None:
     )
     if local is not None and local >= int(record.get("revision") or 0):
         return
-    raise _Bad(
-        "entry_date", f"属于{closed.name}，该阶段总结已被县矫正办采用，台账已锁定，不能新增或修改"
-    )
+    raise _Bad("entry_date", f"属于{closed.name}，{closed.closed_by}，台账已锁定，不能新增或修改")
 
 
 def _as_date(value: Any) -> date | None:
@@ -687,6 +685,60 @@ def _unit(check: RecordCheck, record: dict[str, Any]) -> None:
         reference.check_unit_name(record["name"])
     except ValidationError as exc:
         raise _Bad("name", _service_reason(exc, record["name"])) from None
+
+
+def _statistics_report(check: RecordCheck, record: dict[str, Any]) -> None:
+    """A statistics report as ``statistics_reports.save_draft`` and ``submit_report`` keep it:
+    a form of its programme's template that the unit's kind reports on, one of the form's
+    periods, figures by the form's rules (complete once submitted), a 情况说明 not too long."""
+    from app.services import statistics_reports as sr
+
+    programme_id = check.programme_of(record)
+    if programme_id is None:
+        return  # the columns' check names the missing programme
+    key = record.get("report_key")
+    forms = {f.key: f for f in sr.report_forms(check.session, programme_id)}
+    form = forms.get(key) if isinstance(key, str) else None
+    if form is None:
+        raise _Bad("report_key", "不是本方案模板中的统计报表")
+    kind = check.unit_kind(record.get("unit_uuid") or "")
+    if kind is not None and kind.value not in form.unit_kinds:
+        raise _Bad("unit_uuid", f"所属单位的类别不报送“{form.name}”")
+    start, end = _as_date(record.get("period_start")), _as_date(record.get("period_end"))
+    if start is None or end is None:
+        return  # the columns' check names the bad date
+    period = sr.period_containing(form, start)
+    if (period.start, period.end) != (start, end):
+        raise _Bad("period_start", f"不是“{form.name}”的一个统计期间")
+    values = record.get("values")
+    if type(values) is not dict:
+        raise _Bad("values", "应为各项目的数字")
+    if set(values) - {f.key for f in form.figures}:
+        raise _Bad("values", "有报表中没有的项目")
+    for figure in form.figures:
+        problem = sr.value_problem(figure, values.get(figure.key))
+        if problem is not None:
+            raise _Bad(f"values.{figure.key}（{figure.label}）", _service_reason(
+                ValidationError(problem), None))  # fmt: skip
+    if record.get("status") == "submitted":
+        if sr.missing_values(form, values):
+            raise _Bad("values", "已提交的报表缺少数字")
+        if _as_date(record.get("submitted_on")) is None:
+            raise _Bad("submitted_on", "已提交的报表缺少提交日期")
+    if len(record.get("note") or "") > sr.MAX_NOTE_CHARS:
+        raise _Bad("note", f"超过 {sr.MAX_NOTE_CHARS} 字")
+
+
+def _statistics_decision(check: RecordCheck, record: dict[str, Any]) -> None:
+    """A decision (or an unlock) as the county's service writes it: a reason for a return,
+    none too long."""
+    from app.services import statistics_reports as sr
+
+    reason = record.get("reason") or ""
+    if record.get("decision") == "returned" and not reason.strip():
+        raise _Bad("reason", "退回时应写明原因")
+    if len(reason) > sr.MAX_REASON_CHARS:
+        raise _Bad("reason", f"超过 {sr.MAX_REASON_CHARS} 字")
 
 
 def _summary(check: RecordCheck, record: dict[str, Any]) -> None:
@@ -975,6 +1027,9 @@ _RULES: dict[str, Callable[[RecordCheck, dict[str, Any]], None]] = {
     "entry_kinds": _entry_kind,
     "units": _unit,
     "phase_summaries": _summary,
+    "statistics_reports": _statistics_report,
+    "statistics_reviews": _statistics_decision,
+    "statistics_unlocks": _statistics_decision,
 }
 
 
@@ -997,6 +1052,8 @@ def check_frozen(
         _check_issued_unchanged(session, table, batch, existing, sender)
     if table.name == "peer_ratings" and existing:
         _frozen_ratings(session, table, batch, existing, sender)
+    if table.name == "statistics_reports" and existing:
+        _frozen_statistics(session, table, batch, existing, sender)
     if table.name != "phase_summaries" or not existing:
         return
     from app.models import ReviewDecision, SummaryReview
@@ -1088,3 +1145,46 @@ def _frozen_ratings(
                 raise PackageError(check._message(record, _Bad(
                     key if record.get(key) != here[key] else "revision",
                     "改动了已报送的结对部门评价（评价报出后不再修改）")))  # fmt: skip
+
+
+# A submitted statistics report is frozen (its figures and 情况说明) until the county returns it.
+FROZEN_STATISTICS = ("status", "values", "note", "submitted_on", "deleted", "report_key",
+                     "period_start", "period_end", "programme_uuid", "unit_uuid")  # fmt: skip
+
+
+def _frozen_statistics(
+    session: Session, table: Table, batch: list[dict[str, Any]], existing: dict[str, Any],
+    sender: str,
+) -> None:  # fmt: skip
+    """Refuse a package that changes a report submitted here and not returned by the county."""
+    from app.models import StatisticsDecision, StatisticsReview
+
+    check = RecordCheck(session, table, UuidMap(session), sender)
+    tables = table.metadata.tables
+    for record in batch:
+        local = existing.get(record["uuid"])
+        if (local is None or local.deleted or local.status != "submitted"
+                or int(record["revision"]) <= local.revision):  # fmt: skip
+            continue  # not frozen here, or nothing the import would take
+        returned = session.scalar(
+            select(StatisticsReview.id).where(
+                StatisticsReview.report_id == local.id, StatisticsReview.deleted.is_(False),
+                StatisticsReview.report_revision == local.revision,
+                StatisticsReview.decision == StatisticsDecision.RETURNED).limit(1)
+        )  # fmt: skip
+        if returned is not None:
+            continue  # the county sent it back: the unit may change it and resubmit
+        here = {
+            "status": local.status, "values": local.values, "note": local.note,
+            "submitted_on": local.submitted_on.isoformat() if local.submitted_on else None,
+            "deleted": bool(local.deleted), "report_key": local.report_key,
+            "period_start": local.period_start.isoformat(),
+            "period_end": local.period_end.isoformat(),
+            "programme_uuid": check.ids.uuid_of(tables["programmes"], local.programme_id),
+            "unit_uuid": check.ids.uuid_of(tables["units"], local.unit_id),
+        }  # fmt: skip
+        for key in FROZEN_STATISTICS:
+            if record.get(key, here[key] if key == "deleted" else None) != here[key]:
+                raise PackageError(check._message(record, _Bad(
+                    key, "改动了已提交的统计报表（已提交的报表及其数字不再改动，"
+                         "县矫正办退回后才能修改并重新提交）")))  # fmt: skip

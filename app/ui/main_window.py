@@ -59,6 +59,7 @@ SECTIONS: list[tuple[str, str, str]] = [
     ("inspections", "督查整改", "登记督导检查发现的问题，跟踪整改期限与销号。"),
     ("brands", "品牌创建", "“律师+”“调解+”“普法+”“公证+”“法援+”等创新品牌的创建过程与成效。"),
     ("summaries", "阶段总结", "各科室阶段总结与图片资料的报送，县矫正办汇总后报市矫正办。"),
+    ("statistics", "统计报表", "各单位按月、按季度填报统计报表，县矫正办受理、汇总后报市矫正办。"),
     ("assessment", "考核与通报", ""),
     ("exchange", "数据交换", "用数据包文件（U 盘、内部邮件）在各单位与县矫正办之间交换数据。"),
     ("settings", "设置", ""),
@@ -104,6 +105,10 @@ def page_class(key: str) -> type[Page] | None:
         from app.ui.pages.summaries import SummariesPage
 
         return SummariesPage
+    if key == "statistics":
+        from app.ui.pages.statistics import StatisticsPage
+
+        return StatisticsPage
     if key == "assessment":
         from app.ui.pages.assessment import AssessmentPage
 
