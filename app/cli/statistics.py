@@ -47,9 +47,9 @@ def handle(args: argparse.Namespace, open_existing) -> int:
     xlsx = output_file(args.xlsx, ".xlsx")
     if pdf is None and xlsx is None:
         raise UserError("请用 --out 指定输出的 PDF 文件，或用 --xlsx 指定 Excel 文件。")
+    from app.reports.statistics_pdf import write_statistics_pdf as write_pdf
+    from app.reports.statistics_xlsx import write_statistics_xlsx as write_xlsx
     from app.services import statistics_reports as sr
-
-    write_pdf, write_xlsx = sr.table_writers()
 
     database = open_existing(args.db)
     try:

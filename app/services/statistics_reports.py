@@ -819,22 +819,3 @@ def period_label(start: date, end: date) -> str:
         if start.year == end.year and start.month % 3 == 1 and end.month == start.month + 2:
             return f"{start.year}年第{_QUARTERS[(start.month - 1) // 3]}季度"
     return f"{start.isoformat()}至{end.isoformat()}"
-
-
-def table_writers() -> tuple[Any, Any]:
-    """The builders ``write_statistics_pdf(table, path)`` and ``write_statistics_xlsx(table,
-    path)`` (``app.reports.statistics_pdf`` / ``statistics_xlsx``); UserError when this build
-    has none."""
-    try:
-        # (the builders arrive with their own branch: until then this build has none)
-        from app.reports.statistics_pdf import (  # type: ignore[import-not-found,unused-ignore]
-            write_statistics_pdf,
-        )
-        from app.reports.statistics_xlsx import (  # type: ignore[import-not-found,unused-ignore]
-            write_statistics_xlsx,
-        )
-    except ImportError:
-        raise UserError(
-            "本程序还不能生成统计汇总表文件（缺少汇总表的 PDF、Excel 模块）。"
-        ) from None
-    return write_statistics_pdf, write_statistics_xlsx

@@ -395,7 +395,9 @@ class StatisticsPage(Page):
             table = sr.county_table(session, form.key, period, made_on=today,
                                     programme_id=programme_id)  # fmt: skip
             report(1)
-            write_pdf, write_xlsx = sr.table_writers()
+            from app.reports.statistics_pdf import write_statistics_pdf as write_pdf
+            from app.reports.statistics_xlsx import write_statistics_xlsx as write_xlsx
+
             (write_xlsx if path.suffix.lower() == ".xlsx" else write_pdf)(table, path)
             report(2)
             return path
