@@ -122,6 +122,8 @@ class _AccountDialog(QDialog):
         from app.ui.dialogs.guarded import screen_limit
 
         layout = self.layout()
+        if layout is None:
+            return
         width = self.width()
         needed = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else -1
         needed = max(needed, layout.totalMinimumSize().height())
