@@ -55,6 +55,27 @@ def shipped_roles(no_real_user_data: Path) -> Iterator[None]:
         path.write_bytes(kept)
 
 
+@pytest.fixture
+def no_statistics_reports(no_real_user_data: Path) -> Iterator[None]:
+    """The shipped template without its ``[statistics]`` report forms (a county's copy in the
+    user data folder, which wins): a world for tests of 首页 and reminders written before the
+    月报/季报, where every unit would otherwise owe reports overdue."""
+    import re
+
+    from app.services.templates import TEMPLATES_DIR
+
+    shipped = (TEMPLATES_DIR / f"{TEMPLATE_KEY}.toml").read_text(encoding="utf-8")
+    kept = re.sub(r"(?ms)^\[\[?statistics[.\]].*?(?=^\[(?!\[?statistics[.\]])|\Z)", "", shipped)
+    assert "\n[statistics" not in kept and kept.count("[[units]]") == shipped.count("[[units]]")
+    path = no_real_user_data / "templates" / f"{TEMPLATE_KEY}.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(kept, encoding="utf-8")
+    try:
+        yield
+    finally:
+        path.unlink()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def command_line_login() -> Iterator[None]:
     """BANGJIAO_USER / BANGJIAO_PASSWORD for the test run (commands and subprocesses log in

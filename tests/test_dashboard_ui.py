@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from app.services import ledger
@@ -37,6 +38,7 @@ def _seed(db_path) -> dict[str, int]:
     return units
 
 
+@pytest.mark.usefixtures("no_statistics_reports")  # a world before the 月报/季报
 def test_figures_and_clicks_reach_the_records(qtbot, gui_app, db_path):
     units = _seed(db_path)
     home = open_page(qtbot, db_path, "home")

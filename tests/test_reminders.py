@@ -16,6 +16,9 @@ from app.services.meetings import DecisionInput, MeetingInput
 from app.services.settings import current_programme, local_unit
 from tests.helpers import unit_ids
 
+# a world before the 月报/季报 (their reminders: tests/test_statistics_reminders.py)
+pytestmark = pytest.mark.usefixtures("no_statistics_reports")
+
 AID = "法律援助中心"
 DECISION_DUE = date(2018, 8, 10)
 ITEM_DUE = date(2018, 9, 15)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView
 
@@ -13,6 +14,9 @@ from app.ui.dialogs.reminder_dialogs import ReminderUnitDialog, TodayPanel
 from app.ui.operations import running_tasks
 from tests.helpers import assert_fits_screen, drive_dialog, open_page
 from tests.test_reminders import AID, seed
+
+# a world before the 月报/季报 (their reminders: tests/test_statistics_reminders.py)
+pytestmark = pytest.mark.usefixtures("no_statistics_reports")
 
 DAY = date(2018, 9, 13)  # the decision (due 08-10) is overdue, the item (due 09-15) due soon
 

@@ -1,6 +1,7 @@
 """Everything overdue as of a date, in one list for the dashboard and the bulletin: phase
-summaries not sent by their deadline, rectification items past their deadline, months without
-a meeting, and meeting decisions past their due date."""
+summaries not sent by their deadline, statistics reports (月报/季报) not sent by their due day,
+rectification items past their deadline, months without a meeting, and meeting decisions past
+their due date."""
 
 from __future__ import annotations
 
@@ -46,6 +47,26 @@ def _summaries(session: Session, programme_id: int, as_of: date) -> list[Overdue
     return found
 
 
+def _statistics(session: Session, programme_id: int, as_of: date) -> list[OverdueItem]:
+    from app.services.statistics_reports import all_rows
+
+    return [
+        OverdueItem(
+            "统计报表",
+            row.unit,
+            f"{row.period.label}{row.form_name}"
+            + ("（草稿）未提交" if row.report_id else "未报送"),
+            row.due_on,
+            (as_of - row.due_on).days,
+            "statistics",
+            row.report_id,
+            row.unit_id,
+        )
+        for row in all_rows(session, programme_id, as_of)
+        if row.overdue(as_of)
+    ]
+
+
 def _rectifications(session: Session, programme_id: int, as_of: date) -> list[OverdueItem]:
     from app.services.inspections import overdue_items as overdue_rectifications
 
@@ -89,8 +110,9 @@ def overdue_items(session: Session, programme_id: int, as_of: date) -> list[Over
     """Every overdue item as of ``as_of``, the longest overdue first within each kind."""
     found = [
         *_summaries(session, programme_id, as_of),
+        *_statistics(session, programme_id, as_of),
         *_rectifications(session, programme_id, as_of),
         *_meetings(session, programme_id, as_of),
     ]
-    order = {"阶段总结": 0, "整改事项": 1, "例会议定事项": 2, "月度例会": 3}
+    order = {"阶段总结": 0, "统计报表": 1, "整改事项": 2, "例会议定事项": 3, "月度例会": 4}
     return sorted(found, key=lambda i: (order.get(i.kind, 9), -i.days_late, i.unit))

@@ -1,8 +1,8 @@
 """Reminders: what is overdue (red) and what falls due within N days (amber, N a local setting),
 for 首页's 待办与逾期 list, the 今日待办 panel shown on opening and the 催办单 PDF per unit.
 
-"Due soon" mirrors :mod:`app.services.overdue`: a phase summary not yet sent before its
-deadline, a rectification item not rectified before its deadline, an open meeting decision
+"Due soon" mirrors :mod:`app.services.overdue`: a phase summary or a statistics report not yet
+sent before its deadline, a rectification item not rectified before its deadline, an open meeting decision
 before its due date, and this month's meeting not yet held (due on the month's last day). An
 item is due soon from N days before its deadline through the deadline day itself; the day after
 it is overdue."""
@@ -25,7 +25,7 @@ DISMISSED_ON = "reminder_dismissed_on"
 DEFAULT_DUE_SOON_DAYS = 3
 MAX_DUE_SOON_DAYS = 60
 WHOLE_COUNTY = (UnitKind.COUNTY_OFFICE, UnitKind.CITY_OFFICE)
-KIND_ORDER = {"阶段总结": 0, "整改事项": 1, "例会议定事项": 2, "月度例会": 3}
+KIND_ORDER = {"阶段总结": 0, "统计报表": 1, "整改事项": 2, "例会议定事项": 3, "月度例会": 4}
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,21 @@ def _summaries_due(
     return found
 
 
+def _statistics_due(
+    session: Session, programme_id: int, today: date, days: int
+) -> list[ReminderItem]:
+    from app.services.statistics_reports import all_rows
+
+    found = []
+    for row in all_rows(session, programme_id, today):
+        # waiting: not sent (none or a draft) — overdue() on the day after says so
+        if _soon(row.due_on, today, days) and row.overdue(row.due_on + timedelta(days=1)):
+            waiting = "（草稿）尚未提交" if row.report_id else "尚未报送"
+            found.append(_item("统计报表", row.unit, f"{row.period.label}{row.form_name}{waiting}",
+                               row.due_on, today, "statistics", row.report_id, row.unit_id))  # fmt: skip
+    return found
+
+
 def _rectifications_due(session: Session, programme_id: int, today: date, days: int) -> list[ReminderItem]:  # fmt: skip
     from app.services.inspections import all_items
 
@@ -189,6 +204,7 @@ def due_soon_items(
     n = due_soon_days(session) if days is None else days
     found = [
         *_summaries_due(session, programme_id, today, n),
+        *_statistics_due(session, programme_id, today, n),
         *_rectifications_due(session, programme_id, today, n),
         *_meetings_due(session, programme_id, today, n),
     ]
