@@ -121,9 +121,14 @@ def test_photos_added_with_a_key_are_sealed_and_read_back_plain(database, tmp_pa
     store = database.attachments
     files = _assert_nothing_readable(database)
     kinds = {p.relative_to(store.root).parts[0] for p in files}
-    assert kinds == {"originals", "reduced", "thumbs"}  # the big JPEG got a reduced copy
+    # the big JPEG got a reduced copy; both got their print copies as they were added
+    assert kinds == {"originals", "reduced", "thumbs", "print"}
     for source in (jpeg, png):
         sha = _sha(source)
+        kept = store.print_copy_path(sha).read_bytes()
+        assert kept.startswith(FILE_MAGIC) and not kept.startswith(JPEG_MAGIC)  # sealed
+        with Image.open(io.BytesIO(store.print_copy_bytes(sha))) as printed:
+            assert printed.format == "JPEG" and max(printed.size) <= PHOTO_MAX_SIDE
         assert store.is_sealed(sha) and store.read_original(sha) == source.read_bytes()
         assert store.plain_size(sha) == source.stat().st_size
         with Image.open(io.BytesIO(store.thumbnail_bytes(sha))) as thumb:

@@ -699,8 +699,9 @@ def _import_package(
         shas = session.scalars(
             select(Attachment.sha256).where(Attachment.uuid.in_(summary.summary_photos))
         ).all() if summary.summary_photos else []  # fmt: skip
-    if shas:  # photos chosen for summaries: their print copies now, so the county PDF is quick
-        from app.reports.summary_pdf import make_print_copies
+    # the photos that came (and those chosen for summaries): their reduced copies, print copies
+    # and thumbnails now, so the county's PDFs (summaries, 台账卷) and lists need not make them
+    from app.services.attachments import make_all_previews
 
-        make_print_copies(store, shas)
+    make_all_previews(store, [*missing, *shas])
     return summary
