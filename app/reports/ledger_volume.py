@@ -38,6 +38,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.frames import Frame
 
+from app.models import VerificationStatus
 from app.reports.official import (
     BOTTOM,
     LEADING,
@@ -325,9 +326,37 @@ def _cover(volume: Volume, st: Styles) -> Story:
     ]
 
 
+def _mark_short(entry: VolumeEntry) -> str:
+    """The contents' 核实 cell: 已核实, 存疑 (已说明 under it once the unit answered), or ""."""
+    mark = entry.verification
+    if mark is None:
+        return ""
+    if mark.status == VerificationStatus.DOUBTFUL and mark.answer:
+        return "存疑\n已说明"
+    return str(mark.status.value)
+
+
+def _mark_rows(entry: VolumeEntry, st: Styles) -> list[list[Paragraph]]:
+    """The entry page's 核实 rows: the county's mark with its date; a doubt's reason, and the
+    unit's answer when it answered; none for an unmarked entry."""
+    mark = entry.verification
+    if mark is None:
+        return []
+    text = f"{mark.status.value}（县矫正办，{cn_date(mark.marked_on)}）"
+    if mark.status == VerificationStatus.DOUBTFUL:
+        text += f"\n存疑原因：{mark.reason}"
+    rows = [[_p("核实", st["label"]), _p(text, st["cell"])]]
+    if mark.status == VerificationStatus.DOUBTFUL and mark.answer:
+        answered = f"（{cn_date(mark.answered_on)}）" if mark.answered_on else ""
+        rows.append([_p("单位说明", st["label"]), _p(mark.answer + answered, st["cell"])])
+    return rows
+
+
 def _contents(volume: Volume, st: Styles) -> Story:
-    head = ["序号", "档号", "日期", "题名", "页号"]
-    widths = [12 * mm, 40 * mm, 24 * mm, TEXT_WIDTH - 76 * mm - NUMBER_WIDTH, NUMBER_WIDTH]
+    head = ["序号", "档号", "日期", "题名", "核实", "页号"]
+    mark_width = 17 * mm
+    title_width = TEXT_WIDTH - 76 * mm - mark_width - NUMBER_WIDTH
+    widths = [12 * mm, 40 * mm, 24 * mm, title_width, mark_width, NUMBER_WIDTH]
     rows: list[list[object]] = [[_p(h, st["toc_head"]) for h in head]]
     for n, entry in enumerate(volume.entries, 1):
         rows.append([
@@ -335,6 +364,7 @@ def _contents(volume: Volume, st: Styles) -> Story:
             _p(entry.archive_number, st["toc_cell_center"]),
             _p(entry.entry_date.isoformat(), st["toc_cell_center"]),
             _p(entry.title, st["toc_cell"]),
+            _p(_mark_short(entry), st["toc_cell_center"]),
             PageRef(n, st["toc_cell"].fontName, st["toc_cell"].fontSize),
         ])  # fmt: skip
     table = ruled_table(rows, widths, st, extra=[("RIGHTPADDING", (-1, 1), (-1, -1), 6)])
@@ -360,6 +390,7 @@ def _entry(
     ]
     label_width = 38 * mm
     rows = [[_p(label, st["label"]), _p(value, st["cell"])] for label, value in entry.fields]
+    rows += _mark_rows(entry, st)
     table = Table(rows, colWidths=[label_width, TEXT_WIDTH - label_width])
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), st["cell"].fontName),
