@@ -293,8 +293,13 @@ def test_a_package_between_sealed_databases_carries_the_photos(offices, tmp_path
         county_key.open_bytes(data, f"original {sha}")  # sealed with the importer's key …
         with pytest.raises(VaultError):
             unit_key.open_bytes(data, f"original {sha}")  # … not the sender's
+        # its print copy made as it arrived (the county's PDFs need not make it), sealed too
+        kept = county_key.open_bytes(store.print_copy_path(sha).read_bytes(), f"print {sha}")
+        with Image.open(io.BytesIO(kept)) as printed:
+            assert printed.format == "JPEG" and max(printed.size) <= PHOTO_MAX_SIDE
         with Image.open(io.BytesIO(store.thumbnail_bytes(sha))) as thumb:
             assert thumb.format == "JPEG"
+    assert store.has_reduced_copy(_sha(jpeg))  # made as it arrived: the big photo's
     _assert_nothing_readable(county)
     with county.session() as s:
         assert {a.size_bytes for a in s.scalars(select(Attachment))} == {

@@ -82,7 +82,7 @@ def _stream_out(document: Any, target: object) -> None:
     offsets for the cross-reference table; it joins nothing at the end, and SaveToFile writes
     that empty rest to ``target``. Nothing is changed when ``target`` is a file name or the
     collector is not the one this was written against."""
-    out = getattr(document, "__accum__", None)
+    out: Any = getattr(document, "__accum__", None)
     write = getattr(target, "write", None)
     strings = getattr(out, "strings", None)
     if write is None or not isinstance(strings, list) or out.write != strings.append:

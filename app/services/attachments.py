@@ -3,10 +3,10 @@
 Files are named by their SHA-256 (of the plain content) and stored once however often they are
 used. Large photos are kept as they are; a reduced copy (for screens), a print copy (for the
 PDFs: summaries, 台账卷) and a thumbnail are made next to them from one decoding of the photo
-(:meth:`AttachmentStore.make_previews`: right away for a photo a user adds, and for photos a
-package brings once it is imported; an import of an Excel workbook leaves them to the first
-look), or each when first asked for. Content is checked, not the file name: only real JPEG/PNG
-images and PDFs pass.
+(:meth:`AttachmentStore.make_previews`: right away for a photo a user adds), or each when first
+asked for; a package's photos get their print copies once it is imported
+(:func:`make_print_copies`), the rest on first look. Content is checked, not the file name:
+only real JPEG/PNG images and PDFs pass.
 
 Sealed at rest: when the database has a data key (``app.models.sealed``), every file the store
 writes — originals, reduced copies, thumbnails, print copies — is sealed with it (AES-GCM
@@ -624,17 +624,19 @@ def _needs_reduced_copy(data: bytes, verdict: str) -> bool | None:
         return None
 
 
-def make_all_previews(store: AttachmentStore, shas: Iterable[str]) -> None:
-    """Make the previews (reduced copy, print copy, thumbnail) of these stored photos that
-    are not made yet, on all cores (Pillow and AES release the GIL): photos a package brought,
-    so the PDFs printed over them need not make their print copies first."""
+def make_print_copies(store: AttachmentStore, shas: Iterable[str]) -> int:
+    """Make the print copies of these stored photos not made yet (:meth:`AttachmentStore.
+    print_copy`), on all cores (Pillow and AES release the GIL): for photos a package brought,
+    so the PDFs printed over them (summaries, 台账卷) need not make them first. Returns how
+    many of them have one now."""
     todo = [sha for sha in dict.fromkeys(shas) if store.has(sha)]
     if not todo:
-        return
+        return 0
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 2)) as pool:
-        list(pool.map(store.make_previews, todo))
+        list(pool.map(store.print_copy, todo))
+    return sum(1 for sha in todo if store.print_copy_path(sha).exists())
 
 
 def seal_store_files(store: AttachmentStore, key: DataKey) -> int:

@@ -696,12 +696,19 @@ def _import_package(
     # may have renewed it), else every later import would renew it again until the next export.
     with database.session() as session:
         identity.remember_issued(session, database.file)
-        shas = session.scalars(
+        shas = list(session.scalars(
             select(Attachment.sha256).where(Attachment.uuid.in_(summary.summary_photos))
-        ).all() if summary.summary_photos else []  # fmt: skip
-    # the photos that came (and those chosen for summaries): their reduced copies, print copies
-    # and thumbnails now, so the county's PDFs (summaries, 台账卷) and lists need not make them
-    from app.services.attachments import make_all_previews
+        )) if summary.summary_photos else []  # fmt: skip
+        for start in range(0, len(missing), 500):  # the photos that came (not the PDFs)
+            shas += session.scalars(
+                select(Attachment.sha256).where(
+                    Attachment.sha256.in_(missing[start : start + 500]),
+                    Attachment.media_type.like("image/%"),
+                )
+            ).all()
+    # their print copies now, so the PDFs printed over them (summaries, 台账卷) are quick;
+    # reduced copies and thumbnails are made when they are first looked at
+    from app.services.attachments import make_print_copies
 
-    make_all_previews(store, [*missing, *shas])
+    make_print_copies(store, shas)
     return summary
