@@ -16,7 +16,8 @@ Then each step runs in its own process; "peak" is that process's high-water RSS 
   dry run  import_package(county, dry_run=True)
   import   import_package(county), into a fresh copy of the county database; then, not in
            its time, the first look: thumbnails of 50 imported photos, which the store makes
-           on demand (an import makes no previews)
+           on demand (an import makes only the photos' print copies, after its commit:
+           the phase "photos: print copies")
   floor    plain sqlite3: executemany of the very rows the import wrote to ledger_entries
            (same columns, same stored values, ids assigned by SQLite as in the import) into a
            copy of the county database as the import found it, in one transaction, WAL,
@@ -327,6 +328,7 @@ def step_export(unit_file: Path, package: Path) -> dict[str, Any]:
 def _import_phases() -> Phases:
     from sqlalchemy.orm import Session
 
+    from app.services import attachments
     from app.services.attachments import AttachmentStore
     from app.sync import exchange
     from app.sync.package import VerifiedPackage
@@ -343,6 +345,7 @@ def _import_phases() -> Phases:
     phases.wrap(VerifiedPackage, "extract_file", lambda *_a, **_k: "photos: extract")
     phases.wrap(AttachmentStore, "add_verified", lambda *_a: "photos: store")
     phases.wrap(AttachmentStore, "make_previews", lambda *_a: "photos: previews")
+    phases.wrap(attachments, "make_print_copies", lambda *_a: "photos: print copies")
     phases.wrap(Session, "commit", lambda *_a: "commit")
     return phases
 

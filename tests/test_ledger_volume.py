@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -11,9 +12,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app.models import ArchiveNumber, LedgerEntry
+from app.models import ArchiveNumber, Attachment, DoubtAnswer, EntryAttachment, LedgerEntry
+from app.models.sealed import FILE_MAGIC
 from app.reports.ledger_volume import render_volume
-from app.services import ledger, volumes
+from app.reports.summary_pdf import PHOTO_MAX_SIDE
+from app.services import ledger, verification, volumes
 from app.services.errors import UserError
 from app.services.ledger import EntryInput, PhotoInput
 from app.services.subjects import SubjectInput
@@ -342,3 +345,70 @@ def test_a_viewer_may_not_print_a_volume(qtbot, db_path):
     page = window.open_section("ledger")
     assert not page.volume_button.isEnabled()
     assert "查看" in page.volume_button.toolTip()
+
+
+def _entry_page(pages: list[str], archive_number: str) -> str:
+    """The text of the page an entry begins on."""
+    return next(
+        p for p in pages if f"档号：{archive_number}　" in p or f"档号：{archive_number} " in p
+    )
+
+
+def test_the_volume_shows_the_county_mark_on_entries_and_in_the_contents(database, filled):
+    verified, doubtful, answered, unmarked = filled[:4]
+    with database.session() as s:
+        verification.mark_entry(s, verified, "已核实", "", date(2019, 1, 3))
+        verification.mark_entry(
+            s, doubtful, "存疑", f"照片与{SUBJECT_NAME}的活动不符", date(2019, 1, 3)
+        )
+        mark = verification.mark_entry(s, answered, "存疑", "签到表缺页", date(2019, 1, 3))
+        # the unit's answer, as its package brings it to the county
+        s.add(DoubtAnswer(entry_id=answered, verification_revision=mark.revision,
+                          answer="签到表第二页已补拍上传", answered_on=date(2019, 1, 4),
+                          owner_unit_id=unit_ids(s)[UNIT]))  # fmt: skip
+    pdf, volume = _volume_pdf(database)
+    pages = _pages(pdf)
+    numbers = [e.archive_number for e in volume.entries]  # in date order, as ``filled``
+    page = {n: _entry_page(pages, numbers[filled.index(n)]).replace("\n", "") for n in filled}
+    assert "核实已核实（县矫正办，2019年1月3日）" in page[verified]
+    assert "存疑（县矫正办，2019年1月3日）" in page[doubtful]
+    assert "存疑原因：照片与李**的活动不符" in page[doubtful]  # names masked here too
+    assert "单位说明" not in page[doubtful]
+    assert "存疑原因：签到表缺页" in page[answered]
+    assert "单位说明签到表第二页已补拍上传（2019年1月4日）" in page[answered]
+    for n in filled[3:]:
+        assert "核实" not in page[n] and "存疑" not in page[n], n
+    assert SUBJECT_NAME not in "".join(pages)
+    contents = "\n".join(p for p in pages if "卷 内 目 录" in p)
+    rows = [line.strip() for line in contents.splitlines()]
+    assert "核实" in rows  # the column's head
+
+    def mark_after(number: str) -> list[str]:  # the cells between an entry's 档号 and its page
+        start = rows.index(number)
+        end = next(i for i in range(start + 1, len(rows)) if rows[i].isdigit())
+        return [r for r in rows[start + 1 : end] if r in ("已核实", "存疑", "已说明")]
+
+    assert mark_after(numbers[filled.index(verified)]) == ["已核实"]
+    assert mark_after(numbers[filled.index(doubtful)]) == ["存疑"]
+    assert mark_after(numbers[filled.index(answered)]) == ["存疑", "已说明"]
+    assert mark_after(numbers[filled.index(unmarked)]) == []
+    assert list(_contents_pages(contents)) == numbers  # page numbers still read back
+
+
+def test_a_volume_over_a_store_without_print_copies_still_prints_every_photo(database, filled):
+    store = database.attachments
+    with database.session() as s:
+        shas = s.scalars(
+            select(Attachment.sha256)
+            .join(EntryAttachment, EntryAttachment.attachment_id == Attachment.id)
+            .where(EntryAttachment.entry_id.in_(filled))
+        ).all()
+    assert shas and all(store.print_copy_path(sha).exists() for sha in shas)  # made on adding
+    shutil.rmtree(store.root / "print")  # a store from before print copies were made on adding
+    pdf, volume = _volume_pdf(database)
+    reader = PdfReader(io.BytesIO(pdf))
+    sizes = [image.image.size for page in reader.pages for image in page.images]
+    assert len(sizes) == volume.photo_count == len(shas)
+    assert all(max(size) == PHOTO_MAX_SIDE for size in sizes)  # 2400 px in
+    for sha in shas:  # made again for the volume, and kept sealed
+        assert store.print_copy_path(sha).read_bytes().startswith(FILE_MAGIC)

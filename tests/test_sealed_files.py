@@ -120,9 +120,14 @@ def test_photos_added_with_a_key_are_sealed_and_read_back_plain(database, tmp_pa
     store = database.attachments
     files = _assert_nothing_readable(database)
     kinds = {p.relative_to(store.root).parts[0] for p in files}
-    assert kinds == {"originals", "reduced", "thumbs"}  # the big JPEG got a reduced copy
+    # the big JPEG got a reduced copy; both got their print copies as they were added
+    assert kinds == {"originals", "reduced", "thumbs", "print"}
     for source in (jpeg, png):
         sha = _sha(source)
+        kept = store.print_copy_path(sha).read_bytes()
+        assert kept.startswith(FILE_MAGIC) and not kept.startswith(JPEG_MAGIC)  # sealed
+        with Image.open(io.BytesIO(store.print_copy_bytes(sha))) as printed:
+            assert printed.format == "JPEG" and max(printed.size) <= PHOTO_MAX_SIDE
         assert store.is_sealed(sha) and store.read_original(sha) == source.read_bytes()
         assert store.plain_size(sha) == source.stat().st_size
         with Image.open(io.BytesIO(store.thumbnail_bytes(sha))) as thumb:
@@ -273,6 +278,10 @@ def test_a_package_between_sealed_databases_carries_the_photos(offices, tmp_path
         county_key.open_bytes(data, f"original {sha}")  # sealed with the importer's key …
         with pytest.raises(VaultError):
             unit_key.open_bytes(data, f"original {sha}")  # … not the sender's
+        # its print copy made as it arrived (the county's PDFs need not make it), sealed too
+        kept = county_key.open_bytes(store.print_copy_path(sha).read_bytes(), f"print {sha}")
+        with Image.open(io.BytesIO(kept)) as printed:
+            assert printed.format == "JPEG" and max(printed.size) <= PHOTO_MAX_SIDE
         with Image.open(io.BytesIO(store.thumbnail_bytes(sha))) as thumb:
             assert thumb.format == "JPEG"
     _assert_nothing_readable(county)

@@ -8,16 +8,14 @@ in the left margin of every page (bound on the left, printed on one side: number
 
 The contents' page numbers are PDF forms drawn where each entry begins, so the volume is laid
 out once (not twice as ReportLab's ``multiBuild`` would): the contents' layout does not depend
-on the numbers, which all have room for four digits. Photos are printed from their reduced
-copies (``store.reduced_bytes``, at most 1600 px), downscaled once more to print size (kept in
-the store's ``print/`` folder, as for summaries), so 600 photos stay well under 100 MB.
+on the numbers, which all have room for four digits. Photos are printed from their print copies
+(``app.reports.print_photos``, ≤ 960 px, as for summaries: made when the photo was added), each
+JPEG read from the store only when the file is written, so 600 photos stay well under 100 MB.
 """
 
 from __future__ import annotations
 
 import io
-import os
-from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
@@ -40,7 +38,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.frames import Frame
 
-from app.models.sealed import VaultError
+from app.models import VerificationStatus
 from app.reports.official import (
     BOTTOM,
     LEADING,
@@ -57,13 +55,8 @@ from app.reports.official import (
     cn_date,
     ruled_table,
 )
-from app.reports.summary_pdf import (
-    ORIENTATION,
-    PHOTO_BOX,
-    PHOTO_MAX_SIDE,
-    PHOTO_QUALITY,
-    summary_styles,
-)
+from app.reports.print_photos import PrintPhotos, Size
+from app.reports.summary_pdf import PHOTO_BOX, summary_styles
 from app.reports.typesetting import Paragraph
 from app.services.errors import UserError
 
@@ -82,103 +75,49 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
-class VolumePhotos:
-    """The volume's photos at print size, made from their reduced copies
-    (``store.reduced_bytes``: upright, at most 1600 px) and kept in the store's ``print/``
-    folder as for summaries. Only their sizes are held while the volume is laid out; each
-    picture's JPEG is read when its page is drawn, so memory holds the pictures once (in the
-    PDF being written), not twice."""
-
-    def __init__(self, store: AttachmentStore) -> None:
-        self.store = store
-        self._sizes: dict[str, tuple[int, int] | None] = {}
-        self._held: dict[str, bytes] = {}  # copies a read-only store could not keep
-
-    def _make(self, sha: str) -> tuple[int, int] | None:
-        from PIL import Image as PILImage
-
-        try:
-            kept = self.store.print_copy_bytes(sha)
-            if kept is not None:
-                with PILImage.open(io.BytesIO(kept)) as image:
-                    return image.width, image.height
-        except (OSError, VaultError):
-            pass  # a damaged copy: made again
-        try:
-            reduced = self.store.reduced_bytes(sha)
-        except (OSError, VaultError):  # lost or altered: the cell says it cannot be read
-            return None
-        made = _print_copy(reduced)
-        if made is None:
-            return None
-        try:
-            self.store.save_print_copy(sha, made[0])
-        except (OSError, UserError):  # read-only store: held for this volume only
-            self._held[sha] = made[0]
-        return made[1], made[2]
-
-    def prefetch(self, shas: Iterable[str]) -> None:
-        """Make every print copy not yet made, on all cores (Pillow and AES release the GIL)."""
-        todo = list(dict.fromkeys(sha for sha in shas if sha not in self._sizes))
-        if not todo:
-            return
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-            self._sizes.update(zip(todo, pool.map(self._make, todo), strict=True))
-
-    def size(self, sha: str) -> tuple[int, int] | None:
-        """The print copy's width and height in pixels; None when the photo cannot be read."""
-        if sha not in self._sizes:
-            self._sizes[sha] = self._make(sha)
-        return self._sizes[sha]
-
-    def jpeg(self, sha: str) -> bytes | None:
-        """The print copy's JPEG (read again from the store)."""
-        if sha in self._held:
-            return self._held[sha]
-        try:
-            return self.store.print_copy_bytes(sha)
-        except (OSError, VaultError):
-            return None
-
-
-def _print_copy(data: bytes) -> tuple[bytes, int, int] | None:
-    """The print copy of a photo as summaries make it (upright RGB JPEG at most
-    ``PHOTO_MAX_SIDE`` px, quality ``PHOTO_QUALITY``), resampled bilinearly: from a reduced copy
-    (≤ 1600 px) that is a third of the time of Lanczos, with no difference seen in print."""
-    from PIL import Image as PILImage
-    from PIL import ImageOps
-
-    image: PILImage.Image
-    try:
-        with PILImage.open(io.BytesIO(data)) as image:
-            if image.getexif().get(ORIENTATION, 1) != 1:  # a small original kept as it was
-                image = ImageOps.exif_transpose(image)
-            image = image.convert("RGB")
-            image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE), PILImage.Resampling.BILINEAR)
-            out = io.BytesIO()
-            image.save(out, "JPEG", quality=PHOTO_QUALITY)
-            return out.getvalue(), image.width, image.height
-    except (OSError, ValueError):
-        return None
+def _stream_out(document: Any, target: object) -> None:
+    """From now on, write the PDF's pieces to ``target`` as ReportLab formats them (those it
+    formatted so far first), instead of collecting them all and joining them at the end (twice
+    the file's size in memory: ≈ 90 MB for 600 photos). ReportLab's PDFFile still counts the
+    offsets for the cross-reference table; it joins nothing at the end, and SaveToFile writes
+    that empty rest to ``target``. Nothing is changed when ``target`` is a file name or the
+    collector is not the one this was written against."""
+    out: Any = getattr(document, "__accum__", None)
+    write = getattr(target, "write", None)
+    strings = getattr(out, "strings", None)
+    if write is None or not isinstance(strings, list) or out.write != strings.append:
+        return
+    for piece in strings:
+        write(piece)
+    strings.clear()
+    out.write = write
 
 
 class _StoredJpeg(PDFImageXObject):  # type: ignore[misc]  # reportlab is untyped
     """A print copy as a PDF image whose JPEG is read from the store only when the file is
-    written, and let go right after: the PDF's pictures are never all held at once."""
+    written, and let go right after: the PDF's pictures are never all held at once, and (the
+    file being written as it is formatted, ``_stream_out``) neither is the file."""
 
-    def __init__(self, name: str, photos: VolumePhotos, sha: str, size: tuple[int, int]) -> None:
+    def __init__(
+        self,
+        name: str,
+        photos: PrintPhotos,
+        store: AttachmentStore,
+        sha: str,
+        size: Size,
+        target: object,
+    ) -> None:
         super().__init__(name)
-        self.photos, self.sha = photos, sha
+        self.photos, self.store, self.sha, self.target = photos, store, sha, target
         self.width, self.height = size
         self.bitsPerComponent = 8
-        self.colorSpace = "DeviceRGB"  # print copies are RGB JPEGs (summary_pdf._downscaled)
+        self.colorSpace = "DeviceRGB"  # print copies are RGB JPEGs (attachments._print_jpeg)
         self._filters = ("DCTDecode",)
         self.streamContent = b""
 
     def format(self, document: Any) -> bytes:
-        self.streamContent = self.photos.jpeg(self.sha) or b""
+        _stream_out(document, self.target)
+        self.streamContent = self.photos.jpeg(self.store, self.sha) or b""
         try:
             return super().format(document)  # type: ignore[no-any-return]
         finally:
@@ -189,22 +128,26 @@ class LazyPicture(Flowable):  # type: ignore[misc]  # reportlab is untyped
     """A photo drawn ``width`` × ``height`` (an image XObject per photo, shared when the same
     photo is on two entries); its JPEG goes into the file only when the file is written."""
 
-    def __init__(self, photos: VolumePhotos, sha: str, width: float, height: float) -> None:
+    def __init__(
+        self, photos: PrintPhotos, store: AttachmentStore, sha: str, width: float, height: float
+    ) -> None:
         super().__init__()
-        self.photos, self.sha, self.width, self.height = photos, sha, width, height
+        self.photos, self.store, self.sha = photos, store, sha
+        self.width, self.height = width, height
 
     def wrap(self, *_args: float) -> tuple[float, float]:
         return self.width, self.height
 
     def draw(self) -> None:
         canvas = self.canv
-        size = self.photos.size(self.sha)
+        size = self.photos.size(self.store, self.sha)
         if size is None:
             return
         name = f"photo{self.sha[:32]}"
         registered = canvas._doc.getXObjectName(name)
         if canvas._doc.idToObject.get(registered) is None:
-            image = _StoredJpeg(name, self.photos, self.sha, size)
+            target = canvas._doctemplate.filename  # the file (object) the PDF goes to
+            image = _StoredJpeg(name, self.photos, self.store, self.sha, size, target)
             canvas._setXObjects(image)
             canvas._doc.Reference(image, registered)
             canvas._doc.addForm(name, image)
@@ -216,23 +159,27 @@ class LazyPicture(Flowable):  # type: ignore[misc]  # reportlab is untyped
         canvas._formsinuse.append(name)  # in the page's resources
 
 
-def _photo_cell(photo: VolumePhoto, photos: VolumePhotos, st: Styles) -> Story:
-    size = photos.size(photo.sha256)
+def _photo_cell(
+    photo: VolumePhoto, photos: PrintPhotos, store: AttachmentStore, st: Styles
+) -> Story:
+    size = photos.size(store, photo.sha256)
     box_w, box_h = PHOTO_BOX
     if size is None:
         flowable: Flowable = _p("（照片文件无法读取）", st["cell_center"])
     else:
         width, height = size
         scale = min(box_w / width, box_h / height)
-        flowable = LazyPicture(photos, photo.sha256, width * scale, height * scale)
+        flowable = LazyPicture(photos, store, photo.sha256, width * scale, height * scale)
     return [flowable, Spacer(0, 2 * mm), _p(photo.caption, st["caption"])]
 
 
-def _photo_rows(items: list[VolumePhoto], photos: VolumePhotos, st: Styles) -> Story:
+def _photo_rows(
+    items: list[VolumePhoto], photos: PrintPhotos, store: AttachmentStore, st: Styles
+) -> Story:
     """Photos two to a row, each with its caption under it (as in summaries)."""
     flowables: Story = []
     for start in range(0, len(items), 2):
-        cells = [_photo_cell(p, photos, st) for p in items[start : start + 2]]
+        cells = [_photo_cell(p, photos, store, st) for p in items[start : start + 2]]
         while len(cells) < 2:
             cells.append([])
         table = Table([cells], colWidths=[TEXT_WIDTH / 2] * 2)
@@ -406,9 +353,37 @@ def _cover(volume: Volume, st: Styles) -> Story:
     ]
 
 
+def _mark_short(entry: VolumeEntry) -> str:
+    """The contents' 核实 cell: 已核实, 存疑 (已说明 under it once the unit answered), or ""."""
+    mark = entry.verification
+    if mark is None:
+        return ""
+    if mark.status == VerificationStatus.DOUBTFUL and mark.answer:
+        return "存疑\n已说明"
+    return str(mark.status.value)
+
+
+def _mark_rows(entry: VolumeEntry, st: Styles) -> list[list[Paragraph]]:
+    """The entry page's 核实 rows: the county's mark with its date; a doubt's reason, and the
+    unit's answer when it answered; none for an unmarked entry."""
+    mark = entry.verification
+    if mark is None:
+        return []
+    text = f"{mark.status.value}（县矫正办，{cn_date(mark.marked_on)}）"
+    if mark.status == VerificationStatus.DOUBTFUL:
+        text += f"\n存疑原因：{mark.reason}"
+    rows = [[_p("核实", st["label"]), _p(text, st["cell"])]]
+    if mark.status == VerificationStatus.DOUBTFUL and mark.answer:
+        answered = f"（{cn_date(mark.answered_on)}）" if mark.answered_on else ""
+        rows.append([_p("单位说明", st["label"]), _p(mark.answer + answered, st["cell"])])
+    return rows
+
+
 def _contents(volume: Volume, st: Styles) -> Story:
-    head = ["序号", "档号", "日期", "题名", "页号"]
-    widths = [12 * mm, 40 * mm, 24 * mm, TEXT_WIDTH - 76 * mm - NUMBER_WIDTH, NUMBER_WIDTH]
+    head = ["序号", "档号", "日期", "题名", "核实", "页号"]
+    mark_width = 17 * mm
+    title_width = TEXT_WIDTH - 76 * mm - mark_width - NUMBER_WIDTH
+    widths = [12 * mm, 40 * mm, 24 * mm, title_width, mark_width, NUMBER_WIDTH]
     rows: list[list[object]] = [[_p(h, st["toc_head"]) for h in head]]
     for n, entry in enumerate(volume.entries, 1):
         rows.append([
@@ -416,6 +391,7 @@ def _contents(volume: Volume, st: Styles) -> Story:
             _p(entry.archive_number, st["toc_cell_center"]),
             _p(entry.entry_date.isoformat(), st["toc_cell_center"]),
             _p(entry.title, st["toc_cell"]),
+            _p(_mark_short(entry), st["toc_cell_center"]),
             PageRef(n, st["toc_cell"].fontName, st["toc_cell"].fontSize),
         ])  # fmt: skip
     table = ruled_table(rows, widths, st, extra=[("RIGHTPADDING", (-1, 1), (-1, -1), 6)])
@@ -428,7 +404,9 @@ def _contents(volume: Volume, st: Styles) -> Story:
     ]
 
 
-def _entry(n: int, entry: VolumeEntry, st: Styles, photos: VolumePhotos) -> Story:
+def _entry(
+    n: int, entry: VolumeEntry, st: Styles, photos: PrintPhotos, store: AttachmentStore
+) -> Story:
     font, size = st["toc_cell"].fontName, st["toc_cell"].fontSize
     story: Story = [
         EntryStart(
@@ -439,6 +417,7 @@ def _entry(n: int, entry: VolumeEntry, st: Styles, photos: VolumePhotos) -> Stor
     ]
     label_width = 38 * mm
     rows = [[_p(label, st["label"]), _p(value, st["cell"])] for label, value in entry.fields]
+    rows += _mark_rows(entry, st)
     table = Table(rows, colWidths=[label_width, TEXT_WIDTH - label_width])
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), st["cell"].fontName),
@@ -454,7 +433,7 @@ def _entry(n: int, entry: VolumeEntry, st: Styles, photos: VolumePhotos) -> Stor
         story += [_p(line, st["body"]) for line in entry.body.split("\n") if line.strip()]
     pictures = [p for p in entry.photos if p.is_image]
     if pictures:  # the heading kept with the first row of photos, not a fixed height
-        rows = _photo_rows(pictures, photos, st)
+        rows = _photo_rows(pictures, photos, store, st)
         story.append(KeepTogether([_p(f"图片资料（{len(pictures)}张）", st["heading"]), rows[0]]))
         story += rows[1:]
     others = [p.name for p in entry.photos if not p.is_image]
@@ -463,13 +442,13 @@ def _entry(n: int, entry: VolumeEntry, st: Styles, photos: VolumePhotos) -> Stor
     return story
 
 
-def volume_story(volume: Volume, st: Styles, photos: VolumePhotos) -> Story:
+def volume_story(volume: Volume, st: Styles, photos: PrintPhotos) -> Story:
     """The flowables of a volume: cover, contents and every entry from a new page."""
     story = _cover(volume, st) + _contents(volume, st)
     for n, entry in enumerate(volume.entries, 1):
         if n > 1:
             story.append(PageBreak())
-        story += _entry(n, entry, st, photos)
+        story += _entry(n, entry, st, photos, volume.store)
     return story
 
 
@@ -484,9 +463,13 @@ def render_volume(volume: Volume, target: IO[bytes] | None = None) -> bytes:
     """The volume as PDF bytes; written to ``target`` instead when given (b"" returned)."""
     buffer = io.BytesIO()
     doc = VolumeDocument(buffer if target is None else target, volume_title(volume), volume.unit)
-    photos = VolumePhotos(volume.store)
-    photos.prefetch(p.sha256 for e in volume.entries for p in e.photos if p.is_image)
-    doc.build(volume_story(volume, _styles(doc), photos))
+    photos = PrintPhotos()
+    store = volume.store
+    try:
+        photos.prefetch((store, p.sha256) for e in volume.entries for p in e.photos if p.is_image)
+        doc.build(volume_story(volume, _styles(doc), photos))
+    finally:
+        photos.close()
     return buffer.getvalue()
 
 

@@ -1,20 +1,18 @@
 """Summary PDFs in the official layout: a department's phase summary, and the county's
 aggregated report for the city office (cover, contents, bookmarks, chapters, photo appendix).
 
-Photos are downscaled to at most ``PHOTO_MAX_SIDE`` pixels and re-encoded as JPEG before they
-are embedded (ReportLab embeds JPEG bytes as they are), so a report with hundreds of camera
-photos stays small.
+Photos are embedded from their print copies (``app.reports.print_photos``: JPEGs of at most
+``PHOTO_MAX_SIDE`` pixels, which ReportLab embeds as they are), so a report with hundreds of
+camera photos stays small.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
-import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -35,7 +33,6 @@ from reportlab.platypus import (
 from reportlab.platypus.frames import Frame
 from reportlab.platypus.tableofcontents import TableOfContents
 
-from app.models.sealed import VaultError
 from app.reports.official import (
     BOTTOM,
     LEADING,
@@ -53,8 +50,9 @@ from app.reports.official import (
     ruled_table,
     styles,
 )
+from app.reports.print_photos import PrintPhotos
 from app.reports.typesetting import Paragraph, unit_name
-from app.services.errors import UserError
+from app.services.attachments import PRINT_MAX_SIDE
 from app.services.summaries import FROZEN_AT_UPGRADE
 from app.services.summary_reports import (
     SIGNED,
@@ -67,12 +65,7 @@ from app.services.summary_reports import (
 )
 from app.services.wording import figure, name_list, percent, sentence_of_lines, signed
 
-if TYPE_CHECKING:
-    from app.services.attachments import AttachmentStore
-
-PHOTO_MAX_SIDE = 960  # pixels: ≈ 320 dpi across a 76 mm wide print
-PHOTO_QUALITY = 70
-ORIENTATION = 0x0112  # the EXIF tag
+PHOTO_MAX_SIDE = PRINT_MAX_SIDE  # the print copies': ≈ 320 dpi across a 76 mm wide print
 PHOTO_BOX = (76 * mm, 78 * mm)  # width, height of a photo in the two-by-two grid
 RED = "#b03a2e"  # what is not achieved, not signed, not held, overdue
 
@@ -90,95 +83,6 @@ def _table(
 
 
 # ---------------------------------------------------------------- photos
-PrintCopy = tuple[bytes, int, int]
-"""A photo's print-sized JPEG, its width and height in pixels."""
-
-
-class PhotoCache:
-    """Print-sized JPEG copies of photos, made once (in parallel by ``prefetch``) and kept in
-    the photo's store (sealed there when its database has a key), held in memory for the
-    document being built: a copy is ≈ 0.1 MB. The store decrypts the original for them."""
-
-    def __init__(self) -> None:
-        self._done: dict[str, PrintCopy | None] = {}
-
-    def close(self) -> None:
-        """Let go of the copies held for the document."""
-        self._done.clear()
-
-    def _make(self, photo: ReportPhoto) -> PrintCopy | None:
-        from PIL import Image as PILImage
-
-        store, sha = photo.store, photo.sha256
-        try:
-            kept = store.print_copy_bytes(sha)
-            if kept is not None:
-                with PILImage.open(io.BytesIO(kept)) as image:
-                    return kept, image.width, image.height
-        except (OSError, VaultError):
-            pass  # a damaged copy: made again
-        try:
-            original = store.read_original(sha)
-        except (OSError, VaultError):  # lost or altered: the cell says it cannot be read
-            return None
-        made = _downscaled(original)
-        if made is None:
-            return None
-        with contextlib.suppress(OSError, UserError):  # read-only store: for this document only
-            store.save_print_copy(sha, made[0])
-        return made
-
-    def prefetch(self, photos: Iterable[ReportPhoto]) -> None:
-        """Make every copy not yet made, on all cores (Pillow and AES release the GIL)."""
-        todo = {p.sha256: p for p in photos if p.sha256 not in self._done}
-        if not todo:
-            return
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-            for sha, made in zip(todo, pool.map(self._make, todo.values()), strict=True):
-                self._done[sha] = made
-
-    def get(self, photo: ReportPhoto) -> PrintCopy | None:
-        """(the print copy's JPEG, its width, height), or None when the photo cannot be read."""
-        if photo.sha256 not in self._done:
-            self._done[photo.sha256] = self._make(photo)
-        return self._done[photo.sha256]
-
-
-def make_print_copies(store: AttachmentStore, shas: Iterable[str]) -> int:
-    """Make the print copies of these photos in ``store`` (those not made yet); how many exist."""
-    photos = [ReportPhoto(store, sha, "", "") for sha in shas if store.has(sha)]
-    cache = PhotoCache()
-    try:
-        cache.prefetch(photos)
-    finally:
-        cache.close()
-    return sum(1 for photo in photos if store.print_copy_path(photo.sha256).exists())
-
-
-def _downscaled(original: bytes) -> PrintCopy | None:
-    from PIL import Image as PILImage
-    from PIL import ImageOps
-
-    image: PILImage.Image
-    try:
-        with PILImage.open(io.BytesIO(original)) as image:
-            width, height = image.size
-            scale = PHOTO_MAX_SIDE / max(width, height)
-            if scale < 1:  # JPEG: decode at 1/2, 1/4 or 1/8 scale, still at least the target size
-                image.draft("RGB", (int(width * scale), int(height * scale)))
-            if image.getexif().get(ORIENTATION, 1) != 1:
-                image = ImageOps.exif_transpose(image)
-            image = image.convert("RGB")
-            image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE), reducing_gap=2.0)
-            out = io.BytesIO()
-            image.save(out, "JPEG", quality=PHOTO_QUALITY)
-            return out.getvalue(), image.width, image.height
-    except (OSError, ValueError):
-        return None
-
-
 class _JpegReader(ImageReader):  # type: ignore[misc]  # ReportLab has no type hints
     """A JPEG in memory, embedded as it is. ReportLab names an ImageReader's picture by a
     digest of its decoded pixels (decoding every photo and keeping the pixels, ≈ 2 MB each,
@@ -202,8 +106,8 @@ def picture(data: bytes, width: float, height: float) -> Image:
     return flowable
 
 
-def _photo_cell(photo: ReportPhoto, cache: PhotoCache, st: Styles) -> Story:
-    made = cache.get(photo)
+def _photo_cell(photo: ReportPhoto, cache: PrintPhotos, st: Styles) -> Story:
+    made = cache.get(photo.store, photo.sha256)
     box_w, box_h = PHOTO_BOX
     if made is None:
         flowable: Flowable = _p("（照片文件无法读取）", st["cell_center"])
@@ -214,7 +118,7 @@ def _photo_cell(photo: ReportPhoto, cache: PhotoCache, st: Styles) -> Story:
     return [flowable, Spacer(0, 2 * mm), _p(photo.caption, st["caption"])]
 
 
-def photo_pages(photos: list[ReportPhoto], cache: PhotoCache, st: Styles) -> Story:
+def photo_pages(photos: list[ReportPhoto], cache: PrintPhotos, st: Styles) -> Story:
     """Photos two to a row, each with its caption under it; each row is as tall as its
     pictures, so rows follow one another down the page (three rows of landscape photos)."""
     flowables: Story = []
@@ -279,7 +183,7 @@ def _statistics(report: DepartmentReport, st: Styles) -> Story:
 
 
 def department_story(
-    report: DepartmentReport, st: Styles, cache: PhotoCache, level: int | None = None
+    report: DepartmentReport, st: Styles, cache: PrintPhotos, level: int | None = None
 ) -> Story:
     """The flowables of one department's summary. With ``level`` (inside the county report)
     it is a chapter: a heading at that contents level instead of a document title."""
@@ -332,9 +236,9 @@ def render_department_summary(report: DepartmentReport) -> bytes:
     """A department's summary as PDF bytes."""
     buffer = io.BytesIO()
     doc = OfficialDocument(buffer, report.title, report.department)
-    cache = PhotoCache()
+    cache = PrintPhotos()
     try:
-        cache.prefetch(report.photos)
+        cache.prefetch((p.store, p.sha256) for p in report.photos)
         doc.build(department_story(report, summary_styles(doc), cache))
     finally:
         cache.close()
@@ -593,7 +497,7 @@ def _chapter_of(department: DepartmentReport) -> DepartmentReport:
     return replace(department, figures=replace(department.figures, indicators=[]))
 
 
-def county_story(report: CountyReport, st: Styles, cache: PhotoCache) -> Story:
+def county_story(report: CountyReport, st: Styles, cache: PrintPhotos) -> Story:
     """The county report's flowables: cover, contents, the county's own summary, the figures
     the city asks for (goals, ranking, agreements, meetings, summaries sent, indicators), each
     department's summary, brands, inspections, the 落款, then the photos as an attachment."""
@@ -662,9 +566,9 @@ def render_county_summary(report: CountyReport) -> bytes:
     buffer = io.BytesIO()
     doc = ReportDocument(buffer, report.title, report.county)
     st = summary_styles(doc)
-    cache = PhotoCache()
+    cache = PrintPhotos()
     try:
-        cache.prefetch(p for chapter in report.chapters for p in chapter.photos)
+        cache.prefetch((p.store, p.sha256) for chapter in report.chapters for p in chapter.photos)
         doc.multiBuild(county_story(report, st, cache))
     finally:
         cache.close()

@@ -1,10 +1,12 @@
 """Content-addressed store for photos and PDFs, beside the database.
 
 Files are named by their SHA-256 (of the plain content) and stored once however often they are
-used. Large photos are kept as they are; a reduced copy (for screens and printing) and a
-thumbnail are made next to them when first asked for (right away for a photo a user adds; an
-import leaves them to the first look). Content is checked, not the file name: only real
-JPEG/PNG images and PDFs pass.
+used. Large photos are kept as they are; a reduced copy (for screens), a print copy (for the
+PDFs: summaries, 台账卷) and a thumbnail are made next to them from one decoding of the photo
+(:meth:`AttachmentStore.make_previews`: right away for a photo a user adds), or each when first
+asked for; a package's photos get their print copies once it is imported
+(:func:`make_print_copies`), the rest on first look. Content is checked, not the file name:
+only real JPEG/PNG images and PDFs pass.
 
 Sealed at rest: when the database has a data key (``app.models.sealed``), every file the store
 writes — originals, reduced copies, thumbnails, print copies — is sealed with it (AES-GCM
@@ -28,7 +30,8 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -55,6 +58,11 @@ if TYPE_CHECKING:
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # 20 MB: a camera JPEG is 3–12 MB, a scanned PDF a few MB
 REDUCED_MAX_SIDE = 1600  # pixels; screens and A4 prints at ≈ 200 dpi
 THUMBNAIL_MAX_SIDE = 240
+PRINT_MAX_SIDE = 960  # pixels: the PDFs' photos, ≈ 320 dpi across a 76 mm wide print
+PRINT_QUALITY = 70
+ORIENTATION = 0x0112  # the EXIF tag
+PrintCopy = tuple[bytes, int, int]
+"""A photo's print copy: its JPEG, width and height in pixels."""
 _NAMESPACE = uuid.UUID("0b7c5f3e-9a1d-4f6b-8e2c-5d4a3b2c1f00")
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
 PDF_TYPE = "application/pdf"
@@ -183,8 +191,8 @@ class AttachmentStore:
         return self.root / "originals" / sha256[:2] / sha256
 
     def print_copy_path(self, sha256: str) -> Path:
-        """Where the summaries' print-sized copy of a photo is kept once made (possibly
-        sealed: read it with :meth:`print_copy_bytes`)."""
+        """Where the print copy of a photo is kept once made (possibly sealed: read it with
+        :meth:`print_copy_bytes` or :meth:`print_copy`)."""
         return self.root / "print" / sha256[:2] / f"{sha256}.jpg"
 
     def _reduced_file(self, sha256: str) -> Path:
@@ -260,7 +268,7 @@ class AttachmentStore:
         return self._reduced_file(sha256).exists()
 
     def print_copy_bytes(self, sha256: str) -> bytes | None:
-        """The print-sized JPEG the summaries made of a photo, None when not made yet."""
+        """The print copy's JPEG as kept, None when not made yet."""
         path = self.print_copy_path(sha256)
         if not path.exists():
             return None
@@ -269,6 +277,33 @@ class AttachmentStore:
     def save_print_copy(self, sha256: str, data: bytes) -> None:
         """Keep a photo's print-sized JPEG (sealed when the database has a key)."""
         self._write(self.print_copy_path(sha256), data, PRINT, sha256)
+
+    def print_copy(self, sha256: str) -> PrintCopy | None:
+        """The photo's print copy (upright RGB JPEG at most ``PRINT_MAX_SIDE`` px, quality
+        ``PRINT_QUALITY``; its width and height): the kept one, else made now (from the reduced
+        copy when there is one, else from the original) and kept, sealed when the database has
+        a key (a read-only store: returned, not kept). The one way the PDFs get their photos.
+        None when the photo cannot be read (lost, altered, no photo); DataLocked when it is
+        sealed and nobody is logged in."""
+        try:
+            kept = self.print_copy_bytes(sha256)
+            size = None if kept is None else _jpeg_size(kept)
+            if kept is not None and size is not None:
+                return kept, *size
+        except (OSError, VaultError):
+            pass  # a damaged copy: made again
+        try:
+            if self.has_reduced_copy(sha256):
+                source = self._read(self._reduced_file(sha256), REDUCED, sha256)
+            else:
+                source = self.read_original(sha256)
+        except (OSError, VaultError):  # lost or altered: the PDF says it cannot be read
+            return None
+        made = _print_copy_of(source)
+        if made is not None:
+            with suppress(OSError, UserError):  # a read-only store: for this document only
+                self.save_print_copy(sha256, made[0])
+        return made
 
     # ------------------------------------------------------------ adding files
 
@@ -342,10 +377,43 @@ class AttachmentStore:
     # ------------------------------------------------------------ previews, made on request
 
     def make_previews(self, sha256: str) -> None:
-        """Make the reduced copy and thumbnail of a stored photo now (nothing for PDFs or odd
-        files); otherwise they are made on first request."""
-        self._make_reduced(sha256)
-        self._make_thumbnail(sha256)
+        """Make the reduced copy (when the photo needs one), the print copy and the thumbnail
+        of a stored photo now, those not made yet, from one decoding of the original (nothing
+        for PDFs or odd files); otherwise each is made on first request."""
+        reduced, printed = self._reduced_file(sha256), self.print_copy_path(sha256)
+        thumb = self._thumb_file(sha256)
+        verdict = str(self.original_path(sha256))
+        if verdict in _NO_PREVIEW:
+            return
+        with _preview_lock(sha256):
+            want_reduced = verdict not in _SMALL and not reduced.exists()
+            if not (want_reduced or not printed.exists() or not thumb.exists()):
+                return
+            data = self._original_if_here(sha256)
+            if data is None:
+                return
+            if want_reduced:
+                needed = _needs_reduced_copy(data, verdict)
+                if needed is None:
+                    return
+                if not needed:
+                    _SMALL.add(verdict)
+                    want_reduced = False
+            side = REDUCED_MAX_SIDE if want_reduced else PRINT_MAX_SIDE
+            image = _decoded_photo(data, verdict, side)  # upright RGB, at least ``side``
+            if image is None:
+                return
+            if want_reduced:
+                image.thumbnail((REDUCED_MAX_SIDE, REDUCED_MAX_SIDE))
+                if not self._save_preview(image, reduced, verdict, REDUCED, sha256, quality=85):
+                    return
+            if not printed.exists():  # scaled down in place: the thumbnail is made from it
+                jpeg = _print_jpeg(image)[0]
+                if not self._keep_preview(jpeg, printed, verdict, PRINT, sha256):
+                    return
+            if not thumb.exists():
+                image.thumbnail((THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE))
+                self._save_preview(image, thumb, verdict, THUMBNAIL, sha256, quality=80)
 
     def _original_if_here(self, sha256: str) -> bytes | None:
         """The original's plain content, None when it is not (yet) in the store."""
@@ -360,7 +428,7 @@ class AttachmentStore:
         verdict = str(self.original_path(sha256))
         if verdict in _NO_PREVIEW:
             return False
-        with _PREVIEW_LOCK:
+        with _preview_lock(sha256):
             if thumb.exists():  # made meanwhile by another thread
                 return True
             data = self._original_if_here(sha256)
@@ -379,7 +447,7 @@ class AttachmentStore:
         verdict = str(self.original_path(sha256))
         if verdict in _NO_PREVIEW or verdict in _SMALL:
             return False
-        with _PREVIEW_LOCK:
+        with _preview_lock(sha256):
             if reduced.exists():
                 return True
             data = self._original_if_here(sha256)
@@ -403,7 +471,17 @@ class AttachmentStore:
         try:
             out = io.BytesIO()
             image.save(out, "JPEG", quality=quality, optimize=True)
-            self._write(target, out.getvalue(), kind, sha256)
+        except (OSError, ValueError):
+            _NO_PREVIEW.add(verdict)
+            return False
+        return self._keep_preview(out.getvalue(), target, verdict, kind, sha256)
+
+    def _keep_preview(
+        self, data: bytes, target: Path, verdict: str, kind: str, sha256: str
+    ) -> bool:
+        """Write a made preview atomically; False (remembered for the photo) if it cannot be."""
+        try:
+            self._write(target, data, kind, sha256)
         except DataLocked:
             raise  # not the photo's fault: made once somebody logs in
         except (OSError, ValueError, UserError):
@@ -414,7 +492,7 @@ class AttachmentStore:
     def remove_files(self, sha256: str) -> None:
         """Delete a file and its previews from disk (the caller checks nothing uses it)."""
         original = self.original_path(sha256)
-        with _PREVIEW_LOCK:
+        with _preview_lock(sha256):
             copies = (
                 self._reduced_file(sha256),
                 self._thumb_file(sha256),
@@ -432,17 +510,74 @@ class AttachmentStore:
             yield from (p for p in sorted(top.glob("*/*")) if p.is_file() and p.name[0] != ".")
 
 
-# Previews are made on first request, possibly from more than one thread (the GUI and a
-# worker): one lock serialises making them, and each file is written under a temporary name
-# and renamed into place, so a reader never sees half a JPEG. Verdicts are remembered for the
+# Previews are made on first request, possibly from more than one thread (the GUI, a worker,
+# the threads making a package's previews): a lock per photo (one of 64, by the hash's first
+# byte) serialises making one photo's previews while other photos' are made alongside, and
+# each file is written under a temporary name and renamed into place, so a reader never sees
+# half a JPEG. Verdicts are remembered for the
 # process so that a list repainting its rows does not try again on every paint: originals that
 # are no photo, cannot be read or whose preview cannot be written, and photos small enough to
 # be their own reduced copy (a stored file's content never changes: it is named by its hash).
 # They are keyed by the original's path.
-_PREVIEW_LOCK = threading.Lock()
+_PREVIEW_LOCKS = tuple(threading.Lock() for _ in range(64))
 _NO_PREVIEW: set[str] = set()
 _SMALL: set[str] = set()
 _UNREADABLE = (ValidationError, OSError, ValueError, SyntaxError)
+
+
+def _preview_lock(sha256: str) -> threading.Lock:
+    """The lock making this photo's previews (shared with a sixty-fourth of the others)."""
+    return _PREVIEW_LOCKS[int(sha256[:2], 16) % len(_PREVIEW_LOCKS) if is_sha256(sha256) else 0]
+
+
+@contextmanager
+def _all_preview_locks() -> Iterator[None]:
+    """Every preview lock, taken in order (nothing else holds more than one)."""
+    with ExitStack() as stack:
+        for lock in _PREVIEW_LOCKS:
+            stack.enter_context(lock)
+        yield
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """A kept print copy's width and height (from its header), None when it is no JPEG."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return (image.width, image.height) if image.format == "JPEG" else None
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
+
+
+def _print_jpeg(image: Image.Image) -> PrintCopy:
+    """An upright RGB image's print copy: scaled down in place to at most ``PRINT_MAX_SIDE``
+    px (bicubic, reducing by whole factors first down to twice the size) and saved as JPEG of
+    quality ``PRINT_QUALITY``."""
+    image.thumbnail((PRINT_MAX_SIDE, PRINT_MAX_SIDE), reducing_gap=2.0)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=PRINT_QUALITY)
+    return out.getvalue(), image.width, image.height
+
+
+def _print_copy_of(data: bytes) -> PrintCopy | None:
+    """The print copy of a photo's content (a reduced copy, or an original: decoded, when a
+    JPEG, at the smallest scale that keeps the print size, and turned upright); None when it
+    is no readable photo."""
+    from PIL import Image, ImageOps
+
+    image: Image.Image
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            scale = PRINT_MAX_SIDE / max(width, height)
+            if scale < 1:  # JPEG: decode at 1/2, 1/4 or 1/8 scale, still at least the print size
+                image.draft("RGB", (int(width * scale), int(height * scale)))
+            if image.getexif().get(ORIENTATION, 1) != 1:  # reduced copies are upright already
+                image = ImageOps.exif_transpose(image)
+            return _print_jpeg(image.convert("RGB"))
+    except (*_UNREADABLE, Image.DecompressionBombError):
+        return None
 
 
 def _is_photo(data: bytes, verdict: str) -> bool:
@@ -489,6 +624,21 @@ def _needs_reduced_copy(data: bytes, verdict: str) -> bool | None:
         return None
 
 
+def make_print_copies(store: AttachmentStore, shas: Iterable[str]) -> int:
+    """Make the print copies of these stored photos not made yet (:meth:`AttachmentStore.
+    print_copy`), on all cores (Pillow and AES release the GIL): for photos a package brought,
+    so the PDFs printed over them (summaries, 台账卷) need not make them first. Returns how
+    many of them have one now."""
+    todo = [sha for sha in dict.fromkeys(shas) if store.has(sha)]
+    if not todo:
+        return 0
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 2)) as pool:
+        list(pool.map(store.print_copy, todo))
+    return sum(1 for sha in todo if store.print_copy_path(sha).exists())
+
+
 def seal_store_files(store: AttachmentStore, key: DataKey) -> int:
     """Seal a store whose database was just encrypted: every plain original is sealed in
     place (written under a temporary name, then replacing it), and plain previews and print
@@ -503,7 +653,7 @@ def seal_store_files(store: AttachmentStore, key: DataKey) -> int:
             continue
         sealer._write(path, path.read_bytes(), ORIGINAL, path.name)
         sealed += 1
-    with _PREVIEW_LOCK:
+    with _all_preview_locks():
         for folder in ("reduced", "thumbs", "print"):
             for path in store._stored(folder):
                 if not is_sealed_file(_head(path)):

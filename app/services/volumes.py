@@ -7,13 +7,15 @@ year, 保管期限 and unit, and a deleted entry keeps its number (nobody else g
 and the units' 机构代码 are data: the template's ``[archive]`` table (``retention``,
 ``retention_by_kind`` by kind code, ``codes`` by unit name), with defaults. What a volume shows
 is for inspectors: correction subjects' names and identity numbers masked (王*,
-3311**********1234), also inside titles and text, and personal form fields masked.
+3311**********1234), also inside titles and text, and personal form fields masked. Each entry
+carries the county's 核实 mark (``app.services.verification``: 已核实, or 存疑 with its reason
+and the unit's answer), if it has one.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +28,7 @@ from app.services.errors import UserError
 from app.services.forms import display_value, parse_fields
 from app.services.idcard import mask_id_number
 from app.services.privacy import mask_name, name_masker
+from app.services.verification import VerificationView
 
 if TYPE_CHECKING:
     from app.services.attachments import AttachmentStore
@@ -58,6 +61,7 @@ class VolumeEntry:
     fields: tuple[tuple[str, str], ...]  # (label, value) in the form's order
     body: str
     photos: tuple[VolumePhoto, ...]
+    verification: VerificationView | None = None  # the county's 核实 mark, names masked
 
 
 @dataclass(frozen=True)
@@ -234,6 +238,23 @@ def _fields(entry: LedgerEntry, mask: Any) -> tuple[tuple[str, str], ...]:
     return tuple(rows)
 
 
+def _marks(session: Session, entry_ids: list[int]) -> dict[int, VerificationView]:
+    """The entries' 核实 marks (with the answers to them), by entry id."""
+    from app.services.verification import verifications
+
+    marks: dict[int, VerificationView] = {}
+    for start in range(0, len(entry_ids), 500):
+        marks.update(verifications(session, entry_ids[start : start + 500]))
+    return marks
+
+
+def _masked(mark: VerificationView | None, clean: Any) -> VerificationView | None:
+    """A mark as inspectors read it: names and numbers in the reason and answer masked."""
+    if mark is None:
+        return None
+    return replace(mark, reason=clean(mark.reason), answer=clean(mark.answer))
+
+
 def build_volume(
     session: Session, store: AttachmentStore, unit_id: int, date_from: date, date_to: date,
     volume_number: int = 1, *, made_on: date | None = None,
@@ -264,6 +285,7 @@ def build_volume(
             if f.personal and isinstance((e.values or {}).get(f.name), str):
                 names.add(e.values[f.name])
     mask = name_masker(names)
+    marks = _marks(session, [e.id for e in entries])
     ids = {e.subject.id_number for e in entries if e.subject is not None and e.subject.id_number}
 
     def clean(text: str) -> str:
@@ -296,6 +318,7 @@ def build_volume(
                 fields=tuple((k, clean(v)) for k, v in _fields(e, mask)),
                 body=clean(e.body or ""),
                 photos=photos,
+                verification=_masked(marks.get(e.id), clean),
             )
         )
     retentions = tuple(sorted({i.retention for i in items}, key=list(RETENTION_LABELS).index))

@@ -697,11 +697,19 @@ def _import_package(
     # may have renewed it), else every later import would renew it again until the next export.
     with database.session() as session:
         identity.remember_issued(session, database.file)
-        shas = session.scalars(
+        shas = list(session.scalars(
             select(Attachment.sha256).where(Attachment.uuid.in_(summary.summary_photos))
-        ).all() if summary.summary_photos else []  # fmt: skip
-    if shas:  # photos chosen for summaries: their print copies now, so the county PDF is quick
-        from app.reports.summary_pdf import make_print_copies
+        )) if summary.summary_photos else []  # fmt: skip
+        for start in range(0, len(missing), 500):  # the photos that came (not the PDFs)
+            shas += session.scalars(
+                select(Attachment.sha256).where(
+                    Attachment.sha256.in_(missing[start : start + 500]),
+                    Attachment.media_type.like("image/%"),
+                )
+            ).all()
+    # their print copies now, so the PDFs printed over them (summaries, 台账卷) are quick;
+    # reduced copies and thumbnails are made when they are first looked at
+    from app.services.attachments import make_print_copies
 
-        make_print_copies(store, shas)
+    make_print_copies(store, shas)
     return summary

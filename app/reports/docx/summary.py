@@ -14,7 +14,7 @@ from dataclasses import replace
 from docx.shared import Mm, Pt
 
 from app.reports.docx.official_docx import BODY_PT, RED, OfficialDocx, chars, set_fonts
-from app.reports.summary_pdf import PhotoCache
+from app.reports.print_photos import PrintPhotos
 from app.services.summaries import FROZEN_AT_UPGRADE
 from app.services.summary_reports import (
     SIGNED,
@@ -34,9 +34,9 @@ APPENDIX_ENTRY = "附件：图片资料"
 """The photo appendix in the contents, as the PDF's contents and bookmark name it."""
 
 
-def photos(doc: OfficialDocx, items: list[ReportPhoto], cache: PhotoCache) -> None:
+def photos(doc: OfficialDocx, items: list[ReportPhoto], cache: PrintPhotos) -> None:
     """Photos two across with their captions, from the print-sized copies."""
-    doc.pictures([(cache.get(p), p.caption) for p in items])
+    doc.pictures([(cache.get(p.store, p.sha256), p.caption) for p in items])
 
 
 # ---------------------------------------------------------------- a department's summary
@@ -118,7 +118,7 @@ def department_body(doc: OfficialDocx, report: DepartmentReport, heading: Headin
 
 
 def department(
-    doc: OfficialDocx, report: DepartmentReport, cache: PhotoCache, chapter: bool = False
+    doc: OfficialDocx, report: DepartmentReport, cache: PrintPhotos, chapter: bool = False
 ) -> None:
     """One department's summary: a document (headings 一、) or, with ``chapter``, a chapter of
     the county report (headings 1．, no photos: they go to the appendix)."""
@@ -146,9 +146,9 @@ def department(
 def render_department_docx(report: DepartmentReport) -> bytes:
     """A department's summary as .docx bytes."""
     doc = OfficialDocx(report.title, report.department)
-    cache = PhotoCache()
+    cache = PrintPhotos()
     try:
-        cache.prefetch(report.photos)
+        cache.prefetch((p.store, p.sha256) for p in report.photos)
         department(doc, report, cache)
     finally:
         cache.close()
@@ -295,7 +295,7 @@ def submissions(doc: OfficialDocx, report: CountyReport) -> None:
     doc.table(rows, [50, 30, 40, 36])
 
 
-def chapters(doc: OfficialDocx, report: CountyReport, cache: PhotoCache) -> None:
+def chapters(doc: OfficialDocx, report: CountyReport, cache: PrintPhotos) -> None:
     """Each submitted summary as a chapter （一）…, without its indicators (printed once above)."""
     for number, chapter in enumerate(report.chapters, start=1):
         doc.heading(f"（{cn_numeral(number)}）{chapter.department}", 2)
@@ -357,7 +357,7 @@ def closing(doc: OfficialDocx, report: CountyReport, photos: int) -> None:
     doc.closing(report.closing_issuer or report.county, cn_date(report.as_of), seal=True)
 
 
-def appendix(doc: OfficialDocx, report: CountyReport, cache: PhotoCache) -> None:
+def appendix(doc: OfficialDocx, report: CountyReport, cache: PrintPhotos) -> None:
     """附件 on a new page: 各科室工作图片资料, every photo captioned with its department, one
     after another (not a page per department)."""
     all_photos = [replace(p, caption=f"{p.department}：{p.caption}")
@@ -374,7 +374,7 @@ def appendix(doc: OfficialDocx, report: CountyReport, cache: PhotoCache) -> None
     photos(doc, all_photos, cache)
 
 
-def county(doc: OfficialDocx, report: CountyReport, cache: PhotoCache) -> None:
+def county(doc: OfficialDocx, report: CountyReport, cache: PrintPhotos) -> None:
     """The whole county report, in the PDF's order and wording."""
     cover(doc, report)
     contents(doc)
@@ -406,9 +406,9 @@ def render_county_docx(report: CountyReport) -> bytes:
     """The county report as .docx bytes."""
     doc = OfficialDocx(report.title, report.closing_issuer or report.county)
     doc.unnumbered_first_section()
-    cache = PhotoCache()
+    cache = PrintPhotos()
     try:
-        cache.prefetch(p for chapter in report.chapters for p in chapter.photos)
+        cache.prefetch((p.store, p.sha256) for chapter in report.chapters for p in chapter.photos)
         county(doc, report, cache)
     finally:
         cache.close()
