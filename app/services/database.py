@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import SQLAlchemyError
@@ -233,13 +233,51 @@ def _known_revisions() -> set[str]:
 
 
 def upgrade_schema(engine: Engine) -> None:
-    """Apply every pending Alembic migration on this engine."""
+    """Apply every pending Alembic migration on this engine, in one transaction.
+
+    On SQLite a migration that changes a column rebuilds its table (copy, drop, rename), and
+    dropping a table that others refer to (correction_subjects, referred to by ledger entries)
+    fails while foreign keys are enforced, even deferred: the references are to the old table.
+    So foreign keys are off during the migrations, as Alembic advises for SQLite (the pragma
+    only takes effect outside a transaction), and the references are checked before the
+    commit: any not already broken before refuses the upgrade. Either every migration is
+    committed or none: a failed upgrade leaves the file as it was."""
     from alembic import command
 
     config = alembic_config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                if sqlite:
+                    # Python's sqlite3 begins a transaction only before INSERT, UPDATE or
+                    # DELETE: the migrations' CREATE and ALTER would be committed one by one,
+                    # and a failed upgrade would leave half a schema behind. Begun here, all
+                    # of it commits or rolls back together.
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                before = _broken_references(conn) if sqlite else 0
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+                if sqlite and (after := _broken_references(conn)) > before:
+                    raise DatabaseError(
+                        f"数据库升级后有 {after - before} 处记录之间的引用对不上，升级已撤销，"
+                        "数据库保持原样。请将日志发给技术支持。"
+                    )
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
+
+
+def _broken_references(conn: Connection) -> int:
+    """How many rows refer to a row that is not there (SQLite's foreign_key_check)."""
+    rows = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if rows:
+        log.error("外键检查：%s 处引用对不上（前几处：%s）", len(rows), rows[:5])
+    return len(rows)
 
 
 def _after_upgrade(engine: Engine) -> None:
