@@ -458,6 +458,7 @@ def test_the_wizard_proposes_nothing_in_the_templates_year_or_for_another_unit(
 # ---------------------------------------------------------------- small findings
 
 
+@pytest.mark.usefixtures("no_statistics_reports")  # one page, as before the 月报/季报
 def test_a_reminder_notice_printed_after_the_year_is_dated_the_day_it_is_printed(db_path, tmp_path):
     from pypdf import PdfReader
 

@@ -176,10 +176,16 @@ def bulletin_story(b: Bulletin, st: Styles) -> Story:
     else:
         story.append(_p("截至通报日，无逾期事项。", st["body"]))
 
-    story.append(_p("五、工作亮点", st["heading"]))
+    heading = _p("五、工作亮点", st["heading"])
     lines = [_p(line, st["body"]) for line in b.highlights or ["暂无。"]]
-    story += lines[:-1]
-    story += closing(lines[-1], b.issuer, b.date_text, st)
+    # A heading kept with the 落款's block (a KeepTogether) would be left alone at a page
+    # foot, as a KeepTogether nested in keepWithNext breaks apart: with one line, the heading
+    # goes inside the block; with more, it keeps with the first line as any heading does.
+    if len(lines) == 1:
+        story += closing([heading, lines[0]], b.issuer, b.date_text, st)
+    else:
+        story += [heading, *lines[:-1]]
+        story += closing(lines[-1], b.issuer, b.date_text, st)
     printed_by, printed_on = b.printed_line
     if printed_by or b.copy_line:
         story.append(imprint(b.copy_line, printed_by, printed_on, st))
