@@ -265,3 +265,21 @@ def test_an_indicator_figure_counts_the_indicators_actual_in_the_period(database
         none = sr.prefill(s, programme_id, form, lakou, date(2018, 9, 1), date(2018, 9, 30))
         assert "“12348热线为社区矫正对象服务”" in sr.source_hint(s, figure)
     assert (september, august, none) == ({"hotline": 7}, {"hotline": 9}, {"hotline": 0})
+
+
+def test_the_ledger_says_an_accepted_report_locked_the_entry_and_where_to_unlock_it():
+    from app.services.period_locks import LockedPeriod
+    from app.ui.ledger.table_model import locked_text
+
+    by_report = LockedPeriod(None, "2018年9月（大帮教工作统计月报）", date(2018, 9, 1),
+                             date(2018, 9, 30), report_id=7)  # fmt: skip
+    assert locked_text(by_report, county=True) == (
+        "本条记录所在的 2018年9月（大帮教工作统计月报）已由县矫正办受理并锁定，"
+        "如需修改，请先在“统计报表”页对这份报表点“解锁台账…”。"
+    )
+    assert locked_text(by_report, county=False).endswith(
+        "已由县矫正办受理并锁定，如需修改请联系县矫正办解锁。"
+    )
+    by_summary = LockedPeriod(3, "第一阶段", date(2018, 7, 1), date(2018, 9, 30))
+    assert "采用并锁定" in locked_text(by_summary, county=True)
+    assert "“阶段总结”页" in locked_text(by_summary, county=True)

@@ -243,15 +243,19 @@ def _verification_text(row: EntryRow) -> str:
 
 def locked_text(period: Any, county: bool) -> str:
     """What the entry form and the list say of an entry in a closed period
-    (services.period_locks.LockedPeriod): who locked it and who can unlock it."""
+    (services.period_locks.LockedPeriod): who locked it and who can unlock it — an adopted
+    summary on 阶段总结, an accepted statistics report on 统计报表."""
     name = period.name
     if name == "全年":
         name = f"{period.start.year} 年度"
     elif not name[:1].isdigit():
         name = f"{period.start.year} 年{name}"
-    how = (
-        "如需修改，请先在“阶段总结”页对这份总结点“解锁台账…”"
-        if county
-        else "如需修改请联系县矫正办解锁"
-    )
-    return f"本条记录所在的 {name}已由县矫正办采用并锁定，{how}。"
+    report = getattr(period, "report_id", None) is not None
+    if not county:
+        how = "如需修改请联系县矫正办解锁"
+    elif report:
+        how = "如需修改，请先在“统计报表”页对这份报表点“解锁台账…”"
+    else:
+        how = "如需修改，请先在“阶段总结”页对这份总结点“解锁台账…”"
+    done = "受理" if report else "采用"
+    return f"本条记录所在的 {name}已由县矫正办{done}并锁定，{how}。"
