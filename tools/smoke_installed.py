@@ -170,6 +170,14 @@ def steps(s: Smoke) -> None:
     text = subprocess.run(["pdftotext", str(report), "-"], capture_output=True, text=True).stdout
     check(COUNTY in text or "全县" in text, "the county report's text is not in the PDF")
 
+    print("statistics table (the county's 统计汇总表, PDF and Excel)")
+    table, sheet = s.work / "统计汇总.pdf", s.work / "统计汇总.xlsx"
+    s.run("statistics", "table", "--report", "monthly", "--period", "2018-09", "--out", str(table),
+          "--xlsx", str(sheet), "--date", "2018-10-10")  # fmt: skip
+    text = subprocess.run(["pdftotext", str(table), "-"], capture_output=True, text=True).stdout
+    check("汇总表" in text and DEPARTMENT in text, "the statistics table's text is not in the PDF")
+    check(sheet.exists(), "statistics table wrote no workbook")
+
     print("export from the department, import at the county")
     package = s.work / "法援-至-县矫正办.bjpkg"
     s.run("--db", str(unit), "export", "--to", COUNTY, "--out", str(package))
