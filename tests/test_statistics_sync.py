@@ -13,7 +13,7 @@ from app.models import StatisticsDecision, StatisticsReport, StatisticsReview, U
 from app.models.base import new_uuid
 from app.services import ledger, period_locks
 from app.services import statistics_reports as sr
-from app.services.errors import UserError
+from app.services.errors import UserError, ValidationError
 from app.services.ledger import EntryInput
 from app.services.settings import current_programme
 from app.services.setup import initialise
@@ -86,6 +86,47 @@ def test_the_report_goes_up_the_decision_and_the_unlock_come_down(offices, tmp_p
         period_locks.unlock_report(s, there, "补登遗漏的热线", date(2018, 10, 9))
     import_package(unit, export_package(county, AID, tmp_path / "c2.bjpkg")[0])
     _entry(unit, date(2018, 9, 20), "补登")  # open again at the unit
+
+
+def test_an_unlocked_report_is_corrected_resubmitted_and_its_period_locked_again(offices, tmp_path):
+    """解锁 reopens the accepted report: the unit corrects its entries and the report, submits
+    again (its package is not refused as a change to a submitted report), and the county's
+    next acceptance closes the period again, on both PCs."""
+    county, unit = offices
+    uuid = _submitted(unit)
+    import_package(county, export_package(unit, "县矫正办", tmp_path / "u1.bjpkg")[0])
+    there = _id(county, uuid)
+    with county.session() as s:
+        sr.review_report(s, there, StatisticsDecision.ACCEPTED, "", date(2018, 10, 8))
+        period_locks.unlock_report(s, there, "补登遗漏的热线", date(2018, 10, 9))
+        assert sr.status_of(s, s.get(StatisticsReport, there)) == sr.UNLOCKED
+    import_package(unit, export_package(county, AID, tmp_path / "c1.bjpkg")[0])
+    mine = _id(unit, uuid)
+    _entry(unit, date(2018, 9, 20), "补登")  # the period is open at the unit
+    with unit.session() as s:
+        report = s.get(StatisticsReport, mine)
+        assert sr.status_of(s, report) == sr.UNLOCKED
+        programme_id = current_programme(s).id
+        form = sr.report_form(s, programme_id, "monthly")
+        figures = sr.prefill(s, programme_id, form, unit_ids(s)[AID], date(2018, 9, 1),
+                             date(2018, 9, 30))  # fmt: skip
+        assert figures["activities"] == 2  # the entry added since
+        sr.save_draft(s, mine, {**report.values, **figures}, "补登一条热线后重报。")
+        sr.submit_report(s, mine, date(2018, 10, 10))
+    import_package(county, export_package(unit, "县矫正办", tmp_path / "u2.bjpkg")[0])
+    with county.session() as s:
+        report = s.get(StatisticsReport, there)
+        assert sr.status_of(s, report) == sr.SUBMITTED and report.values["activities"] == 2
+        sr.review_report(s, there, StatisticsDecision.ACCEPTED, "", date(2018, 10, 11))
+    with pytest.raises(UserError, match="该统计报表已被县矫正办受理"):
+        _entry(county, date(2018, 9, 21), "再补登")  # closed again at the county
+    import_package(unit, export_package(county, AID, tmp_path / "c2.bjpkg")[0])
+    before = dump(unit.file)
+    with pytest.raises(UserError, match="该统计报表已被县矫正办受理"):
+        _entry(unit, date(2018, 9, 21), "再补登")  # and at the unit
+    assert dump(unit.file) == before
+    with unit.session() as s, pytest.raises(ValidationError, match="解锁本期台账后才能修改"):
+        sr.save_draft(s, mine, {}, "")
 
 
 def test_a_returned_report_is_corrected_and_resubmitted(offices, tmp_path):

@@ -163,6 +163,10 @@ def test_the_county_accepts_returns_unlocks_and_exports(
     qtbot.mouseClick(page.unlock_button, Qt.MouseButton.LeftButton)
     with page.database.session() as s:
         assert s.scalar(select(StatisticsUnlock.reason)) == "补登遗漏的热线"
+    aid_row = next(r for r in page.model.rows() if r.unit == AID)
+    assert aid_row.status == "已解锁待重报"  # the unit corrects and submits again
+    _click(qtbot, page, lambda r: r.unit == AID)
+    assert not page.unlock_button.isEnabled() and not page.accept_button.isEnabled()
 
     import openpyxl
 
@@ -171,7 +175,7 @@ def test_the_county_accepts_returns_unlocks_and_exports(
     qtbot.waitUntil(lambda: running_tasks() == 0, timeout=30000)
     sheet = openpyxl.load_workbook(tmp_path / "九月汇总.xlsx").active
     cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
-    assert any("2018年9月" in c for c in cells) and AID in cells and "已受理" in cells
+    assert any("2018年9月" in c for c in cells) and AID in cells and "已解锁待重报" in cells
     assert "已保存全县统计汇总表" in page.status.text()
 
 

@@ -104,14 +104,7 @@ def _accepted_reports(session: Session, unit_id: int) -> list[LockedPeriod]:
         )
     ):  # fmt: skip
         if statistics_reports.status_of(session, report) != statistics_reports.ACCEPTED:
-            continue
-        if session.scalar(
-            select(StatisticsUnlock.id).where(
-                StatisticsUnlock.report_id == report.id, StatisticsUnlock.deleted.is_(False),
-                StatisticsUnlock.report_revision == report.revision,
-            )
-        ) is not None:  # fmt: skip
-            continue
+            continue  # not accepted as it stands, or unlocked since (已解锁待重报)
         try:
             name = statistics_reports.report_form(
                 session, report.programme_id, report.report_key
@@ -169,7 +162,9 @@ def unlock_period(session: Session, summary_id: int, reason: str, today: date) -
 
 def unlock_report(session: Session, report_id: int, reason: str, today: date) -> StatisticsUnlock:
     """The county unlocks the period of an accepted statistics report, for a reason
-    (audited, travelling down to the report's unit)."""
+    (audited, travelling down to the report's unit). The report is then 已解锁待重报: the unit
+    corrects its entries and its report and submits it again, and the county's next
+    acceptance closes the period again."""
     require(session, "statistics.review")
     here = local_unit(session)
     if here is None or here.kind != UnitKind.COUNTY_OFFICE:

@@ -63,6 +63,7 @@ MAX_REASON_CHARS = 500
 MAX_VALUE = 1e9
 NOT_REPORTED = "未报"
 DRAFT, SUBMITTED, RETURNED, ACCEPTED = "草稿", "已提交", "已退回", "已受理"
+UNLOCKED = "已解锁待重报"  # accepted, then unlocked by the county: the unit corrects and resubmits
 COUNTED = (SUBMITTED, ACCEPTED)
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -433,15 +434,35 @@ def latest_review(session: Session, report: StatisticsReport) -> StatisticsRevie
     )  # fmt: skip
 
 
+def unlocked(session: Session, report: StatisticsReport) -> bool:
+    """Whether the county unlocked the report's period after accepting it as it now stands
+    (``StatisticsUnlock`` for its revision)."""
+    from app.models import StatisticsUnlock
+
+    return (
+        session.scalar(
+            select(StatisticsUnlock.id).where(
+                StatisticsUnlock.report_id == report.id, StatisticsUnlock.deleted.is_(False),
+                StatisticsUnlock.report_revision == report.revision,
+            ).limit(1)
+        )
+        is not None
+    )  # fmt: skip
+
+
 def status_of(session: Session, report: StatisticsReport | None) -> str:
-    """未报 / 草稿 / 已提交 / 已退回 / 已受理."""
+    """未报 / 草稿 / 已提交 / 已退回 / 已受理 / 已解锁待重报 (accepted, then unlocked: the unit
+    may correct its entries and its report and submit again; the next acceptance locks the
+    period again)."""
     if report is None:
         return NOT_REPORTED
     if report.status == ReportStatus.SUBMITTED:
         review = latest_review(session, report)
-        if review is not None:
-            return ACCEPTED if review.decision == StatisticsDecision.ACCEPTED else RETURNED
-        return SUBMITTED
+        if review is None:
+            return SUBMITTED
+        if review.decision != StatisticsDecision.ACCEPTED:
+            return RETURNED
+        return UNLOCKED if unlocked(session, report) else ACCEPTED
     return DRAFT
 
 
@@ -481,7 +502,10 @@ class ReportRow:
     @property
     def reported(self) -> bool:
         """Submitted (waiting, accepted, or returned after being submitted)."""
-        return self.status in (SUBMITTED, ACCEPTED, RETURNED) and self.submitted_on is not None
+        return (
+            self.status in (SUBMITTED, ACCEPTED, RETURNED, UNLOCKED)
+            and self.submitted_on is not None
+        )
 
     @property
     def late(self) -> bool:
@@ -667,7 +691,10 @@ def _editable(session: Session, report: StatisticsReport) -> None:
     if status == SUBMITTED:
         raise ValidationError("报表已提交，不能再修改；县矫正办退回后才能修改。", "status")
     if status == ACCEPTED:
-        raise ValidationError("报表已被县矫正办受理，不能再修改。", "status")
+        raise ValidationError(
+            "报表已被县矫正办受理，不能再修改（县矫正办解锁本期台账后才能修改并重新提交）。",
+            "status",
+        )
 
 
 def save_draft(

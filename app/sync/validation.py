@@ -1147,7 +1147,16 @@ def _frozen_ratings(
                     "改动了已报送的结对部门评价（评价报出后不再修改）")))  # fmt: skip
 
 
-# A submitted statistics report is frozen (its figures and 情况说明) until the county returns it.
+def _statistics_unlocked(session: Session, local: Any) -> bool:
+    from app.models import StatisticsReport
+    from app.services.statistics_reports import unlocked
+
+    report = session.get(StatisticsReport, local.id)
+    return report is not None and unlocked(session, report)
+
+
+# A submitted statistics report is frozen (its figures and 情况说明) until the county returns it
+# or unlocks its period after accepting it.
 FROZEN_STATISTICS = ("status", "values", "note", "submitted_on", "deleted", "report_key",
                      "period_start", "period_end", "programme_uuid", "unit_uuid")  # fmt: skip
 
@@ -1172,8 +1181,8 @@ def _frozen_statistics(
                 StatisticsReview.report_revision == local.revision,
                 StatisticsReview.decision == StatisticsDecision.RETURNED).limit(1)
         )  # fmt: skip
-        if returned is not None:
-            continue  # the county sent it back: the unit may change it and resubmit
+        if returned is not None or _statistics_unlocked(session, local):
+            continue  # the county sent it back or unlocked it: the unit may change, resubmit
         here = {
             "status": local.status, "values": local.values, "note": local.note,
             "submitted_on": local.submitted_on.isoformat() if local.submitted_on else None,

@@ -28,11 +28,11 @@ from app.ui.table_view import RowTableView
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-STATUS_COLOURS = {sr.ACCEPTED: "#1e7d32", sr.SUBMITTED: "#1d3f72", sr.DRAFT: "#b36b00",
+STATUS_COLOURS = {sr.UNLOCKED: "#b36b00", sr.ACCEPTED: "#1e7d32", sr.SUBMITTED: "#1d3f72", sr.DRAFT: "#b36b00",
                   sr.RETURNED: "#c0392b", sr.NOT_REPORTED: "#777777"}  # fmt: skip
 LATE_RED = "#c0392b"
 PDF_OR_EXCEL = (("PDF (*.pdf)", ".pdf"), ("Excel 工作簿 (*.xlsx)", ".xlsx"))
-EDITABLE = (sr.NOT_REPORTED, sr.DRAFT, sr.RETURNED)
+EDITABLE = (sr.NOT_REPORTED, sr.DRAFT, sr.RETURNED, sr.UNLOCKED)
 
 
 def _date(value: date | None) -> str:
@@ -237,6 +237,11 @@ class StatisticsPage(Page):
             message = self.tr("报表已提交，等待县矫正办受理，不能修改；退回后才能修改。")
         elif row.status == sr.ACCEPTED:
             message = self.tr("报表已被县矫正办受理，本期台账已锁定。")
+        elif row.status == sr.UNLOCKED:
+            message = self.tr(
+                "县矫正办已解锁本期台账：修改台账后，请点“按台账重新计算”核对数字，再重新提交；"
+                "县矫正办再次受理后，本期台账重新锁定。"
+            )
         elif self._own(row) and not self.may_draft:
             message = self.tr("当前用户的角色不能填写统计报表，只能查看。")
         if writable and not self.may_submit:
