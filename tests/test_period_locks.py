@@ -113,6 +113,23 @@ def test_the_lock_and_the_unlock_travel_down_to_the_department(tmp_path):
         import_package(unit, export_package(county, "法律援助中心", tmp_path / "c2.bjpkg")[0])
         with unit.session() as s:
             ledger.save_entry(s, unit.attachments, entry_id, replace(data, title="改过"))
+            # unlocked, the adopted summary is open too: corrected and submitted again
+            mine = s.scalar(select(PhaseSummary).where(PhaseSummary.uuid == summary_uuid))
+            sections = {**mine.sections, "存在问题": "补充了遗漏的活动照片。"}
+            summaries.save_summary(s, mine.id, sections, [])
+            summaries.submit_summary(s, mine.id, date(2018, 11, 3))
+        import_package(county, export_package(unit, "县矫正办", tmp_path / "u3.bjpkg")[0])
+        with county.session() as s:
+            there = s.get(PhaseSummary, county_summary)
+            assert summaries.status_of(s, there) == summaries.SummaryStatus.SUBMITTED
+            assert there.sections["存在问题"] == "补充了遗漏的活动照片。"
+            summaries.review_summary(s, county_summary, ReviewDecision.ACCEPTED, "",
+                                     date(2018, 11, 5), unit_ids(s)["县矫正办"])  # fmt: skip
+        import_package(unit, export_package(county, "法律援助中心", tmp_path / "c3.bjpkg")[0])
+        before = dump(unit.file)
+        with pytest.raises(UserError, match="已锁定"), unit.session() as s:  # closed again
+            ledger.save_entry(s, unit.attachments, entry_id, replace(data, title="再改"))
+        assert dump(unit.file) == before
 
 
 def test_the_county_unlocks_on_the_summaries_page(qtbot, gui_app, db_path, monkeypatch):

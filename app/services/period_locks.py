@@ -61,6 +61,11 @@ def _period(session: Session, summary: PhaseSummary) -> tuple[str, date, date] |
     return name, figures.period_start, figures.period_end
 
 
+def summary_unlocked(session: Session, summary: PhaseSummary) -> bool:
+    """Whether the county unlocked the period of ``summary`` as it stands (its revision)."""
+    return _unlocked(session, summary)
+
+
 def _unlocked(session: Session, summary: PhaseSummary) -> bool:
     return (
         session.scalar(

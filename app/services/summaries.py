@@ -574,8 +574,19 @@ def _editable(session: Session, summary: PhaseSummary) -> None:
     status = status_of(session, summary)
     if status == SummaryStatus.SUBMITTED:
         raise ValidationError("总结已提交，不能再修改；县矫正办退回后才能修改。", "status")
-    if status == SummaryStatus.ACCEPTED:
-        raise ValidationError("总结已被县矫正办采用，不能再修改。", "status")
+    if status == SummaryStatus.ACCEPTED and not _unlocked(session, summary):
+        raise ValidationError(
+            "总结已被县矫正办采用，不能再修改（县矫正办解锁本阶段台账后才能修改并重新提交）。",
+            "status",
+        )
+
+
+def _unlocked(session: Session, summary: PhaseSummary) -> bool:
+    """Adopted, then its period unlocked by the county (for the summary as it stands): the
+    department corrects and resubmits it, and the next adoption closes the period again."""
+    from app.services.period_locks import summary_unlocked
+
+    return summary_unlocked(session, summary)
 
 
 def section_problems(sections: dict[str, str]) -> dict[str, str]:

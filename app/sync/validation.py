@@ -1071,8 +1071,8 @@ def check_frozen(
                 SummaryReview.summary_revision == local.revision,
                 SummaryReview.decision == ReviewDecision.RETURNED).limit(1)
         )  # fmt: skip
-        if returned is not None:
-            continue  # the county sent it back: the department may change it and resubmit
+        if returned is not None or _summary_unlocked(session, local):
+            continue  # sent back or unlocked by the county: the department may change it
         here = {
             "status": local.status, "sections": local.sections, "figures": local.figures,
             "submitted_on": local.submitted_on.isoformat() if local.submitted_on else None,
@@ -1145,6 +1145,14 @@ def _frozen_ratings(
                 raise PackageError(check._message(record, _Bad(
                     key if record.get(key) != here[key] else "revision",
                     "改动了已报送的结对部门评价（评价报出后不再修改）")))  # fmt: skip
+
+
+def _summary_unlocked(session: Session, local: Any) -> bool:
+    from app.models import PhaseSummary
+    from app.services.period_locks import summary_unlocked
+
+    summary = session.get(PhaseSummary, local.id)
+    return summary is not None and summary_unlocked(session, summary)
 
 
 def _statistics_unlocked(session: Session, local: Any) -> bool:

@@ -313,7 +313,13 @@ class SummariesPage(Page):
     def _writable(self, row: SummaryRow | None) -> TypeGuard[SummaryRow]:
         """Whether this PC writes ``row``'s summary now (its own, a draft or returned, and a
         role that drafts)."""
-        return self._own(row) and row.status in EDITABLE and self.may_draft
+        return self._own(row) and self._open(row) and self.may_draft
+
+    @staticmethod
+    def _open(row: SummaryRow) -> bool:
+        """A draft, a returned summary, or an adopted one whose period the county unlocked
+        (corrected and resubmitted; the next adoption locks the period again)."""
+        return row.status in EDITABLE or (row.status == SummaryStatus.ACCEPTED and row.unlocked)
 
     # ------------------------------------------------------------ writing and reviewing
 
@@ -353,7 +359,7 @@ class SummariesPage(Page):
             return comment + (self.tr("　（修改并保存后可重新提交）") if writable else "")
         if writable:
             return ""
-        if self._own(row) and row.status in EDITABLE:  # a role that does not draft
+        if self._own(row) and self._open(row):  # a role that does not draft
             return self.forbidden.get(self.narrative_button, "")
         if row.status == SummaryStatus.SUBMITTED and self.is_county:
             return self.tr(
@@ -362,7 +368,10 @@ class SummariesPage(Page):
         if row.status == SummaryStatus.SUBMITTED:
             return self.tr("总结已提交，等待县矫正办审核，不能修改；退回后才能修改。")
         if row.unlocked:
-            return self.tr("总结已被县矫正办采用，本阶段台账已由县矫正办解锁，可以修改。")
+            return self.tr(
+                "总结已被县矫正办采用，本阶段台账已由县矫正办解锁：修改台账和总结后请重新提交，"
+                "再次采用后本阶段台账重新锁定。"
+            )
         if row.status == SummaryStatus.ACCEPTED:
             return self.tr("总结已被县矫正办采用。")
         return self.tr("这是%1的总结，只能查看。").replace("%1", row.department)
