@@ -48,23 +48,26 @@ def _summaries(session: Session, programme_id: int, as_of: date) -> list[Overdue
 
 
 def _statistics(session: Session, programme_id: int, as_of: date) -> list[OverdueItem]:
-    from app.services.statistics_reports import all_rows
+    """One item per unit: its one overdue report, or how many and the oldest (a PC set up late
+    in the year would otherwise list a line for every month gone by)."""
+    from app.services.statistics_reports import ReportRow, all_rows
 
-    return [
-        OverdueItem(
-            "统计报表",
-            row.unit,
-            f"{row.period.label}{row.form_name}"
-            + ("（草稿）未提交" if row.report_id else "未报送"),
-            row.due_on,
-            (as_of - row.due_on).days,
-            "statistics",
-            row.report_id,
-            row.unit_id,
-        )
-        for row in all_rows(session, programme_id, as_of)
-        if row.overdue(as_of)
-    ]
+    by_unit: dict[int, list[ReportRow]] = {}
+    for row in all_rows(session, programme_id, as_of):
+        if row.overdue(as_of):
+            by_unit.setdefault(row.unit_id, []).append(row)
+    found = []
+    for rows in by_unit.values():
+        oldest = min(rows, key=lambda r: r.due_on)
+        name = f"{oldest.period.label}{oldest.form_name}"
+        text = name + ("（草稿）未提交" if oldest.report_id else "未报送")
+        if len(rows) > 1:
+            text = f"统计报表 {len(rows)} 份未报送，最早为{name}"
+        found.append(OverdueItem(
+            "统计报表", oldest.unit, text, oldest.due_on, (as_of - oldest.due_on).days,
+            "statistics", oldest.report_id if len(rows) == 1 else None, oldest.unit_id,
+        ))  # fmt: skip
+    return found
 
 
 def _rectifications(session: Session, programme_id: int, as_of: date) -> list[OverdueItem]:
