@@ -25,3 +25,79 @@ def test_a_credential_issued_after_a_new_year_names_the_template_and_the_unit_jo
     assert json.loads(cred.read_text(encoding="utf-8"))["template"] == "qingtian-2018"
     assert main(["--db", str(unit), "init", "--credential", str(cred)]) == 0
     assert unit.exists()
+
+
+def _as(db, role: str) -> None:
+    from app.services import accounts
+
+    with db.session() as s:
+        accounts.add_user(s, f"用户{role}", "role-pass-1", role, check=False)
+    with db.session() as s:
+        db.actor = accounts.authenticate(s, f"用户{role}", "role-pass-1")
+
+
+def test_the_units_leader_answers_the_countys_doubt_and_a_reader_may_not(tmp_path):
+    from datetime import date
+
+    import pytest
+    from sqlalchemy import select
+
+    from app.models import LedgerEntry
+    from app.services import ledger, verification
+    from app.services.errors import UserError
+    from app.services.ledger import EntryInput
+    from app.sync.exchange import export_package, import_package
+    from tests.helpers import county_and_unit, dump, kind_ids, unit_ids
+
+    with county_and_unit(tmp_path, first_admin=True) as (county, unit):
+        with unit.session() as s:
+            units, kinds = unit_ids(s), kind_ids(s)
+            entry = ledger.save_entry(s, unit.attachments, None, EntryInput(
+                kind_id=kinds["hotline"], unit_id=units["法律援助中心"],
+                entry_date=date(2018, 7, 2), title="热线咨询", values={"calls": 3},
+            ))  # fmt: skip
+            uuid = s.get(LedgerEntry, entry).uuid
+        import_package(county, export_package(unit, "县矫正办", tmp_path / "u1.bjpkg")[0])
+        with county.session() as s:
+            county_entry = s.scalar(select(LedgerEntry.id).where(LedgerEntry.uuid == uuid))
+            verification.mark_entry(s, county_entry, "存疑", "照片不清", date(2018, 9, 1))
+        import_package(unit, export_package(county, "法律援助中心", tmp_path / "c1.bjpkg")[0])
+        _as(unit, "查看")
+        before = dump(unit.file)
+        with pytest.raises(UserError, match="无权对存疑的台账作出说明"), unit.session() as s:
+            verification.answer_doubt(s, entry, "已补拍。", date(2018, 9, 2))
+        assert dump(unit.file) == before
+        _as(unit, "负责人")
+        with unit.session() as s:
+            verification.answer_doubt(s, entry, "已补拍清晰的照片。", date(2018, 9, 2))
+        with unit.session() as s:
+            assert verification.verifications(s, [entry])[entry].answer == "已补拍清晰的照片。"
+
+
+def test_roles_grant_what_their_descriptions_promise():
+    from app.services.accounts import PERMISSION_NAMES, roles
+
+    shipped = roles()
+    admin, leader, clerk = shipped["管理员"], shipped["负责人"], shipped["填报员"]
+    # a one-person unit's 管理员 submits its 统计报表 and its summary, and answers doubts
+    assert {"statistics.submit", "summary.submit", "ledger.answer"} <= admin.permissions
+    # the county's 负责人 inspects: 标记已说明 / 提出整改 / 重新核查 in 核查 need inspection.edit
+    assert {"inspection.edit", "ledger.answer"} <= leader.permissions
+    assert (
+        "ledger.answer" in clerk.permissions and "ledger.answer" not in shipped["查看"].permissions
+    )
+    assert all(p in PERMISSION_NAMES for role in shipped.values() for p in role.permissions)
+
+
+def test_an_older_county_copy_of_the_roles_keeps_its_clerks_answering(tmp_path, monkeypatch):
+    from app.services import accounts
+
+    older = tmp_path / "roles.toml"
+    older.write_text(
+        '[roles."管理员"]\npermissions = ["users.manage"]\n'
+        '[roles."填报员"]\npermissions = ["ledger.edit"]\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(accounts, "roles_path", lambda: older)
+    assert "ledger.answer" in accounts.roles()["填报员"].permissions
+    assert "ledger.answer" not in accounts.roles()["管理员"].permissions

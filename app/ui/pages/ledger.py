@@ -228,7 +228,7 @@ class LedgerPage(Page):
         self.verify_button.setVisible(county)
         self.answer_button.setVisible(not county)
         self.forbid_unless("ledger.verify", self.verify_button)
-        self.forbid_unless("ledger.edit", self.answer_button)
+        self.forbid_unless("ledger.answer", self.answer_button)
         if context.read_only:  # an earlier year: view and export only
             for button in (self.add_button, self.import_button):
                 button.setEnabled(False)
