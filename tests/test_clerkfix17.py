@@ -101,3 +101,49 @@ def test_an_older_county_copy_of_the_roles_keeps_its_clerks_answering(tmp_path, 
     monkeypatch.setattr(accounts, "roles_path", lambda: older)
     assert "ledger.answer" in accounts.roles()["填报员"].permissions
     assert "ledger.answer" not in accounts.roles()["管理员"].permissions
+
+
+SHOTS = "/work/notes/shots"
+
+
+def _shot(widget, name: str) -> None:
+    import os
+
+    if os.path.isdir(SHOTS):
+        widget.grab().save(f"{SHOTS}/clerkfix17-{name}.png")
+
+
+def test_the_check_pane_numbers_a_photo_as_the_rows_description_does(
+    qtbot, monkeypatch, dialogs, db_path, database, tmp_path
+):
+    from PySide6.QtCore import Qt
+
+    from app.services.evidence_check import NO_EXIF, SAME_PHOTO
+    from app.ui.dialogs.evidence_dialog import EvidenceCheckDialog
+    from app.ui.operations import running_tasks
+    from tests.helpers import open_page
+    from tests.test_evidence_check import A, photo, save
+
+    dated = photo(tmp_path / "a.jpg", 1, taken="2018:07:12 10:00:00")
+    bare = photo(tmp_path / "b.jpg", 3)  # no EXIF
+    other = photo(tmp_path / "c.jpg", 5, taken="2018:07:20 10:00:00")
+    save(database, A, "2018-07-12", "修心教育法律讲座", [dated, bare])
+    save(database, A, "2018-07-20", "法律咨询活动", [other, dated])
+    page = open_page(qtbot, db_path, "ledger")
+    shown = []
+    monkeypatch.setattr(EvidenceCheckDialog, "exec", lambda d: (shown.append(d), d.show())[-1])
+    qtbot.mouseClick(page.check_button, Qt.MouseButton.LeftButton)
+    check = shown[0]
+    qtbot.addWidget(check)
+    qtbot.waitUntil(lambda: running_tasks() == 0 and check.table.rowCount() > 0, timeout=30000)
+
+    row = next(i for i, f in enumerate(check.flags) if f.kind == NO_EXIF)
+    check.table.selectRow(row)
+    assert check.table.item(row, 2).text().startswith("第 2 张照片没有拍摄信息")
+    assert [check.photos.item(i).text() for i in range(check.photos.count())] == [
+        "第 2 张（修心教育法律讲座）"
+    ]
+    _shot(check, "check-no-exif")
+    check.table.selectRow(next(i for i, f in enumerate(check.flags) if f.kind == SAME_PHOTO))
+    assert check.photos.item(0).text() == "第 1 张（修心教育法律讲座）\n第 2 张（法律咨询活动）"
+    _shot(check, "check-same-photo")
