@@ -147,3 +147,39 @@ def test_the_check_pane_numbers_a_photo_as_the_rows_description_does(
     check.table.selectRow(next(i for i, f in enumerate(check.flags) if f.kind == SAME_PHOTO))
     assert check.photos.item(0).text() == "第 1 张（修心教育法律讲座）\n第 2 张（法律咨询活动）"
     _shot(check, "check-same-photo")
+
+
+def _select_title(qtbot, page, title: str) -> None:
+    from PySide6.QtCore import Qt
+
+    row = next(i for i in range(page.model.rowCount()) if page.model.row_at(i).title == title)
+    rect = page.view.visualRect(page.view.model().index(row, 3))
+    qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def test_a_locked_entrys_text_fields_look_read_only_like_the_others(
+    qtbot, monkeypatch, dialogs, db_path, database
+):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor, QPalette
+
+    from app.ui.ledger.entry_dialog import EntryDialog
+    from tests.helpers import open_page
+    from tests.test_period_locks import _adopted
+
+    _adopted(database)
+    page = open_page(qtbot, db_path, "ledger")
+    _select_title(qtbot, page, "热线咨询")
+    opened = []
+    monkeypatch.setattr(EntryDialog, "exec", lambda d: (opened.append(d), d.show(), 0)[-1])
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    dialog = opened[0]
+    qtbot.addWidget(dialog)
+    assert dialog.windowTitle() == "查看台账（已锁定）"
+    grey = dialog.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Base)
+    assert grey != QColor("white")
+    for field in (dialog.title, dialog.subject_name, dialog.subject_id_number):
+        assert field.isReadOnly() and not field.placeholderText()
+        image = field.grab().toImage()
+        assert image.pixelColor(image.width() - 6, image.height() // 2) == grey, field
+    _shot(dialog, "locked-entry")
