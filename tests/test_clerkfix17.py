@@ -183,3 +183,58 @@ def test_a_locked_entrys_text_fields_look_read_only_like_the_others(
         image = field.grab().toImage()
         assert image.pixelColor(image.width() - 6, image.height() // 2) == grey, field
     _shot(dialog, "locked-entry")
+
+
+def test_the_verify_and_answer_dialogs_name_the_entry_at_the_top(
+    qtbot, gui_app, monkeypatch, tmp_path
+):
+    from datetime import date
+
+    from PySide6.QtCore import Qt
+
+    from app.services import ledger
+    from app.services.ledger import EntryInput
+    from app.sync.exchange import export_package, import_package
+    from app.ui.dialogs.verification_dialogs import AnswerDialog, MarkDialog
+    from tests.helpers import assert_fits_screen, county_and_unit, drive_dialog, kind_ids, unit_ids
+    from tests.test_verification import _ledger_page
+
+    with county_and_unit(tmp_path) as (county, unit):
+        with unit.session() as s:
+            units, kinds = unit_ids(s), kind_ids(s)
+            ledger.save_entry(s, unit.attachments, None, EntryInput(
+                kind_id=kinds["hotline"], unit_id=units["法律援助中心"],
+                entry_date=date(2018, 7, 2), title="热线咨询", values={"calls": 3},
+            ))  # fmt: skip
+        import_package(county, export_package(unit, "县矫正办", tmp_path / "u1.bjpkg")[0])
+        page = _ledger_page(qtbot, county)
+        _select_title(qtbot, page, "热线咨询")
+
+        def doubt(dialog: MarkDialog) -> None:
+            assert_fits_screen(dialog)
+            assert dialog.about.text() == "2018年7月2日　法律援助中心：热线咨询"
+            assert dialog.about.mapTo(dialog, dialog.about.rect().topLeft()).y() < (
+                dialog.status.mapTo(dialog, dialog.status.rect().topLeft()).y()
+            )
+            dialog.status.setCurrentIndex(dialog.status.findData("存疑"))
+            dialog.reason.setPlainText("照片不清。")
+            dialog.show()
+            _shot(dialog, "verify-dialog")
+
+        marked = drive_dialog(monkeypatch, MarkDialog, doubt)
+        qtbot.mouseClick(page.verify_button, Qt.MouseButton.LeftButton)
+        assert marked
+        import_package(unit, export_package(county, "法律援助中心", tmp_path / "c1.bjpkg")[0])
+        unit_page = _ledger_page(qtbot, unit)
+        _select_title(qtbot, unit_page, "热线咨询")
+
+        def explain(dialog: AnswerDialog) -> None:
+            assert dialog.about.text() == "2018年7月2日　法律援助中心：热线咨询"
+            dialog.answer.setPlainText("已补拍。")
+            dialog.show()
+            assert not dialog.form_scroll.verticalScrollBar().isVisible()
+            _shot(dialog, "answer-dialog")
+
+        answered = drive_dialog(monkeypatch, AnswerDialog, explain)
+        qtbot.mouseClick(unit_page.answer_button, Qt.MouseButton.LeftButton)
+        assert answered

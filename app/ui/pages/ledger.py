@@ -375,7 +375,7 @@ class LedgerPage(Page):
                 ),
             )
 
-        if MarkDialog(save, row.title, self).exec():
+        if MarkDialog(save, row, self).exec():
             self.model.reload(recount=False)
 
     def answer_selected(self) -> None:
@@ -398,7 +398,7 @@ class LedgerPage(Page):
                 lambda s: verification.answer_doubt(s, row.id, values["answer"], today),
             )
 
-        if AnswerDialog(save, row.title, mark.reason, self).exec():
+        if AnswerDialog(save, row, mark.reason, self).exec():
             self.model.reload(recount=False)
 
     def selected_entry_id(self) -> int | None:
