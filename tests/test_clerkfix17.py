@@ -238,3 +238,33 @@ def test_the_verify_and_answer_dialogs_name_the_entry_at_the_top(
         answered = drive_dialog(monkeypatch, AnswerDialog, explain)
         qtbot.mouseClick(unit_page.answer_button, Qt.MouseButton.LeftButton)
         assert answered
+
+
+def test_the_volume_defaults_to_the_filtered_unit_else_the_first_with_entries(
+    qtbot, monkeypatch, dialogs, db_path, database, tmp_path
+):
+    from PySide6.QtCore import Qt
+
+    from app.ui.dialogs.volume_dialog import VolumeDialog
+    from tests.helpers import open_page
+    from tests.test_evidence_check import B, photo, save
+
+    save(database, B, "2018-07-12", "法律援助讲座", [photo(tmp_path / "a.jpg", 1)])
+    page = open_page(qtbot, db_path, "ledger")
+    assert page.context.local_unit_id is not None
+    asked: list[VolumeDialog] = []
+
+    def look(dialog: VolumeDialog) -> int:
+        asked.append(dialog)
+        dialog.show()
+        return 0
+
+    monkeypatch.setattr(VolumeDialog, "exec", look)
+    qtbot.mouseClick(page.volume_button, Qt.MouseButton.LeftButton)
+    assert asked[0].unit.currentText() == "法律援助中心"  # not the county office, which has none
+    _shot(asked[0], "volume-default")
+    asked[0].close()
+    page.unit_filter.setCurrentIndex(page.unit_filter.findText("基层科"))
+    qtbot.mouseClick(page.volume_button, Qt.MouseButton.LeftButton)
+    assert asked[1].unit.currentText() == "基层科"
+    asked[1].close()

@@ -645,7 +645,14 @@ class LedgerPage(Page):
 
         units = [(self.unit_filter.itemText(i), self.unit_filter.itemData(i))
                  for i in range(1, self.unit_filter.count())]  # fmt: skip
-        chosen = self.unit_filter.currentData() or self.context.local_unit_id
+        chosen = self.unit_filter.currentData()  # the unit the list is narrowed to, else
+        if chosen is None:  # the first unit with entries this year (the county keeps none)
+            keeping = self.run(
+                lambda s: ledger_service.entry_unit_ids(s, LedgerFilter(window=self.year_window)),
+                self.tr("打印台账卷"),
+            )
+            chosen = next((unit_id for _name, unit_id in units if unit_id in (keeping or ())),
+                          self.context.local_unit_id)  # fmt: skip
         work = self.context.date_range(DatePurpose.WORK)
         start = self.date_from.value() or work.earliest
         end = self.date_to.value() or min(work.latest, max(date.today(), work.earliest))
