@@ -268,3 +268,37 @@ def test_the_volume_defaults_to_the_filtered_unit_else_the_first_with_entries(
     qtbot.mouseClick(page.volume_button, Qt.MouseButton.LeftButton)
     assert asked[1].unit.currentText() == "基层科"
     asked[1].close()
+
+
+def _arrow_widths(header) -> list[int]:
+    """The dark pixels per line of the sort arrow (at the right of the first section)."""
+    image = header.grab().toImage()
+    right = header.sectionSize(0)
+    widths = [
+        sum(1 for x in range(right - 30, right) if image.pixelColor(x, y).lightness() < 128)
+        for y in range(image.height())
+    ]
+    return [w for w in widths if w]
+
+
+def test_the_date_headers_arrow_points_the_way_the_rows_run(
+    qtbot, dialogs, db_path, database, tmp_path
+):
+    from PySide6.QtCore import QPoint, Qt
+
+    from tests.helpers import open_page
+    from tests.test_evidence_check import B, photo, save
+
+    save(database, B, "2018-07-12", "七月的讲座", [photo(tmp_path / "a.jpg", 1)])
+    save(database, B, "2018-09-12", "九月的讲座", [photo(tmp_path / "b.jpg", 2)])
+    page = open_page(qtbot, db_path, "ledger")
+    header = page.view.horizontalHeader()
+    assert page.model.row_at(0).title == "九月的讲座"  # newest first
+    widths = _arrow_widths(header)
+    assert widths and widths[0] > widths[-1]  # ▼
+    _shot(page, "ledger-newest-first")
+    middle = QPoint(header.sectionSize(0) // 2, header.height() // 2)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=middle)  # oldest first
+    qtbot.waitUntil(lambda: page.model.row_at(0).title == "七月的讲座")
+    widths = _arrow_widths(header)
+    assert widths and widths[0] < widths[-1]  # ▲
