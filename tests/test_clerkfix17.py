@@ -143,6 +143,7 @@ def test_the_check_pane_numbers_a_photo_as_the_rows_description_does(
     assert [check.photos.item(i).text() for i in range(check.photos.count())] == [
         "第 2 张（修心教育法律讲座）"
     ]
+    qtbot.wait(50)  # the splitter makes room for the photos pane
     _shot(check, "check-no-exif")
     check.table.selectRow(next(i for i, f in enumerate(check.flags) if f.kind == SAME_PHOTO))
     assert check.photos.item(0).text() == "第 1 张（修心教育法律讲座）\n第 2 张（法律咨询活动）"
