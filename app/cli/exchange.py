@@ -122,8 +122,10 @@ def handle(args: argparse.Namespace, open_existing) -> int:
             return 0
         if args.command == "credential":
             with database.session() as session:
+                from app.services.documents import template_key
+
                 programme = current_programme(session)
-                template = programme.template_key if programme else None
+                template = template_key(session, programme) if programme else None
                 reissued = args.reissue and registered(session, args.unit)
                 write_credential(session, args.unit, Path(args.out).expanduser(), template or "",
                                  reissue=args.reissue)  # fmt: skip

@@ -64,6 +64,7 @@ PERMISSION_NAMES = {
     "ledger.export": "导出工作台账",
     "ledger.export_full_names": "导出含完整姓名的台账",
     "ledger.verify": "核实台账（已核实、存疑）",
+    "ledger.answer": "对存疑的台账作出说明",
     "meeting.edit": "登记会议",
     "statistics.draft": "填写统计报表",
     "statistics.submit": "提交统计报表",
@@ -108,11 +109,10 @@ def _roles_from(path: Path, _mtime: float) -> dict[str, Role]:
     for name, body in (data.get("roles") or {}).items():
         if not isinstance(body, dict) or not isinstance(body.get("permissions", []), list):
             raise ValidationError(f"角色文件 {path.name} 中角色“{name}”的写法不对。")
-        roles[name] = Role(
-            name,
-            str(body.get("description", "")),
-            frozenset(str(p) for p in body.get("permissions", [])) | {"read"},
-        )
+        granted = frozenset(str(p) for p in body.get("permissions", [])) | {"read"}
+        if "ledger.edit" in granted:  # answering a doubt was part of ledger.edit before 17:
+            granted |= {"ledger.answer"}  # a county's older copy keeps its 填报员 answering
+        roles[name] = Role(name, str(body.get("description", "")), granted)
     if ADMIN not in roles or "users.manage" not in roles[ADMIN].permissions:
         raise ValidationError(f"角色文件 {path.name} 必须有角色“{ADMIN}”，且它能管理用户。")
     return roles

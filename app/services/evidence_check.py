@@ -106,6 +106,9 @@ class Flag:
     description: str
     entries: list[FlaggedEntry]
     photos: list[str] = field(default_factory=list)  # SHA-256 of the photos concerned
+    # each photo's places: (entry id, its number on that entry counted from 1), as the
+    # descriptions' "第 N 张照片" count them
+    places: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     state: str = OPEN
     note: str = ""
     rectification_item_id: int | None = None
@@ -417,6 +420,12 @@ def check(
         *_no_exif_flags(entries, hashes),
         *_same_text_flags(entries),
     ]
+    for flag in flags:
+        flag.places = {
+            sha: [(e.entry_id, entries[e.entry_id].photos.index(sha) + 1)
+                  for e in flag.entries if sha in entries[e.entry_id].photos]
+            for sha in flag.photos
+        }  # fmt: skip
     order = list(KIND_LABELS)
     flags.sort(key=lambda f: (order.index(f.kind), f.entries[0].entry_date, f.entries[0].entry_id))
     decisions = {d.key: d for d in session.scalars(select(EvidenceFlag))}

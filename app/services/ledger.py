@@ -558,6 +558,12 @@ def entry_kind_ids(session: Session, flt: LedgerFilter) -> set[int]:
     return set(session.scalars(query))
 
 
+def entry_unit_ids(session: Session, flt: LedgerFilter) -> set[int]:
+    """The units whose entries the filter selects (the units keeping a ledger there)."""
+    query = _filtered(select(LedgerEntry.owner_unit_id).distinct(), flt, session)
+    return {unit_id for unit_id in session.scalars(query) if unit_id is not None}
+
+
 def count_entries(session: Session, flt: LedgerFilter) -> int:
     """How many entries the filter selects."""
     return (

@@ -105,8 +105,9 @@ def mark_entry(
 
 
 def answer_doubt(session: Session, entry_id: int, answer: str, today: date) -> DoubtAnswer:
-    """The entry's own unit explains a doubt the county raised."""
-    require(session, "ledger.edit")
+    """The entry's own unit explains a doubt the county raised (``ledger.answer``: its
+    填报员, 管理员 or 负责人)."""
+    require(session, "ledger.answer")
     here = local_unit(session)
     entry = _entry(session, entry_id)
     if here is None or entry.owner_unit_id != here.id:

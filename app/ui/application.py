@@ -29,6 +29,7 @@ from app.paths import RESOURCES_DIR
 from app.services.home_snapshot import Snapshot, read_snapshot
 from app.ui.i18n import choose_ui_font, install_translators
 from app.ui.main_window import MainWindow
+from app.ui.widgets.sort_arrows import install_sort_arrows
 from app.ui.widgets.wheel import install_wheel_guard
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     font = choose_ui_font()
     if font is not None:
         app.setFont(font)
+    install_sort_arrows(app)  # ▲ ascending, ▼ descending on every platform
     if STYLE_SHEET.exists():
         app.setStyleSheet(STYLE_SHEET.read_text(encoding="utf-8"))
     install_wheel_guard(app)

@@ -190,7 +190,7 @@ class EvidenceCheckDialog(QDialog):
         self.photos.setIconSize(QSize(LARGE_THUMB_SIDE, LARGE_THUMB_SIDE))
         self.photos.setFlow(QListWidget.Flow.LeftToRight)
         self.photos.setWrapping(False)
-        self.photos.setFixedHeight(LARGE_THUMB_SIDE + 28)
+        self.photos.setFixedHeight(LARGE_THUMB_SIDE + 44)  # two lines of caption
         self.photos.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.photos_label = QLabel(self.tr("涉及的照片："))
         self.note_label = QLabel()
@@ -325,6 +325,15 @@ class EvidenceCheckDialog(QDialog):
                 self.tr("%1 张照片，选中后在下方查看").replace("%1", str(len(flag.photos)))
             )
 
+    def _photo_caption(self, flag: Flag, sha: str) -> str:
+        """Where the photo is, numbered as the row's description numbers it: its place on
+        its entry, e.g. "第 2 张（台账标题）", one line per entry it is on."""
+        titles = {e.entry_id: e.title for e in flag.entries}
+        return "\n".join(
+            self.tr("第 %1 张（%2）").replace("%1", str(number)).replace("%2", titles[entry_id])
+            for entry_id, number in flag.places.get(sha, [])
+        )
+
     def selected_flag(self) -> Flag | None:
         """The flag of the selected row."""
         rows = self.table.selectionModel().selectedRows()
@@ -340,9 +349,9 @@ class EvidenceCheckDialog(QDialog):
                 self.entries.addItem(item)
             self.entries.setCurrentRow(0)
         self.photos.clear()
-        for number, sha in enumerate(flag.photos if flag is not None else [], start=1):
+        for sha in flag.photos if flag is not None else []:
             pixmap = _pixmap(self.thumbnails.get(sha), LARGE_THUMB_SIDE)
-            item = QListWidgetItem(self.tr("照片 %1").replace("%1", str(number)))
+            item = QListWidgetItem(self._photo_caption(flag, sha))
             if pixmap is not None:
                 item.setIcon(QIcon(pixmap))
             item.setToolTip(self.tr("SHA-256 %1…").replace("%1", sha[:12]))

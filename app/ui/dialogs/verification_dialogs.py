@@ -6,17 +6,30 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QWidget
 
+from app.services.ledger import EntryRow
+from app.services.wording import cn_date
 from app.ui.dialogs.form_dialog import FormDialog, combo_box
+
+
+def _entry_label(row: EntryRow) -> QLabel:
+    """Which entry the dialog is about: its date, unit and title, at the top."""
+    label = QLabel(f"{cn_date(row.entry_date)}　{row.unit}：{row.title}")
+    label.setObjectName("entryAbout")
+    label.setWordWrap(True)
+    label.setStyleSheet("QLabel#entryAbout { font-weight: bold; }")
+    return label
 
 
 class MarkDialog(FormDialog):
     """核实…: 已核实, or 存疑 with the reason the unit will see."""
 
     def __init__(
-        self, save: Callable[[dict], None], title: str, parent: QWidget | None = None
+        self, save: Callable[[dict], None], row: EntryRow, parent: QWidget | None = None
     ) -> None:
-        super().__init__(self.tr("核实台账 — %1").replace("%1", title), save, parent)
+        super().__init__(self.tr("核实台账 — %1").replace("%1", row.title), save, parent)
         self.ok_button.setText(self.tr("标记"))
+        self.about = _entry_label(row)
+        self.add_field("entry", self.tr("台账"), self.about)
         self.status = combo_box(
             [(self.tr("已核实"), "已核实"), (self.tr("存疑"), "存疑")], "已核实"
         )
@@ -37,10 +50,16 @@ class AnswerDialog(FormDialog):
     """说明存疑…: the county's reason shown, the unit's explanation written."""
 
     def __init__(
-        self, save: Callable[[dict], None], title: str, reason: str, parent: QWidget | None = None
+        self,
+        save: Callable[[dict], None],
+        row: EntryRow,
+        reason: str,
+        parent: QWidget | None = None,
     ) -> None:
-        super().__init__(self.tr("说明存疑 — %1").replace("%1", title), save, parent)
+        super().__init__(self.tr("说明存疑 — %1").replace("%1", row.title), save, parent)
         self.ok_button.setText(self.tr("提交说明"))
+        self.about = _entry_label(row)
+        self.add_field("entry", self.tr("台账"), self.about)
         doubt = QLabel(reason)
         doubt.setWordWrap(True)
         self.answer = QPlainTextEdit()

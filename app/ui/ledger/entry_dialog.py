@@ -7,6 +7,7 @@ from datetime import date
 from typing import cast
 
 from PySide6.QtCore import QPoint
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -173,7 +174,8 @@ class EntryDialog(FormDialog[EntryInput]):
         self.setWindowTitle(self.tr("查看台账"))
         for widget in self.findChildren(QWidget):
             if isinstance(widget, (QLineEdit, QPlainTextEdit)):
-                widget.setReadOnly(True)
+                widget.setReadOnly(True)  # still selectable and scrollable, but grey like
+                _look_read_only(widget)  # the disabled fields beside it
             elif isinstance(
                 widget, (QSpinBox, QComboBox, DateField, QPushButton, QCheckBox)
             ) and not self.buttons.isAncestorOf(widget):
@@ -313,3 +315,13 @@ class EntryDialog(FormDialog[EntryInput]):
             label.hide()
         if hasattr(self, "photos"):
             self.photos.show_error("")
+
+
+def _look_read_only(widget: QLineEdit | QPlainTextEdit) -> None:
+    """Paint a read-only text field as a disabled one (grey ground, grey text, no prompt), so
+    that a form shown only for reading has no white field inviting typing."""
+    palette = widget.palette()
+    for role in (QPalette.ColorRole.Base, QPalette.ColorRole.Text):
+        palette.setColor(role, palette.color(QPalette.ColorGroup.Disabled, role))
+    widget.setPalette(palette)
+    widget.setPlaceholderText("")

@@ -228,7 +228,7 @@ class LedgerPage(Page):
         self.verify_button.setVisible(county)
         self.answer_button.setVisible(not county)
         self.forbid_unless("ledger.verify", self.verify_button)
-        self.forbid_unless("ledger.edit", self.answer_button)
+        self.forbid_unless("ledger.answer", self.answer_button)
         if context.read_only:  # an earlier year: view and export only
             for button in (self.add_button, self.import_button):
                 button.setEnabled(False)
@@ -375,7 +375,7 @@ class LedgerPage(Page):
                 ),
             )
 
-        if MarkDialog(save, row.title, self).exec():
+        if MarkDialog(save, row, self).exec():
             self.model.reload(recount=False)
 
     def answer_selected(self) -> None:
@@ -398,7 +398,7 @@ class LedgerPage(Page):
                 lambda s: verification.answer_doubt(s, row.id, values["answer"], today),
             )
 
-        if AnswerDialog(save, row.title, mark.reason, self).exec():
+        if AnswerDialog(save, row, mark.reason, self).exec():
             self.model.reload(recount=False)
 
     def selected_entry_id(self) -> int | None:
@@ -645,7 +645,14 @@ class LedgerPage(Page):
 
         units = [(self.unit_filter.itemText(i), self.unit_filter.itemData(i))
                  for i in range(1, self.unit_filter.count())]  # fmt: skip
-        chosen = self.unit_filter.currentData() or self.context.local_unit_id
+        chosen = self.unit_filter.currentData()  # the unit the list is narrowed to, else
+        if chosen is None:  # the first unit with entries this year (the county keeps none)
+            keeping = self.run(
+                lambda s: ledger_service.entry_unit_ids(s, LedgerFilter(window=self.year_window)),
+                self.tr("打印台账卷"),
+            )
+            chosen = next((unit_id for _name, unit_id in units if unit_id in (keeping or ())),
+                          self.context.local_unit_id)  # fmt: skip
         work = self.context.date_range(DatePurpose.WORK)
         start = self.date_from.value() or work.earliest
         end = self.date_to.value() or min(work.latest, max(date.today(), work.earliest))
