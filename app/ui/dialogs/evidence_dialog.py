@@ -349,7 +349,8 @@ class EvidenceCheckDialog(QDialog):
                 self.entries.addItem(item)
             self.entries.setCurrentRow(0)
         self.photos.clear()
-        for sha in flag.photos if flag is not None else []:
+        for sha in flag.photos if flag is not None else ():
+            assert flag is not None
             pixmap = _pixmap(self.thumbnails.get(sha), LARGE_THUMB_SIDE)
             item = QListWidgetItem(self._photo_caption(flag, sha))
             if pixmap is not None:

@@ -32,7 +32,7 @@ class SortArrowStyle(QProxyStyle):
         if element == QStyle.PrimitiveElement.PE_IndicatorHeaderArrow and isinstance(
             option, QStyleOptionHeader
         ):
-            order = option.sortIndicator
+            order = option.sortIndicator  # type: ignore[attr-defined]  # stubs name it otherwise
             if order in (QStyleOptionHeader.SortIndicator.SortUp,
                          QStyleOptionHeader.SortIndicator.SortDown):  # fmt: skip
                 # Qt: SortDown is an ascending column, SortUp a descending one
