@@ -1,0 +1,58 @@
+"""The clerk pass's findings on 统计报表 (issue 17): the county's page opens where the work
+is, 受理 names the month's doubts, a returned report reads as not reported, the status line
+follows the list, and the county's read-only view."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from app.models import StatisticsDecision, Unit
+from app.services import statistics_reports as sr
+from app.services.settings import current_programme
+from app.ui.dialogs.statistics_dialogs import ReasonDialog
+from app.ui.pages.statistics import StatisticsPage
+from tests.conftest import open_unlocked
+from tests.helpers import drive_dialog, unit_ids
+from tests.test_statistics_ui import MARK, _click, _page
+
+LAWYERS = "律师管理科"
+
+
+def _submit(db_path, name: str, period: date, on: date, decision=None) -> None:
+    db = open_unlocked(str(db_path))
+    with db.session() as s:
+        programme_id = current_programme(s).id
+        report = sr.start_report(s, programme_id, unit_ids(s)[name], "monthly", period)
+        sr.submit_report(s, report.id, on)
+        if decision is not None:
+            sr.review_report(s, report.id, decision, "请核对", on)
+    db.close()
+
+
+def test_rates_below_one_percent_keep_a_decimal():
+    assert sr.OnTimeRate(1, 209).text == "按时 1/209（0.5%）"
+    assert sr.OnTimeRate(208, 209).text == "按时 208/209（99.5%）"
+    assert sr.OnTimeRate(1, 16).text == "按时 1/16（6%）"
+    assert sr.OnTimeRate(0, 5).text == "按时 0/5（0%）"
+
+
+def test_a_returned_report_is_not_reported_until_resubmitted(
+    qtbot, monkeypatch, gui_app, dialogs, db_path
+):
+    _submit(db_path, LAWYERS, date(2018, 9, 1), date(2018, 10, 3))
+    page = _page(qtbot, db_path, date(2018, 10, 3))  # before the due day (10月5日)
+    page.period_choice.setCurrentIndex(page.period_choice.findText("2018年9月"))
+    assert "已报 1/16" in page.info.text() and "本期按时 1/1（100%）" in page.info.text()
+    _click(qtbot, page, lambda r: r.unit == LAWYERS)
+    drive_dialog(monkeypatch, ReasonDialog, lambda d: d.reason.setPlainText("请核对"))
+    qtbot.mouseClick(page.return_button, Qt.MouseButton.LeftButton)
+    row = next(i for i, r in enumerate(page.model.rows()) if r.unit == LAWYERS)
+    assert page.model.index(row, MARK).data() == "已退回待重报"
+    assert page.model.index(row, MARK - 1).data() == "2018-10-03"  # the date it came, kept
+    assert "已报 0/16" in page.info.text() and "本期尚无到期报表" in page.info.text()
+    page.today = lambda: date(2018, 10, 8)  # the due day passed: returned counts as not on time
+    page.refresh()
+    assert "本期按时 0/16（0%）" in page.info.text()
