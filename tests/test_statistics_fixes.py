@@ -7,9 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt
-from sqlalchemy import select
 
-from app.models import StatisticsDecision, Unit
+from app.models import StatisticsDecision
 from app.services import statistics_reports as sr
 from app.services.settings import current_programme
 from app.ui.dialogs.statistics_dialogs import ReasonDialog
@@ -56,3 +55,25 @@ def test_a_returned_report_is_not_reported_until_resubmitted(
     page.today = lambda: date(2018, 10, 8)  # the due day passed: returned counts as not on time
     page.refresh()
     assert "本期按时 0/16（0%）" in page.info.text()
+
+
+def _county_page(qtbot, db_path, today: date) -> StatisticsPage:
+    """The county's page as it opens on ``today`` (its periods chosen for that day)."""
+    page = _page(qtbot, db_path, today)
+    page._fill_periods()
+    return page
+
+
+def test_the_county_opens_on_the_period_with_a_report_waiting(qtbot, gui_app, db_path):
+    page = _county_page(qtbot, db_path, date(2018, 12, 1))  # nothing sent: the month just ended
+    assert page.period_choice.currentText() == "2018年11月"
+    page.close()
+    _submit(db_path, LAWYERS, date(2018, 10, 1), date(2018, 11, 2), StatisticsDecision.ACCEPTED)
+    _submit(db_path, LAWYERS, date(2018, 11, 1), date(2018, 12, 1))  # November's, waiting
+    _submit(db_path, "法律援助中心", date(2018, 9, 1), date(2018, 10, 4))  # an old one waiting
+    page = _county_page(qtbot, db_path, date(2018, 12, 10))  # November's due day (5th) passed
+    assert page.period_choice.currentText() == "2018年11月"
+    assert any(r.unit == LAWYERS and r.status == "已提交" for r in page.model.rows())
+    _submit(db_path, "法律援助中心", date(2018, 12, 1), date(2018, 12, 20))  # sent early
+    page = _county_page(qtbot, db_path, date(2018, 12, 20))
+    assert page.period_choice.currentText() == "2018年12月"

@@ -271,6 +271,32 @@ def programme_periods(
     return found
 
 
+def opening_period(
+    session: Session, programme_id: int, form: ReportForm, periods: list[Period], today: date
+) -> Period | None:
+    """The period the county's page opens on: the latest with a report waiting for 受理/退回;
+    else the latest that has ended by ``today`` (the one units are reporting now — a month's
+    figures are reported after it ends, so the running month would show only empty rows);
+    else the latest begun."""
+    if not periods:
+        return None
+    starts = set(
+        session.scalars(
+            select(StatisticsReport.period_start)
+            .where(StatisticsReport.programme_id == programme_id,
+                   StatisticsReport.report_key == form.key,
+                   StatisticsReport.status == ReportStatus.SUBMITTED,
+                   StatisticsReport.deleted.is_(False))
+        )
+    )  # fmt: skip
+    for period in reversed(periods):
+        if period.start in starts and any(
+            r.status == SUBMITTED for r in county_rows(session, programme_id, form, period)
+        ):
+            return period
+    return next((p for p in reversed(periods) if p.end < today), periods[-1])
+
+
 def parse_period(form: ReportForm, text: str) -> Period:
     """A period written as 2018-09 (the month, or the quarter it falls in) or 2018-Q3."""
     text = text.strip()

@@ -146,7 +146,8 @@ class StatisticsPage(Page):
         return self.period_choice.currentData()
 
     def _fill_periods(self) -> None:
-        """The chosen form's periods so far, the one last due chosen."""
+        """The chosen form's periods so far; chosen: the latest with a report waiting for
+        受理/退回, else the latest ended (``sr.opening_period``)."""
         form, programme_id = self.form(), self.context.programme_id
         self.period_choice.blockSignals(True)
         self.period_choice.clear()
@@ -154,10 +155,11 @@ class StatisticsPage(Page):
             today = self.today()
             with self.database.session() as session:
                 periods = sr.programme_periods(session, programme_id, form, today)
+                opening = sr.opening_period(session, programme_id, form, periods, today)
             for period in reversed(periods):
                 self.period_choice.addItem(period.label, period)
-            due = next((i for i, p in enumerate(reversed(periods)) if p.due_on <= today), 0)
-            self.period_choice.setCurrentIndex(due)
+            chosen = next((i for i, p in enumerate(reversed(periods)) if p == opening), 0)
+            self.period_choice.setCurrentIndex(chosen)
         self.period_choice.blockSignals(False)
         self.refresh()
 
