@@ -7,17 +7,21 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt
+from sqlalchemy import select
 
-from app.models import StatisticsDecision
+from app.models import DoubtAnswer, EntryVerification, StatisticsDecision
 from app.services import statistics_reports as sr
+from app.services import verification
 from app.services.settings import current_programme
 from app.ui.dialogs.statistics_dialogs import ReasonDialog
 from app.ui.pages.statistics import StatisticsPage
 from tests.conftest import open_unlocked
 from tests.helpers import drive_dialog, unit_ids
+from tests.test_statistics_reports import _hotline
 from tests.test_statistics_ui import MARK, _click, _page
 
 LAWYERS = "律师管理科"
+AID = "法律援助中心"
 
 
 def _submit(db_path, name: str, period: date, on: date, decision=None) -> None:
@@ -77,3 +81,33 @@ def test_the_county_opens_on_the_period_with_a_report_waiting(qtbot, gui_app, db
     _submit(db_path, "法律援助中心", date(2018, 12, 1), date(2018, 12, 20))  # sent early
     page = _county_page(qtbot, db_path, date(2018, 12, 20))
     assert page.period_choice.currentText() == "2018年12月"
+
+
+def test_accepting_names_the_doubts_still_standing_in_the_period(
+    qtbot, monkeypatch, gui_app, dialogs, db_path
+):
+    db = open_unlocked(str(db_path))
+    with db.session() as s:
+        ids = [_hotline(s, db.attachments, date(2018, 9, d), 1, unit=AID) for d in (3, 10, 17)]
+        _hotline(s, db.attachments, date(2018, 10, 2), 1, unit=AID)  # October's: not counted
+        for entry_id in ids[:2]:
+            verification.mark_entry(s, entry_id, "存疑", "照片与活动不符", date(2018, 10, 4))
+        verification.mark_entry(s, ids[2], "已核实", "", date(2018, 10, 4))
+    with db.session() as s:  # the unit's answer to one doubt (as its package would bring it)
+        s.add(DoubtAnswer(entry_id=ids[0], verification_revision=s.scalar(
+            select(EntryVerification.revision).where(EntryVerification.entry_id == ids[0])),
+            answer="照片已补", answered_on=date(2018, 10, 5)))  # fmt: skip
+    with db.session() as s:
+        counted = verification.doubts_in_period(s, unit_ids(s)[AID], date(2018, 9, 1),
+                                                date(2018, 9, 30))  # fmt: skip
+        assert (counted.waiting, counted.answered) == (1, 1)
+    db.close()
+    _submit(db_path, AID, date(2018, 9, 1), date(2018, 10, 5))
+    page = _page(qtbot, db_path, date(2018, 10, 8))
+    page.period_choice.setCurrentIndex(page.period_choice.findText("2018年9月"))
+    _click(qtbot, page, lambda r: r.unit == AID)
+    dialogs.confirm = False  # 取消: the county returns it first instead
+    qtbot.mouseClick(page.accept_button, Qt.MouseButton.LeftButton)
+    kind, _title, text = dialogs.shown[-1]
+    assert kind == "question" and "存疑 2 条（其中 1 条尚未说明）" in text
+    assert next(r for r in page.model.rows() if r.unit == AID).status == "已提交"

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidg
 
 from app.models import StatisticsDecision, UnitKind
 from app.services import statistics_reports as sr
+from app.services import verification
 from app.services.statistics_reports import ReportRow
 from app.services.wording import cn_date
 from app.ui.background import BackgroundTask
@@ -315,8 +316,21 @@ class StatisticsPage(Page):
         row = self.selected()
         if row is None or row.report_id is None:
             return
+        unit_id, start, end = row.unit_id, row.period.start, row.period.end
+        doubts = self.operation(
+            self.tr("受理统计报表"),
+            lambda s: verification.doubts_in_period(s, unit_id, start, end),
+            changes=False,
+        ).run()[1]
+        if doubts is None:
+            return
         question = self.tr("受理后%1本期（%2）的台账即锁定。确定受理%1的%3吗？")
         question = question.replace("%1", row.unit).replace("%2", row.period.label)
+        if doubts.total:
+            question = (
+                self.tr("注意：%1本期的台账仍有%2，受理后台账即锁定；如需先核对，请点“取消”后退回。\n\n")
+                .replace("%1", row.unit).replace("%2", doubts.text())
+            ) + question  # fmt: skip
         if not confirm(self, self.tr("受理报表"), question.replace("%3", row.form_name)):
             return
         report_id, today = row.report_id, self.today()
