@@ -9,16 +9,24 @@ from datetime import date
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
-from app.models import DoubtAnswer, EntryVerification, StatisticsDecision
+from app.models import (
+    DoubtAnswer,
+    EntryVerification,
+    StatisticsDecision,
+    StatisticsReport,
+    StatisticsReview,
+    Unit,
+    UnitKind,
+)
 from app.services import statistics_reports as sr
 from app.services import verification
 from app.services.settings import current_programme
-from app.ui.dialogs.statistics_dialogs import ReasonDialog
+from app.ui.dialogs.statistics_dialogs import ReasonDialog, StatisticsReportDialog
 from app.ui.pages.statistics import StatisticsPage
 from tests.conftest import open_unlocked
 from tests.helpers import drive_dialog, unit_ids
 from tests.test_statistics_reports import _hotline
-from tests.test_statistics_ui import MARK, _click, _page
+from tests.test_statistics_ui import MARK, _as_unit, _click, _page, _september
 
 LAWYERS = "律师管理科"
 AID = "法律援助中心"
@@ -111,3 +119,28 @@ def test_accepting_names_the_doubts_still_standing_in_the_period(
     kind, _title, text = dialogs.shown[-1]
     assert kind == "question" and "存疑 2 条（其中 1 条尚未说明）" in text
     assert next(r for r in page.model.rows() if r.unit == AID).status == "已提交"
+
+
+def test_the_status_line_does_not_outlive_a_return_brought_by_a_package(
+    qtbot, monkeypatch, gui_app, dialogs, db_path
+):
+    _as_unit(db_path, AID)
+    page = _page(qtbot, db_path, date(2018, 10, 3))
+    _click(qtbot, page, _september)
+    drive_dialog(monkeypatch, StatisticsReportDialog, lambda d: (
+        d.inputs["volunteers"].setText("2"),
+        qtbot.mouseClick(d.submit_button, Qt.MouseButton.LeftButton)))  # fmt: skip
+    qtbot.mouseClick(page.fill_button, Qt.MouseButton.LeftButton)
+    assert page.status.text().startswith("已提交")
+    with page.database.session() as s:  # the county's 退回, as its package brings it
+        report = s.scalar(select(StatisticsReport))
+        county = s.scalar(select(Unit).where(Unit.kind == UnitKind.COUNTY_OFFICE))
+        s.add(StatisticsReview(report_id=report.id, report_revision=report.revision,
+                               decision=StatisticsDecision.RETURNED, reason="请核对",
+                               decided_on=date(2018, 10, 4), owner_unit_id=county.id))  # fmt: skip
+    window = page.window()
+    window.open_section("home")
+    assert window.open_section("statistics") is page
+    assert next(r for r in page.model.rows() if _september(r)).status == "已退回"
+    assert "已提交" not in page.status.text()
+    assert page.status.text() == page.hint

@@ -112,12 +112,12 @@ class StatisticsPage(Page):
         for button in (self.accept_button, self.return_button, self.unlock_button,
                        self.export_button):  # fmt: skip
             button.setVisible(self.is_county)
+        self.hint = ""  # what the status line says when nothing has just been done
         if self.is_county:
             self.fill_button.setText(self.tr("查看…"))
         else:
-            self.status.setText(
-                self.tr("填好后在对话框中点“提交”，再到“数据交换”导出数据包发给县矫正办。")
-            )
+            self.hint = self.tr("填好后在对话框中点“提交”，再到“数据交换”导出数据包发给县矫正办。")
+        self.status.setText(self.hint)
 
         self.form_choice.currentIndexChanged.connect(lambda _i: self._fill_periods())
         self.period_choice.currentIndexChanged.connect(lambda _i: self.refresh())
@@ -164,8 +164,11 @@ class StatisticsPage(Page):
         self.period_choice.blockSignals(False)
         self.refresh()
 
-    def refresh(self) -> None:
-        """Reload the rows and the on-time rate."""
+    def refresh(self, said: str = "") -> None:
+        """Reload the rows and the on-time rate; the status line says ``said`` (what was just
+        done) or else its standing hint, never an earlier action's word on a list that may
+        have changed since (a package may have brought a 退回)."""
+        self.status.setText(said or self.hint)
         programme_id, unit_id = self.context.programme_id, self.context.local_unit_id
         today = self.today()
         rows: list[ReportRow] = []
@@ -301,13 +304,14 @@ class StatisticsPage(Page):
         dialog = StatisticsReportDialog(data, save, submit, self, refill=refill)
         if not self.may_submit:
             dialog.submit_button.setEnabled(False)
+        said = ""
         if dialog.exec():
-            self.status.setText(
+            said = (
                 self.tr("已提交。请在“数据交换”中导出数据包发给县矫正办。")
                 if dialog.submitted
                 else self.tr("草稿已保存。")
             )
-        self.refresh()
+        self.refresh(said)
 
     # ------------------------------------------------------------ the county's side
 
@@ -338,7 +342,8 @@ class StatisticsPage(Page):
             lambda s: sr.review_report(s, report_id, StatisticsDecision.ACCEPTED, "", today),
             self.tr("受理统计报表"),
         ):
-            self.status.setText(self.tr("已受理%1的报表。").replace("%1", row.unit))
+            self.refresh(self.tr("已受理%1的报表。").replace("%1", row.unit))
+            return
         self.refresh()
 
     def return_selected(self) -> None:
@@ -361,9 +366,8 @@ class StatisticsPage(Page):
             self.tr("原因随数据包告知该单位，单位更正后可重新提交。"),
             self.tr("例如：“服务社区矫正对象人次”与台账不符，请核对。"), save, self,
         )  # fmt: skip
-        if dialog.exec():
-            self.status.setText(self.tr("已退回%1的报表。").replace("%1", row.unit))
-        self.refresh()
+        returned = dialog.exec()
+        self.refresh(self.tr("已退回%1的报表。").replace("%1", row.unit) if returned else "")
 
     def unlock_selected(self) -> None:
         """解锁台账…: let the unit change its entries of the accepted report's period."""
@@ -386,13 +390,14 @@ class StatisticsPage(Page):
             self.tr("原因记入审计日志，并随数据包告知该单位；报表再次受理后重新锁定。"),
             self.tr("例如：补登遗漏的走访记录。"), save, self,
         )  # fmt: skip
-        if dialog.exec():
-            self.status.setText(
-                self.tr("已解锁%1本期的台账；请在“数据交换”中导出数据包发给该单位。").replace(
-                    "%1", row.unit
-                )
+        unlocked = dialog.exec()
+        self.refresh(
+            self.tr("已解锁%1本期的台账；请在“数据交换”中导出数据包发给该单位。").replace(
+                "%1", row.unit
             )
-        self.refresh()
+            if unlocked
+            else ""
+        )
 
     def export_table(self) -> BackgroundTask | None:
         """导出汇总表…: the county's table of the chosen form and period as PDF or Excel,
