@@ -4,9 +4,12 @@ follows the list, and the county's read-only view."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from sqlalchemy import select
 
 from app.models import (
@@ -144,3 +147,37 @@ def test_the_status_line_does_not_outlive_a_return_brought_by_a_package(
     assert next(r for r in page.model.rows() if _september(r)).status == "已退回"
     assert "已提交" not in page.status.text()
     assert page.status.text() == page.hint
+
+
+def test_the_county_views_a_report_without_fill_in_hints_and_reviews_it_there(
+    qtbot, monkeypatch, gui_app, dialogs, db_path, tmp_path
+):
+    db = open_unlocked(str(db_path))
+    with db.session() as s:
+        for day, served in ((date(2018, 9, 3), 2), (date(2018, 9, 17), 4)):
+            _hotline(s, db.attachments, day, served)
+    db.close()
+    _submit(db_path, AID, date(2018, 9, 1), date(2018, 10, 5))
+    page = _page(qtbot, db_path, date(2018, 10, 8))
+    page.period_choice.setCurrentIndex(page.period_choice.findText("2018年9月"))
+    _click(qtbot, page, lambda r: r.unit == AID)
+    seen = []
+
+    def look(dialog: StatisticsReportDialog) -> int:
+        dialog.show()
+        seen.append(dialog)
+        hints = " ".join(label.text() for label in dialog.findChildren(QLabel))
+        assert "请填写" not in hints and "按台账预填" not in hints and "可填小数" not in hints
+        assert not dialog.note.placeholderText()
+        assert "台账现有：6" in hints  # 服务社区矫正对象人次 as the ledger has it
+        assert dialog.accept_button.isVisible() and dialog.return_button.isVisible()
+        if shots := os.environ.get("BANGJIAO_SHOTS"):
+            dialog.grab().save(str(Path(shots) / "statsfix17-county-view.png"))
+        qtbot.mouseClick(dialog.accept_button, Qt.MouseButton.LeftButton)
+        return dialog.result()
+
+    monkeypatch.setattr(StatisticsReportDialog, "exec", look)
+    qtbot.mouseClick(page.fill_button, Qt.MouseButton.LeftButton)
+    assert seen and any("确定受理" in t for t in dialogs.texts("question"))
+    assert next(r for r in page.model.rows() if r.unit == AID).status == "已受理"
+    assert page.status.text() == "已受理法律援助中心的报表。"

@@ -40,6 +40,12 @@ def _date(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
+def _figure(value: int | float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 class StatisticsPage(Page):
     """The statistics reports: a unit's own, or (at the county) every unit's for a period."""
 
@@ -236,6 +242,9 @@ class StatisticsPage(Page):
         if programme_id is None:
             return None
         writable = self._writable(row)
+        reviewable = (
+            self.is_county and row.status == sr.SUBMITTED and self.accept_button.isEnabled()
+        )
         message = ""
         if row.status == sr.RETURNED:
             message = self.tr("县矫正办退回：%1").replace("%1", row.reason)
@@ -256,11 +265,22 @@ class StatisticsPage(Page):
             )
             form = sr.report_form(session, programme_id, row.form_key)
             due = self.tr("%1前报送").replace("%1", cn_date(row.due_on))
-            hints = {f.key: sr.source_hint(session, f) for f in form.figures}
+            if writable:
+                hints = {f.key: sr.source_hint(session, f) for f in form.figures}
+            elif self.is_county:  # beside each reported figure, what the unit's ledger says
+                ledger = sr.prefill(session, programme_id, form, row.unit_id, row.period.start,
+                                    row.period.end)  # fmt: skip
+                hints = {
+                    f.key: self.tr("台账现有：%1").replace("%1", _figure(ledger[f.key]))
+                    for f in form.figures
+                    if f.source != "manual" and f.key in ledger
+                }
+            else:
+                hints = {}
             return ReportData(report.id, row.unit, form.name, row.period.label, due,
                               sr.status_of(session, report), form.figures,
                               dict(report.values or {}), report.note, writable, message,
-                              hints)  # fmt: skip
+                              hints, reviewable)  # fmt: skip
 
         return self.run(read, self.tr("打开统计报表"))
 
@@ -305,7 +325,10 @@ class StatisticsPage(Page):
         if not self.may_submit:
             dialog.submit_button.setEnabled(False)
         said = ""
-        if dialog.exec():
+        if dialog.exec() and dialog.decision:  # the row is still the one selected
+            (self.accept_selected if dialog.decision == "accept" else self.return_selected)()
+            return
+        if dialog.result():
             said = (
                 self.tr("已提交。请在“数据交换”中导出数据包发给县矫正办。")
                 if dialog.submitted
