@@ -35,6 +35,12 @@ LAWYERS = "律师管理科"
 AID = "法律援助中心"
 
 
+def _shot(widget, name: str) -> None:
+    """A picture of ``widget`` where BANGJIAO_SHOTS points (nowhere when unset)."""
+    if shots := os.environ.get("BANGJIAO_SHOTS"):
+        widget.grab().save(str(Path(shots) / name))
+
+
 def _submit(db_path, name: str, period: date, on: date, decision=None) -> None:
     db = open_unlocked(str(db_path))
     with db.session() as s:
@@ -70,6 +76,7 @@ def test_a_returned_report_is_not_reported_until_resubmitted(
     page.today = lambda: date(2018, 10, 8)  # the due day passed: returned counts as not on time
     page.refresh()
     assert "本期按时 0/16（0%）" in page.info.text()
+    _shot(page.window(), "statsfix17-returned-row.png")
 
 
 def _county_page(qtbot, db_path, today: date) -> StatisticsPage:
@@ -88,6 +95,7 @@ def test_the_county_opens_on_the_period_with_a_report_waiting(qtbot, gui_app, db
     _submit(db_path, "法律援助中心", date(2018, 9, 1), date(2018, 10, 4))  # an old one waiting
     page = _county_page(qtbot, db_path, date(2018, 12, 10))  # November's due day (5th) passed
     assert page.period_choice.currentText() == "2018年11月"
+    _shot(page.window(), "statsfix17-county-opens-november.png")
     assert any(r.unit == LAWYERS and r.status == "已提交" for r in page.model.rows())
     _submit(db_path, "法律援助中心", date(2018, 12, 1), date(2018, 12, 20))  # sent early
     page = _county_page(qtbot, db_path, date(2018, 12, 20))
@@ -121,6 +129,12 @@ def test_accepting_names_the_doubts_still_standing_in_the_period(
     qtbot.mouseClick(page.accept_button, Qt.MouseButton.LeftButton)
     kind, _title, text = dialogs.shown[-1]
     assert kind == "question" and "存疑 2 条（其中 1 条尚未说明）" in text
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Question, _title, text, parent=page)
+    box.show()
+    _shot(box, "statsfix17-accept-doubts.png")
+    box.close()
     assert next(r for r in page.model.rows() if r.unit == AID).status == "已提交"
 
 
@@ -147,6 +161,7 @@ def test_the_status_line_does_not_outlive_a_return_brought_by_a_package(
     assert next(r for r in page.model.rows() if _september(r)).status == "已退回"
     assert "已提交" not in page.status.text()
     assert page.status.text() == page.hint
+    _shot(window, "statsfix17-unit-after-return.png")
 
 
 def test_the_county_views_a_report_without_fill_in_hints_and_reviews_it_there(
@@ -171,8 +186,7 @@ def test_the_county_views_a_report_without_fill_in_hints_and_reviews_it_there(
         assert not dialog.note.placeholderText()
         assert "台账现有：6" in hints  # 服务社区矫正对象人次 as the ledger has it
         assert dialog.accept_button.isVisible() and dialog.return_button.isVisible()
-        if shots := os.environ.get("BANGJIAO_SHOTS"):
-            dialog.grab().save(str(Path(shots) / "statsfix17-county-view.png"))
+        _shot(dialog, "statsfix17-county-view.png")
         qtbot.mouseClick(dialog.accept_button, Qt.MouseButton.LeftButton)
         return dialog.result()
 
