@@ -195,3 +195,22 @@ def test_the_county_views_a_report_without_fill_in_hints_and_reviews_it_there(
     assert seen and any("确定受理" in t for t in dialogs.texts("question"))
     assert next(r for r in page.model.rows() if r.unit == AID).status == "已受理"
     assert page.status.text() == "已受理法律援助中心的报表。"
+
+
+def test_the_county_returns_a_report_from_its_view(qtbot, monkeypatch, gui_app, dialogs, db_path):
+    _submit(db_path, AID, date(2018, 9, 1), date(2018, 10, 5))
+    page = _page(qtbot, db_path, date(2018, 10, 8))
+    page.period_choice.setCurrentIndex(page.period_choice.findText("2018年9月"))
+    _click(qtbot, page, lambda r: r.unit == AID)
+
+    def look(dialog: StatisticsReportDialog) -> int:
+        dialog.show()
+        qtbot.mouseClick(dialog.return_button, Qt.MouseButton.LeftButton)
+        return dialog.result()
+
+    monkeypatch.setattr(StatisticsReportDialog, "exec", look)
+    drive_dialog(monkeypatch, ReasonDialog, lambda d: d.reason.setPlainText("志愿者人数有误"))
+    qtbot.mouseClick(page.fill_button, Qt.MouseButton.LeftButton)
+    row = next(r for r in page.model.rows() if r.unit == AID)
+    assert row.status == "已退回" and row.reason == "志愿者人数有误"
+    assert page.status.text() == "已退回法律援助中心的报表。"
