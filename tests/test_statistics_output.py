@@ -109,7 +109,8 @@ def test_pdf_has_title_units_totals_rate_and_closing(tmp_path: Path) -> None:
     assert "合计" in text
     visits, people, hours, money = table.totals
     assert isinstance(visits, int) and f"合计{visits}{people}{hours:.1f}{money:.2f}" in text
-    assert "应报12个单位，已报10个，按时上报率81.8%" in text
+    assert "应报12个单位，已报10个（按时9个、逾期1个），未报2个；按时上报率81.8%" in text
+    assert "填表人：" in text and "审核人：" in text and "联系电话：" in text
     assert "逾期" in text and "未报" in text and "未到期" in text
     assert ISSUER in text and "2018年10月10日" in text
     assert len(_fonts_embedded(reader)) >= 2  # 小标宋 title, 仿宋 cells, 黑体 headers…
@@ -223,8 +224,12 @@ def test_xlsx_total_row_rate_and_closing(tmp_path: Path) -> None:
     assert sheet.cell(total, 3).value == sum(sheet.cell(r, 3).value for r in counted)
     below = [sheet.cell(r, c).value for r in range(total + 1, sheet.max_row + 1)
              for c in range(1, 10) if sheet.cell(r, c).value]  # fmt: skip
-    assert below[0] == "应报 12 个单位，已报 10 个，按时上报率 81.8%"
+    assert (
+        below[0]
+        == "应报 12 个单位，已报 10 个（按时 9 个、逾期 1 个），未报 2 个；按时上报率 81.8%"
+    )
     assert "“已提交”、“已受理”" in below[1]
+    assert below[2] == "填表人：\u3000\u3000\u3000\u3000审核人：\u3000\u3000\u3000\u3000联系电话："
     assert below[-2:] == [ISSUER, "制表日期：2018年10月10日"]
 
 
@@ -277,3 +282,45 @@ def test_pdf_many_figures_are_set_smaller_within_the_turned_page(tmp_path: Path)
     assert f"{totals[-1]:.1f}" in text
     # four figures fit the turned page in 五号
     assert layout(make_table(), styles()).size == CELL_SIZE
+
+
+SIX = (
+    FigureColumn("a", "开展帮教活动次数", "次"), FigureColumn("b", "服务社区矫正对象人次", "人次"),
+    FigureColumn("c", "走访结对司法所次数", "次"), FigureColumn("d", "办理法律援助件数", "件"),
+    FigureColumn("e", "修心教育法律讲座场次", "场"), FigureColumn("f", "新增帮教志愿者人数", "人"),
+)  # fmt: skip
+SIXTEEN = [
+    "办公室（政治处）", "法制宣传科", "行政法制科", "基层科", "公证管理科、公证处", "律师管理科",
+    "法律援助中心", "腊口司法所", "海口司法所", "船寮司法所", "东源司法所", "北山司法所",
+    "鹤城司法所", "山口司法所", "温溪司法所", "仁庄司法所",
+]  # fmt: skip
+
+
+def test_a_sixteen_unit_monthly_table_fits_one_page_with_its_closing(tmp_path: Path) -> None:
+    """Qingtian's month (16 units, 6 figures), one report in before the due day: the table,
+    the counts said plainly, the signers' line and the 落款 on one page."""
+    rows = tuple(
+        StatisticsRow(name, (3, 8, 0, 1, 2, 0), "已受理", date(2026, 12, 1), True)
+        if name == "法律援助中心"
+        else StatisticsRow(name, (1, 1, 1, 1, 1, 1), "已退回", date(2026, 12, 1), None)
+        if name == "律师管理科"
+        else StatisticsRow(name, (None,) * 6, "未报", None, None)
+        for name in SIXTEEN
+    )
+    table = StatisticsTable(
+        title="青田县大帮教工作统计月报汇总表", report_name="大帮教工作统计月报",
+        period_label="2026年11月", period_start=date(2026, 11, 1), period_end=date(2026, 11, 30),
+        due_on=date(2026, 12, 5), columns=SIX, rows=rows, totals=(3, 8, 0, 1, 2, 0), reported=1,
+        expected=16, on_time_rate=1.0, issuer=ISSUER, made_on=date(2026, 12, 1),
+    )  # fmt: skip
+    out = tmp_path / "十一月.pdf"
+    write_statistics_pdf(table, out)
+    reader = PdfReader(out)
+    assert len(reader.pages) == 1
+    text = _flat(reader.pages[0].extract_text())
+    assert "仁庄司法所" in text and "合计" in text and ISSUER in text and "2026年12月1日" in text
+    assert "应报16个单位，已报1个（按时1个、逾期0个），未报15个；报送截止日未到" in text
+    assert "100.0%" not in text  # no rate over the one report in before the due day
+    assert "填表人：" in text and "联系电话：" in text
+    assert "2026年11月" in text
+    assert "已退回2026-12-01待重报" in text  # returned: not reported until sent again

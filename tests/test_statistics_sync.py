@@ -198,3 +198,24 @@ def test_bad_figures_in_a_units_package_are_refused_whole(offices, tmp_path):
     with pytest.raises(PackageError, match="开展帮教活动次数"):
         import_package(county, package)
     assert dump(county.file) == before
+
+
+def test_an_import_names_a_return_and_a_doubt_for_the_clerk(offices, tmp_path):
+    from app.services import verification
+    from app.ui.pages.exchange import _changes
+
+    county, unit = offices
+    uuid = _submitted(unit)
+    up = import_package(county, export_package(unit, "县矫正办", tmp_path / "u1.bjpkg")[0])
+    assert up.named_text() == f"{AID}提交统计报表 1 份"
+    with county.session() as s:
+        sr.review_report(s, _id(county, uuid), StatisticsDecision.RETURNED, "志愿者人数有误",
+                         date(2018, 10, 8))  # fmt: skip
+        entry = s.scalar(
+            select(ledger.LedgerEntry.id).where(ledger.LedgerEntry.title == "热线咨询")
+        )
+        verification.mark_entry(s, entry, "存疑", "缺少通话记录", date(2018, 10, 8))
+    down = import_package(unit, export_package(county, AID, tmp_path / "c1.bjpkg")[0])
+    assert down.named_text() == "县矫正办退回统计报表 1 份、存疑台账 1 条"
+    assert "其中：县矫正办退回统计报表 1 份、存疑台账 1 条" in down.lines()
+    assert _changes(down).endswith("（其中县矫正办退回统计报表 1 份、存疑台账 1 条）")

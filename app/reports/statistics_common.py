@@ -12,6 +12,7 @@ FIXED_BEFORE = ("序号", "单位")
 FIXED_AFTER = ("状态", "报送日期", "是否按时")
 NOT_REPORTED = "未报"
 ON_TIME, LATE, NOT_DUE = "按时", "逾期", "未到期"
+RETURNED, AWAITING_RESUBMISSION = "已退回", "待重报"
 
 
 def period_line(table: StatisticsTable) -> str:
@@ -62,20 +63,35 @@ def value_at(values: tuple[int | float | None, ...], index: int) -> int | float 
 
 
 def on_time_word(row: StatisticsRow) -> str:
-    """按时 / 逾期, or 未到期 while the report is neither due nor submitted."""
+    """按时 / 逾期, 待重报 for a returned report (not reported until resubmitted), or 未到期
+    while the report is neither due nor submitted."""
+    if row.status == RETURNED:
+        return AWAITING_RESUBMISSION
     if row.on_time is None:
         return NOT_DUE
     return ON_TIME if row.on_time else LATE
 
 
 def rate_line(table: StatisticsTable) -> str:
-    """应报 12 个单位，已报 11 个，按时上报率 83.3%."""
-    rate = (
-        f"按时上报率 {table.on_time_rate * 100:.1f}%"
-        if table.on_time_rate is not None
-        else "按时上报率 —（尚无到期的报表）"
+    """The counts said plainly: 应报 16 个单位，已报 11 个（按时 9 个、逾期 2 个），未报 5 个；
+    the on-time rate once the due day has passed (before it, a rate over the few reports in
+    would read as if all were well)."""
+    counted = [r for r in table.rows if r.status in table.counted_statuses]
+    on_time = sum(r.on_time is True for r in counted)
+    late = sum(r.on_time is False for r in counted)
+    text = (
+        f"应报 {table.expected} 个单位，已报 {table.reported} 个"
+        f"（按时 {on_time} 个、逾期 {late} 个），未报 {table.expected - table.reported} 个"
     )
-    return f"应报 {table.expected} 个单位，已报 {table.reported} 个，{rate}"
+    if table.made_on <= table.due_on:
+        return text + "；报送截止日未到"
+    if table.on_time_rate is not None:
+        text += f"；按时上报率 {table.on_time_rate * 100:.1f}%"
+    return text
+
+
+SIGNERS = "填表人：\u3000\u3000\u3000\u3000审核人：\u3000\u3000\u3000\u3000联系电话："
+"""The line above the 落款 the city office asks for: who filled in and who checked the table."""
 
 
 def total_note(table: StatisticsTable) -> str:

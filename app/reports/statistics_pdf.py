@@ -6,7 +6,10 @@ table in 五号: 序号 / 单位 / each figure with its unit / 状态 / 报送�
 full name over the date, room for the seal). The page is A4 upright when the columns fit the
 156 mm text block, else turned (GB/T 9704's text block turned a quarter: 225 × 156 mm). Long
 unit names wrap; a table split over pages repeats its header, and its last rows always go with
-the 落款, so the seal never sits on a page of its own. Fonts are embedded (subsets).
+the 落款, so the seal never sits on a page of its own. A table that would spill onto a second
+page is set tight when that fits it on one (leading 1.2, thin padding, the period beside the
+title, 小五 cells if need be, the seal's room one line: the 填表人/审核人/联系电话 line at its
+left). Fonts are embedded (subsets).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from app.reports.official import (
 from app.reports.statistics_common import (
     LATE,
     NOT_REPORTED,
+    SIGNERS,
     column_decimals,
     figure_text,
     headers,
@@ -59,6 +63,9 @@ TURNED_LEFT = (landscape(A4)[0] - TURNED_WIDTH) / 2
 
 CELL_SIZE, MIN_CELL_SIZE = 10.5, 6.5  # 五号, and no smaller than 小六
 LEADING_RATIO = 13.5 / 10.5
+TIGHT_LEADING_RATIO = 1.2
+TIGHT_LINE_SIZE = 12  # 小四: the period and on-time lines of a table set tight
+TIGHT_MIN_SIZE = 9  # 小五: the smallest a table is set to fit one page
 LINE_SIZE = 14  # 4号: the period and on-time lines
 PADDING = 4  # points each side of a cell's text
 UNIT_MIN_CHARS, UNIT_MAX_CHARS = 6, 16  # the unit column's width in characters; longer wraps
@@ -145,14 +152,30 @@ class TableWithEnding(Flowable):  # type: ignore[misc]  # reportlab is untyped
         return [self.table, *self.ending]  # taller than a page even so: the table as it splits
 
 
+class SignedClosing(Closing):  # type: ignore[misc]  # reportlab is untyped
+    """The 落款 with the line 填表人：…审核人：…联系电话： at the left of its top line: the seal
+    room's upper blank line, which the seal (right, over the issuer and the date) leaves
+    free — the line costs no height."""
+
+    def draw(self) -> None:
+        super().draw()
+        lines = 4 if self.seal else 3
+        baseline = (LEADING - LINE_SIZE) / 2 + LINE_SIZE * 0.12 + (lines - 1) * LEADING
+        self.canv.setFont(self.font, LINE_SIZE)
+        self.canv.drawString(0, baseline, SIGNERS)
+
+
 @dataclass(frozen=True)
 class Layout:
     """How the table is set: column widths (points), whether the page is turned, the cells'
-    font size (五号, smaller only when even the turned page cannot hold the columns)."""
+    font size (五号, smaller only when even the turned page cannot hold the columns), and
+    whether it is set tight (leading 1.2, thin cell padding, the period in the title's line)
+    so that the table and its 落款 fit one page."""
 
     widths: list[float]
     turned: bool
     size: float = CELL_SIZE
+    tight: bool = False
 
     @property
     def frame_height(self) -> float:
@@ -160,11 +183,11 @@ class Layout:
         return float(TURNED_HEIGHT if self.turned else TEXT_HEIGHT)
 
 
-def _cell_styles(st: Styles, size: float) -> Styles:
+def _cell_styles(st: Styles, size: float, ratio: float = LEADING_RATIO) -> Styles:
     """The table's cells in ``size`` (五号), with right-aligned figures and the red of 逾期."""
     compact = {
         name: ParagraphStyle(f"{name}_stats", parent=st[name], fontSize=size,
-                             leading=size * LEADING_RATIO)
+                             leading=size * ratio)
         for name in ("cell", "cell_center", "cell_head")
     }  # fmt: skip
     compact["cell_right"] = ParagraphStyle("cell_right", parent=compact["cell"], alignment=TA_RIGHT)
@@ -217,7 +240,9 @@ def _needs(table: StatisticsTable, st: Styles) -> _Needs:
     )
 
 
-def layout(table: StatisticsTable, st: Styles) -> Layout:
+def layout(
+    table: StatisticsTable, st: Styles, size: float = CELL_SIZE, tight: bool = False
+) -> Layout:
     """Upright when every column's text fits the 156 mm text block, else turned (225 mm). The
     room left goes to the figures (up to their labels on one line, at most
     :data:`FIGURE_MAX_MM`), then to the unit column (up to its longest name), then to every
@@ -226,15 +251,18 @@ def layout(table: StatisticsTable, st: Styles) -> Layout:
     needs = _needs(table, st)
     content = needs.least
     padding = 2 * PADDING * len(content)
-    turned = sum(content) + padding > TEXT_WIDTH
+    turned = sum(content) * size / CELL_SIZE + padding > TEXT_WIDTH
     block = TURNED_WIDTH if turned else TEXT_WIDTH
-    size = CELL_SIZE
-    if sum(content) + padding > block:
+    if sum(content) * size / CELL_SIZE + padding > block:
         size = max(MIN_CELL_SIZE, CELL_SIZE * (block - padding) / sum(content))
     scale = size / CELL_SIZE
     widths = [w * scale + 2 * PADDING for w in content]
     spare = block - sum(widths)
     figures = range(2, 2 + len(table.columns))
+    if tight and spare > 0:  # a unit's name on one line saves a row's height
+        grow = min(spare, (needs.unit - needs.least[1]) * scale)
+        widths[1] += grow
+        spare -= grow
     wanted = [
         max(0.0, min(needs.comfortable[i] * scale + 2 * PADDING, FIGURE_MAX_MM * mm) - widths[i])
         for i in figures
@@ -251,7 +279,7 @@ def layout(table: StatisticsTable, st: Styles) -> Layout:
     if spare > 0:  # every column a little wider, as it is
         total = sum(widths)
         widths = [w + spare * w / total for w in widths]
-    return Layout(widths, turned, size)
+    return Layout(widths, turned, size, tight)
 
 
 def _unit_cell(name: str, width: float, style: ParagraphStyle) -> Paragraph:
@@ -305,10 +333,11 @@ def _rows(table: StatisticsTable, st: Styles, widths: list[float]) -> tuple[list
 
 def statistics_story(table: StatisticsTable, st: Styles, how: Layout) -> Story:
     """The document's flowables, the table set as ``how`` says."""
-    cells = _cell_styles(st, how.size)
+    cells = _cell_styles(st, how.size, TIGHT_LEADING_RATIO if how.tight else LEADING_RATIO)
     widths = how.widths
-    line = ParagraphStyle("stats_line", parent=st["plain"], fontSize=LINE_SIZE,
-                          leading=LINE_SIZE * 1.6, tracking=0)  # fmt: skip
+    line_size = TIGHT_LINE_SIZE if how.tight else LINE_SIZE
+    line = ParagraphStyle("stats_line", parent=st["plain"], fontSize=line_size,
+                          leading=line_size * (1.4 if how.tight else 1.6), tracking=0)  # fmt: skip
     subtitle = ParagraphStyle("stats_subtitle", parent=line, fontName=st["heading2"].fontName,
                               fontSize=16, alignment=TA_CENTER, spaceAfter=2 * mm)  # fmt: skip
     title = ParagraphStyle("stats_title", parent=st["title"], spaceAfter=1 * mm)
@@ -320,31 +349,65 @@ def statistics_story(table: StatisticsTable, st: Styles, how: Layout) -> Story:
     heading.setStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                       ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
                       ("FONTNAME", (0, 0), (-1, -1), line.fontName)])  # fmt: skip
+    top, bottom = (1, 1.5) if how.tight else (2, 3)
     padding = [("LEFTPADDING", (0, 0), (-1, -1), PADDING), ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
-               ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]  # fmt: skip
+               ("TOPPADDING", (0, 0), (-1, -1), top), ("BOTTOMPADDING", (0, 0), (-1, -1), bottom)]  # fmt: skip
     ruled = ruled_table(rows, widths, cells, left=(1,), extra=padding + extra)
     ruled.spaceBefore = 1 * mm
     rate = Paragraph(
-        escape(rate_line(table)), ParagraphStyle("rate", parent=line, spaceBefore=2 * mm)
+        escape(rate_line(table)),
+        ParagraphStyle("rate", parent=line, spaceBefore=(1 if how.tight else 2) * mm),
     )
     note = Paragraph(escape(total_note(table)), st["note"])
-    seal = Closing(table.issuer, cn_date(table.made_on), st["body"].fontName, seal=True)
-    return [
-        Paragraph(escape(table.title), title),
-        Paragraph(escape(f"（{table.period_label}）"), subtitle),
-        heading,
-        TableWithEnding(ruled, [rate, note, Spacer(0, LEADING * 0.2), seal], how.frame_height),
-    ]
+    # set tight, the seal's room above the issuer is the signers' line alone: the seal sits
+    # right, over the issuer and the date, its top within that line (GB/T 9704 7.3.5.1)
+    seal = SignedClosing(table.issuer, cn_date(table.made_on), st["body"].fontName,
+                         seal=not how.tight)  # fmt: skip
+    ending = [rate, note, *([] if how.tight else [Spacer(0, LEADING * 0.2)]), seal]
+    titles = (
+        [Paragraph(escape(f"{table.title}（{table.period_label}）"), title)]
+        if how.tight
+        else [Paragraph(escape(table.title), title),
+              Paragraph(escape(f"（{table.period_label}）"), subtitle)]
+    )  # fmt: skip
+    return [*titles, heading, TableWithEnding(ruled, ending, how.frame_height)]
+
+
+def _height(story: Story, width: float, frame_height: float) -> float:
+    """The story's height on one page of the text block."""
+    total = 0.0
+    for flowable in story:
+        _w, height = flowable.wrap(width, frame_height)
+        total += height + flowable.getSpaceBefore() + flowable.getSpaceAfter()
+    return total
+
+
+def fitted(table: StatisticsTable, st: Styles) -> tuple[Layout, Story]:
+    """The layout and story of the table: as :func:`layout` sets it when it fits one page with
+    its 落款; else set tight (five号, then 小五 cells) when that fits one page; else as
+    :func:`layout` sets it, split over pages."""
+    first = layout(table, st)
+    story = statistics_story(table, st, first)
+    width = TURNED_WIDTH if first.turned else TEXT_WIDTH
+    if _height(story, width, first.frame_height) <= first.frame_height:
+        return first, story
+    for size in (CELL_SIZE, TIGHT_MIN_SIZE):
+        how = layout(table, st, min(size, first.size), tight=True)
+        tried = statistics_story(table, st, how)
+        width = TURNED_WIDTH if how.turned else TEXT_WIDTH
+        if _height(tried, width, how.frame_height) <= how.frame_height:
+            return how, tried
+    return first, statistics_story(table, st, first)
 
 
 def render_statistics_pdf(table: StatisticsTable, target: IO[bytes]) -> None:
-    """Write the table's PDF to ``target``."""
+    """Write the table's PDF to ``target`` (on one page when it can be, see :func:`fitted`)."""
     st = styles()
-    how = layout(table, st)
+    how, story = fitted(table, st)
     title = f"{table.title}（{table.period_label}）"
     document = TurnedDocument if how.turned else OfficialDocument
     doc = document(target, title, table.issuer)
-    doc.build(statistics_story(table, st, how))
+    doc.build(story)
 
 
 def write_statistics_pdf(table: StatisticsTable, path: Path | str) -> None:

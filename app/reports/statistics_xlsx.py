@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from app.reports.statistics_common import (
     LATE,
     NOT_REPORTED,
+    SIGNERS,
     column_decimals,
     headers,
     on_time_word,
@@ -176,6 +177,7 @@ def fill_statistics_sheet(sheet: Worksheet, table: StatisticsTable) -> None:
 
     _merged_line(sheet, total_row + 1, last, rate_line(table), TEXT_FONT, LEFT)
     _merged_line(sheet, total_row + 2, last, total_note(table), Font(name=FACE, size=9), LEFT)
+    _merged_line(sheet, total_row + 3, max(1, last - 4), SIGNERS, TEXT_FONT, LEFT)
     # the 落款: the issuer over the date, right of the table, with room for the seal above
     signature = max(1, last - 3)
     for offset, text in ((5, table.issuer), (6, f"制表日期：{cn_date(table.made_on)}")):

@@ -272,6 +272,32 @@ def programme_periods(
     return found
 
 
+def opening_period(
+    session: Session, programme_id: int, form: ReportForm, periods: list[Period], today: date
+) -> Period | None:
+    """The period the county's page opens on: the latest with a report waiting for 受理/退回;
+    else the latest that has ended by ``today`` (the one units are reporting now — a month's
+    figures are reported after it ends, so the running month would show only empty rows);
+    else the latest begun."""
+    if not periods:
+        return None
+    starts = set(
+        session.scalars(
+            select(StatisticsReport.period_start)
+            .where(StatisticsReport.programme_id == programme_id,
+                   StatisticsReport.report_key == form.key,
+                   StatisticsReport.status == ReportStatus.SUBMITTED,
+                   StatisticsReport.deleted.is_(False))
+        )
+    )  # fmt: skip
+    for period in reversed(periods):
+        if period.start in starts and any(
+            r.status == SUBMITTED for r in county_rows(session, programme_id, form, period)
+        ):
+            return period
+    return next((p for p in reversed(periods) if p.end < today), periods[-1])
+
+
 def parse_period(form: ReportForm, text: str) -> Period:
     """A period written as 2018-09 (the month, or the quarter it falls in) or 2018-Q3."""
     text = text.strip()
@@ -501,11 +527,10 @@ class ReportRow:
 
     @property
     def reported(self) -> bool:
-        """Submitted (waiting, accepted, or returned after being submitted)."""
-        return (
-            self.status in (SUBMITTED, ACCEPTED, RETURNED, UNLOCKED)
-            and self.submitted_on is not None
-        )
+        """Submitted and standing (waiting or accepted, or accepted and then unlocked for a
+        correction, which keeps its first submission's date): a returned report is not
+        reported until the unit submits it again."""
+        return self.status in (*COUNTED, UNLOCKED) and self.submitted_on is not None
 
     @property
     def late(self) -> bool:
@@ -518,13 +543,18 @@ class ReportRow:
         return self.status in (NOT_REPORTED, DRAFT) and today > self.due_on
 
     def on_time(self, today: date) -> bool | None:
-        """True: submitted on time; False: late, or overdue; None: not yet due nor sent."""
+        """True: submitted on time; False: late, overdue, or returned with its due day
+        passed (not reported until resubmitted); None: not yet due nor sent."""
         if self.reported:
             return not self.late
+        if self.status == RETURNED:
+            return False if today > self.due_on else None
         return False if self.overdue(today) else None
 
     def mark(self, today: date) -> str:
-        """逾期 N 天报送 / 按时 / 逾期 N 天未报, for a list."""
+        """逾期 N 天报送 / 按时 / 逾期 N 天未报 / 已退回待重报, for a list."""
+        if self.status == RETURNED:
+            return "已退回待重报"
         if self.reported and self.submitted_on is not None:
             days = (self.submitted_on - self.due_on).days
             return f"逾期 {days} 天报送" if days > 0 else "按时"
@@ -606,7 +636,16 @@ class OnTimeRate:
         """e.g. 按时 8/9（89%）, or 尚无到期报表."""
         if not self.due:
             return "尚无到期报表"
-        return f"按时 {self.on_time}/{self.due}（{self.on_time / self.due * 100:.0f}%）"
+        return f"按时 {self.on_time}/{self.due}（{percent(self.on_time / self.due)}）"
+
+
+def percent(rate: float) -> str:
+    """A rate as a whole percent, with one decimal where rounding would hide that it is
+    above 0% or below 100% (1/209 → 0.5%, not 0%)."""
+    value = rate * 100
+    if 0 < value < 1 or 99 < value < 100:
+        return f"{value:.1f}%"
+    return f"{value:.0f}%"
 
 
 def on_time_rate(rows: list[ReportRow], today: date) -> OnTimeRate:

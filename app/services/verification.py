@@ -170,3 +170,46 @@ def waiting_doubts(session: Session) -> list[int]:
     ).all()
     views = verifications(session, ids)
     return [entry_id for entry_id in ids if views[entry_id].waiting]
+
+
+@dataclass(frozen=True)
+class DoubtCount:
+    """A unit's entries of a period still marked 存疑: unanswered, and answered."""
+
+    waiting: int
+    answered: int
+
+    @property
+    def total(self) -> int:
+        """All the entries still marked 存疑."""
+        return self.waiting + self.answered
+
+    def text(self) -> str:
+        """存疑 3 条（其中 2 条尚未说明）, or "" when none."""
+        if not self.total:
+            return ""
+        if not self.waiting:
+            return f"存疑 {self.total} 条（均已说明）"
+        if not self.answered:
+            return f"存疑 {self.total} 条（均未说明）"
+        return f"存疑 {self.total} 条（其中 {self.waiting} 条尚未说明）"
+
+
+def doubts_in_period(session: Session, unit_id: int, start: date, end: date) -> DoubtCount:
+    """How many of the unit's entries dated ``start``–``end`` are still marked 存疑, answered
+    or not (what the county weighs before accepting the unit's report of the period)."""
+    ids = session.scalars(
+        select(EntryVerification.entry_id)
+        .join(LedgerEntry, LedgerEntry.id == EntryVerification.entry_id)
+        .where(
+            EntryVerification.status == VerificationStatus.DOUBTFUL,
+            EntryVerification.deleted.is_(False),
+            LedgerEntry.owner_unit_id == unit_id,
+            LedgerEntry.deleted.is_(False),
+            LedgerEntry.entry_date >= start,
+            LedgerEntry.entry_date <= end,
+        )
+    ).all()
+    views = verifications(session, ids)
+    waiting = sum(views[entry_id].waiting for entry_id in ids)
+    return DoubtCount(waiting, len(ids) - waiting)

@@ -106,6 +106,18 @@ class ImportSummary:
     data_version: int = 0
     note: str = ""
     new_year: int | None = None  # the county's new year this PC switched to
+    # records the clerk should hear of by name (退回统计报表, 存疑台账…): phrase → how many
+    named: dict[str, int] = field(default_factory=dict)
+
+    def named_text(self) -> str:
+        """The records named, said for the clerk: "县矫正办退回统计报表 1 份、存疑台账 1 条"
+        ("" when none)."""
+        if not self.named:
+            return ""
+        order = [p for _c, phrases in NAMED_RECORDS.values() for p in phrases.values()]
+        named = sorted(self.named.items(), key=lambda item: order.index(item[0]))
+        parts = [phrase.replace("{n}", str(n)) for phrase, n in named]
+        return f"{self.sender}{'、'.join(parts)}"
 
     def count(self, bucket: dict[str, int], kind: str) -> None:
         """Add one record of ``kind`` to a bucket."""
@@ -121,6 +133,8 @@ class ImportSummary:
             + (f"，冲突 {self.conflicts[k]}" if self.conflicts.get(k) else "")
             for k in kinds
         ]
+        if self.named:
+            lines.append(f"其中：{self.named_text()}")
         lines.extend(
             f"{KIND_LABELS.get(k, k)} {n} 条未导入：所指的本单位记录是{self.sender}代为登记的，"
             "本机没有（只在对方电脑上）"
@@ -427,6 +441,18 @@ def _local_rows(session: Session, table: Table, uuids: list[str]) -> dict[str, A
     return {row.uuid: row for row in session.execute(select(table).where(table.c.uuid.in_(found)))}
 
 
+# table → (the column that tells, {its value: the phrase said, {n} the count; "*" any}), in
+# the order they are said
+NAMED_RECORDS: dict[str, tuple[str, dict[str, str]]] = {
+    "statistics_reports": ("status", {"submitted": "提交统计报表 {n} 份"}),
+    "statistics_reviews": ("decision", {"returned": "退回统计报表 {n} 份",
+                                        "accepted": "受理统计报表 {n} 份"}),
+    "statistics_unlocks": ("", {"*": "解锁统计报表的台账 {n} 次"}),
+    "entry_verifications": ("status", {"存疑": "存疑台账 {n} 条", "已核实": "核实台账 {n} 条"}),
+    "doubt_answers": ("", {"*": "说明存疑台账 {n} 条"}),
+}  # fmt: skip
+
+
 class _TableImport:
     """The import of one table's records, batch by batch (:func:`_apply_table`)."""
 
@@ -493,8 +519,18 @@ class _TableImport:
 
     def _taken(self, records: list[dict[str, Any]], bucket: dict[str, int]) -> None:
         """Count records inserted or updated (tombstones as deleted), and keep what they need
-        afterwards: their self-references, photos chosen for summaries."""
+        afterwards: their self-references, photos chosen for summaries, the records the clerk
+        hears of by name (:data:`NAMED_RECORDS`)."""
         gone = sum(1 for r in records if r.get("deleted"))
+        named = NAMED_RECORDS.get(self.table.name)
+        if named is not None:
+            column, phrases = named
+            for record in records:
+                if record.get("deleted"):
+                    continue
+                phrase = phrases.get(str(record.get(column)), phrases.get("*"))
+                if phrase is not None:
+                    self.summary.named[phrase] = self.summary.named.get(phrase, 0) + 1
         for count, into in ((len(records) - gone, bucket), (gone, self.summary.deleted)):
             if count:
                 into[self.table.name] = into.get(self.table.name, 0) + count

@@ -31,6 +31,7 @@ class ReportData:
     writable: bool
     message: str = ""  # a return's reason, or why it is read-only
     hints: dict[str, str] | None = None  # figure key → where its pre-filled value comes from
+    reviewable: bool = False  # the county may 受理/退回 it from the dialog
 
 
 def _text(value: int | float | None) -> str:
@@ -70,19 +71,25 @@ class StatisticsReportDialog(FormDialog):
         self.inputs: dict[str, QLineEdit] = {}
         for figure in data.figures:
             field = QLineEdit(_text(data.values.get(figure.key)))
-            field.setPlaceholderText(self.tr("0"))
+            if data.writable:
+                field.setPlaceholderText(self.tr("0"))
             field.setMaximumWidth(160)
             field.setReadOnly(not data.writable)
             self.inputs[figure.key] = field
             label = f"{figure.label}（{figure.unit}）" if figure.unit else figure.label
-            hint = (data.hints or {}).get(figure.key) or (
-                self.tr("按台账预填") if figure.source != "manual" else self.tr("请填写")
-            )
-            if not figure.integer:
-                hint += self.tr("，可填小数")
+            hint = (data.hints or {}).get(figure.key, "")
+            if data.writable:  # the fill-in hints only where it is filled in
+                hint = hint or (
+                    self.tr("按台账预填") if figure.source != "manual" else self.tr("请填写")
+                )
+                if not figure.integer:
+                    hint += self.tr("，可填小数")
             self.add_field(figure.key, label, field, hint)
         self.note = QPlainTextEdit(data.note)
-        self.note.setPlaceholderText(self.tr("本期工作的简要说明：数字的来由、变化较大的原因等。"))
+        if data.writable:
+            self.note.setPlaceholderText(
+                self.tr("本期工作的简要说明：数字的来由、变化较大的原因等。")
+            )
         self.note.setMinimumHeight(90)
         self.note.setReadOnly(not data.writable)
         self.add_field("note", self.tr("情况说明"), self.note)
@@ -101,10 +108,26 @@ class StatisticsReportDialog(FormDialog):
         )
         self.refill_button.clicked.connect(lambda: self._refill_figures())
         self.refill_button.setVisible(data.writable and refill is not None)
+        self.decision = ""  # "accept" / "return": the county chose 受理 / 退回… here
+        self.accept_button = self.buttons.addButton(
+            self.tr("受理"), QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.return_button = self.buttons.addButton(
+            self.tr("退回…"), QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.accept_button.clicked.connect(lambda: self._decide("accept"))
+        self.return_button.clicked.connect(lambda: self._decide("return"))
+        self.accept_button.setVisible(data.reviewable)
+        self.return_button.setVisible(data.reviewable)
         if not data.writable:
             self.ok_button.hide()
             self.submit_button.hide()
             self.cancel_button.setText(self.tr("关闭"))
+
+    def _decide(self, decision: str) -> None:
+        """受理 / 退回… chosen while looking at the report: the page asks and does it."""
+        self.decision = decision
+        self.accept()
 
     def values(self) -> dict:
         return {

@@ -89,7 +89,8 @@ def _carried(counts: dict[str, int], files: int = 0) -> str:
 
 
 def _changes(summary: ImportSummary) -> str:
-    """What an import did, in totals: "新增 3 条，更新 1 条，删除 0 条，冲突 1 条"."""
+    """What an import did, in totals, with the records the clerk should hear of named:
+    "新增 3 条，更新 1 条，删除 0 条（其中县矫正办退回统计报表 1 份、存疑台账 1 条）"."""
     total = {
         label: sum(bucket.values())
         for label, bucket in (("新增", summary.created), ("更新", summary.updated),
@@ -98,6 +99,8 @@ def _changes(summary: ImportSummary) -> str:
     text = "，".join(f"{label} {n} 条" for label, n in total.items() if n or label != "冲突")
     if summary.files:
         text += f"，照片和扫描件 {summary.files} 个"
+    if summary.named:
+        text += f"（其中{summary.named_text()}）"
     return text
 
 

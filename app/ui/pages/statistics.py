@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidg
 
 from app.models import StatisticsDecision, UnitKind
 from app.services import statistics_reports as sr
+from app.services import verification
 from app.services.statistics_reports import ReportRow
 from app.services.wording import cn_date
 from app.ui.background import BackgroundTask
@@ -37,6 +38,12 @@ EDITABLE = (sr.NOT_REPORTED, sr.DRAFT, sr.RETURNED, sr.UNLOCKED)
 
 def _date(value: date | None) -> str:
     return value.isoformat() if value else ""
+
+
+def _figure(value: int | float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 class StatisticsPage(Page):
@@ -111,12 +118,12 @@ class StatisticsPage(Page):
         for button in (self.accept_button, self.return_button, self.unlock_button,
                        self.export_button):  # fmt: skip
             button.setVisible(self.is_county)
+        self.hint = ""  # what the status line says when nothing has just been done
         if self.is_county:
             self.fill_button.setText(self.tr("查看…"))
         else:
-            self.status.setText(
-                self.tr("填好后在对话框中点“提交”，再到“数据交换”导出数据包发给县矫正办。")
-            )
+            self.hint = self.tr("填好后在对话框中点“提交”，再到“数据交换”导出数据包发给县矫正办。")
+        self.status.setText(self.hint)
 
         self.form_choice.currentIndexChanged.connect(lambda _i: self._fill_periods())
         self.period_choice.currentIndexChanged.connect(lambda _i: self.refresh())
@@ -146,7 +153,8 @@ class StatisticsPage(Page):
         return self.period_choice.currentData()
 
     def _fill_periods(self) -> None:
-        """The chosen form's periods so far, the one last due chosen."""
+        """The chosen form's periods so far; chosen: the latest with a report waiting for
+        受理/退回, else the latest ended (``sr.opening_period``)."""
         form, programme_id = self.form(), self.context.programme_id
         self.period_choice.blockSignals(True)
         self.period_choice.clear()
@@ -154,15 +162,19 @@ class StatisticsPage(Page):
             today = self.today()
             with self.database.session() as session:
                 periods = sr.programme_periods(session, programme_id, form, today)
+                opening = sr.opening_period(session, programme_id, form, periods, today)
             for period in reversed(periods):
                 self.period_choice.addItem(period.label, period)
-            due = next((i for i, p in enumerate(reversed(periods)) if p.due_on <= today), 0)
-            self.period_choice.setCurrentIndex(due)
+            chosen = next((i for i, p in enumerate(reversed(periods)) if p == opening), 0)
+            self.period_choice.setCurrentIndex(chosen)
         self.period_choice.blockSignals(False)
         self.refresh()
 
-    def refresh(self) -> None:
-        """Reload the rows and the on-time rate."""
+    def refresh(self, said: str = "") -> None:
+        """Reload the rows and the on-time rate; the status line says ``said`` (what was just
+        done) or else its standing hint, never an earlier action's word on a list that may
+        have changed since (a package may have brought a 退回)."""
+        self.status.setText(said or self.hint)
         programme_id, unit_id = self.context.programme_id, self.context.local_unit_id
         today = self.today()
         rows: list[ReportRow] = []
@@ -230,6 +242,9 @@ class StatisticsPage(Page):
         if programme_id is None:
             return None
         writable = self._writable(row)
+        reviewable = (
+            self.is_county and row.status == sr.SUBMITTED and self.accept_button.isEnabled()
+        )
         message = ""
         if row.status == sr.RETURNED:
             message = self.tr("县矫正办退回：%1").replace("%1", row.reason)
@@ -255,11 +270,22 @@ class StatisticsPage(Page):
             )
             form = sr.report_form(session, programme_id, row.form_key)
             due = self.tr("%1前报送").replace("%1", cn_date(row.due_on))
-            hints = {f.key: sr.source_hint(session, f) for f in form.figures}
+            if writable:
+                hints = {f.key: sr.source_hint(session, f) for f in form.figures}
+            elif self.is_county:  # beside each reported figure, what the unit's ledger says
+                ledger = sr.prefill(session, programme_id, form, row.unit_id, row.period.start,
+                                    row.period.end)  # fmt: skip
+                hints = {
+                    f.key: self.tr("台账现有：%1").replace("%1", _figure(ledger[f.key]))
+                    for f in form.figures
+                    if f.source != "manual" and f.key in ledger
+                }
+            else:
+                hints = {}
             return ReportData(report.id, row.unit, form.name, row.period.label, due,
                               sr.status_of(session, report), form.figures,
                               dict(report.values or {}), report.note, writable, message,
-                              hints)  # fmt: skip
+                              hints, reviewable)  # fmt: skip
 
         return self.run(read, self.tr("打开统计报表"))
 
@@ -303,13 +329,17 @@ class StatisticsPage(Page):
         dialog = StatisticsReportDialog(data, save, submit, self, refill=refill)
         if not self.may_submit:
             dialog.submit_button.setEnabled(False)
-        if dialog.exec():
-            self.status.setText(
+        said = ""
+        if dialog.exec() and dialog.decision:  # the row is still the one selected
+            (self.accept_selected if dialog.decision == "accept" else self.return_selected)()
+            return
+        if dialog.result():
+            said = (
                 self.tr("已提交。请在“数据交换”中导出数据包发给县矫正办。")
                 if dialog.submitted
                 else self.tr("草稿已保存。")
             )
-        self.refresh()
+        self.refresh(said)
 
     # ------------------------------------------------------------ the county's side
 
@@ -318,8 +348,21 @@ class StatisticsPage(Page):
         row = self.selected()
         if row is None or row.report_id is None:
             return
+        unit_id, start, end = row.unit_id, row.period.start, row.period.end
+        doubts = self.operation(
+            self.tr("受理统计报表"),
+            lambda s: verification.doubts_in_period(s, unit_id, start, end),
+            changes=False,
+        ).run()[1]
+        if doubts is None:
+            return
         question = self.tr("受理后%1本期（%2）的台账即锁定。确定受理%1的%3吗？")
         question = question.replace("%1", row.unit).replace("%2", row.period.label)
+        if doubts.total:
+            question = (
+                self.tr("注意：%1本期的台账仍有%2，受理后台账即锁定；如需先核对，请点“取消”后退回。\n\n")
+                .replace("%1", row.unit).replace("%2", doubts.text())
+            ) + question  # fmt: skip
         if not confirm(self, self.tr("受理报表"), question.replace("%3", row.form_name)):
             return
         report_id, today = row.report_id, self.today()
@@ -327,7 +370,8 @@ class StatisticsPage(Page):
             lambda s: sr.review_report(s, report_id, StatisticsDecision.ACCEPTED, "", today),
             self.tr("受理统计报表"),
         ):
-            self.status.setText(self.tr("已受理%1的报表。").replace("%1", row.unit))
+            self.refresh(self.tr("已受理%1的报表。").replace("%1", row.unit))
+            return
         self.refresh()
 
     def return_selected(self) -> None:
@@ -350,9 +394,8 @@ class StatisticsPage(Page):
             self.tr("原因随数据包告知该单位，单位更正后可重新提交。"),
             self.tr("例如：“服务社区矫正对象人次”与台账不符，请核对。"), save, self,
         )  # fmt: skip
-        if dialog.exec():
-            self.status.setText(self.tr("已退回%1的报表。").replace("%1", row.unit))
-        self.refresh()
+        returned = dialog.exec()
+        self.refresh(self.tr("已退回%1的报表。").replace("%1", row.unit) if returned else "")
 
     def unlock_selected(self) -> None:
         """解锁台账…: let the unit change its entries of the accepted report's period."""
@@ -375,13 +418,14 @@ class StatisticsPage(Page):
             self.tr("原因记入审计日志，并随数据包告知该单位；报表再次受理后重新锁定。"),
             self.tr("例如：补登遗漏的走访记录。"), save, self,
         )  # fmt: skip
-        if dialog.exec():
-            self.status.setText(
-                self.tr("已解锁%1本期的台账；请在“数据交换”中导出数据包发给该单位。").replace(
-                    "%1", row.unit
-                )
+        unlocked = dialog.exec()
+        self.refresh(
+            self.tr("已解锁%1本期的台账；请在“数据交换”中导出数据包发给该单位。").replace(
+                "%1", row.unit
             )
-        self.refresh()
+            if unlocked
+            else ""
+        )
 
     def export_table(self) -> BackgroundTask | None:
         """导出汇总表…: the county's table of the chosen form and period as PDF or Excel,
