@@ -152,7 +152,7 @@ class TableWithEnding(Flowable):  # type: ignore[misc]  # reportlab is untyped
         return [self.table, *self.ending]  # taller than a page even so: the table as it splits
 
 
-class SignedClosing(Closing):  # type: ignore[misc]  # reportlab is untyped
+class SignedClosing(Closing):
     """The 落款 with the line 填表人：…审核人：…联系电话： at the left of its top line: the seal
     room's upper blank line, which the seal (right, over the issuer and the date) leaves
     free — the line costs no height."""
