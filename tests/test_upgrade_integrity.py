@@ -88,3 +88,18 @@ def test_a_failed_upgrade_leaves_no_half_schema_behind(tmp_path: Path):
     assert _schema(path) == before
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0015",)
+
+
+def test_a_file_an_earlier_build_left_half_upgraded_is_explained_and_left_alone(tmp_path: Path):
+    """What the previous build left after its failed upgrade (a new table, the stamp at 0015):
+    the clerk is told to put back the copy made before it, and the file is not touched."""
+    path = tmp_path / "old.db"
+    _database_at("0015", path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY)")  # 0016's, left behind
+    before = _schema(path)
+    with pytest.raises(DatabaseError) as refused:
+        open_database(str(path))
+    assert "以前的一次升级中途失败" in str(refused.value)
+    assert "文件名含 backup，日期最早的一份" in str(refused.value)
+    assert _schema(path) == before

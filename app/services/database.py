@@ -402,6 +402,15 @@ def _check_location(path: Path | None) -> None:
         )
 
 
+# A file an earlier build began to upgrade and left half done (its tables created one by one,
+# the version stamp not moved): only its copy made before that upgrade is whole.
+HALF_UPGRADED = (
+    "数据库“{where}”的结构不完整：以前的一次升级中途失败，留下了部分新表，本程序不能接着升级。"
+    "升级前的副本在同一文件夹中（文件名含 backup，日期最早的一份）：请关闭本程序，"
+    "用它替换这个文件后再打开；如有疑问，请把日志发给技术支持。"
+)
+
+
 def _explain(exc: SQLAlchemyError, where: object) -> str:
     detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
     if "file is not a database" in detail or "malformed" in detail:
@@ -445,6 +454,7 @@ def open_database(db: str | None = None) -> Database:
         protect_database_file(file)
     engine = create_db_engine(url)
     backup: Path | None = None
+    revision: str | None = SCHEMA_HEAD  # until it is read
     try:
         revision, has_tables = current_revision(engine)
         if not has_tables and (new_file := sqlite_file(url)) is not None:
@@ -464,7 +474,10 @@ def open_database(db: str | None = None) -> Database:
                 _after_upgrade(engine)
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise DatabaseError(_explain(exc, sqlite_file(url) or url)) from exc
+        where = sqlite_file(url) or url
+        if revision != SCHEMA_HEAD and "already exists" in str(exc):
+            raise DatabaseError(HALF_UPGRADED.format(where=where)) from exc
+        raise DatabaseError(_explain(exc, where)) from exc
     except DatabaseError:
         engine.dispose()
         raise
