@@ -165,6 +165,7 @@ def test_the_county_accepts_returns_unlocks_and_exports(
         assert s.scalar(select(StatisticsUnlock.reason)) == "补登遗漏的热线"
     aid_row = next(r for r in page.model.rows() if r.unit == AID)
     assert aid_row.status == "已解锁待重报"  # the unit corrects and submits again
+    assert "已报 1/16" in page.info.text()  # still reported (once), as the on-time count reads
     _click(qtbot, page, lambda r: r.unit == AID)
     assert not page.unlock_button.isEnabled() and not page.accept_button.isEnabled()
 

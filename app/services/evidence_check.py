@@ -378,8 +378,8 @@ def _no_exif_flags(entries: dict[int, _Entry], hashes: dict[str, PhotoHash]) -> 
             if dated >= 2 and dated * 2 > len(others):
                 flags.append(Flag(
                     _key(NO_EXIF, entry.uuid, sha), NO_EXIF,
-                    f"第 {number} 张照片没有拍摄信息（EXIF），而本单位其他 {len(others)} 张照片中"
-                    f" {dated} 张有",
+                    f"第 {number} 张照片没有拍摄信息（EXIF），而本单位其他 {len(others)} 张照片"
+                    + ("都有" if dated == len(others) else f"中 {dated} 张有"),
                     [entry.flagged], [sha],
                 ))  # fmt: skip
     return flags

@@ -188,7 +188,7 @@ class StatisticsPage(Page):
                     rows = sr.county_rows(session, programme_id, form, period)
                     overall = sr.county_rate(session, programme_id, today)
                 rate = sr.on_time_rate(rows, today)
-                reported = sum(r.status in sr.COUNTED for r in rows)
+                reported = sum(r.reported for r in rows)  # as the on-time count reads it
                 text = (
                     self.tr("%1：%2前报送；已报 %3/%4；本期%5；全县累计%6")
                     .replace("%1", period.label).replace("%2", cn_date(period.due_on))
@@ -360,7 +360,7 @@ class StatisticsPage(Page):
         question = question.replace("%1", row.unit).replace("%2", row.period.label)
         if doubts.total:
             question = (
-                self.tr("注意：%1本期的台账仍有%2，受理后台账即锁定；如需先核对，请点“取消”后退回。\n\n")
+                self.tr("注意：%1本期的台账仍有%2，受理后台账即锁定；如需先核对，请点“否”，再退回。\n\n")
                 .replace("%1", row.unit).replace("%2", doubts.text())
             ) + question  # fmt: skip
         if not confirm(self, self.tr("受理报表"), question.replace("%3", row.form_name)):
