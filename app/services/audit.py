@@ -31,6 +31,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, event, func, insert, inspect, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, UOWTransaction
 
@@ -335,7 +336,10 @@ def _append(connection: Connection, who: Who, lines: Iterable[dict[str, str]]) -
         row["hash"] = previous = line_hash(row)
         rows.append(row)
     connection.execute(insert(AuditEntry), rows)
-    upsert = sqlite_insert(LocalSetting).values(key=HEAD_KEY, value=f"{seq}:{previous}")
+    dialect_insert = (
+        postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    )  # both write INSERT … ON CONFLICT (key) DO UPDATE
+    upsert = dialect_insert(LocalSetting).values(key=HEAD_KEY, value=f"{seq}:{previous}")
     connection.execute(
         upsert.on_conflict_do_update(index_elements=["key"], set_={"value": upsert.excluded.value})
     )

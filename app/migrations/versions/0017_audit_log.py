@@ -49,8 +49,10 @@ def upgrade() -> None:
     canonical = json.dumps(line, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     line["hash"] = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     op.bulk_insert(sa.table("audit_entries", *(sa.column(name) for name in line)), [line])
+    # (delete, then insert: the same on SQLite as INSERT OR REPLACE, and portable)
+    op.execute("DELETE FROM local_settings WHERE key = 'audit.head'")
     op.execute(
-        sa.text("INSERT OR REPLACE INTO local_settings (key, value) VALUES ('audit.head', :v)")
+        sa.text("INSERT INTO local_settings (key, value) VALUES ('audit.head', :v)")
         .bindparams(v=f"1:{line['hash']}")
     )
 

@@ -20,18 +20,23 @@ branch_labels = None
 depends_on = None
 
 
+def _defer_foreign_keys() -> None:
+    if op.get_bind().dialect.name == "sqlite":  # other databases alter the column in place
+        op.execute("PRAGMA defer_foreign_keys = ON")
+
+
 def upgrade() -> None:
     with op.batch_alter_table("users") as batch_op:
         batch_op.add_column(sa.Column("wrapped_key", sa.Text(), server_default="", nullable=False))
     # the table is rebuilt (SQLite): other tables' references to it are checked at commit
-    op.execute("PRAGMA defer_foreign_keys = ON")
+    _defer_foreign_keys()
     with op.batch_alter_table("correction_subjects") as batch_op:
         batch_op.alter_column("name", type_=sa.Text(), existing_type=sa.String(50))
         batch_op.alter_column("id_number", type_=sa.Text(), existing_type=sa.String(18))
 
 
 def downgrade() -> None:
-    op.execute("PRAGMA defer_foreign_keys = ON")
+    _defer_foreign_keys()
     with op.batch_alter_table("correction_subjects") as batch_op:
         batch_op.alter_column("name", type_=sa.String(50), existing_type=sa.Text())
         batch_op.alter_column("id_number", type_=sa.String(18), existing_type=sa.Text())
