@@ -69,3 +69,43 @@ def test_a_county_is_set_up_from_the_template_as_on_sqlite(postgres_url: str, tm
     on_server = counts(postgres_url)
     assert on_server == counts(str(tmp_path / "county.db"))
     assert on_server[0] > 10 and "法律援助中心" in on_server[2]
+
+
+def test_a_units_package_imports_into_a_county_database_on_the_server(postgres_url, tmp_path):
+    """A 法律援助中心 on SQLite sends an entry with a photo; the county's database is on the
+    server (the exchange's own SQL used SQLite's ``?`` placeholders until now)."""
+    from datetime import date
+
+    from app.models import LedgerEntry, Unit
+    from app.services import ledger
+    from app.services.setup import initialise
+    from app.sync import identity
+    from app.sync.exchange import export_package, import_package
+    from tests.conftest import TEMPLATE_KEY
+    from tests.helpers import kind_ids, make_jpeg, unit_ids
+
+    county = initialise(postgres_url, TEMPLATE_KEY, "县矫正办").database
+    unit = initialise(str(tmp_path / "unit.db"), TEMPLATE_KEY, "法律援助中心").database
+    try:
+        with county.session() as c, unit.session() as u:
+
+            def uuid_of(session, name: str) -> str:
+                return session.scalar(select(Unit.uuid).where(Unit.name == name))
+
+            identity.register_peer(c, uuid_of(c, "法律援助中心"), identity.key_pairs(u).public())
+            identity.register_peer(u, uuid_of(u, "县矫正办"), identity.key_pairs(c).public())
+        with unit.session() as s:
+            units, kinds = unit_ids(s), kind_ids(s)
+            ledger.save_entry(s, unit.attachments, None, ledger.EntryInput(
+                kind_id=kinds["hotline"], unit_id=units["法律援助中心"],
+                entry_date=date(2018, 7, 2), title="热线咨询（发往服务器）", values={"calls": 2},
+                photos=[ledger.PhotoInput(path=make_jpeg(tmp_path / "现场.jpg"))],
+            ))  # fmt: skip
+        summary = import_package(county, export_package(unit, "县矫正办", tmp_path / "u.bjpkg")[0])
+        assert summary.created == {"attachments": 1, "ledger_entries": 1, "entry_attachments": 1}
+        with county.session() as s:
+            titles = list(s.scalars(select(LedgerEntry.title)))
+        assert titles == ["热线咨询（发往服务器）"]
+    finally:
+        county.close()
+        unit.close()

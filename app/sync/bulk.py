@@ -24,6 +24,12 @@ ROW_ID = "_row_id"  # the key naming the row an update is for
 _Processors = list[Callable[[Any], Any] | None]  # a bind processor per placeholder, or None
 
 
+def param_mark(dialect: Any) -> str:
+    """The driver's positional placeholder for SQL written by hand: ``?`` (sqlite3) or ``%s``
+    (psycopg and the other ``format``/``pyformat`` drivers)."""
+    return "%s" if dialect.paramstyle in ("format", "pyformat") else "?"
+
+
 class BulkWriter:
     """Inserts and updates of one table on one connection."""
 
@@ -32,6 +38,7 @@ class BulkWriter:
         self.table = table
         self._dialect = connection.dialect
         self._quote = self._dialect.identifier_preparer.quote
+        self._mark = param_mark(self._dialect)
         self._plans: dict[tuple[str, tuple[str, ...]], tuple[str, _Processors]] = {}
         self._record_rows: dict[frozenset[str], _RecordRows] = {}
 
@@ -47,11 +54,12 @@ class BulkWriter:
             name = self._quote(self.table.name)
             if kind == "insert":
                 sql = (f"INSERT INTO {name} ({', '.join(self._quote(c) for c in columns)}) "
-                       f"VALUES ({', '.join('?' for _ in columns)})")  # fmt: skip
+                       f"VALUES ({', '.join(self._mark for _ in columns)})")  # fmt: skip
                 processors = self._processors(columns)
             else:
-                assignments = ", ".join(f"{self._quote(c)} = ?" for c in columns)
-                sql = f"UPDATE {name} SET {assignments} WHERE id = ?"
+                mark = self._mark
+                assignments = ", ".join(f"{self._quote(c)} = {mark}" for c in columns)
+                sql = f"UPDATE {name} SET {assignments} WHERE id = {mark}"
                 processors = [*self._processors(columns), None]
             self._plans[key] = (sql, processors)
         return self._plans[key]

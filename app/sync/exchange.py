@@ -433,7 +433,9 @@ def _local_rows(session: Session, table: Table, uuids: list[str]) -> dict[str, A
     more than finding them."""
     connection = session.connection()
     name = connection.dialect.identifier_preparer.quote(table.name)
-    marks = ", ".join("?" * len(uuids))
+    from app.sync.bulk import param_mark
+
+    marks = ", ".join(param_mark(connection.dialect) for _ in uuids)
     query = f"SELECT uuid FROM {name} WHERE uuid IN ({marks})"  # BATCH is below SQLite's limit
     found = [uuid for (uuid,) in connection.exec_driver_sql(query, tuple(uuids))]
     if not found:
