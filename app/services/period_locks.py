@@ -21,6 +21,7 @@ from app.models import (
     StatisticsReport,
     StatisticsUnlock,
     SummaryStatus,
+    Unit,
     UnitKind,
 )
 from app.services import audit
@@ -63,10 +64,6 @@ def _period(session: Session, summary: PhaseSummary) -> tuple[str, date, date] |
 
 def summary_unlocked(session: Session, summary: PhaseSummary) -> bool:
     """Whether the county unlocked the period of ``summary`` as it stands (its revision)."""
-    return _unlocked(session, summary)
-
-
-def _unlocked(session: Session, summary: PhaseSummary) -> bool:
     return (
         session.scalar(
             select(PeriodUnlock.id).where(
@@ -89,7 +86,9 @@ def locked_periods(session: Session, unit_id: int) -> list[LockedPeriod]:
             PhaseSummary.department_id == unit_id, PhaseSummary.deleted.is_(False)
         )
     ):
-        if status_of(session, summary) != SummaryStatus.ACCEPTED or _unlocked(session, summary):
+        if status_of(session, summary) != SummaryStatus.ACCEPTED or summary_unlocked(
+            session, summary
+        ):
             continue
         period = _period(session, summary)
         if period is not None:
@@ -141,20 +140,32 @@ def check_open(session: Session, unit_id: int, *days: date) -> None:
                 )
 
 
-def unlock_period(session: Session, summary_id: int, reason: str, today: date) -> PeriodUnlock:
-    """The county unlocks the period of an adopted summary, for a reason (audited)."""
-    require(session, "summary.review")
+def _county_unlocking(session: Session, permission: str, what: str) -> Unit:
+    """The county office of this PC, allowed ``permission``, about to unlock ``what``."""
+    require(session, permission)
     here = local_unit(session)
     if here is None or here.kind != UnitKind.COUNTY_OFFICE:
-        raise UserError("阶段台账由县矫正办解锁，本机不能解锁。")
+        raise UserError(f"{what}由县矫正办解锁，本机不能解锁。")
+    return here
+
+
+def _unlock_reason(reason: str, told: str) -> str:
+    """The reason given, stripped; ValidationError when empty or too long."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(f"请写明解锁的原因（将记入审计日志并告知{told}）。", "reason")
+    if len(reason) > MAX_REASON_CHARS:
+        raise ValidationError(f"原因不能超过 {MAX_REASON_CHARS} 个字。", "reason")
+    return reason
+
+
+def unlock_period(session: Session, summary_id: int, reason: str, today: date) -> PeriodUnlock:
+    """The county unlocks the period of an adopted summary, for a reason (audited)."""
+    here = _county_unlocking(session, "summary.review", "阶段台账")
     summary = session.get(PhaseSummary, summary_id)
     if summary is None or summary.deleted:
         raise UserError("找不到这份阶段总结。")
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError("请写明解锁的原因（将记入审计日志并告知该科室）。", "reason")
-    if len(reason) > MAX_REASON_CHARS:
-        raise ValidationError(f"原因不能超过 {MAX_REASON_CHARS} 个字。", "reason")
+    reason = _unlock_reason(reason, "该科室")
     if not any(p.summary_id == summary.id for p in locked_periods(session, summary.department_id)):
         raise UserError("这份总结所属阶段的台账没有锁定，不需要解锁。")
     row = PeriodUnlock(summary_id=summary.id, summary_revision=summary.revision, reason=reason,
@@ -170,18 +181,11 @@ def unlock_report(session: Session, report_id: int, reason: str, today: date) ->
     (audited, travelling down to the report's unit). The report is then 已解锁待重报: the unit
     corrects its entries and its report and submits it again, and the county's next
     acceptance closes the period again."""
-    require(session, "statistics.review")
-    here = local_unit(session)
-    if here is None or here.kind != UnitKind.COUNTY_OFFICE:
-        raise UserError("统计期间的台账由县矫正办解锁，本机不能解锁。")
+    here = _county_unlocking(session, "statistics.review", "统计期间的台账")
     report = session.get(StatisticsReport, report_id)
     if report is None or report.deleted:
         raise UserError("找不到这份统计报表。")
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError("请写明解锁的原因（将记入审计日志并告知该单位）。", "reason")
-    if len(reason) > MAX_REASON_CHARS:
-        raise ValidationError(f"原因不能超过 {MAX_REASON_CHARS} 个字。", "reason")
+    reason = _unlock_reason(reason, "该单位")
     if not any(p.report_id == report.id for p in _accepted_reports(session, report.unit_id)):
         raise UserError("这份统计报表所属期间的台账没有锁定，不需要解锁。")
     row = StatisticsUnlock(report_id=report.id, report_revision=report.revision, reason=reason,
