@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,6 +175,28 @@ def database(db_path: Path) -> Database:
     unlock(db)
     yield db
     db.close()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty database on the PostgreSQL test server (``BANGJIAO_TEST_POSTGRES``),
+    dropped afterwards; the test is skipped when no server is named."""
+    server = os.environ.get("BANGJIAO_TEST_POSTGRES", "")
+    if not server:
+        pytest.skip("no PostgreSQL server (BANGJIAO_TEST_POSTGRES)")
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    name = f"bangjiao_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -7,30 +7,12 @@ skipped otherwise."""
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 SERVER = os.environ.get("BANGJIAO_TEST_POSTGRES", "")
 pytestmark = pytest.mark.skipif(not SERVER, reason="no PostgreSQL server (BANGJIAO_TEST_POSTGRES)")
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty database on the test server, dropped afterwards."""
-    name = f"bangjiao_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(SERVER).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def test_every_migration_runs_and_leaves_the_models_schema(postgres_url: str) -> None:
