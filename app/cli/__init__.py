@@ -295,7 +295,9 @@ def _init(args: argparse.Namespace) -> int:
             print(
                 f"已接入：信任县矫正办“{credential['county']['unit_name']}”的密钥，首个数据包将登记本机密钥。"
             )
-        print(f"数据库：{result.database.url}")
+        from app.services.database import describe_database
+
+        print(f"数据库：{describe_database(result.database.url)}")
         print(f"方案：{result.programme_title}")
         print(f"本机单位：{result.unit_name}")
         report = result.report

@@ -44,12 +44,18 @@ def _env_password() -> str | None:
     return os.environ.get(PASSWORD_ENV) or None
 
 
+ON_SERVER = (
+    "backup 和 restore 只适用于本机的数据库文件。数据库服务器上的数据由服务器管理员在服务器上"
+    "备份和恢复（pg_dump、pg_restore），本程序不做。"
+)
+
+
 def _database_file(db: str | None) -> Path:
     from app.services.database import database_url, sqlite_file
 
     path = sqlite_file(database_url(db))
     if path is None:
-        raise UserError("备份和恢复只适用于数据库文件（SQLite）。")
+        raise UserError(ON_SERVER)
     return path
 
 
@@ -61,6 +67,7 @@ def _backup(args: argparse.Namespace, open_existing) -> int:
     from app.services.backup.schedule import success_text as describe
     from app.services.settings import local_unit
 
+    _database_file(args.db)  # a server database: said before anything is opened
     database = open_existing(args.db)
     try:
         with database.session() as session:

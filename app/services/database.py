@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
@@ -43,14 +44,46 @@ def sqlite_url(path: Path) -> str:
     return URL.create(drivername="sqlite", database=str(path)).render_as_string(hide_password=False)
 
 
+SERVER_DRIVER = "postgresql+psycopg"  # the one PostgreSQL driver shipped (psycopg 3)
+
+
+def is_server_url(db: str | None) -> bool:
+    """Whether ``db`` names a database server (a URL other than SQLite's), not a file."""
+    return bool(db) and "://" in str(db) and not str(db).startswith("sqlite")
+
+
+def normalise_url(url: str) -> str:
+    """``postgresql://`` and ``postgres://`` (psql's spellings, as IT staff type them) name
+    the shipped driver explicitly: ``postgresql+psycopg://``; anything else is kept."""
+    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return SERVER_DRIVER + "://" + url[len(prefix) :]
+    return url
+
+
+def display_url(url: str) -> str:
+    """``url`` as it may be shown or logged: the password replaced by ``***``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can read: show none of it after the scheme
+        return url.split("://", 1)[0] + "://…"
+
+
 def database_url(db: str | None) -> str:
-    """Turn the ``--db`` argument (a path or any SQLAlchemy URL) into a URL."""
+    """Turn the ``--db`` argument (a path or any SQLAlchemy URL) into a URL. Without one: the
+    database server this PC was pointed to (the first-run wizard's 连接到单位的数据库服务器,
+    ``server_config``), else the embedded file in the user data folder."""
     if not db:
+        from app.services.server_config import remembered_url
+
+        remembered = remembered_url()
+        if remembered is not None:
+            return remembered
         path = default_database_path()
         private_folder(path.parent)
         return sqlite_url(path)
     if "://" in db:
-        return db
+        return normalise_url(db)
     return sqlite_url(Path(db).expanduser().resolve())
 
 
@@ -62,6 +95,7 @@ def sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+CONNECT_TIMEOUT_S = 10  # how long to wait for a database server that does not answer
 BUSY_TIMEOUT_MS = 5000  # how long a write waits for another program's lock before giving up
 WAL = "wal"
 ROLLBACK = "delete"
@@ -180,7 +214,11 @@ def create_db_engine(url: str) -> Engine:
     :func:`journal_mode_for` (WAL, or the rollback journal where WAL cannot work). Its errors
     never quote the statement's values (``hide_parameters``): they are logged, and values are
     personal data."""
-    engine = create_engine(url, hide_parameters=True)
+    arguments: dict[str, Any] = {}
+    if url.startswith("postgresql") and "connect_timeout" not in url:
+        # an unreachable server is told in seconds, not after the system's TCP timeout
+        arguments["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
+    engine = create_engine(url, hide_parameters=True, **arguments)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _pragmas_for(url))
     return engine
@@ -411,8 +449,101 @@ HALF_UPGRADED = (
 )
 
 
+_UNREACHABLE = (
+    "connection refused", "could not translate host name", "timeout expired", "no route to host",
+    "network is unreachable", "connection timed out", "name or service not known",
+    "no such file or directory", "server closed the connection", "拒绝连接", "超时",
+)  # fmt: skip
+_AUTHENTICATION = (
+    "password authentication failed", "no password supplied", "authentication failed",
+    "认证失败",
+)  # fmt: skip
+
+
+def _without_password(text: str) -> str:
+    """A driver's message with any ``password=…`` or ``user:password@`` in it blanked."""
+    text = re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", text, flags=re.IGNORECASE)
+    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
+
+
+def server_place(url: str) -> str:
+    """Where a server database is, as the clerk typed it: 主机:端口 (a local socket folder
+    for the host when the URL names one); never the password."""
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return display_url(url)
+    host = parsed.host or parsed.query.get("host") or "localhost"
+    port = parsed.port or parsed.query.get("port") or 5432
+    return f"{host if isinstance(host, str) else host[0]}:{port if not isinstance(port, tuple) else port[0]}"
+
+
+def describe_database(url: str) -> str:
+    """Where the database is, for the clerk (设置, messages, the command line): the SQLite
+    file's path, or 数据库服务器 主机:端口 上的数据库“名”（用户 …）; never a password."""
+    file = sqlite_file(url)
+    if file is not None:
+        return str(file)
+    if not is_server_url(url):
+        return display_url(url)
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return display_url(url)
+    user = f"（用户 {parsed.username}）" if parsed.username else ""
+    return f"数据库服务器 {server_place(url)} 上的数据库“{parsed.database or ''}”{user}"
+
+
+def explain_server_error(detail: str, url: str) -> str | None:
+    """The Chinese explanation of a database server's refusal (``detail``: the driver's
+    message) for the database ``url``, shown without its password; None when unknown."""
+    lowered = detail.lower()
+    where = server_place(url)
+    try:
+        name = make_url(url).database or ""
+    except Exception:
+        name = ""
+    if "invalid response to ssl negotiation" in lowered or "received invalid response" in lowered:
+        return f"{where} 上应答的不是数据库服务器（PostgreSQL）。请核对主机和端口（一般是 5432）。"
+    if any(needle in lowered for needle in _AUTHENTICATION):
+        return (
+            f"无法登录数据库服务器（{where}）：用户名或密码不对。"
+            "请向信息管理员核对数据库的用户名和密码。"
+        )
+    if "does not exist" in lowered or "不存在" in lowered:
+        if "role" in lowered or "角色" in lowered:
+            return (
+                f"无法登录数据库服务器（{where}）：服务器上没有这个数据库用户。"
+                "请向信息管理员核对用户名。"
+            )
+        if "database" in lowered or "数据库" in lowered:
+            return (
+                f"数据库服务器上没有名为“{name}”的数据库。请核对数据库名，"
+                "或请服务器管理员先建立这个（空）数据库。"
+            )
+    if "permission denied" in lowered or "权限" in lowered:
+        return (
+            f"数据库用户没有使用数据库“{name}”的权限（{where}）。"
+            "请服务器管理员授予权限（CONNECT，以及建表所需的 CREATE）。"
+        )
+    if any(needle in lowered for needle in _UNREACHABLE) or "could not connect" in lowered:
+        return (
+            f"连接不上数据库服务器（{where}）：服务器没有开机、主机或端口不对，或网络不通。"
+            "请核对主机和端口（一般是 5432）和网络连接后再试；仍不行请联系信息管理员。"
+        )
+    return None
+
+
 def _explain(exc: SQLAlchemyError, where: object) -> str:
     detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    if isinstance(where, str) and is_server_url(where):
+        explained = explain_server_error(str(getattr(exc, "orig", None) or exc), where)
+        if explained is not None:
+            return explained
+        return (
+            f"无法打开数据库服务器 {server_place(where)} 上的数据库。"
+            f"（技术信息：{_without_password(detail)}）"
+        )
     if "file is not a database" in detail or "malformed" in detail:
         return f"“{where}”不是大帮教工作台的数据库文件，或文件已损坏。"
     if "unable to open database file" in detail:
@@ -461,6 +592,11 @@ def open_database(db: str | None = None) -> Database:
             from app.services.audit import forget_head_file
 
             forget_head_file(new_file)  # a new database's log starts again
+        if revision is None and has_tables and sqlite_file(url) is None and is_server_url(url):
+            raise DatabaseError(
+                f"数据库服务器上的数据库（{display_url(url)}）里已有别的数据表，"
+                "不是大帮教工作台的数据库。请核对数据库名，或请服务器管理员建立一个空数据库。"
+            )
         if revision != SCHEMA_HEAD:
             if revision is not None and revision not in _known_revisions():
                 raise DatabaseError(
@@ -474,7 +610,7 @@ def open_database(db: str | None = None) -> Database:
                 _after_upgrade(engine)
     except SQLAlchemyError as exc:
         engine.dispose()
-        where = sqlite_file(url) or url
+        where = sqlite_file(url) or display_url(url)
         if revision != SCHEMA_HEAD and "already exists" in str(exc):
             raise DatabaseError(HALF_UPGRADED.format(where=where)) from exc
         raise DatabaseError(_explain(exc, where)) from exc

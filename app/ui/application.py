@@ -453,6 +453,17 @@ def _requested(window: MainWindow, path: str) -> None:
         window.open_package(path)
 
 
+def chosen_database(db: str | None) -> str | None:
+    """The database to open: ``--db`` when given, else the server the first-run wizard
+    pointed this PC to (``server_config``: read without SQLAlchemy), else None (the file in
+    the user data folder)."""
+    if db:
+        return db
+    from app.services.server_config import remembered_url
+
+    return remembered_url()
+
+
 def start_gui(db: str | None = None, package: str | None = None) -> MainWindow | int:
     """Everything :func:`run_gui` does before Qt's event loop: the window (with ``package``'s
     import preview to follow once the database is open), or an exit code when it does not
@@ -460,6 +471,7 @@ def start_gui(db: str | None = None, package: str | None = None) -> MainWindow |
     request to come forward) is handed to it instead and 0 returned."""
     app = create_application()
     set_up_logging()
+    db = chosen_database(db)
     lock = lock_database(db)
     if lock is None and not (db and "://" in db):
         from app.ui.instance import forward_to_running, server_name
@@ -478,6 +490,11 @@ def start_gui(db: str | None = None, package: str | None = None) -> MainWindow |
     if not _database_file_exists(db):
         database = _run_wizard(db)
         if database is None:
+            return 0
+        from app.ui.login import log_in
+
+        if not log_in(database, None):  # the wizard found a server database set up already
+            database.close()
             return 0
         window = MainWindow(database, remind=True)
         from app.ui.login import IdleLock

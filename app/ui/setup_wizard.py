@@ -1,7 +1,9 @@
 """First-run wizard: join with the credential the county issued (a department's or judicial
-office's PC), or start from a programme template or blank and choose this PC's unit; then set
-up the first 管理员 and show the recovery code (to print or copy before 完成), and log that
-管理员 in."""
+office's PC), start from a programme template or blank and choose this PC's unit, or connect
+to the unit's database server (set up already: log in; empty: set it up from a template as a
+county does); then set up the first 管理员 and show the recovery code (to print or copy before
+完成), and log that 管理员 in. The server chosen is remembered on this PC
+(``services.server_config``): the next start opens it."""
 
 from __future__ import annotations
 
@@ -32,6 +34,14 @@ from app.models import UnitKind
 from app.services.database import Database
 from app.services.errors import UserError
 from app.services.reference import UNIT_KIND_LABELS
+from app.services.server_config import (
+    DEFAULT_PORT,
+    ServerCheck,
+    ServerSettings,
+    ServerState,
+    check_server,
+    check_settings,
+)
 from app.services.setup import initialise
 from app.services.templates import TemplateInfo, available_templates, read_template
 from app.ui import messages
@@ -39,7 +49,7 @@ from app.ui.files import ask_open_path
 from app.ui.operations import Operation, report_failure
 
 BLANK = ""
-START_PAGE, UNIT_PAGE, CREDENTIAL_PAGE, ADMIN_PAGE, RECOVERY_PAGE = range(5)
+START_PAGE, UNIT_PAGE, CREDENTIAL_PAGE, ADMIN_PAGE, RECOVERY_PAGE, SERVER_PAGE = range(6)
 
 
 def _error_label() -> QLabel:
@@ -53,7 +63,7 @@ def _error_label() -> QLabel:
 class TemplatePage(QWizardPage):
     """How this PC starts: with the county's credential, from a built-in template, or blank."""
 
-    def __init__(self, templates: list[TemplateInfo]) -> None:
+    def __init__(self, templates: list[TemplateInfo], offer_server: bool = True) -> None:
         super().__init__()
         self.setTitle(self.tr("开始使用"))
         self.setSubTitle(self.tr("这台电脑第一次使用大帮教工作台。请选择怎样开始："))
@@ -90,8 +100,28 @@ class TemplatePage(QWizardPage):
             if key == BLANK:  # the hint belongs under the templates, not under 空白
                 layout.addWidget(template_hint)
             layout.addWidget(button)
+        self.server_choice = QRadioButton(self.tr("连接到单位的数据库服务器"))
+        server_hint = QLabel(
+            self.tr(
+                "局机关各科室与县矫正办在同一栋楼、共用一台数据库服务器（PostgreSQL）时选这一项："
+                "填写信息管理员给出的服务器地址、数据库名、用户名和密码。"
+            )
+        )
+        server_hint.setObjectName("hint")
+        server_hint.setWordWrap(True)
+        server_hint.setContentsMargins(24, 0, 0, 8)
+        self.group.addButton(self.server_choice)
+        if offer_server:  # not when ``--db`` names the database already
+            layout.addWidget(self.server_choice)
+            layout.addWidget(server_hint)
+        else:
+            self.server_choice.hide()
         layout.addStretch(1)
         self.credential_choice.setChecked(True)
+
+    def connecting(self) -> bool:
+        """True when the clerk chose the unit's database server."""
+        return self.server_choice.isChecked()
 
     def joining(self) -> bool:
         """True when the clerk chose to join with a credential."""
@@ -101,7 +131,15 @@ class TemplatePage(QWizardPage):
         """The chosen template's key, or BLANK."""
         return next((key for key, button in self.buttons.items() if button.isChecked()), BLANK)
 
+    def validatePage(self) -> bool:
+        wizard = self.wizard()
+        if isinstance(wizard, SetupWizard):
+            wizard.start_over()  # back from the server page to a file: the file again
+        return True
+
     def nextId(self) -> int:
+        if self.connecting():
+            return SERVER_PAGE
         return CREDENTIAL_PAGE if self.joining() else UNIT_PAGE
 
 
@@ -213,7 +251,7 @@ class UnitPage(QWizardPage):
         return self.proposed
 
     def initializePage(self) -> None:
-        key = self._wizard.template_page.template_key()
+        key = self._wizard.chosen_template()
         self.error.clear()
         self._county_units: set[str] = set()
         if key == BLANK:
@@ -330,6 +368,143 @@ class CredentialPage(QWizardPage):
 
     def validatePage(self) -> bool:
         return self._wizard.finish_join()
+
+
+class ServerPage(QWizardPage):
+    """连接到单位的数据库服务器: 主机, 端口, 数据库名, 用户名, 密码 and 测试连接. A database set
+    up already: 完成 opens it (the login follows); an empty one: choose the template, then the
+    unit, and it is set up on the server as a county's first PC does."""
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.result: ServerCheck | None = None
+        self.settings: ServerSettings | None = None
+        self.setTitle(self.tr("连接到单位的数据库服务器"))
+        self.setSubTitle(
+            self.tr("填写信息管理员给出的数据库服务器信息，点“测试连接”。本机以后每次打开程序都连接这台服务器。")
+        )  # fmt: skip
+        self.host = QLineEdit()
+        self.host.setPlaceholderText(self.tr("服务器的计算机名或 IP 地址，例如 192.168.1.10"))
+        self.port = QLineEdit(str(DEFAULT_PORT))
+        self.port.setMaxLength(5)
+        self.port.setMaximumWidth(self.port.fontMetrics().horizontalAdvance("000000") * 2)
+        self.database_name = QLineEdit()
+        self.database_name.setPlaceholderText(self.tr("例如 bangjiao"))
+        self.user = QLineEdit()
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        form = QFormLayout()
+        form.addRow(self.tr("主机："), self.host)
+        form.addRow(self.tr("端口："), self.port)
+        form.addRow(self.tr("数据库名："), self.database_name)
+        form.addRow(self.tr("用户名："), self.user)
+        form.addRow(self.tr("密码："), self.password)
+        self.test_button = QPushButton(self.tr("测试连接"))
+        self.test_button.clicked.connect(lambda: self.test())
+        row = QHBoxLayout()
+        row.addWidget(self.test_button)
+        row.addStretch(1)
+        self.outcome = QLabel()
+        self.outcome.setWordWrap(True)
+        self.outcome.setObjectName("server_outcome")
+        self.error = _error_label()
+        self.template_box = QWidget()
+        template_form = QFormLayout(self.template_box)
+        template_form.setContentsMargins(0, 0, 0, 0)
+        self.template_combo = QComboBox()
+        for info in wizard.templates:
+            self.template_combo.addItem(info.name, info.key)
+        self.template_combo.addItem(self.tr("空白（不预置数据）"), BLANK)
+        template_form.addRow(self.tr("按方案模板建立："), self.template_combo)
+        self.template_box.hide()
+        hint = QLabel(
+            self.tr(
+                "密码保存在本机当前用户的私有文件中（只有本人能读），不会出现在日志和窗口中。"
+                "各人的数据仍凭自己在本程序中的用户名和密码登录后才能看到。"
+            )
+        )
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(row)
+        layout.addWidget(self.outcome)
+        layout.addWidget(self.error)
+        layout.addWidget(self.template_box)
+        layout.addStretch(1)
+        layout.addWidget(hint)
+        for field in (self.host, self.port, self.database_name, self.user, self.password):
+            field.textEdited.connect(lambda _text: self._changed())
+
+    def _changed(self) -> None:
+        """A field changed: the last test no longer holds."""
+        if self.result is None and not self.error.text():
+            return
+        self.result = None
+        self.settings = None
+        self.outcome.clear()
+        self.error.clear()
+        self.template_box.hide()
+        self.setFinalPage(False)
+        self.completeChanged.emit()
+
+    def test(self) -> None:
+        """测试连接: connect once and say what is there (a problem in Chinese on the page)."""
+        self.result, self.settings = None, None
+        self.outcome.clear()
+        self.error.clear()
+        self.template_box.hide()
+        title = self.tr("测试连接")
+
+        def work() -> tuple[ServerSettings, ServerCheck]:
+            settings = check_settings(
+                self.host.text(), self.port.text(), self.database_name.text(),
+                self.user.text(), self.password.text(),
+            )  # fmt: skip
+            return settings, check_server(settings)
+
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            ok, found = (
+                Operation(self, title, work, changes=False)
+                .failure(lambda error: show_problem(self, self.error, title, error))
+                .run()
+            )
+        finally:
+            QApplication.restoreOverrideCursor()
+        if ok and found is not None:
+            self.settings, self.result = found
+            if self.result.state is ServerState.READY:
+                text = self.tr(
+                    "连接成功。服务器上的数据库已经建立（本库单位：%1）。点“完成”后登录。"
+                )
+                text = text.replace("%1", self.result.unit_name or self.tr("未设置"))
+                if self.result.upgrade:
+                    text += self.tr("数据库由较早版本建立，打开时将升级。")
+            else:
+                text = self.tr(
+                    "连接成功。服务器上的数据库是空的：选择方案模板，点“下一步”选择本机所属单位，"
+                    "在服务器上建立数据库（县矫正办首次使用时这样做）。"
+                )
+                self.template_box.show()
+            self.outcome.setText(text)
+        self.setFinalPage(self.ready())  # 完成 for a database set up, 下一步 for an empty one
+        self.completeChanged.emit()
+        self._wizard.button(QWizard.WizardButton.NextButton).setFocus()
+
+    def isComplete(self) -> bool:
+        return self.result is not None
+
+    def ready(self) -> bool:
+        """Whether the tested database is set up already (完成), not empty (下一步)."""
+        return self.result is not None and self.result.state is ServerState.READY
+
+    def nextId(self) -> int:
+        return -1 if self.ready() else UNIT_PAGE
+
+    def validatePage(self) -> bool:
+        return self._wizard.finish_server()
 
 
 def _commits(page: QWizardPage, text: str) -> None:
@@ -459,13 +634,16 @@ class SetupWizard(QWizard):
     def __init__(self, db: str | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db = db
+        self.given_db = db  # ``--db``, or None: the file in the user data folder
         self.database: Database | None = None
         self.today = date.today()  # the PC's clock: whether the template's year is past
         self.setWindowTitle(self.tr("大帮教工作台 — 首次使用设置"))
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setMinimumSize(640, 460)
         self.templates = available_templates()
-        self.template_page = TemplatePage(self.templates)
+        self.template_page = TemplatePage(self.templates, offer_server=db is None)
+        self.server_page = ServerPage(self)
+        self.server: ServerSettings | None = None  # the server chosen, remembered once used
         self.unit_page = UnitPage(self)
         self.credential_page = CredentialPage(self)
         self.admin_page = AdminPage(self)
@@ -477,6 +655,7 @@ class SetupWizard(QWizard):
         self.setPage(CREDENTIAL_PAGE, self.credential_page)
         self.setPage(ADMIN_PAGE, self.admin_page)
         self.setPage(RECOVERY_PAGE, self.recovery_page)
+        self.setPage(SERVER_PAGE, self.server_page)
         self.setStartId(START_PAGE)
         self.recovery_code = ""
         self.admin_name = ""
@@ -550,12 +729,65 @@ class SetupWizard(QWizard):
             QApplication.restoreOverrideCursor()
         if ok and result is not None:
             self.database = result.database
+            self._remember_server()
         return ok
+
+    def start_over(self) -> None:
+        """The start page is left: no server chosen yet (one is chosen on its own page)."""
+        self.db, self.server = self.given_db, None
+
+    def chosen_template(self) -> str:
+        """The template to set up from: the server page's choice for an empty server
+        database, else the start page's (BLANK for 空白)."""
+        if self.template_page.connecting():
+            return str(self.server_page.template_combo.currentData() or BLANK)
+        return self.template_page.template_key()
+
+    def _remember_server(self) -> None:
+        """The server's database is in use now: the next start opens it."""
+        if self.server is None:
+            return
+        from app.services.server_config import remember
+
+        try:
+            remember(self.server)
+        except OSError as error:
+            report_failure(self, self.tr("保存数据库服务器设置"), error)
+
+    def finish_server(self) -> bool:
+        """Leaving the server page: a database set up already is opened (the login follows
+        the wizard), an empty one is set up on the unit page that comes next."""
+        page = self.server_page
+        settings = page.settings
+        if settings is None or page.result is None:
+            return False
+        self.server = settings
+        self.db = settings.url()  # the password in memory only; remembered in a private file
+        if not page.ready():
+            return True
+        from app.services.database import open_database
+
+        url = self.db
+        title = self.tr("连接到单位的数据库服务器")
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            ok, database = (
+                Operation(self, title, lambda: open_database(url), changes=False)
+                .failure(lambda error: show_problem(page, page.error, title, error))
+                .run()
+            )
+        finally:
+            QApplication.restoreOverrideCursor()
+        if not ok or database is None:
+            return False
+        self.database = database
+        self._remember_server()
+        return True
 
     def finish_setup(self) -> bool:
         """Create the database from the template (or blank) and unit chosen; on failure show
         the problem and stay."""
-        key = self.template_page.template_key()
+        key = self.chosen_template()
         page = self.unit_page
         if key == BLANK:
             name, kind = page.blank_name.text(), page.blank_kind.currentData()

@@ -32,7 +32,9 @@ class SettingsPage(Page):
     def __init__(self, database, context, parent: QWidget | None = None) -> None:
         super().__init__(database, context, parent)
         form = QFormLayout()
-        location = str(database.file) if database.file else database.url
+        from app.services.database import describe_database
+
+        location = describe_database(database.url)  # never the server's password
         self.location_label = QLabel(location)
         self.location_label.setWordWrap(True)
         kind = UNIT_KIND_LABELS.get(context.local_unit_kind) if context.local_unit_kind else ""
@@ -184,6 +186,21 @@ class SettingsPage(Page):
 
     def _add_backup_section(self) -> None:
         self.layout_.addWidget(section_label(self.tr("数据备份")))
+        from app.services.database import is_server_url
+
+        self.on_server = is_server_url(self.database.url)
+        if self.on_server:  # nothing of this PC's file backups applies
+            note = QLabel(
+                self.tr(
+                    "本机使用单位的数据库服务器：数据由服务器管理员在服务器上备份（pg_dump），"
+                    "本机不做自动备份，也不从备份文件恢复。需要恢复时请联系服务器管理员"
+                    "（pg_restore）。"
+                )
+            )
+            note.setObjectName("server_backup_note")
+            note.setWordWrap(True)
+            self.layout_.addWidget(note)
+            return
         form = QFormLayout()
         self.backup_folder_label = QLabel()  # one line: the button stays beside the path
         self.folder_button = QPushButton(self.tr("选择文件夹…"))
@@ -238,6 +255,9 @@ class SettingsPage(Page):
     def refresh_backup(self) -> None:
         """Show the backup folder, whether a 备份密码 is set and the last result."""
         from app.services.backup.schedule import status
+
+        if self.on_server:
+            return
 
         with self.database.session() as session:
             state = status(session)
