@@ -9,8 +9,9 @@ fonts checked with pdftotext/pdffonts); summary county; export from the departme
 at the county; backup/restore (skipped, saying so, only while --help lists no `backup`); the
 upgrade of databases made at older revisions from this source tree (0012 by Alembic, the
 shipped schema-0001.db), which the frozen program must upgrade, not refuse as "newer"; and the
-window opening on the default database (BANGJIAO_QUIT_AFTER_OPEN). Exits 1 at the first
-failure. The source tree is used only to make the old databases and the photo."""
+window opening on the default database (BANGJIAO_QUIT_AFTER_OPEN); with
+BANGJIAO_TEST_POSTGRES (.ci/run's cluster) the same on a fresh PostgreSQL database (bundled
+psycopg and libpq). Exits 1 at the first failure. The source tree is used only to make the old databases and the photo."""
 
 from __future__ import annotations
 
@@ -223,6 +224,47 @@ def steps(s: Smoke) -> None:
     s.run(env={"BANGJIAO_QUIT_AFTER_OPEN": "1"})
     log = (s.data / "logs" / "bangjiao.log").read_text(encoding="utf-8")
     check(f"窗口已打开数据库：大帮教工作台 — {COUNTY}" in log, "the log shows no open window")
+
+    server_steps(s, photo)
+
+
+def server_steps(s: Smoke, photo: Path) -> None:
+    """With ``BANGJIAO_TEST_POSTGRES`` (the CI's throwaway cluster), the bundled psycopg and
+    libpq on a real server: init of a fresh database there, a ledger entry, its export, and
+    the window on it; the database is dropped afterwards. Skipped, saying so, without it."""
+    server = os.environ.get("BANGJIAO_TEST_POSTGRES", "")
+    if not server:
+        print("SKIP PostgreSQL: BANGJIAO_TEST_POSTGRES is not set")
+        return
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    print("PostgreSQL: init, ledger add and export, the window, on a fresh server database")
+    name = f"bangjiao_smoke_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        url = make_url(server).set(database=name).render_as_string(hide_password=False)
+        url = url.replace("postgresql+psycopg://", "postgresql://", 1)  # as IT staff type it
+        s.run("--db", url, "init", "--template", "qingtian-2018", "--unit", COUNTY)
+        s.run("--db", url, "ledger", "add", "--unit", DEPARTMENT, "--kind", "hotline",
+              "--date", "2018-07-02", "--title", TITLE, "--field", "calls=5",
+              "--photo", str(photo))  # fmt: skip
+        out = s.run("--db", url, "ledger", "export", "--out", str(s.work / "服务器台账.xlsx"))
+        check("已导出 1 条台账" in out, f"the server's export: {out}")
+        s.run("--db", url, env={"BANGJIAO_QUIT_AFTER_OPEN": "1"})
+        log = (s.data / "logs" / "bangjiao.log").read_text(encoding="utf-8")
+        check(
+            log.count(f"窗口已打开数据库：大帮教工作台 — {COUNTY}") >= 2, "no window on the server"
+        )
+        print(f"  {name}: 1 entry with a photo, exported, the window opened")
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 def main(argv: list[str] | None = None) -> int:

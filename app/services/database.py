@@ -507,7 +507,7 @@ def explain_server_error(detail: str, url: str) -> str | None:
         return f"{where} 上应答的不是数据库服务器（PostgreSQL）。请核对主机和端口（一般是 5432）。"
     if any(needle in lowered for needle in _AUTHENTICATION):
         return (
-            f"无法登录数据库服务器（{where}）：用户名或密码不对。"
+            f"无法登录数据库服务器（{where}）：用户名或密码不正确。"
             "请向信息管理员核对数据库的用户名和密码。"
         )
     if "does not exist" in lowered or "不存在" in lowered:
