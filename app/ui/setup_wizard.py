@@ -408,6 +408,7 @@ class ServerPage(QWizardPage):
         self.outcome = QLabel()
         self.outcome.setWordWrap(True)
         self.outcome.setObjectName("server_outcome")
+        self.outcome.setStyleSheet("color: #1e7b34;")  # a success: green, as 首页's pace
         self.error = _error_label()
         self.template_box = QWidget()
         template_form = QFormLayout(self.template_box)
