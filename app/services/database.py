@@ -605,6 +605,12 @@ def open_database(db: str | None = None) -> Database:
             path = sqlite_file(url)
             if path is not None and has_tables:
                 backup = backup_sqlite_file(path)
+            elif has_tables:  # a server: its administrator's backups (pg_dump) are the copy
+                log.info(
+                    "升级数据库服务器上的数据库（%s）：结构版本 %s → %s；服务器上不另做副本，"
+                    "由服务器管理员的备份（pg_dump）保底。",
+                    describe_database(url), revision, SCHEMA_HEAD,
+                )  # fmt: skip
             upgrade_schema(engine)
             if has_tables:
                 _after_upgrade(engine)
