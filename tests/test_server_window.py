@@ -143,7 +143,11 @@ def started(monkeypatch, gui_app):
     windows: list[MainWindow] = []
     yield windows
     for window in windows:
+        if window.idle_lock is not None:  # its check reads the database every 15 s: the
+            window.idle_lock.timer.stop()  # test's database is dropped after the test
         window.close()
+        if window.database is not None:
+            window.database.close()
         window.deleteLater()
     server = application._instance_server
     if isinstance(server, InstanceServer):
