@@ -162,3 +162,23 @@ def test_the_remembered_server_is_what_commands_without_db_open(
     server_config.forget()
     assert server_config.remembered_url() is None
     assert not list(Path(folder).glob("server.*"))
+
+
+def test_the_wizards_fields_make_a_url_that_reads_back_whole(tmp_path) -> None:
+    from app.services.errors import ValidationError
+    from app.services.server_config import ServerSettings, check_settings
+
+    settings = check_settings(" 192.168.1.10 ", "5433", "大帮教", "bj user", "p@ss:w/rd?#")
+    parsed = make_url(settings.url())
+    assert (parsed.host, parsed.port, parsed.database) == ("192.168.1.10", 5433, "大帮教")
+    assert (parsed.username, parsed.password) == ("bj user", "p@ss:w/rd?#")
+    kept = make_url(settings.url(passfile=tmp_path / "server.pgpass"))
+    assert kept.password is None and kept.query["passfile"] == str(tmp_path / "server.pgpass")
+    assert "p@ss" not in repr(settings)
+    assert make_url(ServerSettings("fe80::1", 5432, "db", "u").url()).host == "fe80::1"
+    for fields, field in [(("", "5432", "db", "u"), "host"), (("h", "70000", "db", "u"), "port"),
+                          (("h", "x", "db", "u"), "port"), (("h", "5432", " ", "u"), "database"),
+                          (("h", "5432", "db", ""), "user")]:  # fmt: skip
+        with pytest.raises(ValidationError) as refused:
+            check_settings(*fields, "")
+        assert refused.value.field == field
