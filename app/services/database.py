@@ -473,9 +473,13 @@ def server_place(url: str) -> str:
         parsed = make_url(url)
     except Exception:
         return display_url(url)
-    host = parsed.host or parsed.query.get("host") or "localhost"
-    port = parsed.port or parsed.query.get("port") or 5432
-    return f"{host if isinstance(host, str) else host[0]}:{port if not isinstance(port, tuple) else port[0]}"
+
+    def first(value: str | tuple[str, ...] | None) -> str | None:  # ?host=a&host=b: a
+        return value[0] if isinstance(value, tuple) else value
+
+    host = parsed.host or first(parsed.query.get("host")) or "localhost"
+    port = parsed.port or first(parsed.query.get("port")) or 5432
+    return f"{host}:{port}"
 
 
 def describe_database(url: str) -> str:
