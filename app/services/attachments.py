@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 
-from sqlalchemy import Connection, Engine, Table, delete, func, literal, select
+from sqlalchemy import Connection, Engine, Table, delete, event, func, literal, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.models import Attachment, AttachmentBlob
@@ -524,7 +525,10 @@ class AttachmentStore:
         with self.within(session):  # a server's store: the photo commits with the record
             if not self.has(sha):
                 self._write(ORIGINAL, sha, data)
-            if media_type.startswith("image/"):
+        if media_type.startswith("image/"):
+            if self.in_database:  # once the photo is committed (no preview of a lost photo)
+                event.listen(session, "after_commit", self._previews_after(sha), once=True)
+            else:
                 self.make_previews(sha)
         record = session.scalar(select(Attachment).where(Attachment.sha256 == sha))
         if record is None:
@@ -541,6 +545,16 @@ class AttachmentStore:
         return StoredFile(
             record.id, sha, record.original_name, record.media_type, record.size_bytes
         )
+
+    def _previews_after(self, sha256: str) -> Callable[[Session], None]:
+        """An ``after_commit`` listener making the previews of a photo just committed (one
+        that cannot be made now is made on first request)."""
+
+        def make(_session: Session) -> None:
+            with suppress(UserError, OSError, SQLAlchemyError):
+                self.make_previews(sha256)
+
+        return make
 
     def add_verified(self, path: Path, sha256: str) -> None:
         """Put a file whose hash is already verified (from a package) into the store; its
