@@ -240,3 +240,68 @@ def test_only_a_postgresql_server_is_a_target(seeded, tmp_path, capsys):
     )
     assert "不存在" in capsys.readouterr().err
     assert not target.exists() and dump(seeded, refusals=True) == before
+
+
+def test_a_server_database_encrypted_later_seals_its_stored_photos(postgres_url, tmp_path):
+    """Photos kept on the server before the first 管理员 encrypted it are sealed in their rows
+    (``seal_store_files`` over ``attachment_blobs``), and read back plain after."""
+    from app.services.accounts import create_first_admin
+    from app.services.setup import initialise
+
+    database = initialise(postgres_url, TEMPLATE_KEY, "县矫正办").database
+    try:
+        photo = make_jpeg(tmp_path / "before.jpg", (2400, 1800))
+        with database.session() as s:
+            units, kinds = unit_ids(s), kind_ids(s)
+            ledger.save_entry(s, database.attachments, None, EntryInput(
+                kind_id=kinds["hotline"], unit_id=units[UNIT], entry_date=date(2018, 7, 3),
+                title="热线", values={"calls": 1}, photos=[PhotoInput(path=photo)],
+            ))  # fmt: skip
+
+        def stored() -> dict[str, bytes]:
+            with database.engine.connect() as conn:
+                rows = conn.execute(select(AttachmentBlob.kind, AttachmentBlob.data))
+                return {kind: bytes(data) for kind, data in rows}
+
+        assert not stored()["original"].startswith(FILE_MAGIC)
+        with database.session() as s:
+            create_first_admin(s, "admin2", "another-pass-2018", "管理员")
+        rows = stored()
+        assert rows["original"].startswith(FILE_MAGIC) and set(rows) == {"original"}
+        sha = hashlib.sha256(photo.read_bytes()).hexdigest()
+        assert database.attachments.read_original(sha) == photo.read_bytes()
+        assert database.attachments.thumbnail_bytes(sha) is not None  # made again, sealed
+        assert stored()["thumbnail"].startswith(FILE_MAGIC)
+    finally:
+        database.close()
+
+
+def test_a_package_travels_from_and_to_a_server_database_with_its_photo(postgres_url, tmp_path):
+    """A unit on the server exports an entry with a photo to the county on SQLite (the
+    package's size estimate reads the stored row's size; a package into a server database:
+    tests/test_postgres.py)."""
+    from app.services.setup import initialise
+    from app.sync.exchange import export_package, import_package
+    from tests.helpers import register_peers
+
+    unit = initialise(postgres_url, TEMPLATE_KEY, UNIT).database
+    county = initialise(str(tmp_path / "county.db"), TEMPLATE_KEY, "县矫正办").database
+    try:
+        register_peers(unit, UNIT, county, "县矫正办")
+        photo = make_jpeg(tmp_path / "现场.jpg", (2400, 1800))
+        with unit.session() as s:
+            units, kinds = unit_ids(s), kind_ids(s)
+            ledger.save_entry(s, unit.attachments, None, EntryInput(
+                kind_id=kinds["hotline"], unit_id=units[UNIT], entry_date=date(2018, 7, 2),
+                title="热线咨询（从服务器发出）", values={"calls": 2}, photos=[PhotoInput(path=photo)],
+            ))  # fmt: skip
+        package, counts = export_package(unit, "县矫正办", tmp_path / "u.bjpkg")
+        assert counts["attachments"] == 1
+        summary = import_package(county, package)
+        assert summary.files == 1
+        sha = hashlib.sha256(photo.read_bytes()).hexdigest()
+        assert county.attachments.read_original(sha) == photo.read_bytes()
+        assert not county.attachments.in_database  # a file's store stays its folder
+    finally:
+        county.close()
+        unit.close()

@@ -495,7 +495,7 @@ class AttachmentStore:
             return None
         made = _print_copy_of(source)
         if made is not None:
-            with suppress(OSError, UserError):  # a read-only store: for this document only
+            with suppress(OSError, UserError, SQLAlchemyError):  # a read-only store: for now
                 self.save_print_copy(sha256, made[0])
         return made
 
@@ -689,7 +689,7 @@ class AttachmentStore:
             self._write(kind, sha256, data)
         except DataLocked:
             raise  # not the photo's fault: made once somebody logs in
-        except (OSError, ValueError, UserError):
+        except (OSError, ValueError, UserError, SQLAlchemyError):  # a read-only store or role
             _NO_PREVIEW.add(verdict)
             return False
         return True
