@@ -9,7 +9,7 @@ import hashlib
 import io
 import sqlite3
 from contextlib import closing
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 
 import pytest
@@ -103,6 +103,7 @@ def test_a_seeded_database_moves_to_the_server_whole(seeded, postgres_url, tmp_p
     source_engine = create_engine(f"sqlite:///{seeded}")
     with source_engine.connect() as conn:
         before = _counts(conn)
+        moments = dict(conn.execute(text("SELECT uuid, created_at FROM ledger_entries")).all())
     source_engine.dispose()
     server = open_unlocked(postgres_url)
     try:
@@ -131,6 +132,15 @@ def test_a_seeded_database_moves_to_the_server_whole(seeded, postgres_url, tmp_p
 
             chain = audit.verify_chain(s)
         assert NAME in names and ID_NUMBER in numbers
+        with server.session() as s:  # sealed form values and moments (UTC) as they were
+            entries = s.scalars(select(LedgerEntry)).all()
+        assert any((e.values or {}).get("applicant") == NAME for e in entries)
+        assert {e.uuid: e.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+                for e in entries} == moments  # fmt: skip
+        from app.cli.login import log_in
+
+        log_in(server)  # the file's 管理员 logs in on the server (BANGJIAO_USER/PASSWORD)
+        assert server.actor is not None and server.actor.user_name == "admin"
         assert chain.ok, chain.message
         store = server.attachments
         assert store.in_database
@@ -305,3 +315,28 @@ def test_a_package_travels_from_and_to_a_server_database_with_its_photo(postgres
     finally:
         county.close()
         unit.close()
+
+
+def test_the_database_store_keeps_sealed_rows_and_commits_with_the_session(database, tmp_path):
+    """The rows store behind the same API, on SQLite too (no server needed): sealed as the
+    folder's files, written with the session's transaction, previews once it committed."""
+    from app.services.attachments import AttachmentStore
+
+    folder = database.attachments
+    rows = AttachmentStore(DatabaseFiles(database.engine), folder._key)
+    photo = make_jpeg(tmp_path / "p.jpg", (2400, 1800))
+    sha = hashlib.sha256(photo.read_bytes()).hexdigest()
+    with pytest.raises(RuntimeError), database.session() as s:
+        rows.add(s, photo, None)
+        assert rows.has(sha) is False  # another connection does not see it yet
+        raise RuntimeError("the action fails")
+    assert not rows.has(sha)
+    with database.session() as s:
+        rows.add(s, photo, None)
+    assert rows.read_original(sha) == photo.read_bytes()
+    assert rows.is_sealed(sha) and rows.plain_size(sha) == photo.stat().st_size
+    assert rows.has_reduced_copy(sha) and rows.has_print_copy(sha)
+    assert rows.print_copy(sha) is not None and rows.thumbnail_bytes(sha) is not None
+    assert not folder.has(sha)  # nothing in the folder
+    rows.remove_files(sha)
+    assert not rows.has(sha) and not rows.has_print_copy(sha)
