@@ -154,8 +154,8 @@ def _raw_type(kind: TypeEngine[Any]) -> TypeEngine[Any]:
 
 
 def raw_tables() -> list[Table]:
-    """Every table of the schema in foreign-key order (parents first), with raw column types;
-    the server's photo store last (filled from the source's folder, not its rows)."""
+    """Every table of the schema in foreign-key order (parents first), with raw column types
+    (the server's photo store among them: filled from the source's folder, not its rows)."""
     metadata = MetaData()
     tables = []
     for table in Base.metadata.sorted_tables:
