@@ -135,12 +135,15 @@ _KEYS: dict[str, DataKey] = {}  # by wrapped key: each database's key unwrapped 
 
 
 def _admin_key(database: Database) -> DataKey:
+    from sqlalchemy import text
+
     from app.services.passwords import unlock_secret
     from app.services.vault import user_context
 
     with database.engine.connect() as conn:
-        row = conn.exec_driver_sql(
-            "SELECT id, password_hash, wrapped_key FROM users WHERE name_key = ?", (ADMIN_USER,)
+        row = conn.execute(  # bound portably: a test database may be on the server
+            text("SELECT id, password_hash, wrapped_key FROM users WHERE name_key = :name"),
+            {"name": ADMIN_USER},
         ).one()
     if row.wrapped_key not in _KEYS:
         wrapping_key = unlock_secret(TEST_PASSWORD, row.password_hash)

@@ -45,7 +45,9 @@ EPILOG = """示例：
   main.py --db bangjiao.db programme new --year 2019 --copy-from 2018
                                                             从 2018 年度复制，开始 2019 年度
   main.py --db bangjiao.db backup --out E:\\                 备份到 U 盘（加密；密码见 backup --help）
-  main.py --db bangjiao.db restore E:\\大帮教备份-….bjbak     从备份恢复（先显示内容、先备份当前数据）"""
+  main.py --db bangjiao.db restore E:\\大帮教备份-….bjbak     从备份恢复（先显示内容、先备份当前数据）
+  main.py migrate-db --from bangjiao.db --to postgresql://bangjiao@192.168.1.10/bangjiao
+                                                            把数据库文件连同照片迁入数据库服务器"""
 
 
 class _ChineseHelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -177,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli import users
 
     users.add_parsers(commands, _parser)
+    from app.cli import migrate
+
+    migrate.add_parsers(commands, _parser)
     return parser
 
 
@@ -406,6 +411,12 @@ def _users(args: argparse.Namespace) -> int:
     return users.handle(args, _open_existing)
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    from app.cli import migrate
+
+    return migrate.handle(args, _open_existing)
+
+
 def _exchange(args: argparse.Namespace) -> int:
     from app.cli import exchange
 
@@ -433,6 +444,7 @@ HANDLERS = {
     "backup": _backup,
     "restore": _backup,
     "audit": _audit,
+    "migrate-db": _migrate,
 }
 
 

@@ -4,6 +4,7 @@ from app.models.aggregate import AggregateReport
 from app.models.agreement import Agreement, AgreementStatus, AgreementTemplate
 from app.models.archive import ArchiveNumber
 from app.models.assessment import AssessmentScheme, JudgementScore, ScoreAdjustment
+from app.models.attachment_blob import AttachmentBlob
 from app.models.audit import AuditEntry
 from app.models.base import Base, SyncedRecord
 from app.models.brand import Brand, BrandEvidence, BrandMilestone, BrandParticipant, BrandStatus
@@ -51,7 +52,7 @@ from app.models.user import User
 from app.models.verification import DoubtAnswer, EntryVerification, VerificationStatus
 
 # The Alembic revision this code's models correspond to; a test keeps it equal to head.
-SCHEMA_HEAD = "0022"
+SCHEMA_HEAD = "0025"
 
 __all__ = [
     "SCHEMA_HEAD",
@@ -62,6 +63,7 @@ __all__ = [
     "ArchiveNumber",
     "AssessmentScheme",
     "Attachment",
+    "AttachmentBlob",
     "AuditEntry",
     "Base",
     "Brand",

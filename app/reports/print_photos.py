@@ -40,7 +40,7 @@ class PrintPhotos:
         made = store.print_copy(sha)
         if made is None:
             return None
-        if not store.print_copy_path(sha).exists():
+        if not store.has_print_copy(sha):
             self._held[(id(store), sha)] = made[0]
         return made[1], made[2]
 

@@ -22,6 +22,7 @@ holds).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -34,12 +35,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Engine, Table, delete, event, func, literal, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.models import Attachment
+from app.models import Attachment, AttachmentBlob
 from app.models.sealed import (
     FILE_MAGIC,
     NONCE_BYTES,
@@ -170,59 +172,45 @@ def _sniff(fh: BinaryIO, size: int, name: str) -> str:
     return IMAGE_TYPES[kind]
 
 
-def _head(path: Path) -> bytes:
-    with path.open("rb") as fh:
-        return fh.read(len(FILE_MAGIC))
+class FolderFiles:
+    """A store's files in a folder (a SQLite database's, beside its file): originals/,
+    reduced/, thumbs/ and print/, each split by hash prefix."""
 
+    _PLACES: ClassVar[dict[str, tuple[str, str]]] = {
+        ORIGINAL: ("originals", ""),
+        REDUCED: ("reduced", ".jpg"),
+        THUMBNAIL: ("thumbs", ".jpg"),
+        PRINT: ("print", ".jpg"),
+    }
 
-class AttachmentStore:
-    """Files under ``root``: originals/, reduced/, thumbs/ and print/, each split by hash
-    prefix; sealed with the key ``key()`` gives (plain when it gives None)."""
-
-    def __init__(self, root: Path, key: KeyProvider = _no_key) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root
-        self._key = key
 
-    # ------------------------------------------------------------ where files are kept
+    def path(self, kind: str, sha256: str) -> Path:
+        """Where the file of this kind is kept."""
+        folder, suffix = self._PLACES[kind]
+        return self.root / folder / sha256[:2] / f"{sha256}{suffix}"
 
-    def original_path(self, sha256: str) -> Path:
-        """Where the file itself is kept — sealed when the database has a key: read it with
-        :meth:`read_original` (backups copy it as it is)."""
-        return self.root / "originals" / sha256[:2] / sha256
+    def exists(self, kind: str, sha256: str) -> bool:
+        """Whether the file is here."""
+        return self.path(kind, sha256).exists()
 
-    def print_copy_path(self, sha256: str) -> Path:
-        """Where the print copy of a photo is kept once made (possibly sealed: read it with
-        :meth:`print_copy_bytes` or :meth:`print_copy`)."""
-        return self.root / "print" / sha256[:2] / f"{sha256}.jpg"
+    def read(self, kind: str, sha256: str) -> bytes:
+        """The file as stored (OSError when it is not here)."""
+        return self.path(kind, sha256).read_bytes()
 
-    def _reduced_file(self, sha256: str) -> Path:
-        return self.root / "reduced" / sha256[:2] / f"{sha256}.jpg"
+    def head(self, kind: str, sha256: str) -> bytes:
+        """The file's first bytes, enough to tell whether it is sealed."""
+        with self.path(kind, sha256).open("rb") as fh:
+            return fh.read(len(FILE_MAGIC))
 
-    def _thumb_file(self, sha256: str) -> Path:
-        return self.root / "thumbs" / sha256[:2] / f"{sha256}.jpg"
+    def size(self, kind: str, sha256: str) -> int:
+        """The file's size as stored."""
+        return self.path(kind, sha256).stat().st_size
 
-    def has(self, sha256: str) -> bool:
-        """Whether the file is in the store."""
-        return self.original_path(sha256).exists()
-
-    # ------------------------------------------------------------ reading and writing
-
-    def _read(self, path: Path, kind: str, sha256: str) -> bytes:
-        """The plain content of a stored file: opened with the key when sealed."""
-        data = path.read_bytes()
-        if not is_sealed_file(data):
-            return data
-        key = self._key()
-        if key is None:
-            raise VaultError(NO_KEY_MESSAGE)
-        return key.open_bytes(data, _purpose(kind, sha256))
-
-    def _write(self, target: Path, data: bytes, kind: str, sha256: str) -> None:
-        """Write ``data`` to ``target`` atomically (temporary name, then replace), sealed
-        when the database has a key."""
-        key = self._key()
-        if key is not None:
-            data = key.seal_bytes(data, _purpose(kind, sha256))
+    def write(self, kind: str, sha256: str, data: bytes) -> None:
+        """Write the file atomically (temporary name, then replace)."""
+        target = self.path(kind, sha256)
         private_folder(target.parent, top=self.root)
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         try:
@@ -232,51 +220,257 @@ class AttachmentStore:
         finally:
             Path(temp).unlink(missing_ok=True)
 
+    def remove(self, kind: str, sha256: str) -> None:
+        """Delete the file if it is here."""
+        self.path(kind, sha256).unlink(missing_ok=True)
+
+    def shas(self, kind: str) -> list[str]:
+        """The hashes of the files of this kind (not temporary ones)."""
+        folder, suffix = self._PLACES[kind]
+        top = self.root / folder
+        if not top.is_dir():
+            return []
+        found = (p for p in sorted(top.glob("*/*")) if p.is_file() and p.name[0] != ".")
+        return [p.name.removesuffix(suffix) for p in found if p.name.endswith(suffix)]
+
+    def verdict_key(self, sha256: str) -> str:
+        """The key of the photo's remembered preview verdicts."""
+        return str(self.path(ORIGINAL, sha256))
+
+    def remove_stale_temporaries(self, older_than: float) -> None:
+        """Remove temporary files an interrupted write left (plain content) before
+        ``older_than`` (a time stamp)."""
+        for path in self.root.glob("*/*/.*"):
+            if path.is_file() and path.stat().st_mtime < older_than:
+                path.unlink(missing_ok=True)
+
+    @contextmanager
+    def within(self, session: Session) -> Iterator[None]:
+        """Files are written at once, whatever becomes of ``session``'s transaction."""
+        yield
+
+
+class DatabaseFiles:
+    """A store's files as rows of ``attachment_blobs`` in the database itself (a database on a
+    server, shared by every PC using it). Each read or write is its own short transaction,
+    except inside :meth:`within` a session: then originals are written (and everything is
+    read) on that session's connection, so a photo commits or rolls back with its entry."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._bound = threading.local()  # the connection of a session, per thread
+
+    @contextmanager
+    def within(self, session: Session) -> Iterator[None]:
+        """Read, write originals and remove through ``session``'s connection (this thread)."""
+        previous = getattr(self._bound, "connection", None)
+        self._bound.connection = session.connection()
+        try:
+            yield
+        finally:
+            self._bound.connection = previous
+
+    @contextmanager
+    def _connection(self, kind: str = ORIGINAL) -> Iterator[Connection]:
+        bound = getattr(self._bound, "connection", None)
+        # previews are written in their own transaction even within a session: another thread
+        # making the same preview would otherwise wait for that session's commit
+        if bound is not None and kind == ORIGINAL:
+            yield bound
+            return
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        bound = getattr(self._bound, "connection", None)
+        if bound is not None:
+            yield bound
+            return
+        with self.engine.connect() as conn:
+            yield conn
+
+    def _value(self, column: Any, kind: str, sha256: str) -> Any:
+        with self._reading() as conn:
+            row = conn.execute(
+                select(column).where(_BLOBS.c.sha256 == sha256, _BLOBS.c.kind == kind)
+            ).first()
+        if row is None:
+            raise FileNotFoundError(errno.ENOENT, f"照片库中没有这个文件（{kind}）", sha256)
+        return row[0]
+
+    def exists(self, kind: str, sha256: str) -> bool:
+        """Whether the file is here."""
+        try:
+            self._value(literal(1), kind, sha256)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def read(self, kind: str, sha256: str) -> bytes:
+        """The file as stored (FileNotFoundError when it is not here)."""
+        return bytes(self._value(_BLOBS.c.data, kind, sha256))
+
+    def head(self, kind: str, sha256: str) -> bytes:
+        """The file's first bytes, enough to tell whether it is sealed."""
+        return bytes(self._value(func.substr(_BLOBS.c.data, 1, len(FILE_MAGIC)), kind, sha256))
+
+    def size(self, kind: str, sha256: str) -> int:
+        """The file's size as stored."""
+        return int(self._value(func.length(_BLOBS.c.data), kind, sha256))
+
+    def write(self, kind: str, sha256: str, data: bytes) -> None:
+        """Keep the file (replacing one of the same hash and kind)."""
+        with self._connection(kind) as conn:
+            conn.execute(_upsert(conn, sha256, kind, data))
+
+    def remove(self, kind: str, sha256: str) -> None:
+        """Delete the file if it is here."""
+        with self._connection(kind) as conn:
+            conn.execute(delete(_BLOBS).where(_BLOBS.c.sha256 == sha256, _BLOBS.c.kind == kind))
+
+    def shas(self, kind: str) -> list[str]:
+        """The hashes of the files of this kind."""
+        with self._reading() as conn:
+            return list(conn.scalars(select(_BLOBS.c.sha256).where(_BLOBS.c.kind == kind)))
+
+    def verdict_key(self, sha256: str) -> str:
+        """The key of the photo's remembered preview verdicts."""
+        return f"{self.engine.url!r}#{sha256}"
+
+    def remove_stale_temporaries(self, older_than: float) -> None:
+        """Rows are written whole: nothing is left half written."""
+
+
+StoredFiles = FolderFiles | DatabaseFiles
+_BLOBS: Table = AttachmentBlob.__table__  # type: ignore[assignment]
+
+
+def _upsert(conn: Connection, sha256: str, kind: str, data: bytes) -> Any:
+    """INSERT … ON CONFLICT (sha256, kind) DO UPDATE of one stored file, in the dialect's SQL."""
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    make = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = make(_BLOBS).values(sha256=sha256, kind=kind, data=data)
+    return statement.on_conflict_do_update(
+        index_elements=["sha256", "kind"], set_={"data": statement.excluded.data}
+    )
+
+
+class AttachmentStore:
+    """Stored files, in a folder (:class:`FolderFiles`: a SQLite database's) or in the
+    database on a server (:class:`DatabaseFiles`), sealed with the key ``key()`` gives (plain
+    when it gives None). Callers get bytes, never paths: a server's store has none."""
+
+    def __init__(self, files: StoredFiles | Path, key: KeyProvider = _no_key) -> None:
+        self.files: StoredFiles = FolderFiles(files) if isinstance(files, Path) else files
+        self._key = key
+
+    # ------------------------------------------------------------ where files are kept
+
+    def _folder(self) -> FolderFiles:
+        if not isinstance(self.files, FolderFiles):
+            raise UserError("这个数据库的照片存放在数据库服务器中，不是文件夹里的文件。")
+        return self.files
+
+    @property
+    def root(self) -> Path:
+        """The store's folder (a SQLite database's store only: backups copy it)."""
+        return self._folder().root
+
+    @property
+    def in_database(self) -> bool:
+        """Whether the files are rows of the database (a server's store)."""
+        return isinstance(self.files, DatabaseFiles)
+
+    def original_path(self, sha256: str) -> Path:
+        """Where the file itself is kept in a folder store — sealed when the database has a
+        key: read it with :meth:`read_original` (backups copy it as it is)."""
+        return self._folder().path(ORIGINAL, sha256)
+
+    def print_copy_path(self, sha256: str) -> Path:
+        """Where the print copy of a photo is kept in a folder store once made (possibly
+        sealed: read it with :meth:`print_copy_bytes` or :meth:`print_copy`)."""
+        return self._folder().path(PRINT, sha256)
+
+    def has(self, sha256: str) -> bool:
+        """Whether the file is in the store."""
+        return self.files.exists(ORIGINAL, sha256)
+
+    def has_print_copy(self, sha256: str) -> bool:
+        """Whether the photo's print copy is kept."""
+        return self.files.exists(PRINT, sha256)
+
+    @contextmanager
+    def within(self, session: Session) -> Iterator[None]:
+        """Originals stored (and files removed) meanwhile in this thread commit with
+        ``session`` where the store is the database's own (a server's); a folder store writes
+        them at once."""
+        with self.files.within(session):
+            yield
+
+    # ------------------------------------------------------------ reading and writing
+
+    def _read(self, kind: str, sha256: str) -> bytes:
+        """The plain content of a stored file: opened with the key when sealed."""
+        data = self.files.read(kind, sha256)
+        if not is_sealed_file(data):
+            return data
+        key = self._key()
+        if key is None:
+            raise VaultError(NO_KEY_MESSAGE)
+        return key.open_bytes(data, _purpose(kind, sha256))
+
+    def _write(self, kind: str, sha256: str, data: bytes) -> None:
+        """Keep ``data`` as the file of this kind (atomically), sealed when the database has
+        a key."""
+        key = self._key()
+        if key is not None:
+            data = key.seal_bytes(data, _purpose(kind, sha256))
+        self.files.write(kind, sha256, data)
+
     def read_original(self, sha256: str) -> bytes:
         """The file's plain content (OSError when it is not here; DataLocked when it is
         sealed and nobody is logged in; VaultError when it does not open)."""
-        return self._read(self.original_path(sha256), ORIGINAL, sha256)
+        return self._read(ORIGINAL, sha256)
 
     def plain_size(self, sha256: str) -> int:
         """The size of the file's plain content, without reading it all."""
-        path = self.original_path(sha256)
-        size = path.stat().st_size
-        return size - SEALED_OVERHEAD if is_sealed_file(_head(path)) else size
+        size = self.files.size(ORIGINAL, sha256)
+        return size - SEALED_OVERHEAD if self.is_sealed(sha256) else size
 
     def is_sealed(self, sha256: str) -> bool:
         """Whether the stored original is sealed."""
-        return is_sealed_file(_head(self.original_path(sha256)))
+        return is_sealed_file(self.files.head(ORIGINAL, sha256))
 
     def thumbnail_bytes(self, sha256: str) -> bytes | None:
         """A small JPEG preview of a photo, made on first request; None for PDFs, files that
         are not here, and photos that cannot be read."""
-        thumb = self._thumb_file(sha256)
-        if thumb.exists() or self._make_thumbnail(sha256):
-            return self._read(thumb, THUMBNAIL, sha256)
+        if self.files.exists(THUMBNAIL, sha256) or self._make_thumbnail(sha256):
+            return self._read(THUMBNAIL, sha256)
         return None
 
     def reduced_bytes(self, sha256: str) -> bytes:
         """A photo reduced for screens and printing (the original's content if already small,
         or not a photo). Made on first request when the original is large and has none yet."""
-        reduced = self._reduced_file(sha256)
-        if reduced.exists() or self._make_reduced(sha256):
-            return self._read(reduced, REDUCED, sha256)
+        if self.files.exists(REDUCED, sha256) or self._make_reduced(sha256):
+            return self._read(REDUCED, sha256)
         return self.read_original(sha256)
 
     def has_reduced_copy(self, sha256: str) -> bool:
         """Whether a reduced copy of the photo was made (a small photo is its own)."""
-        return self._reduced_file(sha256).exists()
+        return self.files.exists(REDUCED, sha256)
 
     def print_copy_bytes(self, sha256: str) -> bytes | None:
         """The print copy's JPEG as kept, None when not made yet."""
-        path = self.print_copy_path(sha256)
-        if not path.exists():
+        if not self.files.exists(PRINT, sha256):
             return None
-        return self._read(path, PRINT, sha256)
+        return self._read(PRINT, sha256)
 
     def save_print_copy(self, sha256: str, data: bytes) -> None:
         """Keep a photo's print-sized JPEG (sealed when the database has a key)."""
-        self._write(self.print_copy_path(sha256), data, PRINT, sha256)
+        self._write(PRINT, sha256, data)
 
     def print_copy(self, sha256: str) -> PrintCopy | None:
         """The photo's print copy (upright RGB JPEG at most ``PRINT_MAX_SIDE`` px, quality
@@ -294,14 +488,14 @@ class AttachmentStore:
             pass  # a damaged copy: made again
         try:
             if self.has_reduced_copy(sha256):
-                source = self._read(self._reduced_file(sha256), REDUCED, sha256)
+                source = self._read(REDUCED, sha256)
             else:
                 source = self.read_original(sha256)
         except (OSError, VaultError):  # lost or altered: the PDF says it cannot be read
             return None
         made = _print_copy_of(source)
         if made is not None:
-            with suppress(OSError, UserError):  # a read-only store: for this document only
+            with suppress(OSError, UserError, SQLAlchemyError):  # a read-only store: for now
                 self.save_print_copy(sha256, made[0])
         return made
 
@@ -328,10 +522,14 @@ class AttachmentStore:
         self, session: Session, data: bytes, name: str, media_type: str, owner_unit_id: int | None
     ) -> StoredFile:
         sha = hashlib.sha256(data).hexdigest()
-        if not self.has(sha):
-            self._write(self.original_path(sha), data, ORIGINAL, sha)
+        with self.within(session):  # a server's store: the photo commits with the record
+            if not self.has(sha):
+                self._write(ORIGINAL, sha, data)
         if media_type.startswith("image/"):
-            self.make_previews(sha)
+            if self.in_database:  # once the photo is committed (no preview of a lost photo)
+                event.listen(session, "after_commit", self._previews_after(sha), once=True)
+            else:
+                self.make_previews(sha)
         record = session.scalar(select(Attachment).where(Attachment.sha256 == sha))
         if record is None:
             record = Attachment(
@@ -348,11 +546,21 @@ class AttachmentStore:
             record.id, sha, record.original_name, record.media_type, record.size_bytes
         )
 
+    def _previews_after(self, sha256: str) -> Callable[[Session], None]:
+        """An ``after_commit`` listener making the previews of a photo just committed (one
+        that cannot be made now is made on first request)."""
+
+        def make(_session: Session) -> None:
+            with suppress(UserError, OSError, SQLAlchemyError):
+                self.make_previews(sha256)
+
+        return make
+
     def add_verified(self, path: Path, sha256: str) -> None:
         """Put a file whose hash is already verified (from a package) into the store; its
         previews are made when first asked for (``thumbnail_bytes``, ``reduced_bytes``)."""
         if not self.has(sha256):
-            self._write(self.original_path(sha256), Path(path).read_bytes(), ORIGINAL, sha256)
+            self._write(ORIGINAL, sha256, Path(path).read_bytes())
 
     def receive(self, sha256: str, write: Callable[[BinaryIO], None]) -> None:
         """Put a file from an exchange package into the store by having ``write(out)`` write
@@ -372,7 +580,7 @@ class AttachmentStore:
                 f"数据包中的附件 {attachment_uuid(sha256)} 不能存入：{exc.message}"
                 "已拒绝整个数据包，数据库保持原样，没有任何改动。"
             ) from None
-        self._write(self.original_path(sha256), data, ORIGINAL, sha256)
+        self._write(ORIGINAL, sha256, data)
 
     # ------------------------------------------------------------ previews, made on request
 
@@ -380,14 +588,15 @@ class AttachmentStore:
         """Make the reduced copy (when the photo needs one), the print copy and the thumbnail
         of a stored photo now, those not made yet, from one decoding of the original (nothing
         for PDFs or odd files); otherwise each is made on first request."""
-        reduced, printed = self._reduced_file(sha256), self.print_copy_path(sha256)
-        thumb = self._thumb_file(sha256)
-        verdict = str(self.original_path(sha256))
+        files = self.files
+        verdict = files.verdict_key(sha256)
         if verdict in _NO_PREVIEW:
             return
         with _preview_lock(sha256):
-            want_reduced = verdict not in _SMALL and not reduced.exists()
-            if not (want_reduced or not printed.exists() or not thumb.exists()):
+            want_reduced = verdict not in _SMALL and not files.exists(REDUCED, sha256)
+            want_print = not files.exists(PRINT, sha256)
+            want_thumb = not files.exists(THUMBNAIL, sha256)
+            if not (want_reduced or want_print or want_thumb):
                 return
             data = self._original_if_here(sha256)
             if data is None:
@@ -405,15 +614,15 @@ class AttachmentStore:
                 return
             if want_reduced:
                 image.thumbnail((REDUCED_MAX_SIDE, REDUCED_MAX_SIDE))
-                if not self._save_preview(image, reduced, verdict, REDUCED, sha256, quality=85):
+                if not self._save_preview(image, verdict, REDUCED, sha256, quality=85):
                     return
-            if not printed.exists():  # scaled down in place: the thumbnail is made from it
+            if want_print:  # scaled down in place: the thumbnail is made from it
                 jpeg = _print_jpeg(image)[0]
-                if not self._keep_preview(jpeg, printed, verdict, PRINT, sha256):
+                if not self._keep_preview(jpeg, verdict, PRINT, sha256):
                     return
-            if not thumb.exists():
+            if want_thumb:
                 image.thumbnail((THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE))
-                self._save_preview(image, thumb, verdict, THUMBNAIL, sha256, quality=80)
+                self._save_preview(image, verdict, THUMBNAIL, sha256, quality=80)
 
     def _original_if_here(self, sha256: str) -> bytes | None:
         """The original's plain content, None when it is not (yet) in the store."""
@@ -424,12 +633,11 @@ class AttachmentStore:
 
     def _make_thumbnail(self, sha256: str) -> bool:
         """Make the thumbnail if missing; whether it exists now."""
-        thumb = self._thumb_file(sha256)
-        verdict = str(self.original_path(sha256))
+        verdict = self.files.verdict_key(sha256)
         if verdict in _NO_PREVIEW:
             return False
         with _preview_lock(sha256):
-            if thumb.exists():  # made meanwhile by another thread
+            if self.files.exists(THUMBNAIL, sha256):  # made meanwhile by another thread
                 return True
             data = self._original_if_here(sha256)
             if data is None:
@@ -439,16 +647,15 @@ class AttachmentStore:
             if image is None:
                 return False
             image.thumbnail((THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE))
-            return self._save_preview(image, thumb, verdict, THUMBNAIL, sha256, quality=80)
+            return self._save_preview(image, verdict, THUMBNAIL, sha256, quality=80)
 
     def _make_reduced(self, sha256: str) -> bool:
         """Make the reduced copy if the photo needs one and has none; whether it exists now."""
-        reduced = self._reduced_file(sha256)
-        verdict = str(self.original_path(sha256))
+        verdict = self.files.verdict_key(sha256)
         if verdict in _NO_PREVIEW or verdict in _SMALL:
             return False
         with _preview_lock(sha256):
-            if reduced.exists():
+            if self.files.exists(REDUCED, sha256):
                 return True
             data = self._original_if_here(sha256)
             if data is None:
@@ -462,10 +669,10 @@ class AttachmentStore:
             if image is None:
                 return False
             image.thumbnail((REDUCED_MAX_SIDE, REDUCED_MAX_SIDE))
-            return self._save_preview(image, reduced, verdict, REDUCED, sha256, quality=85)
+            return self._save_preview(image, verdict, REDUCED, sha256, quality=85)
 
     def _save_preview(
-        self, image: Image.Image, target: Path, verdict: str, kind: str, sha256: str, quality: int
+        self, image: Image.Image, verdict: str, kind: str, sha256: str, quality: int
     ) -> bool:
         """Write a preview JPEG atomically; False (remembered for the photo) if it cannot be."""
         try:
@@ -474,40 +681,27 @@ class AttachmentStore:
         except (OSError, ValueError):
             _NO_PREVIEW.add(verdict)
             return False
-        return self._keep_preview(out.getvalue(), target, verdict, kind, sha256)
+        return self._keep_preview(out.getvalue(), verdict, kind, sha256)
 
-    def _keep_preview(
-        self, data: bytes, target: Path, verdict: str, kind: str, sha256: str
-    ) -> bool:
+    def _keep_preview(self, data: bytes, verdict: str, kind: str, sha256: str) -> bool:
         """Write a made preview atomically; False (remembered for the photo) if it cannot be."""
         try:
-            self._write(target, data, kind, sha256)
+            self._write(kind, sha256, data)
         except DataLocked:
             raise  # not the photo's fault: made once somebody logs in
-        except (OSError, ValueError, UserError):
+        except (OSError, ValueError, UserError, SQLAlchemyError):  # a read-only store or role
             _NO_PREVIEW.add(verdict)
             return False
         return True
 
     def remove_files(self, sha256: str) -> None:
-        """Delete a file and its previews from disk (the caller checks nothing uses it)."""
-        original = self.original_path(sha256)
+        """Delete a file and its previews (the caller checks nothing uses it)."""
+        verdict = self.files.verdict_key(sha256)
         with _preview_lock(sha256):
-            copies = (
-                self._reduced_file(sha256),
-                self._thumb_file(sha256),
-                self.print_copy_path(sha256),
-            )
-            for p in (original, *copies):
-                p.unlink(missing_ok=True)
-            _NO_PREVIEW.discard(str(original))
-            _SMALL.discard(str(original))
-
-    def _stored(self, folder: str) -> Iterator[Path]:
-        """The files under one of the store's folders (not temporary ones)."""
-        top = self.root / folder
-        if top.is_dir():
-            yield from (p for p in sorted(top.glob("*/*")) if p.is_file() and p.name[0] != ".")
+            for kind in (ORIGINAL, REDUCED, THUMBNAIL, PRINT):
+                self.files.remove(kind, sha256)
+            _NO_PREVIEW.discard(verdict)
+            _SMALL.discard(verdict)
 
 
 # Previews are made on first request, possibly from more than one thread (the GUI, a worker,
@@ -518,7 +712,7 @@ class AttachmentStore:
 # process so that a list repainting its rows does not try again on every paint: originals that
 # are no photo, cannot be read or whose preview cannot be written, and photos small enough to
 # be their own reduced copy (a stored file's content never changes: it is named by its hash).
-# They are keyed by the original's path.
+# They are keyed by the store and the photo (``verdict_key``).
 _PREVIEW_LOCKS = tuple(threading.Lock() for _ in range(64))
 _NO_PREVIEW: set[str] = set()
 _SMALL: set[str] = set()
@@ -636,40 +830,43 @@ def make_print_copies(store: AttachmentStore, shas: Iterable[str]) -> int:
 
     with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 2)) as pool:
         list(pool.map(store.print_copy, todo))
-    return sum(1 for sha in todo if store.print_copy_path(sha).exists())
+    return sum(1 for sha in todo if store.has_print_copy(sha))
 
 
 def seal_store_files(store: AttachmentStore, key: DataKey) -> int:
     """Seal a store whose database was just encrypted: every plain original is sealed in
-    place (written under a temporary name, then replacing it), and plain previews and print
-    copies are removed (made again, sealed, when next asked for), as are temporary files an
-    interrupted write left (older than a minute). Files already sealed are
+    place (written under a temporary name, then replacing it; a row is replaced), and plain
+    previews and print copies are removed (made again, sealed, when next asked for), as are
+    temporary files an interrupted write left (older than a minute). Files already sealed are
     left as they are, so running it again does nothing. Returns how many originals it sealed.
     The store's own key provider is not used: ``key`` is the database's new key."""
-    sealer = AttachmentStore(store.root, key=lambda: key)
+    files = store.files
+    sealer = AttachmentStore(files, key=lambda: key)
     sealed = 0
-    for path in store._stored("originals"):
-        if not is_sha256(path.name) or is_sealed_file(_head(path)):
+    for sha in files.shas(ORIGINAL):
+        if not is_sha256(sha) or is_sealed_file(files.head(ORIGINAL, sha)):
             continue
-        sealer._write(path, path.read_bytes(), ORIGINAL, path.name)
+        sealer._write(ORIGINAL, sha, files.read(ORIGINAL, sha))
         sealed += 1
     with _all_preview_locks():
-        for folder in ("reduced", "thumbs", "print"):
-            for path in store._stored(folder):
-                if not is_sealed_file(_head(path)):
-                    path.unlink(missing_ok=True)
-        stale = time.time() - STALE_TEMPORARY_SECONDS
-        for path in store.root.glob("*/*/.*"):  # left by a write that was cut off: in clear
-            if path.is_file() and path.stat().st_mtime < stale:
-                path.unlink(missing_ok=True)
+        for kind in (REDUCED, THUMBNAIL, PRINT):
+            for sha in files.shas(kind):
+                if not is_sealed_file(files.head(kind, sha)):
+                    files.remove(kind, sha)
+        # left by a write that was cut off: in clear
+        files.remove_stale_temporaries(time.time() - STALE_TEMPORARY_SECONDS)
     return sealed
 
 
-def store_for(database_file: Path | None, key: KeyProvider = _no_key) -> AttachmentStore:
-    """The store beside a SQLite file (``bangjiao.db`` → ``bangjiao-files/``), sealing with
-    the key ``key()`` gives (``Database.attachments`` passes the database's)."""
+def store_for(
+    database_file: Path | None, key: KeyProvider = _no_key, engine: Engine | None = None
+) -> AttachmentStore:
+    """The store of a database, sealing with the key ``key()`` gives (``Database.attachments``
+    passes the database's): a SQLite file's is the folder beside it (``bangjiao.db`` →
+    ``bangjiao-files/``); any other database (a server) keeps its files in itself, as rows of
+    ``attachment_blobs`` (``engine``), so that every PC using it sees the same photos."""
     if database_file is not None:
         return AttachmentStore(database_file.with_name(f"{database_file.stem}-files"), key)
-    from app.paths import user_data_dir
-
-    return AttachmentStore(user_data_dir() / "attachments", key)
+    if engine is None:
+        raise ValueError("a store in the database needs its engine")
+    return AttachmentStore(DatabaseFiles(engine), key)

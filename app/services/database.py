@@ -395,12 +395,13 @@ class Database:
 
     @property
     def attachments(self) -> AttachmentStore:
-        """The photo and PDF store that belongs to this database, sealing its files with the
-        database's data key when it has one (``sealed.data_key``: DataLocked while locked)."""
+        """The photo and PDF store that belongs to this database (a SQLite file's folder, a
+        server's ``attachment_blobs``), sealing its files with the database's data key when it
+        has one (``sealed.data_key``: DataLocked while locked)."""
         from app.models import sealed
         from app.services.attachments import store_for
 
-        return store_for(self.file, key=lambda: sealed.data_key(self.engine))
+        return store_for(self.file, key=lambda: sealed.data_key(self.engine), engine=self.engine)
 
     def close(self) -> None:
         """Release every connection (lets the file be copied or removed)."""

@@ -504,10 +504,11 @@ def purge_unused_files(session: Session, store: AttachmentStore) -> int:
         | set(session.scalars(select(SummaryPhoto.attachment_id).where(SummaryPhoto.deleted.is_(False))))
     )  # fmt: skip
     removed = 0
-    for attachment in session.scalars(select(Attachment).where(Attachment.id.not_in(used))):
-        if store.has(attachment.sha256):
-            store.remove_files(attachment.sha256)
-            removed += 1
+    with store.within(session):  # a server's store: removed when the session commits
+        for attachment in session.scalars(select(Attachment).where(Attachment.id.not_in(used))):
+            if store.has(attachment.sha256):
+                store.remove_files(attachment.sha256)
+                removed += 1
     return removed
 
 

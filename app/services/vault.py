@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, event, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.models.sealed import (
@@ -350,12 +351,13 @@ def after_commit_finish(session: Session, report: SealingReport) -> None:
     def finish(_session: Session) -> None:
         try:
             key = key_state(engine)
-            if isinstance(key, DataKey) and database_file is not None:  # its photos and scans
+            if isinstance(key, DataKey):  # its photos and scans (a folder, or a server's rows)
                 from app.services.attachments import seal_store_files, store_for
 
-                report.files = seal_store_files(store_for(database_file, lambda: key), key)
+                store = store_for(database_file, lambda: key, engine=engine)
+                report.files = seal_store_files(store, key)
             finish_sealing(engine, database_file, report)
-        except (OSError, sqlite3.Error):
+        except (OSError, sqlite3.Error, SQLAlchemyError):
             log.warning("加密后清理数据库文件或旧副本时出错，下次登录时再试。", exc_info=True)
 
     event.listen(session, "after_commit", finish, once=True)

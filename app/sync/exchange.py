@@ -727,8 +727,9 @@ def _import_package(
                 f"冲突 {sum(summary.conflicts.values())}，文件 {summary.files}",
             )  # fmt: skip
             session.flush()
-            for sha in missing:  # decrypted straight into the store, checked against its name
-                store.receive(sha, partial(package.extract_file, sha, keys=keys))
+            with store.within(session):  # a server's store: committed with the records
+                for sha in missing:  # decrypted straight into the store, checked against its name
+                    store.receive(sha, partial(package.extract_file, sha, keys=keys))
         finally:
             package.close()
     # Once committed: the file beside the database names the identity now in force (the import
