@@ -69,6 +69,7 @@ KIND_LABELS: dict[str, str] = {
     "unlock": "解锁",
     "ledger_import": "导入台账",
     "accept": "受理",
+    "overwrite": "覆盖他人修改",
 }
 
 # Record kinds in Chinese, for descriptions (the exchange's labels, plus local tables).

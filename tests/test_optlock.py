@@ -1,0 +1,186 @@
+"""已被他人修改 (issue 18): two clerks save the same record from two sessions on one database,
+on SQLite and on PostgreSQL. The second save is refused with both versions and who saved
+first, the first one's data stays; saving over is a deliberate, audited second step; two saves
+at the same instant cannot both win."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from app.models import AuditEntry, LedgerEntry
+from app.services import concurrency, ledger
+from app.services.accounts import PERMISSION_NAMES, Actor
+from app.services.concurrency import ConcurrentEdit
+from app.services.database import Database, open_database
+from tests.helpers import kind_ids, unit_ids
+
+
+def clerk(user_id: int, name: str, display: str) -> Actor:
+    """A logged-in clerk allowed everything (who saved is what the tests look at)."""
+    return Actor(user_id, name, display, "管理员", frozenset(PERMISSION_NAMES))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def two(request, tmp_path) -> Iterator[tuple[Database, Database]]:
+    """Two programs (two PCs) on one database: 张科员's and 李科员's."""
+    if request.param == "sqlite":
+        from tests.conftest import open_unlocked
+
+        path = request.getfixturevalue("db_path")
+        first, second = open_unlocked(str(path)), open_unlocked(str(path))
+    else:
+        from app.services.setup import initialise
+        from tests.conftest import TEMPLATE_KEY
+
+        url = request.getfixturevalue("postgres_url")
+        first = initialise(url, TEMPLATE_KEY, "县矫正办").database
+        second = open_database(url)
+    first.actor, second.actor = clerk(1, "zhang", "张科员"), clerk(2, "li", "李科员")
+    try:
+        yield first, second
+    finally:
+        first.close()
+        second.close()
+
+
+def _new_entry(database: Database) -> int:
+    with database.session() as s:
+        units, kinds = unit_ids(s), kind_ids(s)
+        return ledger.save_entry(s, database.attachments, None, ledger.EntryInput(
+            kind_id=kinds["hotline"], unit_id=units["法律援助中心"], entry_date=date(2018, 7, 2),
+            title="热线咨询", subjects_served=1, values={"calls": 2},
+        ))  # fmt: skip
+
+
+def _opened(database: Database, entry_id: int) -> ledger.EntryInput:
+    """What an edit form opened now holds (with the revision it was opened with)."""
+    with database.session() as s:
+        detail = ledger.get_entry(s, entry_id)
+    return ledger.EntryInput(
+        kind_id=detail.kind_id, unit_id=detail.unit_id, entry_date=detail.entry_date,
+        title=detail.title, subjects_served=detail.subjects_served, body=detail.body,
+        values=dict(detail.values), expected_revision=detail.revision,
+    )  # fmt: skip
+
+
+def _save(database: Database, entry_id: int, data: ledger.EntryInput) -> None:
+    with database.session() as s:
+        ledger.save_entry(s, database.attachments, entry_id, data)
+
+
+def _stored(database: Database, entry_id: int) -> tuple[str, int, int, bool]:
+    with database.session() as s:
+        entry = s.get_one(LedgerEntry, entry_id)
+        return entry.title, entry.subjects_served, entry.revision, entry.deleted
+
+
+def test_the_second_save_is_refused_with_both_versions_and_the_first_is_kept(two):
+    zhang, li = two
+    entry_id = _new_entry(zhang)
+    mine, theirs = _opened(zhang, entry_id), _opened(li, entry_id)  # both forms open
+    _save(zhang, entry_id, replace(mine, title="热线咨询（张）", subjects_served=3))
+    kept = _stored(zhang, entry_id)
+    with pytest.raises(ConcurrentEdit) as refused:
+        _save(li, entry_id, replace(theirs, title="热线咨询（李）", values={"calls": 5}))
+    conflict = refused.value
+    assert _stored(li, entry_id) == kept == ("热线咨询（张）", 3, kept[2], False)
+    shown = {d.label: (d.theirs, d.yours) for d in conflict.differences}
+    assert shown["标题"] == ("热线咨询（张）", "热线咨询（李）")
+    assert shown["服务对象人次"] == ("3", "1")  # 李 did not touch it: his form still has 1
+    assert shown["来电件数"] == ("2", "5")  # a form value, by its label
+    assert "日期" not in shown  # only what differs
+    assert conflict.who == "张科员" and conflict.when is not None
+    assert conflict.revision == kept[2] and conflict.expected == theirs.expected_revision
+    assert "张科员" in str(conflict) and "没有保存" in str(conflict)
+
+
+def test_saving_over_is_a_second_step_and_is_audited(two):
+    zhang, li = two
+    entry_id = _new_entry(zhang)
+    mine, theirs = _opened(zhang, entry_id), _opened(li, entry_id)
+    _save(zhang, entry_id, replace(mine, title="热线咨询（张）"))
+    yours = replace(theirs, title="热线咨询（李）")
+    with pytest.raises(ConcurrentEdit) as refused:
+        _save(li, entry_id, yours)
+    with li.session() as s:  # 以我的为准保存: the same save, this conflict accepted
+        concurrency.accept(s, refused.value)
+        ledger.save_entry(s, li.attachments, entry_id, yours)
+    assert _stored(li, entry_id)[0] == "热线咨询（李）"
+    with li.session() as s:
+        line = s.execute(
+            select(AuditEntry.display_name, AuditEntry.record_id)
+            .where(AuditEntry.kind == "overwrite")
+        ).one()  # fmt: skip
+    assert line == ("李科员", str(entry_id))
+    # accepting one version is not a blank cheque: a third save meanwhile is refused again
+    again = _opened(zhang, entry_id)
+    _save(zhang, entry_id, replace(again, title="热线咨询（张，又改）"))
+    with pytest.raises(ConcurrentEdit), li.session() as s:
+        concurrency.accept(s, refused.value)
+        ledger.save_entry(s, li.attachments, entry_id, replace(yours, title="李第三次"))
+    assert _stored(li, entry_id)[0] == "热线咨询（张，又改）"
+
+
+def test_deleting_an_entry_changed_since_it_was_listed_is_refused(two):
+    zhang, li = two
+    entry_id = _new_entry(zhang)
+    with li.session() as s:
+        listed = ledger.get_entry(s, entry_id).revision
+    _save(zhang, entry_id, replace(_opened(zhang, entry_id), title="热线咨询（张）"))
+    with pytest.raises(ConcurrentEdit) as refused, li.session() as s:
+        ledger.delete_entry(s, entry_id, listed)
+    assert refused.value.deleting and "没有删除" in str(refused.value)
+    assert _stored(zhang, entry_id)[3] is False
+    with li.session() as s:  # listed again: the delete goes through
+        ledger.delete_entry(s, entry_id, ledger.get_entry(s, entry_id).revision)
+    assert _stored(zhang, entry_id)[3] is True
+
+
+def test_two_saves_at_the_same_instant_cannot_both_win(two):
+    """Past the check, the UPDATE itself names the revision it read (version_id_col): a row
+    saved by another session in between matches nothing, and the clerk is told."""
+    zhang, li = two
+    entry_id = _new_entry(zhang)
+    with pytest.raises(ConcurrentEdit), li.session() as s:
+        entry = s.get_one(LedgerEntry, entry_id)  # read…
+        _save(zhang, entry_id, replace(_opened(zhang, entry_id), title="热线咨询（张）"))
+        entry.title = "热线咨询（李）"  # …then written after the other save committed
+    assert _stored(zhang, entry_id)[0] == "热线咨询（张）"
+
+
+def test_a_save_waits_for_the_other_to_commit_and_then_sees_it(two, request):
+    """On the server the check locks the row: a second save arriving while the first is
+    still in its transaction waits for it, then is refused with the first one's version."""
+    zhang, li = two
+    if zhang.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    entry_id = _new_entry(zhang)
+    mine, theirs = _opened(zhang, entry_id), _opened(li, entry_id)
+    outcome: list[BaseException | None] = []
+    saving = threading.Event()
+
+    def second() -> None:
+        saving.wait()
+        try:
+            _save(li, entry_id, replace(theirs, title="热线咨询（李）"))
+            outcome.append(None)
+        except BaseException as error:  # handed to the test's thread
+            outcome.append(error)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with zhang.session() as s:
+        ledger.save_entry(s, zhang.attachments, entry_id, replace(mine, title="热线咨询（张）"))
+        saving.set()  # 李 saves now, while 张's transaction holds the row
+        thread.join(timeout=1.0)
+        assert thread.is_alive()  # waiting on the row lock
+    thread.join(timeout=30)
+    assert len(outcome) == 1 and isinstance(outcome[0], ConcurrentEdit)
+    assert outcome[0].who == "张科员"
+    assert _stored(zhang, entry_id)[0] == "热线咨询（张）"
