@@ -92,7 +92,7 @@ def test_the_second_save_is_refused_with_both_versions_and_the_first_is_kept(two
     assert _stored(li, entry_id) == kept == ("热线咨询（张）", 3, kept[2], False)
     shown = {d.label: (d.theirs, d.yours) for d in conflict.differences}
     assert shown["标题"] == ("热线咨询（张）", "热线咨询（李）")
-    assert shown["服务对象人次"] == ("3", "1")  # 李 did not touch it: his form still has 1
+    assert shown["服务矫正对象人数"] == ("3", "1")  # 李 did not touch it: his form still has 1
     assert shown["来电件数"] == ("2", "5")  # a form value, by its label
     assert "日期" not in shown  # only what differs
     assert conflict.who == "张科员" and conflict.when is not None

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -153,22 +153,34 @@ def _related_name(session: Session, model: type, key: str, value: int) -> str | 
     return None
 
 
-def snapshot(
-    session: Session, record: Any, extra: Extra | None = None, omit: tuple[str, ...] = ()
-) -> dict[str, str]:
+@dataclass(frozen=True, kw_only=True)
+class Shown:
+    """How a kind of record is shown in the conflict dialog beyond its plain columns:
+    ``extra`` adds fields shown their own way (an entry's form values by their labels, its
+    photos), ``omit`` leaves columns out, ``labels`` names columns as its form does."""
+
+    extra: Extra | None = None
+    omit: tuple[str, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+PLAIN = Shown()
+
+
+def snapshot(session: Session, record: Any, shown: Shown = PLAIN) -> dict[str, str]:
     """The record's fields as the conflict dialog shows them: label → text (bookkeeping
-    columns and ``omit`` left out; ``extra`` adds fields shown its own way, e.g. an entry's
-    form values by their labels and its photos)."""
+    columns left out; see :class:`Shown`)."""
     from app.services.audit import column_label
 
-    shown: dict[str, str] = {}
+    fields: dict[str, str] = {}
     with session.no_autoflush:
         for attr in inspect(record).mapper.column_attrs:
-            if attr.key not in SKIPPED and attr.key not in omit:
-                shown[column_label(attr.key)] = _shown(session, record, attr.key)
-        if extra is not None:
-            shown.update(extra(session, record))
-    return shown
+            if attr.key not in SKIPPED and attr.key not in shown.omit:
+                label = shown.labels.get(attr.key) or column_label(attr.key)
+                fields[label] = _shown(session, record, attr.key)
+        if shown.extra is not None:
+            fields.update(shown.extra(session, record))
+    return fields
 
 
 def differences(theirs: Mapping[str, str], yours: Mapping[str, str]) -> tuple[Difference, ...]:
@@ -223,8 +235,7 @@ def editing(
     record: SyncedRecord,
     expected: int | None,
     *,
-    extra: Extra | None = None,
-    omit: tuple[str, ...] = (),
+    shown: Shown = PLAIN,
     what: str | None = None,
 ) -> Iterator[None]:
     """Make the changes to ``record`` inside this block: when the stored revision is no longer
@@ -238,12 +249,12 @@ def editing(
     if not _stale(session, record, expected):
         yield
         return
-    theirs = snapshot(session, record, extra, omit)
+    theirs = snapshot(session, record, shown)
     name = what or what_of(record)
     who, when = last_save(session, record)  # before this session's own flush adds a line
     stored = record.revision
     yield
-    yours = snapshot(session, record, extra, omit)
+    yours = snapshot(session, record, shown)
     raise ConcurrentEdit(
         table=record.__tablename__, record_id=record.id, what=name, expected=expected,
         revision=stored, differences=differences(theirs, yours), who=who, when=when,
@@ -255,8 +266,7 @@ def check(
     record: SyncedRecord,
     expected: int | None,
     *,
-    extra: Extra | None = None,
-    omit: tuple[str, ...] = (),
+    shown: Shown = PLAIN,
     deleting: bool = True,
 ) -> None:
     """Refuse an action on a record (a delete) that someone changed after it was shown:
@@ -267,11 +277,11 @@ def check(
     if not _stale(session, record, expected):
         return
     who, when = last_save(session, record)
-    shown = snapshot(session, record, extra, omit)
+    fields = snapshot(session, record, shown)
     raise ConcurrentEdit(
         table=record.__tablename__, record_id=record.id, what=what_of(record),
         expected=expected, revision=record.revision,
-        differences=tuple(Difference(label, text, "（删除）") for label, text in shown.items()),
+        differences=tuple(Difference(label, text, "（删除）") for label, text in fields.items()),
         who=who, when=when, deleting=deleting,
     )  # fmt: skip
 

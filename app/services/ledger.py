@@ -399,7 +399,7 @@ def save_entry(
         entry = existing
     with concurrency.editing(
         session, entry, data.expected_revision if existing is not None else None,
-        extra=entry_fields, omit=("values",),
+        shown=ENTRY_SHOWN,
     ):  # fmt: skip
         if entry.programme_id != programme_id:
             entry.programme_id = programme_id
@@ -439,6 +439,15 @@ def entry_fields(session: Session, entry: LedgerEntry) -> dict[str, str]:
         ]
         shown["照片"] = f"{len(names)} 张" + (f"：{'、'.join(names)}" if names else "")
     return shown
+
+
+ENTRY_SHOWN = concurrency.Shown(
+    extra=entry_fields,
+    omit=("values",),
+    labels={"kind_id": "活动类型", "subjects_served": "服务矫正对象人数", "body": "情况说明",
+            "programme_id": "年度", "subject_id": "社区矫正对象"},
+)  # fmt: skip
+"""An entry in the conflict dialog: its form's labels, values and photos."""
 
 
 def _set_photos(session: Session, entry: LedgerEntry, photos: list[tuple[int, str]]) -> bool:
@@ -486,7 +495,7 @@ def delete_entry(session: Session, entry_id: int, expected_revision: int | None 
     require(session, "ledger.edit")
     entry = session.get(LedgerEntry, entry_id)
     if entry is not None:
-        concurrency.check(session, entry, expected_revision, extra=entry_fields, omit=("values",))
+        concurrency.check(session, entry, expected_revision, shown=ENTRY_SHOWN)
         period_locks.check_open(session, entry.owner_unit_id or 0, entry.entry_date)
         entry.deleted = True
 

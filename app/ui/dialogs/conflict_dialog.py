@@ -62,7 +62,9 @@ class ConflictDialog(QDialog):
         yours = self.tr("删除后") if deleting else self.tr("您填写的")
         self.table = QTableWidget(len(conflict.differences), 3, self)
         self.table.setHorizontalHeaderLabels([self.tr("项目"), self.tr("他人保存的"), yours])
-        self.table.verticalHeader().setVisible(False)
+        rows = self.table.verticalHeader()
+        rows.setVisible(False)
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # wrapped text
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
@@ -79,7 +81,6 @@ class ConflictDialog(QDialog):
                 elif column == 2:
                     item.setBackground(YOURS_COLOUR)
                 self.table.setItem(row, column, item)
-        self.table.resizeRowsToContents()
         self.table.setVisible(bool(conflict.differences))
         layout.addWidget(self.table, 1)
 
