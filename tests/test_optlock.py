@@ -184,3 +184,55 @@ def test_a_save_waits_for_the_other_to_commit_and_then_sees_it(two, request):
     assert len(outcome) == 1 and isinstance(outcome[0], ConcurrentEdit)
     assert outcome[0].who == "张科员"
     assert _stored(zhang, entry_id)[0] == "热线咨询（张）"
+
+
+def test_reference_data_units_duties_indicators_are_guarded_the_same_way(two):
+    """The county's reference data: a unit, a duty and an indicator edited in two sessions."""
+    from app.models import Duty, Indicator, Unit
+    from app.services import reference
+
+    zhang, li = two
+    with zhang.session() as s:
+        unit = s.scalars(select(Unit).where(Unit.name == "法律援助中心")).one()
+        duty = s.scalars(select(Duty).where(Duty.deleted.is_(False))).first()
+        indicator = s.scalars(select(Indicator).where(Indicator.deleted.is_(False))).first()
+        assert duty is not None and indicator is not None
+        seen = (unit.id, unit.revision, unit.kind, unit.parent_id)
+        duty_seen = (duty.id, duty.revision, duty.text)
+        ind = indicator
+        ind_seen = dict(
+            duty_id=ind.duty_id, name=ind.name, measure_unit=ind.measure_unit,
+            annual_target=ind.annual_target, weight=ind.weight, measure=ind.measure,
+            entry_kind_id=ind.entry_kind_id, sum_field=ind.sum_field,
+        )  # fmt: skip
+        ind_id, ind_revision = ind.id, ind.revision
+    unit_id, unit_rev, kind, parent = seen
+    with zhang.session() as s:
+        reference.save_unit(s, unit_id, name="法律援助中心", kind=kind, parent_id=parent,
+                            phone="0578-6800000", expected_revision=unit_rev)  # fmt: skip
+        reference.save_duty(s, duty_seen[0], text=duty_seen[2] + "（张）",
+                            expected_revision=duty_seen[1])  # fmt: skip
+        reference.save_indicator(
+            s, ind_id, **{**ind_seen, "weight": 1}, expected_revision=ind_revision
+        )
+    refusals = []
+    for attempt in (
+        lambda s: reference.save_unit(s, unit_id, name="法律援助中心", kind=kind, parent_id=parent,
+                                      phone="0578-6811111", expected_revision=unit_rev),
+        lambda s: reference.save_duty(s, duty_seen[0], text="李改的职责", expected_revision=duty_seen[1]),
+        lambda s: reference.save_indicator(s, ind_id, **{**ind_seen, "weight": 2},
+                                           expected_revision=ind_revision),
+        lambda s: reference.delete_duty(s, duty_seen[0], duty_seen[1]),
+    ):  # fmt: skip
+        with pytest.raises(ConcurrentEdit) as refused, li.session() as s:
+            attempt(s)
+        refusals.append({d.label: (d.theirs, d.yours) for d in refused.value.differences})
+    assert refusals[0]["电话"] == ("0578-6800000", "0578-6811111")
+    assert refusals[1]["内容"] == (duty_seen[2] + "（张）", "李改的职责")
+    assert refusals[2]["权重"] == ("1.0", "2.0")
+    assert refusals[3]["已删除"] == ("否", "（删除）")
+    with li.session() as s:
+        assert s.get_one(Unit, unit_id).phone == "0578-6800000"
+        assert s.get_one(Duty, duty_seen[0]).text == duty_seen[2] + "（张）"
+        assert s.get_one(Duty, duty_seen[0]).deleted is False
+        assert s.get_one(Indicator, ind_id).weight == 1
