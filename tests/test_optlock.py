@@ -236,3 +236,39 @@ def test_reference_data_units_duties_indicators_are_guarded_the_same_way(two):
         assert s.get_one(Duty, duty_seen[0]).text == duty_seen[2] + "（张）"
         assert s.get_one(Duty, duty_seen[0]).deleted is False
         assert s.get_one(Indicator, ind_id).weight == 1
+
+
+def test_a_meeting_edited_in_two_sessions_and_a_change_of_its_decisions_alone(two):
+    """A meeting's reports and decisions are rows of their own: changing only them moves the
+    meeting's revision too, so the other editor's save is refused and shows them."""
+    from app.services import meetings
+    from app.services.meetings import DecisionInput, MeetingInput
+    from app.services.settings import current_programme, local_unit
+
+    zhang, li = two
+    today = date(2018, 12, 31)
+    with zhang.session() as s:
+        programme_id, here = current_programme(s).id, local_unit(s).id
+        meeting_id = meetings.save_meeting(s, None, MeetingInput(
+            programme_id=programme_id, meeting_date=date(2018, 7, 5), chair="张副局长",
+            decisions=[DecisionInput(text="完成挂钩结对走访")],
+        ), here, today).id  # fmt: skip
+    with zhang.session() as s:
+        mine = meetings.load_meeting(s, meeting_id)
+    with li.session() as s:
+        theirs = meetings.load_meeting(s, meeting_id)
+    mine.decisions.append(DecisionInput(text="报送半年小结"))  # only a decision added
+    with zhang.session() as s:
+        meetings.save_meeting(s, meeting_id, mine, here, today)
+    theirs.chair = "李副局长"
+    with pytest.raises(ConcurrentEdit) as refused, li.session() as s:
+        meetings.save_meeting(s, meeting_id, theirs, here, today)
+    shown = {d.label: (d.theirs, d.yours) for d in refused.value.differences}
+    assert shown["议定事项"] == ("完成挂钩结对走访；报送半年小结", "完成挂钩结对走访")
+    assert shown["主持人"] == ("张副局长", "李副局长")
+    with pytest.raises(ConcurrentEdit), li.session() as s:  # nor deleted from the old list
+        meetings.delete_meeting(s, meeting_id, here, theirs.expected_revision)
+    with li.session() as s:
+        kept = meetings.load_meeting(s, meeting_id)
+    assert kept.chair == "张副局长" and [d.text for d in kept.decisions] == [
+        "完成挂钩结对走访", "报送半年小结"]  # fmt: skip

@@ -286,6 +286,22 @@ def check(
     )  # fmt: skip
 
 
+def touch_if_parts_changed(session: Session, record: SyncedRecord, *parts: type) -> bool:
+    """A change of a record's parts kept in rows of their own (an entry's photos, a meeting's
+    reports and decisions) is a change of the record: its ``updated_at`` is set, so its
+    revision moves and a form opened before sees the conflict. Call before the last flush;
+    whether anything changed."""
+    from app.models.base import utcnow
+
+    changed = any(
+        isinstance(row, parts) and (row in session.new or session.is_modified(row))
+        for row in [*session.new, *session.dirty]
+    )
+    if changed and record not in session.new:
+        record.updated_at = utcnow()
+    return changed
+
+
 def stale_data(error: BaseException) -> ConcurrentEdit | None:
     """SQLAlchemy's StaleDataError (an UPDATE or DELETE whose row's revision changed after
     it was read: two saves at the same instant) as a ConcurrentEdit without details."""

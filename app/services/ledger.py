@@ -47,7 +47,6 @@ from app.models import (
     Unit,
     UnitKind,
 )
-from app.models.base import utcnow
 from app.services import audit, concurrency, period_locks
 from app.services.accounts import may, require
 from app.services.attachments import AttachmentStore
@@ -412,9 +411,8 @@ def save_entry(
         entry.values = values
         entry.subject_id = subject_id
         session.flush()
-        if _set_photos(session, entry, stored) and existing is not None:
-            entry.updated_at = utcnow()  # a change of photos is a change of the entry
-            session.flush()  # (its revision moves, so a form opened before sees it)
+        _set_photos(session, entry, stored)
+        session.flush()
     return entry.id
 
 
@@ -450,9 +448,9 @@ ENTRY_SHOWN = concurrency.Shown(
 """An entry in the conflict dialog: its form's labels, values and photos."""
 
 
-def _set_photos(session: Session, entry: LedgerEntry, photos: list[tuple[int, str]]) -> bool:
-    """Link the entry to these photos (attachment id, caption) in this order; whether any
-    link changed."""
+def _set_photos(session: Session, entry: LedgerEntry, photos: list[tuple[int, str]]) -> None:
+    """Link the entry to these photos (attachment id, caption) in this order (a change of
+    them is a change of the entry: its revision moves)."""
     existing = {link.attachment_id: link for link in session.scalars(
         select(EntryAttachment).where(EntryAttachment.entry_id == entry.id)
     )}  # fmt: skip
@@ -471,13 +469,8 @@ def _set_photos(session: Session, entry: LedgerEntry, photos: list[tuple[int, st
     for attachment_id, link in existing.items():
         if attachment_id not in wanted:
             link.deleted = True
-    changed = any(
-        link in session.new or session.is_modified(link)
-        for link in session
-        if isinstance(link, EntryAttachment) and link.entry_id == entry.id
-    )
+    concurrency.touch_if_parts_changed(session, entry, EntryAttachment)
     session.flush()
-    return changed
 
 
 def entry_year(session: Session, entry_id: int) -> int | None:
