@@ -476,6 +476,7 @@ def save_indicator(
         allowed = dict(summable_fields(parse_fields(kind.fields))) if kind else {}
         if sum_field not in allowed:
             raise ValidationError("求和字段不是该台账类型的数值项，请重新选择。", field="sum_field")
+    department_id = session.scalar(select(Duty.department_id).where(Duty.id == duty_id))
     if indicator_id is not None:
         indicator = session.get(Indicator, indicator_id)
         if indicator is None or indicator.deleted:
@@ -490,7 +491,6 @@ def save_indicator(
             sort_order=(last if last is not None else -1) + 1,
         )
         session.add(indicator)
-    department_id = session.scalar(select(Duty.department_id).where(Duty.id == duty_id))
     expected = expected_revision if indicator_id is not None else None
     with concurrency.editing(session, indicator, expected):
         indicator.name = name
