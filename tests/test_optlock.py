@@ -272,3 +272,52 @@ def test_a_meeting_edited_in_two_sessions_and_a_change_of_its_decisions_alone(tw
         kept = meetings.load_meeting(s, meeting_id)
     assert kept.chair == "张副局长" and [d.text for d in kept.decisions] == [
         "完成挂钩结对走访", "报送半年小结"]  # fmt: skip
+
+
+def test_an_inspection_and_its_rectification_item_edited_in_two_sessions(two):
+    from app.models import Inspection, RectificationItem
+    from app.services import inspections
+    from app.services.inspections import FindingInput, InspectionEdit, InspectionInput
+    from app.services.settings import current_programme
+
+    zhang, li = two
+    with zhang.session() as s:
+        units = unit_ids(s)
+        inspection = inspections.record_inspection(s, InspectionInput(
+            inspection_date=date(2018, 7, 2), inspectors="张三", inspected_unit_id=units["法律援助中心"],
+            findings=[FindingInput(text="台账照片不全", rectify=True,
+                                   responsible_unit_id=units["法律援助中心"], deadline=date(2018, 7, 31))],
+            programme_id=current_programme(s).id,
+        ), units["县矫正办"])  # fmt: skip
+        inspection_id, item_id = inspection.id, inspection.items[0].id
+        opened = inspection.revision
+        item_opened = inspection.items[0].revision
+    county, aid = units["县矫正办"], units["法律援助中心"]
+
+    def edit(inspectors: str, expected: int) -> InspectionEdit:
+        return InspectionEdit(inspection_date=date(2018, 7, 2), inspectors=inspectors,
+                              inspected_unit_id=aid, expected_revision=expected)  # fmt: skip
+
+    with zhang.session() as s:
+        inspections.update_inspection(s, inspection_id, edit("张三、王五", opened), county)
+        inspections.update_item(s, item_id, "台账照片不全（补拍）", aid, date(2018, 8, 15), county,
+                                item_opened)  # fmt: skip
+    with pytest.raises(ConcurrentEdit) as refused, li.session() as s:
+        inspections.update_inspection(s, inspection_id, edit("张三、李四", opened), county)
+    assert {d.label: (d.theirs, d.yours) for d in refused.value.differences} == {
+        "督查人员": ("张三、王五", "张三、李四")}  # fmt: skip
+    with pytest.raises(ConcurrentEdit) as refused, li.session() as s:
+        inspections.update_item(s, item_id, "台账照片不全", aid, date(2018, 7, 31), county,
+                                item_opened)  # fmt: skip
+    shown = {d.label: (d.theirs, d.yours) for d in refused.value.differences}
+    assert shown["整改期限"] == ("2018-08-15", "2018-07-31")
+    for attempt in (
+        lambda s: inspections.delete_item(s, item_id, county, item_opened),
+        lambda s: inspections.delete_inspection(s, inspection_id, county, opened),
+    ):
+        with pytest.raises(ConcurrentEdit), li.session() as s:
+            attempt(s)
+    with li.session() as s:
+        assert s.get_one(Inspection, inspection_id).inspectors == "张三、王五"
+        item = s.get_one(RectificationItem, item_id)
+        assert (item.deadline, item.deleted) == (date(2018, 8, 15), False)
