@@ -321,3 +321,35 @@ def test_an_inspection_and_its_rectification_item_edited_in_two_sessions(two):
         assert s.get_one(Inspection, inspection_id).inspectors == "张三、王五"
         item = s.get_one(RectificationItem, item_id)
         assert (item.deadline, item.deleted) == (date(2018, 8, 15), False)
+
+
+def test_drafts_of_a_summary_and_of_a_statistics_report_edited_in_two_sessions(two):
+    from app.models import PhaseSummary, StatisticsReport
+    from app.services import statistics_reports as sr
+    from app.services import summaries
+    from app.services.settings import current_programme
+
+    zhang, li = two
+    with zhang.session() as s:
+        programme_id, legal = current_programme(s).id, unit_ids(s)["法律援助中心"]
+        summary = summaries.start_summary(s, programme_id, legal, None)
+        report = sr.start_report(s, programme_id, legal, "monthly", date(2018, 9, 1))
+        summary_id, summary_seen = summary.id, summary.revision
+        sections = dict(summary.sections or {})
+        report_id, report_seen, values = report.id, report.revision, dict(report.values or {})
+    first = next(iter(summaries.SECTIONS))
+    with zhang.session() as s:
+        summaries.save_summary(s, summary_id, {**sections, first: "张科员写的。"}, [], summary_seen)
+        sr.save_draft(s, report_id, {**values, "volunteers": "2"}, "张科员的说明。", report_seen)
+    with pytest.raises(ConcurrentEdit) as refused, li.session() as s:
+        summaries.save_summary(s, summary_id, {**sections, first: "李科员写的。"}, [], summary_seen)
+    assert {d.label: (d.theirs, d.yours) for d in refused.value.differences}[first] == (
+        "张科员写的。", "李科员写的。")  # fmt: skip
+    with pytest.raises(ConcurrentEdit) as refused, li.session() as s:
+        sr.save_draft(s, report_id, {**values, "volunteers": "3"}, "李科员的说明。", report_seen)
+    shown = {d.label: (d.theirs, d.yours) for d in refused.value.differences}
+    assert shown["情况说明"] == ("张科员的说明。", "李科员的说明。")
+    assert ("2", "3") in shown.values()  # the figure, by its label
+    with li.session() as s:
+        assert s.get_one(PhaseSummary, summary_id).sections[first] == "张科员写的。"
+        assert s.get_one(StatisticsReport, report_id).note == "张科员的说明。"
