@@ -353,3 +353,49 @@ def test_drafts_of_a_summary_and_of_a_statistics_report_edited_in_two_sessions(t
     with li.session() as s:
         assert s.get_one(PhaseSummary, summary_id).sections[first] == "张科员写的。"
         assert s.get_one(StatisticsReport, report_id).note == "张科员的说明。"
+
+
+def test_a_correction_subject_changed_through_another_entry_is_not_overwritten(two):
+    """A subject is edited through the entries that name it: 张科员 sets 假释 through one
+    entry, 李科员's form of another entry still says 缓刑 — his save is refused for the subject."""
+    from app.models import CorrectionSubject
+    from app.services.subjects import SubjectInput
+    from tests.helpers import valid_id_number
+
+    zhang, li = two
+    number = valid_id_number()
+    legal_aid = {"applicant": "李玥", "relation": "本人", "case_type": "民事",
+                 "approved_on": "2018-08-01", "result": "办理中"}  # fmt: skip
+    with zhang.session() as s:
+        units, kinds = unit_ids(s), kind_ids(s)
+        ids = [
+            ledger.save_entry(s, zhang.attachments, None, ledger.EntryInput(
+                kind_id=kinds["legal_aid"], unit_id=units["法律援助中心"], entry_date=date(2018, 8, day),
+                title=f"法律援助（{day}日）", values=legal_aid,
+                subject=SubjectInput(name="王某", category="缓刑", id_number=number),
+            ))
+            for day in (1, 2)
+        ]  # fmt: skip
+    with zhang.session() as s:
+        detail = ledger.get_entry(s, ids[0])
+    with li.session() as s:
+        other = ledger.get_entry(s, ids[1])
+    assert detail.subject is not None and other.subject is not None
+
+    def form(detail: ledger.EntryDetail, category: str, title: str) -> ledger.EntryInput:
+        assert detail.subject is not None
+        return ledger.EntryInput(
+            kind_id=detail.kind_id, unit_id=detail.unit_id, entry_date=detail.entry_date,
+            title=title, values=dict(detail.values), expected_revision=detail.revision,
+            subject=replace(detail.subject, category=category),
+        )  # fmt: skip
+
+    with zhang.session() as s:
+        ledger.save_entry(s, zhang.attachments, ids[0], form(detail, "假释", detail.title))
+    with pytest.raises(ConcurrentEdit) as refused, li.session() as s:
+        ledger.save_entry(s, li.attachments, ids[1], form(other, "缓刑", "法律援助（李改）"))
+    assert refused.value.table == "correction_subjects"
+    assert {d.label: (d.theirs, d.yours) for d in refused.value.differences} == {
+        "矫正类别": ("假释", "缓刑")}  # fmt: skip
+    with li.session() as s:
+        assert s.scalars(select(CorrectionSubject.category)).one().value == "假释"

@@ -513,7 +513,11 @@ def get_entry(session: Session, entry_id: int) -> EntryDetail:
         whole = may(session, "ledger.edit")  # who may not edit it sees the number masked
         number = s.id_number if whole else mask_id_number(s.id_number)
         subject = SubjectInput(
-            name=s.name, category=s.category.value, id_number=number, office_id=s.office_id
+            name=s.name,
+            category=s.category.value,
+            id_number=number,
+            office_id=s.office_id,
+            revision_of=(s.id, s.revision),
         )
         if s.id_number and whole:  # the entry's own form shows it whole
             audit.record(session, "show_id_number", "在台账表单中显示社区矫正对象的完整身份证号",
