@@ -399,3 +399,13 @@ def test_a_correction_subject_changed_through_another_entry_is_not_overwritten(t
         "矫正类别": ("假释", "缓刑")}  # fmt: skip
     with li.session() as s:
         assert s.scalars(select(CorrectionSubject.category)).one().value == "假释"
+
+
+def test_the_same_change_saved_twice_is_no_conflict(two):
+    """Both clerks made the same correction: nothing of either is lost, so no question."""
+    zhang, li = two
+    entry_id = _new_entry(zhang)
+    mine, theirs = _opened(zhang, entry_id), _opened(li, entry_id)
+    _save(zhang, entry_id, replace(mine, title="热线咨询（更正）"))
+    _save(li, entry_id, replace(theirs, title="热线咨询（更正）"))
+    assert _stored(li, entry_id)[0] == "热线咨询（更正）"

@@ -211,19 +211,20 @@ def last_save(session: Session, record: SyncedRecord) -> tuple[str, datetime | N
     return "", record.updated_at
 
 
-def _stale(session: Session, record: SyncedRecord, expected: int | None) -> bool:
-    """Whether the stored record moved on from ``expected`` (and was not accepted)."""
+def _stale(
+    session: Session, record: SyncedRecord, expected: int | None, deleting: bool = False
+) -> bool:
+    """Whether the stored record moved on from ``expected`` (and was not accepted: a save
+    over it, or a delete, audited as 覆盖他人修改)."""
     if expected is None or record.revision == expected:
         return False
     accepted = session.info.get(ACCEPTED, {}).get((record.__tablename__, record.id))
     if accepted is not None and accepted == record.revision:
         from app.services.audit import record as audit_line
 
+        what = "删除他人修改过的记录" if deleting else "以本人填写的内容覆盖他人的修改"
         audit_line(
-            session,
-            "overwrite",
-            f"以本人填写的内容覆盖他人的修改（修订号 {expected} → {record.revision}）",
-            record=record,
+            session, "overwrite", f"{what}（修订号 {expected} → {record.revision}）", record=record
         )
         return False
     return True
@@ -255,9 +256,12 @@ def editing(
     stored = record.revision
     yield
     yours = snapshot(session, record, shown)
+    found = differences(theirs, yours)
+    if not found:  # both saved the same: nothing of either is lost
+        return
     raise ConcurrentEdit(
         table=record.__tablename__, record_id=record.id, what=name, expected=expected,
-        revision=stored, differences=differences(theirs, yours), who=who, when=when,
+        revision=stored, differences=found, who=who, when=when,
     )  # fmt: skip
 
 
@@ -274,7 +278,7 @@ def check(
     if expected is None:
         return
     _lock(session, record)
-    if not _stale(session, record, expected):
+    if not _stale(session, record, expected, deleting):
         return
     who, when = last_save(session, record)
     fields = snapshot(session, record, shown)
