@@ -146,6 +146,13 @@ class SyncedRecord:
     revision: Mapped[int] = mapped_column(Integer, default=1)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        # the revision is the optimistic lock: an UPDATE or DELETE names the revision it read
+        # (WHERE revision = …) and matches no row when another session saved meanwhile
+        # (StaleDataError, see app.services.concurrency); the listener below sets the new one
+        return {"version_id_col": cls.revision, "version_id_generator": False}
+
     @declared_attr
     def owner_unit_id(cls) -> Mapped[int | None]:
         return mapped_column(

@@ -98,9 +98,9 @@ _LOCAL_UNIT_ID = text(
     "SELECT units.id FROM units JOIN local_settings ON local_settings.value = units.uuid "
     "WHERE local_settings.key = 'local_unit_uuid'"
 )
-_REMEMBER_EDIT = text(
-    "INSERT OR IGNORE INTO local_edits (table_name, record_uuid, base_revision) "
-    "VALUES (:table_name, :record_uuid, :base_revision)"
+_REMEMBER_EDIT = text(  # ON CONFLICT DO NOTHING: SQLite's and PostgreSQL's INSERT OR IGNORE
+    "INSERT INTO local_edits (table_name, record_uuid, base_revision) "
+    "VALUES (:table_name, :record_uuid, :base_revision) ON CONFLICT DO NOTHING"
 )
 
 

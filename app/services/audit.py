@@ -70,6 +70,7 @@ KIND_LABELS: dict[str, str] = {
     "ledger_import": "导入台账",
     "accept": "受理",
     "migrate": "迁入数据库服务器",
+    "overwrite": "覆盖他人修改",
 }
 
 # Record kinds in Chinese, for descriptions (the exchange's labels, plus local tables).

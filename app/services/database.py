@@ -387,8 +387,12 @@ class Database:
         try:
             yield session
             session.commit()
-        except BaseException:
+        except BaseException as error:
             session.rollback()
+            from app.services.concurrency import stale_data
+
+            if (conflict := stale_data(error)) is not None:
+                raise conflict from error  # two saves of one record at the same instant
             raise
         finally:
             session.close()

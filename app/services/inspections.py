@@ -32,6 +32,7 @@ from app.models import (
     Unit,
     UnitKind,
 )
+from app.services import concurrency
 from app.services.accounts import require
 from app.services.dates import DatePurpose, DateRange, range_for
 from app.services.errors import ValidationError
@@ -226,6 +227,7 @@ class InspectionEdit:
     inspectors: str
     inspected_unit_id: int | None
     findings: str = ""
+    expected_revision: int | None = None  # as opened (InspectionRow.revision): 已被他人修改
 
 
 def _later_dates(session: Session, inspection: Inspection) -> list[tuple[date, str]]:
@@ -269,16 +271,32 @@ def update_inspection(
     if errors:
         raise FormErrors(errors)
     assert data.inspection_date is not None and data.inspected_unit_id is not None  # else above
-    inspection.inspection_date, inspection.inspectors = data.inspection_date, inspectors
-    inspection.inspected_unit_id, inspection.findings = data.inspected_unit_id, findings
-    session.flush()
+    with concurrency.editing(session, inspection, data.expected_revision, shown=INSPECTION_SHOWN):
+        inspection.inspection_date, inspection.inspectors = data.inspection_date, inspectors
+        inspection.inspected_unit_id, inspection.findings = data.inspected_unit_id, findings
+        session.flush()
 
 
-def delete_inspection(session: Session, inspection_id: int, by_unit_id: int | None) -> None:
+INSPECTION_SHOWN = concurrency.Shown(
+    labels={"inspection_date": "督查日期", "inspectors": "督查人员", "inspected_unit_id": "被督查单位",
+            "findings": "督查发现的问题", "programme_id": "年度"},
+)  # fmt: skip
+ITEM_SHOWN = concurrency.Shown(
+    labels={"finding": "问题", "responsible_unit_id": "责任单位", "deadline": "整改期限",
+            "inspection_id": "督查", "closed_on": "销号日期"},
+)  # fmt: skip
+
+
+def delete_inspection(
+    session: Session, inspection_id: int, by_unit_id: int | None,
+    expected_revision: int | None = None,
+) -> None:  # fmt: skip
     """Delete (soft) an inspection recorded by ``by_unit_id``; its items vanish with it (undo
-    with :func:`restore_inspection`). Refused when one of its items is closed (已销号)."""
+    with :func:`restore_inspection`). Refused when one of its items is closed (已销号), or
+    when it changed since ``expected_revision`` (the one listed)."""
     require(session, "inspection.edit")
     inspection = _owned_inspection(session, inspection_id, by_unit_id, "删除这次督查")
+    concurrency.check(session, inspection, expected_revision, shown=INSPECTION_SHOWN)
     if any(i.status == RectificationStatus.CLOSED for i in inspection.items if not i.deleted):
         raise ValidationError("这次督查有已销号的整改事项，不能删除。", "status")
     inspection.deleted = True
@@ -305,10 +323,10 @@ def _owned_item(session: Session, item_id: int, by_unit_id: int | None, action: 
 
 def update_item(
     session: Session, item_id: int, finding: str, responsible_unit_id: int | None,
-    deadline: date | None, by_unit_id: int | None,
+    deadline: date | None, by_unit_id: int | None, expected_revision: int | None = None,
 ) -> None:  # fmt: skip
     """Correct a rectification item's finding, responsible unit or deadline (not once closed,
-    nor its unit once that unit has reported on it)."""
+    nor its unit once that unit has reported on it); ``expected_revision``: as opened."""
     require(session, "inspection.edit")
     item = _owned_item(session, item_id, by_unit_id, "修改这项整改事项")
     if item.status == RectificationStatus.CLOSED:
@@ -326,15 +344,20 @@ def update_item(
     if errors:
         raise FormErrors(errors)
     assert responsible_unit_id is not None and deadline is not None  # reported above otherwise
-    item.finding, item.responsible_unit_id, item.deadline = (
-        finding.strip(), responsible_unit_id, deadline)  # fmt: skip
-    session.flush()
+    with concurrency.editing(session, item, expected_revision, shown=ITEM_SHOWN):
+        item.finding, item.responsible_unit_id, item.deadline = (
+            finding.strip(), responsible_unit_id, deadline)  # fmt: skip
+        session.flush()
 
 
-def delete_item(session: Session, item_id: int, by_unit_id: int | None) -> None:
-    """Delete (soft) a rectification item that is not closed (undo with :func:`restore_item`)."""
+def delete_item(
+    session: Session, item_id: int, by_unit_id: int | None, expected_revision: int | None = None
+) -> None:
+    """Delete (soft) a rectification item that is not closed (undo with :func:`restore_item`);
+    refused when it changed since ``expected_revision`` (the one listed)."""
     require(session, "inspection.edit")
     item = _owned_item(session, item_id, by_unit_id, "删除这项整改事项")
+    concurrency.check(session, item, expected_revision, shown=ITEM_SHOWN)
     if item.status == RectificationStatus.CLOSED:
         raise ValidationError("这项整改已销号，不能删除。", "status")
     item.deleted = True
@@ -531,6 +554,7 @@ class ItemRow:
     reported_on: date | None  # the latest report's date
     sent_back: bool  # the latest update is the inspector's send-back
     closed_on: date | None
+    revision: int = 0  # as listed: carried to a correction or delete (已被他人修改)
 
     @property
     def status_label(self) -> str:
@@ -560,7 +584,7 @@ def _item_rows(session: Session, items: list[RectificationItem]) -> list[ItemRow
                 latest.reported_on if latest else None,
                 bool(latest and latest.owner_unit_id != item.responsible_unit_id
                      and latest.owner_unit_id == item.owner_unit_id),
-                item.closed_on,
+                item.closed_on, item.revision,
             )
         )  # fmt: skip
     return rows
@@ -646,6 +670,7 @@ class InspectionRow:
     items: int
     open: int  # not yet closed (已销号)
     overdue: int
+    revision: int = 0  # as listed: carried to a correction or delete (已被他人修改)
 
 
 def list_inspections(
@@ -677,7 +702,7 @@ def list_inspections(
                 inspection.id, inspection.inspection_date, inspection.inspectors,
                 inspection.inspected_unit_id, name, inspection.findings, inspection.owner_unit_id,
                 len(items), sum(r.status != RectificationStatus.CLOSED for r in items),
-                sum(r.overdue(today) for r in items),
+                sum(r.overdue(today) for r in items), inspection.revision,
             )
         )  # fmt: skip
     return result

@@ -47,7 +47,7 @@ from app.models import (
     Unit,
     UnitKind,
 )
-from app.services import audit, period_locks
+from app.services import audit, concurrency, period_locks
 from app.services.accounts import may, require
 from app.services.attachments import AttachmentStore
 from app.services.dates import DatePurpose, DateRange, range_for
@@ -106,6 +106,9 @@ class EntryInput:
     subject: SubjectInput | None = None
     photos: list[PhotoInput] = field(default_factory=list)
     programme_id: int | None = None
+    # the revision the form was opened with (EntryDetail.revision): a save finding another
+    # one stored is refused with concurrency.ConcurrentEdit; None: no check (command line)
+    expected_revision: int | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,7 @@ class EntryDetail:
     subject: SubjectInput | None
     photos: tuple[PhotoView, ...]
     deleted: bool
+    revision: int = 0  # as read: carried back to the save (EntryInput.expected_revision)
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,7 @@ class EntryRow:
     photo_count: int
     first_photo_sha: str | None
     deleted: bool
+    revision: int = 0  # as listed: a delete from the list is refused once it changed
     verification: str = ""  # the county's 核实: 已核实, 存疑, 存疑（已说明）, or ""
     verification_note: str = ""  # its date, reason and the unit's answer (VerificationView.note)
     verification_reason: str = ""  # the county's reason (a doubt's), or ""
@@ -391,22 +396,61 @@ def save_entry(
         session.add(entry)
     else:  # the owner stays: a change made here to another unit's entry is a local edit
         entry = existing
+    with concurrency.editing(
+        session, entry, data.expected_revision if existing is not None else None,
+        shown=ENTRY_SHOWN,
+    ):  # fmt: skip
         if entry.programme_id != programme_id:
             entry.programme_id = programme_id
-    entry.kind_id = data.kind_id
-    entry.entry_date = entry_date
-    entry.title = title
-    entry.paired_office_id = data.paired_office_id
-    entry.subjects_served = subjects_served
-    entry.body = data.body.strip()
-    entry.values = values
-    entry.subject_id = subject_id
-    session.flush()
-    _set_photos(session, entry, stored)
+        entry.kind_id = data.kind_id
+        entry.entry_date = entry_date
+        entry.title = title
+        entry.paired_office_id = data.paired_office_id
+        entry.subjects_served = subjects_served
+        entry.body = data.body.strip()
+        entry.values = values
+        entry.subject_id = subject_id
+        session.flush()
+        _set_photos(session, entry, stored)
+        session.flush()
     return entry.id
 
 
+def entry_fields(session: Session, entry: LedgerEntry) -> dict[str, str]:
+    """An entry's form values by their labels and its photos, as the conflict dialog shows
+    them (concurrency.snapshot's extra)."""
+    shown: dict[str, str] = {}
+    kind = session.get(EntryKind, entry.kind_id) if entry.kind_id is not None else None
+    labels = {f.name: f.label for f in parse_fields(kind.fields)} if kind is not None else {}
+    for key, value in (entry.values or {}).items():
+        text = "、".join(map(str, value)) if isinstance(value, list) else str(value)
+        shown[labels.get(key, key)] = text if text else "（空）"
+    if entry.id is not None:
+        names = [
+            link.caption or attachment.original_name
+            for link, attachment in session.execute(
+                select(EntryAttachment, Attachment)
+                .join(Attachment, EntryAttachment.attachment_id == Attachment.id)
+                .where(EntryAttachment.entry_id == entry.id, EntryAttachment.deleted.is_(False))
+                .order_by(EntryAttachment.sort_order)
+            )
+        ]
+        shown["照片"] = f"{len(names)} 张" + (f"：{'、'.join(names)}" if names else "")
+    return shown
+
+
+ENTRY_SHOWN = concurrency.Shown(
+    extra=entry_fields,
+    omit=("values",),
+    labels={"kind_id": "活动类型", "subjects_served": "服务矫正对象人数", "body": "情况说明",
+            "programme_id": "年度", "subject_id": "社区矫正对象"},
+)  # fmt: skip
+"""An entry in the conflict dialog: its form's labels, values and photos."""
+
+
 def _set_photos(session: Session, entry: LedgerEntry, photos: list[tuple[int, str]]) -> None:
+    """Link the entry to these photos (attachment id, caption) in this order (a change of
+    them is a change of the entry: its revision moves)."""
     existing = {link.attachment_id: link for link in session.scalars(
         select(EntryAttachment).where(EntryAttachment.entry_id == entry.id)
     )}  # fmt: skip
@@ -425,6 +469,7 @@ def _set_photos(session: Session, entry: LedgerEntry, photos: list[tuple[int, st
     for attachment_id, link in existing.items():
         if attachment_id not in wanted:
             link.deleted = True
+    concurrency.touch_if_parts_changed(session, entry, EntryAttachment)
     session.flush()
 
 
@@ -437,11 +482,13 @@ def entry_year(session: Session, entry_id: int) -> int | None:
     )
 
 
-def delete_entry(session: Session, entry_id: int) -> None:
-    """Soft-delete an entry (its photos stay in the store; undo with :func:`restore_entry`)."""
+def delete_entry(session: Session, entry_id: int, expected_revision: int | None = None) -> None:
+    """Soft-delete an entry (its photos stay in the store; undo with :func:`restore_entry`).
+    ``expected_revision``: the one listed; refused (ConcurrentEdit) when it changed since."""
     require(session, "ledger.edit")
     entry = session.get(LedgerEntry, entry_id)
     if entry is not None:
+        concurrency.check(session, entry, expected_revision, shown=ENTRY_SHOWN)
         period_locks.check_open(session, entry.owner_unit_id or 0, entry.entry_date)
         entry.deleted = True
 
@@ -466,7 +513,11 @@ def get_entry(session: Session, entry_id: int) -> EntryDetail:
         whole = may(session, "ledger.edit")  # who may not edit it sees the number masked
         number = s.id_number if whole else mask_id_number(s.id_number)
         subject = SubjectInput(
-            name=s.name, category=s.category.value, id_number=number, office_id=s.office_id
+            name=s.name,
+            category=s.category.value,
+            id_number=number,
+            office_id=s.office_id,
+            revision_of=(s.id, s.revision),
         )
         if s.id_number and whole:  # the entry's own form shows it whole
             audit.record(session, "show_id_number", "在台账表单中显示社区矫正对象的完整身份证号",
@@ -483,6 +534,7 @@ def get_entry(session: Session, entry_id: int) -> EntryDetail:
     return EntryDetail(
         entry.id, entry.kind_id, entry.owner_unit_id, entry.entry_date, entry.title, entry.paired_office_id,
         entry.subjects_served, entry.body, dict(entry.values or {}), subject, photos, entry.deleted,
+        entry.revision,
     )  # fmt: skip
 
 
@@ -671,6 +723,7 @@ def _rows_for(session: Session, entry_ids: list[int]) -> list[EntryRow]:
             LedgerEntry.id, LedgerEntry.entry_date, owner.name, EntryKind.name, LedgerEntry.title, office.name,
             LedgerEntry.subjects_served, CorrectionSubject.name, CorrectionSubject.category,
             CorrectionSubject.id_number, func.coalesce(photos.c.n, 0), photos.c.sha, LedgerEntry.deleted,
+            LedgerEntry.revision,
         )
         .select_from(LedgerEntry)
         .join(owner, LedgerEntry.owner_unit_id == owner.id)
@@ -697,10 +750,10 @@ def _rows_for(session: Session, entry_ids: list[int]) -> list[EntryRow]:
 
 
 # id, date, unit, kind, title, paired office, served, subject's name, category and identity
-# number, photo count, first photo's sha256, deleted
+# number, photo count, first photo's sha256, deleted, revision
 _EntryValues = tuple[
     int, date, str, str, str, str | None, int,
-    str | None, SubjectCategory | None, str | None, int, str | None, bool,
+    str | None, SubjectCategory | None, str | None, int, str | None, bool, int,
 ]  # fmt: skip
 
 
@@ -719,6 +772,7 @@ def _row(values: _EntryValues) -> EntryRow:
         n,
         sha,
         deleted,
+        revision,
     ) = values
     subject = ""
     if s_name:
@@ -726,7 +780,18 @@ def _row(values: _EntryValues) -> EntryRow:
             p for p in (s_name, s_cat.value if s_cat else "", mask_id_number(s_id or "")) if p
         )
     return EntryRow(
-        entry_id, entry_date, unit, kind, title, office or "", served, subject, n, sha, deleted
+        entry_id,
+        entry_date,
+        unit,
+        kind,
+        title,
+        office or "",
+        served,
+        subject,
+        n,
+        sha,
+        deleted,
+        revision,
     )
 
 

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Meeting, MeetingDecision, MeetingReport, Phase, Programme, Unit, UnitKind
 from app.models.meeting import DEFAULT_MEETING_TYPE, MEETING_TYPE_LENGTH
+from app.services import concurrency
 from app.services.accounts import require
 from app.services.dates import DatePurpose, programme_date_range, programme_span
 from app.services.documents import from_template, template_section
@@ -180,6 +181,9 @@ class MeetingInput:
     notes: str = ""
     reports: list[ReportInput] = field(default_factory=list)
     decisions: list[DecisionInput] = field(default_factory=list)
+    # the revision the editor was opened with (load_meeting): a newer one stored is refused
+    # with concurrency.ConcurrentEdit; None: no check
+    expected_revision: int | None = None
 
 
 @dataclass(frozen=True)
@@ -323,6 +327,40 @@ def save_meeting(
     if meeting is None:
         meeting = Meeting(owner_unit_id=local_unit_id)
         session.add(meeting)
+        expected = None
+    else:
+        expected = data.expected_revision
+    with concurrency.editing(session, meeting, expected, shown=MEETING_SHOWN):
+        _save_meeting(session, meeting, data)
+    return meeting
+
+
+def _meeting_parts(session: Session, meeting: Meeting) -> dict[str, str]:
+    """A meeting's reports and decisions as the conflict dialog shows them."""
+    names = {u.id: u.name for u in session.scalars(select(Unit))}
+    reports = [
+        f"{names.get(r.unit_id, '')}：{r.progress}" + (f"（问题：{r.problems}）" if r.problems else "")
+        for r in _live_reports(session, meeting.id)
+    ] if meeting.id is not None else []  # fmt: skip
+    decisions = [
+        d.text + (f"（{names.get(d.responsible_unit_id, '')}）" if d.responsible_unit_id else "")
+        + (f"，{d.due_date.isoformat()}前" if d.due_date else "") + ("，已完成" if d.done else "")
+        for d in _live_decisions(session, meeting.id)
+    ] if meeting.id is not None else []  # fmt: skip
+    return {
+        "各单位汇报": "；".join(reports) or "（空）",
+        "议定事项": "；".join(decisions) or "（空）",
+    }
+
+
+MEETING_SHOWN = concurrency.Shown(
+    extra=_meeting_parts,
+    labels={"meeting_date": "会议日期", "chair": "主持人", "attendees": "参会人员",
+            "location": "地点", "notes": "备注", "meeting_type": "会议类型", "programme_id": "年度"},
+)  # fmt: skip
+
+
+def _save_meeting(session: Session, meeting: Meeting, data: MeetingInput) -> None:
     meeting.programme_id = data.programme_id
     meeting.meeting_type = data.meeting_type
     meeting.meeting_date = data.meeting_date
@@ -374,8 +412,8 @@ def save_meeting(
         decision.sort_order = order
     for decision in current.values():
         decision.deleted = True
+    concurrency.touch_if_parts_changed(session, meeting, MeetingReport, MeetingDecision)
     session.flush()
-    return meeting
 
 
 def load_meeting(session: Session, meeting_id: int) -> MeetingInput:
@@ -409,6 +447,7 @@ def load_meeting(session: Session, meeting_id: int) -> MeetingInput:
         notes=meeting.notes,
         reports=reports,
         decisions=decisions,
+        expected_revision=meeting.revision,
     )
 
 
@@ -432,11 +471,16 @@ def _live_decisions(session: Session, meeting_id: int) -> list[MeetingDecision]:
     )
 
 
-def delete_meeting(session: Session, meeting_id: int, local_unit_id: int | None) -> None:
-    """Delete (soft) a meeting with its reports and decisions."""
+def delete_meeting(
+    session: Session, meeting_id: int, local_unit_id: int | None,
+    expected_revision: int | None = None,
+) -> None:  # fmt: skip
+    """Delete (soft) a meeting with its reports and decisions (refused when it changed since
+    ``expected_revision``, the one listed)."""
     require(session, "meeting.edit")
     meeting = _live_meeting(session, meeting_id)
     _check_owner(meeting, local_unit_id)
+    concurrency.check(session, meeting, expected_revision, shown=MEETING_SHOWN)
     meeting.deleted = True
     records: list[MeetingReport | MeetingDecision] = [
         *_live_reports(session, meeting_id),
@@ -477,6 +521,7 @@ class MeetingRow:
     owner_unit_id: int | None
     meeting_type: str = DEFAULT_MEETING_TYPE
     monthly: bool = True  # of the kind that fills a month (月度例会)
+    revision: int = 0  # as listed: a delete is refused once it changed
 
 
 @dataclass(frozen=True)
@@ -513,7 +558,7 @@ def list_meetings(session: Session, programme_id: int, today: date) -> list[Meet
         rows.append(MeetingRow(meeting.id, meeting.meeting_date, meeting.chair, meeting.location,
                                reports, total, len(decisions), len(pending), overdue,
                                meeting.owner_unit_id, meeting.meeting_type,
-                               meeting.meeting_type == monthly))  # fmt: skip
+                               meeting.meeting_type == monthly, meeting.revision))  # fmt: skip
     return rows
 
 

@@ -23,6 +23,7 @@ from app.models import (
     Unit,
     UnitKind,
 )
+from app.services import concurrency
 from app.services.accounts import require
 from app.services.errors import ValidationError
 from app.services.forms import COMMON_SUM_FIELDS, FieldDef, parse_fields
@@ -55,6 +56,7 @@ class UnitRow:
     responsible_person: str
     phone: str
     paired_with: str
+    revision: int = 0  # as listed: carried to a save or delete (已被他人修改)
 
     @property
     def kind_label(self) -> str:
@@ -83,6 +85,7 @@ class DutyRow:
     text: str
     sort_order: int
     indicator_count: int
+    revision: int = 0  # as listed: carried to a save or delete (已被他人修改)
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class IndicatorRow:
     entry_kind_name: str
     sum_field: str
     value_unit_id: int | None = None  # a manual indicator entered by its department's PC
+    revision: int = 0  # as listed: carried to a save or delete (已被他人修改)
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,7 @@ def list_units(
             unit.responsible_person,
             unit.phone,
             "、".join(partners.get(unit.id, [])),
+            unit.revision,
         )
         for unit, parent_name in session.execute(query)
     ]
@@ -185,8 +190,10 @@ def save_unit(
     responsible_person: str = "",
     phone: str = "",
     owner_unit_id: int | None = None,
+    expected_revision: int | None = None,
 ) -> int:
-    """Create (``unit_id`` None) or update a unit; return its id."""
+    """Create (``unit_id`` None) or update a unit; return its id. ``expected_revision``: the
+    one the form was opened with (a newer one stored: concurrency.ConcurrentEdit)."""
     require(session, "reference.edit")
     name = check_unit_name(name)
     clash = session.scalar(select(Unit).where(Unit.name == name, Unit.id != (unit_id or 0)))
@@ -197,20 +204,22 @@ def save_unit(
     unit = session.get(Unit, unit_id) if unit_id is not None else Unit(owner_unit_id=owner_unit_id)
     if unit is None:
         raise ValidationError("该单位已不存在。")
-    unit.name = name
-    unit.kind = kind
-    unit.parent_id = parent_id
-    unit.responsible_person = responsible_person.strip()
-    unit.phone = phone.strip()
     if unit_id is None:
         unit.sort_order = (session.scalar(select(func.max(Unit.sort_order))) or 0) + 1
         session.add(unit)
-    session.flush()
+    with concurrency.editing(session, unit, expected_revision if unit_id is not None else None):
+        unit.name = name
+        unit.kind = kind
+        unit.parent_id = parent_id
+        unit.responsible_person = responsible_person.strip()
+        unit.phone = phone.strip()
+        session.flush()
     return unit.id
 
 
-def delete_unit(session: Session, unit_id: int) -> None:
-    """Soft-delete a unit that has no duties or pairings left."""
+def delete_unit(session: Session, unit_id: int, expected_revision: int | None = None) -> None:
+    """Soft-delete a unit that has no duties or pairings left (refused when it changed since
+    ``expected_revision``, the one listed)."""
     require(session, "reference.edit")
     in_use = session.scalar(
         select(func.count())
@@ -223,6 +232,7 @@ def delete_unit(session: Session, unit_id: int) -> None:
         raise ValidationError("该单位还有职责或挂钩结对，请先删除它们。")
     unit = session.get(Unit, unit_id)
     if unit is not None:
+        concurrency.check(session, unit, expected_revision)
         unit.deleted = True
 
 
@@ -311,7 +321,8 @@ def list_duties(session: Session, programme_id: int, department_id: int) -> list
         .order_by(Duty.sort_order, Duty.id)
     )
     return [
-        DutyRow(d.id, d.department_id, d.text, d.sort_order, n) for d, n in session.execute(query)
+        DutyRow(d.id, d.department_id, d.text, d.sort_order, n, d.revision)
+        for d, n in session.execute(query)
     ]
 
 
@@ -323,8 +334,10 @@ def save_duty(
     programme_id: int | None = None,
     department_id: int | None = None,
     owner_unit_id: int | None = None,
+    expected_revision: int | None = None,
 ) -> int:
-    """Create or update a duty's text; return its id."""
+    """Create or update a duty's text; return its id (``expected_revision``: see
+    :func:`save_unit`)."""
     require(session, "reference.edit")
     text = " ".join(text.split())
     if not text:
@@ -335,7 +348,9 @@ def save_duty(
         duty = session.get(Duty, duty_id)
         if duty is None or duty.deleted:
             raise ValidationError("该职责已不存在。")
-        duty.text = text
+        with concurrency.editing(session, duty, expected_revision):
+            duty.text = text
+            session.flush()
         return duty.id
     if programme_id is None or department_id is None:
         raise ValidationError("请先选择科室。", field="department")
@@ -356,12 +371,14 @@ def save_duty(
     return duty.id
 
 
-def delete_duty(session: Session, duty_id: int) -> None:
-    """Soft-delete a duty together with its indicators."""
+def delete_duty(session: Session, duty_id: int, expected_revision: int | None = None) -> None:
+    """Soft-delete a duty together with its indicators (refused when it changed since
+    ``expected_revision``, the one listed)."""
     require(session, "reference.edit")
     duty = session.get(Duty, duty_id)
     if duty is None:
         return
+    concurrency.check(session, duty, expected_revision)
     duty.deleted = True
     for indicator in duty.indicators:
         indicator.deleted = True
@@ -388,6 +405,7 @@ def list_indicators(session: Session, duty_id: int) -> list[IndicatorRow]:
             kind_name or "",
             i.sum_field,
             i.value_unit_id,
+            i.revision,
         )
         for i, kind_name in session.execute(query)
     ]
@@ -432,6 +450,7 @@ def save_indicator(
     sum_field: str = "",
     owner_unit_id: int | None = None,
     entered_by_department: bool = False,
+    expected_revision: int | None = None,
 ) -> int:
     """Create or update an indicator after checking every field; return its id. A manual
     indicator's values are entered by the county office, or by the duty's department when
@@ -457,6 +476,7 @@ def save_indicator(
         allowed = dict(summable_fields(parse_fields(kind.fields))) if kind else {}
         if sum_field not in allowed:
             raise ValidationError("求和字段不是该台账类型的数值项，请重新选择。", field="sum_field")
+    department_id = session.scalar(select(Duty.department_id).where(Duty.id == duty_id))
     if indicator_id is not None:
         indicator = session.get(Indicator, indicator_id)
         if indicator is None or indicator.deleted:
@@ -471,25 +491,29 @@ def save_indicator(
             sort_order=(last if last is not None else -1) + 1,
         )
         session.add(indicator)
-    indicator.name = name
-    indicator.measure_unit = measure_unit
-    indicator.annual_target = target
-    indicator.weight = weight_value
-    indicator.measure = measure
-    indicator.entry_kind_id = entry_kind_id if measure != IndicatorMeasure.MANUAL else None
-    indicator.sum_field = sum_field if measure == IndicatorMeasure.SUM else ""
-    department_id = session.scalar(select(Duty.department_id).where(Duty.id == duty_id))
-    manual_by_department = measure == IndicatorMeasure.MANUAL and entered_by_department
-    indicator.value_unit_id = department_id if manual_by_department else None
-    session.flush()
+    expected = expected_revision if indicator_id is not None else None
+    with concurrency.editing(session, indicator, expected):
+        indicator.name = name
+        indicator.measure_unit = measure_unit
+        indicator.annual_target = target
+        indicator.weight = weight_value
+        indicator.measure = measure
+        indicator.entry_kind_id = entry_kind_id if measure != IndicatorMeasure.MANUAL else None
+        indicator.sum_field = sum_field if measure == IndicatorMeasure.SUM else ""
+        manual_by_department = measure == IndicatorMeasure.MANUAL and entered_by_department
+        indicator.value_unit_id = department_id if manual_by_department else None
+        session.flush()
     return indicator.id
 
 
-def delete_indicator(session: Session, indicator_id: int) -> None:
-    """Soft-delete an indicator."""
+def delete_indicator(
+    session: Session, indicator_id: int, expected_revision: int | None = None
+) -> None:
+    """Soft-delete an indicator (refused when it changed since ``expected_revision``)."""
     require(session, "reference.edit")
     indicator = session.get(Indicator, indicator_id)
     if indicator is not None:
+        concurrency.check(session, indicator, expected_revision)
         indicator.deleted = True
 
 

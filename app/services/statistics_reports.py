@@ -34,7 +34,7 @@ from app.models import (
     Unit,
     UnitKind,
 )
-from app.services import audit
+from app.services import audit, concurrency
 from app.services.accounts import require
 from app.services.errors import UserError, ValidationError
 from app.services.forms import FormErrors
@@ -737,10 +737,12 @@ def _editable(session: Session, report: StatisticsReport) -> None:
 
 
 def save_draft(
-    session: Session, report_id: int, values: dict[str, Any], note: str
-) -> StatisticsReport:
+    session: Session, report_id: int, values: dict[str, Any], note: str,
+    expected_revision: int | None = None,
+) -> StatisticsReport:  # fmt: skip
     """Save the figures and the 情况说明 of a draft (or of a returned report, which becomes
-    a draft again). Every problem is named; nothing is saved."""
+    a draft again). Every problem is named; nothing is saved. ``expected_revision``: the one
+    the dialog was opened with (a newer one stored: concurrency.ConcurrentEdit)."""
     require(session, "statistics.draft")
     report = session.get_one(StatisticsReport, report_id)
     _editable(session, report)
@@ -757,10 +759,19 @@ def save_draft(
         errors["note"] = exc.message
     if errors:
         raise FormErrors(errors)
-    report.values = parsed
-    report.note = note
-    report.status = ReportStatus.DRAFT
-    session.flush()
+    shown = concurrency.Shown(
+        extra=lambda _s, r: {
+            f.label: "（空）" if (r.values or {}).get(f.key) is None else str(r.values[f.key])
+            for f in form.figures
+        },
+        omit=("values", "status", "submitted_on", "report_key"),
+        labels={"note": "情况说明"},
+    )  # fmt: skip
+    with concurrency.editing(session, report, expected_revision, shown=shown):
+        report.values = parsed
+        report.note = note
+        report.status = ReportStatus.DRAFT
+        session.flush()
     return report
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import CorrectionSubject, SubjectCategory, Unit, UnitKind
+from app.services import concurrency
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
 from app.services.idcard import mask_id_number, normalise_id_number
@@ -24,6 +25,9 @@ class SubjectInput:
     category: str
     id_number: str = ""
     office_id: int | None = None
+    # (subject id, revision) as the form read it: the subject's category and office, changed
+    # by another clerk's save meanwhile, are not overwritten silently (concurrency)
+    revision_of: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -142,11 +146,20 @@ def find_or_create_subject(session: Session, data: SubjectInput, owner_unit_id: 
         session.flush()
     else:
         check_same_person(subject.name, name, id_number)
-        if subject.category != category:
-            subject.category = category
-        if data.office_id is not None and subject.office_id != data.office_id:
-            subject.office_id = data.office_id
+        read = data.revision_of
+        expected = read[1] if read is not None and read[0] == subject.id else None
+        with concurrency.editing(session, subject, expected, shown=SUBJECT_SHOWN):
+            if subject.category != category:
+                subject.category = category
+            if data.office_id is not None and subject.office_id != data.office_id:
+                subject.office_id = data.office_id
     return subject.id
+
+
+SUBJECT_SHOWN = concurrency.Shown(
+    omit=("name", "id_number"),  # the same person: only what a form may change is shown
+    labels={"category": "矫正类别", "office_id": "所属司法所"},
+)
 
 
 def subject_view(subject: CorrectionSubject, office_name: str = "") -> SubjectView:

@@ -30,7 +30,7 @@ from app.models import (
     SummaryStatus,
     Unit,
 )
-from app.services import audit
+from app.services import audit, concurrency
 from app.services.accounts import require
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
@@ -603,10 +603,13 @@ def section_problems(sections: dict[str, str]) -> dict[str, str]:
 
 
 def save_summary(
-    session: Session, summary_id: int, sections: dict[str, str], photos: list[tuple[int, str]]
-) -> None:
+    session: Session, summary_id: int, sections: dict[str, str], photos: list[tuple[int, str]],
+    expected_revision: int | None = None,
+) -> None:  # fmt: skip
     """Save the text and the chosen photos ``(attachment id, caption)`` of a draft (or of a
-    returned summary, which becomes a draft again). Every problem is named; nothing is saved."""
+    returned summary, which becomes a draft again). Every problem is named; nothing is saved.
+    ``expected_revision``: the one the editor was opened with (a newer one stored:
+    concurrency.ConcurrentEdit)."""
     require(session, "summary.draft")
     summary = session.get_one(PhaseSummary, summary_id)
     _editable(session, summary)
@@ -625,6 +628,27 @@ def save_summary(
             errors["photos"] = f"第 {number} 张照片的说明不能超过 {MAX_CAPTION_CHARS} 字。"
     if errors:
         raise FormErrors(errors)
+    with concurrency.editing(session, summary, expected_revision, shown=SUMMARY_SHOWN):
+        _save_draft(session, summary, sections, photos)
+
+
+def _summary_parts(session: Session, summary: PhaseSummary) -> dict[str, str]:
+    """A summary's sections by their titles and its photos' captions (the conflict dialog)."""
+    shown = {name: (summary.sections or {}).get(name, "") or "（空）" for name in SECTIONS}
+    captions = [photo.caption for photo, _sha in chosen_photos(session, summary)]
+    shown["图片资料"] = f"{len(captions)} 张" + (f"：{'、'.join(captions)}" if captions else "")
+    return shown
+
+
+SUMMARY_SHOWN = concurrency.Shown(
+    extra=_summary_parts, omit=("sections", "figures", "status", "submitted_on")
+)
+
+
+def _save_draft(
+    session: Session, summary: PhaseSummary, sections: dict[str, str],
+    photos: list[tuple[int, str]],
+) -> None:  # fmt: skip
     summary.sections = {name: sections.get(name, "").strip() for name in SECTIONS}
     summary.status = SummaryStatus.DRAFT
     summary.figures = None  # a draft's figures are computed live until it is submitted again
@@ -638,6 +662,7 @@ def save_summary(
         photo.caption, photo.sort_order = caption.strip(), order
     for photo in current.values():
         photo.deleted = True
+    concurrency.touch_if_parts_changed(session, summary, SummaryPhoto)
     session.flush()
 
 

@@ -15,6 +15,10 @@ The shape of Anki's ``CollectionOp``::
   than a moment. The work must not touch widgets.
 - On success the ``success`` callback gets the result, then, for a mutating action,
   :func:`notifier` emits ``changed`` so that open pages refresh.
+- A save or delete refused because another clerk saved the record after it was opened
+  (``ConcurrentEdit``, 已被他人修改) shows the conflict dialog (:func:`settle_conflict`):
+  以我的为准保存 runs the same work again with that version accepted (a second, audited
+  step), 采用他人的 drops the clerk's change and refreshes, 返回继续编辑 loses nothing.
 - On failure the ``failure`` callback decides, if given; otherwise :func:`report_failure`:
   a refusal (UserError) shows its Chinese message; a known problem of the PC (database locked,
   disk full, read-only folder, file in use, permission denied) shows what to do; anything else
@@ -35,7 +39,9 @@ from app.ui import messages
 from app.ui.background import BackgroundTask, Cancelled
 
 if TYPE_CHECKING:
+    from app.services.concurrency import ConcurrentEdit
     from app.services.database import Database
+    from app.ui.dialogs.conflict_dialog import Choice
 
 T = TypeVar("T")
 log = logging.getLogger("bangjiao.ui")
@@ -81,6 +87,26 @@ def report_failure(parent: QWidget | None, title: str, error: BaseException) -> 
     messages.show_bug(parent, title)
 
 
+def settle_conflict(parent: QWidget | None, title: str, conflict: ConcurrentEdit) -> Choice:
+    """Show 已被他人修改 for ``conflict`` and return the clerk's choice; 以我的为准保存 (仍然删除)
+    is asked a second time before it counts (else: 返回继续编辑, or 不删除 for a delete)."""
+    from app.ui.dialogs.conflict_dialog import Choice, ask
+
+    log.info("%s：已被他人修改（%s %s）", title, conflict.table, conflict.record_id)
+    choice = ask(parent, conflict)
+    if choice is Choice.OVERWRITE:
+        question = (
+            QApplication.translate("operations", "确定删除他人修改过的这条记录吗？")
+            if conflict.deleting
+            else QApplication.translate(
+                "operations", "确定用您填写的内容覆盖%1保存的修改吗？覆盖将记入审计日志。"
+            ).replace("%1", conflict.who or QApplication.translate("operations", "他人"))
+        )
+        if not messages.confirm(parent, title, question):
+            return Choice.THEIRS if conflict.deleting else Choice.BACK
+    return choice
+
+
 class Operation(Generic[T]):
     """One user action (see the module docstring)."""
 
@@ -102,6 +128,7 @@ class Operation(Generic[T]):
         self._failure: Callable[[BaseException], Any] | None = None
         self.task: BackgroundTask | None = None
         self._missing_glyphs: dict[str, str] = {}
+        self._accepted: list[ConcurrentEdit] = []  # versions the clerk chose to save over
 
     def success(self, callback: Callable[[T], Any]) -> Operation[T]:
         """Call ``callback(result)`` after the work succeeded (in the UI thread)."""
@@ -113,6 +140,11 @@ class Operation(Generic[T]):
         self._failure = callback
         return self
 
+    def accepting(self, conflict: ConcurrentEdit) -> Operation[T]:
+        """Run the work again saving over the version ``conflict`` reported (以我的为准保存)."""
+        self._accepted.append(conflict)
+        return self
+
     def _call(self, *extra: Any) -> T:
         from app.reports.glyphs import watching_glyphs
 
@@ -121,6 +153,11 @@ class Operation(Generic[T]):
                 result = self._work(*extra)
             else:
                 with self._database.session() as session:
+                    if self._accepted:
+                        from app.services.concurrency import accept
+
+                        for conflict in self._accepted:
+                            accept(session, conflict)
                     result = self._work(session, *extra)
         self._missing_glyphs = dict(missing)
         return result
@@ -149,10 +186,22 @@ class Operation(Generic[T]):
         try:
             result = self._call()
         except Exception as error:
+            if self._failure is None and _is_conflict(error):
+                return self._settle(error)
             self._failed(error)
             return False, None
         self._succeeded(result)
         return True, result
+
+    def _settle(self, conflict: Any) -> tuple[bool, T | None]:
+        """已被他人修改 on a plain action (a delete from a list): save over it, or not."""
+        from app.ui.dialogs.conflict_dialog import Choice
+
+        choice = settle_conflict(self.parent, self.title, conflict)
+        if choice is Choice.OVERWRITE:
+            return self.accepting(conflict).run()
+        notifier().changed.emit(None)  # show what the other clerk saved
+        return False, None
 
     def in_background(self, label: str, total: int = 0, *, quiet: bool = False) -> BackgroundTask:
         """Do the work in a thread as ``work([session,] report)`` with a progress dialog of
@@ -166,6 +215,12 @@ class Operation(Generic[T]):
         task.finished.connect(lambda: _running.discard(task))
         task.start()
         return task
+
+
+def _is_conflict(error: BaseException) -> bool:
+    from app.services.concurrency import ConcurrentEdit
+
+    return isinstance(error, ConcurrentEdit)
 
 
 _running: set[BackgroundTask] = set()  # tasks stay alive until they finish

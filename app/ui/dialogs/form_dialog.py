@@ -171,8 +171,13 @@ class FormDialog(GuardedDialog, Generic[_Values]):
     def _try_accept(self) -> None:
         if not check_dates(self):
             return
+        from app.ui.dialogs.saving import EditsDropped
+
         try:
             self._save(self.values())
+        except EditsDropped:
+            self.discard()  # 采用他人的: closed, nothing saved
+            return
         except FormErrors as exc:
             self.show_errors(exc.errors)
             return

@@ -82,6 +82,12 @@ class GuardedDialog(QDialog):
         """Whether the fields differ from when the dialog was opened (or last saved)."""
         return self._opened_with is not None and form_state(self) != self._opened_with
 
+    def discard(self) -> None:
+        """Close without saving and without asking (采用他人的: the clerk chose to drop the
+        changes)."""
+        self._opened_with = None
+        QDialog.reject(self)
+
     def reject(self) -> None:
         if self.has_changes() and not messages.confirm(
             self,

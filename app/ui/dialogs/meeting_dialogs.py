@@ -403,6 +403,7 @@ class MeetingDialog(GuardedDialog):
             notes=self.notes.toPlainText(),
             reports=[row.value() for row in self.report_rows],
             decisions=[row.value() for row in self.decision_rows if not row.is_blank()],
+            expected_revision=self._data.expected_revision,  # as opened: 已被他人修改
         )
 
     def error_text(self, name: str | None = None) -> str:

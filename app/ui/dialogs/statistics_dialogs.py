@@ -32,6 +32,7 @@ class ReportData:
     message: str = ""  # a return's reason, or why it is read-only
     hints: dict[str, str] | None = None  # figure key → where its pre-filled value comes from
     reviewable: bool = False  # the county may 受理/退回 it from the dialog
+    revision: int | None = None  # as read: carried to the save (已被他人修改)
 
 
 def _text(value: int | float | None) -> str:

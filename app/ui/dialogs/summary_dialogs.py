@@ -71,6 +71,7 @@ class EditorData:
     editable: bool = True
     note: str = ""  # why it is read-only, or the county's comment on a returned summary
     with_photos: bool = True  # False for the county's own summary: its report shows theirs
+    revision: int | None = None  # as read: carried to the save (已被他人修改)
 
 
 class PhotoCard(QFrame):

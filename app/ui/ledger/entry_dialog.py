@@ -251,6 +251,10 @@ class EntryDialog(FormDialog[EntryInput]):
                 category=self.subject_category.currentData() or "",
                 id_number=self.subject_id_number.text(),
                 office_id=self.subject_office.currentData(),
+                # the subject as the form read it (已被他人修改)
+                revision_of=self._entry.subject.revision_of
+                if self._entry is not None and self._entry.subject is not None
+                else None,
             )
         return EntryInput(
             kind_id=self.kind.currentData(),

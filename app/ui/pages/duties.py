@@ -336,6 +336,7 @@ class DutiesPage(Page):
                     programme_id=context.programme_id,
                     department_id=department.id,
                     owner_unit_id=context.local_unit_id,
+                    expected_revision=duty.revision if duty else None,
                     **values,
                 )
 
@@ -352,7 +353,9 @@ class DutiesPage(Page):
             return
         if not confirm(self, self.tr("删除职责"), self.tr("确定删除这条职责及其全部量化指标吗？")):
             return
-        if self.attempt(lambda s: reference.delete_duty(s, duty.id), self.tr("删除职责")):
+        if self.attempt(
+            lambda s: reference.delete_duty(s, duty.id, duty.revision), self.tr("删除职责")
+        ):
             self._reload_progress()
             self.load_duties()
 
@@ -373,6 +376,7 @@ class DutiesPage(Page):
                     indicator.id if indicator else None,
                     duty_id=duty.id,
                     owner_unit_id=owner,
+                    expected_revision=indicator.revision if indicator else None,
                     **values,
                 )
 
@@ -392,7 +396,10 @@ class DutiesPage(Page):
         question = self.tr("确定删除指标“%1”吗？").replace("%1", indicator.name)
         if not confirm(self, self.tr("删除指标"), question):
             return
-        if self.attempt(lambda s: reference.delete_indicator(s, indicator.id), self.tr("删除指标")):
+        if self.attempt(
+            lambda s: reference.delete_indicator(s, indicator.id, indicator.revision),
+            self.tr("删除指标"),
+        ):
             self._reload_progress()
             self.load_duties(keep_duty_id=duty.id)
 

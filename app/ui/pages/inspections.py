@@ -382,10 +382,10 @@ class InspectionsPage(Page):
         if not self._inspects(inspection):
             return
         saved: list[bool] = []
-        inspection_id = inspection.id
+        inspection_id, revision = inspection.id, inspection.revision
 
         def save(values: dict) -> None:
-            data = InspectionEdit(**values)
+            data = InspectionEdit(**values, expected_revision=revision)
             self.save_from_dialog(self.tr("修改督查"),
                 lambda s: inspections.update_inspection(s, inspection_id, data,
                                                         self.context.local_unit_id),
@@ -413,7 +413,8 @@ class InspectionsPage(Page):
             return
         inspection_id = inspection.id
         if self.attempt(lambda s: inspections.delete_inspection(s, inspection_id,
-                                                               self.context.local_unit_id),
+                                                               self.context.local_unit_id,
+                                                               inspection.revision),
                         self.tr("删除督查")):  # fmt: skip
             self._deleted = ("inspection", inspection_id)
             self.status.setText(self.tr("已删除督查。如属误删，可点“撤销删除”恢复。"))
@@ -452,7 +453,8 @@ class InspectionsPage(Page):
             self.save_from_dialog(self.tr("修改整改事项"),
                 lambda s: inspections.update_item(s, item_id, values["finding"],
                                                   values["responsible_unit_id"],
-                                                  values["deadline"], self.context.local_unit_id),
+                                                  values["deadline"], self.context.local_unit_id,
+                                                  item.revision),
             )  # fmt: skip
             saved.append(True)
 
@@ -477,7 +479,8 @@ class InspectionsPage(Page):
         )
         if not confirm(self, self.tr("删除整改事项"), question):
             return
-        if self.attempt(lambda s: inspections.delete_item(s, item_id, self.context.local_unit_id),
+        if self.attempt(lambda s: inspections.delete_item(s, item_id, self.context.local_unit_id,
+                                                         item.revision),
                         self.tr("删除整改事项")):  # fmt: skip
             self._deleted = ("item", item_id)
             self.status.setText(self.tr("已删除整改事项。如属误删，可点“撤销删除”恢复。"))

@@ -249,7 +249,9 @@ class LedgerPage(Page):
             found = {u.name: locked_periods(session, u.id) for u in units}
             return {name: periods for name, periods in found.items() if periods}
 
-        self.model.locked_periods = self.run(work, self.tr("工作台账")) or {}
+        # a read: no "changed" (a second window's page would refresh and read back, for ever)
+        ok, found = self.operation(self.tr("工作台账"), work, changes=False).run()
+        self.model.locked_periods = (found if ok else None) or {}
 
     def _load_choices(self) -> None:
         with self.database.session() as session:
@@ -460,10 +462,11 @@ class LedgerPage(Page):
         ]
         store = self.database.attachments
         programme_id = self.context.programme_id
+        revision = entry.revision if entry is not None else None  # as opened: 已被他人修改
 
         def save(data: EntryInput) -> None:
             def work(session) -> int:
-                filled = replace(data, programme_id=programme_id)
+                filled = replace(data, programme_id=programme_id, expected_revision=revision)
                 saved = ledger_service.save_entry(session, store, entry_id, filled)
                 self._saved_year = ledger_service.entry_year(session, saved)
                 return saved
@@ -554,7 +557,9 @@ class LedgerPage(Page):
         )
         if not confirm(self, self.tr("删除台账"), question):
             return
-        if self.attempt(lambda s: ledger_service.delete_entry(s, row.id), self.tr("删除台账")):
+        if self.attempt(
+            lambda s: ledger_service.delete_entry(s, row.id, row.revision), self.tr("删除台账")
+        ):
             self._last_deleted = row.id
             self.undo_button.setEnabled(True)
         self.model.reload()

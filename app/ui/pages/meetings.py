@@ -359,7 +359,8 @@ class MeetingsPage(Page):
         )
         if not confirm(self, self.tr("删除例会"), question):
             return
-        if self.attempt(lambda s: meetings.delete_meeting(s, row.id, self.context.local_unit_id),
+        if self.attempt(lambda s: meetings.delete_meeting(s, row.id, self.context.local_unit_id,
+                                                       row.revision),
                         self.tr("删除例会")):  # fmt: skip
             self.status.setText(self.tr("已删除。"))
         self.refresh()

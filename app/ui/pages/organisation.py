@@ -108,12 +108,15 @@ class OrganisationPage(Page):
     def edit_unit(self, unit: UnitRow | None) -> None:
         """Open the unit dialog (new when ``unit`` is None) and save on 保存."""
         unit_id = unit.id if unit else None
+        revision = unit.revision if unit else None  # as listed: 已被他人修改
 
         owner = self.context.local_unit_id
 
         def save(values: dict) -> None:
             def work(session) -> None:
-                reference.save_unit(session, unit_id, owner_unit_id=owner, **values)
+                reference.save_unit(
+                    session, unit_id, owner_unit_id=owner, expected_revision=revision, **values
+                )
 
             self.save_from_dialog(self.tr("保存单位"), work)
 
@@ -128,7 +131,9 @@ class OrganisationPage(Page):
             self, self.tr("删除单位"), self.tr("确定删除“%1”吗？").replace("%1", unit.name)
         ):
             return
-        if self.attempt(lambda s: reference.delete_unit(s, unit.id), self.tr("删除单位")):
+        if self.attempt(
+            lambda s: reference.delete_unit(s, unit.id, unit.revision), self.tr("删除单位")
+        ):
             self.refresh()
 
     def add_pairing(self) -> None:

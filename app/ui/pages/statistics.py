@@ -285,7 +285,7 @@ class StatisticsPage(Page):
             return ReportData(report.id, row.unit, form.name, row.period.label, due,
                               sr.status_of(session, report), form.figures,
                               dict(report.values or {}), report.note, writable, message,
-                              hints, reviewable)  # fmt: skip
+                              hints, reviewable, report.revision)  # fmt: skip
 
         return self.run(read, self.tr("打开统计报表"))
 
@@ -298,17 +298,17 @@ class StatisticsPage(Page):
         if data is None:
             self.refresh()
             return
-        report_id, today = data.report_id, self.today()
+        report_id, today, revision = data.report_id, self.today(), data.revision
 
         def save(values: dict) -> None:
             self.save_from_dialog(
                 self.tr("保存统计报表"),
-                lambda s: sr.save_draft(s, report_id, values["values"], values["note"]),
+                lambda s: sr.save_draft(s, report_id, values["values"], values["note"], revision),
             )
 
         def submit(values: dict) -> None:
             def work(s: Session) -> None:
-                sr.save_draft(s, report_id, values["values"], values["note"])
+                sr.save_draft(s, report_id, values["values"], values["note"], revision)
                 sr.submit_report(s, report_id, today)
 
             self.save_from_dialog(self.tr("提交统计报表"), work)

@@ -349,6 +349,7 @@ class SummariesPage(Page):
                 summary.id, row.department, dict(summary.sections or {}),
                 summaries.figures_of(session, summary, today),
                 summaries.candidate_photos(session, summary), chosen, writable, note,
+                revision=summary.revision,
             )  # fmt: skip
 
         return self.run(read, self.tr("打开阶段总结"))
@@ -385,12 +386,12 @@ class SummariesPage(Page):
         if data is None:
             self.refresh()
             return
-        summary_id = data.summary_id
+        summary_id, revision = data.summary_id, data.revision
 
         def save(sections: dict[str, str], photos: list[tuple[int, str]]) -> None:
             self.save_from_dialog(
                 self.tr("保存阶段总结"),
-                lambda s: summaries.save_summary(s, summary_id, sections, photos),
+                lambda s: summaries.save_summary(s, summary_id, sections, photos, revision),
             )
 
         if SummaryDialog(data, self.database.attachments, save, self).exec():
