@@ -20,9 +20,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
-import app.services.audit  # noqa: F401  (registers the audit log's flush listener)
 from app.models import SCHEMA_HEAD
 from app.paths import default_database_path
+from app.services.audit import WRITTEN_HEAD  # importing it registers the audit log's listener
 from app.services.errors import DatabaseError
 from app.services.private_files import create_private_file, private_folder, protect_database_file
 
@@ -175,15 +175,38 @@ def _pragmas_for(url: str) -> Callable[[DBAPIConnection, ConnectionPoolEntry], N
     return set_pragmas
 
 
+# A database server's connections: how long to wait for the server to answer a new connection,
+# and TCP keepalives, so that a server gone from the network (cable pulled, PC switched off) is
+# noticed within about half a minute instead of the system's two hours (libpq's parameters;
+# ignored on a local socket). A value in the URL's query wins.
+SERVER_CONNECT_ARGS: dict[str, int] = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
+
+
 def create_db_engine(url: str) -> Engine:
     """An engine with foreign keys on and, for SQLite, the journal mode of
     :func:`journal_mode_for` (WAL, or the rollback journal where WAL cannot work). Its errors
     never quote the statement's values (``hide_parameters``): they are logged, and values are
-    personal data."""
-    engine = create_engine(url, hide_parameters=True)
-    if engine.dialect.name == "sqlite":
+    personal data.
+
+    On a database server the pool tests each connection before handing it out
+    (``pool_pre_ping``): connections the server dropped (a restart, a network cut, an
+    administrator ending them) are replaced by new ones, so the first action after the server
+    is back works without restarting the program."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, hide_parameters=True)
         event.listen(engine, "connect", _pragmas_for(url))
-    return engine
+        return engine
+    connect_args: dict[str, Any] = {}
+    if parsed.get_driver_name() == "psycopg":
+        connect_args = {k: v for k, v in SERVER_CONNECT_ARGS.items() if k not in parsed.query}
+    return create_engine(url, hide_parameters=True, pool_pre_ping=True, connect_args=connect_args)
 
 
 def current_revision(engine: Engine) -> tuple[str | None, bool]:
@@ -303,6 +326,9 @@ class Database:
     # None: the program itself
     actor: Actor | None = None
     _journal_mode: str | None = field(default=None, repr=False)
+    # the audit log's head after this object's last committed change (services.live): a window
+    # that finds the database's marker equal to it knows the change was its own
+    written_marker: str | None = field(default=None, repr=False)
 
     @property
     def file(self) -> Path | None:
@@ -349,6 +375,8 @@ class Database:
         try:
             yield session
             session.commit()
+            if (written := session.info.get(WRITTEN_HEAD)) is not None:
+                self.written_marker = written
         except BaseException:
             session.rollback()
             raise
