@@ -232,6 +232,7 @@ class MainWindow(QMainWindow):
         self.refreshes = 0  # pages refreshed for other programs' changes (tests, the log)
         self.connection_label = QLabel()
         self.connection_label.setObjectName("connectionLabel")
+        self.connection_label.setContentsMargins(0, 0, 12, 0)
         self.server: str | None = None  # host/database of a server database; None for a file
         status = QStatusBar()
         status.setSizeGripEnabled(False)
