@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from app.models import LedgerEntry
 from app.services import ledger
-from app.services.database import Database, open_database
+from app.services.database import Database, create_db_engine, open_database
 from app.ui.ledger.entry_dialog import EntryDialog
 from app.ui.main_window import MainWindow
 from app.ui.pages.ledger import LedgerPage
@@ -224,6 +225,20 @@ def test_a_dropped_connection_is_explained_in_chinese(postgres_url) -> None:
     assert environment_problem(raised.value) == SERVER_CONNECTION_LOST
     assert "您填写的内容还在，请稍后再点“保存”" in SERVER_CONNECTION_LOST
     connection.close()
+
+
+@needs_server
+def test_a_refused_login_is_not_called_a_lost_connection(postgres_url) -> None:
+    from sqlalchemy.engine import make_url
+
+    from app.services.errors import SERVER_REFUSED_LOGIN, environment_problem
+
+    missing = make_url(postgres_url).set(database="bangjiao_no_such_database")
+    engine = create_db_engine(missing.render_as_string(hide_password=False))
+    with pytest.raises(OperationalError) as raised:
+        engine.connect()
+    assert environment_problem(raised.value) == SERVER_REFUSED_LOGIN
+    engine.dispose()
 
 
 def _libpq(url: str) -> str:

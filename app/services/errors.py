@@ -136,7 +136,7 @@ SERVER_CONNECTION_LOST = (
 )
 SERVER_REFUSED_LOGIN = (
     "数据库服务器拒绝了本程序的连接（用户名、密码或访问权限不对，或数据库不存在），"
-    "刚才的操作没有完成。请请技术人员检查数据库服务器的连接设置。"
+    "刚才的操作没有完成。请联系技术人员检查数据库服务器的连接设置。"
 )
 # SQLSTATE classes and codes of a connection lost or refused: 08 connection exception,
 # 57P01-57P03 the server shutting down, crashed or not yet accepting connections
