@@ -227,6 +227,39 @@ def test_a_dropped_connection_is_explained_in_chinese(postgres_url) -> None:
     connection.close()
 
 
+def test_a_server_that_cannot_be_reached_at_start_is_named_without_its_password(
+    tmp_path,
+) -> None:
+    pytest.importorskip("psycopg")
+    from app.services.errors import DatabaseError
+
+    url = f"postgresql+psycopg://clerk:secret-pw@/bangjiao?host={tmp_path}&port=55444"
+    with pytest.raises(DatabaseError) as raised:
+        open_database(url)  # no server listens in an empty folder
+    message = str(raised.value)
+    assert message.startswith(
+        f"连不上数据库服务器“{tmp_path}/bangjiao”：服务器没有运行，或网络不通。"
+    )
+    assert "secret-pw" not in message
+
+
+def test_a_page_reading_a_server_that_is_gone_is_no_bug(dialogs, tmp_path) -> None:
+    """A page opened or refreshed while the server is unreachable reads it outside the
+    operations path: what escapes the slot is told as the lost connection, not as a bug (no
+    error logged)."""
+    psycopg = pytest.importorskip("psycopg")
+    from app.services.errors import SERVER_CONNECTION_LOST
+    from app.ui.application import _show_uncaught
+
+    engine = create_db_engine(f"postgresql+psycopg://postgres@/bangjiao?host={tmp_path}&port=55444")
+    try:
+        engine.connect()
+    except OperationalError as error:
+        assert isinstance(error.orig, psycopg.OperationalError)
+        _show_uncaught(type(error), error, error.__traceback__)  # as sys.excepthook
+    assert dialogs.texts() == [SERVER_CONNECTION_LOST]
+
+
 @needs_server
 def test_a_refused_login_is_not_called_a_lost_connection(postgres_url) -> None:
     from sqlalchemy.engine import make_url

@@ -440,6 +440,22 @@ HALF_UPGRADED = (
 
 
 def _explain(exc: SQLAlchemyError, where: object) -> str:
+    from app.services.errors import SERVER_REFUSED_LOGIN, server_connection_problem
+
+    server = server_connection_problem(exc)
+    if server is not None:  # a database server: named by host/database, never its password
+        from app.services.live import server_label
+
+        name = server_label(str(where)) or where
+        if server == SERVER_REFUSED_LOGIN:
+            return (
+                f"数据库服务器拒绝了连接“{name}”（用户名、密码或访问权限不对，或数据库不存在）。"
+                "请联系技术人员检查连接设置。"
+            )
+        return (
+            f"连不上数据库服务器“{name}”：服务器没有运行，或网络不通。请稍后再打开程序；"
+            "如果一直连不上，请检查网络，或请技术人员检查数据库服务器。"
+        )
     detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
     if "file is not a database" in detail or "malformed" in detail:
         return f"“{where}”不是大帮教工作台的数据库文件，或文件已损坏。"
