@@ -154,6 +154,34 @@ def test_a_change_seen_while_a_dialog_is_open_waits_for_it_to_close(
     second.close()
 
 
+def test_the_open_todo_panel_lists_what_another_program_made_due(qtbot, gui_app, db_path) -> None:
+    from app.services import inspections
+    from app.services.inspections import FindingInput, InspectionInput
+    from app.services.settings import current_programme
+
+    first, second = open_unlocked(str(db_path)), open_unlocked(str(db_path))
+    window, _page = _window(qtbot, first)
+    panel = window.show_today_panel(date(2018, 12, 28))
+    assert panel is not None
+    before = len(panel.model.rows())
+    with second.session() as s:
+        units = unit_ids(s)
+        inspections.record_inspection(s, InspectionInput(
+            inspection_date=date(2018, 12, 3), inspectors="张三、李四",
+            inspected_unit_id=units["法律援助中心"], programme_id=current_programme(s).id,
+            findings=[FindingInput(text="台账照片不全", rectify=True,
+                                   responsible_unit_id=units["法律援助中心"],
+                                   deadline=date(2018, 12, 20))],
+        ), units["县矫正办"])  # fmt: skip
+    qtbot.waitUntil(lambda: len(panel.model.rows()) == before + 1, timeout=10_000)
+    assert any(i.overdue and i.unit == "法律援助中心" for i in panel.model.rows())
+    assert f"逾期 {sum(i.overdue for i in panel.model.rows())} 项" in panel.summary.text()
+    assert panel.isVisible() and window.today_panel is panel  # refreshed in place
+    panel.close()
+    first.close()
+    second.close()
+
+
 def test_a_sqlite_window_shows_no_connection_indicator(qtbot, gui_app, db_path) -> None:
     window, _page = _window(qtbot, open_unlocked(str(db_path)))
     _polls(qtbot, window, 1)

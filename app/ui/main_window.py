@@ -229,6 +229,7 @@ class MainWindow(QMainWindow):
         self.watcher.polled.connect(self._retry_refresh)
         self.watcher.connection_changed.connect(self._show_connection)
         self.refresh_pending = False  # a change seen while a dialog was open: refresh after it
+        self.todo_day: date | None = None  # the day the 今日待办 panel shows items for
         self.refreshes = 0  # pages refreshed for other programs' changes (tests, the log)
         self.connection_label = QLabel()
         self.connection_label.setObjectName("connectionLabel")
@@ -519,6 +520,7 @@ class MainWindow(QMainWindow):
         panel.dismissed.connect(lambda: self._dismiss_reminders(day))
         panel.destroyed.connect(lambda: setattr(self, "today_panel", None))
         self.today_panel = panel
+        self.todo_day = day
         panel.show()
         return panel
 
@@ -662,6 +664,7 @@ class MainWindow(QMainWindow):
                 with keeping_view_state(page):
                     page.refresh()
             self._refresh_banner()
+            self._refresh_todo()
         except Exception as error:  # the connection dropped meanwhile: the next poll retries
             self.refresh_pending = True
             import logging
@@ -684,6 +687,20 @@ class MainWindow(QMainWindow):
         title, banner = window_titles(context)
         self.setWindowTitle(title)
         self.banner.setText(banner)
+
+    def _refresh_todo(self) -> None:
+        """今日待办, when open, lists what is due now (in place: where it stands, what is
+        selected)."""
+        panel = self.today_panel
+        if panel is None or not panel.isVisible() or self.database is None:
+            return
+        from app.services.reminders import due_soon_days, todo_for_pc
+
+        day = self.todo_day or date.today()
+        with self.database.session() as session:
+            items, days = todo_for_pc(session, day), due_soon_days(session)
+        with keeping_view_state(panel):
+            panel.set_items(items, days)
 
     def closeEvent(self, event) -> None:
         if running_tasks():
