@@ -124,6 +124,32 @@ def test_another_programs_entry_appears_on_the_open_ledger_within_the_poll(
     assert window.refreshes == 1 and page.model.total == 3
 
 
+def test_the_refresh_keeps_a_long_lists_scroll_position_and_selection(
+    qtbot, gui_app, db_path
+) -> None:
+    """205 entries (two pages of the paged list), scrolled to the end, the oldest selected:
+    after another program's entry the list is loaded as far and scrolled as before."""
+    first, second = open_unlocked(str(db_path)), open_unlocked(str(db_path))
+    with second.session() as s:
+        ids = [_entry(s, f"台账 {n}", day=1 + n % 28) for n in range(205)]
+    window, page = _window(qtbot, first)
+    window.resize(1200, 700)
+    bar = page.view.verticalScrollBar()
+    while page.model.canFetchMore():
+        page.model.fetchMore()
+    bar.setValue(bar.maximum())
+    page.view.selectRow(page.model.rowCount() - 1)
+    selected, at = page.selected_entry_id(), bar.value()
+    assert selected in ids and at > 0
+    with second.session() as s:
+        _entry(s, "另一台电脑刚登记的台账", day=28)
+    qtbot.waitUntil(lambda: page.model.total == 206, timeout=10_000)
+    assert page.model.rowCount() == 206  # both pages loaded again
+    assert bar.value() == at and page.selected_entry_id() == selected
+    first.close()
+    second.close()
+
+
 def test_a_change_seen_while_a_dialog_is_open_waits_for_it_to_close(
     qtbot, gui_app, monkeypatch, db_path
 ) -> None:
