@@ -463,6 +463,7 @@ def _note_head(session: Session, connection: Connection) -> None:
     head = connection.info.pop(PENDING_HEAD, None)
     if head is None:
         return
+    session.info[WRITTEN_HEAD] = head  # the marker this session leaves (services.live)
     if not session.info.get(NEW_HEAD):
         copied = _file_head(session)
         if copied is not None and not _on_chain(connection, copied[1]):
@@ -491,6 +492,7 @@ def _on_chain(connection: Connection, head: tuple[int, str] | None) -> bool:
 
 HEAD_FILE_SUFFIX = ".audit-head"
 PENDING_HEAD = "audit.pending_head"  # the head written, not yet copied to the file
+WRITTEN_HEAD = "audit.written_head"  # session.info: the newest head this session wrote
 NEW_HEAD = "audit.new_head"  # session.info: the log was replaced (a restore): copy its head
 
 

@@ -21,9 +21,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
-import app.services.audit  # noqa: F401  (registers the audit log's flush listener)
 from app.models import SCHEMA_HEAD
 from app.paths import default_database_path
+from app.services.audit import WRITTEN_HEAD  # importing it registers the audit log's listener
 from app.services.errors import DatabaseError
 from app.services.private_files import create_private_file, private_folder, protect_database_file
 
@@ -209,19 +209,38 @@ def _pragmas_for(url: str) -> Callable[[DBAPIConnection, ConnectionPoolEntry], N
     return set_pragmas
 
 
+# A database server's connections: how long to wait for the server to answer a new connection,
+# and TCP keepalives, so that a server gone from the network (cable pulled, PC switched off) is
+# noticed within about half a minute instead of the system's two hours (libpq's parameters;
+# ignored on a local socket). A value in the URL's query wins.
+SERVER_CONNECT_ARGS: dict[str, int] = {
+    "connect_timeout": CONNECT_TIMEOUT_S,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
+
+
 def create_db_engine(url: str) -> Engine:
     """An engine with foreign keys on and, for SQLite, the journal mode of
     :func:`journal_mode_for` (WAL, or the rollback journal where WAL cannot work). Its errors
     never quote the statement's values (``hide_parameters``): they are logged, and values are
-    personal data."""
-    arguments: dict[str, Any] = {}
-    if url.startswith("postgresql") and "connect_timeout" not in url:
-        # an unreachable server is told in seconds, not after the system's TCP timeout
-        arguments["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
-    engine = create_engine(url, hide_parameters=True, **arguments)
-    if engine.dialect.name == "sqlite":
+    personal data.
+
+    On a database server the pool tests each connection before handing it out
+    (``pool_pre_ping``): connections the server dropped (a restart, a network cut, an
+    administrator ending them) are replaced by new ones, so the first action after the server
+    is back works without restarting the program."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, hide_parameters=True)
         event.listen(engine, "connect", _pragmas_for(url))
-    return engine
+        return engine
+    connect_args: dict[str, Any] = {}
+    if parsed.get_driver_name() == "psycopg":
+        connect_args = {k: v for k, v in SERVER_CONNECT_ARGS.items() if k not in parsed.query}
+    return create_engine(url, hide_parameters=True, pool_pre_ping=True, connect_args=connect_args)
 
 
 def current_revision(engine: Engine) -> tuple[str | None, bool]:
@@ -341,6 +360,9 @@ class Database:
     # None: the program itself
     actor: Actor | None = None
     _journal_mode: str | None = field(default=None, repr=False)
+    # the audit log's head after this object's last committed change (services.live): a window
+    # that finds the database's marker equal to it knows the change was its own
+    written_marker: str | None = field(default=None, repr=False)
 
     @property
     def file(self) -> Path | None:
@@ -387,6 +409,8 @@ class Database:
         try:
             yield session
             session.commit()
+            if (written := session.info.get(WRITTEN_HEAD)) is not None:
+                self.written_marker = written
         except BaseException as error:
             session.rollback()
             from app.services.concurrency import stale_data
@@ -544,11 +568,24 @@ def explain_server_error(detail: str, url: str) -> str | None:
 
 
 def _explain(exc: SQLAlchemyError, where: object) -> str:
+    from app.services.errors import SERVER_REFUSED_LOGIN, server_connection_problem
+
     detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-    if isinstance(where, str) and is_server_url(where):
+    if isinstance(where, str) and is_server_url(where):  # named by host, never its password
         explained = explain_server_error(str(getattr(exc, "orig", None) or exc), where)
         if explained is not None:
             return explained
+        server = server_connection_problem(exc)
+        if server == SERVER_REFUSED_LOGIN:
+            return (
+                f"数据库服务器 {server_place(where)} 拒绝了连接（用户名、密码或访问权限不对，"
+                "或数据库不存在）。请联系技术人员检查连接设置。"
+            )
+        if server is not None:
+            return (
+                f"连不上数据库服务器 {server_place(where)}：服务器没有运行，或网络不通。"
+                "请稍后再打开程序；如果一直连不上，请检查网络，或请技术人员检查数据库服务器。"
+            )
         return (
             f"无法打开数据库服务器 {server_place(where)} 上的数据库。"
             f"（技术信息：{_without_password(detail)}）"

@@ -126,10 +126,58 @@ def _os_problem(exc: OSError) -> str | None:
     return None
 
 
+# A database server that cannot be reached, or dropped the connection (restarted, shut down,
+# the network cut, an administrator ending the session): the pool reconnects by itself
+# (``database.create_db_engine``), so the clerk only has to try again once it is back.
+SERVER_CONNECTION_LOST = (
+    "与数据库服务器的连接中断了，刚才的操作没有完成。您填写的内容还在，请稍后再点“保存”"
+    "（或再做一次刚才的操作）：服务器恢复后程序会自动重新连接，不必关闭程序。"
+    "如果过几分钟仍连不上，请检查网络，或请技术人员检查数据库服务器。"
+)
+SERVER_REFUSED_LOGIN = (
+    "数据库服务器拒绝了本程序的连接（用户名、密码或访问权限不对，或数据库不存在），"
+    "刚才的操作没有完成。请联系技术人员检查数据库服务器的连接设置。"
+)
+# SQLSTATE classes and codes of a connection lost or refused: 08 connection exception,
+# 57P01-57P03 the server shutting down, crashed or not yet accepting connections
+_CONNECTION_STATES = ("08", "57P01", "57P02", "57P03")
+# libpq's words when the server refuses the login itself (not the connection)
+_LOGIN_REFUSED = ("authentication failed", "pg_hba.conf", "does not exist", "no password")
+
+
+def server_connection_problem(exc: BaseException) -> str | None:
+    """A Chinese explanation when ``exc`` is a database server's connection that dropped or
+    could not be made (psycopg's OperationalError and friends, also wrapped by SQLAlchemy);
+    else None."""
+    import sys
+
+    psycopg = sys.modules.get("psycopg")  # not imported: no server was ever used
+    if psycopg is None:
+        return None
+    for candidate in (exc, getattr(exc, "orig", None), exc.__cause__):
+        if not isinstance(candidate, psycopg.Error):
+            continue
+        state = getattr(candidate, "sqlstate", None) or ""
+        if state.startswith(_CONNECTION_STATES):
+            return SERVER_CONNECTION_LOST
+        if isinstance(candidate, psycopg.OperationalError) and not state:
+            # raised by the client library itself: no connection, or it broke
+            text = str(candidate).lower()
+            if any(words in text for words in _LOGIN_REFUSED):
+                return SERVER_REFUSED_LOGIN
+            return SERVER_CONNECTION_LOST
+        if isinstance(candidate, psycopg.InterfaceError) and "closed" in str(candidate):
+            return SERVER_CONNECTION_LOST
+    return None
+
+
 def environment_problem(exc: BaseException) -> str | None:
     """A Chinese explanation, with what to do, when ``exc`` is a known problem of the PC
-    (database locked, disk full, read-only folder, file in use, permission denied); else None.
+    (database locked, disk full, read-only folder, file in use, permission denied) or of its
+    connection to a database server (see :func:`server_connection_problem`); else None.
     """
+    if (server := server_connection_problem(exc)) is not None:
+        return server
     name = _sqlite_error_name(exc)
     if name is not None:
         return _SQLITE_PROBLEMS.get(name)

@@ -88,12 +88,27 @@ def _qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> N
 def _show_uncaught(
     kind: type[BaseException], value: BaseException, tb: TracebackType | None
 ) -> None:
-    """An exception that escaped a slot: logged (by app.logs' hook) and told to the clerk."""
-    logging.getLogger("bangjiao.ui").error("未处理的程序错误", exc_info=(kind, value, tb))
+    """An exception that escaped a slot: logged (by app.logs' hook) and told to the clerk. A
+    page reading a database server whose connection is gone (opened or refreshed meanwhile) is
+    no bug: the clerk is told so in Chinese (the program reconnects by itself)."""
+    from app.services.errors import server_connection_problem
+
+    problem = server_connection_problem(value)
+    if problem is not None:
+        logging.getLogger("bangjiao.ui").warning(
+            "数据库服务器连接问题：%s", kind.__name__, exc_info=(kind, value, tb)
+        )
+    else:
+        logging.getLogger("bangjiao.ui").error("未处理的程序错误", exc_info=(kind, value, tb))
     if QApplication.instance() is not None and not issubclass(kind, KeyboardInterrupt):
         from app.ui import messages
 
-        messages.show_bug(QApplication.activeWindow(), QApplication.translate("app", "程序错误"))
+        if problem is not None:
+            title = QApplication.translate("app", "数据库连接中断")
+            messages.show_error(QApplication.activeWindow(), title, problem)
+        else:
+            title = QApplication.translate("app", "程序错误")
+            messages.show_bug(QApplication.activeWindow(), title)
 
 
 def set_up_logging() -> Path:

@@ -17,10 +17,12 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QStackedWidget,
+    QStatusBar,
     QVBoxLayout,
     QWidget,
 )
 
+from app.ui.live import DatabaseWatcher, keeping_view_state
 from app.ui.operations import notifier, running_tasks
 from app.ui.pages.placeholder import PlaceholderPage
 
@@ -221,6 +223,23 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.nav.currentRowChanged.connect(self._on_nav)
         notifier().changed.connect(self._on_changed)
+        # other PCs' changes (a shared server or file) and, on a server, the connection
+        self.watcher = DatabaseWatcher(self)
+        self.watcher.changed_elsewhere.connect(self._changed_elsewhere)
+        self.watcher.polled.connect(self._retry_refresh)
+        self.watcher.connection_changed.connect(self._show_connection)
+        self.refresh_pending = False  # a change seen while a dialog was open: refresh after it
+        self.todo_day: date | None = None  # the day the 今日待办 panel shows items for
+        self.refreshes = 0  # pages refreshed for other programs' changes (tests, the log)
+        self.connection_label = QLabel()
+        self.connection_label.setObjectName("connectionLabel")
+        self.connection_label.setContentsMargins(0, 0, 12, 0)
+        self.server: str | None = None  # host/database of a server database; None for a file
+        status = QStatusBar()
+        status.setSizeGripEnabled(False)
+        status.addPermanentWidget(self.connection_label)
+        self.setStatusBar(status)
+        status.hide()
         if database is not None:
             self.attach_database(database, remind=remind)
 
@@ -232,12 +251,18 @@ class MainWindow(QMainWindow):
         tests) the 今日待办 panel follows once the window is up."""
         self.prefetched_home = home
         from app.services.context import load_context
+        from app.services.live import change_marker, server_label
         from app.services.programme import list_programmes
 
         self.database = database
+        self.watcher.watch(database)
         with database.session() as session:
             self.context = load_context(session, self.viewed_programme_id)
             programmes = list_programmes(session)
+            # the pages built now show at least this: a later marker is a later change
+            self.watcher.seen = change_marker(session)
+        self.server = server_label(database.url)
+        self._show_connection(self.watcher.connected)
         from app.ui.pages.home_view import window_titles
 
         title, banner = window_titles(self.context)
@@ -254,7 +279,8 @@ class MainWindow(QMainWindow):
             self.preview = None
         if pending is not None:
             self.go_to(*pending)
-        if remind:
+        if remind:  # the app opening: watch for other programs' changes from now on
+            self.watcher.start()
             QTimer.singleShot(0, lambda: self.show_today_panel())
             QTimer.singleShot(BACKUP_DELAY_MS, lambda: self.start_daily_backup())
         if self._pending_package is not None:
@@ -494,6 +520,7 @@ class MainWindow(QMainWindow):
         panel.dismissed.connect(lambda: self._dismiss_reminders(day))
         panel.destroyed.connect(lambda: setattr(self, "today_panel", None))
         self.today_panel = panel
+        self.todo_day = day
         panel.show()
         return panel
 
@@ -584,6 +611,97 @@ class MainWindow(QMainWindow):
             widget = widget.parentWidget()
         page.refresh()
 
+    def _show_connection(self, connected: bool) -> None:
+        """The status bar's connection indicator, for a database server only: 已连接 host/db,
+        or 连接中断（正在重试） while the polls fail."""
+        status = self.statusBar()
+        if self.server is None:
+            status.hide()
+            return
+        if connected:
+            self.connection_label.setText(_t("已连接 %1").replace("%1", self.server))
+            self.connection_label.setToolTip(_t("数据库服务器：%1").replace("%1", self.server))
+            self.connection_label.setStyleSheet("color: #2e7d32;")
+        else:
+            self.connection_label.setText(_t("连接中断（正在重试）"))
+            self.connection_label.setToolTip(
+                _t("连不上数据库服务器 %1。程序每隔几秒重试一次，连上后自动恢复；"
+                   "其间保存会失败，表单中填写的内容不会丢失。").replace("%1", self.server)
+            )  # fmt: skip
+            self.connection_label.setStyleSheet("color: #c62828; font-weight: bold;")
+        status.show()
+
+    @Slot()
+    def _changed_elsewhere(self) -> None:
+        """Another program changed the database: refresh what is on screen (now, or once the
+        dialog open now is closed)."""
+        self.refresh_pending = True
+        self._retry_refresh()
+
+    @Slot()
+    def _retry_refresh(self) -> None:
+        if self.refresh_pending:
+            self.refresh_for_others()
+
+    def refresh_for_others(self) -> bool:
+        """Refresh the page on screen and the banner for changes made by another program,
+        keeping the tables' selection and scroll position. Put off (False) while a dialog is
+        open (its data are not pulled from under it) or nobody is logged in; the next poll
+        tries again."""
+        from PySide6.QtWidgets import QApplication
+
+        page = self.stack.currentWidget()
+        if (
+            self.database is None
+            or not self.isVisible()
+            or not self.centralWidget().isVisible()  # logged out, or locked while idle
+            or QApplication.activeModalWidget() is not None
+        ):
+            return False
+        self.refresh_pending = False
+        try:
+            if page is not None and page is not self.loading and hasattr(page, "refresh"):
+                with keeping_view_state(page):
+                    page.refresh()
+            self._refresh_banner()
+            self._refresh_todo()
+        except Exception as error:  # the connection dropped meanwhile: the next poll retries
+            self.refresh_pending = True
+            import logging
+
+            logging.getLogger("bangjiao.ui").warning(
+                "刷新其他电脑的修改未完成：%s", type(error).__name__
+            )
+            return False
+        self.refreshes += 1
+        return True
+
+    def _refresh_banner(self) -> None:
+        """The banner and title again (the programme may have been renamed elsewhere)."""
+        from app.services.context import load_context
+        from app.ui.pages.home_view import window_titles
+
+        assert self.database is not None
+        with self.database.session() as session:
+            context = load_context(session, self.viewed_programme_id)
+        title, banner = window_titles(context)
+        self.setWindowTitle(title)
+        self.banner.setText(banner)
+
+    def _refresh_todo(self) -> None:
+        """今日待办, when open, lists what is due now (in place: where it stands, what is
+        selected)."""
+        panel = self.today_panel
+        if panel is None or not panel.isVisible() or self.database is None:
+            return
+        from app.services.reminders import due_soon_days, todo_for_pc
+
+        day = self.todo_day or date.today()
+        with self.database.session() as session:
+            items, days = todo_for_pc(session, day), due_soon_days(session)
+        with keeping_view_state(panel):
+            panel.set_items(items, days)
+
     def closeEvent(self, event) -> None:
         if running_tasks():
             from app.ui.messages import show_error
@@ -595,6 +713,7 @@ class MainWindow(QMainWindow):
             )
             event.ignore()
             return
+        self.watcher.stop()
         if self.database is not None:
             self.database.close()
         super().closeEvent(event)

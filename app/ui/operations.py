@@ -203,16 +203,29 @@ class Operation(Generic[T]):
         notifier().changed.emit(None)  # show what the other clerk saved
         return False, None
 
-    def in_background(self, label: str, total: int = 0, *, quiet: bool = False) -> BackgroundTask:
+    def in_background(
+        self, label: str, total: int = 0, *, quiet: bool = False, watch: bool = False
+    ) -> BackgroundTask:
         """Do the work in a thread as ``work([session,] report)`` with a progress dialog of
         ``total`` steps (0: busy indicator; ``quiet``: none, for work the clerk did not
-        start); returns the running task (its ``finished`` signal fires after the callbacks)."""
-        task = BackgroundTask(self.parent, self.title, label, total, self._call, quiet)
+        start); returns the running task (its ``finished`` signal fires after the callbacks).
+        ``watch``: a read the window repeats by itself (the poll for other PCs' changes):
+        quiet, not counted by :func:`running_tasks` (closing the window or switching users
+        does not wait for it: its owner does) and deleted once finished."""
+        task = BackgroundTask(self.parent, self.title, label, total, self._call, quiet or watch)
         task.succeeded.connect(self._succeeded)
         task.failed.connect(self._failed)
         self.task = task
-        _running.add(task)
-        task.finished.connect(lambda: _running.discard(task))
+        if watch:
+
+            def delete() -> None:
+                task.dialog.deleteLater()
+                task.deleteLater()
+
+            task.finished.connect(delete)
+        else:
+            _running.add(task)
+            task.finished.connect(lambda: _running.discard(task))
         task.start()
         return task
 

@@ -57,17 +57,12 @@ class TodayPanel(QDialog):
         self.setWindowTitle(self.tr("今日待办"))
         self.setModal(False)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        overdue = sum(1 for i in items if i.overdue)
         layout = QVBoxLayout(self)
-        self.summary = QLabel(
-            self.tr("逾期 %1 项（红色），%2 天内到期 %3 项（橙色）。双击一行查看。")
-            .replace("%1", str(overdue)).replace("%2", str(days))
-            .replace("%3", str(len(items) - overdue))
-        )  # fmt: skip
+        self.summary = QLabel()
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         self.model = reminder_model(self)
-        self.model.set_rows(items)
+        self.set_items(items, days)
         self.view = RowTableView(self.model, stretch=2)
         self.view.row_activated.connect(self.open_record.emit)
         layout.addWidget(self.view, 1)
@@ -81,6 +76,16 @@ class TodayPanel(QDialog):
         row.addWidget(self.close_button)
         layout.addLayout(row)
         self.resize(760, 380)
+
+    def set_items(self, items: list[ReminderItem], days: int) -> None:
+        """Show ``items`` (again: another PC changed what is due)."""
+        overdue = sum(1 for i in items if i.overdue)
+        self.summary.setText(
+            self.tr("逾期 %1 项（红色），%2 天内到期 %3 项（橙色）。双击一行查看。")
+            .replace("%1", str(overdue)).replace("%2", str(days))
+            .replace("%3", str(len(items) - overdue))
+        )  # fmt: skip
+        self.model.set_rows(items)
 
     def _dismiss(self) -> None:
         self.dismissed.emit()
