@@ -291,9 +291,7 @@ def test_a_server_that_cannot_be_reached_at_start_is_named_without_its_password(
     with pytest.raises(DatabaseError) as raised:
         open_database(url)  # no server listens in an empty folder
     message = str(raised.value)
-    assert message.startswith(
-        f"连不上数据库服务器“{tmp_path}/bangjiao”：服务器没有运行，或网络不通。"
-    )
+    assert message.startswith(f"连接不上数据库服务器（{tmp_path}:55444）：服务器没有开机")
     assert "secret-pw" not in message
 
 
