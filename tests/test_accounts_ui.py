@@ -282,3 +282,25 @@ def test_a_viewer_double_clicking_an_entry_sees_it_read_only_with_the_number_mas
     assert dialog.subject_id_number.text() == mask_id_number(valid_id_number())
     assert not dialog.photos.isEnabled() or not dialog.kind.isEnabled()
     database.close()
+
+
+def test_idle_lock_leaves_a_closed_window_alone(qtbot, gui_app, db_path, monkeypatch):
+    """A window already closed is not locked (a nested login over nothing, then closing a
+    window that may be gone: seen when a run's earlier windows outlived 15 idle minutes)."""
+    import time
+
+    from app.ui.login import IdleLock
+
+    page = open_page(qtbot, db_path, "settings")
+    window = page.window()
+    database = page.database
+    with database.session() as s:
+        database.actor = accounts.authenticate(s, TEST_USER, TEST_PASSWORD)
+        accounts.set_idle_minutes(s, 1)
+    asked: list[object] = []
+    monkeypatch.setattr(LoginDialog, "exec", lambda dialog: asked.append(dialog) or 0)
+    lock = IdleLock(window, database)
+    window.close()
+    lock.last_input = time.monotonic() - 61
+    lock.check()
+    assert asked == [] and not lock.locked

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -130,8 +131,8 @@ class IdleLock(QObject):
             return idle_minutes(session)
 
     def check(self) -> None:
-        """Lock when idle for longer than the setting."""
-        if self.locked or self.database.actor is None:
+        """Lock when idle for longer than the setting (a closed window is not locked)."""
+        if self.locked or self.database.actor is None or not self._window_shown():
             return
         minutes = self.minutes()
         if minutes and time.monotonic() - self.last_input >= minutes * 60:
@@ -155,7 +156,11 @@ class IdleLock(QObject):
                 if central is not None:
                     central.show()
                 self.last_input = time.monotonic()
-            else:
+            elif self._window_shown():
                 self.window.close()
         finally:
             self.locked = False
+
+    def _window_shown(self) -> bool:
+        """Whether the window still exists and is on screen (not closed or deleted)."""
+        return shiboken6.isValid(self.window) and self.window.isVisible()
