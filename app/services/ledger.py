@@ -47,7 +47,7 @@ from app.models import (
     Unit,
     UnitKind,
 )
-from app.services import audit, period_locks
+from app.services import audit, period_locks, unit_scope
 from app.services.accounts import may, require
 from app.services.attachments import AttachmentStore
 from app.services.dates import DatePurpose, DateRange, range_for
@@ -442,6 +442,7 @@ def delete_entry(session: Session, entry_id: int) -> None:
     require(session, "ledger.edit")
     entry = session.get(LedgerEntry, entry_id)
     if entry is not None:
+        unit_scope.check_own(session, entry.owner_unit_id, "这条台账")
         period_locks.check_open(session, entry.owner_unit_id or 0, entry.entry_date)
         entry.deleted = True
 
@@ -451,6 +452,7 @@ def restore_entry(session: Session, entry_id: int) -> None:
     require(session, "ledger.edit")
     entry = session.get(LedgerEntry, entry_id)
     if entry is not None:
+        unit_scope.check_own(session, entry.owner_unit_id, "这条台账")
         period_locks.check_open(session, entry.owner_unit_id or 0, entry.entry_date)
         entry.deleted = False
 

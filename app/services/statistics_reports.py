@@ -34,7 +34,7 @@ from app.models import (
     Unit,
     UnitKind,
 )
-from app.services import audit
+from app.services import audit, unit_scope
 from app.services.accounts import require
 from app.services.errors import UserError, ValidationError
 from app.services.forms import FormErrors
@@ -698,6 +698,7 @@ def start_report(
     """The unit's report of the form for the period containing ``period_start``, started as
     a draft pre-filled from its ledger if need be."""
     require(session, "statistics.draft")
+    unit_scope.check_own(session, unit_id, "这份统计报表")
     form = report_form(session, programme_id, report_key)
     unit = session.get(Unit, unit_id)
     if unit is None or not form.owes(unit):
@@ -743,6 +744,7 @@ def save_draft(
     a draft again). Every problem is named; nothing is saved."""
     require(session, "statistics.draft")
     report = session.get_one(StatisticsReport, report_id)
+    unit_scope.check_own(session, report.unit_id, "这份统计报表")
     _editable(session, report)
     form = _form_of(session, report)
     errors: dict[str, str] = {}
@@ -769,6 +771,7 @@ def submit_report(session: Session, report_id: int, on: date) -> None:
     day)."""
     require(session, "statistics.submit")
     report = session.get_one(StatisticsReport, report_id)
+    unit_scope.check_own(session, report.unit_id, "这份统计报表")
     _editable(session, report)
     form = _form_of(session, report)
     missing = missing_values(form, report.values or {})
