@@ -46,6 +46,11 @@ IDLE_KEY = "accounts.idle_minutes"
 DEFAULT_IDLE_MINUTES = 15
 BAD_LOGIN = "用户名或密码不正确。"
 READING_PERMISSIONS = frozenset({"read", "audit.read"})  # a role with only these writes nothing
+# what only the database's own unit does: a user of another unit sharing the database (a
+# department on the county's server) never holds these, whatever their role
+DATABASE_PERMISSIONS = frozenset(
+    {"users.manage", "settings.manage", "backup.run", "reference.edit"}
+)
 
 PERMISSION_NAMES = {
     "read": "查看",
@@ -134,6 +139,8 @@ def actor_for(user: User, unit_name: str = "") -> Actor:
     the account names one: ``unit_name`` is that unit's name)."""
     role = roles().get(user.role)
     permissions = role.permissions if role else frozenset({"read"})
+    if user.unit_uuid:
+        permissions = permissions - DATABASE_PERMISSIONS
     return Actor(user.id, user.name, user.display_name or user.name, user.role, permissions,
                  user.unit_uuid or None, unit_name if user.unit_uuid else "")  # fmt: skip
 
@@ -165,9 +172,7 @@ def find_unit_uuid(session: Session, name: str) -> str | None:
     name = name.strip()
     if not name or name == OWN_UNIT:
         return None
-    unit = session.scalar(
-        select(Unit).where(Unit.deleted.is_(False), Unit.name == name)
-    )
+    unit = session.scalar(select(Unit).where(Unit.deleted.is_(False), Unit.name == name))
     if unit is None:
         raise ValidationError(f"没有单位“{name}”。", "unit")
     return unit.uuid
@@ -192,6 +197,10 @@ def require(session: Session, permission: str) -> None:
     if actor is None or actor.may(permission):
         return
     what = PERMISSION_NAMES.get(permission, permission)
+    if actor.unit_uuid and permission in DATABASE_PERMISSIONS:
+        raise UserError(
+            f"{what}由本库单位的用户办理，{actor.unit_name or '其他单位'}的用户不能办理。"
+        )
     raise UserError(f"当前用户（角色：{actor.role}）无权{what}。请由有此权限的用户登录后办理。")
 
 
@@ -372,12 +381,14 @@ def add_user(
     session.add(user)
     session.flush()
     _set_password(session, user, password)
-    _audit(session, "create", f"新增用户 {user.name}（{user.role}{_unit_note(session, user)}）", user)
+    _audit(
+        session, "create", f"新增用户 {user.name}（{user.role}{_unit_note(session, user)}）", user
+    )
     return user
 
 
 def _unit_note(session: Session, user: User) -> str:
-    """"，所属单位：…" for an account of another unit than the database's, else ""."""
+    """ "，所属单位：…" for an account of another unit than the database's, else ""."""
     unit = user_unit(session, user) if user.unit_uuid else None
     return f"，所属单位：{unit.name}" if unit is not None else ""
 

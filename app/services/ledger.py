@@ -54,7 +54,7 @@ from app.services.dates import DatePurpose, DateRange, range_for
 from app.services.errors import ValidationError
 from app.services.forms import FieldDef, FormErrors, clean_values, parse_date_text, parse_fields
 from app.services.idcard import mask_id_number
-from app.services.settings import local_unit
+from app.services.settings import for_another_unit, local_unit
 from app.services.subjects import SubjectInput, check_subject_input, find_or_create_subject
 from app.services.verification import verifications
 
@@ -314,6 +314,8 @@ def save_entry(
     existing = session.get(LedgerEntry, entry_id) if entry_id is not None else None
     if entry_id is not None and existing is None:
         raise ValidationError("该台账已不存在。")
+    if existing is not None:
+        unit_scope.check_own(session, existing.owner_unit_id, "这条台账")
     unit = session.get(Unit, data.unit_id) if data.unit_id is not None else None
     if unit is None or unit.deleted:
         errors["unit"] = "请选择填报单位。"
@@ -327,7 +329,9 @@ def save_entry(
         here = local_unit(session)
         if here is not None and here.kind not in ENTERS_FOR_OTHER_UNITS and unit.id != here.id:
             errors["unit"] = (
-                f"本机是{here.name}的电脑，只能登记{here.name}的台账（其他单位的台账在其电脑上登记，再用数据包报送）。"
+                f"当前用户属于{here.name}，只能登记{here.name}的台账。"
+                if for_another_unit(session)
+                else f"本机是{here.name}的电脑，只能登记{here.name}的台账（其他单位的台账在其电脑上登记，再用数据包报送）。"
             )
         elif existing is None and unit.kind not in LEDGER_UNIT_KINDS:
             errors["unit"] = NOT_A_LEDGER_UNIT.format(name=unit.name, what="填报单位")

@@ -145,7 +145,7 @@ def _county_unlocking(session: Session, permission: str, what: str) -> Unit:
     require(session, permission)
     here = local_unit(session)
     if here is None or here.kind != UnitKind.COUNTY_OFFICE:
-        raise UserError(f"{what}由县矫正办解锁，本机不能解锁。")
+        raise UserError(f"{what}由县矫正办解锁，{here.name if here else '本机'}不能解锁。")
     return here
 
 

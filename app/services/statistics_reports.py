@@ -791,7 +791,7 @@ def submit_report(session: Session, report_id: int, on: date) -> None:
 def _county(session: Session) -> Unit:
     here = local_unit(session)
     if here is None or here.kind != UnitKind.COUNTY_OFFICE:
-        raise UserError("统计报表由县矫正办受理、退回，本机不能办理。")
+        raise UserError(f"统计报表由县矫正办受理、退回，{here.name if here else '本机'}不能办理。")
     return here
 
 

@@ -81,7 +81,7 @@ def mark_entry(
     require(session, "ledger.verify")
     here = local_unit(session)
     if here is None or here.kind != UnitKind.COUNTY_OFFICE:
-        raise UserError("台账由县矫正办核实，本机不能标记核实结果。")
+        raise UserError(f"台账由县矫正办核实，{here.name if here else '本机'}不能标记核实结果。")
     try:
         status = VerificationStatus(status)
     except ValueError:
