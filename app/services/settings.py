@@ -56,6 +56,15 @@ def for_another_unit(session: Session) -> bool:
     return value is not None and value != get_setting(session, LOCAL_UNIT)
 
 
+def acting_label(session: Session) -> str:
+    """Who is refused, in a message: 本机 on a unit's own PC, the unit's name for a user of
+    another unit sharing the database (where 本机 would name the county)."""
+    if for_another_unit(session):
+        unit = local_unit(session)
+        return unit.name if unit else "本机"
+    return "本机"
+
+
 def require_database_unit(session: Session, what: str = "数据交换") -> None:
     """Refuse (before anything is written) what only the database's own unit does — the
     exchange of packages, keys and credentials, made as that unit — to a user of another

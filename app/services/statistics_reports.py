@@ -38,7 +38,7 @@ from app.services import audit, unit_scope
 from app.services.accounts import require
 from app.services.errors import UserError, ValidationError
 from app.services.forms import FormErrors
-from app.services.settings import local_unit
+from app.services.settings import acting_label, local_unit
 from app.services.statistics_table import (
     FigureColumn,
     StatisticsRow,
@@ -791,7 +791,7 @@ def submit_report(session: Session, report_id: int, on: date) -> None:
 def _county(session: Session) -> Unit:
     here = local_unit(session)
     if here is None or here.kind != UnitKind.COUNTY_OFFICE:
-        raise UserError(f"统计报表由县矫正办受理、退回，{here.name if here else '本机'}不能办理。")
+        raise UserError(f"统计报表由县矫正办受理、退回，{acting_label(session)}不能办理。")
     return here
 
 
