@@ -59,14 +59,14 @@ def _backup(args: argparse.Namespace, open_existing) -> int:
     from app.services.backup.container import MasterKey, check_password
     from app.services.backup.schedule import PASSWORD_ENV, backup_name, record, stored_key
     from app.services.backup.schedule import success_text as describe
-    from app.services.settings import local_unit
+    from app.services.settings import database_unit
 
     database = open_existing(args.db)
     try:
         with database.session() as session:
             require(session, "backup.run")
             stored = stored_key(session)
-            unit = local_unit(session)
+            unit = database_unit(session)
         password = _env_password()
         if password is not None:
             check_password(password)

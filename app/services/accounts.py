@@ -166,6 +166,17 @@ def _unit_choice(session: Session, unit_uuid: str | None) -> str | None:
     return unit.uuid
 
 
+def unit_choices(session: Session) -> list[tuple[str, str | None]]:
+    """The 所属单位 an account may get, as (label, unit uuid): 本库单位 (the database's own,
+    None) first, then every other unit in the template's order."""
+    own = settings.database_unit(session)
+    label = f"{OWN_UNIT}（{own.name}）" if own is not None else OWN_UNIT
+    others = session.scalars(
+        select(Unit).where(Unit.deleted.is_(False)).order_by(Unit.sort_order, Unit.name)
+    )
+    return [(label, None)] + [(u.name, u.uuid) for u in others if own is None or u.id != own.id]
+
+
 def find_unit_uuid(session: Session, name: str) -> str | None:
     """The uuid of the unit called ``name`` ("" or 本库单位: None),
     refused in Chinese when no unit has it."""
@@ -408,10 +419,10 @@ def edit_user(
     if unit_uuid is not False:
         chosen = _unit_choice(session, unit_uuid if isinstance(unit_uuid, str) else None)
         if chosen != user.unit_uuid:
-            before = _unit_label(session, user)
+            before = unit_label(session, user)
             user.unit_uuid = chosen
             _audit(session, "change", f"{user.name} 的所属单位：{before} → "
-                                      f"{_unit_label(session, user)}", user)  # fmt: skip
+                                      f"{unit_label(session, user)}", user)  # fmt: skip
     if role is not None and role != user.role:
         _check_role(role)
         if user.role == ADMIN and user.active and _active_admins(session) <= 1:
@@ -424,7 +435,8 @@ def edit_user(
     return user
 
 
-def _unit_label(session: Session, user: User) -> str:
+def unit_label(session: Session, user: User) -> str:
+    """The unit an account works for, as 用户管理 shows it (本库单位 for the database's own)."""
     unit = user_unit(session, user) if user.unit_uuid else None
     return unit.name if unit is not None else OWN_UNIT
 
