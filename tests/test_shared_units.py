@@ -257,3 +257,63 @@ def test_a_user_whose_unit_is_gone_cannot_log_in(shared) -> None:
         s.scalars(select(Unit).where(Unit.name == AID)).one().deleted = True
     with pytest.raises(UserError, match="所属单位已不存在"), shared.aid.session() as s:
         accounts.authenticate(s, "aid", PASSWORD)
+
+
+def test_any_write_of_another_units_record_is_refused_at_flush(shared: Shared) -> None:
+    """Services that take the unit from their caller (例会, 督查) or a change made through the
+    ORM directly meet the same rule at flush: a department's user writes only its unit's
+    records."""
+    from app.models import LedgerEntry
+    from app.services import meetings
+    from app.services.meetings import MeetingInput
+
+    w = shared
+    county_id = w.units["县矫正办"]
+    with w.county.session() as s:
+        meeting_id = meetings.save_meeting(
+            s,
+            None,
+            MeetingInput(
+                programme_id=w.programme_id, meeting_date=date(2018, 7, 10), chair="王科长"
+            ),
+            county_id,
+            date(2018, 7, 10),
+        ).id
+        entry_id = ledger.save_entry(s, w.county.attachments, None, _entry(w, OTHER, "基层科"))
+    before = snapshot(w.aid)
+    # the page passes its unit; a caller claiming the county's is refused all the same
+    _refused(w.aid, "属于县矫正办，法律援助中心的用户只能修改本单位的记录",
+             lambda s: meetings.delete_meeting(s, meeting_id, county_id))  # fmt: skip
+
+    def retitle(s: Any) -> None:
+        s.get(LedgerEntry, entry_id).title = "改别人的"
+        s.flush()
+
+    _refused(w.aid, "属于基层科", retitle)
+    assert snapshot(w.aid) == before
+    with w.aid.session() as s:  # its own meeting: as on its own PC
+        own = meetings.save_meeting(
+            s,
+            None,
+            MeetingInput(
+                programme_id=w.programme_id, meeting_date=date(2018, 7, 11), chair="李主任"
+            ),
+            w.units[AID],
+            date(2018, 7, 11),
+        )
+        meetings.delete_meeting(s, own.id, w.units[AID])
+
+
+def test_a_department_sees_only_its_own_ledger_on_the_shared_database(shared: Shared) -> None:
+    w = shared
+    with w.county.session() as s:
+        other_id = ledger.save_entry(s, w.county.attachments, None, _entry(w, OTHER, "基层科"))
+        ledger.save_entry(s, w.county.attachments, None, _entry(w, AID, "法援的"))
+    everything = ledger.LedgerFilter()
+    with w.county.session() as s:
+        assert sorted(r.title for r in ledger.list_entries(s, everything)) == ["基层科", "法援的"]
+    with w.aid.session() as s:
+        assert [r.title for r in ledger.list_entries(s, everything)] == ["法援的"]
+        assert ledger.count_entries(s, everything) == 1
+        with pytest.raises(UserError, match="属于基层科，法律援助中心的用户只能查看本单位的"):
+            ledger.get_entry(s, other_id)

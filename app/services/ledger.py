@@ -466,6 +466,7 @@ def get_entry(session: Session, entry_id: int) -> EntryDetail:
     entry = session.get(LedgerEntry, entry_id)
     if entry is None:
         raise ValidationError("该台账已不存在。")
+    unit_scope.check_sees(session, entry.owner_unit_id, "这条台账")
     subject = None
     if entry.subject is not None:
         s = entry.subject
@@ -524,6 +525,9 @@ def _filtered(query: Select[*_Ts], flt: LedgerFilter, session: Session) -> Selec
     conditions: list[ColumnElement[bool]] = []
     if not flt.include_deleted:
         conditions.append(LedgerEntry.deleted.is_(False))
+    seen = unit_scope.seen_unit_id(session)  # a department's user on a shared database
+    if seen is not None:
+        conditions.append(LedgerEntry.owner_unit_id == seen)
     if flt.unit_id is not None:
         conditions.append(LedgerEntry.owner_unit_id == flt.unit_id)
     if flt.kind_id is not None:
