@@ -510,8 +510,8 @@ class UsersDialog(QDialog):
         row.addStretch(1)
         row.addWidget(close)
         change = QHBoxLayout()  # the role and the unit of the selected account
-        for widget in (self.role, self.set_role, self.unit, self.set_unit):
-            change.addWidget(widget)
+        for control in (self.role, self.set_role, self.unit, self.set_unit):
+            change.addWidget(control)
         change.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
