@@ -69,7 +69,7 @@ def test_users_dialog_gives_a_user_a_unit_and_changes_it(qtbot, gui_app, databas
 
 
 def test_the_window_of_a_departments_user_names_the_unit_and_the_database(
-    qtbot, gui_app, db_path
+    qtbot, gui_app, dialogs, db_path
 ) -> None:
     from app.ui.main_window import MainWindow
     from tests import helpers
@@ -90,6 +90,15 @@ def test_the_window_of_a_departments_user_names_the_unit_and_the_database(
     ledger = window.open_section("ledger")
     assert ledger.context.local_unit_name == "法律援助中心"
     _shot(window, "pg19-pgunits-department-window.png")
+    home = window.open_section("home")
+    assert "登录单位：法律援助中心（县矫正办的数据库）" in home.summary.text()
+    exchange = window.open_section("exchange")
+    for button in (exchange.export_button, exchange.import_file_button, exchange.resolve_button):
+        assert not button.isEnabled()
+        assert "以本库单位（县矫正办）的名义办理" in button.toolTip()
+    qtbot.mouseClick(exchange.export_button, Qt.MouseButton.LeftButton)
+    assert not dialogs.shown  # a disabled button opens nothing
+    _shot(window, "pg19-pgunits-department-exchange.png")
 
 
 def test_users_add_on_the_command_line_takes_a_unit(db_path, monkeypatch, capsys) -> None:
