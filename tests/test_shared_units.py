@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import AuditEntry, Base, LocalEdit, ReviewDecision, StatisticsDecision, User
-from app.services import accounts, ledger, period_locks, summaries, verification
+from app.services import accounts, dashboard, ledger, period_locks, summaries, verification
 from app.services import statistics_reports as sr
 from app.services.database import Database, open_database
 from app.services.errors import UserError
@@ -317,3 +317,5 @@ def test_a_department_sees_only_its_own_ledger_on_the_shared_database(shared: Sh
         assert ledger.count_entries(s, everything) == 1
         with pytest.raises(UserError, match="属于基层科，法律援助中心的用户只能查看本单位的"):
             ledger.get_entry(s, other_id)
+        latest = dashboard.latest_entries(s, date(2018, 12, 31))  # 首页's 最新台账
+        assert [e.title for e in latest] == ["法援的"]

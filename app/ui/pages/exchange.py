@@ -303,7 +303,9 @@ class ExchangePage(Page):
     def _forbid_exchange(self, own: str) -> None:
         """Packages, keys, credentials and conflicts are the database's own unit's: disabled
         for a user of another unit, saying why (the services refuse them too)."""
-        why = self.tr("数据交换以本库单位（%1）的名义办理，请由%1的用户登录后办理。").replace("%1", own)
+        why = self.tr("数据交换以本库单位（%1）的名义办理，请由%1的用户登录后办理。").replace(
+            "%1", own
+        )
         for control in (*self.package_buttons, self.credential_button, self.rotate_button,
                         self.confirm_keys_button, self.join_button, self.resolve_button):  # fmt: skip
             self.forbidden[control] = why
