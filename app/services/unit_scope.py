@@ -1,8 +1,9 @@
-"""Whose records the acting unit may write. On a unit's own PC the unit is the database's; on
-the county's shared server it is the logged-in user's (``settings.local_unit``), so the same
-rules hold when several units work in one database: a unit other than the county (or the city
-office), which keep others' records, writes only its own records, and the county's own
-decisions (核实, 受理, 采用, 解锁) stay the county's."""
+"""Whose records the acting unit may write when several units share one database (the county's
+server): the acting unit is the logged-in user's (``settings.local_unit``). A unit other than
+the county (or the city office), which keep others' records, writes only its own records, as
+its own PC's packages carry only those (``sync.rights``), and the county's own decisions
+(核实, 受理, 采用, 解锁) stay the county's. A unit's own PC (no user of another unit) is left
+exactly as before."""
 
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ KEEPS_OTHERS = frozenset({UnitKind.COUNTY_OFFICE, UnitKind.CITY_OFFICE})
 def check_own(session: Session, owner_unit_id: int | None, what: str) -> None:
     """Refuse (UserError, before anything is written) to write ``what`` (e.g. 「这条台账」) of
     the unit ``owner_unit_id`` unless the acting unit is that unit or keeps others' records.
-    Without a unit set up (a fresh database, the program itself) nothing is refused."""
+    Only for a user of another unit than the database's (a shared database): a unit's own PC
+    works exactly as before (its packages carry only its own records, ``sync.rights``)."""
+    if not for_another_unit(session):
+        return
     here = local_unit(session)
     if here is None or owner_unit_id is None or owner_unit_id == here.id:
         return
@@ -58,9 +62,10 @@ def check_sees(session: Session, owner_unit_id: int | None, what: str) -> None:
 
 def county_deciding(session: Session, what: str) -> Unit | None:
     """The county office deciding ``what`` (e.g. 「阶段总结由县矫正办采用、退回」); any other
-    acting unit is refused. None without a unit set up (as before units were checked)."""
+    acting unit sharing the database is refused. None without a unit set up; a unit's own PC
+    is left as before (what it decides there never travels: ``sync.rights``)."""
     here = local_unit(session)
-    if here is not None and here.kind != UnitKind.COUNTY_OFFICE:
+    if here is not None and here.kind != UnitKind.COUNTY_OFFICE and for_another_unit(session):
         raise UserError(f"{what}，{here.name}不能办理。")
     return here
 
