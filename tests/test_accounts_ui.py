@@ -112,7 +112,7 @@ def test_users_dialog_adds_a_user_changes_a_role_and_keeps_the_last_admin(qtbot,
     users.table.selectRow(admin_row)
     qtbot.mouseClick(users.toggle, Qt.MouseButton.LeftButton)
     assert "最后一位" in users.error.text()
-    assert users.table.item(admin_row, 3).text() == "在用"
+    assert users.table.item(admin_row, 4).text() == "在用"
     _shot(users, "acct-users.png")
 
 

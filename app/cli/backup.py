@@ -65,7 +65,7 @@ def _backup(args: argparse.Namespace, open_existing) -> int:
     from app.services.backup.container import MasterKey, check_password
     from app.services.backup.schedule import PASSWORD_ENV, backup_name, record, stored_key
     from app.services.backup.schedule import success_text as describe
-    from app.services.settings import local_unit
+    from app.services.settings import database_unit
 
     _database_file(args.db)  # a server database: said before anything is opened
     database = open_existing(args.db)
@@ -73,7 +73,7 @@ def _backup(args: argparse.Namespace, open_existing) -> int:
         with database.session() as session:
             require(session, "backup.run")
             stored = stored_key(session)
-            unit = local_unit(session)
+            unit = database_unit(session)
         password = _env_password()
         if password is not None:
             check_password(password)

@@ -26,6 +26,8 @@ def add_parsers(commands, make_parser) -> None:
         "--role", required=True, metavar="角色", help="如 填报员、负责人、查看、管理员"
     )
     add.add_argument("--display", default="", metavar="姓名")
+    add.add_argument("--unit", default="", metavar="所属单位",
+                     help="几个单位共用一个数据库时用户所属的单位（单位名称）；不写即本库单位")  # fmt: skip
     reset = make_parser("reset-password", actions, help="重设某用户的密码",
                         description=f"重设密码；新密码取自环境变量 {NEW_PASSWORD_VARIABLE}，或在终端输入。")  # fmt: skip
     reset.add_argument("--name", required=True, metavar="用户名")
@@ -57,11 +59,16 @@ def handle(args: argparse.Namespace, open_existing) -> int:
             if args.users_command == "list":
                 for user in accounts.list_users(session):
                     state = "在用" if user.active else "已停用"
-                    print(f"{user.name}\t{user.display_name}\t{user.role}\t{state}")
+                    unit = f"\t{accounts.unit_label(session, user)}" if user.unit_uuid else ""
+                    print(f"{user.name}\t{user.display_name}\t{user.role}\t{state}{unit}")
                 return 0
             if args.users_command == "add":
-                accounts.add_user(session, args.name, _new_password(), args.role, args.display)
-                print(f"已添加用户：{args.name.strip()}（{args.role}）")
+                unit_uuid = accounts.find_unit_uuid(session, args.unit)
+                user = accounts.add_user(session, args.name, _new_password(), args.role,
+                                         args.display, unit_uuid=unit_uuid)  # fmt: skip
+                print(
+                    f"已添加用户：{user.name}（{user.role}，所属单位：{accounts.unit_label(session, user)}）"
+                )
                 return 0
             found = accounts.find_user(session, args.name)
             if found is None:

@@ -20,7 +20,7 @@ from sqlalchemy import (
     inspect,
     text,
 )
-from sqlalchemy.orm import Mapped, Mapper, mapped_column
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, object_session
 
 from app.models._enum import enum_column_type
 from app.models.base import Base, SyncedRecord, utcnow
@@ -98,10 +98,26 @@ _LOCAL_UNIT_ID = text(
     "SELECT units.id FROM units JOIN local_settings ON local_settings.value = units.uuid "
     "WHERE local_settings.key = 'local_unit_uuid'"
 )
-_REMEMBER_EDIT = text(  # ON CONFLICT DO NOTHING: SQLite's and PostgreSQL's INSERT OR IGNORE
+_UNIT_ID = text("SELECT units.id FROM units WHERE units.uuid = :uuid")
+# ON CONFLICT DO NOTHING: SQLite (3.24+) and PostgreSQL alike (INSERT OR IGNORE is SQLite's)
+_REMEMBER_EDIT = text(
     "INSERT INTO local_edits (table_name, record_uuid, base_revision) "
     "VALUES (:table_name, :record_uuid, :base_revision) ON CONFLICT DO NOTHING"
 )
+
+
+def _acting_unit_id(connection: Connection, target: SyncedRecord) -> int | None:
+    """The id of the unit the change is made for: the acting user's unit when their account
+    names one (several units sharing a server database, as ``settings.local_unit`` answers),
+    else the database's own unit."""
+    session = object_session(target)
+    unit_uuid = getattr(session.info.get("actor"), "unit_uuid", None) if session else None
+    found = (
+        connection.scalar(_UNIT_ID, {"uuid": unit_uuid})
+        if unit_uuid
+        else connection.scalar(_LOCAL_UNIT_ID)
+    )
+    return int(found) if found is not None else None
 
 
 @event.listens_for(SyncedRecord, "before_update", propagate=True)
@@ -109,11 +125,13 @@ def _remember_local_edit(
     _mapper: Mapper[Any], connection: Connection, target: SyncedRecord
 ) -> None:
     """A change made here to a record another unit owns is remembered with the revision it
-    started from, so the next version from the owner is recognised as a conflict."""
+    started from, so the next version from the owner is recognised as a conflict. "Another
+    unit" is another than the acting user's: a department's clerk editing the department's
+    own record on the county's shared server is its owner, not a local edit of the county."""
     history = inspect(target).attrs.revision.history
     if not history.has_changes() or not history.deleted or target.owner_unit_id is None:
         return
-    if connection.scalar(_LOCAL_UNIT_ID) in (None, target.owner_unit_id):
+    if _acting_unit_id(connection, target) in (None, target.owner_unit_id):
         return
     connection.execute(
         _REMEMBER_EDIT,

@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import LocalSetting, User
+from app.models import LocalSetting, Unit, User
 from app.paths import RESOURCES_DIR
-from app.services import vault
+from app.services import settings, vault
 from app.services.datafiles import data_folders, find_data_file, read_toml
 from app.services.errors import UserError, ValidationError
 from app.services.passwords import (
@@ -37,6 +37,7 @@ from app.services.passwords import (
 ROLES_FILE = "roles.toml"
 RESOURCES = RESOURCES_DIR
 ADMIN = "管理员"
+OWN_UNIT = "本库单位"  # a user without a unit of their own: the database's unit
 MAX_ATTEMPTS = 5
 LOCK_MINUTES = 5
 MIN_PASSWORD = 8
@@ -45,6 +46,11 @@ IDLE_KEY = "accounts.idle_minutes"
 DEFAULT_IDLE_MINUTES = 15
 BAD_LOGIN = "用户名或密码不正确。"
 READING_PERMISSIONS = frozenset({"read", "audit.read"})  # a role with only these writes nothing
+# what only the database's own unit does: a user of another unit sharing the database (a
+# department on the county's server) never holds these, whatever their role
+DATABASE_PERMISSIONS = frozenset(
+    {"users.manage", "settings.manage", "backup.run", "reference.edit"}
+)
 
 PERMISSION_NAMES = {
     "read": "查看",
@@ -82,6 +88,10 @@ class Actor:
     display_name: str
     role: str
     permissions: frozenset[str]
+    # the unit the user works for when it is not the database's own (several units sharing a
+    # server database): ``settings.local_unit`` answers it; "" / None: the database's unit
+    unit_uuid: str | None = None
+    unit_name: str = ""
 
     def may(self, permission: str) -> bool:
         """Whether this user's role grants ``permission``."""
@@ -124,11 +134,59 @@ def roles() -> dict[str, Role]:
     return _roles_from(path, path.stat().st_mtime)
 
 
-def actor_for(user: User) -> Actor:
-    """The :class:`Actor` of ``user`` with its role's current permissions."""
+def actor_for(user: User, unit_name: str = "") -> Actor:
+    """The :class:`Actor` of ``user`` with its role's current permissions (and its unit, when
+    the account names one: ``unit_name`` is that unit's name)."""
     role = roles().get(user.role)
     permissions = role.permissions if role else frozenset({"read"})
-    return Actor(user.id, user.name, user.display_name or user.name, user.role, permissions)
+    if user.unit_uuid:
+        permissions = permissions - DATABASE_PERMISSIONS
+    return Actor(user.id, user.name, user.display_name or user.name, user.role, permissions,
+                 user.unit_uuid or None, unit_name if user.unit_uuid else "")  # fmt: skip
+
+
+def user_unit(session: Session, user: User) -> Unit | None:
+    """The unit ``user`` works for: their account's, else the database's own."""
+    if user.unit_uuid:
+        return session.scalar(select(Unit).where(Unit.uuid == user.unit_uuid))
+    return settings.database_unit(session)
+
+
+def _unit_choice(session: Session, unit_uuid: str | None) -> str | None:
+    """``unit_uuid`` checked: None (or the database's own unit) is stored as None, so that the
+    account follows the database's unit; another unit must exist and not be deleted."""
+    if not unit_uuid:
+        return None
+    own = settings.database_unit(session)
+    if own is not None and own.uuid == unit_uuid:
+        return None
+    unit = session.scalar(select(Unit).where(Unit.uuid == unit_uuid, Unit.deleted.is_(False)))
+    if unit is None:
+        raise ValidationError("没有这个单位。", "unit")
+    return unit.uuid
+
+
+def unit_choices(session: Session) -> list[tuple[str, str | None]]:
+    """The 所属单位 an account may get, as (label, unit uuid): 本库单位 (the database's own,
+    None) first, then every other unit in the template's order."""
+    own = settings.database_unit(session)
+    label = f"{OWN_UNIT}（{own.name}）" if own is not None else OWN_UNIT
+    others = session.scalars(
+        select(Unit).where(Unit.deleted.is_(False)).order_by(Unit.sort_order, Unit.name)
+    )
+    return [(label, None)] + [(u.name, u.uuid) for u in others if own is None or u.id != own.id]
+
+
+def find_unit_uuid(session: Session, name: str) -> str | None:
+    """The uuid of the unit called ``name`` ("" or 本库单位: None),
+    refused in Chinese when no unit has it."""
+    name = name.strip()
+    if not name or name == OWN_UNIT:
+        return None
+    unit = session.scalar(select(Unit).where(Unit.deleted.is_(False), Unit.name == name))
+    if unit is None:
+        raise ValidationError(f"没有单位“{name}”。", "unit")
+    return unit.uuid
 
 
 def current_actor(session: Session) -> Actor | None:
@@ -150,6 +208,10 @@ def require(session: Session, permission: str) -> None:
     if actor is None or actor.may(permission):
         return
     what = PERMISSION_NAMES.get(permission, permission)
+    if actor.unit_uuid and permission in DATABASE_PERMISSIONS:
+        raise UserError(
+            f"{what}由本库单位的用户办理，{actor.unit_name or '其他单位'}的用户不能办理。"
+        )
     raise UserError(f"当前用户（角色：{actor.role}）无权{what}。请由有此权限的用户登录后办理。")
 
 
@@ -308,13 +370,15 @@ def add_user(
     display_name: str = "",
     *,
     check: bool = True,
+    unit_uuid: str | None = None,
 ) -> User:
-    """Add an account (管理员 only)."""
+    """Add an account (管理员 only), working for ``unit_uuid`` (None: the database's unit)."""
     if check:
         require(session, "users.manage")
     name = _check_name(session, name)
     check_password(password)
     _check_role(role)
+    unit_uuid = _unit_choice(session, unit_uuid)
     user = User(
         name=name,
         name_key=_key(name),
@@ -323,20 +387,42 @@ def add_user(
         password_hash="",
         failed_attempts=0,
         active=True,
+        unit_uuid=unit_uuid,
     )
     session.add(user)
     session.flush()
     _set_password(session, user, password)
-    _audit(session, "create", f"新增用户 {user.name}（{user.role}）", user)
+    _audit(
+        session, "create", f"新增用户 {user.name}（{user.role}{_unit_note(session, user)}）", user
+    )
     return user
 
 
+def _unit_note(session: Session, user: User) -> str:
+    """ "，所属单位：…" for an account of another unit than the database's, else ""."""
+    unit = user_unit(session, user) if user.unit_uuid else None
+    return f"，所属单位：{unit.name}" if unit is not None else ""
+
+
 def edit_user(
-    session: Session, user_id: int, *, display_name: str | None = None, role: str | None = None
+    session: Session,
+    user_id: int,
+    *,
+    display_name: str | None = None,
+    role: str | None = None,
+    unit_uuid: str | bool | None = False,
 ) -> User:
-    """Change an account's display name or role (管理员 only); the last active 管理员 keeps it."""
+    """Change an account's display name, role or unit (``unit_uuid``: None is the database's
+    unit, False leaves it) (管理员 only); the last active 管理员 keeps the role."""
     require(session, "users.manage")
     user = _user(session, user_id)
+    if unit_uuid is not False:
+        chosen = _unit_choice(session, unit_uuid if isinstance(unit_uuid, str) else None)
+        if chosen != user.unit_uuid:
+            before = unit_label(session, user)
+            user.unit_uuid = chosen
+            _audit(session, "change", f"{user.name} 的所属单位：{before} → "
+                                      f"{unit_label(session, user)}", user)  # fmt: skip
     if role is not None and role != user.role:
         _check_role(role)
         if user.role == ADMIN and user.active and _active_admins(session) <= 1:
@@ -347,6 +433,12 @@ def edit_user(
         user.display_name = display_name.strip()[:50]
     session.flush()
     return user
+
+
+def unit_label(session: Session, user: User) -> str:
+    """The unit an account works for, as 用户管理 shows it (本库单位 for the database's own)."""
+    unit = user_unit(session, user) if user.unit_uuid else None
+    return unit.name if unit is not None else OWN_UNIT
 
 
 def set_active(session: Session, user_id: int, active: bool) -> User:
@@ -418,7 +510,12 @@ def authenticate(session: Session, name: str, password: str, now: datetime | Non
         raise
     user.failed_attempts = 0
     user.locked_until = None
-    actor = actor_for(user)
+    unit = user_unit(session, user) if user.unit_uuid else None
+    if user.unit_uuid and (unit is None or unit.deleted):
+        _audit(session, "login_failed", f"登录失败：用户 {user.name} 的所属单位已不存在", user)
+        session.commit()
+        raise UserError("此用户的所属单位已不存在，请管理员在用户管理中重新选择所属单位。")
+    actor = actor_for(user, unit.name if unit is not None else "")
     session.info["actor"] = actor
     _audit(session, "login", f"登录：{user.name}（{user.role}）", user)
     return actor

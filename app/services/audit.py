@@ -270,6 +270,9 @@ def actor_of(session: Session) -> Who:
         user_id = getattr(actor, "id", "")
     user_name = getattr(actor, "user_name", None) or getattr(actor, "name", "") or ""
     display = getattr(actor, "display_name", None) or user_name or PROGRAM
+    unit = getattr(actor, "unit_name", "")
+    if unit:  # a user of another unit than the database's (a shared server): named
+        display = f"{display}（{unit}）"[:100]
     return Who(str(user_id or ""), str(user_name), str(display))
 
 

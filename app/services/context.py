@@ -19,7 +19,7 @@ from app.services.dates import (
     unbounded_range,
 )
 from app.services.errors import UserError
-from app.services.settings import current_programme, local_unit
+from app.services.settings import current_programme, database_unit, for_another_unit, local_unit
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,9 @@ class WorkContext:
     programme_span: tuple[date, date] | None = None  # its own and assessment periods together
     current_programme_id: int | None = None  # the PC's current programme (设置, 开始新年度)
     read_only_note: str = ""  # viewing another year than the current one: why it is read-only
+    # the database's own unit when the logged-in user works for another one (several units
+    # sharing the county's server database); "" on a unit's own PC
+    database_unit_name: str = ""
 
     @property
     def read_only(self) -> bool:
@@ -74,6 +77,7 @@ def load_context(session: Session, programme_id: int | None = None) -> WorkConte
     ``programme_id`` when given (a year chosen in the banner), else the current one. Another
     year than the current one is read-only (``WorkContext.read_only_note``)."""
     unit = local_unit(session)
+    shared = database_unit(session) if for_another_unit(session) else None
     current = current_programme(session)
     programme = current
     if programme_id is not None:
@@ -108,6 +112,7 @@ def load_context(session: Session, programme_id: int | None = None) -> WorkConte
         programme_span=programme_span(programme) if programme else None,
         current_programme_id=current.id if current else None,
         read_only_note=note,
+        database_unit_name=shared.name if shared is not None else "",
     )
 
 

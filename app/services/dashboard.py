@@ -16,6 +16,7 @@ from app.services.overdue import OverdueItem, overdue_items
 from app.services.period import ProgrammePeriod, programme_period
 from app.services.progress import department_progress, indicator_progress, pace_status
 from app.services.settings import local_unit
+from app.services.unit_scope import seen_unit_id
 
 if TYPE_CHECKING:
     from app.services.reminders import ReminderItem
@@ -108,13 +109,17 @@ def latest_entries(
     if window is not None:
         today = min(today, window[1])
     first = window[0] if window is not None else date.min
-    rows = session.execute(
+    query = (
         select(LedgerEntry.id, LedgerEntry.entry_date, Unit.name, EntryKind.name, LedgerEntry.title)
         .join(Unit, Unit.id == LedgerEntry.owner_unit_id)
         .join(EntryKind, EntryKind.id == LedgerEntry.kind_id)
         .where(LedgerEntry.deleted.is_(False), LedgerEntry.entry_date.between(first, today))
-        .order_by(LedgerEntry.entry_date.desc(), LedgerEntry.id.desc())
-        .limit(limit)
+    )
+    seen = seen_unit_id(session)  # a department's user on a shared database: its own only
+    if seen is not None:
+        query = query.where(LedgerEntry.owner_unit_id == seen)
+    rows = session.execute(
+        query.order_by(LedgerEntry.entry_date.desc(), LedgerEntry.id.desc()).limit(limit)
     ).all()
     return [LatestEntry(*row) for row in rows]
 

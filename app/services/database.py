@@ -672,8 +672,10 @@ def open_database(db: str | None = None) -> Database:
     _lock_if_sealed(engine)
     factory = sessionmaker(engine, expire_on_commit=False)
     from app.services.accounts import refuse_read_only_writes
+    from app.services.unit_scope import refuse_other_units_records
 
     event.listen(factory, "before_flush", refuse_read_only_writes)
+    event.listen(factory, "before_flush", refuse_other_units_records)
     return Database(url=url, engine=engine, session_factory=factory, backup_path=backup)
 
 

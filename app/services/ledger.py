@@ -47,14 +47,14 @@ from app.models import (
     Unit,
     UnitKind,
 )
-from app.services import audit, concurrency, period_locks
+from app.services import audit, concurrency, period_locks, unit_scope
 from app.services.accounts import may, require
 from app.services.attachments import AttachmentStore
 from app.services.dates import DatePurpose, DateRange, range_for
 from app.services.errors import ValidationError
 from app.services.forms import FieldDef, FormErrors, clean_values, parse_date_text, parse_fields
 from app.services.idcard import mask_id_number
-from app.services.settings import local_unit
+from app.services.settings import for_another_unit, local_unit
 from app.services.subjects import SubjectInput, check_subject_input, find_or_create_subject
 from app.services.verification import verifications
 
@@ -319,6 +319,8 @@ def save_entry(
     existing = session.get(LedgerEntry, entry_id) if entry_id is not None else None
     if entry_id is not None and existing is None:
         raise ValidationError("该台账已不存在。")
+    if existing is not None:
+        unit_scope.check_own(session, existing.owner_unit_id, "这条台账")
     unit = session.get(Unit, data.unit_id) if data.unit_id is not None else None
     if unit is None or unit.deleted:
         errors["unit"] = "请选择填报单位。"
@@ -332,7 +334,9 @@ def save_entry(
         here = local_unit(session)
         if here is not None and here.kind not in ENTERS_FOR_OTHER_UNITS and unit.id != here.id:
             errors["unit"] = (
-                f"本机是{here.name}的电脑，只能登记{here.name}的台账（其他单位的台账在其电脑上登记，再用数据包报送）。"
+                f"当前用户属于{here.name}，只能登记{here.name}的台账。"
+                if for_another_unit(session)
+                else f"本机是{here.name}的电脑，只能登记{here.name}的台账（其他单位的台账在其电脑上登记，再用数据包报送）。"
             )
         elif existing is None and unit.kind not in LEDGER_UNIT_KINDS:
             errors["unit"] = NOT_A_LEDGER_UNIT.format(name=unit.name, what="填报单位")
@@ -488,6 +492,7 @@ def delete_entry(session: Session, entry_id: int, expected_revision: int | None 
     require(session, "ledger.edit")
     entry = session.get(LedgerEntry, entry_id)
     if entry is not None:
+        unit_scope.check_own(session, entry.owner_unit_id, "这条台账")
         concurrency.check(session, entry, expected_revision, shown=ENTRY_SHOWN)
         period_locks.check_open(session, entry.owner_unit_id or 0, entry.entry_date)
         entry.deleted = True
@@ -498,6 +503,7 @@ def restore_entry(session: Session, entry_id: int) -> None:
     require(session, "ledger.edit")
     entry = session.get(LedgerEntry, entry_id)
     if entry is not None:
+        unit_scope.check_own(session, entry.owner_unit_id, "这条台账")
         period_locks.check_open(session, entry.owner_unit_id or 0, entry.entry_date)
         entry.deleted = False
 
@@ -507,6 +513,7 @@ def get_entry(session: Session, entry_id: int) -> EntryDetail:
     entry = session.get(LedgerEntry, entry_id)
     if entry is None:
         raise ValidationError("该台账已不存在。")
+    unit_scope.check_sees(session, entry.owner_unit_id, "这条台账")
     subject = None
     if entry.subject is not None:
         s = entry.subject
@@ -571,6 +578,9 @@ def _filtered(query: Select[*_Ts], flt: LedgerFilter, session: Session) -> Selec
     conditions: list[ColumnElement[bool]] = []
     if not flt.include_deleted:
         conditions.append(LedgerEntry.deleted.is_(False))
+    seen = unit_scope.seen_unit_id(session)  # a department's user on a shared database
+    if seen is not None:
+        conditions.append(LedgerEntry.owner_unit_id == seen)
     if flt.unit_id is not None:
         conditions.append(LedgerEntry.owner_unit_id == flt.unit_id)
     if flt.kind_id is not None:

@@ -27,7 +27,7 @@ from app.models import (
 from app.services import audit
 from app.services.accounts import require
 from app.services.errors import UserError, ValidationError
-from app.services.settings import local_unit
+from app.services.settings import acting_label, local_unit
 from app.services.wording import cn_date
 
 MAX_REASON_CHARS = 500
@@ -145,7 +145,7 @@ def _county_unlocking(session: Session, permission: str, what: str) -> Unit:
     require(session, permission)
     here = local_unit(session)
     if here is None or here.kind != UnitKind.COUNTY_OFFICE:
-        raise UserError(f"{what}由县矫正办解锁，本机不能解锁。")
+        raise UserError(f"{what}由县矫正办解锁，{acting_label(session)}不能解锁。")
     return here
 
 

@@ -34,11 +34,11 @@ from app.models import (
     Unit,
     UnitKind,
 )
-from app.services import audit, concurrency
+from app.services import audit, concurrency, unit_scope
 from app.services.accounts import require
 from app.services.errors import UserError, ValidationError
 from app.services.forms import FormErrors
-from app.services.settings import local_unit
+from app.services.settings import acting_label, local_unit
 from app.services.statistics_table import (
     FigureColumn,
     StatisticsRow,
@@ -698,6 +698,7 @@ def start_report(
     """The unit's report of the form for the period containing ``period_start``, started as
     a draft pre-filled from its ledger if need be."""
     require(session, "statistics.draft")
+    unit_scope.check_own(session, unit_id, "这份统计报表")
     form = report_form(session, programme_id, report_key)
     unit = session.get(Unit, unit_id)
     if unit is None or not form.owes(unit):
@@ -745,6 +746,7 @@ def save_draft(
     the dialog was opened with (a newer one stored: concurrency.ConcurrentEdit)."""
     require(session, "statistics.draft")
     report = session.get_one(StatisticsReport, report_id)
+    unit_scope.check_own(session, report.unit_id, "这份统计报表")
     _editable(session, report)
     form = _form_of(session, report)
     errors: dict[str, str] = {}
@@ -780,6 +782,7 @@ def submit_report(session: Session, report_id: int, on: date) -> None:
     day)."""
     require(session, "statistics.submit")
     report = session.get_one(StatisticsReport, report_id)
+    unit_scope.check_own(session, report.unit_id, "这份统计报表")
     _editable(session, report)
     form = _form_of(session, report)
     missing = missing_values(form, report.values or {})
@@ -799,7 +802,7 @@ def submit_report(session: Session, report_id: int, on: date) -> None:
 def _county(session: Session) -> Unit:
     here = local_unit(session)
     if here is None or here.kind != UnitKind.COUNTY_OFFICE:
-        raise UserError("统计报表由县矫正办受理、退回，本机不能办理。")
+        raise UserError(f"统计报表由县矫正办受理、退回，{acting_label(session)}不能办理。")
     return here
 
 

@@ -30,7 +30,7 @@ from app.models import (
     SummaryStatus,
     Unit,
 )
-from app.services import audit, concurrency
+from app.services import audit, concurrency, unit_scope
 from app.services.accounts import require
 from app.services.errors import ValidationError
 from app.services.forms import FormErrors
@@ -506,6 +506,7 @@ def start_summary(
     """The department's summary for the period, started as a pre-filled draft (figures up to
     ``today``) if need be."""
     require(session, "summary.draft")
+    unit_scope.check_own(session, department_id, "这份阶段总结")
     found = find_summary(session, programme_id, department_id, phase_id)
     if found is not None:
         return found
@@ -612,6 +613,7 @@ def save_summary(
     concurrency.ConcurrentEdit)."""
     require(session, "summary.draft")
     summary = session.get_one(PhaseSummary, summary_id)
+    unit_scope.check_own(session, summary.department_id, "这份阶段总结")
     _editable(session, summary)
     errors = section_problems(sections)
     allowed = {p.attachment_id for p in candidate_photos(session, summary)}
@@ -671,6 +673,7 @@ def submit_summary(session: Session, summary_id: int, on: date) -> None:
     (late when after the deadline)."""
     require(session, "summary.submit")
     summary = session.get_one(PhaseSummary, summary_id)
+    unit_scope.check_own(session, summary.department_id, "这份阶段总结")
     _editable(session, summary)
     missing = {name: f"请填写“{name}”。" for name in REQUIRED_SECTIONS
                if not (summary.sections or {}).get(name, "").strip()}  # fmt: skip
@@ -689,8 +692,12 @@ def review_summary(
     session: Session, summary_id: int, decision: ReviewDecision, comment: str, on: date,
     reviewer_unit_id: int | None,
 ) -> SummaryReview:  # fmt: skip
-    """The county returns (with a comment) or accepts the submitted summary."""
+    """The county returns (with a comment) or accepts the submitted summary (its review
+    owned by the county: ``reviewer_unit_id`` counts only where no unit is set up)."""
     require(session, "summary.review")
+    county = unit_scope.county_deciding(session, "阶段总结由县矫正办采用、退回")
+    if county is not None:
+        reviewer_unit_id = county.id
     summary = session.get(PhaseSummary, summary_id)
     if summary is None or status_of(session, summary) != SummaryStatus.SUBMITTED:
         raise ValidationError("只能审核已提交、尚未处理的总结。", "status")

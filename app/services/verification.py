@@ -24,7 +24,7 @@ from app.models import (
 from app.services import audit
 from app.services.accounts import require
 from app.services.errors import UserError, ValidationError
-from app.services.settings import local_unit
+from app.services.settings import acting_label, local_unit
 from app.services.wording import cn_date
 
 MAX_REASON_CHARS = 500
@@ -81,7 +81,7 @@ def mark_entry(
     require(session, "ledger.verify")
     here = local_unit(session)
     if here is None or here.kind != UnitKind.COUNTY_OFFICE:
-        raise UserError("台账由县矫正办核实，本机不能标记核实结果。")
+        raise UserError(f"台账由县矫正办核实，{acting_label(session)}不能标记核实结果。")
     try:
         status = VerificationStatus(status)
     except ValueError:

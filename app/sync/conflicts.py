@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Base, ExchangeConflict, LocalEdit, Unit
 from app.services.errors import UserError
+from app.services.settings import require_database_unit
 from app.sync.records import UuidMap, foreign_keys, from_record
 
 BOOKKEEPING = {"id", "uuid", "revision", "updated_at", "created_at", "owner_unit_id"}
@@ -211,6 +212,7 @@ def resolve(
     Keeping or merging leaves the row marked as changed here, based on the owner's version
     just seen, so the owner's next change is again shown as a conflict rather than lost.
     """
+    require_database_unit(session, "处理数据交换冲突")
     if choice not in CHOICES:
         raise UserError("请选择保留本机版本、采用对方版本或逐项合并。")
     conflict = session.get(ExchangeConflict, conflict_id)

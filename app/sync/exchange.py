@@ -41,7 +41,7 @@ from app.services.filesystems import (
     too_large_message,
 )
 from app.services.programme import follow_newest_programme
-from app.services.settings import local_unit
+from app.services.settings import database_unit, require_database_unit
 from app.sync import conflicts, history, identity, registration, rights, validation, versions
 from app.sync.bulk import ROW_ID, BulkWriter, collector_paused
 from app.sync.keys import NewKeysPresented, SenderTrust, announcements
@@ -165,7 +165,12 @@ class ImportSummary:
 
 
 def _me(session: Session) -> Unit:
-    unit = local_unit(session)
+    """The database's own unit, which packages are made and received as; a user of another
+    unit sharing the database (a department on the county's server) is refused: its work is
+    in the shared database already, and a package made or taken in its name would sign or
+    accept for the county."""
+    require_database_unit(session)
+    unit = database_unit(session)
     if unit is None:
         raise UserError("本机尚未设定所属单位，请先完成首次设置。")
     return unit
@@ -642,6 +647,8 @@ def import_package(
     ``progress(n)`` is called before each of the :func:`steps` kinds of record; an exception it
     raises (a cancel) rolls the whole import back. A refusal is kept in the 收发记录 (on its
     own, after the rollback) and raised."""
+    with database.session() as session:
+        require_database_unit(session)  # refused before the package is read or logged
     try:
         return _import_package(database, Path(path), dry_run, progress)
     except NewKeysPresented:

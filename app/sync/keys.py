@@ -31,7 +31,12 @@ from sqlalchemy.orm import Session
 
 from app.models import LocalSetting, Unit, UnitKind
 from app.services.errors import UserError
-from app.services.settings import get_setting, local_unit, set_setting
+from app.services.settings import (
+    database_unit,
+    get_setting,
+    require_database_unit,
+    set_setting,
+)
 from app.services.wording import cn_date
 from app.sync import history, identity, registration
 from app.sync.crypto import CryptoError, PublicKeys, verify
@@ -167,6 +172,7 @@ def confirm_new_keys(session: Session, unit_name: str, code: str | None = None) 
     """The clerk compared the codes by phone: the unit's new PC's keys replace the registered
     ones, which are revoked; the next package to the unit carries everything again (the new PC
     has none of the earlier ones). ``code``, when given, must be the new keys' code."""
+    require_database_unit(session, "确认新密钥")
     pending = _pending_named(session, unit_name)
     for retired in identity.retired_peer_keys(session, pending.unit_uuid):
         if retired.keys.signing == pending.keys.signing:
@@ -204,6 +210,7 @@ def confirm_new_keys(session: Session, unit_name: str, code: str | None = None) 
 def reject_new_keys(session: Session, unit_name: str) -> PendingKeys:
     """The codes did not agree: the new keys are dropped and the credential that introduced
     them is spent (the county re-issues another if the unit did move to a new PC)."""
+    require_database_unit(session, "拒绝新密钥")
     pending = _pending_named(session, unit_name)
     forget_pending(session, pending.unit_uuid)
     registration.use_token(session, pending.unit_uuid)
@@ -229,7 +236,8 @@ def can_rotate(unit: Unit | None) -> bool:
 def rotate_keys(session: Session) -> tuple[str, str]:
     """Replace this office's keys; the old and the new identification codes. Its next packages
     are signed with the new key and carry the new public keys vouched for by the old one."""
-    me = local_unit(session)
+    require_database_unit(session, "更换本机密钥")
+    me = database_unit(session)
     if not can_rotate(me):
         raise UserError(
             "只有县矫正办（或市矫正办）的电脑可以更换本机密钥。其他单位换了电脑、"
@@ -491,7 +499,7 @@ REASONS = {"reissued": "换用新电脑", "rotated": "对方更换密钥", "cred
 def key_overview_lines(session: Session) -> list[str]:
     """This PC's code, each registered unit's, the keys waiting for confirmation and the
     revoked ones, as lines of text (the command line's ``keys list``)."""
-    me = local_unit(session)
+    me = database_unit(session)
     lines = [
         f"本机：{me.name if me else '（未设定）'}，识别码 {identity.key_pairs(session).public().fingerprint()}"
     ]

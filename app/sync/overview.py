@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import PackageLog, Unit, UnitKind
-from app.services.settings import get_setting, local_unit
+from app.services.settings import database_unit, get_setting
 from app.sync import identity, registration
 from app.sync.conflicts import OpenConflict, open_conflicts
 from app.sync.history import recent
@@ -61,7 +61,7 @@ def exchange_overview(session: Session) -> ExchangeOverview:
     """Read what the 数据交换 page shows."""
     from app.services.aggregate import latest_aggregates
 
-    me = local_unit(session)
+    me = database_unit(session)
     keys = identity.key_pairs(session).public()
     overview = ExchangeOverview(
         unit_name=me.name if me else "",

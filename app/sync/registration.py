@@ -29,7 +29,12 @@ from app.models import Unit, UnitKind
 from app.services.database import database_url, remove_sqlite_file, sqlite_file
 from app.services.errors import UserError, ValidationError, file_problem
 from app.services.private_files import write_private_text
-from app.services.settings import get_setting, local_unit, set_setting
+from app.services.settings import (
+    database_unit,
+    get_setting,
+    require_database_unit,
+    set_setting,
+)
 from app.services.setup import SetupResult, initialise
 from app.services.templates import find_template
 from app.sync import history, identity
@@ -65,7 +70,8 @@ def write_credential(
     A unit whose keys are registered already gets a credential only with ``reissue`` (it moved
     to a new PC): the new PC's keys then wait for confirmation, and the current PC's keys stay
     valid until then."""
-    me = local_unit(session)
+    require_database_unit(session, "生成接入凭证")
+    me = database_unit(session)
     if me is None or me.kind not in (UnitKind.COUNTY_OFFICE, UnitKind.CITY_OFFICE):
         raise UserError("只有县矫正办（或市矫正办）的电脑可以为单位登记、生成接入凭证。")
     unit = session.scalar(select(Unit).where(Unit.name == unit_name, Unit.deleted.is_(False)))
@@ -200,7 +206,7 @@ def join_with_credential(session: Session, credential: dict[str, Any]) -> None:
 def join_existing(session: Session, credential: dict[str, Any]) -> str:
     """An office already set up (the county joining the city): trust the issuer named in the
     credential, if the credential was made for this office; the issuer's name."""
-    me = local_unit(session)
+    me = database_unit(session)
     if me is None or me.uuid != credential["unit"]["unit_uuid"]:
         raise UserError(
             f"这个接入凭证是发给“{credential['unit']['unit_name']}”的，不是本机单位"
@@ -259,7 +265,7 @@ def initialise_from_credential(db: str | None, credential: dict[str, Any]) -> Se
     result = initialise(db, summary.template, unit_name)
     try:
         with result.database.session() as session:
-            me = local_unit(session)
+            me = database_unit(session)
             if me is None or me.uuid != credential["unit"]["unit_uuid"]:
                 raise UserError(
                     f"接入凭证中的“{unit_name}”与本机方案模板中的同名单位不是同一个单位，"

@@ -40,14 +40,14 @@ def start_backup(
         stored_key,
         success_text,
     )
-    from app.services.settings import local_unit
+    from app.services.settings import database_unit
 
     database_file = database.file
     if database_file is None:
         return None
     with database.session() as session:
         state, master = status(session), stored_key(session)
-        unit = local_unit(session)
+        unit = database_unit(session)
     unit_name = unit.name if unit is not None else "本机"
     now = datetime.now()
     title = _t("自动备份") if automatic else _t("立即备份")

@@ -249,6 +249,8 @@ class MainWindow(QMainWindow):
         """Build the pages on ``database`` and show the home page (painted from ``home`` when
         that was read while the database opened); with ``remind`` (the app opening, not
         tests) the 今日待办 panel follows once the window is up."""
+        if getattr(database.actor, "unit_uuid", None):  # read before the login, for the
+            home = None  # database's own unit: a user of another unit gets their own figures
         self.prefetched_home = home
         from app.services.context import load_context
         from app.services.live import change_marker, server_label

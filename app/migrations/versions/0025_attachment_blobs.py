@@ -2,7 +2,7 @@
 stored file (original, reduced copy, thumbnail, print copy), sealed as the files are
 
 Revision ID: 0025
-Revises: 0022
+Revises: 0024
 Create Date: 2026-12-01 16:40:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0022"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

@@ -403,8 +403,25 @@ class ChangePasswordDialog(_AccountDialog):
         _accounts().change_password(session, actor.user_id, self.old.text(), self.new.text())
 
 
+def unit_combo(database: Database) -> QComboBox:
+    """The 所属单位 choices (本库单位 first, the default), each unit's uuid as its data."""
+    combo = QComboBox()
+    with database.session() as session:
+        choices = _accounts().unit_choices(session)
+    for label, unit_uuid in choices:
+        combo.addItem(label, unit_uuid)
+    combo.setToolTip(
+        QCoreApplication.translate(
+            "UsersDialog",
+            "用户所属的单位。几个单位共用县里的服务器数据库时，科室的用户选本科室；"
+            "单位自己电脑上的用户选“本库单位”。",
+        )
+    )
+    return combo
+
+
 class UserDialog(_AccountDialog):
-    """添加用户 (name, display name, role, password) or 重设密码 (password only)."""
+    """添加用户 (name, display name, role, 所属单位, password) or 重设密码 (password only)."""
 
     def __init__(
         self, database: Database, parent: QWidget | None = None, reset_for: int | None = None
@@ -423,11 +440,13 @@ class UserDialog(_AccountDialog):
         self._show_role_description()
         self.password = _password_field()
         self.repeat = _password_field()
+        self.unit = unit_combo(database) if reset_for is None else QComboBox()
         if reset_for is None:
             self.form.addRow(self.tr("用户名"), self.name)
             self.form.addRow(self.tr("姓名"), self.display)
             self.form.addRow(self.tr("角色"), self.role)
             self.form.addRow("", self.role_description)
+            self.form.addRow(self.tr("所属单位"), self.unit)
         self.form.addRow(self.tr("密码"), self.password)
         self.form.addRow(self.tr("再输一次"), self.repeat)
 
@@ -444,20 +463,27 @@ class UserDialog(_AccountDialog):
             _accounts().reset_password(session, self.reset_for, self.password.text())
         else:
             _accounts().add_user(session, self.name.text(), self.password.text(),
-                              self.role.currentText(), self.display.text())  # fmt: skip
+                              self.role.currentText(), self.display.text(),
+                              unit_uuid=self.unit.currentData())  # fmt: skip
 
 
 class UsersDialog(QDialog):
-    """用户管理 (管理员): the accounts with their roles; add, change a role, reset a password,
-    deactivate or reactivate."""
+    """用户管理 (管理员): the accounts with their roles and units; add, change a role or a
+    unit, reset a password, deactivate or reactivate."""
 
     def __init__(self, database: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.database = database
         self.setWindowTitle(self.tr("用户管理"))
-        self.table = QTableWidget(0, 4)
+        self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(
-            [self.tr("用户名"), self.tr("姓名"), self.tr("角色"), self.tr("状态")]
+            [
+                self.tr("用户名"),
+                self.tr("姓名"),
+                self.tr("角色"),
+                self.tr("所属单位"),
+                self.tr("状态"),
+            ]
         )
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -466,6 +492,9 @@ class UsersDialog(QDialog):
         self.role = role_combo()
         self.add = QPushButton(self.tr("添加用户…"))
         self.set_role = QPushButton(self.tr("改为所选角色"))
+        self.unit = unit_combo(database)
+        self.set_unit = QPushButton(self.tr("改为所选单位"))
+        self.set_unit.clicked.connect(lambda: self._change(self._set_unit))
         self.reset = QPushButton(self.tr("重设密码…"))
         self.toggle = QPushButton(self.tr("停用/启用"))
         self.add.clicked.connect(lambda: self._dialog(None))
@@ -476,28 +505,34 @@ class UsersDialog(QDialog):
         close = QPushButton(self.tr("关闭"))
         close.clicked.connect(self.accept)
         row = QHBoxLayout()
-        for widget in (self.add, self.role, self.set_role, self.reset, self.toggle):
+        for widget in (self.add, self.reset, self.toggle):
             row.addWidget(widget)
         row.addStretch(1)
         row.addWidget(close)
+        change = QHBoxLayout()  # the role and the unit of the selected account
+        for control in (self.role, self.set_role, self.unit, self.set_unit):
+            change.addWidget(control)
+        change.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(self.error)
+        layout.addLayout(change)
         layout.addLayout(row)
-        self.resize(760, 420)
+        self.resize(820, 440)
         self.ids: list[int] = []
         self.refresh()
 
     def refresh(self) -> None:
         """Re-read the accounts."""
         with self.database.session() as session:
-            users = [(u.id, u.name, u.display_name, u.role, u.active)
-                     for u in _accounts().list_users(session)]  # fmt: skip
+            accounts = _accounts()
+            users = [(u.id, u.name, u.display_name, u.role, accounts.unit_label(session, u),
+                      u.active) for u in accounts.list_users(session)]  # fmt: skip
         self.ids = [u[0] for u in users]
         self.table.setRowCount(len(users))
-        for row, (_id, name, display, role, active) in enumerate(users):
+        for row, (_id, name, display, role, unit, active) in enumerate(users):
             state = self.tr("在用") if active else self.tr("已停用")
-            for column, text in enumerate((name, display, role, state)):
+            for column, text in enumerate((name, display, role, unit, state)):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         if users and self.table.currentRow() < 0:
             self.table.selectRow(0)
@@ -518,6 +553,9 @@ class UsersDialog(QDialog):
 
     def _set_role(self, session: Any, user_id: int) -> None:
         _accounts().edit_user(session, user_id, role=self.role.currentText())
+
+    def _set_unit(self, session: Any, user_id: int) -> None:
+        _accounts().edit_user(session, user_id, unit_uuid=self.unit.currentData())
 
     def _toggle(self, session: Any, user_id: int) -> None:
         _accounts().toggle_active(session, user_id)

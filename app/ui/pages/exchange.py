@@ -296,7 +296,21 @@ class ExchangePage(Page):
         self.resolve_button.clicked.connect(lambda: self.settle())
         self.conflict_table.row_activated.connect(lambda row: self.settle(row))
         self.recipient.currentIndexChanged.connect(lambda _index: self._show_recipient_code())
+        if context.database_unit_name:  # a department's user on the county's shared database
+            self._forbid_exchange(context.database_unit_name)
         self.refresh()
+
+    def _forbid_exchange(self, own: str) -> None:
+        """Packages, keys, credentials and conflicts are the database's own unit's: disabled
+        for a user of another unit, saying why (the services refuse them too)."""
+        why = self.tr("数据交换以本库单位（%1）的名义办理，请由%1的用户登录后办理。").replace(
+            "%1", own
+        )
+        for control in (*self.package_buttons, self.credential_button, self.rotate_button,
+                        self.confirm_keys_button, self.join_button, self.resolve_button):  # fmt: skip
+            self.forbidden[control] = why
+            control.setEnabled(False)
+            control.setToolTip(why)
 
     # ------------------------------------------------------------ what the page shows
 
@@ -370,7 +384,7 @@ class ExchangePage(Page):
                     "%1", peers.get(name, "")
                 )
             )
-        self.export_button.setEnabled(name is not None and not self._busy)
+        self.enable(self.export_button, name is not None and not self._busy)
 
     def _show_joining(self, overview: ExchangeOverview) -> None:
         registers = overview.unit_kind in REGISTERED_BY
@@ -411,7 +425,7 @@ class ExchangePage(Page):
             self.credential_unit.addItem(name + state, name)
         self.credential_unit.setCurrentIndex(max(self.credential_unit.findData(chosen), 0))
         self.credential_unit.blockSignals(False)
-        self.credential_button.setEnabled(bool(overview.registrable))
+        self.enable(self.credential_button, bool(overview.registrable))
         self._show_credential()
 
     def _show_credential(self) -> None:
@@ -461,9 +475,9 @@ class ExchangePage(Page):
         """While a package is written or read, its buttons wait."""
         self._busy = busy
         for button in self.package_buttons:
-            button.setEnabled(not busy)
+            self.enable(button, not busy)
         if not busy:
-            self.export_button.setEnabled(self.recipient.currentData() is not None)
+            self.enable(self.export_button, self.recipient.currentData() is not None)
 
     def _say(self, text: str) -> None:
         self.log.appendPlainText(text)

@@ -183,7 +183,7 @@ class HomePage(Page):
         """Recompute every figure (and keep them as the snapshot for the next start)."""
         self.refresh_backup_warning()
         ctx = self.context
-        unit = self.tr("本机单位：%1").replace("%1", ctx.local_unit_name or self.tr("（未设定）"))
+        unit = self._unit_text()
         if ctx.programme_id is None:
             self.summary.setText(
                 unit + "\n" + self.tr("尚未建立实施方案。可由县矫正办发来的参考数据包导入。")
@@ -202,10 +202,21 @@ class HomePage(Page):
         if not ctx.read_only:
             save_home_snapshot(self.database, self.figures)
 
+    def _unit_text(self) -> str:
+        """本机单位：…, or 登录单位：… (…的数据库) for a department's user on a shared database."""
+        ctx = self.context
+        if ctx.database_unit_name:
+            return (
+                self.tr("登录单位：%1（%2的数据库）")
+                .replace("%1", ctx.local_unit_name)
+                .replace("%2", ctx.database_unit_name)
+            )
+        return self.tr("本机单位：%1").replace("%1", ctx.local_unit_name or self.tr("（未设定）"))
+
     def _figures(self, data: Dashboard, items: list, days: int) -> HomeFigures:
         """What the view paints (and the snapshot keeps): display text, no personal data."""
         ctx = self.context
-        unit = self.tr("本机单位：%1").replace("%1", ctx.local_unit_name or self.tr("（未设定）"))
+        unit = self._unit_text()
         summary = (
             f"{ctx.programme_issuer}《{ctx.programme_title}》（{ctx.programme_year}年度）　{unit}　"
             + self.tr("今天：%1").replace("%1", _date(self.today))

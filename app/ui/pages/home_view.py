@@ -53,6 +53,12 @@ def window_titles(context: Any) -> tuple[str, str]:
     banner = app_name
     if context.programme_title:
         banner += f"　|　{context.programme_issuer} {context.programme_year}年度"
+    shared = getattr(context, "database_unit_name", "")
+    if shared:  # a user of another unit on the county's shared database
+        label = QCoreApplication.translate("MainWindow", "登录单位")
+        where = QCoreApplication.translate("MainWindow", "（%1的数据库）").replace("%1", shared)
+        banner += f"　|　{label}：{context.local_unit_name}{where}"
+        return f"{app_name} — {context.local_unit_name}{where}", banner
     unit = QCoreApplication.translate("MainWindow", "本机单位")
     banner += f"　|　{unit}：{context.local_unit_name}"
     return f"{app_name} — {context.local_unit_name}", banner
