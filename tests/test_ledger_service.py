@@ -236,6 +236,17 @@ def test_filters_each_narrow_the_list(database, ids):
         assert ledger.count_entries(s, LedgerFilter(unit_id=units["律师管理科"], text="讲座")) == 2
 
 
+def test_a_text_search_lists_its_matches_by_date_on_either_database(database, ids):
+    """The search's date order used SQLite's unary + (no index walk), which PostgreSQL refuses."""
+    units, kinds = ids
+    _seed(database, units, kinds)
+    with database.session() as s:
+        found = ledger.list_entries(s, LedgerFilter(text="经费"), descending=False)
+        newest_first = ledger.list_entries(s, LedgerFilter(text="经费"), descending=True)
+    assert [r.title for r in found] == ["上年度经费", "拨付矫正经费", "追加经费"]
+    assert [r.title for r in newest_first] == ["追加经费", "拨付矫正经费", "上年度经费"]
+
+
 def test_sorting_and_paging(database, ids):
     units, kinds = ids
     _seed(database, units, kinds)
