@@ -144,7 +144,7 @@ def _source_url(source) -> str:
 
 
 @contextmanager
-def _plain_connection(source) -> Iterator[Any]:
+def plain_connection(source) -> Iterator[Any]:
     """A connection to ``source``'s database outside the app (no pragmas, no sealing)."""
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
@@ -175,7 +175,7 @@ def dump(source, *, refusals: bool = False) -> list[str]:
     from sqlalchemy import MetaData
 
     lines: list[str] = []
-    with _plain_connection(source) as connection:
+    with plain_connection(source) as connection:
         metadata = MetaData()
         metadata.reflect(connection)
         for name in sorted(metadata.tables):
@@ -203,7 +203,7 @@ def refusals(source) -> list[tuple[str, str, str]]:
     """The refused packages in the 收发记录: (unit name, file name, details JSON), oldest first."""
     from sqlalchemy import text
 
-    with _plain_connection(source) as connection:
+    with plain_connection(source) as connection:
         rows = connection.execute(
             text(
                 "SELECT peer_unit_name, file_name, details FROM package_log"
