@@ -231,9 +231,10 @@ def _verify(path) -> audit.ChainCheck:
         database.close()
 
 
-def _sql(path, statement: str) -> None:
-    with closing(sqlite3.connect(path)) as connection:
-        connection.execute(statement)
+def _sql(source, statement: str) -> None:
+    """Run ``statement`` on the database outside the app (a hand edit), either database."""
+    with plain_connection(source) as connection:
+        connection.execute(text(statement))
         connection.commit()
 
 
