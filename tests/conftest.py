@@ -1,4 +1,5 @@
-"""Shared fixtures: real SQLite files in tmp folders, the real Qt application offscreen."""
+"""Shared fixtures: real SQLite files in tmp folders (or, with ``--backend=postgresql``, fresh
+databases on the PostgreSQL test server), the real Qt application offscreen."""
 
 from __future__ import annotations
 
@@ -14,10 +15,13 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
+from sqlalchemy import text
 
 from app.models.sealed import LOCKED, DataKey, key_state
 from app.services.database import Database, open_database
 from app.services.setup import initialise
+from tests import servers
+from tests.servers import POSTGRESQL, SERVER_VARIABLE, SQLITE
 
 DATA_DIR = Path(__file__).parent / "data"
 TEMPLATE_KEY = "qingtian-2018"
@@ -103,19 +107,99 @@ def no_real_user_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
         yield folder
 
 
+# fixtures of the Qt application: the tests using them are the GUI's, run on SQLite only
+QT_FIXTURES = frozenset({"qapp", "qtbot", "gui_app", "dialogs"})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=(SQLITE, POSTGRESQL),
+        default=SQLITE,
+        help="the database of the `database`/`db_path` fixtures: a SQLite file (default) or a "
+        f"fresh database on the PostgreSQL server named by {SERVER_VARIABLE} (GUI tests and "
+        "tests marked sqlite_only are then deselected)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    servers.state.backend = str(config.getoption("--backend"))
+    if config.getoption("--backend") == POSTGRESQL and not os.environ.get(SERVER_VARIABLE):
+        raise pytest.UsageError(
+            f"--backend=postgresql needs a server: set {SERVER_VARIABLE} to its SQLAlchemy URL, "
+            "e.g. postgresql+psycopg://postgres@/postgres?host=/tmp/pg&port=5432"
+        )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, only the tests of models, services, sync and migrations run: the GUI's
+    (they use a Qt fixture) and those about the SQLite file itself are deselected."""
+    if config.getoption("--backend") != POSTGRESQL:
+        return
+    kept, dropped = [], []
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & QT_FIXTURES or item.get_closest_marker("sqlite_only") is not None:
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database the tests' `database`/`db_path` fixtures are on (``--backend``)."""
+    return str(request.config.getoption("--backend"))
+
+
+def _first_admin(database: Database, code_file: Path) -> None:
+    """The template's first 管理员 (and with it the vault), its recovery code kept in ``code_file``."""
+    from app.services.accounts import create_first_admin
+
+    with database.session() as session:
+        _user, code = create_first_admin(session, ADMIN_USER, TEST_PASSWORD, "测试管理员")
+    code_file.write_text(code, encoding="utf-8")
+    assert isinstance(key_state(database.engine), DataKey)  # encrypted by its 管理员
+
+
 @pytest.fixture(scope="session")
 def template_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database filled from the built-in template once per run (for copying)."""
     path = tmp_path_factory.mktemp("template") / "template.db"
     result = initialise(str(path), TEMPLATE_KEY, "县矫正办")
-    from app.services.accounts import create_first_admin
-
-    with result.database.session() as session:
-        _user, code = create_first_admin(session, ADMIN_USER, TEST_PASSWORD, "测试管理员")
-    path.with_suffix(".code").write_text(code, encoding="utf-8")
-    assert isinstance(key_state(result.database.engine), DataKey)  # encrypted by its 管理员
+    _first_admin(result.database, path.with_suffix(".code"))
     result.database.close()
     return path
+
+
+@dataclass
+class ServerTemplate:
+    """The template database on the test server and its 管理员's recovery code."""
+
+    name: str
+    code_file: Path
+
+
+@pytest.fixture(scope="session")
+def template_db_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerTemplate]:
+    """With ``--backend=postgresql``: the template database made once per run (per worker) on
+    the server exactly as :func:`template_db_file` makes the SQLite one; dropped at the end."""
+    name = f"bangjiao_tmpl_{uuid.uuid4().hex[:12]}"
+    admin = servers.server_admin()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        result = initialise(servers.server_url(name), TEMPLATE_KEY, "县矫正办")
+        code_file = tmp_path_factory.mktemp("template") / "template.code"
+        _first_admin(result.database, code_file)
+        result.database.close()
+        yield ServerTemplate(name, code_file)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 def unlock(database: Database) -> Database:
@@ -158,21 +242,74 @@ def open_unlocked(db: str) -> Database:
 
 
 @pytest.fixture
-def recovery_code(template_db_file: Path) -> str:
+def recovery_code(request: pytest.FixtureRequest, backend: str) -> str:
     """The recovery code printed when the template database's first 管理员 was set up."""
-    return template_db_file.with_suffix(".code").read_text(encoding="utf-8")
+    if backend == POSTGRESQL:
+        code_file = request.getfixturevalue("template_db_server").code_file
+    else:
+        code_file = request.getfixturevalue("template_db_file").with_suffix(".code")
+    return code_file.read_text(encoding="utf-8")
 
 
 @pytest.fixture
-def db_path(tmp_path: Path, template_db_file: Path) -> Path:
-    """A fresh copy of the template database for one test."""
-    path = tmp_path / "bangjiao.db"
-    shutil.copy(template_db_file, path)
-    return path
+def db_path(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[Any]:
+    """A fresh copy of the template database for one test: a SQLite file (a Path), or with
+    ``--backend=postgresql`` the URL (a str) of a database on the server created from the
+    server's template (``CREATE DATABASE … TEMPLATE``), dropped after the test. A server
+    database's photo store is the test's own folder, not this PC's shared one."""
+    if backend != POSTGRESQL:
+        path = tmp_path / "bangjiao.db"
+        shutil.copy(request.getfixturevalue("template_db_file"), path)
+        yield path
+        return
+    yield servers.server_database(template=request.getfixturevalue("template_db_server").name)
+
+
+@pytest.fixture(autouse=True)
+def _server_databases_of_the_test(backend: str) -> Iterator[None]:
+    if backend != POSTGRESQL:
+        yield
+        return
+    servers.state.of_test = []
+    try:
+        yield
+    finally:
+        made, servers.state.of_test = servers.state.of_test, None
+        servers.drop(made)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _server_photo_stores(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """With ``--backend=postgresql``: every server database's photo store is a folder of its
+    own (the app keeps one store per PC for a database without a file, which would mix the
+    tests' photos); the run's server databases are dropped at its end."""
+    if backend != POSTGRESQL:
+        yield
+        return
+    from sqlalchemy.engine import make_url
+
+    from app.models import sealed
+    from app.services.attachments import AttachmentStore
+
+    root = tmp_path_factory.mktemp("server-photos")
+    kept = Database.attachments
+
+    def attachments(self: Database) -> AttachmentStore:
+        if self.file is not None:
+            return kept.fget(self)  # type: ignore[attr-defined, no-any-return]
+        name = str(make_url(self.url).database)
+        return AttachmentStore(root / name, key=lambda: sealed.data_key(self.engine))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Database, "attachments", property(attachments))
+        try:
+            yield
+        finally:
+            servers.drop(servers.state.of_run)
 
 
 @pytest.fixture
-def database(db_path: Path) -> Database:
+def database(db_path: Any) -> Database:
     """The copied template database, opened; closed after the test."""
     db = open_database(str(db_path))
     unlock(db)

@@ -15,6 +15,44 @@ from app.services.idcard import check_digit
 from tests.conftest import open_unlocked
 
 
+def on_server() -> bool:
+    """Whether this run's databases are on the PostgreSQL test server (``--backend``)."""
+    from tests import servers
+
+    return servers.state.backend == servers.POSTGRESQL
+
+
+def new_database(folder: Path, name: str) -> str:
+    """Where a test's new database ``name`` goes: a SQLite file in ``folder``, or with
+    ``--backend=postgresql`` a new empty database on the test server (its URL), dropped after
+    the test (or after the run, when a module's fixture made it)."""
+    if not on_server():
+        return str(folder / f"{name}.db")
+    from tests.servers import server_database
+
+    return server_database()
+
+
+def copy_database(source: str | Path, folder: Path, name: str) -> str:
+    """A copy of the database ``source`` (closed: nothing connected to it) as :func:`new_database`
+    ``name``: the file copied, or on the server ``CREATE DATABASE … TEMPLATE source``. A SQLite
+    database's photo folder is copied along when there is one."""
+    if "://" not in str(source):
+        import shutil
+
+        target = folder / f"{name}.db"
+        shutil.copy(source, target)
+        files = Path(source).with_name(f"{Path(source).stem}-files")
+        if files.is_dir():
+            shutil.copytree(files, folder / f"{name}-files")
+        return str(target)
+    from sqlalchemy.engine import make_url
+
+    from tests.servers import server_database
+
+    return server_database(template=make_url(str(source)).database)
+
+
 def make_jpeg(
     path: Path, size: tuple[int, int] = (640, 480), colour: tuple[int, int, int] = (90, 140, 200)
 ) -> Path:
@@ -93,20 +131,65 @@ def assert_fits_screen(dialog) -> None:
     assert size.width() <= width and size.height() <= height, f"{name} is {size.toTuple()}"
 
 
-def dump(source, *, refusals: bool = False) -> list[str]:
-    """Every row of every table as SQL text (``source``: a database file or a Database):
-    equal dumps mean an unchanged database. A refused package's line in the 收发记录 and the
-    audit log (its lines and head: a command's login is recorded even when the command is
-    then refused) are left out unless ``refusals``: recording is the one write a refusal
-    makes."""
-    import sqlite3
+def _source_url(source) -> str:
+    """The URL of ``source``: a Database, a SQLite file (Path or str) or a URL."""
+    from app.services.database import database_url
 
-    path = getattr(source, "file", source)
-    connection = sqlite3.connect(path)
+    url = getattr(source, "url", None)
+    if url is not None:
+        return str(url)
+    if source is None:
+        raise ValueError("dump of None: pass the Database (a server database has no file)")
+    return database_url(str(source))
+
+
+@contextmanager
+def plain_connection(source) -> Iterator[Any]:
+    """A connection to ``source``'s database outside the app (no pragmas, no sealing)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(_source_url(source), poolclass=NullPool)
     try:
-        lines = list(connection.iterdump())
+        with engine.connect() as connection:
+            yield connection
     finally:
-        connection.close()
+        engine.dispose()
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, memoryview):
+        value = bytes(value)
+    if isinstance(value, bytes):
+        return f"X'{value.hex()}'"
+    return "NULL" if value is None else repr(value)
+
+
+def dump(source, *, refusals: bool = False) -> list[str]:
+    """Every table of the database (its columns, then its rows ordered by primary key) as
+    text, the same way on SQLite and PostgreSQL (``source``: a database file, a URL or a
+    Database): equal dumps mean an unchanged database. A refused package's line in the 收发记录
+    and the audit log (its lines and head: a command's login is recorded even when the command
+    is then refused) are left out unless ``refusals``: recording is the one write a refusal
+    makes."""
+    from sqlalchemy import MetaData
+
+    lines: list[str] = []
+    with plain_connection(source) as connection:
+        metadata = MetaData()
+        metadata.reflect(connection)
+        for name in sorted(metadata.tables):
+            table = metadata.tables[name]
+            columns = ", ".join(f"{c.name} {c.type!r}" for c in table.columns)
+            lines.append(f'CREATE TABLE "{name}" ({columns})')
+            lines.extend(
+                f'CREATE INDEX "{index.name}" ON "{name}" ({", ".join(index.columns.keys())})'
+                for index in sorted(table.indexes, key=lambda i: str(i.name))
+            )
+            order = list(table.primary_key.columns) or list(table.columns)
+            for row in connection.execute(select(table).order_by(*order)):
+                values = ", ".join(_literal(v) for v in row)
+                lines.append(f'INSERT INTO "{name}" VALUES({values})')
     if refusals:
         return lines
     return [line for line in lines if not (
@@ -118,16 +201,16 @@ def dump(source, *, refusals: bool = False) -> list[str]:
 
 def refusals(source) -> list[tuple[str, str, str]]:
     """The refused packages in the 收发记录: (unit name, file name, details JSON), oldest first."""
-    import sqlite3
+    from sqlalchemy import text
 
-    connection = sqlite3.connect(getattr(source, "file", source))
-    try:
-        return connection.execute(
-            "SELECT peer_unit_name, file_name, details FROM package_log"
-            " WHERE direction = 'refused' ORDER BY id"
+    with plain_connection(source) as connection:
+        rows = connection.execute(
+            text(
+                "SELECT peer_unit_name, file_name, details FROM package_log"
+                " WHERE direction = 'refused' ORDER BY id"
+            )
         ).fetchall()
-    finally:
-        connection.close()
+    return [tuple(row) for row in rows]
 
 
 def downgrade_to(db_path, revision: str) -> None:

@@ -77,9 +77,7 @@ def test_a_departments_pc_is_refused_every_change(database, issued, tmp_path):
     # reading stays allowed: the command line writes every PDF on the department's PC
     database.close()
     out = tmp_path / "全部"
-    assert (
-        main(["--db", str(database.file), "agreement", "pdf", "--all", "--out-dir", str(out)]) == 0
-    )
+    assert main(["--db", database.url, "agreement", "pdf", "--all", "--out-dir", str(out)]) == 0
     assert (out / "责任状汇编.pdf").exists() and (out / f"责任状-{AID}.pdf").exists()
 
 

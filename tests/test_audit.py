@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 from PySide6.QtCore import Qt
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.models import AuditEntry, ReviewDecision
 from app.services import agreements, audit, ledger, summaries
@@ -35,6 +35,7 @@ from tests.helpers import (
     kind_ids,
     make_pdf,
     open_page,
+    plain_connection,
     unit_ids,
     valid_id_number,
 )
@@ -77,10 +78,10 @@ def _entry(session, title: str = "法律援助") -> EntryInput:
     )  # fmt: skip
 
 
-def _raw(path) -> str:
-    """Every column of every audit line as text (what a thief of the file would read)."""
-    with closing(sqlite3.connect(path)) as connection:
-        rows = connection.execute("SELECT * FROM audit_entries").fetchall()
+def _raw(source) -> str:
+    """Every column of every audit line as text (what a thief of the database would read)."""
+    with plain_connection(source) as connection:
+        rows = connection.execute(text("SELECT * FROM audit_entries ORDER BY seq")).fetchall()
     return "\n".join("|".join(str(v) for v in row) for row in rows)
 
 
@@ -106,7 +107,7 @@ def test_create_change_delete_are_recorded_with_the_actor_and_no_personal_values
     assert {(line.user_id, line.user_name, line.display_name) for line in lines} == {
         ("7", "wangfang", "王芳")
     }
-    raw = _raw(database.file)
+    raw = _raw(database)
     for personal in (NAME, valid_id_number(), "周镕", valid_id_number()[-4:] + "|"):
         assert personal not in raw
     # without an actor, the program itself
@@ -196,7 +197,7 @@ def test_backup_restore_export_import_are_recorded(tmp_path):
         # one line for the whole package (not one per row), with its counts
         assert [line.kind for line in added] == ["import"]
         assert "法律援助中心" in added[0].description and "新增 " in added[0].description
-        assert NAME not in _raw(county.file)
+        assert NAME not in _raw(county)
         # a backup, then a restore: both recorded (the restore in the restored database)
         master = MasterKey.from_password("纸上的密码-2018")
         result = write_backup(county.file, county.attachments, tmp_path / "b.bjbak", master)
@@ -230,12 +231,14 @@ def _verify(path) -> audit.ChainCheck:
         database.close()
 
 
-def _sql(path, statement: str) -> None:
-    with closing(sqlite3.connect(path)) as connection:
-        connection.execute(statement)
+def _sql(source, statement: str) -> None:
+    """Run ``statement`` on the database outside the app (a hand edit), either database."""
+    with plain_connection(source) as connection:
+        connection.execute(text(statement))
         connection.commit()
 
 
+@pytest.mark.sqlite_only(reason="edits copies of the SQLite file")
 def test_the_chain_finds_an_edited_a_removed_middle_and_a_removed_last_line(db_path):
     check = _verify(db_path)
     assert check.ok and check.count > 10 and check.broken_at is None

@@ -39,6 +39,10 @@ from tests.conftest import open_unlocked
 from tests.helpers import downgrade_to, dump
 from tests.seed import seed_everything
 
+pytestmark = pytest.mark.sqlite_only(
+    reason="backup and restore of the SQLite file and its photo folder (a server is backed up with its own tools)"
+)
+
 PASSWORD = "纸上的密码-2018"
 ROOT = Path(__file__).resolve().parent.parent
 IDENTITY = ("exchange.instance_uuid", "exchange.instance_home", "exchange.instance_note")

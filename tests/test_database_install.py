@@ -17,6 +17,10 @@ from app.services.database import Database, DatabaseError, database_url, open_da
 from app.services.settings import set_setting
 from tests.conftest import DATA_DIR
 
+pytestmark = pytest.mark.sqlite_only(
+    reason="the SQLite file's name, folder, journal and locks on office PCs"
+)
+
 
 @pytest.mark.parametrize("folder", ["a%41b", "市局 #1?备份", "a%20b"])
 def test_any_folder_name_opens_exactly_that_file(tmp_path, db_path, folder):

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from app.cli import main
 from app.models import Attachment, CorrectionSubject, EntryAttachment, LedgerEntry
-from app.services.attachments import store_for
+from app.services.database import open_database
 from app.services.idcard import check_digit, mask_id_number
 from app.services.settings import current_programme
 from tests.conftest import open_unlocked
@@ -200,8 +200,12 @@ def test_refusals_change_nothing(db_path, capsys, args, message):
     assert counts(db_path) == before
 
 
-def stored_files(db_path: Path) -> list[Path]:
-    return [p for p in store_for(db_path).root.rglob("*") if p.is_file()]
+def stored_files(db_path) -> list[Path]:
+    """The files in the photo store of the database ``db_path`` (a file or a server's URL)."""
+    database = open_database(str(db_path))
+    root = database.attachments.root
+    database.close()
+    return [p for p in root.rglob("*") if p.is_file()]
 
 
 def test_text_file_as_photo_is_refused(db_path, text_file, capsys):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -167,6 +168,11 @@ def test_subjects_are_reused_by_identity_number_and_masked_in_lists(database, id
     assert error.value.errors == {"subject_name": "请填写“社区矫正对象”。"}
 
 
+def _photo_folder(database) -> Path:
+    """A folder for the photos a test takes: beside the database's photo store, not in it."""
+    return database.attachments.root.parent
+
+
 def _seed(database, units, kinds) -> None:
     rows = [
         ("律师管理科", "lecture", date(2018, 3, 5), "春季讲座", "山口司法所", 10, LECTURE),
@@ -181,7 +187,7 @@ def _seed(database, units, kinds) -> None:
     ]  # fmt: skip
     for unit, kind, day, title, office, served, values in rows:
         photos = (
-            [PhotoInput(path=make_jpeg(database.file.parent / f"{title}.jpg"))]
+            [PhotoInput(path=make_jpeg(_photo_folder(database) / f"{title}.jpg"))]
             if kind == "lecture"
             else []
         )
@@ -228,6 +234,17 @@ def test_filters_each_narrow_the_list(database, ids):
         assert titles(text="经费") == {"拨付矫正经费", "追加经费", "上年度经费"}
         assert titles(text="100%") == set()  # LIKE wildcards are taken literally
         assert ledger.count_entries(s, LedgerFilter(unit_id=units["律师管理科"], text="讲座")) == 2
+
+
+def test_a_text_search_lists_its_matches_by_date_on_either_database(database, ids):
+    """The search's date order used SQLite's unary + (no index walk), which PostgreSQL refuses."""
+    units, kinds = ids
+    _seed(database, units, kinds)
+    with database.session() as s:
+        found = ledger.list_entries(s, LedgerFilter(text="经费"), descending=False)
+        newest_first = ledger.list_entries(s, LedgerFilter(text="经费"), descending=True)
+    assert [r.title for r in found] == ["上年度经费", "拨付矫正经费", "追加经费"]
+    assert [r.title for r in newest_first] == ["追加经费", "拨付矫正经费", "上年度经费"]
 
 
 def test_sorting_and_paging(database, ids):
@@ -323,7 +340,7 @@ def test_only_the_owning_department_counts(database, ids):
             entry_date="2018-07-01",
             title="公证员讲座",
             values=LECTURE,
-            photos=[PhotoInput(path=make_jpeg(database.file.parent / "n.jpg"))],
+            photos=[PhotoInput(path=make_jpeg(_photo_folder(database) / "n.jpg"))],
         ),
     )
     with database.session() as s:

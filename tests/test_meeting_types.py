@@ -197,6 +197,9 @@ def test_a_meetings_type_travels_and_an_unknown_one_is_refused(offices, tmp_path
 # ---------------------------------------------------------------- migration
 
 
+@pytest.mark.sqlite_only(
+    reason="an older program's database file, edited as it left it: only SQLite files existed before the server"
+)
 def test_meetings_recorded_before_types_become_monthly_meetings(database, db_path):
     first = _save(database, date(2018, 7, 30), "月度例会")
     database.close()

@@ -91,3 +91,32 @@ def test_a_units_package_imports_into_a_county_database_on_the_server(postgres_u
     finally:
         county.close()
         unit.close()
+
+
+def test_the_ledgers_partial_indexes_are_partial_on_the_server(postgres_url: str) -> None:
+    """The two partial indexes of ledger_entries were declared for SQLite only and made over
+    every row on the server until 0023."""
+    from sqlalchemy import text
+
+    from app.services.database import open_database
+
+    database = open_database(postgres_url)
+    try:
+        with database.engine.connect() as conn:
+            definitions = dict(
+                conn.execute(
+                    text(
+                        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = "
+                        "'ledger_entries' AND indexname IN ('ix_ledger_entries_deleted_owner_"
+                        "kind_date', 'ix_ledger_entries_paired_office_date')"
+                    )
+                ).all()
+            )
+    finally:
+        database.close()
+    assert definitions["ix_ledger_entries_deleted_owner_kind_date"].endswith(
+        "WHERE (deleted IS TRUE)"
+    )
+    assert definitions["ix_ledger_entries_paired_office_date"].endswith(
+        "WHERE (paired_office_id IS NOT NULL)"
+    )

@@ -124,6 +124,7 @@ def test_a_rollback_journal_follows_the_database_file(tmp_path, usual_umask):
     assert seen == [0o600]
 
 
+@pytest.mark.sqlite_only(reason="file permissions of the SQLite file and the files beside it")
 @posix_only
 def test_an_existing_database_readable_by_others_is_tightened_on_open(
     db_path, tmp_path, usual_umask, caplog
@@ -160,6 +161,7 @@ def test_an_existing_database_readable_by_others_is_tightened_on_open(
     )  # the database, what lies beside it, the old copy, the store
 
 
+@pytest.mark.sqlite_only(reason="file permissions of the SQLite file and the files beside it")
 @posix_only
 def test_photo_store_backups_exchange_state_snapshot_and_log_are_owner_only(
     database, db_path, tmp_path, usual_umask

@@ -4,12 +4,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
-from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.cli import main
 from app.models import (
@@ -28,29 +26,31 @@ from app.models import (
 from app.services.errors import UserError
 from app.services.programme import new_programme
 from app.services.settings import LOCAL_UNIT, current_programme, set_setting
-from tests.helpers import dump
+from tests.helpers import dump, plain_connection
 
 PER_PROGRAMME = ["goals", "phases", "duties", "pairings", "assessment_schemes",
                  "agreement_templates", "agreements", "phase_summaries", "meetings"]  # fmt: skip
 
 
-def _year_rows(path: Path, year: int) -> dict[str, list[tuple]]:
-    """Every row belonging to the programme of ``year``, by table."""
-    connection = sqlite3.connect(path)
-    try:
-        (pid,) = connection.execute("SELECT id FROM programmes WHERE year = ?", (year,)).fetchone()
-        rows = {"programmes": connection.execute(
-            "SELECT * FROM programmes WHERE id = ?", (pid,)).fetchall()}  # fmt: skip
+def _year_rows(path, year: int) -> dict[str, list[tuple]]:
+    """Every row belonging to the programme of ``year``, by table (either database)."""
+    with plain_connection(path) as connection:
+
+        def rows_of(sql: str, **params) -> list[tuple]:
+            return [tuple(row) for row in connection.execute(text(sql), params)]
+
+        pid = connection.execute(
+            text("SELECT id FROM programmes WHERE year = :year"), {"year": year}
+        ).scalar_one()
+        rows = {"programmes": rows_of("SELECT * FROM programmes WHERE id = :pid", pid=pid)}
         for table in PER_PROGRAMME:
-            rows[table] = connection.execute(
-                f"SELECT * FROM {table} WHERE programme_id = ? ORDER BY id", (pid,)
-            ).fetchall()
-        rows["indicators"] = connection.execute(
+            rows[table] = rows_of(
+                f"SELECT * FROM {table} WHERE programme_id = :pid ORDER BY id", pid=pid
+            )
+        rows["indicators"] = rows_of(
             "SELECT i.* FROM indicators i JOIN duties d ON i.duty_id = d.id "
-            "WHERE d.programme_id = ? ORDER BY i.id", (pid,)).fetchall()  # fmt: skip
+            "WHERE d.programme_id = :pid ORDER BY i.id", pid=pid)  # fmt: skip
         return rows
-    finally:
-        connection.close()
 
 
 def _count(session, model, programme_id: int) -> int:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from app.cli import main
 from app.services import accounts
 from app.services.attachments import store_for
@@ -13,6 +15,8 @@ from app.services.backup.archive import write_backup
 from app.services.backup.container import MasterKey
 from tests.conftest import TEST_PASSWORD, TEST_USER, open_unlocked
 from tests.helpers import dump
+
+pytestmark = pytest.mark.sqlite_only(reason="restore replaces the SQLite file")
 
 PASSWORD = "纸上的密码-2018"
 

@@ -121,10 +121,10 @@ def test_an_unlocked_report_is_corrected_resubmitted_and_its_period_locked_again
     with pytest.raises(UserError, match="该统计报表已被县矫正办受理"):
         _entry(county, date(2018, 9, 21), "再补登")  # closed again at the county
     import_package(unit, export_package(county, AID, tmp_path / "c2.bjpkg")[0])
-    before = dump(unit.file)
+    before = dump(unit)
     with pytest.raises(UserError, match="该统计报表已被县矫正办受理"):
         _entry(unit, date(2018, 9, 21), "再补登")  # and at the unit
-    assert dump(unit.file) == before
+    assert dump(unit) == before
     with unit.session() as s, pytest.raises(ValidationError, match="解锁本期台账后才能修改"):
         sr.save_draft(s, mine, {}, "")
 
@@ -161,11 +161,11 @@ def test_a_forged_decision_in_a_units_package_is_refused_whole(offices, tmp_path
     # (a normal export leaves it out: the program was altered too)
     monkeypatch.setattr(rights, "export_conditions", lambda table, me, recipient: [])
     package = export_package(unit, "县矫正办", tmp_path / "forged.bjpkg")[0]
-    before = dump(county.file)
+    before = dump(county)
     with pytest.raises(PackageError, match="局科室不能新增统计报表审核") as refused:
         import_package(county, package)
     assert str(refused.value).endswith("数据库保持原样，没有任何改动。")
-    assert dump(county.file) == before
+    assert dump(county) == before
 
 
 def test_a_submitted_report_changed_in_a_units_package_is_refused_whole(offices, tmp_path):
@@ -177,10 +177,10 @@ def test_a_submitted_report_changed_in_a_units_package_is_refused_whole(offices,
             values={"activities": 50, "served": 2, "visits": 0, "legal_aid": 0, "lectures": 0,
                     "volunteers": 1}, revision=StatisticsReport.revision + 1))  # fmt: skip
     package = export_package(unit, "县矫正办", tmp_path / "u2.bjpkg")[0]
-    before = dump(county.file)
+    before = dump(county)
     with pytest.raises(PackageError, match="改动了已提交的统计报表"):
         import_package(county, package)
-    assert dump(county.file) == before
+    assert dump(county) == before
 
 
 def test_bad_figures_in_a_units_package_are_refused_whole(offices, tmp_path):
@@ -194,10 +194,10 @@ def test_bad_figures_in_a_units_package_are_refused_whole(offices, tmp_path):
             submitted_on=date(2018, 10, 2), owner_unit_id=units[AID],
         ))  # fmt: skip
     package = export_package(unit, "县矫正办", tmp_path / "bad.bjpkg")[0]
-    before = dump(county.file)
+    before = dump(county)
     with pytest.raises(PackageError, match="开展帮教活动次数"):
         import_package(county, package)
-    assert dump(county.file) == before
+    assert dump(county) == before
 
 
 def test_an_import_names_a_return_and_a_doubt_for_the_clerk(offices, tmp_path):

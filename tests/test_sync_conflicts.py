@@ -4,7 +4,6 @@ county's version, take the unit's, or merge field by field). Real database files
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from app.sync.conflicts import open_conflicts, resolve
 from app.sync.exchange import export_package, import_package
 from app.sync.registration import join_with_credential, read_credential, write_credential
 from tests.conftest import TEMPLATE_KEY
-from tests.helpers import dump, kind_ids, unit_ids
+from tests.helpers import copy_database, dump, kind_ids, new_database, unit_ids
 
 UNIT = "法律援助中心"
 
@@ -43,23 +42,25 @@ class Link:
 
 
 @pytest.fixture(scope="module")
-def blank(tmp_path_factory) -> Path:
+def blank(tmp_path_factory) -> dict[str, str]:
     """The county's and the unit's databases as ``initialise`` leaves them (made once a module,
-    copied for each test: keys and instance ids are only made on first use)."""
+    copied for each test: keys and instance ids are only made on first use); SQLite files, or
+    databases on the server with ``--backend=postgresql``."""
     folder = tmp_path_factory.mktemp("blank")
-    for name, unit in (("county.db", "县矫正办"), ("unit.db", UNIT)):
-        initialise(str(folder / name), TEMPLATE_KEY, unit).database.close()
-    return folder
+    made = {}
+    for name, unit in (("county", "县矫正办"), ("unit", UNIT)):
+        made[name] = new_database(folder, name)
+        initialise(made[name], TEMPLATE_KEY, unit).database.close()
+    return made
 
 
 @pytest.fixture
 def link(tmp_path, blank):
-    for name in ("county.db", "unit.db"):
-        shutil.copy(blank / name, tmp_path / name)
-    county = open_database(str(tmp_path / "county.db"))
+    copies = {name: copy_database(source, tmp_path, name) for name, source in blank.items()}
+    county = open_database(copies["county"])
     with county.session() as s:
         write_credential(s, UNIT, tmp_path / "unit.cred", TEMPLATE_KEY)
-    unit = open_database(str(tmp_path / "unit.db"))
+    unit = open_database(copies["unit"])
     with unit.session() as s:
         join_with_credential(s, read_credential(tmp_path / "unit.cred"))
     yield Link(county, unit, tmp_path)

@@ -28,14 +28,14 @@ from app.sync.exchange import (
     suggested_package_name,
 )
 from tests.conftest import TEMPLATE_KEY
-from tests.helpers import dump, unit_ids
+from tests.helpers import dump, new_database, unit_ids
 
 UNIT = "法律援助中心"
 
 
 def _pair(tmp_path: Path, name: str) -> tuple[Database, Database]:
     """The county's and the unit ``name``'s databases, each knowing the other's keys."""
-    county = initialise(str(tmp_path / "county.db"), TEMPLATE_KEY, "县矫正办").database
+    county = initialise(new_database(tmp_path, "county"), TEMPLATE_KEY, "县矫正办").database
     unit = initialise(str(tmp_path / "unit.db"), TEMPLATE_KEY, name).database
     with county.session() as c, unit.session() as u:
         uuid = {n: c.scalar(select(Unit.uuid).where(Unit.name == n)) for n in ("县矫正办", name)}
@@ -85,7 +85,7 @@ def test_a_package_that_breaks_a_unique_rule_is_refused_and_changes_nothing(keep
         assert dump(county) == before
     # the command line says the same, and exits with 2
     county.close()
-    assert main(["--db", str(county.file), "import", str(package), "--dry-run"]) == 2
+    assert main(["--db", county.url, "import", str(package), "--dry-run"]) == 2
 
 
 def test_package_names_carry_both_units_the_date_and_the_number(pair, tmp_path, capsys):

@@ -36,7 +36,7 @@ from app.sync.registration import (
     write_credential,
 )
 from tests.conftest import TEMPLATE_KEY
-from tests.helpers import kind_ids, make_jpeg, unit_ids, valid_id_number
+from tests.helpers import kind_ids, make_jpeg, new_database, unit_ids, valid_id_number
 
 UNITS = ("法律援助中心", "办公室（政治处）", "瓯南司法所")
 
@@ -134,10 +134,14 @@ def offices(tmp_path):
     usb = tmp_path / "usb"
     usb.mkdir()
     county = Office(
-        "县矫正办", initialise(str(tmp_path / "county.db"), TEMPLATE_KEY, "县矫正办").database, usb
+        "县矫正办",
+        initialise(new_database(tmp_path, "county"), TEMPLATE_KEY, "县矫正办").database,
+        usb,
     )
     city = Office(
-        "市矫正办", initialise(str(tmp_path / "city.db"), TEMPLATE_KEY, "市矫正办").database, usb
+        "市矫正办",
+        initialise(new_database(tmp_path, "city"), TEMPLATE_KEY, "市矫正办").database,
+        usb,
     )
     units = {}
     for name in UNITS:

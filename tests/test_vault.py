@@ -73,6 +73,7 @@ def _login(database: Database, name: str = ADMIN_USER, password: str = TEST_PASS
         database.actor = accounts.authenticate(s, name, password)
 
 
+@pytest.mark.sqlite_only(reason="a raw byte search of the SQLite file, its WAL and its copies")
 def test_a_raw_byte_search_of_database_wal_and_backups_finds_no_subject_or_private_key(
     database, db_path, tmp_path, capsys
 ):
@@ -509,6 +510,7 @@ def _legal_aid(database: Database, tmp_path: Path) -> int:
         )  # fmt: skip
 
 
+@pytest.mark.sqlite_only(reason="a raw byte search of the SQLite file, its WAL and its copies")
 def test_a_personal_form_field_is_sealed_and_still_reads_back(database, db_path, tmp_path):
     from app.models import LedgerEntry
 

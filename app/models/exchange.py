@@ -20,6 +20,8 @@ from sqlalchemy import (
     inspect,
     text,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, object_session
 
 from app.models._enum import enum_column_type
@@ -99,11 +101,6 @@ _LOCAL_UNIT_ID = text(
     "WHERE local_settings.key = 'local_unit_uuid'"
 )
 _UNIT_ID = text("SELECT units.id FROM units WHERE units.uuid = :uuid")
-# ON CONFLICT DO NOTHING: SQLite (3.24+) and PostgreSQL alike (INSERT OR IGNORE is SQLite's)
-_REMEMBER_EDIT = text(
-    "INSERT INTO local_edits (table_name, record_uuid, base_revision) "
-    "VALUES (:table_name, :record_uuid, :base_revision) ON CONFLICT DO NOTHING"
-)
 
 
 def _acting_unit_id(connection: Connection, target: SyncedRecord) -> int | None:
@@ -133,8 +130,11 @@ def _remember_local_edit(
         return
     if _acting_unit_id(connection, target) in (None, target.owner_unit_id):
         return
+    # the first base revision is kept: INSERT … ON CONFLICT DO NOTHING in either dialect
+    dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
     connection.execute(
-        _REMEMBER_EDIT,
-        {"table_name": target.__tablename__, "record_uuid": target.uuid,
-         "base_revision": history.deleted[0]},
+        dialect_insert(LocalEdit)
+        .values(table_name=target.__tablename__, record_uuid=target.uuid,
+                base_revision=history.deleted[0])
+        .on_conflict_do_nothing(index_elements=["table_name", "record_uuid"])
     )  # fmt: skip

@@ -114,6 +114,7 @@ class LedgerEntry(SyncedRecord, Base):
             "kind_id",
             "entry_date",
             sqlite_where=text("deleted IS 1"),
+            postgresql_where=text("deleted IS TRUE"),
         ),
         Index("ix_ledger_entries_kind_date", "kind_id", "entry_date"),
         Index(
@@ -121,6 +122,7 @@ class LedgerEntry(SyncedRecord, Base):
             "paired_office_id",
             "entry_date",
             sqlite_where=text("paired_office_id IS NOT NULL"),
+            postgresql_where=text("paired_office_id IS NOT NULL"),
         ),
     )
 

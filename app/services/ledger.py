@@ -711,9 +711,10 @@ def _ordered_ids(
         column = func.coalesce(counts.c.n, 0)
     elif sort_key in ("title", "subjects_served"):
         column = getattr(LedgerEntry, sort_key)
-    elif flt.text.strip():
+    elif flt.text.strip() and session.get_bind().dialect.name == "sqlite":
         # a substring search reads every row anyway: scan and sort the matches
-        # (the unary + stops SQLite walking the date index with one look-up per row)
+        # (the unary + stops SQLite walking the date index with one look-up per row; it is
+        # SQLite's idiom only: PostgreSQL has no unary + on a date, and plans this itself)
         column = literal_column("+ledger_entries.entry_date")
     else:
         column = LedgerEntry.entry_date
