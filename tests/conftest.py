@@ -15,7 +15,6 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
-from sqlalchemy import text
 
 from app.models.sealed import LOCKED, DataKey, key_state
 from app.services.database import Database, open_database
