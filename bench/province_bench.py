@@ -38,6 +38,10 @@ average of the machine is printed with each figure, as the machine is shared):
                    table (PostgreSQL), sqlite3 ``executemany`` (SQLite, WAL, synchronous=NORMAL,
                    foreign keys on) — in one transaction with every index and constraint of
                    the schema in place. The import is checked to stay within 3× of it.
+Beside each median wall time: "CPU", the CPU time per run of this process plus every process
+of the PostgreSQL cluster when it runs on this machine (``/proc``), i.e. what the work costs on
+a quiet machine where client and server take turns; the machine is shared (load averages of
+10 on 2 cores were usual), so wall times swell and CPU time is the figure to compare.
 Goals (issue 18): 首页 and 排名 < 200 ms, the county report < 10 s, the import ≤ 3× the floor.
 """
 
@@ -300,16 +304,16 @@ def fill_counties(database: Database, counties: int, seed: int) -> int:
         return conn.scalar(select(func.count()).select_from(AggregateReport)) or 0
 
 
-def prepare_unit(work: Path, county: Database, package_entries: int, seed: int) -> Path:
-    """The unit's SQLite database (registered with the county both ways), filled and exported
-    once; the package's path."""
+def prepare_unit(work: Path, name: str, county: Database, package_entries: int, seed: int) -> Path:
+    """The unit's SQLite database (registered with the county ``name`` both ways: each filled
+    database has its own), filled and exported once; the package's path."""
     import exchange_bench as xb
 
     from app.services.setup import initialise
     from app.sync import identity
     from app.sync.exchange import export_package
 
-    folder = work / "unit"
+    folder = work / f"{name}-unit"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     unit = initialise(str(folder / "unit.db"), gen.TEMPLATE, UNIT).database
@@ -318,7 +322,7 @@ def prepare_unit(work: Path, county: Database, package_entries: int, seed: int) 
             identity.register_peer(c, xb.unit_uuid(c, UNIT), identity.key_pairs(u).public())
             identity.register_peer(u, xb.unit_uuid(u, COUNTY), identity.key_pairs(c).public())
         xb.fill_unit(unit, package_entries, 0, seed)
-        package = work / "unit-to-county.bjpkg"
+        package = work / f"{name}-unit-to-county.bjpkg"
         export_package(unit, COUNTY, package, full=True)
     finally:
         unit.close()
@@ -349,7 +353,7 @@ def prepare(args: argparse.Namespace, target: Target) -> dict[str, Any]:
     try:
         build_s, insert_s = fill_entries(database, args.entries, args.seed)
         aggregates = fill_counties(database, args.counties, args.seed)
-        package = prepare_unit(args.workdir, database, args.package_entries, args.seed)
+        package = prepare_unit(args.workdir, target.name, database, args.package_entries, args.seed)
         analyse(database)
     finally:
         database.close()
