@@ -369,7 +369,8 @@ def prepare(args: argparse.Namespace, target: Target) -> dict[str, Any]:
 
 class CpuMeter:
     """CPU seconds used so far by this process and, for a server on this machine, by every
-    process of the PostgreSQL cluster (its backends, WAL writer, checkpointer). The machine is
+    process of the PostgreSQL cluster (its backends, WAL writer, checkpointer, and those that
+    exited, through the postmaster's children's time). The machine is
     shared, so wall times swell with the load; CPU time per call is what the work costs on a
     quiet machine, where client and server take turns (``/proc``, Linux; 10 ms ticks, so it
     is summed over the runs)."""
@@ -397,6 +398,11 @@ class CpuMeter:
         if self.postmaster is None:
             return spent
         tick = os.sysconf("SC_CLK_TCK")
+        # the postmaster's own time and its reaped children's (cutime, cstime): a backend or
+        # parallel worker that exits moves its time there, so the total never goes back
+        postmaster = self._stat(self.postmaster)
+        if postmaster is not None:
+            spent += sum(int(v) for v in postmaster[11:15]) / tick
         for entry in Path("/proc").iterdir():
             stat = self._stat(entry.name) if entry.name.isdigit() else None
             if stat is not None and int(stat[1]) == self.postmaster:
