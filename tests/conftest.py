@@ -278,33 +278,16 @@ def _server_databases_of_the_test(backend: str) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _server_photo_stores(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """With ``--backend=postgresql``: every server database's photo store is a folder of its
-    own (the app keeps one store per PC for a database without a file, which would mix the
-    tests' photos); the run's server databases are dropped at its end."""
+def _drop_server_databases(backend: str) -> Iterator[None]:
+    """With ``--backend=postgresql``: the run's server databases are dropped at its end (each
+    keeps its photos in itself, ``attachment_blobs``, as the app does)."""
     if backend != POSTGRESQL:
         yield
         return
-    from sqlalchemy.engine import make_url
-
-    from app.models import sealed
-    from app.services.attachments import AttachmentStore
-
-    root = tmp_path_factory.mktemp("server-photos")
-    kept = Database.attachments
-
-    def attachments(self: Database) -> AttachmentStore:
-        if self.file is not None:
-            return kept.fget(self)  # type: ignore[attr-defined, no-any-return]
-        name = str(make_url(self.url).database)
-        return AttachmentStore(root / name, key=lambda: sealed.data_key(self.engine))
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Database, "attachments", property(attachments))
-        try:
-            yield
-        finally:
-            servers.drop(servers.state.of_run)
+    try:
+        yield
+    finally:
+        servers.drop(servers.state.of_run)
 
 
 @pytest.fixture

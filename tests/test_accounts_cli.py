@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from app.cli import main
 from app.services import accounts
 from app.services.database import open_database
@@ -124,6 +126,7 @@ def test_users_commands_for_it_staff(db_path, monkeypatch, capsys, shipped_roles
     assert dump(db_path) == before
 
 
+@pytest.mark.sqlite_only(reason="backup of a SQLite file (a server's is refused for everyone)")
 def test_a_clerk_cannot_make_a_backup_on_the_command_line(
     db_path, tmp_path, monkeypatch, capsys, shipped_roles
 ):

@@ -11,6 +11,7 @@ import stat
 from contextlib import closing
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 
 from app.cli import main
@@ -75,6 +76,7 @@ def _rewrite_from(db_path: Path, seq: int, change=None, drop_after: int | None =
         connection.commit()
 
 
+@pytest.mark.sqlite_only(reason="the head's copy beside the SQLite file")
 def test_the_head_is_copied_beside_the_database_owner_only(db_path):
     head_file = audit.head_file(db_path)
     assert head_file.name == "bangjiao.db.audit-head" and not head_file.exists()
@@ -123,6 +125,7 @@ def test_lines_removed_from_the_end_with_the_head_recomputed_are_found(
     assert "数据库中的校验记录被改写" in dialog.check_label.text()
 
 
+@pytest.mark.sqlite_only(reason="the head's copy beside the SQLite file")
 def test_a_line_changed_and_the_chain_recomputed_is_found(db_path):
     _log_in(db_path, 3)
     count = _verify(db_path).count
@@ -159,6 +162,7 @@ def test_changed_columns_are_named_in_chinese(database):
                 assert not re.search(r"[a-z]", label), (cls.__name__, column.key)
 
 
+@pytest.mark.sqlite_only(reason="the head's copy beside the SQLite file")
 def test_a_restore_starts_the_copy_anew_and_a_new_database_forgets_an_old_copy(db_path, tmp_path):
     from app.services.attachments import store_for
     from app.services.backup.archive import write_backup

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 
 from app.services.attachments import store_for
@@ -42,6 +43,7 @@ def test_a_refused_password_leaves_the_fields_full_height(qtbot, gui_app, dialog
     assert dialog.error.height() >= dialog.error.heightForWidth(dialog.error.width())
 
 
+@pytest.mark.sqlite_only(reason="restore of a SQLite file")
 def test_restore_from_a_script_without_yes_is_refused_not_a_crash(db_path, tmp_path):
     master = MasterKey.from_password(PASSWORD)
     backup = tmp_path / "b.bjbak"

@@ -258,11 +258,13 @@ def test_the_first_run_wizard_fits(qtbot, dialogs, tmp_path):
     wizard.database.close()
 
 
+@pytest.mark.sqlite_only(reason="sums up the GUI tests, which do not run on the server")
 def test_no_button_was_left_unclicked(clicked):
     never = sorted(k for k, done in clicked.items() if not done and k not in NEVER_ENABLED)
     assert not never, f"buttons never enabled in any scenario: {never}"
 
 
+@pytest.mark.sqlite_only(reason="sums up the GUI tests, which do not run on the server")
 def test_every_dialog_was_opened_and_fits(opened):
     import importlib
     import inspect

@@ -83,6 +83,7 @@ def _raw_files(db_path: Path) -> dict[tuple[str, str], bytes]:
     }
 
 
+@pytest.mark.sqlite_only(reason="migrate-db's source is a SQLite file")
 def test_a_seeded_database_moves_to_the_server_whole(seeded, postgres_url, tmp_path, capsys):
     source_engine = create_engine(f"sqlite:///{seeded}")
     with source_engine.connect() as conn:
@@ -170,6 +171,7 @@ def test_a_seeded_database_moves_to_the_server_whole(seeded, postgres_url, tmp_p
         server.close()
 
 
+@pytest.mark.sqlite_only(reason="migrate-db's source is a SQLite file")
 def test_a_target_with_data_is_refused_and_unchanged(seeded, postgres_url, capsys):
     from app.services.setup import initialise
 
@@ -185,6 +187,7 @@ def test_a_target_with_data_is_refused_and_unchanged(seeded, postgres_url, capsy
     engine.dispose()
 
 
+@pytest.mark.sqlite_only(reason="migrate-db's source is a SQLite file")
 def test_a_failure_midway_leaves_the_target_empty_and_the_source_as_it_was(seeded, postgres_url):
     # a title SQLite took although longer than the column (PostgreSQL refuses it)
     with closing(sqlite3.connect(seeded)) as conn, conn:
@@ -240,6 +243,7 @@ def test_a_photo_on_the_server_commits_with_its_entry(postgres_url, tmp_path):
         database.close()
 
 
+@pytest.mark.sqlite_only(reason="migrate-db's source is a SQLite file")
 def test_only_a_postgresql_server_is_a_target(seeded, tmp_path, capsys):
     before = dump(seeded, refusals=True)
     target = tmp_path / "other.db"
@@ -317,6 +321,7 @@ def test_a_package_travels_from_and_to_a_server_database_with_its_photo(postgres
         unit.close()
 
 
+@pytest.mark.sqlite_only(reason="compares the rows store with a SQLite file's folder store")
 def test_the_database_store_keeps_sealed_rows_and_commits_with_the_session(database, tmp_path):
     """The rows store behind the same API, on SQLite too (no server needed): sealed as the
     folder's files, written with the session's transaction, previews once it committed."""

@@ -113,6 +113,9 @@ def _assert_nothing_readable(db) -> list[Path]:
     return files
 
 
+@pytest.mark.sqlite_only(
+    reason="reads the store's files in their folder (a server's sealed rows: tests/test_migrate_db.py)"
+)
 def test_photos_added_with_a_key_are_sealed_and_read_back_plain(database, tmp_path):
     _seal(database)
     jpeg, png = _photos(tmp_path)
@@ -137,6 +140,9 @@ def test_photos_added_with_a_key_are_sealed_and_read_back_plain(database, tmp_pa
     assert store.reduced_bytes(_sha(png)) == png.read_bytes()  # small: its own reduced copy
 
 
+@pytest.mark.sqlite_only(
+    reason="reads the store's files in their folder (a server's sealed rows: tests/test_migrate_db.py)"
+)
 def test_a_sealed_file_cannot_stand_in_for_another(database, tmp_path):
     _seal(database)
     jpeg, png = _photos(tmp_path)
@@ -150,6 +156,9 @@ def test_a_sealed_file_cannot_stand_in_for_another(database, tmp_path):
         other.open_bytes(store.original_path(_sha(jpeg)).read_bytes(), f"original {_sha(jpeg)}")
 
 
+@pytest.mark.sqlite_only(
+    reason="reads the store's files in their folder (a server's sealed rows: tests/test_migrate_db.py)"
+)
 def test_a_locked_database_refuses_to_read_or_add_photos(database, tmp_path):
     _seal(database)
     jpeg, png = _photos(tmp_path)
@@ -214,6 +223,9 @@ def test_sealing_a_plain_store_in_place(plain_database, tmp_path):
     _assert_nothing_readable(database)
 
 
+@pytest.mark.sqlite_only(
+    reason="reads the store's files in their folder (a server's sealed rows: tests/test_migrate_db.py)"
+)
 def test_a_summary_pdf_embeds_the_sealed_photo(database, tmp_path):
     _seal(database)
     jpeg = make_jpeg(tmp_path / "热线现场.jpg", size=(3000, 2000), colour=(180, 90, 30))
@@ -292,6 +304,7 @@ def test_a_package_between_sealed_databases_carries_the_photos(offices, tmp_path
         }
 
 
+@pytest.mark.sqlite_only(reason="backup of a SQLite file")
 def test_a_backup_keeps_sealed_photos_and_restores_them(database, db_path, tmp_path):
     from app.services.attachments import store_for
     from app.services.backup.archive import read_manifest, write_backup
@@ -380,6 +393,9 @@ def test_the_ledger_page_paints_sealed_thumbnails(qtbot, monkeypatch, gui_app, d
     window.grab().save(str(tmp_path / "ledger-sealed.png"))
 
 
+@pytest.mark.sqlite_only(
+    reason="reads the store's files in their folder (a server's sealed rows: tests/test_migrate_db.py)"
+)
 def test_an_issued_agreement_and_its_signed_scan_are_sealed(database, tmp_path):
     from app.services import agreements
 

@@ -5,8 +5,6 @@ bulk job leaves the collector as it found it."""
 from __future__ import annotations
 
 import gc
-import shutil
-import sqlite3
 import uuid
 from datetime import date
 
@@ -19,12 +17,19 @@ from app.services.database import open_database
 from app.services.ledger import EntryInput
 from app.sync.bulk import ROW_ID, BulkWriter, collector_paused
 from app.sync.records import UuidMap, from_record, to_record
-from tests.helpers import kind_ids, unit_ids
+from tests.helpers import copy_database, kind_ids, unit_ids
 
 
-def _rows(path, table: str) -> list[tuple]:
-    with sqlite3.connect(path) as conn:
-        return conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+def _rows(url: str, table: str) -> list[tuple]:
+    """Every row of ``table`` in the database ``url`` (a file or a server's), by id."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url if "://" in url else f"sqlite:///{url}")
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY id"))]
+    finally:
+        engine.dispose()
 
 
 def test_inserts_and_updates_store_what_core_stores(db_path, tmp_path):
@@ -48,9 +53,7 @@ def test_inserts_and_updates_store_what_core_stores(db_path, tmp_path):
         entries = [dict(r._mapping) for r in s.execute(select(LedgerEntry.__table__))]
         unit_rows = [dict(r._mapping) for r in s.execute(select(Unit.__table__).limit(3))]
     db.close()
-    copies = [tmp_path / "core.db", tmp_path / "bulk.db"]
-    for copy in copies:
-        shutil.copy(db_path, copy)
+    copies = [copy_database(db_path, tmp_path, name) for name in ("core", "bulk")]
     fresh = [{**e, "id": None, "uuid": str(uuid.uuid4()), "deleted": True} for e in entries]
     for e in fresh:
         del e["id"]
@@ -113,9 +116,8 @@ def test_records_in_one_pass_store_what_from_record_and_insert_store(db_path, tm
     fresh[0].update(deleted=True, updated_at="2018-08-09T10:11:12.131415+08:00")
     lacking = {**kind, "uuid": str(uuid.uuid4()), "code": "new_kind"}
     del lacking["min_photos"]  # a key a record may lack: its column keeps the default
-    copies = [tmp_path / "two-steps.db", tmp_path / "one-pass.db"]
+    copies = [copy_database(db_path, tmp_path, name) for name in ("two-steps", "one-pass")]
     for path, one_pass in zip(copies, (False, True), strict=True):
-        shutil.copy(db_path, path)
         db = open_database(str(path))
         with db.session() as s:
             ids = UuidMap(s)

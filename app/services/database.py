@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -240,7 +240,28 @@ def create_db_engine(url: str) -> Engine:
     connect_args: dict[str, Any] = {}
     if parsed.get_driver_name() == "psycopg":
         connect_args = {k: v for k, v in SERVER_CONNECT_ARGS.items() if k not in parsed.query}
-    return create_engine(url, hide_parameters=True, pool_pre_ping=True, connect_args=connect_args)
+    engine = create_engine(url, hide_parameters=True, pool_pre_ping=True, connect_args=connect_args)
+    event.listen(engine, "handle_error", _without_server_detail)
+    return engine
+
+
+# the parts of a PostgreSQL error that quote the row or the key ("Failing row contains (…)",
+# "Key (…)=(…) already exists", the statement's context): values, so personal data
+_SERVER_DETAIL = re.compile(r"\n(DETAIL|CONTEXT|WHERE):.*", re.DOTALL)
+
+
+def _without_server_detail(context: ExceptionContext) -> None:
+    """``handle_error``: a server's error keeps its first line (what went wrong, the constraint's
+    name) and loses the lines quoting values, in the exception the program logs or shows (its
+    SQL state, ``orig.sqlstate``, stays for the checks that need it)."""
+    original, wrapped = context.original_exception, context.sqlalchemy_exception
+    text_ = str(original)
+    trimmed = _SERVER_DETAIL.sub("", text_)
+    if trimmed == text_:
+        return
+    original.args = (trimmed,)
+    if wrapped is not None and wrapped.args and isinstance(wrapped.args[0], str):
+        wrapped.args = (wrapped.args[0].replace(text_, trimmed), *wrapped.args[1:])
 
 
 def current_revision(engine: Engine) -> tuple[str | None, bool]:
