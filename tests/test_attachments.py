@@ -17,6 +17,9 @@ from app.services.errors import ValidationError
 from tests.helpers import kind_ids, make_jpeg, make_pdf, unit_ids
 
 
+@pytest.mark.sqlite_only(
+    reason="looks at the photo store's folder (a server's store is rows: tests/test_migrate_db.py)"
+)
 def test_a_photo_is_stored_once_with_reduced_copy_and_thumbnail(database, tmp_path):
     big = make_jpeg(tmp_path / "IMG_0001.JPG", size=(4000, 3000))
     copy = tmp_path / "same-photo-again.jpg"
@@ -117,6 +120,9 @@ def _stored_without_previews(store, source):
     return sha
 
 
+@pytest.mark.sqlite_only(
+    reason="looks at the photo store's folder (a server's store is rows: tests/test_migrate_db.py)"
+)
 def test_previews_are_made_on_first_request_from_an_original_that_has_none(database, tmp_path):
     store = database.attachments
     sha = _stored_without_previews(store, make_jpeg(tmp_path / "导入.jpg", size=(4000, 3000)))
@@ -132,6 +138,9 @@ def test_previews_are_made_on_first_request_from_an_original_that_has_none(datab
     assert not list(store.root.rglob("*.tmp"))
 
 
+@pytest.mark.sqlite_only(
+    reason="looks at the photo store's folder (a server's store is rows: tests/test_migrate_db.py)"
+)
 def test_a_small_imported_photo_gets_a_thumbnail_and_is_its_own_reduced_copy(database, tmp_path):
     store = database.attachments
     sha = _stored_without_previews(store, make_jpeg(tmp_path / "小.jpg", size=(800, 600)))
@@ -141,6 +150,9 @@ def test_a_small_imported_photo_gets_a_thumbnail_and_is_its_own_reduced_copy(dat
         assert image.format == "JPEG" and image.size == (240, 180)
 
 
+@pytest.mark.sqlite_only(
+    reason="looks at the photo store's folder (a server's store is rows: tests/test_migrate_db.py)"
+)
 def test_a_preview_follows_the_photos_orientation(database, tmp_path):
     source = tmp_path / "竖拍.jpg"
     exif = Image.Exif()
@@ -154,6 +166,9 @@ def test_a_preview_follows_the_photos_orientation(database, tmp_path):
         assert image.size == (800, REDUCED_MAX_SIDE)
 
 
+@pytest.mark.sqlite_only(
+    reason="looks at the photo store's folder (a server's store is rows: tests/test_migrate_db.py)"
+)
 def test_no_preview_for_pdfs_broken_or_absent_files(database, tmp_path):
     store = database.attachments
     pdf = _stored_without_previews(store, make_pdf(tmp_path / "扫描件.pdf"))
@@ -173,6 +188,9 @@ def test_no_preview_for_pdfs_broken_or_absent_files(database, tmp_path):
     assert store.thumbnail_bytes(sha) is not None
 
 
+@pytest.mark.sqlite_only(
+    reason="looks at the photo store's folder (a server's store is rows: tests/test_migrate_db.py)"
+)
 def test_threads_asking_for_the_same_thumbnail_all_get_the_finished_file(database, tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 

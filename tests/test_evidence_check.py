@@ -139,6 +139,9 @@ def test_the_days_setting_widens_the_allowed_gap(database, seeded):
         evidence_check.set_exif_days(s, 0)
 
 
+@pytest.mark.sqlite_only(
+    reason="looks at the photo store's folder (a server's store is rows: tests/test_migrate_db.py)"
+)
 def test_hashes_are_kept_so_a_second_check_reads_no_photo(database, seeded):
     first = run_check(database)
     with database.session() as s:

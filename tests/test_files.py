@@ -82,6 +82,7 @@ def test_write_file_into_a_missing_folder_is_explained(tmp_path):
     assert not (tmp_path / "没有").exists()
 
 
+@pytest.mark.sqlite_only(reason="the retry of a folder store's file operations")
 def test_the_photo_store_uses_the_retry(tmp_path, held, database):
     photo = make_jpeg(tmp_path / "现场.jpg")
     fake = held(2)

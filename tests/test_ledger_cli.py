@@ -200,12 +200,21 @@ def test_refusals_change_nothing(db_path, capsys, args, message):
     assert counts(db_path) == before
 
 
-def stored_files(db_path) -> list[Path]:
-    """The files in the photo store of the database ``db_path`` (a file or a server's URL)."""
+def stored_files(db_path) -> list[str]:
+    """The files in the photo store of the database ``db_path`` (a file or a server's URL):
+    the folder's files, or a server's rows (hash and kind)."""
+    from app.models import AttachmentBlob
+
     database = open_database(str(db_path))
-    root = database.attachments.root
-    database.close()
-    return [p for p in root.rglob("*") if p.is_file()]
+    try:
+        if database.file is None:
+            with database.engine.connect() as conn:
+                rows = conn.execute(select(AttachmentBlob.sha256, AttachmentBlob.kind)).all()
+            return sorted(f"{sha}/{kind}" for sha, kind in rows)
+        root = database.attachments.root
+        return sorted(str(p) for p in root.rglob("*") if p.is_file())
+    finally:
+        database.close()
 
 
 def test_text_file_as_photo_is_refused(db_path, text_file, capsys):

@@ -169,8 +169,10 @@ def test_subjects_are_reused_by_identity_number_and_masked_in_lists(database, id
 
 
 def _photo_folder(database) -> Path:
-    """A folder for the photos a test takes: beside the database's photo store, not in it."""
-    return database.attachments.root.parent
+    """A folder for the photos a test takes, outside the database's photo store."""
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix="photos-"))
 
 
 def _seed(database, units, kinds) -> None:

@@ -395,6 +395,9 @@ def test_the_volume_shows_the_county_mark_on_entries_and_in_the_contents(databas
     assert list(_contents_pages(contents)) == numbers  # page numbers still read back
 
 
+@pytest.mark.sqlite_only(
+    reason="looks at the photo store's folder (a server's store is rows: tests/test_migrate_db.py)"
+)
 def test_a_volume_over_a_store_without_print_copies_still_prints_every_photo(database, filled):
     store = database.attachments
     with database.session() as s:

@@ -349,6 +349,9 @@ def test_a_summary_travels_up_and_the_countys_return_travels_down(tmp_path):
         unit.close()
 
 
+@pytest.mark.sqlite_only(
+    reason="looks at the photo store's folder (a server's store is rows: tests/test_migrate_db.py)"
+)
 def test_print_copies_are_kept_beside_the_store_and_removed_with_the_photo(database, seeded):
     programme_id, phase_id, units = seeded
     with database.session() as s:

@@ -529,8 +529,9 @@ def new_version(session: Session, agreement_id: int, owner_unit_id: int | None =
 def agreement_pdf(session: Session, store: AttachmentStore, agreement_id: int) -> bytes:
     """The agreement as a PDF: the stored issued file, or a fresh rendering of a draft."""
     agreement = _get(session, agreement_id)
-    if agreement.pdf_sha256 and store.has(agreement.pdf_sha256):
-        return store.read_original(agreement.pdf_sha256)
+    with store.within(session):  # a server's store: also the file issued in this transaction
+        if agreement.pdf_sha256 and store.has(agreement.pdf_sha256):
+            return store.read_original(agreement.pdf_sha256)
     from app.reports.agreement_pdf import render_agreement_pdf
 
     return render_agreement_pdf(current_content(session, agreement))
@@ -544,7 +545,10 @@ def scan_bytes(session: Session, store: AttachmentStore, agreement_id: int) -> b
     sha = session.scalar(
         select(Attachment.sha256).where(Attachment.id == agreement.scan_attachment_id)
     )
-    return store.read_original(sha) if sha else None
+    if not sha:
+        return None
+    with store.within(session):  # a server's store: also a scan stored in this transaction
+        return store.read_original(sha)
 
 
 def department_id_by_name(session: Session, name: str) -> int:
