@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QStatusBar,
     QVBoxLayout,
@@ -172,6 +173,9 @@ class MainWindow(QMainWindow):
 
         self.banner = QLabel(_t("大帮教工作台"))
         self.banner.setObjectName("banner")
+        # a long banner is cut at the right (whole in the tooltip), never widening the window
+        # past the screen (a department's user on a shared database: 1544 px at 1366)
+        self.banner.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         # the year shown: every page follows it; another year than the current one is read-only
         self.year_chooser = QComboBox()
         self.year_chooser.setObjectName("yearChooser")
@@ -270,6 +274,7 @@ class MainWindow(QMainWindow):
         title, banner = window_titles(self.context)
         self.setWindowTitle(title)
         self.banner.setText(banner)
+        self.banner.setToolTip(banner)
         self._show_user()
         self._fill_year_chooser(programmes)
         pending, self.pending = self.pending, None
@@ -689,6 +694,7 @@ class MainWindow(QMainWindow):
         title, banner = window_titles(context)
         self.setWindowTitle(title)
         self.banner.setText(banner)
+        self.banner.setToolTip(banner)
 
     def _refresh_todo(self) -> None:
         """今日待办, when open, lists what is due now (in place: where it stands, what is

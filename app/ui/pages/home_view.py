@@ -57,7 +57,7 @@ def window_titles(context: Any) -> tuple[str, str]:
     if shared:  # a user of another unit on the county's shared database
         label = QCoreApplication.translate("MainWindow", "登录单位")
         where = QCoreApplication.translate("MainWindow", "（%1的数据库）").replace("%1", shared)
-        banner += f"　|　{label}：{context.local_unit_name}{where}"
+        banner += f"　|　{label}：{context.local_unit_name}"  # the database: in the title
         return f"{app_name} — {context.local_unit_name}{where}", banner
     unit = QCoreApplication.translate("MainWindow", "本机单位")
     banner += f"　|　{unit}：{context.local_unit_name}"
