@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QWidget
 
 from app.services import accounts
 from app.ui.dialogs.account_dialogs import (
@@ -304,3 +304,32 @@ def test_idle_lock_leaves_a_closed_window_alone(qtbot, gui_app, db_path, monkeyp
     lock.last_input = time.monotonic() - 61
     lock.check()
     assert asked == [] and not lock.locked
+
+
+def test_idle_lock_is_quiet_while_the_server_is_out_of_reach(qtbot, gui_app, postgres_url):
+    """The idle check reads the database every 15 s: a server out of reach is the status
+    bar's to say (连接中断), not a box every 15 s over every window (CLERK20)."""
+    import time
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from app.services.setup import initialise
+    from app.ui.login import IdleLock
+
+    database = initialise(postgres_url, "qingtian-2018", "县矫正办").database
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.show()
+    database.actor = accounts.Actor(1, "admin", "管理员", "管理员", frozenset({"read"}))
+    lock = IdleLock(window, database)
+    name = make_url(postgres_url).database
+    server = make_url(postgres_url).set(database="postgres")
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:  # the database gone from under the program
+        conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.dispose()
+    lock.last_input = time.monotonic() - 3600
+    lock.check()  # no error escapes: the no_unanswered_dialogs fixture fails on any box
+    assert not lock.locked and window.isVisible()
+    database.close()

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
+from sqlalchemy.exc import SQLAlchemyError
 
 if TYPE_CHECKING:
     from app.services.database import Database
@@ -134,7 +135,10 @@ class IdleLock(QObject):
         """Lock when idle for longer than the setting (a closed window is not locked)."""
         if self.locked or self.database.actor is None or not self._window_shown():
             return
-        minutes = self.minutes()
+        try:
+            minutes = self.minutes()
+        except SQLAlchemyError:  # a server out of reach: the status bar says so, no box
+            return
         if minutes and time.monotonic() - self.last_input >= minutes * 60:
             self.lock()
 
