@@ -345,3 +345,17 @@ def test_the_database_store_keeps_sealed_rows_and_commits_with_the_session(datab
     assert not folder.has(sha)  # nothing in the folder
     rows.remove_files(sha)
     assert not rows.has(sha) and not rows.has_print_copy(sha)
+
+
+@pytest.mark.sqlite_only(reason="migrate-db's source is a SQLite file")
+def test_a_wrong_server_password_is_told_in_chinese(seeded, postgres_url, capsys):
+    """A refused login reads as the wizard says it, not libpq's English, and does not claim
+    an empty target (CLERK20)."""
+    from sqlalchemy.engine import make_url
+
+    from app.cli import main
+
+    wrong = make_url(postgres_url).set(username="nobody_here").render_as_string(False)
+    assert main(["migrate-db", "--from", str(seeded), "--to", wrong]) == 2
+    err = capsys.readouterr().err
+    assert "服务器上没有这个数据库用户" in err and "仍是空的" not in err

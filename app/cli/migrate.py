@@ -18,7 +18,8 @@ def add_parsers(commands, make_parser) -> None:
         "数据库中：记录编号、加密的个人信息和照片原样复制（不需要解密），用户账号随之迁移，同样的"
         "用户名和密码即可登录服务器上的数据库。复制后逐表核对记录数、逐个核对照片的 SHA-256 校验值；"
         "任何一步出错，服务器上的数据库保持为空，来源文件不受影响。需要“备份与恢复”权限，用"
-        "环境变量 BANGJIAO_USER、BANGJIAO_PASSWORD 登录来源数据库。",
+        "环境变量 BANGJIAO_USER、BANGJIAO_PASSWORD 登录来源数据库。数据库服务器的密码放在环境变量 "
+        "PGPASSWORD 中（不要写进地址，以免留在命令历史里）。",
     )  # fmt: skip
     parser.add_argument("--from", dest="source", required=True, metavar="FILE.db",
                         help="来源：数据库文件（SQLite）")  # fmt: skip

@@ -189,7 +189,7 @@ def _refuse_unless_empty(target: Connection, where: str) -> None:
         return
     has_ours = "alembic_version" in names or "units" in names
     raise TargetNotEmpty(
-        f"目标数据库“{where}”中已有{'大帮教工作台的数据' if has_ours else '数据'}"
+        f"目标{where}中已有{'大帮教工作台的数据' if has_ours else '数据'}"
         f"（{len(names)} 张表），不能迁入：迁入只能在一个新建的空数据库中进行，以免覆盖已有数据。"
         "请在服务器上新建一个空数据库（CREATE DATABASE），再用它的地址迁入。目标数据库没有任何改动。"
     )
@@ -358,7 +358,7 @@ def migrate(source_db: Database, to_url: str, progress: Progress | None = None) 
     from alembic import command
 
     from app.services import accounts, audit
-    from app.services.database import alembic_config
+    from app.services.database import alembic_config, describe_database, explain_server_error
 
     if source_db.file is None:
         raise UserError("迁入的来源应是数据库文件（SQLite，如 bangjiao.db）。")
@@ -378,7 +378,7 @@ def migrate(source_db: Database, to_url: str, progress: Progress | None = None) 
         with engine.connect() as target, source_db.engine.connect() as source:
             source.exec_driver_sql("BEGIN")  # one snapshot of the source for the whole copy
             with target.begin():
-                _refuse_unless_empty(target, shown)
+                _refuse_unless_empty(target, describe_database(url))
                 say("建立数据库结构……")
                 mark = time.perf_counter()
                 config = alembic_config()
@@ -424,7 +424,11 @@ def migrate(source_db: Database, to_url: str, progress: Progress | None = None) 
         raise UserError(f"迁入失败：{exc}{_UNCHANGED}") from exc
     except (SQLAlchemyError, driver_error) as exc:  # COPY speaks to the driver itself
         # the first line only: the server's CONTEXT line may quote a (personal) value
-        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        full = str(getattr(exc, "orig", None) or exc)
+        explained = explain_server_error(full, url)  # a wrong password, no such database…
+        if explained is not None:  # nothing was begun on the server: nothing to undo
+            raise UserError(f"迁入失败：{explained}来源数据库保持原样。") from exc
+        detail = full.strip().splitlines()[0]
         where = f"复制“{_label(copying)}”（{copying}）时" if copying else ""
         raise UserError(f"迁入失败：{where}数据库出错：{detail}。{_UNCHANGED}") from exc
     except OSError as exc:
