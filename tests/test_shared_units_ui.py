@@ -93,6 +93,8 @@ def test_the_window_of_a_departments_user_names_the_unit_and_the_database(
     _shot(window, "pg19-pgunits-department-window.png")
     home = window.open_section("home")
     assert "登录单位：法律援助中心（县矫正办的数据库）" in home.summary.text()
+    statistics = window.open_section("statistics")  # no package to send on the server
+    assert "县矫正办立即看到" in statistics.status.text() and "数据交换" not in statistics.hint
     exchange = window.open_section("exchange")
     for button in (exchange.export_button, exchange.import_file_button, exchange.resolve_button):
         assert not button.isEnabled()

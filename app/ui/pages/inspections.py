@@ -154,7 +154,11 @@ class InspectionsPage(Page):
                        self.add_item_button, self.edit_item_button, self.close_button,
                        self.send_back_button, self.delete_item_button):  # fmt: skip
             button.setVisible(self.is_county)  # only the inspecting office changes these
-        if not self.sees_all:
+        if not self.sees_all and getattr(self.context, "database_unit_name", None):
+            self.status.setText(
+                self.tr("报告的整改进展保存后，县矫正办立即看到（数据库在服务器上）。")
+            )
+        elif not self.sees_all:
             self.status.setText(self.tr("报告整改进展后，请到“数据交换”导出数据包发给县矫正办。"))
 
         self.inspection_view.selection_changed.connect(self._inspection_changed)

@@ -500,6 +500,12 @@ class LedgerPage(Page):
         if entry is None or here is None or entry.unit_id == here:
             return ""
         owner = next((u.name for u in self.units if u.id == entry.unit_id), "")
+        if self.database.file is None:  # a server's database: seen at once by those on it
+            return self.tr(
+                "这条台账由%1填报，修改后仍是%1的台账（填报单位不能更改）。数据库在服务器上：%1"
+                "在服务器上登录时立即看到这次修改；如%1通过数据包报送，它以后报送的修改与这次不同时，"
+                "导入时会列为待核对的冲突，在“数据交换”页决定保留哪一份。"
+            ).replace("%1", owner)
         return self.tr(
             "这条台账由%1填报，修改后仍是%1的台账（填报单位不能更改）。本机的修改只保存在本机，"
             "不会发给%1；%1以后报送的修改如与本机的修改不同，导入时会列为待核对的冲突，"

@@ -121,6 +121,8 @@ class StatisticsPage(Page):
         self.hint = ""  # what the status line says when nothing has just been done
         if self.is_county:
             self.fill_button.setText(self.tr("查看…"))
+        elif getattr(self.context, "database_unit_name", ""):  # on the county's server
+            self.hint = self.tr("填好后在对话框中点“提交”：数据库在服务器上，县矫正办立即看到。")
         else:
             self.hint = self.tr("填好后在对话框中点“提交”，再到“数据交换”导出数据包发给县矫正办。")
         self.status.setText(self.hint)

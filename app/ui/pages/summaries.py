@@ -132,7 +132,11 @@ class SummariesPage(Page):
         pdf_row.insertWidget(3, self.as_of)
         self.layout_.addLayout(pdf_row)
         self.layout_.addWidget(self.status)
-        if self.is_department:
+        if self.is_department and getattr(self.context, "database_unit_name", ""):
+            self.status.setText(
+                self.tr("写好后点“提交”：数据库在服务器上，县矫正办立即看到，不用导出数据包。")
+            )
+        elif self.is_department:
             self.status.setText(self.tr("写好后点“提交”，再到“数据交换”导出数据包发给县矫正办。"))
         self.submit_button.setVisible(self.is_department)
         for widget in (self.return_button, self.accept_button, self.unlock_button,
