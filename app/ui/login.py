@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
-from sqlalchemy.exc import SQLAlchemyError
 
 if TYPE_CHECKING:
     from app.services.database import Database
@@ -135,6 +134,8 @@ class IdleLock(QObject):
         """Lock when idle for longer than the setting (a closed window is not locked)."""
         if self.locked or self.database.actor is None or not self._window_shown():
             return
+        from sqlalchemy.exc import SQLAlchemyError  # here: the snapshot path imports no database
+
         try:
             minutes = self.minutes()
         except SQLAlchemyError:  # a server out of reach: the status bar says so, no box

@@ -144,7 +144,7 @@ class FormDialog(GuardedDialog, Generic[_Values]):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.form_container and event.type() == QEvent.Type.LayoutRequest:
-            QTimer.singleShot(0, self._grow_to_fit)
+            QTimer.singleShot(0, self, self._grow_to_fit)  # dropped if the dialog is deleted first
         return super().eventFilter(watched, event)
 
     def _grow_to_fit(self) -> None:
