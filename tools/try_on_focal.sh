@@ -95,7 +95,9 @@ exec chroot "$focal" /bin/sh -c 'cd "\$0" && exec /usr/bin/bangjiao-desk "\$@"' 
 EOF
 chmod +x "$work/bangjiao-desk"
 step=$SECONDS
-uv run --project "$root_dir" python "$root_dir/tools/smoke_installed.py" \
+# without the PostgreSQL step: the chroot cannot see the host's socket folder of the CI's
+# cluster (the installed program on the host runs it, .ci/run)
+env -u BANGJIAO_TEST_POSTGRES uv run --project "$root_dir" python "$root_dir/tools/smoke_installed.py" \
   --binary "$work/bangjiao-desk" --home "$work/home"
 echo "focal: smoke test $((SECONDS - step)) s; whole run $((SECONDS - started)) s"
 
