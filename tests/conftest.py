@@ -290,6 +290,24 @@ def _drop_server_databases(backend: str) -> Iterator[None]:
         servers.drop(servers.state.of_run)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def two_programs(request: pytest.FixtureRequest) -> Iterator[tuple[Database, Database]]:
+    """Two Database objects on one database, as two PCs (or two programs) have: a SQLite
+    file, or a database on the PostgreSQL test server (skipped without one)."""
+    if request.param == "sqlite":
+        path = request.getfixturevalue("db_path")
+        first, second = open_unlocked(str(path)), open_unlocked(str(path))
+    else:
+        url = request.getfixturevalue("postgres_url")
+        first = initialise(url, TEMPLATE_KEY, "县矫正办").database
+        second = open_database(url)
+    try:
+        yield first, second
+    finally:
+        first.close()
+        second.close()
+
+
 @pytest.fixture
 def database(db_path: Any) -> Database:
     """The copied template database, opened; closed after the test."""

@@ -43,24 +43,6 @@ def _count(database: Database) -> int:
         return s.scalar(select(func.count()).select_from(LedgerEntry)) or 0
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def two_programs(request, tmp_path) -> Iterator[tuple[Database, Database]]:
-    """Two Database objects on one database, as two PCs (or two programs) have: a SQLite
-    file, or a database on the PostgreSQL test server."""
-    if request.param == "sqlite":
-        path = request.getfixturevalue("db_path")
-        first, second = open_unlocked(str(path)), open_unlocked(str(path))
-    else:
-        from app.services.setup import initialise
-
-        url = request.getfixturevalue("postgres_url")
-        first = initialise(url, TEMPLATE_KEY, "县矫正办").database
-        second = open_database(url)
-    yield first, second
-    first.close()
-    second.close()
-
-
 def _window(qtbot, database: Database, interval_ms: int = 50) -> tuple[MainWindow, LedgerPage]:
     window = MainWindow(database)
     qtbot.addWidget(window)

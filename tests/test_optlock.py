@@ -6,7 +6,6 @@ at the same instant cannot both win."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 
@@ -17,7 +16,7 @@ from app.models import AuditEntry, LedgerEntry
 from app.services import concurrency, ledger
 from app.services.accounts import PERMISSION_NAMES, Actor
 from app.services.concurrency import ConcurrentEdit
-from app.services.database import Database, open_database
+from app.services.database import Database
 from tests.helpers import kind_ids, unit_ids
 
 
@@ -26,27 +25,12 @@ def clerk(user_id: int, name: str, display: str) -> Actor:
     return Actor(user_id, name, display, "管理员", frozenset(PERMISSION_NAMES))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def two(request, tmp_path) -> Iterator[tuple[Database, Database]]:
+@pytest.fixture
+def two(two_programs) -> tuple[Database, Database]:
     """Two programs (two PCs) on one database: 张科员's and 李科员's."""
-    if request.param == "sqlite":
-        from tests.conftest import open_unlocked
-
-        path = request.getfixturevalue("db_path")
-        first, second = open_unlocked(str(path)), open_unlocked(str(path))
-    else:
-        from app.services.setup import initialise
-        from tests.conftest import TEMPLATE_KEY
-
-        url = request.getfixturevalue("postgres_url")
-        first = initialise(url, TEMPLATE_KEY, "县矫正办").database
-        second = open_database(url)
+    first, second = two_programs
     first.actor, second.actor = clerk(1, "zhang", "张科员"), clerk(2, "li", "李科员")
-    try:
-        yield first, second
-    finally:
-        first.close()
-        second.close()
+    return first, second
 
 
 def _new_entry(database: Database) -> int:
